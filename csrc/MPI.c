@@ -1,0 +1,126 @@
+/*
+ * MPI.c -- the cmpi.MPI extension module.
+ *
+ * One translation unit: this file includes every area file, so all their
+ * functions are static and inline across areas, and only PyInit_MPI is
+ * exported.  The exec slot initializes the areas in dependency order.
+ */
+#include "cmpi.h"
+
+#include "errors.c"
+#include "args.c"
+#include "buffer.c"
+#include "pickle.c"
+#include "datatype.c"
+#include "op.c"
+#include "status.c"
+#include "request.c"
+#include "p2p.c"
+#include "coll.c"
+#include "comm.c"
+#include "env.c"
+
+static int
+cmpi_exec(PyObject *m)
+{
+    cmpi_state *st = cmpi_get_state(m);
+    st->tag_ub = 32767; /* the MPI minimum, until MPI tells us more */
+    if (cmpi_errors_init(m, st) < 0 || cmpi_datatype_init(m, st) < 0 ||
+        cmpi_op_init(m, st) < 0 || cmpi_status_init(m, st) < 0 ||
+        cmpi_request_init(m, st) < 0 || cmpi_comm_init(m, st) < 0 ||
+        cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||
+        cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+cmpi_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    cmpi_state *st = cmpi_get_state(m);
+    Py_VISIT(st->Exception_Type);
+    Py_VISIT(st->Datatype_Type);
+    Py_VISIT(st->Op_Type);
+    Py_VISIT(st->Status_Type);
+    Py_VISIT(st->Request_Type);
+    Py_VISIT(st->Prequest_Type);
+    Py_VISIT(st->Comm_Type);
+    Py_VISIT(st->Intracomm_Type);
+    Py_VISIT(st->Intercomm_Type);
+    Py_VISIT(st->BottomType);
+    Py_VISIT(st->InPlaceType);
+    Py_VISIT(st->BOTTOM);
+    Py_VISIT(st->IN_PLACE);
+    Py_VISIT(st->COMM_NULL);
+    Py_VISIT(st->COMM_SELF);
+    Py_VISIT(st->COMM_WORLD);
+    Py_VISIT(st->REQUEST_NULL);
+    Py_VISIT(st->typecodes);
+    Py_VISIT(st->pickle_dumps);
+    Py_VISIT(st->pickle_loads);
+    Py_VISIT(st->pickle_protocol);
+    return 0;
+}
+
+static int
+cmpi_clear(PyObject *m)
+{
+    cmpi_state *st = cmpi_get_state(m);
+    Py_CLEAR(st->Exception_Type);
+    Py_CLEAR(st->Datatype_Type);
+    Py_CLEAR(st->Op_Type);
+    Py_CLEAR(st->Status_Type);
+    Py_CLEAR(st->Request_Type);
+    Py_CLEAR(st->Prequest_Type);
+    Py_CLEAR(st->Comm_Type);
+    Py_CLEAR(st->Intracomm_Type);
+    Py_CLEAR(st->Intercomm_Type);
+    Py_CLEAR(st->BottomType);
+    Py_CLEAR(st->InPlaceType);
+    Py_CLEAR(st->BOTTOM);
+    Py_CLEAR(st->IN_PLACE);
+    Py_CLEAR(st->COMM_NULL);
+    Py_CLEAR(st->COMM_SELF);
+    Py_CLEAR(st->COMM_WORLD);
+    Py_CLEAR(st->REQUEST_NULL);
+    Py_CLEAR(st->typecodes);
+    Py_CLEAR(st->pickle_dumps);
+    Py_CLEAR(st->pickle_loads);
+    Py_CLEAR(st->pickle_protocol);
+    return 0;
+}
+
+static void
+cmpi_free(void *m)
+{
+    cmpi_clear((PyObject *)m);
+}
+
+static PyMethodDef cmpi_methods[] = {
+    CMPI_ENV_METHODS CMPI_ERRORS_METHODS{NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot cmpi_slots[] = {
+    {Py_mod_exec, (void *)cmpi_exec},
+    {0, NULL},
+};
+
+PyDoc_STRVAR(cmpi_doc, "Message Passing Interface, for Python, in C.");
+
+PyModuleDef cmpi_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "cmpi.MPI",
+    .m_doc = cmpi_doc,
+    .m_size = sizeof(cmpi_state),
+    .m_methods = cmpi_methods,
+    .m_slots = cmpi_slots,
+    .m_traverse = cmpi_traverse,
+    .m_clear = cmpi_clear,
+    .m_free = cmpi_free,
+};
+
+PyMODINIT_FUNC
+PyInit_MPI(void)
+{
+    return PyModuleDef_Init(&cmpi_module);
+}

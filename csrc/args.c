@@ -1,0 +1,190 @@
+/*
+ * args.c -- argument parsing for METH_FASTCALL methods, and the checks of
+ * ranks, tags and roots that turn a bad argument into a clear exception
+ * naming it, before MPI sees it.
+ *
+ * Keyword arguments are matched against a NULL-terminated list of names;
+ * no kwargs dict is ever built (that costs more than the MPI call itself).
+ */
+#include "cmpi.h"
+
+static CMPI_NOINLINE int
+parse_keywords(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames, const char *const *names, int nnames,
+               PyObject **out)
+{
+    Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        int j;
+        for (j = 0; j < nnames; j++) {
+            if (PyUnicode_CompareWithASCIIString(key, names[j]) == 0)
+                break;
+        }
+        if (j == nnames) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s() got an unexpected keyword argument '%U'",
+                         fname, key);
+            return -1;
+        }
+        if (out[j] != NULL) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s() got multiple values for argument '%s'", fname,
+                         names[j]);
+            return -1;
+        }
+        out[j] = args[nargs + k];
+    }
+    return 0;
+}
+
+/* Fill out[i] with the i-th argument (borrowed) or leave it NULL when not
+ * given.  The first `nrequired` names must be given. */
+static int
+cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames, const char *const *names, int nrequired,
+           PyObject **out)
+{
+    int nnames = 0;
+    while (names[nnames] != NULL)
+        nnames++;
+    if (CMPI_UNLIKELY(nargs > nnames)) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s() takes at most %d arguments (%zd given)", fname,
+                     nnames, nargs);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        out[i] = args[i];
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
+        if (parse_keywords(fname, args, nargs, kwnames, names, nnames, out) <
+            0)
+            return -1;
+    }
+    for (int i = 0; i < nrequired; i++) {
+        if (CMPI_UNLIKELY(out[i] == NULL)) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s() missing required argument '%s' (pos %d)",
+                         fname, names[i], i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Convert an int-like object to a C int, naming the argument on error. */
+static int
+cmpi_as_int(PyObject *obj, int *out, const char *what)
+{
+    long v;
+    if (CMPI_LIKELY(PyLong_CheckExact(obj))) {
+        v = PyLong_AsLong(obj);
+    }
+    else {
+        if (obj == Py_None || PyFloat_Check(obj) ||
+            !PyIndex_Check(obj)) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s must be an integer, not %.100s", what,
+                         Py_TYPE(obj)->tp_name);
+            return -1;
+        }
+        PyObject *idx = PyNumber_Index(obj);
+        if (idx == NULL)
+            return -1;
+        v = PyLong_AsLong(idx);
+        Py_DECREF(idx);
+    }
+    if (v == -1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_OverflowError, "%s is out of range of a C int",
+                         what);
+        }
+        return -1;
+    }
+    if (v < INT_MIN || v > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError,
+                     "%s=%ld is out of range of a C int", what, v);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int
+cmpi_opt_int(PyObject *obj, int *out, int dflt, const char *what)
+{
+    if (obj == NULL) {
+        *out = dflt;
+        return 0;
+    }
+    return cmpi_as_int(obj, out, what);
+}
+
+static int
+cmpi_check_dest(CommObject *c, int rank, const char *what)
+{
+    if (CMPI_LIKELY((unsigned)rank < (unsigned)c->peers) ||
+        rank == MPI_PROC_NULL)
+        return 0;
+    cmpi_raise_msg(c->st, MPI_ERR_RANK,
+                   "invalid rank: %s=%d, the communicator has %d rank%s", what,
+                   rank, c->peers, c->peers == 1 ? "" : "s");
+    return -1;
+}
+
+static int
+cmpi_check_source(CommObject *c, int rank, const char *what)
+{
+    if (CMPI_LIKELY((unsigned)rank < (unsigned)c->peers) ||
+        rank == MPI_ANY_SOURCE || rank == MPI_PROC_NULL)
+        return 0;
+    cmpi_raise_msg(c->st, MPI_ERR_RANK,
+                   "invalid rank: %s=%d, the communicator has %d rank%s", what,
+                   rank, c->peers, c->peers == 1 ? "" : "s");
+    return -1;
+}
+
+static int
+cmpi_check_send_tag(CommObject *c, int tag)
+{
+    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub))
+        return 0;
+    cmpi_raise_msg(c->st, MPI_ERR_TAG,
+                   "invalid tag: tag=%d, a send tag must be in 0..%d", tag,
+                   c->st->tag_ub);
+    return -1;
+}
+
+static int
+cmpi_check_recv_tag(CommObject *c, int tag)
+{
+    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub) || tag == MPI_ANY_TAG)
+        return 0;
+    cmpi_raise_msg(c->st, MPI_ERR_TAG,
+                   "invalid tag: tag=%d, a receive tag must be ANY_TAG or "
+                   "in 0..%d",
+                   tag, c->st->tag_ub);
+    return -1;
+}
+
+static int
+cmpi_check_root(CommObject *c, int root)
+{
+    if (!c->inter) {
+        if (CMPI_LIKELY((unsigned)root < (unsigned)c->size))
+            return 0;
+        cmpi_raise_msg(c->st, MPI_ERR_ROOT,
+                       "invalid root: root=%d, the communicator has %d "
+                       "rank%s",
+                       root, c->size, c->size == 1 ? "" : "s");
+        return -1;
+    }
+    if ((unsigned)root < (unsigned)c->peers || root == MPI_ROOT ||
+        root == MPI_PROC_NULL)
+        return 0;
+    cmpi_raise_msg(c->st, MPI_ERR_ROOT,
+                   "invalid root: root=%d, the remote group has %d rank%s",
+                   root, c->peers, c->peers == 1 ? "" : "s");
+    return -1;
+}

@@ -1,0 +1,285 @@
+/*
+ * cmpi.h -- the one internal header of the cmpi.MPI extension.
+ *
+ * The extension is a single translation unit: MPI.c includes every area
+ * file (env.c, errors.c, buffer.c, ...), so all functions are static and
+ * only PyInit_MPI is exported.  Each area file also includes this header
+ * (it is include-guarded) so that editors and linters can analyse the
+ * file on its own.
+ */
+#ifndef CMPI_H
+#define CMPI_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <mpi.h>
+
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define CMPI_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CMPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CMPI_NOINLINE __attribute__((noinline))
+#define CMPI_UNUSED __attribute__((unused))
+#else
+#define CMPI_LIKELY(x) (x)
+#define CMPI_UNLIKELY(x) (x)
+#define CMPI_NOINLINE
+#define CMPI_UNUSED
+#endif
+
+/* Docstrings carry a text signature in CPython's Clinic format, so that
+ * inspect.signature() and help() show mpi4py's argument names. */
+#define CMPI_DOC(name, sig, text) PyDoc_STRVAR(name, sig "\n--\n\n" text)
+/* For defaults that are objects (op=SUM, datatype=BYTE), which a text
+ * signature cannot express: the signature is shown in the text only. */
+#define CMPI_DOC_NOSIG(name, sig, text) PyDoc_STRVAR(name, sig "\n\n" text)
+
+/* Run an MPI call with the GIL released.  Every call that can block
+ * goes through this, so other Python threads keep running. */
+#define CMPI_NOGIL(stmt)                                                      \
+    do {                                                                      \
+        Py_BEGIN_ALLOW_THREADS stmt;                                          \
+        Py_END_ALLOW_THREADS                                                  \
+    } while (0)
+
+/* Method-table shorthands for METH_FASTCALL functions. */
+#define FASTKW (METH_FASTCALL | METH_KEYWORDS)
+#define CLSFASTKW (METH_FASTCALL | METH_KEYWORDS | METH_CLASS)
+#define FN(f) ((PyCFunction)(void (*)(void))(f))
+
+/* Handle flags (mpi4py's object model). */
+#define CMPI_CONST 0x1u /* predefined constant: never freed, never changed */
+
+/* ---------------------------------------------------------------------
+ * Module state: every type, exception and cached object lives here.
+ */
+typedef struct cmpi_state {
+    PyTypeObject *Exception_Type;
+    PyTypeObject *Datatype_Type;
+    PyTypeObject *Op_Type;
+    PyTypeObject *Status_Type;
+    PyTypeObject *Request_Type;
+    PyTypeObject *Prequest_Type;
+    PyTypeObject *Comm_Type;
+    PyTypeObject *Intracomm_Type;
+    PyTypeObject *Intercomm_Type;
+    PyTypeObject *BottomType;
+    PyTypeObject *InPlaceType;
+
+    PyObject *BOTTOM;   /* MPI.BOTTOM sentinel */
+    PyObject *IN_PLACE; /* MPI.IN_PLACE sentinel */
+    PyObject *COMM_NULL;
+    PyObject *COMM_SELF;
+    PyObject *COMM_WORLD;
+    PyObject *REQUEST_NULL;
+    PyObject *typecodes; /* dict: typecode str -> Datatype */
+
+    PyObject *pickle_dumps; /* pickle.dumps */
+    PyObject *pickle_loads; /* pickle.loads */
+    PyObject *pickle_protocol;
+
+    int tag_ub; /* MPI_TAG_UB of COMM_WORLD, read once at init */
+} cmpi_state;
+
+extern PyModuleDef cmpi_module;
+
+static inline cmpi_state *
+cmpi_get_state(PyObject *module)
+{
+    void *st = PyModule_GetState(module);
+    assert(st != NULL);
+    return (cmpi_state *)st;
+}
+
+/* State of the module that defined the type of `obj` (slots only; methods
+ * receive their defining class or cache the state in the object). */
+static inline cmpi_state *
+cmpi_state_of(PyObject *obj)
+{
+    PyObject *m = PyType_GetModuleByDef(Py_TYPE(obj), &cmpi_module);
+    return m ? cmpi_get_state(m) : NULL;
+}
+
+/* Add `obj` to module `m` under `name`, stealing the reference (also
+ * when it is NULL, i.e. its creation failed). */
+static inline int
+cmpi_add(PyObject *m, const char *name, PyObject *obj)
+{
+    if (obj == NULL)
+        return -1;
+    int rc = PyModule_AddObjectRef(m, name, obj);
+    Py_DECREF(obj);
+    return rc;
+}
+
+/* Python 3.12's PyErr_GetRaisedException / PyErr_SetRaisedException, for
+ * 3.11: hold an exception while a collective completes, then re-raise. */
+static inline PyObject *
+PyErr_GetRaisedException_compat(void)
+{
+    PyObject *t, *v, *tb;
+    PyErr_Fetch(&t, &v, &tb);
+    if (t == NULL)
+        return NULL;
+    PyErr_NormalizeException(&t, &v, &tb);
+    if (tb != NULL && v != NULL)
+        PyException_SetTraceback(v, tb);
+    Py_XDECREF(t);
+    Py_XDECREF(tb);
+    return v;
+}
+
+static inline void
+PyErr_SetRaisedException_compat(PyObject *exc)
+{
+    PyErr_Restore(Py_NewRef((PyObject *)Py_TYPE(exc)), exc,
+                  PyException_GetTraceback(exc));
+}
+
+/* Hash of an MPI handle (a pointer in Open MPI, an int in MPICH). */
+static inline Py_hash_t
+cmpi_hash_handle(intptr_t h)
+{
+    Py_hash_t v = (Py_hash_t)h;
+    return v == -1 ? -2 : v;
+}
+
+/* State of the module defining `type` or one of its bases (works for
+ * Python subclasses of cmpi's types too). */
+static inline cmpi_state *
+cmpi_type_state(PyTypeObject *type)
+{
+    PyObject *m = PyType_GetModuleByDef(type, &cmpi_module);
+    return m ? cmpi_get_state(m) : NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Objects.  Every handle object caches the module state: the instance
+ * holds its heap type, which holds the module, so the pointer stays valid.
+ */
+typedef struct {
+    PyObject_HEAD MPI_Datatype ob_mpi;
+    unsigned flags;
+    cmpi_state *st;
+} DatatypeObject;
+
+typedef struct {
+    PyObject_HEAD MPI_Op ob_mpi;
+    unsigned flags;
+    cmpi_state *st;
+} OpObject;
+
+typedef struct {
+    PyObject_HEAD MPI_Status ob_mpi;
+} StatusObject;
+
+typedef struct {
+    PyObject_HEAD MPI_Comm ob_mpi;
+    unsigned flags;
+    int size;  /* local group size, cached: it never changes */
+    int peers; /* ranks a point-to-point call may name (remote size) */
+    int inter; /* intercommunicator? */
+    cmpi_state *st;
+} CommObject;
+
+/* What a request is waiting for, and so what completing it produces. */
+enum cmpi_req_kind {
+    CMPI_REQ_PLAIN = 0, /* a buffer operation, or nothing: result None */
+    CMPI_REQ_OBJ_SEND,  /* lowercase isend: owns the pickled bytes */
+    CMPI_REQ_OBJ_RECV,  /* lowercase irecv: matched lazily by probe, so a
+                           message of any size arrives whole */
+};
+
+typedef struct {
+    PyObject_HEAD MPI_Request ob_mpi;
+    unsigned flags;
+    int kind;
+    /* Buffer operations: the exported views, released on completion. */
+    Py_buffer views[2];
+    int nviews;
+    PyObject *keep; /* any other object that must outlive the operation */
+    /* Lowercase irecv: what to match, and what was received. */
+    MPI_Comm comm;
+    int source, tag;
+    int done; /* lazily matched receive completed (or cancelled) */
+    MPI_Status status;
+    PyObject *result;
+    cmpi_state *st;
+} RequestObject;
+
+/* ---------------------------------------------------------------------
+ * Cross-area helpers (defined in the area named in the comment).
+ */
+
+/* errors.c */
+static PyObject *cmpi_raise(cmpi_state *st, int ierr);
+static PyObject *cmpi_raise_msg(cmpi_state *st, int errclass, const char *fmt,
+                                ...);
+#define CMPI_CHK(st, call)                                                    \
+    do {                                                                      \
+        int ierr_ = (call);                                                   \
+        if (CMPI_UNLIKELY(ierr_ != MPI_SUCCESS)) {                            \
+            cmpi_raise((st), ierr_);                                          \
+            goto error;                                                       \
+        }                                                                     \
+    } while (0)
+
+/* args.c: FASTCALL argument parsing */
+static int cmpi_parse(const char *fname, PyObject *const *args,
+                      Py_ssize_t nargs, PyObject *kwnames,
+                      const char *const *names, int nrequired, PyObject **out);
+static int cmpi_as_int(PyObject *obj, int *out, const char *what);
+static int cmpi_opt_int(PyObject *obj, int *out, int dflt, const char *what);
+static int cmpi_check_dest(CommObject *c, int rank, const char *what);
+static int cmpi_check_source(CommObject *c, int rank, const char *what);
+static int cmpi_check_send_tag(CommObject *c, int tag);
+static int cmpi_check_recv_tag(CommObject *c, int tag);
+static int cmpi_check_root(CommObject *c, int root);
+
+/* buffer.c: message specifications */
+typedef struct {
+    Py_buffer view; /* view.obj != NULL while a buffer is held */
+    void *addr;
+    int count;
+    MPI_Datatype dtype;
+    MPI_Aint extent;
+} cmpi_msg;
+
+enum { CMPI_MSG_SEND = 0, CMPI_MSG_RECV = 1 };
+static int cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m,
+                          int recv, int null_ok);
+static void cmpi_msg_release(cmpi_msg *m);
+static int cmpi_buffer_datatype(cmpi_state *st, const Py_buffer *view,
+                                MPI_Datatype *dt);
+static int cmpi_dtype_from_object(cmpi_state *st, PyObject *obj,
+                                  MPI_Datatype *dt);
+
+/* pickle.c */
+static PyObject *cmpi_dumps(cmpi_state *st, PyObject *obj);
+static PyObject *cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n);
+static int cmpi_size_to_int(Py_ssize_t n, int *out);
+
+/* datatype.c / op.c / status.c */
+static PyObject *cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt,
+                                   unsigned flags);
+static int cmpi_op_from_object(cmpi_state *st, PyObject *obj, MPI_Op *op);
+static PyObject *cmpi_op_apply(cmpi_state *st, PyObject *op, PyObject *x,
+                               PyObject *y);
+static int cmpi_status_store(cmpi_state *st, PyObject *status,
+                             const MPI_Status *s);
+
+/* request.c */
+static RequestObject *cmpi_request_new(cmpi_state *st, int kind);
+static void cmpi_request_release(RequestObject *r);
+
+/* comm.c */
+static PyObject *cmpi_comm_new(cmpi_state *st, PyTypeObject *type,
+                               MPI_Comm handle, unsigned flags);
+static int cmpi_comm_check(CommObject *c);
+
+#endif /* CMPI_H */

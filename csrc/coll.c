@@ -1,0 +1,1027 @@
+/*
+ * coll.c -- collective communication on a Comm: buffers (Bcast, Gather,
+ * Reduce, ...) and pickled Python objects (bcast, gather, reduce, ...).
+ *
+ * A lowercase collective never leaves the other ranks waiting when one
+ * rank cannot take part (an object that cannot be pickled, a scatter
+ * sequence of the wrong length): that rank sends a size of -1 instead of
+ * its data, and the ranks that receive it raise too.
+ */
+#include "cmpi.h"
+
+#define FAILED_SIZE (-1)
+
+static int
+coll_inplace(cmpi_state *st, PyObject *obj)
+{
+    return obj == st->IN_PLACE;
+}
+
+static int
+coll_per_rank(const char *fname, const char *which, int count, int size,
+              int *out)
+{
+    if (size <= 0 || count % size != 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: %s has %d elements, not a multiple of the %d ranks "
+                     "of the communicator",
+                     fname, which, count, size);
+        return -1;
+    }
+    *out = count / size;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffers */
+
+CMPI_DOC(Comm_Barrier_doc, "Barrier($self)", "Barrier synchronization.");
+static PyObject *
+Comm_Barrier(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Barrier(self->ob_mpi));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_barrier_doc, "barrier($self)", "Barrier synchronization.");
+
+CMPI_DOC(Comm_Bcast_doc, "Bcast($self, buf, root=0)",
+         "Broadcast data from one process to all other processes.");
+static PyObject *
+Comm_Bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf", "root", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int root, ierr;
+    cmpi_msg m;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Bcast", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
+        cmpi_check_root(self, root) < 0)
+        return NULL;
+    int rank = 0;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    int sending = self->inter ? root == MPI_ROOT : rank == root;
+    if (cmpi_msg_parse(self->st, a[0], &m,
+                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Bcast(m.addr, m.count, m.dtype, root,
+                                self->ob_mpi));
+    cmpi_msg_release(&m);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+enum { GATHER, SCATTER, ALLGATHER, ALLTOALL };
+
+/* Gather, Scatter, Allgather, Alltoall: one function, four shapes. */
+static PyObject *
+coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames, int kind)
+{
+    static const char *const kw_root[] = {"sendbuf", "recvbuf", "root", NULL};
+    static const char *const kw_all[] = {"sendbuf", "recvbuf", NULL};
+    static const char *const names[] = {"Gather", "Scatter", "Allgather",
+                                        "Alltoall"};
+    const char *fname = names[kind];
+    int rooted = (kind == GATHER || kind == SCATTER);
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int root = 0, rank = 0, size = self->size, ierr;
+    cmpi_msg sm = {.view = {.obj = NULL}}, rm = {.view = {.obj = NULL}};
+    PyObject *res = NULL;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
+                   a) < 0 ||
+        cmpi_opt_int(rooted ? a[2] : NULL, &root, 0, "root") < 0 ||
+        (rooted && cmpi_check_root(self, root) < 0))
+        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    if (self->inter)
+        size = self->peers;
+    int is_root = self->inter ? root == MPI_ROOT : rank == root;
+    int send_inplace = coll_inplace(self->st, a[0]);
+    int recv_inplace = coll_inplace(self->st, a[1]);
+    void *sbuf = MPI_IN_PLACE, *rbuf = MPI_IN_PLACE;
+    int scount = 0, rcount = 0;
+    MPI_Datatype stype = MPI_BYTE, rtype = MPI_BYTE;
+
+    /* Which side of the call carries data on this rank. */
+    int send_used = 1, recv_used = 1;
+    if (kind == GATHER)
+        recv_used = is_root || self->inter;
+    if (kind == SCATTER)
+        send_used = is_root || self->inter;
+    if (self->inter && rooted) {
+        if (kind == GATHER) {
+            send_used = root != MPI_ROOT && root != MPI_PROC_NULL;
+            recv_used = root == MPI_ROOT;
+        }
+        else {
+            send_used = root == MPI_ROOT;
+            recv_used = root != MPI_ROOT && root != MPI_PROC_NULL;
+        }
+    }
+
+    if (send_inplace && !(is_root || kind == ALLGATHER || kind == ALLTOALL) &&
+        kind != SCATTER) {
+        PyErr_Format(PyExc_ValueError, "%s: IN_PLACE is only valid at the root",
+                     fname);
+        return NULL;
+    }
+    if (recv_inplace && !(kind == SCATTER && is_root)) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: recvbuf=IN_PLACE is only valid at the root of "
+                     "Scatter",
+                     fname);
+        return NULL;
+    }
+
+    if (send_used && !send_inplace) {
+        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+            goto done;
+        sbuf = sm.addr;
+        stype = sm.dtype;
+        scount = sm.count;
+        if ((kind == SCATTER || kind == ALLTOALL) &&
+            coll_per_rank(fname, "sendbuf", sm.count, size, &scount) < 0)
+            goto done;
+    }
+    else if (!send_inplace) {
+        sbuf = NULL;
+    }
+    if (recv_used && !recv_inplace) {
+        if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+            goto done;
+        rbuf = rm.addr;
+        rtype = rm.dtype;
+        rcount = rm.count;
+        if ((kind == GATHER || kind == ALLGATHER || kind == ALLTOALL) &&
+            coll_per_rank(fname, "recvbuf", rm.count, size, &rcount) < 0)
+            goto done;
+    }
+    else if (!recv_inplace) {
+        rbuf = NULL;
+    }
+    if (send_inplace && kind == ALLTOALL) {
+        scount = rcount;
+        stype = rtype;
+    }
+
+    switch (kind) {
+    case GATHER:
+        CMPI_NOGIL(ierr = MPI_Gather(sbuf, scount, stype, rbuf, rcount, rtype,
+                                     root, self->ob_mpi));
+        break;
+    case SCATTER:
+        CMPI_NOGIL(ierr = MPI_Scatter(sbuf, scount, stype, rbuf, rcount,
+                                      rtype, root, self->ob_mpi));
+        break;
+    case ALLGATHER:
+        CMPI_NOGIL(ierr = MPI_Allgather(sbuf, scount, stype, rbuf, rcount,
+                                        rtype, self->ob_mpi));
+        break;
+    default:
+        CMPI_NOGIL(ierr = MPI_Alltoall(sbuf, scount, stype, rbuf, rcount,
+                                       rtype, self->ob_mpi));
+        break;
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    res = Py_NewRef(Py_None);
+done:
+    cmpi_msg_release(&sm);
+    cmpi_msg_release(&rm);
+    return res;
+}
+
+CMPI_DOC(Comm_Gather_doc, "Gather($self, sendbuf, recvbuf, root=0)",
+         "Gather data to one process from all other processes.");
+static PyObject *
+Comm_Gather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return coll_buf_move(self, args, nargs, kwnames, GATHER);
+}
+
+CMPI_DOC(Comm_Scatter_doc, "Scatter($self, sendbuf, recvbuf, root=0)",
+         "Scatter data from one process to all other processes.");
+static PyObject *
+Comm_Scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    return coll_buf_move(self, args, nargs, kwnames, SCATTER);
+}
+
+CMPI_DOC(Comm_Allgather_doc, "Allgather($self, sendbuf, recvbuf)",
+         "Gather to All, gather data from all processes and distribute it "
+         "to all other processes.");
+static PyObject *
+Comm_Allgather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return coll_buf_move(self, args, nargs, kwnames, ALLGATHER);
+}
+
+CMPI_DOC(Comm_Alltoall_doc, "Alltoall($self, sendbuf, recvbuf)",
+         "All to All Scatter/Gather, send data from all to all processes "
+         "in a group.");
+static PyObject *
+Comm_Alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    return coll_buf_move(self, args, nargs, kwnames, ALLTOALL);
+}
+
+enum { REDUCE, ALLREDUCE, SCAN, EXSCAN };
+
+static PyObject *
+coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames, int kind)
+{
+    static const char *const kw_root[] = {"sendbuf", "recvbuf", "op", "root",
+                                          NULL};
+    static const char *const kw_all[] = {"sendbuf", "recvbuf", "op", NULL};
+    static const char *const names[] = {"Reduce", "Allreduce", "Scan",
+                                        "Exscan"};
+    const char *fname = names[kind];
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    int root = 0, rank = 0, ierr;
+    MPI_Op op = MPI_SUM;
+    cmpi_msg sm = {.view = {.obj = NULL}}, rm = {.view = {.obj = NULL}};
+    PyObject *res = NULL;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse(fname, args, nargs, kwnames,
+                   kind == REDUCE ? kw_root : kw_all, 2, a) < 0 ||
+        cmpi_opt_int(kind == REDUCE ? a[3] : NULL, &root, 0, "root") < 0 ||
+        (kind == REDUCE && cmpi_check_root(self, root) < 0) ||
+        (a[2] != NULL && cmpi_op_from_object(self->st, a[2], &op) < 0))
+        return NULL;
+    if ((kind == SCAN || kind == EXSCAN) && self->inter) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s is not defined on intercommunicators", fname);
+        return NULL;
+    }
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    int is_root = self->inter ? root == MPI_ROOT : rank == root;
+    int send_inplace = coll_inplace(self->st, a[0]);
+    int recv_used = kind != REDUCE || is_root;
+    void *sbuf = MPI_IN_PLACE, *rbuf = NULL;
+    int count = 0;
+    MPI_Datatype dtype = MPI_BYTE;
+
+    if (send_inplace && kind == REDUCE && !is_root) {
+        PyErr_Format(PyExc_ValueError, "%s: IN_PLACE is only valid at the root",
+                     fname);
+        return NULL;
+    }
+    if (recv_used) {
+        if (coll_inplace(self->st, a[1])) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: pass IN_PLACE as sendbuf, not recvbuf", fname);
+            return NULL;
+        }
+        if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+            goto done;
+        rbuf = rm.addr;
+        count = rm.count;
+        dtype = rm.dtype;
+    }
+    if (!send_inplace) {
+        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+            goto done;
+        sbuf = sm.addr;
+        if (recv_used && sm.count > rm.count) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: recvbuf has %d elements, fewer than the %d of "
+                         "sendbuf",
+                         fname, rm.count, sm.count);
+            goto done;
+        }
+        count = sm.count;
+        dtype = sm.dtype;
+    }
+    switch (kind) {
+    case REDUCE:
+        CMPI_NOGIL(ierr = MPI_Reduce(sbuf, rbuf, count, dtype, op, root,
+                                     self->ob_mpi));
+        break;
+    case ALLREDUCE:
+        CMPI_NOGIL(ierr = MPI_Allreduce(sbuf, rbuf, count, dtype, op,
+                                        self->ob_mpi));
+        break;
+    case SCAN:
+        CMPI_NOGIL(ierr = MPI_Scan(sbuf, rbuf, count, dtype, op,
+                                   self->ob_mpi));
+        break;
+    default:
+        CMPI_NOGIL(ierr = MPI_Exscan(sbuf, rbuf, count, dtype, op,
+                                     self->ob_mpi));
+        break;
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    res = Py_NewRef(Py_None);
+done:
+    cmpi_msg_release(&sm);
+    cmpi_msg_release(&rm);
+    return res;
+}
+
+CMPI_DOC_NOSIG(Comm_Reduce_doc,
+         "Reduce(self, sendbuf, recvbuf, op=SUM, root=0)",
+         "Reduce to Root.");
+static PyObject *
+Comm_Reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return coll_buf_reduce(self, args, nargs, kwnames, REDUCE);
+}
+
+CMPI_DOC_NOSIG(Comm_Allreduce_doc, "Allreduce(self, sendbuf, recvbuf, op=SUM)",
+         "Reduce to All.");
+static PyObject *
+Comm_Allreduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return coll_buf_reduce(self, args, nargs, kwnames, ALLREDUCE);
+}
+
+CMPI_DOC_NOSIG(Intracomm_Scan_doc, "Scan(self, sendbuf, recvbuf, op=SUM)",
+         "Inclusive Scan.");
+static PyObject *
+Intracomm_Scan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return coll_buf_reduce(self, args, nargs, kwnames, SCAN);
+}
+
+CMPI_DOC_NOSIG(Intracomm_Exscan_doc, "Exscan(self, sendbuf, recvbuf, op=SUM)",
+         "Exclusive Scan.");
+static PyObject *
+Intracomm_Exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return coll_buf_reduce(self, args, nargs, kwnames, EXSCAN);
+}
+
+/* ------------------------------------------------------------------ */
+/* Python objects */
+
+static int
+obj_coll_check(CommObject *self, const char *fname)
+{
+    if (cmpi_comm_check(self) < 0)
+        return -1;
+    if (self->inter) {
+        PyErr_Format(PyExc_NotImplementedError,
+                     "%s on an intercommunicator is not supported yet",
+                     fname);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+remote_failure(CommObject *self, const char *fname, int rank)
+{
+    return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
+                          "%s: rank %d could not take part (its object could "
+                          "not be pickled, or its arguments were invalid)",
+                          fname, rank);
+}
+
+/* Objects per rank, exchanged as pickles.  `data` is this rank's pickle
+ * (NULL if it failed: its size is sent as -1).  Gathers at `root`, or at
+ * every rank if root < 0.  Returns the list of unpickled objects at the
+ * receiving ranks, None elsewhere. */
+static PyObject *
+gather_pickles(CommObject *self, const char *fname, PyObject *data, int root)
+{
+    cmpi_state *st = self->st;
+    int size = self->size, rank = 0, ierr, mycount = FAILED_SIZE;
+    int *counts = NULL, *displs = NULL;
+    PyObject *recv = NULL, *list = NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    int receiving = root < 0 || rank == root;
+
+    if (data != NULL && cmpi_size_to_int(PyBytes_GET_SIZE(data), &mycount) < 0)
+        PyErr_Clear(); /* too large: sent as a failure, raised below */
+    if (receiving) {
+        counts = PyMem_New(int, size);
+        displs = PyMem_New(int, size);
+        if (counts == NULL || displs == NULL) {
+            PyErr_NoMemory();
+            goto error;
+        }
+    }
+    if (root < 0)
+        CMPI_NOGIL(ierr = MPI_Allgather(&mycount, 1, MPI_INT, counts, 1,
+                                        MPI_INT, self->ob_mpi));
+    else
+        CMPI_NOGIL(ierr = MPI_Gather(&mycount, 1, MPI_INT, counts, 1, MPI_INT,
+                                     root, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(st, ierr);
+        goto error;
+    }
+    long long total = 0;
+    int failed = -1;
+    if (receiving) {
+        for (int i = 0; i < size; i++) {
+            if (counts[i] < 0) {
+                if (failed < 0)
+                    failed = i;
+                counts[i] = 0;
+            }
+            displs[i] = (int)total;
+            total += counts[i];
+        }
+        if (total > INT_MAX) {
+            /* every rank still has to complete the Gatherv below */
+            for (int i = 0; i < size; i++)
+                counts[i] = 0;
+            failed = -2;
+            total = 0;
+        }
+        recv = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+        if (recv == NULL)
+            goto error;
+    }
+    int sendcount = mycount < 0 ? 0 : mycount;
+    if (failed == -2 && root >= 0)
+        sendcount = 0; /* only the root knows; see below */
+    const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
+    char *rbuf = recv ? PyBytes_AS_STRING(recv) : NULL;
+    if (root < 0) {
+        if (failed == -2)
+            sendcount = 0;
+        CMPI_NOGIL(ierr = MPI_Allgatherv(sbuf, sendcount, MPI_BYTE, rbuf,
+                                         counts, displs, MPI_BYTE,
+                                         self->ob_mpi));
+    }
+    else {
+        CMPI_NOGIL(ierr = MPI_Gatherv(sbuf, sendcount, MPI_BYTE, rbuf, counts,
+                                      displs, MPI_BYTE, root, self->ob_mpi));
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(st, ierr);
+        goto error;
+    }
+    if (mycount < 0) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_OverflowError,
+                         "%s: pickled object exceeds 2**31-1 bytes", fname);
+        goto error;
+    }
+    if (!receiving) {
+        PyMem_Free(counts);
+        PyMem_Free(displs);
+        Py_RETURN_NONE;
+    }
+    if (failed == -2) {
+        PyErr_Format(PyExc_OverflowError,
+                     "%s: the pickled objects exceed 2**31-1 bytes in total",
+                     fname);
+        goto error;
+    }
+    if (failed >= 0) {
+        remote_failure(self, fname, failed);
+        goto error;
+    }
+    list = PyList_New(size);
+    if (list == NULL)
+        goto error;
+    for (int i = 0; i < size; i++) {
+        PyObject *o = cmpi_loads(st, rbuf + displs[i], counts[i]);
+        if (o == NULL)
+            goto error;
+        PyList_SET_ITEM(list, i, o);
+    }
+    Py_DECREF(recv);
+    PyMem_Free(counts);
+    PyMem_Free(displs);
+    return list;
+error:
+    Py_XDECREF(list);
+    Py_XDECREF(recv);
+    PyMem_Free(counts);
+    PyMem_Free(displs);
+    return NULL;
+}
+
+/* Pickle, remembering a failure so the collective can still complete.
+ * Returns the bytes, or NULL with *exc holding the exception. */
+static PyObject *
+dumps_or_fail(cmpi_state *st, PyObject *obj, PyObject **exc)
+{
+    PyObject *data = cmpi_dumps(st, obj);
+    if (data == NULL)
+        *exc = PyErr_GetRaisedException_compat();
+    return data;
+}
+
+CMPI_DOC(Comm_bcast_doc, "bcast($self, obj, root=0)",
+         "Broadcast a Python object from one process to all processes.");
+
+/* Small pickles travel inside the first broadcast, with their size, so a
+ * small object costs one collective instead of two. */
+#define BCAST_HEAD 256
+
+static PyObject *
+Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    static const char *const kw[] = {"obj", "root", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int root, rank = 0, ierr;
+    if (obj_coll_check(self, "bcast") < 0 ||
+        cmpi_parse("bcast", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
+        cmpi_check_root(self, root) < 0)
+        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    union {
+        long long len;
+        char bytes[BCAST_HEAD];
+    } head;
+    const Py_ssize_t room = BCAST_HEAD - (Py_ssize_t)sizeof(long long);
+    PyObject *data = NULL, *exc = NULL;
+    if (rank == root) {
+        data = dumps_or_fail(self->st, a[0] ? a[0] : Py_None, &exc);
+        head.len = data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE;
+        if (data && PyBytes_GET_SIZE(data) > INT_MAX) {
+            head.len = FAILED_SIZE;
+            Py_CLEAR(data);
+            PyErr_SetString(PyExc_OverflowError,
+                            "bcast: pickled object exceeds 2**31-1 bytes");
+            exc = PyErr_GetRaisedException_compat();
+        }
+        if (data && head.len <= room)
+            memcpy(head.bytes + sizeof(long long), PyBytes_AS_STRING(data),
+                   (size_t)head.len);
+    }
+    CMPI_NOGIL(ierr = MPI_Bcast(&head, BCAST_HEAD, MPI_BYTE, root,
+                                self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        Py_XDECREF(data);
+        Py_XDECREF(exc);
+        return cmpi_raise(self->st, ierr);
+    }
+    if (head.len == FAILED_SIZE) {
+        if (exc != NULL) {
+            PyErr_SetRaisedException_compat(exc);
+            return NULL;
+        }
+        return remote_failure(self, "bcast", root);
+    }
+    if (head.len <= room) {
+        Py_XDECREF(data);
+        if (rank == root)
+            return Py_NewRef(a[0] ? a[0] : Py_None);
+        return cmpi_loads(self->st, head.bytes + sizeof(long long),
+                          (Py_ssize_t)head.len);
+    }
+    PyObject *buf = data;
+    if (rank != root) {
+        buf = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)head.len);
+        if (buf == NULL)
+            return NULL; /* out of memory: nothing else can be done */
+    }
+    CMPI_NOGIL(ierr = MPI_Bcast(PyBytes_AS_STRING(buf), (int)head.len,
+                                MPI_BYTE, root, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(buf);
+        return cmpi_raise(self->st, ierr);
+    }
+    if (rank == root) {
+        Py_DECREF(buf);
+        return Py_NewRef(a[0] ? a[0] : Py_None);
+    }
+    PyObject *obj = cmpi_loads(self->st, PyBytes_AS_STRING(buf),
+                               PyBytes_GET_SIZE(buf));
+    Py_DECREF(buf);
+    return obj;
+}
+
+static PyObject *
+gather_like(CommObject *self, PyObject *obj, int root, const char *fname)
+{
+    PyObject *exc = NULL;
+    PyObject *data = dumps_or_fail(self->st, obj, &exc);
+    PyObject *res = gather_pickles(self, fname, data, root);
+    Py_XDECREF(data);
+    if (exc != NULL) {
+        Py_XDECREF(res);
+        PyErr_SetRaisedException_compat(exc);
+        return NULL;
+    }
+    return res;
+}
+
+CMPI_DOC(Comm_gather_doc, "gather($self, sendobj, root=0)",
+         "Gather Python objects to one process from all processes.");
+static PyObject *
+Comm_gather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    static const char *const kw[] = {"sendobj", "root", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int root;
+    if (obj_coll_check(self, "gather") < 0 ||
+        cmpi_parse("gather", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
+        cmpi_check_root(self, root) < 0)
+        return NULL;
+    return gather_like(self, a[0], root, "gather");
+}
+
+CMPI_DOC(Comm_allgather_doc, "allgather($self, sendobj)",
+         "Gather Python objects to all processes.");
+static PyObject *
+Comm_allgather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    static const char *const kw[] = {"sendobj", NULL};
+    PyObject *a[1] = {NULL};
+    if (obj_coll_check(self, "allgather") < 0 ||
+        cmpi_parse("allgather", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    return gather_like(self, a[0], -1, "allgather");
+}
+
+/* Pickle each item of a sequence of `size` objects into one buffer.
+ * On failure returns -1 with the exception set. */
+static int
+dumps_each(cmpi_state *st, const char *fname, PyObject *seqobj, int size,
+           PyObject **out_buf, int *counts, int *displs)
+{
+    PyObject *seq = NULL, *parts = NULL;
+    *out_buf = NULL;
+    if (seqobj == Py_None || !PySequence_Check(seqobj)) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s: expected a sequence of %d objects at the sending "
+                     "rank, got %.100s",
+                     fname, size, Py_TYPE(seqobj)->tp_name);
+        return -1;
+    }
+    seq = PySequence_Fast(seqobj, "expected a sequence");
+    if (seq == NULL)
+        return -1;
+    if (PySequence_Fast_GET_SIZE(seq) != size) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: expected a sequence of %d objects (one per rank), "
+                     "got %zd",
+                     fname, size, PySequence_Fast_GET_SIZE(seq));
+        goto error;
+    }
+    parts = PyList_New(size);
+    if (parts == NULL)
+        goto error;
+    long long total = 0;
+    for (int i = 0; i < size; i++) {
+        PyObject *d = cmpi_dumps(st, PySequence_Fast_GET_ITEM(seq, i));
+        if (d == NULL)
+            goto error;
+        PyList_SET_ITEM(parts, i, d);
+        counts[i] = (int)PyBytes_GET_SIZE(d);
+        displs[i] = (int)total;
+        total += PyBytes_GET_SIZE(d);
+        if (total > INT_MAX) {
+            PyErr_Format(PyExc_OverflowError,
+                         "%s: the pickled objects exceed 2**31-1 bytes",
+                         fname);
+            goto error;
+        }
+    }
+    PyObject *buf = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+    if (buf == NULL)
+        goto error;
+    for (int i = 0; i < size; i++)
+        memcpy(PyBytes_AS_STRING(buf) + displs[i],
+               PyBytes_AS_STRING(PyList_GET_ITEM(parts, i)),
+               (size_t)counts[i]);
+    *out_buf = buf;
+    Py_DECREF(parts);
+    Py_DECREF(seq);
+    return 0;
+error:
+    Py_XDECREF(parts);
+    Py_XDECREF(seq);
+    return -1;
+}
+
+CMPI_DOC(Comm_scatter_doc, "scatter($self, sendobj, root=0)",
+         "Scatter Python objects from one process to all processes.");
+static PyObject *
+Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    static const char *const kw[] = {"sendobj", "root", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int root, rank = 0, size = self->size, ierr, mycount = 0;
+    if (obj_coll_check(self, "scatter") < 0 ||
+        cmpi_parse("scatter", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
+        cmpi_check_root(self, root) < 0)
+        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    int *counts = NULL, *displs = NULL;
+    PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
+    if (rank == root) {
+        counts = PyMem_New(int, size);
+        displs = PyMem_New(int, size);
+        if (counts == NULL || displs == NULL) {
+            PyMem_Free(counts);
+            PyMem_Free(displs);
+            return PyErr_NoMemory();
+        }
+        if (dumps_each(self->st, "scatter", a[0], size, &sendbuf, counts,
+                       displs) < 0) {
+            exc = PyErr_GetRaisedException_compat();
+            for (int i = 0; i < size; i++) {
+                counts[i] = FAILED_SIZE;
+                displs[i] = 0;
+            }
+        }
+    }
+    CMPI_NOGIL(ierr = MPI_Scatter(counts, 1, MPI_INT, &mycount, 1, MPI_INT,
+                                  root, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    if (mycount == FAILED_SIZE) {
+        if (exc != NULL) {
+            PyErr_SetRaisedException_compat(exc);
+            exc = NULL;
+        }
+        else {
+            remote_failure(self, "scatter", root);
+        }
+        goto done;
+    }
+    recv = PyBytes_FromStringAndSize(NULL, mycount);
+    if (recv == NULL)
+        goto done; /* out of memory */
+    CMPI_NOGIL(ierr = MPI_Scatterv(sendbuf ? PyBytes_AS_STRING(sendbuf)
+                                           : NULL,
+                                   counts, displs, MPI_BYTE,
+                                   PyBytes_AS_STRING(recv), mycount, MPI_BYTE,
+                                   root, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    res = cmpi_loads(self->st, PyBytes_AS_STRING(recv), mycount);
+done:
+    Py_XDECREF(exc);
+    Py_XDECREF(recv);
+    Py_XDECREF(sendbuf);
+    PyMem_Free(counts);
+    PyMem_Free(displs);
+    return res;
+}
+
+CMPI_DOC(Comm_alltoall_doc, "alltoall($self, sendobj)",
+         "All to All Scatter/Gather, send Python objects from all to all "
+         "processes.");
+static PyObject *
+Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"sendobj", NULL};
+    PyObject *a[1] = {NULL};
+    int size = self->size, ierr;
+    if (obj_coll_check(self, "alltoall") < 0 ||
+        cmpi_parse("alltoall", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    int *buf = PyMem_New(int, 4 * (size_t)size);
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    int *scounts = buf, *sdispls = buf + size, *rcounts = buf + 2 * size,
+        *rdispls = buf + 3 * size;
+    PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
+    if (dumps_each(self->st, "alltoall", a[0], size, &sendbuf, scounts,
+                   sdispls) < 0) {
+        exc = PyErr_GetRaisedException_compat();
+        for (int i = 0; i < size; i++) {
+            scounts[i] = FAILED_SIZE;
+            sdispls[i] = 0;
+        }
+    }
+    CMPI_NOGIL(ierr = MPI_Alltoall(scounts, 1, MPI_INT, rcounts, 1, MPI_INT,
+                                   self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    int failed = -1;
+    long long total = 0;
+    for (int i = 0; i < size; i++) {
+        if (rcounts[i] < 0) {
+            if (failed < 0)
+                failed = i;
+            rcounts[i] = 0;
+        }
+        if (scounts[i] < 0)
+            scounts[i] = 0;
+        rdispls[i] = (int)total;
+        total += rcounts[i];
+    }
+    if (total > INT_MAX) {
+        for (int i = 0; i < size; i++)
+            rcounts[i] = 0;
+        failed = -2;
+        total = 0;
+    }
+    recv = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
+    if (recv == NULL)
+        goto done;
+    /* Data is exchanged even when some rank failed, so no rank is left
+     * waiting in the collective. */
+    CMPI_NOGIL(ierr = MPI_Alltoallv(
+                   sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, scounts,
+                   sdispls, MPI_BYTE, PyBytes_AS_STRING(recv), rcounts,
+                   rdispls, MPI_BYTE, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    if (exc != NULL) {
+        PyErr_SetRaisedException_compat(exc);
+        exc = NULL;
+        goto done;
+    }
+    if (failed == -2) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "alltoall: received objects exceed 2**31-1 bytes");
+        goto done;
+    }
+    if (failed >= 0) {
+        remote_failure(self, "alltoall", failed);
+        goto done;
+    }
+    res = PyList_New(size);
+    if (res == NULL)
+        goto done;
+    for (int i = 0; i < size; i++) {
+        PyObject *o = cmpi_loads(self->st, PyBytes_AS_STRING(recv) + rdispls[i],
+                                 rcounts[i]);
+        if (o == NULL) {
+            Py_CLEAR(res);
+            goto done;
+        }
+        PyList_SET_ITEM(res, i, o);
+    }
+done:
+    Py_XDECREF(exc);
+    Py_XDECREF(recv);
+    Py_XDECREF(sendbuf);
+    PyMem_Free(buf);
+    return res;
+}
+
+/* Fold items[lo:hi] with op, in rank order. */
+static PyObject *
+fold(cmpi_state *st, PyObject *op, PyObject *list, Py_ssize_t lo,
+     Py_ssize_t hi)
+{
+    PyObject *acc = Py_NewRef(PyList_GET_ITEM(list, lo));
+    for (Py_ssize_t i = lo + 1; i < hi; i++) {
+        PyObject *next = cmpi_op_apply(st, op, acc, PyList_GET_ITEM(list, i));
+        Py_DECREF(acc);
+        if (next == NULL)
+            return NULL;
+        acc = next;
+    }
+    return acc;
+}
+
+static PyObject *
+reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames, int kind)
+{
+    static const char *const kw_root[] = {"sendobj", "op", "root", NULL};
+    static const char *const kw_all[] = {"sendobj", "op", NULL};
+    static const char *const names[] = {"reduce", "allreduce", "scan",
+                                        "exscan"};
+    const char *fname = names[kind];
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int root = 0, rank = 0;
+    if (obj_coll_check(self, fname) < 0 ||
+        cmpi_parse(fname, args, nargs, kwnames,
+                   kind == REDUCE ? kw_root : kw_all, 1, a) < 0 ||
+        cmpi_opt_int(kind == REDUCE ? a[2] : NULL, &root, 0, "root") < 0 ||
+        (kind == REDUCE && cmpi_check_root(self, root) < 0))
+        return NULL;
+    PyObject *op = a[1];
+    if (op == NULL || op == Py_None) {
+        op = PyObject_GetAttrString(PyType_GetModuleByDef(
+                                        Py_TYPE(self), &cmpi_module),
+                                    "SUM");
+        if (op == NULL)
+            return NULL;
+    }
+    else {
+        Py_INCREF(op);
+        if (!PyCallable_Check(op)) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s: op must be an MPI.Op or a callable, got %.100s",
+                         fname, Py_TYPE(op)->tp_name);
+            Py_DECREF(op);
+            return NULL;
+        }
+    }
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    PyObject *list = gather_like(self, a[0], kind == REDUCE ? root : -1,
+                                 fname);
+    PyObject *res = NULL;
+    if (list == NULL || list == Py_None) {
+        res = list;
+        goto done;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    if (kind == REDUCE || kind == ALLREDUCE)
+        res = fold(self->st, op, list, 0, n);
+    else if (kind == SCAN)
+        res = fold(self->st, op, list, 0, rank + 1);
+    else
+        res = rank == 0 ? Py_NewRef(Py_None)
+                        : fold(self->st, op, list, 0, rank);
+    Py_DECREF(list);
+done:
+    Py_DECREF(op);
+    return res;
+}
+
+CMPI_DOC_NOSIG(Comm_reduce_doc, "reduce(self, sendobj, op=SUM, root=0)",
+         "Reduce Python objects to the root.");
+static PyObject *
+Comm_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return reduce_objects(self, args, nargs, kwnames, REDUCE);
+}
+
+CMPI_DOC_NOSIG(Comm_allreduce_doc, "allreduce(self, sendobj, op=SUM)",
+         "Reduce Python objects to all processes.");
+static PyObject *
+Comm_allreduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return reduce_objects(self, args, nargs, kwnames, ALLREDUCE);
+}
+
+CMPI_DOC_NOSIG(Intracomm_scan_doc, "scan(self, sendobj, op=SUM)",
+         "Inclusive Scan of Python objects.");
+static PyObject *
+Intracomm_scan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return reduce_objects(self, args, nargs, kwnames, SCAN);
+}
+
+CMPI_DOC_NOSIG(Intracomm_exscan_doc, "exscan(self, sendobj, op=SUM)",
+         "Exclusive Scan of Python objects.");
+static PyObject *
+Intracomm_exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return reduce_objects(self, args, nargs, kwnames, EXSCAN);
+}
+
+#define CMPI_COLL_METHODS                                                     \
+    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc},    \
+        {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,                   \
+         Comm_barrier_doc},                                                   \
+        {"Bcast", FN(Comm_Bcast), FASTKW, Comm_Bcast_doc},                    \
+        {"Gather", FN(Comm_Gather), FASTKW, Comm_Gather_doc},                 \
+        {"Scatter", FN(Comm_Scatter), FASTKW, Comm_Scatter_doc},              \
+        {"Allgather", FN(Comm_Allgather), FASTKW, Comm_Allgather_doc},        \
+        {"Alltoall", FN(Comm_Alltoall), FASTKW, Comm_Alltoall_doc},           \
+        {"Reduce", FN(Comm_Reduce), FASTKW, Comm_Reduce_doc},                 \
+        {"Allreduce", FN(Comm_Allreduce), FASTKW, Comm_Allreduce_doc},        \
+        {"bcast", FN(Comm_bcast), FASTKW, Comm_bcast_doc},                    \
+        {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},                 \
+        {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},              \
+        {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc},        \
+        {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},           \
+        {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},                 \
+        {"allreduce", FN(Comm_allreduce), FASTKW, Comm_allreduce_doc},
+
+#define CMPI_INTRA_COLL_METHODS                                               \
+    {"Scan", FN(Intracomm_Scan), FASTKW, Intracomm_Scan_doc},                 \
+        {"Exscan", FN(Intracomm_Exscan), FASTKW, Intracomm_Exscan_doc},       \
+        {"scan", FN(Intracomm_scan), FASTKW, Intracomm_scan_doc},             \
+        {"exscan", FN(Intracomm_exscan), FASTKW, Intracomm_exscan_doc},

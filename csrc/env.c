@@ -1,0 +1,447 @@
+/*
+ * env.c -- the MPI execution environment: initialization at import (as
+ * cmpi.rc says), finalization at interpreter exit, and the module-level
+ * environment functions (Init, Finalize, Wtime, Get_version, ...).
+ */
+#include "cmpi.h"
+
+#include <stdio.h>
+
+/* MPI is per process, so this is process state, not module state: did
+ * cmpi call MPI_Init, and should it call MPI_Finalize at exit? */
+static int cmpi_initialized_mpi = 0;
+static int cmpi_finalize_at_exit = 0;
+
+static void
+cmpi_atexit(void)
+{
+    int initialized = 0, finalized = 1;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    /* The user's script may have called MPI.Finalize() already. */
+    if (cmpi_finalize_at_exit && initialized && !finalized) {
+        fflush(stdout);
+        fflush(stderr);
+        MPI_Finalize();
+    }
+}
+
+static int
+thread_level_from_name(PyObject *obj, int *level)
+{
+    if (PyLong_Check(obj))
+        return cmpi_as_int(obj, level, "rc.thread_level");
+    const char *s = PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : NULL;
+    if (s == NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "rc.thread_level must be 'single', 'funneled', "
+                        "'serialized' or 'multiple'");
+        return -1;
+    }
+    if (strcmp(s, "single") == 0)
+        *level = MPI_THREAD_SINGLE;
+    else if (strcmp(s, "funneled") == 0)
+        *level = MPI_THREAD_FUNNELED;
+    else if (strcmp(s, "serialized") == 0)
+        *level = MPI_THREAD_SERIALIZED;
+    else if (strcmp(s, "multiple") == 0)
+        *level = MPI_THREAD_MULTIPLE;
+    else {
+        PyErr_Format(PyExc_ValueError,
+                     "rc.thread_level=%R: expected 'single', 'funneled', "
+                     "'serialized' or 'multiple'",
+                     obj);
+        return -1;
+    }
+    return 0;
+}
+
+/* Once MPI is up: failures on the predefined communicators raise instead
+ * of aborting, and the tag limit is known for argument checks. */
+static void
+cmpi_env_after_init(cmpi_state *st)
+{
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+    int *ub = NULL, flag = 0;
+    MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &ub, &flag);
+    st->tag_ub = (flag && ub) ? *ub : 32767;
+    if (st->COMM_WORLD != NULL)
+        cmpi_comm_constants_attach(st);
+}
+
+static int
+init_thread(cmpi_state *st, int required, int *provided)
+{
+    int ierr = MPI_Init_thread(NULL, NULL, required, provided);
+    if (ierr != MPI_SUCCESS) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "MPI_Init_thread failed with error code %d", ierr);
+        return -1;
+    }
+    cmpi_initialized_mpi = 1;
+    cmpi_finalize_at_exit = 1;
+    cmpi_env_after_init(st);
+    return 0;
+}
+
+/* Read cmpi.rc and initialize MPI if asked to (the default). */
+static int
+cmpi_env_startup(PyObject *Py_UNUSED(m), cmpi_state *st)
+{
+    int initialize = 1, threads = 1, level = MPI_THREAD_MULTIPLE;
+    int finalize = -1; /* None: finalize if we initialized */
+    PyObject *pkg = PyImport_ImportModule("cmpi");
+    PyObject *rc = pkg ? PyObject_GetAttrString(pkg, "rc") : NULL;
+    Py_XDECREF(pkg);
+    if (rc == NULL) {
+        PyErr_Clear(); /* no package around us: use the defaults */
+    }
+    else {
+        PyObject *v;
+        if ((v = PyObject_GetAttrString(rc, "initialize")) != NULL) {
+            initialize = PyObject_IsTrue(v);
+            Py_DECREF(v);
+        }
+        if (v && (v = PyObject_GetAttrString(rc, "threads")) != NULL) {
+            threads = PyObject_IsTrue(v);
+            Py_DECREF(v);
+        }
+        if (v && (v = PyObject_GetAttrString(rc, "thread_level")) != NULL) {
+            int r = thread_level_from_name(v, &level);
+            Py_DECREF(v);
+            if (r < 0) {
+                Py_DECREF(rc);
+                return -1;
+            }
+        }
+        if (v && (v = PyObject_GetAttrString(rc, "finalize")) != NULL) {
+            finalize = v == Py_None ? -1 : PyObject_IsTrue(v);
+            Py_DECREF(v);
+        }
+        Py_DECREF(rc);
+        if (v == NULL || initialize < 0 || threads < 0)
+            return -1;
+    }
+    if (!threads)
+        level = MPI_THREAD_SINGLE;
+
+    int initialized = 0, finalized = 0, provided = 0;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    if (initialize && !initialized) {
+        if (init_thread(st, level, &provided) < 0)
+            return -1;
+    }
+    else if (initialized && !finalized) {
+        cmpi_env_after_init(st);
+    }
+    if (finalize >= 0)
+        cmpi_finalize_at_exit = finalize;
+    if (Py_AtExit(cmpi_atexit) < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot register MPI_Finalize");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+CMPI_DOC(Init_doc, "Init()", "Initialize the MPI execution environment.");
+static PyObject *
+mod_Init(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    int provided;
+    cmpi_state *st = cmpi_get_state(m);
+    int ierr = MPI_Init(NULL, NULL);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    (void)provided;
+    cmpi_initialized_mpi = 1;
+    cmpi_finalize_at_exit = 1;
+    cmpi_env_after_init(st);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Init_thread_doc, "Init_thread(required=cmpi.MPI.THREAD_MULTIPLE)",
+         "Initialize the MPI execution environment with a thread support "
+         "level; return the level provided.");
+static PyObject *
+mod_Init_thread(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    static const char *const kw[] = {"required", NULL};
+    PyObject *a[1] = {NULL};
+    int required, provided = MPI_THREAD_SINGLE;
+    cmpi_state *st = cmpi_get_state(m);
+    if (cmpi_parse("Init_thread", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_opt_int(a[0], &required, MPI_THREAD_MULTIPLE, "required") < 0)
+        return NULL;
+    int ierr = MPI_Init_thread(NULL, NULL, required, &provided);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    cmpi_initialized_mpi = 1;
+    cmpi_finalize_at_exit = 1;
+    cmpi_env_after_init(st);
+    return PyLong_FromLong(provided);
+}
+
+CMPI_DOC(Finalize_doc, "Finalize()",
+         "Terminate the MPI execution environment.");
+static PyObject *
+mod_Finalize(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    fflush(stdout);
+    CMPI_NOGIL(ierr = MPI_Finalize());
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Is_initialized_doc, "Is_initialized()",
+         "Indicates whether Init has been called.");
+static PyObject *
+mod_Is_initialized(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    int flag = 0;
+    MPI_Initialized(&flag);
+    return PyBool_FromLong(flag);
+}
+
+CMPI_DOC(Is_finalized_doc, "Is_finalized()",
+         "Indicates whether Finalize has completed.");
+static PyObject *
+mod_Is_finalized(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    int flag = 0;
+    MPI_Finalized(&flag);
+    return PyBool_FromLong(flag);
+}
+
+CMPI_DOC(Query_thread_doc, "Query_thread()",
+         "Return the level of thread support provided by the MPI library.");
+static PyObject *
+mod_Query_thread(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    int level = MPI_THREAD_SINGLE;
+    int ierr = MPI_Query_thread(&level);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    return PyLong_FromLong(level);
+}
+
+CMPI_DOC(Is_thread_main_doc, "Is_thread_main()",
+         "Indicate whether this thread called Init or Init_thread.");
+static PyObject *
+mod_Is_thread_main(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    int flag = 0;
+    int ierr = MPI_Is_thread_main(&flag);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    return PyBool_FromLong(flag);
+}
+
+CMPI_DOC(Get_version_doc, "Get_version()",
+         "Obtain the version number of the MPI standard supported by the "
+         "implementation as a tuple (version, subversion).");
+static PyObject *
+mod_Get_version(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    int version = MPI_VERSION, subversion = MPI_SUBVERSION;
+    MPI_Get_version(&version, &subversion);
+    return Py_BuildValue("(ii)", version, subversion);
+}
+
+CMPI_DOC(Get_library_version_doc, "Get_library_version()",
+         "Obtain the version string of the MPI library.");
+static PyObject *
+mod_Get_library_version(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    char buf[MPI_MAX_LIBRARY_VERSION_STRING + 1];
+    int len = 0;
+    int ierr = MPI_Get_library_version(buf, &len);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
+        len--;
+    return PyUnicode_FromStringAndSize(buf, len);
+}
+
+CMPI_DOC(Get_processor_name_doc, "Get_processor_name()",
+         "Obtain the name of the calling processor.");
+static PyObject *
+mod_Get_processor_name(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    char buf[MPI_MAX_PROCESSOR_NAME + 1];
+    int len = 0;
+    int ierr = MPI_Get_processor_name(buf, &len);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    return PyUnicode_FromStringAndSize(buf, len);
+}
+
+CMPI_DOC(Wtime_doc, "Wtime()", "Return an elapsed time on the calling "
+                               "processor.");
+static PyObject *
+mod_Wtime(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return PyFloat_FromDouble(MPI_Wtime());
+}
+
+CMPI_DOC(Wtick_doc, "Wtick()", "Return the resolution of Wtime.");
+static PyObject *
+mod_Wtick(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return PyFloat_FromDouble(MPI_Wtick());
+}
+
+CMPI_DOC(get_vendor_doc, "get_vendor()",
+         "Information about the underlying MPI implementation: a tuple "
+         "(name, (major, minor, micro)).");
+static PyObject *
+mod_get_vendor(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+#if defined(OPEN_MPI)
+    return Py_BuildValue("(s(iii))", "Open MPI", OMPI_MAJOR_VERSION,
+                         OMPI_MINOR_VERSION, OMPI_RELEASE_VERSION);
+#elif defined(MPICH_NAME)
+    int major = 0, minor = 0, micro = 0;
+    sscanf(MPICH_VERSION, "%d.%d.%d", &major, &minor, &micro);
+    return Py_BuildValue("(s(iii))", "MPICH", major, minor, micro);
+#else
+    return Py_BuildValue("(s(iii))", "unknown", 0, 0, 0);
+#endif
+}
+
+CMPI_DOC(Pcontrol_doc, "Pcontrol(level)", "Control profiling.");
+static PyObject *
+mod_Pcontrol(PyObject *m, PyObject *arg)
+{
+    int level;
+    if (cmpi_as_int(arg, &level, "level") < 0)
+        return NULL;
+    int ierr = MPI_Pcontrol(level);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    Py_RETURN_NONE;
+}
+
+#define CMPI_ENV_METHODS                                                      \
+    {"Init", (PyCFunction)mod_Init, METH_NOARGS, Init_doc},                   \
+        {"Init_thread", (PyCFunction)(void (*)(void))mod_Init_thread,         \
+         METH_FASTCALL | METH_KEYWORDS, Init_thread_doc},                     \
+        {"Finalize", (PyCFunction)mod_Finalize, METH_NOARGS, Finalize_doc},   \
+        {"Is_initialized", (PyCFunction)mod_Is_initialized, METH_NOARGS,      \
+         Is_initialized_doc},                                                 \
+        {"Is_finalized", (PyCFunction)mod_Is_finalized, METH_NOARGS,          \
+         Is_finalized_doc},                                                   \
+        {"Query_thread", (PyCFunction)mod_Query_thread, METH_NOARGS,          \
+         Query_thread_doc},                                                   \
+        {"Is_thread_main", (PyCFunction)mod_Is_thread_main, METH_NOARGS,      \
+         Is_thread_main_doc},                                                 \
+        {"Get_version", (PyCFunction)mod_Get_version, METH_NOARGS,            \
+         Get_version_doc},                                                    \
+        {"Get_library_version", (PyCFunction)mod_Get_library_version,         \
+         METH_NOARGS, Get_library_version_doc},                               \
+        {"Get_processor_name", (PyCFunction)mod_Get_processor_name,           \
+         METH_NOARGS, Get_processor_name_doc},                                \
+        {"Wtime", (PyCFunction)mod_Wtime, METH_NOARGS, Wtime_doc},            \
+        {"Wtick", (PyCFunction)mod_Wtick, METH_NOARGS, Wtick_doc},            \
+        {"get_vendor", (PyCFunction)mod_get_vendor, METH_NOARGS,              \
+         get_vendor_doc},                                                     \
+        {"Pcontrol", (PyCFunction)mod_Pcontrol, METH_O, Pcontrol_doc},
+
+/* Sentinels MPI.BOTTOM and MPI.IN_PLACE: ints, as in mpi4py, with their
+ * own types so that they are recognised by identity and print by name. */
+static PyObject *
+Sentinel_repr(PyObject *self)
+{
+    const char *tn = Py_TYPE(self)->tp_name;
+    return PyUnicode_FromString(strstr(tn, "InPlace") ? "IN_PLACE" : "BOTTOM");
+}
+
+static PyType_Slot Sentinel_slots[] = {
+    {Py_tp_repr, Sentinel_repr},
+    {0, NULL},
+};
+
+static PyType_Spec BottomType_spec = {
+    .name = "cmpi.MPI.BottomType",
+    .basicsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = Sentinel_slots,
+};
+
+static PyType_Spec InPlaceType_spec = {
+    .name = "cmpi.MPI.InPlaceType",
+    .basicsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = Sentinel_slots,
+};
+
+static int
+cmpi_env_init(PyObject *m, cmpi_state *st)
+{
+    static const struct {
+        const char *name;
+        int value;
+    } ints[] = {
+        {"UNDEFINED", MPI_UNDEFINED},
+        {"ANY_SOURCE", MPI_ANY_SOURCE},
+        {"ANY_TAG", MPI_ANY_TAG},
+        {"PROC_NULL", MPI_PROC_NULL},
+        {"ROOT", MPI_ROOT},
+        {"KEYVAL_INVALID", MPI_KEYVAL_INVALID},
+        {"TAG_UB", MPI_TAG_UB},
+        {"HOST", MPI_HOST},
+        {"IO", MPI_IO},
+        {"WTIME_IS_GLOBAL", MPI_WTIME_IS_GLOBAL},
+        {"UNIVERSE_SIZE", MPI_UNIVERSE_SIZE},
+        {"APPNUM", MPI_APPNUM},
+        {"LASTUSEDCODE", MPI_LASTUSEDCODE},
+        {"THREAD_SINGLE", MPI_THREAD_SINGLE},
+        {"THREAD_FUNNELED", MPI_THREAD_FUNNELED},
+        {"THREAD_SERIALIZED", MPI_THREAD_SERIALIZED},
+        {"THREAD_MULTIPLE", MPI_THREAD_MULTIPLE},
+        {"IDENT", MPI_IDENT},
+        {"CONGRUENT", MPI_CONGRUENT},
+        {"SIMILAR", MPI_SIMILAR},
+        {"UNEQUAL", MPI_UNEQUAL},
+        {"CART", MPI_CART},
+        {"GRAPH", MPI_GRAPH},
+        {"DIST_GRAPH", MPI_DIST_GRAPH},
+        {"VERSION", MPI_VERSION},
+        {"SUBVERSION", MPI_SUBVERSION},
+        {"MAX_PROCESSOR_NAME", MPI_MAX_PROCESSOR_NAME},
+        {"MAX_ERROR_STRING", MPI_MAX_ERROR_STRING},
+        {"MAX_OBJECT_NAME", MPI_MAX_OBJECT_NAME},
+        {"MAX_LIBRARY_VERSION_STRING", MPI_MAX_LIBRARY_VERSION_STRING},
+        {"MAX_PORT_NAME", MPI_MAX_PORT_NAME},
+        {"MAX_INFO_KEY", MPI_MAX_INFO_KEY},
+        {"MAX_INFO_VAL", MPI_MAX_INFO_VAL},
+        {"BSEND_OVERHEAD", MPI_BSEND_OVERHEAD},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0)
+            return -1;
+    }
+    st->BottomType = (PyTypeObject *)PyType_FromModuleAndSpec(
+        m, &BottomType_spec, (PyObject *)&PyLong_Type);
+    st->InPlaceType = (PyTypeObject *)PyType_FromModuleAndSpec(
+        m, &InPlaceType_spec, (PyObject *)&PyLong_Type);
+    if (st->BottomType == NULL || st->InPlaceType == NULL ||
+        PyModule_AddType(m, st->BottomType) < 0 ||
+        PyModule_AddType(m, st->InPlaceType) < 0)
+        return -1;
+    st->BOTTOM = PyObject_CallFunction((PyObject *)st->BottomType, "n",
+                                       (Py_ssize_t)(intptr_t)MPI_BOTTOM);
+    st->IN_PLACE = PyObject_CallFunction((PyObject *)st->InPlaceType, "n",
+                                         (Py_ssize_t)(intptr_t)MPI_IN_PLACE);
+    if (st->BOTTOM == NULL || st->IN_PLACE == NULL ||
+        PyModule_AddObjectRef(m, "BOTTOM", st->BOTTOM) < 0 ||
+        PyModule_AddObjectRef(m, "IN_PLACE", st->IN_PLACE) < 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,639 @@
+/*
+ * p2p.c -- point-to-point communication on a Comm: buffers (Send, Recv,
+ * Isend, ...) and pickled Python objects (send, recv, isend, ...).
+ *
+ * Object receives size themselves by matched probe (MPI_Mprobe, then
+ * MPI_Mrecv into a bytes object of exactly the message's size), so an
+ * object of any size arrives whole.
+ */
+#include "cmpi.h"
+
+#define COMM_CHECK(self)                                                      \
+    do {                                                                      \
+        if (CMPI_UNLIKELY(cmpi_comm_check(self) < 0))                         \
+            return NULL;                                                      \
+    } while (0)
+
+/* ------------------------------------------------------------------ */
+/* Buffers */
+
+static PyObject *
+send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames, const char *fname,
+         int (*mpi_send)(const void *, int, MPI_Datatype, int, int, MPI_Comm))
+{
+    static const char *const kw[] = {"buf", "dest", "tag", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int dest, tag;
+    cmpi_msg m;
+    COMM_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_send_tag(self, tag) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+        return NULL;
+    int ierr;
+    CMPI_NOGIL(ierr = mpi_send(m.addr, m.count, m.dtype, dest, tag,
+                               self->ob_mpi));
+    cmpi_msg_release(&m);
+    if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Send_doc, "Send($self, buf, dest, tag=0)",
+         "Blocking send.");
+static PyObject *
+Comm_Send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    return send_buf(self, args, nargs, kwnames, "Send", MPI_Send);
+}
+
+CMPI_DOC(Comm_Ssend_doc, "Ssend($self, buf, dest, tag=0)",
+         "Blocking send in synchronous mode.");
+static PyObject *
+Comm_Ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return send_buf(self, args, nargs, kwnames, "Ssend", MPI_Ssend);
+}
+
+CMPI_DOC(Comm_Recv_doc,
+         "Recv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "Blocking receive.");
+static PyObject *
+Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf", "source", "tag", "status", NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    int source, tag;
+    cmpi_msg m;
+    COMM_CHECK(self);
+    if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_recv_tag(self, tag) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+        return NULL;
+    MPI_Status s;
+    int ierr;
+    CMPI_NOGIL(ierr = MPI_Recv(m.addr, m.count, m.dtype, source, tag,
+                               self->ob_mpi, &s));
+    cmpi_msg_release(&m);
+    if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
+        return cmpi_raise(self->st, ierr);
+    if (a[3] != NULL && cmpi_status_store(self->st, a[3], &s) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Sendrecv_doc,
+         "Sendrecv($self, sendbuf, dest, sendtag=0, recvbuf=None, "
+         "source=cmpi.MPI.ANY_SOURCE, recvtag=cmpi.MPI.ANY_TAG, status=None)",
+         "Send and receive a message.");
+static PyObject *
+Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"sendbuf", "dest",    "sendtag",
+                                     "recvbuf", "source",  "recvtag",
+                                     "status",  NULL};
+    PyObject *a[7] = {NULL};
+    int dest, sendtag, source, recvtag;
+    cmpi_msg sm, rm;
+    COMM_CHECK(self);
+    if (cmpi_parse("Sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
+        cmpi_opt_int(a[4], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[5], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_send_tag(self, sendtag) < 0 ||
+        cmpi_check_recv_tag(self, recvtag) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
+                       1) < 0) {
+        cmpi_msg_release(&sm);
+        return NULL;
+    }
+    MPI_Status s;
+    int ierr;
+    CMPI_NOGIL(ierr = MPI_Sendrecv(sm.addr, sm.count, sm.dtype, dest, sendtag,
+                                   rm.addr, rm.count, rm.dtype, source,
+                                   recvtag, self->ob_mpi, &s));
+    cmpi_msg_release(&sm);
+    cmpi_msg_release(&rm);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (a[6] != NULL && cmpi_status_store(self->st, a[6], &s) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames, const char *fname,
+          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int,
+                           MPI_Comm, MPI_Request *))
+{
+    static const char *const kw[] = {"buf", "dest", "tag", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int dest, tag;
+    cmpi_msg m;
+    COMM_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_send_tag(self, tag) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    if (r == NULL) {
+        cmpi_msg_release(&m);
+        return NULL;
+    }
+    int ierr = mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
+                         &r->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&m);
+        Py_DECREF(r);
+        return cmpi_raise(self->st, ierr);
+    }
+    if (m.view.obj != NULL) /* the request now owns the view */
+        r->views[r->nviews++] = m.view;
+    return (PyObject *)r;
+}
+
+CMPI_DOC(Comm_Isend_doc, "Isend($self, buf, dest, tag=0)",
+         "Nonblocking send.");
+static PyObject *
+Comm_Isend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return isend_buf(self, args, nargs, kwnames, "Isend", MPI_Isend);
+}
+
+CMPI_DOC(Comm_Issend_doc, "Issend($self, buf, dest, tag=0)",
+         "Nonblocking send in synchronous mode.");
+static PyObject *
+Comm_Issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return isend_buf(self, args, nargs, kwnames, "Issend", MPI_Issend);
+}
+
+CMPI_DOC(Comm_Irecv_doc,
+         "Irecv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG)",
+         "Nonblocking receive.");
+static PyObject *
+Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf", "source", "tag", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int source, tag;
+    cmpi_msg m;
+    COMM_CHECK(self);
+    if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_recv_tag(self, tag) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    if (r == NULL) {
+        cmpi_msg_release(&m);
+        return NULL;
+    }
+    int ierr = MPI_Irecv(m.addr, m.count, m.dtype, source, tag, self->ob_mpi,
+                         &r->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&m);
+        Py_DECREF(r);
+        return cmpi_raise(self->st, ierr);
+    }
+    if (m.view.obj != NULL)
+        r->views[r->nviews++] = m.view;
+    return (PyObject *)r;
+}
+
+static PyObject *
+probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames, const char *fname, int blocking)
+{
+    static const char *const kw[] = {"source", "tag", "status", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int source, tag, flag = 1, ierr;
+    COMM_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_opt_int(a[0], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[1], &tag, MPI_ANY_TAG, "tag") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_recv_tag(self, tag) < 0)
+        return NULL;
+    MPI_Status s;
+    if (blocking)
+        CMPI_NOGIL(ierr = MPI_Probe(source, tag, self->ob_mpi, &s));
+    else
+        ierr = MPI_Iprobe(source, tag, self->ob_mpi, &flag, &s);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (flag && a[2] != NULL && cmpi_status_store(self->st, a[2], &s) < 0)
+        return NULL;
+    return PyBool_FromLong(flag);
+}
+
+CMPI_DOC(Comm_Probe_doc,
+         "Probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "Blocking test for a message.");
+static PyObject *
+Comm_Probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return probe_impl(self, args, nargs, kwnames, "Probe", 1);
+}
+
+CMPI_DOC(Comm_Iprobe_doc,
+         "Iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "Nonblocking test for a message.");
+static PyObject *
+Comm_Iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return probe_impl(self, args, nargs, kwnames, "Iprobe", 0);
+}
+
+CMPI_DOC(Comm_probe_doc,
+         "probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "Blocking test for a message.");
+static PyObject *
+Comm_probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return probe_impl(self, args, nargs, kwnames, "probe", 1);
+}
+
+CMPI_DOC(Comm_iprobe_doc,
+         "iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "Nonblocking test for a message.");
+static PyObject *
+Comm_iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return probe_impl(self, args, nargs, kwnames, "iprobe", 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Python objects */
+
+static PyObject *
+send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames, const char *fname,
+         int (*mpi_send)(const void *, int, MPI_Datatype, int, int, MPI_Comm))
+{
+    static const char *const kw[] = {"obj", "dest", "tag", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int dest, tag, n, ierr;
+    COMM_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_send_tag(self, tag) < 0)
+        return NULL;
+    if (dest == MPI_PROC_NULL)
+        Py_RETURN_NONE;
+    PyObject *data = cmpi_dumps(self->st, a[0]);
+    if (data == NULL)
+        return NULL;
+    if (cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    CMPI_NOGIL(ierr = mpi_send(PyBytes_AS_STRING(data), n, MPI_BYTE, dest,
+                               tag, self->ob_mpi));
+    Py_DECREF(data);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_send_doc, "send($self, obj, dest, tag=0)",
+         "Send in standard mode.");
+static PyObject *
+Comm_send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    return send_obj(self, args, nargs, kwnames, "send", MPI_Send);
+}
+
+CMPI_DOC(Comm_ssend_doc, "ssend($self, obj, dest, tag=0)",
+         "Send in synchronous mode.");
+static PyObject *
+Comm_ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return send_obj(self, args, nargs, kwnames, "ssend", MPI_Ssend);
+}
+
+/* Receive one pickled object matching (source, tag): probe for its size,
+ * allocate exactly that, receive, unpickle. */
+static PyObject *
+recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
+{
+    MPI_Message msg;
+    MPI_Status probe;
+    int ierr, count = 0;
+    CMPI_NOGIL(ierr = MPI_Mprobe(source, tag, self->ob_mpi, &msg, &probe));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    ierr = MPI_Get_count(&probe, MPI_BYTE, &count);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, count);
+    if (bytes == NULL)
+        return NULL;
+    char *buf = PyBytes_AS_STRING(bytes);
+    if (count > 65536)
+        CMPI_NOGIL(ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s));
+    else
+        ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(bytes);
+        return cmpi_raise(self->st, ierr);
+    }
+    PyObject *obj;
+    if (count == 0 || s->MPI_SOURCE == MPI_PROC_NULL)
+        obj = Py_NewRef(Py_None);
+    else
+        obj = cmpi_loads(self->st, buf, count);
+    Py_DECREF(bytes);
+    return obj;
+}
+
+/* Receive into a user-supplied buffer, then unpickle from it. */
+static PyObject *
+recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
+              MPI_Status *s)
+{
+    Py_buffer view;
+    int n, ierr, count = 0;
+    if (PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) <
+        0)
+        return NULL;
+    if (cmpi_size_to_int(view.len, &n) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    CMPI_NOGIL(ierr = MPI_Recv(view.buf, n, MPI_BYTE, source, tag,
+                               self->ob_mpi, s));
+    if (ierr != MPI_SUCCESS) {
+        PyBuffer_Release(&view);
+        return cmpi_raise(self->st, ierr);
+    }
+    MPI_Get_count(s, MPI_BYTE, &count);
+    PyObject *obj = (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
+                        ? Py_NewRef(Py_None)
+                        : cmpi_loads(self->st, view.buf, count);
+    PyBuffer_Release(&view);
+    return obj;
+}
+
+CMPI_DOC(Comm_recv_doc,
+         "recv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Receive a Python object; its size need not be known.");
+static PyObject *
+Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf", "source", "tag", "status", NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    int source, tag;
+    COMM_CHECK(self);
+    if (cmpi_parse("recv", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_recv_tag(self, tag) < 0)
+        return NULL;
+    MPI_Status s;
+    PyObject *obj;
+    if (a[0] == NULL || a[0] == Py_None)
+        obj = recv_obj_probed(self, source, tag, &s);
+    else
+        obj = recv_obj_into(self, a[0], source, tag, &s);
+    if (obj == NULL)
+        return NULL;
+    if (a[3] != NULL && cmpi_status_store(self->st, a[3], &s) < 0) {
+        Py_DECREF(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+CMPI_DOC(Comm_sendrecv_doc,
+         "sendrecv($self, sendobj, dest, sendtag=0, recvbuf=None, "
+         "source=cmpi.MPI.ANY_SOURCE, recvtag=cmpi.MPI.ANY_TAG, status=None)",
+         "Send and receive a Python object.");
+static PyObject *
+Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"sendobj", "dest",    "sendtag",
+                                     "recvbuf", "source",  "recvtag",
+                                     "status",  NULL};
+    PyObject *a[7] = {NULL};
+    int dest, sendtag, source, recvtag, n, ierr;
+    COMM_CHECK(self);
+    if (cmpi_parse("sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
+        cmpi_opt_int(a[4], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[5], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_send_tag(self, sendtag) < 0 ||
+        cmpi_check_recv_tag(self, recvtag) < 0)
+        return NULL;
+    PyObject *data = NULL, *obj = NULL;
+    MPI_Request sreq = MPI_REQUEST_NULL;
+    MPI_Status s;
+    if (dest != MPI_PROC_NULL) {
+        data = cmpi_dumps(self->st, a[0]);
+        if (data == NULL)
+            return NULL;
+        if (cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0)
+            goto error;
+        /* Post the send first: both sides can then receive without
+         * waiting for each other, whatever the message sizes. */
+        CMPI_CHK(self->st, MPI_Isend(PyBytes_AS_STRING(data), n, MPI_BYTE,
+                                     dest, sendtag, self->ob_mpi, &sreq));
+    }
+    if (a[3] == NULL || a[3] == Py_None)
+        obj = recv_obj_probed(self, source, recvtag, &s);
+    else
+        obj = recv_obj_into(self, a[3], source, recvtag, &s);
+    CMPI_NOGIL(ierr = MPI_Wait(&sreq, MPI_STATUS_IGNORE));
+    if (obj == NULL)
+        goto error;
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto error;
+    }
+    if (a[6] != NULL && cmpi_status_store(self->st, a[6], &s) < 0)
+        goto error;
+    Py_XDECREF(data);
+    return obj;
+error:
+    if (sreq != MPI_REQUEST_NULL) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        CMPI_NOGIL(MPI_Wait(&sreq, MPI_STATUS_IGNORE));
+        PyErr_Restore(et, ev, tb);
+    }
+    Py_XDECREF(data);
+    Py_XDECREF(obj);
+    return NULL;
+}
+
+static PyObject *
+isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames, const char *fname,
+          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int,
+                           MPI_Comm, MPI_Request *))
+{
+    static const char *const kw[] = {"obj", "dest", "tag", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int dest, tag, n;
+    COMM_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_send_tag(self, tag) < 0)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_SEND);
+    if (r == NULL)
+        return NULL;
+    if (dest == MPI_PROC_NULL)
+        return (PyObject *)r;
+    PyObject *data = cmpi_dumps(self->st, a[0]);
+    if (data == NULL || cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0) {
+        Py_XDECREF(data);
+        Py_DECREF(r);
+        return NULL;
+    }
+    int ierr = mpi_isend(PyBytes_AS_STRING(data), n, MPI_BYTE, dest, tag,
+                         self->ob_mpi, &r->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(data);
+        Py_DECREF(r);
+        return cmpi_raise(self->st, ierr);
+    }
+    r->keep = data; /* the pickled bytes live until the send completes */
+    return (PyObject *)r;
+}
+
+CMPI_DOC(Comm_isend_doc, "isend($self, obj, dest, tag=0)",
+         "Nonblocking send of a Python object.");
+static PyObject *
+Comm_isend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return isend_obj(self, args, nargs, kwnames, "isend", MPI_Isend);
+}
+
+CMPI_DOC(Comm_issend_doc, "issend($self, obj, dest, tag=0)",
+         "Nonblocking send of a Python object in synchronous mode.");
+static PyObject *
+Comm_issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return isend_obj(self, args, nargs, kwnames, "issend", MPI_Issend);
+}
+
+CMPI_DOC(Comm_irecv_doc,
+         "irecv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG)",
+         "Nonblocking receive of a Python object; without a buffer, the "
+         "message may have any size.");
+static PyObject *
+Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf", "source", "tag", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int source, tag;
+    COMM_CHECK(self);
+    if (cmpi_parse("irecv", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_recv_tag(self, tag) < 0)
+        return NULL;
+    if (a[0] == NULL || a[0] == Py_None) {
+        RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECV);
+        if (r == NULL)
+            return NULL;
+        r->comm = self->ob_mpi;
+        r->source = source;
+        r->tag = tag;
+        return (PyObject *)r;
+    }
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECVBUF);
+    if (r == NULL)
+        return NULL;
+    Py_buffer *v = &r->views[0];
+    int n;
+    if (PyObject_GetBuffer(a[0], v, PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) <
+        0) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    r->nviews = 1;
+    if (cmpi_size_to_int(v->len, &n) < 0) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    int ierr = MPI_Irecv(v->buf, n, MPI_BYTE, source, tag, self->ob_mpi,
+                         &r->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(r);
+        return cmpi_raise(self->st, ierr);
+    }
+    return (PyObject *)r;
+}
+
+#define CMPI_P2P_METHODS                                                      \
+    {"Send", FN(Comm_Send), FASTKW, Comm_Send_doc},                           \
+        {"Ssend", FN(Comm_Ssend), FASTKW, Comm_Ssend_doc},                    \
+        {"Recv", FN(Comm_Recv), FASTKW, Comm_Recv_doc},                       \
+        {"Sendrecv", FN(Comm_Sendrecv), FASTKW, Comm_Sendrecv_doc},           \
+        {"Isend", FN(Comm_Isend), FASTKW, Comm_Isend_doc},                    \
+        {"Issend", FN(Comm_Issend), FASTKW, Comm_Issend_doc},                 \
+        {"Irecv", FN(Comm_Irecv), FASTKW, Comm_Irecv_doc},                    \
+        {"Probe", FN(Comm_Probe), FASTKW, Comm_Probe_doc},                    \
+        {"Iprobe", FN(Comm_Iprobe), FASTKW, Comm_Iprobe_doc},                 \
+        {"send", FN(Comm_send), FASTKW, Comm_send_doc},                       \
+        {"ssend", FN(Comm_ssend), FASTKW, Comm_ssend_doc},                    \
+        {"recv", FN(Comm_recv), FASTKW, Comm_recv_doc},                       \
+        {"sendrecv", FN(Comm_sendrecv), FASTKW, Comm_sendrecv_doc},           \
+        {"isend", FN(Comm_isend), FASTKW, Comm_isend_doc},                    \
+        {"issend", FN(Comm_issend), FASTKW, Comm_issend_doc},                 \
+        {"irecv", FN(Comm_irecv), FASTKW, Comm_irecv_doc},                    \
+        {"probe", FN(Comm_probe), FASTKW, Comm_probe_doc},                    \
+        {"iprobe", FN(Comm_iprobe), FASTKW, Comm_iprobe_doc},

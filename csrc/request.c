@@ -1,0 +1,984 @@
+/*
+ * request.c -- MPI.Request: a nonblocking operation in flight.
+ *
+ * A request owns everything the operation touches until it completes:
+ * the exported buffer views of Isend/Irecv, the pickled bytes of isend.
+ * They are released only on completion, so dropping the user's last
+ * reference to an array while the operation runs cannot free its memory.
+ *
+ * A lowercase irecv() without a buffer is matched lazily: completing it
+ * probes for the message (MPI_Mprobe/MPI_Improbe), allocates exactly its
+ * size and receives it with MPI_Mrecv.  A message of any size therefore
+ * arrives whole; there is no fixed-size receive buffer to overflow.
+ */
+#include "cmpi.h"
+
+#include <sched.h>
+
+enum { CMPI_REQ_OBJ_RECVBUF = 3 }; /* irecv(buf): unpickle from user buf */
+
+static RequestObject *
+cmpi_request_new(cmpi_state *st, int kind)
+{
+    RequestObject *r = PyObject_GC_New(RequestObject, st->Request_Type);
+    if (r == NULL)
+        return NULL;
+    r->ob_mpi = MPI_REQUEST_NULL;
+    r->flags = 0;
+    r->kind = kind;
+    r->nviews = 0;
+    r->keep = NULL;
+    r->comm = MPI_COMM_NULL;
+    r->source = MPI_ANY_SOURCE;
+    r->tag = MPI_ANY_TAG;
+    r->done = 0;
+    r->result = NULL;
+    r->st = st;
+    PyObject_GC_Track(r);
+    return r;
+}
+
+/* Drop what the operation held; called once it has completed. */
+static void
+cmpi_request_release(RequestObject *r)
+{
+    for (int i = 0; i < r->nviews; i++)
+        PyBuffer_Release(&r->views[i]);
+    r->nviews = 0;
+    Py_CLEAR(r->keep);
+}
+
+static PyObject *
+Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"request", NULL};
+    PyObject *other = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Request", kwlist,
+                                     &other))
+        return NULL;
+    cmpi_state *st = cmpi_type_state(type);
+    RequestObject *r = (RequestObject *)type->tp_alloc(type, 0);
+    if (r == NULL)
+        return NULL;
+    r->ob_mpi = MPI_REQUEST_NULL;
+    r->kind = CMPI_REQ_PLAIN;
+    r->comm = MPI_COMM_NULL;
+    r->st = st;
+    if (other != NULL && other != Py_None) {
+        if (!PyObject_TypeCheck(other, st->Request_Type)) {
+            Py_DECREF(r);
+            PyErr_Format(PyExc_TypeError, "expected a Request, got %.100s",
+                         Py_TYPE(other)->tp_name);
+            return NULL;
+        }
+        r->ob_mpi = ((RequestObject *)other)->ob_mpi;
+    }
+    return (PyObject *)r;
+}
+
+static int
+Request_traverse(RequestObject *r, visitproc visit, void *arg)
+{
+    /* Buffers held for an operation in flight are deliberately not
+     * visited: they are owned by MPI until completion and must not be
+     * collected as garbage, even inside a reference cycle. */
+    Py_VISIT(r->result);
+    Py_VISIT(Py_TYPE(r));
+    return 0;
+}
+
+static int
+Request_clear(RequestObject *r)
+{
+    Py_CLEAR(r->result);
+    return 0;
+}
+
+static int
+request_active(RequestObject *r)
+{
+    if (r->kind == CMPI_REQ_OBJ_RECV)
+        return !r->done;
+    return r->ob_mpi != MPI_REQUEST_NULL;
+}
+
+static void
+Request_dealloc(RequestObject *r)
+{
+    PyTypeObject *tp = Py_TYPE(r);
+    PyObject_GC_UnTrack(r);
+    int finalized = 1;
+    MPI_Finalized(&finalized);
+    if (r->ob_mpi != MPI_REQUEST_NULL && !finalized &&
+        !(r->flags & CMPI_CONST)) {
+        /* Still in flight and nobody can wait for it any more: let MPI
+         * finish it on its own, and keep its memory alive for good. */
+        MPI_Request_free(&r->ob_mpi);
+        r->nviews = 0;
+        r->keep = NULL;
+    }
+    cmpi_request_release(r);
+    Py_CLEAR(r->result);
+    tp->tp_free(r);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+Request_richcompare(RequestObject *self, PyObject *other, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) ||
+        !PyObject_TypeCheck(other, self->st->Request_Type))
+        Py_RETURN_NOTIMPLEMENTED;
+    RequestObject *o = (RequestObject *)other;
+    int eq;
+    if (self->kind == CMPI_REQ_OBJ_RECV || o->kind == CMPI_REQ_OBJ_RECV)
+        eq = (self == o) || (!request_active(self) && !request_active(o));
+    else
+        eq = self->ob_mpi == o->ob_mpi;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static int
+Request_bool(RequestObject *self)
+{
+    return request_active(self);
+}
+
+/* ------------------------------------------------------------------ */
+/* Completion of a lazily matched object receive. */
+
+static int
+objrecv_finish(RequestObject *r, MPI_Message msg, MPI_Status *probe)
+{
+    cmpi_state *st = r->st;
+    int count = 0;
+    PyObject *bytes = NULL;
+    int ierr = MPI_Get_count(probe, MPI_BYTE, &count);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(st, ierr);
+        return -1;
+    }
+    bytes = PyBytes_FromStringAndSize(NULL, count);
+    if (bytes == NULL)
+        return -1; /* the message stays matched but unreceived: MPI has no
+                      way to unmatch; this only happens out of memory */
+    char *buf = PyBytes_AS_STRING(bytes);
+    if (count > 65536)
+        CMPI_NOGIL(ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, &r->status));
+    else
+        ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, &r->status);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(bytes);
+        cmpi_raise(st, ierr);
+        return -1;
+    }
+    r->done = 1;
+    PyObject *obj;
+    if (r->status.MPI_SOURCE == MPI_PROC_NULL || count == 0)
+        obj = Py_NewRef(Py_None);
+    else
+        obj = cmpi_loads(st, buf, count);
+    Py_DECREF(bytes);
+    if (obj == NULL)
+        return -1;
+    Py_XSETREF(r->result, obj);
+    return 1;
+}
+
+/* Try (blocking=0) or wait (blocking=1) for the message.  Returns 1 when
+ * received, 0 when not yet there, -1 on error. */
+static int
+objrecv_progress(RequestObject *r, int blocking)
+{
+    MPI_Message msg = MPI_MESSAGE_NULL;
+    MPI_Status probe;
+    int flag = 0, ierr;
+    if (r->done)
+        return 1;
+    if (blocking) {
+        CMPI_NOGIL(ierr = MPI_Mprobe(r->source, r->tag, r->comm, &msg,
+                                     &probe));
+        flag = 1;
+    }
+    else {
+        ierr = MPI_Improbe(r->source, r->tag, r->comm, &flag, &msg, &probe);
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(r->st, ierr);
+        return -1;
+    }
+    if (!flag)
+        return 0;
+    return objrecv_finish(r, msg, &probe);
+}
+
+/* ------------------------------------------------------------------ */
+/* Completion of one request.  After it, r->status holds the status and
+ * r->result the received object (None for everything but receives). */
+
+static int
+request_after_mpi(RequestObject *r)
+{
+    if (r->kind == CMPI_REQ_OBJ_RECVBUF) {
+        PyObject *obj;
+        int count = 0;
+        MPI_Get_count(&r->status, MPI_BYTE, &count);
+        if (r->status.MPI_SOURCE == MPI_PROC_NULL || count <= 0)
+            obj = Py_NewRef(Py_None);
+        else
+            obj = cmpi_loads(r->st, (const char *)r->views[0].buf, count);
+        cmpi_request_release(r);
+        if (obj == NULL)
+            return -1;
+        Py_XSETREF(r->result, obj);
+        return 0;
+    }
+    cmpi_request_release(r);
+    return 0;
+}
+
+static int
+status_error(RequestObject *r, int ierr)
+{
+    if (ierr == MPI_ERR_IN_STATUS)
+        ierr = r->status.MPI_ERROR;
+    cmpi_raise(r->st, ierr);
+    return -1;
+}
+
+static int
+request_wait1(RequestObject *r)
+{
+    int ierr;
+    if (r->kind == CMPI_REQ_OBJ_RECV) {
+        if (r->done)
+            return 0;
+        return objrecv_progress(r, 1) < 0 ? -1 : 0;
+    }
+    if (r->ob_mpi == MPI_REQUEST_NULL) {
+        /* completed before: an empty status, as MPI gives */
+        if (!r->done) {
+            MPI_Status empty;
+            memset(&empty, 0, sizeof(empty));
+            empty.MPI_SOURCE = MPI_ANY_SOURCE;
+            empty.MPI_TAG = MPI_ANY_TAG;
+            r->status = empty;
+        }
+        return 0;
+    }
+    CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &r->status));
+    if (ierr != MPI_SUCCESS)
+        return status_error(r, ierr);
+    r->done = 1;
+    return request_after_mpi(r);
+}
+
+/* Returns 1 when complete, 0 when not, -1 on error. */
+static int
+request_test1(RequestObject *r)
+{
+    int ierr, flag = 0;
+    if (r->kind == CMPI_REQ_OBJ_RECV)
+        return objrecv_progress(r, 0);
+    if (r->ob_mpi == MPI_REQUEST_NULL)
+        return 1;
+    ierr = MPI_Test(&r->ob_mpi, &flag, &r->status);
+    if (ierr != MPI_SUCCESS)
+        return status_error(r, ierr);
+    if (!flag)
+        return 0;
+    r->done = 1;
+    return request_after_mpi(r) < 0 ? -1 : 1;
+}
+
+static PyObject *
+request_take_result(RequestObject *r)
+{
+    PyObject *obj = r->result ? r->result : Py_None;
+    Py_INCREF(obj);
+    Py_CLEAR(r->result);
+    return obj;
+}
+
+/* ------------------------------------------------------------------ */
+/* Methods on one request. */
+
+CMPI_DOC(Request_Wait_doc, "Wait($self, status=None)",
+         "Wait for a send or receive to complete.");
+static PyObject *
+Request_Wait(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    static const char *const kw[] = {"status", NULL};
+    PyObject *a[1] = {NULL};
+    if (cmpi_parse("Wait", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    if (request_wait1(self) < 0)
+        return NULL;
+    if (cmpi_status_store(self->st, a[0], &self->status) < 0)
+        return NULL;
+    Py_CLEAR(self->result);
+    Py_RETURN_TRUE;
+}
+
+CMPI_DOC(Request_Test_doc, "Test($self, status=None)",
+         "Test for the completion of a send or receive.");
+static PyObject *
+Request_Test(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    static const char *const kw[] = {"status", NULL};
+    PyObject *a[1] = {NULL};
+    if (cmpi_parse("Test", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    int flag = request_test1(self);
+    if (flag < 0)
+        return NULL;
+    if (flag && cmpi_status_store(self->st, a[0], &self->status) < 0)
+        return NULL;
+    if (flag)
+        Py_CLEAR(self->result);
+    return PyBool_FromLong(flag);
+}
+
+CMPI_DOC(Request_Get_status_doc, "Get_status($self, status=None)",
+         "Non-destructive test for the completion of a request.");
+static PyObject *
+Request_Get_status(RequestObject *self, PyObject *const *args,
+                   Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"status", NULL};
+    PyObject *a[1] = {NULL};
+    if (cmpi_parse("Get_status", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    int flag = 0, ierr;
+    MPI_Status s;
+    if (self->kind == CMPI_REQ_OBJ_RECV) {
+        if (!self->done) {
+            MPI_Status probe;
+            ierr = MPI_Iprobe(self->source, self->tag, self->comm, &flag,
+                              &probe);
+            if (ierr != MPI_SUCCESS)
+                return cmpi_raise(self->st, ierr);
+            s = probe;
+        }
+        else {
+            flag = 1;
+            s = self->status;
+        }
+    }
+    else if (self->ob_mpi == MPI_REQUEST_NULL) {
+        flag = 1;
+        s = self->status;
+    }
+    else {
+        ierr = MPI_Request_get_status(self->ob_mpi, &flag, &s);
+        if (ierr != MPI_SUCCESS)
+            return cmpi_raise(self->st, ierr);
+    }
+    if (flag && cmpi_status_store(self->st, a[0], &s) < 0)
+        return NULL;
+    return PyBool_FromLong(flag);
+}
+
+CMPI_DOC(Request_Cancel_doc, "Cancel($self)",
+         "Cancel a communication request.");
+static PyObject *
+Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
+{
+    if (self->kind == CMPI_REQ_OBJ_RECV) {
+        if (!self->done) {
+            memset(&self->status, 0, sizeof(MPI_Status));
+            self->status.MPI_SOURCE = MPI_ANY_SOURCE;
+            self->status.MPI_TAG = MPI_ANY_TAG;
+            MPI_Status_set_cancelled(&self->status, 1);
+            self->done = 1;
+        }
+        Py_RETURN_NONE;
+    }
+    int ierr = MPI_Cancel(&self->ob_mpi);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Request_Free_doc, "Free($self)", "Free a communication request.");
+static PyObject *
+Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
+{
+    if (self->kind == CMPI_REQ_OBJ_RECV) {
+        self->done = 1;
+        Py_RETURN_NONE;
+    }
+    if (self->ob_mpi == MPI_REQUEST_NULL)
+        return cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
+                              "cannot free REQUEST_NULL");
+    int ierr = MPI_Request_free(&self->ob_mpi);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    /* The operation may still be running: its buffers stay held. */
+    self->nviews = 0;
+    self->keep = NULL;
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Request_wait_doc, "wait($self, status=None)",
+         "Wait for a send or receive to complete; return the received "
+         "object (None for sends).");
+static PyObject *
+Request_wait(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    static const char *const kw[] = {"status", NULL};
+    PyObject *a[1] = {NULL};
+    if (cmpi_parse("wait", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    if (request_wait1(self) < 0)
+        return NULL;
+    if (cmpi_status_store(self->st, a[0], &self->status) < 0)
+        return NULL;
+    return request_take_result(self);
+}
+
+CMPI_DOC(Request_test_doc, "test($self, status=None)",
+         "Test for the completion of a send or receive; return (flag, "
+         "object).");
+static PyObject *
+Request_test(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    static const char *const kw[] = {"status", NULL};
+    PyObject *a[1] = {NULL};
+    if (cmpi_parse("test", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    int flag = request_test1(self);
+    if (flag < 0)
+        return NULL;
+    if (!flag)
+        return Py_BuildValue("(OO)", Py_False, Py_None);
+    if (cmpi_status_store(self->st, a[0], &self->status) < 0)
+        return NULL;
+    PyObject *obj = request_take_result(self);
+    PyObject *res = Py_BuildValue("(ON)", Py_True, obj);
+    return res;
+}
+
+CMPI_DOC(Request_cancel_doc, "cancel($self)",
+         "Cancel a communication request.");
+
+/* ------------------------------------------------------------------ */
+/* Operations on lists of requests. */
+
+typedef struct {
+    RequestObject **reqs;
+    Py_ssize_t n;
+    PyObject *seq;
+} reqlist;
+
+static int
+reqlist_get(cmpi_state *st, PyObject *requests, reqlist *rl)
+{
+    rl->seq = PySequence_Fast(requests, "requests must be a sequence");
+    if (rl->seq == NULL)
+        return -1;
+    rl->n = PySequence_Fast_GET_SIZE(rl->seq);
+    rl->reqs = (RequestObject **)PySequence_Fast_ITEMS(rl->seq);
+    for (Py_ssize_t i = 0; i < rl->n; i++) {
+        if (!PyObject_TypeCheck(rl->reqs[i], st->Request_Type)) {
+            PyErr_Format(PyExc_TypeError,
+                         "requests[%zd] is a %.100s, not an MPI.Request", i,
+                         Py_TYPE(rl->reqs[i])->tp_name);
+            Py_CLEAR(rl->seq);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+any_lazy(reqlist *rl)
+{
+    for (Py_ssize_t i = 0; i < rl->n; i++)
+        if (rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV && !rl->reqs[i]->done)
+            return 1;
+    return 0;
+}
+
+/* Let other threads run and MPI progress between polling rounds, and let
+ * Ctrl-C through. */
+static int
+poll_pause(void)
+{
+    Py_BEGIN_ALLOW_THREADS sched_yield();
+    Py_END_ALLOW_THREADS return PyErr_CheckSignals();
+}
+
+static int
+wait_all(cmpi_state *st, reqlist *rl)
+{
+    Py_ssize_t n = rl->n;
+    if (!any_lazy(rl)) {
+        MPI_Request stackreq[16];
+        MPI_Status stackst[16];
+        MPI_Request *hs = stackreq;
+        MPI_Status *ss = stackst;
+        if (n > 16) {
+            hs = PyMem_New(MPI_Request, n);
+            ss = PyMem_New(MPI_Status, n);
+            if (hs == NULL || ss == NULL) {
+                PyMem_Free(hs);
+                PyMem_Free(ss);
+                PyErr_NoMemory();
+                return -1;
+            }
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            hs[i] = rl->reqs[i]->ob_mpi;
+        int ierr;
+        CMPI_NOGIL(ierr = MPI_Waitall((int)n, hs, ss));
+        int rc = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            RequestObject *r = rl->reqs[i];
+            int was_active = r->ob_mpi != MPI_REQUEST_NULL;
+            r->ob_mpi = hs[i];
+            if (was_active) {
+                r->status = ss[i];
+                r->done = 1;
+                if (request_after_mpi(r) < 0)
+                    rc = -1;
+            }
+            else if (ierr == MPI_SUCCESS) {
+                (void)request_wait1(r);
+            }
+        }
+        if (n > 16) {
+            PyMem_Free(hs);
+            PyMem_Free(ss);
+        }
+        if (ierr != MPI_SUCCESS) {
+            if (ierr == MPI_ERR_IN_STATUS) {
+                for (Py_ssize_t i = 0; i < n; i++)
+                    if (rl->reqs[i]->status.MPI_ERROR != MPI_SUCCESS &&
+                        rl->reqs[i]->status.MPI_ERROR != MPI_ERR_PENDING) {
+                        ierr = rl->reqs[i]->status.MPI_ERROR;
+                        break;
+                    }
+            }
+            if (!PyErr_Occurred())
+                cmpi_raise(st, ierr);
+            return -1;
+        }
+        return rc;
+    }
+    /* Some receives are matched lazily: poll all requests until every one
+     * has completed, so none waits on another's progress. */
+    for (;;) {
+        int pending = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            RequestObject *r = rl->reqs[i];
+            if (!request_active(r))
+                continue;
+            int flag = request_test1(r);
+            if (flag < 0)
+                return -1;
+            if (!flag)
+                pending++;
+        }
+        if (!pending)
+            break;
+        if (poll_pause() < 0)
+            return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (request_wait1(rl->reqs[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* Returns the index completed, MPI_UNDEFINED if none active, -2 on
+ * error.  blocking=0: one round only, *flag says if one completed. */
+static Py_ssize_t
+wait_any(reqlist *rl, int blocking, int *flag)
+{
+    for (;;) {
+        int active = 0;
+        for (Py_ssize_t i = 0; i < rl->n; i++) {
+            RequestObject *r = rl->reqs[i];
+            if (!request_active(r))
+                continue;
+            active = 1;
+            int f = request_test1(r);
+            if (f < 0)
+                return -2;
+            if (f) {
+                *flag = 1;
+                return i;
+            }
+        }
+        if (!active) {
+            *flag = 1;
+            return MPI_UNDEFINED;
+        }
+        if (!blocking) {
+            *flag = 0;
+            return MPI_UNDEFINED;
+        }
+        if (!any_lazy(rl) && rl->n <= 64) {
+            MPI_Request hs[64];
+            MPI_Status s;
+            int idx, ierr;
+            for (Py_ssize_t i = 0; i < rl->n; i++)
+                hs[i] = rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV
+                            ? MPI_REQUEST_NULL
+                            : rl->reqs[i]->ob_mpi;
+            CMPI_NOGIL(ierr = MPI_Waitany((int)rl->n, hs, &idx, &s));
+            if (ierr != MPI_SUCCESS) {
+                cmpi_raise(rl->reqs[0]->st, ierr);
+                return -2;
+            }
+            if (idx != MPI_UNDEFINED) {
+                RequestObject *r = rl->reqs[idx];
+                r->ob_mpi = hs[idx];
+                r->status = s;
+                r->done = 1;
+                if (request_after_mpi(r) < 0)
+                    return -2;
+                *flag = 1;
+                return idx;
+            }
+            continue;
+        }
+        if (poll_pause() < 0)
+            return -2;
+    }
+}
+
+static int
+store_statuses(cmpi_state *st, PyObject *statuses, reqlist *rl)
+{
+    if (statuses == NULL || statuses == Py_None)
+        return 0;
+    if (!PyList_Check(statuses)) {
+        PyErr_SetString(PyExc_TypeError, "statuses must be a list");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < rl->n; i++) {
+        if (i < PyList_GET_SIZE(statuses)) {
+            if (cmpi_status_store(st, PyList_GET_ITEM(statuses, i),
+                                  &rl->reqs[i]->status) < 0)
+                return -1;
+        }
+        else {
+            PyObject *s = PyObject_CallNoArgs((PyObject *)st->Status_Type);
+            if (s == NULL)
+                return -1;
+            ((StatusObject *)s)->ob_mpi = rl->reqs[i]->status;
+            int rc = PyList_Append(statuses, s);
+            Py_DECREF(s);
+            if (rc < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+results_list(reqlist *rl)
+{
+    PyObject *list = PyList_New(rl->n);
+    if (list == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < rl->n; i++)
+        PyList_SET_ITEM(list, i, request_take_result(rl->reqs[i]));
+    return list;
+}
+
+static PyObject *
+waitall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames, int objects)
+{
+    static const char *const kw[] = {"requests", "statuses", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    if (cmpi_parse(objects ? "waitall" : "Waitall", args, nargs, kwnames, kw,
+                   1, a) < 0)
+        return NULL;
+    reqlist rl;
+    if (reqlist_get(st, a[0], &rl) < 0)
+        return NULL;
+    PyObject *res = NULL;
+    if (wait_all(st, &rl) < 0 || store_statuses(st, a[1], &rl) < 0)
+        goto done;
+    if (objects) {
+        res = results_list(&rl);
+    }
+    else {
+        for (Py_ssize_t i = 0; i < rl.n; i++)
+            Py_CLEAR(rl.reqs[i]->result);
+        res = Py_NewRef(Py_True);
+    }
+done:
+    Py_DECREF(rl.seq);
+    return res;
+}
+
+static PyObject *
+testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames, int objects)
+{
+    static const char *const kw[] = {"requests", "statuses", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    if (cmpi_parse(objects ? "testall" : "Testall", args, nargs, kwnames, kw,
+                   1, a) < 0)
+        return NULL;
+    reqlist rl;
+    if (reqlist_get(st, a[0], &rl) < 0)
+        return NULL;
+    PyObject *res = NULL;
+    int all = 1;
+    for (Py_ssize_t i = 0; i < rl.n; i++) {
+        if (!request_active(rl.reqs[i]) &&
+            rl.reqs[i]->kind != CMPI_REQ_OBJ_RECV &&
+            rl.reqs[i]->ob_mpi == MPI_REQUEST_NULL)
+            continue;
+        int f = request_test1(rl.reqs[i]);
+        if (f < 0)
+            goto done;
+        if (!f)
+            all = 0;
+    }
+    if (all) {
+        for (Py_ssize_t i = 0; i < rl.n; i++)
+            if (request_wait1(rl.reqs[i]) < 0)
+                goto done;
+        if (store_statuses(st, a[1], &rl) < 0)
+            goto done;
+    }
+    if (objects) {
+        if (!all) {
+            res = Py_BuildValue("(OO)", Py_False, Py_None);
+        }
+        else {
+            PyObject *list = results_list(&rl);
+            res = list ? Py_BuildValue("(ON)", Py_True, list) : NULL;
+        }
+    }
+    else {
+        if (all)
+            for (Py_ssize_t i = 0; i < rl.n; i++)
+                Py_CLEAR(rl.reqs[i]->result);
+        res = PyBool_FromLong(all);
+    }
+done:
+    Py_DECREF(rl.seq);
+    return res;
+}
+
+CMPI_DOC(Request_Waitall_doc, "Waitall(requests, statuses=None)",
+         "Wait for all previously initiated requests to complete.");
+static PyObject *
+Request_Waitall(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return waitall_impl(cls, args, nargs, kwnames, 0);
+}
+
+CMPI_DOC(Request_waitall_doc, "waitall(requests, statuses=None)",
+         "Wait for all previously initiated requests to complete; return "
+         "the list of received objects.");
+static PyObject *
+Request_waitall_objs(PyTypeObject *cls, PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    return waitall_impl(cls, args, nargs, kwnames, 1);
+}
+
+CMPI_DOC(Request_Testall_doc, "Testall(requests, statuses=None)",
+         "Test for completion of all previously initiated requests.");
+static PyObject *
+Request_Testall(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return testall_impl(cls, args, nargs, kwnames, 0);
+}
+
+CMPI_DOC(Request_testall_doc, "testall(requests, statuses=None)",
+         "Test for completion of all previously initiated requests; return "
+         "(flag, objects).");
+static PyObject *
+Request_testall_objs(PyTypeObject *cls, PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    return testall_impl(cls, args, nargs, kwnames, 1);
+}
+
+static PyObject *
+waitany_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames, int blocking, int objects)
+{
+    static const char *const kw[] = {"requests", "status", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    const char *name = blocking ? (objects ? "waitany" : "Waitany")
+                                : (objects ? "testany" : "Testany");
+    if (cmpi_parse(name, args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    reqlist rl;
+    if (reqlist_get(st, a[0], &rl) < 0)
+        return NULL;
+    PyObject *res = NULL;
+    int flag = 0;
+    Py_ssize_t idx = wait_any(&rl, blocking, &flag);
+    if (idx == -2)
+        goto done;
+    PyObject *obj = Py_None;
+    if (idx != MPI_UNDEFINED) {
+        RequestObject *r = rl.reqs[idx];
+        if (cmpi_status_store(st, a[1], &r->status) < 0)
+            goto done;
+        obj = request_take_result(r);
+    }
+    else {
+        Py_INCREF(obj);
+        if (flag && a[1] != NULL && a[1] != Py_None) {
+            MPI_Status empty;
+            memset(&empty, 0, sizeof(empty));
+            empty.MPI_SOURCE = MPI_ANY_SOURCE;
+            empty.MPI_TAG = MPI_ANY_TAG;
+            if (cmpi_status_store(st, a[1], &empty) < 0) {
+                Py_DECREF(obj);
+                goto done;
+            }
+        }
+    }
+    if (blocking && !objects) {
+        Py_DECREF(obj);
+        res = PyLong_FromSsize_t(idx);
+    }
+    else if (blocking) {
+        res = Py_BuildValue("(nN)", idx, obj);
+    }
+    else if (!objects) {
+        Py_DECREF(obj);
+        res = Py_BuildValue("(nO)", idx, flag ? Py_True : Py_False);
+    }
+    else {
+        res = Py_BuildValue("(nON)", idx, flag ? Py_True : Py_False, obj);
+    }
+done:
+    Py_DECREF(rl.seq);
+    return res;
+}
+
+CMPI_DOC(Request_Waitany_doc, "Waitany(requests, status=None)",
+         "Wait for any previously initiated request to complete; return "
+         "its index.");
+static PyObject *
+Request_Waitany(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return waitany_impl(cls, args, nargs, kwnames, 1, 0);
+}
+
+CMPI_DOC(Request_Testany_doc, "Testany(requests, status=None)",
+         "Test for completion of any previously initiated request; return "
+         "(index, flag).");
+static PyObject *
+Request_Testany(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return waitany_impl(cls, args, nargs, kwnames, 0, 0);
+}
+
+CMPI_DOC(Request_waitany_doc, "waitany(requests, status=None)",
+         "Wait for any previously initiated request to complete; return "
+         "(index, object).");
+static PyObject *
+Request_waitany_objs(PyTypeObject *cls, PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    return waitany_impl(cls, args, nargs, kwnames, 1, 1);
+}
+
+CMPI_DOC(Request_testany_doc, "testany(requests, status=None)",
+         "Test for completion of any previously initiated request; return "
+         "(index, flag, object).");
+static PyObject *
+Request_testany_objs(PyTypeObject *cls, PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    return waitany_impl(cls, args, nargs, kwnames, 0, 1);
+}
+
+static PyObject *
+Request_get_handle(RequestObject *self, void *Py_UNUSED(c))
+{
+    return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
+}
+
+static PyMethodDef Request_methods[] = {
+    {"Wait", FN(Request_Wait), FASTKW, Request_Wait_doc},
+    {"Test", FN(Request_Test), FASTKW, Request_Test_doc},
+    {"Get_status", FN(Request_Get_status), FASTKW, Request_Get_status_doc},
+    {"Cancel", (PyCFunction)Request_Cancel, METH_NOARGS, Request_Cancel_doc},
+    {"cancel", (PyCFunction)Request_Cancel, METH_NOARGS, Request_cancel_doc},
+    {"Free", (PyCFunction)Request_Free, METH_NOARGS, Request_Free_doc},
+    {"wait", FN(Request_wait), FASTKW, Request_wait_doc},
+    {"test", FN(Request_test), FASTKW, Request_test_doc},
+    {"Waitall", FN(Request_Waitall), CLSFASTKW, Request_Waitall_doc},
+    {"Testall", FN(Request_Testall), CLSFASTKW, Request_Testall_doc},
+    {"Waitany", FN(Request_Waitany), CLSFASTKW, Request_Waitany_doc},
+    {"Testany", FN(Request_Testany), CLSFASTKW, Request_Testany_doc},
+    {"waitall", FN(Request_waitall_objs), CLSFASTKW, Request_waitall_doc},
+    {"testall", FN(Request_testall_objs), CLSFASTKW, Request_testall_doc},
+    {"waitany", FN(Request_waitany_objs), CLSFASTKW, Request_waitany_doc},
+    {"testany", FN(Request_testany_objs), CLSFASTKW, Request_testany_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Request_getset[] = {
+    {"handle", (getter)Request_get_handle, NULL, "MPI handle.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(Request_doc,
+             "Request(request=None)\n--\n\nRequest handler: a nonblocking "
+             "operation in flight.");
+
+static PyType_Slot Request_slots[] = {
+    {Py_tp_doc, (void *)Request_doc},
+    {Py_tp_new, Request_new},
+    {Py_tp_dealloc, Request_dealloc},
+    {Py_tp_traverse, Request_traverse},
+    {Py_tp_clear, Request_clear},
+    {Py_tp_richcompare, Request_richcompare},
+    {Py_nb_bool, Request_bool},
+    {Py_tp_methods, Request_methods},
+    {Py_tp_getset, Request_getset},
+    {0, NULL},
+};
+
+static PyType_Spec Request_spec = {
+    .name = "cmpi.MPI.Request",
+    .basicsize = sizeof(RequestObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = Request_slots,
+};
+
+static int
+cmpi_request_init(PyObject *m, cmpi_state *st)
+{
+    st->Request_Type =
+        (PyTypeObject *)PyType_FromModuleAndSpec(m, &Request_spec, NULL);
+    if (st->Request_Type == NULL || PyModule_AddType(m, st->Request_Type) < 0)
+        return -1;
+    RequestObject *null = cmpi_request_new(st, CMPI_REQ_PLAIN);
+    if (null == NULL)
+        return -1;
+    null->flags = CMPI_CONST;
+    st->REQUEST_NULL = (PyObject *)null;
+    if (PyModule_AddObjectRef(m, "REQUEST_NULL", st->REQUEST_NULL) < 0)
+        return -1;
+    return 0;
+}
