@@ -1,0 +1,138 @@
+"""cmpi: MPI for Python, written in C.
+
+``from cmpi import MPI`` gives the MPI bindings, with mpi4py's API.
+``python -m cmpi job.py`` runs an unmodified mpi4py program on cmpi.
+
+This package module is kept thin: importing it does not initialize MPI;
+importing ``cmpi.MPI`` does, as ``cmpi.rc`` says.
+"""
+
+import os as _os
+import sys as _sys
+
+__version__ = "0.1.0"
+__all__ = ["MPI", "rc", "install_as_mpi4py", "get_include", "get_config"]
+
+
+def _env_value(name, default):
+    """``CMPI_RC_<NAME>`` (or mpi4py's ``MPI4PY_RC_<NAME>``), parsed."""
+    for prefix in ("CMPI_RC_", "MPI4PY_RC_"):
+        raw = _os.environ.get(prefix + name.upper())
+        if raw is None:
+            continue
+        text = raw.strip().lower()
+        if text in ("1", "true", "yes", "on", "y"):
+            return True
+        if text in ("0", "false", "no", "off", "n"):
+            return False
+        if text in ("none", ""):
+            return None
+        return raw.strip()
+    return default
+
+
+class Rc:
+    """Runtime configuration, read when ``cmpi.MPI`` is first imported.
+
+    initialize
+        Initialize MPI at import (default True).
+    threads
+        Ask for thread support (default True).
+    thread_level
+        'multiple' (default), 'serialized', 'funneled' or 'single'.
+    finalize
+        Finalize MPI at exit: None (default) finalizes if cmpi
+        initialized it.
+
+    Each can be set from the environment with ``CMPI_RC_<NAME>``, e.g.
+    ``CMPI_RC_THREAD_LEVEL=funneled``.
+    """
+
+    _defaults = {
+        "initialize": True,
+        "threads": True,
+        "thread_level": "multiple",
+        "finalize": None,
+    }
+
+    def __init__(self, **kwargs):
+        for name, default in self._defaults.items():
+            object.__setattr__(self, name, _env_value(name, default))
+        self(**kwargs)
+
+    def __call__(self, **kwargs):
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+
+    def __setattr__(self, name, value):
+        if name not in self._defaults:
+            raise TypeError(f"unexpected rc option {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __repr__(self):
+        opts = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._defaults)
+        return f"<cmpi.rc: {opts}>"
+
+
+rc = Rc()
+
+
+def get_include():
+    """Directory of cmpi's C headers (none are public yet: the package)."""
+    return _os.path.join(_os.path.dirname(__file__), "include")
+
+
+def get_config():
+    """Build configuration: the MPI compiler wrapper cmpi was built with."""
+    return {"mpicc": _os.environ.get("MPICC", "mpicc")}
+
+
+class _Mpi4pyAlias:
+    """Import hook: ``mpi4py`` and ``mpi4py.X`` resolve to ``cmpi`` and
+    ``cmpi.X``, the same module objects (so MPI is initialized once)."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "mpi4py" and not fullname.startswith("mpi4py."):
+            return None
+        import importlib.machinery
+        import importlib.util
+
+        real = "cmpi" + fullname[len("mpi4py"):]
+        real_spec = importlib.util.find_spec(real)
+        if real_spec is None:
+            return None
+        package = real_spec.submodule_search_locations is not None
+        return importlib.machinery.ModuleSpec(fullname, self, is_package=package)
+
+    def create_module(self, spec):
+        import importlib
+
+        real = "cmpi" + spec.name[len("mpi4py"):]
+        module = importlib.import_module(real)
+        self._saved = (module, module.__spec__)
+        return module
+
+    def exec_module(self, module):
+        # importlib has just pointed module.__spec__ at the alias; restore.
+        saved_module, saved_spec = self._saved
+        if saved_module is module:
+            module.__spec__ = saved_spec
+
+
+def install_as_mpi4py():
+    """Make ``import mpi4py`` and ``from mpi4py import MPI`` give cmpi."""
+    for finder in _sys.meta_path:
+        if isinstance(finder, _Mpi4pyAlias):
+            return
+    for name in [n for n in _sys.modules if n == "mpi4py" or n.startswith("mpi4py.")]:
+        del _sys.modules[name]
+    _sys.meta_path.insert(0, _Mpi4pyAlias())
+
+
+def __getattr__(name):
+    # ``cmpi.MPI`` is a submodule; ``from cmpi import MPI`` imports it.
+    if name == "MPI":
+        import importlib
+
+        return importlib.import_module("cmpi.MPI")
+    raise AttributeError(f"module 'cmpi' has no attribute {name!r}")
