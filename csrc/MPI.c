@@ -97,26 +97,22 @@ cmpi_free(void *m)
 }
 
 static PyMethodDef cmpi_methods[] = {
-    CMPI_ENV_METHODS CMPI_ERRORS_METHODS{NULL, NULL, 0, NULL},
+        CMPI_ENV_METHODS CMPI_ERRORS_METHODS{NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot cmpi_slots[] = {
-    {Py_mod_exec, (void *)cmpi_exec},
-    {0, NULL},
+        {Py_mod_exec, (void *)cmpi_exec},
+        {0, NULL},
 };
 
 PyDoc_STRVAR(cmpi_doc, "Message Passing Interface, for Python, in C.");
 
 PyModuleDef cmpi_module = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "cmpi.MPI",
-    .m_doc = cmpi_doc,
-    .m_size = sizeof(cmpi_state),
-    .m_methods = cmpi_methods,
-    .m_slots = cmpi_slots,
-    .m_traverse = cmpi_traverse,
-    .m_clear = cmpi_clear,
-    .m_free = cmpi_free,
+        PyModuleDef_HEAD_INIT,       .m_name = "cmpi.MPI",
+        .m_doc = cmpi_doc,           .m_size = sizeof(cmpi_state),
+        .m_methods = cmpi_methods,   .m_slots = cmpi_slots,
+        .m_traverse = cmpi_traverse, .m_clear = cmpi_clear,
+        .m_free = cmpi_free,
 };
 
 PyMODINIT_FUNC

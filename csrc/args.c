@@ -23,8 +23,8 @@ parse_keywords(const char *fname, PyObject *const *args, Py_ssize_t nargs,
         }
         if (j == nnames) {
             PyErr_Format(PyExc_TypeError,
-                         "%s() got an unexpected keyword argument '%U'",
-                         fname, key);
+                         "%s() got an unexpected keyword argument '%U'", fname,
+                         key);
             return -1;
         }
         if (out[j] != NULL) {
@@ -46,16 +46,14 @@ cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
            PyObject **out)
 {
     int nnames = 0;
-    while (names[nnames] != NULL)
-        nnames++;
+    while (names[nnames] != NULL) nnames++;
     if (CMPI_UNLIKELY(nargs > nnames)) {
         PyErr_Format(PyExc_TypeError,
                      "%s() takes at most %d arguments (%zd given)", fname,
                      nnames, nargs);
         return -1;
     }
-    for (Py_ssize_t i = 0; i < nargs; i++)
-        out[i] = args[i];
+    for (Py_ssize_t i = 0; i < nargs; i++) out[i] = args[i];
     if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
         if (parse_keywords(fname, args, nargs, kwnames, names, nnames, out) <
             0)
@@ -64,8 +62,8 @@ cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
     for (int i = 0; i < nrequired; i++) {
         if (CMPI_UNLIKELY(out[i] == NULL)) {
             PyErr_Format(PyExc_TypeError,
-                         "%s() missing required argument '%s' (pos %d)",
-                         fname, names[i], i + 1);
+                         "%s() missing required argument '%s' (pos %d)", fname,
+                         names[i], i + 1);
             return -1;
         }
     }
@@ -81,11 +79,9 @@ cmpi_as_int(PyObject *obj, int *out, const char *what)
         v = PyLong_AsLong(obj);
     }
     else {
-        if (obj == Py_None || PyFloat_Check(obj) ||
-            !PyIndex_Check(obj)) {
-            PyErr_Format(PyExc_TypeError,
-                         "%s must be an integer, not %.100s", what,
-                         Py_TYPE(obj)->tp_name);
+        if (obj == Py_None || PyFloat_Check(obj) || !PyIndex_Check(obj)) {
+            PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
+                         what, Py_TYPE(obj)->tp_name);
             return -1;
         }
         PyObject *idx = PyNumber_Index(obj);
@@ -103,8 +99,8 @@ cmpi_as_int(PyObject *obj, int *out, const char *what)
         return -1;
     }
     if (v < INT_MIN || v > INT_MAX) {
-        PyErr_Format(PyExc_OverflowError,
-                     "%s=%ld is out of range of a C int", what, v);
+        PyErr_Format(PyExc_OverflowError, "%s=%ld is out of range of a C int",
+                     what, v);
         return -1;
     }
     *out = (int)v;

@@ -12,29 +12,29 @@ static MPI_Datatype
 native_format_datatype(const char *f)
 {
     switch (f[0]) {
-    case '?': return MPI_C_BOOL;
-    case 'c': return MPI_CHAR;
-    case 'b': return MPI_SIGNED_CHAR;
-    case 'B': return MPI_UNSIGNED_CHAR;
-    case 'h': return MPI_SHORT;
-    case 'H': return MPI_UNSIGNED_SHORT;
-    case 'i': return MPI_INT;
-    case 'I': return MPI_UNSIGNED;
-    case 'l': return MPI_LONG;
-    case 'L': return MPI_UNSIGNED_LONG;
-    case 'q': return MPI_LONG_LONG;
-    case 'Q': return MPI_UNSIGNED_LONG_LONG;
-    case 'n': return MPI_AINT;
-    case 'f': return MPI_FLOAT;
-    case 'd': return MPI_DOUBLE;
-    case 'g': return MPI_LONG_DOUBLE;
-    case 'Z':
-        switch (f[1]) {
-        case 'f': return MPI_C_FLOAT_COMPLEX;
-        case 'd': return MPI_C_DOUBLE_COMPLEX;
-        case 'g': return MPI_C_LONG_DOUBLE_COMPLEX;
-        }
-        break;
+        case '?': return MPI_C_BOOL;
+        case 'c': return MPI_CHAR;
+        case 'b': return MPI_SIGNED_CHAR;
+        case 'B': return MPI_UNSIGNED_CHAR;
+        case 'h': return MPI_SHORT;
+        case 'H': return MPI_UNSIGNED_SHORT;
+        case 'i': return MPI_INT;
+        case 'I': return MPI_UNSIGNED;
+        case 'l': return MPI_LONG;
+        case 'L': return MPI_UNSIGNED_LONG;
+        case 'q': return MPI_LONG_LONG;
+        case 'Q': return MPI_UNSIGNED_LONG_LONG;
+        case 'n': return MPI_AINT;
+        case 'f': return MPI_FLOAT;
+        case 'd': return MPI_DOUBLE;
+        case 'g': return MPI_LONG_DOUBLE;
+        case 'Z':
+            switch (f[1]) {
+                case 'f': return MPI_C_FLOAT_COMPLEX;
+                case 'd': return MPI_C_DOUBLE_COMPLEX;
+                case 'g': return MPI_C_LONG_DOUBLE_COMPLEX;
+            }
+            break;
     }
     return MPI_DATATYPE_NULL;
 }
@@ -53,18 +53,18 @@ sized_format_datatype(const char *f, Py_ssize_t itemsize)
     }
     if (kind && strchr("bhilqn", kind)) {
         switch (itemsize) {
-        case 1: return MPI_INT8_T;
-        case 2: return MPI_INT16_T;
-        case 4: return MPI_INT32_T;
-        case 8: return MPI_INT64_T;
+            case 1: return MPI_INT8_T;
+            case 2: return MPI_INT16_T;
+            case 4: return MPI_INT32_T;
+            case 8: return MPI_INT64_T;
         }
     }
     if (kind && strchr("BHILQN", kind)) {
         switch (itemsize) {
-        case 1: return MPI_UINT8_T;
-        case 2: return MPI_UINT16_T;
-        case 4: return MPI_UINT32_T;
-        case 8: return MPI_UINT64_T;
+            case 1: return MPI_UINT8_T;
+            case 2: return MPI_UINT16_T;
+            case 4: return MPI_UINT32_T;
+            case 8: return MPI_UINT64_T;
         }
     }
     if (kind == 'f' && itemsize == 4)
@@ -92,24 +92,18 @@ cmpi_buffer_datatype(cmpi_state *Py_UNUSED(st), const Py_buffer *view,
     MPI_Datatype t = MPI_DATATYPE_NULL;
     const int little = (*(const char *)&(const int){1} == 1);
     switch (f[0]) {
-    case '@':
-        t = native_format_datatype(f + 1);
-        break;
-    case '=':
-        t = sized_format_datatype(f + 1, view->itemsize);
-        break;
-    case '<':
-        t = little ? sized_format_datatype(f + 1, view->itemsize)
-                   : MPI_DATATYPE_NULL;
-        break;
-    case '>':
-    case '!':
-        t = little ? MPI_DATATYPE_NULL
-                   : sized_format_datatype(f + 1, view->itemsize);
-        break;
-    default:
-        t = native_format_datatype(f);
-        break;
+        case '@': t = native_format_datatype(f + 1); break;
+        case '=': t = sized_format_datatype(f + 1, view->itemsize); break;
+        case '<':
+            t = little ? sized_format_datatype(f + 1, view->itemsize)
+                       : MPI_DATATYPE_NULL;
+            break;
+        case '>':
+        case '!':
+            t = little ? MPI_DATATYPE_NULL
+                       : sized_format_datatype(f + 1, view->itemsize);
+            break;
+        default: t = native_format_datatype(f); break;
     }
     if (t != MPI_DATATYPE_NULL) {
         int size = 0;
@@ -187,8 +181,9 @@ static int
 msg_count_arg(PyObject *obj, MPI_Aint *out, const char *what)
 {
     if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "message: %s must be an integer, not "
-                                      "%.100s",
+        PyErr_Format(PyExc_TypeError,
+                     "message: %s must be an integer, not "
+                     "%.100s",
                      what, Py_TYPE(obj)->tp_name);
         return -1;
     }
@@ -218,34 +213,33 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
         Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
         PyObject **items = PySequence_Fast_ITEMS(spec);
         switch (n) {
-        case 1:
-            buf = items[0];
-            break;
-        case 2:
-            buf = items[0];
-            if (PyLong_Check(items[1]) || PyTuple_Check(items[1]))
+            case 1: buf = items[0]; break;
+            case 2:
+                buf = items[0];
+                if (PyLong_Check(items[1]) || PyTuple_Check(items[1]))
+                    ocount = items[1];
+                else
+                    otype = items[1];
+                break;
+            case 3:
+                buf = items[0];
                 ocount = items[1];
-            else
-                otype = items[1];
-            break;
-        case 3:
-            buf = items[0];
-            ocount = items[1];
-            otype = items[2];
-            break;
-        case 4:
-            buf = items[0];
-            ocount = items[1];
-            odispl = items[2];
-            otype = items[3];
-            break;
-        default:
-            PyErr_Format(PyExc_TypeError,
-                         "message: expected a buffer or a list [buf, "
-                         "datatype], [buf, count, datatype] or [buf, count, "
-                         "displ, datatype], got a %.50s of length %zd",
-                         Py_TYPE(spec)->tp_name, n);
-            return -1;
+                otype = items[2];
+                break;
+            case 4:
+                buf = items[0];
+                ocount = items[1];
+                odispl = items[2];
+                otype = items[3];
+                break;
+            default:
+                PyErr_Format(
+                        PyExc_TypeError,
+                        "message: expected a buffer or a list [buf, "
+                        "datatype], [buf, count, datatype] or [buf, count, "
+                        "displ, datatype], got a %.50s of length %zd",
+                        Py_TYPE(spec)->tp_name, n);
+                return -1;
         }
         if (ocount != NULL && PyTuple_Check(ocount)) {
             if (PyTuple_GET_SIZE(ocount) != 2 || odispl != NULL) {

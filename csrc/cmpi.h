@@ -41,10 +41,11 @@
 
 /* Run an MPI call with the GIL released.  Every call that can block
  * goes through this, so other Python threads keep running. */
-#define CMPI_NOGIL(stmt)                                                      \
-    do {                                                                      \
-        Py_BEGIN_ALLOW_THREADS stmt;                                          \
-        Py_END_ALLOW_THREADS                                                  \
+#define CMPI_NOGIL(stmt)       \
+    do {                       \
+        Py_BEGIN_ALLOW_THREADS \
+        stmt;                  \
+        Py_END_ALLOW_THREADS   \
     } while (0)
 
 /* Method-table shorthands for METH_FASTCALL functions. */
@@ -163,23 +164,27 @@ cmpi_type_state(PyTypeObject *type)
  * holds its heap type, which holds the module, so the pointer stays valid.
  */
 typedef struct {
-    PyObject_HEAD MPI_Datatype ob_mpi;
+    PyObject_HEAD
+    MPI_Datatype ob_mpi;
     unsigned flags;
     cmpi_state *st;
 } DatatypeObject;
 
 typedef struct {
-    PyObject_HEAD MPI_Op ob_mpi;
+    PyObject_HEAD
+    MPI_Op ob_mpi;
     unsigned flags;
     cmpi_state *st;
 } OpObject;
 
 typedef struct {
-    PyObject_HEAD MPI_Status ob_mpi;
+    PyObject_HEAD
+    MPI_Status ob_mpi;
 } StatusObject;
 
 typedef struct {
-    PyObject_HEAD MPI_Comm ob_mpi;
+    PyObject_HEAD
+    MPI_Comm ob_mpi;
     unsigned flags;
     int size;  /* local group size, cached: it never changes */
     int peers; /* ranks a point-to-point call may name (remote size) */
@@ -196,7 +201,8 @@ enum cmpi_req_kind {
 };
 
 typedef struct {
-    PyObject_HEAD MPI_Request ob_mpi;
+    PyObject_HEAD
+    MPI_Request ob_mpi;
     unsigned flags;
     int kind;
     /* Buffer operations: the exported views, released on completion. */
@@ -217,29 +223,38 @@ typedef struct {
  */
 
 /* errors.c */
-static PyObject *cmpi_raise(cmpi_state *st, int ierr);
-static PyObject *cmpi_raise_msg(cmpi_state *st, int errclass, const char *fmt,
-                                ...);
-#define CMPI_CHK(st, call)                                                    \
-    do {                                                                      \
-        int ierr_ = (call);                                                   \
-        if (CMPI_UNLIKELY(ierr_ != MPI_SUCCESS)) {                            \
-            cmpi_raise((st), ierr_);                                          \
-            goto error;                                                       \
-        }                                                                     \
+static PyObject *
+cmpi_raise(cmpi_state *st, int ierr);
+static PyObject *
+cmpi_raise_msg(cmpi_state *st, int errclass, const char *fmt, ...);
+#define CMPI_CHK(st, call)                         \
+    do {                                           \
+        int ierr_ = (call);                        \
+        if (CMPI_UNLIKELY(ierr_ != MPI_SUCCESS)) { \
+            cmpi_raise((st), ierr_);               \
+            goto error;                            \
+        }                                          \
     } while (0)
 
 /* args.c: FASTCALL argument parsing */
-static int cmpi_parse(const char *fname, PyObject *const *args,
-                      Py_ssize_t nargs, PyObject *kwnames,
-                      const char *const *names, int nrequired, PyObject **out);
-static int cmpi_as_int(PyObject *obj, int *out, const char *what);
-static int cmpi_opt_int(PyObject *obj, int *out, int dflt, const char *what);
-static int cmpi_check_dest(CommObject *c, int rank, const char *what);
-static int cmpi_check_source(CommObject *c, int rank, const char *what);
-static int cmpi_check_send_tag(CommObject *c, int tag);
-static int cmpi_check_recv_tag(CommObject *c, int tag);
-static int cmpi_check_root(CommObject *c, int root);
+static int
+cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames, const char *const *names, int nrequired,
+           PyObject **out);
+static int
+cmpi_as_int(PyObject *obj, int *out, const char *what);
+static int
+cmpi_opt_int(PyObject *obj, int *out, int dflt, const char *what);
+static int
+cmpi_check_dest(CommObject *c, int rank, const char *what);
+static int
+cmpi_check_source(CommObject *c, int rank, const char *what);
+static int
+cmpi_check_send_tag(CommObject *c, int tag);
+static int
+cmpi_check_recv_tag(CommObject *c, int tag);
+static int
+cmpi_check_root(CommObject *c, int root);
 
 /* buffer.c: message specifications */
 typedef struct {
@@ -250,36 +265,49 @@ typedef struct {
     MPI_Aint extent;
 } cmpi_msg;
 
-enum { CMPI_MSG_SEND = 0, CMPI_MSG_RECV = 1 };
-static int cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m,
-                          int recv, int null_ok);
-static void cmpi_msg_release(cmpi_msg *m);
-static int cmpi_buffer_datatype(cmpi_state *st, const Py_buffer *view,
-                                MPI_Datatype *dt);
-static int cmpi_dtype_from_object(cmpi_state *st, PyObject *obj,
-                                  MPI_Datatype *dt);
+enum {
+    CMPI_MSG_SEND = 0,
+    CMPI_MSG_RECV = 1
+};
+static int
+cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
+               int null_ok);
+static void
+cmpi_msg_release(cmpi_msg *m);
+static int
+cmpi_buffer_datatype(cmpi_state *st, const Py_buffer *view, MPI_Datatype *dt);
+static int
+cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
 
 /* pickle.c */
-static PyObject *cmpi_dumps(cmpi_state *st, PyObject *obj);
-static PyObject *cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n);
-static int cmpi_size_to_int(Py_ssize_t n, int *out);
+static PyObject *
+cmpi_dumps(cmpi_state *st, PyObject *obj);
+static PyObject *
+cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n);
+static int
+cmpi_size_to_int(Py_ssize_t n, int *out);
 
 /* datatype.c / op.c / status.c */
-static PyObject *cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt,
-                                   unsigned flags);
-static int cmpi_op_from_object(cmpi_state *st, PyObject *obj, MPI_Op *op);
-static PyObject *cmpi_op_apply(cmpi_state *st, PyObject *op, PyObject *x,
-                               PyObject *y);
-static int cmpi_status_store(cmpi_state *st, PyObject *status,
-                             const MPI_Status *s);
+static PyObject *
+cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags);
+static int
+cmpi_op_from_object(cmpi_state *st, PyObject *obj, MPI_Op *op);
+static PyObject *
+cmpi_op_apply(cmpi_state *st, PyObject *op, PyObject *x, PyObject *y);
+static int
+cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s);
 
 /* request.c */
-static RequestObject *cmpi_request_new(cmpi_state *st, int kind);
-static void cmpi_request_release(RequestObject *r);
+static RequestObject *
+cmpi_request_new(cmpi_state *st, int kind);
+static void
+cmpi_request_release(RequestObject *r);
 
 /* comm.c */
-static PyObject *cmpi_comm_new(cmpi_state *st, PyTypeObject *type,
-                               MPI_Comm handle, unsigned flags);
-static int cmpi_comm_check(CommObject *c);
+static PyObject *
+cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,
+              unsigned flags);
+static int
+cmpi_comm_check(CommObject *c);
 
 #endif /* CMPI_H */

@@ -79,7 +79,12 @@ Comm_Bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-enum { GATHER, SCATTER, ALLGATHER, ALLTOALL };
+enum {
+    GATHER,
+    SCATTER,
+    ALLGATHER,
+    ALLTOALL
+};
 
 /* Gather, Scatter, Allgather, Alltoall: one function, four shapes. */
 static PyObject *
@@ -131,8 +136,8 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 
     if (send_inplace && !(is_root || kind == ALLGATHER || kind == ALLTOALL) &&
         kind != SCATTER) {
-        PyErr_Format(PyExc_ValueError, "%s: IN_PLACE is only valid at the root",
-                     fname);
+        PyErr_Format(PyExc_ValueError,
+                     "%s: IN_PLACE is only valid at the root", fname);
         return NULL;
     }
     if (recv_inplace && !(kind == SCATTER && is_root)) {
@@ -175,22 +180,22 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
 
     switch (kind) {
-    case GATHER:
-        CMPI_NOGIL(ierr = MPI_Gather(sbuf, scount, stype, rbuf, rcount, rtype,
+        case GATHER:
+            CMPI_NOGIL(ierr = MPI_Gather(sbuf, scount, stype, rbuf, rcount, rtype,
                                      root, self->ob_mpi));
-        break;
-    case SCATTER:
-        CMPI_NOGIL(ierr = MPI_Scatter(sbuf, scount, stype, rbuf, rcount,
+            break;
+        case SCATTER:
+            CMPI_NOGIL(ierr = MPI_Scatter(sbuf, scount, stype, rbuf, rcount,
                                       rtype, root, self->ob_mpi));
-        break;
-    case ALLGATHER:
-        CMPI_NOGIL(ierr = MPI_Allgather(sbuf, scount, stype, rbuf, rcount,
+            break;
+        case ALLGATHER:
+            CMPI_NOGIL(ierr = MPI_Allgather(sbuf, scount, stype, rbuf, rcount,
                                         rtype, self->ob_mpi));
-        break;
-    default:
-        CMPI_NOGIL(ierr = MPI_Alltoall(sbuf, scount, stype, rbuf, rcount,
+            break;
+        default:
+            CMPI_NOGIL(ierr = MPI_Alltoall(sbuf, scount, stype, rbuf, rcount,
                                        rtype, self->ob_mpi));
-        break;
+            break;
     }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -241,7 +246,12 @@ Comm_Alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return coll_buf_move(self, args, nargs, kwnames, ALLTOALL);
 }
 
-enum { REDUCE, ALLREDUCE, SCAN, EXSCAN };
+enum {
+    REDUCE,
+    ALLREDUCE,
+    SCAN,
+    EXSCAN
+};
 
 static PyObject *
 coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -279,8 +289,8 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Datatype dtype = MPI_BYTE;
 
     if (send_inplace && kind == REDUCE && !is_root) {
-        PyErr_Format(PyExc_ValueError, "%s: IN_PLACE is only valid at the root",
-                     fname);
+        PyErr_Format(PyExc_ValueError,
+                     "%s: IN_PLACE is only valid at the root", fname);
         return NULL;
     }
     if (recv_used) {
@@ -310,22 +320,22 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         dtype = sm.dtype;
     }
     switch (kind) {
-    case REDUCE:
-        CMPI_NOGIL(ierr = MPI_Reduce(sbuf, rbuf, count, dtype, op, root,
+        case REDUCE:
+            CMPI_NOGIL(ierr = MPI_Reduce(sbuf, rbuf, count, dtype, op, root,
                                      self->ob_mpi));
-        break;
-    case ALLREDUCE:
-        CMPI_NOGIL(ierr = MPI_Allreduce(sbuf, rbuf, count, dtype, op,
+            break;
+        case ALLREDUCE:
+            CMPI_NOGIL(ierr = MPI_Allreduce(sbuf, rbuf, count, dtype, op,
                                         self->ob_mpi));
-        break;
-    case SCAN:
-        CMPI_NOGIL(ierr = MPI_Scan(sbuf, rbuf, count, dtype, op,
+            break;
+        case SCAN:
+            CMPI_NOGIL(ierr = MPI_Scan(sbuf, rbuf, count, dtype, op,
                                    self->ob_mpi));
-        break;
-    default:
-        CMPI_NOGIL(ierr = MPI_Exscan(sbuf, rbuf, count, dtype, op,
+            break;
+        default:
+            CMPI_NOGIL(ierr = MPI_Exscan(sbuf, rbuf, count, dtype, op,
                                      self->ob_mpi));
-        break;
+            break;
     }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -339,8 +349,8 @@ done:
 }
 
 CMPI_DOC_NOSIG(Comm_Reduce_doc,
-         "Reduce(self, sendbuf, recvbuf, op=SUM, root=0)",
-         "Reduce to Root.");
+               "Reduce(self, sendbuf, recvbuf, op=SUM, root=0)",
+               "Reduce to Root.");
 static PyObject *
 Comm_Reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             PyObject *kwnames)
@@ -349,7 +359,7 @@ Comm_Reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC_NOSIG(Comm_Allreduce_doc, "Allreduce(self, sendbuf, recvbuf, op=SUM)",
-         "Reduce to All.");
+               "Reduce to All.");
 static PyObject *
 Comm_Allreduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
@@ -358,7 +368,7 @@ Comm_Allreduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC_NOSIG(Intracomm_Scan_doc, "Scan(self, sendbuf, recvbuf, op=SUM)",
-         "Inclusive Scan.");
+               "Inclusive Scan.");
 static PyObject *
 Intracomm_Scan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
@@ -367,7 +377,7 @@ Intracomm_Scan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC_NOSIG(Intracomm_Exscan_doc, "Exscan(self, sendbuf, recvbuf, op=SUM)",
-         "Exclusive Scan.");
+               "Exclusive Scan.");
 static PyObject *
 Intracomm_Exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
@@ -385,8 +395,7 @@ obj_coll_check(CommObject *self, const char *fname)
         return -1;
     if (self->inter) {
         PyErr_Format(PyExc_NotImplementedError,
-                     "%s on an intercommunicator is not supported yet",
-                     fname);
+                     "%s on an intercommunicator is not supported yet", fname);
         return -1;
     }
     return 0;
@@ -449,8 +458,7 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data, int root)
         }
         if (total > INT_MAX) {
             /* every rank still has to complete the Gatherv below */
-            for (int i = 0; i < size; i++)
-                counts[i] = 0;
+            for (int i = 0; i < size; i++) counts[i] = 0;
             failed = -2;
             total = 0;
         }
@@ -840,8 +848,7 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         total += rcounts[i];
     }
     if (total > INT_MAX) {
-        for (int i = 0; i < size; i++)
-            rcounts[i] = 0;
+        for (int i = 0; i < size; i++) rcounts[i] = 0;
         failed = -2;
         total = 0;
     }
@@ -876,8 +883,8 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (res == NULL)
         goto done;
     for (int i = 0; i < size; i++) {
-        PyObject *o = cmpi_loads(self->st, PyBytes_AS_STRING(recv) + rdispls[i],
-                                 rcounts[i]);
+        PyObject *o = cmpi_loads(
+                self->st, PyBytes_AS_STRING(recv) + rdispls[i], rcounts[i]);
         if (o == NULL) {
             Py_CLEAR(res);
             goto done;
@@ -927,9 +934,8 @@ reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     PyObject *op = a[1];
     if (op == NULL || op == Py_None) {
-        op = PyObject_GetAttrString(PyType_GetModuleByDef(
-                                        Py_TYPE(self), &cmpi_module),
-                                    "SUM");
+        op = PyObject_GetAttrString(
+                PyType_GetModuleByDef(Py_TYPE(self), &cmpi_module), "SUM");
         if (op == NULL)
             return NULL;
     }
@@ -944,8 +950,8 @@ reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
     }
     MPI_Comm_rank(self->ob_mpi, &rank);
-    PyObject *list = gather_like(self, a[0], kind == REDUCE ? root : -1,
-                                 fname);
+    PyObject *list =
+            gather_like(self, a[0], kind == REDUCE ? root : -1, fname);
     PyObject *res = NULL;
     if (list == NULL || list == Py_None) {
         res = list;
@@ -966,7 +972,7 @@ done:
 }
 
 CMPI_DOC_NOSIG(Comm_reduce_doc, "reduce(self, sendobj, op=SUM, root=0)",
-         "Reduce Python objects to the root.");
+               "Reduce Python objects to the root.");
 static PyObject *
 Comm_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             PyObject *kwnames)
@@ -975,7 +981,7 @@ Comm_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC_NOSIG(Comm_allreduce_doc, "allreduce(self, sendobj, op=SUM)",
-         "Reduce Python objects to all processes.");
+               "Reduce Python objects to all processes.");
 static PyObject *
 Comm_allreduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
@@ -984,7 +990,7 @@ Comm_allreduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC_NOSIG(Intracomm_scan_doc, "scan(self, sendobj, op=SUM)",
-         "Inclusive Scan of Python objects.");
+               "Inclusive Scan of Python objects.");
 static PyObject *
 Intracomm_scan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
@@ -993,7 +999,7 @@ Intracomm_scan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC_NOSIG(Intracomm_exscan_doc, "exscan(self, sendobj, op=SUM)",
-         "Exclusive Scan of Python objects.");
+               "Exclusive Scan of Python objects.");
 static PyObject *
 Intracomm_exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
@@ -1001,27 +1007,27 @@ Intracomm_exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return reduce_objects(self, args, nargs, kwnames, EXSCAN);
 }
 
-#define CMPI_COLL_METHODS                                                     \
-    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc},    \
-        {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,                   \
-         Comm_barrier_doc},                                                   \
-        {"Bcast", FN(Comm_Bcast), FASTKW, Comm_Bcast_doc},                    \
-        {"Gather", FN(Comm_Gather), FASTKW, Comm_Gather_doc},                 \
-        {"Scatter", FN(Comm_Scatter), FASTKW, Comm_Scatter_doc},              \
-        {"Allgather", FN(Comm_Allgather), FASTKW, Comm_Allgather_doc},        \
-        {"Alltoall", FN(Comm_Alltoall), FASTKW, Comm_Alltoall_doc},           \
-        {"Reduce", FN(Comm_Reduce), FASTKW, Comm_Reduce_doc},                 \
-        {"Allreduce", FN(Comm_Allreduce), FASTKW, Comm_Allreduce_doc},        \
-        {"bcast", FN(Comm_bcast), FASTKW, Comm_bcast_doc},                    \
-        {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},                 \
-        {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},              \
-        {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc},        \
-        {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},           \
-        {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},                 \
-        {"allreduce", FN(Comm_allreduce), FASTKW, Comm_allreduce_doc},
+#define CMPI_COLL_METHODS                                                  \
+    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc}, \
+            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,            \
+             Comm_barrier_doc},                                            \
+            {"Bcast", FN(Comm_Bcast), FASTKW, Comm_Bcast_doc},             \
+            {"Gather", FN(Comm_Gather), FASTKW, Comm_Gather_doc},          \
+            {"Scatter", FN(Comm_Scatter), FASTKW, Comm_Scatter_doc},       \
+            {"Allgather", FN(Comm_Allgather), FASTKW, Comm_Allgather_doc}, \
+            {"Alltoall", FN(Comm_Alltoall), FASTKW, Comm_Alltoall_doc},    \
+            {"Reduce", FN(Comm_Reduce), FASTKW, Comm_Reduce_doc},          \
+            {"Allreduce", FN(Comm_Allreduce), FASTKW, Comm_Allreduce_doc}, \
+            {"bcast", FN(Comm_bcast), FASTKW, Comm_bcast_doc},             \
+            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},          \
+            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},       \
+            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc}, \
+            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},    \
+            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},          \
+            {"allreduce", FN(Comm_allreduce), FASTKW, Comm_allreduce_doc},
 
-#define CMPI_INTRA_COLL_METHODS                                               \
-    {"Scan", FN(Intracomm_Scan), FASTKW, Intracomm_Scan_doc},                 \
-        {"Exscan", FN(Intracomm_Exscan), FASTKW, Intracomm_Exscan_doc},       \
-        {"scan", FN(Intracomm_scan), FASTKW, Intracomm_scan_doc},             \
-        {"exscan", FN(Intracomm_exscan), FASTKW, Intracomm_exscan_doc},
+#define CMPI_INTRA_COLL_METHODS                                             \
+    {"Scan", FN(Intracomm_Scan), FASTKW, Intracomm_Scan_doc},               \
+            {"Exscan", FN(Intracomm_Exscan), FASTKW, Intracomm_Exscan_doc}, \
+            {"scan", FN(Intracomm_scan), FASTKW, Intracomm_scan_doc},       \
+            {"exscan", FN(Intracomm_exscan), FASTKW, Intracomm_exscan_doc},

@@ -239,8 +239,7 @@ Comm_set_name(CommObject *self, PyObject *value, void *Py_UNUSED(c))
     return r ? 0 : -1;
 }
 
-CMPI_DOC(Comm_Dup_doc, "Dup($self, info=None)",
-         "Duplicate a communicator.");
+CMPI_DOC(Comm_Dup_doc, "Dup($self, info=None)", "Duplicate a communicator.");
 static PyObject *
 Comm_Dup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames)
@@ -342,8 +341,8 @@ Comm_Abort(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_opt_int(a[0], &code, 0, "errorcode") < 0)
         return NULL;
     /* Output written so far must not be lost with the process. */
-    PyObject *r = PyObject_CallMethod(PySys_GetObject("stdout"), "flush",
-                                      NULL);
+    PyObject *r =
+            PyObject_CallMethod(PySys_GetObject("stdout"), "flush", NULL);
     Py_XDECREF(r);
     r = PyObject_CallMethod(PySys_GetObject("stderr"), "flush", NULL);
     Py_XDECREF(r);
@@ -451,123 +450,121 @@ Intercomm_get_remote_size(CommObject *self, void *Py_UNUSED(c))
 }
 
 static PyMethodDef Comm_methods[] = {
-    {"Get_rank", (PyCFunction)Comm_Get_rank, METH_NOARGS, Comm_Get_rank_doc},
-    {"Get_size", (PyCFunction)Comm_Get_size, METH_NOARGS, Comm_Get_size_doc},
-    {"Get_name", (PyCFunction)Comm_Get_name, METH_NOARGS, Comm_Get_name_doc},
-    {"Set_name", (PyCFunction)Comm_Set_name, METH_O, Comm_Set_name_doc},
-    {"Dup", FN(Comm_Dup), FASTKW, Comm_Dup_doc},
-    {"Clone", (PyCFunction)Comm_Clone, METH_NOARGS, Comm_Clone_doc},
-    {"Split", FN(Comm_Split), FASTKW, Comm_Split_doc},
-    {"Free", (PyCFunction)Comm_Free, METH_NOARGS, Comm_Free_doc},
-    {"Compare", (PyCFunction)Comm_Compare, METH_O, Comm_Compare_doc},
-    {"Abort", FN(Comm_Abort), FASTKW, Comm_Abort_doc},
-    {"Is_inter", (PyCFunction)Comm_Is_inter, METH_NOARGS, Comm_Is_inter_doc},
-    {"Is_intra", (PyCFunction)Comm_Is_intra, METH_NOARGS, Comm_Is_intra_doc},
-    {"Get_topology", (PyCFunction)Comm_Get_topology, METH_NOARGS,
-     Comm_Get_topology_doc},
-    {"Get_attr", (PyCFunction)Comm_Get_attr, METH_O, Comm_Get_attr_doc},
-    CMPI_P2P_METHODS CMPI_COLL_METHODS{NULL, NULL, 0, NULL},
+        {"Get_rank", (PyCFunction)Comm_Get_rank, METH_NOARGS,
+         Comm_Get_rank_doc},
+        {"Get_size", (PyCFunction)Comm_Get_size, METH_NOARGS,
+         Comm_Get_size_doc},
+        {"Get_name", (PyCFunction)Comm_Get_name, METH_NOARGS,
+         Comm_Get_name_doc},
+        {"Set_name", (PyCFunction)Comm_Set_name, METH_O, Comm_Set_name_doc},
+        {"Dup", FN(Comm_Dup), FASTKW, Comm_Dup_doc},
+        {"Clone", (PyCFunction)Comm_Clone, METH_NOARGS, Comm_Clone_doc},
+        {"Split", FN(Comm_Split), FASTKW, Comm_Split_doc},
+        {"Free", (PyCFunction)Comm_Free, METH_NOARGS, Comm_Free_doc},
+        {"Compare", (PyCFunction)Comm_Compare, METH_O, Comm_Compare_doc},
+        {"Abort", FN(Comm_Abort), FASTKW, Comm_Abort_doc},
+        {"Is_inter", (PyCFunction)Comm_Is_inter, METH_NOARGS,
+         Comm_Is_inter_doc},
+        {"Is_intra", (PyCFunction)Comm_Is_intra, METH_NOARGS,
+         Comm_Is_intra_doc},
+        {"Get_topology", (PyCFunction)Comm_Get_topology, METH_NOARGS,
+         Comm_Get_topology_doc},
+        {"Get_attr", (PyCFunction)Comm_Get_attr, METH_O, Comm_Get_attr_doc},
+        CMPI_P2P_METHODS CMPI_COLL_METHODS{NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Comm_getset[] = {
-    {"rank", (getter)Comm_get_rank, NULL, "Rank of this process.", NULL},
-    {"size", (getter)Comm_get_size, NULL, "Number of processes.", NULL},
-    {"name", (getter)Comm_get_name, (setter)Comm_set_name, "Print name.",
-     NULL},
-    {"is_inter", (getter)Comm_get_is_inter, NULL, "Is intercommunicator.",
-     NULL},
-    {"is_intra", (getter)Comm_get_is_intra, NULL, "Is intracommunicator.",
-     NULL},
-    {"topology", (getter)Comm_get_topology, NULL, "Topology type.", NULL},
-    {"handle", (getter)Comm_get_handle, NULL, "MPI handle.", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+        {"rank", (getter)Comm_get_rank, NULL, "Rank of this process.", NULL},
+        {"size", (getter)Comm_get_size, NULL, "Number of processes.", NULL},
+        {"name", (getter)Comm_get_name, (setter)Comm_set_name, "Print name.",
+         NULL},
+        {"is_inter", (getter)Comm_get_is_inter, NULL, "Is intercommunicator.",
+         NULL},
+        {"is_intra", (getter)Comm_get_is_intra, NULL, "Is intracommunicator.",
+         NULL},
+        {"topology", (getter)Comm_get_topology, NULL, "Topology type.", NULL},
+        {"handle", (getter)Comm_get_handle, NULL, "MPI handle.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
 };
 
 PyDoc_STRVAR(Comm_doc, "Comm(comm=None)\n--\n\nCommunication context.");
 
 static PyType_Slot Comm_slots[] = {
-    {Py_tp_doc, (void *)Comm_doc},
-    {Py_tp_new, Comm_new},
-    {Py_tp_dealloc, Comm_dealloc},
-    {Py_tp_richcompare, Comm_richcompare},
-    {Py_tp_hash, Comm_hash},
-    {Py_tp_repr, Comm_repr},
-    {Py_nb_bool, Comm_bool},
-    {Py_tp_methods, Comm_methods},
-    {Py_tp_getset, Comm_getset},
-    {0, NULL},
+        {Py_tp_doc, (void *)Comm_doc}, {Py_tp_new, Comm_new},
+        {Py_tp_dealloc, Comm_dealloc}, {Py_tp_richcompare, Comm_richcompare},
+        {Py_tp_hash, Comm_hash},       {Py_tp_repr, Comm_repr},
+        {Py_nb_bool, Comm_bool},       {Py_tp_methods, Comm_methods},
+        {Py_tp_getset, Comm_getset},   {0, NULL},
 };
 
 static PyType_Spec Comm_spec = {
-    .name = "cmpi.MPI.Comm",
-    .basicsize = sizeof(CommObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .slots = Comm_slots,
+        .name = "cmpi.MPI.Comm",
+        .basicsize = sizeof(CommObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Comm_slots,
 };
 
 static PyMethodDef Intracomm_methods[] = {
-    CMPI_INTRA_COLL_METHODS{NULL, NULL, 0, NULL},
+        CMPI_INTRA_COLL_METHODS{NULL, NULL, 0, NULL},
 };
 
-PyDoc_STRVAR(Intracomm_doc,
-             "Intracomm(comm=None)\n--\n\nIntracommunicator.");
+PyDoc_STRVAR(Intracomm_doc, "Intracomm(comm=None)\n--\n\nIntracommunicator.");
 
 static PyType_Slot Intracomm_slots[] = {
-    {Py_tp_doc, (void *)Intracomm_doc},
-    {Py_tp_methods, Intracomm_methods},
-    {0, NULL},
+        {Py_tp_doc, (void *)Intracomm_doc},
+        {Py_tp_methods, Intracomm_methods},
+        {0, NULL},
 };
 
 static PyType_Spec Intracomm_spec = {
-    .name = "cmpi.MPI.Intracomm",
-    .basicsize = sizeof(CommObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .slots = Intracomm_slots,
+        .name = "cmpi.MPI.Intracomm",
+        .basicsize = sizeof(CommObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Intracomm_slots,
 };
 
 static PyMethodDef Intercomm_methods[] = {
-    {"Get_remote_size", (PyCFunction)Intercomm_Get_remote_size, METH_NOARGS,
-     Intercomm_Get_remote_size_doc},
-    {NULL, NULL, 0, NULL},
+        {"Get_remote_size", (PyCFunction)Intercomm_Get_remote_size,
+         METH_NOARGS, Intercomm_Get_remote_size_doc},
+        {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Intercomm_getset[] = {
-    {"remote_size", (getter)Intercomm_get_remote_size, NULL,
-     "Number of remote processes.", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+        {"remote_size", (getter)Intercomm_get_remote_size, NULL,
+         "Number of remote processes.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
 };
 
-PyDoc_STRVAR(Intercomm_doc,
-             "Intercomm(comm=None)\n--\n\nIntercommunicator.");
+PyDoc_STRVAR(Intercomm_doc, "Intercomm(comm=None)\n--\n\nIntercommunicator.");
 
 static PyType_Slot Intercomm_slots[] = {
-    {Py_tp_doc, (void *)Intercomm_doc},
-    {Py_tp_methods, Intercomm_methods},
-    {Py_tp_getset, Intercomm_getset},
-    {0, NULL},
+        {Py_tp_doc, (void *)Intercomm_doc},
+        {Py_tp_methods, Intercomm_methods},
+        {Py_tp_getset, Intercomm_getset},
+        {0, NULL},
 };
 
 static PyType_Spec Intercomm_spec = {
-    .name = "cmpi.MPI.Intercomm",
-    .basicsize = sizeof(CommObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .slots = Intercomm_slots,
+        .name = "cmpi.MPI.Intercomm",
+        .basicsize = sizeof(CommObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Intercomm_slots,
 };
 
 static int
 cmpi_comm_init(PyObject *m, cmpi_state *st)
 {
     st->Comm_Type =
-        (PyTypeObject *)PyType_FromModuleAndSpec(m, &Comm_spec, NULL);
+            (PyTypeObject *)PyType_FromModuleAndSpec(m, &Comm_spec, NULL);
     if (st->Comm_Type == NULL || PyModule_AddType(m, st->Comm_Type) < 0)
         return -1;
     st->Intracomm_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        m, &Intracomm_spec, (PyObject *)st->Comm_Type);
+            m, &Intracomm_spec, (PyObject *)st->Comm_Type);
     if (st->Intracomm_Type == NULL ||
         PyModule_AddType(m, st->Intracomm_Type) < 0)
         return -1;
     st->Intercomm_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        m, &Intercomm_spec, (PyObject *)st->Comm_Type);
+            m, &Intercomm_spec, (PyObject *)st->Comm_Type);
     if (st->Intercomm_Type == NULL ||
         PyModule_AddType(m, st->Intercomm_Type) < 0)
         return -1;
@@ -579,7 +576,7 @@ static int
 cmpi_comm_init_constants(PyObject *m, cmpi_state *st)
 {
     st->COMM_NULL =
-        cmpi_comm_new(st, st->Comm_Type, MPI_COMM_NULL, CMPI_CONST);
+            cmpi_comm_new(st, st->Comm_Type, MPI_COMM_NULL, CMPI_CONST);
     if (st->COMM_NULL == NULL ||
         PyModule_AddObjectRef(m, "COMM_NULL", st->COMM_NULL) < 0)
         return -1;
@@ -587,12 +584,12 @@ cmpi_comm_init_constants(PyObject *m, cmpi_state *st)
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
     int live = initialized && !finalized;
-    st->COMM_SELF = cmpi_comm_new(st, st->Intracomm_Type,
-                                  live ? MPI_COMM_SELF : MPI_COMM_NULL,
-                                  CMPI_CONST);
-    st->COMM_WORLD = cmpi_comm_new(st, st->Intracomm_Type,
-                                   live ? MPI_COMM_WORLD : MPI_COMM_NULL,
-                                   CMPI_CONST);
+    st->COMM_SELF =
+            cmpi_comm_new(st, st->Intracomm_Type,
+                          live ? MPI_COMM_SELF : MPI_COMM_NULL, CMPI_CONST);
+    st->COMM_WORLD =
+            cmpi_comm_new(st, st->Intracomm_Type,
+                          live ? MPI_COMM_WORLD : MPI_COMM_NULL, CMPI_CONST);
     if (st->COMM_SELF == NULL || st->COMM_WORLD == NULL)
         return -1;
     if (PyModule_AddObjectRef(m, "COMM_SELF", st->COMM_SELF) < 0 ||

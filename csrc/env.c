@@ -264,8 +264,7 @@ mod_Get_library_version(PyObject *m, PyObject *Py_UNUSED(a))
     int ierr = MPI_Get_library_version(buf, &len);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(cmpi_get_state(m), ierr);
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
-        len--;
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0')) len--;
     return PyUnicode_FromStringAndSize(buf, len);
 }
 
@@ -282,8 +281,9 @@ mod_Get_processor_name(PyObject *m, PyObject *Py_UNUSED(a))
     return PyUnicode_FromStringAndSize(buf, len);
 }
 
-CMPI_DOC(Wtime_doc, "Wtime()", "Return an elapsed time on the calling "
-                               "processor.");
+CMPI_DOC(Wtime_doc, "Wtime()",
+         "Return an elapsed time on the calling "
+         "processor.");
 static PyObject *
 mod_Wtime(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 {
@@ -328,30 +328,31 @@ mod_Pcontrol(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
-#define CMPI_ENV_METHODS                                                      \
-    {"Init", (PyCFunction)mod_Init, METH_NOARGS, Init_doc},                   \
-        {"Init_thread", (PyCFunction)(void (*)(void))mod_Init_thread,         \
-         METH_FASTCALL | METH_KEYWORDS, Init_thread_doc},                     \
-        {"Finalize", (PyCFunction)mod_Finalize, METH_NOARGS, Finalize_doc},   \
-        {"Is_initialized", (PyCFunction)mod_Is_initialized, METH_NOARGS,      \
-         Is_initialized_doc},                                                 \
-        {"Is_finalized", (PyCFunction)mod_Is_finalized, METH_NOARGS,          \
-         Is_finalized_doc},                                                   \
-        {"Query_thread", (PyCFunction)mod_Query_thread, METH_NOARGS,          \
-         Query_thread_doc},                                                   \
-        {"Is_thread_main", (PyCFunction)mod_Is_thread_main, METH_NOARGS,      \
-         Is_thread_main_doc},                                                 \
-        {"Get_version", (PyCFunction)mod_Get_version, METH_NOARGS,            \
-         Get_version_doc},                                                    \
-        {"Get_library_version", (PyCFunction)mod_Get_library_version,         \
-         METH_NOARGS, Get_library_version_doc},                               \
-        {"Get_processor_name", (PyCFunction)mod_Get_processor_name,           \
-         METH_NOARGS, Get_processor_name_doc},                                \
-        {"Wtime", (PyCFunction)mod_Wtime, METH_NOARGS, Wtime_doc},            \
-        {"Wtick", (PyCFunction)mod_Wtick, METH_NOARGS, Wtick_doc},            \
-        {"get_vendor", (PyCFunction)mod_get_vendor, METH_NOARGS,              \
-         get_vendor_doc},                                                     \
-        {"Pcontrol", (PyCFunction)mod_Pcontrol, METH_O, Pcontrol_doc},
+#define CMPI_ENV_METHODS                                                     \
+    {"Init", (PyCFunction)mod_Init, METH_NOARGS, Init_doc},                  \
+            {"Init_thread", (PyCFunction)(void (*)(void))mod_Init_thread,    \
+             METH_FASTCALL | METH_KEYWORDS, Init_thread_doc},                \
+            {"Finalize", (PyCFunction)mod_Finalize, METH_NOARGS,             \
+             Finalize_doc},                                                  \
+            {"Is_initialized", (PyCFunction)mod_Is_initialized, METH_NOARGS, \
+             Is_initialized_doc},                                            \
+            {"Is_finalized", (PyCFunction)mod_Is_finalized, METH_NOARGS,     \
+             Is_finalized_doc},                                              \
+            {"Query_thread", (PyCFunction)mod_Query_thread, METH_NOARGS,     \
+             Query_thread_doc},                                              \
+            {"Is_thread_main", (PyCFunction)mod_Is_thread_main, METH_NOARGS, \
+             Is_thread_main_doc},                                            \
+            {"Get_version", (PyCFunction)mod_Get_version, METH_NOARGS,       \
+             Get_version_doc},                                               \
+            {"Get_library_version", (PyCFunction)mod_Get_library_version,    \
+             METH_NOARGS, Get_library_version_doc},                          \
+            {"Get_processor_name", (PyCFunction)mod_Get_processor_name,      \
+             METH_NOARGS, Get_processor_name_doc},                           \
+            {"Wtime", (PyCFunction)mod_Wtime, METH_NOARGS, Wtime_doc},       \
+            {"Wtick", (PyCFunction)mod_Wtick, METH_NOARGS, Wtick_doc},       \
+            {"get_vendor", (PyCFunction)mod_get_vendor, METH_NOARGS,         \
+             get_vendor_doc},                                                \
+            {"Pcontrol", (PyCFunction)mod_Pcontrol, METH_O, Pcontrol_doc},
 
 /* Sentinels MPI.BOTTOM and MPI.IN_PLACE: ints, as in mpi4py, with their
  * own types so that they are recognised by identity and print by name. */
@@ -363,22 +364,22 @@ Sentinel_repr(PyObject *self)
 }
 
 static PyType_Slot Sentinel_slots[] = {
-    {Py_tp_repr, Sentinel_repr},
-    {0, NULL},
+        {Py_tp_repr, Sentinel_repr},
+        {0, NULL},
 };
 
 static PyType_Spec BottomType_spec = {
-    .name = "cmpi.MPI.BottomType",
-    .basicsize = 0,
-    .flags = Py_TPFLAGS_DEFAULT,
-    .slots = Sentinel_slots,
+        .name = "cmpi.MPI.BottomType",
+        .basicsize = 0,
+        .flags = Py_TPFLAGS_DEFAULT,
+        .slots = Sentinel_slots,
 };
 
 static PyType_Spec InPlaceType_spec = {
-    .name = "cmpi.MPI.InPlaceType",
-    .basicsize = 0,
-    .flags = Py_TPFLAGS_DEFAULT,
-    .slots = Sentinel_slots,
+        .name = "cmpi.MPI.InPlaceType",
+        .basicsize = 0,
+        .flags = Py_TPFLAGS_DEFAULT,
+        .slots = Sentinel_slots,
 };
 
 static int
@@ -388,49 +389,49 @@ cmpi_env_init(PyObject *m, cmpi_state *st)
         const char *name;
         int value;
     } ints[] = {
-        {"UNDEFINED", MPI_UNDEFINED},
-        {"ANY_SOURCE", MPI_ANY_SOURCE},
-        {"ANY_TAG", MPI_ANY_TAG},
-        {"PROC_NULL", MPI_PROC_NULL},
-        {"ROOT", MPI_ROOT},
-        {"KEYVAL_INVALID", MPI_KEYVAL_INVALID},
-        {"TAG_UB", MPI_TAG_UB},
-        {"HOST", MPI_HOST},
-        {"IO", MPI_IO},
-        {"WTIME_IS_GLOBAL", MPI_WTIME_IS_GLOBAL},
-        {"UNIVERSE_SIZE", MPI_UNIVERSE_SIZE},
-        {"APPNUM", MPI_APPNUM},
-        {"LASTUSEDCODE", MPI_LASTUSEDCODE},
-        {"THREAD_SINGLE", MPI_THREAD_SINGLE},
-        {"THREAD_FUNNELED", MPI_THREAD_FUNNELED},
-        {"THREAD_SERIALIZED", MPI_THREAD_SERIALIZED},
-        {"THREAD_MULTIPLE", MPI_THREAD_MULTIPLE},
-        {"IDENT", MPI_IDENT},
-        {"CONGRUENT", MPI_CONGRUENT},
-        {"SIMILAR", MPI_SIMILAR},
-        {"UNEQUAL", MPI_UNEQUAL},
-        {"CART", MPI_CART},
-        {"GRAPH", MPI_GRAPH},
-        {"DIST_GRAPH", MPI_DIST_GRAPH},
-        {"VERSION", MPI_VERSION},
-        {"SUBVERSION", MPI_SUBVERSION},
-        {"MAX_PROCESSOR_NAME", MPI_MAX_PROCESSOR_NAME},
-        {"MAX_ERROR_STRING", MPI_MAX_ERROR_STRING},
-        {"MAX_OBJECT_NAME", MPI_MAX_OBJECT_NAME},
-        {"MAX_LIBRARY_VERSION_STRING", MPI_MAX_LIBRARY_VERSION_STRING},
-        {"MAX_PORT_NAME", MPI_MAX_PORT_NAME},
-        {"MAX_INFO_KEY", MPI_MAX_INFO_KEY},
-        {"MAX_INFO_VAL", MPI_MAX_INFO_VAL},
-        {"BSEND_OVERHEAD", MPI_BSEND_OVERHEAD},
+            {"UNDEFINED", MPI_UNDEFINED},
+            {"ANY_SOURCE", MPI_ANY_SOURCE},
+            {"ANY_TAG", MPI_ANY_TAG},
+            {"PROC_NULL", MPI_PROC_NULL},
+            {"ROOT", MPI_ROOT},
+            {"KEYVAL_INVALID", MPI_KEYVAL_INVALID},
+            {"TAG_UB", MPI_TAG_UB},
+            {"HOST", MPI_HOST},
+            {"IO", MPI_IO},
+            {"WTIME_IS_GLOBAL", MPI_WTIME_IS_GLOBAL},
+            {"UNIVERSE_SIZE", MPI_UNIVERSE_SIZE},
+            {"APPNUM", MPI_APPNUM},
+            {"LASTUSEDCODE", MPI_LASTUSEDCODE},
+            {"THREAD_SINGLE", MPI_THREAD_SINGLE},
+            {"THREAD_FUNNELED", MPI_THREAD_FUNNELED},
+            {"THREAD_SERIALIZED", MPI_THREAD_SERIALIZED},
+            {"THREAD_MULTIPLE", MPI_THREAD_MULTIPLE},
+            {"IDENT", MPI_IDENT},
+            {"CONGRUENT", MPI_CONGRUENT},
+            {"SIMILAR", MPI_SIMILAR},
+            {"UNEQUAL", MPI_UNEQUAL},
+            {"CART", MPI_CART},
+            {"GRAPH", MPI_GRAPH},
+            {"DIST_GRAPH", MPI_DIST_GRAPH},
+            {"VERSION", MPI_VERSION},
+            {"SUBVERSION", MPI_SUBVERSION},
+            {"MAX_PROCESSOR_NAME", MPI_MAX_PROCESSOR_NAME},
+            {"MAX_ERROR_STRING", MPI_MAX_ERROR_STRING},
+            {"MAX_OBJECT_NAME", MPI_MAX_OBJECT_NAME},
+            {"MAX_LIBRARY_VERSION_STRING", MPI_MAX_LIBRARY_VERSION_STRING},
+            {"MAX_PORT_NAME", MPI_MAX_PORT_NAME},
+            {"MAX_INFO_KEY", MPI_MAX_INFO_KEY},
+            {"MAX_INFO_VAL", MPI_MAX_INFO_VAL},
+            {"BSEND_OVERHEAD", MPI_BSEND_OVERHEAD},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0)
             return -1;
     }
     st->BottomType = (PyTypeObject *)PyType_FromModuleAndSpec(
-        m, &BottomType_spec, (PyObject *)&PyLong_Type);
+            m, &BottomType_spec, (PyObject *)&PyLong_Type);
     st->InPlaceType = (PyTypeObject *)PyType_FromModuleAndSpec(
-        m, &InPlaceType_spec, (PyObject *)&PyLong_Type);
+            m, &InPlaceType_spec, (PyObject *)&PyLong_Type);
     if (st->BottomType == NULL || st->InPlaceType == NULL ||
         PyModule_AddType(m, st->BottomType) < 0 ||
         PyModule_AddType(m, st->InPlaceType) < 0)

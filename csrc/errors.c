@@ -19,7 +19,8 @@ static int
 Exception_init(ExceptionObject *self, PyObject *args, PyObject *kwds)
 {
     int ierr = MPI_SUCCESS;
-    if (((PyTypeObject *)PyExc_RuntimeError)->tp_init((PyObject *)self, args, kwds) < 0)
+    if (((PyTypeObject *)PyExc_RuntimeError)
+                ->tp_init((PyObject *)self, args, kwds) < 0)
         return -1;
     if (PyTuple_GET_SIZE(args) > 0) {
         PyObject *a = PyTuple_GET_ITEM(args, 0);
@@ -39,7 +40,8 @@ Exception_traverse(ExceptionObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->message);
     Py_VISIT(Py_TYPE(self));
-    return ((PyTypeObject *)PyExc_RuntimeError)->tp_traverse((PyObject *)self, visit, arg);
+    return ((PyTypeObject *)PyExc_RuntimeError)
+            ->tp_traverse((PyObject *)self, visit, arg);
 }
 
 static int
@@ -132,8 +134,7 @@ Exception_bool(ExceptionObject *self)
     return self->ierr != MPI_SUCCESS;
 }
 
-CMPI_DOC(Exception_Get_error_code_doc, "Get_error_code($self)",
-         "Error code.");
+CMPI_DOC(Exception_Get_error_code_doc, "Get_error_code($self)", "Error code.");
 static PyObject *
 Exception_Get_error_code(ExceptionObject *self, PyObject *Py_UNUSED(a))
 {
@@ -175,23 +176,23 @@ Exception_get_error_string(ExceptionObject *self, void *Py_UNUSED(c))
 }
 
 static PyMethodDef Exception_methods[] = {
-    {"Get_error_code", (PyCFunction)Exception_Get_error_code, METH_NOARGS,
-     Exception_Get_error_code_doc},
-    {"Get_error_class", (PyCFunction)Exception_Get_error_class, METH_NOARGS,
-     Exception_Get_error_class_doc},
-    {"Get_error_string", (PyCFunction)Exception_Get_error_string,
-     METH_NOARGS, Exception_Get_error_string_doc},
-    {NULL, NULL, 0, NULL},
+        {"Get_error_code", (PyCFunction)Exception_Get_error_code, METH_NOARGS,
+         Exception_Get_error_code_doc},
+        {"Get_error_class", (PyCFunction)Exception_Get_error_class,
+         METH_NOARGS, Exception_Get_error_class_doc},
+        {"Get_error_string", (PyCFunction)Exception_Get_error_string,
+         METH_NOARGS, Exception_Get_error_string_doc},
+        {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Exception_getset[] = {
-    {"error_code", (getter)Exception_get_error_code, NULL, "Error code.",
-     NULL},
-    {"error_class", (getter)Exception_get_error_class, NULL, "Error class.",
-     NULL},
-    {"error_string", (getter)Exception_get_error_string, NULL,
-     "Error string.", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+        {"error_code", (getter)Exception_get_error_code, NULL, "Error code.",
+         NULL},
+        {"error_class", (getter)Exception_get_error_class, NULL,
+         "Error class.", NULL},
+        {"error_string", (getter)Exception_get_error_string, NULL,
+         "Error string.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
 };
 
 PyDoc_STRVAR(Exception_doc,
@@ -200,36 +201,36 @@ PyDoc_STRVAR(Exception_doc,
              "code.");
 
 static PyType_Slot Exception_slots[] = {
-    {Py_tp_doc, (void *)Exception_doc},
-    {Py_tp_init, Exception_init},
-    {Py_tp_traverse, Exception_traverse},
-    {Py_tp_clear, Exception_clear},
-    {Py_tp_dealloc, Exception_dealloc},
-    {Py_tp_str, Exception_str},
-    {Py_tp_repr, Exception_repr},
-    {Py_tp_richcompare, Exception_richcompare},
-    {Py_tp_hash, Exception_hash},
-    {Py_nb_int, Exception_int},
-    {Py_nb_index, Exception_int},
-    {Py_nb_bool, Exception_bool},
-    {Py_tp_methods, Exception_methods},
-    {Py_tp_getset, Exception_getset},
-    {0, NULL},
+        {Py_tp_doc, (void *)Exception_doc},
+        {Py_tp_init, Exception_init},
+        {Py_tp_traverse, Exception_traverse},
+        {Py_tp_clear, Exception_clear},
+        {Py_tp_dealloc, Exception_dealloc},
+        {Py_tp_str, Exception_str},
+        {Py_tp_repr, Exception_repr},
+        {Py_tp_richcompare, Exception_richcompare},
+        {Py_tp_hash, Exception_hash},
+        {Py_nb_int, Exception_int},
+        {Py_nb_index, Exception_int},
+        {Py_nb_bool, Exception_bool},
+        {Py_tp_methods, Exception_methods},
+        {Py_tp_getset, Exception_getset},
+        {0, NULL},
 };
 
 static PyType_Spec Exception_spec = {
-    .name = "cmpi.MPI.Exception",
-    .basicsize = sizeof(ExceptionObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .slots = Exception_slots,
+        .name = "cmpi.MPI.Exception",
+        .basicsize = sizeof(ExceptionObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+        .slots = Exception_slots,
 };
 
 /* Raise MPI.Exception(ierr).  Always returns NULL. */
 static PyObject *
 cmpi_raise(cmpi_state *st, int ierr)
 {
-    PyObject *exc = PyObject_CallFunction((PyObject *)st->Exception_Type,
-                                          "i", ierr);
+    PyObject *exc =
+            PyObject_CallFunction((PyObject *)st->Exception_Type, "i", ierr);
     if (exc != NULL) {
         PyErr_SetObject((PyObject *)st->Exception_Type, exc);
         Py_DECREF(exc);
@@ -255,8 +256,8 @@ cmpi_raise_msg(cmpi_state *st, int errclass, const char *fmt, ...)
     msg = PyUnicode_FromFormat("%U (%U)", detail, text);
     if (msg == NULL)
         goto done;
-    exc = PyObject_CallFunction((PyObject *)st->Exception_Type, "iO",
-                                errclass, msg);
+    exc = PyObject_CallFunction((PyObject *)st->Exception_Type, "iO", errclass,
+                                msg);
     if (exc != NULL)
         PyErr_SetObject((PyObject *)st->Exception_Type, exc);
 done:
@@ -271,7 +272,7 @@ static int
 cmpi_errors_init(PyObject *m, cmpi_state *st)
 {
     st->Exception_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        m, &Exception_spec, PyExc_RuntimeError);
+            m, &Exception_spec, PyExc_RuntimeError);
     if (st->Exception_Type == NULL)
         return -1;
     if (PyModule_AddType(m, st->Exception_Type) < 0)
@@ -281,65 +282,65 @@ cmpi_errors_init(PyObject *m, cmpi_state *st)
         const char *name;
         int value;
     } codes[] = {
-        {"SUCCESS", MPI_SUCCESS},
-        {"ERR_LASTCODE", MPI_ERR_LASTCODE},
-        {"ERR_BUFFER", MPI_ERR_BUFFER},
-        {"ERR_COUNT", MPI_ERR_COUNT},
-        {"ERR_TYPE", MPI_ERR_TYPE},
-        {"ERR_TAG", MPI_ERR_TAG},
-        {"ERR_COMM", MPI_ERR_COMM},
-        {"ERR_RANK", MPI_ERR_RANK},
-        {"ERR_REQUEST", MPI_ERR_REQUEST},
-        {"ERR_ROOT", MPI_ERR_ROOT},
-        {"ERR_GROUP", MPI_ERR_GROUP},
-        {"ERR_OP", MPI_ERR_OP},
-        {"ERR_TOPOLOGY", MPI_ERR_TOPOLOGY},
-        {"ERR_DIMS", MPI_ERR_DIMS},
-        {"ERR_ARG", MPI_ERR_ARG},
-        {"ERR_UNKNOWN", MPI_ERR_UNKNOWN},
-        {"ERR_TRUNCATE", MPI_ERR_TRUNCATE},
-        {"ERR_OTHER", MPI_ERR_OTHER},
-        {"ERR_INTERN", MPI_ERR_INTERN},
-        {"ERR_IN_STATUS", MPI_ERR_IN_STATUS},
-        {"ERR_PENDING", MPI_ERR_PENDING},
-        {"ERR_ACCESS", MPI_ERR_ACCESS},
-        {"ERR_AMODE", MPI_ERR_AMODE},
-        {"ERR_ASSERT", MPI_ERR_ASSERT},
-        {"ERR_BAD_FILE", MPI_ERR_BAD_FILE},
-        {"ERR_BASE", MPI_ERR_BASE},
-        {"ERR_CONVERSION", MPI_ERR_CONVERSION},
-        {"ERR_DISP", MPI_ERR_DISP},
-        {"ERR_DUP_DATAREP", MPI_ERR_DUP_DATAREP},
-        {"ERR_FILE_EXISTS", MPI_ERR_FILE_EXISTS},
-        {"ERR_FILE_IN_USE", MPI_ERR_FILE_IN_USE},
-        {"ERR_FILE", MPI_ERR_FILE},
-        {"ERR_INFO_KEY", MPI_ERR_INFO_KEY},
-        {"ERR_INFO_NOKEY", MPI_ERR_INFO_NOKEY},
-        {"ERR_INFO_VALUE", MPI_ERR_INFO_VALUE},
-        {"ERR_INFO", MPI_ERR_INFO},
-        {"ERR_IO", MPI_ERR_IO},
-        {"ERR_KEYVAL", MPI_ERR_KEYVAL},
-        {"ERR_LOCKTYPE", MPI_ERR_LOCKTYPE},
-        {"ERR_NAME", MPI_ERR_NAME},
-        {"ERR_NO_MEM", MPI_ERR_NO_MEM},
-        {"ERR_NOT_SAME", MPI_ERR_NOT_SAME},
-        {"ERR_NO_SPACE", MPI_ERR_NO_SPACE},
-        {"ERR_NO_SUCH_FILE", MPI_ERR_NO_SUCH_FILE},
-        {"ERR_PORT", MPI_ERR_PORT},
-        {"ERR_QUOTA", MPI_ERR_QUOTA},
-        {"ERR_READ_ONLY", MPI_ERR_READ_ONLY},
-        {"ERR_RMA_CONFLICT", MPI_ERR_RMA_CONFLICT},
-        {"ERR_RMA_SYNC", MPI_ERR_RMA_SYNC},
-        {"ERR_SERVICE", MPI_ERR_SERVICE},
-        {"ERR_SIZE", MPI_ERR_SIZE},
-        {"ERR_SPAWN", MPI_ERR_SPAWN},
-        {"ERR_UNSUPPORTED_DATAREP", MPI_ERR_UNSUPPORTED_DATAREP},
-        {"ERR_UNSUPPORTED_OPERATION", MPI_ERR_UNSUPPORTED_OPERATION},
-        {"ERR_WIN", MPI_ERR_WIN},
-        {"ERR_RMA_RANGE", MPI_ERR_RMA_RANGE},
-        {"ERR_RMA_ATTACH", MPI_ERR_RMA_ATTACH},
-        {"ERR_RMA_SHARED", MPI_ERR_RMA_SHARED},
-        {"ERR_RMA_FLAVOR", MPI_ERR_RMA_FLAVOR},
+            {"SUCCESS", MPI_SUCCESS},
+            {"ERR_LASTCODE", MPI_ERR_LASTCODE},
+            {"ERR_BUFFER", MPI_ERR_BUFFER},
+            {"ERR_COUNT", MPI_ERR_COUNT},
+            {"ERR_TYPE", MPI_ERR_TYPE},
+            {"ERR_TAG", MPI_ERR_TAG},
+            {"ERR_COMM", MPI_ERR_COMM},
+            {"ERR_RANK", MPI_ERR_RANK},
+            {"ERR_REQUEST", MPI_ERR_REQUEST},
+            {"ERR_ROOT", MPI_ERR_ROOT},
+            {"ERR_GROUP", MPI_ERR_GROUP},
+            {"ERR_OP", MPI_ERR_OP},
+            {"ERR_TOPOLOGY", MPI_ERR_TOPOLOGY},
+            {"ERR_DIMS", MPI_ERR_DIMS},
+            {"ERR_ARG", MPI_ERR_ARG},
+            {"ERR_UNKNOWN", MPI_ERR_UNKNOWN},
+            {"ERR_TRUNCATE", MPI_ERR_TRUNCATE},
+            {"ERR_OTHER", MPI_ERR_OTHER},
+            {"ERR_INTERN", MPI_ERR_INTERN},
+            {"ERR_IN_STATUS", MPI_ERR_IN_STATUS},
+            {"ERR_PENDING", MPI_ERR_PENDING},
+            {"ERR_ACCESS", MPI_ERR_ACCESS},
+            {"ERR_AMODE", MPI_ERR_AMODE},
+            {"ERR_ASSERT", MPI_ERR_ASSERT},
+            {"ERR_BAD_FILE", MPI_ERR_BAD_FILE},
+            {"ERR_BASE", MPI_ERR_BASE},
+            {"ERR_CONVERSION", MPI_ERR_CONVERSION},
+            {"ERR_DISP", MPI_ERR_DISP},
+            {"ERR_DUP_DATAREP", MPI_ERR_DUP_DATAREP},
+            {"ERR_FILE_EXISTS", MPI_ERR_FILE_EXISTS},
+            {"ERR_FILE_IN_USE", MPI_ERR_FILE_IN_USE},
+            {"ERR_FILE", MPI_ERR_FILE},
+            {"ERR_INFO_KEY", MPI_ERR_INFO_KEY},
+            {"ERR_INFO_NOKEY", MPI_ERR_INFO_NOKEY},
+            {"ERR_INFO_VALUE", MPI_ERR_INFO_VALUE},
+            {"ERR_INFO", MPI_ERR_INFO},
+            {"ERR_IO", MPI_ERR_IO},
+            {"ERR_KEYVAL", MPI_ERR_KEYVAL},
+            {"ERR_LOCKTYPE", MPI_ERR_LOCKTYPE},
+            {"ERR_NAME", MPI_ERR_NAME},
+            {"ERR_NO_MEM", MPI_ERR_NO_MEM},
+            {"ERR_NOT_SAME", MPI_ERR_NOT_SAME},
+            {"ERR_NO_SPACE", MPI_ERR_NO_SPACE},
+            {"ERR_NO_SUCH_FILE", MPI_ERR_NO_SUCH_FILE},
+            {"ERR_PORT", MPI_ERR_PORT},
+            {"ERR_QUOTA", MPI_ERR_QUOTA},
+            {"ERR_READ_ONLY", MPI_ERR_READ_ONLY},
+            {"ERR_RMA_CONFLICT", MPI_ERR_RMA_CONFLICT},
+            {"ERR_RMA_SYNC", MPI_ERR_RMA_SYNC},
+            {"ERR_SERVICE", MPI_ERR_SERVICE},
+            {"ERR_SIZE", MPI_ERR_SIZE},
+            {"ERR_SPAWN", MPI_ERR_SPAWN},
+            {"ERR_UNSUPPORTED_DATAREP", MPI_ERR_UNSUPPORTED_DATAREP},
+            {"ERR_UNSUPPORTED_OPERATION", MPI_ERR_UNSUPPORTED_OPERATION},
+            {"ERR_WIN", MPI_ERR_WIN},
+            {"ERR_RMA_RANGE", MPI_ERR_RMA_RANGE},
+            {"ERR_RMA_ATTACH", MPI_ERR_RMA_ATTACH},
+            {"ERR_RMA_SHARED", MPI_ERR_RMA_SHARED},
+            {"ERR_RMA_FLAVOR", MPI_ERR_RMA_FLAVOR},
     };
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         if (PyModule_AddIntConstant(m, codes[i].name, codes[i].value) < 0)
@@ -375,8 +376,8 @@ mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
     return error_string(code);
 }
 
-#define CMPI_ERRORS_METHODS                                                   \
-    {"Get_error_class", (PyCFunction)mod_Get_error_class, METH_O,             \
-     Get_error_class_doc},                                                    \
-        {"Get_error_string", (PyCFunction)mod_Get_error_string, METH_O,       \
-         Get_error_string_doc},
+#define CMPI_ERRORS_METHODS                                                 \
+    {"Get_error_class", (PyCFunction)mod_Get_error_class, METH_O,           \
+     Get_error_class_doc},                                                  \
+            {"Get_error_string", (PyCFunction)mod_Get_error_string, METH_O, \
+             Get_error_string_doc},

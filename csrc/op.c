@@ -232,61 +232,55 @@ Op_get_handle(OpObject *self, void *Py_UNUSED(c))
 }
 
 static PyMethodDef Op_methods[] = {
-    {"Is_commutative", (PyCFunction)Op_Is_commutative, METH_NOARGS,
-     Op_Is_commutative_doc},
-    {NULL, NULL, 0, NULL},
+        {"Is_commutative", (PyCFunction)Op_Is_commutative, METH_NOARGS,
+         Op_Is_commutative_doc},
+        {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Op_getset[] = {
-    {"is_commutative", (getter)Op_get_is_commutative, NULL,
-     "Is a commutative operation.", NULL},
-    {"is_predefined", (getter)Op_get_is_predefined, NULL,
-     "Is a predefined operation.", NULL},
-    {"handle", (getter)Op_get_handle, NULL, "MPI handle.", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+        {"is_commutative", (getter)Op_get_is_commutative, NULL,
+         "Is a commutative operation.", NULL},
+        {"is_predefined", (getter)Op_get_is_predefined, NULL,
+         "Is a predefined operation.", NULL},
+        {"handle", (getter)Op_get_handle, NULL, "MPI handle.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
 };
 
 PyDoc_STRVAR(Op_doc, "Op(op=None)\n--\n\nReduction operation.");
 
 static PyType_Slot Op_slots[] = {
-    {Py_tp_doc, (void *)Op_doc},
-    {Py_tp_new, Op_new},
-    {Py_tp_dealloc, Op_dealloc},
-    {Py_tp_richcompare, Op_richcompare},
-    {Py_tp_hash, Op_hash},
-    {Py_tp_call, Op_call},
-    {Py_nb_bool, Op_bool},
-    {Py_tp_methods, Op_methods},
-    {Py_tp_getset, Op_getset},
-    {0, NULL},
+        {Py_tp_doc, (void *)Op_doc}, {Py_tp_new, Op_new},
+        {Py_tp_dealloc, Op_dealloc}, {Py_tp_richcompare, Op_richcompare},
+        {Py_tp_hash, Op_hash},       {Py_tp_call, Op_call},
+        {Py_nb_bool, Op_bool},       {Py_tp_methods, Op_methods},
+        {Py_tp_getset, Op_getset},   {0, NULL},
 };
 
 static PyType_Spec Op_spec = {
-    .name = "cmpi.MPI.Op",
-    .basicsize = sizeof(OpObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .slots = Op_slots,
+        .name = "cmpi.MPI.Op",
+        .basicsize = sizeof(OpObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Op_slots,
 };
 
 static int
 cmpi_op_init(PyObject *m, cmpi_state *st)
 {
-    st->Op_Type =
-        (PyTypeObject *)PyType_FromModuleAndSpec(m, &Op_spec, NULL);
+    st->Op_Type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &Op_spec, NULL);
     if (st->Op_Type == NULL || PyModule_AddType(m, st->Op_Type) < 0)
         return -1;
     static const struct {
         const char *name;
         MPI_Op op;
     } named[] = {
-        {"OP_NULL", MPI_OP_NULL}, {"MAX", MPI_MAX},
-        {"MIN", MPI_MIN},         {"SUM", MPI_SUM},
-        {"PROD", MPI_PROD},       {"LAND", MPI_LAND},
-        {"BAND", MPI_BAND},       {"LOR", MPI_LOR},
-        {"BOR", MPI_BOR},         {"LXOR", MPI_LXOR},
-        {"BXOR", MPI_BXOR},       {"MAXLOC", MPI_MAXLOC},
-        {"MINLOC", MPI_MINLOC},   {"REPLACE", MPI_REPLACE},
-        {"NO_OP", MPI_NO_OP},
+            {"OP_NULL", MPI_OP_NULL}, {"MAX", MPI_MAX},
+            {"MIN", MPI_MIN},         {"SUM", MPI_SUM},
+            {"PROD", MPI_PROD},       {"LAND", MPI_LAND},
+            {"BAND", MPI_BAND},       {"LOR", MPI_LOR},
+            {"BOR", MPI_BOR},         {"LXOR", MPI_LXOR},
+            {"BXOR", MPI_BXOR},       {"MAXLOC", MPI_MAXLOC},
+            {"MINLOC", MPI_MINLOC},   {"REPLACE", MPI_REPLACE},
+            {"NO_OP", MPI_NO_OP},
     };
     for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
         if (cmpi_add(m, named[i].name,

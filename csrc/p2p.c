@@ -8,10 +8,10 @@
  */
 #include "cmpi.h"
 
-#define COMM_CHECK(self)                                                      \
-    do {                                                                      \
-        if (CMPI_UNLIKELY(cmpi_comm_check(self) < 0))                         \
-            return NULL;                                                      \
+#define COMM_CHECK(self)                              \
+    do {                                              \
+        if (CMPI_UNLIKELY(cmpi_comm_check(self) < 0)) \
+            return NULL;                              \
     } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -44,8 +44,7 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Comm_Send_doc, "Send($self, buf, dest, tag=0)",
-         "Blocking send.");
+CMPI_DOC(Comm_Send_doc, "Send($self, buf, dest, tag=0)", "Blocking send.");
 static PyObject *
 Comm_Send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
           PyObject *kwnames)
@@ -63,7 +62,8 @@ Comm_Ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC(Comm_Recv_doc,
-         "Recv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "Recv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
          "Blocking receive.");
 static PyObject *
 Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -102,8 +102,8 @@ static PyObject *
 Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
               PyObject *kwnames)
 {
-    static const char *const kw[] = {"sendbuf", "dest",    "sendtag",
-                                     "recvbuf", "source",  "recvtag",
+    static const char *const kw[] = {"sendbuf", "dest",   "sendtag",
+                                     "recvbuf", "source", "recvtag",
                                      "status",  NULL};
     PyObject *a[7] = {NULL};
     int dest, sendtag, source, recvtag;
@@ -143,8 +143,8 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 static PyObject *
 isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
           PyObject *kwnames, const char *fname,
-          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int,
-                           MPI_Comm, MPI_Request *))
+          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int, MPI_Comm,
+                           MPI_Request *))
 {
     static const char *const kw[] = {"buf", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -258,7 +258,8 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC(Comm_Probe_doc,
-         "Probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "Probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
          "Blocking test for a message.");
 static PyObject *
 Comm_Probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -268,7 +269,8 @@ Comm_Probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC(Comm_Iprobe_doc,
-         "Iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "Iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
          "Nonblocking test for a message.");
 static PyObject *
 Comm_Iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -278,7 +280,8 @@ Comm_Iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC(Comm_probe_doc,
-         "probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
          "Blocking test for a message.");
 static PyObject *
 Comm_probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -288,7 +291,8 @@ Comm_probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC(Comm_iprobe_doc,
-         "iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, status=None)",
+         "iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
          "Nonblocking test for a message.");
 static PyObject *
 Comm_iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -407,14 +411,15 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
     }
     MPI_Get_count(s, MPI_BYTE, &count);
     PyObject *obj = (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
-                        ? Py_NewRef(Py_None)
-                        : cmpi_loads(self->st, view.buf, count);
+                            ? Py_NewRef(Py_None)
+                            : cmpi_loads(self->st, view.buf, count);
     PyBuffer_Release(&view);
     return obj;
 }
 
 CMPI_DOC(Comm_recv_doc,
-         "recv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "recv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, "
+         "tag=cmpi.MPI.ANY_TAG, "
          "status=None)",
          "Receive a Python object; its size need not be known.");
 static PyObject *
@@ -454,8 +459,8 @@ static PyObject *
 Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
               PyObject *kwnames)
 {
-    static const char *const kw[] = {"sendobj", "dest",    "sendtag",
-                                     "recvbuf", "source",  "recvtag",
+    static const char *const kw[] = {"sendobj", "dest",   "sendtag",
+                                     "recvbuf", "source", "recvtag",
                                      "status",  NULL};
     PyObject *a[7] = {NULL};
     int dest, sendtag, source, recvtag, n, ierr;
@@ -514,8 +519,8 @@ error:
 static PyObject *
 isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
           PyObject *kwnames, const char *fname,
-          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int,
-                           MPI_Comm, MPI_Request *))
+          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int, MPI_Comm,
+                           MPI_Request *))
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -568,7 +573,8 @@ Comm_issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC(Comm_irecv_doc,
-         "irecv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG)",
+         "irecv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, "
+         "tag=cmpi.MPI.ANY_TAG)",
          "Nonblocking receive of a Python object; without a buffer, the "
          "message may have any size.");
 static PyObject *
@@ -618,22 +624,22 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-#define CMPI_P2P_METHODS                                                      \
-    {"Send", FN(Comm_Send), FASTKW, Comm_Send_doc},                           \
-        {"Ssend", FN(Comm_Ssend), FASTKW, Comm_Ssend_doc},                    \
-        {"Recv", FN(Comm_Recv), FASTKW, Comm_Recv_doc},                       \
-        {"Sendrecv", FN(Comm_Sendrecv), FASTKW, Comm_Sendrecv_doc},           \
-        {"Isend", FN(Comm_Isend), FASTKW, Comm_Isend_doc},                    \
-        {"Issend", FN(Comm_Issend), FASTKW, Comm_Issend_doc},                 \
-        {"Irecv", FN(Comm_Irecv), FASTKW, Comm_Irecv_doc},                    \
-        {"Probe", FN(Comm_Probe), FASTKW, Comm_Probe_doc},                    \
-        {"Iprobe", FN(Comm_Iprobe), FASTKW, Comm_Iprobe_doc},                 \
-        {"send", FN(Comm_send), FASTKW, Comm_send_doc},                       \
-        {"ssend", FN(Comm_ssend), FASTKW, Comm_ssend_doc},                    \
-        {"recv", FN(Comm_recv), FASTKW, Comm_recv_doc},                       \
-        {"sendrecv", FN(Comm_sendrecv), FASTKW, Comm_sendrecv_doc},           \
-        {"isend", FN(Comm_isend), FASTKW, Comm_isend_doc},                    \
-        {"issend", FN(Comm_issend), FASTKW, Comm_issend_doc},                 \
-        {"irecv", FN(Comm_irecv), FASTKW, Comm_irecv_doc},                    \
-        {"probe", FN(Comm_probe), FASTKW, Comm_probe_doc},                    \
-        {"iprobe", FN(Comm_iprobe), FASTKW, Comm_iprobe_doc},
+#define CMPI_P2P_METHODS                                                \
+    {"Send", FN(Comm_Send), FASTKW, Comm_Send_doc},                     \
+            {"Ssend", FN(Comm_Ssend), FASTKW, Comm_Ssend_doc},          \
+            {"Recv", FN(Comm_Recv), FASTKW, Comm_Recv_doc},             \
+            {"Sendrecv", FN(Comm_Sendrecv), FASTKW, Comm_Sendrecv_doc}, \
+            {"Isend", FN(Comm_Isend), FASTKW, Comm_Isend_doc},          \
+            {"Issend", FN(Comm_Issend), FASTKW, Comm_Issend_doc},       \
+            {"Irecv", FN(Comm_Irecv), FASTKW, Comm_Irecv_doc},          \
+            {"Probe", FN(Comm_Probe), FASTKW, Comm_Probe_doc},          \
+            {"Iprobe", FN(Comm_Iprobe), FASTKW, Comm_Iprobe_doc},       \
+            {"send", FN(Comm_send), FASTKW, Comm_send_doc},             \
+            {"ssend", FN(Comm_ssend), FASTKW, Comm_ssend_doc},          \
+            {"recv", FN(Comm_recv), FASTKW, Comm_recv_doc},             \
+            {"sendrecv", FN(Comm_sendrecv), FASTKW, Comm_sendrecv_doc}, \
+            {"isend", FN(Comm_isend), FASTKW, Comm_isend_doc},          \
+            {"issend", FN(Comm_issend), FASTKW, Comm_issend_doc},       \
+            {"irecv", FN(Comm_irecv), FASTKW, Comm_irecv_doc},          \
+            {"probe", FN(Comm_probe), FASTKW, Comm_probe_doc},          \
+            {"iprobe", FN(Comm_iprobe), FASTKW, Comm_iprobe_doc},

@@ -15,7 +15,9 @@
 
 #include <sched.h>
 
-enum { CMPI_REQ_OBJ_RECVBUF = 3 }; /* irecv(buf): unpickle from user buf */
+enum {
+    CMPI_REQ_OBJ_RECVBUF = 3
+}; /* irecv(buf): unpickle from user buf */
 
 static RequestObject *
 cmpi_request_new(cmpi_state *st, int kind)
@@ -42,8 +44,7 @@ cmpi_request_new(cmpi_state *st, int kind)
 static void
 cmpi_request_release(RequestObject *r)
 {
-    for (int i = 0; i < r->nviews; i++)
-        PyBuffer_Release(&r->views[i]);
+    for (int i = 0; i < r->nviews; i++) PyBuffer_Release(&r->views[i]);
     r->nviews = 0;
     Py_CLEAR(r->keep);
 }
@@ -53,8 +54,7 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"request", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Request", kwlist,
-                                     &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Request", kwlist, &other))
         return NULL;
     cmpi_state *st = cmpi_type_state(type);
     RequestObject *r = (RequestObject *)type->tp_alloc(type, 0);
@@ -509,8 +509,10 @@ any_lazy(reqlist *rl)
 static int
 poll_pause(void)
 {
-    Py_BEGIN_ALLOW_THREADS sched_yield();
-    Py_END_ALLOW_THREADS return PyErr_CheckSignals();
+    Py_BEGIN_ALLOW_THREADS
+    sched_yield();
+    Py_END_ALLOW_THREADS
+    return PyErr_CheckSignals();
 }
 
 static int
@@ -532,8 +534,7 @@ wait_all(cmpi_state *st, reqlist *rl)
                 return -1;
             }
         }
-        for (Py_ssize_t i = 0; i < n; i++)
-            hs[i] = rl->reqs[i]->ob_mpi;
+        for (Py_ssize_t i = 0; i < n; i++) hs[i] = rl->reqs[i]->ob_mpi;
         int ierr;
         CMPI_NOGIL(ierr = MPI_Waitall((int)n, hs, ss));
         int rc = 0;
@@ -629,8 +630,8 @@ wait_any(reqlist *rl, int blocking, int *flag)
             int idx, ierr;
             for (Py_ssize_t i = 0; i < rl->n; i++)
                 hs[i] = rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV
-                            ? MPI_REQUEST_NULL
-                            : rl->reqs[i]->ob_mpi;
+                                ? MPI_REQUEST_NULL
+                                : rl->reqs[i]->ob_mpi;
             CMPI_NOGIL(ierr = MPI_Waitany((int)rl->n, hs, &idx, &s));
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(rl->reqs[0]->st, ierr);
@@ -713,8 +714,7 @@ waitall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         res = results_list(&rl);
     }
     else {
-        for (Py_ssize_t i = 0; i < rl.n; i++)
-            Py_CLEAR(rl.reqs[i]->result);
+        for (Py_ssize_t i = 0; i < rl.n; i++) Py_CLEAR(rl.reqs[i]->result);
         res = Py_NewRef(Py_True);
     }
 done:
@@ -766,8 +766,7 @@ testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     }
     else {
         if (all)
-            for (Py_ssize_t i = 0; i < rl.n; i++)
-                Py_CLEAR(rl.reqs[i]->result);
+            for (Py_ssize_t i = 0; i < rl.n; i++) Py_CLEAR(rl.reqs[i]->result);
         res = PyBool_FromLong(all);
     }
 done:
@@ -918,28 +917,30 @@ Request_get_handle(RequestObject *self, void *Py_UNUSED(c))
 }
 
 static PyMethodDef Request_methods[] = {
-    {"Wait", FN(Request_Wait), FASTKW, Request_Wait_doc},
-    {"Test", FN(Request_Test), FASTKW, Request_Test_doc},
-    {"Get_status", FN(Request_Get_status), FASTKW, Request_Get_status_doc},
-    {"Cancel", (PyCFunction)Request_Cancel, METH_NOARGS, Request_Cancel_doc},
-    {"cancel", (PyCFunction)Request_Cancel, METH_NOARGS, Request_cancel_doc},
-    {"Free", (PyCFunction)Request_Free, METH_NOARGS, Request_Free_doc},
-    {"wait", FN(Request_wait), FASTKW, Request_wait_doc},
-    {"test", FN(Request_test), FASTKW, Request_test_doc},
-    {"Waitall", FN(Request_Waitall), CLSFASTKW, Request_Waitall_doc},
-    {"Testall", FN(Request_Testall), CLSFASTKW, Request_Testall_doc},
-    {"Waitany", FN(Request_Waitany), CLSFASTKW, Request_Waitany_doc},
-    {"Testany", FN(Request_Testany), CLSFASTKW, Request_Testany_doc},
-    {"waitall", FN(Request_waitall_objs), CLSFASTKW, Request_waitall_doc},
-    {"testall", FN(Request_testall_objs), CLSFASTKW, Request_testall_doc},
-    {"waitany", FN(Request_waitany_objs), CLSFASTKW, Request_waitany_doc},
-    {"testany", FN(Request_testany_objs), CLSFASTKW, Request_testany_doc},
-    {NULL, NULL, 0, NULL},
+        {"Wait", FN(Request_Wait), FASTKW, Request_Wait_doc},
+        {"Test", FN(Request_Test), FASTKW, Request_Test_doc},
+        {"Get_status", FN(Request_Get_status), FASTKW, Request_Get_status_doc},
+        {"Cancel", (PyCFunction)Request_Cancel, METH_NOARGS,
+         Request_Cancel_doc},
+        {"cancel", (PyCFunction)Request_Cancel, METH_NOARGS,
+         Request_cancel_doc},
+        {"Free", (PyCFunction)Request_Free, METH_NOARGS, Request_Free_doc},
+        {"wait", FN(Request_wait), FASTKW, Request_wait_doc},
+        {"test", FN(Request_test), FASTKW, Request_test_doc},
+        {"Waitall", FN(Request_Waitall), CLSFASTKW, Request_Waitall_doc},
+        {"Testall", FN(Request_Testall), CLSFASTKW, Request_Testall_doc},
+        {"Waitany", FN(Request_Waitany), CLSFASTKW, Request_Waitany_doc},
+        {"Testany", FN(Request_Testany), CLSFASTKW, Request_Testany_doc},
+        {"waitall", FN(Request_waitall_objs), CLSFASTKW, Request_waitall_doc},
+        {"testall", FN(Request_testall_objs), CLSFASTKW, Request_testall_doc},
+        {"waitany", FN(Request_waitany_objs), CLSFASTKW, Request_waitany_doc},
+        {"testany", FN(Request_testany_objs), CLSFASTKW, Request_testany_doc},
+        {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Request_getset[] = {
-    {"handle", (getter)Request_get_handle, NULL, "MPI handle.", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+        {"handle", (getter)Request_get_handle, NULL, "MPI handle.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
 };
 
 PyDoc_STRVAR(Request_doc,
@@ -947,30 +948,30 @@ PyDoc_STRVAR(Request_doc,
              "operation in flight.");
 
 static PyType_Slot Request_slots[] = {
-    {Py_tp_doc, (void *)Request_doc},
-    {Py_tp_new, Request_new},
-    {Py_tp_dealloc, Request_dealloc},
-    {Py_tp_traverse, Request_traverse},
-    {Py_tp_clear, Request_clear},
-    {Py_tp_richcompare, Request_richcompare},
-    {Py_nb_bool, Request_bool},
-    {Py_tp_methods, Request_methods},
-    {Py_tp_getset, Request_getset},
-    {0, NULL},
+        {Py_tp_doc, (void *)Request_doc},
+        {Py_tp_new, Request_new},
+        {Py_tp_dealloc, Request_dealloc},
+        {Py_tp_traverse, Request_traverse},
+        {Py_tp_clear, Request_clear},
+        {Py_tp_richcompare, Request_richcompare},
+        {Py_nb_bool, Request_bool},
+        {Py_tp_methods, Request_methods},
+        {Py_tp_getset, Request_getset},
+        {0, NULL},
 };
 
 static PyType_Spec Request_spec = {
-    .name = "cmpi.MPI.Request",
-    .basicsize = sizeof(RequestObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .slots = Request_slots,
+        .name = "cmpi.MPI.Request",
+        .basicsize = sizeof(RequestObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+        .slots = Request_slots,
 };
 
 static int
 cmpi_request_init(PyObject *m, cmpi_state *st)
 {
     st->Request_Type =
-        (PyTypeObject *)PyType_FromModuleAndSpec(m, &Request_spec, NULL);
+            (PyTypeObject *)PyType_FromModuleAndSpec(m, &Request_spec, NULL);
     if (st->Request_Type == NULL || PyModule_AddType(m, st->Request_Type) < 0)
         return -1;
     RequestObject *null = cmpi_request_new(st, CMPI_REQ_PLAIN);

@@ -8,8 +8,7 @@ Status_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"status", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Status", kwlist,
-                                     &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Status", kwlist, &other))
         return NULL;
     StatusObject *self = (StatusObject *)type->tp_alloc(type, 0);
     if (self == NULL)
@@ -45,8 +44,9 @@ cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s)
     if (status == NULL || status == Py_None)
         return 0;
     if (CMPI_UNLIKELY(!PyObject_TypeCheck(status, st->Status_Type))) {
-        PyErr_Format(PyExc_TypeError, "status must be an MPI.Status, not "
-                                      "%.100s",
+        PyErr_Format(PyExc_TypeError,
+                     "status must be an MPI.Status, not "
+                     "%.100s",
                      Py_TYPE(status)->tp_name);
         return -1;
     }
@@ -145,7 +145,7 @@ status_count(StatusObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC_NOSIG(Status_Get_count_doc, "Get_count(self, datatype=BYTE)",
-         "Get the number of top level elements.");
+               "Get the number of top level elements.");
 static PyObject *
 Status_Get_count(StatusObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
@@ -276,66 +276,67 @@ Status_richcompare(StatusObject *self, PyObject *other, int op)
 }
 
 static PyMethodDef Status_methods[] = {
-    {"Get_source", (PyCFunction)Status_Get_source, METH_NOARGS,
-     Status_Get_source_doc},
-    {"Set_source", (PyCFunction)Status_Set_source, METH_O,
-     Status_Set_source_doc},
-    {"Get_tag", (PyCFunction)Status_Get_tag, METH_NOARGS, Status_Get_tag_doc},
-    {"Set_tag", (PyCFunction)Status_Set_tag, METH_O, Status_Set_tag_doc},
-    {"Get_error", (PyCFunction)Status_Get_error, METH_NOARGS,
-     Status_Get_error_doc},
-    {"Set_error", (PyCFunction)Status_Set_error, METH_O,
-     Status_Set_error_doc},
-    {"Get_count", (PyCFunction)(void (*)(void))Status_Get_count,
-     METH_FASTCALL | METH_KEYWORDS, Status_Get_count_doc},
-    {"Get_elements", (PyCFunction)(void (*)(void))Status_Get_elements,
-     METH_FASTCALL | METH_KEYWORDS, Status_Get_elements_doc},
-    {"Set_elements", (PyCFunction)(void (*)(void))Status_Set_elements,
-     METH_FASTCALL | METH_KEYWORDS, Status_Set_elements_doc},
-    {"Is_cancelled", (PyCFunction)Status_Is_cancelled, METH_NOARGS,
-     Status_Is_cancelled_doc},
-    {"Set_cancelled", (PyCFunction)Status_Set_cancelled, METH_O,
-     Status_Set_cancelled_doc},
-    {NULL, NULL, 0, NULL},
+        {"Get_source", (PyCFunction)Status_Get_source, METH_NOARGS,
+         Status_Get_source_doc},
+        {"Set_source", (PyCFunction)Status_Set_source, METH_O,
+         Status_Set_source_doc},
+        {"Get_tag", (PyCFunction)Status_Get_tag, METH_NOARGS,
+         Status_Get_tag_doc},
+        {"Set_tag", (PyCFunction)Status_Set_tag, METH_O, Status_Set_tag_doc},
+        {"Get_error", (PyCFunction)Status_Get_error, METH_NOARGS,
+         Status_Get_error_doc},
+        {"Set_error", (PyCFunction)Status_Set_error, METH_O,
+         Status_Set_error_doc},
+        {"Get_count", (PyCFunction)(void (*)(void))Status_Get_count,
+         METH_FASTCALL | METH_KEYWORDS, Status_Get_count_doc},
+        {"Get_elements", (PyCFunction)(void (*)(void))Status_Get_elements,
+         METH_FASTCALL | METH_KEYWORDS, Status_Get_elements_doc},
+        {"Set_elements", (PyCFunction)(void (*)(void))Status_Set_elements,
+         METH_FASTCALL | METH_KEYWORDS, Status_Set_elements_doc},
+        {"Is_cancelled", (PyCFunction)Status_Is_cancelled, METH_NOARGS,
+         Status_Is_cancelled_doc},
+        {"Set_cancelled", (PyCFunction)Status_Set_cancelled, METH_O,
+         Status_Set_cancelled_doc},
+        {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Status_getset[] = {
-    {"source", (getter)Status_get_source, (setter)Status_set_source,
-     "Message source.", NULL},
-    {"tag", (getter)Status_get_tag, (setter)Status_set_tag, "Message tag.",
-     NULL},
-    {"error", (getter)Status_get_error, (setter)Status_set_error,
-     "Message error.", NULL},
-    {"count", (getter)Status_get_count, NULL, "Byte count.", NULL},
-    {"cancelled", (getter)Status_get_cancelled, NULL, "Cancelled state.",
-     NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+        {"source", (getter)Status_get_source, (setter)Status_set_source,
+         "Message source.", NULL},
+        {"tag", (getter)Status_get_tag, (setter)Status_set_tag, "Message tag.",
+         NULL},
+        {"error", (getter)Status_get_error, (setter)Status_set_error,
+         "Message error.", NULL},
+        {"count", (getter)Status_get_count, NULL, "Byte count.", NULL},
+        {"cancelled", (getter)Status_get_cancelled, NULL, "Cancelled state.",
+         NULL},
+        {NULL, NULL, NULL, NULL, NULL},
 };
 
 PyDoc_STRVAR(Status_doc, "Status(status=None)\n--\n\nStatus object.");
 
 static PyType_Slot Status_slots[] = {
-    {Py_tp_doc, (void *)Status_doc},
-    {Py_tp_new, Status_new},
-    {Py_tp_dealloc, Status_dealloc},
-    {Py_tp_richcompare, Status_richcompare},
-    {Py_tp_methods, Status_methods},
-    {Py_tp_getset, Status_getset},
-    {0, NULL},
+        {Py_tp_doc, (void *)Status_doc},
+        {Py_tp_new, Status_new},
+        {Py_tp_dealloc, Status_dealloc},
+        {Py_tp_richcompare, Status_richcompare},
+        {Py_tp_methods, Status_methods},
+        {Py_tp_getset, Status_getset},
+        {0, NULL},
 };
 
 static PyType_Spec Status_spec = {
-    .name = "cmpi.MPI.Status",
-    .basicsize = sizeof(StatusObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .slots = Status_slots,
+        .name = "cmpi.MPI.Status",
+        .basicsize = sizeof(StatusObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Status_slots,
 };
 
 static int
 cmpi_status_init(PyObject *m, cmpi_state *st)
 {
     st->Status_Type =
-        (PyTypeObject *)PyType_FromModuleAndSpec(m, &Status_spec, NULL);
+            (PyTypeObject *)PyType_FromModuleAndSpec(m, &Status_spec, NULL);
     if (st->Status_Type == NULL || PyModule_AddType(m, st->Status_Type) < 0)
         return -1;
     return 0;

@@ -1,0 +1,19 @@
+from typing import Any
+
+from . import MPI as MPI
+
+__version__: str
+
+class Rc:
+    initialize: bool
+    threads: bool
+    thread_level: str
+    finalize: bool | None
+    def __init__(self, **kwargs: Any) -> None: ...
+    def __call__(self, **kwargs: Any) -> None: ...
+
+rc: Rc
+
+def install_as_mpi4py() -> None: ...
+def get_include() -> str: ...
+def get_config() -> dict[str, str]: ...

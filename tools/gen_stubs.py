@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Write src/cmpi/MPI.pyi from the built module's own text signatures.
+
+The stub is generated, then committed; tests/launch/test_stubs.py checks
+that it still matches the module (every public name, every parameter), so
+it is regenerated whenever the API grows:
+
+    .venv/openmpi/bin/python tools/gen_stubs.py > src/cmpi/MPI.pyi
+"""
+
+import inspect
+import re
+import sys
+
+from cmpi import MPI
+
+# Parameter name -> annotation, return annotations by method name.
+PARAM_TYPES = {
+    "buf": "BufSpec", "sendbuf": "BufSpec | InPlace", "recvbuf": "BufSpec | None",
+    "obj": "Any", "sendobj": "Any", "dest": "int", "source": "int", "tag": "int",
+    "sendtag": "int", "recvtag": "int", "status": "Status | None", "root": "int",
+    "op": "Op | Callable[[Any, Any], Any]", "comm": "Comm", "datatype": "Datatype | str",
+    "requests": "Sequence[Request]", "statuses": "list[Status] | None", "color": "int",
+    "key": "int", "info": "Any", "errorcode": "int", "required": "int", "name": "str",
+    "keyval": "int", "count": "int", "flag": "bool", "error": "int", "level": "int",
+    "ierr": "int", "request": "Request | None", "x": "Any", "y": "Any",
+}
+RETURNS = {
+    "Get_rank": "int", "Get_size": "int", "Get_name": "str", "Dup": "Self", "Clone": "Self",
+    "Split": "Self", "Compare": "int", "Is_inter": "bool", "Is_intra": "bool",
+    "Get_topology": "int", "Get_attr": "int | None", "Abort": "NoReturn",
+    "recv": "Any", "sendrecv": "Any", "isend": "Request", "issend": "Request",
+    "irecv": "Request", "Isend": "Request", "Issend": "Request", "Irecv": "Request",
+    "Probe": "Literal[True]", "Iprobe": "bool", "probe": "Literal[True]", "iprobe": "bool",
+    "bcast": "Any", "gather": "list[Any] | None", "scatter": "Any", "allgather": "list[Any]",
+    "alltoall": "list[Any]", "reduce": "Any | None", "allreduce": "Any", "scan": "Any",
+    "exscan": "Any", "Wait": "Literal[True]", "Test": "bool", "Get_status": "bool",
+    "wait": "Any", "test": "tuple[bool, Any | None]", "Waitall": "Literal[True]",
+    "Testall": "bool", "Waitany": "int", "Testany": "tuple[int, bool]",
+    "waitall": "list[Any]", "testall": "tuple[bool, list[Any] | None]",
+    "waitany": "tuple[int, Any]", "testany": "tuple[int, bool, Any | None]",
+    "Get_source": "int", "Get_tag": "int", "Get_error": "int", "Get_count": "int",
+    "Get_elements": "int", "Is_cancelled": "bool", "Get_size_dt": "int",
+    "Get_extent": "tuple[int, int]", "Commit": "Self", "Create_contiguous": "Datatype",
+    "Is_commutative": "bool", "Get_error_code": "int", "Get_error_class": "int",
+    "Get_error_string": "str", "Init_thread": "int", "Is_initialized": "bool",
+    "Is_finalized": "bool", "Query_thread": "int", "Is_thread_main": "bool",
+    "Get_version": "tuple[int, int]", "Get_library_version": "str",
+    "Get_processor_name": "str", "Wtime": "float", "Wtick": "float",
+    "get_vendor": "tuple[str, tuple[int, int, int]]", "Get_remote_size": "int",
+}
+PROPS = {
+    "rank": "int", "size": "int", "name": "str", "is_inter": "bool", "is_intra": "bool",
+    "topology": "int", "handle": "int", "remote_size": "int", "source": "int", "tag": "int",
+    "error": "int", "count": "int", "cancelled": "bool", "extent": "int", "lb": "int",
+    "ub": "int", "is_predefined": "bool", "is_commutative": "bool", "error_code": "int",
+    "error_class": "int", "error_string": "str",
+}
+SETTABLE = {("Comm", "name"), ("Status", "source"), ("Status", "tag"), ("Status", "error")}
+
+
+def signature_text(obj):
+    """(params, is_class_method) from __text_signature__ or the doc line."""
+    text = getattr(obj, "__text_signature__", None)
+    if text is None:
+        first = (obj.__doc__ or "").splitlines()[0]
+        m = re.match(r"\w+(\(.*\))", first)
+        text = m.group(1) if m else "($self, *args, **kwargs)"
+    params = [p.strip() for p in text.strip("()").split(",") if p.strip()]
+    params = [p for p in params if p not in ("/",)]
+    return params
+
+
+def fmt_param(p):
+    name, eq, default = p.partition("=")
+    name = name.strip().lstrip("$")
+    if name in ("self", "cls", "*args", "**kwargs") or name.startswith("*"):
+        return name
+    ann = PARAM_TYPES.get(name, "Any")
+    if eq:
+        default = default.strip()
+        if default.startswith("cmpi.MPI.") or not re.match(r"^[-\d.]+$|^None$", default):
+            default = "..."
+        if default == "None" and "None" not in ann:
+            ann += " | None"
+        return f"{name}: {ann} = {default}"
+    return f"{name}: {ann}"
+
+
+def emit_function(name, obj, indent="", kind="method"):
+    params = [fmt_param(p) for p in signature_text(obj)]
+    if kind == "method" and (not params or params[0] != "self"):
+        params.insert(0, "self")
+    if kind == "classmethod":
+        params = ["cls"] + [p for p in params if p not in ("self", "cls")]
+    ret = RETURNS.get(name, "None")
+    deco = f"{indent}@classmethod\n" if kind == "classmethod" else ""
+    return f"{deco}{indent}def {name}({', '.join(params)}) -> {ret}: ...\n"
+
+
+def main():
+    out = [
+        '"""Type stubs for cmpi.MPI (generated by tools/gen_stubs.py)."""\n\n',
+        "from typing import Any, Callable, Literal, NoReturn, Sequence\n",
+        "from typing_extensions import Self\n\n",
+        "BufSpec = Any\n",
+        "InPlace = InPlaceType\n\n",
+    ]
+    classes = [n for n in dir(MPI) if isinstance(getattr(MPI, n), type)]
+    order = ["Exception", "Datatype", "Op", "Status", "Request", "Comm", "Intracomm",
+             "Intercomm", "BottomType", "InPlaceType"]
+    classes = [c for c in order if c in classes] + [c for c in classes if c not in order]
+    for cname in classes:
+        cls = getattr(MPI, cname)
+        base = cls.__base__.__name__
+        if base == "RuntimeError" or base == "int":
+            pass
+        elif base == "object":
+            base = ""
+        out.append(f"class {cname}{'(' + base + ')' if base else ''}:\n")
+        sig = getattr(cls, "__text_signature__", None) or ""
+        if cname not in ("BottomType", "InPlaceType"):
+            params = [fmt_param(p) for p in signature_text(cls) if p.strip()]
+            params = [p for p in params if p not in ("self", "cls")]
+            out.append(f"    def __init__(self{''.join(', ' + p for p in params)}) -> None: ...\n")
+        body = 0
+        for name, attr in sorted(vars(cls).items()):
+            if name.startswith("_"):
+                continue
+            body += 1
+            if isinstance(attr, classmethod) or type(attr).__name__ == "classmethod_descriptor":
+                out.append(emit_function(name, getattr(cls, name), "    ", "classmethod"))
+            elif callable(attr):
+                out.append(emit_function(name, attr, "    "))
+            else:
+                ann = PROPS.get(name, "Any")
+                out.append("    @property\n")
+                out.append(f"    def {name}(self) -> {ann}: ...\n")
+                if (cname, name) in SETTABLE:
+                    out.append(f"    @{name}.setter\n")
+                    out.append(f"    def {name}(self, value: {ann}) -> None: ...\n")
+        if cname in ("Comm", "Datatype", "Op", "Request"):
+            out.append("    def __eq__(self, other: object) -> bool: ...\n")
+            out.append("    def __ne__(self, other: object) -> bool: ...\n")
+            out.append("    def __bool__(self) -> bool: ...\n")
+        if cname == "Op":
+            out.append("    def __call__(self, x: Any, y: Any) -> Any: ...\n")
+        if not body and cname in ("BottomType", "InPlaceType"):
+            out.append("    ...\n")
+        out.append("\n")
+    for name in sorted(dir(MPI)):
+        if name.startswith("_") or name in classes:
+            continue
+        value = getattr(MPI, name)
+        if callable(value) and not isinstance(value, (MPI.Op,)):
+            out.append(emit_function(name, value, "", "function"))
+        else:
+            out.append(f"{name}: {type(value).__name__}\n")
+    sys.stdout.write("".join(out))
+
+
+if __name__ == "__main__":
+    main()
