@@ -15,6 +15,7 @@
 #include "op.c"
 #include "status.c"
 #include "request.c"
+#include "group.c"
 #include "p2p.c"
 #include "coll.c"
 #include "comm.c"
@@ -27,9 +28,10 @@ cmpi_exec(PyObject *m)
     st->tag_ub = 32767; /* the MPI minimum, until MPI tells us more */
     if (cmpi_errors_init(m, st) < 0 || cmpi_datatype_init(m, st) < 0 ||
         cmpi_op_init(m, st) < 0 || cmpi_status_init(m, st) < 0 ||
-        cmpi_request_init(m, st) < 0 || cmpi_comm_init(m, st) < 0 ||
-        cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||
-        cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0)
+        cmpi_request_init(m, st) < 0 || cmpi_group_init(m, st) < 0 ||
+        cmpi_comm_init(m, st) < 0 || cmpi_env_init(m, st) < 0 ||
+        cmpi_pickle_init(m, st) < 0 || cmpi_env_startup(m, st) < 0 ||
+        cmpi_comm_init_constants(m, st) < 0)
         return -1;
     return 0;
 }
@@ -44,6 +46,7 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->Status_Type);
     Py_VISIT(st->Request_Type);
     Py_VISIT(st->Prequest_Type);
+    Py_VISIT(st->Group_Type);
     Py_VISIT(st->Comm_Type);
     Py_VISIT(st->Intracomm_Type);
     Py_VISIT(st->Intercomm_Type);
@@ -72,6 +75,7 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->Status_Type);
     Py_CLEAR(st->Request_Type);
     Py_CLEAR(st->Prequest_Type);
+    Py_CLEAR(st->Group_Type);
     Py_CLEAR(st->Comm_Type);
     Py_CLEAR(st->Intracomm_Type);
     Py_CLEAR(st->Intercomm_Type);

@@ -203,6 +203,7 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
                int null_ok)
 {
     PyObject *buf = spec, *ocount = NULL, *odispl = NULL, *otype = NULL;
+    int listed = 0;
     m->view.obj = NULL;
     m->addr = NULL;
     m->count = 0;
@@ -212,8 +213,8 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
     if (PyList_Check(spec) || PyTuple_Check(spec)) {
         Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
         PyObject **items = PySequence_Fast_ITEMS(spec);
+        listed = 1;
         switch (n) {
-            case 1: buf = items[0]; break;
             case 2:
                 buf = items[0];
                 if (PyLong_Check(items[1]) || PyTuple_Check(items[1]))
@@ -262,7 +263,7 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
         return -1;
 
     if (buf == Py_None || buf == st->BOTTOM) {
-        if (buf == Py_None && !null_ok) {
+        if (buf == Py_None && !null_ok && !listed) {
             PyErr_SetString(PyExc_TypeError,
                             "message: a buffer is required here, got None");
             return -1;
@@ -350,5 +351,200 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
     return 0;
 error:
     cmpi_msg_release(m);
+    return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Vector message specifications, for Gatherv, Scatterv, Allgatherv,
+ * Alltoallv: buf, [buf, counts], [buf, (counts, displs)], [buf, dt],
+ * [buf, counts, dt], [buf, (counts, displs), dt],
+ * [buf, counts, displs, dt].  counts may be one int for every rank;
+ * displs default to the running sum of counts. */
+
+static int
+msgv_ints(PyObject *obj, int n, int *out, const char *what)
+{
+    if (PyLong_Check(obj)) {
+        int v;
+        if (cmpi_as_int(obj, &v, what) < 0)
+            return -1;
+        for (int i = 0; i < n; i++) out[i] = v;
+        return 0;
+    }
+    PyObject *seq = PySequence_Fast(obj,
+                                    "message: counts and displacements "
+                                    "must be integers or sequences");
+    if (seq == NULL)
+        return -1;
+    if (PySequence_Fast_GET_SIZE(seq) != n) {
+        PyErr_Format(PyExc_ValueError,
+                     "message: %s has %zd entries, expected one per rank "
+                     "(%d)",
+                     what, PySequence_Fast_GET_SIZE(seq), n);
+        Py_DECREF(seq);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (cmpi_as_int(PySequence_Fast_GET_ITEM(seq, i), &out[i], what) < 0) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        if (out[i] < 0) {
+            PyErr_Format(PyExc_ValueError, "message: negative %s %d at %d",
+                         what, out[i], i);
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static void
+cmpi_msgv_release(cmpi_msgv *m)
+{
+    if (m->view.obj != NULL)
+        PyBuffer_Release(&m->view);
+    PyMem_Free(m->counts);
+    m->counts = m->displs = NULL;
+}
+
+static int
+cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
+                int recv, int null_ok)
+{
+    PyObject *buf = spec, *ocounts = NULL, *odispls = NULL, *otype = NULL;
+    int listed = 0;
+    memset(m, 0, sizeof(*m));
+    m->dtype = MPI_BYTE;
+    m->extent = 1;
+    if (PyList_Check(spec) || PyTuple_Check(spec)) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
+        PyObject **items = PySequence_Fast_ITEMS(spec);
+        listed = 1;
+        buf = n > 0 ? items[0] : NULL;
+        if (n == 2) {
+            PyObject *x = items[1];
+            if (PyObject_TypeCheck(x, st->Datatype_Type) || PyUnicode_Check(x))
+                otype = x;
+            else
+                ocounts = x;
+        }
+        else if (n == 3) {
+            ocounts = items[1];
+            otype = items[2];
+        }
+        else if (n == 4) {
+            ocounts = items[1];
+            odispls = items[2];
+            otype = items[3];
+        }
+        else {
+            PyErr_Format(PyExc_TypeError,
+                         "message: expected a buffer or a list [buf, counts, "
+                         "displs, datatype], got a list of length %zd",
+                         n);
+            return -1;
+        }
+        if (ocounts != NULL && PyTuple_Check(ocounts) && odispls == NULL &&
+            PyTuple_GET_SIZE(ocounts) == 2 &&
+            !PyLong_Check(PyTuple_GET_ITEM(ocounts, 0))) {
+            odispls = PyTuple_GET_ITEM(ocounts, 1);
+            ocounts = PyTuple_GET_ITEM(ocounts, 0);
+        }
+        if (ocounts == Py_None)
+            ocounts = NULL;
+        if (odispls == Py_None)
+            odispls = NULL;
+        if (otype == Py_None)
+            otype = NULL;
+    }
+    m->counts = PyMem_New(int, 2 * (size_t)(size > 0 ? size : 1));
+    if (m->counts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    m->displs = m->counts + size;
+    if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0)
+        goto error;
+    if (buf == Py_None || buf == st->BOTTOM) {
+        if (buf == Py_None && !null_ok && !listed) {
+            PyErr_SetString(PyExc_TypeError,
+                            "message: a buffer is required here, got None");
+            goto error;
+        }
+        m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
+        if (ocounts == NULL) {
+            for (int i = 0; i < size; i++) m->counts[i] = m->displs[i] = 0;
+            return 0;
+        }
+        if (msgv_ints(ocounts, size, m->counts, "counts") < 0)
+            goto error;
+        goto displs;
+    }
+    int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
+    if (recv)
+        flags |= PyBUF_WRITABLE;
+    if (PyObject_GetBuffer(buf, &m->view, flags) < 0) {
+        msg_not_a_buffer(buf, recv);
+        goto error;
+    }
+    m->addr = m->view.buf;
+    if (otype == NULL) {
+        if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0)
+            goto error;
+        m->extent = m->view.format == NULL ? 1 : m->view.itemsize;
+    }
+    else {
+        MPI_Aint lb;
+        CMPI_CHK(st, MPI_Type_get_extent(m->dtype, &lb, &m->extent));
+    }
+    MPI_Aint nitems = m->extent > 0 ? (MPI_Aint)m->view.len / m->extent : 0;
+    if (ocounts == NULL) {
+        if (size <= 0 || nitems % size != 0) {
+            PyErr_Format(PyExc_ValueError,
+                         "message: buffer of %zd elements does not split "
+                         "evenly over %d ranks; give the counts",
+                         (Py_ssize_t)nitems, size);
+            goto error;
+        }
+        for (int i = 0; i < size; i++) m->counts[i] = (int)(nitems / size);
+    }
+    else if (msgv_ints(ocounts, size, m->counts, "counts") < 0) {
+        goto error;
+    }
+displs:
+    if (odispls != NULL) {
+        if (msgv_ints(odispls, size, m->displs, "displs") < 0)
+            goto error;
+    }
+    else {
+        long long sum = 0;
+        for (int i = 0; i < size; i++) {
+            if (sum > INT_MAX) {
+                PyErr_SetString(PyExc_OverflowError,
+                                "message: displacements exceed 2**31-1");
+                goto error;
+            }
+            m->displs[i] = (int)sum;
+            sum += m->counts[i];
+        }
+    }
+    if (m->view.obj != NULL && m->extent > 0) {
+        MPI_Aint n = (MPI_Aint)m->view.len / m->extent;
+        for (int i = 0; i < size; i++) {
+            if ((MPI_Aint)m->displs[i] + m->counts[i] > n) {
+                PyErr_Format(PyExc_ValueError,
+                             "message: rank %d's block (displacement %d, "
+                             "count %d) runs past the end of a buffer of %zd "
+                             "elements",
+                             i, m->displs[i], m->counts[i], (Py_ssize_t)n);
+                goto error;
+            }
+        }
+    }
+    return 0;
+error:
+    cmpi_msgv_release(m);
     return -1;
 }

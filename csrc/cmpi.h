@@ -66,6 +66,7 @@ typedef struct cmpi_state {
     PyTypeObject *Status_Type;
     PyTypeObject *Request_Type;
     PyTypeObject *Prequest_Type;
+    PyTypeObject *Group_Type;
     PyTypeObject *Comm_Type;
     PyTypeObject *Intracomm_Type;
     PyTypeObject *Intercomm_Type;
@@ -142,6 +143,17 @@ PyErr_SetRaisedException_compat(PyObject *exc)
                   PyException_GetTraceback(exc));
 }
 
+/* An empty status, as MPI returns for PROC_NULL: MPI sets MPI_ERROR only
+ * for multiple completions, so every status starts from this. */
+static inline void
+cmpi_status_clear(MPI_Status *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->MPI_SOURCE = MPI_ANY_SOURCE;
+    s->MPI_TAG = MPI_ANY_TAG;
+    s->MPI_ERROR = MPI_SUCCESS;
+}
+
 /* Hash of an MPI handle (a pointer in Open MPI, an int in MPICH). */
 static inline Py_hash_t
 cmpi_hash_handle(intptr_t h)
@@ -174,8 +186,16 @@ typedef struct {
     PyObject_HEAD
     MPI_Op ob_mpi;
     unsigned flags;
+    int slot; /* user-defined op: its trampoline slot, else -1 */
     cmpi_state *st;
 } OpObject;
+
+typedef struct {
+    PyObject_HEAD
+    MPI_Group ob_mpi;
+    unsigned flags;
+    cmpi_state *st;
+} GroupObject;
 
 typedef struct {
     PyObject_HEAD
@@ -265,6 +285,16 @@ typedef struct {
     MPI_Aint extent;
 } cmpi_msg;
 
+/* A vector message: one block per rank of a communicator. */
+typedef struct {
+    Py_buffer view;
+    void *addr;
+    int *counts; /* size entries, then displs: one allocation */
+    int *displs;
+    MPI_Datatype dtype;
+    MPI_Aint extent;
+} cmpi_msgv;
+
 enum {
     CMPI_MSG_SEND = 0,
     CMPI_MSG_RECV = 1
@@ -309,5 +339,7 @@ cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,
               unsigned flags);
 static int
 cmpi_comm_check(CommObject *c);
+static PyObject *
+cmpi_comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h);
 
 #endif /* CMPI_H */

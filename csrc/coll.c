@@ -273,7 +273,8 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                    kind == REDUCE ? kw_root : kw_all, 2, a) < 0 ||
         cmpi_opt_int(kind == REDUCE ? a[3] : NULL, &root, 0, "root") < 0 ||
         (kind == REDUCE && cmpi_check_root(self, root) < 0) ||
-        (a[2] != NULL && cmpi_op_from_object(self->st, a[2], &op) < 0))
+        (a[2] != NULL && a[2] != Py_None &&
+         cmpi_op_from_object(self->st, a[2], &op) < 0))
         return NULL;
     if ((kind == SCAN || kind == EXSCAN) && self->inter) {
         PyErr_Format(PyExc_TypeError,
@@ -383,6 +384,283 @@ Intracomm_Exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
 {
     return coll_buf_reduce(self, args, nargs, kwnames, EXSCAN);
+}
+
+/* ------------------------------------------------------------------ */
+/* Vector variants: a count and a displacement per rank. */
+
+enum {
+    GATHERV,
+    SCATTERV,
+    ALLGATHERV,
+    ALLTOALLV
+};
+
+static PyObject *
+coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames, int kind)
+{
+    static const char *const kw_root[] = {"sendbuf", "recvbuf", "root", NULL};
+    static const char *const kw_all[] = {"sendbuf", "recvbuf", NULL};
+    static const char *const names[] = {"Gatherv", "Scatterv", "Allgatherv",
+                                        "Alltoallv"};
+    const char *fname = names[kind];
+    int rooted = (kind == GATHERV || kind == SCATTERV);
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int root = 0, rank = 0, ierr, size;
+    cmpi_msg sm = {.view = {.obj = NULL}}, rm = {.view = {.obj = NULL}};
+    cmpi_msgv sv, rv;
+    memset(&sv, 0, sizeof(sv));
+    memset(&rv, 0, sizeof(rv));
+    PyObject *res = NULL;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
+                   a) < 0 ||
+        cmpi_opt_int(rooted ? a[2] : NULL, &root, 0, "root") < 0 ||
+        (rooted && cmpi_check_root(self, root) < 0))
+        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    size = self->inter ? self->peers : self->size;
+    int is_root = self->inter ? root == MPI_ROOT : rank == root;
+    int send_inplace = coll_inplace(self->st, a[0]);
+    int recv_inplace = coll_inplace(self->st, a[1]);
+    if ((send_inplace &&
+         ((kind == GATHERV && !is_root) || kind == SCATTERV)) ||
+        (recv_inplace && !(kind == SCATTERV && is_root))) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: IN_PLACE is not valid for this argument on this "
+                     "rank",
+                     fname);
+        return NULL;
+    }
+    switch (kind) {
+        case GATHERV:
+            if (!send_inplace &&
+                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND,
+                               self->inter && root != MPI_ROOT ? 0 : 1) < 0)
+                goto done;
+            if (is_root || (self->inter && root == MPI_ROOT)) {
+                if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV,
+                                    0) < 0)
+                    goto done;
+            }
+            CMPI_NOGIL(ierr = MPI_Gatherv(
+                               send_inplace ? MPI_IN_PLACE : sm.addr, sm.count,
+                               sm.dtype, rv.addr, rv.counts, rv.displs,
+                               rv.dtype, root, self->ob_mpi));
+            break;
+        case SCATTERV:
+            if (is_root) {
+                if (cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND,
+                                    0) < 0)
+                    goto done;
+            }
+            if (!recv_inplace &&
+                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 1) < 0)
+                goto done;
+            CMPI_NOGIL(ierr = MPI_Scatterv(
+                               sv.addr, sv.counts, sv.displs, sv.dtype,
+                               recv_inplace ? MPI_IN_PLACE : rm.addr, rm.count,
+                               rm.dtype, root, self->ob_mpi));
+            break;
+        case ALLGATHERV:
+            if (!send_inplace &&
+                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+                goto done;
+            if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
+                0)
+                goto done;
+            CMPI_NOGIL(ierr = MPI_Allgatherv(
+                               send_inplace ? MPI_IN_PLACE : sm.addr, sm.count,
+                               sm.dtype, rv.addr, rv.counts, rv.displs,
+                               rv.dtype, self->ob_mpi));
+            break;
+        default:
+            if (!send_inplace && cmpi_msgv_parse(self->st, a[0], &sv, size,
+                                                 CMPI_MSG_SEND, 0) < 0)
+                goto done;
+            if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
+                0)
+                goto done;
+            CMPI_NOGIL(ierr = MPI_Alltoallv(
+                               send_inplace ? MPI_IN_PLACE : sv.addr,
+                               sv.counts, sv.displs, sv.dtype, rv.addr,
+                               rv.counts, rv.displs, rv.dtype, self->ob_mpi));
+            break;
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    res = Py_NewRef(Py_None);
+done:
+    cmpi_msg_release(&sm);
+    cmpi_msg_release(&rm);
+    cmpi_msgv_release(&sv);
+    cmpi_msgv_release(&rv);
+    return res;
+}
+
+CMPI_DOC(Comm_Gatherv_doc, "Gatherv($self, sendbuf, recvbuf, root=0)",
+         "Gather Vector, gather data to one process from all other "
+         "processes providing different amounts of data and displacements.");
+static PyObject *
+Comm_Gatherv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    return coll_buf_vector(self, args, nargs, kwnames, GATHERV);
+}
+
+CMPI_DOC(Comm_Scatterv_doc, "Scatterv($self, sendbuf, recvbuf, root=0)",
+         "Scatter Vector, scatter data from one process to all other "
+         "processes providing different amounts of data and displacements.");
+static PyObject *
+Comm_Scatterv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    return coll_buf_vector(self, args, nargs, kwnames, SCATTERV);
+}
+
+CMPI_DOC(Comm_Allgatherv_doc, "Allgatherv($self, sendbuf, recvbuf)",
+         "Gather to All Vector, gather data from all processes and send it "
+         "to all other processes providing different amounts of data and "
+         "displacements.");
+static PyObject *
+Comm_Allgatherv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return coll_buf_vector(self, args, nargs, kwnames, ALLGATHERV);
+}
+
+CMPI_DOC(Comm_Alltoallv_doc, "Alltoallv($self, sendbuf, recvbuf)",
+         "All to All Scatter/Gather Vector, send data from all to all "
+         "processes in a group providing different amounts of data and "
+         "displacements.");
+static PyObject *
+Comm_Alltoallv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return coll_buf_vector(self, args, nargs, kwnames, ALLTOALLV);
+}
+
+static PyObject *
+reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *kwnames, int block)
+{
+    static const char *const kw_block[] = {"sendbuf", "recvbuf", "op", NULL};
+    static const char *const kw_v[] = {"sendbuf", "recvbuf", "recvcounts",
+                                       "op", NULL};
+    const char *fname = block ? "Reduce_scatter_block" : "Reduce_scatter";
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    PyObject *oop;
+    MPI_Op op = MPI_SUM;
+    int size = self->size, ierr;
+    cmpi_msg sm = {.view = {.obj = NULL}}, rm = {.view = {.obj = NULL}};
+    int *counts = NULL;
+    PyObject *res = NULL;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse(fname, args, nargs, kwnames, block ? kw_block : kw_v, 2,
+                   a) < 0)
+        return NULL;
+    oop = block ? a[2] : a[3];
+    if (oop != NULL && oop != Py_None &&
+        cmpi_op_from_object(self->st, oop, &op) < 0)
+        return NULL;
+    int send_inplace = coll_inplace(self->st, a[0]);
+    if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+        return NULL;
+    if (!send_inplace &&
+        cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+        goto done;
+    if (block) {
+        int count = rm.count;
+        if (send_inplace) {
+            if (coll_per_rank(fname, "recvbuf", rm.count, size, &count) < 0)
+                goto done;
+        }
+        else if ((long long)sm.count != (long long)count * size) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: sendbuf has %d elements, expected %d (recvbuf's "
+                         "%d times %d ranks)",
+                         fname, sm.count, count * size, count, size);
+            goto done;
+        }
+        CMPI_NOGIL(ierr = MPI_Reduce_scatter_block(
+                           send_inplace ? MPI_IN_PLACE : sm.addr, rm.addr,
+                           count, rm.dtype, op, self->ob_mpi));
+    }
+    else {
+        counts = PyMem_New(int, size);
+        if (counts == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (a[2] != NULL && a[2] != Py_None) {
+            if (msgv_ints(a[2], size, counts, "recvcounts") < 0)
+                goto done;
+        }
+        else {
+            int mine = rm.count;
+            CMPI_NOGIL(ierr = MPI_Allgather(&mine, 1, MPI_INT, counts, 1,
+                                            MPI_INT, self->ob_mpi));
+            if (ierr != MPI_SUCCESS) {
+                cmpi_raise(self->st, ierr);
+                goto done;
+            }
+        }
+        long long total = 0;
+        int rank = 0;
+        MPI_Comm_rank(self->ob_mpi, &rank);
+        for (int i = 0; i < size; i++) total += counts[i];
+        if (!send_inplace && sm.count != total) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: sendbuf has %d elements, but recvcounts add up "
+                         "to %lld",
+                         fname, sm.count, total);
+            goto done;
+        }
+        if (!send_inplace && rm.count < counts[rank]) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: recvbuf has %d elements, fewer than "
+                         "recvcounts[%d]=%d",
+                         fname, rm.count, rank, counts[rank]);
+            goto done;
+        }
+        CMPI_NOGIL(ierr = MPI_Reduce_scatter(
+                           send_inplace ? MPI_IN_PLACE : sm.addr, rm.addr,
+                           counts, rm.dtype, op, self->ob_mpi));
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    res = Py_NewRef(Py_None);
+done:
+    PyMem_Free(counts);
+    cmpi_msg_release(&sm);
+    cmpi_msg_release(&rm);
+    return res;
+}
+
+CMPI_DOC_NOSIG(Comm_Reduce_scatter_block_doc,
+               "Reduce_scatter_block(self, sendbuf, recvbuf, op=SUM)",
+               "Reduce-Scatter Block (regular, non-vector version).");
+static PyObject *
+Comm_Reduce_scatter_block(CommObject *self, PyObject *const *args,
+                          Py_ssize_t nargs, PyObject *kwnames)
+{
+    return reduce_scatter_impl(self, args, nargs, kwnames, 1);
+}
+
+CMPI_DOC_NOSIG(Comm_Reduce_scatter_doc,
+               "Reduce_scatter(self, sendbuf, recvbuf, recvcounts=None, "
+               "op=SUM)",
+               "Reduce-Scatter (vector version).");
+static PyObject *
+Comm_Reduce_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *kwnames)
+{
+    return reduce_scatter_impl(self, args, nargs, kwnames, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1007,23 +1285,31 @@ Intracomm_exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return reduce_objects(self, args, nargs, kwnames, EXSCAN);
 }
 
-#define CMPI_COLL_METHODS                                                  \
-    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc}, \
-            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,            \
-             Comm_barrier_doc},                                            \
-            {"Bcast", FN(Comm_Bcast), FASTKW, Comm_Bcast_doc},             \
-            {"Gather", FN(Comm_Gather), FASTKW, Comm_Gather_doc},          \
-            {"Scatter", FN(Comm_Scatter), FASTKW, Comm_Scatter_doc},       \
-            {"Allgather", FN(Comm_Allgather), FASTKW, Comm_Allgather_doc}, \
-            {"Alltoall", FN(Comm_Alltoall), FASTKW, Comm_Alltoall_doc},    \
-            {"Reduce", FN(Comm_Reduce), FASTKW, Comm_Reduce_doc},          \
-            {"Allreduce", FN(Comm_Allreduce), FASTKW, Comm_Allreduce_doc}, \
-            {"bcast", FN(Comm_bcast), FASTKW, Comm_bcast_doc},             \
-            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},          \
-            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},       \
-            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc}, \
-            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},    \
-            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},          \
+#define CMPI_COLL_METHODS                                                     \
+    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc},    \
+            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,               \
+             Comm_barrier_doc},                                               \
+            {"Bcast", FN(Comm_Bcast), FASTKW, Comm_Bcast_doc},                \
+            {"Gather", FN(Comm_Gather), FASTKW, Comm_Gather_doc},             \
+            {"Scatter", FN(Comm_Scatter), FASTKW, Comm_Scatter_doc},          \
+            {"Allgather", FN(Comm_Allgather), FASTKW, Comm_Allgather_doc},    \
+            {"Alltoall", FN(Comm_Alltoall), FASTKW, Comm_Alltoall_doc},       \
+            {"Gatherv", FN(Comm_Gatherv), FASTKW, Comm_Gatherv_doc},          \
+            {"Scatterv", FN(Comm_Scatterv), FASTKW, Comm_Scatterv_doc},       \
+            {"Allgatherv", FN(Comm_Allgatherv), FASTKW, Comm_Allgatherv_doc}, \
+            {"Alltoallv", FN(Comm_Alltoallv), FASTKW, Comm_Alltoallv_doc},    \
+            {"Reduce_scatter_block", FN(Comm_Reduce_scatter_block), FASTKW,   \
+             Comm_Reduce_scatter_block_doc},                                  \
+            {"Reduce_scatter", FN(Comm_Reduce_scatter), FASTKW,               \
+             Comm_Reduce_scatter_doc},                                        \
+            {"Reduce", FN(Comm_Reduce), FASTKW, Comm_Reduce_doc},             \
+            {"Allreduce", FN(Comm_Allreduce), FASTKW, Comm_Allreduce_doc},    \
+            {"bcast", FN(Comm_bcast), FASTKW, Comm_bcast_doc},                \
+            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},             \
+            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},          \
+            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc},    \
+            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},       \
+            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},             \
             {"allreduce", FN(Comm_allreduce), FASTKW, Comm_allreduce_doc},
 
 #define CMPI_INTRA_COLL_METHODS                                             \

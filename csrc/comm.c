@@ -68,7 +68,7 @@ cmpi_comm_check(CommObject *c)
 
 /* A new communicator made by cmpi: failures on it raise, never abort. */
 static PyObject *
-comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h)
+cmpi_comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h)
 {
     if (h != MPI_COMM_NULL)
         MPI_Comm_set_errhandler(h, MPI_ERRORS_RETURN);
@@ -254,7 +254,7 @@ Comm_Dup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     CMPI_NOGIL(ierr = MPI_Comm_dup(self->ob_mpi, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
-    return comm_wrap_new(self, Py_TYPE(self), h);
+    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
 }
 
 CMPI_DOC(Comm_Clone_doc, "Clone($self)",
@@ -289,7 +289,7 @@ Comm_Split(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     CMPI_NOGIL(ierr = MPI_Comm_split(self->ob_mpi, color, key, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
-    return comm_wrap_new(self, Py_TYPE(self), h);
+    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
 }
 
 CMPI_DOC(Comm_Free_doc, "Free($self)", "Free a communicator.");
@@ -470,7 +470,8 @@ static PyMethodDef Comm_methods[] = {
         {"Get_topology", (PyCFunction)Comm_Get_topology, METH_NOARGS,
          Comm_Get_topology_doc},
         {"Get_attr", (PyCFunction)Comm_Get_attr, METH_O, Comm_Get_attr_doc},
-        CMPI_P2P_METHODS CMPI_COLL_METHODS{NULL, NULL, 0, NULL},
+        CMPI_P2P_METHODS CMPI_COLL_METHODS CMPI_GROUP_COMM_METHODS{NULL, NULL,
+                                                                   0, NULL},
 };
 
 static PyGetSetDef Comm_getset[] = {
@@ -484,6 +485,7 @@ static PyGetSetDef Comm_getset[] = {
          NULL},
         {"topology", (getter)Comm_get_topology, NULL, "Topology type.", NULL},
         {"handle", (getter)Comm_get_handle, NULL, "MPI handle.", NULL},
+        {"group", (getter)Comm_get_group, NULL, "Group.", NULL},
         {NULL, NULL, NULL, NULL, NULL},
 };
 

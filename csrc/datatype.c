@@ -199,6 +199,258 @@ Datatype_Create_contiguous(DatatypeObject *self, PyObject *arg)
     return cmpi_datatype_new(self->st, dt, 0);
 }
 
+/* A sequence of integers as a C array (PyMem); *n gets its length. */
+static int
+int_array(PyObject *obj, int **out, int *n, const char *what)
+{
+    PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
+    if (seq == NULL)
+        return -1;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    int *arr = PyMem_New(int, len > 0 ? len : 1);
+    if (arr == NULL) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if (cmpi_as_int(PySequence_Fast_GET_ITEM(seq, i), &arr[i], what) < 0) {
+            PyMem_Free(arr);
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    *out = arr;
+    *n = (int)len;
+    return 0;
+}
+
+static int
+aint_array(PyObject *obj, MPI_Aint **out, int *n)
+{
+    PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
+    if (seq == NULL)
+        return -1;
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    MPI_Aint *arr = PyMem_New(MPI_Aint, len > 0 ? len : 1);
+    if (arr == NULL) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        arr[i] = (MPI_Aint)PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, i));
+        if (arr[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(arr);
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    *out = arr;
+    *n = (int)len;
+    return 0;
+}
+
+static PyObject *
+new_derived(DatatypeObject *self, int ierr, MPI_Datatype dt)
+{
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_datatype_new(self->st, dt, 0);
+}
+
+CMPI_DOC(Datatype_Create_vector_doc,
+         "Create_vector($self, count, blocklength, stride)",
+         "Create a vector (strided) datatype.");
+static PyObject *
+Datatype_Create_vector(DatatypeObject *self, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"count", "blocklength", "stride", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int count, blocklength, stride;
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    if (cmpi_parse("Create_vector", args, nargs, kwnames, kw, 3, a) < 0 ||
+        cmpi_as_int(a[0], &count, "count") < 0 ||
+        cmpi_as_int(a[1], &blocklength, "blocklength") < 0 ||
+        cmpi_as_int(a[2], &stride, "stride") < 0)
+        return NULL;
+    int ierr = MPI_Type_vector(count, blocklength, stride, self->ob_mpi, &dt);
+    return new_derived(self, ierr, dt);
+}
+
+CMPI_DOC(Datatype_Create_hvector_doc,
+         "Create_hvector($self, count, blocklength, stride)",
+         "Create a vector (strided) datatype with a stride in bytes.");
+static PyObject *
+Datatype_Create_hvector(DatatypeObject *self, PyObject *const *args,
+                        Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"count", "blocklength", "stride", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int count, blocklength;
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    if (cmpi_parse("Create_hvector", args, nargs, kwnames, kw, 3, a) < 0 ||
+        cmpi_as_int(a[0], &count, "count") < 0 ||
+        cmpi_as_int(a[1], &blocklength, "blocklength") < 0)
+        return NULL;
+    Py_ssize_t stride = PyLong_AsSsize_t(a[2]);
+    if (stride == -1 && PyErr_Occurred())
+        return NULL;
+    int ierr = MPI_Type_create_hvector(count, blocklength, (MPI_Aint)stride,
+                                       self->ob_mpi, &dt);
+    return new_derived(self, ierr, dt);
+}
+
+CMPI_DOC(Datatype_Create_indexed_doc,
+         "Create_indexed($self, blocklengths, displacements)",
+         "Create an indexed datatype.");
+static PyObject *
+Datatype_Create_indexed(DatatypeObject *self, PyObject *const *args,
+                        Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"blocklengths", "displacements", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int *bl = NULL, *dp = NULL, nb = 0, nd = 0, ierr;
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    PyObject *res = NULL;
+    if (cmpi_parse("Create_indexed", args, nargs, kwnames, kw, 2, a) < 0 ||
+        int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
+        int_array(a[1], &dp, &nd, "displacements") < 0)
+        goto done;
+    if (nb != nd) {
+        PyErr_SetString(PyExc_ValueError,
+                        "blocklengths and displacements differ in length");
+        goto done;
+    }
+    ierr = MPI_Type_indexed(nb, bl, dp, self->ob_mpi, &dt);
+    res = new_derived(self, ierr, dt);
+done:
+    PyMem_Free(bl);
+    PyMem_Free(dp);
+    return res;
+}
+
+CMPI_DOC(Datatype_Create_hindexed_doc,
+         "Create_hindexed($self, blocklengths, displacements)",
+         "Create an indexed datatype with displacements in bytes.");
+static PyObject *
+Datatype_Create_hindexed(DatatypeObject *self, PyObject *const *args,
+                         Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"blocklengths", "displacements", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int *bl = NULL, nb = 0, nd = 0, ierr;
+    MPI_Aint *dp = NULL;
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    PyObject *res = NULL;
+    if (cmpi_parse("Create_hindexed", args, nargs, kwnames, kw, 2, a) < 0 ||
+        int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
+        aint_array(a[1], &dp, &nd) < 0)
+        goto done;
+    if (nb != nd) {
+        PyErr_SetString(PyExc_ValueError,
+                        "blocklengths and displacements differ in length");
+        goto done;
+    }
+    ierr = MPI_Type_create_hindexed(nb, bl, dp, self->ob_mpi, &dt);
+    res = new_derived(self, ierr, dt);
+done:
+    PyMem_Free(bl);
+    PyMem_Free(dp);
+    return res;
+}
+
+CMPI_DOC(Datatype_Create_indexed_block_doc,
+         "Create_indexed_block($self, blocklength, displacements)",
+         "Create an indexed datatype with constant-sized blocks.");
+static PyObject *
+Datatype_Create_indexed_block(DatatypeObject *self, PyObject *const *args,
+                              Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"blocklength", "displacements", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int blocklength, *dp = NULL, nd = 0, ierr;
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    PyObject *res = NULL;
+    if (cmpi_parse("Create_indexed_block", args, nargs, kwnames, kw, 2, a) <
+                0 ||
+        cmpi_as_int(a[0], &blocklength, "blocklength") < 0 ||
+        int_array(a[1], &dp, &nd, "displacements") < 0)
+        goto done;
+    ierr = MPI_Type_create_indexed_block(nd, blocklength, dp, self->ob_mpi,
+                                         &dt);
+    res = new_derived(self, ierr, dt);
+done:
+    PyMem_Free(dp);
+    return res;
+}
+
+CMPI_DOC(Datatype_Create_resized_doc, "Create_resized($self, lb, extent)",
+         "Create a datatype with a new lower bound and extent.");
+static PyObject *
+Datatype_Create_resized(DatatypeObject *self, PyObject *const *args,
+                        Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"lb", "extent", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    if (cmpi_parse("Create_resized", args, nargs, kwnames, kw, 2, a) < 0)
+        return NULL;
+    Py_ssize_t lb = PyLong_AsSsize_t(a[0]);
+    if (lb == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t extent = PyLong_AsSsize_t(a[1]);
+    if (extent == -1 && PyErr_Occurred())
+        return NULL;
+    int ierr = MPI_Type_create_resized(self->ob_mpi, (MPI_Aint)lb,
+                                       (MPI_Aint)extent, &dt);
+    return new_derived(self, ierr, dt);
+}
+
+CMPI_DOC(Datatype_Get_true_extent_doc, "Get_true_extent($self)",
+         "Return the true lower bound and extent of a datatype.");
+static PyObject *
+Datatype_Get_true_extent(DatatypeObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Count lb = 0, extent = 0;
+    int ierr = MPI_Type_get_true_extent_x(self->ob_mpi, &lb, &extent);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return Py_BuildValue("(LL)", (long long)lb, (long long)extent);
+}
+
+static PyObject *
+true_extent_part(DatatypeObject *self, int which)
+{
+    MPI_Count lb = 0, extent = 0;
+    int ierr = MPI_Type_get_true_extent_x(self->ob_mpi, &lb, &extent);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    long long v = which == 0 ? lb : which == 1 ? extent : lb + extent;
+    return PyLong_FromLongLong(v);
+}
+
+static PyObject *
+Datatype_get_true_lb(DatatypeObject *self, void *Py_UNUSED(c))
+{
+    return true_extent_part(self, 0);
+}
+
+static PyObject *
+Datatype_get_true_extent(DatatypeObject *self, void *Py_UNUSED(c))
+{
+    return true_extent_part(self, 1);
+}
+
+static PyObject *
+Datatype_get_true_ub(DatatypeObject *self, void *Py_UNUSED(c))
+{
+    return true_extent_part(self, 2);
+}
+
 static PyObject *
 Datatype_get_size(DatatypeObject *self, void *Py_UNUSED(c))
 {
@@ -273,6 +525,20 @@ static PyMethodDef Datatype_methods[] = {
         {"Free", (PyCFunction)Datatype_Free, METH_NOARGS, Datatype_Free_doc},
         {"Create_contiguous", (PyCFunction)Datatype_Create_contiguous, METH_O,
          Datatype_Create_contiguous_doc},
+        {"Create_vector", FN(Datatype_Create_vector), FASTKW,
+         Datatype_Create_vector_doc},
+        {"Create_hvector", FN(Datatype_Create_hvector), FASTKW,
+         Datatype_Create_hvector_doc},
+        {"Create_indexed", FN(Datatype_Create_indexed), FASTKW,
+         Datatype_Create_indexed_doc},
+        {"Create_hindexed", FN(Datatype_Create_hindexed), FASTKW,
+         Datatype_Create_hindexed_doc},
+        {"Create_indexed_block", FN(Datatype_Create_indexed_block), FASTKW,
+         Datatype_Create_indexed_block_doc},
+        {"Create_resized", FN(Datatype_Create_resized), FASTKW,
+         Datatype_Create_resized_doc},
+        {"Get_true_extent", (PyCFunction)Datatype_Get_true_extent, METH_NOARGS,
+         Datatype_Get_true_extent_doc},
         {NULL, NULL, 0, NULL},
 };
 
@@ -281,6 +547,12 @@ static PyGetSetDef Datatype_getset[] = {
         {"extent", (getter)Datatype_get_extent, NULL, "Extent.", NULL},
         {"lb", (getter)Datatype_get_lb, NULL, "Lower bound.", NULL},
         {"ub", (getter)Datatype_get_ub, NULL, "Upper bound.", NULL},
+        {"true_lb", (getter)Datatype_get_true_lb, NULL, "True lower bound.",
+         NULL},
+        {"true_extent", (getter)Datatype_get_true_extent, NULL, "True extent.",
+         NULL},
+        {"true_ub", (getter)Datatype_get_true_ub, NULL, "True upper bound.",
+         NULL},
         {"name", (getter)Datatype_get_name, NULL, "Print name.", NULL},
         {"handle", (getter)Datatype_get_handle, NULL, "MPI handle.", NULL},
         {"is_predefined", (getter)Datatype_get_is_predefined, NULL,

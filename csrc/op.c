@@ -15,6 +15,7 @@ cmpi_op_new(cmpi_state *st, MPI_Op op, unsigned flags)
         return NULL;
     self->ob_mpi = op;
     self->flags = flags;
+    self->slot = -1;
     self->st = st;
     return (PyObject *)self;
 }
@@ -41,6 +42,7 @@ Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     self->ob_mpi = h;
     self->flags = 0;
+    self->slot = -1;
     self->st = st;
     return (PyObject *)self;
 }
@@ -200,6 +202,169 @@ Op_call(OpObject *self, PyObject *args, PyObject *kwds)
     return op_apply_predefined(self->ob_mpi, x, y);
 }
 
+/* ------------------------------------------------------------------ */
+/* User-defined reductions.  MPI calls a user function with no context
+ * argument, so each Python function gets one of a fixed set of C
+ * trampolines, and the trampoline's slot says which function to call.
+ * This is process state, like MPI's own op table. */
+
+#define CMPI_MAX_USER_OPS 32
+
+static struct {
+    PyObject *func;
+    cmpi_state *st;
+} cmpi_user_ops[CMPI_MAX_USER_OPS];
+
+static void
+user_op_call(int slot, void *in, void *inout, int *len, MPI_Datatype *dt)
+{
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *func = cmpi_user_ops[slot].func;
+    cmpi_state *st = cmpi_user_ops[slot].st;
+    MPI_Aint lb = 0, extent = 0;
+    MPI_Type_get_extent(*dt, &lb, &extent);
+    Py_ssize_t nbytes = (Py_ssize_t)*len * (Py_ssize_t)extent;
+    PyObject *a = PyMemoryView_FromMemory((char *)in, nbytes, PyBUF_READ);
+    PyObject *b = PyMemoryView_FromMemory((char *)inout, nbytes, PyBUF_WRITE);
+    PyObject *d = cmpi_datatype_new(st, *dt, CMPI_CONST);
+    PyObject *r = NULL;
+    if (func != NULL && a != NULL && b != NULL && d != NULL) {
+        PyObject *args[3] = {a, b, d};
+        r = PyObject_Vectorcall(func, args, 3, NULL);
+    }
+    if (r == NULL) {
+        /* An exception cannot cross MPI: report it here. */
+        PyErr_WriteUnraisable(func ? func : Py_None);
+    }
+    Py_XDECREF(r);
+    /* The memory belongs to MPI: views of it must not outlive the call. */
+    if (a != NULL) {
+        PyObject *t = PyObject_CallMethod(a, "release", NULL);
+        Py_XDECREF(t);
+        PyErr_Clear();
+    }
+    if (b != NULL) {
+        PyObject *t = PyObject_CallMethod(b, "release", NULL);
+        Py_XDECREF(t);
+        PyErr_Clear();
+    }
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    Py_XDECREF(d);
+    PyGILState_Release(gil);
+}
+
+#define CMPI_TRAMPOLINE(n)                                   \
+    static void user_op_##n(void *in, void *inout, int *len, \
+                            MPI_Datatype *dt)                \
+    {                                                        \
+        user_op_call(n, in, inout, len, dt);                 \
+    }
+CMPI_TRAMPOLINE(0)
+CMPI_TRAMPOLINE(1)
+CMPI_TRAMPOLINE(2)
+CMPI_TRAMPOLINE(3)
+CMPI_TRAMPOLINE(4)
+CMPI_TRAMPOLINE(5)
+CMPI_TRAMPOLINE(6)
+CMPI_TRAMPOLINE(7)
+CMPI_TRAMPOLINE(8)
+CMPI_TRAMPOLINE(9)
+CMPI_TRAMPOLINE(10)
+CMPI_TRAMPOLINE(11)
+CMPI_TRAMPOLINE(12)
+CMPI_TRAMPOLINE(13)
+CMPI_TRAMPOLINE(14)
+CMPI_TRAMPOLINE(15)
+CMPI_TRAMPOLINE(16)
+CMPI_TRAMPOLINE(17)
+CMPI_TRAMPOLINE(18)
+CMPI_TRAMPOLINE(19)
+CMPI_TRAMPOLINE(20)
+CMPI_TRAMPOLINE(21)
+CMPI_TRAMPOLINE(22)
+CMPI_TRAMPOLINE(23)
+CMPI_TRAMPOLINE(24)
+CMPI_TRAMPOLINE(25)
+CMPI_TRAMPOLINE(26)
+CMPI_TRAMPOLINE(27)
+CMPI_TRAMPOLINE(28)
+CMPI_TRAMPOLINE(29)
+CMPI_TRAMPOLINE(30)
+CMPI_TRAMPOLINE(31)
+
+static MPI_User_function *const user_op_trampolines[CMPI_MAX_USER_OPS] = {
+        user_op_0,  user_op_1,  user_op_2,  user_op_3,  user_op_4,  user_op_5,
+        user_op_6,  user_op_7,  user_op_8,  user_op_9,  user_op_10, user_op_11,
+        user_op_12, user_op_13, user_op_14, user_op_15, user_op_16, user_op_17,
+        user_op_18, user_op_19, user_op_20, user_op_21, user_op_22, user_op_23,
+        user_op_24, user_op_25, user_op_26, user_op_27, user_op_28, user_op_29,
+        user_op_30, user_op_31,
+};
+
+CMPI_DOC(Op_Create_doc, "Create(function, commute=False)",
+         "Create a user-defined reduction operation: function(inbuf, "
+         "inoutbuf, datatype) combines inbuf into inoutbuf (both buffers, "
+         "e.g. for numpy.frombuffer).");
+static PyObject *
+Op_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    static const char *const kw[] = {"function", "commute", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    if (st == NULL || cmpi_parse("Create", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    if (!PyCallable_Check(a[0])) {
+        PyErr_Format(PyExc_TypeError, "function must be callable, not %.100s",
+                     Py_TYPE(a[0])->tp_name);
+        return NULL;
+    }
+    int commute = a[1] ? PyObject_IsTrue(a[1]) : 0;
+    if (commute < 0)
+        return NULL;
+    int slot = 0;
+    while (slot < CMPI_MAX_USER_OPS && cmpi_user_ops[slot].func != NULL)
+        slot++;
+    if (slot == CMPI_MAX_USER_OPS) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Op.Create: at most %d user-defined operations can "
+                     "exist at once; Free() unused ones",
+                     CMPI_MAX_USER_OPS);
+        return NULL;
+    }
+    MPI_Op h;
+    int ierr = MPI_Op_create(user_op_trampolines[slot], commute, &h);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    OpObject *op = (OpObject *)cmpi_op_new(st, h, 0);
+    if (op == NULL) {
+        MPI_Op_free(&h);
+        return NULL;
+    }
+    op->slot = slot;
+    cmpi_user_ops[slot].func = Py_NewRef(a[0]);
+    cmpi_user_ops[slot].st = st;
+    return (PyObject *)op;
+}
+
+CMPI_DOC(Op_Free_doc, "Free($self)", "Free a user-defined operation.");
+static PyObject *
+Op_Free(OpObject *self, PyObject *Py_UNUSED(a))
+{
+    if (self->flags & CMPI_CONST)
+        return cmpi_raise_msg(self->st, MPI_ERR_OP,
+                              "cannot free a predefined operation");
+    int ierr = MPI_Op_free(&self->ob_mpi);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (self->slot >= 0) {
+        Py_CLEAR(cmpi_user_ops[self->slot].func);
+        self->slot = -1;
+    }
+    Py_RETURN_NONE;
+}
+
 CMPI_DOC(Op_Is_commutative_doc, "Is_commutative($self)",
          "Query reduction operations for their commutativity.");
 static PyObject *
@@ -221,8 +386,7 @@ Op_get_is_commutative(OpObject *self, void *Py_UNUSED(c))
 static PyObject *
 Op_get_is_predefined(OpObject *self, void *Py_UNUSED(c))
 {
-    return PyBool_FromLong(self->ob_mpi == MPI_OP_NULL ||
-                           (self->flags & CMPI_CONST));
+    return PyBool_FromLong(self->ob_mpi == MPI_OP_NULL || self->slot < 0);
 }
 
 static PyObject *
@@ -234,6 +398,8 @@ Op_get_handle(OpObject *self, void *Py_UNUSED(c))
 static PyMethodDef Op_methods[] = {
         {"Is_commutative", (PyCFunction)Op_Is_commutative, METH_NOARGS,
          Op_Is_commutative_doc},
+        {"Create", FN(Op_Create), CLSFASTKW, Op_Create_doc},
+        {"Free", (PyCFunction)Op_Free, METH_NOARGS, Op_Free_doc},
         {NULL, NULL, 0, NULL},
 };
 

@@ -83,6 +83,7 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
         return NULL;
     MPI_Status s;
+    cmpi_status_clear(&s);
     int ierr;
     CMPI_NOGIL(ierr = MPI_Recv(m.addr, m.count, m.dtype, source, tag,
                                self->ob_mpi, &s));
@@ -127,6 +128,7 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     MPI_Status s;
+    cmpi_status_clear(&s);
     int ierr;
     CMPI_NOGIL(ierr = MPI_Sendrecv(sm.addr, sm.count, sm.dtype, dest, sendtag,
                                    rm.addr, rm.count, rm.dtype, source,
@@ -136,6 +138,46 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     if (a[6] != NULL && cmpi_status_store(self->st, a[6], &s) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Sendrecv_replace_doc,
+         "Sendrecv_replace($self, buf, dest, sendtag=0, "
+         "source=cmpi.MPI.ANY_SOURCE, "
+         "recvtag=cmpi.MPI.ANY_TAG, status=None)",
+         "Send and receive a message, using a single buffer.");
+static PyObject *
+Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
+                      Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf",     "dest",   "sendtag", "source",
+                                     "recvtag", "status", NULL};
+    PyObject *a[6] = {NULL};
+    int dest, sendtag, source, recvtag, ierr;
+    cmpi_msg m;
+    COMM_CHECK(self);
+    if (cmpi_parse("Sendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
+        cmpi_opt_int(a[3], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[4], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_send_tag(self, sendtag) < 0 ||
+        cmpi_check_recv_tag(self, recvtag) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+        return NULL;
+    MPI_Status s;
+    cmpi_status_clear(&s);
+    CMPI_NOGIL(ierr = MPI_Sendrecv_replace(m.addr, m.count, m.dtype, dest,
+                                           sendtag, source, recvtag,
+                                           self->ob_mpi, &s));
+    cmpi_msg_release(&m);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (a[5] != NULL && cmpi_status_store(self->st, a[5], &s) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -246,6 +288,7 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_check_recv_tag(self, tag) < 0)
         return NULL;
     MPI_Status s;
+    cmpi_status_clear(&s);
     if (blocking)
         CMPI_NOGIL(ierr = MPI_Probe(source, tag, self->ob_mpi, &s));
     else
@@ -361,6 +404,7 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
 {
     MPI_Message msg;
     MPI_Status probe;
+    cmpi_status_clear(&probe);
     int ierr, count = 0;
     CMPI_NOGIL(ierr = MPI_Mprobe(source, tag, self->ob_mpi, &msg, &probe));
     if (ierr != MPI_SUCCESS)
@@ -437,6 +481,7 @@ Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_check_recv_tag(self, tag) < 0)
         return NULL;
     MPI_Status s;
+    cmpi_status_clear(&s);
     PyObject *obj;
     if (a[0] == NULL || a[0] == Py_None)
         obj = recv_obj_probed(self, source, tag, &s);
@@ -478,6 +523,7 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *data = NULL, *obj = NULL;
     MPI_Request sreq = MPI_REQUEST_NULL;
     MPI_Status s;
+    cmpi_status_clear(&s);
     if (dest != MPI_PROC_NULL) {
         data = cmpi_dumps(self->st, a[0]);
         if (data == NULL)
@@ -629,6 +675,8 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             {"Ssend", FN(Comm_Ssend), FASTKW, Comm_Ssend_doc},          \
             {"Recv", FN(Comm_Recv), FASTKW, Comm_Recv_doc},             \
             {"Sendrecv", FN(Comm_Sendrecv), FASTKW, Comm_Sendrecv_doc}, \
+            {"Sendrecv_replace", FN(Comm_Sendrecv_replace), FASTKW,     \
+             Comm_Sendrecv_replace_doc},                                \
             {"Isend", FN(Comm_Isend), FASTKW, Comm_Isend_doc},          \
             {"Issend", FN(Comm_Issend), FASTKW, Comm_Issend_doc},       \
             {"Irecv", FN(Comm_Irecv), FASTKW, Comm_Irecv_doc},          \

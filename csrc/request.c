@@ -36,6 +36,7 @@ cmpi_request_new(cmpi_state *st, int kind)
     r->done = 0;
     r->result = NULL;
     r->st = st;
+    cmpi_status_clear(&r->status);
     PyObject_GC_Track(r);
     return r;
 }
@@ -192,6 +193,7 @@ objrecv_progress(RequestObject *r, int blocking)
 {
     MPI_Message msg = MPI_MESSAGE_NULL;
     MPI_Status probe;
+    cmpi_status_clear(&probe);
     int flag = 0, ierr;
     if (r->done)
         return 1;
@@ -257,15 +259,11 @@ request_wait1(RequestObject *r)
     }
     if (r->ob_mpi == MPI_REQUEST_NULL) {
         /* completed before: an empty status, as MPI gives */
-        if (!r->done) {
-            MPI_Status empty;
-            memset(&empty, 0, sizeof(empty));
-            empty.MPI_SOURCE = MPI_ANY_SOURCE;
-            empty.MPI_TAG = MPI_ANY_TAG;
-            r->status = empty;
-        }
+        if (!r->done)
+            cmpi_status_clear(&r->status);
         return 0;
     }
+    r->status.MPI_ERROR = MPI_SUCCESS;
     CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &r->status));
     if (ierr != MPI_SUCCESS)
         return status_error(r, ierr);
@@ -282,6 +280,7 @@ request_test1(RequestObject *r)
         return objrecv_progress(r, 0);
     if (r->ob_mpi == MPI_REQUEST_NULL)
         return 1;
+    r->status.MPI_ERROR = MPI_SUCCESS;
     ierr = MPI_Test(&r->ob_mpi, &flag, &r->status);
     if (ierr != MPI_SUCCESS)
         return status_error(r, ierr);
@@ -353,9 +352,11 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
         return NULL;
     int flag = 0, ierr;
     MPI_Status s;
+    cmpi_status_clear(&s);
     if (self->kind == CMPI_REQ_OBJ_RECV) {
         if (!self->done) {
             MPI_Status probe;
+            cmpi_status_clear(&probe);
             ierr = MPI_Iprobe(self->source, self->tag, self->comm, &flag,
                               &probe);
             if (ierr != MPI_SUCCESS)
@@ -388,9 +389,7 @@ Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
 {
     if (self->kind == CMPI_REQ_OBJ_RECV) {
         if (!self->done) {
-            memset(&self->status, 0, sizeof(MPI_Status));
-            self->status.MPI_SOURCE = MPI_ANY_SOURCE;
-            self->status.MPI_TAG = MPI_ANY_TAG;
+            cmpi_status_clear(&self->status);
             MPI_Status_set_cancelled(&self->status, 1);
             self->done = 1;
         }
@@ -627,6 +626,7 @@ wait_any(reqlist *rl, int blocking, int *flag)
         if (!any_lazy(rl) && rl->n <= 64) {
             MPI_Request hs[64];
             MPI_Status s;
+            cmpi_status_clear(&s);
             int idx, ierr;
             for (Py_ssize_t i = 0; i < rl->n; i++)
                 hs[i] = rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV
@@ -842,9 +842,7 @@ waitany_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         Py_INCREF(obj);
         if (flag && a[1] != NULL && a[1] != Py_None) {
             MPI_Status empty;
-            memset(&empty, 0, sizeof(empty));
-            empty.MPI_SOURCE = MPI_ANY_SOURCE;
-            empty.MPI_TAG = MPI_ANY_TAG;
+            cmpi_status_clear(&empty);
             if (cmpi_status_store(st, a[1], &empty) < 0) {
                 Py_DECREF(obj);
                 goto done;

@@ -13,10 +13,7 @@ Status_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     StatusObject *self = (StatusObject *)type->tp_alloc(type, 0);
     if (self == NULL)
         return NULL;
-    memset(&self->ob_mpi, 0, sizeof(MPI_Status));
-    self->ob_mpi.MPI_SOURCE = MPI_ANY_SOURCE;
-    self->ob_mpi.MPI_TAG = MPI_ANY_TAG;
-    self->ob_mpi.MPI_ERROR = MPI_SUCCESS;
+    cmpi_status_clear(&self->ob_mpi);
     if (other != NULL && other != Py_None) {
         if (!PyObject_TypeCheck(other, type)) {
             Py_DECREF(self);

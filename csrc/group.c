@@ -1,0 +1,490 @@
+/*
+ * group.c -- MPI.Group: ordered sets of processes, and the communicator
+ * calls that take or give one (Comm.Get_group, Comm.Create).
+ */
+#include "cmpi.h"
+
+static PyObject *
+cmpi_group_new(cmpi_state *st, PyTypeObject *type, MPI_Group g, unsigned flags)
+{
+    GroupObject *self = (GroupObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->ob_mpi = g;
+    self->flags = flags;
+    self->st = st;
+    return (PyObject *)self;
+}
+
+static PyObject *
+Group_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"group", NULL};
+    PyObject *other = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Group", kwlist, &other))
+        return NULL;
+    cmpi_state *st = cmpi_type_state(type);
+    if (st == NULL)
+        return NULL;
+    MPI_Group g = MPI_GROUP_NULL;
+    if (other != NULL && other != Py_None) {
+        if (!PyObject_TypeCheck(other, st->Group_Type)) {
+            PyErr_Format(PyExc_TypeError, "expected a Group, got %.100s",
+                         Py_TYPE(other)->tp_name);
+            return NULL;
+        }
+        g = ((GroupObject *)other)->ob_mpi;
+    }
+    return cmpi_group_new(st, type, g, 0);
+}
+
+static void
+Group_dealloc(GroupObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+Group_richcompare(GroupObject *self, PyObject *other, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) ||
+        !PyObject_TypeCheck(other, self->st->Group_Type))
+        Py_RETURN_NOTIMPLEMENTED;
+    int eq = self->ob_mpi == ((GroupObject *)other)->ob_mpi;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static Py_hash_t
+Group_hash(GroupObject *self)
+{
+    return cmpi_hash_handle((intptr_t)self->ob_mpi);
+}
+
+static int
+Group_bool(GroupObject *self)
+{
+    return self->ob_mpi != MPI_GROUP_NULL;
+}
+
+static int
+group_arg(cmpi_state *st, PyObject *obj, MPI_Group *g, const char *what)
+{
+    if (!PyObject_TypeCheck(obj, st->Group_Type)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a Group, not %.100s", what,
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *g = ((GroupObject *)obj)->ob_mpi;
+    return 0;
+}
+
+static PyObject *
+group_result(GroupObject *self, int ierr, MPI_Group g)
+{
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
+}
+
+CMPI_DOC(Group_Get_size_doc, "Get_size($self)",
+         "Return the number of processes in a group.");
+static PyObject *
+Group_Get_size(GroupObject *self, PyObject *Py_UNUSED(a))
+{
+    int size;
+    int ierr = MPI_Group_size(self->ob_mpi, &size);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLong(size);
+}
+
+CMPI_DOC(Group_Get_rank_doc, "Get_rank($self)",
+         "Return the rank of this process in a group (UNDEFINED if not a "
+         "member).");
+static PyObject *
+Group_Get_rank(GroupObject *self, PyObject *Py_UNUSED(a))
+{
+    int rank;
+    int ierr = MPI_Group_rank(self->ob_mpi, &rank);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLong(rank);
+}
+
+static PyObject *
+Group_get_size(GroupObject *self, void *Py_UNUSED(c))
+{
+    return Group_Get_size(self, NULL);
+}
+
+static PyObject *
+Group_get_rank(GroupObject *self, void *Py_UNUSED(c))
+{
+    return Group_Get_rank(self, NULL);
+}
+
+/* A list of ranks of this group; each must be a member's rank. */
+static int
+group_ranks(GroupObject *self, PyObject *obj, int **out, int *n)
+{
+    if (int_array(obj, out, n, "ranks") < 0)
+        return -1;
+    int size = 0;
+    MPI_Group_size(self->ob_mpi, &size);
+    for (int i = 0; i < *n; i++) {
+        if ((*out)[i] < 0 || (*out)[i] >= size) {
+            cmpi_raise_msg(self->st, MPI_ERR_RANK,
+                           "invalid rank: ranks[%d]=%d, the group has %d "
+                           "process%s",
+                           i, (*out)[i], size, size == 1 ? "" : "es");
+            PyMem_Free(*out);
+            *out = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+incl_excl(GroupObject *self, PyObject *arg, int incl)
+{
+    int *ranks = NULL, n = 0;
+    MPI_Group g = MPI_GROUP_NULL;
+    if (group_ranks(self, arg, &ranks, &n) < 0)
+        return NULL;
+    int ierr = incl ? MPI_Group_incl(self->ob_mpi, n, ranks, &g)
+                    : MPI_Group_excl(self->ob_mpi, n, ranks, &g);
+    PyMem_Free(ranks);
+    return group_result(self, ierr, g);
+}
+
+CMPI_DOC(Group_Incl_doc, "Incl($self, ranks)",
+         "Create a new group from members of an existing group.");
+static PyObject *
+Group_Incl(GroupObject *self, PyObject *arg)
+{
+    return incl_excl(self, arg, 1);
+}
+
+CMPI_DOC(Group_Excl_doc, "Excl($self, ranks)",
+         "Create a new group by excluding listed members.");
+static PyObject *
+Group_Excl(GroupObject *self, PyObject *arg)
+{
+    return incl_excl(self, arg, 0);
+}
+
+static PyObject *
+range_incl_excl(GroupObject *self, PyObject *arg, int incl)
+{
+    PyObject *seq = PySequence_Fast(arg,
+                                    "ranks must be a sequence of "
+                                    "(first, last, stride) triplets");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    int(*ranges)[3] = PyMem_Malloc(sizeof(int[3]) * (size_t)(n ? n : 1));
+    PyObject *res = NULL;
+    if (ranges == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyArg_ParseTuple(t, "ii|i", &ranges[i][0], &ranges[i][1],
+                              &ranges[i][2])) {
+            goto done;
+        }
+        if (PyTuple_Check(t) && PyTuple_GET_SIZE(t) == 2)
+            ranges[i][2] = 1;
+    }
+    MPI_Group g = MPI_GROUP_NULL;
+    int ierr = incl ? MPI_Group_range_incl(self->ob_mpi, (int)n, ranges, &g)
+                    : MPI_Group_range_excl(self->ob_mpi, (int)n, ranges, &g);
+    res = group_result(self, ierr, g);
+done:
+    PyMem_Free(ranges);
+    Py_DECREF(seq);
+    return res;
+}
+
+CMPI_DOC(Group_Range_incl_doc, "Range_incl($self, ranks)",
+         "Create a new group from ranges of members.");
+static PyObject *
+Group_Range_incl(GroupObject *self, PyObject *arg)
+{
+    return range_incl_excl(self, arg, 1);
+}
+
+CMPI_DOC(Group_Range_excl_doc, "Range_excl($self, ranks)",
+         "Create a new group by excluding ranges of members.");
+static PyObject *
+Group_Range_excl(GroupObject *self, PyObject *arg)
+{
+    return range_incl_excl(self, arg, 0);
+}
+
+static PyObject *
+set_op(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+       PyObject *kwnames, const char *fname,
+       int (*fn)(MPI_Group, MPI_Group, MPI_Group *))
+{
+    static const char *const kw[] = {"group1", "group2", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    MPI_Group g1, g2, g = MPI_GROUP_NULL;
+    if (st == NULL || cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
+        group_arg(st, a[0], &g1, "group1") < 0 ||
+        group_arg(st, a[1], &g2, "group2") < 0)
+        return NULL;
+    int ierr = fn(g1, g2, &g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return cmpi_group_new(st, st->Group_Type, g, 0);
+}
+
+CMPI_DOC(Group_Union_doc, "Union(group1, group2)",
+         "Create a new group from the union of two existing groups.");
+static PyObject *
+Group_Union(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return set_op(cls, args, nargs, kwnames, "Union", MPI_Group_union);
+}
+
+CMPI_DOC(Group_Intersection_doc, "Intersection(group1, group2)",
+         "Create a new group from the intersection of two existing groups.");
+static PyObject *
+Group_Intersection(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames)
+{
+    return set_op(cls, args, nargs, kwnames, "Intersection",
+                  MPI_Group_intersection);
+}
+
+CMPI_DOC(Group_Difference_doc, "Difference(group1, group2)",
+         "Create a new group from the difference of two existing groups.");
+static PyObject *
+Group_Difference(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return set_op(cls, args, nargs, kwnames, "Difference",
+                  MPI_Group_difference);
+}
+
+CMPI_DOC(Group_Translate_ranks_doc,
+         "Translate_ranks($self, ranks=None, group=None)",
+         "Translate ranks in this group to the corresponding ranks in "
+         "another group.");
+static PyObject *
+Group_Translate_ranks(GroupObject *self, PyObject *const *args,
+                      Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"ranks", "group", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int *r1 = NULL, *r2 = NULL, n = 0;
+    MPI_Group other = MPI_GROUP_EMPTY;
+    PyObject *res = NULL;
+    if (cmpi_parse("Translate_ranks", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    if (a[1] != NULL && a[1] != Py_None &&
+        group_arg(self->st, a[1], &other, "group") < 0)
+        return NULL;
+    if (a[0] == NULL || a[0] == Py_None) {
+        MPI_Group_size(self->ob_mpi, &n);
+        r1 = PyMem_New(int, n ? n : 1);
+        if (r1 == NULL)
+            return PyErr_NoMemory();
+        for (int i = 0; i < n; i++) r1[i] = i;
+    }
+    else if (group_ranks(self, a[0], &r1, &n) < 0) {
+        return NULL;
+    }
+    r2 = PyMem_New(int, n ? n : 1);
+    if (r2 == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (a[1] == NULL || a[1] == Py_None) {
+        for (int i = 0; i < n; i++) r2[i] = MPI_UNDEFINED;
+    }
+    else {
+        int ierr = MPI_Group_translate_ranks(self->ob_mpi, n, r1, other, r2);
+        if (ierr != MPI_SUCCESS) {
+            cmpi_raise(self->st, ierr);
+            goto done;
+        }
+    }
+    res = PyList_New(n);
+    for (int i = 0; res && i < n; i++)
+        PyList_SET_ITEM(res, i, PyLong_FromLong(r2[i]));
+done:
+    PyMem_Free(r1);
+    PyMem_Free(r2);
+    return res;
+}
+
+CMPI_DOC(Group_Compare_doc, "Compare($self, group)",
+         "Compare two groups: IDENT, SIMILAR or UNEQUAL.");
+static PyObject *
+Group_Compare(GroupObject *self, PyObject *arg)
+{
+    MPI_Group other;
+    int result;
+    if (group_arg(self->st, arg, &other, "group") < 0)
+        return NULL;
+    int ierr = MPI_Group_compare(self->ob_mpi, other, &result);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLong(result);
+}
+
+CMPI_DOC(Group_Free_doc, "Free($self)", "Free a group.");
+static PyObject *
+Group_Free(GroupObject *self, PyObject *Py_UNUSED(a))
+{
+    if (self->flags & CMPI_CONST)
+        return cmpi_raise_msg(self->st, MPI_ERR_GROUP,
+                              "cannot free a predefined group");
+    int ierr = MPI_Group_free(&self->ob_mpi);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Group_methods[] = {
+        {"Get_size", (PyCFunction)Group_Get_size, METH_NOARGS,
+         Group_Get_size_doc},
+        {"Get_rank", (PyCFunction)Group_Get_rank, METH_NOARGS,
+         Group_Get_rank_doc},
+        {"Incl", (PyCFunction)Group_Incl, METH_O, Group_Incl_doc},
+        {"Excl", (PyCFunction)Group_Excl, METH_O, Group_Excl_doc},
+        {"Range_incl", (PyCFunction)Group_Range_incl, METH_O,
+         Group_Range_incl_doc},
+        {"Range_excl", (PyCFunction)Group_Range_excl, METH_O,
+         Group_Range_excl_doc},
+        {"Union", FN(Group_Union), CLSFASTKW, Group_Union_doc},
+        {"Intersection", FN(Group_Intersection), CLSFASTKW,
+         Group_Intersection_doc},
+        {"Difference", FN(Group_Difference), CLSFASTKW, Group_Difference_doc},
+        {"Translate_ranks", FN(Group_Translate_ranks), FASTKW,
+         Group_Translate_ranks_doc},
+        {"Compare", (PyCFunction)Group_Compare, METH_O, Group_Compare_doc},
+        {"Free", (PyCFunction)Group_Free, METH_NOARGS, Group_Free_doc},
+        {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Group_getset[] = {
+        {"size", (getter)Group_get_size, NULL, "Number of processes.", NULL},
+        {"rank", (getter)Group_get_rank, NULL, "Rank of this process.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(Group_doc, "Group(group=None)\n--\n\nGroup of processes.");
+
+static PyType_Slot Group_slots[] = {
+        {Py_tp_doc, (void *)Group_doc},
+        {Py_tp_new, Group_new},
+        {Py_tp_dealloc, Group_dealloc},
+        {Py_tp_richcompare, Group_richcompare},
+        {Py_tp_hash, Group_hash},
+        {Py_nb_bool, Group_bool},
+        {Py_tp_methods, Group_methods},
+        {Py_tp_getset, Group_getset},
+        {0, NULL},
+};
+
+static PyType_Spec Group_spec = {
+        .name = "cmpi.MPI.Group",
+        .basicsize = sizeof(GroupObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Group_slots,
+};
+
+/* Communicator calls that deal in groups. */
+
+CMPI_DOC(Comm_Get_group_doc, "Get_group($self)",
+         "Access the group associated with a communicator.");
+static PyObject *
+Comm_Get_group(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Group g;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    int ierr = MPI_Comm_group(self->ob_mpi, &g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
+}
+
+static PyObject *
+Comm_get_group(CommObject *self, void *Py_UNUSED(c))
+{
+    return Comm_Get_group(self, NULL);
+}
+
+CMPI_DOC(Comm_Create_doc, "Create($self, group)",
+         "Create a communicator from a group (collective over this "
+         "communicator).");
+static PyObject *
+Comm_Create(CommObject *self, PyObject *arg)
+{
+    MPI_Group g;
+    MPI_Comm h;
+    int ierr;
+    if (cmpi_comm_check(self) < 0 || group_arg(self->st, arg, &g, "group") < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Comm_create(self->ob_mpi, g, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+}
+
+CMPI_DOC(Comm_Create_group_doc, "Create_group($self, group, tag=0)",
+         "Create a communicator from a group (collective over the group "
+         "only).");
+static PyObject *
+Comm_Create_group(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    static const char *const kw[] = {"group", "tag", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    MPI_Group g;
+    MPI_Comm h;
+    int tag, ierr;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Create_group", args, nargs, kwnames, kw, 1, a) < 0 ||
+        group_arg(self->st, a[0], &g, "group") < 0 ||
+        cmpi_opt_int(a[1], &tag, 0, "tag") < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Comm_create_group(self->ob_mpi, g, tag, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+}
+
+#define CMPI_GROUP_COMM_METHODS                                            \
+    {"Get_group", (PyCFunction)Comm_Get_group, METH_NOARGS,                \
+     Comm_Get_group_doc},                                                  \
+            {"Create", (PyCFunction)Comm_Create, METH_O, Comm_Create_doc}, \
+            {"Create_group", FN(Comm_Create_group), FASTKW,                \
+             Comm_Create_group_doc},
+
+static int
+cmpi_group_init(PyObject *m, cmpi_state *st)
+{
+    st->Group_Type =
+            (PyTypeObject *)PyType_FromModuleAndSpec(m, &Group_spec, NULL);
+    if (st->Group_Type == NULL || PyModule_AddType(m, st->Group_Type) < 0)
+        return -1;
+    if (cmpi_add(m, "GROUP_NULL",
+                 cmpi_group_new(st, st->Group_Type, MPI_GROUP_NULL,
+                                CMPI_CONST)) < 0 ||
+        cmpi_add(m, "GROUP_EMPTY",
+                 cmpi_group_new(st, st->Group_Type, MPI_GROUP_EMPTY,
+                                CMPI_CONST)) < 0)
+        return -1;
+    return 0;
+}
