@@ -26,6 +26,7 @@ cmpi_exec(PyObject *m)
 {
     cmpi_state *st = cmpi_get_state(m);
     st->tag_ub = 32767; /* the MPI minimum, until MPI tells us more */
+    st->shadow_keyval = MPI_KEYVAL_INVALID;
     if (cmpi_errors_init(m, st) < 0 || cmpi_datatype_init(m, st) < 0 ||
         cmpi_op_init(m, st) < 0 || cmpi_status_init(m, st) < 0 ||
         cmpi_request_init(m, st) < 0 || cmpi_group_init(m, st) < 0 ||

@@ -41,10 +41,10 @@
 
 /* Run an MPI call with the GIL released.  Every call that can block
  * goes through this, so other Python threads keep running. */
-#define CMPI_NOGIL(stmt)       \
+#define CMPI_NOGIL(...)        \
     do {                       \
         Py_BEGIN_ALLOW_THREADS \
-        stmt;                  \
+        __VA_ARGS__;           \
         Py_END_ALLOW_THREADS   \
     } while (0)
 
@@ -85,7 +85,9 @@ typedef struct cmpi_state {
     PyObject *pickle_loads; /* pickle.loads */
     PyObject *pickle_protocol;
 
-    int tag_ub; /* MPI_TAG_UB of COMM_WORLD, read once at init */
+    int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
+    int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
+    unsigned payload_seq; /* tags of large-object payloads (p2p.c) */
 } cmpi_state;
 
 extern PyModuleDef cmpi_module;
@@ -206,9 +208,10 @@ typedef struct {
     PyObject_HEAD
     MPI_Comm ob_mpi;
     unsigned flags;
-    int size;  /* local group size, cached: it never changes */
-    int peers; /* ranks a point-to-point call may name (remote size) */
-    int inter; /* intercommunicator? */
+    int size;        /* local group size, cached: it never changes */
+    int peers;       /* ranks a point-to-point call may name (remote size) */
+    int inter;       /* intercommunicator? */
+    MPI_Comm shadow; /* private duplicate for large-object payloads */
     cmpi_state *st;
 } CommObject;
 
@@ -216,23 +219,30 @@ typedef struct {
 enum cmpi_req_kind {
     CMPI_REQ_PLAIN = 0, /* a buffer operation, or nothing: result None */
     CMPI_REQ_OBJ_SEND,  /* lowercase isend: owns the pickled bytes */
-    CMPI_REQ_OBJ_RECV,  /* lowercase irecv: matched lazily by probe, so a
-                           message of any size arrives whole */
+    CMPI_REQ_OBJ_RECV,  /* lowercase irecv: unpickles on completion, and
+                           fetches a large object's payload (p2p.c) */
 };
+
+/* Lowercase messages larger than this travel as a small envelope on the
+ * user's communicator followed by the payload on its shadow, so that an
+ * irecv() can post a receive of this size and still take any object. */
+#define CMPI_OBJ_EAGER 32768
+#define CMPI_ENVELOPE_SIZE 16
 
 typedef struct {
     PyObject_HEAD
     MPI_Request ob_mpi;
     unsigned flags;
     int kind;
+    MPI_Request aux; /* large isend: the envelope's send */
     /* Buffer operations: the exported views, released on completion. */
     Py_buffer views[2];
     int nviews;
-    PyObject *keep; /* any other object that must outlive the operation */
-    /* Lowercase irecv: what to match, and what was received. */
-    MPI_Comm comm;
-    int source, tag;
-    int done; /* lazily matched receive completed (or cancelled) */
+    PyObject *keep;  /* pickled bytes being sent, or the receive buffer */
+    char *rbuf;      /* lowercase irecv: where the message lands */
+    MPI_Comm shadow; /* lowercase irecv: where a payload comes from */
+    int stage2;      /* lowercase irecv: the payload is being received */
+    char envelope[CMPI_ENVELOPE_SIZE];
     MPI_Status status;
     PyObject *result;
     cmpi_state *st;
@@ -332,6 +342,13 @@ static RequestObject *
 cmpi_request_new(cmpi_state *st, int kind);
 static void
 cmpi_request_release(RequestObject *r);
+
+/* p2p.c: the large-object envelope */
+static int
+cmpi_envelope_parse(const char *buf, int count, long long *size, int *tag);
+static PyObject *
+cmpi_recv_payload(cmpi_state *st, MPI_Comm shadow, int source, long long size,
+                  int tag);
 
 /* comm.c */
 static PyObject *

@@ -5,6 +5,79 @@
  */
 #include "cmpi.h"
 
+/* Every communicator cmpi creates gets a shadow: a private duplicate,
+ * cached on it as an MPI attribute, that carries the payloads of large
+ * lowercase messages (p2p.c).  It is made when the communicator is made,
+ * since duplicating is collective. */
+static int
+shadow_delete(MPI_Comm Py_UNUSED(comm), int Py_UNUSED(keyval), void *value,
+              void *Py_UNUSED(extra))
+{
+    free(value);
+    return MPI_SUCCESS;
+}
+
+static MPI_Comm
+cmpi_shadow_of(cmpi_state *st, MPI_Comm h)
+{
+    MPI_Comm *shadow = NULL;
+    int flag = 0;
+    if (h == MPI_COMM_NULL || st->shadow_keyval == MPI_KEYVAL_INVALID)
+        return MPI_COMM_NULL;
+    if (MPI_Comm_get_attr(h, st->shadow_keyval, &shadow, &flag) !=
+                MPI_SUCCESS ||
+        !flag || shadow == NULL)
+        return MPI_COMM_NULL;
+    return *shadow;
+}
+
+static int
+cmpi_shadow_create(cmpi_state *st, MPI_Comm h)
+{
+    if (h == MPI_COMM_NULL || st->shadow_keyval == MPI_KEYVAL_INVALID)
+        return 0;
+    MPI_Comm *shadow = malloc(sizeof(MPI_Comm));
+    if (shadow == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int ierr;
+    CMPI_NOGIL(ierr = MPI_Comm_dup(h, shadow));
+    if (ierr == MPI_SUCCESS) {
+        MPI_Comm_set_errhandler(*shadow, MPI_ERRORS_RETURN);
+        ierr = MPI_Comm_set_attr(h, st->shadow_keyval, shadow);
+    }
+    if (ierr != MPI_SUCCESS) {
+        free(shadow);
+        cmpi_raise(st, ierr);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+cmpi_shadow_free(cmpi_state *st, MPI_Comm h)
+{
+    MPI_Comm shadow = cmpi_shadow_of(st, h);
+    if (shadow != MPI_COMM_NULL) {
+        MPI_Comm_free(&shadow);
+        MPI_Comm_delete_attr(h, st->shadow_keyval);
+    }
+}
+
+static int
+cmpi_shadow_keyval_init(cmpi_state *st)
+{
+    int ierr = MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, shadow_delete,
+                                      &st->shadow_keyval, NULL);
+    if (ierr != MPI_SUCCESS) {
+        st->shadow_keyval = MPI_KEYVAL_INVALID;
+        cmpi_raise(st, ierr);
+        return -1;
+    }
+    return 0;
+}
+
 /* Wrap an MPI communicator handle in a new Python object of `type`.  The
  * sizes are cached: a communicator's groups never change. */
 static PyObject *
@@ -19,6 +92,7 @@ cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,
     c->st = st;
     c->size = c->peers = 0;
     c->inter = 0;
+    c->shadow = cmpi_shadow_of(st, handle);
     if (handle != MPI_COMM_NULL) {
         int ierr = MPI_Comm_size(handle, &c->size);
         if (ierr == MPI_SUCCESS)
@@ -39,6 +113,7 @@ static void
 comm_set_handle(CommObject *c, MPI_Comm handle)
 {
     c->ob_mpi = handle;
+    c->shadow = cmpi_shadow_of(c->st, handle);
     c->size = c->peers = c->inter = 0;
     if (handle != MPI_COMM_NULL) {
         MPI_Comm_size(handle, &c->size);
@@ -70,8 +145,13 @@ cmpi_comm_check(CommObject *c)
 static PyObject *
 cmpi_comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h)
 {
-    if (h != MPI_COMM_NULL)
+    if (h != MPI_COMM_NULL) {
         MPI_Comm_set_errhandler(h, MPI_ERRORS_RETURN);
+        if (cmpi_shadow_create(parent->st, h) < 0) {
+            MPI_Comm_free(&h);
+            return NULL;
+        }
+    }
     PyObject *c = cmpi_comm_new(parent->st, type, h, 0);
     if (c == NULL && h != MPI_COMM_NULL)
         MPI_Comm_free(&h);
@@ -303,6 +383,7 @@ Comm_Free(CommObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise_msg(self->st, MPI_ERR_COMM,
                               "cannot free a predefined communicator");
     MPI_Comm h = self->ob_mpi;
+    cmpi_shadow_free(self->st, h);
     CMPI_NOGIL(ierr = MPI_Comm_free(&h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);

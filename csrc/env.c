@@ -58,16 +58,22 @@ thread_level_from_name(PyObject *obj, int *level)
 
 /* Once MPI is up: failures on the predefined communicators raise instead
  * of aborting, and the tag limit is known for argument checks. */
-static void
+static int
 cmpi_env_after_init(cmpi_state *st)
 {
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
+    if (st->shadow_keyval == MPI_KEYVAL_INVALID &&
+        (cmpi_shadow_keyval_init(st) < 0 ||
+         cmpi_shadow_create(st, MPI_COMM_WORLD) < 0 ||
+         cmpi_shadow_create(st, MPI_COMM_SELF) < 0))
+        return -1;
     int *ub = NULL, flag = 0;
     MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &ub, &flag);
     st->tag_ub = (flag && ub) ? *ub : 32767;
     if (st->COMM_WORLD != NULL)
         cmpi_comm_constants_attach(st);
+    return 0;
 }
 
 static int
@@ -81,8 +87,7 @@ init_thread(cmpi_state *st, int required, int *provided)
     }
     cmpi_initialized_mpi = 1;
     cmpi_finalize_at_exit = 1;
-    cmpi_env_after_init(st);
-    return 0;
+    return cmpi_env_after_init(st);
 }
 
 /* Read cmpi.rc and initialize MPI if asked to (the default). */
@@ -134,7 +139,8 @@ cmpi_env_startup(PyObject *Py_UNUSED(m), cmpi_state *st)
             return -1;
     }
     else if (initialized && !finalized) {
-        cmpi_env_after_init(st);
+        if (cmpi_env_after_init(st) < 0)
+            return -1;
     }
     if (finalize >= 0)
         cmpi_finalize_at_exit = finalize;
@@ -159,7 +165,8 @@ mod_Init(PyObject *m, PyObject *Py_UNUSED(a))
     (void)provided;
     cmpi_initialized_mpi = 1;
     cmpi_finalize_at_exit = 1;
-    cmpi_env_after_init(st);
+    if (cmpi_env_after_init(st) < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -182,7 +189,8 @@ mod_Init_thread(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         return cmpi_raise(st, ierr);
     cmpi_initialized_mpi = 1;
     cmpi_finalize_at_exit = 1;
-    cmpi_env_after_init(st);
+    if (cmpi_env_after_init(st) < 0)
+        return NULL;
     return PyLong_FromLong(provided);
 }
 

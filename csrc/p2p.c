@@ -345,12 +345,113 @@ Comm_iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 /* ------------------------------------------------------------------ */
-/* Python objects */
+/* Python objects
+ *
+ * A pickle of up to CMPI_OBJ_EAGER bytes is sent as one message.  A larger
+ * one is sent as an envelope -- 16 bytes: a zero byte (no pickle starts
+ * with one), "CMP", the payload's tag and its size -- on the user's
+ * communicator and tag, followed by the payload itself on the
+ * communicator's shadow (a private duplicate), under a tag unique to the
+ * message.  The envelope is matched like any message, in order; the
+ * payload is then received from the one source and tag the envelope
+ * names, where no user receive can take it.  So irecv() can post a real
+ * receive of CMPI_OBJ_EAGER bytes, keeping MPI's matching order and
+ * progress, and still take an object of any size. */
+
+static void
+envelope_make(char *env, long long size, int tag)
+{
+    env[0] = 0;
+    env[1] = 'C';
+    env[2] = 'M';
+    env[3] = 'P';
+    memcpy(env + 4, &tag, 4);
+    memcpy(env + 8, &size, 8);
+}
+
+/* Is this message an envelope?  If so, give the payload's size and tag. */
+static int
+cmpi_envelope_parse(const char *buf, int count, long long *size, int *tag)
+{
+    if (count != CMPI_ENVELOPE_SIZE || buf[0] != 0 || buf[1] != 'C' ||
+        buf[2] != 'M' || buf[3] != 'P')
+        return 0;
+    memcpy(tag, buf + 4, 4);
+    memcpy(size, buf + 8, 8);
+    return 1;
+}
+
+/* The tag of the next payload this process sends. */
+static int
+payload_tag(cmpi_state *st)
+{
+    st->payload_seq = (st->payload_seq + 1) % (unsigned)st->tag_ub;
+    return (int)st->payload_seq;
+}
+
+/* Receive a large object's payload and unpickle it. */
+static PyObject *
+cmpi_recv_payload(cmpi_state *st, MPI_Comm shadow, int source, long long size,
+                  int tag)
+{
+    int ierr;
+    if (shadow == MPI_COMM_NULL) {
+        return cmpi_raise_msg(st, MPI_ERR_COMM,
+                              "received a large-object envelope on a "
+                              "communicator cmpi did not create");
+    }
+    if (size > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError,
+                     "message of %lld bytes exceeds the 2**31-1 byte limit "
+                     "of this operation",
+                     size);
+        return NULL;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (bytes == NULL)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Recv(PyBytes_AS_STRING(bytes), (int)size, MPI_BYTE,
+                               source, tag, shadow, MPI_STATUS_IGNORE));
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(bytes);
+        return cmpi_raise(st, ierr);
+    }
+    PyObject *obj = cmpi_loads(st, PyBytes_AS_STRING(bytes), (Py_ssize_t)size);
+    Py_DECREF(bytes);
+    return obj;
+}
+
+/* The message just received into buf[0:count] (status s): unpickle it, or
+ * fetch the payload it announces. */
+static PyObject *
+recv_obj_finish(CommObject *self, const char *buf, int count,
+                const MPI_Status *s)
+{
+    long long size;
+    int tag;
+    if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
+        return Py_NewRef(Py_None);
+    if (cmpi_envelope_parse(buf, count, &size, &tag))
+        return cmpi_recv_payload(self->st, self->shadow, s->MPI_SOURCE, size,
+                                 tag);
+    return cmpi_loads(self->st, buf, count);
+}
+
+typedef int (*mpi_send_fn)(const void *, int, MPI_Datatype, int, int,
+                           MPI_Comm);
+typedef int (*mpi_isend_fn)(const void *, int, MPI_Datatype, int, int,
+                            MPI_Comm, MPI_Request *);
+
+/* Does this pickle go as envelope + payload? */
+static int
+obj_is_large(CommObject *self, Py_ssize_t n)
+{
+    return n > CMPI_OBJ_EAGER && self->shadow != MPI_COMM_NULL;
+}
 
 static PyObject *
 send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname,
-         int (*mpi_send)(const void *, int, MPI_Datatype, int, int, MPI_Comm))
+         PyObject *kwnames, const char *fname, mpi_send_fn mpi_send)
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -371,8 +472,22 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_DECREF(data);
         return NULL;
     }
-    CMPI_NOGIL(ierr = mpi_send(PyBytes_AS_STRING(data), n, MPI_BYTE, dest,
-                               tag, self->ob_mpi));
+    const char *buf = PyBytes_AS_STRING(data);
+    if (obj_is_large(self, n)) {
+        char env[CMPI_ENVELOPE_SIZE];
+        int ptag = payload_tag(self->st);
+        envelope_make(env, n, ptag);
+        CMPI_NOGIL({
+            ierr = mpi_send(env, CMPI_ENVELOPE_SIZE, MPI_BYTE, dest, tag,
+                            self->ob_mpi);
+            if (ierr == MPI_SUCCESS)
+                ierr = MPI_Send(buf, n, MPI_BYTE, dest, ptag, self->shadow);
+        });
+    }
+    else {
+        CMPI_NOGIL(ierr = mpi_send(buf, n, MPI_BYTE, dest, tag,
+                                   self->ob_mpi));
+    }
     Py_DECREF(data);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -424,11 +539,7 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
     }
-    PyObject *obj;
-    if (count == 0 || s->MPI_SOURCE == MPI_PROC_NULL)
-        obj = Py_NewRef(Py_None);
-    else
-        obj = cmpi_loads(self->st, buf, count);
+    PyObject *obj = recv_obj_finish(self, buf, count, s);
     Py_DECREF(bytes);
     return obj;
 }
@@ -454,9 +565,7 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
         return cmpi_raise(self->st, ierr);
     }
     MPI_Get_count(s, MPI_BYTE, &count);
-    PyObject *obj = (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
-                            ? Py_NewRef(Py_None)
-                            : cmpi_loads(self->st, view.buf, count);
+    PyObject *obj = recv_obj_finish(self, view.buf, count, s);
     PyBuffer_Release(&view);
     return obj;
 }
@@ -496,6 +605,33 @@ Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return obj;
 }
 
+/* Start sending a pickle: one request, or the envelope's (aux) and the
+ * payload's (main).  `env` must live until aux completes. */
+static int
+isend_pickle(CommObject *self, const char *buf, int n, int dest, int tag,
+             mpi_isend_fn mpi_isend, char *env, MPI_Request *main,
+             MPI_Request *aux)
+{
+    int ierr;
+    *main = *aux = MPI_REQUEST_NULL;
+    if (obj_is_large(self, n)) {
+        int ptag = payload_tag(self->st);
+        envelope_make(env, n, ptag);
+        ierr = mpi_isend(env, CMPI_ENVELOPE_SIZE, MPI_BYTE, dest, tag,
+                         self->ob_mpi, aux);
+        if (ierr == MPI_SUCCESS)
+            ierr = MPI_Isend(buf, n, MPI_BYTE, dest, ptag, self->shadow, main);
+    }
+    else {
+        ierr = mpi_isend(buf, n, MPI_BYTE, dest, tag, self->ob_mpi, main);
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        return -1;
+    }
+    return 0;
+}
+
 CMPI_DOC(Comm_sendrecv_doc,
          "sendrecv($self, sendobj, dest, sendtag=0, recvbuf=None, "
          "source=cmpi.MPI.ANY_SOURCE, recvtag=cmpi.MPI.ANY_TAG, status=None)",
@@ -508,7 +644,7 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                                      "recvbuf", "source", "recvtag",
                                      "status",  NULL};
     PyObject *a[7] = {NULL};
-    int dest, sendtag, source, recvtag, n, ierr;
+    int dest, sendtag, source, recvtag, n, ierr = MPI_SUCCESS;
     COMM_CHECK(self);
     if (cmpi_parse("sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_as_int(a[1], &dest, "dest") < 0 ||
@@ -521,25 +657,28 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_check_recv_tag(self, recvtag) < 0)
         return NULL;
     PyObject *data = NULL, *obj = NULL;
-    MPI_Request sreq = MPI_REQUEST_NULL;
+    MPI_Request reqs[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+    MPI_Status sst[2]; /* not MPI_STATUSES_IGNORE: gcc -Wstringop-overflow
+                          misreads MPICH's definition of it */
+    char env[CMPI_ENVELOPE_SIZE];
     MPI_Status s;
     cmpi_status_clear(&s);
     if (dest != MPI_PROC_NULL) {
         data = cmpi_dumps(self->st, a[0]);
         if (data == NULL)
             return NULL;
-        if (cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0)
-            goto error;
         /* Post the send first: both sides can then receive without
          * waiting for each other, whatever the message sizes. */
-        CMPI_CHK(self->st, MPI_Isend(PyBytes_AS_STRING(data), n, MPI_BYTE,
-                                     dest, sendtag, self->ob_mpi, &sreq));
+        if (cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0 ||
+            isend_pickle(self, PyBytes_AS_STRING(data), n, dest, sendtag,
+                         MPI_Isend, env, &reqs[0], &reqs[1]) < 0)
+            goto error;
     }
     if (a[3] == NULL || a[3] == Py_None)
         obj = recv_obj_probed(self, source, recvtag, &s);
     else
         obj = recv_obj_into(self, a[3], source, recvtag, &s);
-    CMPI_NOGIL(ierr = MPI_Wait(&sreq, MPI_STATUS_IGNORE));
+    CMPI_NOGIL(ierr = MPI_Waitall(2, reqs, sst));
     if (obj == NULL)
         goto error;
     if (ierr != MPI_SUCCESS) {
@@ -551,10 +690,10 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_XDECREF(data);
     return obj;
 error:
-    if (sreq != MPI_REQUEST_NULL) {
+    if (reqs[0] != MPI_REQUEST_NULL || reqs[1] != MPI_REQUEST_NULL) {
         PyObject *et, *ev, *tb;
         PyErr_Fetch(&et, &ev, &tb);
-        CMPI_NOGIL(MPI_Wait(&sreq, MPI_STATUS_IGNORE));
+        CMPI_NOGIL(MPI_Waitall(2, reqs, sst));
         PyErr_Restore(et, ev, tb);
     }
     Py_XDECREF(data);
@@ -564,9 +703,7 @@ error:
 
 static PyObject *
 isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-          PyObject *kwnames, const char *fname,
-          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int, MPI_Comm,
-                           MPI_Request *))
+          PyObject *kwnames, const char *fname, mpi_isend_fn mpi_isend)
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -584,17 +721,12 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (dest == MPI_PROC_NULL)
         return (PyObject *)r;
     PyObject *data = cmpi_dumps(self->st, a[0]);
-    if (data == NULL || cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0) {
+    if (data == NULL || cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0 ||
+        isend_pickle(self, PyBytes_AS_STRING(data), n, dest, tag, mpi_isend,
+                     r->envelope, &r->ob_mpi, &r->aux) < 0) {
         Py_XDECREF(data);
         Py_DECREF(r);
         return NULL;
-    }
-    int ierr = mpi_isend(PyBytes_AS_STRING(data), n, MPI_BYTE, dest, tag,
-                         self->ob_mpi, &r->ob_mpi);
-    if (ierr != MPI_SUCCESS) {
-        Py_DECREF(data);
-        Py_DECREF(r);
-        return cmpi_raise(self->st, ierr);
     }
     r->keep = data; /* the pickled bytes live until the send completes */
     return (PyObject *)r;
@@ -621,15 +753,15 @@ Comm_issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 CMPI_DOC(Comm_irecv_doc,
          "irecv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, "
          "tag=cmpi.MPI.ANY_TAG)",
-         "Nonblocking receive of a Python object; without a buffer, the "
-         "message may have any size.");
+         "Nonblocking receive of a Python object.  Without a buffer, the "
+         "object may have any size.");
 static PyObject *
 Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
            PyObject *kwnames)
 {
     static const char *const kw[] = {"buf", "source", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    int source, tag;
+    int source, tag, n;
     COMM_CHECK(self);
     if (cmpi_parse("irecv", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
@@ -637,31 +769,35 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_check_source(self, source, "source") < 0 ||
         cmpi_check_recv_tag(self, tag) < 0)
         return NULL;
-    if (a[0] == NULL || a[0] == Py_None) {
-        RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECV);
-        if (r == NULL)
-            return NULL;
-        r->comm = self->ob_mpi;
-        r->source = source;
-        r->tag = tag;
-        return (PyObject *)r;
-    }
-    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECVBUF);
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECV);
     if (r == NULL)
         return NULL;
-    Py_buffer *v = &r->views[0];
-    int n;
-    if (PyObject_GetBuffer(a[0], v, PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) <
-        0) {
-        Py_DECREF(r);
-        return NULL;
+    r->shadow = self->shadow;
+    if (a[0] == NULL || a[0] == Py_None) {
+        /* Large objects arrive as an envelope that fits here. */
+        r->keep = PyBytes_FromStringAndSize(NULL, CMPI_OBJ_EAGER);
+        if (r->keep == NULL) {
+            Py_DECREF(r);
+            return NULL;
+        }
+        r->rbuf = PyBytes_AS_STRING(r->keep);
+        n = CMPI_OBJ_EAGER;
     }
-    r->nviews = 1;
-    if (cmpi_size_to_int(v->len, &n) < 0) {
-        Py_DECREF(r);
-        return NULL;
+    else {
+        Py_buffer *v = &r->views[0];
+        if (PyObject_GetBuffer(a[0], v,
+                               PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0) {
+            Py_DECREF(r);
+            return NULL;
+        }
+        r->nviews = 1;
+        r->rbuf = v->buf;
+        if (cmpi_size_to_int(v->len, &n) < 0) {
+            Py_DECREF(r);
+            return NULL;
+        }
     }
-    int ierr = MPI_Irecv(v->buf, n, MPI_BYTE, source, tag, self->ob_mpi,
+    int ierr = MPI_Irecv(r->rbuf, n, MPI_BYTE, source, tag, self->ob_mpi,
                          &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(r);

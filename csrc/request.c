@@ -15,10 +15,6 @@
 
 #include <sched.h>
 
-enum {
-    CMPI_REQ_OBJ_RECVBUF = 3
-}; /* irecv(buf): unpickle from user buf */
-
 static RequestObject *
 cmpi_request_new(cmpi_state *st, int kind)
 {
@@ -26,14 +22,14 @@ cmpi_request_new(cmpi_state *st, int kind)
     if (r == NULL)
         return NULL;
     r->ob_mpi = MPI_REQUEST_NULL;
+    r->aux = MPI_REQUEST_NULL;
     r->flags = 0;
     r->kind = kind;
     r->nviews = 0;
     r->keep = NULL;
-    r->comm = MPI_COMM_NULL;
-    r->source = MPI_ANY_SOURCE;
-    r->tag = MPI_ANY_TAG;
-    r->done = 0;
+    r->rbuf = NULL;
+    r->shadow = MPI_COMM_NULL;
+    r->stage2 = 0;
     r->result = NULL;
     r->st = st;
     cmpi_status_clear(&r->status);
@@ -47,6 +43,7 @@ cmpi_request_release(RequestObject *r)
 {
     for (int i = 0; i < r->nviews; i++) PyBuffer_Release(&r->views[i]);
     r->nviews = 0;
+    r->rbuf = NULL;
     Py_CLEAR(r->keep);
 }
 
@@ -58,13 +55,17 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Request", kwlist, &other))
         return NULL;
     cmpi_state *st = cmpi_type_state(type);
+    if (st == NULL)
+        return NULL;
     RequestObject *r = (RequestObject *)type->tp_alloc(type, 0);
     if (r == NULL)
         return NULL;
     r->ob_mpi = MPI_REQUEST_NULL;
+    r->aux = MPI_REQUEST_NULL;
     r->kind = CMPI_REQ_PLAIN;
-    r->comm = MPI_COMM_NULL;
+    r->shadow = MPI_COMM_NULL;
     r->st = st;
+    cmpi_status_clear(&r->status);
     if (other != NULL && other != Py_None) {
         if (!PyObject_TypeCheck(other, st->Request_Type)) {
             Py_DECREF(r);
@@ -98,9 +99,7 @@ Request_clear(RequestObject *r)
 static int
 request_active(RequestObject *r)
 {
-    if (r->kind == CMPI_REQ_OBJ_RECV)
-        return !r->done;
-    return r->ob_mpi != MPI_REQUEST_NULL;
+    return r->ob_mpi != MPI_REQUEST_NULL || r->aux != MPI_REQUEST_NULL;
 }
 
 static void
@@ -110,11 +109,13 @@ Request_dealloc(RequestObject *r)
     PyObject_GC_UnTrack(r);
     int finalized = 1;
     MPI_Finalized(&finalized);
-    if (r->ob_mpi != MPI_REQUEST_NULL && !finalized &&
-        !(r->flags & CMPI_CONST)) {
+    if (request_active(r) && !finalized && !(r->flags & CMPI_CONST)) {
         /* Still in flight and nobody can wait for it any more: let MPI
          * finish it on its own, and keep its memory alive for good. */
-        MPI_Request_free(&r->ob_mpi);
+        if (r->ob_mpi != MPI_REQUEST_NULL)
+            MPI_Request_free(&r->ob_mpi);
+        if (r->aux != MPI_REQUEST_NULL)
+            MPI_Request_free(&r->aux);
         r->nviews = 0;
         r->keep = NULL;
     }
@@ -130,12 +131,8 @@ Request_richcompare(RequestObject *self, PyObject *other, int op)
     if ((op != Py_EQ && op != Py_NE) ||
         !PyObject_TypeCheck(other, self->st->Request_Type))
         Py_RETURN_NOTIMPLEMENTED;
-    RequestObject *o = (RequestObject *)other;
-    int eq;
-    if (self->kind == CMPI_REQ_OBJ_RECV || o->kind == CMPI_REQ_OBJ_RECV)
-        eq = (self == o) || (!request_active(self) && !request_active(o));
-    else
-        eq = self->ob_mpi == o->ob_mpi;
+    int eq = self->ob_mpi == ((RequestObject *)other)->ob_mpi &&
+             self->aux == ((RequestObject *)other)->aux;
     return PyBool_FromLong(op == Py_EQ ? eq : !eq);
 }
 
@@ -146,129 +143,126 @@ Request_bool(RequestObject *self)
 }
 
 /* ------------------------------------------------------------------ */
-/* Completion of a lazily matched object receive. */
+/* Completion.  After it, r->status holds the status and r->result the
+ * received object (None for everything but lowercase receives). */
 
 static int
-objrecv_finish(RequestObject *r, MPI_Message msg, MPI_Status *probe)
+status_error(RequestObject *r, int ierr, const MPI_Status *s)
+{
+    if (ierr == MPI_ERR_IN_STATUS && s != NULL)
+        ierr = s->MPI_ERROR;
+    cmpi_raise(r->st, ierr);
+    return -1;
+}
+
+/* The lowercase receive's message has landed in r->rbuf.  Unpickle it, or
+ * if it is a large object's envelope, start receiving the payload (and,
+ * when `blocking`, finish).  Returns 1 when complete, 0 when the payload
+ * is still on its way, -1 on error. */
+static int
+objrecv_landed(RequestObject *r, int blocking)
 {
     cmpi_state *st = r->st;
     int count = 0;
-    PyObject *bytes = NULL;
-    int ierr = MPI_Get_count(probe, MPI_BYTE, &count);
+    PyObject *obj = NULL;
+    MPI_Get_count(&r->status, MPI_BYTE, &count);
+    if (r->status.MPI_SOURCE == MPI_PROC_NULL || count <= 0) {
+        cmpi_request_release(r);
+        Py_XSETREF(r->result, Py_NewRef(Py_None));
+        return 1;
+    }
+    long long size;
+    int tag;
+    if (!cmpi_envelope_parse(r->rbuf, count, &size, &tag)) {
+        obj = cmpi_loads(st, r->rbuf, count);
+        cmpi_request_release(r);
+        if (obj == NULL)
+            return -1;
+        Py_XSETREF(r->result, obj);
+        return 1;
+    }
+    int source = r->status.MPI_SOURCE;
+    cmpi_request_release(r);
+    if (blocking) {
+        obj = cmpi_recv_payload(st, r->shadow, source, size, tag);
+        if (obj == NULL)
+            return -1;
+        Py_XSETREF(r->result, obj);
+        return 1;
+    }
+    if (size > INT_MAX) {
+        /* larger payloads need the blocking path (chunked) */
+        obj = cmpi_recv_payload(st, r->shadow, source, size, tag);
+        if (obj == NULL)
+            return -1;
+        Py_XSETREF(r->result, obj);
+        return 1;
+    }
+    r->keep = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (r->keep == NULL)
+        return -1;
+    r->rbuf = PyBytes_AS_STRING(r->keep);
+    int ierr = MPI_Irecv(r->rbuf, (int)size, MPI_BYTE, source, tag, r->shadow,
+                         &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {
+        cmpi_request_release(r);
         cmpi_raise(st, ierr);
         return -1;
     }
-    bytes = PyBytes_FromStringAndSize(NULL, count);
-    if (bytes == NULL)
-        return -1; /* the message stays matched but unreceived: MPI has no
-                      way to unmatch; this only happens out of memory */
-    char *buf = PyBytes_AS_STRING(bytes);
-    if (count > 65536)
-        CMPI_NOGIL(ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, &r->status));
-    else
-        ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, &r->status);
-    if (ierr != MPI_SUCCESS) {
-        Py_DECREF(bytes);
-        cmpi_raise(st, ierr);
-        return -1;
-    }
-    r->done = 1;
-    PyObject *obj;
-    if (r->status.MPI_SOURCE == MPI_PROC_NULL || count == 0)
-        obj = Py_NewRef(Py_None);
-    else
-        obj = cmpi_loads(st, buf, count);
-    Py_DECREF(bytes);
+    r->stage2 = 1;
+    return 0;
+}
+
+/* The payload of a large object has arrived: unpickle it. */
+static int
+objrecv_payload_done(RequestObject *r)
+{
+    PyObject *obj = cmpi_loads(r->st, r->rbuf, PyBytes_GET_SIZE(r->keep));
+    r->stage2 = 0;
+    cmpi_request_release(r);
     if (obj == NULL)
         return -1;
     Py_XSETREF(r->result, obj);
     return 1;
 }
 
-/* Try (blocking=0) or wait (blocking=1) for the message.  Returns 1 when
- * received, 0 when not yet there, -1 on error. */
+/* The main MPI request of `r` completed with status `s`. */
 static int
-objrecv_progress(RequestObject *r, int blocking)
+request_after_mpi(RequestObject *r, const MPI_Status *s, int blocking)
 {
-    MPI_Message msg = MPI_MESSAGE_NULL;
-    MPI_Status probe;
-    cmpi_status_clear(&probe);
-    int flag = 0, ierr;
-    if (r->done)
-        return 1;
-    if (blocking) {
-        CMPI_NOGIL(ierr = MPI_Mprobe(r->source, r->tag, r->comm, &msg,
-                                     &probe));
-        flag = 1;
+    if (r->kind == CMPI_REQ_OBJ_RECV) {
+        if (r->stage2)
+            return objrecv_payload_done(r);
+        r->status = *s;
+        return objrecv_landed(r, blocking);
     }
-    else {
-        ierr = MPI_Improbe(r->source, r->tag, r->comm, &flag, &msg, &probe);
-    }
-    if (ierr != MPI_SUCCESS) {
-        cmpi_raise(r->st, ierr);
-        return -1;
-    }
-    if (!flag)
-        return 0;
-    return objrecv_finish(r, msg, &probe);
-}
-
-/* ------------------------------------------------------------------ */
-/* Completion of one request.  After it, r->status holds the status and
- * r->result the received object (None for everything but receives). */
-
-static int
-request_after_mpi(RequestObject *r)
-{
-    if (r->kind == CMPI_REQ_OBJ_RECVBUF) {
-        PyObject *obj;
-        int count = 0;
-        MPI_Get_count(&r->status, MPI_BYTE, &count);
-        if (r->status.MPI_SOURCE == MPI_PROC_NULL || count <= 0)
-            obj = Py_NewRef(Py_None);
-        else
-            obj = cmpi_loads(r->st, (const char *)r->views[0].buf, count);
+    r->status = *s;
+    if (r->aux == MPI_REQUEST_NULL)
         cmpi_request_release(r);
-        if (obj == NULL)
-            return -1;
-        Py_XSETREF(r->result, obj);
-        return 0;
-    }
-    cmpi_request_release(r);
-    return 0;
-}
-
-static int
-status_error(RequestObject *r, int ierr)
-{
-    if (ierr == MPI_ERR_IN_STATUS)
-        ierr = r->status.MPI_ERROR;
-    cmpi_raise(r->st, ierr);
-    return -1;
+    return 1;
 }
 
 static int
 request_wait1(RequestObject *r)
 {
     int ierr;
-    if (r->kind == CMPI_REQ_OBJ_RECV) {
-        if (r->done)
-            return 0;
-        return objrecv_progress(r, 1) < 0 ? -1 : 0;
+    MPI_Status s;
+    if (r->aux != MPI_REQUEST_NULL) {
+        cmpi_status_clear(&s);
+        CMPI_NOGIL(ierr = MPI_Wait(&r->aux, &s));
+        if (ierr != MPI_SUCCESS)
+            return status_error(r, ierr, &s);
     }
-    if (r->ob_mpi == MPI_REQUEST_NULL) {
-        /* completed before: an empty status, as MPI gives */
-        if (!r->done)
-            cmpi_status_clear(&r->status);
-        return 0;
+    while (r->ob_mpi != MPI_REQUEST_NULL) {
+        cmpi_status_clear(&s);
+        CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &s));
+        if (ierr != MPI_SUCCESS)
+            return status_error(r, ierr, &s);
+        if (request_after_mpi(r, &s, 1) < 0)
+            return -1;
     }
-    r->status.MPI_ERROR = MPI_SUCCESS;
-    CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &r->status));
-    if (ierr != MPI_SUCCESS)
-        return status_error(r, ierr);
-    r->done = 1;
-    return request_after_mpi(r);
+    cmpi_request_release(r);
+    return 0;
 }
 
 /* Returns 1 when complete, 0 when not, -1 on error. */
@@ -276,18 +270,27 @@ static int
 request_test1(RequestObject *r)
 {
     int ierr, flag = 0;
-    if (r->kind == CMPI_REQ_OBJ_RECV)
-        return objrecv_progress(r, 0);
-    if (r->ob_mpi == MPI_REQUEST_NULL)
-        return 1;
-    r->status.MPI_ERROR = MPI_SUCCESS;
-    ierr = MPI_Test(&r->ob_mpi, &flag, &r->status);
-    if (ierr != MPI_SUCCESS)
-        return status_error(r, ierr);
-    if (!flag)
+    MPI_Status s;
+    if (r->aux != MPI_REQUEST_NULL) {
+        cmpi_status_clear(&s);
+        ierr = MPI_Test(&r->aux, &flag, &s);
+        if (ierr != MPI_SUCCESS)
+            return status_error(r, ierr, &s);
+    }
+    while (r->ob_mpi != MPI_REQUEST_NULL) {
+        cmpi_status_clear(&s);
+        ierr = MPI_Test(&r->ob_mpi, &flag, &s);
+        if (ierr != MPI_SUCCESS)
+            return status_error(r, ierr, &s);
+        if (!flag)
+            return 0;
+        if (request_after_mpi(r, &s, 0) < 0)
+            return -1;
+    }
+    if (r->aux != MPI_REQUEST_NULL)
         return 0;
-    r->done = 1;
-    return request_after_mpi(r) < 0 ? -1 : 1;
+    cmpi_request_release(r);
+    return 1;
 }
 
 static PyObject *
@@ -353,24 +356,12 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
     int flag = 0, ierr;
     MPI_Status s;
     cmpi_status_clear(&s);
-    if (self->kind == CMPI_REQ_OBJ_RECV) {
-        if (!self->done) {
-            MPI_Status probe;
-            cmpi_status_clear(&probe);
-            ierr = MPI_Iprobe(self->source, self->tag, self->comm, &flag,
-                              &probe);
-            if (ierr != MPI_SUCCESS)
-                return cmpi_raise(self->st, ierr);
-            s = probe;
-        }
-        else {
-            flag = 1;
-            s = self->status;
-        }
-    }
-    else if (self->ob_mpi == MPI_REQUEST_NULL) {
-        flag = 1;
+    if (self->ob_mpi == MPI_REQUEST_NULL) {
+        flag = self->aux == MPI_REQUEST_NULL;
         s = self->status;
+    }
+    else if (self->kind == CMPI_REQ_OBJ_RECV && self->stage2) {
+        flag = 0; /* the envelope arrived; the payload is on its way */
     }
     else {
         ierr = MPI_Request_get_status(self->ob_mpi, &flag, &s);
@@ -387,14 +378,6 @@ CMPI_DOC(Request_Cancel_doc, "Cancel($self)",
 static PyObject *
 Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->kind == CMPI_REQ_OBJ_RECV) {
-        if (!self->done) {
-            cmpi_status_clear(&self->status);
-            MPI_Status_set_cancelled(&self->status, 1);
-            self->done = 1;
-        }
-        Py_RETURN_NONE;
-    }
     int ierr = MPI_Cancel(&self->ob_mpi);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -405,14 +388,12 @@ CMPI_DOC(Request_Free_doc, "Free($self)", "Free a communication request.");
 static PyObject *
 Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->kind == CMPI_REQ_OBJ_RECV) {
-        self->done = 1;
-        Py_RETURN_NONE;
-    }
     if (self->ob_mpi == MPI_REQUEST_NULL)
         return cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
                               "cannot free REQUEST_NULL");
     int ierr = MPI_Request_free(&self->ob_mpi);
+    if (ierr == MPI_SUCCESS && self->aux != MPI_REQUEST_NULL)
+        ierr = MPI_Request_free(&self->aux);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     /* The operation may still be running: its buffers stay held. */
@@ -494,11 +475,14 @@ reqlist_get(cmpi_state *st, PyObject *requests, reqlist *rl)
     return 0;
 }
 
+/* Requests that complete in more than one MPI step (a large object's
+ * envelope and payload) are waited for by polling instead of MPI_Waitany. */
 static int
-any_lazy(reqlist *rl)
+any_multistep(reqlist *rl)
 {
     for (Py_ssize_t i = 0; i < rl->n; i++)
-        if (rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV && !rl->reqs[i]->done)
+        if (rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV ||
+            rl->reqs[i]->aux != MPI_REQUEST_NULL)
             return 1;
     return 0;
 }
@@ -517,82 +501,62 @@ poll_pause(void)
 static int
 wait_all(cmpi_state *st, reqlist *rl)
 {
-    Py_ssize_t n = rl->n;
-    if (!any_lazy(rl)) {
-        MPI_Request stackreq[16];
-        MPI_Status stackst[16];
-        MPI_Request *hs = stackreq;
-        MPI_Status *ss = stackst;
-        if (n > 16) {
-            hs = PyMem_New(MPI_Request, n);
-            ss = PyMem_New(MPI_Status, n);
-            if (hs == NULL || ss == NULL) {
-                PyMem_Free(hs);
-                PyMem_Free(ss);
-                PyErr_NoMemory();
-                return -1;
-            }
-        }
-        for (Py_ssize_t i = 0; i < n; i++) hs[i] = rl->reqs[i]->ob_mpi;
-        int ierr;
-        CMPI_NOGIL(ierr = MPI_Waitall((int)n, hs, ss));
-        int rc = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            RequestObject *r = rl->reqs[i];
-            int was_active = r->ob_mpi != MPI_REQUEST_NULL;
-            r->ob_mpi = hs[i];
-            if (was_active) {
-                r->status = ss[i];
-                r->done = 1;
-                if (request_after_mpi(r) < 0)
-                    rc = -1;
-            }
-            else if (ierr == MPI_SUCCESS) {
-                (void)request_wait1(r);
-            }
-        }
-        if (n > 16) {
+    Py_ssize_t n = rl->n, m = 2 * n;
+    MPI_Request stackreq[32];
+    MPI_Status stackst[32];
+    MPI_Request *hs = stackreq;
+    MPI_Status *ss = stackst;
+    if (m > 32) {
+        hs = PyMem_New(MPI_Request, m);
+        ss = PyMem_New(MPI_Status, m);
+        if (hs == NULL || ss == NULL) {
             PyMem_Free(hs);
             PyMem_Free(ss);
+            PyErr_NoMemory();
+            return -1;
         }
-        if (ierr != MPI_SUCCESS) {
-            if (ierr == MPI_ERR_IN_STATUS) {
-                for (Py_ssize_t i = 0; i < n; i++)
-                    if (rl->reqs[i]->status.MPI_ERROR != MPI_SUCCESS &&
-                        rl->reqs[i]->status.MPI_ERROR != MPI_ERR_PENDING) {
-                        ierr = rl->reqs[i]->status.MPI_ERROR;
-                        break;
-                    }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        hs[2 * i] = rl->reqs[i]->aux;
+        hs[2 * i + 1] = rl->reqs[i]->ob_mpi;
+        cmpi_status_clear(&ss[2 * i]);
+        cmpi_status_clear(&ss[2 * i + 1]);
+    }
+    int ierr, rc = 0;
+    CMPI_NOGIL(ierr = MPI_Waitall((int)m, hs, ss));
+    if (ierr == MPI_ERR_IN_STATUS) {
+        for (Py_ssize_t i = 0; i < m; i++)
+            if (ss[i].MPI_ERROR != MPI_SUCCESS &&
+                ss[i].MPI_ERROR != MPI_ERR_PENDING) {
+                ierr = ss[i].MPI_ERROR;
+                break;
             }
-            if (!PyErr_Occurred())
-                cmpi_raise(st, ierr);
-            return -1;
-        }
-        return rc;
     }
-    /* Some receives are matched lazily: poll all requests until every one
-     * has completed, so none waits on another's progress. */
-    for (;;) {
-        int pending = 0;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            RequestObject *r = rl->reqs[i];
-            if (!request_active(r))
-                continue;
-            int flag = request_test1(r);
-            if (flag < 0)
-                return -1;
-            if (!flag)
-                pending++;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        RequestObject *r = rl->reqs[i];
+        int was_active = r->ob_mpi != MPI_REQUEST_NULL;
+        r->aux = hs[2 * i];
+        r->ob_mpi = hs[2 * i + 1];
+        if (ierr != MPI_SUCCESS)
+            continue;
+        if (was_active && r->ob_mpi == MPI_REQUEST_NULL) {
+            if (rc == 0 && request_after_mpi(r, &ss[2 * i + 1], 1) < 0)
+                rc = -1;
         }
-        if (!pending)
-            break;
-        if (poll_pause() < 0)
-            return -1;
+        if (rc == 0 && request_active(r) && request_wait1(r) < 0)
+            rc = -1;
+        if (!request_active(r) && r->kind != CMPI_REQ_OBJ_RECV)
+            cmpi_request_release(r);
     }
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (request_wait1(rl->reqs[i]) < 0)
-            return -1;
-    return 0;
+    if (m > 32) {
+        PyMem_Free(hs);
+        PyMem_Free(ss);
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(st, ierr);
+        return -1;
+    }
+    return rc;
 }
 
 /* Returns the index completed, MPI_UNDEFINED if none active, -2 on
@@ -623,15 +587,12 @@ wait_any(reqlist *rl, int blocking, int *flag)
             *flag = 0;
             return MPI_UNDEFINED;
         }
-        if (!any_lazy(rl) && rl->n <= 64) {
+        if (!any_multistep(rl) && rl->n <= 64) {
             MPI_Request hs[64];
             MPI_Status s;
             cmpi_status_clear(&s);
             int idx, ierr;
-            for (Py_ssize_t i = 0; i < rl->n; i++)
-                hs[i] = rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV
-                                ? MPI_REQUEST_NULL
-                                : rl->reqs[i]->ob_mpi;
+            for (Py_ssize_t i = 0; i < rl->n; i++) hs[i] = rl->reqs[i]->ob_mpi;
             CMPI_NOGIL(ierr = MPI_Waitany((int)rl->n, hs, &idx, &s));
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(rl->reqs[0]->st, ierr);
@@ -640,9 +601,7 @@ wait_any(reqlist *rl, int blocking, int *flag)
             if (idx != MPI_UNDEFINED) {
                 RequestObject *r = rl->reqs[idx];
                 r->ob_mpi = hs[idx];
-                r->status = s;
-                r->done = 1;
-                if (request_after_mpi(r) < 0)
+                if (request_after_mpi(r, &s, 1) < 0)
                     return -2;
                 *flag = 1;
                 return idx;
@@ -738,9 +697,7 @@ testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     PyObject *res = NULL;
     int all = 1;
     for (Py_ssize_t i = 0; i < rl.n; i++) {
-        if (!request_active(rl.reqs[i]) &&
-            rl.reqs[i]->kind != CMPI_REQ_OBJ_RECV &&
-            rl.reqs[i]->ob_mpi == MPI_REQUEST_NULL)
+        if (!request_active(rl.reqs[i]))
             continue;
         int f = request_test1(rl.reqs[i]);
         if (f < 0)

@@ -1,0 +1,80 @@
+"""Small helpers shared by the MPI tests."""
+
+import numpy as np
+
+from mpiimpl import MPI
+
+
+def ring(comm):
+    """(rank, size, dest, source) for a ring exchange on ``comm``."""
+    rank, size = comm.Get_rank(), comm.Get_size()
+    return rank, size, (rank + 1) % size, (rank - 1) % size
+
+
+def same(a, b):
+    """Deep equality that also understands numpy arrays."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            type(a) is type(b)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
+            and np.array_equal(a, b)
+        )
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, float) and a != a:
+        return b != b
+    return a == b
+
+
+def drain(comm, tag, source=0):
+    """Receive (as bytes) every pending message with ``tag`` from ``source``.
+
+    Used after a bad-input check on COMM_SELF: if the implementation wrongly
+    accepted the input and sent a message, it must not leak into later tests.
+    Returns the number of messages drained.
+    """
+    n = 0
+    status = MPI.Status()
+    while comm.Iprobe(source, tag, status):
+        comm.Recv([bytearray(status.Get_count(MPI.BYTE)), MPI.BYTE], source, tag)
+        n += 1
+    return n
+
+
+def allok(ok, comm=None):
+    """Combine a local pass/fail flag over ``comm`` (default COMM_WORLD)."""
+    comm = MPI.COMM_WORLD if comm is None else comm
+    return comm.allreduce(bool(ok), op=MPI.LAND)
+
+
+class stray_guard:
+    """Pre-post a receive for messages to self, for bad-input send checks.
+
+    A blocking send to self may legitimately block until a receive is
+    posted (MPICH does so), so if an implementation wrongly accepted the bad
+    input, the check would hang instead of failing.  The guard pre-posts a
+    1 MiB receive that matches any tag; on exit it cancels it and counts in
+    ``strays`` the messages that were sent anyway.
+    """
+
+    def __init__(self, comm, tag=MPI.ANY_TAG):
+        self.comm, self.tag = comm, tag
+        self.strays = 0
+
+    def __enter__(self):
+        me = self.comm.Get_rank()
+        self.req = self.comm.Irecv([bytearray(1 << 20), MPI.BYTE], me, self.tag)
+        return self
+
+    def __exit__(self, *exc):
+        status = MPI.Status()
+        self.req.Cancel()
+        self.req.Wait(status)
+        self.strays = 0 if status.Is_cancelled() else 1
+        self.strays += drain(self.comm, self.tag, self.comm.Get_rank())
+        return False
