@@ -234,7 +234,6 @@ typedef struct {
     MPI_Request ob_mpi;
     unsigned flags;
     int kind;
-    MPI_Request aux; /* large isend: the envelope's send */
     /* Buffer operations: the exported views, released on completion. */
     Py_buffer views[2];
     int nviews;

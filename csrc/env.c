@@ -22,6 +22,7 @@ cmpi_atexit(void)
     if (cmpi_finalize_at_exit && initialized && !finalized) {
         fflush(stdout);
         fflush(stderr);
+        cmpi_detached_complete(0);
         MPI_Finalize();
     }
 }
@@ -201,6 +202,7 @@ mod_Finalize(PyObject *m, PyObject *Py_UNUSED(a))
 {
     int ierr;
     fflush(stdout);
+    cmpi_detached_complete(1);
     CMPI_NOGIL(ierr = MPI_Finalize());
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(cmpi_get_state(m), ierr);
@@ -371,8 +373,13 @@ Sentinel_repr(PyObject *self)
     return PyUnicode_FromString(strstr(tn, "InPlace") ? "IN_PLACE" : "BOTTOM");
 }
 
+PyDoc_STRVAR(Sentinel_doc,
+             "Type of the BOTTOM and IN_PLACE sentinels: an int "
+             "holding the MPI constant's address.");
+
 static PyType_Slot Sentinel_slots[] = {
         {Py_tp_repr, Sentinel_repr},
+        {Py_tp_doc, (void *)Sentinel_doc},
         {0, NULL},
 };
 

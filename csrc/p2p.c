@@ -449,6 +449,84 @@ obj_is_large(CommObject *self, Py_ssize_t n)
     return n > CMPI_OBJ_EAGER && self->shadow != MPI_COMM_NULL;
 }
 
+/* Payloads of large objects are sent "detached": the sending call (send,
+ * isend, ...) completes with its envelope, the payload's send is kept here
+ * until MPI completes it.  A sender therefore never waits for the
+ * receiver to come back from Python and post the payload's receive --
+ * which, after an irecv()/send() exchange, it might only do after its own
+ * send returned.  The pickled bytes are ours, so returning early is within
+ * MPI's semantics of a send.  Kept per process, like MPI's own requests;
+ * completed before MPI_Finalize. */
+static struct {
+    MPI_Request *reqs;
+    PyObject **keep;
+    int n, cap;
+} detached;
+
+/* Forget the detached sends that have completed. */
+static void
+detached_reap(void)
+{
+    int j = 0;
+    for (int i = 0; i < detached.n; i++) {
+        int flag = 0;
+        MPI_Test(&detached.reqs[i], &flag, MPI_STATUS_IGNORE);
+        if (flag) {
+            Py_CLEAR(detached.keep[i]);
+            continue;
+        }
+        detached.reqs[j] = detached.reqs[i];
+        detached.keep[j] = detached.keep[i];
+        j++;
+    }
+    detached.n = j;
+}
+
+static int
+detached_add(MPI_Request req, PyObject *keep)
+{
+    detached_reap();
+    if (detached.n == detached.cap) {
+        int cap = detached.cap ? 2 * detached.cap : 16;
+        MPI_Request *r = PyMem_Realloc(detached.reqs, sizeof(*r) * cap);
+        if (r == NULL)
+            goto nomem;
+        detached.reqs = r;
+        PyObject **k = PyMem_Realloc(detached.keep, sizeof(*k) * cap);
+        if (k == NULL)
+            goto nomem;
+        detached.keep = k;
+        detached.cap = cap;
+    }
+    detached.reqs[detached.n] = req;
+    detached.keep[detached.n] = Py_NewRef(keep);
+    detached.n++;
+    return 0;
+nomem:
+    /* Cannot track it: wait for it here instead. */
+    CMPI_NOGIL(MPI_Wait(&req, MPI_STATUS_IGNORE));
+    return 0;
+}
+
+/* Complete every detached send (before MPI_Finalize).  Without the GIL
+ * (at interpreter exit) the bytes are left to the process's end. */
+static void
+cmpi_detached_complete(int have_gil)
+{
+    /* One MPI_Wait each: gcc's -Wstringop-overflow misreads MPICH's
+     * MPI_STATUSES_IGNORE in an MPI_Waitall. */
+    for (int i = 0; i < detached.n; i++) {
+        if (have_gil) {
+            CMPI_NOGIL(MPI_Wait(&detached.reqs[i], MPI_STATUS_IGNORE));
+            Py_CLEAR(detached.keep[i]);
+        }
+        else {
+            MPI_Wait(&detached.reqs[i], MPI_STATUS_IGNORE);
+        }
+    }
+    detached.n = 0;
+}
+
 static PyObject *
 send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames, const char *fname, mpi_send_fn mpi_send)
@@ -477,12 +555,13 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         char env[CMPI_ENVELOPE_SIZE];
         int ptag = payload_tag(self->st);
         envelope_make(env, n, ptag);
-        CMPI_NOGIL({
-            ierr = mpi_send(env, CMPI_ENVELOPE_SIZE, MPI_BYTE, dest, tag,
-                            self->ob_mpi);
-            if (ierr == MPI_SUCCESS)
-                ierr = MPI_Send(buf, n, MPI_BYTE, dest, ptag, self->shadow);
-        });
+        MPI_Request payload = MPI_REQUEST_NULL;
+        ierr = MPI_Isend(buf, n, MPI_BYTE, dest, ptag, self->shadow, &payload);
+        if (ierr == MPI_SUCCESS)
+            CMPI_NOGIL(ierr = mpi_send(env, CMPI_ENVELOPE_SIZE, MPI_BYTE,
+                                       dest, tag, self->ob_mpi));
+        if (payload != MPI_REQUEST_NULL)
+            detached_add(payload, data);
     }
     else {
         CMPI_NOGIL(ierr = mpi_send(buf, n, MPI_BYTE, dest, tag,
@@ -605,25 +684,30 @@ Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return obj;
 }
 
-/* Start sending a pickle: one request, or the envelope's (aux) and the
- * payload's (main).  `env` must live until aux completes. */
+/* Start sending the pickle `data`: one request, or for a large object the
+ * envelope's request, with the payload sent detached. */
 static int
-isend_pickle(CommObject *self, const char *buf, int n, int dest, int tag,
-             mpi_isend_fn mpi_isend, char *env, MPI_Request *main,
-             MPI_Request *aux)
+isend_pickle(CommObject *self, PyObject *data, int dest, int tag,
+             mpi_isend_fn mpi_isend, char *env, MPI_Request *req)
 {
-    int ierr;
-    *main = *aux = MPI_REQUEST_NULL;
+    int ierr, n;
+    *req = MPI_REQUEST_NULL;
+    if (cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0)
+        return -1;
+    const char *buf = PyBytes_AS_STRING(data);
     if (obj_is_large(self, n)) {
+        MPI_Request payload = MPI_REQUEST_NULL;
         int ptag = payload_tag(self->st);
         envelope_make(env, n, ptag);
-        ierr = mpi_isend(env, CMPI_ENVELOPE_SIZE, MPI_BYTE, dest, tag,
-                         self->ob_mpi, aux);
+        ierr = MPI_Isend(buf, n, MPI_BYTE, dest, ptag, self->shadow, &payload);
         if (ierr == MPI_SUCCESS)
-            ierr = MPI_Isend(buf, n, MPI_BYTE, dest, ptag, self->shadow, main);
+            ierr = mpi_isend(env, CMPI_ENVELOPE_SIZE, MPI_BYTE, dest, tag,
+                             self->ob_mpi, req);
+        if (payload != MPI_REQUEST_NULL)
+            detached_add(payload, data);
     }
     else {
-        ierr = mpi_isend(buf, n, MPI_BYTE, dest, tag, self->ob_mpi, main);
+        ierr = mpi_isend(buf, n, MPI_BYTE, dest, tag, self->ob_mpi, req);
     }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -644,7 +728,7 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                                      "recvbuf", "source", "recvtag",
                                      "status",  NULL};
     PyObject *a[7] = {NULL};
-    int dest, sendtag, source, recvtag, n, ierr = MPI_SUCCESS;
+    int dest, sendtag, source, recvtag, ierr = MPI_SUCCESS;
     COMM_CHECK(self);
     if (cmpi_parse("sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_as_int(a[1], &dest, "dest") < 0 ||
@@ -657,9 +741,7 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_check_recv_tag(self, recvtag) < 0)
         return NULL;
     PyObject *data = NULL, *obj = NULL;
-    MPI_Request reqs[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
-    MPI_Status sst[2]; /* not MPI_STATUSES_IGNORE: gcc -Wstringop-overflow
-                          misreads MPICH's definition of it */
+    MPI_Request sreq = MPI_REQUEST_NULL;
     char env[CMPI_ENVELOPE_SIZE];
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -669,16 +751,14 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             return NULL;
         /* Post the send first: both sides can then receive without
          * waiting for each other, whatever the message sizes. */
-        if (cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0 ||
-            isend_pickle(self, PyBytes_AS_STRING(data), n, dest, sendtag,
-                         MPI_Isend, env, &reqs[0], &reqs[1]) < 0)
+        if (isend_pickle(self, data, dest, sendtag, MPI_Isend, env, &sreq) < 0)
             goto error;
     }
     if (a[3] == NULL || a[3] == Py_None)
         obj = recv_obj_probed(self, source, recvtag, &s);
     else
         obj = recv_obj_into(self, a[3], source, recvtag, &s);
-    CMPI_NOGIL(ierr = MPI_Waitall(2, reqs, sst));
+    CMPI_NOGIL(ierr = MPI_Wait(&sreq, MPI_STATUS_IGNORE));
     if (obj == NULL)
         goto error;
     if (ierr != MPI_SUCCESS) {
@@ -690,10 +770,10 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_XDECREF(data);
     return obj;
 error:
-    if (reqs[0] != MPI_REQUEST_NULL || reqs[1] != MPI_REQUEST_NULL) {
+    if (sreq != MPI_REQUEST_NULL) {
         PyObject *et, *ev, *tb;
         PyErr_Fetch(&et, &ev, &tb);
-        CMPI_NOGIL(MPI_Waitall(2, reqs, sst));
+        CMPI_NOGIL(MPI_Wait(&sreq, MPI_STATUS_IGNORE));
         PyErr_Restore(et, ev, tb);
     }
     Py_XDECREF(data);
@@ -707,7 +787,7 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    int dest, tag, n;
+    int dest, tag;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_as_int(a[1], &dest, "dest") < 0 ||
@@ -721,9 +801,8 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (dest == MPI_PROC_NULL)
         return (PyObject *)r;
     PyObject *data = cmpi_dumps(self->st, a[0]);
-    if (data == NULL || cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0 ||
-        isend_pickle(self, PyBytes_AS_STRING(data), n, dest, tag, mpi_isend,
-                     r->envelope, &r->ob_mpi, &r->aux) < 0) {
+    if (data == NULL || isend_pickle(self, data, dest, tag, mpi_isend,
+                                     r->envelope, &r->ob_mpi) < 0) {
         Py_XDECREF(data);
         Py_DECREF(r);
         return NULL;

@@ -22,7 +22,6 @@ cmpi_request_new(cmpi_state *st, int kind)
     if (r == NULL)
         return NULL;
     r->ob_mpi = MPI_REQUEST_NULL;
-    r->aux = MPI_REQUEST_NULL;
     r->flags = 0;
     r->kind = kind;
     r->nviews = 0;
@@ -61,7 +60,6 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (r == NULL)
         return NULL;
     r->ob_mpi = MPI_REQUEST_NULL;
-    r->aux = MPI_REQUEST_NULL;
     r->kind = CMPI_REQ_PLAIN;
     r->shadow = MPI_COMM_NULL;
     r->st = st;
@@ -99,7 +97,7 @@ Request_clear(RequestObject *r)
 static int
 request_active(RequestObject *r)
 {
-    return r->ob_mpi != MPI_REQUEST_NULL || r->aux != MPI_REQUEST_NULL;
+    return r->ob_mpi != MPI_REQUEST_NULL;
 }
 
 static void
@@ -114,8 +112,6 @@ Request_dealloc(RequestObject *r)
          * finish it on its own, and keep its memory alive for good. */
         if (r->ob_mpi != MPI_REQUEST_NULL)
             MPI_Request_free(&r->ob_mpi);
-        if (r->aux != MPI_REQUEST_NULL)
-            MPI_Request_free(&r->aux);
         r->nviews = 0;
         r->keep = NULL;
     }
@@ -131,8 +127,7 @@ Request_richcompare(RequestObject *self, PyObject *other, int op)
     if ((op != Py_EQ && op != Py_NE) ||
         !PyObject_TypeCheck(other, self->st->Request_Type))
         Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((RequestObject *)other)->ob_mpi &&
-             self->aux == ((RequestObject *)other)->aux;
+    int eq = self->ob_mpi == ((RequestObject *)other)->ob_mpi;
     return PyBool_FromLong(op == Py_EQ ? eq : !eq);
 }
 
@@ -237,8 +232,7 @@ request_after_mpi(RequestObject *r, const MPI_Status *s, int blocking)
         return objrecv_landed(r, blocking);
     }
     r->status = *s;
-    if (r->aux == MPI_REQUEST_NULL)
-        cmpi_request_release(r);
+    cmpi_request_release(r);
     return 1;
 }
 
@@ -247,12 +241,6 @@ request_wait1(RequestObject *r)
 {
     int ierr;
     MPI_Status s;
-    if (r->aux != MPI_REQUEST_NULL) {
-        cmpi_status_clear(&s);
-        CMPI_NOGIL(ierr = MPI_Wait(&r->aux, &s));
-        if (ierr != MPI_SUCCESS)
-            return status_error(r, ierr, &s);
-    }
     while (r->ob_mpi != MPI_REQUEST_NULL) {
         cmpi_status_clear(&s);
         CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &s));
@@ -271,12 +259,6 @@ request_test1(RequestObject *r)
 {
     int ierr, flag = 0;
     MPI_Status s;
-    if (r->aux != MPI_REQUEST_NULL) {
-        cmpi_status_clear(&s);
-        ierr = MPI_Test(&r->aux, &flag, &s);
-        if (ierr != MPI_SUCCESS)
-            return status_error(r, ierr, &s);
-    }
     while (r->ob_mpi != MPI_REQUEST_NULL) {
         cmpi_status_clear(&s);
         ierr = MPI_Test(&r->ob_mpi, &flag, &s);
@@ -287,8 +269,6 @@ request_test1(RequestObject *r)
         if (request_after_mpi(r, &s, 0) < 0)
             return -1;
     }
-    if (r->aux != MPI_REQUEST_NULL)
-        return 0;
     cmpi_request_release(r);
     return 1;
 }
@@ -357,7 +337,7 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
     MPI_Status s;
     cmpi_status_clear(&s);
     if (self->ob_mpi == MPI_REQUEST_NULL) {
-        flag = self->aux == MPI_REQUEST_NULL;
+        flag = 1;
         s = self->status;
     }
     else if (self->kind == CMPI_REQ_OBJ_RECV && self->stage2) {
@@ -392,8 +372,6 @@ Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
                               "cannot free REQUEST_NULL");
     int ierr = MPI_Request_free(&self->ob_mpi);
-    if (ierr == MPI_SUCCESS && self->aux != MPI_REQUEST_NULL)
-        ierr = MPI_Request_free(&self->aux);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     /* The operation may still be running: its buffers stay held. */
@@ -475,14 +453,14 @@ reqlist_get(cmpi_state *st, PyObject *requests, reqlist *rl)
     return 0;
 }
 
-/* Requests that complete in more than one MPI step (a large object's
- * envelope and payload) are waited for by polling instead of MPI_Waitany. */
+/* Lowercase receives may complete in two MPI steps (a large object's
+ * envelope, then its payload): they are waited for by polling instead of
+ * MPI_Waitany. */
 static int
 any_multistep(reqlist *rl)
 {
     for (Py_ssize_t i = 0; i < rl->n; i++)
-        if (rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV ||
-            rl->reqs[i]->aux != MPI_REQUEST_NULL)
+        if (rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV)
             return 1;
     return 0;
 }
@@ -501,14 +479,14 @@ poll_pause(void)
 static int
 wait_all(cmpi_state *st, reqlist *rl)
 {
-    Py_ssize_t n = rl->n, m = 2 * n;
-    MPI_Request stackreq[32];
-    MPI_Status stackst[32];
+    Py_ssize_t n = rl->n;
+    MPI_Request stackreq[16];
+    MPI_Status stackst[16];
     MPI_Request *hs = stackreq;
     MPI_Status *ss = stackst;
-    if (m > 32) {
-        hs = PyMem_New(MPI_Request, m);
-        ss = PyMem_New(MPI_Status, m);
+    if (n > 16) {
+        hs = PyMem_New(MPI_Request, n);
+        ss = PyMem_New(MPI_Status, n);
         if (hs == NULL || ss == NULL) {
             PyMem_Free(hs);
             PyMem_Free(ss);
@@ -517,15 +495,13 @@ wait_all(cmpi_state *st, reqlist *rl)
         }
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        hs[2 * i] = rl->reqs[i]->aux;
-        hs[2 * i + 1] = rl->reqs[i]->ob_mpi;
-        cmpi_status_clear(&ss[2 * i]);
-        cmpi_status_clear(&ss[2 * i + 1]);
+        hs[i] = rl->reqs[i]->ob_mpi;
+        cmpi_status_clear(&ss[i]);
     }
     int ierr, rc = 0;
-    CMPI_NOGIL(ierr = MPI_Waitall((int)m, hs, ss));
+    CMPI_NOGIL(ierr = MPI_Waitall((int)n, hs, ss));
     if (ierr == MPI_ERR_IN_STATUS) {
-        for (Py_ssize_t i = 0; i < m; i++)
+        for (Py_ssize_t i = 0; i < n; i++)
             if (ss[i].MPI_ERROR != MPI_SUCCESS &&
                 ss[i].MPI_ERROR != MPI_ERR_PENDING) {
                 ierr = ss[i].MPI_ERROR;
@@ -535,20 +511,16 @@ wait_all(cmpi_state *st, reqlist *rl)
     for (Py_ssize_t i = 0; i < n; i++) {
         RequestObject *r = rl->reqs[i];
         int was_active = r->ob_mpi != MPI_REQUEST_NULL;
-        r->aux = hs[2 * i];
-        r->ob_mpi = hs[2 * i + 1];
-        if (ierr != MPI_SUCCESS)
+        r->ob_mpi = hs[i];
+        if (ierr != MPI_SUCCESS || rc < 0)
             continue;
-        if (was_active && r->ob_mpi == MPI_REQUEST_NULL) {
-            if (rc == 0 && request_after_mpi(r, &ss[2 * i + 1], 1) < 0)
-                rc = -1;
-        }
-        if (rc == 0 && request_active(r) && request_wait1(r) < 0)
+        /* A lowercase receive may go on to fetch a large payload. */
+        if (was_active && request_after_mpi(r, &ss[i], 1) < 0)
             rc = -1;
-        if (!request_active(r) && r->kind != CMPI_REQ_OBJ_RECV)
-            cmpi_request_release(r);
+        else if (request_active(r) && request_wait1(r) < 0)
+            rc = -1;
     }
-    if (m > 32) {
+    if (n > 16) {
         PyMem_Free(hs);
         PyMem_Free(ss);
     }

@@ -24,6 +24,10 @@ PARAM_TYPES = {
     "key": "int", "info": "Any", "errorcode": "int", "required": "int", "name": "str",
     "keyval": "int", "count": "int", "flag": "bool", "error": "int", "level": "int",
     "ierr": "int", "request": "Request | None", "x": "Any", "y": "Any",
+    "group": "Group", "group1": "Group", "group2": "Group", "ranks": "Sequence[int]",
+    "function": "Callable[[Any, Any, Datatype], None]", "commute": "bool",
+    "blocklength": "int", "blocklengths": "Sequence[int]", "displacements": "Sequence[int]",
+    "stride": "int", "lb": "int", "extent": "int", "recvcounts": "Sequence[int] | None",
 }
 RETURNS = {
     "Get_rank": "int", "Get_size": "int", "Get_name": "str", "Dup": "Self", "Clone": "Self",
@@ -48,13 +52,20 @@ RETURNS = {
     "Get_version": "tuple[int, int]", "Get_library_version": "str",
     "Get_processor_name": "str", "Wtime": "float", "Wtick": "float",
     "get_vendor": "tuple[str, tuple[int, int, int]]", "Get_remote_size": "int",
+    "Get_group": "Group", "Create": "Any", "Create_group": "Self", "Incl": "Group",
+    "Excl": "Group", "Range_incl": "Group", "Range_excl": "Group", "Union": "Group",
+    "Intersection": "Group", "Difference": "Group", "Translate_ranks": "list[int]",
+    "Create_vector": "Datatype", "Create_hvector": "Datatype", "Create_indexed": "Datatype",
+    "Create_hindexed": "Datatype", "Create_indexed_block": "Datatype",
+    "Create_resized": "Datatype", "Get_true_extent": "tuple[int, int]",
 }
 PROPS = {
     "rank": "int", "size": "int", "name": "str", "is_inter": "bool", "is_intra": "bool",
     "topology": "int", "handle": "int", "remote_size": "int", "source": "int", "tag": "int",
     "error": "int", "count": "int", "cancelled": "bool", "extent": "int", "lb": "int",
     "ub": "int", "is_predefined": "bool", "is_commutative": "bool", "error_code": "int",
-    "error_class": "int", "error_string": "str",
+    "error_class": "int", "error_string": "str", "group": "Group", "true_lb": "int",
+    "true_ub": "int", "true_extent": "int",
 }
 SETTABLE = {("Comm", "name"), ("Status", "source"), ("Status", "tag"), ("Status", "error")}
 
@@ -107,7 +118,7 @@ def main():
         "InPlace = InPlaceType\n\n",
     ]
     classes = [n for n in dir(MPI) if isinstance(getattr(MPI, n), type)]
-    order = ["Exception", "Datatype", "Op", "Status", "Request", "Comm", "Intracomm",
+    order = ["Exception", "Datatype", "Op", "Status", "Request", "Group", "Comm", "Intracomm",
              "Intercomm", "BottomType", "InPlaceType"]
     classes = [c for c in order if c in classes] + [c for c in classes if c not in order]
     for cname in classes:

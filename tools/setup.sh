@@ -55,8 +55,9 @@ for f in "${flavors[@]}"; do
     -Csetup-args=-Dwerror=true -Cbuild-dir="build/$f" .
   so=$("$venv/bin/python" -c "import cmpi, glob, os; print(glob.glob(os.path.join(os.path.dirname(cmpi.__file__), 'MPI.*.so'))[0])")
   case $f in openmpi) lib=libmpi.so ;; mpich) lib=libmpich.so ;; esac
-  if ! ldd "$so" | grep -q "$lib"; then
-    echo "[setup] $so is not linked against $lib:" >&2; ldd "$so" | grep -i mpi >&2; exit 1
+  libs=$(ldd "$so")
+  if [[ $libs != *"$lib"* ]]; then
+    echo "[setup] $so is not linked against $lib:" >&2; echo "$libs" >&2; exit 1
   fi
-  say "cmpi built against $f: $(ldd "$so" | grep -o "$lib[^ ]*" | head -1)"
+  say "cmpi built against $f ($lib)"
 done
