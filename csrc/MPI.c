@@ -60,9 +60,13 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->COMM_WORLD);
     Py_VISIT(st->REQUEST_NULL);
     Py_VISIT(st->typecodes);
-    Py_VISIT(st->pickle_dumps);
-    Py_VISIT(st->pickle_loads);
-    Py_VISIT(st->pickle_protocol);
+    Py_VISIT(st->Pickle_Type);
+    Py_VISIT(st->pickle);
+    Py_VISIT(st->stdlib_dumps);
+    Py_VISIT(st->stdlib_loads);
+    Py_VISIT(st->stdlib_protocol);
+    Py_VISIT(st->str_buffer_callback);
+    Py_VISIT(st->str_buffers);
     return 0;
 }
 
@@ -89,9 +93,13 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->COMM_WORLD);
     Py_CLEAR(st->REQUEST_NULL);
     Py_CLEAR(st->typecodes);
-    Py_CLEAR(st->pickle_dumps);
-    Py_CLEAR(st->pickle_loads);
-    Py_CLEAR(st->pickle_protocol);
+    Py_CLEAR(st->Pickle_Type);
+    Py_CLEAR(st->pickle);
+    Py_CLEAR(st->stdlib_dumps);
+    Py_CLEAR(st->stdlib_loads);
+    Py_CLEAR(st->stdlib_protocol);
+    Py_CLEAR(st->str_buffer_callback);
+    Py_CLEAR(st->str_buffers);
     return 0;
 }
 

@@ -81,9 +81,13 @@ typedef struct cmpi_state {
     PyObject *REQUEST_NULL;
     PyObject *typecodes; /* dict: typecode str -> Datatype */
 
-    PyObject *pickle_dumps; /* pickle.dumps */
-    PyObject *pickle_loads; /* pickle.loads */
-    PyObject *pickle_protocol;
+    PyTypeObject *Pickle_Type;
+    PyObject *pickle;          /* MPI.pickle: what the lowercase calls use */
+    PyObject *stdlib_dumps;    /* pickle.dumps */
+    PyObject *stdlib_loads;    /* pickle.loads */
+    PyObject *stdlib_protocol; /* pickle.HIGHEST_PROTOCOL */
+    PyObject *str_buffer_callback;
+    PyObject *str_buffers;
 
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
@@ -227,7 +231,6 @@ enum cmpi_req_kind {
  * user's communicator followed by the payload on its shadow, so that an
  * irecv() can post a receive of this size and still take any object. */
 #define CMPI_OBJ_EAGER 32768
-#define CMPI_ENVELOPE_SIZE 16
 
 typedef struct {
     PyObject_HEAD
@@ -240,8 +243,6 @@ typedef struct {
     PyObject *keep;  /* pickled bytes being sent, or the receive buffer */
     char *rbuf;      /* lowercase irecv: where the message lands */
     MPI_Comm shadow; /* lowercase irecv: where a payload comes from */
-    int stage2;      /* lowercase irecv: the payload is being received */
-    char envelope[CMPI_ENVELOPE_SIZE];
     MPI_Status status;
     PyObject *result;
     cmpi_state *st;
@@ -319,10 +320,16 @@ static int
 cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
 
 /* pickle.c */
+#define CMPI_MAX_OOB_BUFFERS 1024
 static PyObject *
 cmpi_dumps(cmpi_state *st, PyObject *obj);
 static PyObject *
+cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers);
+static PyObject *
 cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n);
+static PyObject *
+cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
+               PyObject *buffers);
 static int
 cmpi_size_to_int(Py_ssize_t n, int *out);
 
@@ -342,12 +349,12 @@ cmpi_request_new(cmpi_state *st, int kind);
 static void
 cmpi_request_release(RequestObject *r);
 
-/* p2p.c: the large-object envelope */
-static int
-cmpi_envelope_parse(const char *buf, int count, long long *size, int *tag);
+/* p2p.c */
 static PyObject *
-cmpi_recv_payload(cmpi_state *st, MPI_Comm shadow, int source, long long size,
-                  int tag);
+cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
+                      Py_ssize_t count, const MPI_Status *s);
+static void
+cmpi_detached_complete(int have_gil);
 
 /* comm.c */
 static PyObject *

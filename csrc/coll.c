@@ -824,6 +824,27 @@ CMPI_DOC(Comm_bcast_doc, "bcast($self, obj, root=0)",
  * small object costs one collective instead of two. */
 #define BCAST_HEAD 256
 
+/* Broadcast n bytes at buf (any n: large counts use a derived type). */
+static int
+bcast_bytes(CommObject *self, void *buf, long long n, int root)
+{
+    int count, ierr;
+    MPI_Datatype type;
+    ierr = bytes_type(n, &count, &type);
+    if (ierr == MPI_SUCCESS)
+        CMPI_NOGIL(ierr = MPI_Bcast(buf, count, type, root, self->ob_mpi));
+    bytes_type_free(&type);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        return -1;
+    }
+    return 0;
+}
+
+/* A small pickle travels inside the first broadcast, with its size, so a
+ * small object costs one collective instead of two.  Large buffers inside
+ * the object (NumPy arrays) are broadcast from their own memory into
+ * memory the received object owns: no copies (pickle protocol 5). */
 static PyObject *
 Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
            PyObject *kwnames)
@@ -837,66 +858,112 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_check_root(self, root) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    union {
+    PyObject *sendobj = a[0] ? a[0] : Py_None;
+    struct {
         long long len;
-        char bytes[BCAST_HEAD];
+        int nbuf;
+        int pad;
+        char data[BCAST_HEAD - 16];
     } head;
-    const Py_ssize_t room = BCAST_HEAD - (Py_ssize_t)sizeof(long long);
-    PyObject *data = NULL, *exc = NULL;
+    const Py_ssize_t room = (Py_ssize_t)sizeof(head.data);
+    PyObject *data = NULL, *exc = NULL, *buffers = NULL, *obj = NULL;
+    long long *lens = NULL;
+    int nbuf = 0;
+    memset(&head, 0, 16);
     if (rank == root) {
-        data = dumps_or_fail(self->st, a[0] ? a[0] : Py_None, &exc);
-        head.len = data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE;
-        if (data && PyBytes_GET_SIZE(data) > INT_MAX) {
-            head.len = FAILED_SIZE;
-            Py_CLEAR(data);
-            PyErr_SetString(PyExc_OverflowError,
-                            "bcast: pickled object exceeds 2**31-1 bytes");
+        data = cmpi_dumps_oob(self->st, sendobj, &buffers);
+        if (data == NULL)
             exc = PyErr_GetRaisedException_compat();
-        }
+        head.len = data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE;
+        head.nbuf = buffers ? (int)PyList_GET_SIZE(buffers) : 0;
         if (data && head.len <= room)
-            memcpy(head.bytes + sizeof(long long), PyBytes_AS_STRING(data),
-                   (size_t)head.len);
+            memcpy(head.data, PyBytes_AS_STRING(data), (size_t)head.len);
     }
     CMPI_NOGIL(ierr = MPI_Bcast(&head, BCAST_HEAD, MPI_BYTE, root,
                                 self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
-        Py_XDECREF(data);
-        Py_XDECREF(exc);
-        return cmpi_raise(self->st, ierr);
+        cmpi_raise(self->st, ierr);
+        goto done;
     }
     if (head.len == FAILED_SIZE) {
         if (exc != NULL) {
             PyErr_SetRaisedException_compat(exc);
-            return NULL;
+            exc = NULL;
         }
-        return remote_failure(self, "bcast", root);
+        else {
+            remote_failure(self, "bcast", root);
+        }
+        goto done;
     }
-    if (head.len <= room) {
-        Py_XDECREF(data);
-        if (rank == root)
-            return Py_NewRef(a[0] ? a[0] : Py_None);
-        return cmpi_loads(self->st, head.bytes + sizeof(long long),
-                          (Py_ssize_t)head.len);
+    nbuf = head.nbuf;
+    if (head.len <= room && nbuf == 0) {
+        obj = rank == root
+                      ? Py_NewRef(sendobj)
+                      : cmpi_loads(self->st, head.data, (Py_ssize_t)head.len);
+        goto done;
     }
-    PyObject *buf = data;
+    /* The buffers' sizes, then the stream, then each buffer. */
+    if (nbuf > 0) {
+        lens = PyMem_New(long long, nbuf);
+        if (lens == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (rank == root) {
+            for (int i = 0; i < nbuf; i++) {
+                Py_buffer v;
+                if (PyObject_GetBuffer(PyList_GET_ITEM(buffers, i), &v,
+                                       PyBUF_ANY_CONTIGUOUS) < 0)
+                    goto done; /* cannot happen: checked when pickling */
+                lens[i] = v.len;
+                PyBuffer_Release(&v);
+            }
+        }
+        if (bcast_bytes(self, lens, 8LL * nbuf, root) < 0)
+            goto done;
+    }
     if (rank != root) {
-        buf = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)head.len);
-        if (buf == NULL)
-            return NULL; /* out of memory: nothing else can be done */
+        data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)head.len);
+        buffers = nbuf ? PyList_New(nbuf) : NULL;
+        if (data == NULL || (nbuf && buffers == NULL))
+            goto done;
     }
-    CMPI_NOGIL(ierr = MPI_Bcast(PyBytes_AS_STRING(buf), (int)head.len,
-                                MPI_BYTE, root, self->ob_mpi));
-    if (ierr != MPI_SUCCESS) {
-        Py_DECREF(buf);
-        return cmpi_raise(self->st, ierr);
+    if (head.len > room &&
+        bcast_bytes(self, PyBytes_AS_STRING(data), head.len, root) < 0)
+        goto done;
+    for (int i = 0; i < nbuf; i++) {
+        Py_buffer v;
+        if (rank == root) {
+            if (PyObject_GetBuffer(PyList_GET_ITEM(buffers, i), &v,
+                                   PyBUF_ANY_CONTIGUOUS) < 0)
+                goto done;
+        }
+        else {
+            PyObject *b =
+                    PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)lens[i]);
+            if (b == NULL)
+                goto done;
+            PyList_SET_ITEM(buffers, i, b);
+            if (PyObject_GetBuffer(b, &v, PyBUF_WRITABLE) < 0)
+                goto done;
+        }
+        int rc = bcast_bytes(self, v.buf, lens[i], root);
+        PyBuffer_Release(&v);
+        if (rc < 0)
+            goto done;
     }
-    if (rank == root) {
-        Py_DECREF(buf);
-        return Py_NewRef(a[0] ? a[0] : Py_None);
-    }
-    PyObject *obj = cmpi_loads(self->st, PyBytes_AS_STRING(buf),
-                               PyBytes_GET_SIZE(buf));
-    Py_DECREF(buf);
+    if (rank == root)
+        obj = Py_NewRef(sendobj);
+    else
+        obj = cmpi_loads_oob(
+                self->st,
+                head.len <= room ? head.data : PyBytes_AS_STRING(data),
+                (Py_ssize_t)head.len, buffers);
+done:
+    PyMem_Free(lens);
+    Py_XDECREF(exc);
+    Py_XDECREF(data);
+    Py_XDECREF(buffers);
     return obj;
 }
 

@@ -347,41 +347,47 @@ Comm_iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 /* ------------------------------------------------------------------ */
 /* Python objects
  *
- * A pickle of up to CMPI_OBJ_EAGER bytes is sent as one message.  A larger
- * one is sent as an envelope -- 16 bytes: a zero byte (no pickle starts
- * with one), "CMP", the payload's tag and its size -- on the user's
- * communicator and tag, followed by the payload itself on the
- * communicator's shadow (a private duplicate), under a tag unique to the
- * message.  The envelope is matched like any message, in order; the
- * payload is then received from the one source and tag the envelope
- * names, where no user receive can take it.  So irecv() can post a real
- * receive of CMPI_OBJ_EAGER bytes, keeping MPI's matching order and
- * progress, and still take an object of any size. */
+ * A pickle of up to CMPI_OBJ_EAGER bytes, with no out-of-band buffers, is
+ * sent as one message.  Anything else travels as an envelope on the
+ * user's communicator and tag, announcing the pieces that follow on the
+ * communicator's shadow (a private duplicate) under a tag unique to the
+ * message: the pickle stream, then each out-of-band buffer (a NumPy
+ * array's memory, sent from where it is).  The envelope:
+ *
+ *   0  "\0CMP"    (no pickle stream starts with a zero byte)
+ *   4  int32      tag of the pieces on the shadow
+ *   8  int32      number of out-of-band buffers, k
+ *   16 int64      length of the pickle stream
+ *   24 int64 * k  length of each buffer
+ *
+ * The envelope is matched like any message, in order; the pieces are then
+ * received from the one source and tag it names, where no user receive
+ * can take them.  So irecv() can post a real receive of CMPI_OBJ_EAGER
+ * bytes, keeping MPI's matching order and progress, and still take an
+ * object of any size.  The pieces are sent "detached" (below) before the
+ * envelope, so their receives never wait on the sender. */
 
-static void
-envelope_make(char *env, long long size, int tag)
-{
-    env[0] = 0;
-    env[1] = 'C';
-    env[2] = 'M';
-    env[3] = 'P';
-    memcpy(env + 4, &tag, 4);
-    memcpy(env + 8, &size, 8);
-}
+#define ENV_HEAD 24
 
-/* Is this message an envelope?  If so, give the payload's size and tag. */
+typedef int (*mpi_send_fn)(const void *, int, MPI_Datatype, int, int,
+                           MPI_Comm);
+typedef int (*mpi_isend_fn)(const void *, int, MPI_Datatype, int, int,
+                            MPI_Comm, MPI_Request *);
+
+/* Is this message an envelope?  Then give its number of buffers. */
 static int
-cmpi_envelope_parse(const char *buf, int count, long long *size, int *tag)
+envelope_parse(const char *buf, Py_ssize_t count, int *ptag, int *nbuf,
+               long long *plen)
 {
-    if (count != CMPI_ENVELOPE_SIZE || buf[0] != 0 || buf[1] != 'C' ||
-        buf[2] != 'M' || buf[3] != 'P')
+    if (count < ENV_HEAD || memcmp(buf, "\0CMP", 4) != 0)
         return 0;
-    memcpy(tag, buf + 4, 4);
-    memcpy(size, buf + 8, 8);
-    return 1;
+    memcpy(ptag, buf + 4, 4);
+    memcpy(nbuf, buf + 8, 4);
+    memcpy(plen, buf + 16, 8);
+    return *nbuf >= 0 && count == ENV_HEAD + 8 * (Py_ssize_t)*nbuf;
 }
 
-/* The tag of the next payload this process sends. */
+/* The tag of the next pieces this process sends. */
 static int
 payload_tag(cmpi_state *st)
 {
@@ -389,74 +395,81 @@ payload_tag(cmpi_state *st)
     return (int)st->payload_seq;
 }
 
-/* Receive a large object's payload and unpickle it. */
-static PyObject *
-cmpi_recv_payload(cmpi_state *st, MPI_Comm shadow, int source, long long size,
-                  int tag)
-{
-    int ierr;
-    if (shadow == MPI_COMM_NULL) {
-        return cmpi_raise_msg(st, MPI_ERR_COMM,
-                              "received a large-object envelope on a "
-                              "communicator cmpi did not create");
-    }
-    if (size > INT_MAX) {
-        PyErr_Format(PyExc_OverflowError,
-                     "message of %lld bytes exceeds the 2**31-1 byte limit "
-                     "of this operation",
-                     size);
-        return NULL;
-    }
-    PyObject *bytes = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
-    if (bytes == NULL)
-        return NULL;
-    CMPI_NOGIL(ierr = MPI_Recv(PyBytes_AS_STRING(bytes), (int)size, MPI_BYTE,
-                               source, tag, shadow, MPI_STATUS_IGNORE));
-    if (ierr != MPI_SUCCESS) {
-        Py_DECREF(bytes);
-        return cmpi_raise(st, ierr);
-    }
-    PyObject *obj = cmpi_loads(st, PyBytes_AS_STRING(bytes), (Py_ssize_t)size);
-    Py_DECREF(bytes);
-    return obj;
-}
-
-/* The message just received into buf[0:count] (status s): unpickle it, or
- * fetch the payload it announces. */
-static PyObject *
-recv_obj_finish(CommObject *self, const char *buf, int count,
-                const MPI_Status *s)
-{
-    long long size;
-    int tag;
-    if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
-        return Py_NewRef(Py_None);
-    if (cmpi_envelope_parse(buf, count, &size, &tag))
-        return cmpi_recv_payload(self->st, self->shadow, s->MPI_SOURCE, size,
-                                 tag);
-    return cmpi_loads(self->st, buf, count);
-}
-
-typedef int (*mpi_send_fn)(const void *, int, MPI_Datatype, int, int,
-                           MPI_Comm);
-typedef int (*mpi_isend_fn)(const void *, int, MPI_Datatype, int, int,
-                            MPI_Comm, MPI_Request *);
-
-/* Does this pickle go as envelope + payload? */
+/* n bytes as (count, datatype): MPI_BYTE up to 2**31-1, beyond that a
+ * derived type (freed by the caller with bytes_type_free) that covers
+ * them, so no message has a size limit. */
 static int
-obj_is_large(CommObject *self, Py_ssize_t n)
+bytes_type(long long n, int *count, MPI_Datatype *type)
 {
-    return n > CMPI_OBJ_EAGER && self->shadow != MPI_COMM_NULL;
+    const long long chunk = 1LL << 30;
+    if (n <= INT_MAX) {
+        *count = (int)n;
+        *type = MPI_BYTE;
+        return MPI_SUCCESS;
+    }
+    MPI_Datatype block;
+    int ierr = MPI_Type_contiguous((int)chunk, MPI_BYTE, &block);
+    if (ierr != MPI_SUCCESS)
+        return ierr;
+    int q = (int)(n / chunk), r = (int)(n % chunk);
+    if (r == 0) {
+        ierr = MPI_Type_contiguous(q, block, type);
+    }
+    else {
+        int lens[2] = {q, r};
+        MPI_Aint displs[2] = {0, (MPI_Aint)(q * chunk)};
+        MPI_Datatype types[2] = {block, MPI_BYTE};
+        ierr = MPI_Type_create_struct(2, lens, displs, types, type);
+    }
+    MPI_Type_free(&block);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Type_commit(type);
+    *count = 1;
+    return ierr;
 }
 
-/* Payloads of large objects are sent "detached": the sending call (send,
- * isend, ...) completes with its envelope, the payload's send is kept here
- * until MPI completes it.  A sender therefore never waits for the
- * receiver to come back from Python and post the payload's receive --
- * which, after an irecv()/send() exchange, it might only do after its own
- * send returned.  The pickled bytes are ours, so returning early is within
- * MPI's semantics of a send.  Kept per process, like MPI's own requests;
- * completed before MPI_Finalize. */
+static void
+bytes_type_free(MPI_Datatype *type)
+{
+    if (*type != MPI_BYTE)
+        MPI_Type_free(type);
+}
+
+static int
+isend_bytes(const void *buf, long long n, int dest, int tag, MPI_Comm comm,
+            MPI_Request *req)
+{
+    int count;
+    MPI_Datatype type;
+    int ierr = bytes_type(n, &count, &type);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Isend(buf, count, type, dest, tag, comm, req);
+    bytes_type_free(&type);
+    return ierr;
+}
+
+static int
+irecv_bytes(void *buf, long long n, int source, int tag, MPI_Comm comm,
+            MPI_Request *req)
+{
+    int count;
+    MPI_Datatype type;
+    int ierr = bytes_type(n, &count, &type);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Irecv(buf, count, type, source, tag, comm, req);
+    bytes_type_free(&type);
+    return ierr;
+}
+
+/* Sends that the caller does not wait for: the pieces that follow an
+ * envelope.  The sending call (send, isend, ...) completes with its
+ * envelope; a piece's send is kept here until MPI completes it, with the
+ * memory it reads from.  A sender so never waits for the receiver to come
+ * back from Python and post the pieces' receives -- which, after an
+ * irecv()/send() exchange, it might only do once its own send returned.
+ * The pickled bytes are ours and the buffers are held, so returning early
+ * is within MPI's semantics of a send.  Kept per process, like MPI's own
+ * requests; completed before MPI_Finalize. */
 static struct {
     MPI_Request *reqs;
     PyObject **keep;
@@ -482,34 +495,34 @@ detached_reap(void)
     detached.n = j;
 }
 
-static int
+static void
 detached_add(MPI_Request req, PyObject *keep)
 {
-    detached_reap();
+    if (detached.n == detached.cap) {
+        detached_reap();
+    }
     if (detached.n == detached.cap) {
         int cap = detached.cap ? 2 * detached.cap : 16;
         MPI_Request *r = PyMem_Realloc(detached.reqs, sizeof(*r) * cap);
-        if (r == NULL)
-            goto nomem;
-        detached.reqs = r;
-        PyObject **k = PyMem_Realloc(detached.keep, sizeof(*k) * cap);
-        if (k == NULL)
-            goto nomem;
+        PyObject **k =
+                r ? PyMem_Realloc(detached.keep, sizeof(*k) * cap) : NULL;
+        if (r != NULL)
+            detached.reqs = r;
+        if (k == NULL) {
+            /* Cannot track it: wait for it here instead. */
+            CMPI_NOGIL(MPI_Wait(&req, MPI_STATUS_IGNORE));
+            return;
+        }
         detached.keep = k;
         detached.cap = cap;
     }
     detached.reqs[detached.n] = req;
     detached.keep[detached.n] = Py_NewRef(keep);
     detached.n++;
-    return 0;
-nomem:
-    /* Cannot track it: wait for it here instead. */
-    CMPI_NOGIL(MPI_Wait(&req, MPI_STATUS_IGNORE));
-    return 0;
 }
 
 /* Complete every detached send (before MPI_Finalize).  Without the GIL
- * (at interpreter exit) the bytes are left to the process's end. */
+ * (at interpreter exit) the memory is left to the process's end. */
 static void
 cmpi_detached_complete(int have_gil)
 {
@@ -527,13 +540,159 @@ cmpi_detached_complete(int have_gil)
     detached.n = 0;
 }
 
+/* Start sending `obj`: pickle it, and post one send -- the message itself,
+ * or the envelope after its pieces went out detached.  *req is the
+ * caller's to wait for; *keep the memory it reads until then. */
+static int
+obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
+               mpi_isend_fn mpi_isend, MPI_Request *req, PyObject **keep)
+{
+    cmpi_state *st = self->st;
+    PyObject *buffers = NULL, *env = NULL;
+    int ierr = MPI_SUCCESS, ptag = 0;
+    *req = MPI_REQUEST_NULL;
+    *keep = NULL;
+    PyObject *data = cmpi_dumps_oob(
+            st, obj, self->shadow != MPI_COMM_NULL ? &buffers : NULL);
+    if (data == NULL)
+        return -1;
+    Py_ssize_t n = PyBytes_GET_SIZE(data);
+    if (buffers == NULL &&
+        (n <= CMPI_OBJ_EAGER || self->shadow == MPI_COMM_NULL)) {
+        int count;
+        if (cmpi_size_to_int(n, &count) < 0)
+            goto error;
+        ierr = mpi_isend(PyBytes_AS_STRING(data), count, MPI_BYTE, dest, tag,
+                         self->ob_mpi, req);
+        if (ierr != MPI_SUCCESS)
+            goto mpierror;
+        *keep = data;
+        return 0;
+    }
+    int nbuf = buffers ? (int)PyList_GET_SIZE(buffers) : 0;
+    env = PyBytes_FromStringAndSize(NULL, ENV_HEAD + 8 * (Py_ssize_t)nbuf);
+    if (env == NULL)
+        goto error;
+    char *e = PyBytes_AS_STRING(env);
+    long long plen = n;
+    ptag = payload_tag(st);
+    memset(e, 0, ENV_HEAD);
+    memcpy(e, "\0CMP", 4);
+    memcpy(e + 4, &ptag, 4);
+    memcpy(e + 8, &nbuf, 4);
+    memcpy(e + 16, &plen, 8);
+    MPI_Request piece;
+    ierr = isend_bytes(PyBytes_AS_STRING(data), n, dest, ptag, self->shadow,
+                       &piece);
+    if (ierr != MPI_SUCCESS)
+        goto mpierror;
+    detached_add(piece, data);
+    for (int i = 0; i < nbuf; i++) {
+        /* A memoryview holds the buffer exported while the send reads. */
+        PyObject *mv = PyMemoryView_FromObject(PyList_GET_ITEM(buffers, i));
+        if (mv == NULL)
+            goto error;
+        Py_buffer *v = PyMemoryView_GET_BUFFER(mv);
+        long long blen = v->len;
+        memcpy(e + ENV_HEAD + 8 * i, &blen, 8);
+        ierr = isend_bytes(v->buf, blen, dest, ptag, self->shadow, &piece);
+        if (ierr == MPI_SUCCESS)
+            detached_add(piece, mv);
+        Py_DECREF(mv);
+        if (ierr != MPI_SUCCESS)
+            goto mpierror;
+    }
+    ierr = mpi_isend(e, (int)PyBytes_GET_SIZE(env), MPI_BYTE, dest, tag,
+                     self->ob_mpi, req);
+    if (ierr != MPI_SUCCESS)
+        goto mpierror;
+    *keep = env;
+    Py_DECREF(data);
+    Py_XDECREF(buffers);
+    return 0;
+mpierror:
+    cmpi_raise(st, ierr);
+error:
+    Py_XDECREF(env);
+    Py_XDECREF(buffers);
+    Py_DECREF(data);
+    return -1;
+}
+
+/* The message in buf[0:count] arrived with status s on a communicator
+ * whose shadow is `shadow`: unpickle it, or receive and unpickle the
+ * pieces its envelope announces. */
+static PyObject *
+cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
+                      Py_ssize_t count, const MPI_Status *s)
+{
+    int ptag, nbuf, ierr = MPI_SUCCESS;
+    long long plen;
+    if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
+        return Py_NewRef(Py_None);
+    if (!envelope_parse(buf, count, &ptag, &nbuf, &plen))
+        return cmpi_loads(st, buf, count);
+    if (shadow == MPI_COMM_NULL)
+        return cmpi_raise_msg(st, MPI_ERR_COMM,
+                              "received a large-object envelope on a "
+                              "communicator cmpi did not create");
+    PyObject *stream = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)plen);
+    PyObject *buffers = nbuf ? PyList_New(nbuf) : NULL;
+    MPI_Request *reqs = PyMem_New(MPI_Request, nbuf + 1);
+    PyObject *obj = NULL;
+    int posted = 0;
+    if (stream == NULL || (nbuf && buffers == NULL) || reqs == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    ierr = irecv_bytes(PyBytes_AS_STRING(stream), plen, s->MPI_SOURCE, ptag,
+                       shadow, &reqs[posted]);
+    if (ierr == MPI_SUCCESS)
+        posted++;
+    for (int i = 0; i < nbuf && ierr == MPI_SUCCESS; i++) {
+        long long blen;
+        memcpy(&blen, buf + ENV_HEAD + 8 * i, 8);
+        /* The unpickled object owns this memory: no copy on this side. */
+        PyObject *b = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)blen);
+        if (b == NULL)
+            break;
+        PyList_SET_ITEM(buffers, i, b);
+        ierr = irecv_bytes(PyByteArray_AS_STRING(b), blen, s->MPI_SOURCE, ptag,
+                           shadow, &reqs[posted]);
+        if (ierr == MPI_SUCCESS)
+            posted++;
+    }
+    /* The pieces were sent before the envelope: this wait is only the
+     * transfer, never a wait for the sender. */
+    for (int i = 0; i < posted; i++) {
+        int rc;
+        CMPI_NOGIL(rc = MPI_Wait(&reqs[i], MPI_STATUS_IGNORE));
+        if (ierr == MPI_SUCCESS)
+            ierr = rc;
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(st, ierr);
+        goto done;
+    }
+    if (PyErr_Occurred())
+        goto done;
+    obj = cmpi_loads_oob(st, PyBytes_AS_STRING(stream), (Py_ssize_t)plen,
+                         buffers);
+done:
+    PyMem_Free(reqs);
+    Py_XDECREF(stream);
+    Py_XDECREF(buffers);
+    return obj;
+}
+
 static PyObject *
 send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname, mpi_send_fn mpi_send)
+         PyObject *kwnames, const char *fname, mpi_isend_fn mpi_isend)
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    int dest, tag, n, ierr;
+    int dest, tag, ierr;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_as_int(a[1], &dest, "dest") < 0 ||
@@ -543,31 +702,12 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     if (dest == MPI_PROC_NULL)
         Py_RETURN_NONE;
-    PyObject *data = cmpi_dumps(self->st, a[0]);
-    if (data == NULL)
+    MPI_Request req;
+    PyObject *keep;
+    if (obj_send_start(self, a[0], dest, tag, mpi_isend, &req, &keep) < 0)
         return NULL;
-    if (cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0) {
-        Py_DECREF(data);
-        return NULL;
-    }
-    const char *buf = PyBytes_AS_STRING(data);
-    if (obj_is_large(self, n)) {
-        char env[CMPI_ENVELOPE_SIZE];
-        int ptag = payload_tag(self->st);
-        envelope_make(env, n, ptag);
-        MPI_Request payload = MPI_REQUEST_NULL;
-        ierr = MPI_Isend(buf, n, MPI_BYTE, dest, ptag, self->shadow, &payload);
-        if (ierr == MPI_SUCCESS)
-            CMPI_NOGIL(ierr = mpi_send(env, CMPI_ENVELOPE_SIZE, MPI_BYTE,
-                                       dest, tag, self->ob_mpi));
-        if (payload != MPI_REQUEST_NULL)
-            detached_add(payload, data);
-    }
-    else {
-        CMPI_NOGIL(ierr = mpi_send(buf, n, MPI_BYTE, dest, tag,
-                                   self->ob_mpi));
-    }
-    Py_DECREF(data);
+    CMPI_NOGIL(ierr = MPI_Wait(&req, MPI_STATUS_IGNORE));
+    Py_DECREF(keep);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     Py_RETURN_NONE;
@@ -579,7 +719,7 @@ static PyObject *
 Comm_send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
           PyObject *kwnames)
 {
-    return send_obj(self, args, nargs, kwnames, "send", MPI_Send);
+    return send_obj(self, args, nargs, kwnames, "send", MPI_Isend);
 }
 
 CMPI_DOC(Comm_ssend_doc, "ssend($self, obj, dest, tag=0)",
@@ -588,7 +728,16 @@ static PyObject *
 Comm_ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
            PyObject *kwnames)
 {
-    return send_obj(self, args, nargs, kwnames, "ssend", MPI_Ssend);
+    return send_obj(self, args, nargs, kwnames, "ssend", MPI_Issend);
+}
+
+CMPI_DOC(Comm_bsend_doc, "bsend($self, obj, dest, tag=0)",
+         "Send in buffered mode (the buffer given to Attach_buffer).");
+static PyObject *
+Comm_bsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return send_obj(self, args, nargs, kwnames, "bsend", MPI_Ibsend);
 }
 
 /* Receive one pickled object matching (source, tag): probe for its size,
@@ -618,7 +767,8 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
     }
-    PyObject *obj = recv_obj_finish(self, buf, count, s);
+    PyObject *obj =
+            cmpi_obj_from_message(self->st, self->shadow, buf, count, s);
     Py_DECREF(bytes);
     return obj;
 }
@@ -644,15 +794,15 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
         return cmpi_raise(self->st, ierr);
     }
     MPI_Get_count(s, MPI_BYTE, &count);
-    PyObject *obj = recv_obj_finish(self, view.buf, count, s);
+    PyObject *obj =
+            cmpi_obj_from_message(self->st, self->shadow, view.buf, count, s);
     PyBuffer_Release(&view);
     return obj;
 }
 
 CMPI_DOC(Comm_recv_doc,
          "recv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, "
-         "tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
+         "tag=cmpi.MPI.ANY_TAG, status=None)",
          "Receive a Python object; its size need not be known.");
 static PyObject *
 Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -684,38 +834,6 @@ Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return obj;
 }
 
-/* Start sending the pickle `data`: one request, or for a large object the
- * envelope's request, with the payload sent detached. */
-static int
-isend_pickle(CommObject *self, PyObject *data, int dest, int tag,
-             mpi_isend_fn mpi_isend, char *env, MPI_Request *req)
-{
-    int ierr, n;
-    *req = MPI_REQUEST_NULL;
-    if (cmpi_size_to_int(PyBytes_GET_SIZE(data), &n) < 0)
-        return -1;
-    const char *buf = PyBytes_AS_STRING(data);
-    if (obj_is_large(self, n)) {
-        MPI_Request payload = MPI_REQUEST_NULL;
-        int ptag = payload_tag(self->st);
-        envelope_make(env, n, ptag);
-        ierr = MPI_Isend(buf, n, MPI_BYTE, dest, ptag, self->shadow, &payload);
-        if (ierr == MPI_SUCCESS)
-            ierr = mpi_isend(env, CMPI_ENVELOPE_SIZE, MPI_BYTE, dest, tag,
-                             self->ob_mpi, req);
-        if (payload != MPI_REQUEST_NULL)
-            detached_add(payload, data);
-    }
-    else {
-        ierr = mpi_isend(buf, n, MPI_BYTE, dest, tag, self->ob_mpi, req);
-    }
-    if (ierr != MPI_SUCCESS) {
-        cmpi_raise(self->st, ierr);
-        return -1;
-    }
-    return 0;
-}
-
 CMPI_DOC(Comm_sendrecv_doc,
          "sendrecv($self, sendobj, dest, sendtag=0, recvbuf=None, "
          "source=cmpi.MPI.ANY_SOURCE, recvtag=cmpi.MPI.ANY_TAG, status=None)",
@@ -740,45 +858,38 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_check_send_tag(self, sendtag) < 0 ||
         cmpi_check_recv_tag(self, recvtag) < 0)
         return NULL;
-    PyObject *data = NULL, *obj = NULL;
+    PyObject *keep = NULL, *obj = NULL;
     MPI_Request sreq = MPI_REQUEST_NULL;
-    char env[CMPI_ENVELOPE_SIZE];
     MPI_Status s;
     cmpi_status_clear(&s);
-    if (dest != MPI_PROC_NULL) {
-        data = cmpi_dumps(self->st, a[0]);
-        if (data == NULL)
-            return NULL;
-        /* Post the send first: both sides can then receive without
-         * waiting for each other, whatever the message sizes. */
-        if (isend_pickle(self, data, dest, sendtag, MPI_Isend, env, &sreq) < 0)
-            goto error;
-    }
+    /* Post the send first: both sides can then receive without waiting
+     * for each other, whatever the message sizes. */
+    if (dest != MPI_PROC_NULL &&
+        obj_send_start(self, a[0], dest, sendtag, MPI_Isend, &sreq, &keep) < 0)
+        return NULL;
     if (a[3] == NULL || a[3] == Py_None)
         obj = recv_obj_probed(self, source, recvtag, &s);
     else
         obj = recv_obj_into(self, a[3], source, recvtag, &s);
-    CMPI_NOGIL(ierr = MPI_Wait(&sreq, MPI_STATUS_IGNORE));
-    if (obj == NULL)
-        goto error;
-    if (ierr != MPI_SUCCESS) {
-        cmpi_raise(self->st, ierr);
-        goto error;
-    }
-    if (a[6] != NULL && cmpi_status_store(self->st, a[6], &s) < 0)
-        goto error;
-    Py_XDECREF(data);
-    return obj;
-error:
-    if (sreq != MPI_REQUEST_NULL) {
+    if (obj == NULL) {
         PyObject *et, *ev, *tb;
         PyErr_Fetch(&et, &ev, &tb);
         CMPI_NOGIL(MPI_Wait(&sreq, MPI_STATUS_IGNORE));
         PyErr_Restore(et, ev, tb);
+        Py_XDECREF(keep);
+        return NULL;
     }
-    Py_XDECREF(data);
-    Py_XDECREF(obj);
-    return NULL;
+    CMPI_NOGIL(ierr = MPI_Wait(&sreq, MPI_STATUS_IGNORE));
+    Py_XDECREF(keep);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(obj);
+        return cmpi_raise(self->st, ierr);
+    }
+    if (a[6] != NULL && cmpi_status_store(self->st, a[6], &s) < 0) {
+        Py_DECREF(obj);
+        return NULL;
+    }
+    return obj;
 }
 
 static PyObject *
@@ -800,14 +911,11 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     if (dest == MPI_PROC_NULL)
         return (PyObject *)r;
-    PyObject *data = cmpi_dumps(self->st, a[0]);
-    if (data == NULL || isend_pickle(self, data, dest, tag, mpi_isend,
-                                     r->envelope, &r->ob_mpi) < 0) {
-        Py_XDECREF(data);
+    if (obj_send_start(self, a[0], dest, tag, mpi_isend, &r->ob_mpi,
+                       &r->keep) < 0) {
         Py_DECREF(r);
         return NULL;
     }
-    r->keep = data; /* the pickled bytes live until the send completes */
     return (PyObject *)r;
 }
 
@@ -827,6 +935,15 @@ Comm_issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             PyObject *kwnames)
 {
     return isend_obj(self, args, nargs, kwnames, "issend", MPI_Issend);
+}
+
+CMPI_DOC(Comm_ibsend_doc, "ibsend($self, obj, dest, tag=0)",
+         "Nonblocking send of a Python object in buffered mode.");
+static PyObject *
+Comm_ibsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return isend_obj(self, args, nargs, kwnames, "ibsend", MPI_Ibsend);
 }
 
 CMPI_DOC(Comm_irecv_doc,
@@ -853,7 +970,7 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     r->shadow = self->shadow;
     if (a[0] == NULL || a[0] == Py_None) {
-        /* Large objects arrive as an envelope that fits here. */
+        /* Larger objects arrive as an envelope that fits here. */
         r->keep = PyBytes_FromStringAndSize(NULL, CMPI_OBJ_EAGER);
         if (r->keep == NULL) {
             Py_DECREF(r);
@@ -898,6 +1015,8 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             {"Probe", FN(Comm_Probe), FASTKW, Comm_Probe_doc},          \
             {"Iprobe", FN(Comm_Iprobe), FASTKW, Comm_Iprobe_doc},       \
             {"send", FN(Comm_send), FASTKW, Comm_send_doc},             \
+            {"bsend", FN(Comm_bsend), FASTKW, Comm_bsend_doc},          \
+            {"ibsend", FN(Comm_ibsend), FASTKW, Comm_ibsend_doc},       \
             {"ssend", FN(Comm_ssend), FASTKW, Comm_ssend_doc},          \
             {"recv", FN(Comm_recv), FASTKW, Comm_recv_doc},             \
             {"sendrecv", FN(Comm_sendrecv), FASTKW, Comm_sendrecv_doc}, \

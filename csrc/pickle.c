@@ -1,20 +1,103 @@
 /*
- * pickle.c -- Python objects to bytes and back for the lowercase calls.
+ * pickle.c -- Python objects to bytes and back for the lowercase calls,
+ * and MPI.pickle, through which a user can swap in dill or cloudpickle.
  *
- * dumps/loads are looked up once at import and called through vectorcall;
- * received bytes are unpickled straight from the buffer MPI wrote into.
+ * With the standard pickle and protocol 5, buffers of at least THRESHOLD
+ * bytes (NumPy arrays, bytearrays, ...) are taken out of band: they are
+ * not copied into the pickle stream but sent from their own memory, and
+ * received into memory the unpickled object then owns (p2p.c, coll.c).
  */
 #include "cmpi.h"
 
-/* pickle.dumps(obj, protocol) -> bytes.  A pickling failure is re-raised
- * with the type of the object that could not be sent in the message. */
-static PyObject *
-cmpi_dumps(cmpi_state *st, PyObject *obj)
+/* Buffers smaller than this are pickled in band: below it, one message
+ * with a copy is cheaper than several messages without.  Measured with
+ * benchmarks/compare.py (see benchmarks/RESULTS.md). */
+#define CMPI_PICKLE_THRESHOLD (256 * 1024)
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *dumps;
+    PyObject *loads;
+    PyObject *protocol; /* int */
+    Py_ssize_t threshold;
+    int standard; /* dumps/loads are the pickle module's own */
+    cmpi_state *st;
+} PickleObject;
+
+static PickleObject *
+pickle_of(cmpi_state *st)
 {
-    PyObject *args[2] = {obj, st->pickle_protocol};
-    PyObject *data = PyObject_Vectorcall(st->pickle_dumps, args, 2, NULL);
-    if (CMPI_UNLIKELY(data == NULL))
+    return (PickleObject *)st->pickle;
+}
+
+/* buffer_callback for protocol 5, bound to (list, threshold): small
+ * buffers go in band (a true return value), large ones are collected into
+ * the list, out of band. */
+static PyObject *
+oob_callback(PyObject *bound, PyObject *picklebuffer)
+{
+    PyObject *list = PyTuple_GET_ITEM(bound, 0);
+    Py_ssize_t threshold = PyLong_AsSsize_t(PyTuple_GET_ITEM(bound, 1));
+    Py_buffer view;
+    if (PyObject_GetBuffer(picklebuffer, &view, PyBUF_ANY_CONTIGUOUS) < 0) {
+        /* not contiguous: let pickle serialize it in band */
+        PyErr_Clear();
+        Py_RETURN_TRUE;
+    }
+    Py_ssize_t len = view.len;
+    PyBuffer_Release(&view);
+    if (len < threshold || PyList_GET_SIZE(list) >= CMPI_MAX_OOB_BUFFERS)
+        Py_RETURN_TRUE;
+    if (PyList_Append(list, picklebuffer) < 0)
         return NULL;
+    Py_RETURN_FALSE;
+}
+
+static PyMethodDef oob_callback_def = {"_oob_append", oob_callback, METH_O,
+                                       NULL};
+
+/* pickle.dumps(obj, protocol) -> bytes.  With *buffers non-NULL and the
+ * standard pickle at protocol 5, large buffers are collected into a new
+ * list in *buffers instead (NULL when there were none). */
+static PyObject *
+cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
+{
+    PickleObject *p = pickle_of(st);
+    PyObject *data;
+    if (buffers != NULL)
+        *buffers = NULL;
+    if (buffers != NULL && p->standard && p->threshold >= 0 &&
+        PyLong_AsLong(p->protocol) >= 5) {
+        PyObject *list = PyList_New(0);
+        if (list == NULL)
+            return NULL;
+        PyObject *bound = Py_BuildValue("(On)", list, p->threshold);
+        PyObject *cb =
+                bound ? PyCFunction_New(&oob_callback_def, bound) : NULL;
+        Py_XDECREF(bound);
+        if (cb == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyObject *args[3] = {obj, p->protocol, cb};
+        PyObject *kw = PyTuple_Pack(1, st->str_buffer_callback);
+        data = kw ? PyObject_Vectorcall(p->dumps, args, 2, kw) : NULL;
+        Py_XDECREF(kw);
+        Py_DECREF(cb);
+        if (data == NULL || PyList_GET_SIZE(list) == 0)
+            Py_DECREF(list);
+        else
+            *buffers = list;
+    }
+    else {
+        PyObject *args[2] = {obj, p->protocol};
+        data = PyObject_Vectorcall(p->dumps, args, 2, NULL);
+    }
+    if (CMPI_UNLIKELY(data == NULL)) {
+        if (buffers != NULL)
+            Py_CLEAR(*buffers);
+        return NULL;
+    }
     if (CMPI_UNLIKELY(!PyBytes_CheckExact(data))) {
         /* a user-supplied dumps may return any bytes-like object */
         PyObject *b = PyBytes_FromObject(data);
@@ -24,15 +107,40 @@ cmpi_dumps(cmpi_state *st, PyObject *obj)
     return data;
 }
 
+/* pickle.dumps(obj, protocol) -> bytes, everything in band. */
 static PyObject *
-cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n)
+cmpi_dumps(cmpi_state *st, PyObject *obj)
 {
+    return cmpi_dumps_oob(st, obj, NULL);
+}
+
+/* pickle.loads(buf[0:n], buffers=buffers) */
+static PyObject *
+cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
+               PyObject *buffers)
+{
+    PickleObject *p = pickle_of(st);
     PyObject *mv = PyMemoryView_FromMemory((char *)buf, n, PyBUF_READ);
     if (mv == NULL)
         return NULL;
-    PyObject *obj = PyObject_CallOneArg(st->pickle_loads, mv);
+    PyObject *obj;
+    if (buffers != NULL) {
+        PyObject *args[2] = {mv, buffers};
+        PyObject *kw = PyTuple_Pack(1, st->str_buffers);
+        obj = kw ? PyObject_Vectorcall(p->loads, args, 1, kw) : NULL;
+        Py_XDECREF(kw);
+    }
+    else {
+        obj = PyObject_CallOneArg(p->loads, mv);
+    }
     Py_DECREF(mv);
     return obj;
+}
+
+static PyObject *
+cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n)
+{
+    return cmpi_loads_oob(st, buf, n, NULL);
 }
 
 /* Message sizes are C ints in the MPI-3 API. */
@@ -50,17 +158,227 @@ cmpi_size_to_int(Py_ssize_t n, int *out)
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* MPI.pickle */
+
 static int
-cmpi_pickle_init(PyObject *Py_UNUSED(m), cmpi_state *st)
+pickle_configure(PickleObject *self, PyObject *dumps, PyObject *loads,
+                 PyObject *protocol, PyObject *threshold)
+{
+    cmpi_state *st = self->st;
+    if (dumps == NULL || dumps == Py_None)
+        dumps = st->stdlib_dumps;
+    if (loads == NULL || loads == Py_None)
+        loads = st->stdlib_loads;
+    if (!PyCallable_Check(dumps) || !PyCallable_Check(loads)) {
+        PyErr_SetString(PyExc_TypeError, "dumps and loads must be callable");
+        return -1;
+    }
+    if (protocol == NULL || protocol == Py_None) {
+        protocol = dumps == st->stdlib_dumps ? st->stdlib_protocol : Py_None;
+    }
+    else if (!PyLong_Check(protocol)) {
+        PyErr_SetString(PyExc_TypeError, "protocol must be an int or None");
+        return -1;
+    }
+    Py_ssize_t thr = CMPI_PICKLE_THRESHOLD;
+    if (threshold != NULL && threshold != Py_None) {
+        thr = PyLong_AsSsize_t(threshold);
+        if (thr == -1 && PyErr_Occurred())
+            return -1;
+    }
+    Py_XSETREF(self->dumps, Py_NewRef(dumps));
+    Py_XSETREF(self->loads, Py_NewRef(loads));
+    Py_XSETREF(self->protocol, Py_NewRef(protocol));
+    self->threshold = thr;
+    self->standard = dumps == st->stdlib_dumps && loads == st->stdlib_loads &&
+                     PyLong_Check(protocol);
+    return 0;
+}
+
+static int
+Pickle_init(PickleObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"dumps", "loads", "protocol", "threshold", NULL};
+    PyObject *dumps = NULL, *loads = NULL, *protocol = NULL, *threshold = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOOO:Pickle", kwlist,
+                                     &dumps, &loads, &protocol, &threshold))
+        return -1;
+    return pickle_configure(self, dumps, loads, protocol, threshold);
+}
+
+static PyObject *
+Pickle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    cmpi_state *st = cmpi_type_state(type);
+    if (st == NULL)
+        return NULL;
+    PickleObject *self = (PickleObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->st = st;
+    (void)args;
+    (void)kwds;
+    if (pickle_configure(self, NULL, NULL, NULL, NULL) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int
+Pickle_traverse(PickleObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->dumps);
+    Py_VISIT(self->loads);
+    Py_VISIT(self->protocol);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static int
+Pickle_clear(PickleObject *self)
+{
+    Py_CLEAR(self->dumps);
+    Py_CLEAR(self->loads);
+    Py_CLEAR(self->protocol);
+    return 0;
+}
+
+static void
+Pickle_dealloc(PickleObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Pickle_clear(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+CMPI_DOC(Pickle_dumps_doc, "dumps($self, obj)",
+         "Serialize an object to bytes, as the lowercase calls do.");
+static PyObject *
+Pickle_dumps(PickleObject *self, PyObject *obj)
+{
+    PyObject *args[2] = {obj, self->protocol};
+    return PyObject_Vectorcall(self->dumps, args,
+                               self->protocol == Py_None ? 1 : 2, NULL);
+}
+
+CMPI_DOC(Pickle_loads_doc, "loads($self, data)",
+         "Deserialize an object from bytes, as the lowercase calls do.");
+static PyObject *
+Pickle_loads(PickleObject *self, PyObject *data)
+{
+    return PyObject_CallOneArg(self->loads, data);
+}
+
+static PyObject *
+Pickle_get_PROTOCOL(PickleObject *self, void *Py_UNUSED(c))
+{
+    return Py_NewRef(self->protocol);
+}
+
+static int
+Pickle_set_PROTOCOL(PickleObject *self, PyObject *value, void *Py_UNUSED(c))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete PROTOCOL");
+        return -1;
+    }
+    Py_ssize_t thr = self->threshold;
+    if (pickle_configure(self, self->dumps, self->loads, value, NULL) < 0)
+        return -1;
+    self->threshold = thr;
+    return 0;
+}
+
+static PyObject *
+Pickle_get_THRESHOLD(PickleObject *self, void *Py_UNUSED(c))
+{
+    return PyLong_FromSsize_t(self->threshold);
+}
+
+static int
+Pickle_set_THRESHOLD(PickleObject *self, PyObject *value, void *Py_UNUSED(c))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete THRESHOLD");
+        return -1;
+    }
+    Py_ssize_t thr = PyLong_AsSsize_t(value);
+    if (thr == -1 && PyErr_Occurred())
+        return -1;
+    self->threshold = thr;
+    return 0;
+}
+
+static PyMethodDef Pickle_methods[] = {
+        {"dumps", (PyCFunction)Pickle_dumps, METH_O, Pickle_dumps_doc},
+        {"loads", (PyCFunction)Pickle_loads, METH_O, Pickle_loads_doc},
+        {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Pickle_getset[] = {
+        {"PROTOCOL", (getter)Pickle_get_PROTOCOL, (setter)Pickle_set_PROTOCOL,
+         "Pickle protocol used by the lowercase calls.", NULL},
+        {"THRESHOLD", (getter)Pickle_get_THRESHOLD,
+         (setter)Pickle_set_THRESHOLD,
+         "Buffers of at least this many bytes travel out of band (protocol "
+         "5, standard pickle); -1 disables that.",
+         NULL},
+        {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(Pickle_doc,
+             "Pickle(dumps=None, loads=None, protocol=None, threshold=None)\n"
+             "--\n\n"
+             "Serialization of the lowercase calls.  MPI.pickle is the "
+             "instance they use: MPI.pickle.__init__(dill.dumps, dill.loads) "
+             "swaps in another pickler.");
+
+static PyType_Slot Pickle_slots[] = {
+        {Py_tp_doc, (void *)Pickle_doc},
+        {Py_tp_new, Pickle_new},
+        {Py_tp_init, Pickle_init},
+        {Py_tp_traverse, Pickle_traverse},
+        {Py_tp_clear, Pickle_clear},
+        {Py_tp_dealloc, Pickle_dealloc},
+        {Py_tp_methods, Pickle_methods},
+        {Py_tp_getset, Pickle_getset},
+        {0, NULL},
+};
+
+static PyType_Spec Pickle_spec = {
+        .name = "cmpi.MPI.Pickle",
+        .basicsize = sizeof(PickleObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+        .slots = Pickle_slots,
+};
+
+static int
+cmpi_pickle_init(PyObject *m, cmpi_state *st)
 {
     PyObject *pickle = PyImport_ImportModule("pickle");
     if (pickle == NULL)
         return -1;
-    st->pickle_dumps = PyObject_GetAttrString(pickle, "dumps");
-    st->pickle_loads = PyObject_GetAttrString(pickle, "loads");
-    st->pickle_protocol = PyObject_GetAttrString(pickle, "HIGHEST_PROTOCOL");
+    st->stdlib_dumps = PyObject_GetAttrString(pickle, "dumps");
+    st->stdlib_loads = PyObject_GetAttrString(pickle, "loads");
+    st->stdlib_protocol = PyObject_GetAttrString(pickle, "HIGHEST_PROTOCOL");
     Py_DECREF(pickle);
-    if (!st->pickle_dumps || !st->pickle_loads || !st->pickle_protocol)
+    if (!st->stdlib_dumps || !st->stdlib_loads || !st->stdlib_protocol)
+        return -1;
+    st->str_buffer_callback = PyUnicode_InternFromString("buffer_callback");
+    st->str_buffers = PyUnicode_InternFromString("buffers");
+    if (!st->str_buffer_callback || !st->str_buffers)
+        return -1;
+    st->Pickle_Type =
+            (PyTypeObject *)PyType_FromModuleAndSpec(m, &Pickle_spec, NULL);
+    if (st->Pickle_Type == NULL || PyModule_AddType(m, st->Pickle_Type) < 0)
+        return -1;
+    st->pickle = PyObject_CallNoArgs((PyObject *)st->Pickle_Type);
+    if (st->pickle == NULL ||
+        PyModule_AddObjectRef(m, "pickle", st->pickle) < 0)
         return -1;
     return 0;
 }

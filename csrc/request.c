@@ -28,7 +28,6 @@ cmpi_request_new(cmpi_state *st, int kind)
     r->keep = NULL;
     r->rbuf = NULL;
     r->shadow = MPI_COMM_NULL;
-    r->stage2 = 0;
     r->result = NULL;
     r->st = st;
     cmpi_status_clear(&r->status);
@@ -150,70 +149,15 @@ status_error(RequestObject *r, int ierr, const MPI_Status *s)
     return -1;
 }
 
-/* The lowercase receive's message has landed in r->rbuf.  Unpickle it, or
- * if it is a large object's envelope, start receiving the payload (and,
- * when `blocking`, finish).  Returns 1 when complete, 0 when the payload
- * is still on its way, -1 on error. */
+/* The lowercase receive's message has landed in r->rbuf: unpickle it
+ * (receiving the pieces a large object's envelope announces). */
 static int
-objrecv_landed(RequestObject *r, int blocking)
+objrecv_landed(RequestObject *r)
 {
-    cmpi_state *st = r->st;
     int count = 0;
-    PyObject *obj = NULL;
     MPI_Get_count(&r->status, MPI_BYTE, &count);
-    if (r->status.MPI_SOURCE == MPI_PROC_NULL || count <= 0) {
-        cmpi_request_release(r);
-        Py_XSETREF(r->result, Py_NewRef(Py_None));
-        return 1;
-    }
-    long long size;
-    int tag;
-    if (!cmpi_envelope_parse(r->rbuf, count, &size, &tag)) {
-        obj = cmpi_loads(st, r->rbuf, count);
-        cmpi_request_release(r);
-        if (obj == NULL)
-            return -1;
-        Py_XSETREF(r->result, obj);
-        return 1;
-    }
-    int source = r->status.MPI_SOURCE;
-    cmpi_request_release(r);
-    if (blocking) {
-        obj = cmpi_recv_payload(st, r->shadow, source, size, tag);
-        if (obj == NULL)
-            return -1;
-        Py_XSETREF(r->result, obj);
-        return 1;
-    }
-    if (size > INT_MAX) {
-        /* larger payloads need the blocking path (chunked) */
-        obj = cmpi_recv_payload(st, r->shadow, source, size, tag);
-        if (obj == NULL)
-            return -1;
-        Py_XSETREF(r->result, obj);
-        return 1;
-    }
-    r->keep = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
-    if (r->keep == NULL)
-        return -1;
-    r->rbuf = PyBytes_AS_STRING(r->keep);
-    int ierr = MPI_Irecv(r->rbuf, (int)size, MPI_BYTE, source, tag, r->shadow,
-                         &r->ob_mpi);
-    if (ierr != MPI_SUCCESS) {
-        cmpi_request_release(r);
-        cmpi_raise(st, ierr);
-        return -1;
-    }
-    r->stage2 = 1;
-    return 0;
-}
-
-/* The payload of a large object has arrived: unpickle it. */
-static int
-objrecv_payload_done(RequestObject *r)
-{
-    PyObject *obj = cmpi_loads(r->st, r->rbuf, PyBytes_GET_SIZE(r->keep));
-    r->stage2 = 0;
+    PyObject *obj = cmpi_obj_from_message(r->st, r->shadow, r->rbuf, count,
+                                          &r->status);
     cmpi_request_release(r);
     if (obj == NULL)
         return -1;
@@ -223,14 +167,11 @@ objrecv_payload_done(RequestObject *r)
 
 /* The main MPI request of `r` completed with status `s`. */
 static int
-request_after_mpi(RequestObject *r, const MPI_Status *s, int blocking)
+request_after_mpi(RequestObject *r, const MPI_Status *s)
 {
-    if (r->kind == CMPI_REQ_OBJ_RECV) {
-        if (r->stage2)
-            return objrecv_payload_done(r);
-        r->status = *s;
-        return objrecv_landed(r, blocking);
-    }
+    r->status = *s;
+    if (r->kind == CMPI_REQ_OBJ_RECV)
+        return objrecv_landed(r);
     r->status = *s;
     cmpi_request_release(r);
     return 1;
@@ -246,7 +187,7 @@ request_wait1(RequestObject *r)
         CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &s));
         if (ierr != MPI_SUCCESS)
             return status_error(r, ierr, &s);
-        if (request_after_mpi(r, &s, 1) < 0)
+        if (request_after_mpi(r, &s) < 0)
             return -1;
     }
     cmpi_request_release(r);
@@ -266,7 +207,7 @@ request_test1(RequestObject *r)
             return status_error(r, ierr, &s);
         if (!flag)
             return 0;
-        if (request_after_mpi(r, &s, 0) < 0)
+        if (request_after_mpi(r, &s) < 0)
             return -1;
     }
     cmpi_request_release(r);
@@ -339,9 +280,6 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
     if (self->ob_mpi == MPI_REQUEST_NULL) {
         flag = 1;
         s = self->status;
-    }
-    else if (self->kind == CMPI_REQ_OBJ_RECV && self->stage2) {
-        flag = 0; /* the envelope arrived; the payload is on its way */
     }
     else {
         ierr = MPI_Request_get_status(self->ob_mpi, &flag, &s);
@@ -515,7 +453,7 @@ wait_all(cmpi_state *st, reqlist *rl)
         if (ierr != MPI_SUCCESS || rc < 0)
             continue;
         /* A lowercase receive may go on to fetch a large payload. */
-        if (was_active && request_after_mpi(r, &ss[i], 1) < 0)
+        if (was_active && request_after_mpi(r, &ss[i]) < 0)
             rc = -1;
         else if (request_active(r) && request_wait1(r) < 0)
             rc = -1;
@@ -573,7 +511,7 @@ wait_any(reqlist *rl, int blocking, int *flag)
             if (idx != MPI_UNDEFINED) {
                 RequestObject *r = rl->reqs[idx];
                 r->ob_mpi = hs[idx];
-                if (request_after_mpi(r, &s, 1) < 0)
+                if (request_after_mpi(r, &s) < 0)
                     return -2;
                 *flag = 1;
                 return idx;

@@ -29,7 +29,7 @@ def main():
         sys.stdout = os.fdopen(1, "w", buffering=1)
     import pytest
 
-    code = pytest.main(["-p", "no:cacheprovider", f"--junitxml={xml}", *args])
+    code = pytest.main(["-p", "no:cacheprovider", "--color=no", f"--junitxml={xml}", *args])
     sys.stdout.flush()
     # Exit codes: 0 all passed, 1 some failed, 5 nothing collected.
     sys.exit(0 if code in (0, 1, 5) else int(code))

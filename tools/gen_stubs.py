@@ -24,6 +24,8 @@ PARAM_TYPES = {
     "key": "int", "info": "Any", "errorcode": "int", "required": "int", "name": "str",
     "keyval": "int", "count": "int", "flag": "bool", "error": "int", "level": "int",
     "ierr": "int", "request": "Request | None", "x": "Any", "y": "Any",
+    "dumps": "Callable[..., bytes]", "loads": "Callable[..., Any]", "protocol": "int",
+    "threshold": "int", "data": "Any",
     "group": "Group", "group1": "Group", "group2": "Group", "ranks": "Sequence[int]",
     "function": "Callable[[Any, Any, Datatype], None]", "commute": "bool",
     "blocklength": "int", "blocklengths": "Sequence[int]", "displacements": "Sequence[int]",
@@ -58,6 +60,7 @@ RETURNS = {
     "Create_vector": "Datatype", "Create_hvector": "Datatype", "Create_indexed": "Datatype",
     "Create_hindexed": "Datatype", "Create_indexed_block": "Datatype",
     "Create_resized": "Datatype", "Get_true_extent": "tuple[int, int]",
+    "dumps": "bytes", "loads": "Any", "bsend": "None", "ibsend": "Request",
 }
 PROPS = {
     "rank": "int", "size": "int", "name": "str", "is_inter": "bool", "is_intra": "bool",
@@ -65,9 +68,10 @@ PROPS = {
     "error": "int", "count": "int", "cancelled": "bool", "extent": "int", "lb": "int",
     "ub": "int", "is_predefined": "bool", "is_commutative": "bool", "error_code": "int",
     "error_class": "int", "error_string": "str", "group": "Group", "true_lb": "int",
-    "true_ub": "int", "true_extent": "int",
+    "true_ub": "int", "true_extent": "int", "PROTOCOL": "int | None", "THRESHOLD": "int",
 }
-SETTABLE = {("Comm", "name"), ("Status", "source"), ("Status", "tag"), ("Status", "error")}
+SETTABLE = {("Comm", "name"), ("Status", "source"), ("Status", "tag"), ("Status", "error"),
+            ("Pickle", "PROTOCOL"), ("Pickle", "THRESHOLD")}
 
 
 def signature_text(obj):
@@ -118,7 +122,7 @@ def main():
         "InPlace = InPlaceType\n\n",
     ]
     classes = [n for n in dir(MPI) if isinstance(getattr(MPI, n), type)]
-    order = ["Exception", "Datatype", "Op", "Status", "Request", "Group", "Comm", "Intracomm",
+    order = ["Exception", "Pickle", "Datatype", "Op", "Status", "Request", "Group", "Comm", "Intracomm",
              "Intercomm", "BottomType", "InPlaceType"]
     classes = [c for c in order if c in classes] + [c for c in classes if c not in order]
     for cname in classes:
