@@ -18,6 +18,7 @@
 #include "group.c"
 #include "p2p.c"
 #include "coll.c"
+#include "message.c"
 #include "comm.c"
 #include "env.c"
 
@@ -30,9 +31,9 @@ cmpi_exec(PyObject *m)
     if (cmpi_errors_init(m, st) < 0 || cmpi_datatype_init(m, st) < 0 ||
         cmpi_op_init(m, st) < 0 || cmpi_status_init(m, st) < 0 ||
         cmpi_request_init(m, st) < 0 || cmpi_group_init(m, st) < 0 ||
-        cmpi_comm_init(m, st) < 0 || cmpi_env_init(m, st) < 0 ||
-        cmpi_pickle_init(m, st) < 0 || cmpi_env_startup(m, st) < 0 ||
-        cmpi_comm_init_constants(m, st) < 0)
+        cmpi_message_init(m, st) < 0 || cmpi_comm_init(m, st) < 0 ||
+        cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||
+        cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0)
         return -1;
     return 0;
 }
@@ -48,6 +49,7 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->Request_Type);
     Py_VISIT(st->Prequest_Type);
     Py_VISIT(st->Group_Type);
+    Py_VISIT(st->Message_Type);
     Py_VISIT(st->Comm_Type);
     Py_VISIT(st->Intracomm_Type);
     Py_VISIT(st->Intercomm_Type);
@@ -81,6 +83,7 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->Request_Type);
     Py_CLEAR(st->Prequest_Type);
     Py_CLEAR(st->Group_Type);
+    Py_CLEAR(st->Message_Type);
     Py_CLEAR(st->Comm_Type);
     Py_CLEAR(st->Intracomm_Type);
     Py_CLEAR(st->Intercomm_Type);
@@ -110,7 +113,8 @@ cmpi_free(void *m)
 }
 
 static PyMethodDef cmpi_methods[] = {
-        CMPI_ENV_METHODS CMPI_ERRORS_METHODS{NULL, NULL, 0, NULL},
+        CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS{
+                NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot cmpi_slots[] = {

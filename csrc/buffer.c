@@ -152,6 +152,59 @@ cmpi_msg_release(cmpi_msg *m)
 {
     if (m->view.obj != NULL)
         PyBuffer_Release(&m->view);
+    if (m->big != MPI_DATATYPE_NULL)
+        MPI_Type_free(&m->big);
+}
+
+/* The request now owns the message's buffer, until it completes.  A big
+ * type may go now: MPI keeps what a posted operation needs. */
+static void
+cmpi_msg_give(RequestObject *r, cmpi_msg *m)
+{
+    if (m->view.obj != NULL)
+        r->views[r->nviews++] = m->view;
+    m->view.obj = NULL;
+    if (m->big != MPI_DATATYPE_NULL)
+        MPI_Type_free(&m->big);
+}
+
+/* count elements of dtype as one element of a derived type, for counts
+ * beyond the C int of the MPI-3 API: blocks of 2**26 elements, then the
+ * rest.  So no message has a size limit. */
+static int
+msg_big_type(cmpi_state *st, cmpi_msg *m, MPI_Aint count)
+{
+    const MPI_Aint chunk = (MPI_Aint)1 << 26;
+    MPI_Datatype block, t;
+    int ierr = MPI_Type_contiguous((int)chunk, m->dtype, &block);
+    if (ierr != MPI_SUCCESS)
+        goto error;
+    MPI_Aint q = count / chunk, r = count % chunk;
+    if (q > INT_MAX) {
+        MPI_Type_free(&block);
+        PyErr_SetString(PyExc_OverflowError, "message: count too large");
+        return -1;
+    }
+    if (r == 0) {
+        ierr = MPI_Type_contiguous((int)q, block, &t);
+    }
+    else {
+        int lens[2] = {(int)q, (int)r};
+        MPI_Aint displs[2] = {0, q * chunk * m->extent};
+        MPI_Datatype types[2] = {block, m->dtype};
+        ierr = MPI_Type_create_struct(2, lens, displs, types, &t);
+    }
+    MPI_Type_free(&block);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Type_commit(&t);
+    if (ierr != MPI_SUCCESS)
+        goto error;
+    m->big = m->dtype = t;
+    m->count = 1;
+    return 0;
+error:
+    cmpi_raise(st, ierr);
+    return -1;
 }
 
 static CMPI_NOINLINE int
@@ -209,6 +262,7 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
     m->count = 0;
     m->dtype = MPI_BYTE;
     m->extent = 1;
+    m->big = MPI_DATATYPE_NULL;
 
     if (PyList_Check(spec) || PyTuple_Check(spec)) {
         Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
@@ -340,13 +394,9 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
         }
         count = len / m->extent - displ;
     }
-    if (count > INT_MAX) {
-        PyErr_Format(PyExc_OverflowError,
-                     "message: %zd elements exceed the 2**31-1 count limit",
-                     (Py_ssize_t)count);
-        goto error;
-    }
     m->addr = (char *)m->view.buf + displ * m->extent;
+    if (count > INT_MAX)
+        return msg_big_type(st, m, count) < 0 ? (cmpi_msg_release(m), -1) : 0;
     m->count = (int)count;
     return 0;
 error:

@@ -55,6 +55,7 @@
 
 /* Handle flags (mpi4py's object model). */
 #define CMPI_CONST 0x1u /* predefined constant: never freed, never changed */
+#define CMPI_PERSISTENT 0x2u /* a persistent request (Prequest) */
 
 /* ---------------------------------------------------------------------
  * Module state: every type, exception and cached object lives here.
@@ -67,6 +68,7 @@ typedef struct cmpi_state {
     PyTypeObject *Request_Type;
     PyTypeObject *Prequest_Type;
     PyTypeObject *Group_Type;
+    PyTypeObject *Message_Type;
     PyTypeObject *Comm_Type;
     PyTypeObject *Intracomm_Type;
     PyTypeObject *Intercomm_Type;
@@ -198,6 +200,15 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
+    MPI_Message ob_mpi;
+    unsigned flags;
+    MPI_Comm shadow;  /* of the communicator it was probed on */
+    MPI_Status probe; /* the envelope: its byte count sizes recv() */
+    cmpi_state *st;
+} MessageObject;
+
+typedef struct {
+    PyObject_HEAD
     MPI_Group ob_mpi;
     unsigned flags;
     cmpi_state *st;
@@ -237,6 +248,7 @@ typedef struct {
     MPI_Request ob_mpi;
     unsigned flags;
     int kind;
+    int pactive; /* persistent request: started and not yet complete */
     /* Buffer operations: the exported views, released on completion. */
     Py_buffer views[2];
     int nviews;
@@ -293,7 +305,14 @@ typedef struct {
     int count;
     MPI_Datatype dtype;
     MPI_Aint extent;
+    MPI_Datatype big; /* derived type made for > 2**31-1 elements, or NULL */
 } cmpi_msg;
+
+/* A message not parsed (yet): safe to release. */
+#define CMPI_MSG_INIT                                   \
+    {                                                   \
+        .view = {.obj = NULL}, .big = MPI_DATATYPE_NULL \
+    }
 
 /* A vector message: one block per rank of a communicator. */
 typedef struct {
@@ -314,6 +333,8 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
                int null_ok);
 static void
 cmpi_msg_release(cmpi_msg *m);
+static void
+cmpi_msg_give(RequestObject *r, cmpi_msg *m);
 static int
 cmpi_buffer_datatype(cmpi_state *st, const Py_buffer *view, MPI_Datatype *dt);
 static int
@@ -348,6 +369,8 @@ static RequestObject *
 cmpi_request_new(cmpi_state *st, int kind);
 static void
 cmpi_request_release(RequestObject *r);
+static RequestObject *
+cmpi_prequest_new(cmpi_state *st);
 
 /* p2p.c */
 static PyObject *

@@ -99,7 +99,7 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int rooted = (kind == GATHER || kind == SCATTER);
     PyObject *a[3] = {NULL, NULL, NULL};
     int root = 0, rank = 0, size = self->size, ierr;
-    cmpi_msg sm = {.view = {.obj = NULL}}, rm = {.view = {.obj = NULL}};
+    cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
@@ -266,7 +266,7 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
     int root = 0, rank = 0, ierr;
     MPI_Op op = MPI_SUM;
-    cmpi_msg sm = {.view = {.obj = NULL}}, rm = {.view = {.obj = NULL}};
+    cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse(fname, args, nargs, kwnames,
@@ -408,7 +408,7 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int rooted = (kind == GATHERV || kind == SCATTERV);
     PyObject *a[3] = {NULL, NULL, NULL};
     int root = 0, rank = 0, ierr, size;
-    cmpi_msg sm = {.view = {.obj = NULL}}, rm = {.view = {.obj = NULL}};
+    cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
     cmpi_msgv sv, rv;
     memset(&sv, 0, sizeof(sv));
     memset(&rv, 0, sizeof(rv));
@@ -555,7 +555,7 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *oop;
     MPI_Op op = MPI_SUM;
     int size = self->size, ierr;
-    cmpi_msg sm = {.view = {.obj = NULL}}, rm = {.view = {.obj = NULL}};
+    cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
     int *counts = NULL;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
@@ -896,10 +896,9 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     nbuf = head.nbuf;
+    /* Every rank, the root too, gets its own copy, as in mpi4py. */
     if (head.len <= room && nbuf == 0) {
-        obj = rank == root
-                      ? Py_NewRef(sendobj)
-                      : cmpi_loads(self->st, head.data, (Py_ssize_t)head.len);
+        obj = cmpi_loads(self->st, head.data, (Py_ssize_t)head.len);
         goto done;
     }
     /* The buffers' sizes, then the stream, then each buffer. */
@@ -952,13 +951,18 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         if (rc < 0)
             goto done;
     }
-    if (rank == root)
-        obj = Py_NewRef(sendobj);
-    else
-        obj = cmpi_loads_oob(
-                self->st,
-                head.len <= room ? head.data : PyBytes_AS_STRING(data),
-                (Py_ssize_t)head.len, buffers);
+    if (rank == root) {
+        /* the root's copy must not share the original's memory */
+        for (int i = 0; i < nbuf; i++) {
+            PyObject *copy =
+                    PyByteArray_FromObject(PyList_GET_ITEM(buffers, i));
+            if (copy == NULL || PyList_SetItem(buffers, i, copy) < 0)
+                goto done;
+        }
+    }
+    obj = cmpi_loads_oob(
+            self->st, head.len <= room ? head.data : PyBytes_AS_STRING(data),
+            (Py_ssize_t)head.len, buffers);
 done:
     PyMem_Free(lens);
     Py_XDECREF(exc);

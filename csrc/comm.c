@@ -551,8 +551,8 @@ static PyMethodDef Comm_methods[] = {
         {"Get_topology", (PyCFunction)Comm_Get_topology, METH_NOARGS,
          Comm_Get_topology_doc},
         {"Get_attr", (PyCFunction)Comm_Get_attr, METH_O, Comm_Get_attr_doc},
-        CMPI_P2P_METHODS CMPI_COLL_METHODS CMPI_GROUP_COMM_METHODS{NULL, NULL,
-                                                                   0, NULL},
+        CMPI_P2P_METHODS CMPI_COLL_METHODS CMPI_GROUP_COMM_METHODS
+                CMPI_MESSAGE_COMM_METHODS{NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Comm_getset[] = {

@@ -213,8 +213,7 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_DECREF(r);
         return cmpi_raise(self->st, ierr);
     }
-    if (m.view.obj != NULL) /* the request now owns the view */
-        r->views[r->nviews++] = m.view;
+    cmpi_msg_give(r, &m); /* the request now owns the view */
     return (PyObject *)r;
 }
 
@@ -268,10 +267,330 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_DECREF(r);
         return cmpi_raise(self->st, ierr);
     }
-    if (m.view.obj != NULL)
-        r->views[r->nviews++] = m.view;
+    cmpi_msg_give(r, &m);
     return (PyObject *)r;
 }
+
+CMPI_DOC(Comm_Bsend_doc, "Bsend($self, buf, dest, tag=0)",
+         "Blocking send in buffered mode.");
+static PyObject *
+Comm_Bsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return send_buf(self, args, nargs, kwnames, "Bsend", MPI_Bsend);
+}
+
+CMPI_DOC(Comm_Rsend_doc, "Rsend($self, buf, dest, tag=0)",
+         "Blocking send in ready mode.");
+static PyObject *
+Comm_Rsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    return send_buf(self, args, nargs, kwnames, "Rsend", MPI_Rsend);
+}
+
+CMPI_DOC(Comm_Ibsend_doc, "Ibsend($self, buf, dest, tag=0)",
+         "Nonblocking send in buffered mode.");
+static PyObject *
+Comm_Ibsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return isend_buf(self, args, nargs, kwnames, "Ibsend", MPI_Ibsend);
+}
+
+CMPI_DOC(Comm_Irsend_doc, "Irsend($self, buf, dest, tag=0)",
+         "Nonblocking send in ready mode.");
+static PyObject *
+Comm_Irsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return isend_buf(self, args, nargs, kwnames, "Irsend", MPI_Irsend);
+}
+
+typedef int (*mpi_send_init_fn)(const void *, int, MPI_Datatype, int, int,
+                                MPI_Comm, MPI_Request *);
+
+static PyObject *
+send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames, const char *fname, mpi_send_init_fn fn)
+{
+    static const char *const kw[] = {"buf", "dest", "tag", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int dest, tag;
+    cmpi_msg m;
+    COMM_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_send_tag(self, tag) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+        return NULL;
+    RequestObject *r = cmpi_prequest_new(self->st);
+    int ierr = r ? fn(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
+                      &r->ob_mpi)
+                 : MPI_SUCCESS;
+    if (r == NULL || ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&m);
+        Py_XDECREF(r);
+        return r ? cmpi_raise(self->st, ierr) : NULL;
+    }
+    /* held for the request's whole life: every Start() reads it */
+    cmpi_msg_give(r, &m);
+    return (PyObject *)r;
+}
+
+CMPI_DOC(Comm_Send_init_doc, "Send_init($self, buf, dest, tag=0)",
+         "Create a persistent request for a standard send.");
+static PyObject *
+Comm_Send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return send_init(self, args, nargs, kwnames, "Send_init", MPI_Send_init);
+}
+
+CMPI_DOC(Comm_Bsend_init_doc, "Bsend_init($self, buf, dest, tag=0)",
+         "Persistent request for a send in buffered mode.");
+static PyObject *
+Comm_Bsend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return send_init(self, args, nargs, kwnames, "Bsend_init", MPI_Bsend_init);
+}
+
+CMPI_DOC(Comm_Ssend_init_doc, "Ssend_init($self, buf, dest, tag=0)",
+         "Persistent request for a send in synchronous mode.");
+static PyObject *
+Comm_Ssend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return send_init(self, args, nargs, kwnames, "Ssend_init", MPI_Ssend_init);
+}
+
+CMPI_DOC(Comm_Rsend_init_doc, "Rsend_init($self, buf, dest, tag=0)",
+         "Persistent request for a send in ready mode.");
+static PyObject *
+Comm_Rsend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return send_init(self, args, nargs, kwnames, "Rsend_init", MPI_Rsend_init);
+}
+
+CMPI_DOC(Comm_Recv_init_doc,
+         "Recv_init($self, buf, source=cmpi.MPI.ANY_SOURCE, "
+         "tag=cmpi.MPI.ANY_TAG)",
+         "Create a persistent request for a receive.");
+static PyObject *
+Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf", "source", "tag", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int source, tag;
+    cmpi_msg m;
+    COMM_CHECK(self);
+    if (cmpi_parse("Recv_init", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_recv_tag(self, tag) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+        return NULL;
+    RequestObject *r = cmpi_prequest_new(self->st);
+    int ierr = r ? MPI_Recv_init(m.addr, m.count, m.dtype, source, tag,
+                                 self->ob_mpi, &r->ob_mpi)
+                 : MPI_SUCCESS;
+    if (r == NULL || ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&m);
+        Py_XDECREF(r);
+        return r ? cmpi_raise(self->st, ierr) : NULL;
+    }
+    cmpi_msg_give(r, &m);
+    return (PyObject *)r;
+}
+
+/* Isendrecv and Isendrecv_replace are MPI-4: where the library is older,
+ * they raise NotImplementedError naming the missing function. */
+static PyObject *
+cmpi_not_implemented(const char *what)
+{
+    int version = 0, subversion = 0;
+    MPI_Get_version(&version, &subversion);
+    PyErr_Format(PyExc_NotImplementedError,
+                 "%s is not available: the MPI library implements MPI "
+                 "%d.%d",
+                 what, version, subversion);
+    return NULL;
+}
+
+CMPI_DOC(Comm_Isendrecv_doc,
+         "Isendrecv($self, sendbuf, dest, sendtag=0, recvbuf=None, "
+         "source=cmpi.MPI.ANY_SOURCE, recvtag=cmpi.MPI.ANY_TAG)",
+         "Nonblocking send and receive (MPI-4).");
+static PyObject *
+Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    static const char *const kw[] = {"sendbuf", "dest",   "sendtag",
+                                     "recvbuf", "source", "recvtag",
+                                     NULL};
+    PyObject *a[6] = {NULL};
+    int dest, sendtag, source, recvtag;
+    COMM_CHECK(self);
+    if (cmpi_parse("Isendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
+        cmpi_opt_int(a[4], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[5], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_send_tag(self, sendtag) < 0 ||
+        cmpi_check_recv_tag(self, recvtag) < 0)
+        return NULL;
+#if MPI_VERSION >= 4
+    cmpi_msg sm, rm;
+    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+        return NULL;
+    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
+                       1) < 0) {
+        cmpi_msg_release(&sm);
+        return NULL;
+    }
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    int ierr = r ? MPI_Isendrecv(sm.addr, sm.count, sm.dtype, dest, sendtag,
+                                 rm.addr, rm.count, rm.dtype, source, recvtag,
+                                 self->ob_mpi, &r->ob_mpi)
+                 : MPI_SUCCESS;
+    if (r == NULL || ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&sm);
+        cmpi_msg_release(&rm);
+        Py_XDECREF(r);
+        return r ? cmpi_raise(self->st, ierr) : NULL;
+    }
+    cmpi_msg_give(r, &sm);
+    cmpi_msg_give(r, &rm);
+    return (PyObject *)r;
+#else
+    return cmpi_not_implemented("MPI_Isendrecv");
+#endif
+}
+
+CMPI_DOC(Comm_Isendrecv_replace_doc,
+         "Isendrecv_replace($self, buf, dest, sendtag=0, "
+         "source=cmpi.MPI.ANY_SOURCE, recvtag=cmpi.MPI.ANY_TAG)",
+         "Nonblocking send and receive in one buffer (MPI-4).");
+static PyObject *
+Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf",    "dest",    "sendtag",
+                                     "source", "recvtag", NULL};
+    PyObject *a[5] = {NULL};
+    int dest, sendtag, source, recvtag;
+    COMM_CHECK(self);
+    if (cmpi_parse("Isendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
+        cmpi_opt_int(a[3], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[4], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
+        cmpi_check_dest(self, dest, "dest") < 0 ||
+        cmpi_check_source(self, source, "source") < 0 ||
+        cmpi_check_send_tag(self, sendtag) < 0 ||
+        cmpi_check_recv_tag(self, recvtag) < 0)
+        return NULL;
+#if MPI_VERSION >= 4
+    cmpi_msg m;
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    int ierr = r ? MPI_Isendrecv_replace(m.addr, m.count, m.dtype, dest,
+                                         sendtag, source, recvtag,
+                                         self->ob_mpi, &r->ob_mpi)
+                 : MPI_SUCCESS;
+    if (r == NULL || ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&m);
+        Py_XDECREF(r);
+        return r ? cmpi_raise(self->st, ierr) : NULL;
+    }
+    cmpi_msg_give(r, &m);
+    return (PyObject *)r;
+#else
+    return cmpi_not_implemented("MPI_Isendrecv_replace");
+#endif
+}
+
+/* The buffer for buffered-mode sends: held (exported) while attached. */
+static Py_buffer cmpi_bsend_buffer;
+
+CMPI_DOC(Attach_buffer_doc, "Attach_buffer(buf)",
+         "Attach a user-provided buffer for sending in buffered mode.");
+static PyObject *
+mod_Attach_buffer(PyObject *m, PyObject *buf)
+{
+    cmpi_state *st = cmpi_get_state(m);
+    if (cmpi_bsend_buffer.obj != NULL)
+        return cmpi_raise_msg(st, MPI_ERR_BUFFER,
+                              "a buffer is already attached; "
+                              "Detach_buffer() first");
+    if (PyObject_GetBuffer(buf, &cmpi_bsend_buffer,
+                           PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0)
+        return NULL;
+    int n;
+    if (cmpi_size_to_int(cmpi_bsend_buffer.len, &n) < 0) {
+        PyBuffer_Release(&cmpi_bsend_buffer);
+        return NULL;
+    }
+    int ierr = MPI_Buffer_attach(cmpi_bsend_buffer.buf, n);
+    if (ierr != MPI_SUCCESS) {
+        PyBuffer_Release(&cmpi_bsend_buffer);
+        return cmpi_raise(st, ierr);
+    }
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Detach_buffer_doc, "Detach_buffer()",
+         "Remove an existing attached buffer (waiting until the buffered "
+         "messages are sent); return it.");
+static PyObject *
+mod_Detach_buffer(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    cmpi_state *st = cmpi_get_state(m);
+    void *addr = NULL;
+    int size = 0, ierr;
+    CMPI_NOGIL(ierr = MPI_Buffer_detach(&addr, &size));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    if (cmpi_bsend_buffer.obj == NULL)
+        Py_RETURN_NONE;
+    PyObject *obj = Py_NewRef(cmpi_bsend_buffer.obj);
+    PyBuffer_Release(&cmpi_bsend_buffer);
+    return obj;
+}
+
+CMPI_DOC(Comm_Attach_buffer_doc, "Attach_buffer($self, buf)",
+         "Attach a buffer for buffered-mode sends on this communicator "
+         "(MPI-4.1).");
+static PyObject *
+Comm_Attach_buffer(CommObject *Py_UNUSED(self), PyObject *Py_UNUSED(buf))
+{
+    return cmpi_not_implemented("MPI_Comm_attach_buffer");
+}
+
+CMPI_DOC(Comm_Detach_buffer_doc, "Detach_buffer($self)",
+         "Remove the buffer attached to this communicator (MPI-4.1).");
+static PyObject *
+Comm_Detach_buffer(CommObject *Py_UNUSED(self), PyObject *Py_UNUSED(a))
+{
+    return cmpi_not_implemented("MPI_Comm_detach_buffer");
+}
+
+#define CMPI_P2P_MODULE_METHODS                                            \
+    {"Attach_buffer", (PyCFunction)mod_Attach_buffer, METH_O,              \
+     Attach_buffer_doc},                                                   \
+            {"Detach_buffer", (PyCFunction)mod_Detach_buffer, METH_NOARGS, \
+             Detach_buffer_doc},
 
 static PyObject *
 probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -1002,26 +1321,42 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-#define CMPI_P2P_METHODS                                                \
-    {"Send", FN(Comm_Send), FASTKW, Comm_Send_doc},                     \
-            {"Ssend", FN(Comm_Ssend), FASTKW, Comm_Ssend_doc},          \
-            {"Recv", FN(Comm_Recv), FASTKW, Comm_Recv_doc},             \
-            {"Sendrecv", FN(Comm_Sendrecv), FASTKW, Comm_Sendrecv_doc}, \
-            {"Sendrecv_replace", FN(Comm_Sendrecv_replace), FASTKW,     \
-             Comm_Sendrecv_replace_doc},                                \
-            {"Isend", FN(Comm_Isend), FASTKW, Comm_Isend_doc},          \
-            {"Issend", FN(Comm_Issend), FASTKW, Comm_Issend_doc},       \
-            {"Irecv", FN(Comm_Irecv), FASTKW, Comm_Irecv_doc},          \
-            {"Probe", FN(Comm_Probe), FASTKW, Comm_Probe_doc},          \
-            {"Iprobe", FN(Comm_Iprobe), FASTKW, Comm_Iprobe_doc},       \
-            {"send", FN(Comm_send), FASTKW, Comm_send_doc},             \
-            {"bsend", FN(Comm_bsend), FASTKW, Comm_bsend_doc},          \
-            {"ibsend", FN(Comm_ibsend), FASTKW, Comm_ibsend_doc},       \
-            {"ssend", FN(Comm_ssend), FASTKW, Comm_ssend_doc},          \
-            {"recv", FN(Comm_recv), FASTKW, Comm_recv_doc},             \
-            {"sendrecv", FN(Comm_sendrecv), FASTKW, Comm_sendrecv_doc}, \
-            {"isend", FN(Comm_isend), FASTKW, Comm_isend_doc},          \
-            {"issend", FN(Comm_issend), FASTKW, Comm_issend_doc},       \
-            {"irecv", FN(Comm_irecv), FASTKW, Comm_irecv_doc},          \
-            {"probe", FN(Comm_probe), FASTKW, Comm_probe_doc},          \
+#define CMPI_P2P_METHODS                                                      \
+    {"Send_init", FN(Comm_Send_init), FASTKW, Comm_Send_init_doc},            \
+            {"Bsend_init", FN(Comm_Bsend_init), FASTKW, Comm_Bsend_init_doc}, \
+            {"Ssend_init", FN(Comm_Ssend_init), FASTKW, Comm_Ssend_init_doc}, \
+            {"Rsend_init", FN(Comm_Rsend_init), FASTKW, Comm_Rsend_init_doc}, \
+            {"Recv_init", FN(Comm_Recv_init), FASTKW, Comm_Recv_init_doc},    \
+            {"Bsend", FN(Comm_Bsend), FASTKW, Comm_Bsend_doc},                \
+            {"Rsend", FN(Comm_Rsend), FASTKW, Comm_Rsend_doc},                \
+            {"Ibsend", FN(Comm_Ibsend), FASTKW, Comm_Ibsend_doc},             \
+            {"Irsend", FN(Comm_Irsend), FASTKW, Comm_Irsend_doc},             \
+            {"Isendrecv", FN(Comm_Isendrecv), FASTKW, Comm_Isendrecv_doc},    \
+            {"Isendrecv_replace", FN(Comm_Isendrecv_replace), FASTKW,         \
+             Comm_Isendrecv_replace_doc},                                     \
+            {"Attach_buffer", (PyCFunction)Comm_Attach_buffer, METH_O,        \
+             Comm_Attach_buffer_doc},                                         \
+            {"Detach_buffer", (PyCFunction)Comm_Detach_buffer, METH_NOARGS,   \
+             Comm_Detach_buffer_doc},                                         \
+            {"Send", FN(Comm_Send), FASTKW, Comm_Send_doc},                   \
+            {"Ssend", FN(Comm_Ssend), FASTKW, Comm_Ssend_doc},                \
+            {"Recv", FN(Comm_Recv), FASTKW, Comm_Recv_doc},                   \
+            {"Sendrecv", FN(Comm_Sendrecv), FASTKW, Comm_Sendrecv_doc},       \
+            {"Sendrecv_replace", FN(Comm_Sendrecv_replace), FASTKW,           \
+             Comm_Sendrecv_replace_doc},                                      \
+            {"Isend", FN(Comm_Isend), FASTKW, Comm_Isend_doc},                \
+            {"Issend", FN(Comm_Issend), FASTKW, Comm_Issend_doc},             \
+            {"Irecv", FN(Comm_Irecv), FASTKW, Comm_Irecv_doc},                \
+            {"Probe", FN(Comm_Probe), FASTKW, Comm_Probe_doc},                \
+            {"Iprobe", FN(Comm_Iprobe), FASTKW, Comm_Iprobe_doc},             \
+            {"send", FN(Comm_send), FASTKW, Comm_send_doc},                   \
+            {"bsend", FN(Comm_bsend), FASTKW, Comm_bsend_doc},                \
+            {"ibsend", FN(Comm_ibsend), FASTKW, Comm_ibsend_doc},             \
+            {"ssend", FN(Comm_ssend), FASTKW, Comm_ssend_doc},                \
+            {"recv", FN(Comm_recv), FASTKW, Comm_recv_doc},                   \
+            {"sendrecv", FN(Comm_sendrecv), FASTKW, Comm_sendrecv_doc},       \
+            {"isend", FN(Comm_isend), FASTKW, Comm_isend_doc},                \
+            {"issend", FN(Comm_issend), FASTKW, Comm_issend_doc},             \
+            {"irecv", FN(Comm_irecv), FASTKW, Comm_irecv_doc},                \
+            {"probe", FN(Comm_probe), FASTKW, Comm_probe_doc},                \
             {"iprobe", FN(Comm_iprobe), FASTKW, Comm_iprobe_doc},

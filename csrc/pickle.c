@@ -90,8 +90,10 @@ cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
             *buffers = list;
     }
     else {
+        /* protocol None: a custom dumps is called with the object alone */
         PyObject *args[2] = {obj, p->protocol};
-        data = PyObject_Vectorcall(p->dumps, args, 2, NULL);
+        data = PyObject_Vectorcall(p->dumps, args,
+                                   p->protocol == Py_None ? 1 : 2, NULL);
     }
     if (CMPI_UNLIKELY(data == NULL)) {
         if (buffers != NULL)

@@ -16,14 +16,15 @@
 #include <sched.h>
 
 static RequestObject *
-cmpi_request_new(cmpi_state *st, int kind)
+request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
 {
-    RequestObject *r = PyObject_GC_New(RequestObject, st->Request_Type);
+    RequestObject *r = PyObject_GC_New(RequestObject, type);
     if (r == NULL)
         return NULL;
     r->ob_mpi = MPI_REQUEST_NULL;
     r->flags = 0;
     r->kind = kind;
+    r->pactive = 0;
     r->nviews = 0;
     r->keep = NULL;
     r->rbuf = NULL;
@@ -33,6 +34,12 @@ cmpi_request_new(cmpi_state *st, int kind)
     cmpi_status_clear(&r->status);
     PyObject_GC_Track(r);
     return r;
+}
+
+static RequestObject *
+cmpi_request_new(cmpi_state *st, int kind)
+{
+    return request_alloc(st, st->Request_Type, kind);
 }
 
 /* Drop what the operation held; called once it has completed. */
@@ -96,6 +103,8 @@ Request_clear(RequestObject *r)
 static int
 request_active(RequestObject *r)
 {
+    if (r->flags & CMPI_PERSISTENT)
+        return r->pactive;
     return r->ob_mpi != MPI_REQUEST_NULL;
 }
 
@@ -106,6 +115,9 @@ Request_dealloc(RequestObject *r)
     PyObject_GC_UnTrack(r);
     int finalized = 1;
     MPI_Finalized(&finalized);
+    if ((r->flags & CMPI_PERSISTENT) && !request_active(r) && !finalized &&
+        r->ob_mpi != MPI_REQUEST_NULL)
+        MPI_Request_free(&r->ob_mpi);
     if (request_active(r) && !finalized && !(r->flags & CMPI_CONST)) {
         /* Still in flight and nobody can wait for it any more: let MPI
          * finish it on its own, and keep its memory alive for good. */
@@ -133,7 +145,8 @@ Request_richcompare(RequestObject *self, PyObject *other, int op)
 static int
 Request_bool(RequestObject *self)
 {
-    return request_active(self);
+    /* as MPI sees it: an inactive persistent request is still a request */
+    return self->ob_mpi != MPI_REQUEST_NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -170,9 +183,13 @@ static int
 request_after_mpi(RequestObject *r, const MPI_Status *s)
 {
     r->status = *s;
+    if (r->flags & CMPI_PERSISTENT) {
+        /* inactive again; it keeps its buffers for the next Start() */
+        r->pactive = 0;
+        return 1;
+    }
     if (r->kind == CMPI_REQ_OBJ_RECV)
         return objrecv_landed(r);
-    r->status = *s;
     cmpi_request_release(r);
     return 1;
 }
@@ -182,16 +199,13 @@ request_wait1(RequestObject *r)
 {
     int ierr;
     MPI_Status s;
-    while (r->ob_mpi != MPI_REQUEST_NULL) {
-        cmpi_status_clear(&s);
-        CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &s));
-        if (ierr != MPI_SUCCESS)
-            return status_error(r, ierr, &s);
-        if (request_after_mpi(r, &s) < 0)
-            return -1;
-    }
-    cmpi_request_release(r);
-    return 0;
+    if (!request_active(r))
+        return 0;
+    cmpi_status_clear(&s);
+    CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &s));
+    if (ierr != MPI_SUCCESS)
+        return status_error(r, ierr, &s);
+    return request_after_mpi(r, &s) < 0 ? -1 : 0;
 }
 
 /* Returns 1 when complete, 0 when not, -1 on error. */
@@ -200,18 +214,15 @@ request_test1(RequestObject *r)
 {
     int ierr, flag = 0;
     MPI_Status s;
-    while (r->ob_mpi != MPI_REQUEST_NULL) {
-        cmpi_status_clear(&s);
-        ierr = MPI_Test(&r->ob_mpi, &flag, &s);
-        if (ierr != MPI_SUCCESS)
-            return status_error(r, ierr, &s);
-        if (!flag)
-            return 0;
-        if (request_after_mpi(r, &s) < 0)
-            return -1;
-    }
-    cmpi_request_release(r);
-    return 1;
+    if (!request_active(r))
+        return 1;
+    cmpi_status_clear(&s);
+    ierr = MPI_Test(&r->ob_mpi, &flag, &s);
+    if (ierr != MPI_SUCCESS)
+        return status_error(r, ierr, &s);
+    if (!flag)
+        return 0;
+    return request_after_mpi(r, &s) < 0 ? -1 : 1;
 }
 
 static PyObject *
@@ -296,6 +307,8 @@ CMPI_DOC(Request_Cancel_doc, "Cancel($self)",
 static PyObject *
 Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
 {
+    if ((self->flags & CMPI_PERSISTENT) && !self->pactive)
+        Py_RETURN_NONE; /* nothing in flight to cancel */
     int ierr = MPI_Cancel(&self->ob_mpi);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -309,9 +322,15 @@ Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
     if (self->ob_mpi == MPI_REQUEST_NULL)
         return cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
                               "cannot free REQUEST_NULL");
+    int active = request_active(self);
     int ierr = MPI_Request_free(&self->ob_mpi);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
+    self->pactive = 0;
+    if (!active) {
+        cmpi_request_release(self);
+        Py_RETURN_NONE;
+    }
     /* The operation may still be running: its buffers stay held. */
     self->nviews = 0;
     self->keep = NULL;
@@ -433,7 +452,9 @@ wait_all(cmpi_state *st, reqlist *rl)
         }
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        hs[i] = rl->reqs[i]->ob_mpi;
+        /* an inactive persistent request takes no part */
+        hs[i] = request_active(rl->reqs[i]) ? rl->reqs[i]->ob_mpi
+                                            : MPI_REQUEST_NULL;
         cmpi_status_clear(&ss[i]);
     }
     int ierr, rc = 0;
@@ -448,8 +469,9 @@ wait_all(cmpi_state *st, reqlist *rl)
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         RequestObject *r = rl->reqs[i];
-        int was_active = r->ob_mpi != MPI_REQUEST_NULL;
-        r->ob_mpi = hs[i];
+        int was_active = request_active(r);
+        if (!(r->flags & CMPI_PERSISTENT))
+            r->ob_mpi = hs[i];
         if (ierr != MPI_SUCCESS || rc < 0)
             continue;
         /* A lowercase receive may go on to fetch a large payload. */
@@ -510,7 +532,8 @@ wait_any(reqlist *rl, int blocking, int *flag)
             }
             if (idx != MPI_UNDEFINED) {
                 RequestObject *r = rl->reqs[idx];
-                r->ob_mpi = hs[idx];
+                if (!(r->flags & CMPI_PERSISTENT))
+                    r->ob_mpi = hs[idx];
                 if (request_after_mpi(r, &s) < 0)
                     return -2;
                 *flag = 1;
@@ -775,6 +798,334 @@ Request_testany_objs(PyTypeObject *cls, PyObject *const *args,
     return waitany_impl(cls, args, nargs, kwnames, 0, 1);
 }
 
+/* Waitsome/Testsome: the indices of the requests that completed (at
+ * least one when blocking), or None when none was active. */
+static PyObject *
+some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames, int blocking, int objects)
+{
+    static const char *const kw[] = {"requests", "statuses", NULL};
+    static const char *const names[2][2] = {{"Testsome", "testsome"},
+                                            {"Waitsome", "waitsome"}};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    if (st == NULL || cmpi_parse(names[blocking][objects], args, nargs,
+                                 kwnames, kw, 1, a) < 0)
+        return NULL;
+    if (a[1] != NULL && a[1] != Py_None && !PyList_Check(a[1])) {
+        PyErr_SetString(PyExc_TypeError, "statuses must be a list");
+        return NULL;
+    }
+    reqlist rl;
+    if (reqlist_get(st, a[0], &rl) < 0)
+        return NULL;
+    PyObject *indices = NULL, *objs = NULL, *res = NULL;
+    for (;;) {
+        int active = 0;
+        indices = PyList_New(0);
+        if (indices == NULL)
+            goto done;
+        for (Py_ssize_t i = 0; i < rl.n; i++) {
+            RequestObject *r = rl.reqs[i];
+            if (!request_active(r))
+                continue;
+            active = 1;
+            int f = request_test1(r);
+            if (f < 0)
+                goto done;
+            if (f) {
+                PyObject *idx = PyLong_FromSsize_t(i);
+                if (idx == NULL || PyList_Append(indices, idx) < 0) {
+                    Py_XDECREF(idx);
+                    goto done;
+                }
+                Py_DECREF(idx);
+            }
+        }
+        if (!active) {
+            Py_SETREF(indices, Py_NewRef(Py_None));
+            break;
+        }
+        if (PyList_GET_SIZE(indices) > 0 || !blocking)
+            break;
+        Py_CLEAR(indices);
+        /* Block until one completes, then collect it and any other that
+         * completed meanwhile. */
+        if (any_multistep(&rl) || rl.n > 64) {
+            if (poll_pause() < 0)
+                goto done;
+            continue;
+        }
+        MPI_Request hs[64];
+        int idx, ierr;
+        for (Py_ssize_t i = 0; i < rl.n; i++)
+            hs[i] = request_active(rl.reqs[i]) ? rl.reqs[i]->ob_mpi
+                                               : MPI_REQUEST_NULL;
+        MPI_Status s;
+        cmpi_status_clear(&s);
+        CMPI_NOGIL(ierr = MPI_Waitany((int)rl.n, hs, &idx, &s));
+        if (ierr != MPI_SUCCESS) {
+            cmpi_raise(st, ierr);
+            goto done;
+        }
+        if (idx != MPI_UNDEFINED) {
+            RequestObject *r = rl.reqs[idx];
+            if (!(r->flags & CMPI_PERSISTENT))
+                r->ob_mpi = hs[idx];
+            if (request_after_mpi(r, &s) < 0)
+                goto done;
+            indices = PyList_New(0);
+            PyObject *o = PyLong_FromLong(idx);
+            if (indices == NULL || o == NULL ||
+                PyList_Append(indices, o) < 0) {
+                Py_XDECREF(o);
+                goto done;
+            }
+            Py_DECREF(o);
+            /* collect any others that are done too */
+            for (Py_ssize_t i = 0; i < rl.n; i++) {
+                if (i == idx || !request_active(rl.reqs[i]))
+                    continue;
+                int f = request_test1(rl.reqs[i]);
+                if (f < 0)
+                    goto done;
+                if (f) {
+                    PyObject *io = PyLong_FromSsize_t(i);
+                    if (io == NULL || PyList_Append(indices, io) < 0) {
+                        Py_XDECREF(io);
+                        goto done;
+                    }
+                    Py_DECREF(io);
+                }
+            }
+            break;
+        }
+    }
+    if (indices != Py_None && a[1] != NULL && a[1] != Py_None) {
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(indices); k++) {
+            Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(indices, k));
+            PyObject *sobj = PyObject_CallNoArgs((PyObject *)st->Status_Type);
+            if (sobj == NULL)
+                goto done;
+            ((StatusObject *)sobj)->ob_mpi = rl.reqs[i]->status;
+            int rc;
+            if (k < PyList_GET_SIZE(a[1])) {
+                rc = PyList_SetItem(a[1], k, sobj); /* steals sobj */
+            }
+            else {
+                rc = PyList_Append(a[1], sobj);
+                Py_DECREF(sobj);
+            }
+            if (rc < 0)
+                goto done;
+        }
+    }
+    if (!objects) {
+        if (indices != Py_None)
+            for (Py_ssize_t k = 0; k < PyList_GET_SIZE(indices); k++) {
+                Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(indices, k));
+                Py_CLEAR(rl.reqs[i]->result);
+            }
+        res = Py_NewRef(indices);
+        goto done;
+    }
+    if (indices == Py_None) {
+        res = Py_BuildValue("(OO)", Py_None, Py_None);
+        goto done;
+    }
+    objs = PyList_New(PyList_GET_SIZE(indices));
+    if (objs == NULL)
+        goto done;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(indices); k++) {
+        Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(indices, k));
+        PyList_SET_ITEM(objs, k, request_take_result(rl.reqs[i]));
+    }
+    res = Py_BuildValue("(OO)", indices, objs);
+done:
+    Py_XDECREF(indices);
+    Py_XDECREF(objs);
+    Py_DECREF(rl.seq);
+    return res;
+}
+
+CMPI_DOC(Request_Waitsome_doc, "Waitsome(requests, statuses=None)",
+         "Wait for some previously initiated requests to complete; return "
+         "their indices (None if none was active).");
+static PyObject *
+Request_Waitsome(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return some_impl(cls, args, nargs, kwnames, 1, 0);
+}
+
+CMPI_DOC(Request_Testsome_doc, "Testsome(requests, statuses=None)",
+         "Test for completion of some previously initiated requests; "
+         "return the indices of those that completed.");
+static PyObject *
+Request_Testsome(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return some_impl(cls, args, nargs, kwnames, 0, 0);
+}
+
+CMPI_DOC(Request_waitsome_doc, "waitsome(requests, statuses=None)",
+         "Wait for some previously initiated requests to complete; return "
+         "(indices, objects).");
+static PyObject *
+Request_waitsome_objs(PyTypeObject *cls, PyObject *const *args,
+                      Py_ssize_t nargs, PyObject *kwnames)
+{
+    return some_impl(cls, args, nargs, kwnames, 1, 1);
+}
+
+CMPI_DOC(Request_testsome_doc, "testsome(requests, statuses=None)",
+         "Test for completion of some previously initiated requests; "
+         "return (indices, objects).");
+static PyObject *
+Request_testsome_objs(PyTypeObject *cls, PyObject *const *args,
+                      Py_ssize_t nargs, PyObject *kwnames)
+{
+    return some_impl(cls, args, nargs, kwnames, 0, 1);
+}
+
+/* Non-destructive status queries over lists (MPI-4.1 names), made of
+ * MPI_Request_get_status, which every MPI has. */
+static int
+peek_status(RequestObject *r, int *flag, MPI_Status *s)
+{
+    cmpi_status_clear(s);
+    if (!request_active(r)) {
+        *flag = 1;
+        *s = r->status;
+        return 0;
+    }
+    int ierr = MPI_Request_get_status(r->ob_mpi, flag, s);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(r->st, ierr);
+        return -1;
+    }
+    return 0;
+}
+
+CMPI_DOC(Request_Get_status_any_doc, "Get_status_any(requests, status=None)",
+         "Non-destructive test for the completion of any request; return "
+         "(index, flag).");
+static PyObject *
+Request_Get_status_any(PyTypeObject *cls, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"requests", "status", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    reqlist rl;
+    if (st == NULL ||
+        cmpi_parse("Get_status_any", args, nargs, kwnames, kw, 1, a) < 0 ||
+        reqlist_get(st, a[0], &rl) < 0)
+        return NULL;
+    PyObject *res = NULL;
+    int any_active = 0;
+    for (Py_ssize_t i = 0; i < rl.n; i++) {
+        int flag;
+        MPI_Status s;
+        if (!request_active(rl.reqs[i]))
+            continue;
+        any_active = 1;
+        if (peek_status(rl.reqs[i], &flag, &s) < 0)
+            goto done;
+        if (flag) {
+            if (cmpi_status_store(st, a[1], &s) < 0)
+                goto done;
+            res = Py_BuildValue("(nO)", i, Py_True);
+            goto done;
+        }
+    }
+    res = Py_BuildValue("(iO)", MPI_UNDEFINED,
+                        any_active ? Py_False : Py_True);
+done:
+    Py_DECREF(rl.seq);
+    return res;
+}
+
+CMPI_DOC(Request_Get_status_all_doc, "Get_status_all(requests, statuses=None)",
+         "Non-destructive test for the completion of all requests.");
+static PyObject *
+Request_Get_status_all(PyTypeObject *cls, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"requests", "statuses", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    reqlist rl;
+    if (st == NULL ||
+        cmpi_parse("Get_status_all", args, nargs, kwnames, kw, 1, a) < 0 ||
+        reqlist_get(st, a[0], &rl) < 0)
+        return NULL;
+    int all = 1;
+    for (Py_ssize_t i = 0; i < rl.n && all; i++) {
+        int flag;
+        MPI_Status s;
+        if (peek_status(rl.reqs[i], &flag, &s) < 0) {
+            Py_DECREF(rl.seq);
+            return NULL;
+        }
+        all = flag;
+    }
+    Py_DECREF(rl.seq);
+    return PyBool_FromLong(all);
+}
+
+CMPI_DOC(Request_Get_status_some_doc,
+         "Get_status_some(requests, statuses=None)",
+         "Non-destructive test for the completion of some requests; return "
+         "the indices of the complete ones (None if none was active).");
+static PyObject *
+Request_Get_status_some(PyTypeObject *cls, PyObject *const *args,
+                        Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"requests", "statuses", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    reqlist rl;
+    if (st == NULL ||
+        cmpi_parse("Get_status_some", args, nargs, kwnames, kw, 1, a) < 0 ||
+        reqlist_get(st, a[0], &rl) < 0)
+        return NULL;
+    PyObject *indices = PyList_New(0);
+    int any_active = 0;
+    for (Py_ssize_t i = 0; indices && i < rl.n; i++) {
+        int flag;
+        MPI_Status s;
+        if (!request_active(rl.reqs[i]))
+            continue;
+        any_active = 1;
+        if (peek_status(rl.reqs[i], &flag, &s) < 0) {
+            Py_CLEAR(indices);
+            break;
+        }
+        if (flag) {
+            PyObject *o = PyLong_FromSsize_t(i);
+            if (o == NULL || PyList_Append(indices, o) < 0)
+                Py_CLEAR(indices);
+            Py_XDECREF(o);
+        }
+    }
+    Py_DECREF(rl.seq);
+    if (indices != NULL && !any_active)
+        Py_SETREF(indices, Py_NewRef(Py_None));
+    return indices;
+}
+
+CMPI_DOC(Request_get_status_doc, "get_status($self, status=None)",
+         "Non-destructive test for the completion of a request.");
+CMPI_DOC(Request_get_status_any_doc, "get_status_any(requests, status=None)",
+         "Non-destructive test for the completion of any request; return "
+         "(index, flag).");
+CMPI_DOC(Request_get_status_all_doc, "get_status_all(requests, statuses=None)",
+         "Non-destructive test for the completion of all requests.");
+CMPI_DOC(Request_get_status_some_doc,
+         "get_status_some(requests, statuses=None)",
+         "Non-destructive test for the completion of some requests.");
+
 static PyObject *
 Request_get_handle(RequestObject *self, void *Py_UNUSED(c))
 {
@@ -797,6 +1148,25 @@ static PyMethodDef Request_methods[] = {
         {"Waitany", FN(Request_Waitany), CLSFASTKW, Request_Waitany_doc},
         {"Testany", FN(Request_Testany), CLSFASTKW, Request_Testany_doc},
         {"waitall", FN(Request_waitall_objs), CLSFASTKW, Request_waitall_doc},
+        {"Waitsome", FN(Request_Waitsome), CLSFASTKW, Request_Waitsome_doc},
+        {"Testsome", FN(Request_Testsome), CLSFASTKW, Request_Testsome_doc},
+        {"waitsome", FN(Request_waitsome_objs), CLSFASTKW,
+         Request_waitsome_doc},
+        {"testsome", FN(Request_testsome_objs), CLSFASTKW,
+         Request_testsome_doc},
+        {"Get_status_any", FN(Request_Get_status_any), CLSFASTKW,
+         Request_Get_status_any_doc},
+        {"Get_status_all", FN(Request_Get_status_all), CLSFASTKW,
+         Request_Get_status_all_doc},
+        {"Get_status_some", FN(Request_Get_status_some), CLSFASTKW,
+         Request_Get_status_some_doc},
+        {"get_status_any", FN(Request_Get_status_any), CLSFASTKW,
+         Request_get_status_any_doc},
+        {"get_status_all", FN(Request_Get_status_all), CLSFASTKW,
+         Request_get_status_all_doc},
+        {"get_status_some", FN(Request_Get_status_some), CLSFASTKW,
+         Request_get_status_some_doc},
+        {"get_status", FN(Request_Get_status), FASTKW, Request_get_status_doc},
         {"testall", FN(Request_testall_objs), CLSFASTKW, Request_testall_doc},
         {"waitany", FN(Request_waitany_objs), CLSFASTKW, Request_waitany_doc},
         {"testany", FN(Request_testany_objs), CLSFASTKW, Request_testany_doc},
@@ -832,12 +1202,119 @@ static PyType_Spec Request_spec = {
         .slots = Request_slots,
 };
 
+/* ------------------------------------------------------------------ */
+/* Persistent requests */
+
+static RequestObject *
+cmpi_prequest_new(cmpi_state *st)
+{
+    RequestObject *r = request_alloc(st, st->Prequest_Type, CMPI_REQ_PLAIN);
+    if (r == NULL)
+        return NULL;
+    r->flags |= CMPI_PERSISTENT;
+    return r;
+}
+
+static int
+prequest_start_check(RequestObject *r)
+{
+    if (!(r->flags & CMPI_PERSISTENT) || r->ob_mpi == MPI_REQUEST_NULL) {
+        cmpi_raise_msg(r->st, MPI_ERR_REQUEST,
+                       "Start: not a persistent request, or freed");
+        return -1;
+    }
+    if (r->pactive) {
+        cmpi_raise_msg(r->st, MPI_ERR_REQUEST,
+                       "Start: the persistent request is already active; "
+                       "wait for it first");
+        return -1;
+    }
+    return 0;
+}
+
+CMPI_DOC(Prequest_Start_doc, "Start($self)",
+         "Initiate a communication with a persistent request.");
+static PyObject *
+Prequest_Start(RequestObject *self, PyObject *Py_UNUSED(a))
+{
+    if (prequest_start_check(self) < 0)
+        return NULL;
+    int ierr = MPI_Start(&self->ob_mpi);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    self->pactive = 1;
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Prequest_Startall_doc, "Startall(requests)",
+         "Start a collection of persistent requests.");
+static PyObject *
+Prequest_Startall(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    static const char *const kw[] = {"requests", NULL};
+    PyObject *a[1] = {NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    if (st == NULL ||
+        cmpi_parse("Startall", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    reqlist rl;
+    if (reqlist_get(st, a[0], &rl) < 0)
+        return NULL;
+    /* Check them all first, so either all start or none does. */
+    for (Py_ssize_t i = 0; i < rl.n; i++) {
+        if (prequest_start_check(rl.reqs[i]) < 0) {
+            Py_DECREF(rl.seq);
+            return NULL;
+        }
+    }
+    for (Py_ssize_t i = 0; i < rl.n; i++) {
+        int ierr = MPI_Start(&rl.reqs[i]->ob_mpi);
+        if (ierr != MPI_SUCCESS) {
+            Py_DECREF(rl.seq);
+            return cmpi_raise(st, ierr);
+        }
+        rl.reqs[i]->pactive = 1;
+    }
+    Py_DECREF(rl.seq);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Prequest_methods[] = {
+        {"Start", (PyCFunction)Prequest_Start, METH_NOARGS,
+         Prequest_Start_doc},
+        {"Startall", FN(Prequest_Startall), CLSFASTKW, Prequest_Startall_doc},
+        {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(Prequest_doc,
+             "Prequest(request=None)\n--\n\nPersistent request handler.");
+
+static PyType_Slot Prequest_slots[] = {
+        {Py_tp_doc, (void *)Prequest_doc},
+        {Py_tp_methods, Prequest_methods},
+        {0, NULL},
+};
+
+static PyType_Spec Prequest_spec = {
+        .name = "cmpi.MPI.Prequest",
+        .basicsize = sizeof(RequestObject),
+        /* GC, traverse and clear are inherited from Request */
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Prequest_slots,
+};
+
 static int
 cmpi_request_init(PyObject *m, cmpi_state *st)
 {
     st->Request_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Request_spec, NULL);
     if (st->Request_Type == NULL || PyModule_AddType(m, st->Request_Type) < 0)
+        return -1;
+    st->Prequest_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
+            m, &Prequest_spec, (PyObject *)st->Request_Type);
+    if (st->Prequest_Type == NULL ||
+        PyModule_AddType(m, st->Prequest_Type) < 0)
         return -1;
     RequestObject *null = cmpi_request_new(st, CMPI_REQ_PLAIN);
     if (null == NULL)

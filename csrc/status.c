@@ -135,6 +135,16 @@ status_count(StatusObject *self, PyObject *const *args, Py_ssize_t nargs,
         int c = 0;
         ierr = MPI_Get_count(&self->ob_mpi, dt, &c);
         count = c;
+        if (ierr == MPI_SUCCESS && c == MPI_UNDEFINED) {
+            /* More than 2**31-1 items, or not a whole number of them: the
+             * byte count decides, as MPI-4's MPI_Get_count_c would. */
+            MPI_Count bytes = 0, size = 0;
+            ierr = MPI_Get_elements_x(&self->ob_mpi, MPI_BYTE, &bytes);
+            if (ierr == MPI_SUCCESS)
+                ierr = MPI_Type_size_x(dt, &size);
+            if (ierr == MPI_SUCCESS && size > 0 && bytes % size == 0)
+                count = bytes / size;
+        }
     }
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);

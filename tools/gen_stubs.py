@@ -25,7 +25,7 @@ PARAM_TYPES = {
     "keyval": "int", "count": "int", "flag": "bool", "error": "int", "level": "int",
     "ierr": "int", "request": "Request | None", "x": "Any", "y": "Any",
     "dumps": "Callable[..., bytes]", "loads": "Callable[..., Any]", "protocol": "int",
-    "threshold": "int", "data": "Any",
+    "threshold": "int", "data": "Any", "message": "Message | None",
     "group": "Group", "group1": "Group", "group2": "Group", "ranks": "Sequence[int]",
     "function": "Callable[[Any, Any, Datatype], None]", "commute": "bool",
     "blocklength": "int", "blocklengths": "Sequence[int]", "displacements": "Sequence[int]",
@@ -61,6 +61,15 @@ RETURNS = {
     "Create_hindexed": "Datatype", "Create_indexed_block": "Datatype",
     "Create_resized": "Datatype", "Get_true_extent": "tuple[int, int]",
     "dumps": "bytes", "loads": "Any", "bsend": "None", "ibsend": "Request",
+    "Ibsend": "Request", "Irsend": "Request", "Isendrecv": "Request",
+    "Isendrecv_replace": "Request", "Send_init": "Prequest", "Bsend_init": "Prequest",
+    "Ssend_init": "Prequest", "Rsend_init": "Prequest", "Recv_init": "Prequest",
+    "Mprobe": "Message", "Improbe": "Message | None", "mprobe": "Message",
+    "improbe": "Message | None", "Waitsome": "list[int] | None",
+    "Testsome": "list[int] | None", "waitsome": "tuple[list[int] | None, list[Any] | None]",
+    "testsome": "tuple[list[int] | None, list[Any] | None]",
+    "Get_status_any": "tuple[int, bool]", "Get_status_all": "bool",
+    "Get_status_some": "list[int] | None", "Detach_buffer": "Any",
 }
 PROPS = {
     "rank": "int", "size": "int", "name": "str", "is_inter": "bool", "is_intra": "bool",
@@ -122,7 +131,8 @@ def main():
         "InPlace = InPlaceType\n\n",
     ]
     classes = [n for n in dir(MPI) if isinstance(getattr(MPI, n), type)]
-    order = ["Exception", "Pickle", "Datatype", "Op", "Status", "Request", "Group", "Comm", "Intracomm",
+    order = ["Exception", "Pickle", "Datatype", "Op", "Status", "Request", "Prequest", "Message",
+             "Group", "Comm", "Intracomm",
              "Intercomm", "BottomType", "InPlaceType"]
     classes = [c for c in order if c in classes] + [c for c in classes if c not in order]
     for cname in classes:

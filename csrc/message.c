@@ -1,0 +1,412 @@
+/*
+ * message.c -- MPI.Message: a message matched by Mprobe/Improbe, to be
+ * received by exactly one Recv/Irecv/recv/irecv.
+ */
+#include "cmpi.h"
+
+static PyObject *
+cmpi_message_new(cmpi_state *st, MPI_Message h, MPI_Comm shadow,
+                 const MPI_Status *probe, unsigned flags)
+{
+    MessageObject *self = PyObject_New(MessageObject, st->Message_Type);
+    if (self == NULL)
+        return NULL;
+    self->ob_mpi = h;
+    self->shadow = shadow;
+    self->flags = flags;
+    self->st = st;
+    if (probe != NULL)
+        self->probe = *probe;
+    else
+        cmpi_status_clear(&self->probe);
+    return (PyObject *)self;
+}
+
+static PyObject *
+Message_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"message", NULL};
+    PyObject *other = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Message", kwlist, &other))
+        return NULL;
+    cmpi_state *st = cmpi_type_state(type);
+    if (st == NULL)
+        return NULL;
+    MessageObject *self = (MessageObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->ob_mpi = MPI_MESSAGE_NULL;
+    self->shadow = MPI_COMM_NULL;
+    self->st = st;
+    cmpi_status_clear(&self->probe);
+    if (other != NULL && other != Py_None) {
+        if (!PyObject_TypeCheck(other, st->Message_Type)) {
+            Py_DECREF(self);
+            PyErr_Format(PyExc_TypeError, "expected a Message, got %.100s",
+                         Py_TYPE(other)->tp_name);
+            return NULL;
+        }
+        MessageObject *o = (MessageObject *)other;
+        self->ob_mpi = o->ob_mpi;
+        self->shadow = o->shadow;
+        self->probe = o->probe;
+    }
+    return (PyObject *)self;
+}
+
+static void
+Message_dealloc(MessageObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+Message_richcompare(MessageObject *self, PyObject *other, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) ||
+        !PyObject_TypeCheck(other, self->st->Message_Type))
+        Py_RETURN_NOTIMPLEMENTED;
+    int eq = self->ob_mpi == ((MessageObject *)other)->ob_mpi;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static int
+Message_bool(MessageObject *self)
+{
+    return self->ob_mpi != MPI_MESSAGE_NULL;
+}
+
+static int
+message_check(MessageObject *self)
+{
+    if (self->ob_mpi != MPI_MESSAGE_NULL)
+        return 0;
+    cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
+                   "invalid message: MESSAGE_NULL (a matched message can be "
+                   "received only once)");
+    return -1;
+}
+
+CMPI_DOC(Message_Recv_doc, "Recv($self, buf, status=None)",
+         "Blocking receive of a matched message.");
+static PyObject *
+Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf", "status", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_msg m;
+    int ierr;
+    if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
+        message_check(self) < 0 ||
+        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 1) < 0)
+        return NULL;
+    MPI_Status s;
+    cmpi_status_clear(&s);
+    CMPI_NOGIL(ierr = MPI_Mrecv(m.addr, m.count, m.dtype, &self->ob_mpi, &s));
+    cmpi_msg_release(&m);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (cmpi_status_store(self->st, a[1], &s) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Message_Irecv_doc, "Irecv($self, buf)",
+         "Nonblocking receive of a matched message.");
+static PyObject *
+Message_Irecv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"buf", NULL};
+    PyObject *a[1] = {NULL};
+    cmpi_msg m;
+    if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
+        message_check(self) < 0 ||
+        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 1) < 0)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    int ierr =
+            r ? MPI_Imrecv(m.addr, m.count, m.dtype, &self->ob_mpi, &r->ob_mpi)
+              : MPI_SUCCESS;
+    if (r == NULL || ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&m);
+        Py_XDECREF(r);
+        return r ? cmpi_raise(self->st, ierr) : NULL;
+    }
+    cmpi_msg_give(r, &m);
+    return (PyObject *)r;
+}
+
+static int
+message_count(MessageObject *self, int *count)
+{
+    *count = 0;
+    if (self->ob_mpi == MPI_MESSAGE_NO_PROC)
+        return 0;
+    int ierr = MPI_Get_count(&self->probe, MPI_BYTE, count);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        return -1;
+    }
+    return 0;
+}
+
+CMPI_DOC(Message_recv_doc, "recv($self, status=None)",
+         "Blocking receive of a matched message holding a Python object.");
+static PyObject *
+Message_recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    static const char *const kw[] = {"status", NULL};
+    PyObject *a[1] = {NULL};
+    int count, ierr;
+    if (cmpi_parse("recv", args, nargs, kwnames, kw, 0, a) < 0 ||
+        message_check(self) < 0 || message_count(self, &count) < 0)
+        return NULL;
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, count);
+    if (bytes == NULL)
+        return NULL;
+    MPI_Status s;
+    cmpi_status_clear(&s);
+    CMPI_NOGIL(ierr = MPI_Mrecv(PyBytes_AS_STRING(bytes), count, MPI_BYTE,
+                                &self->ob_mpi, &s));
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(bytes);
+        return cmpi_raise(self->st, ierr);
+    }
+    PyObject *obj = cmpi_obj_from_message(self->st, self->shadow,
+                                          PyBytes_AS_STRING(bytes), count, &s);
+    Py_DECREF(bytes);
+    if (obj != NULL && cmpi_status_store(self->st, a[0], &s) < 0)
+        Py_CLEAR(obj);
+    return obj;
+}
+
+CMPI_DOC(Message_irecv_doc, "irecv($self)",
+         "Nonblocking receive of a matched message holding a Python "
+         "object.");
+static PyObject *
+Message_irecv(MessageObject *self, PyObject *Py_UNUSED(a))
+{
+    int count;
+    if (message_check(self) < 0 || message_count(self, &count) < 0)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECV);
+    if (r == NULL)
+        return NULL;
+    r->shadow = self->shadow;
+    r->keep = PyBytes_FromStringAndSize(NULL, count);
+    if (r->keep == NULL) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    r->rbuf = PyBytes_AS_STRING(r->keep);
+    int ierr = MPI_Imrecv(r->rbuf, count, MPI_BYTE, &self->ob_mpi, &r->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(r);
+        return cmpi_raise(self->st, ierr);
+    }
+    return (PyObject *)r;
+}
+
+/* Comm.Mprobe / Improbe / mprobe / improbe, and Message.Probe & co. */
+static PyObject *
+mprobe_impl(CommObject *comm, PyObject *source_o, PyObject *tag_o,
+            PyObject *status, int blocking)
+{
+    int source, tag, flag = 1, ierr;
+    if (cmpi_comm_check(comm) < 0 ||
+        cmpi_opt_int(source_o, &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(tag_o, &tag, MPI_ANY_TAG, "tag") < 0 ||
+        cmpi_check_source(comm, source, "source") < 0 ||
+        cmpi_check_recv_tag(comm, tag) < 0)
+        return NULL;
+    MPI_Message h = MPI_MESSAGE_NULL;
+    MPI_Status s;
+    cmpi_status_clear(&s);
+    if (blocking)
+        CMPI_NOGIL(ierr = MPI_Mprobe(source, tag, comm->ob_mpi, &h, &s));
+    else
+        ierr = MPI_Improbe(source, tag, comm->ob_mpi, &flag, &h, &s);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(comm->st, ierr);
+    if (!flag)
+        Py_RETURN_NONE;
+    if (cmpi_status_store(comm->st, status, &s) < 0)
+        return NULL;
+    return cmpi_message_new(comm->st, h, comm->shadow, &s, 0);
+}
+
+static PyObject *
+comm_mprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames, const char *fname, int blocking)
+{
+    static const char *const kw[] = {"source", "tag", "status", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    return mprobe_impl(self, a[0], a[1], a[2], blocking);
+}
+
+CMPI_DOC(Comm_Mprobe_doc,
+         "Mprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Blocking test for a matched message.");
+static PyObject *
+Comm_Mprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return comm_mprobe(self, args, nargs, kwnames, "Mprobe", 1);
+}
+
+CMPI_DOC(Comm_Improbe_doc,
+         "Improbe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Nonblocking test for a matched message: a Message, or None.");
+static PyObject *
+Comm_Improbe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    return comm_mprobe(self, args, nargs, kwnames, "Improbe", 0);
+}
+
+CMPI_DOC(Comm_mprobe_doc,
+         "mprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Blocking test for a matched message holding a Python object.");
+static PyObject *
+Comm_mprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return comm_mprobe(self, args, nargs, kwnames, "mprobe", 1);
+}
+
+CMPI_DOC(Comm_improbe_doc,
+         "improbe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Nonblocking test for a matched message holding a Python object.");
+static PyObject *
+Comm_improbe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    return comm_mprobe(self, args, nargs, kwnames, "improbe", 0);
+}
+
+static PyObject *
+message_probe_cls(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames, const char *fname, int blocking)
+{
+    static const char *const kw[] = {"comm", "source", "tag", "status", NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    if (st == NULL || cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    if (!PyObject_TypeCheck(a[0], st->Comm_Type)) {
+        PyErr_Format(PyExc_TypeError, "comm must be a Comm, not %.100s",
+                     Py_TYPE(a[0])->tp_name);
+        return NULL;
+    }
+    return mprobe_impl((CommObject *)a[0], a[1], a[2], a[3], blocking);
+}
+
+CMPI_DOC(Message_Probe_doc,
+         "Probe(comm, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Blocking test for a matched message.");
+static PyObject *
+Message_Probe(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    return message_probe_cls(cls, args, nargs, kwnames, "Probe", 1);
+}
+
+CMPI_DOC(Message_Iprobe_doc,
+         "Iprobe(comm, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Nonblocking test for a matched message.");
+static PyObject *
+Message_Iprobe(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return message_probe_cls(cls, args, nargs, kwnames, "Iprobe", 0);
+}
+
+CMPI_DOC(Message_probe_doc,
+         "probe(comm, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Blocking test for a matched message holding a Python object.");
+
+CMPI_DOC(Message_iprobe_doc,
+         "iprobe(comm, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+         "status=None)",
+         "Nonblocking test for a matched message holding a Python object.");
+
+static PyObject *
+Message_get_handle(MessageObject *self, void *Py_UNUSED(c))
+{
+    return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
+}
+
+static PyMethodDef Message_methods[] = {
+        {"Recv", FN(Message_Recv), FASTKW, Message_Recv_doc},
+        {"Irecv", FN(Message_Irecv), FASTKW, Message_Irecv_doc},
+        {"recv", FN(Message_recv), FASTKW, Message_recv_doc},
+        {"irecv", (PyCFunction)Message_irecv, METH_NOARGS, Message_irecv_doc},
+        {"Probe", FN(Message_Probe), CLSFASTKW, Message_Probe_doc},
+        {"Iprobe", FN(Message_Iprobe), CLSFASTKW, Message_Iprobe_doc},
+        {"probe", FN(Message_Probe), CLSFASTKW, Message_probe_doc},
+        {"iprobe", FN(Message_Iprobe), CLSFASTKW, Message_iprobe_doc},
+        {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Message_getset[] = {
+        {"handle", (getter)Message_get_handle, NULL, "MPI handle.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(Message_doc,
+             "Message(message=None)\n--\n\nMatched message, received once.");
+
+static PyType_Slot Message_slots[] = {
+        {Py_tp_doc, (void *)Message_doc},
+        {Py_tp_new, Message_new},
+        {Py_tp_dealloc, Message_dealloc},
+        {Py_tp_richcompare, Message_richcompare},
+        {Py_nb_bool, Message_bool},
+        {Py_tp_methods, Message_methods},
+        {Py_tp_getset, Message_getset},
+        {0, NULL},
+};
+
+static PyType_Spec Message_spec = {
+        .name = "cmpi.MPI.Message",
+        .basicsize = sizeof(MessageObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Message_slots,
+};
+
+#define CMPI_MESSAGE_COMM_METHODS                                    \
+    {"Mprobe", FN(Comm_Mprobe), FASTKW, Comm_Mprobe_doc},            \
+            {"Improbe", FN(Comm_Improbe), FASTKW, Comm_Improbe_doc}, \
+            {"mprobe", FN(Comm_mprobe), FASTKW, Comm_mprobe_doc},    \
+            {"improbe", FN(Comm_improbe), FASTKW, Comm_improbe_doc},
+
+static int
+cmpi_message_init(PyObject *m, cmpi_state *st)
+{
+    st->Message_Type =
+            (PyTypeObject *)PyType_FromModuleAndSpec(m, &Message_spec, NULL);
+    if (st->Message_Type == NULL || PyModule_AddType(m, st->Message_Type) < 0)
+        return -1;
+    if (cmpi_add(m, "MESSAGE_NULL",
+                 cmpi_message_new(st, MPI_MESSAGE_NULL, MPI_COMM_NULL, NULL,
+                                  CMPI_CONST)) < 0 ||
+        cmpi_add(m, "MESSAGE_NO_PROC",
+                 cmpi_message_new(st, MPI_MESSAGE_NO_PROC, MPI_COMM_NULL, NULL,
+                                  CMPI_CONST)) < 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,1 @@
+"""Utilities on top of :mod:`cmpi.MPI` (as :mod:`mpi4py.util`)."""
