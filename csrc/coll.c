@@ -688,36 +688,159 @@ remote_failure(CommObject *self, const char *fname, int rank)
                           fname, rank);
 }
 
-/* Objects per rank, exchanged as pickles.  `data` is this rank's pickle
- * (NULL if it failed: its size is sent as -1).  Gathers at `root`, or at
- * every rank if root < 0.  Returns the list of unpickled objects at the
- * receiving ranks, None elsewhere. */
-static PyObject *
-gather_pickles(CommObject *self, const char *fname, PyObject *data, int root)
+/* Out-of-band buffers of the lowercase collectives (NumPy arrays inside
+ * the objects) travel point to point on the communicator's shadow, tag 0
+ * (large point-to-point payloads use tags from 1), from their own memory
+ * into memory the received object owns.  Each rank sends to `dests` its
+ * list `mine`; for each source r with nbufs[r] > 0 it receives a list of
+ * bytearrays into got[r].  First the lengths, then the buffers: each
+ * source sends in the order its receivers post, so MPI's non-overtaking
+ * rule pairs them even across consecutive collectives. */
+static int
+oob_exchange(CommObject *self, PyObject *mine, const int *dests, int ndests,
+             const int *nbufs, PyObject **got)
 {
     cmpi_state *st = self->st;
-    int size = self->size, rank = 0, ierr, mycount = FAILED_SIZE;
-    int *counts = NULL, *displs = NULL;
-    PyObject *recv = NULL, *list = NULL;
+    int size = self->size, nmine = mine ? (int)PyList_GET_SIZE(mine) : 0;
+    int nreq = 0, ierr = MPI_SUCCESS, rc = -1;
+    long long *mylens = NULL, **lens = NULL;
+    PyObject *views = NULL;
+    MPI_Request *reqs = NULL;
+    long long maxreq = (long long)ndests * (nmine + 1);
+    for (int r = 0; r < size; r++) maxreq += nbufs[r] + 1;
+    reqs = PyMem_New(MPI_Request, maxreq > 0 ? maxreq : 1);
+    lens = PyMem_New(long long *, size);
+    mylens = PyMem_New(long long, nmine > 0 ? nmine : 1);
+    views = PyList_New(0);
+    if (!reqs || !lens || !mylens || !views) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int r = 0; r < size; r++) lens[r] = NULL;
+    for (int i = 0; i < nmine; i++) {
+        PyObject *mv = PyMemoryView_FromObject(PyList_GET_ITEM(mine, i));
+        if (mv == NULL || PyList_Append(views, mv) < 0) {
+            Py_XDECREF(mv);
+            goto done;
+        }
+        mylens[i] = PyMemoryView_GET_BUFFER(mv)->len;
+        Py_DECREF(mv);
+    }
+    /* the lengths */
+    for (int d = 0; d < ndests && nmine > 0 && ierr == MPI_SUCCESS; d++)
+        ierr = MPI_Isend(mylens, 8 * nmine, MPI_BYTE, dests[d], 0,
+                         self->shadow, &reqs[nreq++]);
+    for (int r = 0; r < size && ierr == MPI_SUCCESS; r++) {
+        if (nbufs[r] <= 0)
+            continue;
+        lens[r] = PyMem_New(long long, nbufs[r]);
+        if (lens[r] == NULL) {
+            PyErr_NoMemory();
+            break;
+        }
+        ierr = MPI_Irecv(lens[r], 8 * nbufs[r], MPI_BYTE, r, 0, self->shadow,
+                         &reqs[nreq++]);
+    }
+    if (ierr == MPI_SUCCESS && !PyErr_Occurred())
+        CMPI_NOGIL(ierr = cmpi_waitall(nreq, reqs));
+    nreq = 0;
+    /* the buffers */
+    for (int d = 0; d < ndests && ierr == MPI_SUCCESS; d++) {
+        for (int i = 0; i < nmine && ierr == MPI_SUCCESS; i++) {
+            Py_buffer *v = PyMemoryView_GET_BUFFER(PyList_GET_ITEM(views, i));
+            ierr = isend_bytes(v->buf, v->len, dests[d], 0, self->shadow,
+                               &reqs[nreq++]);
+        }
+    }
+    for (int r = 0; r < size && ierr == MPI_SUCCESS && !PyErr_Occurred();
+         r++) {
+        if (nbufs[r] <= 0)
+            continue;
+        got[r] = PyList_New(nbufs[r]);
+        if (got[r] == NULL)
+            break;
+        for (int i = 0; i < nbufs[r] && ierr == MPI_SUCCESS; i++) {
+            PyObject *b = PyByteArray_FromStringAndSize(
+                    NULL, (Py_ssize_t)lens[r][i]);
+            if (b == NULL)
+                break;
+            PyList_SET_ITEM(got[r], i, b);
+            ierr = irecv_bytes(PyByteArray_AS_STRING(b), lens[r][i], r, 0,
+                               self->shadow, &reqs[nreq++]);
+        }
+    }
+    if (ierr == MPI_SUCCESS && !PyErr_Occurred())
+        CMPI_NOGIL(ierr = cmpi_waitall(nreq, reqs));
+    if (ierr != MPI_SUCCESS)
+        cmpi_raise(st, ierr);
+    else if (!PyErr_Occurred())
+        rc = 0;
+done:
+    if (lens != NULL)
+        for (int r = 0; r < size; r++) PyMem_Free(lens[r]);
+    PyMem_Free(lens);
+    PyMem_Free(mylens);
+    PyMem_Free(reqs);
+    Py_XDECREF(views);
+    return rc;
+}
+
+/* Copies of this rank's own out-of-band buffers, for its own result. */
+static PyObject *
+oob_copies(PyObject *mine)
+{
+    Py_ssize_t n = PyList_GET_SIZE(mine);
+    PyObject *list = PyList_New(n);
+    for (Py_ssize_t i = 0; list && i < n; i++) {
+        PyObject *c = PyByteArray_FromObject(PyList_GET_ITEM(mine, i));
+        if (c == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, c);
+    }
+    return list;
+}
+
+/* Objects per rank, exchanged as pickles.  `data` is this rank's pickle
+ * (NULL if it failed: its size is sent as -1) and `mine` its out-of-band
+ * buffers (or NULL).  Gathers at `root`, or at every rank if root < 0.
+ * Returns the list of unpickled objects at the receiving ranks, None
+ * elsewhere. */
+static PyObject *
+gather_pickles(CommObject *self, const char *fname, PyObject *data,
+               PyObject *mine, int root)
+{
+    cmpi_state *st = self->st;
+    int size = self->size, rank = 0, ierr;
+    int me[2] = {FAILED_SIZE, mine ? (int)PyList_GET_SIZE(mine) : 0};
+    int *info = NULL, *counts = NULL, *displs = NULL, *nbufs = NULL;
+    PyObject *recv = NULL, *list = NULL, **got = NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
     int receiving = root < 0 || rank == root;
 
-    if (data != NULL && cmpi_size_to_int(PyBytes_GET_SIZE(data), &mycount) < 0)
+    if (data != NULL && cmpi_size_to_int(PyBytes_GET_SIZE(data), &me[0]) < 0)
         PyErr_Clear(); /* too large: sent as a failure, raised below */
-    if (receiving) {
-        counts = PyMem_New(int, size);
-        displs = PyMem_New(int, size);
-        if (counts == NULL || displs == NULL) {
-            PyErr_NoMemory();
-            goto error;
-        }
+    if (me[0] < 0)
+        me[1] = 0;
+    info = PyMem_New(int, 5 * (size_t)size);
+    got = PyMem_New(PyObject *, size);
+    if (info == NULL || got == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    counts = info + 2 * size;
+    displs = info + 3 * size;
+    nbufs = info + 4 * size;
+    for (int i = 0; i < size; i++) {
+        got[i] = NULL;
+        nbufs[i] = 0;
     }
     if (root < 0)
-        CMPI_NOGIL(ierr = MPI_Allgather(&mycount, 1, MPI_INT, counts, 1,
-                                        MPI_INT, self->ob_mpi));
+        CMPI_NOGIL(ierr = MPI_Allgather(me, 2, MPI_INT, info, 2, MPI_INT,
+                                        self->ob_mpi));
     else
-        CMPI_NOGIL(ierr = MPI_Gather(&mycount, 1, MPI_INT, counts, 1, MPI_INT,
-                                     root, self->ob_mpi));
+        CMPI_NOGIL(ierr = MPI_Gather(me, 2, MPI_INT, info, 2, MPI_INT, root,
+                                     self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
@@ -726,6 +849,8 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data, int root)
     int failed = -1;
     if (receiving) {
         for (int i = 0; i < size; i++) {
+            counts[i] = info[2 * i];
+            nbufs[i] = i == rank ? 0 : info[2 * i + 1];
             if (counts[i] < 0) {
                 if (failed < 0)
                     failed = i;
@@ -744,36 +869,45 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data, int root)
         if (recv == NULL)
             goto error;
     }
-    int sendcount = mycount < 0 ? 0 : mycount;
-    if (failed == -2 && root >= 0)
-        sendcount = 0; /* only the root knows; see below */
+    int sendcount = me[0] < 0 ? 0 : me[0];
+    if (failed == -2)
+        sendcount = 0; /* only receivers know; all raise below */
     const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
     char *rbuf = recv ? PyBytes_AS_STRING(recv) : NULL;
-    if (root < 0) {
-        if (failed == -2)
-            sendcount = 0;
+    if (root < 0)
         CMPI_NOGIL(ierr = MPI_Allgatherv(sbuf, sendcount, MPI_BYTE, rbuf,
                                          counts, displs, MPI_BYTE,
                                          self->ob_mpi));
-    }
-    else {
+    else
         CMPI_NOGIL(ierr = MPI_Gatherv(sbuf, sendcount, MPI_BYTE, rbuf, counts,
                                       displs, MPI_BYTE, root, self->ob_mpi));
-    }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
     }
-    if (mycount < 0) {
+    /* Then the out-of-band buffers, to the receiving ranks. */
+    {
+        int ndests = 0, *dests = info; /* info[0:2*size] is free again */
+        if (me[1] > 0) {
+            for (int d = 0; d < size; d++)
+                if (d != rank && (root < 0 || d == root))
+                    dests[ndests++] = d;
+        }
+        if (!receiving)
+            for (int i = 0; i < size; i++) nbufs[i] = 0;
+        if (oob_exchange(self, me[1] > 0 ? mine : NULL, dests, ndests, nbufs,
+                         got) < 0)
+            goto error;
+    }
+    if (me[0] < 0) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_OverflowError,
                          "%s: pickled object exceeds 2**31-1 bytes", fname);
         goto error;
     }
     if (!receiving) {
-        PyMem_Free(counts);
-        PyMem_Free(displs);
-        Py_RETURN_NONE;
+        list = Py_NewRef(Py_None);
+        goto done;
     }
     if (failed == -2) {
         PyErr_Format(PyExc_OverflowError,
@@ -785,36 +919,27 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data, int root)
         remote_failure(self, fname, failed);
         goto error;
     }
+    if (me[1] > 0 && (got[rank] = oob_copies(mine)) == NULL)
+        goto error;
     list = PyList_New(size);
     if (list == NULL)
         goto error;
     for (int i = 0; i < size; i++) {
-        PyObject *o = cmpi_loads(st, rbuf + displs[i], counts[i]);
+        PyObject *o = cmpi_loads_oob(st, rbuf + displs[i], counts[i], got[i]);
         if (o == NULL)
             goto error;
         PyList_SET_ITEM(list, i, o);
     }
-    Py_DECREF(recv);
-    PyMem_Free(counts);
-    PyMem_Free(displs);
-    return list;
+    goto done;
 error:
-    Py_XDECREF(list);
+    Py_CLEAR(list);
+done:
+    if (got != NULL)
+        for (int i = 0; i < size; i++) Py_XDECREF(got[i]);
+    PyMem_Free(got);
     Py_XDECREF(recv);
-    PyMem_Free(counts);
-    PyMem_Free(displs);
-    return NULL;
-}
-
-/* Pickle, remembering a failure so the collective can still complete.
- * Returns the bytes, or NULL with *exc holding the exception. */
-static PyObject *
-dumps_or_fail(cmpi_state *st, PyObject *obj, PyObject **exc)
-{
-    PyObject *data = cmpi_dumps(st, obj);
-    if (data == NULL)
-        *exc = PyErr_GetRaisedException_compat();
-    return data;
+    PyMem_Free(info);
+    return list;
 }
 
 CMPI_DOC(Comm_bcast_doc, "bcast($self, obj, root=0)",
@@ -974,10 +1099,14 @@ done:
 static PyObject *
 gather_like(CommObject *self, PyObject *obj, int root, const char *fname)
 {
-    PyObject *exc = NULL;
-    PyObject *data = dumps_or_fail(self->st, obj, &exc);
-    PyObject *res = gather_pickles(self, fname, data, root);
+    PyObject *exc = NULL, *mine = NULL;
+    PyObject *data = cmpi_dumps_oob(
+            self->st, obj, self->shadow != MPI_COMM_NULL ? &mine : NULL);
+    if (data == NULL)
+        exc = PyErr_GetRaisedException_compat();
+    PyObject *res = gather_pickles(self, fname, data, mine, root);
     Py_XDECREF(data);
+    Py_XDECREF(mine);
     if (exc != NULL) {
         Py_XDECREF(res);
         PyErr_SetRaisedException_compat(exc);

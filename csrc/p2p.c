@@ -710,7 +710,8 @@ envelope_parse(const char *buf, Py_ssize_t count, int *ptag, int *nbuf,
 static int
 payload_tag(cmpi_state *st)
 {
-    st->payload_seq = (st->payload_seq + 1) % (unsigned)st->tag_ub;
+    /* 1..tag_ub: tag 0 is the collectives' (coll.c) */
+    st->payload_seq = st->payload_seq % (unsigned)st->tag_ub + 1;
     return (int)st->payload_seq;
 }
 
@@ -845,16 +846,12 @@ detached_add(MPI_Request req, PyObject *keep)
 static void
 cmpi_detached_complete(int have_gil)
 {
-    /* One MPI_Wait each: gcc's -Wstringop-overflow misreads MPICH's
-     * MPI_STATUSES_IGNORE in an MPI_Waitall. */
-    for (int i = 0; i < detached.n; i++) {
-        if (have_gil) {
-            CMPI_NOGIL(MPI_Wait(&detached.reqs[i], MPI_STATUS_IGNORE));
-            Py_CLEAR(detached.keep[i]);
-        }
-        else {
-            MPI_Wait(&detached.reqs[i], MPI_STATUS_IGNORE);
-        }
+    if (have_gil) {
+        CMPI_NOGIL(cmpi_waitall(detached.n, detached.reqs));
+        for (int i = 0; i < detached.n; i++) Py_CLEAR(detached.keep[i]);
+    }
+    else {
+        cmpi_waitall(detached.n, detached.reqs);
     }
     detached.n = 0;
 }
