@@ -67,8 +67,8 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->stdlib_dumps);
     Py_VISIT(st->stdlib_loads);
     Py_VISIT(st->stdlib_protocol);
-    Py_VISIT(st->str_buffer_callback);
-    Py_VISIT(st->str_buffers);
+    Py_VISIT(st->kw_buffer_callback);
+    Py_VISIT(st->kw_buffers);
     return 0;
 }
 
@@ -101,8 +101,8 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->stdlib_dumps);
     Py_CLEAR(st->stdlib_loads);
     Py_CLEAR(st->stdlib_protocol);
-    Py_CLEAR(st->str_buffer_callback);
-    Py_CLEAR(st->str_buffers);
+    Py_CLEAR(st->kw_buffer_callback);
+    Py_CLEAR(st->kw_buffers);
     return 0;
 }
 

@@ -88,8 +88,8 @@ typedef struct cmpi_state {
     PyObject *stdlib_dumps;    /* pickle.dumps */
     PyObject *stdlib_loads;    /* pickle.loads */
     PyObject *stdlib_protocol; /* pickle.HIGHEST_PROTOCOL */
-    PyObject *str_buffer_callback;
-    PyObject *str_buffers;
+    PyObject *kw_buffer_callback; /* ("buffer_callback",) */
+    PyObject *kw_buffers;         /* ("buffers",) */
 
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
@@ -363,6 +363,8 @@ static PyObject *
 cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers);
 static PyObject *
 cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n);
+static PyObject *
+cmpi_loads_bytes(cmpi_state *st, PyObject *data);
 static PyObject *
 cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
                PyObject *buffers);

@@ -36,8 +36,22 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
         return NULL;
     int ierr;
-    CMPI_NOGIL(ierr = mpi_send(m.addr, m.count, m.dtype, dest, tag,
-                               self->ob_mpi));
+    if (mpi_send == MPI_Send) {
+        /* An eager send is done at once: then the GIL is never released
+         * (releasing and taking it back costs more than the send). */
+        MPI_Request req;
+        int done = 0;
+        ierr = MPI_Isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
+                         &req);
+        if (ierr == MPI_SUCCESS)
+            ierr = MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (ierr == MPI_SUCCESS && !done)
+            CMPI_NOGIL(ierr = MPI_Wait(&req, MPI_STATUS_IGNORE));
+    }
+    else {
+        CMPI_NOGIL(ierr = mpi_send(m.addr, m.count, m.dtype, dest, tag,
+                                   self->ob_mpi));
+    }
     cmpi_msg_release(&m);
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
         return cmpi_raise(self->st, ierr);
@@ -85,8 +99,16 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Status s;
     cmpi_status_clear(&s);
     int ierr;
-    CMPI_NOGIL(ierr = MPI_Recv(m.addr, m.count, m.dtype, source, tag,
-                               self->ob_mpi, &s));
+    /* A message already there is matched (so no other thread can take
+     * it) and received without releasing the GIL. */
+    MPI_Message msg;
+    int found = 0;
+    ierr = MPI_Improbe(source, tag, self->ob_mpi, &found, &msg, &s);
+    if (ierr == MPI_SUCCESS && found)
+        ierr = MPI_Mrecv(m.addr, m.count, m.dtype, &msg, &s);
+    else if (ierr == MPI_SUCCESS)
+        CMPI_NOGIL(ierr = MPI_Recv(m.addr, m.count, m.dtype, source, tag,
+                                   self->ob_mpi, &s));
     cmpi_msg_release(&m);
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
         return cmpi_raise(self->st, ierr);
@@ -935,6 +957,10 @@ error:
     return -1;
 }
 
+static PyObject *
+obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
+                  const MPI_Status *s, int ptag, int nbuf, long long plen);
+
 /* The message in buf[0:count] arrived with status s on a communicator
  * whose shadow is `shadow`: unpickle it, or receive and unpickle the
  * pieces its envelope announces. */
@@ -942,12 +968,38 @@ static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s)
 {
-    int ptag, nbuf, ierr = MPI_SUCCESS;
+    int ptag, nbuf;
     long long plen;
     if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
         return Py_NewRef(Py_None);
     if (!envelope_parse(buf, count, &ptag, &nbuf, &plen))
         return cmpi_loads(st, buf, count);
+    return obj_from_envelope(st, shadow, buf, s, ptag, nbuf, plen);
+}
+
+/* The same, for a message received into a bytes object of its exact
+ * size: unpickled from the bytes themselves, without a view. */
+static PyObject *
+obj_from_bytes(cmpi_state *st, MPI_Comm shadow, PyObject *bytes,
+               const MPI_Status *s)
+{
+    const char *buf = PyBytes_AS_STRING(bytes);
+    Py_ssize_t count = PyBytes_GET_SIZE(bytes);
+    int ptag, nbuf;
+    long long plen;
+    if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
+        return Py_NewRef(Py_None);
+    if (!envelope_parse(buf, count, &ptag, &nbuf, &plen))
+        return cmpi_loads_bytes(st, bytes);
+    return obj_from_envelope(st, shadow, buf, s, ptag, nbuf, plen);
+}
+
+/* Receive and unpickle the pieces an envelope announces. */
+static PyObject *
+obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
+                  const MPI_Status *s, int ptag, int nbuf, long long plen)
+{
+    int ierr = MPI_SUCCESS;
     if (shadow == MPI_COMM_NULL)
         return cmpi_raise_msg(st, MPI_ERR_COMM,
                               "received a large-object envelope on a "
@@ -1022,7 +1074,11 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *keep;
     if (obj_send_start(self, a[0], dest, tag, mpi_isend, &req, &keep) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Wait(&req, MPI_STATUS_IGNORE));
+    /* An eager send is done at once: then the GIL is never released. */
+    int done = 0;
+    ierr = MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+    if (ierr == MPI_SUCCESS && !done)
+        CMPI_NOGIL(ierr = MPI_Wait(&req, MPI_STATUS_IGNORE));
     Py_DECREF(keep);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -1064,8 +1120,12 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
     MPI_Message msg;
     MPI_Status probe;
     cmpi_status_clear(&probe);
-    int ierr, count = 0;
-    CMPI_NOGIL(ierr = MPI_Mprobe(source, tag, self->ob_mpi, &msg, &probe));
+    int ierr, count = 0, found = 0;
+    /* A message already there is taken without releasing the GIL. */
+    ierr = MPI_Improbe(source, tag, self->ob_mpi, &found, &msg, &probe);
+    if (ierr == MPI_SUCCESS && !found)
+        CMPI_NOGIL(ierr = MPI_Mprobe(source, tag, self->ob_mpi, &msg,
+                                     &probe));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     ierr = MPI_Get_count(&probe, MPI_BYTE, &count);
@@ -1083,8 +1143,7 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
     }
-    PyObject *obj =
-            cmpi_obj_from_message(self->st, self->shadow, buf, count, s);
+    PyObject *obj = obj_from_bytes(self->st, self->shadow, bytes, s);
     Py_DECREF(bytes);
     return obj;
 }

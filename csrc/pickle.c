@@ -56,6 +56,41 @@ oob_callback(PyObject *bound, PyObject *picklebuffer)
 static PyMethodDef oob_callback_def = {"_oob_append", oob_callback, METH_O,
                                        NULL};
 
+/* Objects that hold no buffer worth sending out of band: scalars, and
+ * small flat containers of them.  Pickling them without a buffer_callback
+ * saves building the callback's objects on the hot path. */
+static inline int
+oob_scalar(PyObject *o)
+{
+    PyTypeObject *t = Py_TYPE(o);
+    return o == Py_None || t == &PyLong_Type || t == &PyFloat_Type ||
+           t == &PyUnicode_Type || t == &PyBool_Type || t == &PyComplex_Type ||
+           t == &PyBytes_Type;
+}
+
+static int
+oob_pointless(PyObject *o)
+{
+    if (oob_scalar(o))
+        return 1;
+    if (PyDict_CheckExact(o) && PyDict_GET_SIZE(o) <= 16) {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(o, &pos, &k, &v))
+            if (!oob_scalar(k) || !oob_scalar(v))
+                return 0;
+        return 1;
+    }
+    if ((PyList_CheckExact(o) || PyTuple_CheckExact(o)) &&
+        PySequence_Fast_GET_SIZE(o) <= 16) {
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(o); i++)
+            if (!oob_scalar(PySequence_Fast_GET_ITEM(o, i)))
+                return 0;
+        return 1;
+    }
+    return 0;
+}
+
 /* pickle.dumps(obj, protocol) -> bytes.  With *buffers non-NULL and the
  * standard pickle at protocol 5, large buffers are collected into a new
  * list in *buffers instead (NULL when there were none). */
@@ -67,7 +102,7 @@ cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
     if (buffers != NULL)
         *buffers = NULL;
     if (buffers != NULL && p->standard && p->threshold >= 0 &&
-        PyLong_AsLong(p->protocol) >= 5) {
+        PyLong_AsLong(p->protocol) >= 5 && !oob_pointless(obj)) {
         PyObject *list = PyList_New(0);
         if (list == NULL)
             return NULL;
@@ -80,9 +115,7 @@ cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
             return NULL;
         }
         PyObject *args[3] = {obj, p->protocol, cb};
-        PyObject *kw = PyTuple_Pack(1, st->str_buffer_callback);
-        data = kw ? PyObject_Vectorcall(p->dumps, args, 2, kw) : NULL;
-        Py_XDECREF(kw);
+        data = PyObject_Vectorcall(p->dumps, args, 2, st->kw_buffer_callback);
         Py_DECREF(cb);
         if (data == NULL || PyList_GET_SIZE(list) == 0)
             Py_DECREF(list);
@@ -128,9 +161,7 @@ cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
     PyObject *obj;
     if (buffers != NULL) {
         PyObject *args[2] = {mv, buffers};
-        PyObject *kw = PyTuple_Pack(1, st->str_buffers);
-        obj = kw ? PyObject_Vectorcall(p->loads, args, 1, kw) : NULL;
-        Py_XDECREF(kw);
+        obj = PyObject_Vectorcall(p->loads, args, 1, st->kw_buffers);
     }
     else {
         obj = PyObject_CallOneArg(p->loads, mv);
@@ -143,6 +174,13 @@ static PyObject *
 cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n)
 {
     return cmpi_loads_oob(st, buf, n, NULL);
+}
+
+/* loads(data) for a bytes object holding exactly the pickle: no view. */
+static PyObject *
+cmpi_loads_bytes(cmpi_state *st, PyObject *data)
+{
+    return PyObject_CallOneArg(pickle_of(st)->loads, data);
 }
 
 /* Message sizes are C ints in the MPI-3 API. */
@@ -370,9 +408,14 @@ cmpi_pickle_init(PyObject *m, cmpi_state *st)
     Py_DECREF(pickle);
     if (!st->stdlib_dumps || !st->stdlib_loads || !st->stdlib_protocol)
         return -1;
-    st->str_buffer_callback = PyUnicode_InternFromString("buffer_callback");
-    st->str_buffers = PyUnicode_InternFromString("buffers");
-    if (!st->str_buffer_callback || !st->str_buffers)
+    /* interned: the callee matches keyword names by identity first */
+    PyObject *n1 = PyUnicode_InternFromString("buffer_callback");
+    PyObject *n2 = PyUnicode_InternFromString("buffers");
+    st->kw_buffer_callback = n1 ? PyTuple_Pack(1, n1) : NULL;
+    st->kw_buffers = n2 ? PyTuple_Pack(1, n2) : NULL;
+    Py_XDECREF(n1);
+    Py_XDECREF(n2);
+    if (!st->kw_buffer_callback || !st->kw_buffers)
         return -1;
     st->Pickle_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Pickle_spec, NULL);
