@@ -358,8 +358,6 @@ cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
 /* pickle.c */
 #define CMPI_MAX_OOB_BUFFERS 1024
 static PyObject *
-cmpi_dumps(cmpi_state *st, PyObject *obj);
-static PyObject *
 cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers);
 static PyObject *
 cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n);

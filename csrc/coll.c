@@ -691,97 +691,127 @@ remote_failure(CommObject *self, const char *fname, int rank)
 /* Out-of-band buffers of the lowercase collectives (NumPy arrays inside
  * the objects) travel point to point on the communicator's shadow, tag 0
  * (large point-to-point payloads use tags from 1), from their own memory
- * into memory the received object owns.  Each rank sends to `dests` its
- * list `mine`; for each source r with nbufs[r] > 0 it receives a list of
- * bytearrays into got[r].  First the lengths, then the buffers: each
- * source sends in the order its receivers post, so MPI's non-overtaking
- * rule pairs them even across consecutive collectives. */
+ * into memory the received object owns.  Each rank sends to each rank d
+ * the buffers of the list send_lists[d] (NULL: nothing); for each source
+ * r with nbufs[r] > 0 it receives a list of bytearrays into got[r].  First the
+ * lengths, then the buffers: each source sends in the order its receivers
+ * post, so MPI's non-overtaking rule pairs them even across consecutive
+ * collectives. */
 static int
-oob_exchange(CommObject *self, PyObject *mine, const int *dests, int ndests,
-             const int *nbufs, PyObject **got)
+oob_exchange(CommObject *self, PyObject **send_lists, const int *nbufs,
+             PyObject **got)
 {
     cmpi_state *st = self->st;
-    int size = self->size, nmine = mine ? (int)PyList_GET_SIZE(mine) : 0;
-    int nreq = 0, ierr = MPI_SUCCESS, rc = -1;
-    long long *mylens = NULL, **lens = NULL;
-    PyObject *views = NULL;
+    int size = self->size, nreq = 0, ierr = MPI_SUCCESS, rc = -1;
+    long long **mylens = NULL, **lens = NULL;
+    PyObject **views = NULL;
     MPI_Request *reqs = NULL;
-    long long maxreq = (long long)ndests * (nmine + 1);
-    for (int r = 0; r < size; r++) maxreq += nbufs[r] + 1;
+    long long maxreq = 0;
+    for (int r = 0; r < size; r++) {
+        maxreq += nbufs[r] + 1;
+        if (send_lists[r] != NULL)
+            maxreq += PyList_GET_SIZE(send_lists[r]) + 1;
+    }
     reqs = PyMem_New(MPI_Request, maxreq > 0 ? maxreq : 1);
-    lens = PyMem_New(long long *, size);
-    mylens = PyMem_New(long long, nmine > 0 ? nmine : 1);
-    views = PyList_New(0);
+    lens = PyMem_Calloc(size, sizeof(*lens));
+    mylens = PyMem_Calloc(size, sizeof(*mylens));
+    views = PyMem_Calloc(size, sizeof(*views));
     if (!reqs || !lens || !mylens || !views) {
         PyErr_NoMemory();
         goto done;
     }
-    for (int r = 0; r < size; r++) lens[r] = NULL;
-    for (int i = 0; i < nmine; i++) {
-        PyObject *mv = PyMemoryView_FromObject(PyList_GET_ITEM(mine, i));
-        if (mv == NULL || PyList_Append(views, mv) < 0) {
-            Py_XDECREF(mv);
+    /* the lengths */
+    for (int d = 0; d < size && ierr == MPI_SUCCESS; d++) {
+        if (send_lists[d] == NULL)
+            continue;
+        Py_ssize_t n = PyList_GET_SIZE(send_lists[d]);
+        views[d] = PyList_New(n);
+        mylens[d] = PyMem_New(long long, n > 0 ? n : 1);
+        if (views[d] == NULL || mylens[d] == NULL) {
+            PyErr_NoMemory();
             goto done;
         }
-        mylens[i] = PyMemoryView_GET_BUFFER(mv)->len;
-        Py_DECREF(mv);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            /* a memoryview holds each buffer exported while MPI reads */
+            PyObject *mv =
+                    PyMemoryView_FromObject(PyList_GET_ITEM(send_lists[d], i));
+            if (mv == NULL)
+                goto done;
+            PyList_SET_ITEM(views[d], i, mv);
+            mylens[d][i] = PyMemoryView_GET_BUFFER(mv)->len;
+        }
+        ierr = MPI_Isend(mylens[d], (int)(8 * n), MPI_BYTE, d, 0, self->shadow,
+                         &reqs[nreq++]);
     }
-    /* the lengths */
-    for (int d = 0; d < ndests && nmine > 0 && ierr == MPI_SUCCESS; d++)
-        ierr = MPI_Isend(mylens, 8 * nmine, MPI_BYTE, dests[d], 0,
-                         self->shadow, &reqs[nreq++]);
     for (int r = 0; r < size && ierr == MPI_SUCCESS; r++) {
         if (nbufs[r] <= 0)
             continue;
         lens[r] = PyMem_New(long long, nbufs[r]);
         if (lens[r] == NULL) {
             PyErr_NoMemory();
-            break;
+            goto done;
         }
         ierr = MPI_Irecv(lens[r], 8 * nbufs[r], MPI_BYTE, r, 0, self->shadow,
                          &reqs[nreq++]);
     }
-    if (ierr == MPI_SUCCESS && !PyErr_Occurred())
+    if (ierr == MPI_SUCCESS)
         CMPI_NOGIL(ierr = cmpi_waitall(nreq, reqs));
     nreq = 0;
     /* the buffers */
-    for (int d = 0; d < ndests && ierr == MPI_SUCCESS; d++) {
-        for (int i = 0; i < nmine && ierr == MPI_SUCCESS; i++) {
-            Py_buffer *v = PyMemoryView_GET_BUFFER(PyList_GET_ITEM(views, i));
-            ierr = isend_bytes(v->buf, v->len, dests[d], 0, self->shadow,
+    for (int d = 0; d < size && ierr == MPI_SUCCESS; d++) {
+        if (views[d] == NULL)
+            continue;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(views[d]); i++) {
+            Py_buffer *v =
+                    PyMemoryView_GET_BUFFER(PyList_GET_ITEM(views[d], i));
+            ierr = isend_bytes(v->buf, v->len, d, 0, self->shadow,
                                &reqs[nreq++]);
+            if (ierr != MPI_SUCCESS)
+                break;
         }
     }
-    for (int r = 0; r < size && ierr == MPI_SUCCESS && !PyErr_Occurred();
-         r++) {
+    for (int r = 0; r < size && ierr == MPI_SUCCESS; r++) {
         if (nbufs[r] <= 0)
             continue;
         got[r] = PyList_New(nbufs[r]);
         if (got[r] == NULL)
-            break;
+            goto done;
         for (int i = 0; i < nbufs[r] && ierr == MPI_SUCCESS; i++) {
             PyObject *b = PyByteArray_FromStringAndSize(
                     NULL, (Py_ssize_t)lens[r][i]);
             if (b == NULL)
-                break;
+                goto done;
             PyList_SET_ITEM(got[r], i, b);
             ierr = irecv_bytes(PyByteArray_AS_STRING(b), lens[r][i], r, 0,
                                self->shadow, &reqs[nreq++]);
         }
     }
-    if (ierr == MPI_SUCCESS && !PyErr_Occurred())
+    if (ierr == MPI_SUCCESS)
         CMPI_NOGIL(ierr = cmpi_waitall(nreq, reqs));
     if (ierr != MPI_SUCCESS)
         cmpi_raise(st, ierr);
-    else if (!PyErr_Occurred())
+    else
         rc = 0;
 done:
-    if (lens != NULL)
-        for (int r = 0; r < size; r++) PyMem_Free(lens[r]);
+    if (rc < 0 && nreq > 0) {
+        /* never leave posted operations on memory about to be freed */
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        CMPI_NOGIL(cmpi_waitall(nreq, reqs));
+        PyErr_Restore(et, ev, tb);
+    }
+    for (int r = 0; r < size; r++) {
+        if (lens)
+            PyMem_Free(lens[r]);
+        if (mylens)
+            PyMem_Free(mylens[r]);
+        if (views)
+            Py_XDECREF(views[r]);
+    }
     PyMem_Free(lens);
     PyMem_Free(mylens);
+    PyMem_Free(views);
     PyMem_Free(reqs);
-    Py_XDECREF(views);
     return rc;
 }
 
@@ -887,16 +917,20 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     }
     /* Then the out-of-band buffers, to the receiving ranks. */
     {
-        int ndests = 0, *dests = info; /* info[0:2*size] is free again */
-        if (me[1] > 0) {
-            for (int d = 0; d < size; d++)
-                if (d != rank && (root < 0 || d == root))
-                    dests[ndests++] = d;
+        PyObject **send_lists =
+                (PyObject **)PyMem_Calloc(size, sizeof(PyObject *));
+        if (send_lists == NULL) {
+            PyErr_NoMemory();
+            goto error;
         }
+        for (int d = 0; me[1] > 0 && d < size; d++)
+            if (d != rank && (root < 0 || d == root))
+                send_lists[d] = mine;
         if (!receiving)
             for (int i = 0; i < size; i++) nbufs[i] = 0;
-        if (oob_exchange(self, me[1] > 0 ? mine : NULL, dests, ndests, nbufs,
-                         got) < 0)
+        int rc = oob_exchange(self, send_lists, nbufs, got);
+        PyMem_Free(send_lists);
+        if (rc < 0)
             goto error;
     }
     if (me[0] < 0) {
@@ -1150,7 +1184,7 @@ Comm_allgather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
  * On failure returns -1 with the exception set. */
 static int
 dumps_each(cmpi_state *st, const char *fname, PyObject *seqobj, int size,
-           PyObject **out_buf, int *counts, int *displs)
+           PyObject **out_buf, int *counts, int *displs, PyObject **oob)
 {
     PyObject *seq = NULL, *parts = NULL;
     *out_buf = NULL;
@@ -1176,7 +1210,8 @@ dumps_each(cmpi_state *st, const char *fname, PyObject *seqobj, int size,
         goto error;
     long long total = 0;
     for (int i = 0; i < size; i++) {
-        PyObject *d = cmpi_dumps(st, PySequence_Fast_GET_ITEM(seq, i));
+        PyObject *d = cmpi_dumps_oob(st, PySequence_Fast_GET_ITEM(seq, i),
+                                     oob ? &oob[i] : NULL);
         if (d == NULL)
             goto error;
         PyList_SET_ITEM(parts, i, d);
@@ -1215,39 +1250,49 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"sendobj", "root", NULL};
     PyObject *a[2] = {NULL, NULL};
-    int root, rank = 0, size = self->size, ierr, mycount = 0;
+    int root, rank = 0, size = self->size, ierr, my[2] = {0, 0};
     if (obj_coll_check(self, "scatter") < 0 ||
         cmpi_parse("scatter", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    int *counts = NULL, *displs = NULL;
+    int *info = PyMem_Calloc(5 * (size_t)size, sizeof(int));
+    PyObject **oob = PyMem_Calloc(3 * (size_t)size, sizeof(PyObject *));
+    if (info == NULL || oob == NULL) {
+        PyMem_Free(info);
+        PyMem_Free(oob);
+        return PyErr_NoMemory();
+    }
+    /* info: (count, nbuf) pairs, then counts, displs, nbufs */
+    int *counts = info + 2 * size, *displs = info + 3 * size,
+        *nbufs = info + 4 * size;
+    PyObject **got = oob + size, **send_lists = oob + 2 * size;
     PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
+    int use_oob = self->shadow != MPI_COMM_NULL;
     if (rank == root) {
-        counts = PyMem_New(int, size);
-        displs = PyMem_New(int, size);
-        if (counts == NULL || displs == NULL) {
-            PyMem_Free(counts);
-            PyMem_Free(displs);
-            return PyErr_NoMemory();
-        }
         if (dumps_each(self->st, "scatter", a[0], size, &sendbuf, counts,
-                       displs) < 0) {
+                       displs, use_oob ? oob : NULL) < 0) {
             exc = PyErr_GetRaisedException_compat();
             for (int i = 0; i < size; i++) {
                 counts[i] = FAILED_SIZE;
                 displs[i] = 0;
             }
         }
+        for (int i = 0; i < size; i++) {
+            info[2 * i] = counts[i];
+            info[2 * i + 1] = oob[i] ? (int)PyList_GET_SIZE(oob[i]) : 0;
+            if (i != root)
+                send_lists[i] = oob[i];
+        }
     }
-    CMPI_NOGIL(ierr = MPI_Scatter(counts, 1, MPI_INT, &mycount, 1, MPI_INT,
-                                  root, self->ob_mpi));
+    CMPI_NOGIL(ierr = MPI_Scatter(info, 2, MPI_INT, my, 2, MPI_INT, root,
+                                  self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
     }
-    if (mycount == FAILED_SIZE) {
+    if (my[0] == FAILED_SIZE) {
         if (exc != NULL) {
             PyErr_SetRaisedException_compat(exc);
             exc = NULL;
@@ -1257,25 +1302,37 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         goto done;
     }
-    recv = PyBytes_FromStringAndSize(NULL, mycount);
+    recv = PyBytes_FromStringAndSize(NULL, my[0]);
     if (recv == NULL)
         goto done; /* out of memory */
     CMPI_NOGIL(ierr = MPI_Scatterv(sendbuf ? PyBytes_AS_STRING(sendbuf)
                                            : NULL,
                                    counts, displs, MPI_BYTE,
-                                   PyBytes_AS_STRING(recv), mycount, MPI_BYTE,
+                                   PyBytes_AS_STRING(recv), my[0], MPI_BYTE,
                                    root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
     }
-    res = cmpi_loads(self->st, PyBytes_AS_STRING(recv), mycount);
+    /* out-of-band buffers: from the root to each rank, point to point */
+    if (rank != root)
+        nbufs[root] = my[1];
+    if (oob_exchange(self, send_lists, nbufs, got) < 0)
+        goto done;
+    if (rank == root && oob[root] != NULL &&
+        (got[root] = oob_copies(oob[root])) == NULL)
+        goto done;
+    res = cmpi_loads_oob(self->st, PyBytes_AS_STRING(recv), my[0], got[root]);
 done:
+    for (int i = 0; i < size; i++) {
+        Py_XDECREF(oob[i]);
+        Py_XDECREF(got[i]);
+    }
+    PyMem_Free(oob);
+    PyMem_Free(info);
     Py_XDECREF(exc);
     Py_XDECREF(recv);
     Py_XDECREF(sendbuf);
-    PyMem_Free(counts);
-    PyMem_Free(displs);
     return res;
 }
 
@@ -1288,25 +1345,37 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"sendobj", NULL};
     PyObject *a[1] = {NULL};
-    int size = self->size, ierr;
+    int size = self->size, rank = 0, ierr;
     if (obj_coll_check(self, "alltoall") < 0 ||
         cmpi_parse("alltoall", args, nargs, kwnames, kw, 1, a) < 0)
         return NULL;
-    int *buf = PyMem_New(int, 4 * (size_t)size);
-    if (buf == NULL)
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    int *buf = PyMem_Calloc(8 * (size_t)size, sizeof(int));
+    PyObject **oob = PyMem_Calloc(2 * (size_t)size, sizeof(PyObject *));
+    if (buf == NULL || oob == NULL) {
+        PyMem_Free(buf);
+        PyMem_Free(oob);
         return PyErr_NoMemory();
+    }
     int *scounts = buf, *sdispls = buf + size, *rcounts = buf + 2 * size,
-        *rdispls = buf + 3 * size;
+        *rdispls = buf + 3 * size, *spairs = buf + 4 * size,
+        *rpairs = buf + 6 * size, *nbufs = rpairs;
+    PyObject **got = oob + size;
     PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
     if (dumps_each(self->st, "alltoall", a[0], size, &sendbuf, scounts,
-                   sdispls) < 0) {
+                   sdispls, self->shadow != MPI_COMM_NULL ? oob : NULL) < 0) {
         exc = PyErr_GetRaisedException_compat();
         for (int i = 0; i < size; i++) {
             scounts[i] = FAILED_SIZE;
             sdispls[i] = 0;
+            Py_CLEAR(oob[i]);
         }
     }
-    CMPI_NOGIL(ierr = MPI_Alltoall(scounts, 1, MPI_INT, rcounts, 1, MPI_INT,
+    for (int i = 0; i < size; i++) {
+        spairs[2 * i] = scounts[i];
+        spairs[2 * i + 1] = oob[i] ? (int)PyList_GET_SIZE(oob[i]) : 0;
+    }
+    CMPI_NOGIL(ierr = MPI_Alltoall(spairs, 2, MPI_INT, rpairs, 2, MPI_INT,
                                    self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -1315,6 +1384,8 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int failed = -1;
     long long total = 0;
     for (int i = 0; i < size; i++) {
+        rcounts[i] = rpairs[2 * i];
+        nbufs[i] = i == rank ? 0 : rpairs[2 * i + 1];
         if (rcounts[i] < 0) {
             if (failed < 0)
                 failed = i;
@@ -1336,12 +1407,21 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     /* Data is exchanged even when some rank failed, so no rank is left
      * waiting in the collective. */
     CMPI_NOGIL(ierr = MPI_Alltoallv(
-                   sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, scounts,
-                   sdispls, MPI_BYTE, PyBytes_AS_STRING(recv), rcounts,
-                   rdispls, MPI_BYTE, self->ob_mpi));
+                       sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, scounts,
+                       sdispls, MPI_BYTE, PyBytes_AS_STRING(recv), rcounts,
+                       rdispls, MPI_BYTE, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
+    }
+    {
+        /* out-of-band buffers, pairwise; not to this rank itself */
+        PyObject *own = oob[rank];
+        oob[rank] = NULL;
+        int rc = oob_exchange(self, oob, nbufs, got);
+        oob[rank] = own;
+        if (rc < 0)
+            goto done;
     }
     if (exc != NULL) {
         PyErr_SetRaisedException_compat(exc);
@@ -1357,12 +1437,15 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         remote_failure(self, "alltoall", failed);
         goto done;
     }
+    if (oob[rank] != NULL && (got[rank] = oob_copies(oob[rank])) == NULL)
+        goto done;
     res = PyList_New(size);
     if (res == NULL)
         goto done;
     for (int i = 0; i < size; i++) {
-        PyObject *o = cmpi_loads(
-                self->st, PyBytes_AS_STRING(recv) + rdispls[i], rcounts[i]);
+        PyObject *o =
+                cmpi_loads_oob(self->st, PyBytes_AS_STRING(recv) + rdispls[i],
+                               rcounts[i], got[i]);
         if (o == NULL) {
             Py_CLEAR(res);
             goto done;
@@ -1370,6 +1453,11 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         PyList_SET_ITEM(res, i, o);
     }
 done:
+    for (int i = 0; i < size; i++) {
+        Py_XDECREF(oob[i]);
+        Py_XDECREF(got[i]);
+    }
+    PyMem_Free(oob);
     Py_XDECREF(exc);
     Py_XDECREF(recv);
     Py_XDECREF(sendbuf);

@@ -142,13 +142,6 @@ cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
     return data;
 }
 
-/* pickle.dumps(obj, protocol) -> bytes, everything in band. */
-static PyObject *
-cmpi_dumps(cmpi_state *st, PyObject *obj)
-{
-    return cmpi_dumps_oob(st, obj, NULL);
-}
-
 /* pickle.loads(buf[0:n], buffers=buffers) */
 static PyObject *
 cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
