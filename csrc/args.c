@@ -14,9 +14,11 @@ static inline int
 kw_equal(PyObject *key, const char *name)
 {
     if (CMPI_LIKELY(PyUnicode_IS_COMPACT_ASCII(key))) {
-        Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+        /* keyword names are short: a byte loop beats a libc call */
+        Py_ssize_t n = PyUnicode_GET_LENGTH(key), i = 0;
         const char *d = (const char *)PyUnicode_DATA(key);
-        return strncmp(d, name, (size_t)n) == 0 && name[n] == '\0';
+        while (i < n && name[i] == d[i]) i++;
+        return i == n && name[n] == '\0';
     }
     return PyUnicode_CompareWithASCIIString(key, name) == 0;
 }
