@@ -253,9 +253,10 @@ enum cmpi_req_kind {
                            fetches a large object's payload (p2p.c) */
 };
 
-/* Lowercase messages larger than this travel as a small envelope on the
- * user's communicator followed by the payload on its shadow, so that an
- * irecv() can post a receive of this size and still take any object. */
+/* Lowercase messages larger than this, or holding out-of-band buffers,
+ * travel as an envelope on the user's communicator announcing pieces sent
+ * on its shadow (p2p.c), so an irecv() can post a receive of this size and
+ * still take any object. */
 #define CMPI_OBJ_EAGER 32768
 
 typedef struct {

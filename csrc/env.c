@@ -7,9 +7,8 @@
 
 #include <stdio.h>
 
-/* MPI is per process, so this is process state, not module state: did
- * cmpi call MPI_Init, and should it call MPI_Finalize at exit? */
-static int cmpi_initialized_mpi = 0;
+/* MPI is per process, so this is process state, not module state: should
+ * cmpi call MPI_Finalize at exit (it initialized MPI, or rc said so)? */
 static int cmpi_finalize_at_exit = 0;
 
 static void
@@ -86,7 +85,6 @@ init_thread(cmpi_state *st, int required, int *provided)
                      "MPI_Init_thread failed with error code %d", ierr);
         return -1;
     }
-    cmpi_initialized_mpi = 1;
     cmpi_finalize_at_exit = 1;
     return cmpi_env_after_init(st);
 }
@@ -158,13 +156,10 @@ CMPI_DOC(Init_doc, "Init()", "Initialize the MPI execution environment.");
 static PyObject *
 mod_Init(PyObject *m, PyObject *Py_UNUSED(a))
 {
-    int provided;
     cmpi_state *st = cmpi_get_state(m);
     int ierr = MPI_Init(NULL, NULL);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);
-    (void)provided;
-    cmpi_initialized_mpi = 1;
     cmpi_finalize_at_exit = 1;
     if (cmpi_env_after_init(st) < 0)
         return NULL;
@@ -188,7 +183,6 @@ mod_Init_thread(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     int ierr = MPI_Init_thread(NULL, NULL, required, &provided);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);
-    cmpi_initialized_mpi = 1;
     cmpi_finalize_at_exit = 1;
     if (cmpi_env_after_init(st) < 0)
         return NULL;
