@@ -199,3 +199,29 @@ cmpi_check_root(CommObject *c, int root)
                    root, c->peers, c->peers == 1 ? "" : "s");
     return -1;
 }
+
+/* (dest, tag) of a send: converted and checked, naming what is wrong. */
+static int
+cmpi_send_args(CommObject *c, PyObject *dest_o, PyObject *tag_o, int *dest,
+               int *tag)
+{
+    if (cmpi_as_int(dest_o, dest, "dest") < 0 ||
+        cmpi_opt_int(tag_o, tag, 0, "tag") < 0 ||
+        cmpi_check_dest(c, *dest, "dest") < 0 ||
+        cmpi_check_send_tag(c, *tag) < 0)
+        return -1;
+    return 0;
+}
+
+/* (source, tag) of a receive or probe, defaults ANY_SOURCE and ANY_TAG. */
+static int
+cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
+               int *tag)
+{
+    if (cmpi_opt_int(source_o, source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(tag_o, tag, MPI_ANY_TAG, "tag") < 0 ||
+        cmpi_check_source(c, *source, "source") < 0 ||
+        cmpi_check_recv_tag(c, *tag) < 0)
+        return -1;
+    return 0;
+}

@@ -313,6 +313,12 @@ static int
 cmpi_check_recv_tag(CommObject *c, int tag);
 static int
 cmpi_check_root(CommObject *c, int root);
+static int
+cmpi_send_args(CommObject *c, PyObject *dest_o, PyObject *tag_o, int *dest,
+               int *tag);
+static int
+cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
+               int *tag);
 
 /* buffer.c: message specifications */
 typedef struct {

@@ -218,10 +218,7 @@ mprobe_impl(CommObject *comm, PyObject *source_o, PyObject *tag_o,
 {
     int source, tag, flag = 1, ierr;
     if (cmpi_comm_check(comm) < 0 ||
-        cmpi_opt_int(source_o, &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(tag_o, &tag, MPI_ANY_TAG, "tag") < 0 ||
-        cmpi_check_source(comm, source, "source") < 0 ||
-        cmpi_check_recv_tag(comm, tag) < 0)
+        cmpi_recv_args(comm, source_o, tag_o, &source, &tag) < 0)
         return NULL;
     MPI_Message h = MPI_MESSAGE_NULL;
     MPI_Status s;

@@ -28,10 +28,7 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_send_tag(self, tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
         return NULL;
@@ -89,10 +86,7 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_recv_tag(self, tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
         return NULL;
@@ -133,14 +127,8 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg sm, rm;
     COMM_CHECK(self);
     if (cmpi_parse("Sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
-        cmpi_opt_int(a[4], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[5], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_send_tag(self, sendtag) < 0 ||
-        cmpi_check_recv_tag(self, recvtag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
+        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
         return NULL;
@@ -180,14 +168,8 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse("Sendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
-        cmpi_opt_int(a[3], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[4], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_send_tag(self, sendtag) < 0 ||
-        cmpi_check_recv_tag(self, recvtag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
+        cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
         return NULL;
@@ -216,10 +198,7 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_send_tag(self, tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
         return NULL;
@@ -270,10 +249,7 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_recv_tag(self, tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
         return NULL;
@@ -342,10 +318,7 @@ send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_send_tag(self, tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
         return NULL;
@@ -413,10 +386,7 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse("Recv_init", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_recv_tag(self, tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
         return NULL;
@@ -462,14 +432,8 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int dest, sendtag, source, recvtag;
     COMM_CHECK(self);
     if (cmpi_parse("Isendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
-        cmpi_opt_int(a[4], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[5], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_send_tag(self, sendtag) < 0 ||
-        cmpi_check_recv_tag(self, recvtag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
+        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0)
         return NULL;
 #if MPI_VERSION >= 4
     cmpi_msg sm, rm;
@@ -513,14 +477,8 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
     int dest, sendtag, source, recvtag;
     COMM_CHECK(self);
     if (cmpi_parse("Isendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
-        cmpi_opt_int(a[3], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[4], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_send_tag(self, sendtag) < 0 ||
-        cmpi_check_recv_tag(self, recvtag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
+        cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0)
         return NULL;
 #if MPI_VERSION >= 4
     cmpi_msg m;
@@ -623,10 +581,7 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int source, tag, flag = 1, ierr;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_opt_int(a[0], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[1], &tag, MPI_ANY_TAG, "tag") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_recv_tag(self, tag) < 0)
+        cmpi_recv_args(self, a[0], a[1], &source, &tag) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -1063,10 +1018,7 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int dest, tag, ierr;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_send_tag(self, tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
     if (dest == MPI_PROC_NULL)
         Py_RETURN_NONE;
@@ -1188,10 +1140,7 @@ Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int source, tag;
     COMM_CHECK(self);
     if (cmpi_parse("recv", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_recv_tag(self, tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -1224,14 +1173,8 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int dest, sendtag, source, recvtag, ierr = MPI_SUCCESS;
     COMM_CHECK(self);
     if (cmpi_parse("sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
-        cmpi_opt_int(a[4], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[5], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_send_tag(self, sendtag) < 0 ||
-        cmpi_check_recv_tag(self, recvtag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
+        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0)
         return NULL;
     PyObject *keep = NULL, *obj = NULL;
     MPI_Request sreq = MPI_REQUEST_NULL;
@@ -1276,10 +1219,7 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int dest, tag;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[1], &dest, "dest") < 0 ||
-        cmpi_opt_int(a[2], &tag, 0, "tag") < 0 ||
-        cmpi_check_dest(self, dest, "dest") < 0 ||
-        cmpi_check_send_tag(self, tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_SEND);
     if (r == NULL)
@@ -1335,10 +1275,7 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int source, tag, n;
     COMM_CHECK(self);
     if (cmpi_parse("irecv", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_opt_int(a[1], &source, MPI_ANY_SOURCE, "source") < 0 ||
-        cmpi_opt_int(a[2], &tag, MPI_ANY_TAG, "tag") < 0 ||
-        cmpi_check_source(self, source, "source") < 0 ||
-        cmpi_check_recv_tag(self, tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECV);
     if (r == NULL)
