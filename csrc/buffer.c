@@ -168,43 +168,61 @@ cmpi_msg_give(RequestObject *r, cmpi_msg *m)
         MPI_Type_free(&m->big);
 }
 
-/* count elements of dtype as one element of a derived type, for counts
- * beyond the C int of the MPI-3 API: blocks of 2**26 elements, then the
- * rest.  So no message has a size limit. */
+/* `count` elements of `base` (extent `extent`) as one element of a derived
+ * type, for counts beyond the C int of the MPI-3 API: blocks of 2**26
+ * elements, then the rest, resized to exactly count * extent so that
+ * collectives place consecutive pieces end to end.  So no message has a
+ * size limit. */
 static int
-msg_big_type(cmpi_state *st, cmpi_msg *m, MPI_Aint count)
+cmpi_big_type(cmpi_state *st, MPI_Datatype base, MPI_Aint extent,
+              MPI_Aint count, MPI_Datatype *out)
 {
     const MPI_Aint chunk = (MPI_Aint)1 << 26;
-    MPI_Datatype block, t;
-    int ierr = MPI_Type_contiguous((int)chunk, m->dtype, &block);
-    if (ierr != MPI_SUCCESS)
-        goto error;
+    MPI_Datatype block, t, sized;
     MPI_Aint q = count / chunk, r = count % chunk;
     if (q > INT_MAX) {
-        MPI_Type_free(&block);
         PyErr_SetString(PyExc_OverflowError, "message: count too large");
         return -1;
     }
+    int ierr = MPI_Type_contiguous((int)chunk, base, &block);
+    if (ierr != MPI_SUCCESS)
+        goto error;
     if (r == 0) {
         ierr = MPI_Type_contiguous((int)q, block, &t);
     }
     else {
         int lens[2] = {(int)q, (int)r};
-        MPI_Aint displs[2] = {0, q * chunk * m->extent};
-        MPI_Datatype types[2] = {block, m->dtype};
+        MPI_Aint displs[2] = {0, q * chunk * extent};
+        MPI_Datatype types[2] = {block, base};
         ierr = MPI_Type_create_struct(2, lens, displs, types, &t);
     }
     MPI_Type_free(&block);
-    if (ierr == MPI_SUCCESS)
-        ierr = MPI_Type_commit(&t);
     if (ierr != MPI_SUCCESS)
         goto error;
-    m->big = m->dtype = t;
-    m->count = 1;
+    ierr = MPI_Type_create_resized(t, 0, count * extent, &sized);
+    MPI_Type_free(&t);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Type_commit(&sized);
+    if (ierr != MPI_SUCCESS)
+        goto error;
+    *out = sized;
     return 0;
 error:
     cmpi_raise(st, ierr);
     return -1;
+}
+
+static int
+msg_big_type(cmpi_state *st, cmpi_msg *m, MPI_Aint count)
+{
+    MPI_Datatype t;
+    if (cmpi_big_type(st, m->dtype, m->extent, count, &t) < 0)
+        return -1;
+    m->base = m->dtype;
+    m->nbig = count;
+    m->big = m->dtype = t;
+    m->count = 1;
+    return 0;
 }
 
 static CMPI_NOINLINE int
@@ -591,6 +609,119 @@ displs:
                              i, m->displs[i], m->counts[i], (Py_ssize_t)n);
                 goto error;
             }
+        }
+    }
+    return 0;
+error:
+    cmpi_msgv_release(m);
+    return -1;
+}
+
+/* An Alltoallw message: [buf, counts, displs, datatypes] or
+ * [buf, (counts, displs), datatypes], displacements in bytes and one
+ * datatype per rank (or one Datatype for all).  Counts, displacements and
+ * datatypes share one PyMem block (m->counts), which a request can hold
+ * until the operation completes. */
+static int
+cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
+                int recv)
+{
+    PyObject *buf, *ocounts, *odispls, *otypes;
+    memset(m, 0, sizeof(*m));
+    m->dtype = MPI_DATATYPE_NULL;
+    Py_ssize_t n = (PyList_Check(spec) || PyTuple_Check(spec))
+                           ? PySequence_Fast_GET_SIZE(spec)
+                           : 0;
+    PyObject **items = n ? PySequence_Fast_ITEMS(spec) : NULL;
+    if (n == 4) {
+        buf = items[0];
+        ocounts = items[1];
+        odispls = items[2];
+        otypes = items[3];
+    }
+    else if (n == 3 && PyTuple_Check(items[1]) &&
+             PyTuple_GET_SIZE(items[1]) == 2) {
+        buf = items[0];
+        ocounts = PyTuple_GET_ITEM(items[1], 0);
+        odispls = PyTuple_GET_ITEM(items[1], 1);
+        otypes = items[2];
+    }
+    else {
+        PyErr_Format(PyExc_TypeError,
+                     "message: expected [buf, counts, displs, datatypes] or "
+                     "[buf, (counts, displs), datatypes], got %.100s",
+                     Py_TYPE(spec)->tp_name);
+        return -1;
+    }
+    size_t one = 2 * sizeof(int) + sizeof(MPI_Datatype);
+    m->counts = PyMem_Malloc(one * (size_t)(size > 0 ? size : 1));
+    if (m->counts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    /* 2 * size ints keep the datatypes after them 8-byte aligned */
+    m->displs = m->counts + size;
+    m->types = (MPI_Datatype *)(m->displs + size);
+    if (msgv_ints(ocounts, size, m->counts, "counts") < 0 ||
+        msgv_ints(odispls, size, m->displs, "displs") < 0)
+        goto error;
+    if (PyObject_TypeCheck(otypes, st->Datatype_Type) ||
+        PyUnicode_Check(otypes)) {
+        MPI_Datatype t;
+        if (cmpi_dtype_from_object(st, otypes, &t) < 0)
+            goto error;
+        for (int i = 0; i < size; i++) m->types[i] = t;
+    }
+    else {
+        PyObject *seq = PySequence_Fast(otypes,
+                                        "message: datatypes must be a "
+                                        "Datatype or a sequence of them");
+        if (seq == NULL)
+            goto error;
+        if (PySequence_Fast_GET_SIZE(seq) != size) {
+            PyErr_Format(PyExc_ValueError,
+                         "message: datatypes has %zd entries, expected one "
+                         "per rank (%d)",
+                         PySequence_Fast_GET_SIZE(seq), size);
+            Py_DECREF(seq);
+            goto error;
+        }
+        for (int i = 0; i < size; i++) {
+            if (cmpi_dtype_from_object(st, PySequence_Fast_GET_ITEM(seq, i),
+                                       &m->types[i]) < 0) {
+                Py_DECREF(seq);
+                goto error;
+            }
+        }
+        Py_DECREF(seq);
+    }
+    if (buf == Py_None || buf == st->BOTTOM) {
+        m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
+        return 0;
+    }
+    int flags = PyBUF_ANY_CONTIGUOUS;
+    if (recv)
+        flags |= PyBUF_WRITABLE;
+    if (PyObject_GetBuffer(buf, &m->view, flags) < 0) {
+        msg_not_a_buffer(buf, recv);
+        goto error;
+    }
+    m->addr = m->view.buf;
+    for (int i = 0; i < size; i++) {
+        MPI_Aint lb, extent, tlb, textent;
+        if (m->counts[i] == 0)
+            continue;
+        CMPI_CHK(st, MPI_Type_get_extent(m->types[i], &lb, &extent));
+        CMPI_CHK(st, MPI_Type_get_true_extent(m->types[i], &tlb, &textent));
+        MPI_Aint end = m->displs[i] + (MPI_Aint)(m->counts[i] - 1) * extent +
+                       tlb + textent;
+        if (end > (MPI_Aint)m->view.len) {
+            PyErr_Format(PyExc_ValueError,
+                         "message: rank %d's block (displacement %d bytes, "
+                         "count %d) runs past the end of a buffer of %zd "
+                         "bytes",
+                         i, m->displs[i], m->counts[i], m->view.len);
+            goto error;
         }
     }
     return 0;

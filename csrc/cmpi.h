@@ -268,6 +268,10 @@ typedef struct {
     /* Buffer operations: the exported views, released on completion. */
     Py_buffer views[2];
     int nviews;
+    /* Vector collectives: the counts, displacements (and datatypes) MPI
+     * reads until completion; PyMem blocks, freed on completion. */
+    void *mem[2];
+    int nmem;
     PyObject *keep;  /* pickled bytes being sent, or the receive buffer */
     char *rbuf;      /* lowercase irecv: where the message lands */
     MPI_Comm shadow; /* lowercase irecv: where a payload comes from */
@@ -327,7 +331,9 @@ typedef struct {
     int count;
     MPI_Datatype dtype;
     MPI_Aint extent;
-    MPI_Datatype big; /* derived type made for > 2**31-1 elements, or NULL */
+    MPI_Datatype big;  /* derived type made for > 2**31-1 elements, or NULL */
+    MPI_Datatype base; /* with big: the element type, and */
+    MPI_Aint nbig;     /* how many elements big stands for */
 } cmpi_msg;
 
 /* A message not parsed (yet): safe to release. */
@@ -342,6 +348,7 @@ typedef struct {
     void *addr;
     int *counts; /* size entries, then displs: one allocation */
     int *displs;
+    MPI_Datatype *types; /* Alltoallw: one per rank, in the counts block */
     MPI_Datatype dtype;
     MPI_Aint extent;
 } cmpi_msgv;

@@ -1,6 +1,7 @@
 /*
  * coll.c -- collective communication on a Comm: buffers (Bcast, Gather,
- * Reduce, ...) and pickled Python objects (bcast, gather, reduce, ...).
+ * Reduce, ..., their nonblocking I... and persistent ..._init forms) and
+ * pickled Python objects (bcast, gather, reduce, ...).
  *
  * A lowercase collective never leaves the other ranks waiting when one
  * rank cannot take part (an object that cannot be pickled, a scatter
@@ -17,23 +18,225 @@ coll_inplace(cmpi_state *st, PyObject *obj)
     return obj == st->IN_PLACE;
 }
 
-static int
-coll_per_rank(const char *fname, const char *which, int count, int size,
-              int *out)
+/* A message's elements: how many, of which type (for a message of more
+ * than 2**31-1 elements, its element type, not the derived type made for
+ * it), and the extent of one. */
+static void
+coll_elements(const cmpi_msg *m, MPI_Aint *count, MPI_Datatype *type,
+              MPI_Aint *extent)
 {
-    if (size <= 0 || count % size != 0) {
+    int big = m->big != MPI_DATATYPE_NULL;
+    *count = big ? m->nbig : m->count;
+    *type = big ? m->base : m->dtype;
+    *extent = m->extent;
+}
+
+/* The per-rank part of a Scatter/Gather/Allgather/Alltoall message:
+ * *count elements of *type.  A part of more than 2**31-1 elements gets a
+ * derived type of its own, returned in *owned for the caller to free. */
+static int
+coll_per_rank(cmpi_state *st, const char *fname, const char *which,
+              const cmpi_msg *m, int size, int *count, MPI_Datatype *type,
+              MPI_Datatype *owned)
+{
+    MPI_Aint total, extent, piece;
+    MPI_Datatype base;
+    coll_elements(m, &total, &base, &extent);
+    if (size <= 0 || total % size != 0) {
         PyErr_Format(PyExc_ValueError,
-                     "%s: %s has %d elements, not a multiple of the %d ranks "
+                     "%s: %s has %zd elements, not a multiple of the %d ranks "
                      "of the communicator",
-                     fname, which, count, size);
+                     fname, which, (Py_ssize_t)total, size);
         return -1;
     }
-    *out = count / size;
+    piece = total / size;
+    if (piece <= INT_MAX) {
+        *count = (int)piece;
+        *type = base;
+        return 0;
+    }
+    if (cmpi_big_type(st, base, extent, piece, owned) < 0)
+        return -1;
+    *count = 1;
+    *type = *owned;
     return 0;
+}
+
+/* Until the Info area lands: only INFO_NULL (None) is accepted. */
+static int
+cmpi_info_arg(cmpi_state *Py_UNUSED(st), PyObject *obj, MPI_Info *out)
+{
+    *out = MPI_INFO_NULL;
+    if (obj == NULL || obj == Py_None)
+        return 0;
+    PyErr_SetString(PyExc_NotImplementedError, "info: Info objects");
+    return -1;
 }
 
 /* ------------------------------------------------------------------ */
 /* Buffers */
+
+/* How a buffer collective runs: to completion (Bcast); started, returning
+ * a Request that holds the buffers until it completes (Ibcast); or as a
+ * persistent request started by Prequest.Start (Bcast_init, MPI-4). */
+enum {
+    COLL_BLOCKING,
+    COLL_NONBLOCKING,
+    COLL_PERSISTENT
+};
+
+#if MPI_VERSION >= 4
+#define COLL_INIT_CALL(call) (call)
+#else
+#define COLL_INIT_CALL(call) MPI_ERR_OTHER /* refused by coll_begin */
+#endif
+
+/* One MPI call per mode; only the blocking one waits, so only it releases
+ * the GIL. */
+#define COLL_CALL(ierr, mode, blocking, nonblocking, persistent) \
+    do {                                                         \
+        if ((mode) == COLL_BLOCKING)                             \
+            CMPI_NOGIL(ierr = (blocking));                       \
+        else if ((mode) == COLL_NONBLOCKING)                     \
+            ierr = (nonblocking);                                \
+        else                                                     \
+            ierr = COLL_INIT_CALL(persistent);                   \
+    } while (0)
+
+typedef struct {
+    int mode;
+    RequestObject *req; /* what a nonblocking or persistent call returns */
+    MPI_Request *preq;  /* where MPI writes its request (or NULL) */
+    MPI_Info info;      /* persistent calls' info argument */
+} coll_run;
+
+#define COLL_RUN_INIT                                    \
+    {                                                    \
+        .mode = COLL_BLOCKING, .req = NULL, .preq = NULL \
+    }
+
+/* Arguments of a collective: `names` ends with "info", which only the
+ * persistent form (..._init) takes. */
+static int
+coll_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames, const char *const *names, int nrequired,
+           PyObject **out, int mode)
+{
+    const char *subset[8];
+    int n = 0;
+    while (names[n] != NULL && n < 7) {
+        subset[n] = names[n];
+        n++;
+    }
+    subset[mode == COLL_PERSISTENT ? n : n - 1] = NULL;
+    return cmpi_parse(fname, args, nargs, kwnames, subset, nrequired, out);
+}
+
+/* Prepare a collective in `mode`: the request object it returns is made
+ * before MPI starts anything, so a failed allocation never leaves an
+ * operation running that nobody owns. */
+static int
+coll_begin(CommObject *self, int mode, const char *fname CMPI_UNUSED,
+           PyObject *info, coll_run *run)
+{
+    run->mode = mode;
+    run->req = NULL;
+    run->preq = NULL;
+    run->info = MPI_INFO_NULL;
+    if (mode == COLL_BLOCKING)
+        return 0;
+#if MPI_VERSION < 4
+    if (mode == COLL_PERSISTENT) {
+        int version = 0, subversion = 0;
+        MPI_Get_version(&version, &subversion);
+        PyErr_Format(PyExc_NotImplementedError,
+                     "%s needs MPI_%s, which is MPI-4; the MPI library "
+                     "implements MPI %d.%d",
+                     fname, fname, version, subversion);
+        return -1;
+    }
+#endif
+    if (mode == COLL_PERSISTENT && info != NULL && info != Py_None &&
+        cmpi_info_arg(self->st, info, &run->info) < 0)
+        return -1;
+    run->req = mode == COLL_PERSISTENT
+                       ? cmpi_prequest_new(self->st)
+                       : cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    if (run->req == NULL)
+        return -1;
+    run->preq = &run->req->ob_mpi;
+    return 0;
+}
+
+static void
+coll_give_vector(RequestObject *r, cmpi_msgv *v)
+{
+    if (v == NULL)
+        return;
+    if (v->view.obj != NULL)
+        r->views[r->nviews++] = v->view;
+    v->view.obj = NULL;
+    if (v->counts != NULL)
+        r->mem[r->nmem++] = v->counts;
+    v->counts = v->displs = NULL;
+}
+
+/* After the MPI call: raise, return None (blocking), or return the
+ * request, which takes over the buffers and vector arrays MPI reads or
+ * writes until the operation completes. */
+static PyObject *
+coll_end(CommObject *self, coll_run *run, int ierr, cmpi_msg *m0, cmpi_msg *m1,
+         cmpi_msgv *v0, cmpi_msgv *v1)
+{
+    if (ierr != MPI_SUCCESS) {
+        Py_CLEAR(run->req);
+        return cmpi_raise(self->st, ierr);
+    }
+    if (run->mode == COLL_BLOCKING)
+        Py_RETURN_NONE;
+    RequestObject *r = run->req;
+    run->req = NULL;
+    if (m0 != NULL)
+        cmpi_msg_give(r, m0);
+    if (m1 != NULL)
+        cmpi_msg_give(r, m1);
+    coll_give_vector(r, v0);
+    coll_give_vector(r, v1);
+    return (PyObject *)r;
+}
+
+/* Nonblocking and persistent calls cannot split a message of more than
+ * 2**31-1 elements into several calls, as the blocking reductions do. */
+static int
+coll_no_big(int mode, const char *fname, const cmpi_msg *m)
+{
+    if (mode == COLL_BLOCKING || m->big == MPI_DATATYPE_NULL)
+        return 0;
+    PyErr_Format(PyExc_OverflowError,
+                 "%s: more than 2**31-1 elements; use the blocking call, "
+                 "which has no size limit",
+                 fname);
+    return -1;
+}
+
+static PyObject *
+coll_barrier(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames, int mode)
+{
+    static const char *const kw[] = {"info", NULL};
+    static const char *const names[] = {"Barrier", "Ibarrier", "Barrier_init"};
+    PyObject *a[1] = {NULL};
+    coll_run run = COLL_RUN_INIT;
+    int ierr;
+    if (cmpi_comm_check(self) < 0 ||
+        coll_parse(names[mode], args, nargs, kwnames, kw, 0, a, mode) < 0 ||
+        coll_begin(self, mode, names[mode], a[0], &run) < 0)
+        return NULL;
+    COLL_CALL(ierr, mode, MPI_Barrier(self->ob_mpi),
+              MPI_Ibarrier(self->ob_mpi, run.preq),
+              MPI_Barrier_init(self->ob_mpi, run.info, run.preq));
+    return coll_end(self, &run, ierr, NULL, NULL, NULL, NULL);
+}
 
 CMPI_DOC(Comm_Barrier_doc, "Barrier($self)", "Barrier synchronization.");
 static PyObject *
@@ -50,33 +253,84 @@ Comm_Barrier(CommObject *self, PyObject *Py_UNUSED(a))
 
 CMPI_DOC(Comm_barrier_doc, "barrier($self)", "Barrier synchronization.");
 
+CMPI_DOC(Comm_Ibarrier_doc, "Ibarrier($self)", "Nonblocking Barrier.");
+static PyObject *
+Comm_Ibarrier(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    return coll_barrier(self, args, nargs, kwnames, COLL_NONBLOCKING);
+}
+
+CMPI_DOC_NOSIG(Comm_Barrier_init_doc, "Barrier_init(self, info=INFO_NULL)",
+               "Persistent Barrier (MPI-4).");
+static PyObject *
+Comm_Barrier_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    return coll_barrier(self, args, nargs, kwnames, COLL_PERSISTENT);
+}
+
+static PyObject *
+coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames, int mode)
+{
+    static const char *const kw[] = {"buf", "root", "info", NULL};
+    static const char *const names[] = {"Bcast", "Ibcast", "Bcast_init"};
+    const char *fname = names[mode];
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int root, ierr, rank = 0;
+    cmpi_msg m = CMPI_MSG_INIT;
+    coll_run run = COLL_RUN_INIT;
+    PyObject *res = NULL;
+    if (cmpi_comm_check(self) < 0 ||
+        coll_parse(fname, args, nargs, kwnames, kw, 1, a, mode) < 0 ||
+        cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
+        cmpi_check_root(self, root) < 0)
+        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    int sending = self->inter ? root == MPI_ROOT : rank == root;
+    if (coll_begin(self, mode, fname, a[2], &run) < 0 ||
+        cmpi_msg_parse(self->st, a[0], &m,
+                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
+        goto done;
+    COLL_CALL(
+            ierr, mode,
+            MPI_Bcast(m.addr, m.count, m.dtype, root, self->ob_mpi),
+            MPI_Ibcast(m.addr, m.count, m.dtype, root, self->ob_mpi, run.preq),
+            MPI_Bcast_init(m.addr, m.count, m.dtype, root, self->ob_mpi,
+                           run.info, run.preq));
+    res = coll_end(self, &run, ierr, &m, NULL, NULL, NULL);
+done:
+    cmpi_msg_release(&m);
+    Py_XDECREF(run.req);
+    return res;
+}
+
 CMPI_DOC(Comm_Bcast_doc, "Bcast($self, buf, root=0)",
          "Broadcast data from one process to all other processes.");
 static PyObject *
 Comm_Bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
            PyObject *kwnames)
 {
-    static const char *const kw[] = {"buf", "root", NULL};
-    PyObject *a[2] = {NULL, NULL};
-    int root, ierr;
-    cmpi_msg m;
-    if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Bcast", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
-        cmpi_check_root(self, root) < 0)
-        return NULL;
-    int rank = 0;
-    MPI_Comm_rank(self->ob_mpi, &rank);
-    int sending = self->inter ? root == MPI_ROOT : rank == root;
-    if (cmpi_msg_parse(self->st, a[0], &m,
-                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
-        return NULL;
-    CMPI_NOGIL(ierr = MPI_Bcast(m.addr, m.count, m.dtype, root,
-                                self->ob_mpi));
-    cmpi_msg_release(&m);
-    if (ierr != MPI_SUCCESS)
-        return cmpi_raise(self->st, ierr);
-    Py_RETURN_NONE;
+    return coll_bcast(self, args, nargs, kwnames, COLL_BLOCKING);
+}
+
+CMPI_DOC(Comm_Ibcast_doc, "Ibcast($self, buf, root=0)", "Nonblocking Bcast.");
+static PyObject *
+Comm_Ibcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    return coll_bcast(self, args, nargs, kwnames, COLL_NONBLOCKING);
+}
+
+CMPI_DOC_NOSIG(Comm_Bcast_init_doc,
+               "Bcast_init(self, buf, root=0, info=INFO_NULL)",
+               "Persistent Bcast (MPI-4).");
+static PyObject *
+Comm_Bcast_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return coll_bcast(self, args, nargs, kwnames, COLL_PERSISTENT);
 }
 
 enum {
@@ -86,24 +340,31 @@ enum {
     ALLTOALL
 };
 
-/* Gather, Scatter, Allgather, Alltoall: one function, four shapes. */
+/* Gather, Scatter, Allgather, Alltoall: one function, four shapes, each
+ * blocking, nonblocking or persistent. */
 static PyObject *
 coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames, int kind)
+              PyObject *kwnames, int kind, int mode)
 {
-    static const char *const kw_root[] = {"sendbuf", "recvbuf", "root", NULL};
-    static const char *const kw_all[] = {"sendbuf", "recvbuf", NULL};
-    static const char *const names[] = {"Gather", "Scatter", "Allgather",
-                                        "Alltoall"};
-    const char *fname = names[kind];
+    static const char *const kw_root[] = {"sendbuf", "recvbuf", "root", "info",
+                                          NULL};
+    static const char *const kw_all[] = {"sendbuf", "recvbuf", "info", NULL};
+    static const char *const names[3][4] = {
+            {"Gather", "Scatter", "Allgather", "Alltoall"},
+            {"Igather", "Iscatter", "Iallgather", "Ialltoall"},
+            {"Gather_init", "Scatter_init", "Allgather_init",
+             "Alltoall_init"}};
+    const char *fname = names[mode][kind];
     int rooted = (kind == GATHER || kind == SCATTER);
-    PyObject *a[3] = {NULL, NULL, NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
     int root = 0, rank = 0, size = self->size, ierr;
     cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
+    MPI_Datatype sown = MPI_DATATYPE_NULL, rown = MPI_DATATYPE_NULL;
+    coll_run run = COLL_RUN_INIT;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
-                   a) < 0 ||
+        coll_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
+                   a, mode) < 0 ||
         cmpi_opt_int(rooted ? a[2] : NULL, &root, 0, "root") < 0 ||
         (rooted && cmpi_check_root(self, root) < 0))
         return NULL;
@@ -147,6 +408,8 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                      fname);
         return NULL;
     }
+    if (coll_begin(self, mode, fname, rooted ? a[3] : a[2], &run) < 0)
+        return NULL;
 
     if (send_used && !send_inplace) {
         if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
@@ -155,7 +418,8 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         stype = sm.dtype;
         scount = sm.count;
         if ((kind == SCATTER || kind == ALLTOALL) &&
-            coll_per_rank(fname, "sendbuf", sm.count, size, &scount) < 0)
+            coll_per_rank(self->st, fname, "sendbuf", &sm, size, &scount,
+                          &stype, &sown) < 0)
             goto done;
     }
     else if (!send_inplace) {
@@ -168,7 +432,8 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         rtype = rm.dtype;
         rcount = rm.count;
         if ((kind == GATHER || kind == ALLGATHER || kind == ALLTOALL) &&
-            coll_per_rank(fname, "recvbuf", rm.count, size, &rcount) < 0)
+            coll_per_rank(self->st, fname, "recvbuf", &rm, size, &rcount,
+                          &rtype, &rown) < 0)
             goto done;
     }
     else if (!recv_inplace) {
@@ -179,72 +444,116 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         stype = rtype;
     }
 
+    MPI_Comm comm = self->ob_mpi;
+    MPI_Info info CMPI_UNUSED = run.info; /* MPI-4 *_init only */
+    MPI_Request *preq = run.preq;
     switch (kind) {
         case GATHER:
-            CMPI_NOGIL(ierr = MPI_Gather(sbuf, scount, stype, rbuf, rcount, rtype,
-                                     root, self->ob_mpi));
+            COLL_CALL(ierr, mode,
+                      MPI_Gather(sbuf, scount, stype, rbuf, rcount, rtype,
+                                 root, comm),
+                      MPI_Igather(sbuf, scount, stype, rbuf, rcount, rtype,
+                                  root, comm, preq),
+                      MPI_Gather_init(sbuf, scount, stype, rbuf, rcount, rtype,
+                                      root, comm, info, preq));
             break;
         case SCATTER:
-            CMPI_NOGIL(ierr = MPI_Scatter(sbuf, scount, stype, rbuf, rcount,
-                                      rtype, root, self->ob_mpi));
+            COLL_CALL(ierr, mode,
+                      MPI_Scatter(sbuf, scount, stype, rbuf, rcount, rtype,
+                                  root, comm),
+                      MPI_Iscatter(sbuf, scount, stype, rbuf, rcount, rtype,
+                                   root, comm, preq),
+                      MPI_Scatter_init(sbuf, scount, stype, rbuf, rcount,
+                                       rtype, root, comm, info, preq));
             break;
         case ALLGATHER:
-            CMPI_NOGIL(ierr = MPI_Allgather(sbuf, scount, stype, rbuf, rcount,
-                                        rtype, self->ob_mpi));
+            COLL_CALL(ierr, mode,
+                      MPI_Allgather(sbuf, scount, stype, rbuf, rcount, rtype,
+                                    comm),
+                      MPI_Iallgather(sbuf, scount, stype, rbuf, rcount, rtype,
+                                     comm, preq),
+                      MPI_Allgather_init(sbuf, scount, stype, rbuf, rcount,
+                                         rtype, comm, info, preq));
             break;
         default:
-            CMPI_NOGIL(ierr = MPI_Alltoall(sbuf, scount, stype, rbuf, rcount,
-                                       rtype, self->ob_mpi));
+            COLL_CALL(ierr, mode,
+                      MPI_Alltoall(sbuf, scount, stype, rbuf, rcount, rtype,
+                                   comm),
+                      MPI_Ialltoall(sbuf, scount, stype, rbuf, rcount, rtype,
+                                    comm, preq),
+                      MPI_Alltoall_init(sbuf, scount, stype, rbuf, rcount,
+                                        rtype, comm, info, preq));
             break;
     }
-    if (ierr != MPI_SUCCESS) {
-        cmpi_raise(self->st, ierr);
-        goto done;
-    }
-    res = Py_NewRef(Py_None);
+    res = coll_end(self, &run, ierr, &sm, &rm, NULL, NULL);
 done:
+    /* MPI keeps what a started operation needs of a freed datatype */
+    if (sown != MPI_DATATYPE_NULL)
+        MPI_Type_free(&sown);
+    if (rown != MPI_DATATYPE_NULL)
+        MPI_Type_free(&rown);
     cmpi_msg_release(&sm);
     cmpi_msg_release(&rm);
+    Py_XDECREF(run.req);
     return res;
 }
 
-CMPI_DOC(Comm_Gather_doc, "Gather($self, sendbuf, recvbuf, root=0)",
-         "Gather data to one process from all other processes.");
-static PyObject *
-Comm_Gather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return coll_buf_move(self, args, nargs, kwnames, GATHER);
-}
+/* A method that forwards to the function doing the work. */
+#define COLL_ENTRY(Name, DOC, sig, text, call)                            \
+    DOC(Comm_##Name##_doc, sig, text);                                    \
+    static PyObject *Comm_##Name(CommObject *self, PyObject *const *args, \
+                                 Py_ssize_t nargs, PyObject *kwnames)     \
+    {                                                                     \
+        return call;                                                      \
+    }
 
-CMPI_DOC(Comm_Scatter_doc, "Scatter($self, sendbuf, recvbuf, root=0)",
-         "Scatter data from one process to all other processes.");
-static PyObject *
-Comm_Scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames)
-{
-    return coll_buf_move(self, args, nargs, kwnames, SCATTER);
-}
-
-CMPI_DOC(Comm_Allgather_doc, "Allgather($self, sendbuf, recvbuf)",
-         "Gather to All, gather data from all processes and distribute it "
-         "to all other processes.");
-static PyObject *
-Comm_Allgather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return coll_buf_move(self, args, nargs, kwnames, ALLGATHER);
-}
-
-CMPI_DOC(Comm_Alltoall_doc, "Alltoall($self, sendbuf, recvbuf)",
-         "All to All Scatter/Gather, send data from all to all processes "
-         "in a group.");
-static PyObject *
-Comm_Alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames)
-{
-    return coll_buf_move(self, args, nargs, kwnames, ALLTOALL);
-}
+COLL_ENTRY(Gather, CMPI_DOC, "Gather($self, sendbuf, recvbuf, root=0)",
+           "Gather data to one process from all other processes.",
+           coll_buf_move(self, args, nargs, kwnames, GATHER, COLL_BLOCKING))
+COLL_ENTRY(Igather, CMPI_DOC, "Igather($self, sendbuf, recvbuf, root=0)",
+           "Nonblocking Gather.",
+           coll_buf_move(self, args, nargs, kwnames, GATHER, COLL_NONBLOCKING))
+COLL_ENTRY(Gather_init, CMPI_DOC_NOSIG,
+           "Gather_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
+           "Persistent Gather (MPI-4).",
+           coll_buf_move(self, args, nargs, kwnames, GATHER, COLL_PERSISTENT))
+COLL_ENTRY(Scatter, CMPI_DOC, "Scatter($self, sendbuf, recvbuf, root=0)",
+           "Scatter data from one process to all other processes.",
+           coll_buf_move(self, args, nargs, kwnames, SCATTER, COLL_BLOCKING))
+COLL_ENTRY(Iscatter, CMPI_DOC, "Iscatter($self, sendbuf, recvbuf, root=0)",
+           "Nonblocking Scatter.",
+           coll_buf_move(self, args, nargs, kwnames, SCATTER,
+                         COLL_NONBLOCKING))
+COLL_ENTRY(Scatter_init, CMPI_DOC_NOSIG,
+           "Scatter_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
+           "Persistent Scatter (MPI-4).",
+           coll_buf_move(self, args, nargs, kwnames, SCATTER, COLL_PERSISTENT))
+COLL_ENTRY(Allgather, CMPI_DOC, "Allgather($self, sendbuf, recvbuf)",
+           "Gather to All, gather data from all processes and distribute it "
+           "to all other processes.",
+           coll_buf_move(self, args, nargs, kwnames, ALLGATHER, COLL_BLOCKING))
+COLL_ENTRY(Iallgather, CMPI_DOC, "Iallgather($self, sendbuf, recvbuf)",
+           "Nonblocking Gather to All.",
+           coll_buf_move(self, args, nargs, kwnames, ALLGATHER,
+                         COLL_NONBLOCKING))
+COLL_ENTRY(Allgather_init, CMPI_DOC_NOSIG,
+           "Allgather_init(self, sendbuf, recvbuf, info=INFO_NULL)",
+           "Persistent Gather to All (MPI-4).",
+           coll_buf_move(self, args, nargs, kwnames, ALLGATHER,
+                         COLL_PERSISTENT))
+COLL_ENTRY(Alltoall, CMPI_DOC, "Alltoall($self, sendbuf, recvbuf)",
+           "All to All Scatter/Gather, send data from all to all processes "
+           "in a group.",
+           coll_buf_move(self, args, nargs, kwnames, ALLTOALL, COLL_BLOCKING))
+COLL_ENTRY(Ialltoall, CMPI_DOC, "Ialltoall($self, sendbuf, recvbuf)",
+           "Nonblocking All to All Scatter/Gather.",
+           coll_buf_move(self, args, nargs, kwnames, ALLTOALL,
+                         COLL_NONBLOCKING))
+COLL_ENTRY(Alltoall_init, CMPI_DOC_NOSIG,
+           "Alltoall_init(self, sendbuf, recvbuf, info=INFO_NULL)",
+           "Persistent All to All Scatter/Gather (MPI-4).",
+           coll_buf_move(self, args, nargs, kwnames, ALLTOALL,
+                         COLL_PERSISTENT))
 
 enum {
     REDUCE,
@@ -253,24 +562,33 @@ enum {
     EXSCAN
 };
 
+/* Elements per call when a blocking reduction splits a message of more
+ * than 2**31-1 elements: reductions work element by element, so the
+ * pieces can be reduced one after the other. */
+#define COLL_REDUCE_PIECE ((MPI_Aint)1 << 30)
+
 static PyObject *
 coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames, int kind)
+                PyObject *kwnames, int kind, int mode)
 {
-    static const char *const kw_root[] = {"sendbuf", "recvbuf", "op", "root",
-                                          NULL};
-    static const char *const kw_all[] = {"sendbuf", "recvbuf", "op", NULL};
-    static const char *const names[] = {"Reduce", "Allreduce", "Scan",
-                                        "Exscan"};
-    const char *fname = names[kind];
-    PyObject *a[4] = {NULL, NULL, NULL, NULL};
-    int root = 0, rank = 0, ierr;
+    static const char *const kw_root[] = {"sendbuf", "recvbuf", "op",
+                                          "root",    "info",    NULL};
+    static const char *const kw_all[] = {"sendbuf", "recvbuf", "op", "info",
+                                         NULL};
+    static const char *const names[3][4] = {
+            {"Reduce", "Allreduce", "Scan", "Exscan"},
+            {"Ireduce", "Iallreduce", "Iscan", "Iexscan"},
+            {"Reduce_init", "Allreduce_init", "Scan_init", "Exscan_init"}};
+    const char *fname = names[mode][kind];
+    PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
+    int root = 0, rank = 0, ierr = MPI_SUCCESS;
     MPI_Op op = MPI_SUM;
     cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
+    coll_run run = COLL_RUN_INIT;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse(fname, args, nargs, kwnames,
-                   kind == REDUCE ? kw_root : kw_all, 2, a) < 0 ||
+        coll_parse(fname, args, nargs, kwnames,
+                   kind == REDUCE ? kw_root : kw_all, 2, a, mode) < 0 ||
         cmpi_opt_int(kind == REDUCE ? a[3] : NULL, &root, 0, "root") < 0 ||
         (kind == REDUCE && cmpi_check_root(self, root) < 0) ||
         (a[2] != NULL && a[2] != Py_None &&
@@ -285,8 +603,11 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int is_root = self->inter ? root == MPI_ROOT : rank == root;
     int send_inplace = coll_inplace(self->st, a[0]);
     int recv_used = kind != REDUCE || is_root;
+    /* an intercommunicator's Reduce: the root group only receives */
+    int send_used = !(self->inter && kind == REDUCE &&
+                      (root == MPI_ROOT || root == MPI_PROC_NULL));
     void *sbuf = MPI_IN_PLACE, *rbuf = NULL;
-    int count = 0;
+    MPI_Aint count = 0, extent = 1;
     MPI_Datatype dtype = MPI_BYTE;
 
     if (send_inplace && kind == REDUCE && !is_root) {
@@ -294,97 +615,139 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                      "%s: IN_PLACE is only valid at the root", fname);
         return NULL;
     }
+    if (coll_begin(self, mode, fname, kind == REDUCE ? a[4] : a[3], &run) < 0)
+        return NULL;
     if (recv_used) {
         if (coll_inplace(self->st, a[1])) {
             PyErr_Format(PyExc_ValueError,
                          "%s: pass IN_PLACE as sendbuf, not recvbuf", fname);
-            return NULL;
+            goto done;
         }
-        if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+        if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
+            coll_no_big(mode, fname, &rm) < 0)
             goto done;
         rbuf = rm.addr;
-        count = rm.count;
-        dtype = rm.dtype;
+        coll_elements(&rm, &count, &dtype, &extent);
     }
-    if (!send_inplace) {
-        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+    if (!send_inplace && send_used) {
+        MPI_Aint scount;
+        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
+            coll_no_big(mode, fname, &sm) < 0)
             goto done;
         sbuf = sm.addr;
-        if (recv_used && sm.count > rm.count) {
+        coll_elements(&sm, &scount, &dtype, &extent);
+        if (recv_used && scount > count) {
             PyErr_Format(PyExc_ValueError,
-                         "%s: recvbuf has %d elements, fewer than the %d of "
-                         "sendbuf",
-                         fname, rm.count, sm.count);
+                         "%s: recvbuf has %zd elements, fewer than the %zd "
+                         "of sendbuf",
+                         fname, (Py_ssize_t)count, (Py_ssize_t)scount);
             goto done;
         }
-        count = sm.count;
-        dtype = sm.dtype;
+        count = scount;
     }
-    switch (kind) {
-        case REDUCE:
-            CMPI_NOGIL(ierr = MPI_Reduce(sbuf, rbuf, count, dtype, op, root,
-                                     self->ob_mpi));
-            break;
-        case ALLREDUCE:
-            CMPI_NOGIL(ierr = MPI_Allreduce(sbuf, rbuf, count, dtype, op,
-                                        self->ob_mpi));
-            break;
-        case SCAN:
-            CMPI_NOGIL(ierr = MPI_Scan(sbuf, rbuf, count, dtype, op,
-                                   self->ob_mpi));
-            break;
-        default:
-            CMPI_NOGIL(ierr = MPI_Exscan(sbuf, rbuf, count, dtype, op,
-                                     self->ob_mpi));
+    else if (!send_inplace) {
+        sbuf = NULL;
+    }
+    MPI_Comm comm = self->ob_mpi;
+    MPI_Info info CMPI_UNUSED = run.info; /* MPI-4 *_init only */
+    MPI_Request *preq = run.preq;
+    /* A message of more than 2**31-1 elements (blocking calls only) is
+     * reduced in pieces; any other is one call. */
+    for (MPI_Aint done = 0; done == 0 || done < count;) {
+        int n = (int)(count - done < COLL_REDUCE_PIECE ? count - done
+                                                       : COLL_REDUCE_PIECE);
+        char *s = sbuf == MPI_IN_PLACE || sbuf == NULL
+                          ? sbuf
+                          : (char *)sbuf + done * extent;
+        char *r = rbuf == NULL ? NULL : (char *)rbuf + done * extent;
+        switch (kind) {
+            case REDUCE:
+                COLL_CALL(ierr, mode,
+                          MPI_Reduce(s, r, n, dtype, op, root, comm),
+                          MPI_Ireduce(s, r, n, dtype, op, root, comm, preq),
+                          MPI_Reduce_init(s, r, n, dtype, op, root, comm, info,
+                                          preq));
+                break;
+            case ALLREDUCE:
+                COLL_CALL(ierr, mode, MPI_Allreduce(s, r, n, dtype, op, comm),
+                          MPI_Iallreduce(s, r, n, dtype, op, comm, preq),
+                          MPI_Allreduce_init(s, r, n, dtype, op, comm, info,
+                                             preq));
+                break;
+            case SCAN:
+                COLL_CALL(ierr, mode, MPI_Scan(s, r, n, dtype, op, comm),
+                          MPI_Iscan(s, r, n, dtype, op, comm, preq),
+                          MPI_Scan_init(s, r, n, dtype, op, comm, info, preq));
+                break;
+            default:
+                COLL_CALL(
+                        ierr, mode, MPI_Exscan(s, r, n, dtype, op, comm),
+                        MPI_Iexscan(s, r, n, dtype, op, comm, preq),
+                        MPI_Exscan_init(s, r, n, dtype, op, comm, info, preq));
+                break;
+        }
+        done += n;
+        if (ierr != MPI_SUCCESS || count == 0)
             break;
     }
-    if (ierr != MPI_SUCCESS) {
-        cmpi_raise(self->st, ierr);
-        goto done;
-    }
-    res = Py_NewRef(Py_None);
+    res = coll_end(self, &run, ierr, &sm, &rm, NULL, NULL);
 done:
     cmpi_msg_release(&sm);
     cmpi_msg_release(&rm);
+    Py_XDECREF(run.req);
     return res;
 }
 
-CMPI_DOC_NOSIG(Comm_Reduce_doc,
-               "Reduce(self, sendbuf, recvbuf, op=SUM, root=0)",
-               "Reduce to Root.");
-static PyObject *
-Comm_Reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return coll_buf_reduce(self, args, nargs, kwnames, REDUCE);
-}
-
-CMPI_DOC_NOSIG(Comm_Allreduce_doc, "Allreduce(self, sendbuf, recvbuf, op=SUM)",
-               "Reduce to All.");
-static PyObject *
-Comm_Allreduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return coll_buf_reduce(self, args, nargs, kwnames, ALLREDUCE);
-}
-
-CMPI_DOC_NOSIG(Intracomm_Scan_doc, "Scan(self, sendbuf, recvbuf, op=SUM)",
-               "Inclusive Scan.");
-static PyObject *
-Intracomm_Scan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return coll_buf_reduce(self, args, nargs, kwnames, SCAN);
-}
-
-CMPI_DOC_NOSIG(Intracomm_Exscan_doc, "Exscan(self, sendbuf, recvbuf, op=SUM)",
-               "Exclusive Scan.");
-static PyObject *
-Intracomm_Exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                 PyObject *kwnames)
-{
-    return coll_buf_reduce(self, args, nargs, kwnames, EXSCAN);
-}
+COLL_ENTRY(Reduce, CMPI_DOC_NOSIG,
+           "Reduce(self, sendbuf, recvbuf, op=SUM, root=0)", "Reduce to Root.",
+           coll_buf_reduce(self, args, nargs, kwnames, REDUCE, COLL_BLOCKING))
+COLL_ENTRY(Ireduce, CMPI_DOC_NOSIG,
+           "Ireduce(self, sendbuf, recvbuf, op=SUM, root=0)",
+           "Nonblocking Reduce to Root.",
+           coll_buf_reduce(self, args, nargs, kwnames, REDUCE,
+                           COLL_NONBLOCKING))
+COLL_ENTRY(Reduce_init, CMPI_DOC_NOSIG,
+           "Reduce_init(self, sendbuf, recvbuf, op=SUM, root=0, "
+           "info=INFO_NULL)",
+           "Persistent Reduce to Root (MPI-4).",
+           coll_buf_reduce(self, args, nargs, kwnames, REDUCE,
+                           COLL_PERSISTENT))
+COLL_ENTRY(Allreduce, CMPI_DOC_NOSIG,
+           "Allreduce(self, sendbuf, recvbuf, op=SUM)", "Reduce to All.",
+           coll_buf_reduce(self, args, nargs, kwnames, ALLREDUCE,
+                           COLL_BLOCKING))
+COLL_ENTRY(Iallreduce, CMPI_DOC_NOSIG,
+           "Iallreduce(self, sendbuf, recvbuf, op=SUM)",
+           "Nonblocking Reduce to All.",
+           coll_buf_reduce(self, args, nargs, kwnames, ALLREDUCE,
+                           COLL_NONBLOCKING))
+COLL_ENTRY(Allreduce_init, CMPI_DOC_NOSIG,
+           "Allreduce_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
+           "Persistent Reduce to All (MPI-4).",
+           coll_buf_reduce(self, args, nargs, kwnames, ALLREDUCE,
+                           COLL_PERSISTENT))
+COLL_ENTRY(Scan, CMPI_DOC_NOSIG, "Scan(self, sendbuf, recvbuf, op=SUM)",
+           "Inclusive Scan.",
+           coll_buf_reduce(self, args, nargs, kwnames, SCAN, COLL_BLOCKING))
+COLL_ENTRY(Iscan, CMPI_DOC_NOSIG, "Iscan(self, sendbuf, recvbuf, op=SUM)",
+           "Nonblocking Inclusive Scan.",
+           coll_buf_reduce(self, args, nargs, kwnames, SCAN, COLL_NONBLOCKING))
+COLL_ENTRY(Scan_init, CMPI_DOC_NOSIG,
+           "Scan_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
+           "Persistent Inclusive Scan (MPI-4).",
+           coll_buf_reduce(self, args, nargs, kwnames, SCAN, COLL_PERSISTENT))
+COLL_ENTRY(Exscan, CMPI_DOC_NOSIG, "Exscan(self, sendbuf, recvbuf, op=SUM)",
+           "Exclusive Scan.",
+           coll_buf_reduce(self, args, nargs, kwnames, EXSCAN, COLL_BLOCKING))
+COLL_ENTRY(Iexscan, CMPI_DOC_NOSIG, "Iexscan(self, sendbuf, recvbuf, op=SUM)",
+           "Nonblocking Exclusive Scan.",
+           coll_buf_reduce(self, args, nargs, kwnames, EXSCAN,
+                           COLL_NONBLOCKING))
+COLL_ENTRY(Exscan_init, CMPI_DOC_NOSIG,
+           "Exscan_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
+           "Persistent Exclusive Scan (MPI-4).",
+           coll_buf_reduce(self, args, nargs, kwnames, EXSCAN,
+                           COLL_PERSISTENT))
 
 /* ------------------------------------------------------------------ */
 /* Vector variants: a count and a displacement per rank. */
@@ -398,24 +761,29 @@ enum {
 
 static PyObject *
 coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames, int kind)
+                PyObject *kwnames, int kind, int mode)
 {
-    static const char *const kw_root[] = {"sendbuf", "recvbuf", "root", NULL};
-    static const char *const kw_all[] = {"sendbuf", "recvbuf", NULL};
-    static const char *const names[] = {"Gatherv", "Scatterv", "Allgatherv",
-                                        "Alltoallv"};
-    const char *fname = names[kind];
+    static const char *const kw_root[] = {"sendbuf", "recvbuf", "root", "info",
+                                          NULL};
+    static const char *const kw_all[] = {"sendbuf", "recvbuf", "info", NULL};
+    static const char *const names[3][4] = {
+            {"Gatherv", "Scatterv", "Allgatherv", "Alltoallv"},
+            {"Igatherv", "Iscatterv", "Iallgatherv", "Ialltoallv"},
+            {"Gatherv_init", "Scatterv_init", "Allgatherv_init",
+             "Alltoallv_init"}};
+    const char *fname = names[mode][kind];
     int rooted = (kind == GATHERV || kind == SCATTERV);
-    PyObject *a[3] = {NULL, NULL, NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
     int root = 0, rank = 0, ierr, size;
     cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
     cmpi_msgv sv, rv;
+    coll_run run = COLL_RUN_INIT;
     memset(&sv, 0, sizeof(sv));
     memset(&rv, 0, sizeof(rv));
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
-                   a) < 0 ||
+        coll_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
+                   a, mode) < 0 ||
         cmpi_opt_int(rooted ? a[2] : NULL, &root, 0, "root") < 0 ||
         (rooted && cmpi_check_root(self, root) < 0))
         return NULL;
@@ -433,6 +801,13 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                      fname);
         return NULL;
     }
+    if (coll_begin(self, mode, fname, rooted ? a[3] : a[2], &run) < 0)
+        return NULL;
+    MPI_Comm comm = self->ob_mpi;
+    MPI_Info info CMPI_UNUSED = run.info; /* MPI-4 *_init only */
+    MPI_Request *preq = run.preq;
+    void *sbuf = send_inplace ? MPI_IN_PLACE : NULL;
+    void *rbuf = recv_inplace ? MPI_IN_PLACE : NULL;
     switch (kind) {
         case GATHERV:
             if (!send_inplace &&
@@ -444,10 +819,17 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                                     0) < 0)
                     goto done;
             }
-            CMPI_NOGIL(ierr = MPI_Gatherv(
-                               send_inplace ? MPI_IN_PLACE : sm.addr, sm.count,
-                               sm.dtype, rv.addr, rv.counts, rv.displs,
-                               rv.dtype, root, self->ob_mpi));
+            if (!send_inplace)
+                sbuf = sm.addr;
+            COLL_CALL(
+                    ierr, mode,
+                    MPI_Gatherv(sbuf, sm.count, sm.dtype, rv.addr, rv.counts,
+                                rv.displs, rv.dtype, root, comm),
+                    MPI_Igatherv(sbuf, sm.count, sm.dtype, rv.addr, rv.counts,
+                                 rv.displs, rv.dtype, root, comm, preq),
+                    MPI_Gatherv_init(sbuf, sm.count, sm.dtype, rv.addr,
+                                     rv.counts, rv.displs, rv.dtype, root,
+                                     comm, info, preq));
             break;
         case SCATTERV:
             if (is_root) {
@@ -458,10 +840,17 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (!recv_inplace &&
                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 1) < 0)
                 goto done;
-            CMPI_NOGIL(ierr = MPI_Scatterv(
-                               sv.addr, sv.counts, sv.displs, sv.dtype,
-                               recv_inplace ? MPI_IN_PLACE : rm.addr, rm.count,
-                               rm.dtype, root, self->ob_mpi));
+            if (!recv_inplace)
+                rbuf = rm.addr;
+            COLL_CALL(
+                    ierr, mode,
+                    MPI_Scatterv(sv.addr, sv.counts, sv.displs, sv.dtype, rbuf,
+                                 rm.count, rm.dtype, root, comm),
+                    MPI_Iscatterv(sv.addr, sv.counts, sv.displs, sv.dtype,
+                                  rbuf, rm.count, rm.dtype, root, comm, preq),
+                    MPI_Scatterv_init(sv.addr, sv.counts, sv.displs, sv.dtype,
+                                      rbuf, rm.count, rm.dtype, root, comm,
+                                      info, preq));
             break;
         case ALLGATHERV:
             if (!send_inplace &&
@@ -470,10 +859,17 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
                 0)
                 goto done;
-            CMPI_NOGIL(ierr = MPI_Allgatherv(
-                               send_inplace ? MPI_IN_PLACE : sm.addr, sm.count,
-                               sm.dtype, rv.addr, rv.counts, rv.displs,
-                               rv.dtype, self->ob_mpi));
+            if (!send_inplace)
+                sbuf = sm.addr;
+            COLL_CALL(ierr, mode,
+                      MPI_Allgatherv(sbuf, sm.count, sm.dtype, rv.addr,
+                                     rv.counts, rv.displs, rv.dtype, comm),
+                      MPI_Iallgatherv(sbuf, sm.count, sm.dtype, rv.addr,
+                                      rv.counts, rv.displs, rv.dtype, comm,
+                                      preq),
+                      MPI_Allgatherv_init(sbuf, sm.count, sm.dtype, rv.addr,
+                                          rv.counts, rv.displs, rv.dtype, comm,
+                                          info, preq));
             break;
         default:
             if (!send_inplace && cmpi_msgv_parse(self->st, a[0], &sv, size,
@@ -482,112 +878,160 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
                 0)
                 goto done;
-            CMPI_NOGIL(ierr = MPI_Alltoallv(
-                               send_inplace ? MPI_IN_PLACE : sv.addr,
-                               sv.counts, sv.displs, sv.dtype, rv.addr,
-                               rv.counts, rv.displs, rv.dtype, self->ob_mpi));
+            if (!send_inplace)
+                sbuf = sv.addr;
+            COLL_CALL(ierr, mode,
+                      MPI_Alltoallv(sbuf, sv.counts, sv.displs, sv.dtype,
+                                    rv.addr, rv.counts, rv.displs, rv.dtype,
+                                    comm),
+                      MPI_Ialltoallv(sbuf, sv.counts, sv.displs, sv.dtype,
+                                     rv.addr, rv.counts, rv.displs, rv.dtype,
+                                     comm, preq),
+                      MPI_Alltoallv_init(sbuf, sv.counts, sv.displs, sv.dtype,
+                                         rv.addr, rv.counts, rv.displs,
+                                         rv.dtype, comm, info, preq));
             break;
     }
-    if (ierr != MPI_SUCCESS) {
-        cmpi_raise(self->st, ierr);
-        goto done;
-    }
-    res = Py_NewRef(Py_None);
+    res = coll_end(self, &run, ierr, &sm, &rm, &sv, &rv);
 done:
     cmpi_msg_release(&sm);
     cmpi_msg_release(&rm);
     cmpi_msgv_release(&sv);
     cmpi_msgv_release(&rv);
+    Py_XDECREF(run.req);
     return res;
 }
 
-CMPI_DOC(Comm_Gatherv_doc, "Gatherv($self, sendbuf, recvbuf, root=0)",
-         "Gather Vector, gather data to one process from all other "
-         "processes providing different amounts of data and displacements.");
-static PyObject *
-Comm_Gatherv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames)
-{
-    return coll_buf_vector(self, args, nargs, kwnames, GATHERV);
-}
-
-CMPI_DOC(Comm_Scatterv_doc, "Scatterv($self, sendbuf, recvbuf, root=0)",
-         "Scatter Vector, scatter data from one process to all other "
-         "processes providing different amounts of data and displacements.");
-static PyObject *
-Comm_Scatterv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames)
-{
-    return coll_buf_vector(self, args, nargs, kwnames, SCATTERV);
-}
-
-CMPI_DOC(Comm_Allgatherv_doc, "Allgatherv($self, sendbuf, recvbuf)",
-         "Gather to All Vector, gather data from all processes and send it "
-         "to all other processes providing different amounts of data and "
-         "displacements.");
-static PyObject *
-Comm_Allgatherv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames)
-{
-    return coll_buf_vector(self, args, nargs, kwnames, ALLGATHERV);
-}
-
-CMPI_DOC(Comm_Alltoallv_doc, "Alltoallv($self, sendbuf, recvbuf)",
-         "All to All Scatter/Gather Vector, send data from all to all "
-         "processes in a group providing different amounts of data and "
-         "displacements.");
-static PyObject *
-Comm_Alltoallv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return coll_buf_vector(self, args, nargs, kwnames, ALLTOALLV);
-}
+COLL_ENTRY(Gatherv, CMPI_DOC, "Gatherv($self, sendbuf, recvbuf, root=0)",
+           "Gather Vector, gather data to one process from all other "
+           "processes providing different amounts of data and displacements.",
+           coll_buf_vector(self, args, nargs, kwnames, GATHERV, COLL_BLOCKING))
+COLL_ENTRY(Igatherv, CMPI_DOC, "Igatherv($self, sendbuf, recvbuf, root=0)",
+           "Nonblocking Gather Vector.",
+           coll_buf_vector(self, args, nargs, kwnames, GATHERV,
+                           COLL_NONBLOCKING))
+COLL_ENTRY(Gatherv_init, CMPI_DOC_NOSIG,
+           "Gatherv_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
+           "Persistent Gather Vector (MPI-4).",
+           coll_buf_vector(self, args, nargs, kwnames, GATHERV,
+                           COLL_PERSISTENT))
+COLL_ENTRY(Scatterv, CMPI_DOC, "Scatterv($self, sendbuf, recvbuf, root=0)",
+           "Scatter Vector, scatter data from one process to all other "
+           "processes providing different amounts of data and displacements.",
+           coll_buf_vector(self, args, nargs, kwnames, SCATTERV,
+                           COLL_BLOCKING))
+COLL_ENTRY(Iscatterv, CMPI_DOC, "Iscatterv($self, sendbuf, recvbuf, root=0)",
+           "Nonblocking Scatter Vector.",
+           coll_buf_vector(self, args, nargs, kwnames, SCATTERV,
+                           COLL_NONBLOCKING))
+COLL_ENTRY(Scatterv_init, CMPI_DOC_NOSIG,
+           "Scatterv_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
+           "Persistent Scatter Vector (MPI-4).",
+           coll_buf_vector(self, args, nargs, kwnames, SCATTERV,
+                           COLL_PERSISTENT))
+COLL_ENTRY(Allgatherv, CMPI_DOC, "Allgatherv($self, sendbuf, recvbuf)",
+           "Gather to All Vector, gather data from all processes and send it "
+           "to all other processes providing different amounts of data and "
+           "displacements.",
+           coll_buf_vector(self, args, nargs, kwnames, ALLGATHERV,
+                           COLL_BLOCKING))
+COLL_ENTRY(Iallgatherv, CMPI_DOC, "Iallgatherv($self, sendbuf, recvbuf)",
+           "Nonblocking Gather to All Vector.",
+           coll_buf_vector(self, args, nargs, kwnames, ALLGATHERV,
+                           COLL_NONBLOCKING))
+COLL_ENTRY(Allgatherv_init, CMPI_DOC_NOSIG,
+           "Allgatherv_init(self, sendbuf, recvbuf, info=INFO_NULL)",
+           "Persistent Gather to All Vector (MPI-4).",
+           coll_buf_vector(self, args, nargs, kwnames, ALLGATHERV,
+                           COLL_PERSISTENT))
+COLL_ENTRY(Alltoallv, CMPI_DOC, "Alltoallv($self, sendbuf, recvbuf)",
+           "All to All Scatter/Gather Vector, send data from all to all "
+           "processes in a group providing different amounts of data and "
+           "displacements.",
+           coll_buf_vector(self, args, nargs, kwnames, ALLTOALLV,
+                           COLL_BLOCKING))
+COLL_ENTRY(Ialltoallv, CMPI_DOC, "Ialltoallv($self, sendbuf, recvbuf)",
+           "Nonblocking All to All Scatter/Gather Vector.",
+           coll_buf_vector(self, args, nargs, kwnames, ALLTOALLV,
+                           COLL_NONBLOCKING))
+COLL_ENTRY(Alltoallv_init, CMPI_DOC_NOSIG,
+           "Alltoallv_init(self, sendbuf, recvbuf, info=INFO_NULL)",
+           "Persistent All to All Scatter/Gather Vector (MPI-4).",
+           coll_buf_vector(self, args, nargs, kwnames, ALLTOALLV,
+                           COLL_PERSISTENT))
 
 static PyObject *
 reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                    PyObject *kwnames, int block)
+                    PyObject *kwnames, int block, int mode)
 {
-    static const char *const kw_block[] = {"sendbuf", "recvbuf", "op", NULL};
+    static const char *const kw_block[] = {"sendbuf", "recvbuf", "op", "info",
+                                           NULL};
     static const char *const kw_v[] = {"sendbuf", "recvbuf", "recvcounts",
-                                       "op", NULL};
-    const char *fname = block ? "Reduce_scatter_block" : "Reduce_scatter";
-    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+                                       "op",      "info",    NULL};
+    static const char *const names[2][3] = {
+            {"Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init"},
+            {"Reduce_scatter_block", "Ireduce_scatter_block",
+             "Reduce_scatter_block_init"}};
+    const char *fname = names[block][mode];
+    PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
     PyObject *oop;
     MPI_Op op = MPI_SUM;
     int size = self->size, ierr;
     cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
+    coll_run run = COLL_RUN_INIT;
     int *counts = NULL;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse(fname, args, nargs, kwnames, block ? kw_block : kw_v, 2,
-                   a) < 0)
+        coll_parse(fname, args, nargs, kwnames, block ? kw_block : kw_v, 2, a,
+                   mode) < 0)
         return NULL;
     oop = block ? a[2] : a[3];
     if (oop != NULL && oop != Py_None &&
         cmpi_op_from_object(self->st, oop, &op) < 0)
         return NULL;
+    if (self->inter)
+        size = self->peers;
     int send_inplace = coll_inplace(self->st, a[0]);
-    if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+    if (coll_begin(self, mode, fname, block ? a[3] : a[4], &run) < 0)
         return NULL;
-    if (!send_inplace &&
-        cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
+        coll_no_big(COLL_NONBLOCKING, fname, &rm) < 0)
         goto done;
+    if (!send_inplace &&
+        (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
+         coll_no_big(COLL_NONBLOCKING, fname, &sm) < 0))
+        goto done;
+    MPI_Comm comm = self->ob_mpi;
+    MPI_Info info CMPI_UNUSED = run.info; /* MPI-4 *_init only */
+    MPI_Request *preq = run.preq;
+    void *sbuf = send_inplace ? MPI_IN_PLACE : sm.addr;
     if (block) {
         int count = rm.count;
         if (send_inplace) {
-            if (coll_per_rank(fname, "recvbuf", rm.count, size, &count) < 0)
+            if (rm.count % size != 0) {
+                PyErr_Format(PyExc_ValueError,
+                             "%s: recvbuf has %d elements, not a multiple of "
+                             "the %d ranks",
+                             fname, rm.count, size);
                 goto done;
+            }
+            count = rm.count / size;
         }
         else if ((long long)sm.count != (long long)count * size) {
             PyErr_Format(PyExc_ValueError,
-                         "%s: sendbuf has %d elements, expected %d (recvbuf's "
-                         "%d times %d ranks)",
-                         fname, sm.count, count * size, count, size);
+                         "%s: sendbuf has %d elements, expected %lld "
+                         "(recvbuf's %d times %d ranks)",
+                         fname, sm.count, (long long)count * size, count,
+                         size);
             goto done;
         }
-        CMPI_NOGIL(ierr = MPI_Reduce_scatter_block(
-                           send_inplace ? MPI_IN_PLACE : sm.addr, rm.addr,
-                           count, rm.dtype, op, self->ob_mpi));
+        COLL_CALL(ierr, mode,
+                  MPI_Reduce_scatter_block(sbuf, rm.addr, count, rm.dtype, op,
+                                           comm),
+                  MPI_Ireduce_scatter_block(sbuf, rm.addr, count, rm.dtype, op,
+                                            comm, preq),
+                  MPI_Reduce_scatter_block_init(sbuf, rm.addr, count, rm.dtype,
+                                                op, comm, info, preq));
     }
     else {
         counts = PyMem_New(int, size);
@@ -599,10 +1043,17 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (msgv_ints(a[2], size, counts, "recvcounts") < 0)
                 goto done;
         }
+        else if (self->inter) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: recvcounts is required on an "
+                         "intercommunicator",
+                         fname);
+            goto done;
+        }
         else {
             int mine = rm.count;
             CMPI_NOGIL(ierr = MPI_Allgather(&mine, 1, MPI_INT, counts, 1,
-                                            MPI_INT, self->ob_mpi));
+                                            MPI_INT, comm));
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(self->st, ierr);
                 goto done;
@@ -610,58 +1061,129 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         long long total = 0;
         int rank = 0;
-        MPI_Comm_rank(self->ob_mpi, &rank);
+        MPI_Comm_rank(comm, &rank);
         for (int i = 0; i < size; i++) total += counts[i];
-        if (!send_inplace && sm.count != total) {
+        if (!send_inplace && !self->inter && sm.count != total) {
             PyErr_Format(PyExc_ValueError,
                          "%s: sendbuf has %d elements, but recvcounts add up "
                          "to %lld",
                          fname, sm.count, total);
             goto done;
         }
-        if (!send_inplace && rm.count < counts[rank]) {
+        if (!send_inplace && !self->inter && rm.count < counts[rank]) {
             PyErr_Format(PyExc_ValueError,
                          "%s: recvbuf has %d elements, fewer than "
                          "recvcounts[%d]=%d",
                          fname, rm.count, rank, counts[rank]);
             goto done;
         }
-        CMPI_NOGIL(ierr = MPI_Reduce_scatter(
-                           send_inplace ? MPI_IN_PLACE : sm.addr, rm.addr,
-                           counts, rm.dtype, op, self->ob_mpi));
+        COLL_CALL(
+                ierr, mode,
+                MPI_Reduce_scatter(sbuf, rm.addr, counts, rm.dtype, op, comm),
+                MPI_Ireduce_scatter(sbuf, rm.addr, counts, rm.dtype, op, comm,
+                                    preq),
+                MPI_Reduce_scatter_init(sbuf, rm.addr, counts, rm.dtype, op,
+                                        comm, info, preq));
     }
-    if (ierr != MPI_SUCCESS) {
-        cmpi_raise(self->st, ierr);
-        goto done;
+    res = coll_end(self, &run, ierr, &sm, &rm, NULL, NULL);
+    if (res != NULL && mode != COLL_BLOCKING && counts != NULL) {
+        /* MPI reads recvcounts until the operation completes */
+        RequestObject *r = (RequestObject *)res;
+        r->mem[r->nmem++] = counts;
+        counts = NULL;
     }
-    res = Py_NewRef(Py_None);
 done:
     PyMem_Free(counts);
     cmpi_msg_release(&sm);
     cmpi_msg_release(&rm);
+    Py_XDECREF(run.req);
     return res;
 }
 
-CMPI_DOC_NOSIG(Comm_Reduce_scatter_block_doc,
-               "Reduce_scatter_block(self, sendbuf, recvbuf, op=SUM)",
-               "Reduce-Scatter Block (regular, non-vector version).");
+COLL_ENTRY(Reduce_scatter_block, CMPI_DOC_NOSIG,
+           "Reduce_scatter_block(self, sendbuf, recvbuf, op=SUM)",
+           "Reduce-Scatter Block (regular, non-vector version).",
+           reduce_scatter_impl(self, args, nargs, kwnames, 1, COLL_BLOCKING))
+COLL_ENTRY(Ireduce_scatter_block, CMPI_DOC_NOSIG,
+           "Ireduce_scatter_block(self, sendbuf, recvbuf, op=SUM)",
+           "Nonblocking Reduce-Scatter Block.",
+           reduce_scatter_impl(self, args, nargs, kwnames, 1,
+                               COLL_NONBLOCKING))
+COLL_ENTRY(Reduce_scatter_block_init, CMPI_DOC_NOSIG,
+           "Reduce_scatter_block_init(self, sendbuf, recvbuf, op=SUM, "
+           "info=INFO_NULL)",
+           "Persistent Reduce-Scatter Block (MPI-4).",
+           reduce_scatter_impl(self, args, nargs, kwnames, 1, COLL_PERSISTENT))
+COLL_ENTRY(Reduce_scatter, CMPI_DOC_NOSIG,
+           "Reduce_scatter(self, sendbuf, recvbuf, recvcounts=None, op=SUM)",
+           "Reduce-Scatter (vector version).",
+           reduce_scatter_impl(self, args, nargs, kwnames, 0, COLL_BLOCKING))
+COLL_ENTRY(Ireduce_scatter, CMPI_DOC_NOSIG,
+           "Ireduce_scatter(self, sendbuf, recvbuf, recvcounts=None, op=SUM)",
+           "Nonblocking Reduce-Scatter (vector version).",
+           reduce_scatter_impl(self, args, nargs, kwnames, 0,
+                               COLL_NONBLOCKING))
+COLL_ENTRY(Reduce_scatter_init, CMPI_DOC_NOSIG,
+           "Reduce_scatter_init(self, sendbuf, recvbuf, recvcounts=None, "
+           "op=SUM, info=INFO_NULL)",
+           "Persistent Reduce-Scatter (MPI-4).",
+           reduce_scatter_impl(self, args, nargs, kwnames, 0, COLL_PERSISTENT))
+
 static PyObject *
-Comm_Reduce_scatter_block(CommObject *self, PyObject *const *args,
-                          Py_ssize_t nargs, PyObject *kwnames)
+coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames, int mode)
 {
-    return reduce_scatter_impl(self, args, nargs, kwnames, 1);
+    static const char *const kw[] = {"sendbuf", "recvbuf", "info", NULL};
+    static const char *const names[] = {"Alltoallw", "Ialltoallw",
+                                        "Alltoallw_init"};
+    const char *fname = names[mode];
+    PyObject *a[3] = {NULL, NULL, NULL};
+    cmpi_msgv sw, rw;
+    coll_run run = COLL_RUN_INIT;
+    PyObject *res = NULL;
+    int ierr;
+    memset(&sw, 0, sizeof(sw));
+    memset(&rw, 0, sizeof(rw));
+    if (cmpi_comm_check(self) < 0 ||
+        coll_parse(fname, args, nargs, kwnames, kw, 2, a, mode) < 0)
+        return NULL;
+    int size = self->inter ? self->peers : self->size;
+    int send_inplace = coll_inplace(self->st, a[0]);
+    if (coll_begin(self, mode, fname, a[2], &run) < 0)
+        return NULL;
+    if ((!send_inplace &&
+         cmpi_msgw_parse(self->st, a[0], &sw, size, CMPI_MSG_SEND) < 0) ||
+        cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0)
+        goto done;
+    void *sbuf = send_inplace ? MPI_IN_PLACE : sw.addr;
+    COLL_CALL(ierr, mode,
+              MPI_Alltoallw(sbuf, sw.counts, sw.displs, sw.types, rw.addr,
+                            rw.counts, rw.displs, rw.types, self->ob_mpi),
+              MPI_Ialltoallw(sbuf, sw.counts, sw.displs, sw.types, rw.addr,
+                             rw.counts, rw.displs, rw.types, self->ob_mpi,
+                             run.preq),
+              MPI_Alltoallw_init(sbuf, sw.counts, sw.displs, sw.types, rw.addr,
+                                 rw.counts, rw.displs, rw.types, self->ob_mpi,
+                                 run.info, run.preq));
+    res = coll_end(self, &run, ierr, NULL, NULL, &sw, &rw);
+done:
+    cmpi_msgv_release(&sw);
+    cmpi_msgv_release(&rw);
+    Py_XDECREF(run.req);
+    return res;
 }
 
-CMPI_DOC_NOSIG(Comm_Reduce_scatter_doc,
-               "Reduce_scatter(self, sendbuf, recvbuf, recvcounts=None, "
-               "op=SUM)",
-               "Reduce-Scatter (vector version).");
-static PyObject *
-Comm_Reduce_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                    PyObject *kwnames)
-{
-    return reduce_scatter_impl(self, args, nargs, kwnames, 0);
-}
+COLL_ENTRY(Alltoallw, CMPI_DOC, "Alltoallw($self, sendbuf, recvbuf)",
+           "Generalized All-to-All communication allowing different counts, "
+           "displacements and datatypes for each partner.",
+           coll_alltoallw(self, args, nargs, kwnames, COLL_BLOCKING))
+COLL_ENTRY(Ialltoallw, CMPI_DOC, "Ialltoallw($self, sendbuf, recvbuf)",
+           "Nonblocking Generalized All-to-All.",
+           coll_alltoallw(self, args, nargs, kwnames, COLL_NONBLOCKING))
+COLL_ENTRY(Alltoallw_init, CMPI_DOC_NOSIG,
+           "Alltoallw_init(self, sendbuf, recvbuf, info=INFO_NULL)",
+           "Persistent Generalized All-to-All (MPI-4).",
+           coll_alltoallw(self, args, nargs, kwnames, COLL_PERSISTENT))
 
 /* ------------------------------------------------------------------ */
 /* Python objects */
@@ -1573,35 +2095,40 @@ Intracomm_exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return reduce_objects(self, args, nargs, kwnames, EXSCAN);
 }
 
-#define CMPI_COLL_METHODS                                                     \
-    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc},    \
-            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,               \
-             Comm_barrier_doc},                                               \
-            {"Bcast", FN(Comm_Bcast), FASTKW, Comm_Bcast_doc},                \
-            {"Gather", FN(Comm_Gather), FASTKW, Comm_Gather_doc},             \
-            {"Scatter", FN(Comm_Scatter), FASTKW, Comm_Scatter_doc},          \
-            {"Allgather", FN(Comm_Allgather), FASTKW, Comm_Allgather_doc},    \
-            {"Alltoall", FN(Comm_Alltoall), FASTKW, Comm_Alltoall_doc},       \
-            {"Gatherv", FN(Comm_Gatherv), FASTKW, Comm_Gatherv_doc},          \
-            {"Scatterv", FN(Comm_Scatterv), FASTKW, Comm_Scatterv_doc},       \
-            {"Allgatherv", FN(Comm_Allgatherv), FASTKW, Comm_Allgatherv_doc}, \
-            {"Alltoallv", FN(Comm_Alltoallv), FASTKW, Comm_Alltoallv_doc},    \
-            {"Reduce_scatter_block", FN(Comm_Reduce_scatter_block), FASTKW,   \
-             Comm_Reduce_scatter_block_doc},                                  \
-            {"Reduce_scatter", FN(Comm_Reduce_scatter), FASTKW,               \
-             Comm_Reduce_scatter_doc},                                        \
-            {"Reduce", FN(Comm_Reduce), FASTKW, Comm_Reduce_doc},             \
-            {"Allreduce", FN(Comm_Allreduce), FASTKW, Comm_Allreduce_doc},    \
-            {"bcast", FN(Comm_bcast), FASTKW, Comm_bcast_doc},                \
-            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},             \
-            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},          \
-            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc},    \
-            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},       \
-            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},             \
+#define COLL_M(name) {#name, FN(Comm_##name), FASTKW, Comm_##name##_doc},
+#define COLL_M3(name, iname) COLL_M(name) COLL_M(iname) COLL_M(name##_init)
+
+#define CMPI_COLL_METHODS                                                         \
+    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc},        \
+            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,                   \
+             Comm_barrier_doc},                                                   \
+            COLL_M(Ibarrier) COLL_M(Barrier_init) COLL_M3(Bcast, Ibcast) COLL_M3( \
+                    Gather, Igather) COLL_M3(Scatter,                             \
+                                             Iscatter) COLL_M3(Allgather,         \
+                                                               Iallgather)        \
+                    COLL_M3(Alltoall, Ialltoall) COLL_M3(                         \
+                            Gatherv,                                              \
+                            Igatherv) COLL_M3(Scatterv,                           \
+                                              Iscatterv) COLL_M3(Allgatherv,      \
+                                                                 Iallgatherv)     \
+                            COLL_M3(Alltoallv, Ialltoallv) COLL_M3(               \
+                                    Alltoallw,                                    \
+                                    Ialltoallw) COLL_M3(Reduce_scatter_block,     \
+                                                        Ireduce_scatter_block)    \
+                                    COLL_M3(Reduce_scatter, Ireduce_scatter)      \
+                                            COLL_M3(Reduce, Ireduce) COLL_M3(     \
+                                                    Allreduce, Iallreduce){       \
+                                                    "bcast", FN(Comm_bcast),      \
+                                                    FASTKW, Comm_bcast_doc},      \
+            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},                 \
+            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},              \
+            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc},        \
+            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},           \
+            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},                 \
             {"allreduce", FN(Comm_allreduce), FASTKW, Comm_allreduce_doc},
 
-#define CMPI_INTRA_COLL_METHODS                                             \
-    {"Scan", FN(Intracomm_Scan), FASTKW, Intracomm_Scan_doc},               \
-            {"Exscan", FN(Intracomm_Exscan), FASTKW, Intracomm_Exscan_doc}, \
-            {"scan", FN(Intracomm_scan), FASTKW, Intracomm_scan_doc},       \
+#define CMPI_INTRA_COLL_METHODS                                  \
+    COLL_M3(Scan, Iscan)                                         \
+    COLL_M3(Exscan, Iexscan){"scan", FN(Intracomm_scan), FASTKW, \
+                             Intracomm_scan_doc},                \
             {"exscan", FN(Intracomm_exscan), FASTKW, Intracomm_exscan_doc},

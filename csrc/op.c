@@ -395,7 +395,54 @@ Op_get_handle(OpObject *self, void *Py_UNUSED(c))
     return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
 }
 
+CMPI_DOC(Op_Reduce_local_doc, "Reduce_local($self, inbuf, inoutbuf)",
+         "Apply the operation to local data: inoutbuf[i] = inbuf[i] op "
+         "inoutbuf[i], element by element.");
+static PyObject *
+Op_Reduce_local(OpObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    static const char *const kw[] = {"inbuf", "inoutbuf", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_msg im = CMPI_MSG_INIT, iom = CMPI_MSG_INIT;
+    PyObject *res = NULL;
+    int ierr;
+    if (cmpi_parse("Reduce_local", args, nargs, kwnames, kw, 2, a) < 0)
+        return NULL;
+    if (self->ob_mpi == MPI_OP_NULL)
+        return cmpi_raise_msg(self->st, MPI_ERR_OP,
+                              "Reduce_local: the operation is OP_NULL");
+    if (cmpi_msg_parse(self->st, a[0], &im, CMPI_MSG_SEND, 0) < 0 ||
+        cmpi_msg_parse(self->st, a[1], &iom, CMPI_MSG_RECV, 0) < 0)
+        goto done;
+    if (im.count != iom.count || im.big != MPI_DATATYPE_NULL ||
+        iom.big != MPI_DATATYPE_NULL) {
+        if (im.big != MPI_DATATYPE_NULL || iom.big != MPI_DATATYPE_NULL)
+            PyErr_SetString(PyExc_OverflowError,
+                            "Reduce_local: more than 2**31-1 elements");
+        else
+            PyErr_Format(PyExc_ValueError,
+                         "Reduce_local: inbuf has %d elements but inoutbuf "
+                         "has %d",
+                         im.count, iom.count);
+        goto done;
+    }
+    /* a user-defined operation takes the GIL back for its callback */
+    CMPI_NOGIL(ierr = MPI_Reduce_local(im.addr, iom.addr, iom.count,
+                                       iom.dtype, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    res = Py_NewRef(Py_None);
+done:
+    cmpi_msg_release(&im);
+    cmpi_msg_release(&iom);
+    return res;
+}
+
 static PyMethodDef Op_methods[] = {
+        {"Reduce_local", FN(Op_Reduce_local), FASTKW, Op_Reduce_local_doc},
         {"Is_commutative", (PyCFunction)Op_Is_commutative, METH_NOARGS,
          Op_Is_commutative_doc},
         {"Create", FN(Op_Create), CLSFASTKW, Op_Create_doc},

@@ -26,6 +26,7 @@ request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
     r->kind = kind;
     r->pactive = 0;
     r->nviews = 0;
+    r->nmem = 0;
     r->keep = NULL;
     r->rbuf = NULL;
     r->shadow = MPI_COMM_NULL;
@@ -48,8 +49,20 @@ cmpi_request_release(RequestObject *r)
 {
     for (int i = 0; i < r->nviews; i++) PyBuffer_Release(&r->views[i]);
     r->nviews = 0;
+    for (int i = 0; i < r->nmem; i++) PyMem_Free(r->mem[i]);
+    r->nmem = 0;
     r->rbuf = NULL;
     Py_CLEAR(r->keep);
+}
+
+/* The operation may still be running and nobody will wait for it: let
+ * MPI finish it on its own and keep what it touches alive for good. */
+static void
+request_abandon(RequestObject *r)
+{
+    r->nviews = 0;
+    r->nmem = 0;
+    r->keep = NULL;
 }
 
 static PyObject *
@@ -123,8 +136,7 @@ Request_dealloc(RequestObject *r)
          * finish it on its own, and keep its memory alive for good. */
         if (r->ob_mpi != MPI_REQUEST_NULL)
             MPI_Request_free(&r->ob_mpi);
-        r->nviews = 0;
-        r->keep = NULL;
+        request_abandon(r);
     }
     cmpi_request_release(r);
     Py_CLEAR(r->result);
@@ -332,8 +344,7 @@ Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
         Py_RETURN_NONE;
     }
     /* The operation may still be running: its buffers stay held. */
-    self->nviews = 0;
-    self->keep = NULL;
+    request_abandon(self);
     Py_RETURN_NONE;
 }
 
