@@ -1353,6 +1353,51 @@ oob_copies(PyObject *mine)
     return list;
 }
 
+/* Pickle streams up to this size travel inside the collective's Gatherv,
+ * Scatterv or Alltoallv, which then never exceeds 2**31-1 bytes; a larger
+ * stream travels point to point as the first of its object's out-of-band
+ * buffers, so an object of any size gets through. */
+static long long
+inband_limit(int size)
+{
+    long long limit = INT_MAX / (size > 0 ? size : 1);
+    return limit < (64LL << 20) ? limit : (64LL << 20);
+}
+
+/* The out-of-band list that carries `data` too, when its stream is too
+ * large to travel in band (a new reference; `mine` may be NULL). */
+static PyObject *
+oob_with_stream(PyObject *data, PyObject *mine)
+{
+    Py_ssize_t n = mine ? PyList_GET_SIZE(mine) : 0;
+    PyObject *list = PyList_New(n + 1);
+    if (list == NULL)
+        return NULL;
+    PyList_SET_ITEM(list, 0, Py_NewRef(data));
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyList_SET_ITEM(list, i + 1, Py_NewRef(PyList_GET_ITEM(mine, i)));
+    return list;
+}
+
+/* Unpickle what one rank sent: its stream is in band (buf, n), or, when
+ * `streamed`, the first of the out-of-band buffers `got`. */
+static PyObject *
+loads_part(cmpi_state *st, const char *buf, Py_ssize_t n, PyObject *got,
+           int streamed)
+{
+    if (!streamed)
+        return cmpi_loads_oob(st, buf, n, got);
+    PyObject *stream = PyList_GET_ITEM(got, 0);
+    PyObject *rest = PyList_GetSlice(got, 1, PyList_GET_SIZE(got));
+    if (rest == NULL)
+        return NULL;
+    PyObject *o = cmpi_loads_oob(st, PyByteArray_AS_STRING(stream),
+                                 PyByteArray_GET_SIZE(stream),
+                                 PyList_GET_SIZE(rest) ? rest : NULL);
+    Py_DECREF(rest);
+    return o;
+}
+
 /* Objects per rank, exchanged as pickles.  `data` is this rank's pickle
  * (NULL if it failed: its size is sent as -1) and `mine` its out-of-band
  * buffers (or NULL).  Gathers at `root`, or at every rank if root < 0.
@@ -1364,35 +1409,36 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
 {
     cmpi_state *st = self->st;
     int size = self->size, rank = 0, ierr;
-    int me[2] = {FAILED_SIZE, mine ? (int)PyList_GET_SIZE(mine) : 0};
-    int *info = NULL, *counts = NULL, *displs = NULL, *nbufs = NULL;
-    PyObject *recv = NULL, *list = NULL, **got = NULL;
+    long long limit = inband_limit(size);
+    long long me[2] = {data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE,
+                       mine ? PyList_GET_SIZE(mine) : 0};
+    long long *info = NULL;
+    int *counts = NULL, *displs = NULL, *nbufs = NULL;
+    char *streamed = NULL;
+    PyObject *recv = NULL, *list = NULL, **got = NULL, *outgoing = NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
     int receiving = root < 0 || rank == root;
+    int big = me[0] > limit;
 
-    if (data != NULL && cmpi_size_to_int(PyBytes_GET_SIZE(data), &me[0]) < 0)
-        PyErr_Clear(); /* too large: sent as a failure, raised below */
     if (me[0] < 0)
         me[1] = 0;
-    info = PyMem_New(int, 5 * (size_t)size);
-    got = PyMem_New(PyObject *, size);
-    if (info == NULL || got == NULL) {
+    info = PyMem_New(long long, 2 * (size_t)size);
+    counts = PyMem_New(int, 3 * (size_t)size);
+    streamed = PyMem_Calloc(size, 1);
+    got = PyMem_Calloc(size, sizeof(PyObject *));
+    if (info == NULL || counts == NULL || streamed == NULL || got == NULL) {
         PyErr_NoMemory();
         goto error;
     }
-    counts = info + 2 * size;
-    displs = info + 3 * size;
-    nbufs = info + 4 * size;
-    for (int i = 0; i < size; i++) {
-        got[i] = NULL;
-        nbufs[i] = 0;
-    }
+    displs = counts + size;
+    nbufs = counts + 2 * size;
+    for (int i = 0; i < size; i++) nbufs[i] = 0;
     if (root < 0)
-        CMPI_NOGIL(ierr = MPI_Allgather(me, 2, MPI_INT, info, 2, MPI_INT,
-                                        self->ob_mpi));
+        CMPI_NOGIL(ierr = MPI_Allgather(me, 2, MPI_LONG_LONG, info, 2,
+                                        MPI_LONG_LONG, self->ob_mpi));
     else
-        CMPI_NOGIL(ierr = MPI_Gather(me, 2, MPI_INT, info, 2, MPI_INT, root,
-                                     self->ob_mpi));
+        CMPI_NOGIL(ierr = MPI_Gather(me, 2, MPI_LONG_LONG, info, 2,
+                                     MPI_LONG_LONG, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
@@ -1401,29 +1447,20 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     int failed = -1;
     if (receiving) {
         for (int i = 0; i < size; i++) {
-            counts[i] = info[2 * i];
-            nbufs[i] = i == rank ? 0 : info[2 * i + 1];
-            if (counts[i] < 0) {
-                if (failed < 0)
-                    failed = i;
-                counts[i] = 0;
-            }
+            long long len = info[2 * i];
+            streamed[i] = len > limit;
+            counts[i] = len < 0 || streamed[i] ? 0 : (int)len;
+            nbufs[i] = i == rank ? 0 : (int)info[2 * i + 1] + streamed[i];
+            if (len < 0 && failed < 0)
+                failed = i;
             displs[i] = (int)total;
             total += counts[i];
-        }
-        if (total > INT_MAX) {
-            /* every rank still has to complete the Gatherv below */
-            for (int i = 0; i < size; i++) counts[i] = 0;
-            failed = -2;
-            total = 0;
         }
         recv = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
         if (recv == NULL)
             goto error;
     }
-    int sendcount = me[0] < 0 ? 0 : me[0];
-    if (failed == -2)
-        sendcount = 0; /* only receivers know; all raise below */
+    int sendcount = me[0] < 0 || big ? 0 : (int)me[0];
     const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
     char *rbuf = recv ? PyBytes_AS_STRING(recv) : NULL;
     if (root < 0)
@@ -1437,7 +1474,11 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         cmpi_raise(st, ierr);
         goto error;
     }
-    /* Then the out-of-band buffers, to the receiving ranks. */
+    /* Then the out-of-band buffers (and a large stream), to the receiving
+     * ranks. */
+    outgoing = big ? oob_with_stream(data, mine) : Py_XNewRef(mine);
+    if (big && outgoing == NULL)
+        goto error;
     {
         PyObject **send_lists =
                 (PyObject **)PyMem_Calloc(size, sizeof(PyObject *));
@@ -1445,31 +1486,24 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
             PyErr_NoMemory();
             goto error;
         }
-        for (int d = 0; me[1] > 0 && d < size; d++)
-            if (d != rank && (root < 0 || d == root))
-                send_lists[d] = mine;
-        if (!receiving)
-            for (int i = 0; i < size; i++) nbufs[i] = 0;
+        for (int d = 0; outgoing && d < size; d++)
+            if (d != rank && (root < 0 || d == root) &&
+                PyList_GET_SIZE(outgoing) > 0)
+                send_lists[d] = outgoing;
         int rc = oob_exchange(self, send_lists, nbufs, got);
         PyMem_Free(send_lists);
         if (rc < 0)
             goto error;
     }
     if (me[0] < 0) {
+        /* this rank's own pickling error: the caller raises it */
         if (!PyErr_Occurred())
-            PyErr_Format(PyExc_OverflowError,
-                         "%s: pickled object exceeds 2**31-1 bytes", fname);
+            PyErr_Format(PyExc_RuntimeError, "%s: could not pickle", fname);
         goto error;
     }
     if (!receiving) {
         list = Py_NewRef(Py_None);
         goto done;
-    }
-    if (failed == -2) {
-        PyErr_Format(PyExc_OverflowError,
-                     "%s: the pickled objects exceed 2**31-1 bytes in total",
-                     fname);
-        goto error;
     }
     if (failed >= 0) {
         remote_failure(self, fname, failed);
@@ -1477,11 +1511,16 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     }
     if (me[1] > 0 && (got[rank] = oob_copies(mine)) == NULL)
         goto error;
+    streamed[rank] = 0; /* this rank's own stream is right here */
     list = PyList_New(size);
     if (list == NULL)
         goto error;
     for (int i = 0; i < size; i++) {
-        PyObject *o = cmpi_loads_oob(st, rbuf + displs[i], counts[i], got[i]);
+        PyObject *o = i == rank
+                              ? cmpi_loads_oob(st, PyBytes_AS_STRING(data),
+                                               PyBytes_GET_SIZE(data), got[i])
+                              : loads_part(st, rbuf + displs[i], counts[i],
+                                           got[i], streamed[i]);
         if (o == NULL)
             goto error;
         PyList_SET_ITEM(list, i, o);
@@ -1493,8 +1532,11 @@ done:
     if (got != NULL)
         for (int i = 0; i < size; i++) Py_XDECREF(got[i]);
     PyMem_Free(got);
+    PyMem_Free(streamed);
+    Py_XDECREF(outgoing);
     Py_XDECREF(recv);
     PyMem_Free(info);
+    PyMem_Free(counts);
     return list;
 }
 
@@ -1702,12 +1744,18 @@ Comm_allgather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return gather_like(self, a[0], -1, "allgather");
 }
 
-/* Pickle each item of a sequence of `size` objects into one buffer.
- * On failure returns -1 with the exception set. */
+/* Pickle each item of a sequence of `size` objects, for rank i: lens[i]
+ * bytes of stream, in band at displs[i] of *out_buf (counts[i] bytes), or,
+ * when longer than inband_limit(), as the first of the out-of-band
+ * buffers oob[i] (counts[i] = 0).  On failure returns -1 with the
+ * exception set. */
 static int
-dumps_each(cmpi_state *st, const char *fname, PyObject *seqobj, int size,
-           PyObject **out_buf, int *counts, int *displs, PyObject **oob)
+dumps_each(CommObject *self, const char *fname, PyObject *seqobj, int size,
+           PyObject **out_buf, int *counts, int *displs, long long *lens,
+           PyObject **oob)
 {
+    cmpi_state *st = self->st;
+    long long limit = inband_limit(size);
     PyObject *seq = NULL, *parts = NULL;
     *out_buf = NULL;
     if (seqobj == Py_None || !PySequence_Check(seqobj)) {
@@ -1737,15 +1785,24 @@ dumps_each(cmpi_state *st, const char *fname, PyObject *seqobj, int size,
         if (d == NULL)
             goto error;
         PyList_SET_ITEM(parts, i, d);
-        counts[i] = (int)PyBytes_GET_SIZE(d);
+        lens[i] = PyBytes_GET_SIZE(d);
+        counts[i] = 0;
         displs[i] = (int)total;
-        total += PyBytes_GET_SIZE(d);
-        if (total > INT_MAX) {
+        if (lens[i] > limit && oob != NULL) {
+            PyObject *with = oob_with_stream(d, oob[i]);
+            if (with == NULL)
+                goto error;
+            Py_XSETREF(oob[i], with);
+            continue;
+        }
+        if (lens[i] > limit || total + lens[i] > INT_MAX) {
             PyErr_Format(PyExc_OverflowError,
                          "%s: the pickled objects exceed 2**31-1 bytes",
                          fname);
             goto error;
         }
+        counts[i] = (int)lens[i];
+        total += lens[i];
     }
     PyObject *buf = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
     if (buf == NULL)
@@ -1772,44 +1829,48 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"sendobj", "root", NULL};
     PyObject *a[2] = {NULL, NULL};
-    int root, rank = 0, size = self->size, ierr, my[2] = {0, 0};
+    int root, rank = 0, size = self->size, ierr;
+    long long my[2] = {0, 0};
     if (obj_coll_check(self, "scatter") < 0 ||
         cmpi_parse("scatter", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    int *info = PyMem_Calloc(5 * (size_t)size, sizeof(int));
+    /* info: (stream length, out-of-band buffers) per rank */
+    long long *info = PyMem_Calloc(3 * (size_t)size, sizeof(long long));
+    int *counts = PyMem_Calloc(3 * (size_t)size, sizeof(int));
     PyObject **oob = PyMem_Calloc(3 * (size_t)size, sizeof(PyObject *));
-    if (info == NULL || oob == NULL) {
+    if (info == NULL || counts == NULL || oob == NULL) {
         PyMem_Free(info);
+        PyMem_Free(counts);
         PyMem_Free(oob);
         return PyErr_NoMemory();
     }
-    /* info: (count, nbuf) pairs, then counts, displs, nbufs */
-    int *counts = info + 2 * size, *displs = info + 3 * size,
-        *nbufs = info + 4 * size;
+    long long *lens = info + 2 * size;
+    int *displs = counts + size, *nbufs = counts + 2 * size;
     PyObject **got = oob + size, **send_lists = oob + 2 * size;
     PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
     int use_oob = self->shadow != MPI_COMM_NULL;
     if (rank == root) {
-        if (dumps_each(self->st, "scatter", a[0], size, &sendbuf, counts,
-                       displs, use_oob ? oob : NULL) < 0) {
+        if (dumps_each(self, "scatter", a[0], size, &sendbuf, counts, displs,
+                       lens, use_oob ? oob : NULL) < 0) {
             exc = PyErr_GetRaisedException_compat();
             for (int i = 0; i < size; i++) {
-                counts[i] = FAILED_SIZE;
-                displs[i] = 0;
+                lens[i] = FAILED_SIZE;
+                counts[i] = displs[i] = 0;
+                Py_CLEAR(oob[i]);
             }
         }
         for (int i = 0; i < size; i++) {
-            info[2 * i] = counts[i];
-            info[2 * i + 1] = oob[i] ? (int)PyList_GET_SIZE(oob[i]) : 0;
+            info[2 * i] = lens[i];
+            info[2 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
             if (i != root)
                 send_lists[i] = oob[i];
         }
     }
-    CMPI_NOGIL(ierr = MPI_Scatter(info, 2, MPI_INT, my, 2, MPI_INT, root,
-                                  self->ob_mpi));
+    CMPI_NOGIL(ierr = MPI_Scatter(info, 2, MPI_LONG_LONG, my, 2,
+                                  MPI_LONG_LONG, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1824,27 +1885,31 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         goto done;
     }
-    recv = PyBytes_FromStringAndSize(NULL, my[0]);
+    int streamed = my[0] > inband_limit(size);
+    int inband = streamed ? 0 : (int)my[0];
+    recv = PyBytes_FromStringAndSize(NULL, inband);
     if (recv == NULL)
         goto done; /* out of memory */
     CMPI_NOGIL(ierr = MPI_Scatterv(sendbuf ? PyBytes_AS_STRING(sendbuf)
                                            : NULL,
                                    counts, displs, MPI_BYTE,
-                                   PyBytes_AS_STRING(recv), my[0], MPI_BYTE,
+                                   PyBytes_AS_STRING(recv), inband, MPI_BYTE,
                                    root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
     }
-    /* out-of-band buffers: from the root to each rank, point to point */
+    /* out-of-band buffers (and large streams): from the root to each
+     * rank, point to point */
     if (rank != root)
-        nbufs[root] = my[1];
+        nbufs[root] = (int)my[1];
     if (oob_exchange(self, send_lists, nbufs, got) < 0)
         goto done;
     if (rank == root && oob[root] != NULL &&
         (got[root] = oob_copies(oob[root])) == NULL)
         goto done;
-    res = cmpi_loads_oob(self->st, PyBytes_AS_STRING(recv), my[0], got[root]);
+    res = loads_part(self->st, PyBytes_AS_STRING(recv), inband, got[root],
+                     streamed);
 done:
     for (int i = 0; i < size; i++) {
         Py_XDECREF(oob[i]);
@@ -1852,6 +1917,7 @@ done:
     }
     PyMem_Free(oob);
     PyMem_Free(info);
+    PyMem_Free(counts);
     Py_XDECREF(exc);
     Py_XDECREF(recv);
     Py_XDECREF(sendbuf);
@@ -1872,56 +1938,54 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse("alltoall", args, nargs, kwnames, kw, 1, a) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    int *buf = PyMem_Calloc(8 * (size_t)size, sizeof(int));
+    int *buf = PyMem_Calloc(5 * (size_t)size, sizeof(int));
+    long long *pairs = PyMem_Calloc(5 * (size_t)size, sizeof(long long));
     PyObject **oob = PyMem_Calloc(2 * (size_t)size, sizeof(PyObject *));
-    if (buf == NULL || oob == NULL) {
+    char *streamed = PyMem_Calloc(size, 1);
+    if (buf == NULL || pairs == NULL || oob == NULL || streamed == NULL) {
         PyMem_Free(buf);
+        PyMem_Free(pairs);
         PyMem_Free(oob);
+        PyMem_Free(streamed);
         return PyErr_NoMemory();
     }
     int *scounts = buf, *sdispls = buf + size, *rcounts = buf + 2 * size,
-        *rdispls = buf + 3 * size, *spairs = buf + 4 * size,
-        *rpairs = buf + 6 * size, *nbufs = rpairs;
+        *rdispls = buf + 3 * size, *nbufs = buf + 4 * size;
+    /* (stream length, out-of-band buffers) to and from each rank */
+    long long *spairs = pairs, *rpairs = pairs + 2 * size,
+              *lens = pairs + 4 * size;
     PyObject **got = oob + size;
     PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
-    if (dumps_each(self->st, "alltoall", a[0], size, &sendbuf, scounts,
-                   sdispls, self->shadow != MPI_COMM_NULL ? oob : NULL) < 0) {
+    if (dumps_each(self, "alltoall", a[0], size, &sendbuf, scounts, sdispls,
+                   lens, self->shadow != MPI_COMM_NULL ? oob : NULL) < 0) {
         exc = PyErr_GetRaisedException_compat();
         for (int i = 0; i < size; i++) {
-            scounts[i] = FAILED_SIZE;
-            sdispls[i] = 0;
+            lens[i] = FAILED_SIZE;
+            scounts[i] = sdispls[i] = 0;
             Py_CLEAR(oob[i]);
         }
     }
     for (int i = 0; i < size; i++) {
-        spairs[2 * i] = scounts[i];
-        spairs[2 * i + 1] = oob[i] ? (int)PyList_GET_SIZE(oob[i]) : 0;
+        spairs[2 * i] = lens[i];
+        spairs[2 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
     }
-    CMPI_NOGIL(ierr = MPI_Alltoall(spairs, 2, MPI_INT, rpairs, 2, MPI_INT,
-                                   self->ob_mpi));
+    CMPI_NOGIL(ierr = MPI_Alltoall(spairs, 2, MPI_LONG_LONG, rpairs, 2,
+                                   MPI_LONG_LONG, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
     }
     int failed = -1;
-    long long total = 0;
+    long long total = 0, limit = inband_limit(size);
     for (int i = 0; i < size; i++) {
-        rcounts[i] = rpairs[2 * i];
-        nbufs[i] = i == rank ? 0 : rpairs[2 * i + 1];
-        if (rcounts[i] < 0) {
-            if (failed < 0)
-                failed = i;
-            rcounts[i] = 0;
-        }
-        if (scounts[i] < 0)
-            scounts[i] = 0;
+        long long len = rpairs[2 * i];
+        streamed[i] = len > limit;
+        rcounts[i] = len < 0 || streamed[i] ? 0 : (int)len;
+        nbufs[i] = i == rank ? 0 : (int)rpairs[2 * i + 1];
+        if (len < 0 && failed < 0)
+            failed = i;
         rdispls[i] = (int)total;
         total += rcounts[i];
-    }
-    if (total > INT_MAX) {
-        for (int i = 0; i < size; i++) rcounts[i] = 0;
-        failed = -2;
-        total = 0;
     }
     recv = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
     if (recv == NULL)
@@ -1950,11 +2014,6 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         exc = NULL;
         goto done;
     }
-    if (failed == -2) {
-        PyErr_SetString(PyExc_OverflowError,
-                        "alltoall: received objects exceed 2**31-1 bytes");
-        goto done;
-    }
     if (failed >= 0) {
         remote_failure(self, "alltoall", failed);
         goto done;
@@ -1966,8 +2025,8 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     for (int i = 0; i < size; i++) {
         PyObject *o =
-                cmpi_loads_oob(self->st, PyBytes_AS_STRING(recv) + rdispls[i],
-                               rcounts[i], got[i]);
+                loads_part(self->st, PyBytes_AS_STRING(recv) + rdispls[i],
+                           rcounts[i], got[i], streamed[i]);
         if (o == NULL) {
             Py_CLEAR(res);
             goto done;
@@ -1980,6 +2039,8 @@ done:
         Py_XDECREF(got[i]);
     }
     PyMem_Free(oob);
+    PyMem_Free(streamed);
+    PyMem_Free(pairs);
     Py_XDECREF(exc);
     Py_XDECREF(recv);
     Py_XDECREF(sendbuf);

@@ -1,6 +1,6 @@
 """Messages above 2 GiB between two ranks: a 2.5 GiB NumPy array with
-Send/Recv and with send/recv, and a pickled 2.5 GiB object with send/recv
-and bcast.
+Send/Recv and with send/recv, a pickled 2.5 GiB object with send/recv,
+bcast, gather, scatter and alltoall, and an Allreduce of 2.5 Gi elements.
 
 Each case is its own ``mpiexec -n 2`` job (see launchutil), so a failure or
 a crash in one does not hide the others.  The data are not compared in
@@ -132,6 +132,27 @@ elif MODE == "bcast_object":
     obj = comm.bcast(obj, root=0)
     ok = obj["n"] == N and obj["tail"] == "end"
     ok = check(obj["blob"], "bcast object") and ok
+elif MODE == "gather_object":
+    # rank 1's object alone is over 2 GiB: it cannot travel in a Gatherv
+    got = comm.gather({"blob": make().tobytes()} if rank == 1 else None, root=0)
+    if rank == 0:
+        ok = got[0] is None and isinstance(got[1]["blob"], bytes)
+        ok = check(got[1]["blob"], "gather object") and ok
+elif MODE == "scatter_object":
+    parts = [None, {"blob": make().tobytes()}] if rank == 0 else None
+    part = comm.scatter(parts, root=0)
+    if rank == 1:
+        ok = check(part["blob"], "scatter object")
+elif MODE == "alltoall_object":
+    out = [None, {"blob": make().tobytes()}] if rank == 0 else [None, None]
+    got = comm.alltoall(out)
+    if rank == 1:
+        ok = got[1] is None and check(got[0]["blob"], "alltoall object")
+elif MODE == "Allreduce":
+    # more than 2**31-1 elements: reduced in pieces
+    r = np.zeros(N, dtype=np.uint8)
+    comm.Allreduce(make(), r, op=MPI.MAX)
+    ok = check(r, "Allreduce")
 comm.Barrier()
 if rank == 0:
     print(f"RESULT rank 0 {MODE} DONE", flush=True)
@@ -139,13 +160,16 @@ sys.exit(0 if ok else 3)
 '''
 
 
-@pytest.mark.parametrize("mode", ["Send", "send_array", "send_object", "bcast_object"])
+@pytest.mark.parametrize("mode", ["Send", "send_array", "send_object", "bcast_object", "gather_object",
+                                  "scatter_object", "alltoall_object", "Allreduce"])
 def test_big_message(tmp_path, mode):
     script = tmp_path / "bigmsg.py"
     script.write_text(textwrap.dedent(PROGRAM))
     job = lu.mpirun(2, [str(script), mode, str(NBYTES)], timeout=TIMEOUT)
     job.check_ok()
-    if mode in ("Send", "send_array", "send_object"):
+    if mode == "gather_object":
+        assert "RESULT rank 0" in job.out and "BAD" not in job.out, job
+    elif mode in ("Send", "send_array", "send_object", "scatter_object", "alltoall_object"):
         assert "RESULT rank 1" in job.out and "BAD" not in job.out, job
     else:
         assert job.out.count(" OK") >= 2 and "BAD" not in job.out, job
