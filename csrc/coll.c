@@ -1189,16 +1189,9 @@ COLL_ENTRY(Alltoallw_init, CMPI_DOC_NOSIG,
 /* Python objects */
 
 static int
-obj_coll_check(CommObject *self, const char *fname)
+obj_coll_check(CommObject *self, const char *Py_UNUSED(fname))
 {
-    if (cmpi_comm_check(self) < 0)
-        return -1;
-    if (self->inter) {
-        PyErr_Format(PyExc_NotImplementedError,
-                     "%s on an intercommunicator is not supported yet", fname);
-        return -1;
-    }
-    return 0;
+    return cmpi_comm_check(self);
 }
 
 static PyObject *
@@ -1224,7 +1217,8 @@ oob_exchange(CommObject *self, PyObject **send_lists, const int *nbufs,
              PyObject **got)
 {
     cmpi_state *st = self->st;
-    int size = self->size, nreq = 0, ierr = MPI_SUCCESS, rc = -1;
+    /* ranks this rank can address: the remote group of an intercomm */
+    int size = self->peers, nreq = 0, ierr = MPI_SUCCESS, rc = -1;
     long long **mylens = NULL, **lens = NULL;
     PyObject **views = NULL;
     MPI_Request *reqs = NULL;
@@ -1358,9 +1352,10 @@ oob_copies(PyObject *mine)
  * stream travels point to point as the first of its object's out-of-band
  * buffers, so an object of any size gets through. */
 static long long
-inband_limit(int size)
+inband_limit(CommObject *self)
 {
-    long long limit = INT_MAX / (size > 0 ? size : 1);
+    int n = self->size > self->peers ? self->size : self->peers;
+    long long limit = INT_MAX / (n > 0 ? n : 1);
     return limit < (64LL << 20) ? limit : (64LL << 20);
 }
 
@@ -1402,42 +1397,44 @@ loads_part(cmpi_state *st, const char *buf, Py_ssize_t n, PyObject *got,
  * (NULL if it failed: its size is sent as -1) and `mine` its out-of-band
  * buffers (or NULL).  Gathers at `root`, or at every rank if root < 0.
  * Returns the list of unpickled objects at the receiving ranks, None
- * elsewhere. */
+ * elsewhere.  On an intercommunicator the objects come from the remote
+ * group: at the root (root=MPI.ROOT), or at every rank (root < 0). */
 static PyObject *
 gather_pickles(CommObject *self, const char *fname, PyObject *data,
                PyObject *mine, int root)
 {
     cmpi_state *st = self->st;
-    int size = self->size, rank = 0, ierr;
-    long long limit = inband_limit(size);
-    long long me[2] = {data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE,
-                       mine ? PyList_GET_SIZE(mine) : 0};
+    int nrecv = self->peers, rank = 0, ierr, inter = self->inter;
+    /* (stream length or -1, out-of-band buffers, streamed?) per rank */
+    long long me[3] = {data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE,
+                       mine ? PyList_GET_SIZE(mine) : 0, 0};
     long long *info = NULL;
     int *counts = NULL, *displs = NULL, *nbufs = NULL;
-    char *streamed = NULL;
     PyObject *recv = NULL, *list = NULL, **got = NULL, *outgoing = NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    int receiving = root < 0 || rank == root;
-    int big = me[0] > limit;
+    int receiving = root < 0 || (inter ? root == MPI_ROOT : rank == root);
+    int sending =
+            !inter || root < 0 || (root != MPI_ROOT && root != MPI_PROC_NULL);
+    int self_in = !inter; /* this rank's object is in its own result */
 
     if (me[0] < 0)
         me[1] = 0;
-    info = PyMem_New(long long, 2 * (size_t)size);
-    counts = PyMem_New(int, 3 * (size_t)size);
-    streamed = PyMem_Calloc(size, 1);
-    got = PyMem_Calloc(size, sizeof(PyObject *));
-    if (info == NULL || counts == NULL || streamed == NULL || got == NULL) {
+    me[2] = me[0] > inband_limit(self);
+    info = PyMem_New(long long, 3 * (size_t)nrecv + 1);
+    counts = PyMem_New(int, 3 * (size_t)nrecv + 1);
+    got = PyMem_Calloc(nrecv + 1, sizeof(PyObject *));
+    if (info == NULL || counts == NULL || got == NULL) {
         PyErr_NoMemory();
         goto error;
     }
-    displs = counts + size;
-    nbufs = counts + 2 * size;
-    for (int i = 0; i < size; i++) nbufs[i] = 0;
+    displs = counts + nrecv;
+    nbufs = counts + 2 * nrecv;
+    for (int i = 0; i < nrecv; i++) nbufs[i] = 0;
     if (root < 0)
-        CMPI_NOGIL(ierr = MPI_Allgather(me, 2, MPI_LONG_LONG, info, 2,
+        CMPI_NOGIL(ierr = MPI_Allgather(me, 3, MPI_LONG_LONG, info, 3,
                                         MPI_LONG_LONG, self->ob_mpi));
     else
-        CMPI_NOGIL(ierr = MPI_Gather(me, 2, MPI_LONG_LONG, info, 2,
+        CMPI_NOGIL(ierr = MPI_Gather(me, 3, MPI_LONG_LONG, info, 3,
                                      MPI_LONG_LONG, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
@@ -1446,11 +1443,12 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     long long total = 0;
     int failed = -1;
     if (receiving) {
-        for (int i = 0; i < size; i++) {
-            long long len = info[2 * i];
-            streamed[i] = len > limit;
-            counts[i] = len < 0 || streamed[i] ? 0 : (int)len;
-            nbufs[i] = i == rank ? 0 : (int)info[2 * i + 1] + streamed[i];
+        for (int i = 0; i < nrecv; i++) {
+            long long len = info[3 * i];
+            int streamed = (int)info[3 * i + 2];
+            counts[i] = len < 0 || streamed ? 0 : (int)len;
+            nbufs[i] =
+                    self_in && i == rank ? 0 : (int)info[3 * i + 1] + streamed;
             if (len < 0 && failed < 0)
                 failed = i;
             displs[i] = (int)total;
@@ -1460,7 +1458,7 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         if (recv == NULL)
             goto error;
     }
-    int sendcount = me[0] < 0 || big ? 0 : (int)me[0];
+    int sendcount = me[0] < 0 || me[2] ? 0 : (int)me[0];
     const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
     char *rbuf = recv ? PyBytes_AS_STRING(recv) : NULL;
     if (root < 0)
@@ -1476,18 +1474,18 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     }
     /* Then the out-of-band buffers (and a large stream), to the receiving
      * ranks. */
-    outgoing = big ? oob_with_stream(data, mine) : Py_XNewRef(mine);
-    if (big && outgoing == NULL)
+    outgoing = me[2] ? oob_with_stream(data, mine) : Py_XNewRef(mine);
+    if (me[2] && outgoing == NULL)
         goto error;
     {
         PyObject **send_lists =
-                (PyObject **)PyMem_Calloc(size, sizeof(PyObject *));
+                (PyObject **)PyMem_Calloc(nrecv + 1, sizeof(PyObject *));
         if (send_lists == NULL) {
             PyErr_NoMemory();
             goto error;
         }
-        for (int d = 0; outgoing && d < size; d++)
-            if (d != rank && (root < 0 || d == root) &&
+        for (int d = 0; sending && outgoing && d < nrecv; d++)
+            if (!(self_in && d == rank) && (root < 0 || d == root) &&
                 PyList_GET_SIZE(outgoing) > 0)
                 send_lists[d] = outgoing;
         int rc = oob_exchange(self, send_lists, nbufs, got);
@@ -1495,7 +1493,7 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         if (rc < 0)
             goto error;
     }
-    if (me[0] < 0) {
+    if (me[0] < 0 && sending) {
         /* this rank's own pickling error: the caller raises it */
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_RuntimeError, "%s: could not pickle", fname);
@@ -1509,18 +1507,17 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         remote_failure(self, fname, failed);
         goto error;
     }
-    if (me[1] > 0 && (got[rank] = oob_copies(mine)) == NULL)
+    if (self_in && me[1] > 0 && (got[rank] = oob_copies(mine)) == NULL)
         goto error;
-    streamed[rank] = 0; /* this rank's own stream is right here */
-    list = PyList_New(size);
+    list = PyList_New(nrecv);
     if (list == NULL)
         goto error;
-    for (int i = 0; i < size; i++) {
-        PyObject *o = i == rank
+    for (int i = 0; i < nrecv; i++) {
+        PyObject *o = self_in && i == rank
                               ? cmpi_loads_oob(st, PyBytes_AS_STRING(data),
                                                PyBytes_GET_SIZE(data), got[i])
                               : loads_part(st, rbuf + displs[i], counts[i],
-                                           got[i], streamed[i]);
+                                           got[i], (int)info[3 * i + 2]);
         if (o == NULL)
             goto error;
         PyList_SET_ITEM(list, i, o);
@@ -1530,9 +1527,8 @@ error:
     Py_CLEAR(list);
 done:
     if (got != NULL)
-        for (int i = 0; i < size; i++) Py_XDECREF(got[i]);
+        for (int i = 0; i < nrecv; i++) Py_XDECREF(got[i]);
     PyMem_Free(got);
-    PyMem_Free(streamed);
     Py_XDECREF(outgoing);
     Py_XDECREF(recv);
     PyMem_Free(info);
@@ -1581,6 +1577,10 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_check_root(self, root) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
+    /* On an intercomm MPI.ROOT sends, the remote group receives, and
+     * PROC_NULL ranks take no part; only receivers get an object. */
+    int sending = self->inter ? root == MPI_ROOT : rank == root;
+    int receiving = self->inter ? root >= 0 : 1;
     PyObject *sendobj = a[0] ? a[0] : Py_None;
     struct {
         long long len;
@@ -1593,7 +1593,7 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     long long *lens = NULL;
     int nbuf = 0;
     memset(&head, 0, 16);
-    if (rank == root) {
+    if (sending) {
         data = cmpi_dumps_oob(self->st, sendobj, &buffers);
         if (data == NULL)
             exc = PyErr_GetRaisedException_compat();
@@ -1608,6 +1608,10 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_raise(self->st, ierr);
         goto done;
     }
+    if (!sending && !receiving) {
+        obj = Py_NewRef(Py_None);
+        goto done;
+    }
     if (head.len == FAILED_SIZE) {
         if (exc != NULL) {
             PyErr_SetRaisedException_compat(exc);
@@ -1619,8 +1623,13 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     nbuf = head.nbuf;
-    /* Every rank, the root too, gets its own copy, as in mpi4py. */
+    /* Every receiving rank, an intracomm's root too, gets its own copy,
+     * as in mpi4py. */
     if (head.len <= room && nbuf == 0) {
+        if (!receiving) {
+            obj = Py_NewRef(Py_None);
+            goto done;
+        }
         obj = cmpi_loads(self->st, head.data, (Py_ssize_t)head.len);
         goto done;
     }
@@ -1631,7 +1640,7 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             PyErr_NoMemory();
             goto done;
         }
-        if (rank == root) {
+        if (sending) {
             for (int i = 0; i < nbuf; i++) {
                 Py_buffer v;
                 if (PyObject_GetBuffer(PyList_GET_ITEM(buffers, i), &v,
@@ -1644,7 +1653,7 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         if (bcast_bytes(self, lens, 8LL * nbuf, root) < 0)
             goto done;
     }
-    if (rank != root) {
+    if (!sending) {
         data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)head.len);
         buffers = nbuf ? PyList_New(nbuf) : NULL;
         if (data == NULL || (nbuf && buffers == NULL))
@@ -1655,7 +1664,7 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     for (int i = 0; i < nbuf; i++) {
         Py_buffer v;
-        if (rank == root) {
+        if (sending) {
             if (PyObject_GetBuffer(PyList_GET_ITEM(buffers, i), &v,
                                    PyBUF_ANY_CONTIGUOUS) < 0)
                 goto done;
@@ -1674,7 +1683,11 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         if (rc < 0)
             goto done;
     }
-    if (rank == root) {
+    if (!receiving) {
+        obj = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (sending) {
         /* the root's copy must not share the original's memory */
         for (int i = 0; i < nbuf; i++) {
             PyObject *copy =
@@ -1698,6 +1711,8 @@ static PyObject *
 gather_like(CommObject *self, PyObject *obj, int root, const char *fname)
 {
     PyObject *exc = NULL, *mine = NULL;
+    if (self->inter && (root == MPI_ROOT || root == MPI_PROC_NULL))
+        obj = Py_None; /* sends nothing: the remote group does */
     PyObject *data = cmpi_dumps_oob(
             self->st, obj, self->shadow != MPI_COMM_NULL ? &mine : NULL);
     if (data == NULL)
@@ -1755,7 +1770,7 @@ dumps_each(CommObject *self, const char *fname, PyObject *seqobj, int size,
            PyObject **oob)
 {
     cmpi_state *st = self->st;
-    long long limit = inband_limit(size);
+    long long limit = inband_limit(self);
     PyObject *seq = NULL, *parts = NULL;
     *out_buf = NULL;
     if (seqobj == Py_None || !PySequence_Check(seqobj)) {
@@ -1829,16 +1844,21 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"sendobj", "root", NULL};
     PyObject *a[2] = {NULL, NULL};
-    int root, rank = 0, size = self->size, ierr;
-    long long my[2] = {0, 0};
+    int root, rank = 0, size = self->peers, ierr;
+    long long my[3] = {0, 0, 0};
     if (obj_coll_check(self, "scatter") < 0 ||
         cmpi_parse("scatter", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    /* info: (stream length, out-of-band buffers) per rank */
-    long long *info = PyMem_Calloc(3 * (size_t)size, sizeof(long long));
+    /* sending: this rank (or MPI.ROOT on an intercomm); receiving: the
+     * others (the remote group on an intercomm) */
+    int inter = self->inter;
+    int sending = inter ? root == MPI_ROOT : rank == root;
+    int receiving = inter ? root >= 0 : 1;
+    /* info: (stream length, out-of-band buffers, streamed?) per rank */
+    long long *info = PyMem_Calloc(4 * (size_t)size, sizeof(long long));
     int *counts = PyMem_Calloc(3 * (size_t)size, sizeof(int));
     PyObject **oob = PyMem_Calloc(3 * (size_t)size, sizeof(PyObject *));
     if (info == NULL || counts == NULL || oob == NULL) {
@@ -1847,12 +1867,12 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         PyMem_Free(oob);
         return PyErr_NoMemory();
     }
-    long long *lens = info + 2 * size;
+    long long *lens = info + 3 * size;
     int *displs = counts + size, *nbufs = counts + 2 * size;
     PyObject **got = oob + size, **send_lists = oob + 2 * size;
     PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
     int use_oob = self->shadow != MPI_COMM_NULL;
-    if (rank == root) {
+    if (sending) {
         if (dumps_each(self, "scatter", a[0], size, &sendbuf, counts, displs,
                        lens, use_oob ? oob : NULL) < 0) {
             exc = PyErr_GetRaisedException_compat();
@@ -1863,16 +1883,50 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             }
         }
         for (int i = 0; i < size; i++) {
-            info[2 * i] = lens[i];
-            info[2 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
-            if (i != root)
+            info[3 * i] = lens[i];
+            info[3 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
+            info[3 * i + 2] = lens[i] > 0 && counts[i] == 0;
+            if (inter || i != root)
                 send_lists[i] = oob[i];
         }
     }
-    CMPI_NOGIL(ierr = MPI_Scatter(info, 2, MPI_LONG_LONG, my, 2,
+    CMPI_NOGIL(ierr = MPI_Scatter(info, 3, MPI_LONG_LONG, my, 3,
                                   MPI_LONG_LONG, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    if (!receiving) {
+        /* the root of an intercomm (or PROC_NULL): it sent, or had no part */
+        int n = 0;
+        for (int i = 0; i < size; i++) nbufs[i] = 0;
+        if (sending && exc != NULL) {
+            /* the receivers saw the failure and skip the rest too */
+            PyErr_SetRaisedException_compat(exc);
+            exc = NULL;
+            goto done;
+        }
+        if (sending) {
+            CMPI_NOGIL(ierr = MPI_Scatterv(sendbuf ? PyBytes_AS_STRING(sendbuf)
+                                                   : NULL,
+                                           counts, displs, MPI_BYTE, NULL, 0,
+                                           MPI_BYTE, root, self->ob_mpi));
+            if (ierr != MPI_SUCCESS) {
+                cmpi_raise(self->st, ierr);
+                goto done;
+            }
+            if (oob_exchange(self, send_lists, nbufs, got) < 0)
+                goto done;
+        }
+        else {
+            CMPI_NOGIL(ierr = MPI_Scatterv(NULL, &n, &n, MPI_BYTE, NULL, 0,
+                                           MPI_BYTE, root, self->ob_mpi));
+            if (ierr != MPI_SUCCESS) {
+                cmpi_raise(self->st, ierr);
+                goto done;
+            }
+        }
+        res = Py_NewRef(Py_None);
         goto done;
     }
     if (my[0] == FAILED_SIZE) {
@@ -1885,7 +1939,7 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         goto done;
     }
-    int streamed = my[0] > inband_limit(size);
+    int streamed = (int)my[2];
     int inband = streamed ? 0 : (int)my[0];
     recv = PyBytes_FromStringAndSize(NULL, inband);
     if (recv == NULL)
@@ -1901,11 +1955,11 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     /* out-of-band buffers (and large streams): from the root to each
      * rank, point to point */
-    if (rank != root)
+    if (rank != root || inter)
         nbufs[root] = (int)my[1];
     if (oob_exchange(self, send_lists, nbufs, got) < 0)
         goto done;
-    if (rank == root && oob[root] != NULL &&
+    if (sending && oob[root] != NULL &&
         (got[root] = oob_copies(oob[root])) == NULL)
         goto done;
     res = loads_part(self->st, PyBytes_AS_STRING(recv), inband, got[root],
@@ -1933,13 +1987,14 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"sendobj", NULL};
     PyObject *a[1] = {NULL};
-    int size = self->size, rank = 0, ierr;
+    /* on an intercomm: to and from each rank of the remote group */
+    int size = self->peers, rank = 0, ierr, self_in = !self->inter;
     if (obj_coll_check(self, "alltoall") < 0 ||
         cmpi_parse("alltoall", args, nargs, kwnames, kw, 1, a) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
     int *buf = PyMem_Calloc(5 * (size_t)size, sizeof(int));
-    long long *pairs = PyMem_Calloc(5 * (size_t)size, sizeof(long long));
+    long long *pairs = PyMem_Calloc(7 * (size_t)size, sizeof(long long));
     PyObject **oob = PyMem_Calloc(2 * (size_t)size, sizeof(PyObject *));
     char *streamed = PyMem_Calloc(size, 1);
     if (buf == NULL || pairs == NULL || oob == NULL || streamed == NULL) {
@@ -1951,9 +2006,9 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     int *scounts = buf, *sdispls = buf + size, *rcounts = buf + 2 * size,
         *rdispls = buf + 3 * size, *nbufs = buf + 4 * size;
-    /* (stream length, out-of-band buffers) to and from each rank */
-    long long *spairs = pairs, *rpairs = pairs + 2 * size,
-              *lens = pairs + 4 * size;
+    /* (stream length, out-of-band buffers, streamed?) to and from each */
+    long long *spairs = pairs, *rpairs = pairs + 3 * size,
+              *lens = pairs + 6 * size;
     PyObject **got = oob + size;
     PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
     if (dumps_each(self, "alltoall", a[0], size, &sendbuf, scounts, sdispls,
@@ -1966,22 +2021,23 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
     }
     for (int i = 0; i < size; i++) {
-        spairs[2 * i] = lens[i];
-        spairs[2 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
+        spairs[3 * i] = lens[i];
+        spairs[3 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
+        spairs[3 * i + 2] = lens[i] > 0 && scounts[i] == 0;
     }
-    CMPI_NOGIL(ierr = MPI_Alltoall(spairs, 2, MPI_LONG_LONG, rpairs, 2,
+    CMPI_NOGIL(ierr = MPI_Alltoall(spairs, 3, MPI_LONG_LONG, rpairs, 3,
                                    MPI_LONG_LONG, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
     }
     int failed = -1;
-    long long total = 0, limit = inband_limit(size);
+    long long total = 0;
     for (int i = 0; i < size; i++) {
-        long long len = rpairs[2 * i];
-        streamed[i] = len > limit;
+        long long len = rpairs[3 * i];
+        streamed[i] = (char)rpairs[3 * i + 2];
         rcounts[i] = len < 0 || streamed[i] ? 0 : (int)len;
-        nbufs[i] = i == rank ? 0 : (int)rpairs[2 * i + 1];
+        nbufs[i] = self_in && i == rank ? 0 : (int)rpairs[3 * i + 1];
         if (len < 0 && failed < 0)
             failed = i;
         rdispls[i] = (int)total;
@@ -2002,10 +2058,12 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     {
         /* out-of-band buffers, pairwise; not to this rank itself */
-        PyObject *own = oob[rank];
-        oob[rank] = NULL;
+        PyObject *own = self_in ? oob[rank] : NULL;
+        if (self_in)
+            oob[rank] = NULL;
         int rc = oob_exchange(self, oob, nbufs, got);
-        oob[rank] = own;
+        if (self_in)
+            oob[rank] = own;
         if (rc < 0)
             goto done;
     }
@@ -2018,7 +2076,8 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         remote_failure(self, "alltoall", failed);
         goto done;
     }
-    if (oob[rank] != NULL && (got[rank] = oob_copies(oob[rank])) == NULL)
+    if (self_in && oob[rank] != NULL &&
+        (got[rank] = oob_copies(oob[rank])) == NULL)
         goto done;
     res = PyList_New(size);
     if (res == NULL)
