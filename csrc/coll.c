@@ -11,6 +11,9 @@
 #include "cmpi.h"
 
 #define FAILED_SIZE (-1)
+/* The "root" of the gathers that deliver to every rank (MPI_ROOT and
+ * MPI_PROC_NULL are negative too). */
+#define ALL_RANKS INT_MIN
 
 static int
 coll_inplace(cmpi_state *st, PyObject *obj)
@@ -1395,10 +1398,10 @@ loads_part(cmpi_state *st, const char *buf, Py_ssize_t n, PyObject *got,
 
 /* Objects per rank, exchanged as pickles.  `data` is this rank's pickle
  * (NULL if it failed: its size is sent as -1) and `mine` its out-of-band
- * buffers (or NULL).  Gathers at `root`, or at every rank if root < 0.
+ * buffers (or NULL).  Gathers at `root`, or at every rank if ALL_RANKS.
  * Returns the list of unpickled objects at the receiving ranks, None
  * elsewhere.  On an intercommunicator the objects come from the remote
- * group: at the root (root=MPI.ROOT), or at every rank (root < 0). */
+ * group: at the root (root=MPI.ROOT), or at every rank (ALL_RANKS). */
 static PyObject *
 gather_pickles(CommObject *self, const char *fname, PyObject *data,
                PyObject *mine, int root)
@@ -1412,9 +1415,9 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     int *counts = NULL, *displs = NULL, *nbufs = NULL;
     PyObject *recv = NULL, *list = NULL, **got = NULL, *outgoing = NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    int receiving = root < 0 || (inter ? root == MPI_ROOT : rank == root);
-    int sending =
-            !inter || root < 0 || (root != MPI_ROOT && root != MPI_PROC_NULL);
+    int all = root == ALL_RANKS;
+    int receiving = all || (inter ? root == MPI_ROOT : rank == root);
+    int sending = !inter || all || (root != MPI_ROOT && root != MPI_PROC_NULL);
     int self_in = !inter; /* this rank's object is in its own result */
 
     if (me[0] < 0)
@@ -1430,7 +1433,7 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     displs = counts + nrecv;
     nbufs = counts + 2 * nrecv;
     for (int i = 0; i < nrecv; i++) nbufs[i] = 0;
-    if (root < 0)
+    if (all)
         CMPI_NOGIL(ierr = MPI_Allgather(me, 3, MPI_LONG_LONG, info, 3,
                                         MPI_LONG_LONG, self->ob_mpi));
     else
@@ -1461,7 +1464,7 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     int sendcount = me[0] < 0 || me[2] ? 0 : (int)me[0];
     const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
     char *rbuf = recv ? PyBytes_AS_STRING(recv) : NULL;
-    if (root < 0)
+    if (all)
         CMPI_NOGIL(ierr = MPI_Allgatherv(sbuf, sendcount, MPI_BYTE, rbuf,
                                          counts, displs, MPI_BYTE,
                                          self->ob_mpi));
@@ -1485,7 +1488,7 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
             goto error;
         }
         for (int d = 0; sending && outgoing && d < nrecv; d++)
-            if (!(self_in && d == rank) && (root < 0 || d == root) &&
+            if (!(self_in && d == rank) && (all || d == root) &&
                 PyList_GET_SIZE(outgoing) > 0)
                 send_lists[d] = outgoing;
         int rc = oob_exchange(self, send_lists, nbufs, got);
@@ -1756,7 +1759,7 @@ Comm_allgather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (obj_coll_check(self, "allgather") < 0 ||
         cmpi_parse("allgather", args, nargs, kwnames, kw, 1, a) < 0)
         return NULL;
-    return gather_like(self, a[0], -1, "allgather");
+    return gather_like(self, a[0], ALL_RANKS, "allgather");
 }
 
 /* Pickle each item of a sequence of `size` objects, for rank i: lens[i]
@@ -2159,7 +2162,7 @@ reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     MPI_Comm_rank(self->ob_mpi, &rank);
     PyObject *list =
-            gather_like(self, a[0], kind == REDUCE ? root : -1, fname);
+            gather_like(self, a[0], kind == REDUCE ? root : ALL_RANKS, fname);
     PyObject *res = NULL;
     if (list == NULL || list == Py_None) {
         res = list;
