@@ -16,6 +16,7 @@
 #include "status.c"
 #include "request.c"
 #include "group.c"
+#include "info.c"
 #include "p2p.c"
 #include "coll.c"
 #include "message.c"
@@ -34,6 +35,9 @@ cmpi_exec(PyObject *m)
         cmpi_message_init(m, st) < 0 || cmpi_comm_init(m, st) < 0 ||
         cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||
         cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0)
+        return -1;
+    /* one-sided, I/O, memory areas */
+    if (cmpi_info_init(m, st) < 0)
         return -1;
     return 0;
 }
@@ -69,6 +73,7 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->stdlib_protocol);
     Py_VISIT(st->kw_buffer_callback);
     Py_VISIT(st->kw_buffers);
+    Py_VISIT(st->Info_Type);
     return 0;
 }
 
@@ -103,6 +108,7 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->stdlib_protocol);
     Py_CLEAR(st->kw_buffer_callback);
     Py_CLEAR(st->kw_buffers);
+    Py_CLEAR(st->Info_Type);
     return 0;
 }
 
