@@ -17,6 +17,8 @@
 #include "request.c"
 #include "group.c"
 #include "info.c"
+#include "memory.c"
+#include "win.c"
 #include "p2p.c"
 #include "coll.c"
 #include "message.c"
@@ -37,7 +39,8 @@ cmpi_exec(PyObject *m)
         cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0)
         return -1;
     /* one-sided, I/O, memory areas */
-    if (cmpi_info_init(m, st) < 0)
+    if (cmpi_info_init(m, st) < 0 || cmpi_memory_init(m, st) < 0 ||
+        cmpi_win_init(m, st) < 0)
         return -1;
     return 0;
 }
@@ -74,6 +77,8 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->kw_buffer_callback);
     Py_VISIT(st->kw_buffers);
     Py_VISIT(st->Info_Type);
+    Py_VISIT(st->Buffer_Type);
+    Py_VISIT(st->Win_Type);
     return 0;
 }
 
@@ -109,6 +114,8 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->kw_buffer_callback);
     Py_CLEAR(st->kw_buffers);
     Py_CLEAR(st->Info_Type);
+    Py_CLEAR(st->Buffer_Type);
+    Py_CLEAR(st->Win_Type);
     return 0;
 }
 
@@ -119,7 +126,8 @@ cmpi_free(void *m)
 }
 
 static PyMethodDef cmpi_methods[] = {
-        CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS{
+        CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS
+                CMPI_MEMORY_METHODS{
                 NULL, NULL, 0, NULL},
 };
 

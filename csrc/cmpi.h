@@ -93,6 +93,8 @@ typedef struct cmpi_state {
 
     /* info.c, win.c, file.c, memory.c (one-sided, I/O, memory) */
     PyTypeObject *Info_Type;
+    PyTypeObject *Buffer_Type; /* MPI.buffer, alias MPI.memory */
+    PyTypeObject *Win_Type;
 
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
@@ -417,6 +419,11 @@ static int
 cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *out);
 static PyObject *
 cmpi_info_new(cmpi_state *st, MPI_Info h);
+
+/* memory.c: an MPI.buffer over [addr, addr+n), kept alive by `owner` */
+static PyObject *
+cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
+                PyObject *owner);
 
 /* comm.c */
 static PyObject *
