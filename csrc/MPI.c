@@ -19,6 +19,7 @@
 #include "info.c"
 #include "memory.c"
 #include "win.c"
+#include "file.c"
 #include "p2p.c"
 #include "coll.c"
 #include "message.c"
@@ -40,7 +41,7 @@ cmpi_exec(PyObject *m)
         return -1;
     /* one-sided, I/O, memory areas */
     if (cmpi_info_init(m, st) < 0 || cmpi_memory_init(m, st) < 0 ||
-        cmpi_win_init(m, st) < 0)
+        cmpi_win_init(m, st) < 0 || cmpi_file_init(m, st) < 0)
         return -1;
     return 0;
 }
@@ -79,6 +80,7 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->Info_Type);
     Py_VISIT(st->Buffer_Type);
     Py_VISIT(st->Win_Type);
+    Py_VISIT(st->File_Type);
     return 0;
 }
 
@@ -116,6 +118,7 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->Info_Type);
     Py_CLEAR(st->Buffer_Type);
     Py_CLEAR(st->Win_Type);
+    Py_CLEAR(st->File_Type);
     return 0;
 }
 
@@ -127,7 +130,7 @@ cmpi_free(void *m)
 
 static PyMethodDef cmpi_methods[] = {
         CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS
-                CMPI_MEMORY_METHODS{
+                CMPI_MEMORY_METHODS CMPI_FILE_MODULE_METHODS{
                 NULL, NULL, 0, NULL},
 };
 

@@ -95,6 +95,7 @@ typedef struct cmpi_state {
     PyTypeObject *Info_Type;
     PyTypeObject *Buffer_Type; /* MPI.buffer, alias MPI.memory */
     PyTypeObject *Win_Type;
+    PyTypeObject *File_Type;
 
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
