@@ -8,6 +8,7 @@
 #include "cmpi.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 
 typedef struct {
     PyBaseExceptionObject base;
@@ -388,12 +389,27 @@ mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
  * another handler (ERRORS_ARE_FATAL, or one made by Create_errhandler
  * from a Python function).
  *
- * MPI_ERRORS_ABORT is MPI-4.  Where the library lacks it (Open MPI 4.1),
- * MPI.ERRORS_ABORT still exists, as a handle-less object flagged
- * CMPI_UNAVAILABLE: installing it raises NotImplementedError naming
- * MPI_ERRORS_ABORT, and it compares equal only to itself.
+ * MPI_ERRORS_ABORT is MPI-4.  Where the library lacks it (Open MPI 4.1)
+ * or cannot install it (MPICH 4.0 fails an internal assertion in
+ * MPI_Comm_set_errhandler), MPI.ERRORS_ABORT is emulated: a handle-less
+ * object flagged CMPI_EMULATED, installed as a handler that calls
+ * MPI_Abort on the communicator -- what ERRORS_ABORT means.
  */
-#define CMPI_UNAVAILABLE 0x4u
+#define CMPI_EMULATED 0x4u
+#if !defined(MPI_ERRORS_ABORT) || \
+        (defined(MPICH_NUMVERSION) && MPICH_NUMVERSION < 40100000)
+#define CMPI_EMULATE_ERRORS_ABORT 1
+#endif
+
+static MPI_Errhandler cmpi_abort_eh = MPI_ERRHANDLER_NULL;
+
+static void
+errhandler_abort_fn(MPI_Comm *comm, int *code, ...)
+{
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(*comm, *code);
+}
 
 typedef struct {
     PyObject_HEAD
@@ -439,7 +455,7 @@ Errhandler_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             return NULL;
         }
         self->ob_mpi = ((ErrhandlerObject *)other)->ob_mpi;
-        self->flags = ((ErrhandlerObject *)other)->flags & CMPI_UNAVAILABLE;
+        self->flags = ((ErrhandlerObject *)other)->flags & CMPI_EMULATED;
     }
     return (PyObject *)self;
 }
@@ -460,7 +476,7 @@ Errhandler_richcompare(ErrhandlerObject *self, PyObject *other, int op)
         Py_RETURN_NOTIMPLEMENTED;
     ErrhandlerObject *o = (ErrhandlerObject *)other;
     int eq = self->ob_mpi == o->ob_mpi &&
-             (self->flags & CMPI_UNAVAILABLE) == (o->flags & CMPI_UNAVAILABLE);
+             (self->flags & CMPI_EMULATED) == (o->flags & CMPI_EMULATED);
     return PyBool_FromLong(op == Py_EQ ? eq : !eq);
 }
 
@@ -482,9 +498,13 @@ Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
     return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
 }
 
-/* Errhandlers made from Python functions: MPI calls back a C function
- * with only the communicator and the error code, so the Python function
- * is found from the handler now installed on that communicator. */
+/* Errhandlers made from Python functions.  MPI calls back a C function
+ * with only the communicator and the error code (and MPICH 4.0 forbids
+ * asking which handler is installed from inside the callback), so each
+ * Python handler gets its own C trampoline: slot i's function calls the
+ * Python function in slot i.  A slot stays taken until its MPI handle is
+ * reused (freeing an errhandler still installed on a communicator is
+ * legal, so Free cannot release it). */
 #define CMPI_MAX_ERRHANDLERS 64
 static struct {
     MPI_Errhandler eh;
@@ -504,30 +524,23 @@ errhandler_forget(MPI_Errhandler eh)
     }
 }
 
+/* comm.c: a Comm object for a callback, without MPI attribute calls */
+static PyObject *
+comm_borrowed(cmpi_state *st, MPI_Comm h);
+
 static void
-errhandler_comm_trampoline(MPI_Comm *comm, int *code, ...)
+errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
 {
-    MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
-    if (!Py_IsInitialized() ||
-        MPI_Comm_get_errhandler(*comm, &eh) != MPI_SUCCESS)
+    if (!Py_IsInitialized())
         return;
     PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *fn = NULL;
-    cmpi_state *st = NULL;
-    for (int i = 0; i < CMPI_MAX_ERRHANDLERS; i++) {
-        if (cmpi_py_errhandlers[i].fn != NULL &&
-            cmpi_py_errhandlers[i].eh == eh) {
-            fn = Py_NewRef(cmpi_py_errhandlers[i].fn);
-            st = cmpi_py_errhandlers[i].st;
-            break;
-        }
-    }
-    MPI_Errhandler_free(&eh);
+    PyObject *fn = cmpi_py_errhandlers[slot].fn;
+    cmpi_state *st = cmpi_py_errhandlers[slot].st;
     if (fn != NULL) {
+        Py_INCREF(fn);
         /* keep an exception already being raised by the failing call */
         PyObject *pending = PyErr_GetRaisedException_compat();
-        PyObject *c = cmpi_comm_new(st, cmpi_comm_type_for(st, *comm), *comm,
-                                    CMPI_CONST);
+        PyObject *c = comm_borrowed(st, *comm);
         PyObject *r = c ? PyObject_CallFunction(fn, "Oi", c, *code) : NULL;
         if (r == NULL)
             PyErr_WriteUnraisable(fn);
@@ -540,6 +553,33 @@ errhandler_comm_trampoline(MPI_Comm *comm, int *code, ...)
     PyGILState_Release(gil);
 }
 
+#define EH_TRAMP(i)                                          \
+    static void eh_tramp_##i(MPI_Comm *comm, int *code, ...) \
+    {                                                        \
+        errhandler_dispatch(i, comm, code);                  \
+    }
+#define EH_TRAMP8(a) \
+    EH_TRAMP(a##0)   \
+    EH_TRAMP(a##1)   \
+    EH_TRAMP(a##2)   \
+    EH_TRAMP(a##3) EH_TRAMP(a##4) EH_TRAMP(a##5) EH_TRAMP(a##6) EH_TRAMP(a##7)
+EH_TRAMP8(0)
+EH_TRAMP8(1)
+EH_TRAMP8(2)
+EH_TRAMP8(3)
+EH_TRAMP8(4)
+EH_TRAMP8(5)
+EH_TRAMP8(6)
+EH_TRAMP8(7)
+#define EH_REF8(a)                                                      \
+    eh_tramp_##a##0, eh_tramp_##a##1, eh_tramp_##a##2, eh_tramp_##a##3, \
+            eh_tramp_##a##4, eh_tramp_##a##5, eh_tramp_##a##6,          \
+            eh_tramp_##a##7
+static MPI_Comm_errhandler_function
+        *const cmpi_eh_trampolines[CMPI_MAX_ERRHANDLERS] = {
+                EH_REF8(0), EH_REF8(1), EH_REF8(2), EH_REF8(3),
+                EH_REF8(4), EH_REF8(5), EH_REF8(6), EH_REF8(7)};
+
 CMPI_DOC(Errhandler_Free_doc, "Free($self)", "Free an error handler.");
 static PyObject *
 Errhandler_Free(ErrhandlerObject *self, PyObject *Py_UNUSED(a))
@@ -547,6 +587,8 @@ Errhandler_Free(ErrhandlerObject *self, PyObject *Py_UNUSED(a))
     if (self->flags & CMPI_CONST)
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "cannot free a predefined error handler");
+    if (self->flags & CMPI_EMULATED) /* holds no MPI handle */
+        Py_RETURN_NONE;
     if (self->ob_mpi == MPI_ERRHANDLER_NULL)
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "invalid error handler: ERRHANDLER_NULL");
@@ -603,9 +645,17 @@ errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh)
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    if (((ErrhandlerObject *)obj)->flags & CMPI_UNAVAILABLE) {
-        cmpi_not_implemented("MPI_ERRORS_ABORT");
-        return -1;
+    if (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED) {
+        if (cmpi_abort_eh == MPI_ERRHANDLER_NULL) {
+            int ierr = MPI_Comm_create_errhandler(errhandler_abort_fn,
+                                                  &cmpi_abort_eh);
+            if (ierr != MPI_SUCCESS) {
+                cmpi_raise(st, ierr);
+                return -1;
+            }
+        }
+        *eh = cmpi_abort_eh;
+        return 0;
     }
     *eh = ((ErrhandlerObject *)obj)->ob_mpi;
     return 0;
@@ -645,7 +695,7 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
         return NULL;
     }
     MPI_Errhandler eh;
-    int ierr = MPI_Comm_create_errhandler(errhandler_comm_trampoline, &eh);
+    int ierr = MPI_Comm_create_errhandler(cmpi_eh_trampolines[slot], &eh);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);
     errhandler_forget(eh); /* a stale entry for a reused handle */
@@ -666,6 +716,11 @@ Comm_Get_errhandler(CommObject *self, PyObject *Py_UNUSED(a))
     int ierr = MPI_Comm_get_errhandler(self->ob_mpi, &eh);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
+    if (eh != MPI_ERRHANDLER_NULL && eh == cmpi_abort_eh) {
+        MPI_Errhandler_free(&eh);
+        return cmpi_errhandler_new(self->st, MPI_ERRHANDLER_NULL,
+                                   CMPI_EMULATED);
+    }
     return cmpi_errhandler_new(self->st, eh, 0);
 }
 
@@ -731,12 +786,12 @@ cmpi_errhandler_init(PyObject *m, cmpi_state *st)
     if (st->Errhandler_Type == NULL ||
         PyModule_AddType(m, st->Errhandler_Type) < 0)
         return -1;
-#ifdef MPI_ERRORS_ABORT
+#ifndef CMPI_EMULATE_ERRORS_ABORT
     MPI_Errhandler abort_eh = MPI_ERRORS_ABORT;
     unsigned abort_flags = CMPI_CONST;
 #else
     MPI_Errhandler abort_eh = MPI_ERRHANDLER_NULL;
-    unsigned abort_flags = CMPI_CONST | CMPI_UNAVAILABLE;
+    unsigned abort_flags = CMPI_CONST | CMPI_EMULATED;
 #endif
     if (cmpi_add(m, "ERRHANDLER_NULL",
                  cmpi_errhandler_new(st, MPI_ERRHANDLER_NULL, CMPI_CONST)) <
