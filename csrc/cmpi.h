@@ -100,6 +100,13 @@ typedef struct cmpi_state {
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
     unsigned payload_seq; /* tags of large-object payloads (p2p.c) */
+
+    /* errors.c, topology.c: error handlers and topology communicators */
+    PyTypeObject *Errhandler_Type;
+    PyTypeObject *Topocomm_Type;
+    PyTypeObject *Cartcomm_Type;
+    PyTypeObject *Graphcomm_Type;
+    PyTypeObject *Distgraphcomm_Type;
 } cmpi_state;
 
 extern PyModuleDef cmpi_module;
@@ -434,5 +441,15 @@ static int
 cmpi_comm_check(CommObject *c);
 static PyObject *
 cmpi_comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h);
+static PyObject *
+cmpi_comm_wrap_st(cmpi_state *st, PyTypeObject *type, MPI_Comm h);
+static PyTypeObject *
+cmpi_comm_type_for(cmpi_state *st, MPI_Comm h);
+static int
+cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *info);
+
+/* p2p.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1) */
+static PyObject *
+cmpi_not_implemented(const char *what);
 
 #endif /* CMPI_H */
