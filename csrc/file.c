@@ -1028,6 +1028,50 @@ CMPI_DOC(File_Write_ordered_end_doc,
          "Complete a split collective ordered write.");
 FILE_IO(Write_ordered_end, IO_ORDERED, 1, file_end)
 
+/* ---- error handlers (helpers in win.c) ---- */
+
+CMPI_DOC(File_Get_errhandler_doc, "Get_errhandler($self)",
+         "Get the error handler for a file.");
+static PyObject *
+File_Get_errhandler(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
+    /* FILE_NULL is valid here: its handler is the default for opens */
+    int ierr = MPI_File_get_errhandler(self->ob_mpi, &eh);
+    return handle_errhandler_result(self->st, ierr, eh);
+}
+
+CMPI_DOC(File_Set_errhandler_doc, "Set_errhandler($self, errhandler)",
+         "Set the error handler for a file (on FILE_NULL: the default for "
+         "files opened later).");
+static PyObject *
+File_Set_errhandler(FileObject *self, PyObject *arg)
+{
+    MPI_Errhandler eh;
+    if (handle_errhandler_arg(self->st, arg, 1, &eh) < 0)
+        return NULL;
+    int ierr = MPI_File_set_errhandler(self->ob_mpi, eh);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(File_Call_errhandler_doc, "Call_errhandler($self, errorcode)",
+         "Call the error handler installed on a file.");
+static PyObject *
+File_Call_errhandler(FileObject *self, PyObject *arg)
+{
+    int code, ierr;
+    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_File_call_errhandler(self->ob_mpi, code));
+    if (PyErr_Occurred())
+        return NULL;
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
 /* ---- properties ---- */
 
 static PyObject *
@@ -1171,6 +1215,12 @@ static PyMethodDef File_methods[] = {
         FILE_M(Read_ordered_end),
         FILE_M(Write_ordered_begin),
         FILE_M(Write_ordered_end),
+        {"Get_errhandler", (PyCFunction)File_Get_errhandler, METH_NOARGS,
+         File_Get_errhandler_doc},
+        {"Set_errhandler", (PyCFunction)File_Set_errhandler, METH_O,
+         File_Set_errhandler_doc},
+        {"Call_errhandler", (PyCFunction)File_Call_errhandler, METH_O,
+         File_Call_errhandler_doc},
         {NULL, NULL, 0, NULL},
 };
 

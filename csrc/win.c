@@ -1536,6 +1536,122 @@ Win_Sync(WinObject *self, PyObject *Py_UNUSED(a))
     return win_sync_result(self, ierr, MPI_PROC_NULL);
 }
 
+/* ---------------------------------------------------------------------
+ * Error handlers of windows and files (the Errhandler type is errors.c's;
+ * file.c uses these helpers too).  An emulated ERRORS_ABORT (where MPI
+ * lacks it) is a communicator handler and cannot be set on a window or a
+ * file: each kind gets its own aborting handler.
+ */
+static MPI_Errhandler cmpi_win_abort_eh = MPI_ERRHANDLER_NULL;
+static MPI_Errhandler cmpi_file_abort_eh = MPI_ERRHANDLER_NULL;
+
+static void
+win_abort_fn(MPI_Win *Py_UNUSED(win), int *code, ...)
+{
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, *code);
+}
+
+static void
+file_abort_fn(MPI_File *Py_UNUSED(file), int *code, ...)
+{
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, *code);
+}
+
+/* The handler to install for an Errhandler object on a window (file=0)
+ * or a file (file=1). */
+static int
+handle_errhandler_arg(cmpi_state *st, PyObject *obj, int file,
+                      MPI_Errhandler *eh)
+{
+    if (!PyObject_TypeCheck(obj, st->Errhandler_Type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "errhandler must be an Errhandler, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED) {
+        MPI_Errhandler *p = file ? &cmpi_file_abort_eh : &cmpi_win_abort_eh;
+        if (*p == MPI_ERRHANDLER_NULL) {
+            int ierr = file ? MPI_File_create_errhandler(file_abort_fn, p)
+                            : MPI_Win_create_errhandler(win_abort_fn, p);
+            if (ierr != MPI_SUCCESS) {
+                *p = MPI_ERRHANDLER_NULL;
+                cmpi_raise(st, ierr);
+                return -1;
+            }
+        }
+        *eh = *p;
+        return 0;
+    }
+    *eh = ((ErrhandlerObject *)obj)->ob_mpi;
+    if (*eh == MPI_ERRHANDLER_NULL) {
+        cmpi_raise_msg(st, MPI_ERR_ARG,
+                       "invalid error handler: ERRHANDLER_NULL");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+handle_errhandler_result(cmpi_state *st, int ierr, MPI_Errhandler eh)
+{
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    if (eh != MPI_ERRHANDLER_NULL &&
+        (eh == cmpi_win_abort_eh || eh == cmpi_file_abort_eh)) {
+        MPI_Errhandler_free(&eh);
+        return cmpi_errhandler_new(st, MPI_ERRHANDLER_NULL, CMPI_EMULATED);
+    }
+    return cmpi_errhandler_new(st, eh, 0);
+}
+
+CMPI_DOC(Win_Get_errhandler_doc, "Get_errhandler($self)",
+         "Get the error handler for a window.");
+static PyObject *
+Win_Get_errhandler(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
+    WIN_CHECK(self);
+    int ierr = MPI_Win_get_errhandler(self->ob_mpi, &eh);
+    return handle_errhandler_result(self->st, ierr, eh);
+}
+
+CMPI_DOC(Win_Set_errhandler_doc, "Set_errhandler($self, errhandler)",
+         "Set the error handler for a window.");
+static PyObject *
+Win_Set_errhandler(WinObject *self, PyObject *arg)
+{
+    MPI_Errhandler eh;
+    WIN_CHECK(self);
+    if (handle_errhandler_arg(self->st, arg, 0, &eh) < 0)
+        return NULL;
+    int ierr = MPI_Win_set_errhandler(self->ob_mpi, eh);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Win_Call_errhandler_doc, "Call_errhandler($self, errorcode)",
+         "Call the error handler installed on a window.");
+static PyObject *
+Win_Call_errhandler(WinObject *self, PyObject *arg)
+{
+    int code, ierr;
+    WIN_CHECK(self);
+    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Win_call_errhandler(self->ob_mpi, code));
+    if (PyErr_Occurred())
+        return NULL;
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 Win_repr(WinObject *self)
 {
@@ -1597,6 +1713,12 @@ static PyMethodDef Win_methods[] = {
         {"Flush_local_all", (PyCFunction)Win_Flush_local_all, METH_NOARGS,
          Win_Flush_local_all_doc},
         {"Sync", (PyCFunction)Win_Sync, METH_NOARGS, Win_Sync_doc},
+        {"Get_errhandler", (PyCFunction)Win_Get_errhandler, METH_NOARGS,
+         Win_Get_errhandler_doc},
+        {"Set_errhandler", (PyCFunction)Win_Set_errhandler, METH_O,
+         Win_Set_errhandler_doc},
+        {"Call_errhandler", (PyCFunction)Win_Call_errhandler, METH_O,
+         Win_Call_errhandler_doc},
         {NULL, NULL, 0, NULL},
 };
 

@@ -360,3 +360,26 @@ def test_pathlike_and_self(fname):
     finally:
         f.Close()
     assert not path.exists()
+
+
+def test_errhandler(fname):
+    comm = MPI.COMM_WORLD
+    eh = MPI.FILE_NULL.Get_errhandler()
+    default = eh == MPI.ERRORS_RETURN  # MPI's default for files
+    eh.Free()
+    f = open_rw(comm, fname)
+    try:
+        eh = f.Get_errhandler()
+        opened = eh == MPI.ERRORS_RETURN
+        eh.Free()
+        f.Set_errhandler(MPI.ERRORS_ARE_FATAL)
+        eh = f.Get_errhandler()
+        fatal = eh == MPI.ERRORS_ARE_FATAL
+        eh.Free()
+        f.Set_errhandler(MPI.ERRORS_RETURN)
+        f.Call_errhandler(MPI.ERR_OTHER)  # ERRORS_RETURN: just returns
+        with pytest.raises(TypeError):
+            f.Set_errhandler(None)
+    finally:
+        f.Close()
+    assert default and opened and fatal

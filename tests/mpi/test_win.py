@@ -414,3 +414,31 @@ def test_origin_buffer_kept_alive():
         del mem
         win.Free()
     assert got.tolist() == [3] * N
+
+
+def test_errhandler():
+    comm = MPI.COMM_WORLD
+    win, mem = make_win("allocate", comm)
+    try:
+        eh = win.Get_errhandler()
+        default = eh == MPI.ERRORS_RETURN if IS_CMPI else True
+        eh.Free()
+        win.Set_errhandler(MPI.ERRORS_ARE_FATAL)
+        eh = win.Get_errhandler()
+        fatal = eh == MPI.ERRORS_ARE_FATAL
+        eh.Free()
+        win.Set_errhandler(MPI.ERRORS_RETURN)
+        win.Call_errhandler(MPI.ERR_OTHER)  # ERRORS_RETURN: just returns
+        with pytest.raises(TypeError):
+            win.Set_errhandler("fatal")
+        with pytest.raises(MPI.Exception):
+            win.Set_errhandler(MPI.ERRHANDLER_NULL)
+        # errors on the window still raise after all this
+        with pytest.raises(MPI.Exception):
+            win.Fence()
+            win.Put(np.zeros(N + 1, "i4"), 0)
+        win.Fence()
+    finally:
+        del mem
+        win.Free()
+    assert default and fatal
