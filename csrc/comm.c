@@ -218,8 +218,10 @@ Comm_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         if (h != MPI_COMM_NULL &&
             ((inter && PyType_IsSubtype(type, st->Intracomm_Type)) ||
              (!inter && PyType_IsSubtype(type, st->Intercomm_Type)))) {
-            PyErr_Format(PyExc_TypeError, "expected an %s",
-                         inter ? "intercommunicator" : "intracommunicator");
+            PyErr_Format(
+                    PyExc_TypeError, "expected an %s",
+                    inter ? "intracommunicator, got an intercommunicator"
+                          : "intercommunicator, got an intracommunicator");
             return NULL;
         }
     }
