@@ -16,6 +16,10 @@
 #include "status.c"
 #include "request.c"
 #include "group.c"
+#include "info.c"
+#include "memory.c"
+#include "win.c"
+#include "file.c"
 #include "p2p.c"
 #include "coll.c"
 #include "message.c"
@@ -36,6 +40,10 @@ cmpi_exec(PyObject *m)
         cmpi_errhandler_init(m, st) < 0 || cmpi_topology_init(m, st) < 0 ||
         cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||
         cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0)
+        return -1;
+    /* one-sided, I/O, memory areas */
+    if (cmpi_info_init(m, st) < 0 || cmpi_memory_init(m, st) < 0 ||
+        cmpi_win_init(m, st) < 0 || cmpi_file_init(m, st) < 0)
         return -1;
     return 0;
 }
@@ -76,6 +84,10 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->Cartcomm_Type);
     Py_VISIT(st->Graphcomm_Type);
     Py_VISIT(st->Distgraphcomm_Type);
+    Py_VISIT(st->Info_Type);
+    Py_VISIT(st->Buffer_Type);
+    Py_VISIT(st->Win_Type);
+    Py_VISIT(st->File_Type);
     return 0;
 }
 
@@ -115,6 +127,10 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->Cartcomm_Type);
     Py_CLEAR(st->Graphcomm_Type);
     Py_CLEAR(st->Distgraphcomm_Type);
+    Py_CLEAR(st->Info_Type);
+    Py_CLEAR(st->Buffer_Type);
+    Py_CLEAR(st->Win_Type);
+    Py_CLEAR(st->File_Type);
     return 0;
 }
 
@@ -126,7 +142,8 @@ cmpi_free(void *m)
 
 static PyMethodDef cmpi_methods[] = {
         CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS
-                CMPI_TOPO_MODULE_METHODS CMPI_DYNPROC_MODULE_METHODS{
+                CMPI_TOPO_MODULE_METHODS CMPI_DYNPROC_MODULE_METHODS
+                        CMPI_MEMORY_METHODS CMPI_FILE_MODULE_METHODS{
                 NULL, NULL, 0, NULL},
 };
 

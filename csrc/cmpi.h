@@ -91,6 +91,12 @@ typedef struct cmpi_state {
     PyObject *kw_buffer_callback; /* ("buffer_callback",) */
     PyObject *kw_buffers;         /* ("buffers",) */
 
+    /* info.c, win.c, file.c, memory.c (one-sided, I/O, memory) */
+    PyTypeObject *Info_Type;
+    PyTypeObject *Buffer_Type; /* MPI.buffer, alias MPI.memory */
+    PyTypeObject *Win_Type;
+    PyTypeObject *File_Type;
+
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
     unsigned payload_seq; /* tags of large-object payloads (p2p.c) */
@@ -283,6 +289,13 @@ typedef struct {
     cmpi_state *st;
 } RequestObject;
 
+typedef struct {
+    PyObject_HEAD
+    MPI_Info ob_mpi;
+    unsigned flags;
+    cmpi_state *st;
+} InfoObject;
+
 /* ---------------------------------------------------------------------
  * Cross-area helpers (defined in the area named in the comment).
  */
@@ -407,6 +420,18 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);
 static void
 cmpi_detached_complete(int have_gil);
+
+/* info.c: an `info` argument (an Info, or None/not given: INFO_NULL);
+ * a new Info object owning an MPI_Info (Get_info results). */
+static int
+cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *out);
+static PyObject *
+cmpi_info_new(cmpi_state *st, MPI_Info h);
+
+/* memory.c: an MPI.buffer over [addr, addr+n), kept alive by `owner` */
+static PyObject *
+cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
+                PyObject *owner);
 
 /* comm.c */
 static PyObject *

@@ -549,33 +549,6 @@ Intercomm_get_remote_size(CommObject *self, void *Py_UNUSED(c))
 }
 
 /* ---------------------------------------------------------------------
- * Info arguments.  None and INFO_NULL mean MPI_INFO_NULL.
- */
-static int
-cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *info)
-{
-    (void)st;
-    *info = MPI_INFO_NULL;
-    if (obj == NULL || obj == Py_None)
-        return 0;
-    PyObject *h = PyObject_GetAttrString(obj, "handle");
-    if (h == NULL)
-        goto bad;
-    void *p = PyLong_AsVoidPtr(h);
-    Py_DECREF(h);
-    if (p == NULL && PyErr_Occurred())
-        goto bad;
-    if ((MPI_Info)(intptr_t)p != MPI_INFO_NULL)
-        goto bad;
-    return 0;
-bad:
-    PyErr_Clear();
-    PyErr_Format(PyExc_TypeError, "info must be an Info or None, not %.100s",
-                 Py_TYPE(obj)->tp_name);
-    return -1;
-}
-
-/* ---------------------------------------------------------------------
  * More ways to make a communicator.  Each goes through cmpi_comm_wrap_*,
  * so the new communicator has its shadow.
  */
