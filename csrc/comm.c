@@ -752,6 +752,58 @@ Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
 #endif
 }
 
+CMPI_DOC(Comm_Set_info_doc, "Set_info($self, info)",
+         "Set new values for the hints associated with a communicator.");
+static PyObject *
+Comm_Set_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"info", NULL};
+    PyObject *a[1] = {NULL};
+    MPI_Info info;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Set_info", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_info_arg(self->st, a[0], &info) < 0)
+        return NULL;
+    int ierr = MPI_Comm_set_info(self->ob_mpi, info);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Get_info_doc, "Get_info($self)",
+         "Return the current hints for a communicator (a new Info).");
+static PyObject *
+Comm_Get_info(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Info info = MPI_INFO_NULL;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    int ierr = MPI_Comm_get_info(self->ob_mpi, &info);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_info_new(self->st, info);
+}
+
+static PyObject *
+Comm_get_info(CommObject *self, void *Py_UNUSED(c))
+{
+    return Comm_Get_info(self, NULL);
+}
+
+static int
+Comm_set_info_attr(CommObject *self, PyObject *value, void *Py_UNUSED(c))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete info");
+        return -1;
+    }
+    PyObject *args[1] = {value};
+    PyObject *r = Comm_Set_info(self, args, 1, NULL);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
 /* ---------------------------------------------------------------------
  * Intercommunicators.
  */
@@ -1722,6 +1774,9 @@ static PyMethodDef Comm_methods[] = {
         {"Idup_with_info", FN(Comm_Idup_with_info), FASTKW,
          Comm_Idup_with_info_doc},
         {"Split_type", FN(Comm_Split_type), FASTKW, Comm_Split_type_doc},
+        {"Set_info", FN(Comm_Set_info), FASTKW, Comm_Set_info_doc},
+        {"Get_info", (PyCFunction)Comm_Get_info, METH_NOARGS,
+         Comm_Get_info_doc},
         {"Get_parent", (PyCFunction)Comm_Get_parent, METH_NOARGS | METH_CLASS,
          Comm_Get_parent_doc},
         {"Disconnect", (PyCFunction)Comm_Disconnect, METH_NOARGS,
@@ -1745,6 +1800,8 @@ static PyGetSetDef Comm_getset[] = {
         {"handle", (getter)Comm_get_handle, NULL, "MPI handle.", NULL},
         {"group", (getter)Comm_get_group, NULL, "Group.", NULL},
         {"is_topo", (getter)Comm_get_is_topo, NULL, "Is a topology.", NULL},
+        {"info", (getter)Comm_get_info, (setter)Comm_set_info_attr, "Hints.",
+         NULL},
         {NULL, NULL, NULL, NULL, NULL},
 };
 
