@@ -636,10 +636,11 @@ Comm_Idup_with_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return idup_impl(self, a[0]);
 }
 
-CMPI_DOC(Comm_Split_type_doc,
-         "Split_type($self, split_type, key=0, info=cmpi.MPI.INFO_NULL)",
-         "Split communicator by split type (COMM_TYPE_SHARED: the processes "
-         "that can share memory).");
+CMPI_DOC_NOSIG(
+        Comm_Split_type_doc,
+        "Split_type(self, split_type, key=0, info=INFO_NULL)",
+        "Split communicator by split type (COMM_TYPE_SHARED: the processes "
+        "that can share memory).");
 static PyObject *
 Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -662,11 +663,11 @@ Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
 }
 
-CMPI_DOC(Intracomm_Create_from_group_doc,
-         "Create_from_group(group, stringtag='org.mpi4py', "
-         "info=cmpi.MPI.INFO_NULL, errhandler=None)",
-         "Create a communicator from a group, collective over the group "
-         "only (MPI-4).");
+CMPI_DOC_NOSIG(Intracomm_Create_from_group_doc,
+               "Create_from_group(group, stringtag='org.mpi4py', "
+               "info=INFO_NULL, errhandler=None)",
+               "Create a communicator from a group, collective over the group "
+               "only (MPI-4).");
 static PyObject *
 Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
                             Py_ssize_t nargs, PyObject *kwnames)
@@ -702,12 +703,12 @@ Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
 #endif
 }
 
-CMPI_DOC(Intercomm_Create_from_groups_doc,
-         "Create_from_groups(local_group, local_leader, remote_group, "
-         "remote_leader, stringtag='org.mpi4py', info=cmpi.MPI.INFO_NULL, "
-         "errhandler=None)",
-         "Create an intercommunicator from a local and a remote group "
-         "(MPI-4).");
+CMPI_DOC_NOSIG(Intercomm_Create_from_groups_doc,
+               "Create_from_groups(local_group, local_leader, remote_group, "
+               "remote_leader, stringtag='org.mpi4py', info=INFO_NULL, "
+               "errhandler=None)",
+               "Create an intercommunicator from a local and a remote group "
+               "(MPI-4).");
 static PyObject *
 Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
                              Py_ssize_t nargs, PyObject *kwnames)
@@ -1345,12 +1346,13 @@ errcodes_store(PyObject *list, const int *codes, int n)
     return rc;
 }
 
-CMPI_DOC(Intracomm_Spawn_doc,
-         "Spawn($self, command, args=None, maxprocs=1, "
-         "info=cmpi.MPI.INFO_NULL, root=0, errcodes=None)",
-         "Spawn instances of a single MPI application; return the "
-         "intercommunicator to them.  errcodes, a list, receives one error "
-         "code per process.");
+CMPI_DOC_NOSIG(
+        Intracomm_Spawn_doc,
+        "Spawn(self, command, args=None, maxprocs=1, "
+        "info=INFO_NULL, root=0, errcodes=None)",
+        "Spawn instances of a single MPI application; return the "
+        "intercommunicator to them.  errcodes, a list, receives one error "
+        "code per process.");
 static PyObject *
 Intracomm_Spawn(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -1407,11 +1409,11 @@ done:
     return res;
 }
 
-CMPI_DOC(Intracomm_Spawn_multiple_doc,
-         "Spawn_multiple($self, command, args=None, maxprocs=None, "
-         "info=cmpi.MPI.INFO_NULL, root=0, errcodes=None)",
-         "Spawn instances of several MPI applications; return the "
-         "intercommunicator to them.");
+CMPI_DOC_NOSIG(Intracomm_Spawn_multiple_doc,
+               "Spawn_multiple(self, command, args=None, maxprocs=None, "
+               "info=INFO_NULL, root=0, errcodes=None)",
+               "Spawn instances of several MPI applications; return the "
+               "intercommunicator to them.");
 static PyObject *
 Intracomm_Spawn_multiple(CommObject *self, PyObject *const *args,
                          Py_ssize_t nargs, PyObject *kwnames)
@@ -1568,9 +1570,9 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
 }
 
-CMPI_DOC(Intracomm_Accept_doc,
-         "Accept($self, port_name, info=cmpi.MPI.INFO_NULL, root=0)",
-         "Accept a request to form a new intercommunicator.");
+CMPI_DOC_NOSIG(Intracomm_Accept_doc,
+               "Accept(self, port_name, info=INFO_NULL, root=0)",
+               "Accept a request to form a new intercommunicator.");
 static PyObject *
 Intracomm_Accept(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
@@ -1578,9 +1580,9 @@ Intracomm_Accept(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return accept_connect(self, args, nargs, kwnames, 1);
 }
 
-CMPI_DOC(Intracomm_Connect_doc,
-         "Connect($self, port_name, info=cmpi.MPI.INFO_NULL, root=0)",
-         "Make a request to form a new intercommunicator.");
+CMPI_DOC_NOSIG(Intracomm_Connect_doc,
+               "Connect(self, port_name, info=INFO_NULL, root=0)",
+               "Make a request to form a new intercommunicator.");
 static PyObject *
 Intracomm_Connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                   PyObject *kwnames)
@@ -1610,9 +1612,9 @@ Comm_Join(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
 
 /* Module functions: ports and names. */
 
-CMPI_DOC(Open_port_doc, "Open_port(info=cmpi.MPI.INFO_NULL)",
-         "Return an address that can be used to establish connections "
-         "between groups of MPI processes.");
+CMPI_DOC_NOSIG(Open_port_doc, "Open_port(info=INFO_NULL)",
+               "Return an address that can be used to establish connections "
+               "between groups of MPI processes.");
 static PyObject *
 mod_Open_port(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
               PyObject *kwnames)
@@ -1678,9 +1680,9 @@ name_service(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Publish_name_doc,
-         "Publish_name(service_name, port_name, info=cmpi.MPI.INFO_NULL)",
-         "Publish a service name.");
+CMPI_DOC_NOSIG(Publish_name_doc,
+               "Publish_name(service_name, port_name, info=INFO_NULL)",
+               "Publish a service name.");
 static PyObject *
 mod_Publish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
@@ -1688,9 +1690,9 @@ mod_Publish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     return name_service(m, args, nargs, kwnames, 1);
 }
 
-CMPI_DOC(Unpublish_name_doc,
-         "Unpublish_name(service_name, port_name, info=cmpi.MPI.INFO_NULL)",
-         "Unpublish a service name.");
+CMPI_DOC_NOSIG(Unpublish_name_doc,
+               "Unpublish_name(service_name, port_name, info=INFO_NULL)",
+               "Unpublish a service name.");
 static PyObject *
 mod_Unpublish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                    PyObject *kwnames)
@@ -1698,8 +1700,8 @@ mod_Unpublish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     return name_service(m, args, nargs, kwnames, 0);
 }
 
-CMPI_DOC(Lookup_name_doc, "Lookup_name(service_name, info=cmpi.MPI.INFO_NULL)",
-         "Lookup a port name given a service name.");
+CMPI_DOC_NOSIG(Lookup_name_doc, "Lookup_name(service_name, info=INFO_NULL)",
+               "Lookup a port name given a service name.");
 static PyObject *
 mod_Lookup_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
