@@ -101,6 +101,27 @@ if world.rank == 0:
 print("PORTS-OK", world.rank)
 """
 
+JOIN = """\
+import socket
+from cmpi import MPI
+world = MPI.COMM_WORLD
+if world.rank == 0:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    world.bcast(server.getsockname()[1], root=0)
+    conn, _ = server.accept()
+else:
+    port = world.bcast(None, root=0)
+    conn = socket.create_connection(("127.0.0.1", port))
+ic = MPI.Comm.Join(conn.fileno())
+assert isinstance(ic, MPI.Intercomm) and ic.Get_remote_size() == 1
+other = ic.sendrecv(world.rank, dest=0, source=0)
+ic.Disconnect()
+conn.close()
+print("JOIN-OK", world.rank, other)
+"""
+
 ABORT = """\
 import time
 from cmpi import MPI
@@ -147,6 +168,14 @@ def test_ports_accept_connect(tmp_path):
     job = lu.mpirun_plain(2, [prog], timeout=TIMEOUT)
     assert job.returncode == 0 and not job.timed_out, job
     assert sorted(job.stdout.split()) == ["0", "1", "PORTS-OK", "PORTS-OK"]
+
+
+@pytest.mark.skipif(FLAVOR != "openmpi", reason="Open MPI only (see module doc)")
+def test_join(tmp_path):
+    prog = write(tmp_path, "join.py", JOIN)
+    job = lu.mpirun_plain(2, [prog], timeout=TIMEOUT)
+    assert job.returncode == 0 and not job.timed_out, job
+    assert sorted(job.stdout.splitlines()) == ["JOIN-OK 0 1", "JOIN-OK 1 0"]
 
 
 @pytest.mark.skipif(FLAVOR != "mpich", reason="documents MPICH 4.0.2 here")
