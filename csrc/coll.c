@@ -65,17 +65,6 @@ coll_per_rank(cmpi_state *st, const char *fname, const char *which,
     return 0;
 }
 
-/* Until the Info area lands: only INFO_NULL (None) is accepted. */
-static int
-cmpi_info_arg(cmpi_state *Py_UNUSED(st), PyObject *obj, MPI_Info *out)
-{
-    *out = MPI_INFO_NULL;
-    if (obj == NULL || obj == Py_None)
-        return 0;
-    PyErr_SetString(PyExc_NotImplementedError, "info: Info objects");
-    return -1;
-}
-
 /* ------------------------------------------------------------------ */
 /* Buffers */
 
