@@ -42,7 +42,8 @@ Comm_Barrier(CommObject *self, PyObject *Py_UNUSED(a))
     int ierr;
     if (cmpi_comm_check(self) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Barrier(self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "Barrier", MPI_Barrier, MPI_Ibarrier,
+              (self->ob_mpi));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     Py_RETURN_NONE;
@@ -71,8 +72,8 @@ Comm_Bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_msg_parse(self->st, a[0], &m,
                        sending ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Bcast(m.addr, m.count, m.dtype, root,
-                                self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "Bcast", MPI_Bcast, MPI_Ibcast,
+              (m.addr, m.count, m.dtype, root, self->ob_mpi));
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -181,20 +182,24 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 
     switch (kind) {
         case GATHER:
-            CMPI_NOGIL(ierr = MPI_Gather(sbuf, scount, stype, rbuf, rcount, rtype,
-                                     root, self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gather, MPI_Igather,
+                      (sbuf, scount, stype, rbuf, rcount, rtype, root,
+                       self->ob_mpi));
             break;
         case SCATTER:
-            CMPI_NOGIL(ierr = MPI_Scatter(sbuf, scount, stype, rbuf, rcount,
-                                      rtype, root, self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Scatter, MPI_Iscatter,
+                      (sbuf, scount, stype, rbuf, rcount, rtype, root,
+                       self->ob_mpi));
             break;
         case ALLGATHER:
-            CMPI_NOGIL(ierr = MPI_Allgather(sbuf, scount, stype, rbuf, rcount,
-                                        rtype, self->ob_mpi));
+            CMPI_COLL(
+                    ierr, self->ob_mpi, fname, MPI_Allgather, MPI_Iallgather,
+                    (sbuf, scount, stype, rbuf, rcount, rtype, self->ob_mpi));
             break;
         default:
-            CMPI_NOGIL(ierr = MPI_Alltoall(sbuf, scount, stype, rbuf, rcount,
-                                       rtype, self->ob_mpi));
+            CMPI_COLL(
+                    ierr, self->ob_mpi, fname, MPI_Alltoall, MPI_Ialltoall,
+                    (sbuf, scount, stype, rbuf, rcount, rtype, self->ob_mpi));
             break;
     }
     if (ierr != MPI_SUCCESS) {
@@ -322,20 +327,20 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     switch (kind) {
         case REDUCE:
-            CMPI_NOGIL(ierr = MPI_Reduce(sbuf, rbuf, count, dtype, op, root,
-                                     self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Reduce, MPI_Ireduce,
+                      (sbuf, rbuf, count, dtype, op, root, self->ob_mpi));
             break;
         case ALLREDUCE:
-            CMPI_NOGIL(ierr = MPI_Allreduce(sbuf, rbuf, count, dtype, op,
-                                        self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allreduce, MPI_Iallreduce,
+                      (sbuf, rbuf, count, dtype, op, self->ob_mpi));
             break;
         case SCAN:
-            CMPI_NOGIL(ierr = MPI_Scan(sbuf, rbuf, count, dtype, op,
-                                   self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Scan, MPI_Iscan,
+                      (sbuf, rbuf, count, dtype, op, self->ob_mpi));
             break;
         default:
-            CMPI_NOGIL(ierr = MPI_Exscan(sbuf, rbuf, count, dtype, op,
-                                     self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Exscan, MPI_Iexscan,
+                      (sbuf, rbuf, count, dtype, op, self->ob_mpi));
             break;
     }
     if (ierr != MPI_SUCCESS) {
@@ -444,10 +449,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                                     0) < 0)
                     goto done;
             }
-            CMPI_NOGIL(ierr = MPI_Gatherv(
-                               send_inplace ? MPI_IN_PLACE : sm.addr, sm.count,
-                               sm.dtype, rv.addr, rv.counts, rv.displs,
-                               rv.dtype, root, self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gatherv, MPI_Igatherv,
+                      (send_inplace ? MPI_IN_PLACE : sm.addr, sm.count,
+                       sm.dtype, rv.addr, rv.counts, rv.displs, rv.dtype, root,
+                       self->ob_mpi));
             break;
         case SCATTERV:
             if (is_root) {
@@ -458,10 +463,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (!recv_inplace &&
                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 1) < 0)
                 goto done;
-            CMPI_NOGIL(ierr = MPI_Scatterv(
-                               sv.addr, sv.counts, sv.displs, sv.dtype,
-                               recv_inplace ? MPI_IN_PLACE : rm.addr, rm.count,
-                               rm.dtype, root, self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Scatterv, MPI_Iscatterv,
+                      (sv.addr, sv.counts, sv.displs, sv.dtype,
+                       recv_inplace ? MPI_IN_PLACE : rm.addr, rm.count,
+                       rm.dtype, root, self->ob_mpi));
             break;
         case ALLGATHERV:
             if (!send_inplace &&
@@ -470,10 +475,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
                 0)
                 goto done;
-            CMPI_NOGIL(ierr = MPI_Allgatherv(
-                               send_inplace ? MPI_IN_PLACE : sm.addr, sm.count,
-                               sm.dtype, rv.addr, rv.counts, rv.displs,
-                               rv.dtype, self->ob_mpi));
+            CMPI_COLL(
+                    ierr, self->ob_mpi, fname, MPI_Allgatherv, MPI_Iallgatherv,
+                    (send_inplace ? MPI_IN_PLACE : sm.addr, sm.count, sm.dtype,
+                     rv.addr, rv.counts, rv.displs, rv.dtype, self->ob_mpi));
             break;
         default:
             if (!send_inplace && cmpi_msgv_parse(self->st, a[0], &sv, size,
@@ -482,10 +487,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
                 0)
                 goto done;
-            CMPI_NOGIL(ierr = MPI_Alltoallv(
-                               send_inplace ? MPI_IN_PLACE : sv.addr,
-                               sv.counts, sv.displs, sv.dtype, rv.addr,
-                               rv.counts, rv.displs, rv.dtype, self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Alltoallv, MPI_Ialltoallv,
+                      (send_inplace ? MPI_IN_PLACE : sv.addr, sv.counts,
+                       sv.displs, sv.dtype, rv.addr, rv.counts, rv.displs,
+                       rv.dtype, self->ob_mpi));
             break;
     }
     if (ierr != MPI_SUCCESS) {
@@ -585,9 +590,10 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                          fname, sm.count, count * size, count, size);
             goto done;
         }
-        CMPI_NOGIL(ierr = MPI_Reduce_scatter_block(
-                           send_inplace ? MPI_IN_PLACE : sm.addr, rm.addr,
-                           count, rm.dtype, op, self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Reduce_scatter_block,
+                  MPI_Ireduce_scatter_block,
+                  (send_inplace ? MPI_IN_PLACE : sm.addr, rm.addr, count,
+                   rm.dtype, op, self->ob_mpi));
     }
     else {
         counts = PyMem_New(int, size);
@@ -601,8 +607,8 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         else {
             int mine = rm.count;
-            CMPI_NOGIL(ierr = MPI_Allgather(&mine, 1, MPI_INT, counts, 1,
-                                            MPI_INT, self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgather, MPI_Iallgather,
+                      (&mine, 1, MPI_INT, counts, 1, MPI_INT, self->ob_mpi));
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(self->st, ierr);
                 goto done;
@@ -626,9 +632,10 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                          fname, rm.count, rank, counts[rank]);
             goto done;
         }
-        CMPI_NOGIL(ierr = MPI_Reduce_scatter(
-                           send_inplace ? MPI_IN_PLACE : sm.addr, rm.addr,
-                           counts, rm.dtype, op, self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Reduce_scatter,
+                  MPI_Ireduce_scatter,
+                  (send_inplace ? MPI_IN_PLACE : sm.addr, rm.addr, counts,
+                   rm.dtype, op, self->ob_mpi));
     }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -866,11 +873,11 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         nbufs[i] = 0;
     }
     if (root < 0)
-        CMPI_NOGIL(ierr = MPI_Allgather(me, 2, MPI_INT, info, 2, MPI_INT,
-                                        self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgather, MPI_Iallgather,
+                  (me, 2, MPI_INT, info, 2, MPI_INT, self->ob_mpi));
     else
-        CMPI_NOGIL(ierr = MPI_Gather(me, 2, MPI_INT, info, 2, MPI_INT, root,
-                                     self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gather, MPI_Igather,
+                  (me, 2, MPI_INT, info, 2, MPI_INT, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
@@ -905,12 +912,13 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
     char *rbuf = recv ? PyBytes_AS_STRING(recv) : NULL;
     if (root < 0)
-        CMPI_NOGIL(ierr = MPI_Allgatherv(sbuf, sendcount, MPI_BYTE, rbuf,
-                                         counts, displs, MPI_BYTE,
-                                         self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgatherv, MPI_Iallgatherv,
+                  (sbuf, sendcount, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
+                   self->ob_mpi));
     else
-        CMPI_NOGIL(ierr = MPI_Gatherv(sbuf, sendcount, MPI_BYTE, rbuf, counts,
-                                      displs, MPI_BYTE, root, self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gatherv, MPI_Igatherv,
+                  (sbuf, sendcount, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
+                   root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
@@ -991,7 +999,8 @@ bcast_bytes(CommObject *self, void *buf, long long n, int root)
     MPI_Datatype type;
     ierr = bytes_type(n, &count, &type);
     if (ierr == MPI_SUCCESS)
-        CMPI_NOGIL(ierr = MPI_Bcast(buf, count, type, root, self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
+                  (buf, count, type, root, self->ob_mpi));
     bytes_type_free(&type);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -1038,8 +1047,8 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         if (data && head.len <= room)
             memcpy(head.data, PyBytes_AS_STRING(data), (size_t)head.len);
     }
-    CMPI_NOGIL(ierr = MPI_Bcast(&head, BCAST_HEAD, MPI_BYTE, root,
-                                self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
+              (&head, BCAST_HEAD, MPI_BYTE, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1286,8 +1295,8 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 send_lists[i] = oob[i];
         }
     }
-    CMPI_NOGIL(ierr = MPI_Scatter(info, 2, MPI_INT, my, 2, MPI_INT, root,
-                                  self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatter, MPI_Iscatter,
+              (info, 2, MPI_INT, my, 2, MPI_INT, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1305,11 +1314,10 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     recv = PyBytes_FromStringAndSize(NULL, my[0]);
     if (recv == NULL)
         goto done; /* out of memory */
-    CMPI_NOGIL(ierr = MPI_Scatterv(sendbuf ? PyBytes_AS_STRING(sendbuf)
-                                           : NULL,
-                                   counts, displs, MPI_BYTE,
-                                   PyBytes_AS_STRING(recv), my[0], MPI_BYTE,
-                                   root, self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatterv, MPI_Iscatterv,
+              (sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, counts, displs,
+               MPI_BYTE, PyBytes_AS_STRING(recv), my[0], MPI_BYTE, root,
+               self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1375,8 +1383,8 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         spairs[2 * i] = scounts[i];
         spairs[2 * i + 1] = oob[i] ? (int)PyList_GET_SIZE(oob[i]) : 0;
     }
-    CMPI_NOGIL(ierr = MPI_Alltoall(spairs, 2, MPI_INT, rpairs, 2, MPI_INT,
-                                   self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "alltoall", MPI_Alltoall, MPI_Ialltoall,
+              (spairs, 2, MPI_INT, rpairs, 2, MPI_INT, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1406,10 +1414,10 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     /* Data is exchanged even when some rank failed, so no rank is left
      * waiting in the collective. */
-    CMPI_NOGIL(ierr = MPI_Alltoallv(
-                       sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, scounts,
-                       sdispls, MPI_BYTE, PyBytes_AS_STRING(recv), rcounts,
-                       rdispls, MPI_BYTE, self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "alltoall", MPI_Alltoallv, MPI_Ialltoallv,
+              (sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, scounts, sdispls,
+               MPI_BYTE, PyBytes_AS_STRING(recv), rcounts, rdispls, MPI_BYTE,
+               self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;

@@ -73,7 +73,7 @@ cmpi_env_after_init(cmpi_state *st)
     st->tag_ub = (flag && ub) ? *ub : 32767;
     if (st->COMM_WORLD != NULL)
         cmpi_comm_constants_attach(st);
-    return 0;
+    return cmpi_wait_startup();
 }
 
 static int
