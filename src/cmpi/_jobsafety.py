@@ -78,7 +78,11 @@ def report_exception(exc_type, exc, tb, skip_files=()):
     """Print an exception's traceback with the rank prefix, leaving out the
     leading frames that belong to ``skip_files`` (a runner's own)."""
     skip = {os.path.abspath(f) for f in skip_files}
-    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) in skip:
+
+    def skipped(name):
+        return name.startswith("<frozen runpy") or os.path.abspath(name) in skip
+
+    while skip and tb is not None and skipped(tb.tb_frame.f_code.co_filename):
         tb = tb.tb_next
     write_prefixed("".join(traceback.format_exception(exc_type, exc, tb)))
 
