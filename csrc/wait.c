@@ -31,13 +31,10 @@ static int cmpi_world_rank = 0;
 
 /* Polling schedule.  Without the GIL: spin on MPI_Test* (MPI's own
  * blocking calls busy-poll too), then yield the core between polls once
- * the wait is no longer short, then sleep a little once it is long (a
- * rank waiting for seconds then costs almost no CPU to the ranks it waits
- * for).  With the GIL, every CMPI_CHECK_EVERY seconds: signals and the hang
- * timeout. */
+ * the wait is no longer short, as Open MPI's mpi_yield_when_idle does (no
+ * sleeping: a large transfer progresses only while MPI is polled).  With
+ * the GIL, every CMPI_CHECK_EVERY seconds: signals and the hang timeout. */
 #define CMPI_SPIN_FOR 0.001
-#define CMPI_YIELD_FOR 1.0
-#define CMPI_SLEEP_NS 50000L
 #define CMPI_CHECK_EVERY 0.01
 
 static double
@@ -169,13 +166,8 @@ cmpi_wait_slow(cmpi_wait_t *w)
                 double t = cmpi_now();
                 if (t >= next_check)
                     break;
-                if (t - start >= CMPI_YIELD_FOR) {
-                    struct timespec ts = {0, CMPI_SLEEP_NS};
-                    nanosleep(&ts, NULL);
-                }
-                else if (t - start >= CMPI_SPIN_FOR) {
+                if (t - start >= CMPI_SPIN_FOR)
                     sched_yield();
-                }
             }
         }
         Py_END_ALLOW_THREADS
