@@ -14,6 +14,7 @@
 #include "datatype.c"
 #include "op.c"
 #include "status.c"
+#include "wait.c"
 #include "request.c"
 #include "group.c"
 #include "info.c"

@@ -421,6 +421,73 @@ cmpi_request_release(RequestObject *r);
 static RequestObject *
 cmpi_prequest_new(cmpi_state *st);
 
+/* wait.c: every blocking wait polls, so Ctrl-C and the hang timeout work */
+enum cmpi_wait_mode {
+    CMPI_WAIT_ONE,   /* MPI_Test on reqs[0] */
+    CMPI_WAIT_ALL,   /* MPI_Testall on n reqs */
+    CMPI_WAIT_ANY,   /* MPI_Testany on n reqs; *index */
+    CMPI_WAIT_PROBE, /* MPI_Iprobe(source, tag, comm) */
+    CMPI_WAIT_MPROBE /* MPI_Improbe(source, tag, comm) into *msg */
+};
+#define CMPI_WAIT_RAISED (-1) /* a Python exception is set */
+enum cmpi_wait_interrupt {
+    CMPI_INT_RETURN, /* raise at once: the requests stay pending (a Request
+                        object holds them and their buffers) */
+    CMPI_INT_CANCEL, /* the call's own requests: cancel, wait, then raise */
+    CMPI_INT_FINISH  /* cannot be cancelled (collectives): finish, then
+                        raise */
+};
+typedef struct {
+    int mode;
+    int n;
+    MPI_Request *reqs;
+    MPI_Status *status; /* or MPI_STATUS(ES)_IGNORE */
+    int *index;
+    int on_interrupt; /* what a signal handler's exception does */
+    int source, tag;
+    MPI_Comm comm; /* probes; the communicator named in a hang report */
+    MPI_Message *msg;
+    /* a hang report names "call(argfmt % (arg0, arg1)) on comm" */
+    const char *call;
+    const char *argfmt;
+    int arg0, arg1;
+} cmpi_wait_t;
+static int
+cmpi_wait_slow(cmpi_wait_t *w);
+static int
+cmpi_wait_req(MPI_Request *req, MPI_Status *s, const char *call,
+              const char *argfmt, int arg0, int arg1, MPI_Comm comm);
+static int
+cmpi_wait_reqs(int n, MPI_Request *reqs, MPI_Status *statuses,
+               const char *call, const char *argfmt, int arg0, int arg1,
+               MPI_Comm comm);
+static int
+cmpi_wait_coll(MPI_Request *req, const char *call, MPI_Comm comm);
+static int
+cmpi_wait_probe(int source, int tag, MPI_Comm comm, MPI_Message *msg,
+                MPI_Status *s, const char *call);
+static int
+cmpi_wait_startup(void);
+static inline int
+cmpi_coll_polling(void);
+/* A blocking collective: MPI's blocking call (fastest), or, when a hang
+ * timeout is set, its nonblocking form waited for by polling.  `ierr`
+ * receives the error code or CMPI_WAIT_RAISED; `args` is the blocking
+ * call's parenthesised argument list. */
+#define CMPI_REQ_ARG_(...) (__VA_ARGS__, &creq_)
+#define CMPI_COLL(ierr, comm, call, blocking, nonblocking, args)            \
+    do {                                                                    \
+        if (CMPI_LIKELY(!cmpi_coll_polling())) {                            \
+            CMPI_NOGIL((ierr) = blocking args);                             \
+        }                                                                   \
+        else {                                                              \
+            MPI_Request creq_ = MPI_REQUEST_NULL;                           \
+            (ierr) = nonblocking CMPI_REQ_ARG_ args;                        \
+            if ((ierr) == MPI_SUCCESS)                                      \
+                (ierr) = cmpi_wait_coll(&creq_, call, (comm));              \
+        }                                                                   \
+    } while (0)
+
 /* p2p.c */
 static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,

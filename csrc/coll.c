@@ -83,16 +83,20 @@ enum {
 #define COLL_INIT_CALL(call) MPI_ERR_OTHER /* refused by coll_begin */
 #endif
 
-/* One MPI call per mode; only the blocking one waits, so only it releases
- * the GIL. */
-#define COLL_CALL(ierr, mode, blocking, nonblocking, persistent) \
-    do {                                                         \
-        if ((mode) == COLL_BLOCKING)                             \
-            CMPI_NOGIL(ierr = (blocking));                       \
-        else if ((mode) == COLL_NONBLOCKING)                     \
-            ierr = (nonblocking);                                \
-        else                                                     \
-            ierr = COLL_INIT_CALL(persistent);                   \
+/* One MPI call per mode: `args` are the blocking call's, in parentheses;
+ * the nonblocking call adds the request, the persistent one the info and
+ * the request.  Only the blocking call waits (CMPI_COLL: with the GIL
+ * released, and polled when a hang timeout or signals need it). */
+#define CMPI_ARGS_(...) __VA_ARGS__
+#define COLL_CALL(ierr, mode, name, blocking, nonblocking, persistent, args)  \
+    do {                                                                      \
+        if ((mode) == COLL_BLOCKING)                                          \
+            CMPI_COLL(ierr, self->ob_mpi, name, blocking, nonblocking, args); \
+        else if ((mode) == COLL_NONBLOCKING)                                  \
+            ierr = nonblocking(CMPI_ARGS_ args, run.preq);                    \
+        else                                                                  \
+            ierr = COLL_INIT_CALL(                                            \
+                    persistent(CMPI_ARGS_ args, run.info, run.preq));         \
     } while (0)
 
 typedef struct {
@@ -224,9 +228,9 @@ coll_barrier(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         coll_parse(names[mode], args, nargs, kwnames, kw, 0, a, mode) < 0 ||
         coll_begin(self, mode, names[mode], a[0], &run) < 0)
         return NULL;
-    COLL_CALL(ierr, mode, MPI_Barrier(self->ob_mpi),
-              MPI_Ibarrier(self->ob_mpi, run.preq),
-              MPI_Barrier_init(self->ob_mpi, run.info, run.preq));
+    const char *fname = names[mode];
+    COLL_CALL(ierr, mode, fname, MPI_Barrier, MPI_Ibarrier, MPI_Barrier_init,
+              (self->ob_mpi));
     return coll_end(self, &run, ierr, NULL, NULL, NULL, NULL);
 }
 
@@ -237,7 +241,8 @@ Comm_Barrier(CommObject *self, PyObject *Py_UNUSED(a))
     int ierr;
     if (cmpi_comm_check(self) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Barrier(self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "Barrier", MPI_Barrier, MPI_Ibarrier,
+              (self->ob_mpi));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     Py_RETURN_NONE;
@@ -285,12 +290,8 @@ coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_parse(self->st, a[0], &m,
                        sending ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
         goto done;
-    COLL_CALL(
-            ierr, mode,
-            MPI_Bcast(m.addr, m.count, m.dtype, root, self->ob_mpi),
-            MPI_Ibcast(m.addr, m.count, m.dtype, root, self->ob_mpi, run.preq),
-            MPI_Bcast_init(m.addr, m.count, m.dtype, root, self->ob_mpi,
-                           run.info, run.preq));
+    COLL_CALL(ierr, mode, fname, MPI_Bcast, MPI_Ibcast, MPI_Bcast_init,
+              (m.addr, m.count, m.dtype, root, self->ob_mpi));
     res = coll_end(self, &run, ierr, &m, NULL, NULL, NULL);
 done:
     cmpi_msg_release(&m);
@@ -437,44 +438,26 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
 
     MPI_Comm comm = self->ob_mpi;
-    MPI_Info info CMPI_UNUSED = run.info; /* MPI-4 *_init only */
-    MPI_Request *preq = run.preq;
     switch (kind) {
         case GATHER:
-            COLL_CALL(ierr, mode,
-                      MPI_Gather(sbuf, scount, stype, rbuf, rcount, rtype,
-                                 root, comm),
-                      MPI_Igather(sbuf, scount, stype, rbuf, rcount, rtype,
-                                  root, comm, preq),
-                      MPI_Gather_init(sbuf, scount, stype, rbuf, rcount, rtype,
-                                      root, comm, info, preq));
+            COLL_CALL(ierr, mode, fname, MPI_Gather, MPI_Igather,
+                      MPI_Gather_init,
+                      (sbuf, scount, stype, rbuf, rcount, rtype, root, comm));
             break;
         case SCATTER:
-            COLL_CALL(ierr, mode,
-                      MPI_Scatter(sbuf, scount, stype, rbuf, rcount, rtype,
-                                  root, comm),
-                      MPI_Iscatter(sbuf, scount, stype, rbuf, rcount, rtype,
-                                   root, comm, preq),
-                      MPI_Scatter_init(sbuf, scount, stype, rbuf, rcount,
-                                       rtype, root, comm, info, preq));
+            COLL_CALL(ierr, mode, fname, MPI_Scatter, MPI_Iscatter,
+                      MPI_Scatter_init,
+                      (sbuf, scount, stype, rbuf, rcount, rtype, root, comm));
             break;
         case ALLGATHER:
-            COLL_CALL(ierr, mode,
-                      MPI_Allgather(sbuf, scount, stype, rbuf, rcount, rtype,
-                                    comm),
-                      MPI_Iallgather(sbuf, scount, stype, rbuf, rcount, rtype,
-                                     comm, preq),
-                      MPI_Allgather_init(sbuf, scount, stype, rbuf, rcount,
-                                         rtype, comm, info, preq));
+            COLL_CALL(ierr, mode, fname, MPI_Allgather, MPI_Iallgather,
+                      MPI_Allgather_init,
+                      (sbuf, scount, stype, rbuf, rcount, rtype, comm));
             break;
         default:
-            COLL_CALL(ierr, mode,
-                      MPI_Alltoall(sbuf, scount, stype, rbuf, rcount, rtype,
-                                   comm),
-                      MPI_Ialltoall(sbuf, scount, stype, rbuf, rcount, rtype,
-                                    comm, preq),
-                      MPI_Alltoall_init(sbuf, scount, stype, rbuf, rcount,
-                                        rtype, comm, info, preq));
+            COLL_CALL(ierr, mode, fname, MPI_Alltoall, MPI_Ialltoall,
+                      MPI_Alltoall_init,
+                      (sbuf, scount, stype, rbuf, rcount, rtype, comm));
             break;
     }
     res = coll_end(self, &run, ierr, &sm, &rm, NULL, NULL);
@@ -641,8 +624,6 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         sbuf = NULL;
     }
     MPI_Comm comm = self->ob_mpi;
-    MPI_Info info CMPI_UNUSED = run.info; /* MPI-4 *_init only */
-    MPI_Request *preq = run.preq;
     /* A message of more than 2**31-1 elements (blocking calls only) is
      * reduced in pieces; any other is one call. */
     for (MPI_Aint done = 0; done == 0 || done < count;) {
@@ -654,28 +635,20 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         char *r = rbuf == NULL ? NULL : (char *)rbuf + done * extent;
         switch (kind) {
             case REDUCE:
-                COLL_CALL(ierr, mode,
-                          MPI_Reduce(s, r, n, dtype, op, root, comm),
-                          MPI_Ireduce(s, r, n, dtype, op, root, comm, preq),
-                          MPI_Reduce_init(s, r, n, dtype, op, root, comm, info,
-                                          preq));
+                COLL_CALL(ierr, mode, fname, MPI_Reduce, MPI_Ireduce,
+                          MPI_Reduce_init, (s, r, n, dtype, op, root, comm));
                 break;
             case ALLREDUCE:
-                COLL_CALL(ierr, mode, MPI_Allreduce(s, r, n, dtype, op, comm),
-                          MPI_Iallreduce(s, r, n, dtype, op, comm, preq),
-                          MPI_Allreduce_init(s, r, n, dtype, op, comm, info,
-                                             preq));
+                COLL_CALL(ierr, mode, fname, MPI_Allreduce, MPI_Iallreduce,
+                          MPI_Allreduce_init, (s, r, n, dtype, op, comm));
                 break;
             case SCAN:
-                COLL_CALL(ierr, mode, MPI_Scan(s, r, n, dtype, op, comm),
-                          MPI_Iscan(s, r, n, dtype, op, comm, preq),
-                          MPI_Scan_init(s, r, n, dtype, op, comm, info, preq));
+                COLL_CALL(ierr, mode, fname, MPI_Scan, MPI_Iscan,
+                          MPI_Scan_init, (s, r, n, dtype, op, comm));
                 break;
             default:
-                COLL_CALL(
-                        ierr, mode, MPI_Exscan(s, r, n, dtype, op, comm),
-                        MPI_Iexscan(s, r, n, dtype, op, comm, preq),
-                        MPI_Exscan_init(s, r, n, dtype, op, comm, info, preq));
+                COLL_CALL(ierr, mode, fname, MPI_Exscan, MPI_Iexscan,
+                          MPI_Exscan_init, (s, r, n, dtype, op, comm));
                 break;
         }
         done += n;
@@ -796,8 +769,6 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (coll_begin(self, mode, fname, rooted ? a[3] : a[2], &run) < 0)
         return NULL;
     MPI_Comm comm = self->ob_mpi;
-    MPI_Info info CMPI_UNUSED = run.info; /* MPI-4 *_init only */
-    MPI_Request *preq = run.preq;
     void *sbuf = send_inplace ? MPI_IN_PLACE : NULL;
     void *rbuf = recv_inplace ? MPI_IN_PLACE : NULL;
     switch (kind) {
@@ -813,15 +784,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             }
             if (!send_inplace)
                 sbuf = sm.addr;
-            COLL_CALL(
-                    ierr, mode,
-                    MPI_Gatherv(sbuf, sm.count, sm.dtype, rv.addr, rv.counts,
-                                rv.displs, rv.dtype, root, comm),
-                    MPI_Igatherv(sbuf, sm.count, sm.dtype, rv.addr, rv.counts,
-                                 rv.displs, rv.dtype, root, comm, preq),
-                    MPI_Gatherv_init(sbuf, sm.count, sm.dtype, rv.addr,
-                                     rv.counts, rv.displs, rv.dtype, root,
-                                     comm, info, preq));
+            COLL_CALL(ierr, mode, fname, MPI_Gatherv, MPI_Igatherv,
+                      MPI_Gatherv_init,
+                      (sbuf, sm.count, sm.dtype, rv.addr, rv.counts, rv.displs,
+                       rv.dtype, root, comm));
             break;
         case SCATTERV:
             if (is_root) {
@@ -834,15 +800,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             if (!recv_inplace)
                 rbuf = rm.addr;
-            COLL_CALL(
-                    ierr, mode,
-                    MPI_Scatterv(sv.addr, sv.counts, sv.displs, sv.dtype, rbuf,
-                                 rm.count, rm.dtype, root, comm),
-                    MPI_Iscatterv(sv.addr, sv.counts, sv.displs, sv.dtype,
-                                  rbuf, rm.count, rm.dtype, root, comm, preq),
-                    MPI_Scatterv_init(sv.addr, sv.counts, sv.displs, sv.dtype,
-                                      rbuf, rm.count, rm.dtype, root, comm,
-                                      info, preq));
+            COLL_CALL(ierr, mode, fname, MPI_Scatterv, MPI_Iscatterv,
+                      MPI_Scatterv_init,
+                      (sv.addr, sv.counts, sv.displs, sv.dtype, rbuf, rm.count,
+                       rm.dtype, root, comm));
             break;
         case ALLGATHERV:
             if (!send_inplace &&
@@ -853,15 +814,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             if (!send_inplace)
                 sbuf = sm.addr;
-            COLL_CALL(ierr, mode,
-                      MPI_Allgatherv(sbuf, sm.count, sm.dtype, rv.addr,
-                                     rv.counts, rv.displs, rv.dtype, comm),
-                      MPI_Iallgatherv(sbuf, sm.count, sm.dtype, rv.addr,
-                                      rv.counts, rv.displs, rv.dtype, comm,
-                                      preq),
-                      MPI_Allgatherv_init(sbuf, sm.count, sm.dtype, rv.addr,
-                                          rv.counts, rv.displs, rv.dtype, comm,
-                                          info, preq));
+            COLL_CALL(ierr, mode, fname, MPI_Allgatherv, MPI_Iallgatherv,
+                      MPI_Allgatherv_init,
+                      (sbuf, sm.count, sm.dtype, rv.addr, rv.counts, rv.displs,
+                       rv.dtype, comm));
             break;
         default:
             if (!send_inplace && cmpi_msgv_parse(self->st, a[0], &sv, size,
@@ -872,16 +828,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             if (!send_inplace)
                 sbuf = sv.addr;
-            COLL_CALL(ierr, mode,
-                      MPI_Alltoallv(sbuf, sv.counts, sv.displs, sv.dtype,
-                                    rv.addr, rv.counts, rv.displs, rv.dtype,
-                                    comm),
-                      MPI_Ialltoallv(sbuf, sv.counts, sv.displs, sv.dtype,
-                                     rv.addr, rv.counts, rv.displs, rv.dtype,
-                                     comm, preq),
-                      MPI_Alltoallv_init(sbuf, sv.counts, sv.displs, sv.dtype,
-                                         rv.addr, rv.counts, rv.displs,
-                                         rv.dtype, comm, info, preq));
+            COLL_CALL(ierr, mode, fname, MPI_Alltoallv, MPI_Ialltoallv,
+                      MPI_Alltoallv_init,
+                      (sbuf, sv.counts, sv.displs, sv.dtype, rv.addr,
+                       rv.counts, rv.displs, rv.dtype, comm));
             break;
     }
     res = coll_end(self, &run, ierr, &sm, &rm, &sv, &rv);
@@ -994,8 +944,6 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
          coll_no_big(COLL_NONBLOCKING, fname, &sm) < 0))
         goto done;
     MPI_Comm comm = self->ob_mpi;
-    MPI_Info info CMPI_UNUSED = run.info; /* MPI-4 *_init only */
-    MPI_Request *preq = run.preq;
     void *sbuf = send_inplace ? MPI_IN_PLACE : sm.addr;
     if (block) {
         int count = rm.count;
@@ -1017,13 +965,9 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                          size);
             goto done;
         }
-        COLL_CALL(ierr, mode,
-                  MPI_Reduce_scatter_block(sbuf, rm.addr, count, rm.dtype, op,
-                                           comm),
-                  MPI_Ireduce_scatter_block(sbuf, rm.addr, count, rm.dtype, op,
-                                            comm, preq),
-                  MPI_Reduce_scatter_block_init(sbuf, rm.addr, count, rm.dtype,
-                                                op, comm, info, preq));
+        COLL_CALL(ierr, mode, fname, MPI_Reduce_scatter_block,
+                  MPI_Ireduce_scatter_block, MPI_Reduce_scatter_block_init,
+                  (sbuf, rm.addr, count, rm.dtype, op, comm));
     }
     else {
         counts = PyMem_New(int, size);
@@ -1044,8 +988,8 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         else {
             int mine = rm.count;
-            CMPI_NOGIL(ierr = MPI_Allgather(&mine, 1, MPI_INT, counts, 1,
-                                            MPI_INT, comm));
+            CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgather, MPI_Iallgather,
+                      (&mine, 1, MPI_INT, counts, 1, MPI_INT, comm));
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(self->st, ierr);
                 goto done;
@@ -1069,13 +1013,9 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                          fname, rm.count, rank, counts[rank]);
             goto done;
         }
-        COLL_CALL(
-                ierr, mode,
-                MPI_Reduce_scatter(sbuf, rm.addr, counts, rm.dtype, op, comm),
-                MPI_Ireduce_scatter(sbuf, rm.addr, counts, rm.dtype, op, comm,
-                                    preq),
-                MPI_Reduce_scatter_init(sbuf, rm.addr, counts, rm.dtype, op,
-                                        comm, info, preq));
+        COLL_CALL(ierr, mode, fname, MPI_Reduce_scatter, MPI_Ireduce_scatter,
+                  MPI_Reduce_scatter_init,
+                  (sbuf, rm.addr, counts, rm.dtype, op, comm));
     }
     res = coll_end(self, &run, ierr, &sm, &rm, NULL, NULL);
     if (res != NULL && mode != COLL_BLOCKING && counts != NULL) {
@@ -1148,15 +1088,10 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0)
         goto done;
     void *sbuf = send_inplace ? MPI_IN_PLACE : sw.addr;
-    COLL_CALL(ierr, mode,
-              MPI_Alltoallw(sbuf, sw.counts, sw.displs, sw.types, rw.addr,
-                            rw.counts, rw.displs, rw.types, self->ob_mpi),
-              MPI_Ialltoallw(sbuf, sw.counts, sw.displs, sw.types, rw.addr,
-                             rw.counts, rw.displs, rw.types, self->ob_mpi,
-                             run.preq),
-              MPI_Alltoallw_init(sbuf, sw.counts, sw.displs, sw.types, rw.addr,
-                                 rw.counts, rw.displs, rw.types, self->ob_mpi,
-                                 run.info, run.preq));
+    COLL_CALL(ierr, mode, fname, MPI_Alltoallw, MPI_Ialltoallw,
+              MPI_Alltoallw_init,
+              (sbuf, sw.counts, sw.displs, sw.types, rw.addr, rw.counts,
+               rw.displs, rw.types, self->ob_mpi));
     res = coll_end(self, &run, ierr, NULL, NULL, &sw, &rw);
 done:
     cmpi_msgv_release(&sw);
@@ -1423,11 +1358,13 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     nbufs = counts + 2 * nrecv;
     for (int i = 0; i < nrecv; i++) nbufs[i] = 0;
     if (all)
-        CMPI_NOGIL(ierr = MPI_Allgather(me, 3, MPI_LONG_LONG, info, 3,
-                                        MPI_LONG_LONG, self->ob_mpi));
+        CMPI_COLL(
+                ierr, self->ob_mpi, fname, MPI_Allgather, MPI_Iallgather,
+                (me, 3, MPI_LONG_LONG, info, 3, MPI_LONG_LONG, self->ob_mpi));
     else
-        CMPI_NOGIL(ierr = MPI_Gather(me, 3, MPI_LONG_LONG, info, 3,
-                                     MPI_LONG_LONG, root, self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gather, MPI_Igather,
+                  (me, 3, MPI_LONG_LONG, info, 3, MPI_LONG_LONG, root,
+                   self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
@@ -1454,12 +1391,13 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
     char *rbuf = recv ? PyBytes_AS_STRING(recv) : NULL;
     if (all)
-        CMPI_NOGIL(ierr = MPI_Allgatherv(sbuf, sendcount, MPI_BYTE, rbuf,
-                                         counts, displs, MPI_BYTE,
-                                         self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgatherv, MPI_Iallgatherv,
+                  (sbuf, sendcount, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
+                   self->ob_mpi));
     else
-        CMPI_NOGIL(ierr = MPI_Gatherv(sbuf, sendcount, MPI_BYTE, rbuf, counts,
-                                      displs, MPI_BYTE, root, self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gatherv, MPI_Igatherv,
+                  (sbuf, sendcount, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
+                   root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
@@ -1543,7 +1481,8 @@ bcast_bytes(CommObject *self, void *buf, long long n, int root)
     MPI_Datatype type;
     ierr = bytes_type(n, &count, &type);
     if (ierr == MPI_SUCCESS)
-        CMPI_NOGIL(ierr = MPI_Bcast(buf, count, type, root, self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
+                  (buf, count, type, root, self->ob_mpi));
     bytes_type_free(&type);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -1594,8 +1533,8 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         if (data && head.len <= room)
             memcpy(head.data, PyBytes_AS_STRING(data), (size_t)head.len);
     }
-    CMPI_NOGIL(ierr = MPI_Bcast(&head, BCAST_HEAD, MPI_BYTE, root,
-                                self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
+              (&head, BCAST_HEAD, MPI_BYTE, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1882,8 +1821,9 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 send_lists[i] = oob[i];
         }
     }
-    CMPI_NOGIL(ierr = MPI_Scatter(info, 3, MPI_LONG_LONG, my, 3,
-                                  MPI_LONG_LONG, root, self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatter, MPI_Iscatter,
+              (info, 3, MPI_LONG_LONG, my, 3, MPI_LONG_LONG, root,
+               self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1899,10 +1839,10 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (sending) {
-            CMPI_NOGIL(ierr = MPI_Scatterv(sendbuf ? PyBytes_AS_STRING(sendbuf)
-                                                   : NULL,
-                                           counts, displs, MPI_BYTE, NULL, 0,
-                                           MPI_BYTE, root, self->ob_mpi));
+            CMPI_COLL(
+                    ierr, self->ob_mpi, "scatter", MPI_Scatterv, MPI_Iscatterv,
+                    (sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, counts,
+                     displs, MPI_BYTE, NULL, 0, MPI_BYTE, root, self->ob_mpi));
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(self->st, ierr);
                 goto done;
@@ -1911,8 +1851,10 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
         }
         else {
-            CMPI_NOGIL(ierr = MPI_Scatterv(NULL, &n, &n, MPI_BYTE, NULL, 0,
-                                           MPI_BYTE, root, self->ob_mpi));
+            CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatterv,
+                      MPI_Iscatterv,
+                      (NULL, &n, &n, MPI_BYTE, NULL, 0, MPI_BYTE, root,
+                       self->ob_mpi));
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(self->st, ierr);
                 goto done;
@@ -1936,11 +1878,10 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     recv = PyBytes_FromStringAndSize(NULL, inband);
     if (recv == NULL)
         goto done; /* out of memory */
-    CMPI_NOGIL(ierr = MPI_Scatterv(sendbuf ? PyBytes_AS_STRING(sendbuf)
-                                           : NULL,
-                                   counts, displs, MPI_BYTE,
-                                   PyBytes_AS_STRING(recv), inband, MPI_BYTE,
-                                   root, self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatterv, MPI_Iscatterv,
+              (sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, counts, displs,
+               MPI_BYTE, PyBytes_AS_STRING(recv), inband, MPI_BYTE, root,
+               self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -2017,8 +1958,9 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         spairs[3 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
         spairs[3 * i + 2] = lens[i] > 0 && scounts[i] == 0;
     }
-    CMPI_NOGIL(ierr = MPI_Alltoall(spairs, 3, MPI_LONG_LONG, rpairs, 3,
-                                   MPI_LONG_LONG, self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "alltoall", MPI_Alltoall, MPI_Ialltoall,
+              (spairs, 3, MPI_LONG_LONG, rpairs, 3, MPI_LONG_LONG,
+               self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -2040,10 +1982,10 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     /* Data is exchanged even when some rank failed, so no rank is left
      * waiting in the collective. */
-    CMPI_NOGIL(ierr = MPI_Alltoallv(
-                       sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, scounts,
-                       sdispls, MPI_BYTE, PyBytes_AS_STRING(recv), rcounts,
-                       rdispls, MPI_BYTE, self->ob_mpi));
+    CMPI_COLL(ierr, self->ob_mpi, "alltoall", MPI_Alltoallv, MPI_Ialltoallv,
+              (sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, scounts, sdispls,
+               MPI_BYTE, PyBytes_AS_STRING(recv), rcounts, rdispls, MPI_BYTE,
+               self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;

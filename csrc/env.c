@@ -75,7 +75,7 @@ cmpi_env_after_init(cmpi_state *st)
         cmpi_comm_constants_attach(st);
     if (cmpi_dynproc_after_init(st) < 0) /* a spawned child's parent */
         return -1;
-    return 0;
+    return cmpi_wait_startup();
 }
 
 static int

@@ -230,6 +230,9 @@ static PyType_Spec Exception_spec = {
 static PyObject *
 cmpi_raise(cmpi_state *st, int ierr)
 {
+    /* A polling wait (wait.c) was interrupted: its exception is set. */
+    if (ierr == CMPI_WAIT_RAISED && PyErr_Occurred())
+        return NULL;
     PyObject *exc =
             PyObject_CallFunction((PyObject *)st->Exception_Type, "i", ierr);
     if (exc != NULL) {

@@ -224,7 +224,8 @@ mprobe_impl(CommObject *comm, PyObject *source_o, PyObject *tag_o,
     MPI_Status s;
     cmpi_status_clear(&s);
     if (blocking)
-        CMPI_NOGIL(ierr = MPI_Mprobe(source, tag, comm->ob_mpi, &h, &s));
+        ierr = cmpi_wait_probe(source, tag, comm->ob_mpi, &h, &s,
+                               "comm.Mprobe");
     else
         ierr = MPI_Improbe(source, tag, comm->ob_mpi, &flag, &h, &s);
     if (ierr != MPI_SUCCESS)

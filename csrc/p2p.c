@@ -19,8 +19,9 @@
 
 static PyObject *
 send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname,
-         int (*mpi_send)(const void *, int, MPI_Datatype, int, int, MPI_Comm))
+         PyObject *kwnames, const char *fname, const char *call,
+         int (*mpi_isend)(const void *, int, MPI_Datatype, int, int, MPI_Comm,
+                          MPI_Request *))
 {
     static const char *const kw[] = {"buf", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -32,23 +33,15 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
         return NULL;
-    int ierr;
-    if (mpi_send == MPI_Send) {
-        /* An eager send is done at once: then the GIL is never released
-         * (releasing and taking it back costs more than the send). */
-        MPI_Request req;
-        int done = 0;
-        ierr = MPI_Isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
-                         &req);
-        if (ierr == MPI_SUCCESS)
-            ierr = MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-        if (ierr == MPI_SUCCESS && !done)
-            CMPI_NOGIL(ierr = MPI_Wait(&req, MPI_STATUS_IGNORE));
-    }
-    else {
-        CMPI_NOGIL(ierr = mpi_send(m.addr, m.count, m.dtype, dest, tag,
-                                   self->ob_mpi));
-    }
+    /* An eager send is done at the wait's first test: then the GIL is
+     * never released (releasing and taking it back costs more than the
+     * send). */
+    MPI_Request req;
+    int ierr =
+            mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi, &req);
+    if (ierr == MPI_SUCCESS)
+        ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, call, "dest=%d, tag=%d",
+                             dest, tag, self->ob_mpi);
     cmpi_msg_release(&m);
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
         return cmpi_raise(self->st, ierr);
@@ -60,7 +53,8 @@ static PyObject *
 Comm_Send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
           PyObject *kwnames)
 {
-    return send_buf(self, args, nargs, kwnames, "Send", MPI_Send);
+    return send_buf(self, args, nargs, kwnames, "Send", "comm.Send",
+                    MPI_Isend);
 }
 
 CMPI_DOC(Comm_Ssend_doc, "Ssend($self, buf, dest, tag=0)",
@@ -69,7 +63,8 @@ static PyObject *
 Comm_Ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
            PyObject *kwnames)
 {
-    return send_buf(self, args, nargs, kwnames, "Ssend", MPI_Ssend);
+    return send_buf(self, args, nargs, kwnames, "Ssend", "comm.Ssend",
+                    MPI_Issend);
 }
 
 CMPI_DOC(Comm_Recv_doc,
@@ -100,9 +95,14 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     ierr = MPI_Improbe(source, tag, self->ob_mpi, &found, &msg, &s);
     if (ierr == MPI_SUCCESS && found)
         ierr = MPI_Mrecv(m.addr, m.count, m.dtype, &msg, &s);
-    else if (ierr == MPI_SUCCESS)
-        CMPI_NOGIL(ierr = MPI_Recv(m.addr, m.count, m.dtype, source, tag,
-                                   self->ob_mpi, &s));
+    else if (ierr == MPI_SUCCESS) {
+        MPI_Request req;
+        ierr = MPI_Irecv(m.addr, m.count, m.dtype, source, tag, self->ob_mpi,
+                         &req);
+        if (ierr == MPI_SUCCESS)
+            ierr = cmpi_wait_req(&req, &s, "comm.Recv", "source=%d, tag=%d",
+                                 source, tag, self->ob_mpi);
+    }
     cmpi_msg_release(&m);
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
         return cmpi_raise(self->st, ierr);
@@ -137,12 +137,28 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_release(&sm);
         return NULL;
     }
-    MPI_Status s;
+    MPI_Status s, ss[2];
     cmpi_status_clear(&s);
-    int ierr;
-    CMPI_NOGIL(ierr = MPI_Sendrecv(sm.addr, sm.count, sm.dtype, dest, sendtag,
-                                   rm.addr, rm.count, rm.dtype, source,
-                                   recvtag, self->ob_mpi, &s));
+    cmpi_status_clear(&ss[0]);
+    cmpi_status_clear(&ss[1]);
+    MPI_Request reqs[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+    int ierr = MPI_Irecv(rm.addr, rm.count, rm.dtype, source, recvtag,
+                         self->ob_mpi, &reqs[0]);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Isend(sm.addr, sm.count, sm.dtype, dest, sendtag,
+                         self->ob_mpi, &reqs[1]);
+    if (ierr != MPI_SUCCESS && reqs[0] != MPI_REQUEST_NULL) {
+        MPI_Cancel(&reqs[0]);
+        CMPI_NOGIL(MPI_Wait(&reqs[0], MPI_STATUS_IGNORE));
+    }
+    if (ierr == MPI_SUCCESS)
+        ierr = cmpi_wait_reqs(2, reqs, ss, "comm.Sendrecv",
+                              "dest=%d, source=%d", dest, source,
+                              self->ob_mpi);
+    if (ierr == MPI_ERR_IN_STATUS)
+        ierr = ss[0].MPI_ERROR != MPI_SUCCESS ? ss[0].MPI_ERROR
+                                              : ss[1].MPI_ERROR;
+    s = ss[0];
     cmpi_msg_release(&sm);
     cmpi_msg_release(&rm);
     if (ierr != MPI_SUCCESS)
@@ -275,7 +291,8 @@ static PyObject *
 Comm_Bsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
            PyObject *kwnames)
 {
-    return send_buf(self, args, nargs, kwnames, "Bsend", MPI_Bsend);
+    return send_buf(self, args, nargs, kwnames, "Bsend", "comm.Bsend",
+                    MPI_Ibsend);
 }
 
 CMPI_DOC(Comm_Rsend_doc, "Rsend($self, buf, dest, tag=0)",
@@ -284,7 +301,8 @@ static PyObject *
 Comm_Rsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
            PyObject *kwnames)
 {
-    return send_buf(self, args, nargs, kwnames, "Rsend", MPI_Rsend);
+    return send_buf(self, args, nargs, kwnames, "Rsend", "comm.Rsend",
+                    MPI_Irsend);
 }
 
 CMPI_DOC(Comm_Ibsend_doc, "Ibsend($self, buf, dest, tag=0)",
@@ -586,7 +604,8 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Status s;
     cmpi_status_clear(&s);
     if (blocking)
-        CMPI_NOGIL(ierr = MPI_Probe(source, tag, self->ob_mpi, &s));
+        ierr = cmpi_wait_probe(source, tag, self->ob_mpi, NULL, &s,
+                               "comm.Probe");
     else
         ierr = MPI_Iprobe(source, tag, self->ob_mpi, &flag, &s);
     if (ierr != MPI_SUCCESS)
@@ -988,9 +1007,15 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
     }
     /* The pieces were sent before the envelope: this wait is only the
      * transfer, never a wait for the sender. */
-    for (int i = 0; i < posted; i++) {
-        int rc;
-        CMPI_NOGIL(rc = MPI_Wait(&reqs[i], MPI_STATUS_IGNORE));
+    if (posted > 0) {
+        PyObject *exc = PyErr_GetRaisedException_compat();
+        int rc = cmpi_wait_reqs(posted, reqs, MPI_STATUSES_IGNORE,
+                                "comm.recv (large object's payload)", NULL, 0,
+                                0, shadow);
+        if (exc != NULL) {
+            PyErr_Clear();
+            PyErr_SetRaisedException_compat(exc);
+        }
         if (ierr == MPI_SUCCESS)
             ierr = rc;
     }
@@ -1026,11 +1051,13 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *keep;
     if (obj_send_start(self, a[0], dest, tag, mpi_isend, &req, &keep) < 0)
         return NULL;
-    /* An eager send is done at once: then the GIL is never released. */
-    int done = 0;
-    ierr = MPI_Test(&req, &done, MPI_STATUS_IGNORE);
-    if (ierr == MPI_SUCCESS && !done)
-        CMPI_NOGIL(ierr = MPI_Wait(&req, MPI_STATUS_IGNORE));
+    /* An eager send is done at the first test: then the GIL is never
+     * released. */
+    const char *call = fname[0] == 'b'                      ? "comm.bsend"
+                       : fname[0] == 's' && fname[1] == 's' ? "comm.ssend"
+                                                            : "comm.send";
+    ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, call, "dest=%d, tag=%d",
+                         dest, tag, self->ob_mpi);
     Py_DECREF(keep);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -1076,8 +1103,8 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
     /* A message already there is taken without releasing the GIL. */
     ierr = MPI_Improbe(source, tag, self->ob_mpi, &found, &msg, &probe);
     if (ierr == MPI_SUCCESS && !found)
-        CMPI_NOGIL(ierr = MPI_Mprobe(source, tag, self->ob_mpi, &msg,
-                                     &probe));
+        ierr = cmpi_wait_probe(source, tag, self->ob_mpi, &msg, &probe,
+                               "comm.recv");
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     ierr = MPI_Get_count(&probe, MPI_BYTE, &count);
@@ -1114,8 +1141,11 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
         PyBuffer_Release(&view);
         return NULL;
     }
-    CMPI_NOGIL(ierr = MPI_Recv(view.buf, n, MPI_BYTE, source, tag,
-                               self->ob_mpi, s));
+    MPI_Request req;
+    ierr = MPI_Irecv(view.buf, n, MPI_BYTE, source, tag, self->ob_mpi, &req);
+    if (ierr == MPI_SUCCESS)
+        ierr = cmpi_wait_req(&req, s, "comm.recv", "source=%d, tag=%d", source,
+                             tag, self->ob_mpi);
     if (ierr != MPI_SUCCESS) {
         PyBuffer_Release(&view);
         return cmpi_raise(self->st, ierr);
@@ -1190,14 +1220,17 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     else
         obj = recv_obj_into(self, a[3], source, recvtag, &s);
     if (obj == NULL) {
-        PyObject *et, *ev, *tb;
-        PyErr_Fetch(&et, &ev, &tb);
-        CMPI_NOGIL(MPI_Wait(&sreq, MPI_STATUS_IGNORE));
-        PyErr_Restore(et, ev, tb);
+        /* The send reads `keep` until it is done or cancelled. */
+        PyObject *exc = PyErr_GetRaisedException_compat();
+        cmpi_wait_req(&sreq, MPI_STATUS_IGNORE, "comm.sendrecv",
+                      "dest=%d, tag=%d", dest, sendtag, self->ob_mpi);
+        PyErr_Clear();
+        PyErr_SetRaisedException_compat(exc);
         Py_XDECREF(keep);
         return NULL;
     }
-    CMPI_NOGIL(ierr = MPI_Wait(&sreq, MPI_STATUS_IGNORE));
+    ierr = cmpi_wait_req(&sreq, MPI_STATUS_IGNORE, "comm.sendrecv",
+                         "dest=%d, tag=%d", dest, sendtag, self->ob_mpi);
     Py_XDECREF(keep);
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(obj);

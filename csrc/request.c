@@ -214,7 +214,16 @@ request_wait1(RequestObject *r)
     if (!request_active(r))
         return 0;
     cmpi_status_clear(&s);
-    CMPI_NOGIL(ierr = MPI_Wait(&r->ob_mpi, &s));
+    cmpi_wait_t w = {.mode = CMPI_WAIT_ONE,
+                     .n = 1,
+                     .reqs = &r->ob_mpi,
+                     .status = &s,
+                     .on_interrupt = CMPI_INT_RETURN,
+                     .comm = MPI_COMM_NULL,
+                     .call = "Request.Wait"};
+    ierr = cmpi_wait(&w);
+    if (ierr == CMPI_WAIT_RAISED)
+        return -1;
     if (ierr != MPI_SUCCESS)
         return status_error(r, ierr, &s);
     return request_after_mpi(r, &s) < 0 ? -1 : 0;
@@ -469,7 +478,25 @@ wait_all(cmpi_state *st, reqlist *rl)
         cmpi_status_clear(&ss[i]);
     }
     int ierr, rc = 0;
-    CMPI_NOGIL(ierr = MPI_Waitall((int)n, hs, ss));
+    /* MPI_Testall changes no handle until all are complete: an interrupted
+     * wait leaves every request as it was. */
+    cmpi_wait_t w = {.mode = CMPI_WAIT_ALL,
+                     .n = (int)n,
+                     .reqs = hs,
+                     .status = ss,
+                     .on_interrupt = CMPI_INT_RETURN,
+                     .comm = MPI_COMM_NULL,
+                     .call = "Request.Waitall",
+                     .argfmt = "%d requests",
+                     .arg0 = (int)n};
+    ierr = cmpi_wait(&w);
+    if (ierr == CMPI_WAIT_RAISED) {
+        if (n > 16) {
+            PyMem_Free(hs);
+            PyMem_Free(ss);
+        }
+        return -1;
+    }
     if (ierr == MPI_ERR_IN_STATUS) {
         for (Py_ssize_t i = 0; i < n; i++)
             if (ss[i].MPI_ERROR != MPI_SUCCESS &&
@@ -500,6 +527,24 @@ wait_all(cmpi_state *st, reqlist *rl)
         return -1;
     }
     return rc;
+}
+
+/* MPI_Waitany by polling (wait.c); the handles of requests not completed
+ * are left as they were when interrupted. */
+static int
+waitany_handles(int n, MPI_Request *hs, int *idx, MPI_Status *s)
+{
+    cmpi_wait_t w = {.mode = CMPI_WAIT_ANY,
+                     .n = n,
+                     .reqs = hs,
+                     .status = s,
+                     .index = idx,
+                     .on_interrupt = CMPI_INT_RETURN,
+                     .comm = MPI_COMM_NULL,
+                     .call = "Request.Waitany",
+                     .argfmt = "%d requests",
+                     .arg0 = n};
+    return cmpi_wait(&w);
 }
 
 /* Returns the index completed, MPI_UNDEFINED if none active, -2 on
@@ -536,7 +581,7 @@ wait_any(reqlist *rl, int blocking, int *flag)
             cmpi_status_clear(&s);
             int idx, ierr;
             for (Py_ssize_t i = 0; i < rl->n; i++) hs[i] = rl->reqs[i]->ob_mpi;
-            CMPI_NOGIL(ierr = MPI_Waitany((int)rl->n, hs, &idx, &s));
+            ierr = waitany_handles((int)rl->n, hs, &idx, &s);
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(rl->reqs[0]->st, ierr);
                 return -2;
@@ -874,7 +919,7 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                                                : MPI_REQUEST_NULL;
         MPI_Status s;
         cmpi_status_clear(&s);
-        CMPI_NOGIL(ierr = MPI_Waitany((int)rl.n, hs, &idx, &s));
+        ierr = waitany_handles((int)rl.n, hs, &idx, &s);
         if (ierr != MPI_SUCCESS) {
             cmpi_raise(st, ierr);
             goto done;

@@ -14,20 +14,23 @@ __version__ = "0.1.0"
 __all__ = ["MPI", "rc", "install_as_mpi4py", "get_include", "get_config"]
 
 
+def _parse_env(raw):
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on", "y"):
+        return True
+    if text in ("0", "false", "no", "off", "n"):
+        return False
+    if text in ("none", ""):
+        return None
+    return raw.strip()
+
+
 def _env_value(name, default):
     """``CMPI_RC_<NAME>`` (or mpi4py's ``MPI4PY_RC_<NAME>``), parsed."""
     for prefix in ("CMPI_RC_", "MPI4PY_RC_"):
         raw = _os.environ.get(prefix + name.upper())
-        if raw is None:
-            continue
-        text = raw.strip().lower()
-        if text in ("1", "true", "yes", "on", "y"):
-            return True
-        if text in ("0", "false", "no", "off", "n"):
-            return False
-        if text in ("none", ""):
-            return None
-        return raw.strip()
+        if raw is not None:
+            return _parse_env(raw)
     return default
 
 
@@ -43,6 +46,18 @@ class Rc:
     finalize
         Finalize MPI at exit: None (default) finalizes if cmpi
         initialized it.
+    abort_on_error
+        When a program ends with an uncaught exception on one rank of a
+        multi-rank job, print its traceback prefixed with the rank and
+        abort the whole job (default True), so that the other ranks do not
+        wait forever for it.
+    hang_timeout
+        Seconds a rank may wait inside one blocking call (receive, wait,
+        probe, collective) before it reports the call and its Python stack
+        on stderr; None (default) never reports.  Also ``CMPI_HANG_TIMEOUT``.
+    hang_abort
+        After such a report, abort the job (default False).  Also
+        ``CMPI_HANG_ABORT``.
 
     Each can be set from the environment with ``CMPI_RC_<NAME>``, e.g.
     ``CMPI_RC_THREAD_LEVEL=funneled``.
@@ -53,11 +68,20 @@ class Rc:
         "threads": True,
         "thread_level": "multiple",
         "finalize": None,
+        "abort_on_error": True,
+        "hang_timeout": None,
+        "hang_abort": False,
     }
+    # Shorter environment names for the job-safety options.
+    _env_alias = {"hang_timeout": "CMPI_HANG_TIMEOUT", "hang_abort": "CMPI_HANG_ABORT"}
 
     def __init__(self, **kwargs):
         for name, default in self._defaults.items():
-            object.__setattr__(self, name, _env_value(name, default))
+            value = _env_value(name, default)
+            alias = self._env_alias.get(name)
+            if value is default and alias and alias in _os.environ:
+                value = _parse_env(_os.environ[alias])
+            object.__setattr__(self, name, value)
         self(**kwargs)
 
     def __call__(self, **kwargs):

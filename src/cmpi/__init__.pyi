@@ -9,6 +9,9 @@ class Rc:
     threads: bool
     thread_level: str
     finalize: bool | None
+    abort_on_error: bool
+    hang_timeout: float | None
+    hang_abort: bool
     def __init__(self, **kwargs: Any) -> None: ...
     def __call__(self, **kwargs: Any) -> None: ...
 

@@ -11,18 +11,25 @@ multi-rank job, that rank prints its traceback, every line prefixed with
 other ranks do not wait forever in a receive or a collective.
 """
 
+import io
 import os
 import runpy
 import sys
-import traceback
+
+from cmpi import _jobsafety
 
 USAGE = """\
 usage: python -m cmpi [options] <pyfile> [arg] ...
    or: python -m cmpi [options] -m <module> [arg] ...
    or: python -m cmpi [options] -c <command> [arg] ...
 options:
-  -h, --help     show this help and exit
-  --version      show cmpi's version and exit
+  -h, --help            show this help and exit
+  --version             show cmpi's version and exit
+  --hang-timeout SECS   report a rank that waits SECS seconds in one blocking
+                        call (the call, its arguments and its Python stack);
+                        same as CMPI_HANG_TIMEOUT=SECS
+  --hang-abort          abort the job after such a report (CMPI_HANG_ABORT=1)
+  --tag-output          prefix every line of output with [rank N]
 """
 
 
@@ -31,11 +38,31 @@ def _usage_error(message):
     sys.exit(2)
 
 
-def _parse(argv):
-    """Split argv into (kind, target, program argv)."""
+def _parse(argv, options=None):
+    """Split argv into (kind, target, program argv); runner options go into
+    the dict ``options``."""
+    options = {} if options is None else options
     i = 0
     while i < len(argv):
         arg = argv[i]
+        if arg == "--hang-timeout" or arg.startswith("--hang-timeout="):
+            if "=" in arg:
+                value = arg.split("=", 1)[1]
+            elif i + 1 < len(argv):
+                i += 1
+                value = argv[i]
+            else:
+                _usage_error("argument expected for --hang-timeout")
+            try:
+                options["hang_timeout"] = float(value)
+            except ValueError:
+                _usage_error(f"--hang-timeout: not a number of seconds: {value!r}")
+            i += 1
+            continue
+        if arg in ("--hang-abort", "--tag-output"):
+            options[arg[2:].replace("-", "_")] = True
+            i += 1
+            continue
         if arg in ("-h", "--help"):
             sys.stdout.write(USAGE)
             sys.exit(0)
@@ -67,52 +94,21 @@ def _parse(argv):
 
 def _world():
     """(rank, size) if cmpi.MPI is imported and MPI is running, else None."""
-    mpi = sys.modules.get("cmpi.MPI")
-    if mpi is None:
-        return None
-    try:
-        if not mpi.Is_initialized() or mpi.Is_finalized():
-            return None
-        return mpi.COMM_WORLD.Get_rank(), mpi.COMM_WORLD.Get_size()
-    except Exception:
-        return None
-
-
-def _user_traceback(exc):
-    """The exception's traceback without the runner's own frames."""
-    tb = exc.__traceback__
-    skip = {os.path.abspath(__file__), os.path.abspath(runpy.__file__)}
-    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) in skip:
-        tb = tb.tb_next
-    return traceback.format_exception(type(exc), exc, tb)
+    return _jobsafety.world()
 
 
 def _flush():
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
+    _jobsafety.flush()
 
 
 def _abort(code):
     """Abort every rank of the job (when there are others to stop)."""
-    world = _world()
-    _flush()
-    if world is not None and world[1] > 1:
-        sys.modules["cmpi.MPI"].COMM_WORLD.Abort(code)
-    os._exit(code)
+    _jobsafety.abort(code)
 
 
 def _report(exc):
-    world = _world()
-    rank = world[0] if world else int(os.environ.get("OMPI_COMM_WORLD_RANK", os.environ.get("PMI_RANK", "0")))
-    prefix = f"[rank {rank}] "
-    text = "".join(_user_traceback(exc))
-    lines = [prefix + line for line in text.splitlines()]
-    # One write, so the lines of one rank are not interleaved with others.
-    sys.stderr.write("\n".join(lines) + "\n")
-    _flush()
+    skip = (__file__, runpy.__file__)
+    _jobsafety.report_exception(type(exc), exc, exc.__traceback__, skip)
 
 
 def _line_buffered():
@@ -121,6 +117,81 @@ def _line_buffered():
             stream.reconfigure(line_buffering=True)
         except Exception:
             pass
+
+
+def _launcher_rank():
+    """This process's rank as the launcher's environment says, before MPI
+    is initialized."""
+    for name in ("OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"):
+        value = os.environ.get(name)
+        if value is not None and value.isdigit():
+            return int(value)
+    return 0
+
+
+class _TaggedStream(io.TextIOBase):
+    """A text stream that writes each complete line to ``stream`` with the
+    rank in front, one write per line (so lines of ranks never mix)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._partial = ""
+
+    def _prefix(self):
+        found = _jobsafety.world()
+        return f"[rank {found[0] if found else _launcher_rank()}] "
+
+    def write(self, text):
+        text = self._partial + text
+        lines = text.split("\n")
+        self._partial = lines.pop()
+        if lines:
+            prefix = self._prefix()
+            self._stream.write("".join(prefix + line + "\n" for line in lines))
+            self._stream.flush()
+        return len(text)
+
+    def flush(self):
+        if self._partial:
+            self._stream.write(self._prefix() + self._partial)
+            self._partial = ""
+        self._stream.flush()
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return self._stream.fileno()
+
+    def isatty(self):
+        return self._stream.isatty()
+
+    @property
+    def encoding(self):
+        return self._stream.encoding
+
+    @property
+    def errors(self):
+        return self._stream.errors
+
+
+def _tag_output():
+    sys.stdout = _TaggedStream(sys.stdout)
+    sys.stderr = _TaggedStream(sys.stderr)
+
+
+def _apply(options):
+    """Runner options become rc settings before the program imports MPI."""
+    import cmpi
+
+    if "hang_timeout" in options:
+        cmpi.rc.hang_timeout = options["hang_timeout"]
+        os.environ["CMPI_HANG_TIMEOUT"] = repr(options["hang_timeout"])
+    if options.get("hang_abort"):
+        cmpi.rc.hang_abort = True
+        os.environ["CMPI_HANG_ABORT"] = "1"
+    if options.get("tag_output"):
+        _tag_output()
 
 
 def run(kind, target, argv):
@@ -143,9 +214,11 @@ def run(kind, target, argv):
 def main(argv=None):
     import cmpi
 
-    kind, target, prog_argv = _parse(sys.argv[1:] if argv is None else argv)
+    options = {}
+    kind, target, prog_argv = _parse(sys.argv[1:] if argv is None else argv, options)
     cmpi.install_as_mpi4py()
     _line_buffered()
+    _apply(options)
     try:
         run(kind, target, prog_argv)
     except SystemExit as exc:

@@ -1,0 +1,423 @@
+/*
+ * wait.c -- the one place where cmpi waits for MPI.
+ *
+ * Every blocking call (receive, send that cannot complete at once, probe,
+ * Wait/Waitall/Waitany, and collectives when a hang timeout is set) waits
+ * here by polling (MPI_Test*, MPI_Iprobe/MPI_Improbe) instead of inside one
+ * blocking MPI call, so that a rank blocked in MPI still
+ *   - sees Ctrl-C: Python's signal handlers run between polls (with the
+ *     GIL), and KeyboardInterrupt is raised from the call;
+ *   - reports a wait longer than rc.hang_timeout: the call, its arguments,
+ *     how long it has waited and its Python stack, once; then aborts the
+ *     job if rc.hang_abort.
+ * The GIL is released between polls.  A request the caller owns only for
+ * the call (the receive inside Recv) is cancelled on an interrupt and
+ * waited for until it completes or the cancel takes, so MPI never writes
+ * into memory that was given back; a Request object's request is left
+ * pending, as the Request still holds its buffers.
+ */
+#include "cmpi.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Process state (MPI is per process): set once when MPI starts. */
+static double cmpi_hang_timeout = 0.0; /* seconds; 0: never report */
+static int cmpi_hang_abort = 0;
+static int cmpi_world_rank = 0;
+
+/* Polling schedule.  Without the GIL: spin on MPI_Test* (MPI's own
+ * blocking calls busy-poll too), then yield the core between polls once
+ * the wait is no longer short, as Open MPI's mpi_yield_when_idle does (no
+ * sleeping: a large transfer progresses only while MPI is polled).  With
+ * the GIL, every CMPI_CHECK_EVERY seconds: signals and the hang timeout. */
+#define CMPI_SPIN_FOR 0.001
+#define CMPI_CHECK_EVERY 0.01
+
+static double
+cmpi_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* gcc's -Wstringop-overflow misreads MPICH's MPI_STATUSES_IGNORE (a
+ * constant pointer) passed on to MPI_Testall once inlined. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
+static int
+cmpi_wait_test(cmpi_wait_t *w, int *done)
+{
+    switch (w->mode) {
+        case CMPI_WAIT_ONE: return MPI_Test(w->reqs, done, w->status);
+        case CMPI_WAIT_ALL: return MPI_Testall(w->n, w->reqs, done, w->status);
+        case CMPI_WAIT_ANY:
+            return MPI_Testany(w->n, w->reqs, w->index, done, w->status);
+        case CMPI_WAIT_PROBE:
+            return MPI_Iprobe(w->source, w->tag, w->comm, done, w->status);
+        default: /* CMPI_WAIT_MPROBE */
+            return MPI_Improbe(w->source, w->tag, w->comm, done, w->msg,
+                               w->status);
+    }
+}
+
+/* "comm.recv(source=0, tag=11) on COMM_WORLD" */
+static void
+cmpi_wait_describe(const cmpi_wait_t *w, char *out, size_t size)
+{
+    char args[128] = "";
+    if (w->argfmt != NULL)
+        snprintf(args, sizeof(args), w->argfmt, w->arg0, w->arg1);
+    /* Calls named without their object are communicator methods. */
+    const char *obj = strchr(w->call, '.') ? "" : "comm.";
+    if (w->comm == MPI_COMM_NULL) {
+        snprintf(out, size, "%s%s(%s)", obj, w->call, args);
+        return;
+    }
+    char name[MPI_MAX_OBJECT_NAME + 1] = "";
+    int len = 0, csize = 0;
+    if (w->comm == MPI_COMM_WORLD)
+        strcpy(name, "COMM_WORLD");
+    else if (w->comm == MPI_COMM_SELF)
+        strcpy(name, "COMM_SELF");
+    else if (MPI_Comm_get_name(w->comm, name, &len) != MPI_SUCCESS ||
+             len == 0) {
+        MPI_Comm_size(w->comm, &csize);
+        snprintf(name, sizeof(name), "a communicator of size %d", csize);
+    }
+    snprintf(out, size, "%s%s(%s) on %s", obj, w->call, args, name);
+}
+
+/* With the GIL: the once-per-call report of a long wait. */
+static void
+cmpi_wait_report(const cmpi_wait_t *w, double waited)
+{
+    char what[512], text[700];
+    cmpi_wait_describe(w, what, sizeof(what));
+    snprintf(text, sizeof(text),
+             "still waiting after %.1f s (hang timeout %g s) in %s%s", waited,
+             cmpi_hang_timeout, what,
+             cmpi_hang_abort ? "; the job will be aborted (hang_abort)" : "");
+    PyObject *exc = PyErr_GetRaisedException_compat();
+    PyObject *mod = PyImport_ImportModule("cmpi._jobsafety");
+    PyObject *r =
+            mod ? PyObject_CallMethod(mod, "hang_report", "s", text) : NULL;
+    if (r == NULL) {
+        /* No Python around to show the stack: the call is still worth
+         * knowing. */
+        PyErr_Clear();
+        fprintf(stderr, "[rank %d] cmpi: %s\n", cmpi_world_rank, text);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(mod);
+    if (exc != NULL)
+        PyErr_SetRaisedException_compat(exc);
+}
+
+/* rc.hang_abort: the job ends this long after the report, so that the
+ * other ranks stuck with this one have reported too. */
+static double
+cmpi_hang_abort_grace(void)
+{
+    return cmpi_hang_timeout < 5.0 ? cmpi_hang_timeout : 5.0;
+}
+
+static void
+cmpi_hang_abort_now(void)
+{
+    fprintf(stderr, "[rank %d] cmpi: aborting the job (hang_abort)\n",
+            cmpi_world_rank);
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+}
+
+static void
+cmpi_wait_cancel(cmpi_wait_t *w)
+{
+    int n = w->mode == CMPI_WAIT_ONE ? 1 : w->n;
+    for (int i = 0; i < n; i++)
+        if (w->reqs[i] != MPI_REQUEST_NULL)
+            MPI_Cancel(&w->reqs[i]);
+}
+
+/* The wait that did not complete at the first test.  Kept out of line so
+ * the fast path stays small. */
+static CMPI_NOINLINE int
+cmpi_wait_slow(cmpi_wait_t *w)
+{
+    const double start = cmpi_now();
+    double next_check = start + CMPI_CHECK_EVERY;
+    int done = 0, ierr = MPI_SUCCESS, reported = 0;
+    PyObject *interrupted = NULL; /* held until a cancelled wait ends */
+    for (;;) {
+        Py_BEGIN_ALLOW_THREADS
+        for (unsigned i = 1;; i++) {
+            ierr = cmpi_wait_test(w, &done);
+            if (ierr != MPI_SUCCESS || done)
+                break;
+            if ((i & 15u) == 0) {
+                double t = cmpi_now();
+                if (t >= next_check)
+                    break;
+                if (t - start >= CMPI_SPIN_FOR)
+                    sched_yield();
+            }
+        }
+        Py_END_ALLOW_THREADS
+        if (ierr != MPI_SUCCESS || done)
+            break;
+        if (PyErr_CheckSignals() < 0) {
+            if (w->mode == CMPI_WAIT_PROBE || w->mode == CMPI_WAIT_MPROBE ||
+                w->on_interrupt == CMPI_INT_RETURN) {
+                /* Nothing posted that needs undoing. */
+                return CMPI_WAIT_RAISED;
+            }
+            if (interrupted != NULL) {
+                /* Interrupted again while a cancelled operation still
+                 * runs: its memory cannot be given back, so end the job. */
+                fprintf(stderr,
+                        "[rank %d] cmpi: interrupted again while a "
+                        "cancelled MPI operation is still pending: "
+                        "aborting\n",
+                        cmpi_world_rank);
+                fflush(stderr);
+                MPI_Abort(MPI_COMM_WORLD, 130);
+            }
+            interrupted = PyErr_GetRaisedException_compat();
+            if (w->on_interrupt == CMPI_INT_CANCEL)
+                cmpi_wait_cancel(w);
+        }
+        double t = cmpi_now();
+        if (!reported && cmpi_hang_timeout > 0 &&
+            t - start >= cmpi_hang_timeout) {
+            reported = 1;
+            cmpi_wait_report(w, t - start);
+        }
+        else if (reported && cmpi_hang_abort &&
+                 t - start >= cmpi_hang_timeout + cmpi_hang_abort_grace()) {
+            cmpi_hang_abort_now();
+        }
+        next_check = t + CMPI_CHECK_EVERY;
+    }
+    if (interrupted != NULL) {
+        PyErr_SetRaisedException_compat(interrupted);
+        return CMPI_WAIT_RAISED;
+    }
+    return ierr;
+}
+
+/* Wait as `w` says, GIL held.  Returns an MPI error code (MPI_SUCCESS when
+ * done), or CMPI_WAIT_RAISED with a Python exception set (a signal
+ * handler raised, e.g. KeyboardInterrupt). */
+static inline int
+cmpi_wait(cmpi_wait_t *w)
+{
+    int done = 0;
+    int ierr = cmpi_wait_test(w, &done);
+    if (CMPI_LIKELY(ierr != MPI_SUCCESS || done))
+        return ierr;
+    return cmpi_wait_slow(w);
+}
+
+/* One request the caller posted for this call only (cancelled if
+ * interrupted). */
+static int
+cmpi_wait_req(MPI_Request *req, MPI_Status *s, const char *call,
+              const char *argfmt, int arg0, int arg1, MPI_Comm comm)
+{
+    cmpi_wait_t w = {.mode = CMPI_WAIT_ONE,
+                     .n = 1,
+                     .reqs = req,
+                     .status = s,
+                     .on_interrupt = CMPI_INT_CANCEL,
+                     .comm = comm,
+                     .call = call,
+                     .argfmt = argfmt,
+                     .arg0 = arg0,
+                     .arg1 = arg1};
+    return cmpi_wait(&w);
+}
+
+/* Several requests posted for this call only; statuses may be
+ * MPI_STATUSES_IGNORE. */
+static int
+cmpi_wait_reqs(int n, MPI_Request *reqs, MPI_Status *statuses,
+               const char *call, const char *argfmt, int arg0, int arg1,
+               MPI_Comm comm)
+{
+    cmpi_wait_t w = {.mode = CMPI_WAIT_ALL,
+                     .n = n,
+                     .reqs = reqs,
+                     .status = statuses,
+                     .on_interrupt = CMPI_INT_CANCEL,
+                     .comm = comm,
+                     .call = call,
+                     .argfmt = argfmt,
+                     .arg0 = arg0,
+                     .arg1 = arg1};
+    return cmpi_wait(&w);
+}
+
+/* A nonblocking collective started for a blocking one (CMPI_COLL). */
+static int
+cmpi_wait_coll(MPI_Request *req, const char *call, MPI_Comm comm)
+{
+    cmpi_wait_t w = {.mode = CMPI_WAIT_ONE,
+                     .n = 1,
+                     .reqs = req,
+                     .status = MPI_STATUS_IGNORE,
+                     .on_interrupt = CMPI_INT_FINISH,
+                     .comm = comm,
+                     .call = call};
+    return cmpi_wait(&w);
+}
+
+/* A probe (msg == NULL) or a matched probe. */
+static int
+cmpi_wait_probe(int source, int tag, MPI_Comm comm, MPI_Message *msg,
+                MPI_Status *s, const char *call)
+{
+    cmpi_wait_t w = {.mode = msg ? CMPI_WAIT_MPROBE : CMPI_WAIT_PROBE,
+                     .source = source,
+                     .tag = tag,
+                     .comm = comm,
+                     .msg = msg,
+                     .status = s,
+                     .call = call,
+                     .argfmt = "source=%d, tag=%d",
+                     .arg0 = source,
+                     .arg1 = tag};
+    return cmpi_wait(&w);
+}
+
+/* Collectives use the blocking MPI call unless a hang timeout is set: the
+ * nonblocking collectives are slower than the tuned blocking ones. */
+static inline int
+cmpi_coll_polling(void)
+{
+    return cmpi_hang_timeout > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* SIGTERM: name the rank before faulthandler prints the Python stacks. */
+
+static struct sigaction cmpi_sigterm_next;
+static char cmpi_sigterm_msg[96];
+static size_t cmpi_sigterm_len;
+
+static void
+cmpi_on_sigterm(int sig, siginfo_t *info, void *ctx)
+{
+    ssize_t CMPI_UNUSED w = write(2, cmpi_sigterm_msg, cmpi_sigterm_len);
+    if (cmpi_sigterm_next.sa_flags & SA_SIGINFO) {
+        cmpi_sigterm_next.sa_sigaction(sig, info, ctx);
+    }
+    else if (cmpi_sigterm_next.sa_handler != SIG_DFL &&
+             cmpi_sigterm_next.sa_handler != SIG_IGN) {
+        cmpi_sigterm_next.sa_handler(sig);
+    }
+    else {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
+static void
+cmpi_sigterm_header(void)
+{
+    struct sigaction sa;
+    snprintf(cmpi_sigterm_msg, sizeof(cmpi_sigterm_msg),
+             "[rank %d] cmpi: terminated by SIGTERM; Python stack:\n",
+             cmpi_world_rank);
+    cmpi_sigterm_len = strlen(cmpi_sigterm_msg);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = cmpi_on_sigterm;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &cmpi_sigterm_next);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int
+cmpi_rc_number(PyObject *rc, const char *name, double *out)
+{
+    PyObject *v = PyObject_GetAttrString(rc, name);
+    if (v == NULL)
+        return -1;
+    if (v == Py_None) {
+        *out = 0.0;
+        Py_DECREF(v);
+        return 0;
+    }
+    PyObject *f = PyNumber_Float(v);
+    Py_DECREF(v);
+    if (f == NULL) {
+        PyErr_Format(PyExc_ValueError,
+                     "rc.%s (or its environment variable) must be a number "
+                     "of seconds",
+                     name);
+        return -1;
+    }
+    *out = PyFloat_AS_DOUBLE(f);
+    Py_DECREF(f);
+    return 0;
+}
+
+/* Once MPI is up: read rc.hang_timeout / rc.hang_abort, and install the
+ * job-safety hooks of cmpi._jobsafety (abort on an uncaught exception,
+ * SIGTERM stack dump, launch-mismatch warning). */
+static int
+cmpi_wait_startup(void)
+{
+    int size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &cmpi_world_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    PyObject *pkg = PyImport_ImportModule("cmpi");
+    PyObject *rc = pkg ? PyObject_GetAttrString(pkg, "rc") : NULL;
+    Py_XDECREF(pkg);
+    if (rc == NULL)
+        PyErr_Clear(); /* a bare extension: rc's defaults */
+    else {
+        int bad = 0;
+        PyObject *v = NULL;
+        if (cmpi_rc_number(rc, "hang_timeout", &cmpi_hang_timeout) < 0 ||
+            (v = PyObject_GetAttrString(rc, "hang_abort")) == NULL ||
+            (cmpi_hang_abort = PyObject_IsTrue(v)) < 0)
+            bad = 1;
+        Py_XDECREF(v);
+        Py_DECREF(rc);
+        if (bad)
+            return -1;
+    }
+    if (cmpi_hang_timeout < 0)
+        cmpi_hang_timeout = 0;
+#if defined(OPEN_MPI)
+    const char *library = "openmpi";
+#elif defined(MPICH_NAME)
+    const char *library = "mpich";
+#else
+    const char *library = "unknown";
+#endif
+    PyObject *mod = PyImport_ImportModule("cmpi._jobsafety");
+    PyObject *r = mod ? PyObject_CallMethod(mod, "install", "iis",
+                                            cmpi_world_rank, size, library)
+                      : NULL;
+    Py_XDECREF(mod);
+    if (r == NULL) {
+        /* Outside the cmpi package (a bare extension): no hooks. */
+        PyErr_Clear();
+        return 0;
+    }
+    if (r == Py_True)
+        cmpi_sigterm_header();
+    Py_DECREF(r);
+    return 0;
+}

@@ -1,0 +1,109 @@
+"""Helpers for the fault tests: start a job in the background, wait until
+its ranks are running, inject a fault, and time how long the launcher takes
+to exit.  Every wait is bounded; whatever a test started is killed by PID
+at the end.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+import launchutil as lu
+
+#: Measured times to exit, "test: seconds", appended when CMPI_FAULT_TIMES
+#: names a file (tests/run_suite.py prints nothing of it; the report does).
+TIMES_FILE = os.environ.get("CMPI_FAULT_TIMES")
+
+
+def record(name, seconds):
+    print(f"time to exit: {name}: {seconds:.2f} s")
+    if TIMES_FILE:
+        with open(TIMES_FILE, "a") as f:
+            f.write(f"{lu.launcher.flavor()} {name} {seconds:.2f}\n")
+
+
+class BackgroundJob:
+    """A launcher started with its output in files (so that nothing blocks
+    on a full pipe while the test waits for the job)."""
+
+    def __init__(self, cmd, env=None):
+        self.cmd = cmd
+        self._dir = tempfile.TemporaryDirectory(prefix="cmpi-fault-")
+        self.out_path = os.path.join(self._dir.name, "out")
+        self.err_path = os.path.join(self._dir.name, "err")
+        self._out = open(self.out_path, "w")
+        self._err = open(self.err_path, "w")
+        self.proc = subprocess.Popen(
+            cmd, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL,
+            env=lu.job_env() if env is None else env, start_new_session=True)
+        self.started = time.monotonic()
+
+    def output(self):
+        with open(self.out_path, errors="replace") as f:
+            out = f.read()
+        with open(self.err_path, errors="replace") as f:
+            err = f.read()
+        return out, err
+
+    def wait_for(self, pattern, count=1, timeout=60):
+        """Wait until ``pattern`` occurs ``count`` times in stdout; returns
+        the matches (a failing assertion if the job ended or took too long)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.findall(pattern, self.output()[0])
+            if len(found) >= count:
+                return found
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"job did not print {pattern!r} x{count} in {timeout} s\n{self}")
+
+    def wait_exit(self, timeout):
+        """Seconds until the launcher exited, or None if it did not within
+        ``timeout`` (then it is killed)."""
+        start = time.monotonic()
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        return time.monotonic() - start
+
+    def kill(self, pids=()):
+        """Kill the launcher's session, its descendants and ``pids``."""
+        if self.proc.poll() is None:
+            lu._kill_tree(self.proc)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self._out.close()
+        self._err.close()
+
+    def __str__(self):
+        out, err = self.output()
+        return (f"$ {' '.join(self.cmd)}\nexit status {self.proc.poll()}\n"
+                f"--- stdout ---\n{out}\n--- stderr ---\n{err}")
+
+
+def alive(pid):
+    """Is ``pid`` a live process (not a zombie)?"""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_gone(pids, timeout=5):
+    """PIDs still alive after up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = [p for p in pids if alive(p)]
+        if not left:
+            return []
+        time.sleep(0.05)
+    return [p for p in pids if alive(p)]

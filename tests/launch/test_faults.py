@@ -1,0 +1,371 @@
+"""Fault tests: a job never hangs silently.
+
+Each test starts a real job (the MPI flavour under test), injects a fault
+and asserts both the outcome and a bound on the time the launcher takes to
+exit; the time is printed (``pytest -s``) and appended to
+``$CMPI_FAULT_TIMES`` when set.  Programs use ``from cmpi import MPI`` and
+run with the plain interpreter unless the test is about ``python -m cmpi``,
+so that the defaults (abort on error) are what is checked.
+"""
+
+import os
+import re
+import signal
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import faultutil as fu  # noqa: E402
+import launchutil as lu  # noqa: E402
+
+FLAVOR = lu.launcher.flavor()
+OTHER = {"openmpi": "mpich", "mpich": "openmpi"}[FLAVOR]
+
+pytestmark = pytest.mark.skipif(lu.REFERENCE, reason="checks cmpi's own behaviour")
+
+
+def write(path, code):
+    path.write_text(textwrap.dedent(code))
+    return str(path)
+
+
+def plain(n, args):
+    return lu.launcher.mpiexec(n) + [lu.python()] + list(args)
+
+
+def runner(n, args):
+    return lu.launcher.mpiexec(n) + [lu.python(), "-m", "cmpi"] + list(args)
+
+
+# Every rank prints its pid once it runs, then loops over a collective.
+LOOP = """\
+    import os, sys, time
+    from cmpi import MPI
+    comm = MPI.COMM_WORLD
+    sys.stdout.write(f"<ready rank={comm.rank} pid={os.getpid()}>\\n")
+    sys.stdout.flush()
+    while True:
+        comm.allreduce(1)
+        time.sleep(0.02)
+"""
+
+# Every rank blocks in a receive that never matches.
+BLOCKED = """\
+    import os, sys
+    from cmpi import MPI
+    comm = MPI.COMM_WORLD
+    sys.stdout.write(f"<ready rank={comm.rank} pid={os.getpid()}>\\n")
+    sys.stdout.flush()
+    comm.recv(source=(comm.rank + 1) % comm.size, tag=5)
+"""
+
+
+def ready_pids(job, n, timeout=90):
+    found = job.wait_for(r"<ready rank=(\d+) pid=(\d+)>", n, timeout)
+    return {int(r): int(p) for r, p in found}
+
+
+# -- an exception on one rank ------------------------------------------------
+
+RAISE_IN_COLLECTIVE = """\
+    import time
+    from cmpi import MPI
+    comm = MPI.COMM_WORLD
+    comm.barrier()
+    if comm.rank == 2:
+        time.sleep(0.2)          # the others are inside the allreduce
+        raise ValueError("boom on rank 2")
+    comm.allreduce(comm.rank)
+    print(f"rank {comm.rank} passed the allreduce")
+"""
+
+
+def test_raise_inside_collective_aborts_job(tmp_path):
+    script = write(tmp_path / "raise.py", RAISE_IN_COLLECTIVE)
+    job = lu.run(plain(4, [script]), timeout=60)
+    assert not job.timed_out, f"job hung\n{job}"
+    assert job.returncode != 0, job
+    assert "passed the allreduce" not in job.out, job
+    assert "[rank 2] Traceback (most recent call last):" in job.err, job
+    assert re.search(r"\[rank 2\] ValueError: boom on rank 2", job.err), job
+    assert "[rank 0] Traceback" not in job.err, job
+    fu.record("raise-in-collective-4-ranks", job.elapsed)
+    assert job.elapsed < 10, f"took {job.elapsed:.1f} s (limit 10 s)\n{job}"
+
+
+def test_abort_on_error_off_restores_plain_behaviour(tmp_path):
+    script = write(tmp_path / "raise_late.py", """\
+        from cmpi import MPI
+        comm = MPI.COMM_WORLD
+        comm.barrier()
+        if comm.rank == 1:
+            raise ValueError("late failure")
+        print(f"<rank {comm.rank} finished>")
+    """)
+    env = lu.job_env({"CMPI_RC_ABORT_ON_ERROR": "0"})
+    job = lu.run(plain(3, [script]), timeout=60, env=env)
+    assert not job.timed_out, f"job hung\n{job}"
+    assert job.returncode != 0, job
+    # no abort: the other ranks finish, and the traceback is Python's own
+    assert "<rank 0 finished>" in job.out and "<rank 2 finished>" in job.out, job
+    assert "ValueError: late failure" in job.err, job
+    assert "[rank 1]" not in job.err, job
+
+
+def test_size_one_world_is_not_aborted(tmp_path):
+    script = write(tmp_path / "raise1.py", """\
+        from cmpi import MPI
+        assert MPI.COMM_WORLD.size == 1
+        raise ValueError("alone")
+    """)
+    job = lu.run([lu.python(), script], timeout=60)
+    assert job.returncode == 1, job
+    assert "ValueError: alone" in job.err and "[rank 0]" not in job.err, job
+    assert "MPI_Abort" not in job.err and "MPI_ABORT" not in job.err, job
+
+
+def test_uncaught_exception_in_thread_aborts_job(tmp_path):
+    script = write(tmp_path / "thread.py", """\
+        import threading
+        from cmpi import MPI
+        comm = MPI.COMM_WORLD
+        def work():
+            if comm.rank == 1:
+                raise RuntimeError("worker died")
+        t = threading.Thread(target=work, name="worker")
+        t.start(); t.join()
+        comm.recv(source=1 - comm.rank)   # rank 0 would wait forever
+    """)
+    job = lu.run(plain(2, [script]), timeout=60)
+    assert not job.timed_out, f"job hung\n{job}"
+    assert job.returncode != 0, job
+    assert "[rank 1] uncaught exception in thread worker:" in job.err, job
+    assert "[rank 1] RuntimeError: worker died" in job.err, job
+
+
+# -- a rank killed ------------------------------------------------------------
+
+def test_sigkill_one_rank_ends_job(tmp_path):
+    script = write(tmp_path / "loop.py", LOOP)
+    job = fu.BackgroundJob(plain(4, [script]))
+    pids = {}
+    try:
+        pids = ready_pids(job, 4)
+        time.sleep(0.3)
+        os.kill(pids[3], signal.SIGKILL)
+        took = job.wait_exit(60)
+        assert took is not None, f"job still running 60 s after SIGKILL\n{job}"
+        assert job.proc.returncode != 0, job
+        left = fu.wait_gone(pids.values(), 10)
+        assert not left, f"ranks left running: {left}\n{job}"
+        fu.record("sigkill-one-rank-4-ranks", took)
+        assert took < 30, f"took {took:.1f} s (limit 30 s)\n{job}"
+    finally:
+        job.kill(pids.values())
+
+
+def test_sigterm_prints_where_the_rank_was(tmp_path):
+    script = write(tmp_path / "blocked.py", BLOCKED)
+    job = fu.BackgroundJob(plain(2, [script]))
+    pids = {}
+    try:
+        pids = ready_pids(job, 2)
+        time.sleep(0.5)
+        os.kill(pids[1], signal.SIGTERM)
+        took = job.wait_exit(60)
+        assert took is not None, f"job still running after SIGTERM\n{job}"
+        assert job.proc.returncode != 0, job
+        err = job.output()[1]
+        assert "[rank 1] cmpi: terminated by SIGTERM; Python stack:" in err, job
+        assert re.search(r'File ".*blocked\.py", line 6', err), job
+        fu.record("sigterm-one-rank-2-ranks", took)
+    finally:
+        job.kill(pids.values())
+
+
+# -- a deadlock ---------------------------------------------------------------
+
+DEADLOCK = """\
+    from cmpi import MPI
+    comm = MPI.COMM_WORLD
+    def stuck():
+        if comm.rank == 0:
+            comm.recv(source=1, tag=11)
+        elif comm.rank == 1:
+            comm.Recv(bytearray(4), source=0, tag=12)
+        else:
+            comm.barrier()
+    stuck()
+"""
+
+
+def test_deadlock_reported_and_aborted(tmp_path):
+    script = write(tmp_path / "deadlock.py", DEADLOCK)
+    env = lu.job_env({"CMPI_HANG_TIMEOUT": "2", "CMPI_HANG_ABORT": "1"})
+    job = lu.run(plain(3, [script]), timeout=60, env=env)
+    assert not job.timed_out, f"job hung\n{job}"
+    assert job.returncode != 0, job
+    err = job.err
+    assert "[rank 0] cmpi: still waiting after 2." in err, job
+    assert "in comm.recv(source=1, tag=11) on COMM_WORLD" in err, job
+    assert "in comm.Recv(source=0, tag=12) on COMM_WORLD" in err, job
+    assert "in comm.Barrier() on COMM_WORLD" in err, job
+    # the Python stack, down to the line that called
+    assert re.search(r'\[rank 0\]   File ".*deadlock\.py", line 5, in stuck', err), job
+    assert "aborting the job (hang_abort)" in err, job
+    fu.record("deadlock-hang-timeout-2-abort-3-ranks", job.elapsed)
+    assert job.elapsed < 15, f"took {job.elapsed:.1f} s (limit 15 s)\n{job}"
+
+
+def test_hang_report_without_abort_lets_job_finish(tmp_path):
+    script = write(tmp_path / "slow.py", """\
+        import time
+        from cmpi import MPI
+        comm = MPI.COMM_WORLD
+        if comm.rank == 0:
+            time.sleep(2.5)
+            comm.send("late", dest=1, tag=3)
+        else:
+            print("<got " + comm.recv(source=0, tag=3) + ">")
+    """)
+    job = lu.run(runner(2, ["--hang-timeout", "1", script]), timeout=60)
+    job.check_ok()
+    assert "<got late>" in job.out, job
+    assert job.err.count("cmpi: still waiting") == 1, job
+    assert "[rank 1] cmpi: still waiting after 1." in job.err, job
+    assert "comm.recv(source=0, tag=3) on COMM_WORLD" in job.err, job
+
+
+# -- Ctrl-C -------------------------------------------------------------------
+
+def test_ctrl_c_to_launcher_ends_job(tmp_path):
+    script = write(tmp_path / "blocked.py", BLOCKED)
+    job = fu.BackgroundJob(runner(4, [script]))
+    pids = {}
+    try:
+        pids = ready_pids(job, 4)
+        time.sleep(0.5)
+        job.proc.send_signal(signal.SIGINT)
+        took = job.wait_exit(30)
+        assert took is not None, f"job still running 30 s after Ctrl-C\n{job}"
+        left = fu.wait_gone(pids.values(), 5)
+        assert not left, f"ranks left running: {left}\n{job}"
+        err = job.output()[1]
+        if FLAVOR == "mpich":
+            # hydra forwards SIGINT: every rank raises KeyboardInterrupt in
+            # its receive, the runner aborts with 130
+            assert job.proc.returncode == 130, job
+            assert re.search(r"\[rank \d\] KeyboardInterrupt", err), job
+        else:
+            # Open MPI's mpirun answers SIGINT by terminating the ranks
+            # (SIGTERM: they print their stacks) and exits with 1
+            assert job.proc.returncode != 0, job
+            assert "cmpi: terminated by SIGTERM" in err, job
+        fu.record("ctrl-c-launcher-4-ranks", took)
+        assert took < 10, f"took {took:.1f} s (limit 10 s)\n{job}"
+    finally:
+        job.kill(pids.values())
+
+
+def test_sigint_to_rank_raises_keyboardinterrupt(tmp_path):
+    script = write(tmp_path / "interrupted.py", """\
+        import os, sys
+        from cmpi import MPI
+        comm = MPI.COMM_WORLD
+        sys.stdout.write(f"<ready rank={comm.rank} pid={os.getpid()}>\\n")
+        sys.stdout.flush()
+        buf = bytearray(8)
+        try:
+            if comm.rank == 0:
+                comm.Recv(buf, source=1, tag=7)
+        except KeyboardInterrupt:
+            print("<interrupted in Recv>")
+        comm.Send(b"12345678", dest=1 - comm.rank, tag=8)
+        comm.Recv(buf, source=1 - comm.rank, tag=8)
+        print(f"<rank {comm.rank} still works: {bytes(buf)!r}>")
+    """)
+    job = fu.BackgroundJob(plain(2, [script]))
+    pids = {}
+    try:
+        pids = ready_pids(job, 2)
+        time.sleep(0.5)
+        os.kill(pids[0], signal.SIGINT)
+        took = job.wait_exit(30)
+        assert took is not None, f"job still running\n{job}"
+        out = lu.flat(job.output()[0])
+        assert job.proc.returncode == 0, job
+        assert "<interrupted in Recv>" in out, job
+        assert "<rank 0 still works: b'12345678'>" in out, job
+        assert "<rank 1 still works: b'12345678'>" in out, job
+    finally:
+        job.kill(pids.values())
+
+
+# -- output -------------------------------------------------------------------
+
+def test_tag_output(tmp_path):
+    script = write(tmp_path / "hello.py", """\
+        import sys
+        from mpi4py import MPI
+        r = MPI.COMM_WORLD.rank
+        print(f"hello from {r}")
+        sys.stdout.write("two\\nlines\\n")
+        print(f"error line {r}", file=sys.stderr)
+    """)
+    job = lu.run(runner(2, ["--tag-output", script]), timeout=60)
+    job.check_ok()
+    for r in (0, 1):
+        assert f"[rank {r}] hello from {r}\n" in job.stdout, job
+        assert f"[rank {r}] two\n" in job.stdout, job
+        assert f"[rank {r}] lines\n" in job.stdout, job
+        assert f"[rank {r}] error line {r}\n" in job.stderr, job
+
+
+def test_output_is_line_buffered_under_runner(tmp_path):
+    # A line printed before a long wait is visible while the job runs.
+    script = write(tmp_path / "progress.py", """\
+        import time
+        from mpi4py import MPI
+        print(f"<progress {MPI.COMM_WORLD.rank}>")
+        time.sleep(30)
+    """)
+    env = lu.job_env()
+    env.pop("PYTHONUNBUFFERED", None)
+    job = fu.BackgroundJob(runner(2, [script]), env=env)
+    try:
+        job.wait_for(r"<progress \d>", 2, timeout=25)
+    finally:
+        job.kill()
+
+
+# -- launch mismatch ----------------------------------------------------------
+
+def test_launch_mismatch_warns(tmp_path):
+    """cmpi built against the other MPI, started by this flavour's mpiexec:
+    every process sees a world of 1, and says why."""
+    other_python = lu.launcher.python(OTHER)
+    if other_python == sys.executable:
+        pytest.skip(f"no .venv/{OTHER}")
+    script = write(tmp_path / "size.py", """\
+        from cmpi import MPI
+        print(f"<size {MPI.COMM_WORLD.size}>")
+    """)
+    cmd = lu.launcher.mpiexec(2) + [other_python, script]
+    job = lu.run(cmd, timeout=60)
+    assert not job.timed_out, job
+    assert job.out.count("<size 1>") == 2, job
+    assert job.err.count("cmpi: warning:") == 2, job
+    assert "MPI reports a world of 1 process" in job.err, job
+    wanted = {"openmpi": "mpiexec.openmpi", "mpich": "mpiexec.mpich"}[OTHER]
+    assert f"Start the job with {wanted}" in job.err, job
+
+
+def test_no_mismatch_warning_when_sizes_agree(tmp_path):
+    job = lu.run(plain(2, ["-c", "from cmpi import MPI; print(MPI.COMM_WORLD.size)"]),
+                 timeout=60)
+    job.check_ok()
+    assert "cmpi: warning" not in job.err, job
