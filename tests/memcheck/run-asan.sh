@@ -37,7 +37,7 @@ here=tests/memcheck
 # components) leave thousands of allocations behind, and a suppression broad
 # enough to hide CPython's would hide cmpi's leaked Python objects too.
 # Leaks are checked by tests/mpi/test_refleaks.py (reference counts, traced
-# memory) and by run-valgrind.sh (definite leaks with cmpi in the stack).
+# memory and object counts, each call repeated thousands of times).
 asan_opts="log_path=$logdir/asan:detect_leaks=0:abort_on_error=0:strict_string_checks=1"
 asan_opts+=":check_initialization_order=1:detect_stack_use_after_return=1:allocator_may_return_null=1"
 ubsan_opts="log_path=$logdir/ubsan:print_stacktrace=1:halt_on_error=1"
