@@ -53,3 +53,15 @@ def test_derived_datatype_inside_buffer_beyond_extent_count():
         assert rbuf.tolist() == [0, -1, -1, -1, 4]
     finally:
         dt.Free()
+
+
+def test_long_error_string():
+    # MPICH's error stack for a truncated Gatherv fills MPI_MAX_ERROR_STRING
+    # without a NUL: turning it into a str must neither crash nor overrun.
+    comm = MPI.COMM_SELF
+    with pytest.raises(MPI.Exception) as info:
+        comm.Gatherv(np.ones(2, "i1"), [np.zeros(1, "i1"), [1]], root=0)
+    text = str(info.value)
+    assert 0 < len(text) <= MPI.MAX_ERROR_STRING
+    assert info.value.Get_error_string() == text or IS_CMPI is False
+    assert info.value.Get_error_class() == MPI.ERR_TRUNCATE
