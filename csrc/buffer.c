@@ -628,7 +628,9 @@ displs:
             sum += m->counts[i];
         }
     }
-    if (m->view.obj != NULL && m->extent > 0) {
+    /* With a datatype given, msg_check_footprint below checks the bytes
+     * each block really touches. */
+    if (m->view.obj != NULL && m->extent > 0 && otype == NULL) {
         MPI_Aint n = (MPI_Aint)m->view.len / m->extent;
         for (int i = 0; i < size; i++) {
             if ((MPI_Aint)m->displs[i] + m->counts[i] > n) {
