@@ -6,7 +6,7 @@ PYTHON ?= python3
 MPI ?= openmpi
 NP ?= 4
 
-.PHONY: all setup demo test test-openmpi test-mpich format clean
+.PHONY: all setup demo test test-openmpi test-mpich memcheck format clean
 
 all: test
 
@@ -19,6 +19,14 @@ demo:
 
 test: setup
 	$(PYTHON) tests/run_suite.py
+	$(MAKE) memcheck
+
+# Memory checks, after the main suite: tests/mpi at 2 ranks under ASan+UBSan
+# (each MPI), the point-to-point and collective tests under valgrind.
+memcheck:
+	tests/memcheck/run-asan.sh openmpi
+	tests/memcheck/run-asan.sh mpich
+	tests/memcheck/run-valgrind.sh openmpi
 
 test-openmpi:
 	tools/setup.sh openmpi

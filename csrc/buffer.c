@@ -269,6 +269,48 @@ msg_count_arg(PyObject *obj, MPI_Aint *out, const char *what)
     return 0;
 }
 
+/* The bytes that `count` elements of `dtype`, starting `displ` elements
+ * into a buffer of `len` bytes, read or write must all lie inside it.
+ * Comparing count * extent with the length is not enough for a derived
+ * datatype: its data can start before the buffer (a negative true lower
+ * bound) or reach past its extent (resized smaller than its true
+ * extent), and a zero or negative extent stacks elements on one spot or
+ * backwards. */
+static int
+msg_check_footprint(cmpi_state *st, MPI_Datatype dtype, MPI_Aint extent,
+                    MPI_Aint len, MPI_Aint displ, MPI_Aint count,
+                    const char *what)
+{
+    MPI_Aint tlb, text;
+    if (count <= 0)
+        return 0;
+    CMPI_CHK(st, MPI_Type_get_true_extent(dtype, &tlb, &text));
+    if (text <= 0)
+        return 0;
+    MPI_Aint mag = extent < 0 ? -extent : extent;
+    if (mag > 0 && (count > PY_SSIZE_T_MAX / 4 / mag ||
+                    displ > PY_SSIZE_T_MAX / 4 / mag)) {
+        PyErr_Format(PyExc_ValueError, "message: %scount %zd too large", what,
+                     (Py_ssize_t)count);
+        return -1;
+    }
+    MPI_Aint first = displ * extent, last = (displ + count - 1) * extent;
+    MPI_Aint lo = (first < last ? first : last) + tlb;
+    MPI_Aint hi = (first < last ? last : first) + tlb + text;
+    if (lo < 0 || hi > len) {
+        PyErr_Format(PyExc_ValueError,
+                     "message: %scount=%zd of the datatype at displacement "
+                     "%zd touches bytes %zd to %zd, outside the buffer of "
+                     "%zd bytes",
+                     what, (Py_ssize_t)count, (Py_ssize_t)displ,
+                     (Py_ssize_t)lo, (Py_ssize_t)hi, (Py_ssize_t)len);
+        return -1;
+    }
+    return 0;
+error:
+    return -1;
+}
+
 static int
 cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
                int null_ok)
@@ -385,7 +427,10 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
     else if (ocount != NULL) {
         if (msg_count_arg(ocount, &count, "count") < 0)
             goto error;
-        if ((displ + count) > len / m->extent) {
+        /* With a datatype given, msg_check_footprint below checks the bytes
+         * the elements really touch, which may lie within the extent. */
+        if ((otype == NULL || count == 0) &&
+            (displ + count) > len / m->extent) {
             PyErr_Format(PyExc_ValueError,
                          "message: count=%zd with displacement %zd needs %zd "
                          "bytes, but the buffer has only %zd",
@@ -412,6 +457,9 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
         }
         count = len / m->extent - displ;
     }
+    if (otype != NULL && msg_check_footprint(st, m->dtype, m->extent, len,
+                                             displ, count, "") < 0)
+        goto error;
     m->addr = (char *)m->view.buf + displ * m->extent;
     if (count > INT_MAX)
         return msg_big_type(st, m, count) < 0 ? (cmpi_msg_release(m), -1) : 0;
@@ -598,7 +646,9 @@ displs:
             sum += m->counts[i];
         }
     }
-    if (m->view.obj != NULL && m->extent > 0) {
+    /* With a datatype given, msg_check_footprint below checks the bytes
+     * each block really touches. */
+    if (m->view.obj != NULL && m->extent > 0 && otype == NULL) {
         MPI_Aint n = (MPI_Aint)m->view.len / m->extent;
         for (int i = 0; i < size; i++) {
             if ((MPI_Aint)m->displs[i] + m->counts[i] > n) {
@@ -610,6 +660,13 @@ displs:
                 goto error;
             }
         }
+    }
+    if (m->view.obj != NULL && otype != NULL) {
+        for (int i = 0; i < size; i++)
+            if (msg_check_footprint(st, m->dtype, m->extent,
+                                    (MPI_Aint)m->view.len, m->displs[i],
+                                    m->counts[i], "block ") < 0)
+                goto error;
     }
     return 0;
 error:

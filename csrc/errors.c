@@ -65,11 +65,16 @@ Exception_dealloc(ExceptionObject *self)
 static PyObject *
 error_string(int ierr)
 {
-    char buf[MPI_MAX_ERROR_STRING + 1];
+    /* Zeroed, and the length taken with a bound: MPICH 4.0 fills all
+     * MPI_MAX_ERROR_STRING bytes of a long error stack without a
+     * terminating NUL, then runs strlen over it (and returns that length). */
+    char buf[MPI_MAX_ERROR_STRING + 1] = {0};
     int len = 0;
     if (MPI_Error_string(ierr, buf, &len) != MPI_SUCCESS)
         return PyUnicode_FromFormat("unknown error code %d", ierr);
-    buf[len] = '\0';
+    if (len < 0 || len > MPI_MAX_ERROR_STRING)
+        len = MPI_MAX_ERROR_STRING;
+    len = (int)strnlen(buf, (size_t)len);
     return PyUnicode_FromStringAndSize(buf, len);
 }
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Build cmpi into its own venv for a memory-checking run (sourced by
+# run-asan.sh and run-valgrind.sh).
+#
+#   build_venv FLAVOR NAME [meson setup args...]
+#
+# Creates .venv/NAME-FLAVOR (system site packages, plus the build and test
+# requirements if missing) and installs cmpi built in build/NAME-FLAVOR with
+# -Dwerror=true, buildtype debugoptimized (-O2 -g: reports name file and
+# line) and the extra meson arguments.  Incremental and safe to rerun.
+build_venv() {
+  local flavor=$1 name=$2; shift 2
+  local venv=.venv/$name-$flavor args=()
+  command -v "mpicc.$flavor" >/dev/null || tools/setup.sh "$flavor"
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv --system-site-packages "$venv"
+  fi
+  if ! "$venv/bin/python" -c "import mesonpy, numpy, pytest, hypothesis" 2>/dev/null; then
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+      "meson-python>=0.15" "meson>=1.1" ninja numpy pytest hypothesis
+  fi
+  for a in -Dwerror=true -Dbuildtype=debugoptimized "$@"; do args+=("-Csetup-args=$a"); done
+  MPICC=mpicc.$flavor "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    --no-build-isolation --no-deps --force-reinstall "${args[@]}" -Cbuild-dir="build/$name-$flavor" .
+}
+
+# The environment every test job here runs in (as tests/launcher.py sets it).
+mpi_job_env() {
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 \
+    OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader,tcp CMPI_MPI=$1
+}
+
+# mpiexec command for FLAVOR and NP ranks, into the array `mpiexec`.
+mpiexec_cmd() {
+  case $1 in
+    openmpi) mpiexec=(mpiexec.openmpi --oversubscribe -n "$2") ;;
+    mpich) mpiexec=(mpiexec.mpich -n "$2") ;;
+    *) echo "unknown MPI flavour: $1 (expected openmpi or mpich)" >&2; exit 2 ;;
+  esac
+}

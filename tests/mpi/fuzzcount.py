@@ -1,0 +1,39 @@
+"""Generated-case counts of the property-based (hypothesis) fuzz tests.
+
+Each fuzz test adds the cases it ran; the last fuzz test
+(test_fuzz_pickle.py::test_fuzz_case_count) sums them over the ranks,
+prints the total and checks it reaches ``MINIMUM`` per run of tests/mpi.
+
+The cases of a test that fuzzes on COMM_SELF are split over the ranks (each
+rank a different seed), so a run at any number of ranks generates about the
+same number of distinct cases; a test whose cases all ranks share (they
+communicate over COMM_WORLD) counts its cases once.
+"""
+
+import os
+
+from mpiimpl import MPI
+
+MINIMUM = 10_000  # scaled by CMPI_FUZZ_SCALE (for development only)
+SCALE = float(os.environ.get("CMPI_FUZZ_SCALE") or 1)
+RANK = MPI.COMM_WORLD.Get_rank()
+SIZE = MPI.COMM_WORLD.Get_size()
+
+#: test name -> cases generated on this rank (split tests) or per run
+#: (shared tests, counted on rank 0 only)
+COUNTS = {}
+#: the tests every full run must have run, with their per-run quota
+QUOTAS = {}
+
+
+def quota(name, per_run, shared=False):
+    """Examples this rank generates for test ``name`` (``per_run`` in all)."""
+    per_run = max(1, int(per_run * SCALE))
+    QUOTAS[name] = per_run
+    COUNTS.setdefault(name, 0)
+    return per_run if shared else max(1, -(-per_run // SIZE))
+
+
+def add(name, shared=False):
+    if not shared or RANK == 0:
+        COUNTS[name] = COUNTS.get(name, 0) + 1

@@ -1,0 +1,67 @@
+"""A message spec with a derived datatype must stay inside its buffer:
+the bytes its elements touch, not count * extent, decide (found by
+tests/mpi/test_fuzz_msgspec.py)."""
+
+import numpy as np
+import pytest
+
+from mpiimpl import IS_CMPI, MPI
+from mpitestutil import stray_guard
+
+
+def outside_types():
+    return [
+        # true extent 20 bytes, extent resized down to 4
+        MPI.INT.Create_vector(2, 1, 4).Create_resized(0, 4),
+        # data 4 bytes before the buffer
+        MPI.INT.Create_hindexed([1], [-4]),
+        # negative extent: elements stacked backwards from the start
+        MPI.INT.Create_resized(0, -4),
+    ]
+
+
+@pytest.mark.parametrize("which", range(3))
+def test_derived_datatype_outside_buffer_raises(which):
+    if not IS_CMPI:  # mpi4py does not check buffer bounds
+        return
+    comm = MPI.COMM_SELF
+    dt = outside_types()[which].Commit()
+    count = 3 if which == 2 else 1
+    try:
+        with stray_guard(comm) as guard:
+            with pytest.raises(ValueError):
+                comm.Send([np.arange(4, dtype="i4"), count, dt], 0, 30)
+        assert guard.strays == 0
+        rbuf = np.zeros(4, dtype="i4")
+        with pytest.raises(ValueError):
+            comm.Irecv([rbuf, count, dt], 0, 30)
+        with pytest.raises(ValueError):
+            comm.Allgatherv([np.arange(4, dtype="i4"), count, dt], [rbuf, [count], [0], dt])
+    finally:
+        dt.Free()
+
+
+def test_derived_datatype_inside_buffer_beyond_extent_count():
+    # Two elements of a type of extent 16 whose data is its first 4 bytes
+    # touch bytes 0-4 and 16-20: a 20-byte buffer is enough.
+    comm = MPI.COMM_SELF
+    dt = MPI.INT.Create_resized(0, 16).Commit()
+    try:
+        sbuf = np.arange(5, dtype="i4")
+        rbuf = np.full(5, -1, dtype="i4")
+        comm.Sendrecv([sbuf, 2, dt], 0, 31, [rbuf, 2, dt], 0, 31)
+        assert rbuf.tolist() == [0, -1, -1, -1, 4]
+    finally:
+        dt.Free()
+
+
+def test_long_error_string():
+    # MPICH's error stack for a truncated Gatherv fills MPI_MAX_ERROR_STRING
+    # without a NUL: turning it into a str must neither crash nor overrun.
+    comm = MPI.COMM_SELF
+    with pytest.raises(MPI.Exception) as info:
+        comm.Gatherv(np.ones(2, "i1"), [np.zeros(1, "i1"), [1]], root=0)
+    text = str(info.value)
+    assert 0 < len(text) <= MPI.MAX_ERROR_STRING
+    assert info.value.Get_error_string() == text or IS_CMPI is False
+    assert info.value.Get_error_class() == MPI.ERR_TRUNCATE
