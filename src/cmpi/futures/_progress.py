@@ -1,10 +1,16 @@
 """Progress display for map: tqdm on a terminal when it is installed, a
 plain one-line display on a terminal otherwise, and a line every
-CMPI_PROGRESS_INTERVAL seconds (default 10) when stderr is not a terminal.
+CMPI_PROGRESS_INTERVAL seconds (default 10) when there is no terminal
+(batch jobs).
 
-``progress=True`` or ``CMPI_PROGRESS=1`` turns it on; ``CMPI_PROGRESS=plain``
-or ``=tqdm`` picks the form.  Updates come from the pool's manager thread
-and are rate-limited, so a display costs nothing per task.
+``progress=True`` or ``CMPI_PROGRESS=1`` turns it on; ``CMPI_PROGRESS=bar``
+or ``=lines`` forces a form, ``=plain`` or ``=tqdm`` the bar's kind.  Under
+mpiexec a rank's stderr is a pipe to the launcher even when the job runs on
+a terminal; the display then goes to the session's terminal (/dev/tty) if
+the rank has one (Open MPI), else lines (MPICH's launcher, which forwards
+whole lines).
+Updates come from the pool's manager thread and are rate-limited, so a
+display costs nothing per task.
 """
 
 import os
@@ -18,12 +24,25 @@ def _choice(progress):
         value = os.environ.get("CMPI_PROGRESS", "").strip().lower()
         if value in ("", "0", "false", "no", "off"):
             return None
-        return value if value in ("plain", "tqdm") else "auto"
+        return value if value in _KINDS else "auto"
     if progress is False:
         return None
-    if isinstance(progress, str):
+    if isinstance(progress, str) and progress.lower() in _KINDS:
         return progress.lower()
     return "auto"
+
+
+_KINDS = ("auto", "bar", "lines", "plain", "tqdm")
+
+
+def _open_terminal():
+    """The session's terminal, when stderr is not one: ranks started by
+    mpiexec write to a pipe to the launcher even when a person watches
+    the job on a terminal (Open MPI's ranks keep that terminal)."""
+    try:
+        return open("/dev/tty", "w")
+    except OSError:
+        return None
 
 
 def _interval():
@@ -41,20 +60,34 @@ def _isatty(stream):
 
 
 def make_progress(progress, total, desc="tasks"):
-    """A display for ``total`` tasks (None: unknown), or None."""
+    """A display for ``total`` tasks (None: unknown), or None.
+
+    ``progress`` (or CMPI_PROGRESS): True/"auto" picks the form, "bar"
+    forces a one-line bar on stderr, "lines" periodic lines, "plain" and
+    "tqdm" the bar's implementation."""
     kind = _choice(progress)
     if kind is None:
         return None
     stream = sys.stderr
+    if kind == "lines":
+        return _Plain(total, stream, False, _interval())
     tty = _isatty(stream)
-    if tty and kind in ("auto", "tqdm"):
+    if not tty and kind != "bar":
+        terminal = _open_terminal()
+        if terminal is not None:
+            stream, tty = terminal, True
+    if kind == "bar":
+        tty = True
+    if not tty:
+        return _Plain(total, stream, False, _interval())
+    if kind != "plain":
         try:
             import tqdm
         except ImportError:
             tqdm = None
         if tqdm is not None:
             return _Tqdm(tqdm, total, stream)
-    return _Plain(total, stream, tty, 0.1 if tty else _interval())
+    return _Plain(total, stream, True, 0.1)
 
 
 def _hms(seconds):
