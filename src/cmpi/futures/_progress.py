@@ -29,7 +29,9 @@ def _choice(progress):
         return None
     if isinstance(progress, str) and progress.lower() in _KINDS:
         return progress.lower()
-    return "auto"
+    # progress=True: the environment may still pick the form
+    value = os.environ.get("CMPI_PROGRESS", "").strip().lower()
+    return value if value in _KINDS else "auto"
 
 
 _KINDS = ("auto", "bar", "lines", "plain", "tqdm")
@@ -158,7 +160,13 @@ class _Plain:
 
 class _Tqdm:
     def __init__(self, tqdm, total, stream):
-        self.bar = tqdm.tqdm(total=total, unit="task", file=stream, dynamic_ncols=True)
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except Exception:
+            width = 0
+        # a terminal that reports no size would get a bar of width 0
+        sizing = {"dynamic_ncols": True} if width > 0 else {"ncols": 80}
+        self.bar = tqdm.tqdm(total=total, unit="task", file=stream, **sizing)
         self.pending = 0
         self.last = time.monotonic()
         self.closed = False
