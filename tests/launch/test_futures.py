@@ -533,6 +533,28 @@ def test_command_line_modes(tmp_path):
 
 
 @cmpi_only
+def test_unclosed_executor(tmp_path):
+    """An executor neither shut down nor referenced any more: its work is
+    finished at the program's end, and the job exits cleanly."""
+    prog = write(tmp_path / "prog.py", """\
+        import time
+        from mpi4py.futures import MPIPoolExecutor
+
+        def nap(t):
+            time.sleep(t)
+            print(f"CHECK ran_{t} ok", flush=True)
+
+        if __name__ == "__main__":
+            ex = MPIPoolExecutor()
+            ex.submit(nap, 0.3)
+            ex.submit(nap, 0.2)
+            del ex
+    """)
+    job = futures_job(3, [str(prog)], timeout=60)
+    assert_checks(job, ["ran_0.3", "ran_0.2"])
+
+
+@cmpi_only
 def test_program_error_aborts_job(tmp_path):
     prog = write(tmp_path / "prog.py", """\
         from mpi4py.futures import MPIPoolExecutor

@@ -41,6 +41,51 @@ def _import_main_on_worker(kind, target, argv):
         exec(compile(target, "<string>", "exec"), mod.__dict__)
 
 
+def _run_program(kind, target, argv):
+    """Run the program as ``__main__`` in a module that stays in
+    sys.modules after it returns (runpy would restore the previous one),
+    so the work of executors still running at the end can be pickled."""
+    import importlib.util
+    import types
+
+    sys.argv[:] = argv
+    mod = types.ModuleType("__main__")
+    mod.__builtins__ = __builtins__
+    if kind == "path":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(target)))
+        mod.__file__ = target
+        with open(target, "rb") as f:
+            code = compile(f.read(), target, "exec")
+    elif kind == "module":
+        sys.path.insert(0, "")
+        spec = importlib.util.find_spec(target)
+        if spec is None:
+            raise ImportError(f"No module named {target!r}")
+        if spec.submodule_search_locations is not None:
+            spec = importlib.util.find_spec(target + ".__main__")
+        code = spec.loader.get_code(spec.name)
+        mod.__spec__ = spec
+        mod.__file__ = spec.origin
+        sys.argv[0] = spec.origin or target
+    else:
+        sys.path.insert(0, "")
+        code = compile(target, "<string>", "exec")
+    sys.modules["__main__"] = mod
+    exec(code, mod.__dict__)
+
+
+def _report(exc):
+    """The program's traceback on stderr, without this runner's frames,
+    each line prefixed ``[rank 0] ``."""
+    here = os.path.abspath(__file__)
+    tb = exc.__traceback__
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == here:
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(exc), exc, tb))
+    sys.stderr.write("".join(f"[rank 0] {line}\n" for line in text.splitlines()))
+    sys.stderr.flush()
+
+
 def main(argv=None):
     import cmpi
     from cmpi import run as runner
@@ -61,8 +106,12 @@ def main(argv=None):
         faulthandler.enable()
         try:
             _import_main_on_worker(kind, target, prog_argv)
-        except BaseException:
-            text = traceback.format_exc()
+        except BaseException as exc:
+            skip = {os.path.abspath(__file__), os.path.abspath(_core.__file__)}
+            tb = exc.__traceback__
+            while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) in skip:
+                tb = tb.tb_next
+            text = "".join(traceback.format_exception(type(exc), exc, tb))
             sys.stderr.write("".join(f"[rank {rank}] {line}\n" for line in text.splitlines()))
             sys.stderr.write(f"[rank {rank}] (the worker serves on; tasks that need "
                              "the program's __main__ will fail)\n")
@@ -73,7 +122,7 @@ def main(argv=None):
     if workers:
         pool._set_static_world(comm)
     try:
-        runner.run(kind, target, prog_argv)
+        _run_program(kind, target, prog_argv)
     except SystemExit as exc:
         code = exc.code
         if code is None or code == 0:
@@ -86,10 +135,10 @@ def main(argv=None):
             runner._abort(code)
         raise
     except KeyboardInterrupt as exc:
-        runner._report(exc)
+        _report(exc)
         runner._abort(130)
     except BaseException as exc:
-        runner._report(exc)
+        _report(exc)
         runner._abort(1)
     else:
         _release(comm, workers)

@@ -447,6 +447,16 @@ def _proc_alive(pid):
         return True
 
 
+#: Managers whose thread runs: waited for at exit, before MPI finalizes.
+running = set()
+
+
+def shutdown_all():
+    for manager in list(running):
+        manager.stop()
+        manager.join()
+
+
 class Manager:
     """The caller's side of a pool: the queue of pending work and the
     thread that moves it to the workers and the results back.
@@ -471,6 +481,8 @@ class Manager:
         self.info = {}
         self.thread = None
         self.lock = threading.Lock()
+        # the manager pops from the queue; so does a cancelling shutdown
+        self.qlock = threading.RLock()
         self.finished = threading.Event()
 
     # -- called by the executor, in the caller's threads
@@ -478,6 +490,7 @@ class Manager:
     def start(self):
         with self.lock:
             if self.thread is None:
+                running.add(self)
                 self.thread = threading.Thread(target=self._run, name="cmpi.futures manager",
                                                daemon=True)
                 self.thread.start()
@@ -503,6 +516,10 @@ class Manager:
         self.wake.set()
 
     def cancel_pending(self):
+        with self.qlock:
+            self._cancel_pending()
+
+    def _cancel_pending(self):
         while True:
             try:
                 source = self.queue.popleft()
@@ -530,6 +547,7 @@ class Manager:
                 pass
             self.ready.set()
             self.finished.set()
+            running.discard(self)
 
     def _bootup(self):
         transport = self.transport
@@ -580,12 +598,15 @@ class Manager:
                 busy = True
                 got = transport.poll()
             if self.queue and self.slots:
-                busy = self._dispatch() or busy
+                with self.qlock:
+                    busy = self._dispatch() or busy
             if busy:
                 delay = 0.0
                 continue
-            if self.shutting_down and not self.inflight and not self._has_pending():
-                return
+            if self.shutting_down and not self.inflight:
+                with self.qlock:
+                    if not self._has_pending():
+                        return
             if delay < 4e-5:
                 # a short spin, the GIL given up at each step
                 delay += 2e-6
@@ -732,10 +753,11 @@ class Manager:
             for owner, start, count in segments:
                 owner.fail(start, count, exc)
         self.inflight.clear()
-        while self.queue:
-            source = self.queue.popleft()
-            source.queued = False
-            source.owner.fail(0, 0, exc)
+        with self.qlock:
+            while self.queue:
+                source = self.queue.popleft()
+                source.queued = False
+                source.owner.fail(0, 0, exc)
         self.ready.set()
 
     def worker_died(self, w, how):

@@ -7,7 +7,6 @@ import os
 import sys
 import threading
 import time
-import weakref
 from concurrent.futures import Executor, Future
 
 from cmpi import MPI  # noqa: F401  (initialized before the exit hook below)
@@ -34,17 +33,10 @@ class _StaticWorld:
 
 
 _static_world = None
-_live = weakref.WeakSet()
-
-
 def _shutdown_all():
-    """Wait for the executors still running (a program's end; before
-    MPI is finalized)."""
-    for executor in list(_live):
-        try:
-            executor.shutdown(wait=True)
-        except Exception:
-            pass
+    """Let the pools still running finish their work (at a program's end,
+    before MPI is finalized), even those of executors no longer referenced."""
+    _core.shutdown_all()
 
 
 atexit.register(_shutdown_all)
@@ -185,7 +177,6 @@ class MPIPoolExecutor(Executor):
                 m = _core.Manager(transport, self._initializer, self._initargs, setup)
                 transport.manager = m
                 self._manager = m
-                _live.add(self)
                 m.start()
             return self._manager
 
