@@ -193,7 +193,7 @@ def main_spec():
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
     name = getattr(spec, "name", None)
-    if name and name != "__main__" and not name.startswith("cmpi"):
+    if name and name != "__main__" and name.split(".")[0] != "cmpi":
         return ("module", name[:-len(".__main__")] if name.endswith(".__main__") else name)
     path = getattr(main, "__file__", None)
     if path and os.path.exists(path) and not os.path.basename(path).startswith("<"):
@@ -484,6 +484,7 @@ class Manager:
         # the manager pops from the queue; so does a cancelling shutdown
         self.qlock = threading.RLock()
         self.finished = threading.Event()
+        self.closed = False
 
     # -- called by the executor, in the caller's threads
 
@@ -496,9 +497,12 @@ class Manager:
                 self.thread.start()
 
     def put(self, source):
-        if self.broken is not None:
-            raise BrokenExecutor(self.broken)
-        self.queue.append(source)
+        with self.qlock:
+            if self.broken is not None:
+                raise BrokenExecutor(self.broken)
+            if self.closed:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            self.queue.append(source)
         self.wake.set()
 
     def requeue(self, source):
@@ -506,8 +510,7 @@ class Manager:
             if source.queued:
                 return
             source.queued = True
-        self.queue.append(source)
-        self.wake.set()
+        self.put(source)
 
     def stop(self, cancel=False):
         self.shutting_down = True
@@ -606,6 +609,7 @@ class Manager:
             if self.shutting_down and not self.inflight:
                 with self.qlock:
                     if not self._has_pending():
+                        self.closed = True
                         return
             if delay < 4e-5:
                 # a short spin, the GIL given up at each step

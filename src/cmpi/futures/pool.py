@@ -80,17 +80,21 @@ def _spawn(max_workers, python_exe, python_args, mpi_info):
             "MPIPoolExecutor without static workers needs MPI.Intracomm.Spawn, "
             "which this cmpi build lacks; run the program with "
             "`mpiexec -n N python -m cmpi.futures prog.py` instead")
-    info = MPI.INFO_NULL
+    kwargs = {}
+    info = None
     if mpi_info:
+        if not hasattr(MPI, "Info"):
+            raise NotImplementedError("mpi_info needs MPI.Info, which this cmpi build lacks")
         info = MPI.Info.Create()
         for k, v in dict(mpi_info).items():
             info.Set(k, v)
+        kwargs["info"] = info
     args = list(python_args or ()) + ["-m", "cmpi.futures.server"]
     try:
         comm = MPI.COMM_SELF.Spawn(python_exe or sys.executable, args=args,
-                                   maxprocs=max_workers, info=info)
+                                   maxprocs=max_workers, **kwargs)
     finally:
-        if info != MPI.INFO_NULL:
+        if info is not None:
             info.Free()
     return comm
 
