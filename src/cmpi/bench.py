@@ -481,7 +481,9 @@ def cmd_futures_run(args):
         list(ex.map(identity, [b"w"] * 2000))
         for nbytes in [int(x) for x in args.sizes.split(",")]:
             n = fut_tasks(nbytes, args.quick)
-            data = [fut_payload(nbytes)] * n
+            # distinct objects: a pickle of repeated ones would hold one copy
+            distinct = [fut_payload(nbytes) for _ in range(min(n, max(64, (16 * MiB) // max(nbytes, 1))))]
+            data = [distinct[i % len(distinct)] for i in range(n)]
             list(ex.map(identity, data[:max(n // 10, 10)]))
             t0 = time.perf_counter()
             res = list(ex.map(identity, data))

@@ -16,15 +16,19 @@ worker -> root, tag TAG_RESULTS
     or ``("ready", pid, host, error)`` in answer to ``init``.
 
 Speed comes from few messages per task: a batch holds as many tasks as
-fit in a few milliseconds of the worker's measured time per task (and a
-few MiB of payload), each worker has up to DEPTH batches in flight, so it
+fit in a few milliseconds of the worker's measured time per task (and
+about 1 MiB of payload), each worker has up to DEPTH batches in flight, so it
 finds its next batch waiting when it sends its results (which are also
 its request for more), and idle workers are simply the ones whose slots
 are free: uneven tasks balance by themselves.  The lowercase calls pickle
-with protocol 5, so NumPy arrays travel out of band without copies.
+with protocol 5, so NumPy arrays travel out of band without copies.  All
+sends are nonblocking (isend): a blocking send of a large message waits
+for its receive, and two of them, root to worker and back, would wait for
+each other.
 """
 
 import collections
+import itertools
 import os
 import pickle
 import socket
@@ -39,11 +43,14 @@ TAG_RESULTS = 2
 
 #: Batches in flight per worker: one running, one waiting behind it.
 DEPTH = 2
-#: A batch holds about this much work, by the worker's measured time.
+#: A batch holds about this much work, by the worker's measured time of
+#: the batch's function ...
 BATCH_SECONDS = 0.004
-#: ... and at most this many tasks and about this many payload bytes.
+#: ... and at most this many tasks and about this many payload bytes
+#: (measured: 64 KiB tasks ran 3-4x faster in 1 MiB batches than in
+#: 4 MiB ones, 1 MiB tasks 1.5x; 256 KiB batches were slower again).
 BATCH_ITEMS = 512
-BATCH_BYTES = 4 << 20
+BATCH_BYTES = 1 << 20
 #: Longest sleep between two polls of an idle manager or worker.
 BACKOFF = 0.001
 
@@ -140,9 +147,12 @@ def run_batch(tasks):
     return results, errors, time.perf_counter() - t0
 
 
-def send_results(comm, root, reply):
+def send_results(comm, root, reply, pending):
+    """Start sending a reply; its request joins ``pending``.  Never a
+    blocking send: the root may be sending us the next batch meanwhile,
+    and two blocking sends of large messages wait for each other."""
     try:
-        comm.send(reply, dest=root, tag=TAG_RESULTS)
+        pending.append(comm.isend(reply, dest=root, tag=TAG_RESULTS))
         return
     except Exception:
         pass
@@ -155,7 +165,13 @@ def send_results(comm, root, reply):
         except Exception as exc:
             results[i] = None
             errors[i] = wrap_exception(exc)
-    comm.send((bid, results, errors, busy), dest=root, tag=TAG_RESULTS)
+    pending.append(comm.isend((bid, results, errors, busy), dest=root, tag=TAG_RESULTS))
+
+
+def reap(pending):
+    """Drop the completed requests of ``pending``."""
+    if pending:
+        pending[:] = [req for req in pending if not req.Test()]
 
 
 def import_main(spec):
@@ -236,6 +252,7 @@ def serve(comm, root, workers_comm=None, once=False, apply_main=True):
     backoff = backoff_seconds()
     init_error = None
     main_done = not apply_main
+    pending = []
     while True:
         msg = recv_polling(comm, root, TAG_TASKS, backoff)
         kind = msg[0]
@@ -245,7 +262,8 @@ def serve(comm, root, workers_comm=None, once=False, apply_main=True):
                 reply = (kind, [None] * len(msg[1]), errors, 0.0)
             else:
                 reply = (kind,) + run_batch(msg[1])
-            send_results(comm, root, reply)
+            reap(pending)
+            send_results(comm, root, reply, pending)
         elif kind == "init":
             _, initializer, initargs, options = msg
             init_error = None
@@ -260,13 +278,15 @@ def serve(comm, root, workers_comm=None, once=False, apply_main=True):
                     initializer(*initargs)
             except BaseException as exc:
                 err = init_error = wrap_exception(exc)
-            comm.send(("ready", os.getpid(), socket.gethostname(), err),
-                      dest=root, tag=TAG_RESULTS)
+            pending.append(comm.isend(("ready", os.getpid(), socket.gethostname(), err),
+                                      dest=root, tag=TAG_RESULTS))
         elif kind == "stop":
             init_error = None
+            reap(pending)
             if once:
                 return False
         elif kind == "exit":
+            reap(pending)
             return True
 
 
@@ -435,6 +455,14 @@ def approx_nbytes(task):
     return total
 
 
+def _fn_key(fn):
+    try:
+        hash(fn)
+        return fn
+    except TypeError:
+        return id(fn)
+
+
 def _proc_alive(pid):
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
@@ -446,6 +474,10 @@ def _proc_alive(pid):
     except Exception:
         return True
 
+
+#: Batch ids, unique in the process: a late reply never matches the
+#: batch of another pool using the same workers.
+_batch_ids = itertools.count()
 
 #: Managers whose thread runs: waited for at exit, before MPI finalizes.
 running = set()
@@ -474,8 +506,8 @@ class Manager:
         self.ready = threading.Event()
         self.inflight = {}
         self.slots = collections.deque()
-        self.next_bid = 0
-        self.task_time = None
+        # seconds per task, by function: how many tasks make a batch
+        self.task_times = {}
         self.shutting_down = False
         self.broken = None
         self.info = {}
@@ -623,7 +655,7 @@ class Manager:
             now = time.monotonic()
             if self.inflight and now - last_check > 0.25:
                 last_check = now
-                busy_workers = {w for (w, _) in self.inflight.values()}
+                busy_workers = {entry[0] for entry in self.inflight.values()}
                 transport.check_alive(busy_workers)
 
     def _has_pending(self):
@@ -652,11 +684,12 @@ class Manager:
         if again:  # a lazy map grew meanwhile
             self.requeue(source)
 
-    def _batch_size(self, per_item_bytes):
-        if self.task_time is None:
-            k = 1
+    def _batch_size(self, key, per_item_bytes):
+        per_task = self.task_times.get(key)
+        if per_task is None:
+            k = 1  # a new function: measure before batching
         else:
-            k = int(BATCH_SECONDS / max(self.task_time, 1e-7))
+            k = int(BATCH_SECONDS / max(per_task, 1e-7))
         k = min(k, BATCH_ITEMS, max(1, BATCH_BYTES // max(per_item_bytes, 1)))
         return max(k, 1)
 
@@ -673,14 +706,19 @@ class Manager:
                 if left <= 0:
                     self._drop_head()
                     continue
+                if budget is not None and source.fn is not fn:
+                    break
                 if not source.owner.begin():
                     self._discard_head()
                     continue
                 if budget is None:
-                    # later sources fill what the first leaves of the batch
+                    # later sources of the same function fill what the
+                    # first leaves of the batch
+                    fn = source.fn
+                    key = _fn_key(fn)
                     probe = source.items[source.cursor]
                     nbytes = approx_nbytes((None, probe if source.star else (probe,)))
-                    budget = self._batch_size(nbytes)
+                    budget = self._batch_size(key, nbytes)
                     share = (left + len(queue) - 1) // (2 * len(self.workers))
                     chunk = source.chunk
                     budget = max(1, min(budget, max(share, chunk)))
@@ -695,8 +733,7 @@ class Manager:
             if not tasks:
                 break
             w = self.slots.popleft()
-            bid = self.next_bid
-            self.next_bid += 1
+            bid = next(_batch_ids)
             try:
                 self.transport.send(w, (bid, tasks))
             except Exception as exc:
@@ -704,8 +741,10 @@ class Manager:
                     self.slots.appendleft(w)
                     self._send_singly(segments, tasks)
                     continue
+                for owner, start, count in segments:
+                    owner.fail(start, count, exc)
                 raise
-            self.inflight[bid] = (w, segments)
+            self.inflight[bid] = (w, segments, key)
             sent = True
         return sent
 
@@ -722,10 +761,9 @@ class Manager:
                     owner.deliver(start + j, [None], {0: (exc, "(the task could not be pickled)")}, 0, 1)
                     continue
                 w = self.slots.popleft() if self.slots else self.workers[0]
-                bid = self.next_bid
-                self.next_bid += 1
+                bid = next(_batch_ids)
                 self.transport.send(w, (bid, [task]))
-                self.inflight[bid] = (w, [(owner, start + j, 1)])
+                self.inflight[bid] = (w, [(owner, start + j, 1)], None)
 
     def _handle(self, w, reply):
         bid = reply[0]
@@ -733,13 +771,15 @@ class Manager:
             return
         _, results, errors, busy = reply
         entry = self.inflight.pop(bid, None)
-        self.slots.append(w)
-        if entry is None:
+        if entry is None:  # a reply to a pool that broke before
             return
+        self.slots.append(w)
         n = len(results)
-        if n:
+        key = entry[2]
+        if n and key is not None:
             per = busy / n
-            self.task_time = per if self.task_time is None else 0.5 * (self.task_time + per)
+            old = self.task_times.get(key)
+            self.task_times[key] = per if old is None else 0.5 * (old + per)
         offset = 0
         for owner, start, count in entry[1]:
             if not owner.cancelled():
@@ -753,8 +793,8 @@ class Manager:
         exc = BrokenExecutor(message)
         if cause is not None:
             exc.__cause__ = cause
-        for w, segments in self.inflight.values():
-            for owner, start, count in segments:
+        for entry in self.inflight.values():
+            for owner, start, count in entry[1]:
                 owner.fail(start, count, exc)
         self.inflight.clear()
         with self.qlock:
@@ -765,7 +805,8 @@ class Manager:
         self.ready.set()
 
     def worker_died(self, w, how):
-        held = sum(c for (ww, segs) in self.inflight.values() if ww == w for (_, _, c) in segs)
+        held = sum(c for entry in self.inflight.values() if entry[0] == w
+                   for (_, _, c) in entry[1])
         pid, host = self.info.get(w, ("?", "?"))
         self._break(f"worker {w} (pid {pid} on {host}) {how} while holding {held} task(s); "
                     "the pool is shut down")
@@ -784,11 +825,18 @@ class MPITransport:
         self.on_close = on_close
         self.manager = None
         self.local_host = socket.gethostname()
+        self.pending = []
 
     def send(self, w, obj):
-        self.comm.send(obj, dest=w, tag=TAG_TASKS)
+        # never a blocking send: a worker busy with a long task would hold
+        # up the whole pool until it posts its receive
+        req = self.comm.isend(obj, dest=w, tag=TAG_TASKS)
+        if not req.Test():
+            self.pending.append(req)
 
     def poll(self):
+        if self.pending:
+            reap(self.pending)
         msg = self.comm.improbe(self.MPI.ANY_SOURCE, TAG_RESULTS, self.status)
         if msg is None:
             return None
