@@ -16,9 +16,14 @@
 #include "status.c"
 #include "request.c"
 #include "group.c"
+#include "info.c"
+#include "memory.c"
+#include "win.c"
+#include "file.c"
 #include "p2p.c"
 #include "coll.c"
 #include "message.c"
+#include "topology.c"
 #include "comm.c"
 #include "env.c"
 
@@ -32,8 +37,13 @@ cmpi_exec(PyObject *m)
         cmpi_op_init(m, st) < 0 || cmpi_status_init(m, st) < 0 ||
         cmpi_request_init(m, st) < 0 || cmpi_group_init(m, st) < 0 ||
         cmpi_message_init(m, st) < 0 || cmpi_comm_init(m, st) < 0 ||
+        cmpi_errhandler_init(m, st) < 0 || cmpi_topology_init(m, st) < 0 ||
         cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||
         cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0)
+        return -1;
+    /* one-sided, I/O, memory areas */
+    if (cmpi_info_init(m, st) < 0 || cmpi_memory_init(m, st) < 0 ||
+        cmpi_win_init(m, st) < 0 || cmpi_file_init(m, st) < 0)
         return -1;
     return 0;
 }
@@ -69,6 +79,15 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->stdlib_protocol);
     Py_VISIT(st->kw_buffer_callback);
     Py_VISIT(st->kw_buffers);
+    Py_VISIT(st->Errhandler_Type);
+    Py_VISIT(st->Topocomm_Type);
+    Py_VISIT(st->Cartcomm_Type);
+    Py_VISIT(st->Graphcomm_Type);
+    Py_VISIT(st->Distgraphcomm_Type);
+    Py_VISIT(st->Info_Type);
+    Py_VISIT(st->Buffer_Type);
+    Py_VISIT(st->Win_Type);
+    Py_VISIT(st->File_Type);
     return 0;
 }
 
@@ -103,6 +122,15 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->stdlib_protocol);
     Py_CLEAR(st->kw_buffer_callback);
     Py_CLEAR(st->kw_buffers);
+    Py_CLEAR(st->Errhandler_Type);
+    Py_CLEAR(st->Topocomm_Type);
+    Py_CLEAR(st->Cartcomm_Type);
+    Py_CLEAR(st->Graphcomm_Type);
+    Py_CLEAR(st->Distgraphcomm_Type);
+    Py_CLEAR(st->Info_Type);
+    Py_CLEAR(st->Buffer_Type);
+    Py_CLEAR(st->Win_Type);
+    Py_CLEAR(st->File_Type);
     return 0;
 }
 
@@ -113,7 +141,9 @@ cmpi_free(void *m)
 }
 
 static PyMethodDef cmpi_methods[] = {
-        CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS{
+        CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS
+                CMPI_TOPO_MODULE_METHODS CMPI_DYNPROC_MODULE_METHODS
+                        CMPI_MEMORY_METHODS CMPI_FILE_MODULE_METHODS{
                 NULL, NULL, 0, NULL},
 };
 

@@ -91,9 +91,22 @@ typedef struct cmpi_state {
     PyObject *kw_buffer_callback; /* ("buffer_callback",) */
     PyObject *kw_buffers;         /* ("buffers",) */
 
+    /* info.c, win.c, file.c, memory.c (one-sided, I/O, memory) */
+    PyTypeObject *Info_Type;
+    PyTypeObject *Buffer_Type; /* MPI.buffer, alias MPI.memory */
+    PyTypeObject *Win_Type;
+    PyTypeObject *File_Type;
+
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
     unsigned payload_seq; /* tags of large-object payloads (p2p.c) */
+
+    /* errors.c, topology.c: error handlers and topology communicators */
+    PyTypeObject *Errhandler_Type;
+    PyTypeObject *Topocomm_Type;
+    PyTypeObject *Cartcomm_Type;
+    PyTypeObject *Graphcomm_Type;
+    PyTypeObject *Distgraphcomm_Type;
 } cmpi_state;
 
 extern PyModuleDef cmpi_module;
@@ -276,6 +289,13 @@ typedef struct {
     cmpi_state *st;
 } RequestObject;
 
+typedef struct {
+    PyObject_HEAD
+    MPI_Info ob_mpi;
+    unsigned flags;
+    cmpi_state *st;
+} InfoObject;
+
 /* ---------------------------------------------------------------------
  * Cross-area helpers (defined in the area named in the comment).
  */
@@ -401,6 +421,18 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
 static void
 cmpi_detached_complete(int have_gil);
 
+/* info.c: an `info` argument (an Info, or None/not given: INFO_NULL);
+ * a new Info object owning an MPI_Info (Get_info results). */
+static int
+cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *out);
+static PyObject *
+cmpi_info_new(cmpi_state *st, MPI_Info h);
+
+/* memory.c: an MPI.buffer over [addr, addr+n), kept alive by `owner` */
+static PyObject *
+cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
+                PyObject *owner);
+
 /* comm.c */
 static PyObject *
 cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,
@@ -409,5 +441,15 @@ static int
 cmpi_comm_check(CommObject *c);
 static PyObject *
 cmpi_comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h);
+static PyObject *
+cmpi_comm_wrap_st(cmpi_state *st, PyTypeObject *type, MPI_Comm h);
+static PyTypeObject *
+cmpi_comm_type_for(cmpi_state *st, MPI_Comm h);
+static int
+cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *info);
+
+/* p2p.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1) */
+static PyObject *
+cmpi_not_implemented(const char *what);
 
 #endif /* CMPI_H */

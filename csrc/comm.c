@@ -17,6 +17,11 @@ shadow_delete(MPI_Comm Py_UNUSED(comm), int Py_UNUSED(keyval), void *value,
     return MPI_SUCCESS;
 }
 
+/* Set while cmpi duplicates a communicator into its shadow (the copy
+ * callbacks of Python keyvals then copy nothing).  Per thread: the
+ * callbacks run in the thread that called MPI_Comm_dup. */
+static _Thread_local int cmpi_making_shadow = 0;
+
 static MPI_Comm
 cmpi_shadow_of(cmpi_state *st, MPI_Comm h)
 {
@@ -42,7 +47,10 @@ cmpi_shadow_create(cmpi_state *st, MPI_Comm h)
         return -1;
     }
     int ierr;
+    /* the user's cached attributes are not copied onto the shadow */
+    cmpi_making_shadow = 1;
     CMPI_NOGIL(ierr = MPI_Comm_dup(h, shadow));
+    cmpi_making_shadow = 0;
     if (ierr == MPI_SUCCESS) {
         MPI_Comm_set_errhandler(*shadow, MPI_ERRORS_RETURN);
         ierr = MPI_Comm_set_attr(h, st->shadow_keyval, shadow);
@@ -141,21 +149,51 @@ cmpi_comm_check(CommObject *c)
     return 0;
 }
 
-/* A new communicator made by cmpi: failures on it raise, never abort. */
+/* A new communicator made by cmpi: failures on it raise, never abort,
+ * and it gets its shadow.  Every constructor goes through here.  Collective
+ * over `h` (the shadow is a duplicate). */
 static PyObject *
-cmpi_comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h)
+cmpi_comm_wrap_st(cmpi_state *st, PyTypeObject *type, MPI_Comm h)
 {
     if (h != MPI_COMM_NULL) {
         MPI_Comm_set_errhandler(h, MPI_ERRORS_RETURN);
-        if (cmpi_shadow_create(parent->st, h) < 0) {
+        if (cmpi_shadow_create(st, h) < 0) {
             MPI_Comm_free(&h);
             return NULL;
         }
     }
-    PyObject *c = cmpi_comm_new(parent->st, type, h, 0);
-    if (c == NULL && h != MPI_COMM_NULL)
+    PyObject *c = cmpi_comm_new(st, type, h, 0);
+    if (c == NULL && h != MPI_COMM_NULL) {
+        cmpi_shadow_free(st, h);
         MPI_Comm_free(&h);
+    }
     return c;
+}
+
+static PyObject *
+cmpi_comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h)
+{
+    return cmpi_comm_wrap_st(parent->st, type, h);
+}
+
+/* The Python type that matches what a communicator is. */
+static PyTypeObject *
+cmpi_comm_type_for(cmpi_state *st, MPI_Comm h)
+{
+    int inter = 0, topo = MPI_UNDEFINED;
+    if (h == MPI_COMM_NULL)
+        return st->Comm_Type;
+    MPI_Comm_test_inter(h, &inter);
+    if (inter)
+        return st->Intercomm_Type;
+    MPI_Topo_test(h, &topo);
+    if (topo == MPI_CART)
+        return st->Cartcomm_Type;
+    if (topo == MPI_GRAPH)
+        return st->Graphcomm_Type;
+    if (topo == MPI_DIST_GRAPH)
+        return st->Distgraphcomm_Type;
+    return st->Intracomm_Type;
 }
 
 static PyObject *
@@ -180,8 +218,10 @@ Comm_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         if (h != MPI_COMM_NULL &&
             ((inter && PyType_IsSubtype(type, st->Intracomm_Type)) ||
              (!inter && PyType_IsSubtype(type, st->Intercomm_Type)))) {
-            PyErr_Format(PyExc_TypeError, "expected an %s",
-                         inter ? "intercommunicator" : "intracommunicator");
+            PyErr_Format(
+                    PyExc_TypeError, "expected an %s",
+                    inter ? "intracommunicator, got an intercommunicator"
+                          : "intercommunicator, got an intracommunicator");
             return NULL;
         }
     }
@@ -486,28 +526,6 @@ Comm_get_topology(CommObject *self, void *Py_UNUSED(c))
     return Comm_Get_topology(self, NULL);
 }
 
-CMPI_DOC(Comm_Get_attr_doc, "Get_attr($self, keyval)",
-         "Retrieve attribute value by key.");
-static PyObject *
-Comm_Get_attr(CommObject *self, PyObject *arg)
-{
-    int keyval, flag = 0;
-    void *value = NULL;
-    if (cmpi_comm_check(self) < 0 || cmpi_as_int(arg, &keyval, "keyval") < 0)
-        return NULL;
-    int ierr = MPI_Comm_get_attr(self->ob_mpi, keyval, &value, &flag);
-    if (ierr != MPI_SUCCESS)
-        return cmpi_raise(self->st, ierr);
-    if (!flag || value == NULL)
-        Py_RETURN_NONE;
-    /* The predefined attributes are all integers. */
-    if (keyval == MPI_TAG_UB || keyval == MPI_HOST || keyval == MPI_IO ||
-        keyval == MPI_WTIME_IS_GLOBAL || keyval == MPI_UNIVERSE_SIZE ||
-        keyval == MPI_APPNUM || keyval == MPI_LASTUSEDCODE)
-        return PyLong_FromLong(*(int *)value);
-    return PyLong_FromVoidPtr(value);
-}
-
 static PyObject *
 Comm_get_handle(CommObject *self, void *Py_UNUSED(c))
 {
@@ -528,6 +546,1148 @@ static PyObject *
 Intercomm_get_remote_size(CommObject *self, void *Py_UNUSED(c))
 {
     return Intercomm_Get_remote_size(self, NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * More ways to make a communicator.  Each goes through cmpi_comm_wrap_*,
+ * so the new communicator has its shadow.
+ */
+
+CMPI_DOC(Comm_Dup_with_info_doc, "Dup_with_info($self, info)",
+         "Duplicate a communicator with hints.");
+static PyObject *
+Comm_Dup_with_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames)
+{
+    static const char *const kw[] = {"info", NULL};
+    PyObject *a[1] = {NULL};
+    MPI_Info info;
+    MPI_Comm h;
+    int ierr;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Dup_with_info", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_info_arg(self->st, a[0], &info) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+}
+
+/* Idup: the duplicate is made at once, and the request returned is
+ * already complete.  A nonblocking MPI_Comm_idup would leave the new
+ * communicator unusable until completion, but cmpi must attach its shadow
+ * (a duplicate of it) as it is made. */
+static PyObject *
+idup_impl(CommObject *self, PyObject *info_o)
+{
+    MPI_Info info;
+    MPI_Comm h;
+    int ierr;
+    if (cmpi_info_arg(self->st, info_o, &info) < 0)
+        return NULL;
+    if (info == MPI_INFO_NULL)
+        CMPI_NOGIL(ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    else
+        CMPI_NOGIL(ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    PyObject *c = cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+    if (c == NULL)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    if (r == NULL) {
+        Py_DECREF(c);
+        return NULL;
+    }
+    PyObject *res = PyTuple_Pack(2, c, (PyObject *)r);
+    Py_DECREF(c);
+    Py_DECREF(r);
+    return res;
+}
+
+CMPI_DOC(Comm_Idup_doc, "Idup($self, info=None)",
+         "Nonblocking duplicate a communicator; return (comm, request).  "
+         "In cmpi the duplicate is complete when Idup returns.");
+static PyObject *
+Comm_Idup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    static const char *const kw[] = {"info", NULL};
+    PyObject *a[1] = {NULL};
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Idup", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    return idup_impl(self, a[0]);
+}
+
+CMPI_DOC(Comm_Idup_with_info_doc, "Idup_with_info($self, info)",
+         "Nonblocking duplicate a communicator with hints; return (comm, "
+         "request).");
+static PyObject *
+Comm_Idup_with_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *kwnames)
+{
+    static const char *const kw[] = {"info", NULL};
+    PyObject *a[1] = {NULL};
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Idup_with_info", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    return idup_impl(self, a[0]);
+}
+
+CMPI_DOC(Comm_Split_type_doc,
+         "Split_type($self, split_type, key=0, info=cmpi.MPI.INFO_NULL)",
+         "Split communicator by split type (COMM_TYPE_SHARED: the processes "
+         "that can share memory).");
+static PyObject *
+Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    static const char *const kw[] = {"split_type", "key", "info", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int split_type, key, ierr;
+    MPI_Info info;
+    MPI_Comm h;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Split_type", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &split_type, "split_type") < 0 ||
+        cmpi_opt_int(a[1], &key, 0, "key") < 0 ||
+        cmpi_info_arg(self->st, a[2], &info) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Comm_split_type(self->ob_mpi, split_type, key, info,
+                                          &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+}
+
+CMPI_DOC(Intracomm_Create_from_group_doc,
+         "Create_from_group(group, stringtag='org.mpi4py', "
+         "info=cmpi.MPI.INFO_NULL, errhandler=None)",
+         "Create a communicator from a group, collective over the group "
+         "only (MPI-4).");
+static PyObject *
+Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
+                            Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"group", "stringtag", "info",
+                                     "errhandler", NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    MPI_Group g;
+    MPI_Info info;
+    MPI_Errhandler eh = MPI_ERRORS_RETURN;
+    const char *tag = "org.mpi4py";
+    if (st == NULL ||
+        cmpi_parse("Create_from_group", args, nargs, kwnames, kw, 1, a) < 0 ||
+        group_arg(st, a[0], &g, "group") < 0 ||
+        cmpi_info_arg(st, a[2], &info) < 0)
+        return NULL;
+    if (a[1] != NULL && (tag = PyUnicode_AsUTF8(a[1])) == NULL)
+        return NULL;
+    if (a[3] != NULL && a[3] != Py_None && errhandler_arg(st, a[3], &eh) < 0)
+        return NULL;
+#if MPI_VERSION >= 4
+    MPI_Comm h;
+    int ierr;
+    CMPI_NOGIL(ierr = MPI_Comm_create_from_group(g, tag, info, eh, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return cmpi_comm_wrap_st(st, st->Intracomm_Type, h);
+#else
+    (void)g;
+    (void)eh;
+    return cmpi_not_implemented("MPI_Comm_create_from_group");
+#endif
+}
+
+CMPI_DOC(Intercomm_Create_from_groups_doc,
+         "Create_from_groups(local_group, local_leader, remote_group, "
+         "remote_leader, stringtag='org.mpi4py', info=cmpi.MPI.INFO_NULL, "
+         "errhandler=None)",
+         "Create an intercommunicator from a local and a remote group "
+         "(MPI-4).");
+static PyObject *
+Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
+                             Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {
+            "local_group", "local_leader", "remote_group", "remote_leader",
+            "stringtag",   "info",         "errhandler",   NULL};
+    PyObject *a[7] = {NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    MPI_Group lg, rg;
+    MPI_Info info;
+    MPI_Errhandler eh = MPI_ERRORS_RETURN;
+    int ll, rl;
+    const char *tag = "org.mpi4py";
+    if (st == NULL ||
+        cmpi_parse("Create_from_groups", args, nargs, kwnames, kw, 4, a) < 0 ||
+        group_arg(st, a[0], &lg, "local_group") < 0 ||
+        cmpi_as_int(a[1], &ll, "local_leader") < 0 ||
+        group_arg(st, a[2], &rg, "remote_group") < 0 ||
+        cmpi_as_int(a[3], &rl, "remote_leader") < 0 ||
+        cmpi_info_arg(st, a[5], &info) < 0)
+        return NULL;
+    if (a[4] != NULL && (tag = PyUnicode_AsUTF8(a[4])) == NULL)
+        return NULL;
+    if (a[6] != NULL && a[6] != Py_None && errhandler_arg(st, a[6], &eh) < 0)
+        return NULL;
+#if MPI_VERSION >= 4
+    MPI_Comm h;
+    int ierr;
+    CMPI_NOGIL(ierr = MPI_Intercomm_create_from_groups(lg, ll, rg, rl, tag,
+                                                       info, eh, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return cmpi_comm_wrap_st(st, st->Intercomm_Type, h);
+#else
+    (void)lg;
+    (void)rg;
+    (void)ll;
+    (void)rl;
+    (void)eh;
+    return cmpi_not_implemented("MPI_Intercomm_create_from_groups");
+#endif
+}
+
+/* ---------------------------------------------------------------------
+ * Intercommunicators.
+ */
+
+CMPI_DOC(Intracomm_Create_intercomm_doc,
+         "Create_intercomm($self, local_leader, peer_comm, remote_leader, "
+         "tag=0)",
+         "Create an intercommunicator from this (local) intracommunicator "
+         "and a remote group reached through peer_comm.");
+static PyObject *
+Intracomm_Create_intercomm(CommObject *self, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"local_leader", "peer_comm",
+                                     "remote_leader", "tag", NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    int ll, rl, tag, ierr, rank = 0;
+    MPI_Comm h, peer = MPI_COMM_NULL;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Create_intercomm", args, nargs, kwnames, kw, 3, a) < 0 ||
+        cmpi_as_int(a[0], &ll, "local_leader") < 0 ||
+        cmpi_as_int(a[2], &rl, "remote_leader") < 0 ||
+        cmpi_opt_int(a[3], &tag, 0, "tag") < 0)
+        return NULL;
+    if (!PyObject_TypeCheck(a[1], self->st->Comm_Type)) {
+        PyErr_Format(PyExc_TypeError, "peer_comm must be a Comm, not %.100s",
+                     Py_TYPE(a[1])->tp_name);
+        return NULL;
+    }
+    if ((unsigned)ll >= (unsigned)self->size)
+        return cmpi_raise_msg(self->st, MPI_ERR_RANK,
+                              "invalid rank: local_leader=%d, the "
+                              "communicator has %d rank%s",
+                              ll, self->size, self->size == 1 ? "" : "s");
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    if (rank == ll) {
+        /* peer_comm and remote_leader matter at the local leader only */
+        CommObject *pc = (CommObject *)a[1];
+        if (cmpi_comm_check(pc) < 0 ||
+            cmpi_check_dest(pc, rl, "remote_leader"))
+            return NULL;
+        peer = pc->ob_mpi;
+        if (rl == MPI_PROC_NULL)
+            return cmpi_raise_msg(self->st, MPI_ERR_RANK,
+                                  "invalid rank: remote_leader=PROC_NULL");
+    }
+    else if (((CommObject *)a[1])->ob_mpi != MPI_COMM_NULL) {
+        peer = ((CommObject *)a[1])->ob_mpi;
+    }
+    if (cmpi_check_send_tag(self, tag) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Intercomm_create(self->ob_mpi, ll, peer, rl, tag,
+                                           &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
+}
+
+CMPI_DOC(Intercomm_Merge_doc, "Merge($self, high=False)",
+         "Merge an intercommunicator into an intracommunicator; the group "
+         "passing high=True is ordered after the other.");
+static PyObject *
+Intercomm_Merge(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    static const char *const kw[] = {"high", NULL};
+    PyObject *a[1] = {NULL};
+    int high = 0, ierr;
+    MPI_Comm h;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Merge", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    if (a[0] != NULL && (high = PyObject_IsTrue(a[0])) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Intercomm_merge(self->ob_mpi, high, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_comm_wrap_new(self, self->st->Intracomm_Type, h);
+}
+
+CMPI_DOC(Intercomm_Get_remote_group_doc, "Get_remote_group($self)",
+         "Access the remote group associated with the intercommunicator.");
+static PyObject *
+Intercomm_Get_remote_group(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Group g;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    int ierr = MPI_Comm_remote_group(self->ob_mpi, &g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
+}
+
+static PyObject *
+Intercomm_get_remote_group(CommObject *self, void *Py_UNUSED(c))
+{
+    return Intercomm_Get_remote_group(self, NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * Attribute caching with Python objects.
+ *
+ * A keyval made by Create_keyval carries a cmpi_keyval as its extra
+ * state: the Python copy and delete functions.  The attribute value MPI
+ * stores is a strong reference to the Python object (or, with
+ * nopython=True, a plain integer).  MPI calls the copy callback on
+ * Dup/Clone and the delete callback on Delete_attr, Set_attr (the old
+ * value) and Free.
+ */
+typedef struct cmpi_keyval {
+    int keyval;
+    int nopython;
+    PyObject *copy_fn;   /* None, True (share), or callable */
+    PyObject *delete_fn; /* None or callable */
+    cmpi_state *st;
+    struct cmpi_keyval *next;
+} cmpi_keyval;
+
+/* Process-global like MPI's keyvals.  Entries are never freed: MPI may
+ * call back with one after Free_keyval while attributes remain. */
+static cmpi_keyval *cmpi_keyvals = NULL;
+
+static cmpi_keyval *
+keyval_find(int keyval)
+{
+    for (cmpi_keyval *k = cmpi_keyvals; k != NULL; k = k->next) {
+        if (k->keyval == keyval)
+            return k;
+    }
+    return NULL;
+}
+
+/* A Comm object for a callback: a borrowed handle (no attribute calls:
+ * MPI may hold its attribute lock while it calls back). */
+static PyObject *
+comm_borrowed(cmpi_state *st, MPI_Comm h)
+{
+    PyTypeObject *type = cmpi_comm_type_for(st, h);
+    CommObject *c = (CommObject *)type->tp_alloc(type, 0);
+    if (c == NULL)
+        return NULL;
+    c->ob_mpi = h;
+    c->flags = CMPI_CONST;
+    c->st = st;
+    c->shadow = MPI_COMM_NULL;
+    MPI_Comm_size(h, &c->size);
+    MPI_Comm_test_inter(h, &c->inter);
+    c->peers = c->size;
+    if (c->inter)
+        MPI_Comm_remote_size(h, &c->peers);
+    return (PyObject *)c;
+}
+
+static PyObject *
+keyval_value(cmpi_keyval *k, void *value)
+{
+    if (k == NULL || k->nopython)
+        return PyLong_FromVoidPtr(value);
+    return Py_NewRef((PyObject *)value);
+}
+
+static int
+keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
+               int *flag)
+{
+    cmpi_keyval *k = extra;
+    *flag = 0;
+    if (cmpi_making_shadow || k->copy_fn == Py_None || !Py_IsInitialized())
+        return MPI_SUCCESS;
+    int ierr = MPI_SUCCESS;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *r = NULL, *c = NULL, *v = NULL;
+    if (k->copy_fn == Py_True) {
+        r = keyval_value(k, in);
+    }
+    else {
+        c = comm_borrowed(k->st, old);
+        v = c ? keyval_value(k, in) : NULL;
+        r = v ? PyObject_CallFunction(k->copy_fn, "OiO", c, keyval, v) : NULL;
+    }
+    if (r == NULL) {
+        PyErr_WriteUnraisable(k->copy_fn);
+        ierr = MPI_ERR_OTHER;
+    }
+    else if (r != Py_NotImplemented) {
+        if (k->nopython) {
+            void *p = PyLong_AsVoidPtr(r);
+            if (p == NULL && PyErr_Occurred()) {
+                PyErr_WriteUnraisable(k->copy_fn);
+                ierr = MPI_ERR_OTHER;
+            }
+            else {
+                *(void **)out = p;
+                *flag = 1;
+            }
+        }
+        else {
+            *(void **)out = Py_NewRef(r);
+            *flag = 1;
+        }
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(v);
+    Py_XDECREF(c);
+    PyGILState_Release(gil);
+    return ierr;
+}
+
+static int
+keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
+{
+    cmpi_keyval *k = extra;
+    /* at MPI_Finalize after the interpreter is gone: nothing to call */
+    if (!Py_IsInitialized())
+        return MPI_SUCCESS;
+    int ierr = MPI_SUCCESS;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    if (k->delete_fn != Py_None) {
+        PyObject *c = comm_borrowed(k->st, comm);
+        PyObject *v = c ? keyval_value(k, value) : NULL;
+        PyObject *r =
+                v ? PyObject_CallFunction(k->delete_fn, "OiO", c, keyval, v)
+                  : NULL;
+        if (r == NULL) {
+            PyErr_WriteUnraisable(k->delete_fn);
+            ierr = MPI_ERR_OTHER;
+        }
+        Py_XDECREF(r);
+        Py_XDECREF(v);
+        Py_XDECREF(c);
+    }
+    if (!k->nopython)
+        Py_DECREF((PyObject *)value);
+    PyGILState_Release(gil);
+    return ierr;
+}
+
+CMPI_DOC(Comm_Create_keyval_doc,
+         "Create_keyval(copy_fn=None, delete_fn=None, nopython=False)",
+         "Create a new attribute key for communicators.  copy_fn(comm, "
+         "keyval, value) gives the value for a duplicate (None: not copied, "
+         "True: the same object, NotImplemented: not copied); "
+         "delete_fn(comm, keyval, value) runs when a value is deleted.");
+static PyObject *
+Comm_Create_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames)
+{
+    static const char *const kw[] = {"copy_fn", "delete_fn", "nopython", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    int nopython = 0;
+    if (st == NULL ||
+        cmpi_parse("Create_keyval", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    PyObject *copy_fn = a[0] ? a[0] : Py_None;
+    PyObject *delete_fn = a[1] ? a[1] : Py_None;
+    if (copy_fn == Py_False)
+        copy_fn = Py_None;
+    if (copy_fn != Py_None && copy_fn != Py_True &&
+        !PyCallable_Check(copy_fn)) {
+        PyErr_Format(PyExc_TypeError,
+                     "copy_fn must be callable, True or None, not %.100s",
+                     Py_TYPE(copy_fn)->tp_name);
+        return NULL;
+    }
+    if (delete_fn != Py_None && !PyCallable_Check(delete_fn)) {
+        PyErr_Format(PyExc_TypeError,
+                     "delete_fn must be callable or None, not %.100s",
+                     Py_TYPE(delete_fn)->tp_name);
+        return NULL;
+    }
+    if (a[2] != NULL && (nopython = PyObject_IsTrue(a[2])) < 0)
+        return NULL;
+    cmpi_keyval *k = PyMem_RawCalloc(1, sizeof(*k));
+    if (k == NULL)
+        return PyErr_NoMemory();
+    k->nopython = nopython;
+    k->copy_fn = Py_NewRef(copy_fn);
+    k->delete_fn = Py_NewRef(delete_fn);
+    k->st = st;
+    int ierr = MPI_Comm_create_keyval(keyval_copy_cb, keyval_delete_cb,
+                                      &k->keyval, k);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(k->copy_fn);
+        Py_DECREF(k->delete_fn);
+        PyMem_RawFree(k);
+        return cmpi_raise(st, ierr);
+    }
+    k->next = cmpi_keyvals;
+    cmpi_keyvals = k;
+    return PyLong_FromLong(k->keyval);
+}
+
+static int
+keyval_check(cmpi_state *st, int keyval)
+{
+    if (keyval == MPI_KEYVAL_INVALID) {
+        cmpi_raise_msg(st, MPI_ERR_KEYVAL, "invalid keyval: KEYVAL_INVALID");
+        return -1;
+    }
+    return 0;
+}
+
+CMPI_DOC(Comm_Free_keyval_doc, "Free_keyval(keyval)",
+         "Free an attribute key for communicators; return KEYVAL_INVALID.");
+static PyObject *
+Comm_Free_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    static const char *const kw[] = {"keyval", NULL};
+    PyObject *a[1] = {NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    int keyval;
+    if (st == NULL ||
+        cmpi_parse("Free_keyval", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &keyval, "keyval") < 0 || keyval_check(st, keyval))
+        return NULL;
+    cmpi_keyval *k = keyval_find(keyval);
+    if (k == NULL)
+        return cmpi_raise_msg(st, MPI_ERR_KEYVAL,
+                              "invalid keyval: keyval=%d was not made by "
+                              "Create_keyval, or is freed already",
+                              keyval);
+    int ierr = MPI_Comm_free_keyval(&keyval);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    k->keyval = MPI_KEYVAL_INVALID; /* its number may be reused */
+    return PyLong_FromLong(MPI_KEYVAL_INVALID);
+}
+
+CMPI_DOC(Comm_Set_attr_doc, "Set_attr($self, keyval, attrval)",
+         "Store an attribute value associated with a key.");
+static PyObject *
+Comm_Set_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"keyval", "attrval", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int keyval;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Set_attr", args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[0], &keyval, "keyval") < 0 ||
+        keyval_check(self->st, keyval) < 0)
+        return NULL;
+    cmpi_keyval *k = keyval_find(keyval);
+    void *value;
+    if (k == NULL || k->nopython) {
+        value = PyLong_AsVoidPtr(a[1]);
+        if (value == NULL && PyErr_Occurred())
+            return NULL;
+    }
+    else {
+        value = Py_NewRef(a[1]);
+    }
+    int ierr = MPI_Comm_set_attr(self->ob_mpi, keyval, value);
+    if (ierr != MPI_SUCCESS) {
+        if (k != NULL && !k->nopython)
+            Py_DECREF(a[1]);
+        if (PyErr_Occurred()) /* from the delete_fn of the old value */
+            return NULL;
+        return cmpi_raise(self->st, ierr);
+    }
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Delete_attr_doc, "Delete_attr($self, keyval)",
+         "Delete an attribute value associated with a key.");
+static PyObject *
+Comm_Delete_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    static const char *const kw[] = {"keyval", NULL};
+    PyObject *a[1] = {NULL};
+    int keyval;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Delete_attr", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &keyval, "keyval") < 0 ||
+        keyval_check(self->st, keyval) < 0)
+        return NULL;
+    int ierr = MPI_Comm_delete_attr(self->ob_mpi, keyval);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Get_attr_doc, "Get_attr($self, keyval)",
+         "Retrieve attribute value by key (None if not set).");
+static PyObject *
+Comm_Get_attr(CommObject *self, PyObject *arg)
+{
+    int keyval, flag = 0;
+    void *value = NULL;
+    if (cmpi_comm_check(self) < 0 || cmpi_as_int(arg, &keyval, "keyval") < 0 ||
+        keyval_check(self->st, keyval) < 0)
+        return NULL;
+    int ierr = MPI_Comm_get_attr(self->ob_mpi, keyval, &value, &flag);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (!flag)
+        Py_RETURN_NONE;
+    /* The predefined attributes are all integers. */
+    if (keyval == MPI_TAG_UB || keyval == MPI_HOST || keyval == MPI_IO ||
+        keyval == MPI_WTIME_IS_GLOBAL || keyval == MPI_UNIVERSE_SIZE ||
+        keyval == MPI_APPNUM || keyval == MPI_LASTUSEDCODE)
+        return value ? PyLong_FromLong(*(int *)value) : Py_NewRef(Py_None);
+    return keyval_value(keyval_find(keyval), value);
+}
+
+/* ---------------------------------------------------------------------
+ * Dynamic processes.
+ *
+ * The intercommunicator between parent and children gets its shadow like
+ * any other: the parent duplicates it when Spawn returns, and a child
+ * duplicates its parent communicator as cmpi initializes MPI
+ * (cmpi_dynproc_after_init).  So children must be cmpi programs: a child
+ * that never initializes cmpi leaves the parent waiting in Spawn.
+ */
+
+static int
+cmpi_dynproc_after_init(cmpi_state *st)
+{
+    MPI_Comm parent = MPI_COMM_NULL;
+    if (MPI_Comm_get_parent(&parent) != MPI_SUCCESS || parent == MPI_COMM_NULL)
+        return 0;
+    MPI_Comm_set_errhandler(parent, MPI_ERRORS_RETURN);
+    if (cmpi_shadow_of(st, parent) != MPI_COMM_NULL)
+        return 0;
+    return cmpi_shadow_create(st, parent);
+}
+
+CMPI_DOC(Comm_Get_parent_doc, "Get_parent()",
+         "Return the parent intercommunicator of a process started by "
+         "Spawn (COMM_NULL if it was not).");
+static PyObject *
+Comm_Get_parent(PyTypeObject *cls, PyObject *Py_UNUSED(a))
+{
+    cmpi_state *st = cmpi_type_state(cls);
+    MPI_Comm parent = MPI_COMM_NULL;
+    if (st == NULL)
+        return NULL;
+    int ierr = MPI_Comm_get_parent(&parent);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return cmpi_comm_new(st, st->Intercomm_Type, parent, 0);
+}
+
+CMPI_DOC(Comm_Disconnect_doc, "Disconnect($self)",
+         "Disconnect from a communicator: wait for its pending "
+         "communication, then free it.");
+static PyObject *
+Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    if (self->flags & CMPI_CONST)
+        return cmpi_raise_msg(self->st, MPI_ERR_COMM,
+                              "cannot disconnect a predefined communicator");
+    /* Large-object payloads still in flight must arrive first: Open MPI
+     * disconnects in a runtime fence that does not progress them. */
+    cmpi_detached_complete(1);
+    MPI_Comm h = self->ob_mpi;
+    MPI_Comm shadow = cmpi_shadow_of(self->st, h);
+    if (shadow != MPI_COMM_NULL) {
+        CMPI_NOGIL(MPI_Comm_disconnect(&shadow));
+        MPI_Comm_delete_attr(h, self->st->shadow_keyval);
+    }
+    CMPI_NOGIL(ierr = MPI_Comm_disconnect(&h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    comm_set_handle(self, MPI_COMM_NULL);
+    Py_RETURN_NONE;
+}
+
+/* NULL-terminated argv from a sequence of str (None: MPI_ARGV_NULL). */
+static char **
+argv_from(PyObject *obj, PyObject **keep, const char *what)
+{
+    *keep = NULL;
+    if (obj == NULL || obj == Py_None)
+        return MPI_ARGV_NULL;
+    if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a sequence of str, not a single string",
+                     what);
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(obj, "args must be a sequence of str");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *bytes = PyBytes_FromStringAndSize(
+            NULL, (n + 1) * (Py_ssize_t)sizeof(char *));
+    PyObject *strs = PyList_New(n);
+    if (bytes == NULL || strs == NULL)
+        goto error;
+    char **argv = (char **)PyBytes_AS_STRING(bytes);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *b = PyUnicode_Check(s) ? PyUnicode_AsUTF8String(s) : NULL;
+        if (b == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_TypeError,
+                             "%s[%zd] must be a str, not %.100s", what, i,
+                             Py_TYPE(s)->tp_name);
+            goto error;
+        }
+        PyList_SET_ITEM(strs, i, b);
+        argv[i] = PyBytes_AS_STRING(b);
+    }
+    argv[n] = NULL;
+    Py_DECREF(seq);
+    *keep = Py_BuildValue("(NN)", bytes, strs);
+    return *keep ? argv : NULL;
+error:
+    Py_DECREF(seq);
+    Py_XDECREF(bytes);
+    Py_XDECREF(strs);
+    return NULL;
+}
+
+static int
+errcodes_store(PyObject *list, const int *codes, int n)
+{
+    PyObject *l = PyList_New(n);
+    if (l == NULL)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        PyObject *v = PyLong_FromLong(codes[i]);
+        if (v == NULL) {
+            Py_DECREF(l);
+            return -1;
+        }
+        PyList_SET_ITEM(l, i, v);
+    }
+    int rc = PySequence_SetSlice(list, 0, PY_SSIZE_T_MAX, l);
+    Py_DECREF(l);
+    return rc;
+}
+
+CMPI_DOC(Intracomm_Spawn_doc,
+         "Spawn($self, command, args=None, maxprocs=1, "
+         "info=cmpi.MPI.INFO_NULL, root=0, errcodes=None)",
+         "Spawn instances of a single MPI application; return the "
+         "intercommunicator to them.  errcodes, a list, receives one error "
+         "code per process.");
+static PyObject *
+Intracomm_Spawn(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    static const char *const kw[] = {"command", "args",     "maxprocs", "info",
+                                     "root",    "errcodes", NULL};
+    PyObject *a[6] = {NULL};
+    PyObject *keep = NULL, *res = NULL;
+    int maxprocs, root, rank = 0, ierr;
+    MPI_Info info;
+    MPI_Comm h;
+    int *codes = NULL;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Spawn", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_opt_int(a[2], &maxprocs, 1, "maxprocs") < 0 ||
+        cmpi_info_arg(self->st, a[3], &info) < 0 ||
+        cmpi_opt_int(a[4], &root, 0, "root") < 0 ||
+        cmpi_check_root(self, root) < 0)
+        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    const char *command = PyUnicode_AsUTF8(a[0]);
+    if (command == NULL)
+        return NULL;
+    if (rank == root && maxprocs < 1)
+        return cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                              "invalid maxprocs: maxprocs=%d, must be >= 1",
+                              maxprocs);
+    char **argv = argv_from(a[1], &keep, "args");
+    if (argv == NULL && PyErr_Occurred())
+        return NULL;
+    int want_codes = a[5] != NULL && a[5] != Py_None;
+    if (want_codes) {
+        codes = PyMem_New(int, maxprocs > 0 ? maxprocs : 1);
+        if (codes == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    CMPI_NOGIL(ierr = MPI_Comm_spawn(command, argv, maxprocs, info, root,
+                                     self->ob_mpi, &h,
+                                     want_codes ? codes
+                                                : MPI_ERRCODES_IGNORE));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    res = cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
+    if (res != NULL && want_codes &&
+        errcodes_store(a[5], codes, rank == root ? maxprocs : 0) < 0)
+        Py_CLEAR(res);
+done:
+    PyMem_Free(codes);
+    Py_XDECREF(keep);
+    return res;
+}
+
+CMPI_DOC(Intracomm_Spawn_multiple_doc,
+         "Spawn_multiple($self, command, args=None, maxprocs=None, "
+         "info=cmpi.MPI.INFO_NULL, root=0, errcodes=None)",
+         "Spawn instances of several MPI applications; return the "
+         "intercommunicator to them.");
+static PyObject *
+Intracomm_Spawn_multiple(CommObject *self, PyObject *const *args,
+                         Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"command", "args",     "maxprocs", "info",
+                                     "root",    "errcodes", NULL};
+    PyObject *a[6] = {NULL};
+    PyObject *cmdseq = NULL, *keeps = NULL, *res = NULL;
+    int root, rank = 0, ierr, count = 0, total = 0;
+    char **commands = NULL;
+    char ***argvs = NULL;
+    int *maxprocs = NULL, *codes = NULL;
+    MPI_Info *infos = NULL;
+    MPI_Comm h;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Spawn_multiple", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_opt_int(a[4], &root, 0, "root") < 0 ||
+        cmpi_check_root(self, root) < 0)
+        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    cmdseq = PySequence_Fast(a[0], "command must be a sequence of str");
+    if (cmdseq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(cmdseq);
+    if (n < 1 || n > INT_MAX) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Spawn_multiple: command must name at least one "
+                        "program");
+        goto done;
+    }
+    count = (int)n;
+    commands = PyMem_New(char *, count);
+    argvs = PyMem_New(char **, count);
+    maxprocs = PyMem_New(int, count);
+    infos = PyMem_New(MPI_Info, count);
+    keeps = PyList_New(0);
+    if (!commands || !argvs || !maxprocs || !infos || !keeps) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (int i = 0; i < count; i++) {
+        PyObject *ci = PySequence_Fast_GET_ITEM(cmdseq, i);
+        if ((commands[i] = (char *)PyUnicode_AsUTF8(ci)) == NULL)
+            goto done;
+        PyObject *ai = NULL, *mi = NULL, *ii = NULL, *keep = NULL;
+        if (a[1] != NULL && a[1] != Py_None &&
+            (ai = PySequence_GetItem(a[1], i)) == NULL)
+            goto done;
+        argvs[i] = argv_from(ai, &keep, "args[i]");
+        Py_XDECREF(ai);
+        if (argvs[i] == NULL && PyErr_Occurred())
+            goto done;
+        if (keep != NULL) {
+            int rc = PyList_Append(keeps, keep);
+            Py_DECREF(keep);
+            if (rc < 0)
+                goto done;
+        }
+        if (a[2] != NULL && a[2] != Py_None &&
+            (mi = PySequence_GetItem(a[2], i)) == NULL)
+            goto done;
+        int rc = cmpi_opt_int(mi, &maxprocs[i], 1, "maxprocs[i]");
+        Py_XDECREF(mi);
+        if (rc < 0)
+            goto done;
+        total += maxprocs[i] > 0 ? maxprocs[i] : 0;
+        if (a[3] != NULL && a[3] != Py_None &&
+            (PyList_Check(a[3]) || PyTuple_Check(a[3]))) {
+            if ((ii = PySequence_GetItem(a[3], i)) == NULL)
+                goto done;
+            rc = cmpi_info_arg(self->st, ii, &infos[i]);
+            Py_DECREF(ii);
+        }
+        else {
+            rc = cmpi_info_arg(self->st, a[3], &infos[i]);
+        }
+        if (rc < 0)
+            goto done;
+    }
+    int want_codes = a[5] != NULL && a[5] != Py_None;
+    if (want_codes && (codes = PyMem_New(int, total ? total : 1)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    CMPI_NOGIL(ierr = MPI_Comm_spawn_multiple(
+                       count, commands,
+                       a[1] == NULL || a[1] == Py_None ? MPI_ARGVS_NULL
+                                                       : argvs,
+                       maxprocs, infos, root, self->ob_mpi, &h,
+                       want_codes ? codes : MPI_ERRCODES_IGNORE));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    res = cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
+    if (res != NULL && want_codes && rank == root) {
+        /* one list of codes per command */
+        PyObject *outer = PyList_New(count);
+        int off = 0;
+        for (int i = 0; outer && i < count; i++) {
+            PyObject *l = PyList_New(maxprocs[i]);
+            if (l == NULL) {
+                Py_CLEAR(outer);
+                break;
+            }
+            for (int j = 0; j < maxprocs[i]; j++)
+                PyList_SET_ITEM(l, j, PyLong_FromLong(codes[off + j]));
+            off += maxprocs[i];
+            PyList_SET_ITEM(outer, i, l);
+        }
+        if (outer == NULL ||
+            PySequence_SetSlice(a[5], 0, PY_SSIZE_T_MAX, outer) < 0)
+            Py_CLEAR(res);
+        Py_XDECREF(outer);
+    }
+done:
+    PyMem_Free(commands);
+    PyMem_Free(argvs);
+    PyMem_Free(maxprocs);
+    PyMem_Free(infos);
+    PyMem_Free(codes);
+    Py_XDECREF(keeps);
+    Py_XDECREF(cmdseq);
+    return res;
+}
+
+static PyObject *
+accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames, int accept)
+{
+    static const char *const kw[] = {"port_name", "info", "root", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    const char *fname = accept ? "Accept" : "Connect";
+    int root, ierr;
+    MPI_Info info;
+    MPI_Comm h;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_info_arg(self->st, a[1], &info) < 0 ||
+        cmpi_opt_int(a[2], &root, 0, "root") < 0 ||
+        cmpi_check_root(self, root) < 0)
+        return NULL;
+    const char *port = PyUnicode_AsUTF8(a[0]);
+    if (port == NULL)
+        return NULL;
+    if (accept)
+        CMPI_NOGIL(ierr = MPI_Comm_accept(port, info, root, self->ob_mpi,
+                                          &h));
+    else
+        CMPI_NOGIL(ierr = MPI_Comm_connect(port, info, root, self->ob_mpi,
+                                           &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
+}
+
+CMPI_DOC(Intracomm_Accept_doc,
+         "Accept($self, port_name, info=cmpi.MPI.INFO_NULL, root=0)",
+         "Accept a request to form a new intercommunicator.");
+static PyObject *
+Intracomm_Accept(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return accept_connect(self, args, nargs, kwnames, 1);
+}
+
+CMPI_DOC(Intracomm_Connect_doc,
+         "Connect($self, port_name, info=cmpi.MPI.INFO_NULL, root=0)",
+         "Make a request to form a new intercommunicator.");
+static PyObject *
+Intracomm_Connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    return accept_connect(self, args, nargs, kwnames, 0);
+}
+
+CMPI_DOC(Comm_Join_doc, "Join(fd)",
+         "Interconnect two processes connected by a socket.");
+static PyObject *
+Comm_Join(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    static const char *const kw[] = {"fd", NULL};
+    PyObject *a[1] = {NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    int fd, ierr;
+    MPI_Comm h;
+    if (st == NULL || cmpi_parse("Join", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &fd, "fd") < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Comm_join(fd, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return cmpi_comm_wrap_st(st, st->Intercomm_Type, h);
+}
+
+/* Module functions: ports and names. */
+
+CMPI_DOC(Open_port_doc, "Open_port(info=cmpi.MPI.INFO_NULL)",
+         "Return an address that can be used to establish connections "
+         "between groups of MPI processes.");
+static PyObject *
+mod_Open_port(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"info", NULL};
+    PyObject *a[1] = {NULL};
+    cmpi_state *st = cmpi_get_state(m);
+    char port[MPI_MAX_PORT_NAME + 1];
+    MPI_Info info;
+    if (cmpi_parse("Open_port", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_info_arg(st, a[0], &info) < 0)
+        return NULL;
+    memset(port, 0, sizeof(port));
+    int ierr = MPI_Open_port(info, port);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return PyUnicode_FromString(port);
+}
+
+CMPI_DOC(Close_port_doc, "Close_port(port_name)", "Close a port.");
+static PyObject *
+mod_Close_port(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    static const char *const kw[] = {"port_name", NULL};
+    PyObject *a[1] = {NULL};
+    cmpi_state *st = cmpi_get_state(m);
+    if (cmpi_parse("Close_port", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    const char *port = PyUnicode_AsUTF8(a[0]);
+    if (port == NULL)
+        return NULL;
+    int ierr = MPI_Close_port(port);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+name_service(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames, int publish)
+{
+    static const char *const kw[] = {"service_name", "port_name", "info",
+                                     NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    const char *fname = publish ? "Publish_name" : "Unpublish_name";
+    cmpi_state *st = cmpi_get_state(m);
+    MPI_Info info;
+    int ierr;
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_info_arg(st, a[2], &info) < 0)
+        return NULL;
+    const char *service = PyUnicode_AsUTF8(a[0]);
+    const char *port = service ? PyUnicode_AsUTF8(a[1]) : NULL;
+    if (port == NULL)
+        return NULL;
+    if (publish)
+        CMPI_NOGIL(ierr = MPI_Publish_name(service, info, port));
+    else
+        CMPI_NOGIL(ierr = MPI_Unpublish_name(service, info, port));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Publish_name_doc,
+         "Publish_name(service_name, port_name, info=cmpi.MPI.INFO_NULL)",
+         "Publish a service name.");
+static PyObject *
+mod_Publish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return name_service(m, args, nargs, kwnames, 1);
+}
+
+CMPI_DOC(Unpublish_name_doc,
+         "Unpublish_name(service_name, port_name, info=cmpi.MPI.INFO_NULL)",
+         "Unpublish a service name.");
+static PyObject *
+mod_Unpublish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames)
+{
+    return name_service(m, args, nargs, kwnames, 0);
+}
+
+CMPI_DOC(Lookup_name_doc, "Lookup_name(service_name, info=cmpi.MPI.INFO_NULL)",
+         "Lookup a port name given a service name.");
+static PyObject *
+mod_Lookup_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    static const char *const kw[] = {"service_name", "info", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_get_state(m);
+    char port[MPI_MAX_PORT_NAME + 1];
+    MPI_Info info;
+    int ierr;
+    if (cmpi_parse("Lookup_name", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_info_arg(st, a[1], &info) < 0)
+        return NULL;
+    const char *service = PyUnicode_AsUTF8(a[0]);
+    if (service == NULL)
+        return NULL;
+    memset(port, 0, sizeof(port));
+    CMPI_NOGIL(ierr = MPI_Lookup_name(service, info, port));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return PyUnicode_FromString(port);
+}
+
+#define CMPI_DYNPROC_MODULE_METHODS                                           \
+    {"Open_port", FN(mod_Open_port), FASTKW, Open_port_doc},                  \
+            {"Close_port", FN(mod_Close_port), FASTKW, Close_port_doc},       \
+            {"Publish_name", FN(mod_Publish_name), FASTKW, Publish_name_doc}, \
+            {"Unpublish_name", FN(mod_Unpublish_name), FASTKW,                \
+             Unpublish_name_doc},                                             \
+            {"Lookup_name", FN(mod_Lookup_name), FASTKW, Lookup_name_doc},
+
+static PyObject *
+Comm_get_is_topo(CommObject *self, void *Py_UNUSED(c))
+{
+    int topo = MPI_UNDEFINED;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    if (!self->inter)
+        MPI_Topo_test(self->ob_mpi, &topo);
+    return PyBool_FromLong(topo != MPI_UNDEFINED);
 }
 
 static PyMethodDef Comm_methods[] = {
@@ -551,8 +1711,25 @@ static PyMethodDef Comm_methods[] = {
         {"Get_topology", (PyCFunction)Comm_Get_topology, METH_NOARGS,
          Comm_Get_topology_doc},
         {"Get_attr", (PyCFunction)Comm_Get_attr, METH_O, Comm_Get_attr_doc},
-        CMPI_P2P_METHODS CMPI_COLL_METHODS CMPI_GROUP_COMM_METHODS
-                CMPI_MESSAGE_COMM_METHODS{NULL, NULL, 0, NULL},
+        {"Set_attr", FN(Comm_Set_attr), FASTKW, Comm_Set_attr_doc},
+        {"Delete_attr", FN(Comm_Delete_attr), FASTKW, Comm_Delete_attr_doc},
+        {"Create_keyval", FN(Comm_Create_keyval), CLSFASTKW,
+         Comm_Create_keyval_doc},
+        {"Free_keyval", FN(Comm_Free_keyval), CLSFASTKW, Comm_Free_keyval_doc},
+        {"Dup_with_info", FN(Comm_Dup_with_info), FASTKW,
+         Comm_Dup_with_info_doc},
+        {"Idup", FN(Comm_Idup), FASTKW, Comm_Idup_doc},
+        {"Idup_with_info", FN(Comm_Idup_with_info), FASTKW,
+         Comm_Idup_with_info_doc},
+        {"Split_type", FN(Comm_Split_type), FASTKW, Comm_Split_type_doc},
+        {"Get_parent", (PyCFunction)Comm_Get_parent, METH_NOARGS | METH_CLASS,
+         Comm_Get_parent_doc},
+        {"Disconnect", (PyCFunction)Comm_Disconnect, METH_NOARGS,
+         Comm_Disconnect_doc},
+        {"Join", FN(Comm_Join), CLSFASTKW, Comm_Join_doc},
+        CMPI_ERRHANDLER_COMM_METHODS CMPI_P2P_METHODS CMPI_COLL_METHODS
+                CMPI_GROUP_COMM_METHODS CMPI_MESSAGE_COMM_METHODS{NULL, NULL,
+                                                                  0, NULL},
 };
 
 static PyGetSetDef Comm_getset[] = {
@@ -567,6 +1744,7 @@ static PyGetSetDef Comm_getset[] = {
         {"topology", (getter)Comm_get_topology, NULL, "Topology type.", NULL},
         {"handle", (getter)Comm_get_handle, NULL, "MPI handle.", NULL},
         {"group", (getter)Comm_get_group, NULL, "Group.", NULL},
+        {"is_topo", (getter)Comm_get_is_topo, NULL, "Is a topology.", NULL},
         {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -588,7 +1766,16 @@ static PyType_Spec Comm_spec = {
 };
 
 static PyMethodDef Intracomm_methods[] = {
-        CMPI_INTRA_COLL_METHODS{NULL, NULL, 0, NULL},
+        {"Create_intercomm", FN(Intracomm_Create_intercomm), FASTKW,
+         Intracomm_Create_intercomm_doc},
+        {"Create_from_group", FN(Intracomm_Create_from_group), CLSFASTKW,
+         Intracomm_Create_from_group_doc},
+        {"Spawn", FN(Intracomm_Spawn), FASTKW, Intracomm_Spawn_doc},
+        {"Spawn_multiple", FN(Intracomm_Spawn_multiple), FASTKW,
+         Intracomm_Spawn_multiple_doc},
+        {"Accept", FN(Intracomm_Accept), FASTKW, Intracomm_Accept_doc},
+        {"Connect", FN(Intracomm_Connect), FASTKW, Intracomm_Connect_doc},
+        CMPI_TOPO_INTRA_METHODS CMPI_INTRA_COLL_METHODS{NULL, NULL, 0, NULL},
 };
 
 PyDoc_STRVAR(Intracomm_doc, "Intracomm(comm=None)\n--\n\nIntracommunicator.");
@@ -609,12 +1796,19 @@ static PyType_Spec Intracomm_spec = {
 static PyMethodDef Intercomm_methods[] = {
         {"Get_remote_size", (PyCFunction)Intercomm_Get_remote_size,
          METH_NOARGS, Intercomm_Get_remote_size_doc},
+        {"Get_remote_group", (PyCFunction)Intercomm_Get_remote_group,
+         METH_NOARGS, Intercomm_Get_remote_group_doc},
+        {"Merge", FN(Intercomm_Merge), FASTKW, Intercomm_Merge_doc},
+        {"Create_from_groups", FN(Intercomm_Create_from_groups), CLSFASTKW,
+         Intercomm_Create_from_groups_doc},
         {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Intercomm_getset[] = {
         {"remote_size", (getter)Intercomm_get_remote_size, NULL,
          "Number of remote processes.", NULL},
+        {"remote_group", (getter)Intercomm_get_remote_group, NULL,
+         "Remote group.", NULL},
         {NULL, NULL, NULL, NULL, NULL},
 };
 

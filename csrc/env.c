@@ -73,6 +73,8 @@ cmpi_env_after_init(cmpi_state *st)
     st->tag_ub = (flag && ub) ? *ub : 32767;
     if (st->COMM_WORLD != NULL)
         cmpi_comm_constants_attach(st);
+    if (cmpi_dynproc_after_init(st) < 0) /* a spawned child's parent */
+        return -1;
     return 0;
 }
 

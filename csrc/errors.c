@@ -8,6 +8,7 @@
 #include "cmpi.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 
 typedef struct {
     PyBaseExceptionObject base;
@@ -381,3 +382,427 @@ mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
      Get_error_class_doc},                                                  \
             {"Get_error_string", (PyCFunction)mod_Get_error_string, METH_O, \
              Get_error_string_doc},
+
+/* ---------------------------------------------------------------------
+ * MPI.Errhandler.  cmpi installs ERRORS_RETURN on every communicator it
+ * makes, so that a failing call raises MPI.Exception; a user may install
+ * another handler (ERRORS_ARE_FATAL, or one made by Create_errhandler
+ * from a Python function).
+ *
+ * MPI_ERRORS_ABORT is MPI-4.  Where the library lacks it (Open MPI 4.1)
+ * or cannot install it (MPICH 4.0 fails an internal assertion in
+ * MPI_Comm_set_errhandler), MPI.ERRORS_ABORT is emulated: a handle-less
+ * object flagged CMPI_EMULATED, installed as a handler that calls
+ * MPI_Abort on the communicator -- what ERRORS_ABORT means.
+ */
+#define CMPI_EMULATED 0x4u
+#if !defined(MPI_ERRORS_ABORT) || \
+        (defined(MPICH_NUMVERSION) && MPICH_NUMVERSION < 40100000)
+#define CMPI_EMULATE_ERRORS_ABORT 1
+#endif
+
+static MPI_Errhandler cmpi_abort_eh = MPI_ERRHANDLER_NULL;
+
+static void
+errhandler_abort_fn(MPI_Comm *comm, int *code, ...)
+{
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(*comm, *code);
+}
+
+typedef struct {
+    PyObject_HEAD
+    MPI_Errhandler ob_mpi;
+    unsigned flags;
+    cmpi_state *st;
+} ErrhandlerObject;
+
+static PyObject *
+cmpi_errhandler_new(cmpi_state *st, MPI_Errhandler eh, unsigned flags)
+{
+    PyTypeObject *type = st->Errhandler_Type;
+    ErrhandlerObject *self = (ErrhandlerObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->ob_mpi = eh;
+    self->flags = flags;
+    self->st = st;
+    return (PyObject *)self;
+}
+
+static PyObject *
+Errhandler_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"errhandler", NULL};
+    PyObject *other = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Errhandler", kwlist,
+                                     &other))
+        return NULL;
+    cmpi_state *st = cmpi_type_state(type);
+    if (st == NULL)
+        return NULL;
+    ErrhandlerObject *self = (ErrhandlerObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->ob_mpi = MPI_ERRHANDLER_NULL;
+    self->st = st;
+    if (other != NULL && other != Py_None) {
+        if (!PyObject_TypeCheck(other, st->Errhandler_Type)) {
+            Py_DECREF(self);
+            PyErr_Format(PyExc_TypeError, "expected an Errhandler, got %.100s",
+                         Py_TYPE(other)->tp_name);
+            return NULL;
+        }
+        self->ob_mpi = ((ErrhandlerObject *)other)->ob_mpi;
+        self->flags = ((ErrhandlerObject *)other)->flags & CMPI_EMULATED;
+    }
+    return (PyObject *)self;
+}
+
+static void
+Errhandler_dealloc(ErrhandlerObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+Errhandler_richcompare(ErrhandlerObject *self, PyObject *other, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) ||
+        !PyObject_TypeCheck(other, self->st->Errhandler_Type))
+        Py_RETURN_NOTIMPLEMENTED;
+    ErrhandlerObject *o = (ErrhandlerObject *)other;
+    int eq = self->ob_mpi == o->ob_mpi &&
+             (self->flags & CMPI_EMULATED) == (o->flags & CMPI_EMULATED);
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static Py_hash_t
+Errhandler_hash(ErrhandlerObject *self)
+{
+    return cmpi_hash_handle((intptr_t)self->ob_mpi);
+}
+
+static int
+Errhandler_bool(ErrhandlerObject *self)
+{
+    return self->ob_mpi != MPI_ERRHANDLER_NULL;
+}
+
+static PyObject *
+Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
+{
+    return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
+}
+
+/* Errhandlers made from Python functions.  MPI calls back a C function
+ * with only the communicator and the error code (and MPICH 4.0 forbids
+ * asking which handler is installed from inside the callback), so each
+ * Python handler gets its own C trampoline: slot i's function calls the
+ * Python function in slot i.  A slot stays taken until its MPI handle is
+ * reused (freeing an errhandler still installed on a communicator is
+ * legal, so Free cannot release it). */
+#define CMPI_MAX_ERRHANDLERS 64
+static struct {
+    MPI_Errhandler eh;
+    PyObject *fn;
+    cmpi_state *st;
+} cmpi_py_errhandlers[CMPI_MAX_ERRHANDLERS];
+
+static void
+errhandler_forget(MPI_Errhandler eh)
+{
+    for (int i = 0; i < CMPI_MAX_ERRHANDLERS; i++) {
+        if (cmpi_py_errhandlers[i].fn != NULL &&
+            cmpi_py_errhandlers[i].eh == eh) {
+            Py_CLEAR(cmpi_py_errhandlers[i].fn);
+            cmpi_py_errhandlers[i].eh = MPI_ERRHANDLER_NULL;
+        }
+    }
+}
+
+/* comm.c: a Comm object for a callback, without MPI attribute calls */
+static PyObject *
+comm_borrowed(cmpi_state *st, MPI_Comm h);
+
+static void
+errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
+{
+    if (!Py_IsInitialized())
+        return;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *fn = cmpi_py_errhandlers[slot].fn;
+    cmpi_state *st = cmpi_py_errhandlers[slot].st;
+    if (fn != NULL) {
+        Py_INCREF(fn);
+        /* keep an exception already being raised by the failing call */
+        PyObject *pending = PyErr_GetRaisedException_compat();
+        PyObject *c = comm_borrowed(st, *comm);
+        PyObject *r = c ? PyObject_CallFunction(fn, "Oi", c, *code) : NULL;
+        if (r == NULL)
+            PyErr_WriteUnraisable(fn);
+        Py_XDECREF(r);
+        Py_XDECREF(c);
+        Py_DECREF(fn);
+        if (pending != NULL)
+            PyErr_SetRaisedException_compat(pending);
+    }
+    PyGILState_Release(gil);
+}
+
+#define EH_TRAMP(i)                                          \
+    static void eh_tramp_##i(MPI_Comm *comm, int *code, ...) \
+    {                                                        \
+        errhandler_dispatch(i, comm, code);                  \
+    }
+#define EH_TRAMP8(a) \
+    EH_TRAMP(a##0)   \
+    EH_TRAMP(a##1)   \
+    EH_TRAMP(a##2)   \
+    EH_TRAMP(a##3) EH_TRAMP(a##4) EH_TRAMP(a##5) EH_TRAMP(a##6) EH_TRAMP(a##7)
+EH_TRAMP8(0)
+EH_TRAMP8(1)
+EH_TRAMP8(2)
+EH_TRAMP8(3)
+EH_TRAMP8(4)
+EH_TRAMP8(5)
+EH_TRAMP8(6)
+EH_TRAMP8(7)
+#define EH_REF8(a)                                                      \
+    eh_tramp_##a##0, eh_tramp_##a##1, eh_tramp_##a##2, eh_tramp_##a##3, \
+            eh_tramp_##a##4, eh_tramp_##a##5, eh_tramp_##a##6,          \
+            eh_tramp_##a##7
+static MPI_Comm_errhandler_function
+        *const cmpi_eh_trampolines[CMPI_MAX_ERRHANDLERS] = {
+                EH_REF8(0), EH_REF8(1), EH_REF8(2), EH_REF8(3),
+                EH_REF8(4), EH_REF8(5), EH_REF8(6), EH_REF8(7)};
+
+CMPI_DOC(Errhandler_Free_doc, "Free($self)", "Free an error handler.");
+static PyObject *
+Errhandler_Free(ErrhandlerObject *self, PyObject *Py_UNUSED(a))
+{
+    if (self->flags & CMPI_CONST)
+        return cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                              "cannot free a predefined error handler");
+    if (self->flags & CMPI_EMULATED) /* holds no MPI handle */
+        Py_RETURN_NONE;
+    if (self->ob_mpi == MPI_ERRHANDLER_NULL)
+        return cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                              "invalid error handler: ERRHANDLER_NULL");
+    MPI_Errhandler eh = self->ob_mpi;
+    int ierr = MPI_Errhandler_free(&self->ob_mpi);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    /* The Python function stays reachable while a communicator still
+     * uses the handler (MPI keeps it alive until then). */
+    (void)eh;
+    self->ob_mpi = MPI_ERRHANDLER_NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Errhandler_methods[] = {
+        {"Free", (PyCFunction)Errhandler_Free, METH_NOARGS,
+         Errhandler_Free_doc},
+        {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Errhandler_getset[] = {
+        {"handle", (getter)Errhandler_get_handle, NULL, "MPI handle.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(Errhandler_doc,
+             "Errhandler(errhandler=None)\n--\n\nError handler.");
+
+static PyType_Slot Errhandler_slots[] = {
+        {Py_tp_doc, (void *)Errhandler_doc},
+        {Py_tp_new, Errhandler_new},
+        {Py_tp_dealloc, Errhandler_dealloc},
+        {Py_tp_richcompare, Errhandler_richcompare},
+        {Py_tp_hash, Errhandler_hash},
+        {Py_nb_bool, Errhandler_bool},
+        {Py_tp_methods, Errhandler_methods},
+        {Py_tp_getset, Errhandler_getset},
+        {0, NULL},
+};
+
+static PyType_Spec Errhandler_spec = {
+        .name = "cmpi.MPI.Errhandler",
+        .basicsize = sizeof(ErrhandlerObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Errhandler_slots,
+};
+
+static int
+errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh)
+{
+    if (!PyObject_TypeCheck(obj, st->Errhandler_Type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "errhandler must be an Errhandler, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED) {
+        if (cmpi_abort_eh == MPI_ERRHANDLER_NULL) {
+            int ierr = MPI_Comm_create_errhandler(errhandler_abort_fn,
+                                                  &cmpi_abort_eh);
+            if (ierr != MPI_SUCCESS) {
+                cmpi_raise(st, ierr);
+                return -1;
+            }
+        }
+        *eh = cmpi_abort_eh;
+        return 0;
+    }
+    *eh = ((ErrhandlerObject *)obj)->ob_mpi;
+    return 0;
+}
+
+/* Communicator calls (their table entries go into Comm's, in comm.c). */
+
+CMPI_DOC(Comm_Create_errhandler_doc, "Create_errhandler(errhandler_fn)",
+         "Create a new error handler for communicators; errhandler_fn is "
+         "called as errhandler_fn(comm, error_code).");
+static PyObject *
+Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"errhandler_fn", NULL};
+    PyObject *a[1] = {NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    if (st == NULL ||
+        cmpi_parse("Create_errhandler", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    if (!PyCallable_Check(a[0])) {
+        PyErr_Format(PyExc_TypeError,
+                     "errhandler_fn must be callable, not %.100s",
+                     Py_TYPE(a[0])->tp_name);
+        return NULL;
+    }
+    int slot = -1;
+    for (int i = 0; i < CMPI_MAX_ERRHANDLERS && slot < 0; i++) {
+        if (cmpi_py_errhandlers[i].fn == NULL)
+            slot = i;
+    }
+    if (slot < 0) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Create_errhandler: at most %d error handlers made "
+                     "from Python functions can exist at once",
+                     CMPI_MAX_ERRHANDLERS);
+        return NULL;
+    }
+    MPI_Errhandler eh;
+    int ierr = MPI_Comm_create_errhandler(cmpi_eh_trampolines[slot], &eh);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    errhandler_forget(eh); /* a stale entry for a reused handle */
+    cmpi_py_errhandlers[slot].eh = eh;
+    cmpi_py_errhandlers[slot].fn = Py_NewRef(a[0]);
+    cmpi_py_errhandlers[slot].st = st;
+    return cmpi_errhandler_new(st, eh, 0);
+}
+
+CMPI_DOC(Comm_Get_errhandler_doc, "Get_errhandler($self)",
+         "Get the error handler for a communicator.");
+static PyObject *
+Comm_Get_errhandler(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Errhandler eh;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    int ierr = MPI_Comm_get_errhandler(self->ob_mpi, &eh);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (eh != MPI_ERRHANDLER_NULL && eh == cmpi_abort_eh) {
+        MPI_Errhandler_free(&eh);
+        return cmpi_errhandler_new(self->st, MPI_ERRHANDLER_NULL,
+                                   CMPI_EMULATED);
+    }
+    return cmpi_errhandler_new(self->st, eh, 0);
+}
+
+CMPI_DOC(Comm_Set_errhandler_doc, "Set_errhandler($self, errhandler)",
+         "Set the error handler for a communicator.");
+static PyObject *
+Comm_Set_errhandler(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *kwnames)
+{
+    static const char *const kw[] = {"errhandler", NULL};
+    PyObject *a[1] = {NULL};
+    MPI_Errhandler eh;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Set_errhandler", args, nargs, kwnames, kw, 1, a) < 0 ||
+        errhandler_arg(self->st, a[0], &eh) < 0)
+        return NULL;
+    if (eh == MPI_ERRHANDLER_NULL)
+        return cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                              "invalid error handler: ERRHANDLER_NULL");
+    int ierr = MPI_Comm_set_errhandler(self->ob_mpi, eh);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Call_errhandler_doc, "Call_errhandler($self, errorcode)",
+         "Call the error handler installed on a communicator.");
+static PyObject *
+Comm_Call_errhandler(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames)
+{
+    static const char *const kw[] = {"errorcode", NULL};
+    PyObject *a[1] = {NULL};
+    int code, ierr;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Call_errhandler", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &code, "errorcode") < 0)
+        return NULL;
+    /* a Python handler runs in the callback and needs the GIL back */
+    CMPI_NOGIL(ierr = MPI_Comm_call_errhandler(self->ob_mpi, code));
+    if (PyErr_Occurred())
+        return NULL;
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+#define CMPI_ERRHANDLER_COMM_METHODS                                          \
+    {"Create_errhandler", FN(Comm_Create_errhandler), CLSFASTKW,              \
+     Comm_Create_errhandler_doc},                                             \
+            {"Get_errhandler", (PyCFunction)Comm_Get_errhandler, METH_NOARGS, \
+             Comm_Get_errhandler_doc},                                        \
+            {"Set_errhandler", FN(Comm_Set_errhandler), FASTKW,               \
+             Comm_Set_errhandler_doc},                                        \
+            {"Call_errhandler", FN(Comm_Call_errhandler), FASTKW,             \
+             Comm_Call_errhandler_doc},
+
+static int
+cmpi_errhandler_init(PyObject *m, cmpi_state *st)
+{
+    st->Errhandler_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
+            m, &Errhandler_spec, NULL);
+    if (st->Errhandler_Type == NULL ||
+        PyModule_AddType(m, st->Errhandler_Type) < 0)
+        return -1;
+#ifndef CMPI_EMULATE_ERRORS_ABORT
+    MPI_Errhandler abort_eh = MPI_ERRORS_ABORT;
+    unsigned abort_flags = CMPI_CONST;
+#else
+    MPI_Errhandler abort_eh = MPI_ERRHANDLER_NULL;
+    unsigned abort_flags = CMPI_CONST | CMPI_EMULATED;
+#endif
+    if (cmpi_add(m, "ERRHANDLER_NULL",
+                 cmpi_errhandler_new(st, MPI_ERRHANDLER_NULL, CMPI_CONST)) <
+                0 ||
+        cmpi_add(m, "ERRORS_RETURN",
+                 cmpi_errhandler_new(st, MPI_ERRORS_RETURN, CMPI_CONST)) < 0 ||
+        cmpi_add(m, "ERRORS_ARE_FATAL",
+                 cmpi_errhandler_new(st, MPI_ERRORS_ARE_FATAL, CMPI_CONST)) <
+                0 ||
+        cmpi_add(m, "ERRORS_ABORT",
+                 cmpi_errhandler_new(st, abort_eh, abort_flags)) < 0)
+        return -1;
+    return 0;
+}

@@ -199,6 +199,25 @@ range_incl_excl(GroupObject *self, PyObject *arg, int incl)
         }
         if (PyTuple_Check(t) && PyTuple_GET_SIZE(t) == 2)
             ranges[i][2] = 1;
+        int size = 0;
+        MPI_Group_size(self->ob_mpi, &size);
+        int first = ranges[i][0], last = ranges[i][1], stride = ranges[i][2];
+        if (first < 0 || first >= size || last < 0 || last >= size) {
+            cmpi_raise_msg(self->st, MPI_ERR_RANK,
+                           "invalid rank: ranks[%zd]=(%d, %d, %d) names a "
+                           "rank outside the group of %d process%s",
+                           i, first, last, stride, size,
+                           size == 1 ? "" : "es");
+            goto done;
+        }
+        if (stride == 0 || (last - first) / stride < 0) {
+            cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                           "invalid range: ranks[%zd]=(%d, %d, %d), the "
+                           "stride must be nonzero and lead from first to "
+                           "last",
+                           i, first, last, stride);
+            goto done;
+        }
     }
     MPI_Group g = MPI_GROUP_NULL;
     int ierr = incl ? MPI_Group_range_incl(self->ob_mpi, (int)n, ranges, &g)
@@ -341,6 +360,22 @@ Group_Compare(GroupObject *self, PyObject *arg)
     return PyLong_FromLong(result);
 }
 
+CMPI_DOC(Group_Dup_doc, "Dup($self)", "Duplicate a group.");
+static PyObject *
+Group_Dup(GroupObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Group g = MPI_GROUP_NULL;
+    int none = 0;
+    int ierr = MPI_Group_excl(self->ob_mpi, 0, &none, &g);
+    return group_result(self, ierr, g);
+}
+
+static PyObject *
+Group_get_handle(GroupObject *self, void *Py_UNUSED(c))
+{
+    return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
+}
+
 CMPI_DOC(Group_Free_doc, "Free($self)", "Free a group.");
 static PyObject *
 Group_Free(GroupObject *self, PyObject *Py_UNUSED(a))
@@ -372,6 +407,9 @@ static PyMethodDef Group_methods[] = {
         {"Translate_ranks", FN(Group_Translate_ranks), FASTKW,
          Group_Translate_ranks_doc},
         {"Compare", (PyCFunction)Group_Compare, METH_O, Group_Compare_doc},
+        {"Dup", (PyCFunction)Group_Dup, METH_NOARGS, Group_Dup_doc},
+        {"Intersect", FN(Group_Intersection), CLSFASTKW,
+         Group_Intersection_doc},
         {"Free", (PyCFunction)Group_Free, METH_NOARGS, Group_Free_doc},
         {NULL, NULL, 0, NULL},
 };
@@ -379,6 +417,7 @@ static PyMethodDef Group_methods[] = {
 static PyGetSetDef Group_getset[] = {
         {"size", (getter)Group_get_size, NULL, "Number of processes.", NULL},
         {"rank", (getter)Group_get_rank, NULL, "Rank of this process.", NULL},
+        {"handle", (getter)Group_get_handle, NULL, "MPI handle.", NULL},
         {NULL, NULL, NULL, NULL, NULL},
 };
 

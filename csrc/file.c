@@ -1,0 +1,1317 @@
+/*
+ * file.c -- MPI.File: parallel I/O (MPI-IO).
+ *
+ * Failing file calls return their error (MPI's default error handler for
+ * files is ERRORS_RETURN) and raise MPI.Exception.  Before MPI sees them,
+ * cmpi refuses a write to a file opened MODE_RDONLY and a read from one
+ * opened MODE_WRONLY, naming the access mode: MPI libraries report these
+ * inconsistently, or not at all until the data is lost.
+ *
+ * Nonblocking calls give a Request that holds the buffer until it
+ * completes; a split collective (_begin/_end) holds it in the file object.
+ */
+#include "cmpi.h"
+
+typedef struct {
+    PyObject_HEAD
+    MPI_File ob_mpi;
+    unsigned flags;
+    int amode;
+    Py_buffer split; /* buffer of the split collective in progress */
+    cmpi_state *st;
+} FileObject;
+
+static PyObject *
+file_alloc(cmpi_state *st, PyTypeObject *type, MPI_File h, unsigned flags)
+{
+    FileObject *f = (FileObject *)type->tp_alloc(type, 0);
+    if (f == NULL)
+        return NULL;
+    f->ob_mpi = h;
+    f->flags = flags;
+    f->amode = 0;
+    f->split.obj = NULL;
+    f->st = st;
+    return (PyObject *)f;
+}
+
+static PyObject *
+File_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"file", NULL};
+    PyObject *other = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:File", kwlist, &other))
+        return NULL;
+    cmpi_state *st = cmpi_type_state(type);
+    if (st == NULL)
+        return NULL;
+    if (other == NULL || other == Py_None)
+        return file_alloc(st, type, MPI_FILE_NULL, 0);
+    if (!PyObject_TypeCheck(other, st->File_Type)) {
+        PyErr_Format(PyExc_TypeError, "expected a File, got %.100s",
+                     Py_TYPE(other)->tp_name);
+        return NULL;
+    }
+    FileObject *f = (FileObject *)file_alloc(st, type,
+                                             ((FileObject *)other)->ob_mpi, 0);
+    if (f != NULL)
+        f->amode = ((FileObject *)other)->amode;
+    return (PyObject *)f;
+}
+
+static void
+File_dealloc(FileObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    /* A file is not closed implicitly (MPI_File_close is collective).  A
+     * split collective still in progress keeps its buffer for good. */
+    int finalized = 1;
+    MPI_Finalized(&finalized);
+    if (self->split.obj != NULL &&
+        (finalized || self->ob_mpi == MPI_FILE_NULL))
+        PyBuffer_Release(&self->split);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+File_richcompare(FileObject *self, PyObject *other, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) ||
+        !PyObject_TypeCheck(other, self->st->File_Type))
+        Py_RETURN_NOTIMPLEMENTED;
+    int eq = self->ob_mpi == ((FileObject *)other)->ob_mpi;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static int
+File_bool(FileObject *self)
+{
+    return self->ob_mpi != MPI_FILE_NULL;
+}
+
+static CMPI_NOINLINE int
+file_null_error(FileObject *f)
+{
+    cmpi_raise_msg(f->st, MPI_ERR_FILE,
+                   "invalid file: the file is FILE_NULL (closed, or never "
+                   "opened)");
+    return -1;
+}
+
+#define FILE_CHECK(f)                                      \
+    do {                                                   \
+        if (CMPI_UNLIKELY((f)->ob_mpi == MPI_FILE_NULL)) { \
+            file_null_error(f);                            \
+            return NULL;                                   \
+        }                                                  \
+    } while (0)
+
+static PyObject *
+file_result(FileObject *self, int ierr)
+{
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+/* A filename: str or os.PathLike, as a new bytes object. */
+static PyObject *
+file_name(PyObject *obj)
+{
+    PyObject *path = PyOS_FSPath(obj);
+    if (path == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "filename must be a str or os.PathLike, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    PyObject *bytes = NULL;
+    if (PyUnicode_Check(path))
+        PyUnicode_FSConverter(path, &bytes);
+    else
+        bytes = Py_NewRef(path);
+    Py_DECREF(path);
+    return bytes;
+}
+
+static int
+offset_arg(PyObject *obj, MPI_Offset *out, const char *what)
+{
+    if (obj == NULL) {
+        *out = 0;
+        return 0;
+    }
+    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
+                     what, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    PyObject *i = PyNumber_Index(obj);
+    if (i == NULL)
+        return -1;
+    long long v = PyLong_AsLongLong(i);
+    Py_DECREF(i);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = (MPI_Offset)v;
+    return 0;
+}
+
+static PyObject *
+file_comm_check(cmpi_state *st, PyObject *obj, CommObject **out)
+{
+    if (!PyObject_TypeCheck(obj, st->Comm_Type)) {
+        PyErr_Format(PyExc_TypeError, "comm must be a Comm, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    *out = (CommObject *)obj;
+    if (cmpi_comm_check(*out) < 0)
+        return NULL;
+    return obj;
+}
+
+CMPI_DOC_NOSIG(File_Open_doc,
+               "Open(comm, filename, amode=MODE_RDONLY, info=INFO_NULL)",
+               "Open a file on every process of `comm` (collective).");
+static PyObject *
+File_Open(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    static const char *const kw[] = {"comm", "filename", "amode", "info",
+                                     NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    CommObject *comm;
+    MPI_Info info;
+    int amode, ierr;
+    if (st == NULL || cmpi_parse("Open", args, nargs, kwnames, kw, 2, a) < 0 ||
+        file_comm_check(st, a[0], &comm) == NULL ||
+        cmpi_opt_int(a[2], &amode, MPI_MODE_RDONLY, "amode") < 0 ||
+        cmpi_info_arg(st, a[3], &info) < 0)
+        return NULL;
+    PyObject *name = file_name(a[1]);
+    if (name == NULL)
+        return NULL;
+    MPI_File h = MPI_FILE_NULL;
+    const char *cname = PyBytes_AS_STRING(name);
+    CMPI_NOGIL(ierr = MPI_File_open(comm->ob_mpi, cname, amode, info, &h));
+    if (ierr != MPI_SUCCESS) {
+        int cls_ = ierr;
+        MPI_Error_class(ierr, &cls_);
+        cmpi_raise_msg(st, cls_, "cannot open %R with amode=%d", a[1], amode);
+        Py_DECREF(name);
+        return NULL;
+    }
+    Py_DECREF(name);
+    FileObject *f = (FileObject *)file_alloc(st, cls, h, 0);
+    if (f == NULL) {
+        MPI_File_close(&h);
+        return NULL;
+    }
+    f->amode = amode;
+    return (PyObject *)f;
+}
+
+CMPI_DOC(File_Close_doc, "Close($self)", "Close a file (collective).");
+static PyObject *
+File_Close(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    FILE_CHECK(self);
+    CMPI_NOGIL(ierr = MPI_File_close(&self->ob_mpi));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    self->ob_mpi = MPI_FILE_NULL;
+    if (self->split.obj != NULL)
+        PyBuffer_Release(&self->split);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC_NOSIG(File_Delete_doc, "Delete(filename, info=INFO_NULL)",
+               "Delete a file.");
+static PyObject *
+File_Delete(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    static const char *const kw[] = {"filename", "info", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    MPI_Info info;
+    int ierr;
+    if (st == NULL ||
+        cmpi_parse("Delete", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_info_arg(st, a[1], &info) < 0)
+        return NULL;
+    PyObject *name = file_name(a[0]);
+    if (name == NULL)
+        return NULL;
+    const char *cname = PyBytes_AS_STRING(name);
+    CMPI_NOGIL(ierr = MPI_File_delete(cname, info));
+    if (ierr != MPI_SUCCESS) {
+        int cls_ = ierr;
+        MPI_Error_class(ierr, &cls_);
+        cmpi_raise_msg(st, cls_, "cannot delete %R", a[0]);
+        Py_DECREF(name);
+        return NULL;
+    }
+    Py_DECREF(name);
+    Py_RETURN_NONE;
+}
+
+/* ---- size, info, group, mode ---- */
+
+CMPI_DOC(File_Get_size_doc, "Get_size($self)",
+         "Return the size of the file in bytes.");
+static PyObject *
+File_Get_size(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Offset size = 0;
+    int ierr;
+    FILE_CHECK(self);
+    CMPI_NOGIL(ierr = MPI_File_get_size(self->ob_mpi, &size));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLongLong((long long)size);
+}
+
+static PyObject *
+file_size_call(FileObject *self, PyObject *arg,
+               int (*fn)(MPI_File, MPI_Offset))
+{
+    MPI_Offset size;
+    int ierr;
+    FILE_CHECK(self);
+    if (offset_arg(arg, &size, "size") < 0)
+        return NULL;
+    if (size < 0) {
+        PyErr_Format(PyExc_ValueError, "size must be >= 0, got %lld",
+                     (long long)size);
+        return NULL;
+    }
+    CMPI_NOGIL(ierr = fn(self->ob_mpi, size));
+    return file_result(self, ierr);
+}
+
+CMPI_DOC(File_Set_size_doc, "Set_size($self, size)",
+         "Resize the file (collective).");
+static PyObject *
+File_Set_size(FileObject *self, PyObject *arg)
+{
+    return file_size_call(self, arg, MPI_File_set_size);
+}
+
+CMPI_DOC(File_Preallocate_doc, "Preallocate($self, size)",
+         "Reserve storage for the first `size` bytes (collective).");
+static PyObject *
+File_Preallocate(FileObject *self, PyObject *arg)
+{
+    return file_size_call(self, arg, MPI_File_preallocate);
+}
+
+CMPI_DOC(File_Sync_doc, "Sync($self)",
+         "Flush written data to the storage device (collective).");
+static PyObject *
+File_Sync(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    FILE_CHECK(self);
+    CMPI_NOGIL(ierr = MPI_File_sync(self->ob_mpi));
+    return file_result(self, ierr);
+}
+
+CMPI_DOC(File_Get_amode_doc, "Get_amode($self)",
+         "Return the access mode the file was opened with.");
+static PyObject *
+File_Get_amode(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    int amode;
+    FILE_CHECK(self);
+    int ierr = MPI_File_get_amode(self->ob_mpi, &amode);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLong(amode);
+}
+
+CMPI_DOC(File_Get_group_doc, "Get_group($self)",
+         "Return the group of the processes that opened the file.");
+static PyObject *
+File_Get_group(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Group g;
+    FILE_CHECK(self);
+    int ierr = MPI_File_get_group(self->ob_mpi, &g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
+}
+
+CMPI_DOC(File_Get_info_doc, "Get_info($self)",
+         "Return the hints the file uses, as a new Info.");
+static PyObject *
+File_Get_info(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Info h;
+    FILE_CHECK(self);
+    int ierr = MPI_File_get_info(self->ob_mpi, &h);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_info_new(self->st, h);
+}
+
+CMPI_DOC(File_Set_info_doc, "Set_info($self, info)",
+         "Set new hints for the file (collective).");
+static PyObject *
+File_Set_info(FileObject *self, PyObject *arg)
+{
+    MPI_Info info;
+    int ierr;
+    FILE_CHECK(self);
+    if (cmpi_info_arg(self->st, arg, &info) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_File_set_info(self->ob_mpi, info));
+    return file_result(self, ierr);
+}
+
+CMPI_DOC(File_Set_atomicity_doc, "Set_atomicity($self, flag)",
+         "Turn atomic mode on or off (collective).");
+static PyObject *
+File_Set_atomicity(FileObject *self, PyObject *arg)
+{
+    int ierr;
+    FILE_CHECK(self);
+    int flag = PyObject_IsTrue(arg);
+    if (flag < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_File_set_atomicity(self->ob_mpi, flag));
+    return file_result(self, ierr);
+}
+
+CMPI_DOC(File_Get_atomicity_doc, "Get_atomicity($self)",
+         "Return whether atomic mode is on.");
+static PyObject *
+File_Get_atomicity(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    int flag = 0;
+    FILE_CHECK(self);
+    int ierr = MPI_File_get_atomicity(self->ob_mpi, &flag);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyBool_FromLong(flag);
+}
+
+CMPI_DOC(File_Get_type_extent_doc, "Get_type_extent($self, datatype)",
+         "Return the extent of `datatype` in the file's data "
+         "representation.");
+static PyObject *
+File_Get_type_extent(FileObject *self, PyObject *arg)
+{
+    MPI_Datatype dt;
+    MPI_Aint extent = 0;
+    FILE_CHECK(self);
+    if (cmpi_dtype_from_object(self->st, arg, &dt) < 0)
+        return NULL;
+    int ierr = MPI_File_get_type_extent(self->ob_mpi, dt, &extent);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromSsize_t((Py_ssize_t)extent);
+}
+
+/* ---- views and positions ---- */
+
+CMPI_DOC_NOSIG(File_Set_view_doc,
+               "Set_view(self, disp=0, etype=BYTE, filetype=None, "
+               "datarep='native', info=INFO_NULL)",
+               "Set the file view: where this process's data starts "
+               "(`disp`, in bytes), its elementary type, and the filetype "
+               "tiling the file (default: `etype`).  Collective.");
+static PyObject *
+File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"disp",    "etype", "filetype",
+                                     "datarep", "info",  NULL};
+    PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
+    MPI_Offset disp;
+    MPI_Datatype etype = MPI_BYTE, filetype;
+    MPI_Info info;
+    const char *datarep = "native";
+    int ierr;
+    FILE_CHECK(self);
+    if (cmpi_parse("Set_view", args, nargs, kwnames, kw, 0, a) < 0 ||
+        offset_arg(a[0], &disp, "disp") < 0 ||
+        (a[1] != NULL && a[1] != Py_None &&
+         cmpi_dtype_from_object(self->st, a[1], &etype) < 0))
+        return NULL;
+    filetype = etype;
+    if ((a[2] != NULL && a[2] != Py_None &&
+         cmpi_dtype_from_object(self->st, a[2], &filetype) < 0) ||
+        cmpi_info_arg(self->st, a[4], &info) < 0)
+        return NULL;
+    if (a[3] != NULL && a[3] != Py_None) {
+        if (!PyUnicode_Check(a[3])) {
+            PyErr_Format(PyExc_TypeError, "datarep must be a str, not %.100s",
+                         Py_TYPE(a[3])->tp_name);
+            return NULL;
+        }
+        if ((datarep = PyUnicode_AsUTF8(a[3])) == NULL)
+            return NULL;
+    }
+    CMPI_NOGIL(ierr = MPI_File_set_view(self->ob_mpi, disp, etype, filetype,
+                                        datarep, info));
+    return file_result(self, ierr);
+}
+
+static PyObject *
+view_datatype(cmpi_state *st, MPI_Datatype dt)
+{
+    int ni, na, nd, combiner;
+    if (MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner) == MPI_SUCCESS &&
+        combiner == MPI_COMBINER_NAMED)
+        return cmpi_datatype_new(st, dt, CMPI_CONST);
+    return cmpi_datatype_new(st, dt, 0); /* a copy the caller may Free */
+}
+
+CMPI_DOC(File_Get_view_doc, "Get_view($self)",
+         "Return the file view: (disp, etype, filetype, datarep).");
+static PyObject *
+File_Get_view(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Offset disp = 0;
+    MPI_Datatype etype, filetype;
+    char datarep[MPI_MAX_DATAREP_STRING + 1];
+    FILE_CHECK(self);
+    datarep[0] = '\0';
+    int ierr =
+            MPI_File_get_view(self->ob_mpi, &disp, &etype, &filetype, datarep);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    datarep[MPI_MAX_DATAREP_STRING] = '\0';
+    return Py_BuildValue("(LNNs)", (long long)disp,
+                         view_datatype(self->st, etype),
+                         view_datatype(self->st, filetype), datarep);
+}
+
+static PyObject *
+file_seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames, const char *fname, int shared)
+{
+    static const char *const kw[] = {"offset", "whence", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    MPI_Offset offset;
+    int whence, ierr;
+    FILE_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
+        offset_arg(a[0], &offset, "offset") < 0 ||
+        cmpi_opt_int(a[1], &whence, MPI_SEEK_SET, "whence") < 0)
+        return NULL;
+    if (shared)
+        CMPI_NOGIL(ierr = MPI_File_seek_shared(self->ob_mpi, offset, whence));
+    else
+        CMPI_NOGIL(ierr = MPI_File_seek(self->ob_mpi, offset, whence));
+    return file_result(self, ierr);
+}
+
+CMPI_DOC_NOSIG(File_Seek_doc, "Seek(self, offset, whence=SEEK_SET)",
+               "Move this process's file pointer (in etypes of the view).");
+static PyObject *
+File_Seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    return file_seek(self, args, nargs, kwnames, "Seek", 0);
+}
+
+CMPI_DOC_NOSIG(File_Seek_shared_doc,
+               "Seek_shared(self, offset, whence=SEEK_SET)",
+               "Move the shared file pointer (collective).");
+static PyObject *
+File_Seek_shared(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return file_seek(self, args, nargs, kwnames, "Seek_shared", 1);
+}
+
+CMPI_DOC(File_Get_position_doc, "Get_position($self)",
+         "Return this process's file pointer (in etypes of the view).");
+static PyObject *
+File_Get_position(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Offset pos = 0;
+    FILE_CHECK(self);
+    int ierr = MPI_File_get_position(self->ob_mpi, &pos);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLongLong((long long)pos);
+}
+
+CMPI_DOC(File_Get_position_shared_doc, "Get_position_shared($self)",
+         "Return the shared file pointer (in etypes of the view).");
+static PyObject *
+File_Get_position_shared(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Offset pos = 0;
+    int ierr;
+    FILE_CHECK(self);
+    CMPI_NOGIL(ierr = MPI_File_get_position_shared(self->ob_mpi, &pos));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLongLong((long long)pos);
+}
+
+CMPI_DOC(File_Get_byte_offset_doc, "Get_byte_offset($self, offset)",
+         "Return the absolute byte position of a view-relative offset.");
+static PyObject *
+File_Get_byte_offset(FileObject *self, PyObject *arg)
+{
+    MPI_Offset offset, disp = 0;
+    FILE_CHECK(self);
+    if (offset_arg(arg, &offset, "offset") < 0)
+        return NULL;
+    int ierr = MPI_File_get_byte_offset(self->ob_mpi, offset, &disp);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLongLong((long long)disp);
+}
+
+/* ---- data access ---- */
+
+/* Where the data goes: explicit offset, individual pointer, shared
+ * pointer; collective or not. */
+enum io_where {
+    IO_AT,
+    IO_AT_ALL,
+    IO_IND,
+    IO_ALL,
+    IO_SHARED,
+    IO_ORDERED
+};
+
+static int
+io_has_offset(int where)
+{
+    return where == IO_AT || where == IO_AT_ALL;
+}
+
+static int
+file_access_check(FileObject *self, int write)
+{
+    if (write && (self->amode & MPI_MODE_RDONLY)) {
+        cmpi_raise_msg(self->st, MPI_ERR_READ_ONLY,
+                       "cannot write: the file was opened read-only "
+                       "(amode includes MODE_RDONLY)");
+        return -1;
+    }
+    if (!write && (self->amode & MPI_MODE_WRONLY)) {
+        cmpi_raise_msg(self->st, MPI_ERR_ACCESS,
+                       "cannot read: the file was opened write-only "
+                       "(amode includes MODE_WRONLY)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Parse [offset,] buf [, status] and check the access mode. */
+static int
+file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames, const char *fname, int where, int write,
+             int with_status, MPI_Offset *offset, cmpi_msg *m,
+             PyObject **status)
+{
+    static const char *const kw_off_st[] = {"offset", "buf", "status", NULL};
+    static const char *const kw_off[] = {"offset", "buf", NULL};
+    static const char *const kw_st[] = {"buf", "status", NULL};
+    static const char *const kw_buf[] = {"buf", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    PyObject *buf;
+    *status = NULL;
+    if (io_has_offset(where)) {
+        if (cmpi_parse(fname, args, nargs, kwnames,
+                       with_status ? kw_off_st : kw_off, 2, a) < 0 ||
+            offset_arg(a[0], offset, "offset") < 0)
+            return -1;
+        buf = a[1];
+        *status = a[2];
+    }
+    else {
+        if (cmpi_parse(fname, args, nargs, kwnames,
+                       with_status ? kw_st : kw_buf, 1, a) < 0)
+            return -1;
+        buf = a[0];
+        *status = a[1];
+        *offset = 0;
+    }
+    if (*status == Py_None)
+        *status = NULL;
+    if (*status != NULL &&
+        !PyObject_TypeCheck(*status, self->st->Status_Type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "status must be an MPI.Status, not %.100s",
+                     Py_TYPE(*status)->tp_name);
+        return -1;
+    }
+    if (io_has_offset(where) && *offset < 0) {
+        cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                       "invalid argument: offset=%lld is negative",
+                       (long long)*offset);
+        return -1;
+    }
+    if (file_access_check(self, write) < 0)
+        return -1;
+    return cmpi_msg_parse(self->st, buf, m,
+                          write ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0);
+}
+
+static int
+file_io_call(MPI_File fh, int where, int write, MPI_Offset off, cmpi_msg *m,
+             MPI_Status *s)
+{
+    void *p = m->addr;
+    int n = m->count;
+    MPI_Datatype t = m->dtype;
+    int ierr;
+    switch (where * 2 + write) {
+        case IO_AT * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_at(fh, off, p, n, t, s));
+            break;
+        case IO_AT * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write_at(fh, off, p, n, t, s));
+            break;
+        case IO_AT_ALL * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_at_all(fh, off, p, n, t, s));
+            break;
+        case IO_AT_ALL * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write_at_all(fh, off, p, n, t, s));
+            break;
+        case IO_IND * 2:
+            CMPI_NOGIL(ierr = MPI_File_read(fh, p, n, t, s));
+            break;
+        case IO_IND * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write(fh, p, n, t, s));
+            break;
+        case IO_ALL * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_all(fh, p, n, t, s));
+            break;
+        case IO_ALL * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write_all(fh, p, n, t, s));
+            break;
+        case IO_SHARED * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_shared(fh, p, n, t, s));
+            break;
+        case IO_SHARED * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write_shared(fh, p, n, t, s));
+            break;
+        case IO_ORDERED * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_ordered(fh, p, n, t, s));
+            break;
+        default:
+            CMPI_NOGIL(ierr = MPI_File_write_ordered(fh, p, n, t, s));
+            break;
+    }
+    return ierr;
+}
+
+static int
+file_iio_call(MPI_File fh, int where, int write, MPI_Offset off, cmpi_msg *m,
+              MPI_Request *r)
+{
+    void *p = m->addr;
+    int n = m->count;
+    MPI_Datatype t = m->dtype;
+    int ierr;
+    switch (where * 2 + write) {
+        case IO_AT * 2:
+            CMPI_NOGIL(ierr = MPI_File_iread_at(fh, off, p, n, t, r));
+            break;
+        case IO_AT * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_iwrite_at(fh, off, p, n, t, r));
+            break;
+        case IO_AT_ALL * 2:
+            CMPI_NOGIL(ierr = MPI_File_iread_at_all(fh, off, p, n, t, r));
+            break;
+        case IO_AT_ALL * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_iwrite_at_all(fh, off, p, n, t, r));
+            break;
+        case IO_IND * 2:
+            CMPI_NOGIL(ierr = MPI_File_iread(fh, p, n, t, r));
+            break;
+        case IO_IND * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_iwrite(fh, p, n, t, r));
+            break;
+        case IO_ALL * 2:
+            CMPI_NOGIL(ierr = MPI_File_iread_all(fh, p, n, t, r));
+            break;
+        case IO_ALL * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_iwrite_all(fh, p, n, t, r));
+            break;
+        case IO_SHARED * 2:
+            CMPI_NOGIL(ierr = MPI_File_iread_shared(fh, p, n, t, r));
+            break;
+        default:
+            CMPI_NOGIL(ierr = MPI_File_iwrite_shared(fh, p, n, t, r));
+            break;
+    }
+    return ierr;
+}
+
+static PyObject *
+file_io(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+        PyObject *kwnames, const char *fname, int where, int write)
+{
+    MPI_Offset offset;
+    cmpi_msg m = CMPI_MSG_INIT;
+    PyObject *status;
+    MPI_Status s;
+    FILE_CHECK(self);
+    if (file_io_args(self, args, nargs, kwnames, fname, where, write, 1,
+                     &offset, &m, &status) < 0)
+        return NULL;
+    cmpi_status_clear(&s);
+    int ierr = file_io_call(self->ob_mpi, where, write, offset, &m, &s);
+    cmpi_msg_release(&m);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (cmpi_status_store(self->st, status, &s) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+file_iio(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames, const char *fname, int where, int write)
+{
+    MPI_Offset offset;
+    cmpi_msg m = CMPI_MSG_INIT;
+    PyObject *status;
+    FILE_CHECK(self);
+    if (file_io_args(self, args, nargs, kwnames, fname, where, write, 0,
+                     &offset, &m, &status) < 0)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    if (r == NULL) {
+        cmpi_msg_release(&m);
+        return NULL;
+    }
+    int ierr =
+            file_iio_call(self->ob_mpi, where, write, offset, &m, &r->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&m);
+        Py_DECREF(r);
+        return cmpi_raise(self->st, ierr);
+    }
+    cmpi_msg_give(r, &m); /* the request holds the buffer until done */
+    return (PyObject *)r;
+}
+
+static PyObject *
+file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames, const char *fname, int where, int write)
+{
+    MPI_Offset offset;
+    cmpi_msg m = CMPI_MSG_INIT;
+    PyObject *status;
+    int ierr;
+    FILE_CHECK(self);
+    if (self->split.obj != NULL)
+        return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
+                              "%s: a split collective is already in "
+                              "progress on this file; end it first",
+                              fname);
+    if (file_io_args(self, args, nargs, kwnames, fname, where, write, 0,
+                     &offset, &m, &status) < 0)
+        return NULL;
+    MPI_File fh = self->ob_mpi;
+    void *p = m.addr;
+    int n = m.count;
+    MPI_Datatype t = m.dtype;
+    switch (where * 2 + write) {
+        case IO_AT_ALL * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_at_all_begin(fh, offset, p, n, t));
+            break;
+        case IO_AT_ALL * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write_at_all_begin(fh, offset, p, n, t));
+            break;
+        case IO_ALL * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_all_begin(fh, p, n, t));
+            break;
+        case IO_ALL * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write_all_begin(fh, p, n, t));
+            break;
+        case IO_ORDERED * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_ordered_begin(fh, p, n, t));
+            break;
+        default:
+            CMPI_NOGIL(ierr = MPI_File_write_ordered_begin(fh, p, n, t));
+            break;
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_msg_release(&m);
+        return cmpi_raise(self->st, ierr);
+    }
+    self->split = m.view; /* held until the _end call */
+    m.view.obj = NULL;
+    cmpi_msg_release(&m);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames, const char *fname, int where, int write)
+{
+    static const char *const kw[] = {"buf", "status", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_msg m = CMPI_MSG_INIT;
+    MPI_Status s;
+    int ierr;
+    FILE_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    if (a[1] != NULL && a[1] != Py_None &&
+        !PyObject_TypeCheck(a[1], self->st->Status_Type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "status must be an MPI.Status, not %.100s",
+                     Py_TYPE(a[1])->tp_name);
+        return NULL;
+    }
+    if (cmpi_msg_parse(self->st, a[0], &m,
+                       write ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
+        return NULL;
+    MPI_File fh = self->ob_mpi;
+    void *p = m.addr;
+    cmpi_status_clear(&s);
+    switch (where * 2 + write) {
+        case IO_AT_ALL * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_at_all_end(fh, p, &s));
+            break;
+        case IO_AT_ALL * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write_at_all_end(fh, p, &s));
+            break;
+        case IO_ALL * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_all_end(fh, p, &s));
+            break;
+        case IO_ALL * 2 + 1:
+            CMPI_NOGIL(ierr = MPI_File_write_all_end(fh, p, &s));
+            break;
+        case IO_ORDERED * 2:
+            CMPI_NOGIL(ierr = MPI_File_read_ordered_end(fh, p, &s));
+            break;
+        default:
+            CMPI_NOGIL(ierr = MPI_File_write_ordered_end(fh, p, &s));
+            break;
+    }
+    cmpi_msg_release(&m);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (self->split.obj != NULL)
+        PyBuffer_Release(&self->split);
+    if (cmpi_status_store(self->st, a[1], &s) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* One wrapper per Python method: (name, where, write, form). */
+#define FILE_IO(NAME, WHERE, WRITE, FORM)                                 \
+    static PyObject *File_##NAME(FileObject *self, PyObject *const *args, \
+                                 Py_ssize_t nargs, PyObject *kwnames)     \
+    {                                                                     \
+        return FORM(self, args, nargs, kwnames, #NAME, WHERE, WRITE);     \
+    }
+
+CMPI_DOC(File_Read_at_doc, "Read_at($self, offset, buf, status=None)",
+         "Read at an explicit offset.");
+FILE_IO(Read_at, IO_AT, 0, file_io)
+CMPI_DOC(File_Read_at_all_doc, "Read_at_all($self, offset, buf, status=None)",
+         "Read at an explicit offset (collective).");
+FILE_IO(Read_at_all, IO_AT_ALL, 0, file_io)
+CMPI_DOC(File_Write_at_doc, "Write_at($self, offset, buf, status=None)",
+         "Write at an explicit offset.");
+FILE_IO(Write_at, IO_AT, 1, file_io)
+CMPI_DOC(File_Write_at_all_doc,
+         "Write_at_all($self, offset, buf, status=None)",
+         "Write at an explicit offset (collective).");
+FILE_IO(Write_at_all, IO_AT_ALL, 1, file_io)
+CMPI_DOC(File_Read_doc, "Read($self, buf, status=None)",
+         "Read at this process's file pointer.");
+FILE_IO(Read, IO_IND, 0, file_io)
+CMPI_DOC(File_Read_all_doc, "Read_all($self, buf, status=None)",
+         "Read at this process's file pointer (collective).");
+FILE_IO(Read_all, IO_ALL, 0, file_io)
+CMPI_DOC(File_Write_doc, "Write($self, buf, status=None)",
+         "Write at this process's file pointer.");
+FILE_IO(Write, IO_IND, 1, file_io)
+CMPI_DOC(File_Write_all_doc, "Write_all($self, buf, status=None)",
+         "Write at this process's file pointer (collective).");
+FILE_IO(Write_all, IO_ALL, 1, file_io)
+CMPI_DOC(File_Read_shared_doc, "Read_shared($self, buf, status=None)",
+         "Read at the shared file pointer.");
+FILE_IO(Read_shared, IO_SHARED, 0, file_io)
+CMPI_DOC(File_Write_shared_doc, "Write_shared($self, buf, status=None)",
+         "Write at the shared file pointer.");
+FILE_IO(Write_shared, IO_SHARED, 1, file_io)
+CMPI_DOC(File_Read_ordered_doc, "Read_ordered($self, buf, status=None)",
+         "Read at the shared file pointer, in rank order (collective).");
+FILE_IO(Read_ordered, IO_ORDERED, 0, file_io)
+CMPI_DOC(File_Write_ordered_doc, "Write_ordered($self, buf, status=None)",
+         "Write at the shared file pointer, in rank order (collective).");
+FILE_IO(Write_ordered, IO_ORDERED, 1, file_io)
+
+CMPI_DOC(File_Iread_at_doc, "Iread_at($self, offset, buf)",
+         "Nonblocking read at an explicit offset.");
+FILE_IO(Iread_at, IO_AT, 0, file_iio)
+CMPI_DOC(File_Iread_at_all_doc, "Iread_at_all($self, offset, buf)",
+         "Nonblocking collective read at an explicit offset.");
+FILE_IO(Iread_at_all, IO_AT_ALL, 0, file_iio)
+CMPI_DOC(File_Iwrite_at_doc, "Iwrite_at($self, offset, buf)",
+         "Nonblocking write at an explicit offset.");
+FILE_IO(Iwrite_at, IO_AT, 1, file_iio)
+CMPI_DOC(File_Iwrite_at_all_doc, "Iwrite_at_all($self, offset, buf)",
+         "Nonblocking collective write at an explicit offset.");
+FILE_IO(Iwrite_at_all, IO_AT_ALL, 1, file_iio)
+CMPI_DOC(File_Iread_doc, "Iread($self, buf)",
+         "Nonblocking read at this process's file pointer.");
+FILE_IO(Iread, IO_IND, 0, file_iio)
+CMPI_DOC(File_Iread_all_doc, "Iread_all($self, buf)",
+         "Nonblocking collective read at this process's file pointer.");
+FILE_IO(Iread_all, IO_ALL, 0, file_iio)
+CMPI_DOC(File_Iwrite_doc, "Iwrite($self, buf)",
+         "Nonblocking write at this process's file pointer.");
+FILE_IO(Iwrite, IO_IND, 1, file_iio)
+CMPI_DOC(File_Iwrite_all_doc, "Iwrite_all($self, buf)",
+         "Nonblocking collective write at this process's file pointer.");
+FILE_IO(Iwrite_all, IO_ALL, 1, file_iio)
+CMPI_DOC(File_Iread_shared_doc, "Iread_shared($self, buf)",
+         "Nonblocking read at the shared file pointer.");
+FILE_IO(Iread_shared, IO_SHARED, 0, file_iio)
+CMPI_DOC(File_Iwrite_shared_doc, "Iwrite_shared($self, buf)",
+         "Nonblocking write at the shared file pointer.");
+FILE_IO(Iwrite_shared, IO_SHARED, 1, file_iio)
+
+CMPI_DOC(File_Read_at_all_begin_doc, "Read_at_all_begin($self, offset, buf)",
+         "Start a split collective read at an explicit offset.");
+FILE_IO(Read_at_all_begin, IO_AT_ALL, 0, file_begin)
+CMPI_DOC(File_Read_at_all_end_doc, "Read_at_all_end($self, buf, status=None)",
+         "Complete a split collective read at an explicit offset.");
+FILE_IO(Read_at_all_end, IO_AT_ALL, 0, file_end)
+CMPI_DOC(File_Write_at_all_begin_doc, "Write_at_all_begin($self, offset, buf)",
+         "Start a split collective write at an explicit offset.");
+FILE_IO(Write_at_all_begin, IO_AT_ALL, 1, file_begin)
+CMPI_DOC(File_Write_at_all_end_doc,
+         "Write_at_all_end($self, buf, status=None)",
+         "Complete a split collective write at an explicit offset.");
+FILE_IO(Write_at_all_end, IO_AT_ALL, 1, file_end)
+CMPI_DOC(File_Read_all_begin_doc, "Read_all_begin($self, buf)",
+         "Start a split collective read at this process's file pointer.");
+FILE_IO(Read_all_begin, IO_ALL, 0, file_begin)
+CMPI_DOC(File_Read_all_end_doc, "Read_all_end($self, buf, status=None)",
+         "Complete a split collective read at this process's file pointer.");
+FILE_IO(Read_all_end, IO_ALL, 0, file_end)
+CMPI_DOC(File_Write_all_begin_doc, "Write_all_begin($self, buf)",
+         "Start a split collective write at this process's file pointer.");
+FILE_IO(Write_all_begin, IO_ALL, 1, file_begin)
+CMPI_DOC(File_Write_all_end_doc, "Write_all_end($self, buf, status=None)",
+         "Complete a split collective write at this process's file "
+         "pointer.");
+FILE_IO(Write_all_end, IO_ALL, 1, file_end)
+CMPI_DOC(File_Read_ordered_begin_doc, "Read_ordered_begin($self, buf)",
+         "Start a split collective ordered read.");
+FILE_IO(Read_ordered_begin, IO_ORDERED, 0, file_begin)
+CMPI_DOC(File_Read_ordered_end_doc,
+         "Read_ordered_end($self, buf, status=None)",
+         "Complete a split collective ordered read.");
+FILE_IO(Read_ordered_end, IO_ORDERED, 0, file_end)
+CMPI_DOC(File_Write_ordered_begin_doc, "Write_ordered_begin($self, buf)",
+         "Start a split collective ordered write.");
+FILE_IO(Write_ordered_begin, IO_ORDERED, 1, file_begin)
+CMPI_DOC(File_Write_ordered_end_doc,
+         "Write_ordered_end($self, buf, status=None)",
+         "Complete a split collective ordered write.");
+FILE_IO(Write_ordered_end, IO_ORDERED, 1, file_end)
+
+/* ---- error handlers (helpers in win.c) ---- */
+
+CMPI_DOC(File_Get_errhandler_doc, "Get_errhandler($self)",
+         "Get the error handler for a file.");
+static PyObject *
+File_Get_errhandler(FileObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
+    /* FILE_NULL is valid here: its handler is the default for opens */
+    int ierr = MPI_File_get_errhandler(self->ob_mpi, &eh);
+    return handle_errhandler_result(self->st, ierr, eh);
+}
+
+CMPI_DOC(File_Set_errhandler_doc, "Set_errhandler($self, errhandler)",
+         "Set the error handler for a file (on FILE_NULL: the default for "
+         "files opened later).");
+static PyObject *
+File_Set_errhandler(FileObject *self, PyObject *arg)
+{
+    MPI_Errhandler eh;
+    if (handle_errhandler_arg(self->st, arg, 1, &eh) < 0)
+        return NULL;
+    int ierr = MPI_File_set_errhandler(self->ob_mpi, eh);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(File_Call_errhandler_doc, "Call_errhandler($self, errorcode)",
+         "Call the error handler installed on a file.");
+static PyObject *
+File_Call_errhandler(FileObject *self, PyObject *arg)
+{
+    int code, ierr;
+    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_File_call_errhandler(self->ob_mpi, code));
+    if (PyErr_Occurred())
+        return NULL;
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+/* ---- properties ---- */
+
+static PyObject *
+File_get_size(FileObject *self, void *Py_UNUSED(c))
+{
+    return File_Get_size(self, NULL);
+}
+
+static PyObject *
+File_get_amode(FileObject *self, void *Py_UNUSED(c))
+{
+    return File_Get_amode(self, NULL);
+}
+
+static PyObject *
+File_get_group(FileObject *self, void *Py_UNUSED(c))
+{
+    return File_Get_group(self, NULL);
+}
+
+static PyObject *
+File_get_info(FileObject *self, void *Py_UNUSED(c))
+{
+    return File_Get_info(self, NULL);
+}
+
+static int
+File_set_info(FileObject *self, PyObject *value, void *Py_UNUSED(c))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete info");
+        return -1;
+    }
+    PyObject *r = File_Set_info(self, value);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+static PyObject *
+File_get_atomicity(FileObject *self, void *Py_UNUSED(c))
+{
+    return File_Get_atomicity(self, NULL);
+}
+
+static int
+File_set_atomicity(FileObject *self, PyObject *value, void *Py_UNUSED(c))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete atomicity");
+        return -1;
+    }
+    PyObject *r = File_Set_atomicity(self, value);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+static PyObject *
+File_get_handle(FileObject *self, void *Py_UNUSED(c))
+{
+    return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
+}
+
+static PyObject *
+File_repr(FileObject *self)
+{
+    if (self->ob_mpi == MPI_FILE_NULL)
+        return PyUnicode_FromString("<MPI.File: FILE_NULL>");
+    return PyUnicode_FromFormat("<MPI.File object at %p>", (void *)self);
+}
+
+#define FILE_M(NAME)                                      \
+    {                                                     \
+#NAME, FN(File_##NAME), FASTKW, File_##NAME##_doc \
+    }
+
+static PyMethodDef File_methods[] = {
+        {"Open", FN(File_Open), CLSFASTKW, File_Open_doc},
+        {"Delete", FN(File_Delete), CLSFASTKW, File_Delete_doc},
+        {"Close", (PyCFunction)File_Close, METH_NOARGS, File_Close_doc},
+        {"Get_size", (PyCFunction)File_Get_size, METH_NOARGS,
+         File_Get_size_doc},
+        {"Set_size", (PyCFunction)File_Set_size, METH_O, File_Set_size_doc},
+        {"Preallocate", (PyCFunction)File_Preallocate, METH_O,
+         File_Preallocate_doc},
+        {"Sync", (PyCFunction)File_Sync, METH_NOARGS, File_Sync_doc},
+        {"Get_amode", (PyCFunction)File_Get_amode, METH_NOARGS,
+         File_Get_amode_doc},
+        {"Get_group", (PyCFunction)File_Get_group, METH_NOARGS,
+         File_Get_group_doc},
+        {"Get_info", (PyCFunction)File_Get_info, METH_NOARGS,
+         File_Get_info_doc},
+        {"Set_info", (PyCFunction)File_Set_info, METH_O, File_Set_info_doc},
+        {"Set_atomicity", (PyCFunction)File_Set_atomicity, METH_O,
+         File_Set_atomicity_doc},
+        {"Get_atomicity", (PyCFunction)File_Get_atomicity, METH_NOARGS,
+         File_Get_atomicity_doc},
+        {"Get_type_extent", (PyCFunction)File_Get_type_extent, METH_O,
+         File_Get_type_extent_doc},
+        FILE_M(Set_view),
+        {"Get_view", (PyCFunction)File_Get_view, METH_NOARGS,
+         File_Get_view_doc},
+        FILE_M(Seek),
+        FILE_M(Seek_shared),
+        {"Get_position", (PyCFunction)File_Get_position, METH_NOARGS,
+         File_Get_position_doc},
+        {"Get_position_shared", (PyCFunction)File_Get_position_shared,
+         METH_NOARGS, File_Get_position_shared_doc},
+        {"Get_byte_offset", (PyCFunction)File_Get_byte_offset, METH_O,
+         File_Get_byte_offset_doc},
+        FILE_M(Read_at),
+        FILE_M(Read_at_all),
+        FILE_M(Write_at),
+        FILE_M(Write_at_all),
+        FILE_M(Read),
+        FILE_M(Read_all),
+        FILE_M(Write),
+        FILE_M(Write_all),
+        FILE_M(Read_shared),
+        FILE_M(Write_shared),
+        FILE_M(Read_ordered),
+        FILE_M(Write_ordered),
+        FILE_M(Iread_at),
+        FILE_M(Iread_at_all),
+        FILE_M(Iwrite_at),
+        FILE_M(Iwrite_at_all),
+        FILE_M(Iread),
+        FILE_M(Iread_all),
+        FILE_M(Iwrite),
+        FILE_M(Iwrite_all),
+        FILE_M(Iread_shared),
+        FILE_M(Iwrite_shared),
+        FILE_M(Read_at_all_begin),
+        FILE_M(Read_at_all_end),
+        FILE_M(Write_at_all_begin),
+        FILE_M(Write_at_all_end),
+        FILE_M(Read_all_begin),
+        FILE_M(Read_all_end),
+        FILE_M(Write_all_begin),
+        FILE_M(Write_all_end),
+        FILE_M(Read_ordered_begin),
+        FILE_M(Read_ordered_end),
+        FILE_M(Write_ordered_begin),
+        FILE_M(Write_ordered_end),
+        {"Get_errhandler", (PyCFunction)File_Get_errhandler, METH_NOARGS,
+         File_Get_errhandler_doc},
+        {"Set_errhandler", (PyCFunction)File_Set_errhandler, METH_O,
+         File_Set_errhandler_doc},
+        {"Call_errhandler", (PyCFunction)File_Call_errhandler, METH_O,
+         File_Call_errhandler_doc},
+        {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef File_getset[] = {
+        {"size", (getter)File_get_size, NULL, "Size in bytes.", NULL},
+        {"amode", (getter)File_get_amode, NULL, "Access mode.", NULL},
+        {"group", (getter)File_get_group, NULL, "Group.", NULL},
+        {"info", (getter)File_get_info, (setter)File_set_info, "Info hints.",
+         NULL},
+        {"atomicity", (getter)File_get_atomicity, (setter)File_set_atomicity,
+         "Atomic mode.", NULL},
+        {"handle", (getter)File_get_handle, NULL, "MPI handle.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(File_doc, "File(file=None)\n--\n\nFile handle for parallel I/O.");
+
+static PyType_Slot File_slots[] = {
+        {Py_tp_doc, (void *)File_doc},
+        {Py_tp_new, File_new},
+        {Py_tp_dealloc, File_dealloc},
+        {Py_tp_richcompare, File_richcompare},
+        {Py_tp_repr, File_repr},
+        {Py_nb_bool, File_bool},
+        {Py_tp_methods, File_methods},
+        {Py_tp_getset, File_getset},
+        {0, NULL},
+};
+
+static PyType_Spec File_spec = {
+        .name = "cmpi.MPI.File",
+        .basicsize = sizeof(FileObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = File_slots,
+};
+
+CMPI_DOC(Register_datarep_doc,
+         "Register_datarep(datarep, read_fn, write_fn, extent_fn)",
+         "Register a user-defined data representation (not supported by "
+         "cmpi: raises NotImplementedError).");
+static PyObject *
+mod_Register_datarep(PyObject *Py_UNUSED(m), PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"datarep", "read_fn", "write_fn",
+                                     "extent_fn", NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    if (cmpi_parse("Register_datarep", args, nargs, kwnames, kw, 4, a) < 0)
+        return NULL;
+    PyErr_SetString(PyExc_NotImplementedError,
+                    "Register_datarep: user-defined data representations "
+                    "(MPI_Register_datarep) are not supported by cmpi");
+    return NULL;
+}
+
+#define CMPI_FILE_MODULE_METHODS                           \
+    {"Register_datarep", FN(mod_Register_datarep), FASTKW, \
+     Register_datarep_doc},
+
+static int
+cmpi_file_init(PyObject *m, cmpi_state *st)
+{
+    st->File_Type =
+            (PyTypeObject *)PyType_FromModuleAndSpec(m, &File_spec, NULL);
+    if (st->File_Type == NULL || PyModule_AddType(m, st->File_Type) < 0)
+        return -1;
+    if (cmpi_add(m, "FILE_NULL",
+                 file_alloc(st, st->File_Type, MPI_FILE_NULL, CMPI_CONST)) < 0)
+        return -1;
+    static const struct {
+        const char *name;
+        int value;
+    } consts[] = {
+            {"MODE_RDONLY", MPI_MODE_RDONLY},
+            {"MODE_WRONLY", MPI_MODE_WRONLY},
+            {"MODE_RDWR", MPI_MODE_RDWR},
+            {"MODE_CREATE", MPI_MODE_CREATE},
+            {"MODE_EXCL", MPI_MODE_EXCL},
+            {"MODE_DELETE_ON_CLOSE", MPI_MODE_DELETE_ON_CLOSE},
+            {"MODE_UNIQUE_OPEN", MPI_MODE_UNIQUE_OPEN},
+            {"MODE_SEQUENTIAL", MPI_MODE_SEQUENTIAL},
+            {"MODE_APPEND", MPI_MODE_APPEND},
+            {"SEEK_SET", MPI_SEEK_SET},
+            {"SEEK_CUR", MPI_SEEK_CUR},
+            {"SEEK_END", MPI_SEEK_END},
+            {"MAX_DATAREP_STRING", MPI_MAX_DATAREP_STRING},
+    };
+    for (size_t i = 0; i < sizeof(consts) / sizeof(consts[0]); i++) {
+        if (PyModule_AddIntConstant(m, consts[i].name, consts[i].value) < 0)
+            return -1;
+    }
+    PyObject *dc = PyLong_FromLongLong((long long)MPI_DISPLACEMENT_CURRENT);
+    return cmpi_add(m, "DISPLACEMENT_CURRENT", dc);
+}

@@ -1,0 +1,1800 @@
+/*
+ * win.c -- MPI.Win: one-sided communication (RMA).
+ *
+ * Safety rules this file keeps, beyond what MPI promises:
+ * - Every window learns, when it is made (collectively, so one allgather
+ *   more is cheap), the size and displacement unit of every rank's memory.
+ *   Each Put/Get/Accumulate/... is checked against them, so an access out
+ *   of bounds raises MPI.Exception(ERR_RMA_RANGE) instead of corrupting or
+ *   crashing a process (MPI libraries mostly do not check).  Dynamic
+ *   windows have no sizes: there MPI's own checks are all there is.
+ * - RMA calls return before the data moved: the origin (and result)
+ *   buffers are held by the window until a synchronization call that
+ *   completes them (Fence, Complete, Unlock, Flush...), so dropping the
+ *   last Python reference to an array cannot free memory MPI still reads.
+ *   Request-based calls (Rput...) hold them in the Request instead.
+ * - Window memory given by Create or Attach is held until Free / Detach.
+ */
+#include "cmpi.h"
+
+typedef struct {
+    int rank; /* target: completing it releases the buffer */
+    Py_buffer view;
+} win_held;
+
+typedef struct {
+    PyObject_HEAD
+    MPI_Win ob_mpi;
+    unsigned flags;
+    int gsize;        /* processes in the window's group */
+    MPI_Aint *tsize;  /* bytes of window memory of each rank, or NULL */
+    int *tunit;       /* displacement unit of each rank */
+    Py_buffer memory; /* Create: the window memory, held until Free */
+    win_held *held;   /* origin/result buffers of RMA calls in flight */
+    Py_ssize_t nheld, capheld;
+    Py_buffer *attached; /* Create_dynamic: memory attached */
+    Py_ssize_t nattached, capattached;
+    PyObject *memories; /* list: buffers tomemory()/Shared_query gave */
+    cmpi_state *st;
+} WinObject;
+
+#define WIN_ALL_RANKS INT_MIN
+
+static PyObject *
+win_alloc(cmpi_state *st, PyTypeObject *type, MPI_Win h, unsigned flags)
+{
+    WinObject *w = (WinObject *)type->tp_alloc(type, 0);
+    if (w == NULL)
+        return NULL;
+    w->ob_mpi = h;
+    w->flags = flags;
+    w->gsize = 0;
+    w->tsize = NULL;
+    w->tunit = NULL;
+    w->memory.obj = NULL;
+    w->held = NULL;
+    w->nheld = w->capheld = 0;
+    w->attached = NULL;
+    w->nattached = w->capattached = 0;
+    w->memories = NULL;
+    w->st = st;
+    return (PyObject *)w;
+}
+
+static PyObject *
+Win_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"win", NULL};
+    PyObject *other = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Win", kwlist, &other))
+        return NULL;
+    cmpi_state *st = cmpi_type_state(type);
+    if (st == NULL)
+        return NULL;
+    MPI_Win h = MPI_WIN_NULL;
+    if (other != NULL && other != Py_None) {
+        if (!PyObject_TypeCheck(other, st->Win_Type)) {
+            PyErr_Format(PyExc_TypeError, "expected a Win, got %.100s",
+                         Py_TYPE(other)->tp_name);
+            return NULL;
+        }
+        h = ((WinObject *)other)->ob_mpi;
+    }
+    WinObject *w = (WinObject *)win_alloc(st, type, h, 0);
+    if (w != NULL && h != MPI_WIN_NULL) {
+        /* a second reference to the same window: same checks */
+        WinObject *o = (WinObject *)other;
+        w->gsize = o->gsize;
+        if (o->tsize != NULL) {
+            w->tsize = PyMem_New(MPI_Aint, (size_t)o->gsize);
+            w->tunit = PyMem_New(int, (size_t)o->gsize);
+            if (w->tsize == NULL || w->tunit == NULL) {
+                Py_DECREF(w);
+                return PyErr_NoMemory();
+            }
+            memcpy(w->tsize, o->tsize, sizeof(MPI_Aint) * (size_t)o->gsize);
+            memcpy(w->tunit, o->tunit, sizeof(int) * (size_t)o->gsize);
+        }
+    }
+    return (PyObject *)w;
+}
+
+static void
+win_release_held(WinObject *w, int rank)
+{
+    Py_ssize_t j = 0;
+    for (Py_ssize_t i = 0; i < w->nheld; i++) {
+        if (rank == WIN_ALL_RANKS || w->held[i].rank == rank)
+            PyBuffer_Release(&w->held[i].view);
+        else
+            w->held[j++] = w->held[i];
+    }
+    w->nheld = j;
+}
+
+/* The window is gone: drop what it held, empty the buffers it gave. */
+static void
+win_forget(WinObject *w)
+{
+    win_release_held(w, WIN_ALL_RANKS);
+    PyMem_Free(w->held);
+    w->held = NULL;
+    w->capheld = 0;
+    if (w->memory.obj != NULL)
+        PyBuffer_Release(&w->memory);
+    for (Py_ssize_t i = 0; i < w->nattached; i++)
+        PyBuffer_Release(&w->attached[i]);
+    PyMem_Free(w->attached);
+    w->attached = NULL;
+    w->nattached = w->capattached = 0;
+    if (w->memories != NULL) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(w->memories); i++) {
+            BufferObject *b = (BufferObject *)PyList_GET_ITEM(w->memories, i);
+            b->buf = buffer_empty;
+            b->len = 0;
+        }
+        Py_CLEAR(w->memories);
+    }
+    PyMem_Free(w->tsize);
+    PyMem_Free(w->tunit);
+    w->tsize = NULL;
+    w->tunit = NULL;
+    w->gsize = 0;
+}
+
+static void
+Win_dealloc(WinObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    int finalized = 1;
+    MPI_Finalized(&finalized);
+    if (self->ob_mpi != MPI_WIN_NULL && !finalized &&
+        !(self->flags & CMPI_CONST)) {
+        /* Not freed (MPI_Win_free is collective): MPI may still touch the
+         * memory, so whatever it uses stays alive for good. */
+        self->memory.obj = NULL;
+        self->nheld = 0;
+        self->nattached = 0;
+    }
+    win_forget(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+Win_richcompare(WinObject *self, PyObject *other, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) ||
+        !PyObject_TypeCheck(other, self->st->Win_Type))
+        Py_RETURN_NOTIMPLEMENTED;
+    int eq = self->ob_mpi == ((WinObject *)other)->ob_mpi;
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static int
+Win_bool(WinObject *self)
+{
+    return self->ob_mpi != MPI_WIN_NULL;
+}
+
+static CMPI_NOINLINE int
+win_null_error(WinObject *w)
+{
+    cmpi_raise_msg(w->st, MPI_ERR_WIN,
+                   "invalid window: the window is WIN_NULL (freed, or never "
+                   "created)");
+    return -1;
+}
+
+#define WIN_CHECK(w)                                      \
+    do {                                                  \
+        if (CMPI_UNLIKELY((w)->ob_mpi == MPI_WIN_NULL)) { \
+            win_null_error(w);                            \
+            return NULL;                                  \
+        }                                                 \
+    } while (0)
+
+/* ---- creation ---- */
+
+static int
+win_comm_arg(cmpi_state *st, PyObject *obj, CommObject **out)
+{
+    if (obj == NULL) {
+        *out = (CommObject *)st->COMM_SELF;
+    }
+    else if (PyObject_TypeCheck(obj, st->Comm_Type)) {
+        *out = (CommObject *)obj;
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "comm must be a Comm, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (cmpi_comm_check(*out) < 0)
+        return -1;
+    if ((*out)->inter) {
+        cmpi_raise_msg(st, MPI_ERR_COMM,
+                       "invalid communicator: windows need an "
+                       "intracommunicator");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+win_disp_unit_arg(PyObject *obj, int *out)
+{
+    if (cmpi_opt_int(obj, out, 1, "disp_unit") < 0)
+        return -1;
+    if (*out <= 0) {
+        PyErr_Format(PyExc_ValueError, "disp_unit must be positive, got %d",
+                     *out);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+win_size_arg(PyObject *obj, MPI_Aint *out)
+{
+    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "size must be an integer, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < 0) {
+        PyErr_Format(PyExc_ValueError, "size must be >= 0, got %zd", v);
+        return -1;
+    }
+    *out = (MPI_Aint)v;
+    return 0;
+}
+
+/* The new window: errors return, and every rank's (size, disp_unit) is
+ * known for the bounds checks (unless the window is dynamic). */
+static PyObject *
+win_made(cmpi_state *st, PyTypeObject *type, MPI_Win h, CommObject *comm,
+         MPI_Aint size, int disp_unit, int dynamic)
+{
+    MPI_Win_set_errhandler(h, MPI_ERRORS_RETURN);
+    WinObject *w = (WinObject *)win_alloc(st, type, h, 0);
+    if (w == NULL)
+        goto fail;
+    w->gsize = comm->size;
+    if (!dynamic) {
+        MPI_Aint mine[2] = {size, disp_unit};
+        MPI_Aint *all = PyMem_New(MPI_Aint, 2 * (size_t)comm->size);
+        w->tsize = PyMem_New(MPI_Aint, (size_t)comm->size);
+        w->tunit = PyMem_New(int, (size_t)comm->size);
+        if (all == NULL || w->tsize == NULL || w->tunit == NULL) {
+            PyMem_Free(all);
+            PyErr_NoMemory();
+            goto fail;
+        }
+        int ierr;
+        CMPI_NOGIL(ierr = MPI_Allgather(mine, 2, MPI_AINT, all, 2, MPI_AINT,
+                                        comm->ob_mpi));
+        for (int i = 0; ierr == MPI_SUCCESS && i < comm->size; i++) {
+            w->tsize[i] = all[2 * i];
+            w->tunit[i] = (int)all[2 * i + 1];
+        }
+        PyMem_Free(all);
+        if (ierr != MPI_SUCCESS) {
+            cmpi_raise(st, ierr);
+            goto fail;
+        }
+    }
+    return (PyObject *)w;
+fail:
+    if (w != NULL) {
+        w->ob_mpi = MPI_WIN_NULL;
+        Py_DECREF(w);
+    }
+    MPI_Win_free(&h);
+    return NULL;
+}
+
+/* Window memory: a writable, contiguous buffer. */
+static int
+win_get_memory(PyObject *obj, Py_buffer *view)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_ANY_CONTIGUOUS | PyBUF_WRITABLE) <
+        0) {
+        if (!PyObject_CheckBuffer(obj)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError,
+                         "memory must be a writable buffer, not %.100s",
+                         Py_TYPE(obj)->tp_name);
+        }
+        else if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError,
+                         "memory must be a writable buffer, got a "
+                         "read-only %.100s",
+                         Py_TYPE(obj)->tp_name);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Open MPI 4.1 has two one-sided components here: osc/sm (Allocate and
+ * Allocate_shared only) and osc/rdma, which cannot make a window over a
+ * single process; osc/pt2pt is disabled by Debian's configuration and
+ * refuses THREAD_MULTIPLE anyway.  Say so instead of "invalid window". */
+static PyObject *
+win_create_error(cmpi_state *st, int ierr, CommObject *comm, const char *fn)
+{
+#ifdef OPEN_MPI
+    int cls = ierr;
+    MPI_Error_class(ierr, &cls);
+    if (comm->size == 1 && cls == MPI_ERR_WIN)
+        return cmpi_raise_msg(st, cls,
+                              "%s failed: Open MPI %d.%d cannot create or "
+                              "attach window memory for a single process "
+                              "(its osc/rdma component needs peers; osc/pt2pt "
+                              "does not support THREAD_MULTIPLE); use "
+                              "Win.Allocate, or a communicator of two or more "
+                              "processes",
+                              fn, OMPI_MAJOR_VERSION, OMPI_MINOR_VERSION);
+#else
+    (void)comm;
+    (void)fn;
+#endif
+    return cmpi_raise(st, ierr);
+}
+
+CMPI_DOC_NOSIG(
+        Win_Create_doc,
+        "Create(memory, disp_unit=1, info=INFO_NULL, comm=COMM_SELF)",
+        "Create a window over `memory` (a writable buffer, or BOTTOM for "
+        "none): collective over `comm`.");
+static PyObject *
+Win_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    static const char *const kw[] = {"memory", "disp_unit", "info", "comm",
+                                     NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    CommObject *comm;
+    MPI_Info info;
+    int disp_unit, ierr;
+    Py_buffer view;
+    view.obj = NULL;
+    if (st == NULL ||
+        cmpi_parse("Create", args, nargs, kwnames, kw, 1, a) < 0 ||
+        win_disp_unit_arg(a[1], &disp_unit) < 0 ||
+        cmpi_info_arg(st, a[2], &info) < 0 ||
+        win_comm_arg(st, a[3], &comm) < 0)
+        return NULL;
+    void *base = NULL;
+    MPI_Aint size = 0;
+    if (a[0] != Py_None && a[0] != st->BOTTOM) {
+        if (win_get_memory(a[0], &view) < 0)
+            return NULL;
+        base = view.buf;
+        size = (MPI_Aint)view.len;
+    }
+    MPI_Win h;
+    CMPI_NOGIL(ierr = MPI_Win_create(base, size, disp_unit, info,
+                                     comm->ob_mpi, &h));
+    if (ierr != MPI_SUCCESS) {
+        if (view.obj != NULL)
+            PyBuffer_Release(&view);
+        return win_create_error(st, ierr, comm, "MPI_Win_create");
+    }
+    WinObject *w = (WinObject *)win_made(st, cls, h, comm, size, disp_unit, 0);
+    if (w == NULL) {
+        if (view.obj != NULL)
+            PyBuffer_Release(&view);
+        return NULL;
+    }
+    w->memory = view;
+    return (PyObject *)w;
+}
+
+static PyObject *
+win_allocate(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames, int shared)
+{
+    static const char *const kw[] = {"size", "disp_unit", "info", "comm",
+                                     NULL};
+    PyObject *a[4] = {NULL, NULL, NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    CommObject *comm;
+    MPI_Info info;
+    MPI_Aint size;
+    int disp_unit, ierr;
+    const char *fname = shared ? "Allocate_shared" : "Allocate";
+    if (st == NULL || cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
+        win_size_arg(a[0], &size) < 0 ||
+        win_disp_unit_arg(a[1], &disp_unit) < 0 ||
+        cmpi_info_arg(st, a[2], &info) < 0 ||
+        win_comm_arg(st, a[3], &comm) < 0)
+        return NULL;
+    void *base = NULL;
+    MPI_Win h;
+    if (shared)
+        CMPI_NOGIL(ierr = MPI_Win_allocate_shared(size, disp_unit, info,
+                                                  comm->ob_mpi, &base, &h));
+    else
+        CMPI_NOGIL(ierr = MPI_Win_allocate(size, disp_unit, info,
+                                           comm->ob_mpi, &base, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return win_made(st, cls, h, comm, size, disp_unit, 0);
+}
+
+CMPI_DOC_NOSIG(Win_Allocate_doc,
+               "Allocate(size, disp_unit=1, info=INFO_NULL, comm=COMM_SELF)",
+               "Create a window over `size` bytes of new memory that MPI "
+               "allocates: collective over `comm`.");
+static PyObject *
+Win_Allocate(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    return win_allocate(cls, args, nargs, kwnames, 0);
+}
+
+CMPI_DOC_NOSIG(
+        Win_Allocate_shared_doc,
+        "Allocate_shared(size, disp_unit=1, info=INFO_NULL, comm=COMM_SELF)",
+        "Create a window over new memory that every process of `comm` can "
+        "address directly (see Shared_query); `comm` must be within a "
+        "node.");
+static PyObject *
+Win_Allocate_shared(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *kwnames)
+{
+    return win_allocate(cls, args, nargs, kwnames, 1);
+}
+
+CMPI_DOC_NOSIG(Win_Create_dynamic_doc,
+               "Create_dynamic(info=INFO_NULL, comm=COMM_SELF)",
+               "Create a window without memory; memory is added with "
+               "Attach().");
+static PyObject *
+Win_Create_dynamic(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames)
+{
+    static const char *const kw[] = {"info", "comm", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    CommObject *comm;
+    MPI_Info info;
+    int ierr;
+    if (st == NULL ||
+        cmpi_parse("Create_dynamic", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_info_arg(st, a[0], &info) < 0 ||
+        win_comm_arg(st, a[1], &comm) < 0)
+        return NULL;
+    MPI_Win h;
+    CMPI_NOGIL(ierr = MPI_Win_create_dynamic(info, comm->ob_mpi, &h));
+    if (ierr != MPI_SUCCESS)
+        return win_create_error(st, ierr, comm, "MPI_Win_create_dynamic");
+    return win_made(st, cls, h, comm, 0, 1, 1);
+}
+
+CMPI_DOC(Win_Free_doc, "Free($self)", "Free a window (collective).");
+static PyObject *
+Win_Free(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    WIN_CHECK(self);
+    if (self->flags & CMPI_CONST)
+        return cmpi_raise_msg(self->st, MPI_ERR_WIN,
+                              "cannot free a predefined window");
+    CMPI_NOGIL(ierr = MPI_Win_free(&self->ob_mpi));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    self->ob_mpi = MPI_WIN_NULL;
+    win_forget(self);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Win_free_doc, "free($self)",
+         "Call Free() if the window is neither null nor predefined.");
+static PyObject *
+Win_free_method(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    if (self->ob_mpi == MPI_WIN_NULL || (self->flags & CMPI_CONST))
+        Py_RETURN_NONE;
+    return Win_Free(self, NULL);
+}
+
+CMPI_DOC(Win_Attach_doc, "Attach($self, memory)",
+         "Attach memory to a dynamic window.");
+static PyObject *
+Win_Attach(WinObject *self, PyObject *arg)
+{
+    Py_buffer view;
+    WIN_CHECK(self);
+    if (win_get_memory(arg, &view) < 0)
+        return NULL;
+    if (self->nattached == self->capattached) {
+        Py_ssize_t cap = self->capattached ? 2 * self->capattached : 4;
+        Py_buffer *p = PyMem_Realloc(self->attached, sizeof(Py_buffer) * cap);
+        if (p == NULL) {
+            PyBuffer_Release(&view);
+            return PyErr_NoMemory();
+        }
+        self->attached = p;
+        self->capattached = cap;
+    }
+    int ierr = MPI_Win_attach(self->ob_mpi, view.buf, (MPI_Aint)view.len);
+    if (ierr != MPI_SUCCESS) {
+        PyBuffer_Release(&view);
+        return cmpi_raise(self->st, ierr);
+    }
+    self->attached[self->nattached++] = view;
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Win_Detach_doc, "Detach($self, memory)",
+         "Detach memory from a dynamic window.");
+static PyObject *
+Win_Detach(WinObject *self, PyObject *arg)
+{
+    Py_buffer view;
+    WIN_CHECK(self);
+    if (PyObject_GetBuffer(arg, &view, PyBUF_ANY_CONTIGUOUS) < 0) {
+        if (!PyObject_CheckBuffer(arg)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError,
+                         "memory must be a buffer, not %.100s",
+                         Py_TYPE(arg)->tp_name);
+        }
+        return NULL;
+    }
+    void *base = view.buf;
+    PyBuffer_Release(&view);
+    int ierr = MPI_Win_detach(self->ob_mpi, base);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    for (Py_ssize_t i = 0; i < self->nattached; i++) {
+        if (self->attached[i].buf == base) {
+            PyBuffer_Release(&self->attached[i]);
+            self->attached[i] = self->attached[--self->nattached];
+            break;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+/* ---- memory and attributes ---- */
+
+static PyObject *
+win_memory(WinObject *self, void *base, MPI_Aint size)
+{
+    PyObject *b = cmpi_buffer_new(self->st, base, (Py_ssize_t)size, 0,
+                                  (PyObject *)self);
+    if (b == NULL)
+        return NULL;
+    if (self->memories == NULL && (self->memories = PyList_New(0)) == NULL) {
+        Py_DECREF(b);
+        return NULL;
+    }
+    if (PyList_Append(self->memories, b) < 0) {
+        Py_DECREF(b);
+        return NULL;
+    }
+    return b;
+}
+
+static int
+win_attr_ptr(WinObject *self, int keyval, void **out)
+{
+    int flag = 0;
+    *out = NULL;
+    int ierr = MPI_Win_get_attr(self->ob_mpi, keyval, out, &flag);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        return -1;
+    }
+    if (!flag)
+        *out = NULL;
+    return flag;
+}
+
+CMPI_DOC(Win_tomemory_doc, "tomemory($self)",
+         "Return the window's local memory as a writable MPI.buffer (use "
+         "numpy.frombuffer() for an array over it).");
+static PyObject *
+Win_tomemory(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    void *base, *psize;
+    WIN_CHECK(self);
+    if (win_attr_ptr(self, MPI_WIN_BASE, &base) < 0 ||
+        win_attr_ptr(self, MPI_WIN_SIZE, &psize) < 0)
+        return NULL;
+    MPI_Aint size = psize ? *(MPI_Aint *)psize : 0;
+    return win_memory(self, base, size);
+}
+
+CMPI_DOC(Win_Shared_query_doc, "Shared_query($self, rank)",
+         "Return (memory, disp_unit) of `rank`'s part of a shared window, "
+         "directly addressable by this process.");
+static PyObject *
+Win_Shared_query(WinObject *self, PyObject *arg)
+{
+    int rank, disp_unit = 1;
+    MPI_Aint size = 0;
+    void *base = NULL;
+    WIN_CHECK(self);
+    if (cmpi_as_int(arg, &rank, "rank") < 0)
+        return NULL;
+    if ((rank < 0 || rank >= self->gsize) && rank != MPI_PROC_NULL)
+        return cmpi_raise_msg(self->st, MPI_ERR_RANK,
+                              "invalid rank: rank=%d, the window's group has "
+                              "%d process%s",
+                              rank, self->gsize, self->gsize == 1 ? "" : "es");
+    int ierr =
+            MPI_Win_shared_query(self->ob_mpi, rank, &size, &disp_unit, &base);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    PyObject *mem = win_memory(self, base, size);
+    if (mem == NULL)
+        return NULL;
+    return Py_BuildValue("(Ni)", mem, disp_unit);
+}
+
+CMPI_DOC(Win_Get_attr_doc, "Get_attr($self, keyval)",
+         "Return the value of a window attribute (WIN_BASE, WIN_SIZE, "
+         "WIN_DISP_UNIT, WIN_CREATE_FLAVOR, WIN_MODEL), or None.");
+static PyObject *
+Win_Get_attr(WinObject *self, PyObject *arg)
+{
+    int keyval;
+    void *p;
+    WIN_CHECK(self);
+    if (cmpi_as_int(arg, &keyval, "keyval") < 0)
+        return NULL;
+    int flag = win_attr_ptr(self, keyval, &p);
+    if (flag < 0)
+        return NULL;
+    if (!flag)
+        Py_RETURN_NONE;
+    if (keyval == MPI_WIN_BASE)
+        return PyLong_FromVoidPtr(p);
+    if (keyval == MPI_WIN_SIZE)
+        return PyLong_FromSsize_t((Py_ssize_t) * (MPI_Aint *)p);
+    if (keyval == MPI_WIN_DISP_UNIT || keyval == MPI_WIN_CREATE_FLAVOR ||
+        keyval == MPI_WIN_MODEL)
+        return PyLong_FromLong(*(int *)p);
+    return PyLong_FromVoidPtr(p);
+}
+
+static PyObject *
+win_int_attr(WinObject *self, int keyval)
+{
+    void *p;
+    WIN_CHECK(self);
+    int flag = win_attr_ptr(self, keyval, &p);
+    if (flag < 0)
+        return NULL;
+    return PyLong_FromLong(flag ? *(int *)p : MPI_UNDEFINED);
+}
+
+static PyObject *
+Win_get_attrs(WinObject *self, void *Py_UNUSED(c))
+{
+    void *base, *size, *unit;
+    WIN_CHECK(self);
+    if (win_attr_ptr(self, MPI_WIN_BASE, &base) < 0 ||
+        win_attr_ptr(self, MPI_WIN_SIZE, &size) < 0 ||
+        win_attr_ptr(self, MPI_WIN_DISP_UNIT, &unit) < 0)
+        return NULL;
+    return Py_BuildValue("(Nni)", PyLong_FromVoidPtr(base),
+                         (Py_ssize_t)(size ? *(MPI_Aint *)size : 0),
+                         unit ? *(int *)unit : 1);
+}
+
+static PyObject *
+Win_get_flavor(WinObject *self, void *Py_UNUSED(c))
+{
+    return win_int_attr(self, MPI_WIN_CREATE_FLAVOR);
+}
+
+static PyObject *
+Win_get_model(WinObject *self, void *Py_UNUSED(c))
+{
+    return win_int_attr(self, MPI_WIN_MODEL);
+}
+
+CMPI_DOC(Win_Get_group_doc, "Get_group($self)",
+         "Return the group of the processes sharing the window.");
+static PyObject *
+Win_Get_group(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Group g;
+    WIN_CHECK(self);
+    int ierr = MPI_Win_get_group(self->ob_mpi, &g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
+}
+
+static PyObject *
+Win_get_group(WinObject *self, void *Py_UNUSED(c))
+{
+    return Win_Get_group(self, NULL);
+}
+
+CMPI_DOC(Win_Get_info_doc, "Get_info($self)",
+         "Return the hints the window uses, as a new Info.");
+static PyObject *
+Win_Get_info(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Info h;
+    WIN_CHECK(self);
+    int ierr = MPI_Win_get_info(self->ob_mpi, &h);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_info_new(self->st, h);
+}
+
+CMPI_DOC(Win_Set_info_doc, "Set_info($self, info)",
+         "Set new hints for the window.");
+static PyObject *
+Win_Set_info(WinObject *self, PyObject *arg)
+{
+    MPI_Info info;
+    WIN_CHECK(self);
+    if (cmpi_info_arg(self->st, arg, &info) < 0)
+        return NULL;
+    int ierr;
+    CMPI_NOGIL(ierr = MPI_Win_set_info(self->ob_mpi, info));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Win_get_info(WinObject *self, void *Py_UNUSED(c))
+{
+    return Win_Get_info(self, NULL);
+}
+
+static int
+Win_set_info(WinObject *self, PyObject *value, void *Py_UNUSED(c))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete info");
+        return -1;
+    }
+    PyObject *r = Win_Set_info(self, value);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+CMPI_DOC(Win_Get_name_doc, "Get_name($self)", "Return the window's name.");
+static PyObject *
+Win_Get_name(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    char name[MPI_MAX_OBJECT_NAME + 1];
+    int len = 0;
+    WIN_CHECK(self);
+    int ierr = MPI_Win_get_name(self->ob_mpi, name, &len);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    name[len] = '\0';
+    return PyUnicode_FromString(name);
+}
+
+CMPI_DOC(Win_Set_name_doc, "Set_name($self, name)", "Name the window.");
+static PyObject *
+Win_Set_name(WinObject *self, PyObject *arg)
+{
+    WIN_CHECK(self);
+    const char *s = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
+    if (s == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "name must be a str, not %.100s",
+                         Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    int ierr = MPI_Win_set_name(self->ob_mpi, s);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Win_get_name(WinObject *self, void *Py_UNUSED(c))
+{
+    return Win_Get_name(self, NULL);
+}
+
+static int
+Win_set_name(WinObject *self, PyObject *value, void *Py_UNUSED(c))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete name");
+        return -1;
+    }
+    PyObject *r = Win_Set_name(self, value);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+static PyObject *
+Win_get_handle(WinObject *self, void *Py_UNUSED(c))
+{
+    return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
+}
+
+/* ---- RMA operations ---- */
+
+static int
+win_check_rank(WinObject *w, int rank, const char *what)
+{
+    if ((unsigned)rank < (unsigned)w->gsize || rank == MPI_PROC_NULL)
+        return 0;
+    cmpi_raise_msg(w->st, MPI_ERR_RANK,
+                   "invalid rank: %s=%d, the window's group has %d "
+                   "process%s",
+                   what, rank, w->gsize, w->gsize == 1 ? "" : "es");
+    return -1;
+}
+
+/* Does [disp*unit + span of count x dt) fit in target_rank's memory? */
+static int
+win_check_range(WinObject *w, int rank, MPI_Aint disp, int count,
+                MPI_Datatype dt)
+{
+    if (rank == MPI_PROC_NULL || w->tsize == NULL || count == 0)
+        return 0;
+    MPI_Aint lb, extent, tlb, textent;
+    int ierr = MPI_Type_get_extent(dt, &lb, &extent);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Type_get_true_extent(dt, &tlb, &textent);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(w->st, ierr);
+        return -1;
+    }
+    long long start, span, end;
+    int bad = __builtin_mul_overflow((long long)disp,
+                                     (long long)w->tunit[rank], &start) ||
+              __builtin_add_overflow(start, (long long)tlb, &start) ||
+              __builtin_mul_overflow((long long)(count - 1), (long long)extent,
+                                     &span) ||
+              __builtin_add_overflow(span, (long long)textent, &span) ||
+              __builtin_add_overflow(start, span, &end);
+    if (bad || disp < 0 || start < 0 || end > (long long)w->tsize[rank]) {
+        cmpi_raise_msg(w->st, MPI_ERR_RMA_RANGE,
+                       "window access out of bounds: target_rank=%d, "
+                       "target_disp=%zd (disp_unit %d), %d element%s of "
+                       "extent %zd, but the target's window has %zd bytes",
+                       rank, (Py_ssize_t)disp, w->tunit[rank], count,
+                       count == 1 ? "" : "s", (Py_ssize_t)extent,
+                       (Py_ssize_t)w->tsize[rank]);
+        return -1;
+    }
+    return 0;
+}
+
+/* target: None, disp, or (disp[, count[, datatype]]); count and datatype
+ * default to the origin's. */
+typedef struct {
+    MPI_Aint disp;
+    int count;
+    MPI_Datatype dtype;
+} win_target;
+
+static int
+win_target_arg(WinObject *w, PyObject *target, const cmpi_msg *origin,
+               win_target *t)
+{
+    t->disp = 0;
+    t->count = origin->count;
+    t->dtype = origin->dtype;
+    if (target == NULL || target == Py_None)
+        return 0;
+    PyObject *odisp = NULL, *ocount = NULL, *otype = NULL;
+    if (PyIndex_Check(target) && !PyFloat_Check(target)) {
+        odisp = target;
+    }
+    else if (PyList_Check(target) || PyTuple_Check(target)) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(target);
+        PyObject **items = PySequence_Fast_ITEMS(target);
+        if (n > 3) {
+            PyErr_Format(PyExc_ValueError,
+                         "target: expected (disp, count, datatype), got a "
+                         "sequence of length %zd",
+                         n);
+            return -1;
+        }
+        odisp = n > 0 ? items[0] : NULL;
+        ocount = n > 1 ? items[1] : NULL;
+        otype = n > 2 ? items[2] : NULL;
+    }
+    else {
+        PyErr_Format(PyExc_TypeError,
+                     "target must be None, an int displacement or a "
+                     "(disp, count, datatype) tuple, not %.100s",
+                     Py_TYPE(target)->tp_name);
+        return -1;
+    }
+    if (odisp != NULL && odisp != Py_None) {
+        if (PyFloat_Check(odisp) || !PyIndex_Check(odisp)) {
+            PyErr_Format(PyExc_TypeError,
+                         "target displacement must be an integer, not "
+                         "%.100s",
+                         Py_TYPE(odisp)->tp_name);
+            return -1;
+        }
+        Py_ssize_t d = PyNumber_AsSsize_t(odisp, PyExc_OverflowError);
+        if (d == -1 && PyErr_Occurred())
+            return -1;
+        t->disp = (MPI_Aint)d;
+    }
+    if (ocount != NULL && ocount != Py_None) {
+        if (cmpi_as_int(ocount, &t->count, "target count") < 0)
+            return -1;
+        if (t->count < 0) {
+            PyErr_Format(PyExc_ValueError, "target count must be >= 0, got %d",
+                         t->count);
+            return -1;
+        }
+    }
+    if (otype != NULL && otype != Py_None &&
+        cmpi_dtype_from_object(w->st, otype, &t->dtype) < 0)
+        return -1;
+    return 0;
+}
+
+/* Keep a buffer of an RMA call until an epoch completes it. */
+static int
+win_hold(WinObject *w, int rank, cmpi_msg *m)
+{
+    if (m->view.obj == NULL)
+        return 0;
+    if (w->nheld == w->capheld) {
+        Py_ssize_t cap = w->capheld ? 2 * w->capheld : 8;
+        win_held *p = PyMem_Realloc(w->held, sizeof(win_held) * cap);
+        if (p == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        w->held = p;
+        w->capheld = cap;
+    }
+    w->held[w->nheld].rank = rank;
+    w->held[w->nheld].view = m->view;
+    w->nheld++;
+    m->view.obj = NULL;
+    return 0;
+}
+
+enum {
+    RMA_PUT,
+    RMA_GET,
+    RMA_ACC,
+    RMA_GACC
+};
+
+/* Put, Get, Accumulate, Get_accumulate and their request-based forms. */
+static PyObject *
+win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+        PyObject *kwnames, const char *fname, int kind, int req)
+{
+    static const char *const kw_pg[] = {"origin", "target_rank", "target",
+                                        NULL};
+    static const char *const kw_acc[] = {"origin", "target_rank", "target",
+                                         "op", NULL};
+    static const char *const kw_gacc[] = {"origin", "result", "target_rank",
+                                          "target", "op",     NULL};
+    PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
+    PyObject *o_origin, *o_result = NULL, *o_rank, *o_target, *o_op = NULL;
+    cmpi_msg om = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
+    win_target t;
+    MPI_Op op = MPI_SUM;
+    int rank, ierr;
+    RequestObject *r = NULL;
+    WIN_CHECK(self);
+    if (kind == RMA_GACC) {
+        if (cmpi_parse(fname, args, nargs, kwnames, kw_gacc, 3, a) < 0)
+            return NULL;
+        o_origin = a[0];
+        o_result = a[1];
+        o_rank = a[2];
+        o_target = a[3];
+        o_op = a[4];
+    }
+    else {
+        if (cmpi_parse(fname, args, nargs, kwnames,
+                       kind == RMA_ACC ? kw_acc : kw_pg, 2, a) < 0)
+            return NULL;
+        o_origin = a[0];
+        o_rank = a[1];
+        o_target = a[2];
+        o_op = a[3];
+    }
+    if (cmpi_as_int(o_rank, &rank, "target_rank") < 0 ||
+        win_check_rank(self, rank, "target_rank") < 0 ||
+        (o_op != NULL && cmpi_op_from_object(self->st, o_op, &op) < 0))
+        return NULL;
+    if (cmpi_msg_parse(self->st, o_origin, &om,
+                       kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND,
+                       kind == RMA_GACC) < 0)
+        return NULL;
+    if (kind == RMA_GACC &&
+        cmpi_msg_parse(self->st, o_result, &rm, CMPI_MSG_RECV, 0) < 0)
+        goto error;
+    /* Get_accumulate with NO_OP may have no origin: the result says */
+    const cmpi_msg *shape =
+            (kind == RMA_GACC && om.view.obj == NULL && om.count == 0) ? &rm
+                                                                       : &om;
+    if (win_target_arg(self, o_target, shape, &t) < 0 ||
+        win_check_range(self, rank, t.disp, t.count, t.dtype) < 0)
+        goto error;
+    if (req && (r = cmpi_request_new(self->st, CMPI_REQ_PLAIN)) == NULL)
+        goto error;
+    MPI_Request *preq = req ? &r->ob_mpi : NULL;
+    MPI_Win win = self->ob_mpi;
+    switch (kind) {
+        case RMA_PUT:
+            CMPI_NOGIL(ierr = req ? MPI_Rput(om.addr, om.count, om.dtype,
+                                             rank, t.disp, t.count, t.dtype,
+                                             win, preq)
+                                  : MPI_Put(om.addr, om.count, om.dtype, rank,
+                                            t.disp, t.count, t.dtype, win));
+            break;
+        case RMA_GET:
+            CMPI_NOGIL(ierr = req ? MPI_Rget(om.addr, om.count, om.dtype,
+                                             rank, t.disp, t.count, t.dtype,
+                                             win, preq)
+                                  : MPI_Get(om.addr, om.count, om.dtype, rank,
+                                            t.disp, t.count, t.dtype, win));
+            break;
+        case RMA_ACC:
+            CMPI_NOGIL(ierr = req ? MPI_Raccumulate(om.addr, om.count,
+                                                    om.dtype, rank, t.disp,
+                                                    t.count, t.dtype, op, win,
+                                                    preq)
+                                  : MPI_Accumulate(om.addr, om.count, om.dtype,
+                                                   rank, t.disp, t.count,
+                                                   t.dtype, op, win));
+            break;
+        default:
+            CMPI_NOGIL(
+                    ierr = req ? MPI_Rget_accumulate(
+                                         om.addr, om.count, om.dtype, rm.addr,
+                                         rm.count, rm.dtype, rank, t.disp,
+                                         t.count, t.dtype, op, win, preq)
+                               : MPI_Get_accumulate(
+                                         om.addr, om.count, om.dtype, rm.addr,
+                                         rm.count, rm.dtype, rank, t.disp,
+                                         t.count, t.dtype, op, win));
+            break;
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto error;
+    }
+    if (req) {
+        cmpi_msg_give(r, &om);
+        cmpi_msg_give(r, &rm);
+        return (PyObject *)r;
+    }
+    if (win_hold(self, rank, &om) < 0 || win_hold(self, rank, &rm) < 0) {
+        /* the operation is posted: its memory must outlive it */
+        om.view.obj = rm.view.obj = NULL;
+        goto error;
+    }
+    cmpi_msg_release(&om);
+    cmpi_msg_release(&rm);
+    Py_RETURN_NONE;
+error:
+    Py_XDECREF(r);
+    cmpi_msg_release(&om);
+    cmpi_msg_release(&rm);
+    return NULL;
+}
+
+CMPI_DOC(Win_Put_doc, "Put($self, origin, target_rank, target=None)",
+         "Put data into the memory of `target_rank`.  `target` is None, "
+         "a displacement, or (disp, count, datatype).");
+static PyObject *
+Win_Put(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+        PyObject *kwnames)
+{
+    return win_rma(self, args, nargs, kwnames, "Put", RMA_PUT, 0);
+}
+
+CMPI_DOC(Win_Get_doc, "Get($self, origin, target_rank, target=None)",
+         "Get data from the memory of `target_rank` into `origin`.");
+static PyObject *
+Win_Get(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+        PyObject *kwnames)
+{
+    return win_rma(self, args, nargs, kwnames, "Get", RMA_GET, 0);
+}
+
+CMPI_DOC_NOSIG(Win_Accumulate_doc,
+               "Accumulate(self, origin, target_rank, target=None, op=SUM)",
+               "Combine data into the memory of `target_rank` with `op`.");
+static PyObject *
+Win_Accumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+               PyObject *kwnames)
+{
+    return win_rma(self, args, nargs, kwnames, "Accumulate", RMA_ACC, 0);
+}
+
+CMPI_DOC_NOSIG(Win_Get_accumulate_doc,
+               "Get_accumulate(self, origin, result, target_rank, "
+               "target=None, op=SUM)",
+               "Fetch the target data into `result`, then combine `origin` "
+               "into it with `op`, atomically.");
+static PyObject *
+Win_Get_accumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames)
+{
+    return win_rma(self, args, nargs, kwnames, "Get_accumulate", RMA_GACC, 0);
+}
+
+CMPI_DOC(Win_Rput_doc, "Rput($self, origin, target_rank, target=None)",
+         "Put, returning a Request for its local completion.");
+static PyObject *
+Win_Rput(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames)
+{
+    return win_rma(self, args, nargs, kwnames, "Rput", RMA_PUT, 1);
+}
+
+CMPI_DOC(Win_Rget_doc, "Rget($self, origin, target_rank, target=None)",
+         "Get, returning a Request for its completion.");
+static PyObject *
+Win_Rget(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames)
+{
+    return win_rma(self, args, nargs, kwnames, "Rget", RMA_GET, 1);
+}
+
+CMPI_DOC_NOSIG(Win_Raccumulate_doc,
+               "Raccumulate(self, origin, target_rank, target=None, op=SUM)",
+               "Accumulate, returning a Request for its local completion.");
+static PyObject *
+Win_Raccumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return win_rma(self, args, nargs, kwnames, "Raccumulate", RMA_ACC, 1);
+}
+
+CMPI_DOC_NOSIG(Win_Rget_accumulate_doc,
+               "Rget_accumulate(self, origin, result, target_rank, "
+               "target=None, op=SUM)",
+               "Get_accumulate, returning a Request for its completion.");
+static PyObject *
+Win_Rget_accumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *kwnames)
+{
+    return win_rma(self, args, nargs, kwnames, "Rget_accumulate", RMA_GACC, 1);
+}
+
+/* One element: Fetch_and_op and Compare_and_swap. */
+static int
+win_single(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
+           const char *what)
+{
+    if (cmpi_msg_parse(st, spec, m, recv, 0) < 0)
+        return -1;
+    if (m->count < 1 || m->big != MPI_DATATYPE_NULL) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: expected a buffer with one element, got %d", what,
+                     m->count);
+        cmpi_msg_release(m);
+        return -1;
+    }
+    return 0;
+}
+
+CMPI_DOC_NOSIG(Win_Fetch_and_op_doc,
+               "Fetch_and_op(self, origin, result, target_rank, "
+               "target_disp=0, op=SUM)",
+               "Fetch one element of the target into `result` and combine "
+               "`origin` into it with `op`, atomically.");
+static PyObject *
+Win_Fetch_and_op(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    static const char *const kw[] = {"origin",      "result", "target_rank",
+                                     "target_disp", "op",     NULL};
+    PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
+    cmpi_msg om = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
+    MPI_Op op = MPI_SUM;
+    MPI_Aint disp = 0;
+    int rank, ierr;
+    WIN_CHECK(self);
+    if (cmpi_parse("Fetch_and_op", args, nargs, kwnames, kw, 3, a) < 0 ||
+        cmpi_as_int(a[2], &rank, "target_rank") < 0 ||
+        win_check_rank(self, rank, "target_rank") < 0 ||
+        (a[4] != NULL && cmpi_op_from_object(self->st, a[4], &op) < 0))
+        return NULL;
+    if (a[3] != NULL) {
+        Py_ssize_t d = PyNumber_AsSsize_t(a[3], PyExc_OverflowError);
+        if (d == -1 && PyErr_Occurred())
+            return NULL;
+        disp = (MPI_Aint)d;
+    }
+    if (win_single(self->st, a[1], &rm, CMPI_MSG_RECV, "result") < 0)
+        return NULL;
+    if (a[0] == Py_None && op == MPI_NO_OP) {
+        om.addr = NULL;
+    }
+    else if (win_single(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0) {
+        goto error;
+    }
+    if (win_check_range(self, rank, disp, 1, rm.dtype) < 0)
+        goto error;
+    CMPI_NOGIL(ierr = MPI_Fetch_and_op(om.addr, rm.addr, rm.dtype, rank, disp,
+                                       op, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto error;
+    }
+    if (win_hold(self, rank, &om) < 0 || win_hold(self, rank, &rm) < 0) {
+        om.view.obj = rm.view.obj = NULL;
+        goto error;
+    }
+    Py_RETURN_NONE;
+error:
+    cmpi_msg_release(&om);
+    cmpi_msg_release(&rm);
+    return NULL;
+}
+
+CMPI_DOC(Win_Compare_and_swap_doc,
+         "Compare_and_swap($self, origin, compare, result, target_rank, "
+         "target_disp=0)",
+         "Fetch one element of the target into `result` and replace it by "
+         "`origin` if it equals `compare`, atomically.");
+static PyObject *
+Win_Compare_and_swap(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames)
+{
+    static const char *const kw[] = {"origin",      "compare",     "result",
+                                     "target_rank", "target_disp", NULL};
+    PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
+    cmpi_msg om = CMPI_MSG_INIT, cm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
+    MPI_Aint disp = 0;
+    int rank, ierr;
+    WIN_CHECK(self);
+    if (cmpi_parse("Compare_and_swap", args, nargs, kwnames, kw, 4, a) < 0 ||
+        cmpi_as_int(a[3], &rank, "target_rank") < 0 ||
+        win_check_rank(self, rank, "target_rank") < 0)
+        return NULL;
+    if (a[4] != NULL) {
+        Py_ssize_t d = PyNumber_AsSsize_t(a[4], PyExc_OverflowError);
+        if (d == -1 && PyErr_Occurred())
+            return NULL;
+        disp = (MPI_Aint)d;
+    }
+    if (win_single(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0 ||
+        win_single(self->st, a[1], &cm, CMPI_MSG_SEND, "compare") < 0 ||
+        win_single(self->st, a[2], &rm, CMPI_MSG_RECV, "result") < 0 ||
+        win_check_range(self, rank, disp, 1, om.dtype) < 0)
+        goto error;
+    CMPI_NOGIL(ierr = MPI_Compare_and_swap(om.addr, cm.addr, rm.addr,
+                                           om.dtype, rank, disp,
+                                           self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto error;
+    }
+    if (win_hold(self, rank, &om) < 0 || win_hold(self, rank, &cm) < 0 ||
+        win_hold(self, rank, &rm) < 0) {
+        om.view.obj = cm.view.obj = rm.view.obj = NULL;
+        goto error;
+    }
+    Py_RETURN_NONE;
+error:
+    cmpi_msg_release(&om);
+    cmpi_msg_release(&cm);
+    cmpi_msg_release(&rm);
+    return NULL;
+}
+
+/* ---- synchronization ---- */
+
+static PyObject *
+win_sync_result(WinObject *self, int ierr, int release_rank)
+{
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    if (release_rank != MPI_PROC_NULL)
+        win_release_held(self, release_rank);
+    Py_RETURN_NONE;
+}
+
+static int
+win_assertion(PyObject *obj, int *out)
+{
+    return cmpi_opt_int(obj, out, 0, "assertion");
+}
+
+CMPI_DOC(Win_Fence_doc, "Fence($self, assertion=0)",
+         "Synchronize the window: end the previous epoch, start the next "
+         "(collective).");
+static PyObject *
+Win_Fence(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    static const char *const kw[] = {"assertion", NULL};
+    PyObject *a[1] = {NULL};
+    int assertion, ierr;
+    WIN_CHECK(self);
+    if (cmpi_parse("Fence", args, nargs, kwnames, kw, 0, a) < 0 ||
+        win_assertion(a[0], &assertion) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Win_fence(assertion, self->ob_mpi));
+    return win_sync_result(self, ierr, WIN_ALL_RANKS);
+}
+
+static PyObject *
+win_group_epoch(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames, const char *fname, int start)
+{
+    static const char *const kw[] = {"group", "assertion", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    MPI_Group g;
+    int assertion, ierr;
+    WIN_CHECK(self);
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
+        group_arg(self->st, a[0], &g, "group") < 0 ||
+        win_assertion(a[1], &assertion) < 0)
+        return NULL;
+    if (start)
+        CMPI_NOGIL(ierr = MPI_Win_start(g, assertion, self->ob_mpi));
+    else
+        CMPI_NOGIL(ierr = MPI_Win_post(g, assertion, self->ob_mpi));
+    return win_sync_result(self, ierr, MPI_PROC_NULL);
+}
+
+CMPI_DOC(Win_Start_doc, "Start($self, group, assertion=0)",
+         "Start an access epoch to the processes of `group`.");
+static PyObject *
+Win_Start(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+          PyObject *kwnames)
+{
+    return win_group_epoch(self, args, nargs, kwnames, "Start", 1);
+}
+
+CMPI_DOC(Win_Post_doc, "Post($self, group, assertion=0)",
+         "Start an exposure epoch to the processes of `group`.");
+static PyObject *
+Win_Post(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames)
+{
+    return win_group_epoch(self, args, nargs, kwnames, "Post", 0);
+}
+
+CMPI_DOC(Win_Complete_doc, "Complete($self)",
+         "End the access epoch started by Start().");
+static PyObject *
+Win_Complete(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    WIN_CHECK(self);
+    CMPI_NOGIL(ierr = MPI_Win_complete(self->ob_mpi));
+    return win_sync_result(self, ierr, WIN_ALL_RANKS);
+}
+
+CMPI_DOC(Win_Wait_doc, "Wait($self)",
+         "End the exposure epoch started by Post(), once every origin "
+         "has completed.");
+static PyObject *
+Win_Wait(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    WIN_CHECK(self);
+    CMPI_NOGIL(ierr = MPI_Win_wait(self->ob_mpi));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_TRUE;
+}
+
+CMPI_DOC(Win_Test_doc, "Test($self)",
+         "End the exposure epoch started by Post() if every origin has "
+         "completed; return whether it did.");
+static PyObject *
+Win_Test(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr, flag = 0;
+    WIN_CHECK(self);
+    CMPI_NOGIL(ierr = MPI_Win_test(self->ob_mpi, &flag));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyBool_FromLong(flag);
+}
+
+CMPI_DOC_NOSIG(Win_Lock_doc,
+               "Lock(self, rank, lock_type=LOCK_EXCLUSIVE, assertion=0)",
+               "Start a passive-target access epoch to `rank`.");
+static PyObject *
+Win_Lock(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames)
+{
+    static const char *const kw[] = {"rank", "lock_type", "assertion", NULL};
+    PyObject *a[3] = {NULL, NULL, NULL};
+    int rank, lock_type, assertion, ierr;
+    WIN_CHECK(self);
+    if (cmpi_parse("Lock", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &rank, "rank") < 0 ||
+        win_check_rank(self, rank, "rank") < 0 ||
+        cmpi_opt_int(a[1], &lock_type, MPI_LOCK_EXCLUSIVE, "lock_type") < 0 ||
+        win_assertion(a[2], &assertion) < 0)
+        return NULL;
+    if (lock_type != MPI_LOCK_EXCLUSIVE && lock_type != MPI_LOCK_SHARED)
+        return cmpi_raise_msg(self->st, MPI_ERR_LOCKTYPE,
+                              "invalid lock_type=%d: expected LOCK_EXCLUSIVE "
+                              "or LOCK_SHARED",
+                              lock_type);
+    CMPI_NOGIL(ierr = MPI_Win_lock(lock_type, rank, assertion, self->ob_mpi));
+    return win_sync_result(self, ierr, MPI_PROC_NULL);
+}
+
+/* Unlock, Flush, Flush_local: one target rank. */
+static PyObject *
+win_rank_sync(WinObject *self, PyObject *arg, int (*fn)(int, MPI_Win))
+{
+    int rank, ierr;
+    WIN_CHECK(self);
+    if (cmpi_as_int(arg, &rank, "rank") < 0 ||
+        win_check_rank(self, rank, "rank") < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = fn(rank, self->ob_mpi));
+    return win_sync_result(self, ierr, rank);
+}
+
+static PyObject *
+win_all_sync(WinObject *self, int (*fn)(MPI_Win))
+{
+    int ierr;
+    WIN_CHECK(self);
+    CMPI_NOGIL(ierr = fn(self->ob_mpi));
+    return win_sync_result(self, ierr, WIN_ALL_RANKS);
+}
+
+CMPI_DOC(Win_Unlock_doc, "Unlock($self, rank)",
+         "End the passive-target access epoch to `rank`.");
+static PyObject *
+Win_Unlock(WinObject *self, PyObject *arg)
+{
+    return win_rank_sync(self, arg, MPI_Win_unlock);
+}
+
+CMPI_DOC(Win_Lock_all_doc, "Lock_all($self, assertion=0)",
+         "Start a shared passive-target access epoch to every process.");
+static PyObject *
+Win_Lock_all(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    static const char *const kw[] = {"assertion", NULL};
+    PyObject *a[1] = {NULL};
+    int assertion, ierr;
+    WIN_CHECK(self);
+    if (cmpi_parse("Lock_all", args, nargs, kwnames, kw, 0, a) < 0 ||
+        win_assertion(a[0], &assertion) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Win_lock_all(assertion, self->ob_mpi));
+    return win_sync_result(self, ierr, MPI_PROC_NULL);
+}
+
+CMPI_DOC(Win_Unlock_all_doc, "Unlock_all($self)",
+         "End the access epoch started by Lock_all().");
+static PyObject *
+Win_Unlock_all(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    return win_all_sync(self, MPI_Win_unlock_all);
+}
+
+CMPI_DOC(Win_Flush_doc, "Flush($self, rank)",
+         "Complete every RMA call to `rank`, at origin and target.");
+static PyObject *
+Win_Flush(WinObject *self, PyObject *arg)
+{
+    return win_rank_sync(self, arg, MPI_Win_flush);
+}
+
+CMPI_DOC(Win_Flush_all_doc, "Flush_all($self)",
+         "Complete every RMA call, at origin and target.");
+static PyObject *
+Win_Flush_all(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    return win_all_sync(self, MPI_Win_flush_all);
+}
+
+CMPI_DOC(Win_Flush_local_doc, "Flush_local($self, rank)",
+         "Complete every RMA call to `rank` at the origin.");
+static PyObject *
+Win_Flush_local(WinObject *self, PyObject *arg)
+{
+    return win_rank_sync(self, arg, MPI_Win_flush_local);
+}
+
+CMPI_DOC(Win_Flush_local_all_doc, "Flush_local_all($self)",
+         "Complete every RMA call at the origin.");
+static PyObject *
+Win_Flush_local_all(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    return win_all_sync(self, MPI_Win_flush_local_all);
+}
+
+CMPI_DOC(Win_Sync_doc, "Sync($self)",
+         "Synchronize the public and private copies of the window.");
+static PyObject *
+Win_Sync(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    int ierr;
+    WIN_CHECK(self);
+    CMPI_NOGIL(ierr = MPI_Win_sync(self->ob_mpi));
+    return win_sync_result(self, ierr, MPI_PROC_NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * Error handlers of windows and files (the Errhandler type is errors.c's;
+ * file.c uses these helpers too).  An emulated ERRORS_ABORT (where MPI
+ * lacks it) is a communicator handler and cannot be set on a window or a
+ * file: each kind gets its own aborting handler.
+ */
+static MPI_Errhandler cmpi_win_abort_eh = MPI_ERRHANDLER_NULL;
+static MPI_Errhandler cmpi_file_abort_eh = MPI_ERRHANDLER_NULL;
+
+static void
+win_abort_fn(MPI_Win *Py_UNUSED(win), int *code, ...)
+{
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, *code);
+}
+
+static void
+file_abort_fn(MPI_File *Py_UNUSED(file), int *code, ...)
+{
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, *code);
+}
+
+/* The handler to install for an Errhandler object on a window (file=0)
+ * or a file (file=1). */
+static int
+handle_errhandler_arg(cmpi_state *st, PyObject *obj, int file,
+                      MPI_Errhandler *eh)
+{
+    if (!PyObject_TypeCheck(obj, st->Errhandler_Type)) {
+        PyErr_Format(PyExc_TypeError,
+                     "errhandler must be an Errhandler, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED) {
+        MPI_Errhandler *p = file ? &cmpi_file_abort_eh : &cmpi_win_abort_eh;
+        if (*p == MPI_ERRHANDLER_NULL) {
+            int ierr = file ? MPI_File_create_errhandler(file_abort_fn, p)
+                            : MPI_Win_create_errhandler(win_abort_fn, p);
+            if (ierr != MPI_SUCCESS) {
+                *p = MPI_ERRHANDLER_NULL;
+                cmpi_raise(st, ierr);
+                return -1;
+            }
+        }
+        *eh = *p;
+        return 0;
+    }
+    *eh = ((ErrhandlerObject *)obj)->ob_mpi;
+    if (*eh == MPI_ERRHANDLER_NULL) {
+        cmpi_raise_msg(st, MPI_ERR_ARG,
+                       "invalid error handler: ERRHANDLER_NULL");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+handle_errhandler_result(cmpi_state *st, int ierr, MPI_Errhandler eh)
+{
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    if (eh != MPI_ERRHANDLER_NULL &&
+        (eh == cmpi_win_abort_eh || eh == cmpi_file_abort_eh)) {
+        MPI_Errhandler_free(&eh);
+        return cmpi_errhandler_new(st, MPI_ERRHANDLER_NULL, CMPI_EMULATED);
+    }
+    return cmpi_errhandler_new(st, eh, 0);
+}
+
+CMPI_DOC(Win_Get_errhandler_doc, "Get_errhandler($self)",
+         "Get the error handler for a window.");
+static PyObject *
+Win_Get_errhandler(WinObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
+    WIN_CHECK(self);
+    int ierr = MPI_Win_get_errhandler(self->ob_mpi, &eh);
+    return handle_errhandler_result(self->st, ierr, eh);
+}
+
+CMPI_DOC(Win_Set_errhandler_doc, "Set_errhandler($self, errhandler)",
+         "Set the error handler for a window.");
+static PyObject *
+Win_Set_errhandler(WinObject *self, PyObject *arg)
+{
+    MPI_Errhandler eh;
+    WIN_CHECK(self);
+    if (handle_errhandler_arg(self->st, arg, 0, &eh) < 0)
+        return NULL;
+    int ierr = MPI_Win_set_errhandler(self->ob_mpi, eh);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Win_Call_errhandler_doc, "Call_errhandler($self, errorcode)",
+         "Call the error handler installed on a window.");
+static PyObject *
+Win_Call_errhandler(WinObject *self, PyObject *arg)
+{
+    int code, ierr;
+    WIN_CHECK(self);
+    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Win_call_errhandler(self->ob_mpi, code));
+    if (PyErr_Occurred())
+        return NULL;
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Win_repr(WinObject *self)
+{
+    if (self->ob_mpi == MPI_WIN_NULL)
+        return PyUnicode_FromString("<MPI.Win: WIN_NULL>");
+    return PyUnicode_FromFormat("<MPI.Win object at %p>", (void *)self);
+}
+
+static PyMethodDef Win_methods[] = {
+        {"Create", FN(Win_Create), CLSFASTKW, Win_Create_doc},
+        {"Allocate", FN(Win_Allocate), CLSFASTKW, Win_Allocate_doc},
+        {"Allocate_shared", FN(Win_Allocate_shared), CLSFASTKW,
+         Win_Allocate_shared_doc},
+        {"Create_dynamic", FN(Win_Create_dynamic), CLSFASTKW,
+         Win_Create_dynamic_doc},
+        {"Free", (PyCFunction)Win_Free, METH_NOARGS, Win_Free_doc},
+        {"free", (PyCFunction)Win_free_method, METH_NOARGS, Win_free_doc},
+        {"Attach", (PyCFunction)Win_Attach, METH_O, Win_Attach_doc},
+        {"Detach", (PyCFunction)Win_Detach, METH_O, Win_Detach_doc},
+        {"tomemory", (PyCFunction)Win_tomemory, METH_NOARGS, Win_tomemory_doc},
+        {"Shared_query", (PyCFunction)Win_Shared_query, METH_O,
+         Win_Shared_query_doc},
+        {"Get_attr", (PyCFunction)Win_Get_attr, METH_O, Win_Get_attr_doc},
+        {"Get_group", (PyCFunction)Win_Get_group, METH_NOARGS,
+         Win_Get_group_doc},
+        {"Get_info", (PyCFunction)Win_Get_info, METH_NOARGS, Win_Get_info_doc},
+        {"Set_info", (PyCFunction)Win_Set_info, METH_O, Win_Set_info_doc},
+        {"Get_name", (PyCFunction)Win_Get_name, METH_NOARGS, Win_Get_name_doc},
+        {"Set_name", (PyCFunction)Win_Set_name, METH_O, Win_Set_name_doc},
+        {"Put", FN(Win_Put), FASTKW, Win_Put_doc},
+        {"Get", FN(Win_Get), FASTKW, Win_Get_doc},
+        {"Accumulate", FN(Win_Accumulate), FASTKW, Win_Accumulate_doc},
+        {"Get_accumulate", FN(Win_Get_accumulate), FASTKW,
+         Win_Get_accumulate_doc},
+        {"Fetch_and_op", FN(Win_Fetch_and_op), FASTKW, Win_Fetch_and_op_doc},
+        {"Compare_and_swap", FN(Win_Compare_and_swap), FASTKW,
+         Win_Compare_and_swap_doc},
+        {"Rput", FN(Win_Rput), FASTKW, Win_Rput_doc},
+        {"Rget", FN(Win_Rget), FASTKW, Win_Rget_doc},
+        {"Raccumulate", FN(Win_Raccumulate), FASTKW, Win_Raccumulate_doc},
+        {"Rget_accumulate", FN(Win_Rget_accumulate), FASTKW,
+         Win_Rget_accumulate_doc},
+        {"Fence", FN(Win_Fence), FASTKW, Win_Fence_doc},
+        {"Start", FN(Win_Start), FASTKW, Win_Start_doc},
+        {"Complete", (PyCFunction)Win_Complete, METH_NOARGS, Win_Complete_doc},
+        {"Post", FN(Win_Post), FASTKW, Win_Post_doc},
+        {"Wait", (PyCFunction)Win_Wait, METH_NOARGS, Win_Wait_doc},
+        {"Test", (PyCFunction)Win_Test, METH_NOARGS, Win_Test_doc},
+        {"Lock", FN(Win_Lock), FASTKW, Win_Lock_doc},
+        {"Unlock", (PyCFunction)Win_Unlock, METH_O, Win_Unlock_doc},
+        {"Lock_all", FN(Win_Lock_all), FASTKW, Win_Lock_all_doc},
+        {"Unlock_all", (PyCFunction)Win_Unlock_all, METH_NOARGS,
+         Win_Unlock_all_doc},
+        {"Flush", (PyCFunction)Win_Flush, METH_O, Win_Flush_doc},
+        {"Flush_all", (PyCFunction)Win_Flush_all, METH_NOARGS,
+         Win_Flush_all_doc},
+        {"Flush_local", (PyCFunction)Win_Flush_local, METH_O,
+         Win_Flush_local_doc},
+        {"Flush_local_all", (PyCFunction)Win_Flush_local_all, METH_NOARGS,
+         Win_Flush_local_all_doc},
+        {"Sync", (PyCFunction)Win_Sync, METH_NOARGS, Win_Sync_doc},
+        {"Get_errhandler", (PyCFunction)Win_Get_errhandler, METH_NOARGS,
+         Win_Get_errhandler_doc},
+        {"Set_errhandler", (PyCFunction)Win_Set_errhandler, METH_O,
+         Win_Set_errhandler_doc},
+        {"Call_errhandler", (PyCFunction)Win_Call_errhandler, METH_O,
+         Win_Call_errhandler_doc},
+        {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Win_getset[] = {
+        {"attrs", (getter)Win_get_attrs, NULL,
+         "(base address, size in bytes, displacement unit).", NULL},
+        {"flavor", (getter)Win_get_flavor, NULL, "Create flavor.", NULL},
+        {"model", (getter)Win_get_model, NULL, "Memory model.", NULL},
+        {"group", (getter)Win_get_group, NULL, "Group.", NULL},
+        {"info", (getter)Win_get_info, (setter)Win_set_info, "Info hints.",
+         NULL},
+        {"name", (getter)Win_get_name, (setter)Win_set_name, "Print name.",
+         NULL},
+        {"handle", (getter)Win_get_handle, NULL, "MPI handle.", NULL},
+        {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyDoc_STRVAR(Win_doc,
+             "Win(win=None)\n--\n\n"
+             "Window: memory exposed to one-sided communication.");
+
+static PyType_Slot Win_slots[] = {
+        {Py_tp_doc, (void *)Win_doc},
+        {Py_tp_new, Win_new},
+        {Py_tp_dealloc, Win_dealloc},
+        {Py_tp_richcompare, Win_richcompare},
+        {Py_tp_repr, Win_repr},
+        {Py_nb_bool, Win_bool},
+        {Py_tp_methods, Win_methods},
+        {Py_tp_getset, Win_getset},
+        {0, NULL},
+};
+
+static PyType_Spec Win_spec = {
+        .name = "cmpi.MPI.Win",
+        .basicsize = sizeof(WinObject),
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .slots = Win_slots,
+};
+
+static int
+cmpi_win_init(PyObject *m, cmpi_state *st)
+{
+    st->Win_Type =
+            (PyTypeObject *)PyType_FromModuleAndSpec(m, &Win_spec, NULL);
+    if (st->Win_Type == NULL || PyModule_AddType(m, st->Win_Type) < 0)
+        return -1;
+    if (cmpi_add(m, "WIN_NULL",
+                 win_alloc(st, st->Win_Type, MPI_WIN_NULL, CMPI_CONST)) < 0)
+        return -1;
+    static const struct {
+        const char *name;
+        int value;
+    } consts[] = {
+            {"WIN_BASE", MPI_WIN_BASE},
+            {"WIN_SIZE", MPI_WIN_SIZE},
+            {"WIN_DISP_UNIT", MPI_WIN_DISP_UNIT},
+            {"WIN_CREATE_FLAVOR", MPI_WIN_CREATE_FLAVOR},
+            {"WIN_MODEL", MPI_WIN_MODEL},
+            {"WIN_FLAVOR_CREATE", MPI_WIN_FLAVOR_CREATE},
+            {"WIN_FLAVOR_ALLOCATE", MPI_WIN_FLAVOR_ALLOCATE},
+            {"WIN_FLAVOR_DYNAMIC", MPI_WIN_FLAVOR_DYNAMIC},
+            {"WIN_FLAVOR_SHARED", MPI_WIN_FLAVOR_SHARED},
+            {"WIN_SEPARATE", MPI_WIN_SEPARATE},
+            {"WIN_UNIFIED", MPI_WIN_UNIFIED},
+            {"LOCK_EXCLUSIVE", MPI_LOCK_EXCLUSIVE},
+            {"LOCK_SHARED", MPI_LOCK_SHARED},
+            {"MODE_NOCHECK", MPI_MODE_NOCHECK},
+            {"MODE_NOSTORE", MPI_MODE_NOSTORE},
+            {"MODE_NOPUT", MPI_MODE_NOPUT},
+            {"MODE_NOPRECEDE", MPI_MODE_NOPRECEDE},
+            {"MODE_NOSUCCEED", MPI_MODE_NOSUCCEED},
+    };
+    for (size_t i = 0; i < sizeof(consts) / sizeof(consts[0]); i++) {
+        if (PyModule_AddIntConstant(m, consts[i].name, consts[i].value) < 0)
+            return -1;
+    }
+    return 0;
+}

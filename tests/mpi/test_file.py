@@ -1,0 +1,385 @@
+"""MPI.File: open/close/delete, views, every read/write form (explicit
+offset, individual and shared pointers, collective, nonblocking, split
+collective), sizes, positions, atomicity, info, and bad input.  Files live
+in a temporary directory that rank 0 makes and every rank shares."""
+
+import os
+import shutil
+import tempfile
+
+import numpy as np
+import pytest
+
+from mpiimpl import MPI, IS_CMPI
+
+N = 4  # int32 elements per rank
+
+
+@pytest.fixture(scope="module")
+def tmpdir_shared():
+    comm = MPI.COMM_WORLD
+    path = tempfile.mkdtemp(prefix="cmpi-file-", dir="/tmp") if comm.rank == 0 else None
+    path = comm.bcast(path, root=0)
+    yield path
+    comm.Barrier()
+    if comm.rank == 0:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def fname(tmpdir_shared, request):
+    return os.path.join(tmpdir_shared, request.node.name.replace("/", "_") + ".dat")
+
+
+def sync(f, comm):
+    """Make every rank's writes visible to every rank (MPI-IO consistency:
+    sync, barrier, sync)."""
+    f.Sync()
+    comm.Barrier()
+    f.Sync()
+
+
+def open_rw(comm, fname):
+    return MPI.File.Open(comm, fname, MPI.MODE_RDWR | MPI.MODE_CREATE)
+
+
+def test_constants():
+    assert MPI.FILE_NULL == MPI.File() and not MPI.FILE_NULL
+    modes = [MPI.MODE_RDONLY, MPI.MODE_WRONLY, MPI.MODE_RDWR, MPI.MODE_CREATE,
+             MPI.MODE_EXCL, MPI.MODE_DELETE_ON_CLOSE, MPI.MODE_UNIQUE_OPEN,
+             MPI.MODE_SEQUENTIAL, MPI.MODE_APPEND]
+    assert len(set(modes)) == len(modes)
+    assert len({MPI.SEEK_SET, MPI.SEEK_CUR, MPI.SEEK_END}) == 3
+    assert isinstance(MPI.DISPLACEMENT_CURRENT, int)
+
+
+def test_open_close_attributes(fname):
+    comm = MPI.COMM_WORLD
+    f = open_rw(comm, fname)
+    got = {}
+    try:
+        got["amode"] = (f.Get_amode(), f.amode)
+        g = f.Get_group()
+        got["group"] = MPI.Group.Compare(g, comm.Get_group())
+        g.Free()
+        got["size0"] = (f.Get_size(), f.size)
+        comm.Barrier()  # nobody grows the file before everyone looked
+        info = f.Get_info()
+        got["info"] = isinstance(info, MPI.Info)
+        f.Set_info(info)
+        info.Free()
+        f.Set_atomicity(True)
+        got["atomic"] = (f.Get_atomicity(), f.atomicity)
+        f.atomicity = False
+        got["nonatomic"] = f.Get_atomicity()
+        got["extent"] = f.Get_type_extent(MPI.INT)
+        f.Preallocate(64)
+        got["prealloc"] = f.Get_size()
+        f.Set_size(16)
+        got["resized"] = f.Get_size()
+        f.Sync()
+    finally:
+        f.Close()
+    closed = f == MPI.FILE_NULL
+    comm.Barrier()
+    if comm.rank == 0:
+        MPI.File.Delete(fname)
+    comm.Barrier()
+    mode = MPI.MODE_RDWR | MPI.MODE_CREATE
+    assert got["amode"] == (mode, mode)
+    assert got["group"] == MPI.IDENT
+    assert got["size0"] == (0, 0)
+    assert got["info"]
+    assert got["atomic"] == (True, True) and got["nonatomic"] is False
+    assert got["extent"] == 4
+    assert got["prealloc"] >= 64 and got["resized"] == 16
+    assert closed and not os.path.exists(fname)
+
+
+def test_write_read_at(fname):
+    comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    f = open_rw(comm, fname)
+    try:
+        data = np.arange(N, dtype="i4") + 100 * rank
+        st = MPI.Status()
+        f.Write_at(rank * N * 4, data, st)
+        wcount = st.Get_count(MPI.INT)
+        comm.Barrier()
+        f.Sync()
+        comm.Barrier()
+        back = np.zeros(N, dtype="i4")
+        other = (rank + 1) % size
+        f.Read_at(other * N * 4, back)
+        f.Write_at_all(size * N * 4 + rank * N * 4, data)
+        sync(f, comm)
+        back_all = np.zeros(N, dtype="i4")
+        f.Read_at_all(size * N * 4 + other * N * 4, back_all, status=st)
+        rcount = st.Get_count(MPI.INT)
+        fsize = f.Get_size()
+    finally:
+        f.Close()
+    assert wcount == rcount == N
+    assert fsize == 2 * size * N * 4
+    assert back.tolist() == (np.arange(N) + 100 * other).tolist()
+    assert back_all.tolist() == back.tolist()
+
+
+def test_view_individual_pointer(fname):
+    comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    f = open_rw(comm, fname)
+    try:
+        # each rank's view: every size-th int32, starting at its rank
+        ftype = MPI.INT.Create_resized(0, size * 4)  # one int per tile
+        ftype.Commit()
+        f.Set_view(rank * 4, MPI.INT, ftype)
+        disp, etype, filetype, datarep = f.Get_view()
+        f.Write_all(np.full(N, rank, dtype="i4"))
+        pos = f.Get_position()
+        byte1 = f.Get_byte_offset(1)
+        f.Seek(0)
+        back = np.zeros(N, dtype="i4")
+        f.Read_all(back)
+        f.Seek(1)
+        f.Seek(2, MPI.SEEK_CUR)
+        pos3 = f.Get_position()
+        f.Seek(0, MPI.SEEK_SET)
+        f.Write(np.full(1, 50 + rank, dtype="i4"))
+        f.Seek(0)
+        first = np.zeros(1, dtype="i4")
+        f.Read(first)
+        f.Set_view()  # back to bytes from 0
+        sync(f, comm)
+        whole = np.zeros(N * size, dtype="i4")
+        f.Read_at_all(0, whole)
+        ftype.Free()
+        if filetype != ftype:
+            filetype.Free()
+    finally:
+        f.Close()
+    assert disp == rank * 4 and etype == MPI.INT and datarep == "native"
+    assert pos == N and pos3 == 3
+    assert byte1 == rank * 4 + size * 4
+    assert back.tolist() == [rank] * N
+    assert first[0] == 50 + rank
+    expect = np.tile(np.arange(size, dtype="i4"), N)
+    expect[:size] += 50
+    assert whole.tolist() == expect.tolist()
+
+
+def test_shared_and_ordered(fname):
+    comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    f = open_rw(comm, fname)
+    try:
+        f.Write_ordered(np.full(N, rank, dtype="i4"))
+        comm.Barrier()
+        pos = f.Get_position_shared()
+        comm.Barrier()
+        f.Seek_shared(0)
+        back = np.zeros(N, dtype="i4")
+        f.Read_ordered(back)
+        comm.Barrier()
+        f.Seek_shared(0, MPI.SEEK_END)
+        comm.Barrier()
+        f.Write_shared(np.full(1, 7, dtype="i4"))
+        sync(f, comm)
+        fsize = f.Get_size()
+        f.Seek_shared(size * N * 4)
+        comm.Barrier()
+        one = np.zeros(1, dtype="i4")
+        f.Read_shared(one)
+    finally:
+        f.Close()
+    assert pos == size * N * 4
+    assert back.tolist() == [rank] * N
+    assert fsize == (size * N + size) * 4
+    assert one[0] == 7
+
+
+def test_nonblocking(fname):
+    comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    f = open_rw(comm, fname)
+    try:
+        off = rank * N * 4
+        reqs = [f.Iwrite_at(off, np.full(N, rank, dtype="i4"))]  # temporary
+        MPI.Request.Waitall(reqs)
+        f.Iwrite_at_all(size * N * 4 + off, np.full(N, rank + 10, dtype="i4")).Wait()
+        sync(f, comm)
+        a = np.zeros(N, dtype="i4")
+        b = np.zeros(N, dtype="i4")
+        MPI.Request.Waitall([f.Iread_at(off, a), f.Iread_at_all(size * N * 4 + off, b)])
+        f.Seek(off)
+        c = np.zeros(N, dtype="i4")
+        f.Iread(c).Wait()
+        f.Seek(off)
+        f.Iwrite(np.full(N, rank + 20, dtype="i4")).Wait()
+        f.Seek(off)
+        d = np.zeros(N, dtype="i4")
+        f.Iread_all(d).Wait()
+        f.Seek(off)
+        f.Iwrite_all(np.full(N, rank + 30, dtype="i4")).Wait()
+        comm.Barrier()
+        f.Seek_shared(0)
+        comm.Barrier()
+        if rank == 0:
+            f.Iwrite_shared(np.full(1, 99, dtype="i4")).Wait()
+        comm.Barrier()
+        f.Seek_shared(0)
+        comm.Barrier()
+        e = np.full(1, 99, dtype="i4")
+        if rank == 0:  # each read moves the shared pointer: one reader
+            e[0] = 0
+            f.Iread_shared(e).Wait()
+        comm.Barrier()
+    finally:
+        f.Close()
+    assert a.tolist() == [rank] * N
+    assert b.tolist() == [rank + 10] * N
+    assert c.tolist() == [rank] * N
+    assert d.tolist() == [rank + 20] * N
+    assert e[0] == 99
+
+
+def test_split_collective(fname):
+    comm = MPI.COMM_WORLD
+    rank = comm.Get_rank()
+    f = open_rw(comm, fname)
+    try:
+        off = rank * N * 4
+        buf = np.full(N, rank, dtype="i4")
+        f.Write_at_all_begin(off, buf)
+        if IS_CMPI:
+            with pytest.raises(MPI.Exception):
+                f.Write_at_all_begin(off, buf)  # one at a time
+        f.Write_at_all_end(buf)
+        r1 = np.zeros(N, dtype="i4")
+        f.Read_at_all_begin(off, r1)
+        st = MPI.Status()
+        f.Read_at_all_end(r1, st)
+        count = st.Get_count(MPI.INT)
+        f.Seek(off)
+        f.Write_all_begin(np.full(N, rank + 1, dtype="i4"))
+        f.Write_all_end(np.zeros(N, dtype="i4"))
+        f.Seek(off)
+        r2 = np.zeros(N, dtype="i4")
+        f.Read_all_begin(r2)
+        f.Read_all_end(r2)
+        f.Seek_shared(0)
+        f.Write_ordered_begin(np.full(N, rank + 2, dtype="i4"))
+        f.Write_ordered_end(np.zeros(N, dtype="i4"))
+        f.Seek_shared(0)
+        r3 = np.zeros(N, dtype="i4")
+        f.Read_ordered_begin(r3)
+        f.Read_ordered_end(r3)
+    finally:
+        f.Close()
+    assert count == N
+    assert r1.tolist() == [rank] * N
+    assert r2.tolist() == [rank + 1] * N
+    assert r3.tolist() == [rank + 2] * N
+
+
+def test_read_only_write(fname):
+    comm = MPI.COMM_WORLD
+    f = open_rw(comm, fname)
+    f.Close()
+    f = MPI.File.Open(comm, fname)  # MODE_RDONLY
+    try:
+        assert f.Get_amode() == MPI.MODE_RDONLY
+        buf = np.zeros(N, dtype="i4")
+        for call in (lambda: f.Write_at(0, buf), lambda: f.Write_at_all(0, buf),
+                     lambda: f.Write(buf), lambda: f.Write_all(buf),
+                     lambda: f.Iwrite_at(0, buf), lambda: f.Write_shared(buf)):
+            with pytest.raises(MPI.Exception) as e:
+                call()
+            if IS_CMPI:
+                assert e.value.Get_error_class() == MPI.ERR_READ_ONLY
+                assert "read-only" in str(e.value)
+    finally:
+        f.Close()
+    f = MPI.File.Open(comm, fname, MPI.MODE_WRONLY)
+    try:
+        with pytest.raises(MPI.Exception):
+            f.Read_at(0, np.zeros(N, dtype="i4"))
+    finally:
+        f.Close()
+
+
+def test_bad_input(fname, tmpdir_shared):
+    comm = MPI.COMM_WORLD
+    missing = os.path.join(tmpdir_shared, "no-such-file")
+    with pytest.raises(MPI.Exception) as e:
+        MPI.File.Open(comm, missing)
+    assert "no-such-file" in str(e.value) or not IS_CMPI
+    with pytest.raises(TypeError):
+        MPI.File.Open(comm, 42)
+    with pytest.raises(TypeError):
+        MPI.File.Open("comm", fname)
+    with pytest.raises(TypeError):
+        MPI.File.Open(comm, fname, info="x")
+    with pytest.raises(MPI.Exception):
+        MPI.File.Delete(missing)
+    for call in (MPI.FILE_NULL.Close, MPI.FILE_NULL.Get_size, MPI.FILE_NULL.Sync):
+        with pytest.raises(MPI.Exception) as e:
+            call()
+        assert e.value.Get_error_class() == MPI.ERR_FILE or not IS_CMPI
+    f = open_rw(comm, fname)
+    try:
+        with pytest.raises(TypeError):
+            f.Read_at(0, b"read-only bytes")
+        with pytest.raises(TypeError):
+            f.Write_at("x", np.zeros(1, "i4"))
+        with pytest.raises(MPI.Exception):
+            f.Write_at(-4, np.zeros(1, "i4"))
+        with pytest.raises(TypeError):
+            f.Read_at(0, np.zeros(1, "i4"), status=42)
+        with pytest.raises(ValueError):
+            f.Set_size(-1)
+        with pytest.raises(TypeError):
+            f.Set_view(0, 42)
+        with pytest.raises(TypeError):
+            f.Set_view(0, MPI.BYTE, datarep=5)
+    finally:
+        f.Close()
+    with pytest.raises(NotImplementedError):
+        MPI.Register_datarep("x", None, None, None)
+
+
+def test_pathlike_and_self(fname):
+    import pathlib
+    comm = MPI.COMM_SELF
+    rank = MPI.COMM_WORLD.Get_rank()
+    path = pathlib.Path(fname + f".{rank}")
+    f = MPI.File.Open(comm, path, MPI.MODE_WRONLY | MPI.MODE_CREATE | MPI.MODE_DELETE_ON_CLOSE)
+    try:
+        f.Write(b"hello")
+        assert f.Get_size() == 5
+    finally:
+        f.Close()
+    assert not path.exists()
+
+
+def test_errhandler(fname):
+    comm = MPI.COMM_WORLD
+    eh = MPI.FILE_NULL.Get_errhandler()
+    default = eh == MPI.ERRORS_RETURN  # MPI's default for files
+    eh.Free()
+    f = open_rw(comm, fname)
+    try:
+        eh = f.Get_errhandler()
+        opened = eh == MPI.ERRORS_RETURN
+        eh.Free()
+        f.Set_errhandler(MPI.ERRORS_ARE_FATAL)
+        eh = f.Get_errhandler()
+        fatal = eh == MPI.ERRORS_ARE_FATAL
+        eh.Free()
+        f.Set_errhandler(MPI.ERRORS_RETURN)
+        f.Call_errhandler(MPI.ERR_OTHER)  # ERRORS_RETURN: just returns
+        with pytest.raises(TypeError):
+            f.Set_errhandler(None)
+    finally:
+        f.Close()
+    assert default and opened and fatal
