@@ -548,6 +548,10 @@ def cmd_futures(args):
             for impl, python in order:
                 r = _fut_launch(args, impl, python, w)
                 table.setdefault((impl, w), []).append(r)
+                print(f"# run {rep + 1}/{args.reps}, {w} worker(s), {impl}: "
+                      + ", ".join(f"{k} B {v:.0f}/s" for k, v in r["sizes"].items())
+                      + (f", uneven {r['uneven']['ratio']:.3f}" if "uneven" in r else ""),
+                      flush=True)
     hdr = f"{'bytes':>8} {'workers':>7} " + " ".join(f"{i + ' t/s':>12}" for i, _ in impls)
     if len(impls) > 1:
         hdr += f" {'ratio':>6}"
