@@ -87,6 +87,9 @@ STATIC = """\
         return get_comm_workers().Get_size()
 
     if __name__ == "__main__":
+        def only_here(x):
+            return x
+
         nworkers = MPI.COMM_WORLD.Get_size() - 1
         with MPIPoolExecutor() as ex:
             check("num_workers", ex.num_workers == nworkers, ex.num_workers)
@@ -146,6 +149,11 @@ STATIC = """\
             f = ex.submit(lambda: 1)   # does not pickle: fails its future only
             check("unpicklable_task", f.exception() is not None, f)
             check("after_unpicklable", ex.submit(square, 5).result() == 25)
+            # defined where the workers' import of the program does not
+            # run: the batch does not unpickle there, its tasks fail
+            exc = ex.submit(only_here, 1).exception()
+            check("unimportable_fn", isinstance(exc, AttributeError) and "only_here" in str(exc), exc)
+            check("after_unimportable", list(ex.map(square, range(30))) == [x * x for x in range(30)])
             check("comm_workers", ex.submit(workers_size).result() == nworkers)
             # cancellation: queued tasks can be cancelled, running ones not
             ex.submit(square, 0).result()
@@ -189,7 +197,8 @@ STATIC_CHECKS = [
     "unordered_set", "unordered_early", "chunksize_1", "chunksize_3", "chunksize_7",
     "chunksize_2000", "buffersize", "all_workers", "as_completed", "wait", "map_timeout",
     "result_timeout", "exception_type", "remote_traceback", "map_exception",
-    "unpicklable_task", "after_unpicklable", "comm_workers", "cancel_some",
+    "unpicklable_task", "after_unpicklable", "unimportable_fn", "after_unimportable",
+    "comm_workers", "cancel_some",
     "cancel_results", "shutdown_cancel", "submit_after_shutdown", "second_executor",
     "max_workers", "end",
 ]
@@ -755,13 +764,19 @@ def _has_spawn():
 SPAWNED = """\
     import os
     from mpi4py import MPI
-    from mpi4py.futures import MPIPoolExecutor, get_comm_workers
+    from mpi4py.futures import MPIPoolExecutor, ProcessPoolExecutor, get_comm_workers
 
     def check(name, cond, detail=""):
         print(f"CHECK {name} {'ok' if cond else 'FAILED ' + str(detail)}", flush=True)
 
     def square(x):
         return x * x
+
+    def setenv(v):
+        os.environ["CMPI_SPAWN_TEST"] = v
+
+    def getenv():
+        return os.environ.get("CMPI_SPAWN_TEST")
 
     def info(_):
         return MPI.Comm.Get_parent() != MPI.COMM_NULL, get_comm_workers().Get_size(), os.getpid()
@@ -778,6 +793,10 @@ SPAWNED = """\
                   and os.getpid() not in {pid for _, _, pid in infos}, infos)
             exc = ex.submit(fails, "k").exception()
             check("spawn_exception", isinstance(exc, LookupError) and "fails" in str(exc.__cause__))
+        # a second pool: new workers
+        with ProcessPoolExecutor(max_workers=1, initializer=setenv, initargs=("v",)) as ex:
+            check("process_pool", list(ex.map(square, range(10))) == [x * x for x in range(10)]
+                  and ex.submit(getenv).result() == "v")
         print("CHECK end ok", flush=True)
 """
 
@@ -789,4 +808,5 @@ def test_spawned_pool(tmp_path):
     prog = write(tmp_path / "prog.py", SPAWNED)
     job = lu.run(lu.launcher.mpiexec(1) + [lu.python(), "-m", "cmpi", str(prog)],
                  timeout=TIMEOUT)
-    assert_checks(job, ["spawn_workers", "spawn_map", "spawn_children", "spawn_exception", "end"])
+    assert_checks(job, ["spawn_workers", "spawn_map", "spawn_children", "spawn_exception",
+                        "process_pool", "end"])

@@ -7,13 +7,14 @@ Wire protocol, on one communicator (an intracommunicator whose rank
 root -> worker, tag TAG_TASKS
     ``(batch_id, tasks)``: a batch, ``tasks`` a list of
     ``(fn, args, kwargs_or_None)``; or a control tuple whose first item is
-    a string: ``("init", initializer, initargs, options)``, ``("stop",)``
+    a string: ``("init", pickled (initializer, initargs), options)``, ``("stop",)``
     (the executor is shut down; a static worker waits for the next one),
     ``("exit",)`` (leave the serving loop).
 worker -> root, tag TAG_RESULTS
     ``(batch_id, results, errors, busy_seconds)``: ``results`` a list in
     task order, ``errors`` None or ``{index: (exception, traceback_text)}``;
-    or ``("ready", pid, host, error)`` in answer to ``init``.
+    or ``("ready", pid, host, error)`` in answer to ``init``, or
+    ``("lost", error)`` for a batch that did not unpickle.
 
 Speed comes from few messages per task: a batch holds as many tasks as
 fit in a few milliseconds of the worker's measured time per task (and
@@ -254,7 +255,15 @@ def serve(comm, root, workers_comm=None, once=False, apply_main=True):
     main_done = not apply_main
     pending = []
     while True:
-        msg = recv_polling(comm, root, TAG_TASKS, backoff)
+        try:
+            msg = recv_polling(comm, root, TAG_TASKS, backoff)
+        except Exception as exc:
+            # A batch that does not unpickle here (a function this process
+            # cannot import): the root fails the oldest batch it sent us.
+            reap(pending)
+            pending.append(comm.isend(("lost", wrap_exception(exc)), dest=root,
+                                      tag=TAG_RESULTS))
+            continue
         kind = msg[0]
         if kind.__class__ is int:
             if init_error is not None:
@@ -265,7 +274,7 @@ def serve(comm, root, workers_comm=None, once=False, apply_main=True):
             reap(pending)
             send_results(comm, root, reply, pending)
         elif kind == "init":
-            _, initializer, initargs, options = msg
+            _, blob, options = msg
             init_error = None
             err = None
             try:
@@ -274,6 +283,8 @@ def serve(comm, root, workers_comm=None, once=False, apply_main=True):
                         options = dict(options, main_spec=None)
                     apply_options(options)
                     main_done = True
+                # unpickled only now: it may live in the program's __main__
+                initializer, initargs = pickle.loads(blob)
                 if initializer is not None:
                     initializer(*initargs)
             except BaseException as exc:
@@ -505,6 +516,8 @@ class Manager:
         self.wake = threading.Event()
         self.ready = threading.Event()
         self.inflight = {}
+        # batch ids sent to each worker, oldest first
+        self.sent_to = {w: collections.deque() for w in self.workers}
         self.slots = collections.deque()
         # seconds per task, by function: how many tasks make a batch
         self.task_times = {}
@@ -587,8 +600,9 @@ class Manager:
     def _bootup(self):
         transport = self.transport
         options = self.options
+        blob = transport.pack_init(self.initializer, self.initargs)
         for w in self.workers:
-            transport.send(w, ("init", self.initializer, self.initargs, options))
+            transport.send(w, ("init", blob, options))
         waiting = set(self.workers)
         errors = []
         last_check = time.monotonic()
@@ -745,6 +759,7 @@ class Manager:
                     owner.fail(start, count, exc)
                 raise
             self.inflight[bid] = (w, segments, key)
+            self.sent_to[w].append(bid)
             sent = True
         return sent
 
@@ -764,15 +779,19 @@ class Manager:
                 bid = next(_batch_ids)
                 self.transport.send(w, (bid, [task]))
                 self.inflight[bid] = (w, [(owner, start + j, 1)], None)
+                self.sent_to[w].append(bid)
 
     def _handle(self, w, reply):
         bid = reply[0]
         if bid.__class__ is not int:
+            if bid == "lost":
+                self._lost(w, reply[1])
             return
         _, results, errors, busy = reply
         entry = self.inflight.pop(bid, None)
         if entry is None:  # a reply to a pool that broke before
             return
+        self.sent_to[w].remove(bid)
         self.slots.append(w)
         n = len(results)
         key = entry[2]
@@ -785,6 +804,20 @@ class Manager:
             if not owner.cancelled():
                 owner.deliver(start, results, errors, offset, count)
             offset += count
+
+    def _lost(self, w, pair):
+        """Worker ``w`` could not unpickle a batch: MPI keeps the order of
+        messages, so it is the oldest one we sent it still unanswered."""
+        if not self.sent_to[w]:
+            return
+        bid = self.sent_to[w].popleft()
+        entry = self.inflight.pop(bid, None)
+        self.slots.append(w)
+        if entry is None:
+            return
+        for owner, start, count in entry[1]:
+            errors = {i: pair for i in range(count)}
+            owner.deliver(start, [None] * count, errors, 0, count)
 
     def _break(self, message, cause=None):
         if self.broken is not None:
@@ -826,6 +859,11 @@ class MPITransport:
         self.manager = None
         self.local_host = socket.gethostname()
         self.pending = []
+
+    def pack_init(self, initializer, initargs):
+        # unpickled by the worker after it has imported the program's
+        # __main__, where the initializer may live
+        return pickle.dumps((initializer, initargs), pickle.HIGHEST_PROTOCOL)
 
     def send(self, w, obj):
         # never a blocking send: a worker busy with a long task would hold
@@ -889,8 +927,9 @@ class ThreadTransport:
             elif kind == "init":
                 err = None
                 try:
-                    if msg[1] is not None:
-                        msg[1](*msg[2])
+                    initializer, initargs = msg[1]
+                    if initializer is not None:
+                        initializer(*initargs)
                 except BaseException as exc:
                     err = init_error = wrap_exception(exc)
                 reply = ("ready", os.getpid(), socket.gethostname(), err)
@@ -899,6 +938,9 @@ class ThreadTransport:
             self.outbox.put((w, reply))
             if self.manager is not None:
                 self.manager.wake.set()
+
+    def pack_init(self, initializer, initargs):
+        return (initializer, initargs)
 
     def send(self, w, obj):
         self.inboxes[w].put(obj)
