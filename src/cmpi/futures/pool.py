@@ -93,6 +93,11 @@ def _spawn(max_workers, python_exe, python_args, mpi_info):
     try:
         comm = MPI.COMM_SELF.Spawn(python_exe or sys.executable, args=args,
                                    maxprocs=max_workers, **kwargs)
+    except MPI.Exception as exc:
+        exc.add_note(f"cmpi.futures: spawning {max_workers} worker(s) failed; static "
+                     "workers need no Spawn: mpiexec -n <1 + workers> python -m "
+                     "cmpi.futures prog.py")
+        raise
     finally:
         if info is not None:
             info.Free()
