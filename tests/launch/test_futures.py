@@ -841,3 +841,19 @@ def test_spawned_pool(tmp_path):
                  timeout=TIMEOUT)
     assert_checks(job, ["spawn_workers", "spawn_map", "spawn_children", "spawn_exception",
                         "process_pool", "end"])
+
+
+@cmpi_only
+def test_killed_spawned_worker(tmp_path):
+    """A spawned worker killed mid-task: the job ends, non-zero, without
+    hanging (Open MPI ends the parent's job too once its peer is gone)."""
+    reason = _spawn_skip_reason(tmp_path)
+    if reason:
+        pytest.skip(reason)
+    prog = write(tmp_path / "prog.py", KILL.replace("MPIPoolExecutor()", "MPIPoolExecutor(max_workers=2)"))
+    job = lu.run(lu.launcher.mpiexec(1) + [lu.python(), "-m", "cmpi", str(prog)], timeout=60)
+    assert not job.timed_out, f"the job hung\n{job}"
+    assert job.returncode != 0, job
+    assert job.elapsed < 25, job
+    assert "NO ERROR" not in job.out, job
+    assert "signal 9" in job.out + job.err or "BROKEN" in job.out, job
