@@ -54,6 +54,9 @@ BATCH_ITEMS = 512
 BATCH_BYTES = 1 << 20
 #: Longest sleep between two polls of an idle manager or worker.
 BACKOFF = 0.001
+#: Longest time an idle manager or worker polls without sleeping after
+#: moving data (see spin_seconds).
+SPIN_MAX = 0.005
 
 
 def env_get(name, default=None):
@@ -115,16 +118,32 @@ def unwrap_exception(pair):
 # ------------------------------------------------------------------ worker
 
 
-def recv_polling(comm, source, tag, backoff):
-    """comm.recv(source, tag), waiting by probes with a growing sleep, so
-    an idle process leaves the CPU to the busy ones."""
+def spin_seconds(nbytes):
+    """How long to keep polling without sleeping after moving ``nbytes``.
+
+    A large message moves in pieces, and shared-memory transports need
+    the sender to enter MPI for each: a process asleep in its backoff
+    would hold the other side's receive up by a sleep per piece."""
+    return min(SPIN_MAX, 1e-4 + nbytes / 2e8)
+
+
+def value_nbytes(value):
+    try:
+        return memoryview(value).nbytes
+    except TypeError:
+        return 64
+
+
+def recv_polling(comm, source, tag, backoff, spin=1e-4):
+    """comm.recv(source, tag), waiting by probes: for ``spin`` seconds
+    back to back (the GIL given up at each), then with a growing sleep,
+    so an idle process leaves the CPU to the busy ones."""
     msg = comm.improbe(source, tag)
     if msg is None:
         delay = 0.0
-        spins = 0
+        until = time.monotonic() + spin
         while msg is None:
-            if spins < 50:
-                spins += 1
+            if delay == 0.0 and time.monotonic() < until:
                 time.sleep(0)
             else:
                 delay = min(2 * delay or 2e-5, backoff)
@@ -254,9 +273,10 @@ def serve(comm, root, workers_comm=None, once=False, apply_main=True):
     init_error = None
     main_done = not apply_main
     pending = []
+    spin = 1e-4
     while True:
         try:
-            msg = recv_polling(comm, root, TAG_TASKS, backoff)
+            msg = recv_polling(comm, root, TAG_TASKS, backoff, spin)
         except Exception as exc:
             # A batch that does not unpickle here (a function this process
             # cannot import): the root fails the oldest batch it sent us.
@@ -273,6 +293,8 @@ def serve(comm, root, workers_comm=None, once=False, apply_main=True):
                 reply = (kind,) + run_batch(msg[1])
             reap(pending)
             send_results(comm, root, reply, pending)
+            results = reply[1]
+            spin = spin_seconds(value_nbytes(results[0]) * len(results) if results else 0)
         elif kind == "init":
             _, blob, options = msg
             init_error = None
@@ -521,6 +543,7 @@ class Manager:
         self.slots = collections.deque()
         # seconds per task, by function: how many tasks make a batch
         self.task_times = {}
+        self.spin_until = 0.0
         self.shutting_down = False
         self.broken = None
         self.info = {}
@@ -657,8 +680,8 @@ class Manager:
                     if not self._has_pending():
                         self.closed = True
                         return
-            if delay < 4e-5:
-                # a short spin, the GIL given up at each step
+            if delay < 4e-5 or time.monotonic() < self.spin_until:
+                # a spin, the GIL given up at each step
                 delay += 2e-6
                 time.sleep(0)
                 continue
@@ -761,6 +784,9 @@ class Manager:
             self.inflight[bid] = (w, segments, key)
             self.sent_to[w].append(bid)
             sent = True
+            if nbytes > 4096:
+                self.spin_until = max(self.spin_until,
+                                      time.monotonic() + spin_seconds(nbytes * len(tasks)))
         return sent
 
     def _send_singly(self, segments, tasks):
@@ -794,6 +820,11 @@ class Manager:
         self.sent_to[w].remove(bid)
         self.slots.append(w)
         n = len(results)
+        if n:
+            nbytes = value_nbytes(results[0])
+            if nbytes > 4096:
+                self.spin_until = max(self.spin_until,
+                                      time.monotonic() + spin_seconds(nbytes * n))
         key = entry[2]
         if n and key is not None:
             per = busy / n
