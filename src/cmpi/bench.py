@@ -7,6 +7,7 @@ Run under the MPI launcher::
     mpiexec -n 2 python -m cmpi.bench pingpong [--quick] [--modes buf,obj,ndarray,isend]
     mpiexec -n 4 python -m cmpi.bench coll [--quick] [--calls bcast,allreduce,...]
     mpiexec -n 2 python -m cmpi.bench --impl mpi4py pingpong --json out.json
+    python -m cmpi.bench futures --mpi4py-python /path/to/mpi4py/python
 
 The same file runs as a plain script (``python src/cmpi/bench.py ...``), so
 it measures mpi4py with exactly the code that measures cmpi.  Every figure
@@ -443,6 +444,142 @@ def cmd_cgloop(b):
         print(json.dumps({"misses": out}), flush=True)
 
 
+# ------------------------------------------------------------------ futures
+
+FUT_SIZES = [8, 1024, 65536, MiB]
+
+
+def identity(x):
+    return x
+
+
+def sleep_for(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+def fut_payload(nbytes):
+    """bytes below 64 KiB, a NumPy array from there (the 1 MiB target)."""
+    if nbytes < 65536:
+        return b"x" * nbytes
+    import numpy as np
+    return np.ones(nbytes, dtype=np.uint8)
+
+
+def fut_tasks(nbytes, quick):
+    n = 20000 if nbytes <= 1024 else 4000 if nbytes <= 65536 else 1000
+    return max(n // 5, 50) if quick else n
+
+
+def cmd_futures_run(args):
+    """Inside ``mpiexec -n W+1 python -m <impl>.futures bench.py futures-run``:
+    tasks/s of map(identity, data) for each size, then the uneven load."""
+    from mpi4py.futures import MPIPoolExecutor
+    out = {"sizes": {}}
+    with MPIPoolExecutor() as ex:
+        workers = ex.num_workers
+        list(ex.map(identity, [b"w"] * 2000))
+        for nbytes in [int(x) for x in args.sizes.split(",")]:
+            n = fut_tasks(nbytes, args.quick)
+            # distinct objects: a pickle of repeated ones would hold one copy
+            distinct = [fut_payload(nbytes) for _ in range(min(n, max(64, (16 * MiB) // max(nbytes, 1))))]
+            data = [distinct[i % len(distinct)] for i in range(n)]
+            list(ex.map(identity, data[:max(n // 10, 10)]))
+            t0 = time.perf_counter()
+            res = list(ex.map(identity, data))
+            dt = time.perf_counter() - t0
+            assert len(res) == n
+            out["sizes"][str(nbytes)] = n / dt
+        if args.uneven:
+            import random
+            rng = random.Random(12345)
+            times = [rng.uniform(0.001, 0.050) for _ in range(args.uneven)]
+            t0 = time.perf_counter()
+            list(ex.map(sleep_for, times))
+            dt = time.perf_counter() - t0
+            ideal = sum(times) / workers
+            out["uneven"] = {"tasks": len(times), "elapsed": dt, "ideal": ideal,
+                             "ratio": dt / ideal}
+    out["workers"] = workers
+    print("BENCH " + json.dumps(out), flush=True)
+
+
+def _fut_launch(args, impl, python, workers):
+    import subprocess
+    env = dict(os.environ)
+    if args.mpi == "openmpi":
+        for k, v in (("OMPI_ALLOW_RUN_AS_ROOT", "1"), ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
+                     ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
+                     ("OMPI_MCA_mpi_yield_when_idle", "1"), ("OMPI_MCA_pml", "ob1"),
+                     ("OMPI_MCA_btl", "self,vader,tcp")):
+            env.setdefault(k, v)
+        launcher = ["mpiexec.openmpi", "--oversubscribe", "-n", str(workers + 1)]
+    else:
+        launcher = ["mpiexec.mpich", "-n", str(workers + 1)]
+    cmd = launcher + [python, "-m", f"{impl}.futures", os.path.abspath(__file__),
+                      "futures-run", "--sizes", args.sizes]
+    if args.quick:
+        cmd.append("--quick")
+    if args.uneven:
+        cmd += ["--uneven", str(args.uneven)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          timeout=args.timeout)
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH "):
+            return json.loads(line[6:])
+    raise RuntimeError(f"{impl} futures benchmark failed ({proc.returncode}):\n"
+                       f"{proc.stdout}\n{proc.stderr}")
+
+
+def cmd_futures(args):
+    """Launch cmpi's and mpi4py's pools alternately, run by run; report
+    the median tasks/s of each and their ratio."""
+    impls = [("cmpi", args.cmpi_python or sys.executable)]
+    if args.mpi4py_python:
+        impls.append(("mpi4py", args.mpi4py_python))
+    sizes = [int(x) for x in args.sizes.split(",")]
+    table = {}
+    print(f"# futures: tasks/s of list(executor.map(identity, data)), chunksize=1, "
+          f"static workers (python -m <impl>.futures), {args.mpi}, "
+          f"median of {args.reps} alternating runs", flush=True)
+    for w in [int(x) for x in args.workers.split(",")]:
+        for rep in range(args.reps):
+            order = impls if rep % 2 == 0 else impls[::-1]
+            for impl, python in order:
+                r = _fut_launch(args, impl, python, w)
+                table.setdefault((impl, w), []).append(r)
+                print(f"# run {rep + 1}/{args.reps}, {w} worker(s), {impl}: "
+                      + ", ".join(f"{k} B {v:.0f}/s" for k, v in r["sizes"].items())
+                      + (f", uneven {r['uneven']['ratio']:.3f}" if "uneven" in r else ""),
+                      flush=True)
+    hdr = f"{'bytes':>8} {'workers':>7} " + " ".join(f"{i + ' t/s':>12}" for i, _ in impls)
+    if len(impls) > 1:
+        hdr += f" {'ratio':>6}"
+    print(hdr)
+    rows = []
+    for w in [int(x) for x in args.workers.split(",")]:
+        for n in sizes:
+            meds = [statistics.median(r["sizes"][str(n)] for r in table[(i, w)]) for i, _ in impls]
+            line = f"{n:>8} {w:>7} " + " ".join(f"{m:>12.0f}" for m in meds)
+            if len(meds) > 1:
+                line += f" {meds[0] / meds[1]:>6.2f}"
+            print(line, flush=True)
+            rows.append({"bytes": n, "workers": w,
+                         **{i: m for (i, _), m in zip(impls, meds)}})
+    if args.uneven:
+        print(f"# uneven load: {args.uneven} tasks sleeping 1-50 ms; elapsed / (total work / workers)")
+        for w in [int(x) for x in args.workers.split(",")]:
+            parts = []
+            for i, _ in impls:
+                ratio = statistics.median(r["uneven"]["ratio"] for r in table[(i, w)])
+                parts.append(f"{i} {ratio:.3f}")
+            print(f"workers {w}: " + ", ".join(parts), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"bench": "futures", "mpi": args.mpi, "rows": rows,
+                       "raw": {f"{i}/{w}": v for (i, w), v in table.items()}}, f, indent=1)
+
+
 # ---------------------------------------------------------------------- main
 
 def parse(argv):
@@ -473,11 +610,29 @@ def parse(argv):
     g.add_argument("--iters", type=int, default=100)
     g.add_argument("--period", type=float, default=20.0, help="ms")
     g.add_argument("--helper", required=True, help="path of libcgtoggle.so")
+    f = sub.add_parser("futures", help="task pools: tasks/s, cmpi next to mpi4py "
+                       "(launches its own jobs; not under mpiexec)")
+    f.add_argument("--mpi", choices=["openmpi", "mpich"], default="openmpi")
+    f.add_argument("--mpi4py-python", help="interpreter with mpi4py (same MPI) to compare")
+    f.add_argument("--cmpi-python", help="interpreter with cmpi (default: this one)")
+    f.add_argument("--workers", default="1,2,3", help="comma list of worker counts")
+    f.add_argument("--sizes", default=",".join(map(str, FUT_SIZES)), help="payload bytes")
+    f.add_argument("--reps", type=int, default=3)
+    f.add_argument("--uneven", type=int, default=150,
+                   help="tasks of the uneven-load run (0: skip)")
+    f.add_argument("--quick", action="store_true")
+    f.add_argument("--timeout", type=float, default=600)
+    fr = sub.add_parser("futures-run", help=argparse.SUPPRESS)
+    fr.add_argument("--sizes", default=",".join(map(str, FUT_SIZES)))
+    fr.add_argument("--quick", action="store_true")
+    fr.add_argument("--uneven", type=int, default=0)
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
+    if args.cmd in ("futures", "futures-run"):
+        return (cmd_futures if args.cmd == "futures" else cmd_futures_run)(args)
     MPI = import_mpi(args.impl)
     b = Bench(MPI, args.impl, args)
     {"helloworld": cmd_helloworld, "ringtest": cmd_ringtest,
