@@ -343,6 +343,8 @@ def add_arguments(parser):
     parser.add_argument("--kernel", choices=("filtered", "cdist"), default="filtered")
     parser.add_argument("--workers", type=int, default=None,
                         help="threads per rank (default SLURM_CPUS_PER_TASK or 1)")
+    parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"),
+                        default="auto", help="progress display of balanced.py")
     return parser
 
 
