@@ -21,42 +21,13 @@ T0=$EPOCHREALTIME
 say() { printf '[slurm-up %5.2fs] %s\n' "$(awk "BEGIN{print $EPOCHREALTIME - $T0}")" "$*"; }
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# 1. Packages.  This image's policy-rc.d keeps their postinst from starting
-# any daemon; elsewhere we stop nothing we did not start, so a distribution
-# slurmctld on the default ports is left alone (ours uses other ports).
-need=()
-for cmd in slurmctld slurmd srun munged; do command -v "$cmd" >/dev/null || need+=("$cmd"); done
-if [ ${#need[@]} -gt 0 ]; then
-  say "installing slurmctld slurmd slurm-client munge (missing: ${need[*]})"
-  export DEBIAN_FRONTEND=noninteractive
-  timeout 300 apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null \
-    || { timeout 300 apt-get update -qq && timeout 300 apt-get install -y -qq --no-install-recommends \
-           slurmctld slurmd slurm-client munge >/dev/null; }
-fi
-# srun --mpi=pmix: Slurm's PMIx plugin dlopen()s this exact file, which only
-# libpmix-dev ships; without it "can not load PMIx library"
-if [ ! -e /usr/lib/x86_64-linux-gnu/pmix2/lib/libpmix.so ]; then
-  say "installing libpmix-dev"
-  DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq --no-install-recommends libpmix-dev >/dev/null
-fi
+# 1. Packages (see slurm-lib.sh)
+. "$(dirname "$0")/slurm-lib.sh"
+install_slurm
 
-# 2. Our own munged: own key, socket, PID file and log, run as user munge
-# (munged refuses root).  Its directory must be the munge user's alone.
-M=$D/munge
-install -d -m 0755 "$D"
-install -d -o munge -g munge -m 0700 "$M"
-if [ ! -s "$M/munge.key" ]; then
-  if [ -s /etc/munge/munge.key ]; then cp /etc/munge/munge.key "$M/munge.key"
-  else mungekey --create --keyfile="$M/munge.key"; fi
-  chown munge:munge "$M/munge.key"; chmod 0400 "$M/munge.key"
-fi
-chmod 0755 "$M"     # clients must reach the socket; munged accepts 0755
-if ! alive "$M/munged.pid"; then
-  runuser -u munge -- /usr/sbin/munged --socket="$M/socket" --key-file="$M/munge.key" \
-    --pid-file="$M/munged.pid" --log-file="$M/munged.log" --seed-file="$M/munged.seed"
-fi
-timeout 10 munge -S "$M/socket" -n | timeout 10 unmunge -S "$M/socket" >/dev/null
-say "munged up (pid $(cat "$M/munged.pid"), socket $M/socket)"
+# 2. Our own munged (own key, socket, PID file)
+start_munged "$D"
+say "munged up (pid $(cat "$D/munge/munged.pid"), socket $MUNGE_SOCKET)"
 
 # 3. slurm.conf
 mkdir -p "$D/state" "$D/log" "$D/spool"
@@ -70,7 +41,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$M/socket
+AuthInfo=socket=$MUNGE_SOCKET
 StateSaveLocation=$D/state
 SlurmdSpoolDir=$D/spool/%n
 SlurmctldPidFile=$D/slurmctld.pid
