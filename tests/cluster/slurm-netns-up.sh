@@ -61,7 +61,8 @@ SlurmdParameters=config_overrides
 KillOnBadExit=1
 KillWait=5
 InactiveLimit=0
-MinJobAge=60
+# finished jobs stay visible to scontrol this long (the tests read their state)
+MinJobAge=600
 NodeName=$P[1-$N] NodeAddr=$NETNS_SUBNET.[1-$N] CPUs=$CPUS State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
