@@ -120,7 +120,7 @@ _COMMON = ("the of and to a in that is was he for it with as his on be at by "
 
 def _sentence(rng, vocab, length):
     words, n = [], 0
-    while n < length:
+    while n <= length:          # n counts a space after every word
         w = rng.choice(_COMMON) if rng.random() < 0.3 else rng.choice(vocab)
         words.append(w)
         n += len(w) + 1
@@ -170,7 +170,8 @@ def generate(rows=1725, planted=60, seed=1):
     targets = rng.sample(range(rows), planted)
     for src, dst in zip(sources, targets):
         dup = _near_duplicate(rng, left[src])
-        while Indel.normalized_similarity(left[src], dup) <= 0.85:
+        while (Indel.normalized_similarity(left[src], dup) <= 0.85
+               or not 35 <= len(dup) <= 232):
             dup = _near_duplicate(rng, left[src])
         right[dst] = dup
     left_ids = [str(100000 + i) for i in range(rows)]
