@@ -12,7 +12,6 @@ combination and agree on every accuracy.
 
 import csv
 import os
-import random
 import re
 import sys
 from pathlib import Path
