@@ -1,6 +1,9 @@
 # cmpi: the two commands of the README, and a few more for development.
-#   make demo   set everything up, run the seed examples tour on 4 ranks
-#   make test   set everything up, run the whole test suite (both MPIs)
+#   make demo   set everything up, run the string-matching use case at 2 and 4
+#               ranks, next to the trainings' figures
+#   make test   set everything up, run the whole test suite (both MPIs), then
+#               the same programs under a real SLURM (tests/cluster)
+#   make tour   the seed examples tour on NP ranks
 
 PYTHON ?= python3
 MPI ?= openmpi
@@ -8,12 +11,20 @@ NP ?= 4
 
 .PHONY: all setup demo test test-openmpi test-mpich memcheck format clean
 
+.PHONY: all setup demo tour test test-openmpi test-mpich test-slurm format clean
+
 all: test
 
 setup:
 	tools/setup.sh
+	tools/setup-examples.sh
 
 demo:
+	tools/setup.sh $(MPI)
+	tools/setup-examples.sh $(MPI)
+	.venv/$(MPI)/bin/python examples/string_matching/demo.py --mpi $(MPI) --np 2 4
+
+tour:
 	tools/setup.sh $(MPI)
 	.venv/$(MPI)/bin/python examples/seeds/tour.py --mpi $(MPI) --np $(NP)
 
@@ -27,6 +38,11 @@ memcheck:
 	tests/memcheck/run-asan.sh openmpi
 	tests/memcheck/run-asan.sh mpich
 	tests/memcheck/run-valgrind.sh openmpi
+
+	timeout 1200 tests/cluster/run-slurm-tests.sh
+
+test-slurm: setup
+	timeout 1200 tests/cluster/run-slurm-tests.sh
 
 test-openmpi:
 	tools/setup.sh openmpi
