@@ -63,7 +63,6 @@ _PREFIX = {
     "Cartcomm": "MPI_Cart_",
     "Graphcomm": "MPI_Graph_",
     "Distgraphcomm": "MPI_Dist_graph_",
-    "Prequest": "MPI_",
     "Grequest": "MPI_Grequest_",
 }
 
@@ -81,6 +80,8 @@ def mpi_function(owner, name):
     if owner in _COMM_FAMILY:
         if name.startswith(_COMM_OWN):
             return "MPI_Comm_" + name.lower()
+        return "MPI_" + name
+    if owner == "Prequest":  # partitioned communication: MPI_Pready ...
         return "MPI_" + name
     lower = name.lower()
     if owner in ("Cartcomm", "Graphcomm", "Distgraphcomm"):
@@ -103,7 +104,11 @@ def _raiser(qualname, function):
 
     missing.__name__ = qualname.rpartition(".")[2]
     missing.__qualname__ = qualname
-    missing.__doc__ = f"Not available in cmpi: calling it raises NotImplementedError ({function or qualname})."
+    missing.__doc__ = (
+        f"{missing.__name__}(*args, **kwargs)\n\n"
+        f"Not available in cmpi: raises NotImplementedError ({function or qualname})."
+    )
+    missing.__cmpi_missing__ = True
     return missing
 
 
