@@ -5,8 +5,10 @@
 PYTHON ?= python3
 MPI ?= openmpi
 NP ?= 4
+# Seconds for each run of mpi4py's test suite (per MPI and rank count).
+COMPAT_TIMEOUT ?= 240
 
-.PHONY: all setup demo test test-openmpi test-mpich format clean
+.PHONY: all setup demo test test-openmpi test-mpich test-compat format clean
 
 all: test
 
@@ -19,6 +21,7 @@ demo:
 
 test: setup
 	$(PYTHON) tests/run_suite.py
+	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 
 test-openmpi:
 	tools/setup.sh openmpi
@@ -27,6 +30,11 @@ test-openmpi:
 test-mpich:
 	tools/setup.sh mpich
 	$(PYTHON) tests/run_suite.py --mpi mpich
+
+# mpi4py's own test suite against cmpi, compared with tests/compat/expected.
+test-compat:
+	tools/setup.sh
+	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 
 format:
 	clang-format -i csrc/*.c csrc/*.h

@@ -1,3 +1,4 @@
+import os
 from typing import Any
 
 from . import MPI as MPI
@@ -9,6 +10,10 @@ class Rc:
     threads: bool
     thread_level: str
     finalize: bool | None
+    fast_reduce: bool
+    recv_mprobe: bool
+    irecv_bufsz: int
+    errors: str
     def __init__(self, **kwargs: Any) -> None: ...
     def __call__(self, **kwargs: Any) -> None: ...
 
@@ -17,3 +22,4 @@ rc: Rc
 def install_as_mpi4py() -> None: ...
 def get_include() -> str: ...
 def get_config() -> dict[str, str]: ...
+def profile(name: str, *, path: str | os.PathLike[str] | list[str] | None = None, logfile: str | None = None) -> None: ...
