@@ -8,10 +8,14 @@
 PYTHON ?= python3
 MPI ?= openmpi
 NP ?= 4
+# Seconds for each run of mpi4py's test suite (per MPI and rank count).
+COMPAT_TIMEOUT ?= 240
 
 .PHONY: all setup demo test test-openmpi test-mpich memcheck format clean
 
 .PHONY: all setup demo tour test test-openmpi test-mpich test-slurm format clean
+
+.PHONY: all setup demo test test-openmpi test-mpich test-compat format clean
 
 all: test
 
@@ -44,6 +48,8 @@ memcheck:
 test-slurm: setup
 	timeout 1200 tests/cluster/run-slurm-tests.sh
 
+	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
+
 test-openmpi:
 	tools/setup.sh openmpi
 	$(PYTHON) tests/run_suite.py --mpi openmpi
@@ -51,6 +57,11 @@ test-openmpi:
 test-mpich:
 	tools/setup.sh mpich
 	$(PYTHON) tests/run_suite.py --mpi mpich
+
+# mpi4py's own test suite against cmpi, compared with tests/compat/expected.
+test-compat:
+	tools/setup.sh
+	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 
 format:
 	clang-format -i csrc/*.c csrc/*.h

@@ -150,6 +150,7 @@ static PyMethodDef cmpi_methods[] = {
 
 static PyModuleDef_Slot cmpi_slots[] = {
         {Py_mod_exec, (void *)cmpi_exec},
+        {Py_mod_exec, (void *)cmpi_fill_missing}, /* last: see env.c */
         {0, NULL},
 };
 

@@ -147,6 +147,411 @@ cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
     return -1;
 }
 
+/* ------------------------------------------------------------------ */
+/* Arrays that do not export the buffer protocol but describe their memory
+ * with DLPack (__dlpack__) or the CUDA array interface
+ * (__cuda_array_interface__), as mpi4py accepts: their memory becomes a
+ * Py_buffer whose owner keeps it alive.  Like mpi4py, cmpi hands the
+ * address to MPI whatever the device; device memory needs an MPI library
+ * built to accept it. */
+
+/* The DLPack ABI (dlpack.h, versions 0.x and 1.x). */
+typedef struct {
+    int32_t device_type, device_id;
+} cmpi_DLDevice;
+typedef struct {
+    uint8_t code, bits;
+    uint16_t lanes;
+} cmpi_DLDataType;
+typedef struct {
+    void *data;
+    cmpi_DLDevice device;
+    int32_t ndim;
+    cmpi_DLDataType dtype;
+    int64_t *shape, *strides;
+    uint64_t byte_offset;
+} cmpi_DLTensor;
+typedef struct cmpi_DLManagedTensor {
+    cmpi_DLTensor dl_tensor;
+    void *manager_ctx;
+    void (*deleter)(struct cmpi_DLManagedTensor *);
+} cmpi_DLManagedTensor;
+typedef struct cmpi_DLManagedTensorVersioned {
+    uint32_t major, minor;
+    void *manager_ctx;
+    void (*deleter)(struct cmpi_DLManagedTensorVersioned *);
+    uint64_t flags;
+    cmpi_DLTensor dl_tensor;
+} cmpi_DLManagedTensorVersioned;
+#define CMPI_DL_READ_ONLY ((uint64_t)1)
+
+static void
+dlpack_owner_free(PyObject *cap)
+{
+    /* The deleter may run Python code (a producer written in Python): keep
+     * any exception being raised by the call that released the buffer. */
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    const char *name = PyCapsule_GetName(cap);
+    void *p = PyCapsule_GetPointer(cap, name);
+    if (p == NULL) {
+        PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
+        return;
+    }
+    /* The producer's capsule, kept alive until the tensor is deleted: some
+     * producers tie the tensor's memory to it. */
+    PyObject *producer = PyCapsule_GetContext(cap);
+    if (strcmp(name, "cmpi.dltensor_versioned") == 0) {
+        cmpi_DLManagedTensorVersioned *t = p;
+        if (t->deleter)
+            t->deleter(t);
+    }
+    else {
+        cmpi_DLManagedTensor *t = p;
+        if (t->deleter)
+            t->deleter(t);
+    }
+    Py_XDECREF(producer);
+    if (PyErr_Occurred())
+        PyErr_WriteUnraisable(cap);
+    PyErr_Restore(et, ev, tb);
+}
+
+/* The struct format of a DLPack or array-interface element type: kind 'i'
+ * (signed), 'u' (unsigned), 'f' (real), 'c' (complex), 'b' (bool). */
+static const char *
+element_format(char kind, Py_ssize_t size)
+{
+    switch (kind) {
+        case 'i':
+            return size == 1   ? "b"
+                   : size == 2 ? "h"
+                   : size == 4 ? "i"
+                   : size == 8 ? "q"
+                               : NULL;
+        case 'u':
+            return size == 1   ? "B"
+                   : size == 2 ? "H"
+                   : size == 4 ? "I"
+                   : size == 8 ? "Q"
+                               : NULL;
+        case 'f':
+            return size == 4                                 ? "f"
+                   : size == 8                               ? "d"
+                   : size == (Py_ssize_t)sizeof(long double) ? "g"
+                                                             : NULL;
+        case 'c':
+            if (size == 2 * (Py_ssize_t)sizeof(long double))
+                return "Zg";
+            return size == 8 ? "Zf" : size == 16 ? "Zd" : NULL;
+        case 'b': return size == 1 ? "?" : NULL;
+    }
+    return NULL;
+}
+
+/* Whether shape/strides (in elements) describe C- or Fortran-contiguous
+ * memory; len receives the element count. */
+static int
+dense_layout(int ndim, const int64_t *shape, const int64_t *strides,
+             Py_ssize_t *len)
+{
+    Py_ssize_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return 0;
+        n *= (Py_ssize_t)shape[i];
+    }
+    *len = n;
+    if (strides == NULL || n == 0)
+        return 1;
+    int64_t expect = 1;
+    int c = 1, f = 1;
+    for (int i = ndim - 1; i >= 0; i--) {
+        if (shape[i] != 1 && strides[i] != expect)
+            c = 0;
+        expect *= shape[i];
+    }
+    expect = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] != 1 && strides[i] != expect)
+            f = 0;
+        expect *= shape[i];
+    }
+    return c || f;
+}
+
+static int
+fill_foreign_view(Py_buffer *view, PyObject *owner, void *addr,
+                  Py_ssize_t nitems, Py_ssize_t itemsize, const char *format,
+                  int readonly, int flags, const char *what)
+{
+    if (readonly && (flags & PyBUF_WRITABLE)) {
+        PyErr_Format(PyExc_BufferError, "%s: buffer is not writable", what);
+        return -1;
+    }
+    if (PyBuffer_FillInfo(view, owner, addr, nitems * itemsize, readonly,
+                          PyBUF_SIMPLE | (flags & PyBUF_WRITABLE)) < 0)
+        return -1;
+    view->format = (char *)format;
+    view->itemsize = itemsize;
+    return 0;
+}
+
+static int
+dlpack_view(PyObject *obj, Py_buffer *view, int flags)
+{
+    PyObject *dev = PyObject_CallMethod(obj, "__dlpack_device__", NULL);
+    if (dev == NULL)
+        return -1;
+    long devtype = 0;
+    if (!PyTuple_Check(dev) || PyTuple_GET_SIZE(dev) != 2 ||
+        ((devtype = PyLong_AsLong(PyTuple_GET_ITEM(dev, 0))) == -1 &&
+         PyErr_Occurred())) {
+        Py_DECREF(dev);
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError,
+                            "dlpack: __dlpack_device__() must return a "
+                            "(device_type, device_id) tuple");
+        return -1;
+    }
+    Py_DECREF(dev);
+    /* stream: None for host memory (kDLCPU=1, kDLCUDAHost=3,
+     * kDLROCMHost=11), -1 (no synchronization) for device memory. */
+    PyObject *stream = (devtype == 1 || devtype == 3 || devtype == 11)
+                               ? Py_None
+                               : PyLong_FromLong(-1);
+    if (stream == NULL)
+        return -1;
+    PyObject *meth = PyObject_GetAttrString(obj, "__dlpack__");
+    PyObject *cap = NULL, *args = NULL, *kw = NULL;
+    if (meth == NULL)
+        goto done;
+    args = PyTuple_New(0);
+    kw = Py_BuildValue("{s:O,s:(ii)}", "stream", stream, "max_version", 1, 0);
+    if (args == NULL || kw == NULL)
+        goto done;
+    cap = PyObject_Call(meth, args, kw);
+    if (cap == NULL && PyErr_ExceptionMatches(PyExc_TypeError)) {
+        /* A producer of DLPack before 1.0: no max_version. */
+        PyErr_Clear();
+        if (PyDict_DelItemString(kw, "max_version") == 0)
+            cap = PyObject_Call(meth, args, kw);
+    }
+done:
+    Py_XDECREF(meth);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
+    if (stream != Py_None)
+        Py_DECREF(stream);
+    if (cap == NULL)
+        return -1;
+    if (!PyCapsule_CheckExact(cap)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "dlpack: __dlpack__() did not return a capsule");
+        Py_DECREF(cap);
+        return -1;
+    }
+    const char *name = PyCapsule_GetName(cap);
+    int versioned = name != NULL && strcmp(name, "dltensor_versioned") == 0;
+    if (name == NULL || (!versioned && strcmp(name, "dltensor") != 0)) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError,
+                        "dlpack: expected a 'dltensor' capsule (already "
+                        "consumed?)");
+        Py_DECREF(cap);
+        return -1;
+    }
+    void *p = PyCapsule_GetPointer(cap, name);
+    if (p == NULL) {
+        Py_DECREF(cap);
+        return -1;
+    }
+    cmpi_DLTensor *t;
+    int readonly = 0;
+    if (versioned) {
+        cmpi_DLManagedTensorVersioned *mt = p;
+        if (mt->major != 1) {
+            Py_DECREF(cap);
+            PyErr_Format(PyExc_BufferError,
+                         "dlpack: unsupported DLPack version %u.%u",
+                         (unsigned)mt->major, (unsigned)mt->minor);
+            return -1;
+        }
+        t = &mt->dl_tensor;
+        readonly = (mt->flags & CMPI_DL_READ_ONLY) != 0;
+    }
+    else {
+        t = &((cmpi_DLManagedTensor *)p)->dl_tensor;
+    }
+    /* From here the tensor is ours: the producer's capsule must not free
+     * it; our owner capsule calls its deleter when the view is released. */
+    PyObject *owner = PyCapsule_New(
+            p, versioned ? "cmpi.dltensor_versioned" : "cmpi.dltensor",
+            dlpack_owner_free);
+    if (owner == NULL ||
+        PyCapsule_SetName(cap, versioned ? "used_dltensor_versioned"
+                                         : "used_dltensor") < 0 ||
+        PyCapsule_SetContext(owner, cap) < 0) {
+        Py_XDECREF(owner);
+        Py_DECREF(cap);
+        return -1;
+    }
+    /* owner's context now holds our reference to cap */
+    /* An element is `lanes` values of `bits` bits; two real lanes are a
+     * complex number, other vectors travel as bytes. */
+    Py_ssize_t itemsize = (Py_ssize_t)t->dtype.bits * t->dtype.lanes / 8;
+    Py_ssize_t nitems = 0;
+    char kind = 0;
+    switch (t->dtype.code) {
+        case 0: kind = 'i'; break;
+        case 1: kind = 'u'; break;
+        case 2: kind = t->dtype.lanes == 2 ? 'c' : 'f'; break;
+        case 5: kind = 'c'; break;
+        case 6: kind = 'b'; break;
+    }
+    if (t->dtype.lanes != 1 && !(t->dtype.code == 2 && t->dtype.lanes == 2))
+        kind = 0;
+    const char *format = element_format(kind, itemsize);
+    int rc = -1;
+    if (t->dtype.bits % 8 != 0 || itemsize == 0) {
+        PyErr_Format(PyExc_BufferError,
+                     "dlpack: unsupported data type (code %d, %d bits, %d "
+                     "lanes)",
+                     t->dtype.code, t->dtype.bits, t->dtype.lanes);
+    }
+    else if (t->ndim < 0 || (t->ndim > 0 && t->shape == NULL) ||
+             !dense_layout(t->ndim, t->shape, t->strides, &nitems)) {
+        PyErr_SetString(PyExc_BufferError, "dlpack: buffer is not contiguous");
+    }
+    else {
+        rc = fill_foreign_view(view, owner, (char *)t->data + t->byte_offset,
+                               nitems, itemsize, format ? format : "B",
+                               readonly, flags, "dlpack");
+        if (rc == 0 && format == NULL)
+            view->format = NULL; /* bytes: the caller's datatype decides */
+    }
+    Py_DECREF(owner);
+    return rc;
+}
+
+static int
+cai_view(PyObject *obj, Py_buffer *view, int flags)
+{
+    PyObject *cai = PyObject_GetAttrString(obj, "__cuda_array_interface__");
+    if (cai == NULL)
+        return -1;
+    int rc = -1;
+    if (!PyDict_Check(cai)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "__cuda_array_interface__ must be a dict");
+        goto done;
+    }
+    PyObject *data = PyDict_GetItemString(cai, "data");
+    PyObject *shape = PyDict_GetItemString(cai, "shape");
+    PyObject *typestr = PyDict_GetItemString(cai, "typestr");
+    PyObject *strides = PyDict_GetItemString(cai, "strides");
+    PyObject *mask = PyDict_GetItemString(cai, "mask");
+    if (data == NULL || shape == NULL || typestr == NULL) {
+        PyErr_SetString(PyExc_KeyError,
+                        data == NULL ? "__cuda_array_interface__: 'data'"
+                        : shape == NULL
+                                ? "__cuda_array_interface__: 'shape'"
+                                : "__cuda_array_interface__: 'typestr'");
+        goto done;
+    }
+    if (!PyTuple_Check(data) || PyTuple_GET_SIZE(data) != 2 ||
+        !PyTuple_Check(shape) || !PyUnicode_Check(typestr)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "__cuda_array_interface__: expected 'data' (ptr, "
+                        "readonly), 'shape' tuple and 'typestr'");
+        goto done;
+    }
+    if (mask != NULL && mask != Py_None) {
+        PyErr_SetString(PyExc_BufferError,
+                        "__cuda_array_interface__: masked arrays are not "
+                        "supported");
+        goto done;
+    }
+    const char *ts = PyUnicode_AsUTF8(typestr);
+    if (ts == NULL)
+        goto done;
+    const int little = (*(const char *)&(const int){1} == 1);
+    if (strlen(ts) < 3 || (ts[0] == '<' && !little) ||
+        (ts[0] == '>' && little) || !strchr("<>|", ts[0])) {
+        PyErr_Format(PyExc_BufferError,
+                     "__cuda_array_interface__: unsupported typestr '%s'", ts);
+        goto done;
+    }
+    Py_ssize_t itemsize = atoi(ts + 2);
+    const char *format = element_format(ts[1], itemsize);
+    void *addr = PyLong_AsVoidPtr(PyTuple_GET_ITEM(data, 0));
+    if (addr == NULL && PyErr_Occurred())
+        goto done;
+    int readonly = PyObject_IsTrue(PyTuple_GET_ITEM(data, 1));
+    if (readonly < 0)
+        goto done;
+    int ndim = (int)PyTuple_GET_SIZE(shape);
+    int64_t dims[64], steps[64];
+    if (ndim > 64) {
+        PyErr_SetString(PyExc_BufferError,
+                        "__cuda_array_interface__: too many dimensions");
+        goto done;
+    }
+    int has_strides = strides != NULL && strides != Py_None;
+    if (has_strides &&
+        (!PyTuple_Check(strides) || PyTuple_GET_SIZE(strides) != ndim)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "__cuda_array_interface__: bad 'strides'");
+        goto done;
+    }
+    for (int i = 0; i < ndim; i++) {
+        dims[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, i));
+        if (has_strides)
+            steps[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(strides, i));
+        if (PyErr_Occurred())
+            goto done;
+        if (has_strides) {
+            if (itemsize == 0 || steps[i] % itemsize != 0) {
+                PyErr_SetString(PyExc_BufferError,
+                                "__cuda_array_interface__: buffer is not "
+                                "contiguous");
+                goto done;
+            }
+            steps[i] /= itemsize;
+        }
+    }
+    Py_ssize_t nitems = 0;
+    if (itemsize <= 0 ||
+        !dense_layout(ndim, dims, has_strides ? steps : NULL, &nitems)) {
+        PyErr_SetString(PyExc_BufferError,
+                        "__cuda_array_interface__: buffer is not contiguous");
+        goto done;
+    }
+    rc = fill_foreign_view(view, obj, addr, nitems, itemsize,
+                           format ? format : "B", readonly, flags,
+                           "__cuda_array_interface__");
+    if (rc == 0 && format == NULL)
+        view->format = NULL;
+done:
+    Py_DECREF(cai);
+    return rc;
+}
+
+/* PyObject_GetBuffer, widened to DLPack and CUDA-array-interface arrays. */
+static int
+cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
+{
+    if (CMPI_LIKELY(PyObject_CheckBuffer(obj)))
+        return PyObject_GetBuffer(obj, view, flags);
+    int has = PyObject_HasAttrString(obj, "__dlpack__");
+    if (has)
+        return dlpack_view(obj, view, flags);
+    if (PyObject_HasAttrString(obj, "__cuda_array_interface__"))
+        return cai_view(obj, view, flags);
+    return PyObject_GetBuffer(obj, view, flags); /* raises the TypeError */
+}
+
 static void
 cmpi_msg_release(cmpi_msg *m)
 {
@@ -237,7 +642,13 @@ msg_not_a_buffer(PyObject *buf, int recv)
                      Py_TYPE(buf)->tp_name);
         return -1;
     }
-    if (PyObject_CheckBuffer(buf))
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb); /* the attribute checks would clear it */
+    int exporter = PyObject_CheckBuffer(buf) ||
+                   PyObject_HasAttrString(buf, "__dlpack__") ||
+                   PyObject_HasAttrString(buf, "__cuda_array_interface__");
+    PyErr_Restore(et, ev, tb);
+    if (exporter)
         return -1; /* keep the exporter's own explanation */
     PyErr_Clear();
     PyErr_Format(PyExc_TypeError,
@@ -398,7 +809,7 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
     int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
     if (recv)
         flags |= PyBUF_WRITABLE;
-    if (CMPI_UNLIKELY(PyObject_GetBuffer(buf, &m->view, flags) < 0))
+    if (CMPI_UNLIKELY(cmpi_get_buffer(buf, &m->view, flags) < 0))
         return msg_not_a_buffer(buf, recv);
 
     if (otype == NULL) {
@@ -601,7 +1012,7 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
     if (recv)
         flags |= PyBUF_WRITABLE;
-    if (PyObject_GetBuffer(buf, &m->view, flags) < 0) {
+    if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
         msg_not_a_buffer(buf, recv);
         goto error;
     }

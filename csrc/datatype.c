@@ -20,6 +20,38 @@
 #ifndef MPI_LOGICAL8
 #define MPI_LOGICAL8 MPI_DATATYPE_NULL
 #endif
+/* Fortran kinds and MPI-4.1/5.0 fixed-size floating types that an MPI
+ * library may lack: DATATYPE_NULL then, as in mpi4py. */
+#ifndef MPI_LOGICAL16
+#define MPI_LOGICAL16 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_INTEGER16
+#define MPI_INTEGER16 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_REAL2
+#define MPI_REAL2 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_REAL16
+#define MPI_REAL16 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_COMPLEX4
+#define MPI_COMPLEX4 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_COMPLEX32
+#define MPI_COMPLEX32 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_FLOAT16_T
+#define MPI_FLOAT16_T MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_FLOAT32_T
+#define MPI_FLOAT32_T MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_FLOAT64_T
+#define MPI_FLOAT64_T MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_BFLOAT16_T
+#define MPI_BFLOAT16_T MPI_DATATYPE_NULL
+#endif
 
 static PyObject *
 cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags)
@@ -2205,6 +2237,16 @@ cmpi_datatype_init(PyObject *m, cmpi_state *st)
             {"REAL8", MPI_REAL8},
             {"COMPLEX8", MPI_COMPLEX8},
             {"COMPLEX16", MPI_COMPLEX16},
+            {"LOGICAL16", MPI_LOGICAL16},
+            {"INTEGER16", MPI_INTEGER16},
+            {"REAL2", MPI_REAL2},
+            {"REAL16", MPI_REAL16},
+            {"COMPLEX4", MPI_COMPLEX4},
+            {"COMPLEX32", MPI_COMPLEX32},
+            {"FLOAT16_T", MPI_FLOAT16_T},
+            {"FLOAT32_T", MPI_FLOAT32_T},
+            {"FLOAT64_T", MPI_FLOAT64_T},
+            {"BFLOAT16_T", MPI_BFLOAT16_T},
             {"TWOINT", MPI_2INT},
             {"TWOFLOAT", MPI_2REAL},
             {"TWODOUBLE", MPI_2DOUBLE_PRECISION},

@@ -457,3 +457,21 @@ cmpi_env_init(PyObject *m, cmpi_state *st)
         return -1;
     return 0;
 }
+
+/* Runs after every area has added its names (the last Py_mod_exec slot):
+ * each name of mpi4py's API that cmpi.MPI still lacks gets a stand-in that
+ * raises NotImplementedError naming the MPI function (cmpi/_mpi4py_api.py),
+ * so a program meets a clear error rather than an AttributeError. */
+static int
+cmpi_fill_missing(PyObject *m)
+{
+    PyObject *api = PyImport_ImportModule("cmpi._mpi4py_api");
+    if (api == NULL)
+        return -1;
+    PyObject *res = PyObject_CallMethod(api, "fill", "O", m);
+    Py_DECREF(api);
+    if (res == NULL)
+        return -1;
+    Py_DECREF(res);
+    return 0;
+}

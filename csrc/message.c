@@ -347,7 +347,20 @@ Message_get_handle(MessageObject *self, void *Py_UNUSED(c))
     return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
 }
 
+CMPI_DOC(Message_free_doc, "free($self, /)",
+         "Forget the handle: a predefined message (MESSAGE_NO_PROC) is kept, "
+         "any other becomes MESSAGE_NULL.  MPI has no call to free a matched "
+         "message: one that is never received stays queued in MPI.");
+static PyObject *
+Message_free(MessageObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (!(self->flags & CMPI_CONST))
+        self->ob_mpi = MPI_MESSAGE_NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef Message_methods[] = {
+        {"free", (PyCFunction)Message_free, METH_NOARGS, Message_free_doc},
         {"Recv", FN(Message_Recv), FASTKW, Message_Recv_doc},
         {"Irecv", FN(Message_Irecv), FASTKW, Message_Irecv_doc},
         {"recv", FN(Message_recv), FASTKW, Message_recv_doc},

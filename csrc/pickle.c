@@ -359,6 +359,10 @@ Pickle_set_THRESHOLD(PickleObject *self, PyObject *value, void *Py_UNUSED(c))
         PyErr_SetString(PyExc_AttributeError, "cannot delete THRESHOLD");
         return -1;
     }
+    if (value == Py_None) { /* as in mpi4py: back to the default */
+        self->threshold = default_threshold();
+        return 0;
+    }
     Py_ssize_t thr = PyLong_AsSsize_t(value);
     if (thr == -1 && PyErr_Occurred())
         return -1;
@@ -366,9 +370,116 @@ Pickle_set_THRESHOLD(PickleObject *self, PyObject *value, void *Py_UNUSED(c))
     return 0;
 }
 
+/* buffer_callback of dumps_oob: every contiguous buffer of at least
+ * `threshold` bytes goes out of band, into the list. */
+static PyObject *
+oob_collect(PyObject *bound, PyObject *picklebuffer)
+{
+    PyObject *list = PyTuple_GET_ITEM(bound, 0);
+    Py_ssize_t threshold = PyLong_AsSsize_t(PyTuple_GET_ITEM(bound, 1));
+    Py_buffer view;
+    if (PyObject_GetBuffer(picklebuffer, &view, PyBUF_ANY_CONTIGUOUS) < 0) {
+        PyErr_Clear();
+        Py_RETURN_TRUE;
+    }
+    Py_ssize_t len = view.len;
+    PyBuffer_Release(&view);
+    if (len < threshold)
+        Py_RETURN_TRUE;
+    if (PyList_Append(list, picklebuffer) < 0)
+        return NULL;
+    Py_RETURN_FALSE;
+}
+
+static PyMethodDef oob_collect_def = {"_oob_collect", oob_collect, METH_O,
+                                      NULL};
+
+CMPI_DOC(Pickle_dumps_oob_doc, "dumps_oob($self, obj)",
+         "Serialize an object with pickle protocol 5: return the pickle and "
+         "the list of its buffers of at least THRESHOLD bytes, kept out of "
+         "band (not copied), as MPI.buffer objects.");
+static PyObject *
+Pickle_dumps_oob(PickleObject *self, PyObject *obj)
+{
+    PyObject *list = PyList_New(0), *bound = NULL, *cb = NULL, *kw = NULL;
+    PyObject *proto = NULL, *data = NULL, *res = NULL, *buffer_type = NULL;
+    if (list == NULL)
+        return NULL;
+    bound = Py_BuildValue("(On)", list, self->threshold);
+    cb = bound ? PyCFunction_New(&oob_collect_def, bound) : NULL;
+    kw = cb ? Py_BuildValue("{s:O}", "buffer_callback", cb) : NULL;
+    /* Out-of-band buffers need protocol 5 at least. */
+    long level = self->protocol == Py_None ? 5 : PyLong_AsLong(self->protocol);
+    if (kw == NULL || (level == -1 && PyErr_Occurred()))
+        goto done;
+    proto = PyLong_FromLong(level < 5 ? 5 : level);
+    if (proto == NULL)
+        goto done;
+    PyObject *args = PyTuple_Pack(2, obj, proto);
+    if (args == NULL)
+        goto done;
+    data = PyObject_Call(self->dumps, args, kw);
+    Py_DECREF(args);
+    if (data == NULL)
+        goto done;
+    /* MPI.buffer when the module has it; memoryview otherwise. */
+    PyObject *mod = PyImport_ImportModule("cmpi.MPI");
+    if (mod != NULL) {
+        buffer_type = PyObject_GetAttrString(mod, "buffer");
+        Py_DECREF(mod);
+    }
+    if (buffer_type == NULL || !PyType_Check(buffer_type)) {
+        PyErr_Clear();
+        Py_CLEAR(buffer_type);
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        PyObject *pb = PyList_GET_ITEM(list, i);
+        PyObject *wrapped = buffer_type ? PyObject_CallOneArg(buffer_type, pb)
+                                        : PyMemoryView_FromObject(pb);
+        if (wrapped == NULL)
+            goto done;
+        PyList_SET_ITEM(list, i, wrapped); /* steals; drops pb */
+        Py_DECREF(pb);
+    }
+    res = PyTuple_Pack(2, data, list);
+done:
+    Py_XDECREF(buffer_type);
+    Py_XDECREF(data);
+    Py_XDECREF(proto);
+    Py_XDECREF(kw);
+    Py_XDECREF(cb);
+    Py_XDECREF(bound);
+    Py_DECREF(list);
+    return res;
+}
+
+CMPI_DOC(Pickle_loads_oob_doc, "loads_oob($self, data, buffers)",
+         "Deserialize an object from a pickle and its out-of-band buffers.");
+static PyObject *
+Pickle_loads_oob(PickleObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError,
+                     "loads_oob() takes 2 arguments (data, buffers), %zd "
+                     "given",
+                     nargs);
+        return NULL;
+    }
+    PyObject *kw = Py_BuildValue("{s:O}", "buffers", args[1]);
+    PyObject *pos = kw ? PyTuple_Pack(1, args[0]) : NULL;
+    PyObject *res = pos ? PyObject_Call(self->loads, pos, kw) : NULL;
+    Py_XDECREF(pos);
+    Py_XDECREF(kw);
+    return res;
+}
+
 static PyMethodDef Pickle_methods[] = {
         {"dumps", (PyCFunction)Pickle_dumps, METH_O, Pickle_dumps_doc},
         {"loads", (PyCFunction)Pickle_loads, METH_O, Pickle_loads_doc},
+        {"dumps_oob", (PyCFunction)Pickle_dumps_oob, METH_O,
+         Pickle_dumps_oob_doc},
+        {"loads_oob", (PyCFunction)(void (*)(void))Pickle_loads_oob,
+         METH_FASTCALL, Pickle_loads_oob_doc},
         {NULL, NULL, 0, NULL},
 };
 

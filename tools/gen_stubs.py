@@ -83,6 +83,11 @@ SETTABLE = {("Comm", "name"), ("Status", "source"), ("Status", "tag"), ("Status"
             ("Pickle", "PROTOCOL"), ("Pickle", "THRESHOLD")}
 
 
+def _stand_in(obj):
+    """A name cmpi lacks, answered by NotImplementedError (cmpi/_mpi4py_api.py)."""
+    return getattr(getattr(obj, "fget", obj), "__cmpi_missing__", False)
+
+
 def signature_text(obj):
     """(params, is_class_method) from __text_signature__ or the doc line."""
     text = getattr(obj, "__text_signature__", None)
@@ -150,7 +155,7 @@ def main():
             out.append(f"    def __init__(self{''.join(', ' + p for p in params)}) -> None: ...\n")
         body = 0
         for name, attr in sorted(vars(cls).items()):
-            if name.startswith("_"):
+            if name.startswith("_") or _stand_in(attr):
                 continue
             body += 1
             if isinstance(attr, classmethod) or type(attr).__name__ == "classmethod_descriptor":
@@ -177,6 +182,8 @@ def main():
         if name.startswith("_") or name in classes:
             continue
         value = getattr(MPI, name)
+        if _stand_in(value):
+            continue
         if callable(value) and not isinstance(value, (MPI.Op,)):
             out.append(emit_function(name, value, "", "function"))
         else:

@@ -29,7 +29,9 @@ class Pickle:
     @THRESHOLD.setter
     def THRESHOLD(self, value: int) -> None: ...
     def dumps(self, obj: Any) -> bytes: ...
+    def dumps_oob(self, obj: Any) -> None: ...
     def loads(self, data: Any) -> Any: ...
+    def loads_oob(self, data: Any, buffers: Any) -> None: ...
 
 class Datatype:
     def __init__(self, datatype: Datatype | str | None = None) -> None: ...
@@ -223,6 +225,7 @@ class Message:
     @classmethod
     def Probe(cls, comm: Comm, source: int = ..., tag: int = ..., status: Status | None = None) -> Literal[True]: ...
     def Recv(self, buf: BufSpec, status: Status | None = None) -> None: ...
+    def free(self) -> None: ...
     @property
     def handle(self) -> int: ...
     @classmethod
@@ -736,6 +739,7 @@ def Aint_diff(addr1: Any, addr2: Any) -> None: ...
 def Alloc_mem(size: Any, info: Any = ...) -> None: ...
 def Attach_buffer(buf: BufSpec) -> None: ...
 BAND: Op
+BFLOAT16_T: Datatype
 BOOL: Datatype
 BOR: Op
 BOTTOM: BottomType
@@ -770,6 +774,8 @@ COMM_TYPE_SHARED: int
 COMM_WORLD: Intracomm
 COMPLEX: Datatype
 COMPLEX16: Datatype
+COMPLEX32: Datatype
+COMPLEX4: Datatype
 COMPLEX8: Datatype
 CONGRUENT: int
 COUNT: Datatype
@@ -860,6 +866,9 @@ ERR_UNSUPPORTED_OPERATION: int
 ERR_WIN: int
 FILE_NULL: File
 FLOAT: Datatype
+FLOAT16_T: Datatype
+FLOAT32_T: Datatype
+FLOAT64_T: Datatype
 FLOAT_INT: Datatype
 F_BOOL: Datatype
 F_COMPLEX: Datatype
@@ -890,6 +899,7 @@ INT64_T: Datatype
 INT8_T: Datatype
 INTEGER: Datatype
 INTEGER1: Datatype
+INTEGER16: Datatype
 INTEGER2: Datatype
 INTEGER4: Datatype
 INTEGER8: Datatype
@@ -908,6 +918,7 @@ LOCK_EXCLUSIVE: int
 LOCK_SHARED: int
 LOGICAL: Datatype
 LOGICAL1: Datatype
+LOGICAL16: Datatype
 LOGICAL2: Datatype
 LOGICAL4: Datatype
 LOGICAL8: Datatype
@@ -961,6 +972,8 @@ def Pcontrol(level: int) -> None: ...
 def Publish_name(service_name: Any, port_name: Any, info: Any = ...) -> None: ...
 def Query_thread() -> int: ...
 REAL: Datatype
+REAL16: Datatype
+REAL2: Datatype
 REAL4: Datatype
 REAL8: Datatype
 REPLACE: Op

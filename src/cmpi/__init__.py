@@ -11,7 +11,7 @@ import os as _os
 import sys as _sys
 
 __version__ = "0.1.0"
-__all__ = ["MPI", "rc", "install_as_mpi4py", "get_include", "get_config"]
+__all__ = ["MPI", "rc", "install_as_mpi4py", "get_include", "get_config", "profile"]
 
 
 def _parse_env(raw):
@@ -59,6 +59,11 @@ class Rc:
         After such a report, abort the job (default False).  Also
         ``CMPI_HANG_ABORT``.
 
+    fast_reduce, recv_mprobe, irecv_bufsz, errors
+        Accepted for mpi4py compatibility (defaults True, True, 32768,
+        'exception'); cmpi's behaviour does not depend on them: its
+        reductions, receives and error handling are always the same.
+
     Each can be set from the environment with ``CMPI_RC_<NAME>``, e.g.
     ``CMPI_RC_THREAD_LEVEL=funneled``.
     """
@@ -71,6 +76,11 @@ class Rc:
         "abort_on_error": True,
         "hang_timeout": None,
         "hang_abort": False,
+
+        "fast_reduce": True,
+        "recv_mprobe": True,
+        "irecv_bufsz": 32768,
+        "errors": "exception",
     }
     # Shorter environment names for the job-safety options.
     _env_alias = {"hang_timeout": "CMPI_HANG_TIMEOUT", "hang_abort": "CMPI_HANG_ABORT"}
@@ -89,6 +99,11 @@ class Rc:
             setattr(self, name, value)
 
     def __setattr__(self, name, value):
+        if name.startswith("__"):
+            # Module attributes (__spec__, __loader__) that the import
+            # system sets when ``import mpi4py.rc`` aliases this object.
+            object.__setattr__(self, name, value)
+            return
         if name not in self._defaults:
             raise TypeError(f"unexpected rc option {name!r}")
         object.__setattr__(self, name, value)
@@ -99,6 +114,8 @@ class Rc:
 
 
 rc = Rc()
+# ``import cmpi.rc`` (and ``import mpi4py.rc``) give this object, as in mpi4py.
+_sys.modules[__name__ + ".rc"] = rc
 
 
 def get_include():
@@ -107,8 +124,64 @@ def get_include():
 
 
 def get_config():
-    """Build configuration: the MPI compiler wrapper cmpi was built with."""
-    return {"mpicc": _os.environ.get("MPICC", "mpicc")}
+    """Build configuration: ``{"mpicc": path}``, the MPI compiler wrapper
+    that matches the MPI library cmpi runs on, when one is installed."""
+    import shutil
+
+    candidates = [_os.environ.get("MPICC", "")]
+    mpi = _sys.modules.get(__name__ + ".MPI")
+    if mpi is not None:
+        vendor = mpi.get_vendor()[0]
+        candidates.insert(0, {"Open MPI": "mpicc.openmpi", "MPICH": "mpicc.mpich"}.get(vendor, ""))
+    candidates.append("mpicc")
+    for name in candidates:
+        path = shutil.which(name) if name else None
+        if path:
+            return {"mpicc": path}
+    return {}
+
+
+def profile(name, *, path=None, logfile=None):
+    """Load the MPI profiling library ``name`` (e.g. ``"vt"``, or a file
+    path) into the process, before MPI is initialized, so that its MPI
+    symbols take precedence.  ``path``: directories to search (a string or
+    path, or a sequence of them).  ``logfile``: prefix of the profiler's log
+    files (sets ``MPE_LOGFILE_PREFIX`` and ``VT_FILE_PREFIX``).
+
+    Raises ValueError when the library is not found; warns (UserWarning)
+    when it is found but cannot be loaded."""
+    import ctypes
+    import warnings
+
+    if path is None:
+        dirs = [""]
+    elif isinstance(path, (str, bytes, _os.PathLike)):
+        dirs = [_os.fsdecode(path)]
+    else:
+        dirs = [_os.fsdecode(p) for p in path]
+    names = [name] if _os.sep in name else [f"lib{name}.so", name]
+    found = None
+    for directory in dirs:
+        for candidate in names:
+            filename = _os.path.join(directory, candidate) if directory else candidate
+            if _os.path.isfile(filename):
+                found = filename
+                break
+        if found:
+            break
+    if found is None and path is None:
+        import ctypes.util
+
+        found = ctypes.util.find_library(name)
+    if found is None:
+        raise ValueError(f"profiler {name!r} not found")
+    try:
+        ctypes.CDLL(found, mode=ctypes.RTLD_GLOBAL)
+    except OSError as exc:
+        warnings.warn(f"profiler {name!r}: {exc}", UserWarning, stacklevel=2)
+    if logfile:
+        for var in ("MPE_LOGFILE_PREFIX", "VT_FILE_PREFIX"):
+            _os.environ[var] = logfile
 
 
 class _Mpi4pyAlias:
@@ -122,6 +195,9 @@ class _Mpi4pyAlias:
         import importlib.util
 
         real = "cmpi" + fullname[len("mpi4py"):]
+        if real in _sys.modules and not hasattr(_sys.modules[real], "__path__"):
+            # A plain object registered as a module (cmpi.rc).
+            return importlib.machinery.ModuleSpec(fullname, self)
         real_spec = importlib.util.find_spec(real)
         if real_spec is None:
             return None
@@ -133,7 +209,7 @@ class _Mpi4pyAlias:
 
         real = "cmpi" + spec.name[len("mpi4py"):]
         module = importlib.import_module(real)
-        self._saved = (module, module.__spec__)
+        self._saved = (module, getattr(module, "__spec__", None))
         return module
 
     def exec_module(self, module):

@@ -1,3 +1,4 @@
+import os
 from typing import Any
 
 from . import MPI as MPI
@@ -12,6 +13,11 @@ class Rc:
     abort_on_error: bool
     hang_timeout: float | None
     hang_abort: bool
+
+    fast_reduce: bool
+    recv_mprobe: bool
+    irecv_bufsz: int
+    errors: str
     def __init__(self, **kwargs: Any) -> None: ...
     def __call__(self, **kwargs: Any) -> None: ...
 
@@ -20,3 +26,4 @@ rc: Rc
 def install_as_mpi4py() -> None: ...
 def get_include() -> str: ...
 def get_config() -> dict[str, str]: ...
+def profile(name: str, *, path: str | os.PathLike[str] | list[str] | None = None, logfile: str | None = None) -> None: ...
