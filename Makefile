@@ -11,11 +11,7 @@ NP ?= 4
 # Seconds for each run of mpi4py's test suite (per MPI and rank count).
 COMPAT_TIMEOUT ?= 240
 
-.PHONY: all setup demo test test-openmpi test-mpich memcheck format clean
-
-.PHONY: all setup demo tour test test-openmpi test-mpich test-slurm format clean
-
-.PHONY: all setup demo test test-openmpi test-mpich test-compat format clean
+.PHONY: all setup demo tour test test-openmpi test-mpich test-slurm test-compat memcheck format clean
 
 all: test
 
@@ -32,23 +28,24 @@ tour:
 	tools/setup.sh $(MPI)
 	.venv/$(MPI)/bin/python examples/seeds/tour.py --mpi $(MPI) --np $(NP)
 
+# The whole suite (both MPIs, 1-4 ranks, launch and fault tests), then
+# mpi4py's own test suite, the memory checks, and the programs under a real
+# SLURM.
 test: setup
 	$(PYTHON) tests/run_suite.py
+	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 	$(MAKE) memcheck
+	timeout 1200 tests/cluster/run-slurm-tests.sh
 
-# Memory checks, after the main suite: tests/mpi at 2 ranks under ASan+UBSan
-# (each MPI), the point-to-point and collective tests under valgrind.
+# Memory checks: tests/mpi at 2 ranks under ASan+UBSan (each MPI), the
+# point-to-point and collective tests under valgrind.
 memcheck:
 	tests/memcheck/run-asan.sh openmpi
 	tests/memcheck/run-asan.sh mpich
 	tests/memcheck/run-valgrind.sh openmpi
 
-	timeout 1200 tests/cluster/run-slurm-tests.sh
-
 test-slurm: setup
 	timeout 1200 tests/cluster/run-slurm-tests.sh
-
-	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 
 test-openmpi:
 	tools/setup.sh openmpi

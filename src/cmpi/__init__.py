@@ -76,7 +76,6 @@ class Rc:
         "abort_on_error": True,
         "hang_timeout": None,
         "hang_abort": False,
-
         "fast_reduce": True,
         "recv_mprobe": True,
         "irecv_bufsz": 32768,
