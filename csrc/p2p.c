@@ -814,9 +814,9 @@ detached_reap(void)
 static void
 detached_add(MPI_Request req, PyObject *keep)
 {
-    if (detached.n == detached.cap) {
+    /* Reap early: a completed send keeps its pickle alive until reaped. */
+    if (detached.n >= 8)
         detached_reap();
-    }
     if (detached.n == detached.cap) {
         int cap = detached.cap ? 2 * detached.cap : 16;
         MPI_Request *r = PyMem_Realloc(detached.reqs, sizeof(*r) * cap);
