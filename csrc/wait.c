@@ -332,7 +332,10 @@ cmpi_on_sigterm(int sig, siginfo_t *info, void *ctx)
 static void
 cmpi_sigterm_header(void)
 {
+    static int installed = 0;
     struct sigaction sa;
+    if (installed++) /* chaining to itself would recurse */
+        return;
     snprintf(cmpi_sigterm_msg, sizeof(cmpi_sigterm_msg),
              "[rank %d] cmpi: terminated by SIGTERM; Python stack:\n",
              cmpi_world_rank);

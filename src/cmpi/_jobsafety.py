@@ -24,6 +24,7 @@ _rank = 0
 _size = 1
 _previous_excepthook = None
 _previous_thread_excepthook = None
+_sigterm_dump = False
 
 
 def _mpi():
@@ -212,7 +213,8 @@ def _install_sigterm_dump():
     import faulthandler
     import signal
 
-    if threading.current_thread() is not threading.main_thread():
+    global _sigterm_dump
+    if _sigterm_dump or threading.current_thread() is not threading.main_thread():
         return False
     try:
         if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
@@ -221,4 +223,5 @@ def _install_sigterm_dump():
         faulthandler.register(signal.SIGTERM, file=fd, all_threads=True, chain=True)
     except Exception:
         return False
+    _sigterm_dump = True
     return True
