@@ -9,6 +9,9 @@ rank 0's reply travels.
 
     results = run(comm, tasks, work, on_result)
 
+Rank 0 answers only between two of its own tasks, and takes its own from
+the end of the list: put the costliest tasks first, the cheapest last.
+
 ``work(task)`` runs on any rank and returns a picklable result;
 ``on_result(task, result)`` runs on rank 0 as each result arrives (progress
 display, merging).  On rank 0 ``run`` returns ``[(task, result)]`` in the

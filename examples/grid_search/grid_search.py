@@ -153,7 +153,11 @@ def dynamic_schedule(comm, tasks, train, progress):
         busy[result["rank"]] = busy.get(result["rank"], 0.0) + result["elapsed"]
         progress(result)
 
-    done = dynamic.run(comm, tasks, train, on_result)
+    # biggest models first: the other ranks start on them (longest first
+    # evens out the end), and rank 0, which takes its own from the end of the
+    # list, trains the small ones and so answers the others often
+    order = sorted(tasks, key=lambda t: -t[1]["n_estimators"] * t[1]["max_depth"])
+    done = dynamic.run(comm, order, train, on_result)
     if done is None:
         return None, None
     return [res for _, res in done], [busy.get(r, 0.0) for r in range(comm.Get_size())]
