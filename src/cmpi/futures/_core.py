@@ -37,7 +37,7 @@ import sys
 import threading
 import time
 import traceback
-from concurrent.futures import BrokenExecutor, CancelledError
+from concurrent.futures import BrokenExecutor
 
 TAG_TASKS = 1
 TAG_RESULTS = 2
@@ -743,6 +743,8 @@ class Manager:
             segments = []
             tasks = []
             budget = None
+            fn = key = None
+            nbytes = 0
             while queue:
                 source = queue[0]
                 left = source.remaining()
@@ -994,7 +996,3 @@ class ThreadTransport:
     def close(self, broken):
         for box in self.inboxes:
             box.put(("exit",))
-
-
-def cancelled_error():
-    return CancelledError()
