@@ -445,8 +445,6 @@ static PyObject *
 cmpi_comm_wrap_st(cmpi_state *st, PyTypeObject *type, MPI_Comm h);
 static PyTypeObject *
 cmpi_comm_type_for(cmpi_state *st, MPI_Comm h);
-static int
-cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *info);
 
 /* p2p.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1) */
 static PyObject *

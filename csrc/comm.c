@@ -636,10 +636,11 @@ Comm_Idup_with_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return idup_impl(self, a[0]);
 }
 
-CMPI_DOC(Comm_Split_type_doc,
-         "Split_type($self, split_type, key=0, info=cmpi.MPI.INFO_NULL)",
-         "Split communicator by split type (COMM_TYPE_SHARED: the processes "
-         "that can share memory).");
+CMPI_DOC_NOSIG(
+        Comm_Split_type_doc,
+        "Split_type(self, split_type, key=0, info=INFO_NULL)",
+        "Split communicator by split type (COMM_TYPE_SHARED: the processes "
+        "that can share memory).");
 static PyObject *
 Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -662,11 +663,11 @@ Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
 }
 
-CMPI_DOC(Intracomm_Create_from_group_doc,
-         "Create_from_group(group, stringtag='org.mpi4py', "
-         "info=cmpi.MPI.INFO_NULL, errhandler=None)",
-         "Create a communicator from a group, collective over the group "
-         "only (MPI-4).");
+CMPI_DOC_NOSIG(Intracomm_Create_from_group_doc,
+               "Create_from_group(group, stringtag='org.mpi4py', "
+               "info=INFO_NULL, errhandler=None)",
+               "Create a communicator from a group, collective over the group "
+               "only (MPI-4).");
 static PyObject *
 Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
                             Py_ssize_t nargs, PyObject *kwnames)
@@ -702,12 +703,12 @@ Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
 #endif
 }
 
-CMPI_DOC(Intercomm_Create_from_groups_doc,
-         "Create_from_groups(local_group, local_leader, remote_group, "
-         "remote_leader, stringtag='org.mpi4py', info=cmpi.MPI.INFO_NULL, "
-         "errhandler=None)",
-         "Create an intercommunicator from a local and a remote group "
-         "(MPI-4).");
+CMPI_DOC_NOSIG(Intercomm_Create_from_groups_doc,
+               "Create_from_groups(local_group, local_leader, remote_group, "
+               "remote_leader, stringtag='org.mpi4py', info=INFO_NULL, "
+               "errhandler=None)",
+               "Create an intercommunicator from a local and a remote group "
+               "(MPI-4).");
 static PyObject *
 Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
                              Py_ssize_t nargs, PyObject *kwnames)
@@ -750,6 +751,58 @@ Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
     (void)eh;
     return cmpi_not_implemented("MPI_Intercomm_create_from_groups");
 #endif
+}
+
+CMPI_DOC(Comm_Set_info_doc, "Set_info($self, info)",
+         "Set new values for the hints associated with a communicator.");
+static PyObject *
+Comm_Set_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"info", NULL};
+    PyObject *a[1] = {NULL};
+    MPI_Info info;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Set_info", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_info_arg(self->st, a[0], &info) < 0)
+        return NULL;
+    int ierr = MPI_Comm_set_info(self->ob_mpi, info);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Get_info_doc, "Get_info($self)",
+         "Return the current hints for a communicator (a new Info).");
+static PyObject *
+Comm_Get_info(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Info info = MPI_INFO_NULL;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    int ierr = MPI_Comm_get_info(self->ob_mpi, &info);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_info_new(self->st, info);
+}
+
+static PyObject *
+Comm_get_info(CommObject *self, void *Py_UNUSED(c))
+{
+    return Comm_Get_info(self, NULL);
+}
+
+static int
+Comm_set_info_attr(CommObject *self, PyObject *value, void *Py_UNUSED(c))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete info");
+        return -1;
+    }
+    PyObject *args[1] = {value};
+    PyObject *r = Comm_Set_info(self, args, 1, NULL);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------------
@@ -1293,12 +1346,13 @@ errcodes_store(PyObject *list, const int *codes, int n)
     return rc;
 }
 
-CMPI_DOC(Intracomm_Spawn_doc,
-         "Spawn($self, command, args=None, maxprocs=1, "
-         "info=cmpi.MPI.INFO_NULL, root=0, errcodes=None)",
-         "Spawn instances of a single MPI application; return the "
-         "intercommunicator to them.  errcodes, a list, receives one error "
-         "code per process.");
+CMPI_DOC_NOSIG(
+        Intracomm_Spawn_doc,
+        "Spawn(self, command, args=None, maxprocs=1, "
+        "info=INFO_NULL, root=0, errcodes=None)",
+        "Spawn instances of a single MPI application; return the "
+        "intercommunicator to them.  errcodes, a list, receives one error "
+        "code per process.");
 static PyObject *
 Intracomm_Spawn(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -1355,11 +1409,11 @@ done:
     return res;
 }
 
-CMPI_DOC(Intracomm_Spawn_multiple_doc,
-         "Spawn_multiple($self, command, args=None, maxprocs=None, "
-         "info=cmpi.MPI.INFO_NULL, root=0, errcodes=None)",
-         "Spawn instances of several MPI applications; return the "
-         "intercommunicator to them.");
+CMPI_DOC_NOSIG(Intracomm_Spawn_multiple_doc,
+               "Spawn_multiple(self, command, args=None, maxprocs=None, "
+               "info=INFO_NULL, root=0, errcodes=None)",
+               "Spawn instances of several MPI applications; return the "
+               "intercommunicator to them.");
 static PyObject *
 Intracomm_Spawn_multiple(CommObject *self, PyObject *const *args,
                          Py_ssize_t nargs, PyObject *kwnames)
@@ -1516,9 +1570,9 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
 }
 
-CMPI_DOC(Intracomm_Accept_doc,
-         "Accept($self, port_name, info=cmpi.MPI.INFO_NULL, root=0)",
-         "Accept a request to form a new intercommunicator.");
+CMPI_DOC_NOSIG(Intracomm_Accept_doc,
+               "Accept(self, port_name, info=INFO_NULL, root=0)",
+               "Accept a request to form a new intercommunicator.");
 static PyObject *
 Intracomm_Accept(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
@@ -1526,9 +1580,9 @@ Intracomm_Accept(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return accept_connect(self, args, nargs, kwnames, 1);
 }
 
-CMPI_DOC(Intracomm_Connect_doc,
-         "Connect($self, port_name, info=cmpi.MPI.INFO_NULL, root=0)",
-         "Make a request to form a new intercommunicator.");
+CMPI_DOC_NOSIG(Intracomm_Connect_doc,
+               "Connect(self, port_name, info=INFO_NULL, root=0)",
+               "Make a request to form a new intercommunicator.");
 static PyObject *
 Intracomm_Connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                   PyObject *kwnames)
@@ -1558,9 +1612,9 @@ Comm_Join(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
 
 /* Module functions: ports and names. */
 
-CMPI_DOC(Open_port_doc, "Open_port(info=cmpi.MPI.INFO_NULL)",
-         "Return an address that can be used to establish connections "
-         "between groups of MPI processes.");
+CMPI_DOC_NOSIG(Open_port_doc, "Open_port(info=INFO_NULL)",
+               "Return an address that can be used to establish connections "
+               "between groups of MPI processes.");
 static PyObject *
 mod_Open_port(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
               PyObject *kwnames)
@@ -1626,9 +1680,9 @@ name_service(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Publish_name_doc,
-         "Publish_name(service_name, port_name, info=cmpi.MPI.INFO_NULL)",
-         "Publish a service name.");
+CMPI_DOC_NOSIG(Publish_name_doc,
+               "Publish_name(service_name, port_name, info=INFO_NULL)",
+               "Publish a service name.");
 static PyObject *
 mod_Publish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
@@ -1636,9 +1690,9 @@ mod_Publish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     return name_service(m, args, nargs, kwnames, 1);
 }
 
-CMPI_DOC(Unpublish_name_doc,
-         "Unpublish_name(service_name, port_name, info=cmpi.MPI.INFO_NULL)",
-         "Unpublish a service name.");
+CMPI_DOC_NOSIG(Unpublish_name_doc,
+               "Unpublish_name(service_name, port_name, info=INFO_NULL)",
+               "Unpublish a service name.");
 static PyObject *
 mod_Unpublish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                    PyObject *kwnames)
@@ -1646,8 +1700,8 @@ mod_Unpublish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     return name_service(m, args, nargs, kwnames, 0);
 }
 
-CMPI_DOC(Lookup_name_doc, "Lookup_name(service_name, info=cmpi.MPI.INFO_NULL)",
-         "Lookup a port name given a service name.");
+CMPI_DOC_NOSIG(Lookup_name_doc, "Lookup_name(service_name, info=INFO_NULL)",
+               "Lookup a port name given a service name.");
 static PyObject *
 mod_Lookup_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -1722,6 +1776,9 @@ static PyMethodDef Comm_methods[] = {
         {"Idup_with_info", FN(Comm_Idup_with_info), FASTKW,
          Comm_Idup_with_info_doc},
         {"Split_type", FN(Comm_Split_type), FASTKW, Comm_Split_type_doc},
+        {"Set_info", FN(Comm_Set_info), FASTKW, Comm_Set_info_doc},
+        {"Get_info", (PyCFunction)Comm_Get_info, METH_NOARGS,
+         Comm_Get_info_doc},
         {"Get_parent", (PyCFunction)Comm_Get_parent, METH_NOARGS | METH_CLASS,
          Comm_Get_parent_doc},
         {"Disconnect", (PyCFunction)Comm_Disconnect, METH_NOARGS,
@@ -1745,6 +1802,8 @@ static PyGetSetDef Comm_getset[] = {
         {"handle", (getter)Comm_get_handle, NULL, "MPI handle.", NULL},
         {"group", (getter)Comm_get_group, NULL, "Group.", NULL},
         {"is_topo", (getter)Comm_get_is_topo, NULL, "Is a topology.", NULL},
+        {"info", (getter)Comm_get_info, (setter)Comm_set_info_attr, "Hints.",
+         NULL},
         {NULL, NULL, NULL, NULL, NULL},
 };
 

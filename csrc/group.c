@@ -283,6 +283,10 @@ Group_Intersection(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                   MPI_Group_intersection);
 }
 
+CMPI_DOC(Group_Intersect_doc, "Intersect(group1, group2)",
+         "Create a new group from the intersection of two existing groups "
+         "(alias of Intersection).");
+
 CMPI_DOC(Group_Difference_doc, "Difference(group1, group2)",
          "Create a new group from the difference of two existing groups.");
 static PyObject *
@@ -408,8 +412,7 @@ static PyMethodDef Group_methods[] = {
          Group_Translate_ranks_doc},
         {"Compare", (PyCFunction)Group_Compare, METH_O, Group_Compare_doc},
         {"Dup", (PyCFunction)Group_Dup, METH_NOARGS, Group_Dup_doc},
-        {"Intersect", FN(Group_Intersection), CLSFASTKW,
-         Group_Intersection_doc},
+        {"Intersect", FN(Group_Intersection), CLSFASTKW, Group_Intersect_doc},
         {"Free", (PyCFunction)Group_Free, METH_NOARGS, Group_Free_doc},
         {NULL, NULL, 0, NULL},
 };

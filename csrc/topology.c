@@ -374,12 +374,13 @@ dist_weights(PyObject *obj, int n, int **out, int **use, const char *what)
     return 0;
 }
 
-CMPI_DOC(Intracomm_Create_dist_graph_adjacent_doc,
-         "Create_dist_graph_adjacent($self, sources, destinations, "
-         "sourceweights=None, destweights=None, info=cmpi.MPI.INFO_NULL, "
-         "reorder=False)",
-         "Create a distributed graph communicator from each process's own "
-         "incoming and outgoing neighbors.");
+CMPI_DOC_NOSIG(
+        Intracomm_Create_dist_graph_adjacent_doc,
+        "Create_dist_graph_adjacent(self, sources, destinations, "
+        "sourceweights=None, destweights=None, info=INFO_NULL, "
+        "reorder=False)",
+        "Create a distributed graph communicator from each process's own "
+        "incoming and outgoing neighbors.");
 static PyObject *
 Intracomm_Create_dist_graph_adjacent(CommObject *self, PyObject *const *args,
                                      Py_ssize_t nargs, PyObject *kwnames)
@@ -427,12 +428,13 @@ done:
     return res;
 }
 
-CMPI_DOC(Intracomm_Create_dist_graph_doc,
-         "Create_dist_graph($self, sources, degrees, destinations, "
-         "weights=None, info=cmpi.MPI.INFO_NULL, reorder=False)",
-         "Create a distributed graph communicator from edges given by any "
-         "process: sources[i] has degrees[i] edges to the next entries of "
-         "destinations.");
+CMPI_DOC_NOSIG(
+        Intracomm_Create_dist_graph_doc,
+        "Create_dist_graph(self, sources, degrees, destinations, "
+        "weights=None, info=INFO_NULL, reorder=False)",
+        "Create a distributed graph communicator from edges given by any "
+        "process: sources[i] has degrees[i] edges to the next entries of "
+        "destinations.");
 static PyObject *
 Intracomm_Create_dist_graph(CommObject *self, PyObject *const *args,
                             Py_ssize_t nargs, PyObject *kwnames)
@@ -1111,30 +1113,30 @@ CMPI_DOC(Topocomm_Ineighbor_alltoallw_doc,
          "Ineighbor_alltoallw($self, sendbuf, recvbuf)",
          "Nonblocking Neighbor All to All General.");
 NB_WRAPPER(Ineighbor_alltoallw, NB_ALLTOALLW, NB_NONBLOCKING)
-CMPI_DOC(Topocomm_Neighbor_allgather_init_doc,
-         "Neighbor_allgather_init($self, sendbuf, recvbuf, "
-         "info=cmpi.MPI.INFO_NULL)",
-         "Persistent Neighbor Gather to All (MPI-4).");
+CMPI_DOC_NOSIG(Topocomm_Neighbor_allgather_init_doc,
+               "Neighbor_allgather_init(self, sendbuf, recvbuf, "
+               "info=INFO_NULL)",
+               "Persistent Neighbor Gather to All (MPI-4).");
 NB_WRAPPER(Neighbor_allgather_init, NB_ALLGATHER, NB_PERSISTENT)
-CMPI_DOC(Topocomm_Neighbor_allgatherv_init_doc,
-         "Neighbor_allgatherv_init($self, sendbuf, recvbuf, "
-         "info=cmpi.MPI.INFO_NULL)",
-         "Persistent Neighbor Gather to All Vector (MPI-4).");
+CMPI_DOC_NOSIG(Topocomm_Neighbor_allgatherv_init_doc,
+               "Neighbor_allgatherv_init(self, sendbuf, recvbuf, "
+               "info=INFO_NULL)",
+               "Persistent Neighbor Gather to All Vector (MPI-4).");
 NB_WRAPPER(Neighbor_allgatherv_init, NB_ALLGATHERV, NB_PERSISTENT)
-CMPI_DOC(Topocomm_Neighbor_alltoall_init_doc,
-         "Neighbor_alltoall_init($self, sendbuf, recvbuf, "
-         "info=cmpi.MPI.INFO_NULL)",
-         "Persistent Neighbor All to All (MPI-4).");
+CMPI_DOC_NOSIG(Topocomm_Neighbor_alltoall_init_doc,
+               "Neighbor_alltoall_init(self, sendbuf, recvbuf, "
+               "info=INFO_NULL)",
+               "Persistent Neighbor All to All (MPI-4).");
 NB_WRAPPER(Neighbor_alltoall_init, NB_ALLTOALL, NB_PERSISTENT)
-CMPI_DOC(Topocomm_Neighbor_alltoallv_init_doc,
-         "Neighbor_alltoallv_init($self, sendbuf, recvbuf, "
-         "info=cmpi.MPI.INFO_NULL)",
-         "Persistent Neighbor All to All Vector (MPI-4).");
+CMPI_DOC_NOSIG(Topocomm_Neighbor_alltoallv_init_doc,
+               "Neighbor_alltoallv_init(self, sendbuf, recvbuf, "
+               "info=INFO_NULL)",
+               "Persistent Neighbor All to All Vector (MPI-4).");
 NB_WRAPPER(Neighbor_alltoallv_init, NB_ALLTOALLV, NB_PERSISTENT)
-CMPI_DOC(Topocomm_Neighbor_alltoallw_init_doc,
-         "Neighbor_alltoallw_init($self, sendbuf, recvbuf, "
-         "info=cmpi.MPI.INFO_NULL)",
-         "Persistent Neighbor All to All General (MPI-4).");
+CMPI_DOC_NOSIG(Topocomm_Neighbor_alltoallw_init_doc,
+               "Neighbor_alltoallw_init(self, sendbuf, recvbuf, "
+               "info=INFO_NULL)",
+               "Persistent Neighbor All to All General (MPI-4).");
 NB_WRAPPER(Neighbor_alltoallw_init, NB_ALLTOALLW, NB_PERSISTENT)
 
 /* ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ def test_clone(comm):
 
 
 def test_dup_with_info(comm):
-    c = comm.Dup_with_info(MPI.INFO_NULL if hasattr(MPI, "INFO_NULL") else None)
+    c = comm.Dup_with_info(MPI.INFO_NULL)
     d = comm.Dup(None)
     try:
         _check_usable(c, comm)
@@ -122,3 +122,34 @@ def test_free_null_and_predefined():
         MPI.COMM_SELF.Disconnect()
     with pytest.raises(TypeError):
         MPI.COMM_SELF.Dup_with_info(42)
+
+
+def test_info_hints(comm):
+    dup = comm.Dup()
+    try:
+        info = MPI.Info.Create()
+        info.Set("mpi_assert_no_any_tag", "true")
+        dup.Set_info(info)
+        got = dup.Get_info()
+        assert isinstance(got, MPI.Info)
+        # a library may drop hints it does not know; what it keeps is a str
+        assert all(isinstance(v, str) for v in got.values())
+        got.Free()
+        d2 = dup.Dup_with_info(info)
+        d3, req = dup.Idup_with_info(info)
+        req.Wait()
+        try:
+            _check_usable(d2, comm)
+            _check_usable(d3, comm)
+            i2 = d2.info
+            assert isinstance(i2, MPI.Info)
+            i2.Free()
+        finally:
+            d2.Free()
+            d3.Free()
+        dup.info = info  # the property sets too
+        info.Free()
+        with pytest.raises(TypeError):
+            dup.Set_info("not an info")
+    finally:
+        dup.Free()
