@@ -9,7 +9,7 @@ import threading
 import time
 from concurrent.futures import Executor, Future
 
-from cmpi import MPI  # noqa: F401  (initialized before the exit hook below)
+from cmpi import MPI  # initialized before the exit hook below is registered
 
 from . import _core
 from ._progress import make_progress
@@ -52,8 +52,6 @@ def _max_workers_default():
     if value is not None:
         return int(value)
     try:
-        from cmpi import MPI
-
         universe = MPI.COMM_WORLD.Get_attr(MPI.UNIVERSE_SIZE)
         if universe:
             return max(int(universe) - MPI.COMM_WORLD.Get_size(), 1)
@@ -72,8 +70,6 @@ def _check_threads(MPI):
 
 
 def _spawn(max_workers, python_exe, python_args, mpi_info):
-    from cmpi import MPI
-
     _check_threads(MPI)
     if not hasattr(MPI.Comm, "Spawn") and not hasattr(MPI.Intracomm, "Spawn"):
         raise NotImplementedError(
@@ -130,8 +126,6 @@ class MPIPoolExecutor(Executor):
         self._manager = None
         self._lock = threading.Lock()
         self._shutdown = False
-        self._broken = None
-        self._release = None
 
     # -- pool life
 
@@ -139,8 +133,6 @@ class MPIPoolExecutor(Executor):
         options = self._options
         world = _static_world if self._use_static else None
         if world is not None:
-            from cmpi import MPI
-
             _check_threads(MPI)
             world.session.acquire()
             workers = world.workers
@@ -360,8 +352,6 @@ class _CommPoolExecutor(MPIPoolExecutor):
         super().shutdown(wait, cancel_futures=cancel_futures)
 
     def _make_transport(self):
-        from cmpi import MPI
-
         _check_threads(MPI)
         workers = self._root_workers
 
@@ -387,8 +377,6 @@ class MPICommExecutor:
     """
 
     def __init__(self, comm=None, root=0, **kwargs):
-        from cmpi import MPI
-
         if comm is None:
             comm = MPI.COMM_WORLD
         if comm.Is_inter():
@@ -401,8 +389,6 @@ class MPICommExecutor:
         self._executor = None
 
     def __enter__(self):
-        from cmpi import MPI
-
         if self._executor is not None:
             raise RuntimeError("MPICommExecutor is not reentrant")
         comm, root = self._comm, self._root
@@ -444,7 +430,5 @@ def get_comm_workers():
     """In a worker: an intracommunicator of all the pool's workers."""
     comm = _core.get_comm_workers()
     if comm is None:
-        from cmpi import MPI
-
         return MPI.COMM_NULL
     return comm
