@@ -494,6 +494,8 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);
 static void
 cmpi_detached_complete(int have_gil);
+static void
+detached_add(MPI_Request req, PyObject *keep);
 
 /* info.c: an `info` argument (an Info, or None/not given: INFO_NULL);
  * a new Info object owning an MPI_Info (Get_info results). */

@@ -1134,6 +1134,13 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
 {
     Py_buffer view;
     int n, ierr, count = 0;
+    /* as mpi4py 4 */
+    if (PyErr_WarnEx(PyExc_UserWarning, "the 'buf' argument is deprecated",
+                     1) < 0)
+        return NULL;
+    /* a size (mpi4py allocates that much): any size is received here */
+    if (PyLong_Check(buf))
+        return recv_obj_probed(self, source, tag, s);
     if (PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) <
         0)
         return NULL;
@@ -1257,8 +1264,16 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_SEND);
     if (r == NULL)
         return NULL;
-    if (dest == MPI_PROC_NULL)
+    if (dest == MPI_PROC_NULL) {
+        /* an active request that completes at once, as MPI makes one */
+        int ierr = mpi_isend(NULL, 0, MPI_BYTE, MPI_PROC_NULL, tag,
+                             self->ob_mpi, &r->ob_mpi);
+        if (ierr != MPI_SUCCESS) {
+            Py_DECREF(r);
+            return cmpi_raise(self->st, ierr);
+        }
         return (PyObject *)r;
+    }
     if (obj_send_start(self, a[0], dest, tag, mpi_isend, &r->ob_mpi,
                        &r->keep) < 0) {
         Py_DECREF(r);
@@ -1314,15 +1329,25 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (r == NULL)
         return NULL;
     r->shadow = self->shadow;
-    if (a[0] == NULL || a[0] == Py_None) {
-        /* Larger objects arrive as an envelope that fits here. */
-        r->keep = PyBytes_FromStringAndSize(NULL, CMPI_OBJ_EAGER);
+    if (a[0] == NULL || a[0] == Py_None || PyLong_Check(a[0])) {
+        /* A buffer of this many bytes (mpi4py's irecv(512)), or one that
+         * holds any eager message: larger objects arrive as an envelope
+         * that fits here. */
+        n = CMPI_OBJ_EAGER;
+        if (a[0] != NULL && a[0] != Py_None &&
+            (cmpi_as_int(a[0], &n, "buf") < 0 || n < 0)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError,
+                                "irecv: a negative buffer size");
+            Py_DECREF(r);
+            return NULL;
+        }
+        r->keep = PyBytes_FromStringAndSize(NULL, n);
         if (r->keep == NULL) {
             Py_DECREF(r);
             return NULL;
         }
         r->rbuf = PyBytes_AS_STRING(r->keep);
-        n = CMPI_OBJ_EAGER;
     }
     else {
         Py_buffer *v = &r->views[0];

@@ -132,10 +132,21 @@ Request_dealloc(RequestObject *r)
         r->ob_mpi != MPI_REQUEST_NULL)
         MPI_Request_free(&r->ob_mpi);
     if (request_active(r) && !finalized && !(r->flags & CMPI_CONST)) {
-        /* Still in flight and nobody can wait for it any more: let MPI
-         * finish it on its own, and keep its memory alive for good. */
-        if (r->ob_mpi != MPI_REQUEST_NULL)
-            MPI_Request_free(&r->ob_mpi);
+        /* Still in flight and nobody can wait for it any more.  A
+         * persistent request may be freed while active; any other is
+         * handed to the detached operations (p2p.c), which complete it
+         * with the memory it uses (MPI_Request_free on an active send
+         * crashes MPICH 4.0's UCX device later).  Its exported views stay
+         * held for good. */
+        if (r->ob_mpi != MPI_REQUEST_NULL) {
+            if (r->flags & CMPI_PERSISTENT)
+                MPI_Request_free(&r->ob_mpi);
+            else {
+                detached_add(r->ob_mpi, r->keep ? r->keep : Py_None);
+                Py_CLEAR(r->keep); /* the detached list holds it now */
+            }
+            r->ob_mpi = MPI_REQUEST_NULL;
+        }
         request_abandon(r);
     }
     cmpi_request_release(r);
@@ -685,12 +696,18 @@ testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     PyObject *res = NULL;
     int all = 1;
-    for (Py_ssize_t i = 0; i < rl.n; i++) {
-        if (!request_active(rl.reqs[i]))
+    /* As MPI_Testall: unless every request has completed, none is
+     * completed (freed) here, so a Testany after it still finds them. */
+    for (Py_ssize_t i = 0; i < rl.n && all; i++) {
+        RequestObject *r = rl.reqs[i];
+        if (!request_active(r) || r->ob_mpi == MPI_REQUEST_NULL)
             continue;
-        int f = request_test1(rl.reqs[i]);
-        if (f < 0)
+        int f = 0,
+            ierr = MPI_Request_get_status(r->ob_mpi, &f, MPI_STATUS_IGNORE);
+        if (ierr != MPI_SUCCESS) {
+            cmpi_raise(st, ierr);
             goto done;
+        }
         if (!f)
             all = 0;
     }
