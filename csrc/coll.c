@@ -21,6 +21,17 @@ coll_inplace(cmpi_state *st, PyObject *obj)
     return obj == st->IN_PLACE;
 }
 
+/* IN_PLACE, or None where mpi4py reads None as IN_PLACE: the send buffer
+ * at the root of a Gather (and of a Reduce), the receive buffer at the
+ * root of a Scatter, the send buffer of an Allgather, Alltoall or
+ * Allreduce on an intracommunicator. */
+static int
+coll_inplace_or_none(CommObject *self, PyObject *obj, int may_be_inplace)
+{
+    return obj == self->st->IN_PLACE ||
+           ((obj == NULL || obj == Py_None) && may_be_inplace && !self->inter);
+}
+
 /* A message's elements: how many, of which type (for a message of more
  * than 2**31-1 elements, its element type, not the derived type made for
  * it), and the extent of one. */
@@ -365,8 +376,12 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (self->inter)
         size = self->peers;
     int is_root = self->inter ? root == MPI_ROOT : rank == root;
-    int send_inplace = coll_inplace(self->st, a[0]);
-    int recv_inplace = coll_inplace(self->st, a[1]);
+    int send_inplace =
+            coll_inplace_or_none(self, a[0],
+                                 kind == ALLGATHER || kind == ALLTOALL ||
+                                         (kind == GATHER && is_root));
+    int recv_inplace =
+            coll_inplace_or_none(self, a[1], kind == SCATTER && is_root);
     void *sbuf = MPI_IN_PLACE, *rbuf = MPI_IN_PLACE;
     int scount = 0, rcount = 0;
     MPI_Datatype stype = MPI_BYTE, rtype = MPI_BYTE;
@@ -576,7 +591,8 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     MPI_Comm_rank(self->ob_mpi, &rank);
     int is_root = self->inter ? root == MPI_ROOT : rank == root;
-    int send_inplace = coll_inplace(self->st, a[0]);
+    int send_inplace = coll_inplace_or_none(
+            self, a[0], (kind == REDUCE && is_root) || kind == ALLREDUCE);
     int recv_used = kind != REDUCE || is_root;
     /* an intercommunicator's Reduce: the root group only receives */
     int send_used = !(self->inter && kind == REDUCE &&
@@ -755,8 +771,12 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Comm_rank(self->ob_mpi, &rank);
     size = self->inter ? self->peers : self->size;
     int is_root = self->inter ? root == MPI_ROOT : rank == root;
-    int send_inplace = coll_inplace(self->st, a[0]);
-    int recv_inplace = coll_inplace(self->st, a[1]);
+    int send_inplace =
+            coll_inplace_or_none(self, a[0],
+                                 kind == ALLGATHERV || kind == ALLTOALLV ||
+                                         (kind == GATHERV && is_root));
+    int recv_inplace =
+            coll_inplace_or_none(self, a[1], kind == SCATTERV && is_root);
     if ((send_inplace &&
          ((kind == GATHERV && !is_root) || kind == SCATTERV)) ||
         (recv_inplace && !(kind == SCATTERV && is_root))) {
