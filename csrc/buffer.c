@@ -693,14 +693,21 @@ msg_check_footprint(cmpi_state *st, MPI_Datatype dtype, MPI_Aint extent,
                     const char *what)
 {
     MPI_Aint tlb, text;
+    int size;
     if (count <= 0)
+        return 0;
+    /* A type without data touches nothing; its true bounds may be
+     * sentinels (Open MPI reports a lower bound near 2**63). */
+    CMPI_CHK(st, MPI_Type_size(dtype, &size));
+    if (size == 0)
         return 0;
     CMPI_CHK(st, MPI_Type_get_true_extent(dtype, &tlb, &text));
     if (text <= 0)
         return 0;
+    const MPI_Aint limit = PY_SSIZE_T_MAX / 4;
     MPI_Aint mag = extent < 0 ? -extent : extent;
-    if (mag > 0 && (count > PY_SSIZE_T_MAX / 4 / mag ||
-                    displ > PY_SSIZE_T_MAX / 4 / mag)) {
+    if (tlb > limit || tlb < -limit || text > limit ||
+        (mag > 0 && (count > limit / mag || displ > limit / mag))) {
         PyErr_Format(PyExc_ValueError, "message: %scount %zd too large", what,
                      (Py_ssize_t)count);
         return -1;

@@ -1371,7 +1371,11 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
         PyErr_Format(PyExc_TypeError, "%s: a buffer is required", what);
         goto done;
     }
-    if (m->count > 0) {
+    int tsize = 0;
+    CMPI_CHK(st, MPI_Type_size(self->ob_mpi, &tsize));
+    /* A type without data touches nothing, and its true bounds may be
+     * sentinels (Open MPI: a lower bound of 2**63-1) that overflow here. */
+    if (m->count > 0 && tsize > 0) {
         MPI_Aint tlb = 0, textent = 0, lb = 0, extent = 0;
         CMPI_CHK(st, MPI_Type_get_true_extent(self->ob_mpi, &tlb, &textent));
         CMPI_CHK(st, MPI_Type_get_extent(self->ob_mpi, &lb, &extent));

@@ -69,6 +69,12 @@ say "mpiexec exited $code after $(( $(date +%s) - t0 )) s"
 rc=0
 "$venv/bin/python" "$here/summarize.py" valgrind "$outdir" "$np" "$logdir" || rc=1
 [ "$code" -eq 0 ] || { echo "valgrind: the MPI job exited $code" >&2; rc=1; }
-rm -rf "$outdir"
-[ $rc -ne 0 ] || rm -rf "$logdir"
+if [ $rc -ne 0 ]; then
+  for f in "$outdir"/rank*.log; do
+    [ -f "$f" ] && { echo "----- tail of $f"; tail -n 40 "$f"; }
+  done
+  echo "test reports kept in $outdir, checker logs in $logdir"
+else
+  rm -rf "$outdir" "$logdir"
+fi
 exit $rc

