@@ -475,17 +475,17 @@ cmpi_coll_polling(void);
  * receives the error code or CMPI_WAIT_RAISED; `args` is the blocking
  * call's parenthesised argument list. */
 #define CMPI_REQ_ARG_(...) (__VA_ARGS__, &creq_)
-#define CMPI_COLL(ierr, comm, call, blocking, nonblocking, args)            \
-    do {                                                                    \
-        if (CMPI_LIKELY(!cmpi_coll_polling())) {                            \
-            CMPI_NOGIL((ierr) = blocking args);                             \
-        }                                                                   \
-        else {                                                              \
-            MPI_Request creq_ = MPI_REQUEST_NULL;                           \
-            (ierr) = nonblocking CMPI_REQ_ARG_ args;                        \
-            if ((ierr) == MPI_SUCCESS)                                      \
-                (ierr) = cmpi_wait_coll(&creq_, call, (comm));              \
-        }                                                                   \
+#define CMPI_COLL(ierr, comm, call, blocking, nonblocking, args) \
+    do {                                                         \
+        if (CMPI_LIKELY(!cmpi_coll_polling())) {                 \
+            CMPI_NOGIL((ierr) = blocking args);                  \
+        }                                                        \
+        else {                                                   \
+            MPI_Request creq_ = MPI_REQUEST_NULL;                \
+            (ierr) = nonblocking CMPI_REQ_ARG_ args;             \
+            if ((ierr) == MPI_SUCCESS)                           \
+                (ierr) = cmpi_wait_coll(&creq_, call, (comm));   \
+        }                                                        \
     } while (0)
 
 /* p2p.c */
@@ -496,6 +496,8 @@ static void
 cmpi_detached_complete(int have_gil);
 static void
 detached_add(MPI_Request req, PyObject *keep);
+static PyObject cmpi_orphan_marker_;
+#define CMPI_ORPHAN (&cmpi_orphan_marker_)
 
 /* info.c: an `info` argument (an Info, or None/not given: INFO_NULL);
  * a new Info object owning an MPI_Info (Get_info results). */

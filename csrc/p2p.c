@@ -788,9 +788,14 @@ irecv_bytes(void *buf, long long n, int source, int tag, MPI_Comm comm,
  * requests; completed before MPI_Finalize. */
 static struct {
     MPI_Request *reqs;
-    PyObject **keep;
+    PyObject **keep; /* what the operation uses; NULL: an orphan (below) */
     int n, cap;
 } detached;
+
+/* A request the user dropped while it was in flight (Request_dealloc).
+ * It may never complete (a receive nobody sends to, a send nobody
+ * receives), so at exit it is freed instead of waited for; its memory is
+ * kept for good by the request. */
 
 /* Forget the detached sends that have completed. */
 static void
@@ -801,7 +806,8 @@ detached_reap(void)
         int flag = 0;
         MPI_Test(&detached.reqs[i], &flag, MPI_STATUS_IGNORE);
         if (flag) {
-            Py_CLEAR(detached.keep[i]);
+            if (detached.keep[i] != CMPI_ORPHAN)
+                Py_CLEAR(detached.keep[i]);
             continue;
         }
         detached.reqs[j] = detached.reqs[i];
@@ -833,7 +839,7 @@ detached_add(MPI_Request req, PyObject *keep)
         detached.cap = cap;
     }
     detached.reqs[detached.n] = req;
-    detached.keep[detached.n] = Py_NewRef(keep);
+    detached.keep[detached.n] = keep == CMPI_ORPHAN ? keep : Py_NewRef(keep);
     detached.n++;
 }
 
@@ -842,6 +848,17 @@ detached_add(MPI_Request req, PyObject *keep)
 static void
 cmpi_detached_complete(int have_gil)
 {
+    /* orphans: freed, not waited for (they may never complete) */
+    for (int i = 0; i < detached.n; i++) {
+        if (detached.keep[i] != CMPI_ORPHAN)
+            continue;
+        int flag = 0;
+        MPI_Test(&detached.reqs[i], &flag, MPI_STATUS_IGNORE);
+        if (!flag)
+            MPI_Request_free(&detached.reqs[i]);
+        detached.reqs[i] = MPI_REQUEST_NULL;
+        detached.keep[i] = NULL;
+    }
     if (have_gil) {
         CMPI_NOGIL(cmpi_waitall(detached.n, detached.reqs));
         for (int i = 0; i < detached.n; i++) Py_CLEAR(detached.keep[i]);

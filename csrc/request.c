@@ -142,8 +142,8 @@ Request_dealloc(RequestObject *r)
             if (r->flags & CMPI_PERSISTENT)
                 MPI_Request_free(&r->ob_mpi);
             else {
-                detached_add(r->ob_mpi, r->keep ? r->keep : Py_None);
-                Py_CLEAR(r->keep); /* the detached list holds it now */
+                /* its memory (views, keep) stays held for good */
+                detached_add(r->ob_mpi, CMPI_ORPHAN);
             }
             r->ob_mpi = MPI_REQUEST_NULL;
         }
@@ -509,12 +509,22 @@ wait_all(cmpi_state *st, reqlist *rl)
         return -1;
     }
     if (ierr == MPI_ERR_IN_STATUS) {
+        /* MPICH 4.0's MPI_Testall reports ERR_IN_STATUS for persistent
+         * collectives whose statuses all say MPI_SUCCESS: only a status
+         * with an error is one. */
+        int failed = MPI_SUCCESS;
         for (Py_ssize_t i = 0; i < n; i++)
             if (ss[i].MPI_ERROR != MPI_SUCCESS &&
                 ss[i].MPI_ERROR != MPI_ERR_PENDING) {
-                ierr = ss[i].MPI_ERROR;
+                failed = ss[i].MPI_ERROR;
                 break;
             }
+        ierr = failed;
+        /* ... and may leave those requests active: complete them. */
+        for (Py_ssize_t i = 0; ierr == MPI_SUCCESS && i < n; i++)
+            if (hs[i] != MPI_REQUEST_NULL &&
+                (rl->reqs[i]->flags & CMPI_PERSISTENT))
+                CMPI_NOGIL(ierr = MPI_Wait(&hs[i], &ss[i]));
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         RequestObject *r = rl->reqs[i];
