@@ -502,6 +502,18 @@ wait_all(cmpi_state *st, reqlist *rl)
                      .arg0 = (int)n};
     ierr = cmpi_wait(&w);
     if (ierr == CMPI_WAIT_RAISED) {
+        /* requests that completed before the interruption are done */
+        PyObject *exc = PyErr_GetRaisedException_compat();
+        for (Py_ssize_t i = 0; i < n; i++) {
+            RequestObject *r = rl->reqs[i];
+            int was_active = request_active(r);
+            if (!(r->flags & CMPI_PERSISTENT))
+                r->ob_mpi = hs[i];
+            if (was_active && hs[i] == MPI_REQUEST_NULL &&
+                request_after_mpi(r, &ss[i]) < 0)
+                PyErr_Clear(); /* the interruption is what is raised */
+        }
+        PyErr_SetRaisedException_compat(exc);
         if (n > 16) {
             PyMem_Free(hs);
             PyMem_Free(ss);
