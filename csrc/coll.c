@@ -572,6 +572,7 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     const char *fname = names[mode][kind];
     PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
     int root = 0, rank = 0, ierr = MPI_SUCCESS;
+    static char root_unread; /* see below: never read nor written */
     MPI_Op op = MPI_SUM;
     cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
     coll_run run = COLL_RUN_INIT;
@@ -637,7 +638,10 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         count = scount;
     }
     else if (!send_inplace) {
-        sbuf = NULL;
+        /* the root group of an intercomm sends nothing; MPICH still
+         * rejects a null (or the receive) buffer at MPI_ROOT: it is
+         * given one it never reads */
+        sbuf = root == MPI_ROOT ? (void *)&root_unread : NULL;
     }
     MPI_Comm comm = self->ob_mpi;
     /* A message of more than 2**31-1 elements (blocking calls only) is
