@@ -1344,6 +1344,18 @@ loads_part(cmpi_state *st, const char *buf, Py_ssize_t n, PyObject *got,
     return o;
 }
 
+/* What each rank announces before a gather of pickles: its stream length
+ * (or FAILED_SIZE), its number of out-of-band buffers, where its stream
+ * travels, and, when the stream is small, the stream itself.  Small objects
+ * (the int of an allreduce, a short dict) thus cost a single Allgather. */
+enum {
+    STREAM_IN_BAND = 0,
+    STREAM_SEPARATE = 1,
+    STREAM_IN_HEAD = 2
+};
+#define HEAD_WORDS 8
+#define HEAD_INLINE ((HEAD_WORDS - 3) * (int)sizeof(long long))
+
 /* Objects per rank, exchanged as pickles.  `data` is this rank's pickle
  * (NULL if it failed: its size is sent as -1) and `mine` its out-of-band
  * buffers (or NULL).  Gathers at `root`, or at every rank if ALL_RANKS.
@@ -1356,9 +1368,7 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
 {
     cmpi_state *st = self->st;
     int nrecv = self->peers, rank = 0, ierr, inter = self->inter;
-    /* (stream length or -1, out-of-band buffers, streamed?) per rank */
-    long long me[3] = {data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE,
-                       mine ? PyList_GET_SIZE(mine) : 0, 0};
+    long long me[HEAD_WORDS] = {0};
     long long *info = NULL;
     int *counts = NULL, *displs = NULL, *nbufs = NULL;
     PyObject *recv = NULL, *list = NULL, **got = NULL, *outgoing = NULL;
@@ -1368,10 +1378,15 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     int sending = !inter || all || (root != MPI_ROOT && root != MPI_PROC_NULL);
     int self_in = !inter; /* this rank's object is in its own result */
 
-    if (me[0] < 0)
-        me[1] = 0;
-    me[2] = me[0] > inband_limit(self);
-    info = PyMem_New(long long, 3 * (size_t)nrecv + 1);
+    me[0] = data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE;
+    me[1] = data && mine ? PyList_GET_SIZE(mine) : 0;
+    if (me[0] > inband_limit(self))
+        me[2] = STREAM_SEPARATE;
+    else if (me[0] >= 0 && me[0] <= HEAD_INLINE) {
+        me[2] = STREAM_IN_HEAD;
+        memcpy(me + 3, PyBytes_AS_STRING(data), (size_t)me[0]);
+    }
+    info = PyMem_New(long long, HEAD_WORDS *(size_t)nrecv + 1);
     counts = PyMem_New(int, 3 * (size_t)nrecv + 1);
     got = PyMem_Calloc(nrecv + 1, sizeof(PyObject *));
     if (info == NULL || counts == NULL || got == NULL) {
@@ -1382,28 +1397,31 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     nbufs = counts + 2 * nrecv;
     for (int i = 0; i < nrecv; i++) nbufs[i] = 0;
     if (all)
-        CMPI_COLL(
-                ierr, self->ob_mpi, fname, MPI_Allgather, MPI_Iallgather,
-                (me, 3, MPI_LONG_LONG, info, 3, MPI_LONG_LONG, self->ob_mpi));
+        CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgather, MPI_Iallgather,
+                  (me, HEAD_WORDS, MPI_LONG_LONG, info, HEAD_WORDS,
+                   MPI_LONG_LONG, self->ob_mpi));
     else
         CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gather, MPI_Igather,
-                  (me, 3, MPI_LONG_LONG, info, 3, MPI_LONG_LONG, root,
-                   self->ob_mpi));
+                  (me, HEAD_WORDS, MPI_LONG_LONG, info, HEAD_WORDS,
+                   MPI_LONG_LONG, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
     }
     long long total = 0;
-    int failed = -1;
+    int failed = -1, any_in_band = 0, any_oob = 0;
     if (receiving) {
         for (int i = 0; i < nrecv; i++) {
-            long long len = info[3 * i];
-            int streamed = (int)info[3 * i + 2];
-            counts[i] = len < 0 || streamed ? 0 : (int)len;
-            nbufs[i] =
-                    self_in && i == rank ? 0 : (int)info[3 * i + 1] + streamed;
+            long long *head = info + HEAD_WORDS * i;
+            long long len = head[0];
+            counts[i] = len < 0 || head[2] != STREAM_IN_BAND ? 0 : (int)len;
+            nbufs[i] = self_in && i == rank
+                               ? 0
+                               : (int)head[1] + (head[2] == STREAM_SEPARATE);
             if (len < 0 && failed < 0)
                 failed = i;
+            any_in_band |= counts[i] > 0;
+            any_oob |= nbufs[i] > 0;
             displs[i] = (int)total;
             total += counts[i];
         }
@@ -1411,14 +1429,19 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         if (recv == NULL)
             goto error;
     }
-    int sendcount = me[0] < 0 || me[2] ? 0 : (int)me[0];
+    int sendcount = me[0] < 0 || me[2] != STREAM_IN_BAND ? 0 : (int)me[0];
     const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
     char *rbuf = recv ? PyBytes_AS_STRING(recv) : NULL;
-    if (all)
+    /* On an intracommunicator every rank of an all-gather sees every
+     * header, so all agree to skip the second step when no stream needs
+     * it.  (Across an intercommunicator each group sees only the other's
+     * headers, and a rooted gather's senders see none.) */
+    int second_step = !(all && self_in) || any_in_band;
+    if (second_step && all)
         CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgatherv, MPI_Iallgatherv,
                   (sbuf, sendcount, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
                    self->ob_mpi));
-    else
+    else if (second_step)
         CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gatherv, MPI_Igatherv,
                   (sbuf, sendcount, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
                    root, self->ob_mpi));
@@ -1427,20 +1450,23 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         goto error;
     }
     /* Then the out-of-band buffers (and a large stream), to the receiving
-     * ranks. */
-    outgoing = me[2] ? oob_with_stream(data, mine) : Py_XNewRef(mine);
-    if (me[2] && outgoing == NULL)
+     * ranks.  Each rank knows what it receives from the headers, and what
+     * it sends from its own. */
+    outgoing = me[2] == STREAM_SEPARATE ? oob_with_stream(data, mine)
+                                        : Py_XNewRef(mine);
+    if (me[2] == STREAM_SEPARATE && outgoing == NULL)
         goto error;
-    {
+    int sends_oob = sending && me[0] >= 0 && outgoing &&
+                    PyList_GET_SIZE(outgoing) > 0 && !(self_in && nrecv == 1);
+    if (sends_oob || any_oob) {
         PyObject **send_lists =
                 (PyObject **)PyMem_Calloc(nrecv + 1, sizeof(PyObject *));
         if (send_lists == NULL) {
             PyErr_NoMemory();
             goto error;
         }
-        for (int d = 0; sending && outgoing && d < nrecv; d++)
-            if (!(self_in && d == rank) && (all || d == root) &&
-                PyList_GET_SIZE(outgoing) > 0)
+        for (int d = 0; sends_oob && d < nrecv; d++)
+            if (!(self_in && d == rank) && (all || d == root))
                 send_lists[d] = outgoing;
         int rc = oob_exchange(self, send_lists, nbufs, got);
         PyMem_Free(send_lists);
@@ -1467,11 +1493,17 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     if (list == NULL)
         goto error;
     for (int i = 0; i < nrecv; i++) {
-        PyObject *o = self_in && i == rank
-                              ? cmpi_loads_oob(st, PyBytes_AS_STRING(data),
-                                               PyBytes_GET_SIZE(data), got[i])
-                              : loads_part(st, rbuf + displs[i], counts[i],
-                                           got[i], (int)info[3 * i + 2]);
+        long long *head = info + HEAD_WORDS * i;
+        PyObject *o;
+        if (self_in && i == rank)
+            o = cmpi_loads_oob(st, PyBytes_AS_STRING(data),
+                               PyBytes_GET_SIZE(data), got[i]);
+        else if (head[2] == STREAM_IN_HEAD)
+            o = cmpi_loads_oob(st, (const char *)(head + 3),
+                               (Py_ssize_t)head[0], got[i]);
+        else
+            o = loads_part(st, rbuf + displs[i], counts[i], got[i],
+                           head[2] == STREAM_SEPARATE);
         if (o == NULL)
             goto error;
         PyList_SET_ITEM(list, i, o);

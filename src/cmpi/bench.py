@@ -29,13 +29,19 @@ of N and 2N iterations for a control loop and the measured loop, each
 bracketed by callgrind client requests made through a tiny C helper.
 """
 
+import os
+import sys
+
+# Run as a script (mpi4py's side of a comparison), this file's folder is
+# sys.path[0], and cmpi's typing.py there would shadow the standard library's.
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
+
 import argparse
 import gc
 import json
-import os
 import socket
 import statistics
-import sys
 import time
 
 MiB = 1 << 20

@@ -72,6 +72,31 @@ def test_allgather(comm):
     assert got == [(r, "x" * r) for r in range(size)]
 
 
+def mixed_object(rank, shift):
+    """Objects whose pickles travel in the header (small), in band (a few
+    KiB) or out of band (an array), depending on rank and shift."""
+    kind = (rank + shift) % 3
+    if kind == 0:
+        return rank
+    if kind == 1:
+        return "s" * (1000 + rank)
+    return {"a": np.full(5000 + rank, rank, dtype=np.int32)}
+
+
+@pytest.mark.parametrize("shift", [0, 1, 2])
+def test_gather_mixed_sizes(comm, shift):
+    rank, size = comm.Get_rank(), comm.Get_size()
+    expect = [mixed_object(r, shift) for r in range(size)]
+    assert same(comm.allgather(mixed_object(rank, shift)), expect)
+    for root in range(size):
+        got = comm.gather(mixed_object(rank, shift), root=root)
+        assert same(got, expect) if rank == root else got is None
+    # every rank small but one: the header-only allgather must not be taken
+    small = [r if r != size - 1 else "x" * 4000 for r in range(size)]
+    assert comm.allgather(small[rank]) == small
+    assert comm.allreduce(rank) == size * (size - 1) // 2
+
+
 def test_alltoall(comm):
     rank, size = comm.Get_rank(), comm.Get_size()
     got = comm.alltoall([(rank, dst) for dst in range(size)])
