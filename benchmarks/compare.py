@@ -472,26 +472,35 @@ def callgrind(args):
     env = mpi_env(mpi)
     env["PYTHONHASHSEED"] = "0"
     outdir = HERE / "results" / f"callgrind-{mpi}"
+    if args.cg_modes != "Send,send":
+        outdir = outdir.with_name(outdir.name + "-" + args.cg_modes.replace(",", "-"))
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.mkdir(parents=True)
     rankvar = "OMPI_COMM_WORLD_RANK" if mpi == "openmpi" else "PMI_RANK"
-    N = args.iters
-    runs = [("c", "Send"), ("cmpi", "Send"), ("mpi4py", "Send"),
-            ("cmpi", "send"), ("mpi4py", "send")]
+    runs = []
+    for mode in args.cg_modes.split(","):
+        impls = ["cmpi", "mpi4py"] if mode == "send" else ["c", "cmpi", "mpi4py"]
+        runs += [(impl, mode) for impl in impls]
     rows, detail, misses_used = [], {}, {}
     for impl, mode in runs:
+        N, period = args.iters, args.period
+        if mode == "Allreduce_1Mi":
+            # about 0.1 s per call under valgrind: fewer, longer periods
+            N, period = min(N, 8), max(period, 600.0)
+        # collectives: only rank 0 never waits (see bench.py cmd_cgloop)
+        counted = (0, 1) if mode in ("Send", "send", "bcast") else (0,)
         best = None
         for attempt in range(args.attempts):
             prefix = outdir / f"cg.{impl}.{mode}.try{attempt}"
             vg = ["valgrind", "-q", "--tool=callgrind", "--collect-atstart=no",
                   f"--callgrind-out-file={prefix}.%q{{{rankvar}}}"]
             if impl == "c":
-                cmd = [exe, "--iters", str(N), "--period", str(args.period), "cgloop"]
+                cmd = [exe, "--iters", str(N), "--period", str(period), "--mode", mode, "cgloop"]
             else:
                 cmd = impl_cmd(impl, mpi, exe) + [
                     "cgloop", "--mode", mode, "--iters", str(N),
-                    "--period", str(args.period), "--helper", lib]
+                    "--period", str(period), "--helper", lib]
             p, dt = run(launcher(mpi, 2) + vg + cmd, impl_env(impl, env),
                         timeout=1800)
             missed = dict(re.findall(r"(\w+_2?N)\D+(\d+)", p.stdout + p.stderr))
@@ -507,7 +516,7 @@ def callgrind(args):
         prefix = best[1]
         misses_used[(impl, mode)] = best[0]
         per_rank = []
-        for r in (0, 1):
+        for r in counted:
             d = dumps(f"{prefix}.{r}")
             lab = f"{mode}_N", f"{mode}_2N"
             ctl = (total(d["ctl_2N"]) - total(d["ctl_N"])) / N
@@ -524,16 +533,15 @@ def callgrind(args):
             per_rank.append((mes - ctl, ctl, fun))
         ir = statistics.mean(x[0] for x in per_rank)
         grp = {}
-        for k, v in per_rank[0][2].items():
-            grp[group_of(k[1])] = grp.get(group_of(k[1]), 0) + v / 2
-        for k, v in per_rank[1][2].items():
-            grp[group_of(k[1])] = grp.get(group_of(k[1]), 0) + v / 2
-        rows.append((impl, mode, ir, per_rank[0][0], per_rank[1][0],
+        for pr in per_rank:
+            for k, v in pr[2].items():
+                grp[group_of(k[1])] = grp.get(group_of(k[1]), 0) + v / len(per_rank)
+        rows.append((impl, mode, ir, per_rank[0][0], per_rank[-1][0],
                      statistics.mean(x[1] for x in per_rank), grp))
         fun = {}
         for pr in per_rank:
             for k, v in pr[2].items():
-                fun[k] = fun.get(k, 0) + v / 2
+                fun[k] = fun.get(k, 0) + v / len(per_rank)
         detail[(impl, mode)] = fun
     text = cg_report(rows, detail, args) + "\n" + describe(mpi) + (
         "\nDeadline misses in the measured phases of the run used (rank 0): "
@@ -546,14 +554,20 @@ def callgrind(args):
 def cg_report(rows, detail, args):
     out = []
     w = out.append
-    w(f"## Instructions per round trip (callgrind, {args.mpi})\n")
+    w(f"## Instructions per call (callgrind, {args.mpi})\n")
     w(f"Per rank, per round trip (one send + one receive, sleep schedule "
       f"P = {args.period} ms): (Ir(2N) − Ir(N)) / N with N = {args.iters}, "
       "minus the same for the control loop; mean of the two ranks. "
-      "Groups from callgrind's exclusive costs per ELF object.\n")
+      "Collectives (2 ranks), per call: the reductions count rank 0 only, "
+      "which enters each call half a period after rank 1 and so never waits; "
+      "bcast counts both ranks, the root entering first (Allreduce_1Mi: N = 8, "
+      "P = 600 ms). Groups from callgrind's exclusive costs per ELF object.\n")
     w("| impl | call | Ir | rank 0 | rank 1 | control | mpi-lib | binding | python | numpy | libc | other |")
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    label = {"Send": "`Send`/`Recv` 8 B", "send": "`send`/`recv` dict"}
+    label = {"Send": "`Send`/`Recv` 8 B", "send": "`send`/`recv` dict",
+             "bcast": "`bcast` dict", "allreduce": "`allreduce` int",
+             "Allreduce_1Mi": "`Allreduce` 1 Mi doubles"}
+    modes = list(dict.fromkeys(r[1] for r in rows))
     for impl, mode, ir, r0, r1, ctl, grp in rows:
         g = [f"{grp.get(x, 0):.0f}" for x in
              ("mpi-lib", "binding", "python", "numpy", "libc", "other")]
@@ -561,13 +575,14 @@ def cg_report(rows, detail, args):
           f"{ctl:.0f} | " + " | ".join(g) + " |")
     w("")
     by = {(r[0], r[1]): r[2] for r in rows}
-    for mode in ("Send", "send"):
+    for mode in modes:
+        c_ref = ("c", "Send" if mode == "send" else mode)
         if ("cmpi", mode) in by and ("mpi4py", mode) in by:
             w(f"cmpi/mpi4py {label[mode]}: {by[('cmpi', mode)] / by[('mpi4py', mode)]:.2f}"
-              + (f"; cmpi/C: {by[('cmpi', mode)] / by[('c', 'Send')]:.2f}" if ('c', 'Send') in by else "")
+              + (f"; cmpi/C: {by[('cmpi', mode)] / by[c_ref]:.3f}" if c_ref in by else "")
               + "  ")
     w("")
-    for mode in ("Send", "send"):
+    for mode in modes:
         a, b = detail.get(("cmpi", mode)), detail.get(("mpi4py", mode))
         if not a or not b:
             continue
@@ -613,6 +628,10 @@ def main():
     p.add_argument("--callgrind", action="store_true",
                    help="instruction counts instead of timings")
     p.add_argument("--iters", type=int, default=100, help="callgrind N")
+    p.add_argument("--cg-modes", default="Send,send",
+                   help="callgrind loops, comma-separated: Send, send (ping-pong, "
+                   "both ranks counted), bcast, allreduce, Allreduce_1Mi "
+                   "(2-rank collectives, rank 0 counted)")
     p.add_argument("--attempts", type=int, default=3,
                    help="callgrind runs per row until one has no deadline miss")
     p.add_argument("--period", type=float, default=20.0,

@@ -223,16 +223,47 @@ static void until(double t)
         misses++;
 }
 
+/* cgloop's measured call: "Send" (a ping-pong step) or a collective. */
+static const char *cgmode = "Send";
+static double *cg_big, *cg_bigout; /* 1 Mi doubles each */
+
+/* One collective call of the cgloop modes that match bench.py's. */
+static void cg_collective(void)
+{
+    if (!strcmp(cgmode, "allreduce")) {
+        int one = 1, out;
+        MPI_Allreduce(&one, &out, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    }
+    else if (!strcmp(cgmode, "bcast")) {
+        char msg[35] = {0}; /* the size of bench.py's pickled small dict */
+        MPI_Bcast(msg, 35, MPI_BYTE, 0, MPI_COMM_WORLD);
+    }
+    else if (!strcmp(cgmode, "Allreduce_1Mi"))
+        MPI_Allreduce(cg_big, cg_bigout, 1 << 20, MPI_DOUBLE, MPI_SUM,
+                      MPI_COMM_WORLD);
+}
+
 static void cg_phase(const char *label, char *buf, int measured, long k,
                      double P)
 {
     int peer = 1 - rank;
+    int coll = strcmp(cgmode, "Send") != 0;
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = now() + 0.2;
     misses = 0;
     CALLGRIND_ZERO_STATS;
     CALLGRIND_TOGGLE_COLLECT;
     for (long j = 0; j < k; j++) {
+        if (measured && coll) {
+            /* the rank that enters late never waits: rank 0 for the
+             * reductions (compare.py counts it only), rank 1 for bcast (whose
+             * root's small send completes at once: both count) */
+            int late = !strcmp(cgmode, "bcast") ? 1 : 0;
+            until(t0 + (j + (rank == late ? 0.5 : 0.25)) * P);
+            cg_collective();
+            until(t0 + (j + 1) * P);
+            continue;
+        }
         if (measured)
             MPI_Send(buf, 8, MPI_BYTE, peer, 0, MPI_COMM_WORLD);
         until(t0 + (j + 0.5) * P);
@@ -250,15 +281,22 @@ static void cg_phase(const char *label, char *buf, int measured, long k,
 static void cgloop(long N, double P)
 {
     char buf[8] = {0};
+    char label_n[64], label_2n[64];
+    cg_big = calloc(1 << 20, sizeof(double));
+    cg_bigout = calloc(1 << 20, sizeof(double));
+    snprintf(label_n, sizeof label_n, "%s_N", cgmode);
+    snprintf(label_2n, sizeof label_2n, "%s_2N", cgmode);
     if (rank == 0)
         printf("{\"misses\": \"see stderr\"}\n");
     cg_phase("slow", buf, 1, 3, 0.5); /* warm-up, slow pace; dumped, unused */
     cg_phase("warm", buf, 1, 40, P);
     cg_phase("ctl_N", buf, 0, N, P);
     cg_phase("ctl_2N", buf, 0, 2 * N, P);
-    cg_phase("Send_N", buf, 1, N, P);
-    cg_phase("Send_2N", buf, 1, 2 * N, P);
+    cg_phase(label_n, buf, 1, N, P);
+    cg_phase(label_2n, buf, 1, 2 * N, P);
     MPI_Barrier(MPI_COMM_WORLD);
+    free(cg_big);
+    free(cg_bigout);
 }
 
 int main(int argc, char **argv)
@@ -280,6 +318,8 @@ int main(int argc, char **argv)
             N = atol(argv[++i]);
         else if (!strcmp(argv[i], "--period") && i + 1 < argc)
             period = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--mode") && i + 1 < argc)
+            cgmode = argv[++i];
         else
             cmd = argv[i];
     }

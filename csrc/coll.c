@@ -1356,15 +1356,43 @@ enum {
 #define HEAD_WORDS 8
 #define HEAD_INLINE ((HEAD_WORDS - 3) * (int)sizeof(long long))
 
+/* Total pickle bytes of an allreduce above which its objects are reduced
+ * along a tree rather than gathered at every rank. */
+#define TREE_MIN_BYTES (256 * 1024)
+
+static PyObject *
+reduce_tree(CommObject *self, const char *fname, PyObject *data,
+            PyObject *mine, PyObject *op);
+
+/* Whether an allreduce moves enough data that a tree beats gathering every
+ * object at every rank (which moves size**2 objects in all). */
+static int
+tree_pays(CommObject *self, const long long *info)
+{
+    long long total = 0;
+    if (self->size <= 2)
+        return 0;
+    for (int i = 0; i < self->size; i++) {
+        const long long *head = info + HEAD_WORDS * i;
+        if (head[1] > 0 || head[2] == STREAM_SEPARATE)
+            return 1; /* out-of-band buffers: NumPy arrays */
+        total += head[0];
+    }
+    return total > TREE_MIN_BYTES;
+}
+
 /* Objects per rank, exchanged as pickles.  `data` is this rank's pickle
  * (NULL if it failed: its size is sent as -1) and `mine` its out-of-band
  * buffers (or NULL).  Gathers at `root`, or at every rank if ALL_RANKS.
  * Returns the list of unpickled objects at the receiving ranks, None
  * elsewhere.  On an intercommunicator the objects come from the remote
- * group: at the root (root=MPI.ROOT), or at every rank (ALL_RANKS). */
+ * group: at the root (root=MPI.ROOT), or at every rank (ALL_RANKS).
+ * When `reduce_op` is given (an allreduce on an intracommunicator) and the
+ * objects are large, they are reduced along a tree instead, and the result
+ * is the reduced object itself (*reduced set to 1). */
 static PyObject *
 gather_pickles(CommObject *self, const char *fname, PyObject *data,
-               PyObject *mine, int root)
+               PyObject *mine, int root, PyObject *reduce_op, int *reduced)
 {
     cmpi_state *st = self->st;
     int nrecv = self->peers, rank = 0, ierr, inter = self->inter;
@@ -1410,6 +1438,15 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     }
     long long total = 0;
     int failed = -1, any_in_band = 0, any_oob = 0;
+    if (reduce_op != NULL && all && self_in) {
+        int ok = 1;
+        for (int i = 0; i < nrecv; i++) ok &= info[HEAD_WORDS * i] >= 0;
+        if (ok && tree_pays(self, info)) {
+            *reduced = 1;
+            list = reduce_tree(self, fname, data, mine, reduce_op);
+            goto done;
+        }
+    }
     if (receiving) {
         for (int i = 0; i < nrecv; i++) {
             long long *head = info + HEAD_WORDS * i;
@@ -1694,8 +1731,181 @@ done:
     return obj;
 }
 
+/* Send this rank's partial result (or its failure) up the tree: its length
+ * and buffer count, then the stream and its out-of-band buffers. */
+static int
+tree_send(CommObject *self, PyObject *acc, int dest)
+{
+    PyObject *mine = NULL, *data = NULL;
+    long long head[2] = {FAILED_SIZE, 0};
+    int ierr, rc = -1, size = self->size;
+    if (acc != NULL) {
+        data = cmpi_dumps_oob(self->st, acc, &mine);
+        if (data == NULL)
+            return -1; /* the caller sends the failure */
+        head[0] = PyBytes_GET_SIZE(data);
+        head[1] = mine ? PyList_GET_SIZE(mine) : 0;
+    }
+    CMPI_NOGIL(ierr = MPI_Send(head, 2, MPI_LONG_LONG, dest, 0, self->shadow));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    if (data != NULL) {
+        PyObject **send_lists = PyMem_Calloc(size, sizeof(PyObject *));
+        int *none = PyMem_Calloc(size, sizeof(int));
+        PyObject **got = PyMem_Calloc(size, sizeof(PyObject *));
+        PyObject *outgoing = oob_with_stream(data, mine);
+        if (send_lists && none && got && outgoing) {
+            send_lists[dest] = outgoing;
+            rc = oob_exchange(self, send_lists, none, got);
+        }
+        else if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        Py_XDECREF(outgoing);
+        PyMem_Free(send_lists);
+        PyMem_Free(none);
+        PyMem_Free(got);
+    }
+    else
+        rc = 0;
+done:
+    Py_XDECREF(data);
+    Py_XDECREF(mine);
+    return rc;
+}
+
+/* Receive the partial result of `source` (a new reference; NULL with
+ * *remote_failed set when that subtree failed, NULL with an exception on a
+ * local error). */
 static PyObject *
-gather_like(CommObject *self, PyObject *obj, int root, const char *fname)
+tree_recv(CommObject *self, int source, int *remote_failed)
+{
+    long long head[2];
+    int ierr, size = self->size;
+    CMPI_NOGIL(ierr = MPI_Recv(head, 2, MPI_LONG_LONG, source, 0,
+                               self->shadow, MPI_STATUS_IGNORE));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        return NULL;
+    }
+    if (head[0] < 0) {
+        *remote_failed = 1;
+        return NULL;
+    }
+    PyObject *obj = NULL,
+             **send_lists = PyMem_Calloc(size, sizeof(PyObject *));
+    int *nbufs = PyMem_Calloc(size, sizeof(int));
+    PyObject **got = PyMem_Calloc(size, sizeof(PyObject *));
+    if (send_lists == NULL || nbufs == NULL || got == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    nbufs[source] = 1 + (int)head[1]; /* the stream, then the buffers */
+    if (oob_exchange(self, send_lists, nbufs, got) == 0)
+        obj = loads_part(self->st, NULL, 0, got[source], 1);
+done:
+    if (got != NULL)
+        Py_XDECREF(got[source]);
+    PyMem_Free(send_lists);
+    PyMem_Free(nbufs);
+    PyMem_Free(got);
+    return obj;
+}
+
+/* Allreduce of large objects along a binomial tree that keeps the ranks'
+ * order (each step folds a block of ranks with the block right after it,
+ * so non-commutative operations see rank order), then a broadcast from
+ * rank 0.  Each rank sends and receives O(log size) objects, where
+ * gathering every object at every rank moves size**2 of them.  A failure
+ * anywhere (an operation that raises) travels up the tree, and every rank
+ * raises. */
+static PyObject *
+reduce_tree(CommObject *self, const char *fname, PyObject *data,
+            PyObject *mine, PyObject *op)
+{
+    cmpi_state *st = self->st;
+    int rank = 0, size = self->size, remote_failed = 0, ierr;
+    PyObject *acc = NULL, *exc = NULL, *copies = NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    /* a copy of this rank's own object, as the other ranks see it */
+    if (mine != NULL && (copies = oob_copies(mine)) == NULL)
+        exc = PyErr_GetRaisedException_compat();
+    else {
+        acc = cmpi_loads_oob(st, PyBytes_AS_STRING(data),
+                             PyBytes_GET_SIZE(data), copies);
+        if (acc == NULL)
+            exc = PyErr_GetRaisedException_compat();
+    }
+    Py_XDECREF(copies);
+    for (int step = 1; step < size; step <<= 1) {
+        if (rank % (2 * step) != 0) {
+            if (tree_send(self, exc ? NULL : acc, rank - step) < 0) {
+                if (exc == NULL) {
+                    /* could not pickle: tell the parent, keep the error */
+                    exc = PyErr_GetRaisedException_compat();
+                    if (tree_send(self, NULL, rank - step) < 0)
+                        PyErr_Clear();
+                }
+                else
+                    PyErr_Clear();
+            }
+            break;
+        }
+        if (rank + step >= size)
+            continue;
+        PyObject *other = tree_recv(self, rank + step, &remote_failed);
+        if (other == NULL && !remote_failed && exc == NULL)
+            exc = PyErr_GetRaisedException_compat();
+        else if (other == NULL)
+            PyErr_Clear();
+        if (other != NULL && exc == NULL && !remote_failed) {
+            PyObject *next = cmpi_op_apply(st, op, acc, other);
+            Py_SETREF(acc, next);
+            if (next == NULL)
+                exc = PyErr_GetRaisedException_compat();
+        }
+        Py_XDECREF(other);
+    }
+    /* rank 0 tells everyone whether the reduction worked, then sends it */
+    int ok = rank == 0 ? (exc == NULL && !remote_failed) : 0;
+    CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Bcast, MPI_Ibcast,
+              (&ok, 1, MPI_INT, 0, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        Py_XDECREF(exc);
+        Py_XDECREF(acc);
+        return cmpi_raise(st, ierr);
+    }
+    if (!ok) {
+        Py_XDECREF(acc);
+        if (exc != NULL) {
+            PyErr_SetRaisedException_compat(exc);
+            return NULL;
+        }
+        return cmpi_raise_msg(st, MPI_ERR_OTHER,
+                              "%s: the reduction failed on another rank "
+                              "(its operation raised, or its result could "
+                              "not be pickled)",
+                              fname);
+    }
+    Py_XDECREF(exc); /* a rank that failed after sending: not possible */
+    PyObject *args[2] = {rank == 0 ? acc : Py_None, NULL};
+    args[1] = PyLong_FromLong(0);
+    if (args[1] == NULL) {
+        Py_XDECREF(acc);
+        return NULL;
+    }
+    PyObject *res = Comm_bcast(self, args, 2, NULL);
+    Py_DECREF(args[1]);
+    Py_XDECREF(acc);
+    return res;
+}
+
+/* Pickle obj and gather the objects (see gather_pickles); with `op` (an
+ * allreduce), large objects may come back already reduced (*reduced). */
+static PyObject *
+gather_like_reduce(CommObject *self, PyObject *obj, int root,
+                   const char *fname, PyObject *op, int *reduced)
 {
     PyObject *exc = NULL, *mine = NULL;
     if (self->inter && (root == MPI_ROOT || root == MPI_PROC_NULL))
@@ -1704,7 +1914,7 @@ gather_like(CommObject *self, PyObject *obj, int root, const char *fname)
             self->st, obj, self->shadow != MPI_COMM_NULL ? &mine : NULL);
     if (data == NULL)
         exc = PyErr_GetRaisedException_compat();
-    PyObject *res = gather_pickles(self, fname, data, mine, root);
+    PyObject *res = gather_pickles(self, fname, data, mine, root, op, reduced);
     Py_XDECREF(data);
     Py_XDECREF(mine);
     if (exc != NULL) {
@@ -1713,6 +1923,13 @@ gather_like(CommObject *self, PyObject *obj, int root, const char *fname)
         return NULL;
     }
     return res;
+}
+
+static PyObject *
+gather_like(CommObject *self, PyObject *obj, int root, const char *fname)
+{
+    int reduced = 0;
+    return gather_like_reduce(self, obj, root, fname, NULL, &reduced);
 }
 
 CMPI_DOC(Comm_gather_doc, "gather($self, sendobj, root=0)",
@@ -2148,10 +2365,15 @@ reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
     }
     MPI_Comm_rank(self->ob_mpi, &rank);
-    PyObject *list =
-            gather_like(self, a[0], kind == REDUCE ? root : ALL_RANKS, fname);
+    int reduced = 0;
+    PyObject *list = gather_like_reduce(
+            self, a[0], kind == REDUCE ? root : ALL_RANKS, fname,
+            kind == ALLREDUCE && !self->inter && self->shadow != MPI_COMM_NULL
+                    ? op
+                    : NULL,
+            &reduced);
     PyObject *res = NULL;
-    if (list == NULL || list == Py_None) {
+    if (list == NULL || list == Py_None || reduced) {
         res = list;
         goto done;
     }

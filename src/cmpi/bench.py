@@ -420,7 +420,37 @@ def cmd_cgloop(b):
             until(nonlocal_t0 + (j + 0.5) * P)
             until(nonlocal_t0 + (j + 1) * P)
 
-    loop = loop_send if a.mode == "Send" else loop_obj
+    # Collectives: for allreduce and Allreduce, rank 1 enters each call half
+    # a period before rank 0, so rank 0 finds everything it needs already
+    # there and never spins (compare.py counts rank 0 only).  For bcast the
+    # root (rank 0) enters first: its small send completes at once, and
+    # rank 1 finds the message there, so both ranks count.
+    big = np.ones(MiB, dtype=np.float64)  # 1 Mi doubles
+    bigout = np.empty_like(big)
+    # (at j + 1/4 and j + 1/2 of each period: two sleeps per iteration, as
+    # in the control loop)
+    lag = 0.5 if b.rank == (1 if a.mode == "bcast" else 0) else 0.25
+
+    def coll_loop(call):
+        def run(k):
+            nonlocal_t0 = t0
+            for j in range(k):
+                until(nonlocal_t0 + (j + lag) * P)
+                call()
+                until(nonlocal_t0 + (j + 1) * P)
+        return run
+
+    SUM = MPI.SUM
+    coll_calls = {
+        "bcast": lambda: comm.bcast(obj, root=0),
+        "allreduce": lambda: comm.allreduce(1, op=SUM),
+        "Allreduce_1Mi": lambda: comm.Allreduce(big, bigout, op=SUM),
+    }
+
+    if a.mode in coll_calls:
+        loop = coll_loop(coll_calls[a.mode])
+    else:
+        loop = loop_send if a.mode == "Send" else loop_obj
     N = a.iters
     # Warm-up at a slow pace while valgrind translates the code, then
     # a few iterations at the real pace so the interpreter specialises.
@@ -612,7 +642,8 @@ def parse(argv):
     c.add_argument("--quick", action="store_true")
     c.add_argument("--reps", type=int, default=0)
     g = sub.add_parser("cgloop", help="instruction-count loop (see compare.py)")
-    g.add_argument("--mode", choices=["Send", "send"], default="Send")
+    g.add_argument("--mode", choices=["Send", "send", "bcast", "allreduce", "Allreduce_1Mi"],
+                   default="Send")
     g.add_argument("--iters", type=int, default=100)
     g.add_argument("--period", type=float, default=20.0, help="ms")
     g.add_argument("--helper", required=True, help="path of libcgtoggle.so")

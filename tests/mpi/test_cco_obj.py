@@ -226,6 +226,55 @@ def test_callable_op(comm):
         assert got == functools.reduce(operator.mul, range(1, rank + 1))
 
 
+@pytest.mark.parametrize("payload", ["array", "bytes"])
+def test_allreduce_large_objects_keep_rank_order(comm, payload):
+    """Large objects (out-of-band arrays, or pickles over 256 KiB in all)
+    are reduced along a tree at 3+ ranks: the result must still be the
+    rank-order fold, for a non-commutative operation too."""
+    rank, size = comm.Get_rank(), comm.Get_size()
+    if payload == "array":
+        mine = {"tag": [rank], "a": np.full(40000, rank, dtype=np.int64)}
+    else:
+        mine = {"tag": [rank], "a": bytes([rank]) * 100000}
+
+    def concat(x, y):  # associative, not commutative: tags record the order
+        return {"tag": x["tag"] + y["tag"], "a": x["a"] + y["a"]}
+
+    for _ in range(2):  # the shadow's point-to-point traffic pairs up again
+        got = comm.allreduce(mine, op=concat)
+        assert got["tag"] == list(range(size))
+        if payload == "array":
+            assert got["a"].dtype == np.int64 and got["a"].shape == (40000,)
+            assert (got["a"] == sum(range(size))).all()
+        else:
+            assert got["a"] == b"".join(bytes([r]) * 100000 for r in range(size))
+    total = comm.allreduce(np.full(100000, rank + 1.0), op=MPI.SUM)
+    assert (total == size * (size + 1) / 2).all()
+    assert mine["tag"] == [rank]  # the sender's object is untouched
+
+
+def test_allreduce_large_failing_op_raises_everywhere(comm):
+    rank, size = comm.Get_rank(), comm.Get_size()
+    if size < 3:
+        pytest.skip("the tree runs at 3 or more ranks")
+    obj = np.full(50000, rank)
+
+    def bad(x, y):
+        if rank == 0:
+            raise ZeroDivisionError("op failed on rank 0")
+        return x + y
+
+    with pytest.raises((ZeroDivisionError, MPI.Exception)) as info:
+        comm.allreduce(obj, op=bad)
+    if rank == 0:
+        assert info.type is ZeroDivisionError
+    else:
+        assert "failed on another rank" in str(info.value)
+    # the communicator still works afterwards
+    assert comm.allreduce(rank) == size * (size - 1) // 2
+    assert (comm.allreduce(obj, op=MPI.SUM) == sum(range(size))).all()
+
+
 def test_wrong_length_raises_self():
     comm = MPI.COMM_SELF
     with pytest.raises(ValueError):
