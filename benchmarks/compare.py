@@ -146,6 +146,8 @@ def jobs_for(args):
     q = ["--quick"] if args.quick else []
     jobs = [("pingpong", 2, ["pingpong"] + q, q + ["pingpong"]),
             ("coll", 2, ["coll"] + q, q + ["coll"])]
+    if args.only_coll:
+        jobs = jobs[1:]
     if args.mpi == "openmpi" and not args.no_coll4:
         # MPICH busy-polls with no yield when oversubscribed (7.5):
         # 4 ranks on 2 cores would measure the scheduler, not the binding.
@@ -623,6 +625,8 @@ def main():
     p.add_argument("--wait-idle", type=float, default=0, metavar="S",
                    help="before each launch, wait up to S seconds until no "
                    "other task is runnable (shared machine)")
+    p.add_argument("--only-coll", action="store_true",
+                   help="the collectives only (no ping-pong)")
     p.add_argument("--no-coll4", action="store_true",
                    help="skip the 4-rank (oversubscribed) collectives")
     p.add_argument("--callgrind", action="store_true",
