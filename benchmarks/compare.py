@@ -178,7 +178,7 @@ def timing(args):
     exe, _ = build(mpi)
     cmds = {i: impl_cmd(i, mpi, exe) for i in IMPLS}
     env = mpi_env(mpi)
-    outdir = HERE / "results" / (mpi + ("-quick" if args.quick else ""))
+    outdir = HERE / "results" / (mpi + ("-quick" if args.quick else "") + ("-coll" if args.only_coll else ""))
     if outdir.exists():
         shutil.rmtree(outdir)
     outdir.mkdir(parents=True)
