@@ -191,9 +191,10 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    CMPI_NOGIL(ierr = MPI_Sendrecv_replace(m.addr, m.count, m.dtype, dest,
-                                           sendtag, source, recvtag,
-                                           self->ob_mpi, &s));
+    CMPI_NOGIL_CALL("Sendrecv_replace", self->ob_mpi,
+                    ierr = MPI_Sendrecv_replace(m.addr, m.count, m.dtype, dest,
+                                                sendtag, source, recvtag,
+                                                self->ob_mpi, &s));
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -1132,7 +1133,8 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
         return NULL;
     char *buf = PyBytes_AS_STRING(bytes);
     if (count > 65536)
-        CMPI_NOGIL(ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s));
+        CMPI_NOGIL_CALL("recv", MPI_COMM_NULL,
+                        ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s));
     else
         ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s);
     if (ierr != MPI_SUCCESS) {
