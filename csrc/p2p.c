@@ -899,6 +899,11 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
         *keep = data;
         return 0;
     }
+    /* The pieces of earlier sends are usually done by now: let go of
+     * their memory (a pickle stream may be large) before holding more, so
+     * that what is held stays within the sends still in flight. */
+    if (detached.n > 0)
+        detached_reap();
     int nbuf = buffers ? (int)PyList_GET_SIZE(buffers) : 0;
     env = PyBytes_FromStringAndSize(NULL, ENV_HEAD + 8 * (Py_ssize_t)nbuf);
     if (env == NULL)
