@@ -470,6 +470,21 @@ static int
 cmpi_wait_startup(void);
 static inline int
 cmpi_coll_polling(void);
+/* A blocking MPI call that does not poll (a blocking collective,
+ * Sendrecv_replace, Mrecv, ...) cannot see Ctrl-C.  While the main thread
+ * is inside one, wait.c's SIGINT watcher knows it: if the call has not
+ * returned soon after a SIGINT, the watcher reports the call and aborts
+ * the job with status 130.  Marking costs two stores. */
+static inline int
+cmpi_block_enter(const char *call, MPI_Comm comm);
+static inline void
+cmpi_block_leave(int token);
+#define CMPI_NOGIL_CALL(call, comm, ...)             \
+    do {                                             \
+        int blk_ = cmpi_block_enter((call), (comm)); \
+        CMPI_NOGIL(__VA_ARGS__);                     \
+        cmpi_block_leave(blk_);                      \
+    } while (0)
 /* A blocking collective: MPI's blocking call (fastest), or, when a hang
  * timeout is set, its nonblocking form waited for by polling.  `ierr`
  * receives the error code or CMPI_WAIT_RAISED; `args` is the blocking
@@ -478,7 +493,7 @@ cmpi_coll_polling(void);
 #define CMPI_COLL(ierr, comm, call, blocking, nonblocking, args) \
     do {                                                         \
         if (CMPI_LIKELY(!cmpi_coll_polling())) {                 \
-            CMPI_NOGIL((ierr) = blocking args);                  \
+            CMPI_NOGIL_CALL(call, comm, (ierr) = blocking args); \
         }                                                        \
         else {                                                   \
             MPI_Request creq_ = MPI_REQUEST_NULL;                \

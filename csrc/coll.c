@@ -1164,8 +1164,8 @@ remote_failure(CommObject *self, const char *fname, int rank)
  * post, so MPI's non-overtaking rule pairs them even across consecutive
  * collectives. */
 static int
-oob_exchange(CommObject *self, PyObject **send_lists, const int *nbufs,
-             PyObject **got)
+oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
+             const int *nbufs, PyObject **got)
 {
     cmpi_state *st = self->st;
     /* ranks this rank can address: the remote group of an intercomm */
@@ -1222,7 +1222,7 @@ oob_exchange(CommObject *self, PyObject **send_lists, const int *nbufs,
                          &reqs[nreq++]);
     }
     if (ierr == MPI_SUCCESS)
-        CMPI_NOGIL(ierr = cmpi_waitall(nreq, reqs));
+        CMPI_NOGIL_CALL(fname, self->ob_mpi, ierr = cmpi_waitall(nreq, reqs));
     nreq = 0;
     /* the buffers */
     for (int d = 0; d < size && ierr == MPI_SUCCESS; d++) {
@@ -1254,7 +1254,7 @@ oob_exchange(CommObject *self, PyObject **send_lists, const int *nbufs,
         }
     }
     if (ierr == MPI_SUCCESS)
-        CMPI_NOGIL(ierr = cmpi_waitall(nreq, reqs));
+        CMPI_NOGIL_CALL(fname, self->ob_mpi, ierr = cmpi_waitall(nreq, reqs));
     if (ierr != MPI_SUCCESS)
         cmpi_raise(st, ierr);
     else
@@ -1505,7 +1505,7 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         for (int d = 0; sends_oob && d < nrecv; d++)
             if (!(self_in && d == rank) && (all || d == root))
                 send_lists[d] = outgoing;
-        int rc = oob_exchange(self, send_lists, nbufs, got);
+        int rc = oob_exchange(self, fname, send_lists, nbufs, got);
         PyMem_Free(send_lists);
         if (rc < 0)
             goto error;
@@ -2120,7 +2120,7 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 cmpi_raise(self->st, ierr);
                 goto done;
             }
-            if (oob_exchange(self, send_lists, nbufs, got) < 0)
+            if (oob_exchange(self, "scatter", send_lists, nbufs, got) < 0)
                 goto done;
         }
         else {
@@ -2163,7 +2163,7 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
      * rank, point to point */
     if (rank != root || inter)
         nbufs[root] = (int)my[1];
-    if (oob_exchange(self, send_lists, nbufs, got) < 0)
+    if (oob_exchange(self, "scatter", send_lists, nbufs, got) < 0)
         goto done;
     if (sending && oob[root] != NULL &&
         (got[root] = oob_copies(oob[root])) == NULL)
@@ -2268,7 +2268,7 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         PyObject *own = self_in ? oob[rank] : NULL;
         if (self_in)
             oob[rank] = NULL;
-        int rc = oob_exchange(self, oob, nbufs, got);
+        int rc = oob_exchange(self, "alltoall", oob, nbufs, got);
         if (self_in)
             oob[rank] = own;
         if (rc < 0)

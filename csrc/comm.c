@@ -371,7 +371,8 @@ Comm_Dup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Dup", args, nargs, kwnames, kw, 0, a) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    CMPI_NOGIL_CALL("Dup", self->ob_mpi,
+                    ierr = MPI_Comm_dup(self->ob_mpi, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
@@ -406,7 +407,8 @@ Comm_Split(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                        color);
         return NULL;
     }
-    CMPI_NOGIL(ierr = MPI_Comm_split(self->ob_mpi, color, key, &h));
+    CMPI_NOGIL_CALL("Split", self->ob_mpi,
+                    ierr = MPI_Comm_split(self->ob_mpi, color, key, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
@@ -587,7 +589,8 @@ idup_impl(CommObject *self, PyObject *info_o)
     if (cmpi_info_arg(self->st, info_o, &info) < 0)
         return NULL;
     if (info == MPI_INFO_NULL)
-        CMPI_NOGIL(ierr = MPI_Comm_dup(self->ob_mpi, &h));
+        CMPI_NOGIL_CALL("Dup", self->ob_mpi,
+                        ierr = MPI_Comm_dup(self->ob_mpi, &h));
     else
         CMPI_NOGIL(ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
     if (ierr != MPI_SUCCESS)
@@ -656,8 +659,9 @@ Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_opt_int(a[1], &key, 0, "key") < 0 ||
         cmpi_info_arg(self->st, a[2], &info) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Comm_split_type(self->ob_mpi, split_type, key, info,
-                                          &h));
+    CMPI_NOGIL_CALL("Split_type", self->ob_mpi,
+                    ierr = MPI_Comm_split_type(self->ob_mpi, split_type, key,
+                                               info, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
@@ -856,8 +860,9 @@ Intracomm_Create_intercomm(CommObject *self, PyObject *const *args,
     }
     if (cmpi_check_send_tag(self, tag) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Intercomm_create(self->ob_mpi, ll, peer, rl, tag,
-                                           &h));
+    CMPI_NOGIL_CALL(
+            "Create_intercomm", self->ob_mpi,
+            ierr = MPI_Intercomm_create(self->ob_mpi, ll, peer, rl, tag, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
@@ -879,7 +884,8 @@ Intercomm_Merge(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     if (a[0] != NULL && (high = PyObject_IsTrue(a[0])) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Intercomm_merge(self->ob_mpi, high, &h));
+    CMPI_NOGIL_CALL("Merge", self->ob_mpi,
+                    ierr = MPI_Intercomm_merge(self->ob_mpi, high, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, self->st->Intracomm_Type, h);

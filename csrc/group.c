@@ -478,7 +478,8 @@ Comm_Create(CommObject *self, PyObject *arg)
     int ierr;
     if (cmpi_comm_check(self) < 0 || group_arg(self->st, arg, &g, "group") < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Comm_create(self->ob_mpi, g, &h));
+    CMPI_NOGIL_CALL("Create", self->ob_mpi,
+                    ierr = MPI_Comm_create(self->ob_mpi, g, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
@@ -501,7 +502,8 @@ Comm_Create_group(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         group_arg(self->st, a[0], &g, "group") < 0 ||
         cmpi_opt_int(a[1], &tag, 0, "tag") < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Comm_create_group(self->ob_mpi, g, tag, &h));
+    CMPI_NOGIL_CALL("Create_group", self->ob_mpi,
+                    ierr = MPI_Comm_create_group(self->ob_mpi, g, tag, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);

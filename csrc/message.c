@@ -105,7 +105,9 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    CMPI_NOGIL(ierr = MPI_Mrecv(m.addr, m.count, m.dtype, &self->ob_mpi, &s));
+    CMPI_NOGIL_CALL(
+            "message.Recv", MPI_COMM_NULL,
+            ierr = MPI_Mrecv(m.addr, m.count, m.dtype, &self->ob_mpi, &s));
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -171,8 +173,9 @@ Message_recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    CMPI_NOGIL(ierr = MPI_Mrecv(PyBytes_AS_STRING(bytes), count, MPI_BYTE,
-                                &self->ob_mpi, &s));
+    CMPI_NOGIL_CALL("message.recv", MPI_COMM_NULL,
+                    ierr = MPI_Mrecv(PyBytes_AS_STRING(bytes), count, MPI_BYTE,
+                                     &self->ob_mpi, &s));
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);

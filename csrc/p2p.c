@@ -191,9 +191,10 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    CMPI_NOGIL(ierr = MPI_Sendrecv_replace(m.addr, m.count, m.dtype, dest,
-                                           sendtag, source, recvtag,
-                                           self->ob_mpi, &s));
+    CMPI_NOGIL_CALL("Sendrecv_replace", self->ob_mpi,
+                    ierr = MPI_Sendrecv_replace(m.addr, m.count, m.dtype, dest,
+                                                sendtag, source, recvtag,
+                                                self->ob_mpi, &s));
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -898,6 +899,11 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
         *keep = data;
         return 0;
     }
+    /* The pieces of earlier sends are usually done by now: let go of
+     * their memory (a pickle stream may be large) before holding more, so
+     * that what is held stays within the sends still in flight. */
+    if (detached.n > 0)
+        detached_reap();
     int nbuf = buffers ? (int)PyList_GET_SIZE(buffers) : 0;
     env = PyBytes_FromStringAndSize(NULL, ENV_HEAD + 8 * (Py_ssize_t)nbuf);
     if (env == NULL)
@@ -1132,7 +1138,8 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
         return NULL;
     char *buf = PyBytes_AS_STRING(bytes);
     if (count > 65536)
-        CMPI_NOGIL(ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s));
+        CMPI_NOGIL_CALL("recv", MPI_COMM_NULL,
+                        ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s));
     else
         ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s);
     if (ierr != MPI_SUCCESS) {

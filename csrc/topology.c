@@ -980,14 +980,14 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             break;
     }
-#define NB_CALL(blocking, nonblocking, persistent, ...)                  \
-    do {                                                                 \
-        if (mode == NB_BLOCKING)                                         \
-            CMPI_NOGIL(ierr = blocking(__VA_ARGS__, comm));              \
-        else if (mode == NB_NONBLOCKING)                                 \
-            ierr = nonblocking(__VA_ARGS__, comm, req);                  \
-        else                                                             \
-            ierr = NB_PERSIST(persistent, __VA_ARGS__, comm, info, req); \
+#define NB_CALL(blocking, nonblocking, persistent, ...)                       \
+    do {                                                                      \
+        if (mode == NB_BLOCKING)                                              \
+            CMPI_NOGIL_CALL(fname, comm, ierr = blocking(__VA_ARGS__, comm)); \
+        else if (mode == NB_NONBLOCKING)                                      \
+            ierr = nonblocking(__VA_ARGS__, comm, req);                       \
+        else                                                                  \
+            ierr = NB_PERSIST(persistent, __VA_ARGS__, comm, info, req);      \
     } while (0)
 #if MPI_VERSION >= 4
 #define NB_PERSIST(fn, ...) fn(__VA_ARGS__)
@@ -1219,8 +1219,9 @@ neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
         }
         stotal = 0;
     }
-    CMPI_NOGIL(ierr = MPI_Neighbor_alltoall(ssize, 1, MPI_INT, rsize, 1,
-                                            MPI_INT, self->ob_mpi));
+    CMPI_NOGIL_CALL(fname, self->ob_mpi,
+                    ierr = MPI_Neighbor_alltoall(ssize, 1, MPI_INT, rsize, 1,
+                                                 MPI_INT, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         Py_XDECREF(exc);
         cmpi_raise(self->st, ierr);
@@ -1256,9 +1257,10 @@ neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
         else
             ssize[i] = 0;
     }
-    CMPI_NOGIL(ierr = MPI_Neighbor_alltoallv(sbuf, ssize, sdispl, MPI_BYTE,
-                                             rbuf, rcount, rdispl, MPI_BYTE,
-                                             self->ob_mpi));
+    CMPI_NOGIL_CALL(fname, self->ob_mpi,
+                    ierr = MPI_Neighbor_alltoallv(
+                            sbuf, ssize, sdispl, MPI_BYTE, rbuf, rcount,
+                            rdispl, MPI_BYTE, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         Py_XDECREF(exc);
         cmpi_raise(self->st, ierr);

@@ -18,8 +18,12 @@
  */
 #include "cmpi.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +132,39 @@ cmpi_wait_describe(const cmpi_wait_t *w, char *out, size_t size)
     snprintf(out, size, "%s%s(%s) on %s", obj, w->call, args, name);
 }
 
+/* "comm.allreduce() on COMM_WORLD" for a call that does not poll. */
+static void
+cmpi_describe_call(const char *call, MPI_Comm comm, char *out, size_t size)
+{
+    cmpi_wait_t w = {.comm = comm, .call = call};
+    cmpi_wait_describe(&w, out, size);
+}
+
+/* Ctrl-C reached a call that cannot give up its operation (a collective,
+ * a send MPI cannot cancel): waiting on would leave the job stuck, so
+ * say where this rank was and end the job with Ctrl-C's status. */
+static void
+cmpi_interrupt_message(const char *what)
+{
+    fprintf(stderr,
+            "[rank %d] KeyboardInterrupt in %s: the MPI call cannot be "
+            "interrupted; aborting the job\n",
+            cmpi_world_rank, what);
+    fflush(stderr);
+}
+
+static void
+cmpi_interrupt_abort(const char *what)
+{
+    cmpi_interrupt_message(what);
+    fflush(stdout);
+    MPI_Abort(MPI_COMM_WORLD, 130);
+}
+
+/* How long a call that cannot be interrupted has to finish after Ctrl-C
+ * before the job is aborted (then KeyboardInterrupt follows as usual). */
+#define CMPI_INTERRUPT_GRACE 1.0
+
 /* With the GIL: the once-per-call report of a long wait. */
 static void
 cmpi_wait_report(const cmpi_wait_t *w, double waited)
@@ -190,6 +227,7 @@ cmpi_wait_slow(cmpi_wait_t *w)
     double next_check = start + CMPI_CHECK_EVERY;
     int done = 0, ierr = MPI_SUCCESS, reported = 0;
     PyObject *interrupted = NULL; /* held until a cancelled wait ends */
+    double interrupted_at = 0.0;  /* when a KeyboardInterrupt came */
     for (;;) {
         Py_BEGIN_ALLOW_THREADS
         for (unsigned i = 1;; i++) {
@@ -225,10 +263,20 @@ cmpi_wait_slow(cmpi_wait_t *w)
                 MPI_Abort(MPI_COMM_WORLD, 130);
             }
             interrupted = PyErr_GetRaisedException_compat();
+            if (PyErr_GivenExceptionMatches(interrupted,
+                                            PyExc_KeyboardInterrupt))
+                interrupted_at = cmpi_now();
             if (w->on_interrupt == CMPI_INT_CANCEL)
                 cmpi_wait_cancel(w);
         }
         double t = cmpi_now();
+        if (interrupted_at > 0 && t - interrupted_at >= CMPI_INTERRUPT_GRACE) {
+            /* Ctrl-C, and the operation neither completes nor cancels
+             * (a collective the other ranks never join) */
+            char what[512];
+            cmpi_wait_describe(w, what, sizeof(what));
+            cmpi_interrupt_abort(what);
+        }
         if (!reported && cmpi_hang_timeout > 0 &&
             t - start >= cmpi_hang_timeout) {
             reported = 1;
@@ -340,6 +388,162 @@ cmpi_coll_polling(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* SIGINT while the main thread is inside a blocking MPI call that does not
+ * poll (CMPI_NOGIL_CALL).  Python's own SIGINT handler only sets a flag
+ * that the main thread looks at once the call returns, which it may never
+ * do.  cmpi's handler runs first: when the main thread is inside such a
+ * call it wakes the watcher thread, then hands the signal on to Python's
+ * handler.  The watcher gives the call CMPI_INTERRUPT_GRACE seconds to
+ * return (then KeyboardInterrupt is raised as usual), else it prints the
+ * call and the main thread's Python stack and aborts the job (status
+ * 130).  A program that sets its own SIGINT handler (signal.signal)
+ * replaces cmpi's, and with it the watcher. */
+
+static _Atomic(const char *) cmpi_block_call = NULL; /* NULL: not inside */
+static MPI_Comm cmpi_block_comm = MPI_COMM_NULL;
+static atomic_uint cmpi_block_seq = 0; /* calls left so far */
+static int cmpi_watch_on = 0;
+static pthread_t cmpi_main_thread;
+static unsigned long cmpi_main_ident;
+static sem_t cmpi_watch_sem;
+static struct sigaction cmpi_sigint_next;
+
+static inline int
+cmpi_block_enter(const char *call, MPI_Comm comm)
+{
+    if (!cmpi_watch_on || !pthread_equal(pthread_self(), cmpi_main_thread))
+        return 0;
+    cmpi_block_comm = comm;
+    atomic_store_explicit(&cmpi_block_call, call, memory_order_release);
+    return 1;
+}
+
+static inline void
+cmpi_block_leave(int token)
+{
+    if (!token)
+        return;
+    atomic_store_explicit(&cmpi_block_call, NULL, memory_order_release);
+    /* only the main thread writes: no read-modify-write needed */
+    atomic_store_explicit(
+            &cmpi_block_seq,
+            atomic_load_explicit(&cmpi_block_seq, memory_order_relaxed) + 1,
+            memory_order_release);
+}
+
+static void
+cmpi_on_sigint(int sig, siginfo_t *info, void *ctx)
+{
+    int saved = errno;
+    if (atomic_load_explicit(&cmpi_block_call, memory_order_acquire) != NULL)
+        sem_post(&cmpi_watch_sem);
+    errno = saved;
+    if (cmpi_sigint_next.sa_flags & SA_SIGINFO)
+        cmpi_sigint_next.sa_sigaction(sig, info, ctx);
+    else if (cmpi_sigint_next.sa_handler != SIG_DFL &&
+             cmpi_sigint_next.sa_handler != SIG_IGN)
+        cmpi_sigint_next.sa_handler(sig);
+}
+
+/* The main thread's Python stack, from the watcher thread (the main thread
+ * has released the GIL inside the call). */
+static void
+cmpi_watch_stack(const char *what)
+{
+    if (!Py_IsInitialized())
+        return;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *mod = PyImport_ImportModule("cmpi._jobsafety");
+    PyObject *r = mod ? PyObject_CallMethod(mod, "interrupt_report", "sk",
+                                            what, cmpi_main_ident)
+                      : NULL;
+    if (r == NULL)
+        PyErr_Clear();
+    Py_XDECREF(r);
+    Py_XDECREF(mod);
+    PyGILState_Release(g);
+}
+
+static void *
+cmpi_watch_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        if (sem_wait(&cmpi_watch_sem) != 0)
+            continue; /* EINTR */
+        const char *call =
+                atomic_load_explicit(&cmpi_block_call, memory_order_acquire);
+        unsigned seq =
+                atomic_load_explicit(&cmpi_block_seq, memory_order_acquire);
+        MPI_Comm comm = cmpi_block_comm;
+        if (call == NULL)
+            continue;
+        /* Give the call a moment: a slow collective that completes gets
+         * its KeyboardInterrupt from Python as usual. */
+        int left = 0;
+        const struct timespec step = {0, 10 * 1000 * 1000};
+        for (int i = 0; i < (int)(CMPI_INTERRUPT_GRACE * 100); i++) {
+            nanosleep(&step, NULL);
+            if (atomic_load_explicit(&cmpi_block_seq, memory_order_acquire) !=
+                seq) {
+                left = 1;
+                break;
+            }
+        }
+        /* further SIGINTs during the grace period: already handled */
+        while (sem_trywait(&cmpi_watch_sem) == 0)
+            ;
+        if (left)
+            continue;
+        char what[512];
+        cmpi_describe_call(call, comm, what, sizeof(what));
+        cmpi_interrupt_message(what);
+        cmpi_watch_stack(what);
+        fflush(stdout);
+        fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 130);
+    }
+    return NULL;
+}
+
+/* From the main thread, once MPI is up, when SIGINT has a handler
+ * (Python's). */
+static void
+cmpi_sigint_watch(void)
+{
+    struct sigaction sa, cur;
+    pthread_t tid;
+    if (cmpi_watch_on)
+        return;
+    if (sigaction(SIGINT, NULL, &cur) != 0 ||
+        (!(cur.sa_flags & SA_SIGINFO) &&
+         (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN)))
+        return; /* default: Ctrl-C ends the process anyway */
+    if (sem_init(&cmpi_watch_sem, 0, 0) != 0)
+        return;
+    /* the watcher takes no signals: they go to the main thread */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int err = pthread_create(&tid, NULL, cmpi_watch_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err != 0) {
+        sem_destroy(&cmpi_watch_sem);
+        return;
+    }
+    pthread_detach(tid);
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = cmpi_on_sigint;
+    sa.sa_flags = SA_SIGINFO | (cur.sa_flags & SA_RESTART);
+    sigemptyset(&sa.sa_mask);
+    cmpi_main_thread = pthread_self();
+    cmpi_main_ident = PyThread_get_thread_ident();
+    if (sigaction(SIGINT, &sa, &cmpi_sigint_next) != 0)
+        return;
+    cmpi_watch_on = 1;
+}
+
+/* ------------------------------------------------------------------ */
 /* SIGTERM: name the rank before faulthandler prints the Python stacks. */
 
 static struct sigaction cmpi_sigterm_next;
@@ -408,6 +612,22 @@ cmpi_rc_number(PyObject *rc, const char *name, double *out)
     return 0;
 }
 
+static int
+cmpi_on_main_thread(void)
+{
+    PyObject *mod = PyImport_ImportModule("threading");
+    PyObject *main =
+            mod ? PyObject_CallMethod(mod, "main_thread", NULL) : NULL;
+    PyObject *ident = main ? PyObject_GetAttrString(main, "ident") : NULL;
+    int yes = ident != NULL && PyLong_Check(ident) &&
+              PyLong_AsUnsignedLong(ident) == PyThread_get_thread_ident();
+    Py_XDECREF(ident);
+    Py_XDECREF(main);
+    Py_XDECREF(mod);
+    PyErr_Clear();
+    return yes;
+}
+
 /* Once MPI is up: read rc.hang_timeout / rc.hang_abort, and install the
  * job-safety hooks of cmpi._jobsafety (abort on an uncaught exception,
  * SIGTERM stack dump, launch-mismatch warning). */
@@ -456,5 +676,7 @@ cmpi_wait_startup(void)
     if (r == Py_True)
         cmpi_sigterm_header();
     Py_DECREF(r);
+    if (cmpi_on_main_thread())
+        cmpi_sigint_watch();
     return 0;
 }

@@ -144,6 +144,22 @@ def hang_report(text):
     write_prefixed(f"cmpi: {text}\nPython stack (most recent call last):\n{stack}")
 
 
+def interrupt_report(what, ident):
+    """Called from cmpi's SIGINT watcher thread when Ctrl-C reached the main
+    thread (``ident``) inside an MPI call that cannot be interrupted
+    (``what``), just before the job is aborted: the main thread's stack."""
+    frame = sys._current_frames().get(ident)
+    if frame is None:
+        return
+    frames = traceback.extract_stack(frame)
+    here = os.path.dirname(os.path.abspath(__file__))
+    while len(frames) > 1 and (frames[0].filename.startswith("<frozen")
+                               or os.path.dirname(os.path.abspath(frames[0].filename)) == here):
+        frames.pop(0)
+    stack = "".join(traceback.format_list(frames))
+    write_prefixed(f"Python stack of the interrupted call (most recent call last):\n{stack}")
+
+
 # Environment variables by which launchers tell a process the job's size,
 # and the launchers that set them.
 _LAUNCH_SIZE_VARS = (

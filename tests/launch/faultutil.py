@@ -4,11 +4,14 @@ to exit.  Every wait is bounded; whatever a test started is killed by PID
 at the end.
 """
 
+import fcntl
 import os
+import pty
 import re
 import signal
 import subprocess
 import tempfile
+import termios
 import time
 
 import launchutil as lu
@@ -29,16 +32,33 @@ class BackgroundJob:
     """A launcher started with its output in files (so that nothing blocks
     on a full pipe while the test waits for the job)."""
 
-    def __init__(self, cmd, env=None):
+    def __init__(self, cmd, env=None, tty=False):
+        """``tty``: the job runs on a pseudo-terminal of its own (stdin), as
+        the foreground process group of a new session, so that a Ctrl-C
+        typed there (``os.write(job.tty, b"\\x03")``) reaches it the way a
+        terminal's does."""
         self.cmd = cmd
+        self.tty = None
         self._dir = tempfile.TemporaryDirectory(prefix="cmpi-fault-")
         self.out_path = os.path.join(self._dir.name, "out")
         self.err_path = os.path.join(self._dir.name, "err")
         self._out = open(self.out_path, "w")
         self._err = open(self.err_path, "w")
-        self.proc = subprocess.Popen(
-            cmd, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL,
-            env=lu.job_env() if env is None else env, start_new_session=True)
+        stdin, preexec = subprocess.DEVNULL, None
+        if tty:
+            self.tty, stdin = pty.openpty()
+
+            def preexec():  # the pty becomes the new session's terminal
+                fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        try:
+            self.proc = subprocess.Popen(
+                cmd, stdout=self._out, stderr=self._err, stdin=stdin,
+                env=lu.job_env() if env is None else env, start_new_session=True,
+                preexec_fn=preexec)
+        finally:
+            if tty:
+                os.close(stdin)
         self.started = time.monotonic()
 
     def output(self):
@@ -82,11 +102,16 @@ class BackgroundJob:
                 pass
         self._out.close()
         self._err.close()
+        if self.tty is not None:
+            os.close(self.tty)
+            self.tty = None
 
     def __str__(self):
         out, err = self.output()
         return (f"$ {' '.join(self.cmd)}\nexit status {self.proc.poll()}\n"
                 f"--- stdout ---\n{out}\n--- stderr ---\n{err}")
+
+    __repr__ = __str__
 
 
 def alive(pid):

@@ -242,7 +242,84 @@ def test_hang_report_without_abort_lets_job_finish(tmp_path):
 
 # -- Ctrl-C -------------------------------------------------------------------
 
-def test_ctrl_c_to_launcher_ends_job(tmp_path):
+def wrapped(n, args):
+    """``python -m cmpi.mpiexec <launcher arguments> ...``: the launcher
+    wrapper that makes Ctrl-C end the job with status 130 (the launcher
+    command of the flavour under test comes in through CMPI_MPIEXEC)."""
+    cmd = lu.launcher.mpiexec(n)
+    env = lu.job_env({"CMPI_MPIEXEC": cmd[0]})
+    return [lu.python(), "-m", "cmpi.mpiexec"] + cmd[1:] + [lu.python()] + list(args), env
+
+
+# Every rank waits in a collective that never completes, with no hang
+# timeout: MPI's own blocking call, which polls nothing.  The last rank waits
+# in a barrier on another communicator, the others in an allreduce.
+IN_COLLECTIVE = """\
+    import os, sys
+    from cmpi import MPI
+    comm = MPI.COMM_WORLD
+    other = comm.Dup()
+    sys.stdout.write(f"<ready rank={comm.rank} pid={os.getpid()}>\\n")
+    sys.stdout.flush()
+    def stuck():
+        if comm.rank == comm.size - 1:
+            other.barrier()
+        comm.allreduce(comm.rank)
+    stuck()
+"""
+
+
+def ctrl_c(job, how):
+    """Ctrl-C to the launcher: typed at its terminal (SIGINT to the
+    terminal's foreground process group), or ``kill -INT`` of its pid."""
+    if how == "tty":
+        os.write(job.tty, b"\x03")
+    else:
+        job.proc.send_signal(signal.SIGINT)
+
+
+@pytest.mark.parametrize("program", ["recv", "collective"])
+@pytest.mark.parametrize("how", ["kill", "tty"])
+def test_ctrl_c_to_launcher_ends_job(tmp_path, how, program):
+    """Under the launcher wrapper ``python -m cmpi.mpiexec``, Ctrl-C ends
+    the job with status 130 within 10 s and leaves no rank behind."""
+    script = write(tmp_path / "prog.py", BLOCKED if program == "recv" else IN_COLLECTIVE)
+    cmd, env = wrapped(4, ["-m", "cmpi", script])
+    job = fu.BackgroundJob(cmd, env=env, tty=how == "tty")
+    pids = {}
+    try:
+        pids = ready_pids(job, 4)
+        time.sleep(0.5)
+        ctrl_c(job, how)
+        took = job.wait_exit(30)
+        assert took is not None, f"job still running 30 s after Ctrl-C\n{job}"
+        left = fu.wait_gone(pids.values(), 5)
+        assert not left, f"ranks left running: {left}\n{job}"
+        assert job.proc.returncode == 130, job
+        err = job.output()[1]
+        if FLAVOR == "mpich":
+            # hydra forwards SIGINT: the ranks raise KeyboardInterrupt (in
+            # Python, or in the receive's polling wait), or cmpi's watcher
+            # reports the collective they are stuck in; the job is aborted
+            # with status 130
+            assert re.search(r"\[rank \d\] KeyboardInterrupt", err), job
+            if program == "collective":
+                assert re.search(r"KeyboardInterrupt in comm\.(allreduce|[Bb]arrier)\(\) on ", err), job
+        else:
+            # Open MPI's mpirun terminates the ranks (SIGTERM: they print
+            # their stacks); the wrapper turns its status 1 into 130
+            assert "cmpi: terminated by SIGTERM" in err, job
+        fu.record(f"ctrl-c-launcher-wrapper-{how}-{program}-4-ranks", took)
+        assert took < 10, f"took {took:.1f} s (limit 10 s)\n{job}"
+    finally:
+        job.kill(pids.values())
+
+
+def test_ctrl_c_to_plain_launcher(tmp_path):
+    """The plain launcher: MPICH's hydra forwards SIGINT (status 130);
+    Open MPI's mpirun terminates the ranks and exits with 1 (it fixes that
+    status when the signal arrives and cannot forward SIGINT: hence the
+    wrapper).  Either way the job ends within 10 s with no rank left."""
     script = write(tmp_path / "blocked.py", BLOCKED)
     job = fu.BackgroundJob(runner(4, [script]))
     pids = {}
@@ -256,16 +333,46 @@ def test_ctrl_c_to_launcher_ends_job(tmp_path):
         assert not left, f"ranks left running: {left}\n{job}"
         err = job.output()[1]
         if FLAVOR == "mpich":
-            # hydra forwards SIGINT: every rank raises KeyboardInterrupt in
-            # its receive, the runner aborts with 130
             assert job.proc.returncode == 130, job
             assert re.search(r"\[rank \d\] KeyboardInterrupt", err), job
         else:
-            # Open MPI's mpirun answers SIGINT by terminating the ranks
-            # (SIGTERM: they print their stacks) and exits with 1
-            assert job.proc.returncode != 0, job
+            assert job.proc.returncode == 1, job
             assert "cmpi: terminated by SIGTERM" in err, job
-        fu.record("ctrl-c-launcher-4-ranks", took)
+        fu.record("ctrl-c-plain-launcher-4-ranks", took)
+        assert took < 10, f"took {took:.1f} s (limit 10 s)\n{job}"
+    finally:
+        job.kill(pids.values())
+
+
+@pytest.mark.parametrize("hang_timeout", [None, "60"])
+def test_ctrl_c_to_rank_in_collective_aborts_job(tmp_path, hang_timeout):
+    """SIGINT to a rank waiting in a collective the others never join: MPI's
+    blocking call (no hang timeout) cannot see it, nor can a polled
+    nonblocking collective (hang timeout) be given up; cmpi reports the call
+    and its stack and aborts the job with status 130."""
+    script = write(tmp_path / "coll.py", IN_COLLECTIVE)
+    env = lu.job_env()
+    env.pop("CMPI_HANG_TIMEOUT", None)
+    if hang_timeout:
+        env["CMPI_HANG_TIMEOUT"] = hang_timeout
+    job = fu.BackgroundJob(plain(4, [script]), env=env)
+    pids = {}
+    try:
+        pids = ready_pids(job, 4)
+        time.sleep(0.5)
+        os.kill(pids[0], signal.SIGINT)
+        took = job.wait_exit(30)
+        assert took is not None, f"job still running 30 s after SIGINT\n{job}"
+        left = fu.wait_gone(pids.values(), 5)
+        assert not left, f"ranks left running: {left}\n{job}"
+        assert job.proc.returncode == 130, job
+        err = job.output()[1]
+        assert ("[rank 0] KeyboardInterrupt in comm.allreduce() on COMM_WORLD: "
+                "the MPI call cannot be interrupted; aborting the job") in err, job
+        if not hang_timeout:
+            assert re.search(r'\[rank 0\]   File ".*coll\.py", line 10, in stuck', err), job
+        name = "polled" if hang_timeout else "blocking"
+        fu.record(f"ctrl-c-rank-in-{name}-collective-4-ranks", took)
         assert took < 10, f"took {took:.1f} s (limit 10 s)\n{job}"
     finally:
         job.kill(pids.values())
