@@ -1746,7 +1746,9 @@ tree_send(CommObject *self, PyObject *acc, int dest)
         head[0] = PyBytes_GET_SIZE(data);
         head[1] = mine ? PyList_GET_SIZE(mine) : 0;
     }
-    CMPI_NOGIL(ierr = MPI_Send(head, 2, MPI_LONG_LONG, dest, 0, self->shadow));
+    CMPI_NOGIL_CALL(
+            "allreduce", self->ob_mpi,
+            ierr = MPI_Send(head, 2, MPI_LONG_LONG, dest, 0, self->shadow));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1758,7 +1760,7 @@ tree_send(CommObject *self, PyObject *acc, int dest)
         PyObject *outgoing = oob_with_stream(data, mine);
         if (send_lists && none && got && outgoing) {
             send_lists[dest] = outgoing;
-            rc = oob_exchange(self, send_lists, none, got);
+            rc = oob_exchange(self, "allreduce", send_lists, none, got);
         }
         else if (!PyErr_Occurred())
             PyErr_NoMemory();
@@ -1783,8 +1785,9 @@ tree_recv(CommObject *self, int source, int *remote_failed)
 {
     long long head[2];
     int ierr, size = self->size;
-    CMPI_NOGIL(ierr = MPI_Recv(head, 2, MPI_LONG_LONG, source, 0,
-                               self->shadow, MPI_STATUS_IGNORE));
+    CMPI_NOGIL_CALL("allreduce", self->ob_mpi,
+                    ierr = MPI_Recv(head, 2, MPI_LONG_LONG, source, 0,
+                                    self->shadow, MPI_STATUS_IGNORE));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         return NULL;
@@ -1802,7 +1805,7 @@ tree_recv(CommObject *self, int source, int *remote_failed)
         goto done;
     }
     nbufs[source] = 1 + (int)head[1]; /* the stream, then the buffers */
-    if (oob_exchange(self, send_lists, nbufs, got) == 0)
+    if (oob_exchange(self, "allreduce", send_lists, nbufs, got) == 0)
         obj = loads_part(self->st, NULL, 0, got[source], 1);
 done:
     if (got != NULL)
