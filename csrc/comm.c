@@ -1722,15 +1722,23 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int root, ierr;
     MPI_Info info;
     MPI_Comm h;
+    int rank = 0;
+    const char *port = "";
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_info_arg(self->st, a[1], &info) < 0 ||
         cmpi_opt_int(a[2], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0)
         return NULL;
-    const char *port = PyUnicode_AsUTF8(a[0]);
-    if (port == NULL)
-        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    if (rank == root) {
+        if (cmpi_info_arg(self->st, a[1], &info) < 0 ||
+            (port = PyUnicode_AsUTF8(a[0])) == NULL)
+            return NULL;
+    }
+    else {
+        /* port_name and info matter at the root only (None elsewhere) */
+        info = MPI_INFO_NULL;
+    }
     if (accept)
         CMPI_NOGIL(ierr = MPI_Comm_accept(port, info, root, self->ob_mpi,
                                           &h));

@@ -193,3 +193,32 @@ def test_spawn_multiple_argument_forms_are_checked_at_root():
         comm.Spawn(3)
     with pytest.raises(MPI.Exception):
         comm.Spawn("python3", None, 0)
+
+
+@pytest.mark.skipif(WORLD.size < 3, reason="needs a group of 2 connecting to 1")
+def test_connect_port_name_at_root_only():
+    rank = WORLD.rank
+    port = None
+    try:
+        port = MPI.Open_port() if rank == 0 else None
+        ok = True
+    except MPI.Exception:  # MPICH 4.0.2 here cannot open ports
+        ok = False
+    if not all(WORLD.allgather(ok)):
+        if port:
+            MPI.Close_port(port)
+        pytest.skip("the MPI library cannot open ports")
+    sub = WORLD.Split(int(rank == 0), rank)
+    try:
+        if rank == 0:
+            WORLD.send(port, dest=1)
+            ic = sub.Accept(port)
+            MPI.Close_port(port)
+        else:
+            port = WORLD.recv(source=0) if rank == 1 else None  # None elsewhere
+            ic = sub.Connect(port, root=0)
+        assert ic.Get_remote_size() == (WORLD.size - 1 if rank == 0 else 1)
+        assert ic.allreduce(rank) == (0 if rank else sum(range(1, WORLD.size)))
+        ic.Disconnect()
+    finally:
+        sub.Free()
