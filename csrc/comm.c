@@ -224,6 +224,32 @@ Comm_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                           : "intercommunicator, got an intracommunicator");
             return NULL;
         }
+        if (h != MPI_COMM_NULL && !inter &&
+            PyType_IsSubtype(type, st->Topocomm_Type)) {
+            int topo = MPI_UNDEFINED, want = MPI_UNDEFINED;
+            const char *what = "a topology communicator";
+            MPI_Topo_test(h, &topo);
+            if (PyType_IsSubtype(type, st->Cartcomm_Type)) {
+                want = MPI_CART;
+                what = "a Cartesian communicator";
+            }
+            else if (PyType_IsSubtype(type, st->Graphcomm_Type)) {
+                want = MPI_GRAPH;
+                what = "a graph communicator";
+            }
+            else if (PyType_IsSubtype(type, st->Distgraphcomm_Type)) {
+                want = MPI_DIST_GRAPH;
+                what = "a distributed graph communicator";
+            }
+            if (topo == MPI_UNDEFINED ||
+                (want != MPI_UNDEFINED && topo != want)) {
+                PyErr_Format(PyExc_TypeError,
+                             "expected %s, got a communicator %s", what,
+                             topo == MPI_UNDEFINED ? "with no topology"
+                                                   : "of another topology");
+                return NULL;
+            }
+        }
     }
     return cmpi_comm_new(st, type, h, 0);
 }
@@ -1286,7 +1312,34 @@ Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
     Py_RETURN_NONE;
 }
 
-/* NULL-terminated argv from a sequence of str (None: MPI_ARGV_NULL). */
+/* A command or argument: str, bytes or os.PathLike, as bytes to keep
+ * while MPI reads it (a new reference), or NULL with an exception. */
+static PyObject *
+spawn_string(PyObject *obj, const char *what, Py_ssize_t i)
+{
+    PyObject *p = PyOS_FSPath(obj);
+    if (p == NULL) {
+        PyErr_Clear();
+        if (i < 0)
+            PyErr_Format(PyExc_TypeError,
+                         "%s must be a str or a path, not %.100s", what,
+                         Py_TYPE(obj)->tp_name);
+        else
+            PyErr_Format(PyExc_TypeError,
+                         "%s[%zd] must be a str or a path, not %.100s", what,
+                         i, Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    if (PyUnicode_Check(p)) {
+        PyObject *b = PyUnicode_AsUTF8String(p);
+        Py_DECREF(p);
+        return b;
+    }
+    return p; /* bytes */
+}
+
+/* NULL-terminated argv from a sequence of str (None: MPI_ARGV_NULL);
+ * *keep holds what it points to. */
 static char **
 argv_from(PyObject *obj, PyObject **keep, const char *what)
 {
@@ -1310,15 +1363,9 @@ argv_from(PyObject *obj, PyObject **keep, const char *what)
         goto error;
     char **argv = (char **)PyBytes_AS_STRING(bytes);
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *s = PySequence_Fast_GET_ITEM(seq, i);
-        PyObject *b = PyUnicode_Check(s) ? PyUnicode_AsUTF8String(s) : NULL;
-        if (b == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_Format(PyExc_TypeError,
-                             "%s[%zd] must be a str, not %.100s", what, i,
-                             Py_TYPE(s)->tp_name);
+        PyObject *b = spawn_string(PySequence_Fast_GET_ITEM(seq, i), what, i);
+        if (b == NULL)
             goto error;
-        }
         PyList_SET_ITEM(strs, i, b);
         argv[i] = PyBytes_AS_STRING(b);
     }
@@ -1352,13 +1399,28 @@ errcodes_store(PyObject *list, const int *codes, int n)
     return rc;
 }
 
+/* Error codes start as SUCCESS: an MPI library may fill them at the root
+ * only. */
+static int *
+errcodes_new(int n)
+{
+    int *codes = PyMem_New(int, n > 0 ? n : 1);
+    if (codes == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) codes[i] = MPI_SUCCESS;
+    return codes;
+}
+
 CMPI_DOC_NOSIG(
         Intracomm_Spawn_doc,
         "Spawn(self, command, args=None, maxprocs=1, "
         "info=INFO_NULL, root=0, errcodes=None)",
         "Spawn instances of a single MPI application; return the "
-        "intercommunicator to them.  errcodes, a list, receives one error "
-        "code per process.");
+        "intercommunicator to them.  command, args and maxprocs matter at "
+        "the root only.  errcodes, a list, receives one error code per "
+        "process.");
 static PyObject *
 Intracomm_Spawn(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -1366,37 +1428,47 @@ Intracomm_Spawn(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"command", "args",     "maxprocs", "info",
                                      "root",    "errcodes", NULL};
     PyObject *a[6] = {NULL};
-    PyObject *keep = NULL, *res = NULL;
-    int maxprocs, root, rank = 0, ierr;
+    PyObject *keep = NULL, *ckeep = NULL, *res = NULL;
+    int maxprocs = 1, root, rank = 0, ierr;
     MPI_Info info;
     MPI_Comm h;
     int *codes = NULL;
+    char **argv = MPI_ARGV_NULL;
+    char *command = "";
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Spawn", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_opt_int(a[2], &maxprocs, 1, "maxprocs") < 0 ||
-        cmpi_info_arg(self->st, a[3], &info) < 0 ||
         cmpi_opt_int(a[4], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    const char *command = PyUnicode_AsUTF8(a[0]);
-    if (command == NULL)
-        return NULL;
-    if (rank == root && maxprocs < 1)
-        return cmpi_raise_msg(self->st, MPI_ERR_ARG,
-                              "invalid maxprocs: maxprocs=%d, must be >= 1",
-                              maxprocs);
-    char **argv = argv_from(a[1], &keep, "args");
-    if (argv == NULL && PyErr_Occurred())
-        return NULL;
-    int want_codes = a[5] != NULL && a[5] != Py_None;
-    if (want_codes) {
-        codes = PyMem_New(int, maxprocs > 0 ? maxprocs : 1);
-        if (codes == NULL) {
-            PyErr_NoMemory();
+    if (rank == root) {
+        if (cmpi_opt_int(a[2], &maxprocs, 1, "maxprocs") < 0 ||
+            cmpi_info_arg(self->st, a[3], &info) < 0)
+            return NULL;
+        if (maxprocs < 1)
+            return cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                                  "invalid maxprocs: maxprocs=%d, must be "
+                                  ">= 1",
+                                  maxprocs);
+        if ((ckeep = spawn_string(a[0], "command", -1)) == NULL)
+            return NULL;
+        command = PyBytes_AS_STRING(ckeep);
+        argv = argv_from(a[1], &keep, "args");
+        if (argv == NULL && PyErr_Occurred())
             goto done;
-        }
     }
+    else {
+        /* ignored by MPI here: anything goes (None, -1, ...) */
+        info = MPI_INFO_NULL;
+        if (a[2] == NULL || cmpi_opt_int(a[2], &maxprocs, 1, "maxprocs") < 0)
+            maxprocs = a[2] == NULL ? 1 : 0;
+        PyErr_Clear();
+        if (maxprocs < 0)
+            maxprocs = 0;
+    }
+    int want_codes = a[5] != NULL && a[5] != Py_None;
+    if (want_codes && (codes = errcodes_new(maxprocs)) == NULL)
+        goto done;
     CMPI_NOGIL(ierr = MPI_Comm_spawn(command, argv, maxprocs, info, root,
                                      self->ob_mpi, &h,
                                      want_codes ? codes
@@ -1406,20 +1478,178 @@ Intracomm_Spawn(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     res = cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
-    if (res != NULL && want_codes &&
-        errcodes_store(a[5], codes, rank == root ? maxprocs : 0) < 0)
+    if (res != NULL && want_codes && errcodes_store(a[5], codes, maxprocs) < 0)
         Py_CLEAR(res);
 done:
     PyMem_Free(codes);
     Py_XDECREF(keep);
+    Py_XDECREF(ckeep);
     return res;
+}
+
+/* What Spawn_multiple passes MPI: count programs, each with its command,
+ * argv, maxprocs and info. */
+typedef struct {
+    int count, total, argvs_null;
+    char **commands;
+    char ***argvs;
+    int *maxprocs;
+    MPI_Info *infos;
+    PyObject *keeps;
+} spawn_multi;
+
+static void
+spawn_multi_clear(spawn_multi *sm)
+{
+    PyMem_Free(sm->commands);
+    PyMem_Free(sm->argvs);
+    PyMem_Free(sm->maxprocs);
+    PyMem_Free(sm->infos);
+    Py_CLEAR(sm->keeps);
+    memset(sm, 0, sizeof(*sm));
+}
+
+/* obj: None (dflt), a single value (for every program) or a sequence of
+ * `count` items; *item receives the i-th (borrowed) or NULL for None. */
+static int
+spawn_multi_len(PyObject *obj, int count, const char *what)
+{
+    Py_ssize_t n = PySequence_Size(obj);
+    if (n < 0)
+        return -1;
+    if (n != count) {
+        PyErr_Format(PyExc_ValueError,
+                     "Spawn_multiple: %s has %zd entries, expected one per "
+                     "command (%d)",
+                     what, n, count);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+spawn_multi_parse(cmpi_state *st, PyObject *const a[4], spawn_multi *sm)
+{
+    PyObject *cmd = a[0], *argsobj = a[1], *mp = a[2], *info = a[3];
+    memset(sm, 0, sizeof(*sm));
+    if (cmd == NULL || PyUnicode_Check(cmd) || PyBytes_Check(cmd) ||
+        !PySequence_Check(cmd)) {
+        PyErr_Format(PyExc_ValueError,
+                     "Spawn_multiple: command must be a sequence of "
+                     "commands, not %.100s",
+                     cmd ? Py_TYPE(cmd)->tp_name : "nothing");
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Size(cmd);
+    if (n < 0)
+        return -1;
+    if (n < 1 || n > INT_MAX / 2) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Spawn_multiple: command must name at least one "
+                        "program");
+        return -1;
+    }
+    int count = sm->count = (int)n;
+    sm->commands = PyMem_New(char *, count);
+    sm->argvs = PyMem_New(char **, count);
+    sm->maxprocs = PyMem_New(int, count);
+    sm->infos = PyMem_New(MPI_Info, count);
+    sm->keeps = PyList_New(0);
+    if (!sm->commands || !sm->argvs || !sm->maxprocs || !sm->infos ||
+        !sm->keeps) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    sm->argvs_null = argsobj == NULL || argsobj == Py_None;
+    if (!sm->argvs_null &&
+        (PyUnicode_Check(argsobj) || PyBytes_Check(argsobj))) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Spawn_multiple: args must be a sequence of "
+                        "argument lists, not a string");
+        goto error;
+    }
+    if (!sm->argvs_null && spawn_multi_len(argsobj, count, "args") < 0)
+        goto error;
+    int mp_seq = mp != NULL && mp != Py_None && !PyLong_Check(mp) &&
+                 !PyIndex_Check(mp);
+    if (mp_seq && spawn_multi_len(mp, count, "maxprocs") < 0)
+        goto error;
+    int info_seq = info != NULL && (PyList_Check(info) || PyTuple_Check(info));
+    if (info_seq && spawn_multi_len(info, count, "info") < 0)
+        goto error;
+    for (int i = 0; i < count; i++) {
+        PyObject *item = PySequence_GetItem(cmd, i), *keep = NULL;
+        if (item == NULL)
+            goto error;
+        PyObject *b = spawn_string(item, "command", i);
+        Py_DECREF(item);
+        if (b == NULL)
+            goto error;
+        int rc = PyList_Append(sm->keeps, b);
+        Py_DECREF(b);
+        if (rc < 0)
+            goto error;
+        sm->commands[i] = PyBytes_AS_STRING(b);
+        sm->argvs[i] = MPI_ARGV_NULL;
+        if (!sm->argvs_null) {
+            if ((item = PySequence_GetItem(argsobj, i)) == NULL)
+                goto error;
+            sm->argvs[i] = argv_from(item, &keep, "args[i]");
+            Py_DECREF(item);
+            if (sm->argvs[i] == NULL && PyErr_Occurred())
+                goto error;
+            if (keep != NULL) {
+                rc = PyList_Append(sm->keeps, keep);
+                Py_DECREF(keep);
+                if (rc < 0)
+                    goto error;
+            }
+        }
+        item = mp_seq ? PySequence_GetItem(mp, i) : Py_XNewRef(mp);
+        if (mp_seq && item == NULL)
+            goto error;
+        rc = cmpi_opt_int(item == Py_None ? NULL : item, &sm->maxprocs[i], 1,
+                          "maxprocs");
+        Py_XDECREF(item);
+        if (rc < 0)
+            goto error;
+        if (sm->maxprocs[i] < 1) {
+            cmpi_raise_msg(st, MPI_ERR_ARG,
+                           "invalid maxprocs: maxprocs[%d]=%d, must be >= 1",
+                           i, sm->maxprocs[i]);
+            goto error;
+        }
+        if (sm->maxprocs[i] > INT_MAX - sm->total) {
+            PyErr_SetString(PyExc_OverflowError,
+                            "Spawn_multiple: too many processes");
+            goto error;
+        }
+        sm->total += sm->maxprocs[i];
+        if (info_seq) {
+            if ((item = PySequence_GetItem(info, i)) == NULL)
+                goto error;
+            rc = cmpi_info_arg(st, item, &sm->infos[i]);
+            Py_DECREF(item);
+        }
+        else {
+            rc = cmpi_info_arg(st, info, &sm->infos[i]);
+        }
+        if (rc < 0)
+            goto error;
+    }
+    return 0;
+error:
+    spawn_multi_clear(sm);
+    return -1;
 }
 
 CMPI_DOC_NOSIG(Intracomm_Spawn_multiple_doc,
                "Spawn_multiple(self, command, args=None, maxprocs=None, "
                "info=INFO_NULL, root=0, errcodes=None)",
                "Spawn instances of several MPI applications; return the "
-               "intercommunicator to them.");
+               "intercommunicator to them.  args, maxprocs and info are "
+               "None, one value for every command, or one per command; "
+               "they matter at the root only.");
 static PyObject *
 Intracomm_Spawn_multiple(CommObject *self, PyObject *const *args,
                          Py_ssize_t nargs, PyObject *kwnames)
@@ -1427,107 +1657,54 @@ Intracomm_Spawn_multiple(CommObject *self, PyObject *const *args,
     static const char *const kw[] = {"command", "args",     "maxprocs", "info",
                                      "root",    "errcodes", NULL};
     PyObject *a[6] = {NULL};
-    PyObject *cmdseq = NULL, *keeps = NULL, *res = NULL;
-    int root, rank = 0, ierr, count = 0, total = 0;
-    char **commands = NULL;
-    char ***argvs = NULL;
-    int *maxprocs = NULL, *codes = NULL;
-    MPI_Info *infos = NULL;
+    PyObject *res = NULL;
+    int root, rank = 0, ierr;
+    int *codes = NULL;
+    spawn_multi sm;
     MPI_Comm h;
+    /* what a non-root process passes: MPI ignores it */
+    char *dummy_cmd[1] = {""};
+    int dummy_mp[1] = {1};
+    MPI_Info dummy_info[1] = {MPI_INFO_NULL};
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Spawn_multiple", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[4], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0)
         return NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
-    cmdseq = PySequence_Fast(a[0], "command must be a sequence of str");
-    if (cmdseq == NULL)
-        return NULL;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(cmdseq);
-    if (n < 1 || n > INT_MAX) {
-        PyErr_SetString(PyExc_ValueError,
-                        "Spawn_multiple: command must name at least one "
-                        "program");
-        goto done;
+    if (spawn_multi_parse(self->st, a, &sm) < 0) {
+        if (rank == root)
+            return NULL;
+        PyErr_Clear(); /* not the root: arguments are ignored */
     }
-    count = (int)n;
-    commands = PyMem_New(char *, count);
-    argvs = PyMem_New(char **, count);
-    maxprocs = PyMem_New(int, count);
-    infos = PyMem_New(MPI_Info, count);
-    keeps = PyList_New(0);
-    if (!commands || !argvs || !maxprocs || !infos || !keeps) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (int i = 0; i < count; i++) {
-        PyObject *ci = PySequence_Fast_GET_ITEM(cmdseq, i);
-        if ((commands[i] = (char *)PyUnicode_AsUTF8(ci)) == NULL)
-            goto done;
-        PyObject *ai = NULL, *mi = NULL, *ii = NULL, *keep = NULL;
-        if (a[1] != NULL && a[1] != Py_None &&
-            (ai = PySequence_GetItem(a[1], i)) == NULL)
-            goto done;
-        argvs[i] = argv_from(ai, &keep, "args[i]");
-        Py_XDECREF(ai);
-        if (argvs[i] == NULL && PyErr_Occurred())
-            goto done;
-        if (keep != NULL) {
-            int rc = PyList_Append(keeps, keep);
-            Py_DECREF(keep);
-            if (rc < 0)
-                goto done;
-        }
-        if (a[2] != NULL && a[2] != Py_None &&
-            (mi = PySequence_GetItem(a[2], i)) == NULL)
-            goto done;
-        int rc = cmpi_opt_int(mi, &maxprocs[i], 1, "maxprocs[i]");
-        Py_XDECREF(mi);
-        if (rc < 0)
-            goto done;
-        total += maxprocs[i] > 0 ? maxprocs[i] : 0;
-        if (a[3] != NULL && a[3] != Py_None &&
-            (PyList_Check(a[3]) || PyTuple_Check(a[3]))) {
-            if ((ii = PySequence_GetItem(a[3], i)) == NULL)
-                goto done;
-            rc = cmpi_info_arg(self->st, ii, &infos[i]);
-            Py_DECREF(ii);
-        }
-        else {
-            rc = cmpi_info_arg(self->st, a[3], &infos[i]);
-        }
-        if (rc < 0)
-            goto done;
-    }
+    int use = sm.count > 0;
     int want_codes = a[5] != NULL && a[5] != Py_None;
-    if (want_codes && (codes = PyMem_New(int, total ? total : 1)) == NULL) {
-        PyErr_NoMemory();
+    if (want_codes && (codes = errcodes_new(sm.total)) == NULL)
         goto done;
-    }
     CMPI_NOGIL(ierr = MPI_Comm_spawn_multiple(
-                       count, commands,
-                       a[1] == NULL || a[1] == Py_None ? MPI_ARGVS_NULL
-                                                       : argvs,
-                       maxprocs, infos, root, self->ob_mpi, &h,
+                       use ? sm.count : 1, use ? sm.commands : dummy_cmd,
+                       !use || sm.argvs_null ? MPI_ARGVS_NULL : sm.argvs,
+                       use ? sm.maxprocs : dummy_mp,
+                       use ? sm.infos : dummy_info, root, self->ob_mpi, &h,
                        want_codes ? codes : MPI_ERRCODES_IGNORE));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
     }
     res = cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
-    if (res != NULL && want_codes && rank == root) {
+    if (res != NULL && want_codes) {
         /* one list of codes per command */
-        PyObject *outer = PyList_New(count);
+        PyObject *outer = PyList_New(sm.count);
         int off = 0;
-        for (int i = 0; outer && i < count; i++) {
-            PyObject *l = PyList_New(maxprocs[i]);
+        for (int i = 0; outer && i < sm.count; i++) {
+            PyObject *l = PyList_New(sm.maxprocs[i]);
             if (l == NULL) {
                 Py_CLEAR(outer);
                 break;
             }
-            for (int j = 0; j < maxprocs[i]; j++)
+            for (int j = 0; j < sm.maxprocs[i]; j++)
                 PyList_SET_ITEM(l, j, PyLong_FromLong(codes[off + j]));
-            off += maxprocs[i];
+            off += sm.maxprocs[i];
             PyList_SET_ITEM(outer, i, l);
         }
         if (outer == NULL ||
@@ -1536,13 +1713,8 @@ Intracomm_Spawn_multiple(CommObject *self, PyObject *const *args,
         Py_XDECREF(outer);
     }
 done:
-    PyMem_Free(commands);
-    PyMem_Free(argvs);
-    PyMem_Free(maxprocs);
-    PyMem_Free(infos);
     PyMem_Free(codes);
-    Py_XDECREF(keeps);
-    Py_XDECREF(cmdseq);
+    spawn_multi_clear(&sm);
     return res;
 }
 
@@ -1556,15 +1728,23 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int root, ierr;
     MPI_Info info;
     MPI_Comm h;
+    int rank = 0;
+    const char *port = "";
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_info_arg(self->st, a[1], &info) < 0 ||
         cmpi_opt_int(a[2], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0)
         return NULL;
-    const char *port = PyUnicode_AsUTF8(a[0]);
-    if (port == NULL)
-        return NULL;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    if (rank == root) {
+        if (cmpi_info_arg(self->st, a[1], &info) < 0 ||
+            (port = PyUnicode_AsUTF8(a[0])) == NULL)
+            return NULL;
+    }
+    else {
+        /* port_name and info matter at the root only (None elsewhere) */
+        info = MPI_INFO_NULL;
+    }
     if (accept)
         CMPI_NOGIL(ierr = MPI_Comm_accept(port, info, root, self->ob_mpi,
                                           &h));
@@ -1615,6 +1795,239 @@ Comm_Join(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         return cmpi_raise(st, ierr);
     return cmpi_comm_wrap_st(st, st->Intercomm_Type, h);
 }
+
+/* ------------------------------------------------------------------ */
+/* Fault tolerance (ULFM).  Neither MPI library cmpi builds against has
+ * the ULFM extensions, so these behave as on an MPI where no process ever
+ * fails (as mpi4py's fallbacks do): no failed processes, Agree is a
+ * bitwise-AND reduction, Shrink a duplicate.  Revoke stays unavailable. */
+
+CMPI_DOC(Comm_Is_revoked_doc, "Is_revoked($self)",
+         "Indicate whether the communicator has been revoked (never, as "
+         "Revoke is unavailable).");
+static PyObject *
+Comm_Is_revoked(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    Py_RETURN_FALSE;
+}
+
+CMPI_DOC(Comm_Get_failed_doc, "Get_failed($self)",
+         "Return the group of failed processes known locally (empty: no "
+         "process failures are detected without ULFM).");
+static PyObject *
+Comm_Get_failed(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Group g, empty;
+    int ierr;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    ierr = MPI_Comm_group(self->ob_mpi, &g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    ierr = MPI_Group_incl(g, 0, NULL, &empty);
+    MPI_Group_free(&g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_group_new(self->st, self->st->Group_Type, empty, 0);
+}
+
+CMPI_DOC(Comm_Ack_failed_doc, "Ack_failed($self, num_to_ack=None)",
+         "Acknowledge up to num_to_ack (None: all) locally known failures; "
+         "return how many are acknowledged (0: no failures are detected "
+         "without ULFM).");
+static PyObject *
+Comm_Ack_failed(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    static const char *const kw[] = {"num_to_ack", NULL};
+    PyObject *a[1] = {NULL};
+    int num = 0;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Ack_failed", args, nargs, kwnames, kw, 0, a) < 0)
+        return NULL;
+    if (a[0] != NULL && a[0] != Py_None &&
+        cmpi_as_int(a[0], &num, "num_to_ack") < 0)
+        return NULL;
+    if (num < 0)
+        return cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                              "invalid num_to_ack: %d, must be >= 0", num);
+    return PyLong_FromLong(0);
+}
+
+/* Bitwise AND of every process's flag, over both groups of an
+ * intercommunicator (an intercommunicator reduction yields the remote
+ * group's: a second one with those results yields the local group's). */
+static int
+agree_flag(CommObject *self, int *flag)
+{
+    int ierr, remote = 0, local = 0;
+    if (!self->inter) {
+        CMPI_COLL(ierr, self->ob_mpi, "Agree", MPI_Allreduce, MPI_Iallreduce,
+                  (MPI_IN_PLACE, flag, 1, MPI_INT, MPI_BAND, self->ob_mpi));
+        return ierr;
+    }
+    CMPI_COLL(ierr, self->ob_mpi, "Agree", MPI_Allreduce, MPI_Iallreduce,
+              (flag, &remote, 1, MPI_INT, MPI_BAND, self->ob_mpi));
+    if (ierr != MPI_SUCCESS)
+        return ierr;
+    CMPI_COLL(ierr, self->ob_mpi, "Agree", MPI_Allreduce, MPI_Iallreduce,
+              (&remote, &local, 1, MPI_INT, MPI_BAND, self->ob_mpi));
+    if (ierr == MPI_SUCCESS)
+        *flag = remote & local;
+    return ierr;
+}
+
+CMPI_DOC(Comm_Agree_doc, "Agree($self, flag)",
+         "Return the bitwise AND of the integer flag over all processes "
+         "(collective).");
+static PyObject *
+Comm_Agree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *kwnames)
+{
+    static const char *const kw[] = {"flag", NULL};
+    PyObject *a[1] = {NULL};
+    int flag, ierr;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Agree", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &flag, "flag") < 0)
+        return NULL;
+    ierr = agree_flag(self, &flag);
+    if (ierr == CMPI_WAIT_RAISED)
+        return NULL;
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLong(flag);
+}
+
+CMPI_DOC(Comm_Iagree_doc, "Iagree($self, flag)",
+         "Nonblocking Agree: flag is a writable buffer of one C int, "
+         "replaced by the bitwise AND over all processes when the returned "
+         "request completes.  On an intercommunicator the agreement is "
+         "complete when Iagree returns.");
+static PyObject *
+Comm_Iagree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    static const char *const kw[] = {"flag", NULL};
+    PyObject *a[1] = {NULL};
+    Py_buffer view;
+    int ierr;
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_parse("Iagree", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    if (!PyObject_CheckBuffer(a[0])) {
+        PyErr_Format(PyExc_TypeError,
+                     "Iagree: flag must be a writable buffer of one C int, "
+                     "not %.100s",
+                     Py_TYPE(a[0])->tp_name);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(a[0], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) <
+        0)
+        return NULL;
+    if (view.len != (Py_ssize_t)sizeof(int)) {
+        PyErr_Format(PyExc_ValueError,
+                     "Iagree: flag must hold one C int (%zu bytes), not %zd "
+                     "bytes",
+                     sizeof(int), view.len);
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    if (r == NULL) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    int *flag = (int *)view.buf;
+    if (self->inter) {
+        int v;
+        memcpy(&v, flag, sizeof(int));
+        ierr = agree_flag(self, &v);
+        if (ierr == MPI_SUCCESS)
+            memcpy(flag, &v, sizeof(int));
+        PyBuffer_Release(&view);
+    }
+    else {
+        ierr = MPI_Iallreduce(MPI_IN_PLACE, flag, 1, MPI_INT, MPI_BAND,
+                              self->ob_mpi, &r->ob_mpi);
+        if (ierr == MPI_SUCCESS)
+            r->views[r->nviews++] = view; /* held until completion */
+        else
+            PyBuffer_Release(&view);
+    }
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(r);
+        if (ierr == CMPI_WAIT_RAISED)
+            return NULL;
+        return cmpi_raise(self->st, ierr);
+    }
+    return (PyObject *)r;
+}
+
+CMPI_DOC(Comm_Shrink_doc, "Shrink($self)",
+         "Return a communicator of the processes that have not failed (a "
+         "duplicate: no failures are detected without ULFM).");
+static PyObject *
+Comm_Shrink(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Comm h;
+    int ierr;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+}
+
+CMPI_DOC(Comm_Ishrink_doc, "Ishrink($self)",
+         "Nonblocking Shrink; return (comm, request).  The communicator is "
+         "made when Ishrink returns; the request completes when every "
+         "process has made it.");
+static PyObject *
+Comm_Ishrink(CommObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Comm h;
+    int ierr;
+    if (cmpi_comm_check(self) < 0)
+        return NULL;
+    CMPI_NOGIL(ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    PyObject *c = cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+    if (c == NULL)
+        return NULL;
+    RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
+    if (r == NULL) {
+        Py_DECREF(c);
+        return NULL;
+    }
+    ierr = MPI_Ibarrier(((CommObject *)c)->ob_mpi, &r->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(r);
+        Py_DECREF(c);
+        return cmpi_raise(self->st, ierr);
+    }
+    PyObject *res = PyTuple_Pack(2, c, (PyObject *)r);
+    Py_DECREF(c);
+    Py_DECREF(r);
+    return res;
+}
+
+#define CMPI_ULFM_METHODS                                                     \
+    {"Is_revoked", (PyCFunction)Comm_Is_revoked, METH_NOARGS,                 \
+     Comm_Is_revoked_doc},                                                    \
+            {"Get_failed", (PyCFunction)Comm_Get_failed, METH_NOARGS,         \
+             Comm_Get_failed_doc},                                            \
+            {"Ack_failed", FN(Comm_Ack_failed), FASTKW, Comm_Ack_failed_doc}, \
+            {"Agree", FN(Comm_Agree), FASTKW, Comm_Agree_doc},                \
+            {"Iagree", FN(Comm_Iagree), FASTKW, Comm_Iagree_doc},             \
+            {"Shrink", (PyCFunction)Comm_Shrink, METH_NOARGS,                 \
+             Comm_Shrink_doc},                                                \
+            {"Ishrink", (PyCFunction)Comm_Ishrink, METH_NOARGS,               \
+             Comm_Ishrink_doc},
 
 /* Module functions: ports and names. */
 
@@ -1790,9 +2203,9 @@ static PyMethodDef Comm_methods[] = {
         {"Disconnect", (PyCFunction)Comm_Disconnect, METH_NOARGS,
          Comm_Disconnect_doc},
         {"Join", FN(Comm_Join), CLSFASTKW, Comm_Join_doc},
-        CMPI_ERRHANDLER_COMM_METHODS CMPI_P2P_METHODS CMPI_COLL_METHODS
-                CMPI_GROUP_COMM_METHODS CMPI_MESSAGE_COMM_METHODS{NULL, NULL,
-                                                                  0, NULL},
+        CMPI_ULFM_METHODS CMPI_ERRHANDLER_COMM_METHODS CMPI_P2P_METHODS
+                CMPI_COLL_METHODS CMPI_GROUP_COMM_METHODS
+                        CMPI_MESSAGE_COMM_METHODS{NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Comm_getset[] = {

@@ -231,6 +231,12 @@ graph_args(CommObject *c, PyObject *oindex, PyObject *oedges, int **index,
         return -1;
     if (topo_ints(oedges, edges, &nedges, "edges") < 0)
         goto error;
+    /* An adjacency index with a leading 0 (nnodes + 1 entries, the last
+     * being len(edges)) is accepted too, as mpi4py does. */
+    if (*nnodes >= 2 && (*index)[0] == 0 && (*index)[*nnodes - 1] == nedges) {
+        memmove(*index, *index + 1, (size_t)(*nnodes - 1) * sizeof(int));
+        *nnodes -= 1;
+    }
     if (*nnodes > c->size) {
         cmpi_raise_msg(c->st, MPI_ERR_ARG,
                        "invalid index: the graph has %d nodes, more than "
@@ -317,6 +323,15 @@ Intracomm_Graph_map(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 static int
 dist_ranks(CommObject *c, PyObject *obj, int **out, int *n, const char *what)
 {
+    if (obj == Py_None) { /* no neighbors */
+        *n = 0;
+        *out = PyMem_New(int, 1);
+        if (*out == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        return 0;
+    }
     if (topo_ints(obj, out, n, what) < 0)
         return -1;
     for (int i = 0; i < *n; i++) {
@@ -350,6 +365,13 @@ dist_weights(PyObject *obj, int n, int **out, int **use, const char *what)
         if ((int *)p == MPI_UNWEIGHTED)
             return 0;
         if ((int *)p == MPI_WEIGHTS_EMPTY) {
+            if (n != 0) {
+                PyErr_Format(PyExc_ValueError,
+                             "%s: WEIGHTS_EMPTY stands for no edges, but "
+                             "there are %d",
+                             what, n);
+                return -1;
+            }
             *use = MPI_WEIGHTS_EMPTY;
             return 0;
         }
@@ -846,7 +868,7 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
     }
     else {
         int flags = PyBUF_ANY_CONTIGUOUS | (recv ? PyBUF_WRITABLE : 0);
-        if (PyObject_GetBuffer(buf, &m->view, flags) < 0)
+        if (cmpi_get_buffer(buf, &m->view, flags) < 0)
             goto error;
         m->addr = m->view.buf;
         /* every block must lie inside the buffer */
@@ -890,6 +912,53 @@ nb_per_neighbor(const char *fname, const char *which, int count, int n,
         return -1;
     }
     *out = count / n;
+    return 0;
+}
+
+/* Does a message [buf, count, ...] give its count explicitly?  For
+ * Neighbor_allgather/alltoall that count is per neighbor (as in mpi4py),
+ * while a bare buffer is split evenly among the neighbors. */
+static int
+nb_spec_has_count(PyObject *spec)
+{
+    if (!PyList_Check(spec) && !PyTuple_Check(spec))
+        return 0;
+    Py_ssize_t n = PySequence_Size(spec);
+    if (n < 2 || n > 4)
+        return 0;
+    PyObject *c = PySequence_GetItem(spec, 1);
+    if (c == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int has = 0;
+    if (PyTuple_Check(c) && PyTuple_GET_SIZE(c) == 2)
+        has = PyTuple_GET_ITEM(c, 0) != Py_None;
+    else if (n > 2 || PyLong_Check(c))
+        has = c != Py_None;
+    Py_DECREF(c);
+    return has;
+}
+
+/* The per-neighbor count of a Neighbor_allgather/alltoall message. */
+static int
+nb_count(const char *fname, const char *which, PyObject *spec,
+         const cmpi_msg *m, int n, int *out)
+{
+    if (!nb_spec_has_count(spec))
+        return nb_per_neighbor(fname, which, m->count, n, out);
+    *out = m->count;
+    if (m->view.obj != NULL && n > 1 && m->count > 0) {
+        long long need = (long long)m->count * n * (long long)m->extent +
+                         ((const char *)m->addr - (const char *)m->view.buf);
+        if (need > (long long)m->view.len) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: %s holds %zd bytes, too few for count=%d "
+                         "elements for each of the %d neighbors",
+                         fname, which, m->view.len, m->count, n);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -954,11 +1023,9 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             scount = sm.count;
             if (kind == NB_ALLTOALL &&
-                nb_per_neighbor(fname, "sendbuf", sm.count, outdeg, &scount) <
-                        0)
+                nb_count(fname, "sendbuf", a[0], &sm, outdeg, &scount) < 0)
                 goto done;
-            if (nb_per_neighbor(fname, "recvbuf", rm.count, indeg, &rcount) <
-                0)
+            if (nb_count(fname, "recvbuf", a[1], &rm, indeg, &rcount) < 0)
                 goto done;
             break;
         case NB_ALLGATHERV:

@@ -66,6 +66,38 @@ print("MULTIPLE", repr((codes, got)))
 assert MPI.Comm.Get_parent() == MPI.COMM_NULL
 """
 
+ROOT_ONLY = """\
+import pathlib, sys
+from cmpi import MPI
+world = MPI.COMM_WORLD
+child = pathlib.Path(sys.argv[1])  # an os.PathLike argument
+codes = []
+if world.rank == 0:
+    ic = world.Spawn(sys.executable, [child, "r"], 2, errcodes=codes)
+else:  # command, args and maxprocs matter at the root only
+    ic = world.Spawn(None, None, -1, errcodes=codes)
+for r in range(2):
+    if world.rank == 0:
+        ic.send(60 + r, dest=r, tag=1)
+got = sorted(ic.recv(source=r, tag=2)[:5] for r in range(2)) if world.rank == 0 else None
+ic.Disconnect()
+codes2 = []
+if world.rank == 0:
+    ic = world.Spawn_multiple([sys.executable] * 2, [[child, "m"], [child, "n"]],
+                              1, MPI.INFO_NULL, errcodes=codes2)
+else:
+    ic = world.Spawn_multiple(None, None, -1, errcodes=codes2)
+if world.rank == 0:
+    for r in range(2):
+        ic.send(70 + r, dest=r, tag=1)
+    got2 = sorted(ic.recv(source=r, tag=2)[:5] for r in range(2))
+ic.Disconnect()
+if world.rank == 0:
+    print("ROOT-ONLY", repr((codes, got, codes2, got2)))
+else:
+    print("OTHER", repr((codes, codes2)))
+"""
+
 PARENT_MPICH = """\
 import sys
 from cmpi import MPI
@@ -160,6 +192,23 @@ def test_spawn_and_spawn_multiple(tmp_path):
     assert codes == [[0], [0]]
     assert [g[0] for g in got] == [["x"], ["y"]]
     assert [(g[1], g[2]) for g in got] == [(0, 2), (1, 2)]  # one child world
+
+
+@pytest.mark.skipif(FLAVOR != "openmpi", reason="Open MPI only (see module doc)")
+def test_spawn_arguments_at_root_only(tmp_path):
+    child = write(tmp_path, "child.py", CHILD)
+    parent = write(tmp_path, "parent.py", ROOT_ONLY)
+    job = lu.mpirun_plain(2, [parent, child], timeout=TIMEOUT)
+    assert job.returncode == 0 and not job.timed_out, job
+    lines = job.stdout.splitlines()
+    root = [line for line in lines if line.startswith("ROOT-ONLY ")]
+    assert root, job
+    codes, got, codes2, got2 = eval(root[0][len("ROOT-ONLY "):])
+    assert codes == [0, 0] and codes2 == [[0], [0]]
+    assert [g[0] for g in got] == [["r"], ["r"]] and [g[4] for g in got] == [60, 61]
+    assert [g[0] for g in got2] == [["m"], ["n"]]
+    # elsewhere maxprocs was -1: no error codes to report
+    assert "OTHER ([], [])" in lines, job
 
 
 @pytest.mark.skipif(FLAVOR != "openmpi", reason="Open MPI only (see module doc)")

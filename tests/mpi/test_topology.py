@@ -113,9 +113,8 @@ def test_cart_bad_input():
             cart.Sub([True, True])
     finally:
         cart.Free()
-    with pytest.raises(MPI.Exception) as e:
-        MPI.Cartcomm(WORLD).Get_topo()  # WORLD has no topology
-    assert e.value.Get_error_class() == MPI.ERR_TOPOLOGY
+    with pytest.raises(TypeError):
+        MPI.Cartcomm(WORLD)  # WORLD has no topology (as in mpi4py)
 
 
 def test_cart_map():
@@ -384,6 +383,5 @@ def test_neighbor_bad_input():
             assert len(topo.neighbor_alltoall([1, 2])) == 2
     finally:
         topo.Free()
-    with pytest.raises(MPI.Exception) as e:
-        MPI.Topocomm(WORLD).Neighbor_allgather(np.zeros(1), np.zeros(1))
-    assert e.value.Get_error_class() == MPI.ERR_TOPOLOGY
+    with pytest.raises(TypeError):
+        MPI.Topocomm(WORLD)  # WORLD has no topology (as in mpi4py)
