@@ -89,6 +89,7 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->Buffer_Type);
     Py_VISIT(st->Win_Type);
     Py_VISIT(st->File_Type);
+    Py_VISIT(st->comm_locks);
     return 0;
 }
 
@@ -132,6 +133,7 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->Buffer_Type);
     Py_CLEAR(st->Win_Type);
     Py_CLEAR(st->File_Type);
+    Py_CLEAR(st->comm_locks);
     return 0;
 }
 
@@ -144,8 +146,8 @@ cmpi_free(void *m)
 static PyMethodDef cmpi_methods[] = {
         CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS
                 CMPI_TOPO_MODULE_METHODS CMPI_DYNPROC_MODULE_METHODS
-                        CMPI_MEMORY_METHODS CMPI_FILE_MODULE_METHODS{
-                NULL, NULL, 0, NULL},
+                        CMPI_MEMORY_METHODS CMPI_COLL_MODULE_METHODS
+                                CMPI_FILE_MODULE_METHODS{NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot cmpi_slots[] = {

@@ -113,6 +113,14 @@ cmpi_buffer_datatype(cmpi_state *Py_UNUSED(st), const Py_buffer *view,
             return 0;
         }
     }
+    if ((f[0] == '<' && !little) || ((f[0] == '>' || f[0] == '!') && little)) {
+        PyErr_Format(PyExc_BufferError,
+                     "message: the buffer format '%s' is not in the native "
+                     "byte order; pass the datatype explicitly, e.g. "
+                     "[buf, MPI.INT]",
+                     f);
+        return -1;
+    }
     PyErr_Format(PyExc_TypeError,
                  "message: no MPI datatype matches the buffer format '%s' "
                  "(item size %zd); pass the datatype explicitly, e.g. "
@@ -184,39 +192,6 @@ typedef struct cmpi_DLManagedTensorVersioned {
     cmpi_DLTensor dl_tensor;
 } cmpi_DLManagedTensorVersioned;
 #define CMPI_DL_READ_ONLY ((uint64_t)1)
-
-static void
-dlpack_owner_free(PyObject *cap)
-{
-    /* The deleter may run Python code (a producer written in Python): keep
-     * any exception being raised by the call that released the buffer. */
-    PyObject *et, *ev, *tb;
-    PyErr_Fetch(&et, &ev, &tb);
-    const char *name = PyCapsule_GetName(cap);
-    void *p = PyCapsule_GetPointer(cap, name);
-    if (p == NULL) {
-        PyErr_Clear();
-        PyErr_Restore(et, ev, tb);
-        return;
-    }
-    /* The producer's capsule, kept alive until the tensor is deleted: some
-     * producers tie the tensor's memory to it. */
-    PyObject *producer = PyCapsule_GetContext(cap);
-    if (strcmp(name, "cmpi.dltensor_versioned") == 0) {
-        cmpi_DLManagedTensorVersioned *t = p;
-        if (t->deleter)
-            t->deleter(t);
-    }
-    else {
-        cmpi_DLManagedTensor *t = p;
-        if (t->deleter)
-            t->deleter(t);
-    }
-    Py_XDECREF(producer);
-    if (PyErr_Occurred())
-        PyErr_WriteUnraisable(cap);
-    PyErr_Restore(et, ev, tb);
-}
 
 /* The struct format of a DLPack or array-interface element type: kind 'i'
  * (signed), 'u' (unsigned), 'f' (real), 'c' (complex), 'b' (bool). */
@@ -299,23 +274,28 @@ fill_foreign_view(Py_buffer *view, PyObject *owner, void *addr,
 }
 
 static int
-dlpack_view(PyObject *obj, Py_buffer *view, int flags)
+dlpack_view(PyObject *obj, Py_buffer *view, int flags, int *device)
 {
     PyObject *dev = PyObject_CallMethod(obj, "__dlpack_device__", NULL);
     if (dev == NULL)
         return -1;
     long devtype = 0;
     if (!PyTuple_Check(dev) || PyTuple_GET_SIZE(dev) != 2 ||
+        !PyLong_Check(PyTuple_GET_ITEM(dev, 0)) ||
+        !PyLong_Check(PyTuple_GET_ITEM(dev, 1)) ||
         ((devtype = PyLong_AsLong(PyTuple_GET_ITEM(dev, 0))) == -1 &&
          PyErr_Occurred())) {
-        Py_DECREF(dev);
         if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError,
+            PyErr_SetString(PyTuple_Check(dev) && PyTuple_GET_SIZE(dev) != 2
+                                    ? PyExc_ValueError
+                                    : PyExc_TypeError,
                             "dlpack: __dlpack_device__() must return a "
                             "(device_type, device_id) tuple");
+        Py_DECREF(dev);
         return -1;
     }
     Py_DECREF(dev);
+    *device = !(devtype == 1 || devtype == 3 || devtype == 11);
     /* stream: None for host memory (kDLCPU=1, kDLCUDAHost=3,
      * kDLROCMHost=11), -1 (no synchronization) for device memory. */
     PyObject *stream = (devtype == 1 || devtype == 3 || devtype == 11)
@@ -347,7 +327,7 @@ done:
     if (cap == NULL)
         return -1;
     if (!PyCapsule_CheckExact(cap)) {
-        PyErr_SetString(PyExc_TypeError,
+        PyErr_SetString(PyExc_BufferError,
                         "dlpack: __dlpack__() did not return a capsule");
         Py_DECREF(cap);
         return -1;
@@ -356,7 +336,7 @@ done:
     int versioned = name != NULL && strcmp(name, "dltensor_versioned") == 0;
     if (name == NULL || (!versioned && strcmp(name, "dltensor") != 0)) {
         PyErr_Clear();
-        PyErr_SetString(PyExc_ValueError,
+        PyErr_SetString(PyExc_BufferError,
                         "dlpack: expected a 'dltensor' capsule (already "
                         "consumed?)");
         Py_DECREF(cap);
@@ -384,20 +364,10 @@ done:
     else {
         t = &((cmpi_DLManagedTensor *)p)->dl_tensor;
     }
-    /* From here the tensor is ours: the producer's capsule must not free
-     * it; our owner capsule calls its deleter when the view is released. */
-    PyObject *owner = PyCapsule_New(
-            p, versioned ? "cmpi.dltensor_versioned" : "cmpi.dltensor",
-            dlpack_owner_free);
-    if (owner == NULL ||
-        PyCapsule_SetName(cap, versioned ? "used_dltensor_versioned"
-                                         : "used_dltensor") < 0 ||
-        PyCapsule_SetContext(owner, cap) < 0) {
-        Py_XDECREF(owner);
-        Py_DECREF(cap);
-        return -1;
-    }
-    /* owner's context now holds our reference to cap */
+    /* The tensor is only read here, never consumed: the capsule goes at
+     * the end (its destructor calls the producer's deleter), and the
+     * view holds the array itself, which owns the memory. */
+    PyObject *owner = obj;
     /* An element is `lanes` values of `bits` bits; two real lanes are a
      * complex number, other vectors travel as bytes. */
     Py_ssize_t itemsize = (Py_ssize_t)t->dtype.bits * t->dtype.lanes / 8;
@@ -431,13 +401,14 @@ done:
         if (rc == 0 && format == NULL)
             view->format = NULL; /* bytes: the caller's datatype decides */
     }
-    Py_DECREF(owner);
+    Py_DECREF(cap);
     return rc;
 }
 
 static int
-cai_view(PyObject *obj, Py_buffer *view, int flags)
+cai_view(PyObject *obj, Py_buffer *view, int flags, int *device)
 {
+    *device = 1;
     PyObject *cai = PyObject_GetAttrString(obj, "__cuda_array_interface__");
     if (cai == NULL)
         return -1;
@@ -460,11 +431,17 @@ cai_view(PyObject *obj, Py_buffer *view, int flags)
                                 : "__cuda_array_interface__: 'typestr'");
         goto done;
     }
-    if (!PyTuple_Check(data) || PyTuple_GET_SIZE(data) != 2 ||
-        !PyTuple_Check(shape) || !PyUnicode_Check(typestr)) {
+    if (!PyTuple_Check(data) || !PyTuple_Check(shape) ||
+        !PyUnicode_Check(typestr)) {
         PyErr_SetString(PyExc_TypeError,
                         "__cuda_array_interface__: expected 'data' (ptr, "
                         "readonly), 'shape' tuple and 'typestr'");
+        goto done;
+    }
+    if (PyTuple_GET_SIZE(data) != 2) {
+        PyErr_SetString(PyExc_ValueError,
+                        "__cuda_array_interface__: 'data' must be a pair "
+                        "(ptr, readonly)");
         goto done;
     }
     if (mask != NULL && mask != Py_None) {
@@ -483,8 +460,44 @@ cai_view(PyObject *obj, Py_buffer *view, int flags)
                      "__cuda_array_interface__: unsupported typestr '%s'", ts);
         goto done;
     }
-    Py_ssize_t itemsize = atoi(ts + 2);
+    char *end = NULL;
+    long isz = strtol(ts + 2, &end, 10);
+    if (end == ts + 2 || *end != '\0' || isz <= 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "__cuda_array_interface__: bad item size in typestr "
+                     "'%s'",
+                     ts);
+        goto done;
+    }
+    Py_ssize_t itemsize = (Py_ssize_t)isz;
     const char *format = element_format(ts[1], itemsize);
+    PyObject *descr = PyDict_GetItemString(cai, "descr");
+    if (descr != NULL && descr != Py_None) {
+        if (!PyList_Check(descr)) {
+            PyErr_SetString(PyExc_TypeError,
+                            "__cuda_array_interface__: 'descr' must be a "
+                            "list");
+            goto done;
+        }
+        /* a record type: its data travels as bytes */
+        int plain = PyList_GET_SIZE(descr) == 1;
+        if (plain) {
+            PyObject *f = PyList_GET_ITEM(descr, 0);
+            plain = PyTuple_Check(f) && PyTuple_GET_SIZE(f) == 2 &&
+                    PyObject_RichCompareBool(PyTuple_GET_ITEM(f, 1), typestr,
+                                             Py_EQ) == 1;
+            if (PyErr_Occurred())
+                goto done;
+        }
+        if (!plain &&
+            PyErr_WarnEx(PyExc_RuntimeWarning,
+                         "__cuda_array_interface__: 'descr' describes a "
+                         "record type; its data is sent as bytes",
+                         1) < 0)
+            goto done;
+        if (!plain)
+            format = NULL;
+    }
     void *addr = PyLong_AsVoidPtr(PyTuple_GET_ITEM(data, 0));
     if (addr == NULL && PyErr_Occurred())
         goto done;
@@ -511,7 +524,10 @@ cai_view(PyObject *obj, Py_buffer *view, int flags)
             steps[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(strides, i));
         if (PyErr_Occurred())
             goto done;
-        if (has_strides) {
+        if (has_strides && dims[i] == 1) {
+            steps[i] = 0; /* the stride of a dimension of 1 is never used */
+        }
+        else if (has_strides) {
             if (itemsize == 0 || steps[i] % itemsize != 0) {
                 PyErr_SetString(PyExc_BufferError,
                                 "__cuda_array_interface__: buffer is not "
@@ -538,18 +554,41 @@ done:
     return rc;
 }
 
-/* PyObject_GetBuffer, widened to DLPack and CUDA-array-interface arrays. */
+/* PyObject_GetBuffer, widened to DLPack and CUDA-array-interface arrays;
+ * *device tells whether the memory is on a device (not host memory). */
 static int
-cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
+cmpi_get_buffer_dev(PyObject *obj, Py_buffer *view, int flags, int *device)
 {
+    *device = 0;
     if (CMPI_LIKELY(PyObject_CheckBuffer(obj)))
         return PyObject_GetBuffer(obj, view, flags);
     int has = PyObject_HasAttrString(obj, "__dlpack__");
     if (has)
-        return dlpack_view(obj, view, flags);
+        return dlpack_view(obj, view, flags, device);
     if (PyObject_HasAttrString(obj, "__cuda_array_interface__"))
-        return cai_view(obj, view, flags);
+        return cai_view(obj, view, flags, device);
     return PyObject_GetBuffer(obj, view, flags); /* raises the TypeError */
+}
+
+static int
+cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
+{
+    int device;
+    return cmpi_get_buffer_dev(obj, view, flags, &device);
+}
+
+/* Whether `obj` exports memory: the buffer protocol, DLPack or the CUDA
+ * array interface. */
+static int
+cmpi_is_exporter(PyObject *obj)
+{
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb); /* the attribute checks would clear it */
+    int exporter = PyObject_CheckBuffer(obj) ||
+                   PyObject_HasAttrString(obj, "__dlpack__") ||
+                   PyObject_HasAttrString(obj, "__cuda_array_interface__");
+    PyErr_Restore(et, ev, tb);
+    return exporter;
 }
 
 static void
@@ -642,13 +681,7 @@ msg_not_a_buffer(PyObject *buf, int recv)
                      Py_TYPE(buf)->tp_name);
         return -1;
     }
-    PyObject *et, *ev, *tb;
-    PyErr_Fetch(&et, &ev, &tb); /* the attribute checks would clear it */
-    int exporter = PyObject_CheckBuffer(buf) ||
-                   PyObject_HasAttrString(buf, "__dlpack__") ||
-                   PyObject_HasAttrString(buf, "__cuda_array_interface__");
-    PyErr_Restore(et, ev, tb);
-    if (exporter)
+    if (cmpi_is_exporter(buf))
         return -1; /* keep the exporter's own explanation */
     PyErr_Clear();
     PyErr_Format(PyExc_TypeError,
@@ -731,13 +764,13 @@ error:
 
 static int
 cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
-               int null_ok)
+               int Py_UNUSED(null_ok))
 {
     PyObject *buf = spec, *ocount = NULL, *odispl = NULL, *otype = NULL;
-    int listed = 0;
     m->view.obj = NULL;
     m->addr = NULL;
     m->count = 0;
+    m->counted = 0;
     m->dtype = MPI_BYTE;
     m->extent = 1;
     m->big = MPI_DATATYPE_NULL;
@@ -745,14 +778,14 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
     if (PyList_Check(spec) || PyTuple_Check(spec)) {
         Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
         PyObject **items = PySequence_Fast_ITEMS(spec);
-        listed = 1;
         switch (n) {
             case 2:
                 buf = items[0];
-                if (PyLong_Check(items[1]) || PyTuple_Check(items[1]))
-                    ocount = items[1];
-                else
+                if (PyObject_TypeCheck(items[1], st->Datatype_Type) ||
+                    PyUnicode_Check(items[1]))
                     otype = items[1];
+                else
+                    ocount = items[1];
                 break;
             case 3:
                 buf = items[0];
@@ -767,7 +800,7 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
                 break;
             default:
                 PyErr_Format(
-                        PyExc_TypeError,
+                        PyExc_ValueError,
                         "message: expected a buffer or a list [buf, "
                         "datatype], [buf, count, datatype] or [buf, count, "
                         "displ, datatype], got a %.50s of length %zd",
@@ -791,18 +824,26 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
             otype = NULL;
     }
 
+    m->counted = ocount != NULL;
     if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0)
         return -1;
+    if (m->dtype == MPI_DATATYPE_NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "message: datatype is DATATYPE_NULL");
+        return -1;
+    }
 
     if (buf == Py_None || buf == st->BOTTOM) {
-        if (buf == Py_None && !null_ok && !listed) {
-            PyErr_SetString(PyExc_TypeError,
-                            "message: a buffer is required here, got None");
-            return -1;
-        }
+        /* None is an empty buffer, as in mpi4py */
         MPI_Aint count = 0;
         if (ocount != NULL && msg_count_arg(ocount, &count, "count") < 0)
             return -1;
+        if (buf == Py_None && count > 0) {
+            PyErr_Format(PyExc_ValueError,
+                         "message: count=%zd with None as the buffer",
+                         (Py_ssize_t)count);
+            return -1;
+        }
         if (count > INT_MAX) {
             PyErr_SetString(PyExc_OverflowError,
                             "message: count exceeds 2**31-1");
@@ -827,18 +868,22 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
     else {
         MPI_Aint lb;
         CMPI_CHK(st, MPI_Type_get_extent(m->dtype, &lb, &m->extent));
-        if (m->dtype == MPI_DATATYPE_NULL) {
-            PyErr_SetString(PyExc_ValueError,
-                            "message: datatype is DATATYPE_NULL");
-            goto error;
-        }
     }
 
     MPI_Aint len = (MPI_Aint)m->view.len, displ = 0, count;
     if (odispl != NULL && msg_count_arg(odispl, &displ, "displacement") < 0)
         goto error;
     if (m->extent <= 0) {
+        /* a negative extent: no count follows from the length, and no
+         * displacement names a place in the buffer */
         count = 0;
+        if (m->extent < 0 && (ocount == NULL || displ != 0)) {
+            PyErr_Format(PyExc_ValueError,
+                         "message: the datatype has extent %zd; give a count "
+                         "and no displacement",
+                         (Py_ssize_t)m->extent);
+            goto error;
+        }
         if (ocount != NULL && msg_count_arg(ocount, &count, "count") < 0)
             goto error;
     }
@@ -895,14 +940,48 @@ error:
  * [buf, counts, displs, dt].  counts may be one int for every rank;
  * displs default to the running sum of counts. */
 
+/* Whether `obj` stands for one integer (an int, a NumPy integer scalar or
+ * zero-dimensional array) rather than a sequence of them. */
 static int
-msgv_ints(PyObject *obj, int n, int *out, const char *what)
+msgv_is_scalar(PyObject *obj)
 {
-    if (PyLong_Check(obj)) {
+    if (PyLong_Check(obj))
+        return 1;
+    if (PyFloat_Check(obj) || !PyIndex_Check(obj))
+        return 0;
+    if (!PySequence_Check(obj))
+        return 1;
+    Py_ssize_t n = PyObject_Length(obj); /* fails for a 0-d array */
+    if (n < 0) {
+        PyErr_Clear();
+        return 1;
+    }
+    return 0;
+}
+
+/* Counts (stride == 0) or displacements (stride == 1) for n ranks: one
+ * integer for all ranks (as displacements: a stride, rank i at i * v), or
+ * a sequence of n of them. */
+static int
+msgv_ints(PyObject *obj, int n, int *out, const char *what, int stride)
+{
+    if (msgv_is_scalar(obj)) {
         int v;
         if (cmpi_as_int(obj, &v, what) < 0)
             return -1;
-        for (int i = 0; i < n; i++) out[i] = v;
+        if (v < 0) {
+            PyErr_Format(PyExc_ValueError, "message: negative %s %d", what, v);
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            long long x = stride ? (long long)v * i : v;
+            if (x > INT_MAX) {
+                PyErr_Format(PyExc_OverflowError, "message: %s exceed 2**31-1",
+                             what);
+                return -1;
+            }
+            out[i] = (int)x;
+        }
         return 0;
     }
     PyObject *seq = PySequence_Fast(obj,
@@ -945,17 +1024,15 @@ cmpi_msgv_release(cmpi_msgv *m)
 
 static int
 cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
-                int recv, int null_ok)
+                int recv, int Py_UNUSED(null_ok))
 {
     PyObject *buf = spec, *ocounts = NULL, *odispls = NULL, *otype = NULL;
-    int listed = 0;
     memset(m, 0, sizeof(*m));
     m->dtype = MPI_BYTE;
     m->extent = 1;
     if (PyList_Check(spec) || PyTuple_Check(spec)) {
         Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
         PyObject **items = PySequence_Fast_ITEMS(spec);
-        listed = 1;
         buf = n > 0 ? items[0] : NULL;
         if (n == 2) {
             PyObject *x = items[1];
@@ -974,15 +1051,15 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
             otype = items[3];
         }
         else {
-            PyErr_Format(PyExc_TypeError,
+            PyErr_Format(PyExc_ValueError,
                          "message: expected a buffer or a list [buf, counts, "
                          "displs, datatype], got a list of length %zd",
                          n);
             return -1;
         }
+        /* as in mpi4py, a pair in the counts' place is (counts, displs) */
         if (ocounts != NULL && PyTuple_Check(ocounts) && odispls == NULL &&
-            PyTuple_GET_SIZE(ocounts) == 2 &&
-            !PyLong_Check(PyTuple_GET_ITEM(ocounts, 0))) {
+            PyTuple_GET_SIZE(ocounts) == 2) {
             odispls = PyTuple_GET_ITEM(ocounts, 1);
             ocounts = PyTuple_GET_ITEM(ocounts, 0);
         }
@@ -1001,18 +1078,19 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     m->displs = m->counts + size;
     if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0)
         goto error;
+    if (m->dtype == MPI_DATATYPE_NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "message: datatype is DATATYPE_NULL");
+        goto error;
+    }
     if (buf == Py_None || buf == st->BOTTOM) {
-        if (buf == Py_None && !null_ok && !listed) {
-            PyErr_SetString(PyExc_TypeError,
-                            "message: a buffer is required here, got None");
-            goto error;
-        }
+        /* None is an empty buffer, as in mpi4py */
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
         if (ocounts == NULL) {
             for (int i = 0; i < size; i++) m->counts[i] = m->displs[i] = 0;
             return 0;
         }
-        if (msgv_ints(ocounts, size, m->counts, "counts") < 0)
+        if (msgv_ints(ocounts, size, m->counts, "counts", 0) < 0)
             goto error;
         goto displs;
     }
@@ -1035,6 +1113,14 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     }
     MPI_Aint nitems = m->extent > 0 ? (MPI_Aint)m->view.len / m->extent : 0;
     if (ocounts == NULL) {
+        if (m->extent < 0 ||
+            (m->extent > 0 && (MPI_Aint)m->view.len % m->extent != 0)) {
+            PyErr_Format(PyExc_ValueError,
+                         "message: a buffer of %zd bytes is no whole number "
+                         "of elements of extent %zd; give the counts",
+                         m->view.len, (Py_ssize_t)m->extent);
+            goto error;
+        }
         if (size <= 0 || nitems % size != 0) {
             PyErr_Format(PyExc_ValueError,
                          "message: buffer of %zd elements does not split "
@@ -1044,12 +1130,12 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         }
         for (int i = 0; i < size; i++) m->counts[i] = (int)(nitems / size);
     }
-    else if (msgv_ints(ocounts, size, m->counts, "counts") < 0) {
+    else if (msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
         goto error;
     }
 displs:
     if (odispls != NULL) {
-        if (msgv_ints(odispls, size, m->displs, "displs") < 0)
+        if (msgv_ints(odispls, size, m->displs, "displs", 1) < 0)
             goto error;
     }
     else {
@@ -1101,31 +1187,55 @@ static int
 cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                 int recv)
 {
-    PyObject *buf, *ocounts, *odispls, *otypes;
+    PyObject *buf = NULL, *ocounts = NULL, *odispls = NULL, *otypes = NULL;
     memset(m, 0, sizeof(*m));
     m->dtype = MPI_DATATYPE_NULL;
-    Py_ssize_t n = (PyList_Check(spec) || PyTuple_Check(spec))
-                           ? PySequence_Fast_GET_SIZE(spec)
-                           : 0;
-    PyObject **items = n ? PySequence_Fast_ITEMS(spec) : NULL;
+    if (!PyList_Check(spec) && !PyTuple_Check(spec)) {
+        PyErr_Format(PyExc_TypeError,
+                     "message: expected [buf, counts, displs, datatypes], "
+                     "[buf, (counts, displs), datatypes] or [buf, "
+                     "datatypes], got %.100s",
+                     Py_TYPE(spec)->tp_name);
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
+    PyObject **items = PySequence_Fast_ITEMS(spec);
     if (n == 4) {
         buf = items[0];
         ocounts = items[1];
         odispls = items[2];
         otypes = items[3];
     }
-    else if (n == 3 && PyTuple_Check(items[1]) &&
-             PyTuple_GET_SIZE(items[1]) == 2) {
+    else if (n == 3) {
         buf = items[0];
-        ocounts = PyTuple_GET_ITEM(items[1], 0);
-        odispls = PyTuple_GET_ITEM(items[1], 1);
+        ocounts = items[1];
         otypes = items[2];
+        if (PyTuple_Check(ocounts) && PyTuple_GET_SIZE(ocounts) == 2) {
+            odispls = PyTuple_GET_ITEM(ocounts, 1);
+            ocounts = PyTuple_GET_ITEM(ocounts, 0);
+        }
+    }
+    else if (n == 2) {
+        buf = items[0];
+        otypes = items[1];
     }
     else {
-        PyErr_Format(PyExc_TypeError,
-                     "message: expected [buf, counts, displs, datatypes] or "
-                     "[buf, (counts, displs), datatypes], got %.100s",
-                     Py_TYPE(spec)->tp_name);
+        PyErr_Format(PyExc_ValueError,
+                     "message: expected [buf, counts, displs, datatypes], "
+                     "[buf, (counts, displs), datatypes] or [buf, "
+                     "datatypes], got a list of length %zd",
+                     n);
+        return -1;
+    }
+    if (ocounts == Py_None)
+        ocounts = NULL;
+    if (odispls == Py_None)
+        odispls = NULL;
+    int bottom = buf == Py_None || buf == st->BOTTOM;
+    if (bottom && (ocounts == NULL || odispls == NULL)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "message: with BOTTOM or None as the buffer, give "
+                        "the counts and the displacements");
         return -1;
     }
     size_t one = 2 * sizeof(int) + sizeof(MPI_Datatype);
@@ -1137,8 +1247,14 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     /* 2 * size ints keep the datatypes after them 8-byte aligned */
     m->displs = m->counts + size;
     m->types = (MPI_Datatype *)(m->displs + size);
-    if (msgv_ints(ocounts, size, m->counts, "counts") < 0 ||
-        msgv_ints(odispls, size, m->displs, "displs") < 0)
+    if (ocounts == NULL) {
+        for (int i = 0; i < size; i++) m->counts[i] = 1;
+    }
+    else if (msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
+        goto error;
+    }
+    if (odispls != NULL &&
+        msgv_ints(odispls, size, m->displs, "displs", 1) < 0)
         goto error;
     if (PyObject_TypeCheck(otypes, st->Datatype_Type) ||
         PyUnicode_Check(otypes)) {
@@ -1170,14 +1286,29 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         }
         Py_DECREF(seq);
     }
-    if (buf == Py_None || buf == st->BOTTOM) {
+    if (odispls == NULL) {
+        /* the blocks one after the other, in bytes */
+        long long sum = 0;
+        for (int i = 0; i < size; i++) {
+            MPI_Aint lb, extent;
+            if (sum > INT_MAX) {
+                PyErr_SetString(PyExc_OverflowError,
+                                "message: displacements exceed 2**31-1");
+                goto error;
+            }
+            m->displs[i] = (int)sum;
+            CMPI_CHK(st, MPI_Type_get_extent(m->types[i], &lb, &extent));
+            sum += (long long)m->counts[i] * extent;
+        }
+    }
+    if (bottom) {
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
         return 0;
     }
     int flags = PyBUF_ANY_CONTIGUOUS;
     if (recv)
         flags |= PyBUF_WRITABLE;
-    if (PyObject_GetBuffer(buf, &m->view, flags) < 0) {
+    if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
         msg_not_a_buffer(buf, recv);
         goto error;
     }

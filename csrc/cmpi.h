@@ -107,6 +107,10 @@ typedef struct cmpi_state {
     PyTypeObject *Cartcomm_Type;
     PyTypeObject *Graphcomm_Type;
     PyTypeObject *Distgraphcomm_Type;
+
+    /* coll.c: _comm_lock_table, {communicator handle: {key: Lock}}, NULL
+     * until first asked for */
+    PyObject *comm_locks;
 } cmpi_state;
 
 extern PyModuleDef cmpi_module;
@@ -354,6 +358,7 @@ typedef struct {
     MPI_Datatype big;  /* derived type made for > 2**31-1 elements, or NULL */
     MPI_Datatype base; /* with big: the element type, and */
     MPI_Aint nbig;     /* how many elements big stands for */
+    int counted;       /* the spec gave the count */
 } cmpi_msg;
 
 /* A message not parsed (yet): safe to release. */
@@ -377,6 +382,8 @@ enum {
     CMPI_MSG_SEND = 0,
     CMPI_MSG_RECV = 1
 };
+/* null_ok is no longer used: None is an empty buffer everywhere, as in
+ * mpi4py */
 static int
 cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
                int null_ok);

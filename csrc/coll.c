@@ -46,8 +46,11 @@ coll_elements(const cmpi_msg *m, MPI_Aint *count, MPI_Datatype *type,
 }
 
 /* The per-rank part of a Scatter/Gather/Allgather/Alltoall message:
- * *count elements of *type.  A part of more than 2**31-1 elements gets a
- * derived type of its own, returned in *owned for the caller to free. */
+ * *count elements of *type.  As in mpi4py, a count the message gives is
+ * the count per rank (the buffer holds one such block per rank); without
+ * one, the buffer splits evenly over the ranks.  A part of more than
+ * 2**31-1 elements gets a derived type of its own, returned in *owned for
+ * the caller to free. */
 static int
 coll_per_rank(cmpi_state *st, const char *fname, const char *which,
               const cmpi_msg *m, int size, int *count, MPI_Datatype *type,
@@ -56,6 +59,21 @@ coll_per_rank(cmpi_state *st, const char *fname, const char *which,
     MPI_Aint total, extent, piece;
     MPI_Datatype base;
     coll_elements(m, &total, &base, &extent);
+    if (m->counted && size > 0) {
+        if (m->view.obj != NULL && extent > 0 && total > 0) {
+            MPI_Aint room = (MPI_Aint)((char *)m->view.buf + m->view.len -
+                                       (char *)m->addr);
+            if (total > room / extent / size) {
+                PyErr_Format(PyExc_ValueError,
+                             "%s: %s gives %zd elements per rank, but holds "
+                             "%zd elements, fewer than for %d ranks",
+                             fname, which, (Py_ssize_t)total,
+                             (Py_ssize_t)(room / extent), size);
+                return -1;
+            }
+        }
+        total *= size;
+    }
     if (size <= 0 || total % size != 0) {
         PyErr_Format(PyExc_ValueError,
                      "%s: %s has %zd elements, not a multiple of the %d ranks "
@@ -627,11 +645,19 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             coll_no_big(mode, fname, &sm) < 0)
             goto done;
         sbuf = sm.addr;
+        MPI_Datatype rtype = dtype;
         coll_elements(&sm, &scount, &dtype, &extent);
-        if (recv_used && scount > count) {
+        /* as in mpi4py, both buffers hold the same elements */
+        if (recv_used && dtype != rtype) {
             PyErr_Format(PyExc_ValueError,
-                         "%s: recvbuf has %zd elements, fewer than the %zd "
-                         "of sendbuf",
+                         "%s: sendbuf and recvbuf have different datatypes",
+                         fname);
+            goto done;
+        }
+        if (recv_used && scount != count) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: recvbuf has %zd elements, sendbuf %zd; they "
+                         "must match",
                          fname, (Py_ssize_t)count, (Py_ssize_t)scount);
             goto done;
         }
@@ -967,6 +993,12 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
          coll_no_big(COLL_NONBLOCKING, fname, &sm) < 0))
         goto done;
+    if (!send_inplace && sm.dtype != rm.dtype) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: sendbuf and recvbuf have different datatypes",
+                     fname);
+        goto done;
+    }
     MPI_Comm comm = self->ob_mpi;
     void *sbuf = send_inplace ? MPI_IN_PLACE : sm.addr;
     if (block) {
@@ -1000,7 +1032,7 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (a[2] != NULL && a[2] != Py_None) {
-            if (msgv_ints(a[2], size, counts, "recvcounts") < 0)
+            if (msgv_ints(a[2], size, counts, "recvcounts", 0) < 0)
                 goto done;
         }
         else if (self->inter) {
@@ -1028,6 +1060,13 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                          "%s: sendbuf has %d elements, but recvcounts add up "
                          "to %lld",
                          fname, sm.count, total);
+            goto done;
+        }
+        if (send_inplace && rm.count < total) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: with IN_PLACE, recvbuf has %d elements, but "
+                         "recvcounts add up to %lld",
+                         fname, rm.count, total);
             goto done;
         }
         if (!send_inplace && !self->inter && rm.count < counts[rank]) {
@@ -1559,6 +1598,141 @@ done:
     return list;
 }
 
+/* ---- mpi4py's per-communicator lock table ----
+ * mpi4py keeps, per communicator, a dict of threading locks that its
+ * lowercase calls take; _comm_lock_table() and _comm_lock() expose it.
+ * cmpi keeps the same table (keyed by the communicator handle, dropped by
+ * Free) and registers the "bcast" lock when bcast runs, for code that
+ * looks at it; cmpi's own calls do not need the locks. */
+
+/* The table of `comm` (borrowed); NULL without an error if there is none
+ * and `create` is 0. */
+static PyObject *
+cmpi_comm_lock_table(cmpi_state *st, MPI_Comm comm, int create)
+{
+    if (st->comm_locks == NULL) {
+        if (!create)
+            return NULL;
+        st->comm_locks = PyDict_New();
+        if (st->comm_locks == NULL)
+            return NULL;
+    }
+    PyObject *key = PyLong_FromVoidPtr((void *)(intptr_t)comm);
+    if (key == NULL)
+        return NULL;
+    PyObject *table = PyDict_GetItemWithError(st->comm_locks, key);
+    if (table == NULL && !PyErr_Occurred() && create) {
+        table = PyDict_New();
+        if (table != NULL) {
+            int rc = PyDict_SetItem(st->comm_locks, key, table);
+            Py_DECREF(table); /* the dict holds it */
+            if (rc < 0)
+                table = NULL;
+        }
+    }
+    Py_DECREF(key);
+    return table;
+}
+
+static void
+cmpi_comm_locks_forget(cmpi_state *st, MPI_Comm comm)
+{
+    if (st->comm_locks == NULL || PyDict_GET_SIZE(st->comm_locks) == 0)
+        return;
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    PyObject *key = PyLong_FromVoidPtr((void *)(intptr_t)comm);
+    if (key != NULL && PyDict_DelItem(st->comm_locks, key) < 0)
+        PyErr_Clear();
+    Py_XDECREF(key);
+    PyErr_Restore(et, ev, tb);
+}
+
+/* The lock for `key` in `table` (new reference), created if missing. */
+static PyObject *
+comm_lock_get(PyObject *table, PyObject *key)
+{
+    PyObject *lock = PyDict_GetItemWithError(table, key);
+    if (lock != NULL)
+        return Py_NewRef(lock);
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *thread = PyImport_ImportModule("_thread");
+    if (thread == NULL)
+        return NULL;
+    lock = PyObject_CallMethod(thread, "allocate_lock", NULL);
+    Py_DECREF(thread);
+    if (lock != NULL && PyDict_SetItem(table, key, lock) < 0)
+        Py_CLEAR(lock);
+    return lock;
+}
+
+/* bcast's entry in a table that exists; errors are not bcast's. */
+static void
+comm_lock_note(CommObject *self, const char *name)
+{
+    if (self->st->comm_locks == NULL ||
+        PyDict_GET_SIZE(self->st->comm_locks) == 0)
+        return;
+    PyObject *table = cmpi_comm_lock_table(self->st, self->ob_mpi, 0);
+    PyObject *key = table ? PyUnicode_FromString(name) : NULL;
+    PyObject *lock = key ? comm_lock_get(table, key) : NULL;
+    Py_XDECREF(key);
+    Py_XDECREF(lock);
+    PyErr_Clear();
+}
+
+static CommObject *
+comm_lock_arg(cmpi_state *st, PyObject *obj)
+{
+    if (!PyObject_TypeCheck(obj, st->Comm_Type)) {
+        PyErr_Format(PyExc_TypeError, "comm must be a Comm, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    return (CommObject *)obj;
+}
+
+CMPI_DOC(mod_comm_lock_table_doc, "_comm_lock_table(comm)",
+         "The dict of locks kept for `comm` (mpi4py compatibility).");
+static PyObject *
+mod_comm_lock_table(PyObject *m, PyObject *arg)
+{
+    cmpi_state *st = cmpi_get_state(m);
+    CommObject *c = comm_lock_arg(st, arg);
+    if (c == NULL)
+        return NULL;
+    return Py_XNewRef(cmpi_comm_lock_table(st, c->ob_mpi, 1));
+}
+
+CMPI_DOC(mod_comm_lock_doc, "_comm_lock(comm, key=None)",
+         "The lock kept for `comm` under `key`, created if missing (mpi4py "
+         "compatibility).");
+static PyObject *
+mod_comm_lock(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    static const char *const kw[] = {"comm", "key", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_get_state(m);
+    if (cmpi_parse("_comm_lock", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    CommObject *c = comm_lock_arg(st, a[0]);
+    if (c == NULL)
+        return NULL;
+    PyObject *table = cmpi_comm_lock_table(st, c->ob_mpi, 1);
+    if (table == NULL)
+        return NULL;
+    if (PyObject_Hash(a[1] ? a[1] : Py_None) == -1)
+        return NULL;
+    return comm_lock_get(table, a[1] ? a[1] : Py_None);
+}
+
+#define CMPI_COLL_MODULE_METHODS                                   \
+    {"_comm_lock_table", (PyCFunction)mod_comm_lock_table, METH_O, \
+     mod_comm_lock_table_doc},                                     \
+            {"_comm_lock", FN(mod_comm_lock), FASTKW, mod_comm_lock_doc},
+
 CMPI_DOC(Comm_bcast_doc, "bcast($self, obj, root=0)",
          "Broadcast a Python object from one process to all processes.");
 
@@ -1600,6 +1774,7 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0)
         return NULL;
+    comm_lock_note(self, "bcast");
     MPI_Comm_rank(self->ob_mpi, &rank);
     /* On an intercomm MPI.ROOT sends, the remote group receives, and
      * PROC_NULL ranks take no part; only receivers get an object. */

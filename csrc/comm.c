@@ -452,6 +452,7 @@ Comm_Free(CommObject *self, PyObject *Py_UNUSED(a))
                               "cannot free a predefined communicator");
     MPI_Comm h = self->ob_mpi;
     cmpi_shadow_free(self->st, h);
+    cmpi_comm_locks_forget(self->st, h);
     CMPI_NOGIL(ierr = MPI_Comm_free(&h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);

@@ -1345,7 +1345,7 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
         /* As many whole elements as the buffer holds. */
         Py_buffer v;
         MPI_Aint lb = 0, extent = 0;
-        if (PyObject_GetBuffer(buf, &v, PyBUF_ANY_CONTIGUOUS) < 0)
+        if (cmpi_get_buffer(buf, &v, PyBUF_ANY_CONTIGUOUS) < 0)
             return -1;
         Py_ssize_t len = v.len;
         PyBuffer_Release(&v);
@@ -1405,9 +1405,9 @@ static int
 packed_buffer(PyObject *obj, Py_buffer *view, int writable, const char *what)
 {
     int flags = PyBUF_ANY_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) == 0)
+    if (cmpi_get_buffer(obj, view, flags) == 0)
         return 0;
-    if (!PyObject_CheckBuffer(obj)) {
+    if (!cmpi_is_exporter(obj)) {
         PyErr_Clear();
         PyErr_Format(PyExc_TypeError, "%s: expected a buffer, got %.100s",
                      what, Py_TYPE(obj)->tp_name);

@@ -4,9 +4,10 @@
  * nobody (fromaddress); Alloc_mem/Free_mem; Get_address, Aint_add and
  * Aint_diff.
  *
- * A buffer that has exported its memory (a NumPy array made from it, a
- * slice of it) refuses to be released or freed until the exports are
- * gone, so no view is left pointing at freed memory.
+ * No view is left pointing at freed memory: a buffer that has exported
+ * its memory (a NumPy array made from it, a slice of it) and is released
+ * keeps what owns the memory until the exports are gone, and memory from
+ * Alloc_mem is not freed (nor released) while exports exist.
  */
 #include "cmpi.h"
 
@@ -20,6 +21,11 @@ typedef struct {
     PyObject *owner; /* else what keeps the memory alive (a Win), or NULL */
     Py_ssize_t exports;
     cmpi_state *st;
+    int device; /* memory on a device: Python cannot read it */
+    /* What a release() with live exports let go of: kept until the last
+     * export goes, so no view points at freed memory. */
+    Py_buffer held;
+    PyObject *held_owner;
 } BufferObject;
 
 /* Address of empty buffers: NumPy and memoryview prefer non-NULL. */
@@ -39,6 +45,9 @@ buffer_alloc(cmpi_state *st, PyTypeObject *type)
     b->owner = NULL;
     b->exports = 0;
     b->st = st;
+    b->device = 0;
+    b->held.obj = NULL;
+    b->held_owner = NULL;
     return b;
 }
 
@@ -66,10 +75,10 @@ buffer_from_object(cmpi_state *st, PyTypeObject *type, PyObject *obj,
     if (b == NULL)
         return NULL;
     int flags = PyBUF_ANY_CONTIGUOUS | (readonly ? 0 : PyBUF_WRITABLE);
-    if (PyObject_GetBuffer(obj, &b->view, flags) < 0) {
+    if (cmpi_get_buffer_dev(obj, &b->view, flags, &b->device) < 0) {
         b->view.obj = NULL;
         Py_DECREF(b);
-        if (!PyObject_CheckBuffer(obj)) {
+        if (!cmpi_is_exporter(obj)) {
             PyErr_Clear();
             PyErr_Format(PyExc_TypeError,
                          "expected an object with the buffer interface, got "
@@ -78,7 +87,7 @@ buffer_from_object(cmpi_state *st, PyTypeObject *type, PyObject *obj,
         }
         return NULL;
     }
-    b->buf = b->view.len ? (char *)b->view.buf : buffer_empty;
+    b->buf = b->view.buf != NULL ? (char *)b->view.buf : buffer_empty;
     b->len = b->view.len;
     b->readonly = readonly || b->view.readonly;
     return (PyObject *)b;
@@ -92,7 +101,29 @@ buffer_drop(BufferObject *self)
     Py_CLEAR(self->owner);
     self->buf = buffer_empty;
     self->len = 0;
+    self->readonly = 0;
     self->mpimem = 0;
+    self->device = 0;
+}
+
+static void
+buffer_drop_held(BufferObject *self)
+{
+    if (self->held.obj != NULL)
+        PyBuffer_Release(&self->held);
+    Py_CLEAR(self->held_owner);
+}
+
+static int
+buffer_check_host(BufferObject *self)
+{
+    if (self->device) {
+        PyErr_SetString(PyExc_BufferError,
+                        "the buffer is device memory: Python cannot access "
+                        "it");
+        return -1;
+    }
+    return 0;
 }
 
 static int
@@ -118,7 +149,7 @@ Buffer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     cmpi_state *st = cmpi_type_state(type);
     if (st == NULL)
         return NULL;
-    if (obj == NULL || obj == Py_None)
+    if (obj == NULL)
         return (PyObject *)buffer_alloc(st, type);
     /* writable if the object allows it, else read-only */
     PyObject *b = buffer_from_object(st, type, obj, 0);
@@ -134,6 +165,7 @@ Buffer_dealloc(BufferObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     buffer_drop(self);
+    buffer_drop_held(self);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -141,6 +173,8 @@ Buffer_dealloc(BufferObject *self)
 static int
 Buffer_getbuffer(BufferObject *self, Py_buffer *view, int flags)
 {
+    if (buffer_check_host(self) < 0)
+        return -1;
     if (PyBuffer_FillInfo(view, (PyObject *)self, self->buf, self->len,
                           self->readonly, flags) < 0)
         return -1;
@@ -151,7 +185,8 @@ Buffer_getbuffer(BufferObject *self, Py_buffer *view, int flags)
 static void
 Buffer_releasebuffer(BufferObject *self, Py_buffer *Py_UNUSED(view))
 {
-    self->exports--;
+    if (--self->exports == 0)
+        buffer_drop_held(self);
 }
 
 static Py_ssize_t
@@ -195,6 +230,8 @@ buffer_slice(BufferObject *self, PyObject *key, Py_ssize_t *start,
 static PyObject *
 Buffer_subscript(BufferObject *self, PyObject *key)
 {
+    if (buffer_check_host(self) < 0)
+        return NULL;
     if (PyIndex_Check(key)) {
         Py_ssize_t i;
         if (buffer_index(self, key, &i) < 0)
@@ -214,7 +251,7 @@ Buffer_subscript(BufferObject *self, PyObject *key)
             Py_DECREF(b);
             return NULL;
         }
-        b->buf = n ? self->buf + start : buffer_empty;
+        b->buf = self->buf + start;
         b->len = n;
         b->readonly = self->readonly;
         return (PyObject *)b;
@@ -229,9 +266,12 @@ static int
 Buffer_ass_subscript(BufferObject *self, PyObject *key, PyObject *value)
 {
     if (value == NULL) {
-        PyErr_SetString(PyExc_TypeError, "cannot delete buffer items");
+        PyErr_SetString(PyExc_NotImplementedError,
+                        "cannot delete buffer items");
         return -1;
     }
+    if (buffer_check_host(self) < 0)
+        return -1;
     if (self->readonly) {
         PyErr_SetString(PyExc_TypeError, "cannot modify a read-only buffer");
         return -1;
@@ -257,6 +297,21 @@ Buffer_ass_subscript(BufferObject *self, PyObject *key, PyObject *value)
         Py_buffer src;
         if (buffer_slice(self, key, &start, &n) < 0)
             return -1;
+        if (PyIndex_Check(value)) {
+            /* an integer fills the slice with that byte */
+            long v = PyLong_AsLong(value);
+            if (v == -1 && PyErr_Occurred())
+                return -1;
+            if (v < 0 || v > 255) {
+                PyErr_Format(PyExc_ValueError,
+                             "byte value must be in range(0, 256), got %ld",
+                             v);
+                return -1;
+            }
+            if (n)
+                memset(self->buf + start, (int)v, (size_t)n);
+            return 0;
+        }
         if (PyObject_GetBuffer(value, &src, PyBUF_ANY_CONTIGUOUS) < 0)
             return -1;
         if (src.len != n) {
@@ -285,8 +340,9 @@ Buffer_allocate(PyObject *Py_UNUSED(cls), PyObject *const *args,
                 Py_ssize_t nargs, PyObject *kwnames);
 
 CMPI_DOC(Buffer_frombuffer_doc, "frombuffer(obj, readonly=False)",
-         "A buffer over the memory of `obj` (any object with the buffer "
-         "interface), read-only if asked or if `obj` is.");
+         "A buffer over the memory of `obj` (an object with the buffer "
+         "interface, DLPack or the CUDA array interface), read-only if asked "
+         "or if `obj` is.");
 static PyObject *
 Buffer_frombuffer(PyObject *Py_UNUSED(cls), PyObject *const *args,
                   Py_ssize_t nargs, PyObject *kwnames);
@@ -387,7 +443,7 @@ Buffer_fromaddress(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
     BufferObject *b = buffer_alloc(st, (PyTypeObject *)cls);
     if (b == NULL)
         return NULL;
-    b->buf = n ? (char *)addr : buffer_empty;
+    b->buf = addr != NULL ? (char *)addr : buffer_empty;
     b->len = n;
     b->readonly = readonly;
     return (PyObject *)b;
@@ -396,7 +452,7 @@ Buffer_fromaddress(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
 static PyObject *
 Buffer_get_address(BufferObject *self, void *Py_UNUSED(c))
 {
-    return PyLong_FromVoidPtr(self->len ? self->buf : NULL);
+    return PyLong_FromVoidPtr(self->buf == buffer_empty ? NULL : self->buf);
 }
 
 static PyObject *
@@ -411,10 +467,17 @@ Buffer_get_readonly(BufferObject *self, void *Py_UNUSED(c))
     return PyBool_FromLong(self->readonly);
 }
 
+/* The object whose memory this is (borrowed), or NULL. */
+static PyObject *
+buffer_obj(BufferObject *self)
+{
+    return self->owner ? self->owner : self->view.obj;
+}
+
 static PyObject *
 Buffer_get_obj(BufferObject *self, void *Py_UNUSED(c))
 {
-    PyObject *o = self->view.obj ? self->view.obj : self->owner;
+    PyObject *o = buffer_obj(self);
     return Py_NewRef(o ? o : Py_None);
 }
 
@@ -438,7 +501,8 @@ Buffer_tobytes(BufferObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"order", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("tobytes", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("tobytes", args, nargs, kwnames, kw, 0, a) < 0 ||
+        buffer_check_host(self) < 0)
         return NULL;
     return PyBytes_FromStringAndSize(self->buf, self->len);
 }
@@ -459,6 +523,9 @@ Buffer_toreadonly(BufferObject *self, PyObject *Py_UNUSED(a))
     b->buf = self->buf;
     b->len = self->len;
     b->readonly = 1;
+    b->device = self->device;
+    /* obj is this buffer's obj, not this buffer */
+    b->owner = Py_XNewRef(buffer_obj(self));
     return (PyObject *)b;
 }
 
@@ -484,12 +551,22 @@ Buffer_cast(BufferObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 CMPI_DOC(Buffer_release_doc, "release($self)",
-         "Release the underlying memory (the buffer becomes empty).");
+         "Release the underlying memory (the buffer becomes empty).  Arrays "
+         "or views still using the memory keep it until they go; memory "
+         "from Alloc_mem cannot be released while they exist.");
 static PyObject *
 Buffer_release(BufferObject *self, PyObject *Py_UNUSED(a))
 {
-    if (buffer_check_unexported(self, "release()") < 0)
-        return NULL;
+    if (self->exports > 0) {
+        if (self->mpimem)
+            return buffer_check_unexported(self, "release()"), NULL;
+        /* the exports keep the memory until they go */
+        buffer_drop_held(self);
+        self->held = self->view;
+        self->view.obj = NULL;
+        self->held_owner = self->owner;
+        self->owner = NULL;
+    }
     buffer_drop(self);
     Py_RETURN_NONE;
 }
@@ -618,7 +695,8 @@ mod_Free_mem(PyObject *m, PyObject *arg)
 }
 
 CMPI_DOC(Get_address_doc, "Get_address(location)",
-         "Return the address of a buffer's memory (or of BOTTOM) as an int.");
+         "Return the address of a buffer's memory (or of BOTTOM, or of None: "
+         "the null address) as an int.");
 static PyObject *
 mod_Get_address(PyObject *m, PyObject *arg)
 {
@@ -626,12 +704,16 @@ mod_Get_address(PyObject *m, PyObject *arg)
     void *p = MPI_BOTTOM;
     Py_buffer view;
     view.obj = NULL;
-    if (arg != st->BOTTOM) {
-        if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
-            if (!PyObject_CheckBuffer(arg)) {
+    if (arg == Py_None) {
+        p = NULL;
+    }
+    else if (arg != st->BOTTOM) {
+        if (cmpi_get_buffer(arg, &view, PyBUF_SIMPLE) < 0) {
+            if (!cmpi_is_exporter(arg)) {
                 PyErr_Clear();
                 PyErr_Format(PyExc_TypeError,
-                             "location must be a buffer or BOTTOM, not "
+                             "location must be a buffer, None or BOTTOM, "
+                             "not "
                              "%.100s",
                              Py_TYPE(arg)->tp_name);
             }

@@ -78,6 +78,15 @@ Message_bool(MessageObject *self)
     return self->ob_mpi != MPI_MESSAGE_NULL;
 }
 
+/* The handle a receive consumes: a predefined constant (MESSAGE_NO_PROC)
+ * stays as it is, a copy of it becomes MESSAGE_NULL. */
+static MPI_Message *
+message_handle(MessageObject *self, MPI_Message *tmp)
+{
+    *tmp = self->ob_mpi;
+    return (self->flags & CMPI_CONST) ? tmp : &self->ob_mpi;
+}
+
 static int
 message_check(MessageObject *self)
 {
@@ -105,9 +114,9 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    CMPI_NOGIL_CALL(
-            "message.Recv", MPI_COMM_NULL,
-            ierr = MPI_Mrecv(m.addr, m.count, m.dtype, &self->ob_mpi, &s));
+    MPI_Message tmp, *h = message_handle(self, &tmp);
+    CMPI_NOGIL_CALL("message.Recv", MPI_COMM_NULL,
+                    ierr = MPI_Mrecv(m.addr, m.count, m.dtype, h, &s));
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -130,9 +139,9 @@ Message_Irecv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 1) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
-    int ierr =
-            r ? MPI_Imrecv(m.addr, m.count, m.dtype, &self->ob_mpi, &r->ob_mpi)
-              : MPI_SUCCESS;
+    MPI_Message tmp, *h = message_handle(self, &tmp);
+    int ierr = r ? MPI_Imrecv(m.addr, m.count, m.dtype, h, &r->ob_mpi)
+                 : MPI_SUCCESS;
     if (r == NULL || ierr != MPI_SUCCESS) {
         cmpi_msg_release(&m);
         Py_XDECREF(r);
@@ -172,10 +181,11 @@ Message_recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (bytes == NULL)
         return NULL;
     MPI_Status s;
+    MPI_Message tmp;
     cmpi_status_clear(&s);
     CMPI_NOGIL_CALL("message.recv", MPI_COMM_NULL,
                     ierr = MPI_Mrecv(PyBytes_AS_STRING(bytes), count, MPI_BYTE,
-                                     &self->ob_mpi, &s));
+                                     message_handle(self, &tmp), &s));
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
@@ -206,7 +216,9 @@ Message_irecv(MessageObject *self, PyObject *Py_UNUSED(a))
         return NULL;
     }
     r->rbuf = PyBytes_AS_STRING(r->keep);
-    int ierr = MPI_Imrecv(r->rbuf, count, MPI_BYTE, &self->ob_mpi, &r->ob_mpi);
+    MPI_Message tmp;
+    int ierr = MPI_Imrecv(r->rbuf, count, MPI_BYTE, message_handle(self, &tmp),
+                          &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(r);
         return cmpi_raise(self->st, ierr);

@@ -427,6 +427,12 @@ Op_Reduce_local(OpObject *self, PyObject *const *args, Py_ssize_t nargs,
                          im.count, iom.count);
         goto done;
     }
+    if (im.dtype != iom.dtype) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Reduce_local: inbuf and inoutbuf have different "
+                        "datatypes");
+        goto done;
+    }
     /* a user-defined operation takes the GIL back for its callback */
     CMPI_NOGIL(ierr = MPI_Reduce_local(im.addr, iom.addr, iom.count,
                                        iom.dtype, self->ob_mpi));

@@ -522,6 +522,7 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
 
 /* The buffer for buffered-mode sends: held (exported) while attached. */
 static Py_buffer cmpi_bsend_buffer;
+static PyObject *cmpi_bsend_object; /* what Attach_buffer was given */
 
 CMPI_DOC(Attach_buffer_doc, "Attach_buffer(buf)",
          "Attach a user-provided buffer for sending in buffered mode.");
@@ -533,8 +534,8 @@ mod_Attach_buffer(PyObject *m, PyObject *buf)
         return cmpi_raise_msg(st, MPI_ERR_BUFFER,
                               "a buffer is already attached; "
                               "Detach_buffer() first");
-    if (PyObject_GetBuffer(buf, &cmpi_bsend_buffer,
-                           PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0)
+    if (cmpi_get_buffer(buf, &cmpi_bsend_buffer,
+                        PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0)
         return NULL;
     int n;
     if (cmpi_size_to_int(cmpi_bsend_buffer.len, &n) < 0) {
@@ -542,6 +543,8 @@ mod_Attach_buffer(PyObject *m, PyObject *buf)
         return NULL;
     }
     int ierr = MPI_Buffer_attach(cmpi_bsend_buffer.buf, n);
+    if (ierr == MPI_SUCCESS)
+        Py_XSETREF(cmpi_bsend_object, Py_NewRef(buf));
     if (ierr != MPI_SUCCESS) {
         PyBuffer_Release(&cmpi_bsend_buffer);
         return cmpi_raise(st, ierr);
@@ -563,7 +566,10 @@ mod_Detach_buffer(PyObject *m, PyObject *Py_UNUSED(a))
         return cmpi_raise(st, ierr);
     if (cmpi_bsend_buffer.obj == NULL)
         Py_RETURN_NONE;
-    PyObject *obj = Py_NewRef(cmpi_bsend_buffer.obj);
+    PyObject *obj = cmpi_bsend_object != NULL
+                            ? cmpi_bsend_object
+                            : Py_NewRef(cmpi_bsend_buffer.obj);
+    cmpi_bsend_object = NULL;
     PyBuffer_Release(&cmpi_bsend_buffer);
     return obj;
 }

@@ -913,7 +913,7 @@ win_target_arg(WinObject *w, PyObject *target, const cmpi_msg *origin,
         otype = n > 2 ? items[2] : NULL;
     }
     else {
-        PyErr_Format(PyExc_TypeError,
+        PyErr_Format(PyExc_ValueError,
                      "target must be None, an int displacement or a "
                      "(disp, count, datatype) tuple, not %.100s",
                      Py_TYPE(target)->tp_name);

@@ -172,6 +172,10 @@ def model(mem, nbytes, itemsize, form, extent, chunks, count, displ):
         raise MustRaise("negative")
     if extent is None:  # inferred from the buffer's format
         extent = itemsize
+    if extent < 0 and (count is None or displ != 0):
+        # as in mpi4py: no count follows from the length, and no
+        # displacement names a place in the buffer
+        raise MustRaise("negative extent")
     if count is None:
         if extent <= 0:
             count = 0
