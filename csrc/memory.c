@@ -257,6 +257,21 @@ Buffer_ass_subscript(BufferObject *self, PyObject *key, PyObject *value)
         Py_buffer src;
         if (buffer_slice(self, key, &start, &n) < 0)
             return -1;
+        if (PyIndex_Check(value)) {
+            /* an integer fills the slice with that byte value */
+            long v = PyLong_AsLong(value);
+            if (v == -1 && PyErr_Occurred())
+                return -1;
+            if (v < 0 || v > 255) {
+                PyErr_Format(PyExc_ValueError,
+                             "byte value must be in range(0, 256), got %ld",
+                             v);
+                return -1;
+            }
+            if (n)
+                memset(self->buf + start, (int)v, (size_t)n);
+            return 0;
+        }
         if (PyObject_GetBuffer(value, &src, PyBUF_ANY_CONTIGUOUS) < 0)
             return -1;
         if (src.len != n) {
@@ -637,7 +652,8 @@ mod_Get_address(PyObject *m, PyObject *arg)
             }
             return NULL;
         }
-        p = view.buf;
+        /* an empty MPI.buffer over no memory (a dynamic window's) */
+        p = view.buf == buffer_empty ? MPI_BOTTOM : view.buf;
     }
     MPI_Aint addr = 0;
     int ierr = MPI_Get_address(p, &addr);
