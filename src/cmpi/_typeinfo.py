@@ -97,7 +97,9 @@ def _named_alignment(MPI, datatype):
 
 
 def _typealign(datatype):
-    """Return the alignment of a predefined MPI datatype (None if unknown)."""
+    """_typealign(datatype)
+
+    Return the alignment of a predefined MPI datatype (None if unknown)."""
     from . import MPI
 
     datatype = _base(MPI, datatype)
@@ -107,7 +109,9 @@ def _typealign(datatype):
 
 
 def Get_value_index(value, index):
-    """Return a predefined pair datatype for the value and index datatypes
+    """Get_value_index(value, index)
+
+    Return a predefined pair datatype for the value and index datatypes
     (DATATYPE_NULL when there is none)."""
     from . import MPI
 

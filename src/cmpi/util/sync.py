@@ -232,9 +232,10 @@ class Mutex:
             self._owner.compare_and_swap(_FREE, self._rank)
 
     def locked(self):
-        """Whether some process holds the mutex."""
+        """Whether this process holds the mutex (as mpi4py: another
+        process holding it does not make it locked here)."""
         self._check()
-        return self._owner.fetch_and_op(0, op=MPI.NO_OP) != _FREE
+        return self._held > 0
 
     def count(self):
         """How many times this process holds the mutex (recursive only)."""
