@@ -70,15 +70,27 @@ def _valid(MPI, datatype):
     return datatype is not None and datatype != MPI.DATATYPE_NULL
 
 
+_PAIR_CACHE = []
+
+
+def _pair_table(MPI):
+    """[(pair, value, index)] of the pair datatypes this MPI has (cached)."""
+    if not _PAIR_CACHE:
+        for names in _PAIRS:
+            p, v, i = (getattr(MPI, n, None) for n in names)
+            if _valid(MPI, p) and _valid(MPI, v) and _valid(MPI, i):
+                _PAIR_CACHE.append((p, v, i))
+        _PAIR_CACHE.append(None)  # computed, even if empty
+    return _PAIR_CACHE[:-1]
+
+
 def pair_parts(MPI, datatype):
     """``(value, index)`` datatypes of a predefined pair datatype, else None."""
-    for pair, value, index in _PAIRS:
-        p = getattr(MPI, pair, None)
-        if _valid(MPI, p) and datatype == p:
-            v, i = getattr(MPI, value, None), getattr(MPI, index, None)
-            if _valid(MPI, v) and _valid(MPI, i):
-                return v, i
-            return None
+    if datatype.typechar != "V":
+        return None
+    for p, v, i in _pair_table(MPI):
+        if datatype == p:
+            return v, i
     return None
 
 
@@ -115,11 +127,9 @@ def Get_value_index(value, index):
     (DATATYPE_NULL when there is none)."""
     from . import MPI
 
-    for pair, v, i in _PAIRS:
-        p, vt, it = (getattr(MPI, n, None) for n in (pair, v, i))
-        if _valid(MPI, p) and _valid(MPI, vt) and _valid(MPI, it):
-            if value == vt and index == it:
-                return p
+    for p, v, i in _pair_table(MPI):
+        if value == v and index == i:
+            return p
     return MPI.DATATYPE_NULL
 
 
