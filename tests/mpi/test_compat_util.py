@@ -12,9 +12,9 @@ import pytest
 from mpiimpl import MPI, IS_CMPI
 
 if IS_CMPI:
-    from cmpi.util import dtlib, pool
+    from cmpi.util import dtlib, pool, sync
 else:
-    from mpi4py.util import dtlib, pool
+    from mpi4py.util import dtlib, pool, sync
 
 
 def test_threadpool_terminate_gives_up_pending():
@@ -183,3 +183,42 @@ def test_dtlib_without_numpy(monkeypatch):
     assert spec["aligned"] is True
     with pytest.raises(RuntimeError):
         dtlib.from_numpy_dtype("i4")
+
+
+def test_mutex_locked_means_held_here():
+    comm = MPI.COMM_WORLD
+    mutex = sync.Mutex(comm=comm)
+    try:
+        comm.Barrier()
+        got = mutex.acquire(blocking=False)
+        comm.Barrier()
+        assert mutex.locked() == got  # another rank holding it does not count
+        if got:
+            mutex.release()
+        assert not mutex.locked()
+        assert comm.allgather(got).count(True) == 1
+        comm.Barrier()
+    finally:
+        mutex.free()
+
+
+def test_bounded_semaphore_never_passes_its_bound():
+    comm = MPI.COMM_WORLD
+    size = comm.Get_size()
+    sem = sync.Semaphore(size, comm=comm)
+    try:
+        for _ in range(3):
+            assert sem.acquire()
+            comm.Barrier()
+            assert sem._counter.next(0) == 0
+            assert not sem.acquire(blocking=False)
+            comm.Barrier()
+            sem.release()
+            comm.Barrier()
+            assert sem._counter.next(0) == size
+            with pytest.raises(ValueError):
+                sem.release()  # at its bound, whoever else tries too
+            assert sem._counter.next(0) == size
+            comm.Barrier()
+    finally:
+        sem.free()
