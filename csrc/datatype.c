@@ -1916,6 +1916,12 @@ named_typeinfo(MPI_Datatype dt, typeinfo *ti)
             {MPI_REAL8, {NULL, 'f', 1}},
             {MPI_COMPLEX8, {NULL, 'c', 1}},
             {MPI_COMPLEX16, {NULL, 'c', 1}},
+            {MPI_LOGICAL16, {NULL, 'b', 1}},
+            {MPI_INTEGER16, {NULL, 'i', 1}},
+            {MPI_REAL2, {NULL, 'f', 1}},
+            {MPI_REAL16, {NULL, 'f', 1}},
+            {MPI_COMPLEX4, {NULL, 'c', 1}},
+            {MPI_COMPLEX32, {NULL, 'c', 1}},
     };
     if (dt == MPI_DATATYPE_NULL)
         return 0;
@@ -1982,6 +1988,9 @@ type_code(cmpi_state *st, MPI_Datatype dt, int what)
             return cmpi_raise(st, ierr);
         if (what == TC_CHAR)
             return PyUnicode_FromString("V");
+        /* a Fortran kind with no C type of its size: "f16", "i16" ... */
+        if (ti.kind != 0 && size > 0 && size == extent)
+            return kind_str(ti.kind, size);
         return PyUnicode_FromFormat("V%lld", (long long)extent);
     }
     if (what == TC_CHAR || (what == TC_CODE && !ti.bystr))

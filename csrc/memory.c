@@ -719,7 +719,8 @@ mod_Get_address(PyObject *m, PyObject *arg)
             }
             return NULL;
         }
-        p = view.buf;
+        /* an empty MPI.buffer over no memory (a dynamic window's) */
+        p = view.buf == buffer_empty ? MPI_BOTTOM : view.buf;
     }
     MPI_Aint addr = 0;
     int ierr = MPI_Get_address(p, &addr);

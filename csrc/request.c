@@ -348,6 +348,8 @@ Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
 }
 
 CMPI_DOC(Request_Free_doc, "Free($self)", "Free a communication request.");
+CMPI_DOC(Request_free_doc, "free($self)",
+         "Free a communication request (as Free).");
 static PyObject *
 Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
 {
@@ -635,32 +637,59 @@ wait_any(reqlist *rl, int blocking, int *flag)
     }
 }
 
+/* Store status `s` of request `i` into `statuses`: a list gets its item
+ * `i` updated or a new Status appended; another sequence (a tuple of
+ * Status objects) has its item `i` updated when it has one. */
+static int
+store_status_at(cmpi_state *st, PyObject *statuses, Py_ssize_t i,
+                const MPI_Status *s)
+{
+    if (PyList_Check(statuses)) {
+        if (i < PyList_GET_SIZE(statuses))
+            return cmpi_status_store(st, PyList_GET_ITEM(statuses, i), s);
+        PyObject *o = PyObject_CallNoArgs((PyObject *)st->Status_Type);
+        if (o == NULL)
+            return -1;
+        ((StatusObject *)o)->ob_mpi = *s;
+        int rc = PyList_Append(statuses, o);
+        Py_DECREF(o);
+        return rc;
+    }
+    Py_ssize_t n = PySequence_Size(statuses);
+    if (n < 0)
+        return -1;
+    if (i >= n)
+        return 0;
+    PyObject *o = PySequence_GetItem(statuses, i);
+    if (o == NULL)
+        return -1;
+    int rc = cmpi_status_store(st, o, s);
+    Py_DECREF(o);
+    return rc;
+}
+
+static int
+check_statuses(PyObject *statuses)
+{
+    if (statuses == NULL || statuses == Py_None || PyList_Check(statuses) ||
+        PySequence_Check(statuses))
+        return 0;
+    PyErr_Format(PyExc_TypeError,
+                 "statuses must be a list or a sequence of Status, not %.100s",
+                 Py_TYPE(statuses)->tp_name);
+    return -1;
+}
+
 static int
 store_statuses(cmpi_state *st, PyObject *statuses, reqlist *rl)
 {
     if (statuses == NULL || statuses == Py_None)
         return 0;
-    if (!PyList_Check(statuses)) {
-        PyErr_SetString(PyExc_TypeError, "statuses must be a list");
+    if (check_statuses(statuses) < 0)
         return -1;
-    }
-    for (Py_ssize_t i = 0; i < rl->n; i++) {
-        if (i < PyList_GET_SIZE(statuses)) {
-            if (cmpi_status_store(st, PyList_GET_ITEM(statuses, i),
-                                  &rl->reqs[i]->status) < 0)
-                return -1;
-        }
-        else {
-            PyObject *s = PyObject_CallNoArgs((PyObject *)st->Status_Type);
-            if (s == NULL)
-                return -1;
-            ((StatusObject *)s)->ob_mpi = rl->reqs[i]->status;
-            int rc = PyList_Append(statuses, s);
-            Py_DECREF(s);
-            if (rc < 0)
-                return -1;
-        }
-    }
+    for (Py_ssize_t i = 0; i < rl->n; i++)
+        if (store_status_at(st, statuses, i, &rl->reqs[i]->status) < 0)
+            return -1;
     return 0;
 }
 
@@ -907,10 +936,8 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (st == NULL || cmpi_parse(names[blocking][objects], args, nargs,
                                  kwnames, kw, 1, a) < 0)
         return NULL;
-    if (a[1] != NULL && a[1] != Py_None && !PyList_Check(a[1])) {
-        PyErr_SetString(PyExc_TypeError, "statuses must be a list");
+    if (check_statuses(a[1]) < 0)
         return NULL;
-    }
     reqlist rl;
     if (reqlist_get(st, a[0], &rl) < 0)
         return NULL;
@@ -999,19 +1026,7 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (indices != Py_None && a[1] != NULL && a[1] != Py_None) {
         for (Py_ssize_t k = 0; k < PyList_GET_SIZE(indices); k++) {
             Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(indices, k));
-            PyObject *sobj = PyObject_CallNoArgs((PyObject *)st->Status_Type);
-            if (sobj == NULL)
-                goto done;
-            ((StatusObject *)sobj)->ob_mpi = rl.reqs[i]->status;
-            int rc;
-            if (k < PyList_GET_SIZE(a[1])) {
-                rc = PyList_SetItem(a[1], k, sobj); /* steals sobj */
-            }
-            else {
-                rc = PyList_Append(a[1], sobj);
-                Py_DECREF(sobj);
-            }
-            if (rc < 0)
+            if (store_status_at(st, a[1], k, &rl.reqs[i]->status) < 0)
                 goto done;
         }
     }
@@ -1156,6 +1171,11 @@ Request_Get_status_all(PyTypeObject *cls, PyObject *const *args,
         reqlist_get(st, a[0], &rl) < 0)
         return NULL;
     int all = 1;
+    PyObject *statuses = a[1] == Py_None ? NULL : a[1];
+    if (check_statuses(statuses) < 0) {
+        Py_DECREF(rl.seq);
+        return NULL;
+    }
     for (Py_ssize_t i = 0; i < rl.n && all; i++) {
         int flag;
         MPI_Status s;
@@ -1164,6 +1184,16 @@ Request_Get_status_all(PyTypeObject *cls, PyObject *const *args,
             return NULL;
         }
         all = flag;
+    }
+    /* once all have completed, their statuses (the requests stay) */
+    for (Py_ssize_t i = 0; all && statuses && i < rl.n; i++) {
+        int flag;
+        MPI_Status s;
+        if (peek_status(rl.reqs[i], &flag, &s) < 0 ||
+            store_status_at(st, statuses, i, &s) < 0) {
+            Py_DECREF(rl.seq);
+            return NULL;
+        }
     }
     Py_DECREF(rl.seq);
     return PyBool_FromLong(all);
@@ -1236,6 +1266,7 @@ static PyMethodDef Request_methods[] = {
         {"cancel", (PyCFunction)Request_Cancel, METH_NOARGS,
          Request_cancel_doc},
         {"Free", (PyCFunction)Request_Free, METH_NOARGS, Request_Free_doc},
+        {"free", (PyCFunction)Request_Free, METH_NOARGS, Request_free_doc},
         {"wait", FN(Request_wait), FASTKW, Request_wait_doc},
         {"test", FN(Request_test), FASTKW, Request_test_doc},
         {"Waitall", FN(Request_Waitall), CLSFASTKW, Request_Waitall_doc},

@@ -724,6 +724,35 @@ Win_get_group(WinObject *self, void *Py_UNUSED(c))
     return Win_Get_group(self, NULL);
 }
 
+/* The size (rank_of 0) or this process's rank (1) in the window's group. */
+static PyObject *
+win_group_int(WinObject *self, int rank_of)
+{
+    MPI_Group g;
+    int n = 0, ierr;
+    WIN_CHECK(self);
+    ierr = MPI_Win_get_group(self->ob_mpi, &g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    ierr = rank_of ? MPI_Group_rank(g, &n) : MPI_Group_size(g, &n);
+    MPI_Group_free(&g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLong(n);
+}
+
+static PyObject *
+Win_get_group_size(WinObject *self, void *Py_UNUSED(c))
+{
+    return win_group_int(self, 0);
+}
+
+static PyObject *
+Win_get_group_rank(WinObject *self, void *Py_UNUSED(c))
+{
+    return win_group_int(self, 1);
+}
+
 CMPI_DOC(Win_Get_info_doc, "Get_info($self)",
          "Return the hints the window uses, as a new Info.");
 static PyObject *
@@ -777,7 +806,8 @@ Win_Get_name(WinObject *self, PyObject *Py_UNUSED(a))
 {
     char name[MPI_MAX_OBJECT_NAME + 1];
     int len = 0;
-    WIN_CHECK(self);
+    if (self->ob_mpi == MPI_WIN_NULL) /* MPI has no call for its name */
+        return PyUnicode_FromString("MPI_WIN_NULL");
     int ierr = MPI_Win_get_name(self->ob_mpi, name, &len);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -1018,9 +1048,10 @@ win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         win_check_rank(self, rank, "target_rank") < 0 ||
         (o_op != NULL && cmpi_op_from_object(self->st, o_op, &op) < 0))
         return NULL;
+    /* no origin buffer is needed when the target is PROC_NULL */
     if (cmpi_msg_parse(self->st, o_origin, &om,
                        kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND,
-                       kind == RMA_GACC) < 0)
+                       kind == RMA_GACC || rank == MPI_PROC_NULL) < 0)
         return NULL;
     if (kind == RMA_GACC &&
         cmpi_msg_parse(self->st, o_result, &rm, CMPI_MSG_RECV, 0) < 0)
@@ -1183,11 +1214,25 @@ win_single(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
 {
     if (cmpi_msg_parse(st, spec, m, recv, 0) < 0)
         return -1;
-    if (m->count < 1 || m->big != MPI_DATATYPE_NULL) {
+    if (m->count != 1 || m->big != MPI_DATATYPE_NULL) {
         PyErr_Format(PyExc_ValueError,
                      "%s: expected a buffer with one element, got %d", what,
                      m->count);
         cmpi_msg_release(m);
+        return -1;
+    }
+    return 0;
+}
+
+/* The buffers of an atomic operation hold the same datatype. */
+static int
+win_same_type(const cmpi_msg *m, const cmpi_msg *ref, const char *what,
+              const char *refname)
+{
+    if (m->dtype != ref->dtype) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: its datatype differs from that of %s", what,
+                     refname);
         return -1;
     }
     return 0;
@@ -1229,7 +1274,8 @@ Win_Fetch_and_op(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     else if (win_single(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0) {
         goto error;
     }
-    if (win_check_range(self, rank, disp, 1, rm.dtype) < 0)
+    if ((om.addr != NULL && win_same_type(&om, &rm, "origin", "result") < 0) ||
+        win_check_range(self, rank, disp, 1, rm.dtype) < 0)
         goto error;
     CMPI_NOGIL(ierr = MPI_Fetch_and_op(om.addr, rm.addr, rm.dtype, rank, disp,
                                        op, self->ob_mpi));
@@ -1277,6 +1323,8 @@ Win_Compare_and_swap(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (win_single(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0 ||
         win_single(self->st, a[1], &cm, CMPI_MSG_SEND, "compare") < 0 ||
         win_single(self->st, a[2], &rm, CMPI_MSG_RECV, "result") < 0 ||
+        win_same_type(&cm, &om, "compare", "origin") < 0 ||
+        win_same_type(&rm, &om, "result", "origin") < 0 ||
         win_check_range(self, rank, disp, 1, om.dtype) < 0)
         goto error;
     CMPI_NOGIL(ierr = MPI_Compare_and_swap(om.addr, cm.addr, rm.addr,
@@ -1728,6 +1776,10 @@ static PyGetSetDef Win_getset[] = {
         {"flavor", (getter)Win_get_flavor, NULL, "Create flavor.", NULL},
         {"model", (getter)Win_get_model, NULL, "Memory model.", NULL},
         {"group", (getter)Win_get_group, NULL, "Group.", NULL},
+        {"group_size", (getter)Win_get_group_size, NULL,
+         "Number of processes in group.", NULL},
+        {"group_rank", (getter)Win_get_group_rank, NULL,
+         "Rank of this process in group.", NULL},
         {"info", (getter)Win_get_info, (setter)Win_set_info, "Info hints.",
          NULL},
         {"name", (getter)Win_get_name, (setter)Win_set_name, "Print name.",

@@ -124,6 +124,9 @@ def _names():
 
 def fill(module):
     """Give ``module`` (cmpi.MPI) a stand-in for each mpi4py name it lacks."""
+    from . import _typeinfo
+
+    _typeinfo.install(module)  # Python implementations come first
     absent = {}  # module-level classes and constants: raised by __getattr__
     for kind, name in _names():
         owner, _, attr = name.rpartition(".")

@@ -442,3 +442,98 @@ def test_errhandler():
         del mem
         win.Free()
     assert default and fatal
+
+
+def test_memory_fill_and_group_props(kind):
+    """tomemory() takes an int fill and bytes in slice assignment; the
+    group_size/group_rank properties match the window's group."""
+    comm = MPI.COMM_WORLD
+    if kind == "create" and create_unsupported(comm):
+        return
+    win, mem = make_win(kind, comm)
+    try:
+        m = win.tomemory()
+        m[:] = 7
+        assert bytes(m) == b"\x07" * len(m)
+        m[0:4] = b"\x01\x02\x03\x04"
+        assert bytes(m[:5]) == b"\x01\x02\x03\x04\x07"
+        m[4:8] = 0
+        assert bytes(m[4:9]) == b"\0\0\0\0\x07"
+        for bad in (256, -1):
+            with pytest.raises(ValueError):
+                m[:] = bad
+        with pytest.raises(ValueError):
+            m[0:2] = b"xyz"
+        group = win.Get_group()
+        assert win.group_size == group.Get_size() == comm.Get_size()
+        assert win.group_rank == group.Get_rank() == comm.Get_rank()
+        group.Free()
+        comm.Barrier()
+    finally:
+        del mem
+        win.Free()
+
+
+def test_win_null_name():
+    assert MPI.WIN_NULL.Get_name() == "MPI_WIN_NULL"
+
+
+def test_dynamic_memory_is_empty():
+    comm = MPI.COMM_WORLD
+    if create_unsupported(comm):
+        return
+    win = MPI.Win.Create_dynamic(comm=comm)
+    try:
+        m = win.tomemory()
+        assert len(m) == 0
+        assert MPI.Get_address(m) == 0
+    finally:
+        win.Free()
+
+
+def test_proc_null_without_origin(kind):
+    comm = MPI.COMM_WORLD
+    if kind == "create" and create_unsupported(comm):
+        return
+    win, mem = make_win(kind, comm)
+    try:
+        win.Fence()
+        win.Put(None, MPI.PROC_NULL, None)
+        win.Get(None, MPI.PROC_NULL, None)
+        win.Fence()
+        win.Lock_all()
+        win.Rput(None, MPI.PROC_NULL, None).Wait()
+        win.Rget(None, MPI.PROC_NULL, None).Wait()
+        win.Unlock_all()
+        comm.Barrier()
+    finally:
+        del mem
+        win.Free()
+
+
+def test_atomics_one_element_one_type(kind):
+    """Fetch_and_op and Compare_and_swap take exactly one element per
+    buffer, all of one datatype: anything else is a ValueError."""
+    comm = MPI.COMM_WORLD
+    if kind == "create" and create_unsupported(comm):
+        return
+    rank = comm.Get_rank()
+    win, mem = make_win(kind, comm)
+    big = bytearray(4)
+    one, two, three = bytearray(1), bytearray(1), bytearray(1)
+    try:
+        win.Lock(rank)
+        win.Fetch_and_op(one, two, rank, op=MPI.NO_OP)
+        win.Compare_and_swap(one, two, three, rank)
+        for args in [(big, two), (one, big), (one, [big, MPI.INT])]:
+            with pytest.raises(ValueError):
+                win.Fetch_and_op(*args, rank, op=MPI.NO_OP)
+        for args in [(big, two, three), (one, big, three), (one, two, big),
+                     (one, [big, MPI.INT], three), (one, two, [big, MPI.INT])]:
+            with pytest.raises(ValueError):
+                win.Compare_and_swap(*args, rank)
+        win.Unlock(rank)
+        comm.Barrier()
+    finally:
+        del mem
+        win.Free()

@@ -5,7 +5,9 @@ under ``python -m cmpi.futures``, else spawned ones); ``ThreadPool`` on
 threads of this process.  Extra keyword arguments go to the executor.
 """
 
+import threading
 import warnings
+import weakref
 
 from .. import futures
 
@@ -24,6 +26,11 @@ class Pool:
         self.executor = self.Executor(processes, initializer=initializer,
                                       initargs=initargs, **kwargs)
         self._state = "run"
+        self._pending = weakref.WeakSet()  # results terminate() gives up on
+
+    def _track(self, result):
+        self._pending.add(result)
+        return result
 
     def _check(self):
         if self._state != "run":
@@ -37,7 +44,7 @@ class Pool:
         """Like apply, returning an ApplyResult at once."""
         self._check()
         future = self.executor.submit(func, *args, **kwds)
-        return ApplyResult(future, callback, error_callback)
+        return self._track(ApplyResult(future, callback, error_callback))
 
     def map(self, func, iterable, chunksize=None):
         """``[func(x) for x in iterable]``, computed by the workers."""
@@ -47,7 +54,7 @@ class Pool:
         """Like map, returning a MapResult at once."""
         self._check()
         future = self.executor._map_all(func, ((x,) for x in iterable), chunksize or 1)
-        return MapResult(future, callback, error_callback)
+        return self._track(MapResult(future, callback, error_callback))
 
     def imap(self, func, iterable, chunksize=1):
         """Like map, as an iterator over the results in order."""
@@ -67,7 +74,7 @@ class Pool:
         """Like starmap, returning a MapResult at once."""
         self._check()
         future = self.executor._map_all(func, iterable, chunksize or 1)
-        return MapResult(future, callback, error_callback)
+        return self._track(MapResult(future, callback, error_callback))
 
     def istarmap(self, func, iterable, chunksize=1):
         """Like starmap, as an iterator over the results in order."""
@@ -89,6 +96,8 @@ class Pool:
         """Stop at once: queued tasks are cancelled."""
         self._state = "terminate"
         self.executor.shutdown(wait=False, cancel_futures=True)
+        for result in list(self._pending):
+            result._terminate()
 
     def join(self):
         """Wait for the workers to stop (after close or terminate)."""
@@ -112,43 +121,63 @@ class ThreadPool(Pool):
 
 
 class AsyncResult:
-    """The pending result of an *_async call."""
+    """The pending result of an *_async call.
+
+    A result the pool's ``terminate()`` gave up on (its task cancelled or
+    never finished) is ready and not successful, and ``get()`` raises
+    TimeoutError, as with multiprocessing.
+    """
 
     def __init__(self, future, callback=None, error_callback=None):
         self.future = future
-        if callback is not None or error_callback is not None:
-            def done(f):
-                if f.cancelled():
-                    return
-                exc = f.exception()
-                if exc is None:
-                    if callback is not None:
-                        callback(f.result())
-                elif error_callback is not None:
-                    error_callback(exc)
-            future.add_done_callback(done)
+        self._event = threading.Event()
+        self._terminated = False
+
+        def done(f):
+            self._event.set()
+            if f.cancelled():
+                return
+            exc = f.exception()
+            if exc is None:
+                if callback is not None:
+                    callback(f.result())
+            elif error_callback is not None:
+                error_callback(exc)
+
+        future.add_done_callback(done)
+
+    def _terminate(self):
+        if not self.future.done():
+            self._terminated = True
+        self._event.set()
+
+    def _given_up(self):
+        return self._terminated or self.future.cancelled()
 
     def get(self, timeout=None):
-        """The result, once ready (TimeoutError after ``timeout`` seconds)."""
+        """The result, once ready (TimeoutError after ``timeout`` seconds,
+        or at once if the pool was terminated before the call completed)."""
         self.wait(timeout)
-        if not self.future.done():
+        if not self._event.is_set() or self._given_up():
             raise TimeoutError
         return self.future.result()
 
     def wait(self, timeout=None):
         """Wait at most ``timeout`` seconds for the result."""
-        futures.wait([self.future], timeout=timeout)
+        self._event.wait(timeout)
 
     def ready(self):
-        """Whether the call has completed."""
-        return self.future.done()
+        """Whether the call has completed (or the pool was terminated)."""
+        return self._event.is_set()
 
     def successful(self):
         """Whether the call completed without an exception (ValueError if
         it has not completed yet)."""
-        if not self.future.done():
+        if not self._event.is_set():
             raise ValueError(f"{self!r} not ready")
-        return not self.future.cancelled() and self.future.exception() is None
+        if self._given_up():
+            return False
+        return self.future.exception() is None
 
 
 class ApplyResult(AsyncResult):

@@ -232,9 +232,10 @@ class Mutex:
             self._owner.compare_and_swap(_FREE, self._rank)
 
     def locked(self):
-        """Whether some process holds the mutex."""
+        """Whether this process holds the mutex (as mpi4py: another
+        process holding it does not make it locked here)."""
         self._check()
-        return self._owner.fetch_and_op(0, op=MPI.NO_OP) != _FREE
+        return self._held > 0
 
     def count(self):
         """How many times this process holds the mutex (recursive only)."""
@@ -397,23 +398,41 @@ class Semaphore:
 
     def acquire(self, blocking=True):
         """Take one unit, waiting for one if ``blocking``; whether taken."""
+        shared = self._counter._shared
         delay = _POLL_MIN
+        current = shared.fetch_and_op(0, op=MPI.NO_OP)
         while True:
-            if self._counter.next(-1) > 0:
-                return True
-            self._counter.next(+1)  # none left: give it back
+            if current > 0:
+                # take it only if nobody changed the count meanwhile: the
+                # count never goes below zero, not even for a moment
+                found = shared.compare_and_swap(current - 1, current)
+                if found == current:
+                    return True
+                current = found
+                continue
             if not blocking:
                 return False
             delay = _sleep(delay)
+            current = shared.fetch_and_op(0, op=MPI.NO_OP)
 
     def release(self, n=1):
         """Give back ``n`` units (n >= 1)."""
         if n < 1:
             raise ValueError("release(n) needs n >= 1")
-        before = self._counter.next(n)
-        if self._bounded and before + n > self._value:
-            self._counter.next(-n)
-            raise ValueError("semaphore released too many times")
+        if not self._bounded:
+            self._counter.next(n)
+            return
+        # bounded: check and add atomically, so that the count never
+        # exceeds the bound, not even for a moment
+        shared = self._counter._shared
+        current = shared.fetch_and_op(0, op=MPI.NO_OP)
+        while True:
+            if current + n > self._value:
+                raise ValueError("semaphore released too many times")
+            found = shared.compare_and_swap(current + n, current)
+            if found == current:
+                return
+            current = found
 
     def free(self):
         """Free the semaphore (collective; safe to repeat)."""
