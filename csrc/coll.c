@@ -2155,14 +2155,21 @@ dumps_each(CommObject *self, const char *fname, PyObject *seqobj, int size,
     long long limit = inband_limit(self);
     PyObject *seq = NULL, *parts = NULL;
     *out_buf = NULL;
-    if (seqobj == Py_None || !PySequence_Check(seqobj)) {
+    if (seqobj == Py_None) {
+        /* as in mpi4py: None sends None to every rank */
+        seq = PyList_New(size);
+        for (int i = 0; seq && i < size; i++)
+            PyList_SET_ITEM(seq, i, Py_NewRef(Py_None));
+    }
+    else if (!PySequence_Check(seqobj) && !PyIter_Check(seqobj)) {
         PyErr_Format(PyExc_TypeError,
                      "%s: expected a sequence of %d objects at the sending "
                      "rank, got %.100s",
                      fname, size, Py_TYPE(seqobj)->tp_name);
         return -1;
     }
-    seq = PySequence_Fast(seqobj, "expected a sequence");
+    else
+        seq = PySequence_Fast(seqobj, "expected a sequence");
     if (seq == NULL)
         return -1;
     if (PySequence_Fast_GET_SIZE(seq) != size) {

@@ -97,6 +97,15 @@ def test_gather_mixed_sizes(comm, shift):
     assert comm.allreduce(rank) == size * (size - 1) // 2
 
 
+def test_scatter_alltoall_none_sends_none(comm):
+    # as in mpi4py: None at the sending rank stands for [None] * size
+    rank, size = comm.Get_rank(), comm.Get_size()
+    assert comm.alltoall(None) == [None] * size
+    for root in range(size):
+        assert comm.scatter(None, root=root) is None
+    assert comm.alltoall(iter(range(size))) == [rank] * size
+
+
 def test_alltoall(comm):
     rank, size = comm.Get_rank(), comm.Get_size()
     got = comm.alltoall([(rank, dst) for dst in range(size)])
