@@ -317,8 +317,8 @@ Comm_Get_name(CommObject *self, PyObject *Py_UNUSED(a))
 {
     char name[MPI_MAX_OBJECT_NAME + 1];
     int len = 0;
-    if (cmpi_comm_check(self) < 0)
-        return NULL;
+    if (self->ob_mpi == MPI_COMM_NULL) /* MPI has no name for it */
+        return PyUnicode_FromString("MPI_COMM_NULL");
     int ierr = MPI_Comm_get_name(self->ob_mpi, name, &len);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);

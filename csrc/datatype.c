@@ -171,6 +171,8 @@ Datatype_Get_name(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     char name[MPI_MAX_OBJECT_NAME + 1];
     int len = 0;
+    if (self->ob_mpi == MPI_DATATYPE_NULL) /* MPI has no name for it */
+        return PyUnicode_FromString("MPI_DATATYPE_NULL");
     int ierr = MPI_Type_get_name(self->ob_mpi, name, &len);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);

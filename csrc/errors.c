@@ -431,6 +431,8 @@ mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
 #endif
 
 static MPI_Errhandler cmpi_abort_eh = MPI_ERRHANDLER_NULL;
+static int
+errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh);
 
 static void
 errhandler_abort_fn(MPI_Comm *comm, int *code, ...)
@@ -518,13 +520,17 @@ Errhandler_hash(ErrhandlerObject *self)
 static int
 Errhandler_bool(ErrhandlerObject *self)
 {
-    return self->ob_mpi != MPI_ERRHANDLER_NULL;
+    return self->ob_mpi != MPI_ERRHANDLER_NULL ||
+           (self->flags & CMPI_EMULATED) != 0;
 }
 
 static PyObject *
 Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
 {
-    return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
+    MPI_Errhandler eh = self->ob_mpi;
+    if (errhandler_arg(self->st, (PyObject *)self, &eh) < 0)
+        return NULL;
+    return PyLong_FromVoidPtr((void *)(intptr_t)eh);
 }
 
 /* Errhandlers made from Python functions.  MPI calls back a C function
@@ -535,6 +541,7 @@ Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
  * reused (freeing an errhandler still installed on a communicator is
  * legal, so Free cannot release it). */
 #define CMPI_MAX_ERRHANDLERS 64
+#define CMPI_MAX_PY_ERRHANDLERS 32
 static struct {
     MPI_Errhandler eh;
     PyObject *fn;
@@ -712,7 +719,8 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
         return NULL;
     }
     int slot = -1;
-    for (int i = 0; i < CMPI_MAX_ERRHANDLERS && slot < 0; i++) {
+    /* at most 32, as mpi4py (the trampolines are spare) */
+    for (int i = 0; i < CMPI_MAX_PY_ERRHANDLERS && slot < 0; i++) {
         if (cmpi_py_errhandlers[i].fn == NULL)
             slot = i;
     }
@@ -720,7 +728,7 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
         PyErr_Format(PyExc_RuntimeError,
                      "Create_errhandler: at most %d error handlers made "
                      "from Python functions can exist at once",
-                     CMPI_MAX_ERRHANDLERS);
+                     CMPI_MAX_PY_ERRHANDLERS);
         return NULL;
     }
     MPI_Errhandler eh;

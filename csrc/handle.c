@@ -30,9 +30,10 @@
 
 typedef struct {
     const char *name;
-    size_t type_off; /* offsetof(cmpi_state, X_Type) */
-    size_t obj_off;  /* offsetof(XObject, ob_mpi) */
-    size_t hsize;    /* sizeof(MPI_X) */
+    size_t type_off;  /* offsetof(cmpi_state, X_Type) */
+    size_t obj_off;   /* offsetof(XObject, ob_mpi) */
+    size_t hsize;     /* sizeof(MPI_X) */
+    size_t flags_off; /* offsetof(XObject, flags) */
     MPI_Fint (*c2f)(const void *h);
     void (*f2c)(MPI_Fint f, void *h);
 } handle_kind;
@@ -94,10 +95,10 @@ enum {
     HK_COUNT
 };
 
-#define HK(n, T, O, H, p)                                                    \
-    {                                                                        \
-        n, offsetof(cmpi_state, T), offsetof(O, ob_mpi), sizeof(H), p##_c2f, \
-                p##_f2c                                                      \
+#define HK(n, T, O, H, p)                                           \
+    {                                                               \
+        n, offsetof(cmpi_state, T), offsetof(O, ob_mpi), sizeof(H), \
+                offsetof(O, flags), p##_c2f, p##_f2c                \
     }
 static const handle_kind handle_kinds[HK_COUNT] = {
         HK("Datatype", Datatype_Type, DatatypeObject, MPI_Datatype, dtype),
@@ -137,6 +138,24 @@ static void *
 handle_ptr(PyObject *obj, int k)
 {
     return (char *)obj + handle_kinds[k].obj_off;
+}
+
+/* The MPI handle `obj` stands for, copied to `h`.  The emulated
+ * ERRORS_ABORT (errors.c) holds none: it stands for cmpi's aborting
+ * handler, made on first use. */
+static int
+handle_value(PyObject *obj, int k, void *h)
+{
+    if (k == HK_ERRHANDLER &&
+        (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED)) {
+        MPI_Errhandler eh;
+        if (errhandler_arg(((ErrhandlerObject *)obj)->st, obj, &eh) < 0)
+            return -1;
+        memcpy(h, &eh, sizeof(eh));
+        return 0;
+    }
+    memcpy(h, handle_ptr(obj, k), handle_kinds[k].hsize);
+    return 0;
 }
 
 /* An unsigned integer with the bits of the handle at `h`. */
@@ -199,6 +218,14 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
     PyObject *obj = PyObject_CallNoArgs((PyObject *)cls);
     if (obj == NULL)
         return NULL;
+    if (k == HK_ERRHANDLER) {
+        MPI_Errhandler eh;
+        memcpy(&eh, h, sizeof(eh));
+        if (eh != MPI_ERRHANDLER_NULL && eh == cmpi_abort_eh) {
+            ((ErrhandlerObject *)obj)->flags |= CMPI_EMULATED;
+            return obj;
+        }
+    }
     memcpy(handle_ptr(obj, k), h, handle_kinds[k].hsize);
     return obj;
 }
@@ -234,7 +261,9 @@ handle_toint(PyObject *self, PyObject *Py_UNUSED(a))
     int k = handle_self_kind(self, &st);
     if (k < 0)
         return NULL;
-    const void *h = handle_ptr(self, k);
+    char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
+    if (handle_value(self, k, h) < 0)
+        return NULL;
     if (handle_kinds[k].hsize == sizeof(int)) {
         int v;
         memcpy(&v, h, sizeof(v));
@@ -291,7 +320,10 @@ handle_py2f(PyObject *self, PyObject *Py_UNUSED(a))
     int k = handle_self_kind(self, &st);
     if (k < 0)
         return NULL;
-    return PyLong_FromLong((long)handle_kinds[k].c2f(handle_ptr(self, k)));
+    char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
+    if (handle_value(self, k, h) < 0)
+        return NULL;
+    return PyLong_FromLong((long)handle_kinds[k].c2f(h));
 }
 
 CMPI_DOC(handle_f2py_doc, "f2py($type, arg, /)",
@@ -326,6 +358,29 @@ handle_fromhandle(PyTypeObject *cls, PyObject *arg)
     if (handle_from_bits(arg, h, handle_kinds[k].hsize) < 0)
         return NULL;
     return handle_wrap(st, cls, k, h);
+}
+
+CMPI_DOC(handle_free_doc, "free($self)",
+         "Call Free (Close for a file, Finalize for a session) if not null "
+         "and not predefined.");
+static PyObject *
+handle_free(PyObject *self, PyObject *Py_UNUSED(a))
+{
+    cmpi_state *st;
+    int k = handle_self_kind(self, &st);
+    if (k < 0)
+        return NULL;
+    unsigned flags;
+    memcpy(&flags, (char *)self + handle_kinds[k].flags_off, sizeof(flags));
+    if (flags & (CMPI_CONST | CMPI_EMULATED))
+        Py_RETURN_NONE;
+    int truth = PyObject_IsTrue(self);
+    if (truth <= 0)
+        return truth < 0 ? NULL : Py_NewRef(Py_None);
+    const char *meth = k == HK_FILE      ? "Close"
+                       : k == HK_SESSION ? "Finalize"
+                                         : "Free";
+    return PyObject_CallMethod(self, meth, NULL);
 }
 
 /* ---------------------------------------------------------------------
@@ -457,12 +512,12 @@ cmpi__handleof(PyObject *m, PyObject *arg)
     size_t size;
     if (handle_of_any(m, arg, &addr, &size) < 0)
         return NULL;
-    if (addr == NULL || size > sizeof(uintptr_t)) {
-        PyErr_Format(PyExc_NotImplementedError,
-                     "_handleof: no integer handle for %.100s",
-                     Py_TYPE(arg)->tp_name);
+    if (addr == NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected an MPI object, not a type");
         return NULL;
     }
+    if (size > sizeof(uintptr_t)) /* a Status: its address */
+        return PyLong_FromVoidPtr(addr);
     return handle_bits(addr, size);
 }
 
@@ -601,6 +656,7 @@ handle_reduce(PyObject *self, PyObject *Py_UNUSED(a))
 static PyMethodDef handle_inst_methods[] = {
         {"toint", (PyCFunction)handle_toint, METH_NOARGS, handle_toint_doc},
         {"py2f", (PyCFunction)handle_py2f, METH_NOARGS, handle_py2f_doc},
+        {"free", (PyCFunction)handle_free, METH_NOARGS, handle_free_doc},
         {"__reduce__", (PyCFunction)handle_reduce, METH_NOARGS, NULL},
         {NULL, NULL, 0, NULL},
 };

@@ -68,6 +68,10 @@ Info_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             return NULL;
         }
         h = ((InfoObject *)other)->ob_mpi;
+        /* Two objects now name the handle: neither frees it when
+         * collected (Free() still does), so none can free it under the
+         * other. */
+        ((InfoObject *)other)->flags &= ~INFO_OWNED;
     }
     return info_new(st, type, h, 0);
 }

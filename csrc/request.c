@@ -15,6 +15,9 @@
 
 #include <sched.h>
 
+/* A persistent request handed over to a copy (Prequest(request)). */
+#define CMPI_REQ_HANDED_OVER 0x10u
+
 static RequestObject *
 request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
 {
@@ -100,7 +103,23 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                          type->tp_name, Py_TYPE(other)->tp_name);
             return NULL;
         }
-        r->ob_mpi = ((RequestObject *)other)->ob_mpi;
+        RequestObject *o = (RequestObject *)other;
+        r->ob_mpi = o->ob_mpi;
+        if ((o->flags & CMPI_PERSISTENT) && o->ob_mpi != MPI_REQUEST_NULL) {
+            /* The new object takes over the persistent request and the
+             * buffers it uses; the old one no longer frees it. */
+            r->flags |= CMPI_PERSISTENT;
+            r->pactive = o->pactive;
+            memcpy(r->views, o->views, sizeof(r->views));
+            r->nviews = o->nviews;
+            o->nviews = 0;
+            memcpy(r->mem, o->mem, sizeof(r->mem));
+            r->nmem = o->nmem;
+            o->nmem = 0;
+            r->keep = o->keep;
+            o->keep = NULL;
+            o->flags |= CMPI_REQ_HANDED_OVER;
+        }
     }
     return (PyObject *)r;
 }
@@ -138,6 +157,8 @@ Request_dealloc(RequestObject *r)
     PyObject_GC_UnTrack(r);
     int finalized = 1;
     MPI_Finalized(&finalized);
+    if (r->flags & CMPI_REQ_HANDED_OVER) /* another object has it now */
+        finalized = 1;
     if ((r->flags & CMPI_PERSISTENT) && !request_active(r) && !finalized &&
         r->ob_mpi != MPI_REQUEST_NULL)
         MPI_Request_free(&r->ob_mpi);
