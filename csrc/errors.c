@@ -27,6 +27,8 @@ Exception_init(ExceptionObject *self, PyObject *args, PyObject *kwds)
         PyObject *a = PyTuple_GET_ITEM(args, 0);
         if (cmpi_as_int(a, &ierr, "ierr") < 0)
             return -1;
+        if (ierr < MPI_SUCCESS) /* no error code is negative */
+            ierr = MPI_ERR_UNKNOWN;
     }
     self->ierr = ierr;
     if (PyTuple_GET_SIZE(args) > 1 &&
@@ -589,10 +591,11 @@ errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
     PyGILState_Release(gil);
 }
 
+/* Trampoline "ab" serves slot 8*a+b: its number read as octal. */
 #define EH_TRAMP(i)                                          \
     static void eh_tramp_##i(MPI_Comm *comm, int *code, ...) \
     {                                                        \
-        errhandler_dispatch(i, comm, code);                  \
+        errhandler_dispatch(0##i, comm, code); /* octal */   \
     }
 #define EH_TRAMP8(a) \
     EH_TRAMP(a##0)   \

@@ -554,7 +554,10 @@ handle_find_const(PyObject *self, int k, PyObject **name, PyObject **same)
             *same = NULL;
             return 1;
         }
-        if (*same == NULL &&
+        unsigned f1, f2; /* the emulated ERRORS_ABORT has no handle */
+        memcpy(&f1, (char *)c + handle_kinds[k].flags_off, sizeof(f1));
+        memcpy(&f2, (char *)self + handle_kinds[k].flags_off, sizeof(f2));
+        if (*same == NULL && ((f1 ^ f2) & CMPI_EMULATED) == 0 &&
             memcmp(handle_ptr(c, k), h, handle_kinds[k].hsize) == 0)
             *same = c;
     }

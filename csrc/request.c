@@ -105,11 +105,14 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         RequestObject *o = (RequestObject *)other;
         r->ob_mpi = o->ob_mpi;
-        if ((o->flags & CMPI_PERSISTENT) && o->ob_mpi != MPI_REQUEST_NULL) {
-            /* The new object takes over the persistent request and the
-             * buffers it uses; the old one no longer frees it. */
-            r->flags |= CMPI_PERSISTENT;
+        if (o->ob_mpi != MPI_REQUEST_NULL &&
+            !(o->flags & (CMPI_CONST | CMPI_REQ_HANDED_OVER))) {
+            /* The new object takes over the request and what it holds
+             * (buffers, a receive's landing area); the old one no longer
+             * completes or frees it when collected. */
+            r->flags |= o->flags & CMPI_PERSISTENT;
             r->pactive = o->pactive;
+            r->kind = o->kind;
             memcpy(r->views, o->views, sizeof(r->views));
             r->nviews = o->nviews;
             o->nviews = 0;
@@ -118,6 +121,10 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             o->nmem = 0;
             r->keep = o->keep;
             o->keep = NULL;
+            r->rbuf = o->rbuf;
+            o->rbuf = NULL;
+            r->shadow = o->shadow;
+            o->kind = CMPI_REQ_PLAIN;
             o->flags |= CMPI_REQ_HANDED_OVER;
         }
     }
@@ -672,8 +679,21 @@ store_statuses(cmpi_state *st, PyObject *statuses, reqlist *rl)
     if (statuses == NULL || statuses == Py_None)
         return 0;
     if (!PyList_Check(statuses)) {
-        PyErr_SetString(PyExc_TypeError, "statuses must be a list");
-        return -1;
+        /* another sequence: fills the statuses it has */
+        Py_ssize_t m = PySequence_Size(statuses);
+        if (m < 0) {
+            PyErr_SetString(PyExc_TypeError,
+                            "statuses must be a list or a sequence of Status");
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < rl->n && i < m; i++) {
+            PyObject *s = PySequence_GetItem(statuses, i);
+            int rc = s ? cmpi_status_store(st, s, &rl->reqs[i]->status) : -1;
+            Py_XDECREF(s);
+            if (rc < 0)
+                return -1;
+        }
+        return 0;
     }
     for (Py_ssize_t i = 0; i < rl->n; i++) {
         if (i < PyList_GET_SIZE(statuses)) {
@@ -1165,6 +1185,12 @@ Request_Get_status_any(PyTypeObject *cls, PyObject *const *args,
             goto done;
         }
     }
+    if (!any_active) {
+        MPI_Status s;
+        cmpi_status_clear(&s);
+        if (cmpi_status_store(st, a[1], &s) < 0)
+            goto done;
+    }
     res = Py_BuildValue("(iO)", MPI_UNDEFINED,
                         any_active ? Py_False : Py_True);
 done:
@@ -1187,16 +1213,46 @@ Request_Get_status_all(PyTypeObject *cls, PyObject *const *args,
         reqlist_get(st, a[0], &rl) < 0)
         return NULL;
     int all = 1;
+    MPI_Status *ss = PyMem_New(MPI_Status, rl.n ? (size_t)rl.n : 1);
+    if (ss == NULL) {
+        Py_DECREF(rl.seq);
+        return PyErr_NoMemory();
+    }
     for (Py_ssize_t i = 0; i < rl.n && all; i++) {
         int flag;
-        MPI_Status s;
-        if (peek_status(rl.reqs[i], &flag, &s) < 0) {
+        cmpi_status_clear(&ss[i]);
+        if (!request_active(rl.reqs[i]))
+            continue;
+        if (peek_status(rl.reqs[i], &flag, &ss[i]) < 0) {
+            PyMem_Free(ss);
             Py_DECREF(rl.seq);
             return NULL;
         }
         all = flag;
     }
+    /* all complete: their statuses, as store_statuses gives them */
+    int rc = 0;
+    if (all && a[1] != NULL && a[1] != Py_None) {
+        MPI_Status *saved = PyMem_New(MPI_Status, rl.n ? (size_t)rl.n : 1);
+        if (saved == NULL) {
+            rc = -1;
+            PyErr_NoMemory();
+        }
+        for (Py_ssize_t i = 0; saved && i < rl.n; i++) {
+            saved[i] = rl.reqs[i]->status;
+            rl.reqs[i]->status = ss[i];
+        }
+        if (saved != NULL) {
+            rc = store_statuses(st, a[1], &rl);
+            for (Py_ssize_t i = 0; i < rl.n; i++)
+                rl.reqs[i]->status = saved[i];
+            PyMem_Free(saved);
+        }
+    }
+    PyMem_Free(ss);
     Py_DECREF(rl.seq);
+    if (rc < 0)
+        return NULL;
     return PyBool_FromLong(all);
 }
 
