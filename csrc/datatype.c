@@ -580,6 +580,21 @@ Datatype_get_ub(DatatypeObject *self, void *Py_UNUSED(c))
 }
 
 static PyObject *
+Datatype_Set_name(DatatypeObject *self, PyObject *arg);
+
+static int
+Datatype_set_name(DatatypeObject *self, PyObject *v, void *Py_UNUSED(c))
+{
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete name");
+        return -1;
+    }
+    PyObject *r = Datatype_Set_name(self, v);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+static PyObject *
 Datatype_get_name(DatatypeObject *self, void *Py_UNUSED(c))
 {
     return Datatype_Get_name(self, NULL);
@@ -1964,6 +1979,8 @@ named_typeinfo(MPI_Datatype dt, typeinfo *ti)
             {MPI_REAL8, {NULL, 'f', 1}},
             {MPI_COMPLEX8, {NULL, 'c', 1}},
             {MPI_COMPLEX16, {NULL, 'c', 1}},
+            {MPI_REAL16, {NULL, 'f', 1}},
+            {MPI_COMPLEX32, {NULL, 'c', 1}},
     };
     if (dt == MPI_DATATYPE_NULL)
         return 0;
@@ -2257,7 +2274,8 @@ static PyGetSetDef Datatype_getset[] = {
          NULL},
         {"true_ub", (getter)Datatype_get_true_ub, NULL, "True upper bound.",
          NULL},
-        {"name", (getter)Datatype_get_name, NULL, "Print name.", NULL},
+        {"name", (getter)Datatype_get_name, (setter)Datatype_set_name,
+         "Print name.", NULL},
         {"handle", (getter)Datatype_get_handle, NULL, "MPI handle.", NULL},
         {"is_predefined", (getter)Datatype_get_is_predefined, NULL,
          "Is a predefined datatype.", NULL},

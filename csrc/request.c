@@ -1498,6 +1498,13 @@ typedef struct {
     cmpi_state *st;
 } greq_ctx;
 
+/* Python is gone (MPI frees a request at exit): no callback can run. */
+static int
+greq_no_python(void)
+{
+    return !Py_IsInitialized() || _Py_IsFinalizing();
+}
+
 static int
 greq_error(cmpi_state *st)
 {
@@ -1544,6 +1551,8 @@ static int
 greq_query_fn(void *extra, MPI_Status *status)
 {
     greq_ctx *c = extra;
+    if (greq_no_python())
+        return MPI_SUCCESS;
     PyGILState_STATE g = PyGILState_Ensure();
     int ierr = MPI_SUCCESS;
     MPI_Status_set_elements(status, MPI_BYTE, 0);
@@ -1573,6 +1582,8 @@ static int
 greq_free_fn(void *extra)
 {
     greq_ctx *c = extra;
+    if (greq_no_python())
+        return MPI_SUCCESS;
     PyGILState_STATE g = PyGILState_Ensure();
     int ierr = greq_call(c, c->free, NULL);
     Py_CLEAR(c->query);
@@ -1589,6 +1600,8 @@ static int
 greq_cancel_fn(void *extra, int complete)
 {
     greq_ctx *c = extra;
+    if (greq_no_python())
+        return MPI_SUCCESS;
     PyGILState_STATE g = PyGILState_Ensure();
     int ierr = greq_call(c, c->cancel, complete ? Py_True : Py_False);
     PyGILState_Release(g);
