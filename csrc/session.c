@@ -100,8 +100,8 @@ session_missing(const char *what)
 }
 #endif
 
-CMPI_DOC(Session_Init_doc, "Init($type, info=INFO_NULL, errhandler=None)",
-         "Create a new session.");
+CMPI_DOC_NOSIG(Session_Init_doc, "Init(info=INFO_NULL, errhandler=None)",
+               "Create a new session.");
 static PyObject *
 Session_Init(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames)
@@ -183,8 +183,8 @@ Session_free(SessionObject *self, PyObject *Py_UNUSED(a))
     return Session_Finalize(self, NULL);
 }
 
-CMPI_DOC(Session_Get_num_psets_doc, "Get_num_psets($self, info=INFO_NULL)",
-         "Number of available process sets.");
+CMPI_DOC_NOSIG(Session_Get_num_psets_doc, "Get_num_psets(info=INFO_NULL)",
+               "Number of available process sets.");
 static PyObject *
 Session_Get_num_psets(SessionObject *self, PyObject *const *args,
                       Py_ssize_t nargs, PyObject *kwnames)
@@ -206,8 +206,8 @@ Session_Get_num_psets(SessionObject *self, PyObject *const *args,
 #endif
 }
 
-CMPI_DOC(Session_Get_nth_pset_doc, "Get_nth_pset($self, n, info=INFO_NULL)",
-         "Name of the n-th process set.");
+CMPI_DOC_NOSIG(Session_Get_nth_pset_doc, "Get_nth_pset(n, info=INFO_NULL)",
+               "Name of the n-th process set.");
 static PyObject *
 Session_Get_nth_pset(SessionObject *self, PyObject *const *args,
                      Py_ssize_t nargs, PyObject *kwnames)
