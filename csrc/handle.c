@@ -360,6 +360,25 @@ handle_fromhandle(PyTypeObject *cls, PyObject *arg)
     return handle_wrap(st, cls, k, h);
 }
 
+static int
+handle_find_const(PyObject *self, int k, PyObject **name, PyObject **same);
+
+/* Make `self` a null object (free() of a predefined handle's copy). */
+static int
+handle_set_null(cmpi_state *st, PyObject *self, int k)
+{
+    if (k == HK_COMM) {
+        comm_set_handle((CommObject *)self, MPI_COMM_NULL);
+        return 0;
+    }
+    PyObject *null = PyObject_CallNoArgs((PyObject *)kind_type(st, k));
+    if (null == NULL)
+        return -1;
+    memcpy(handle_ptr(self, k), handle_ptr(null, k), handle_kinds[k].hsize);
+    Py_DECREF(null);
+    return 0;
+}
+
 CMPI_DOC(handle_free_doc, "free($self)",
          "Call Free (Close for a file, Finalize for a session) if not null "
          "and not predefined.");
@@ -377,6 +396,20 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
     int truth = PyObject_IsTrue(self);
     if (truth <= 0)
         return truth < 0 ? NULL : Py_NewRef(Py_None);
+    /* a copy of a predefined handle: just forget it */
+    PyObject *name, *same;
+    int predefined = handle_find_const(self, k, &name, &same);
+    if (!predefined && k == HK_DATATYPE) {
+        int ni, na, nd, combiner = MPI_COMBINER_NAMED;
+        MPI_Type_get_envelope(((DatatypeObject *)self)->ob_mpi, &ni, &na, &nd,
+                              &combiner);
+        predefined = combiner == MPI_COMBINER_NAMED;
+    }
+    if (predefined) {
+        if (handle_set_null(st, self, k) < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
     const char *meth = k == HK_FILE      ? "Close"
                        : k == HK_SESSION ? "Finalize"
                                          : "Free";

@@ -290,3 +290,11 @@ def test_python_errhandlers_call_their_own_function():
         for eh in handlers:
             eh.Free()
         comm.Free()
+
+
+def test_free_of_predefined_copy_forgets_it():
+    for obj in (MPI.INT, MPI.COMM_WORLD, MPI.SUM, MPI.GROUP_EMPTY, MPI.INFO_ENV):
+        clone = type(obj)(obj)
+        clone.free()
+        assert not clone
+        assert obj
