@@ -264,8 +264,10 @@ user_op_call(int slot, void *in, void *inout, int *len, MPI_Datatype *dt)
     MPI_Aint lb = 0, extent = 0;
     MPI_Type_get_extent(*dt, &lb, &extent);
     Py_ssize_t nbytes = (Py_ssize_t)*len * (Py_ssize_t)extent;
-    PyObject *a = PyMemoryView_FromMemory((char *)in, nbytes, PyBUF_READ);
-    PyObject *b = PyMemoryView_FromMemory((char *)inout, nbytes, PyBUF_WRITE);
+    /* MPI.buffer objects, as mpi4py passes: `b[:] = values` copies any
+     * bytes-like object of the right size, whatever its format */
+    PyObject *a = cmpi_buffer_new(st, in, nbytes, 1, NULL);
+    PyObject *b = cmpi_buffer_new(st, inout, nbytes, 0, NULL);
     PyObject *d = cmpi_datatype_new(st, *dt, CMPI_CONST);
     PyObject *r = NULL;
     if (func != NULL && a != NULL && b != NULL && d != NULL) {
