@@ -27,6 +27,8 @@
 #include "topology.c"
 #include "comm.c"
 #include "env.c"
+#include "session.c"
+#include "handle.c"
 
 static int
 cmpi_exec(PyObject *m)
@@ -45,6 +47,9 @@ cmpi_exec(PyObject *m)
     /* one-sided, I/O, memory areas */
     if (cmpi_info_init(m, st) < 0 || cmpi_memory_init(m, st) < 0 ||
         cmpi_win_init(m, st) < 0 || cmpi_file_init(m, st) < 0)
+        return -1;
+    /* last: every handle class and constant exists */
+    if (cmpi_session_init(m, st) < 0 || cmpi_handle_init(m, st) < 0)
         return -1;
     return 0;
 }
@@ -90,6 +95,8 @@ cmpi_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->Win_Type);
     Py_VISIT(st->File_Type);
     Py_VISIT(st->comm_locks);
+    Py_VISIT(st->Session_Type);
+    Py_VISIT(st->Grequest_Type);
     return 0;
 }
 
@@ -134,6 +141,8 @@ cmpi_clear(PyObject *m)
     Py_CLEAR(st->Win_Type);
     Py_CLEAR(st->File_Type);
     Py_CLEAR(st->comm_locks);
+    Py_CLEAR(st->Session_Type);
+    Py_CLEAR(st->Grequest_Type);
     return 0;
 }
 
@@ -147,7 +156,9 @@ static PyMethodDef cmpi_methods[] = {
         CMPI_ENV_METHODS CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS
                 CMPI_TOPO_MODULE_METHODS CMPI_DYNPROC_MODULE_METHODS
                         CMPI_MEMORY_METHODS CMPI_COLL_MODULE_METHODS
-                                CMPI_FILE_MODULE_METHODS{NULL, NULL, 0, NULL},
+                                CMPI_FILE_MODULE_METHODS
+                                        CMPI_HANDLE_MODULE_METHODS{NULL, NULL,
+                                                                   0, NULL},
 };
 
 static PyModuleDef_Slot cmpi_slots[] = {

@@ -111,6 +111,9 @@ typedef struct cmpi_state {
     /* coll.c: _comm_lock_table, {communicator handle: {key: Lock}}, NULL
      * until first asked for */
     PyObject *comm_locks;
+    PyTypeObject *Grequest_Type; /* request.c */
+    /* session.c */
+    PyTypeObject *Session_Type;
 } cmpi_state;
 
 extern PyModuleDef cmpi_module;
@@ -159,6 +162,16 @@ PyErr_GetRaisedException_compat(void)
     Py_XDECREF(t);
     Py_XDECREF(tb);
     return v;
+}
+
+/* Print an exception and its traceback on sys.stderr (3.12's
+ * PyErr_DisplayException), without the exit SystemExit would cause. */
+static inline void
+PyErr_DisplayException_compat(PyObject *exc)
+{
+    PyObject *tb = PyException_GetTraceback(exc);
+    PyErr_Display((PyObject *)Py_TYPE(exc), exc, tb);
+    Py_XDECREF(tb);
 }
 
 static inline void

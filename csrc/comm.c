@@ -343,8 +343,8 @@ Comm_Get_name(CommObject *self, PyObject *Py_UNUSED(a))
 {
     char name[MPI_MAX_OBJECT_NAME + 1];
     int len = 0;
-    if (cmpi_comm_check(self) < 0)
-        return NULL;
+    if (self->ob_mpi == MPI_COMM_NULL) /* MPI has no name for it */
+        return PyUnicode_FromString("MPI_COMM_NULL");
     int ierr = MPI_Comm_get_name(self->ob_mpi, name, &len);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -1047,6 +1047,12 @@ keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
     return ierr;
 }
 
+/* Attribute values whose delete_fn raised: MPI (Open MPI) keeps such an
+ * attribute and calls the delete function again when the communicator is
+ * freed; that second time the value is let go without calling delete_fn
+ * again, so Free() succeeds.  A set of the values' addresses. */
+static PyObject *keyval_failed;
+
 static int
 keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
 {
@@ -1056,7 +1062,13 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
         return MPI_SUCCESS;
     int ierr = MPI_SUCCESS;
     PyGILState_STATE gil = PyGILState_Ensure();
-    if (k->delete_fn != Py_None) {
+    PyObject *addr = keyval_failed ? PyLong_FromVoidPtr(value) : NULL;
+    int again = addr ? PySet_Discard(keyval_failed, addr) : 0;
+    if (again < 0) {
+        PyErr_Clear();
+        again = 0;
+    }
+    if (k->delete_fn != Py_None && !again) {
         PyObject *c = comm_borrowed(k->st, comm);
         PyObject *v = c ? keyval_value(k, value) : NULL;
         PyObject *r =
@@ -1070,8 +1082,20 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
         Py_XDECREF(v);
         Py_XDECREF(c);
     }
-    if (!k->nopython)
+    Py_XDECREF(addr);
+    if (ierr != MPI_SUCCESS && !k->nopython) {
+        /* the attribute stays: so does its value, until the next call */
+        if (keyval_failed == NULL)
+            keyval_failed = PySet_New(NULL);
+        PyObject *a = PyLong_FromVoidPtr(value);
+        if (keyval_failed == NULL || a == NULL ||
+            PySet_Add(keyval_failed, a) < 0)
+            PyErr_Clear();
+        Py_XDECREF(a);
+    }
+    else if (!k->nopython) {
         Py_DECREF((PyObject *)value);
+    }
     PyGILState_Release(gil);
     return ierr;
 }

@@ -171,6 +171,8 @@ Datatype_Get_name(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     char name[MPI_MAX_OBJECT_NAME + 1];
     int len = 0;
+    if (self->ob_mpi == MPI_DATATYPE_NULL) /* MPI has no name for it */
+        return PyUnicode_FromString("MPI_DATATYPE_NULL");
     int ierr = MPI_Type_get_name(self->ob_mpi, name, &len);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -227,6 +229,44 @@ Datatype_Free(DatatypeObject *self, PyObject *Py_UNUSED(a))
 
 CMPI_DOC(Datatype_Create_contiguous_doc, "Create_contiguous($self, count)",
          "Create a contiguous datatype.");
+/* More than INT_MAX elements: MPI-4's large-count constructor, or else
+ * a struct of a vector of INT_MAX-element blocks and the remainder. */
+static PyObject *
+contiguous_big(DatatypeObject *self, MPI_Count count)
+{
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    int ierr;
+#if MPI_VERSION >= 4
+    ierr = MPI_Type_contiguous_c(count, self->ob_mpi, &dt);
+#else
+    MPI_Aint lb = 0, extent = 0;
+    MPI_Datatype parts[2] = {MPI_DATATYPE_NULL, MPI_DATATYPE_NULL};
+    MPI_Count q = count / INT_MAX, r = count % INT_MAX;
+    if (q > INT_MAX)
+        return PyErr_Format(PyExc_OverflowError,
+                            "count=%lld is too large for this MPI library",
+                            (long long)count);
+    ierr = MPI_Type_get_extent(self->ob_mpi, &lb, &extent);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Type_vector((int)q, INT_MAX, INT_MAX, self->ob_mpi,
+                               &parts[0]);
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Type_contiguous((int)r, self->ob_mpi, &parts[1]);
+    if (ierr == MPI_SUCCESS) {
+        int blocks[2] = {1, 1};
+        MPI_Aint displs[2] = {0, (MPI_Aint)(q * INT_MAX) * extent};
+        ierr = MPI_Type_create_struct(2, blocks, displs, parts, &dt);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (parts[i] != MPI_DATATYPE_NULL)
+            MPI_Type_free(&parts[i]);
+    }
+#endif
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return cmpi_datatype_new(self->st, dt, 0);
+}
+
 static PyObject *
 Datatype_Create_contiguous(DatatypeObject *self, PyObject *const *args,
                            Py_ssize_t nargs, PyObject *kwnames)
@@ -234,8 +274,16 @@ Datatype_Create_contiguous(DatatypeObject *self, PyObject *const *args,
     static const char *const kw[] = {"count", NULL};
     PyObject *a[1] = {NULL};
     int count;
-    if (cmpi_parse("Create_contiguous", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &count, "count") < 0)
+    if (cmpi_parse("Create_contiguous", args, nargs, kwnames, kw, 1, a) < 0)
+        return NULL;
+    if (PyLong_Check(a[0])) {
+        long long big = PyLong_AsLongLong(a[0]);
+        if (big == -1 && PyErr_Occurred())
+            return NULL;
+        if (big > INT_MAX)
+            return contiguous_big(self, (MPI_Count)big);
+    }
+    if (cmpi_as_int(a[0], &count, "count") < 0)
         return NULL;
     MPI_Datatype dt;
     int ierr = MPI_Type_contiguous(count, self->ob_mpi, &dt);
@@ -529,6 +577,21 @@ static PyObject *
 Datatype_get_ub(DatatypeObject *self, void *Py_UNUSED(c))
 {
     return extent_part(self, 2);
+}
+
+static PyObject *
+Datatype_Set_name(DatatypeObject *self, PyObject *arg);
+
+static int
+Datatype_set_name(DatatypeObject *self, PyObject *v, void *Py_UNUSED(c))
+{
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete name");
+        return -1;
+    }
+    PyObject *r = Datatype_Set_name(self, v);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
 }
 
 static PyObject *
@@ -2057,7 +2120,89 @@ CMPI_DOC(Datatype_Resized_doc, "Resized($self, lb, extent)",
          "Create a datatype with a new lower bound and extent (alias of "
          "Create_resized).");
 
+#ifndef MPI_TYPECLASS_LOGICAL /* MPI-4.1 */
+#define MPI_TYPECLASS_LOGICAL MPI_UNDEFINED
+#endif
+
+CMPI_DOC(Datatype_Match_size_doc, "Match_size($type, typeclass, size)",
+         "Find a datatype matching a specified size in bytes.");
+static PyObject *
+Datatype_Match_size(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                    PyObject *kwnames)
+{
+    static const char *const kw[] = {"typeclass", "size", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int typeclass, size;
+    cmpi_state *st = cmpi_type_state(cls);
+    if (st == NULL ||
+        cmpi_parse("Match_size", args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[0], &typeclass, "typeclass") < 0 ||
+        cmpi_as_int(a[1], &size, "size") < 0)
+        return NULL;
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    int ierr = MPI_Type_match_size(typeclass, size, &dt);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    return cmpi_datatype_new(st, dt, CMPI_CONST);
+}
+
+CMPI_DOC(Datatype_Get_value_index_doc, "Get_value_index($type, value, index)",
+         "Return a predefined pair datatype (as for MINLOC and MAXLOC) of "
+         "value and index, or DATATYPE_NULL if there is none.");
+static PyObject *
+Datatype_Get_value_index(PyTypeObject *cls, PyObject *const *args,
+                         Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const char *const kw[] = {"value", "index", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    cmpi_state *st = cmpi_type_state(cls);
+    if (st == NULL ||
+        cmpi_parse("Get_value_index", args, nargs, kwnames, kw, 2, a) < 0)
+        return NULL;
+    MPI_Datatype t[2];
+    for (int i = 0; i < 2; i++) {
+        if (!PyObject_TypeCheck(a[i], st->Datatype_Type)) {
+            PyErr_Format(PyExc_TypeError, "%s must be a Datatype, not %.100s",
+                         kw[i], Py_TYPE(a[i])->tp_name);
+            return NULL;
+        }
+        t[i] = ((DatatypeObject *)a[i])->ob_mpi;
+        if (t[i] == MPI_DATATYPE_NULL)
+            return cmpi_raise_msg(st, MPI_ERR_TYPE,
+                                  "invalid datatype: %s is DATATYPE_NULL",
+                                  kw[i]);
+    }
+    /* MPI-4.1's MPI_Type_get_value_index: the predefined pair types */
+    static const struct {
+        MPI_Datatype value, index, pair;
+    } pairs[] = {
+            {MPI_FLOAT, MPI_INT, MPI_FLOAT_INT},
+            {MPI_DOUBLE, MPI_INT, MPI_DOUBLE_INT},
+            {MPI_LONG, MPI_INT, MPI_LONG_INT},
+            {MPI_INT, MPI_INT, MPI_2INT},
+            {MPI_SHORT, MPI_INT, MPI_SHORT_INT},
+            {MPI_LONG_DOUBLE, MPI_INT, MPI_LONG_DOUBLE_INT},
+            {MPI_REAL, MPI_REAL, MPI_2REAL},
+            {MPI_DOUBLE_PRECISION, MPI_DOUBLE_PRECISION,
+             MPI_2DOUBLE_PRECISION},
+            {MPI_INTEGER, MPI_INTEGER, MPI_2INTEGER},
+    };
+    MPI_Datatype pair = MPI_DATATYPE_NULL;
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        if (pairs[i].value == t[0] && pairs[i].index == t[1] &&
+            pairs[i].value != MPI_DATATYPE_NULL) {
+            pair = pairs[i].pair;
+            break;
+        }
+    }
+    return cmpi_datatype_new(st, pair, CMPI_CONST);
+}
+
 static PyMethodDef Datatype_methods[] = {
+        {"Match_size", FN(Datatype_Match_size), CLSFASTKW,
+         Datatype_Match_size_doc},
+        {"Get_value_index", FN(Datatype_Get_value_index), CLSFASTKW,
+         Datatype_Get_value_index_doc},
         {"Get_size", (PyCFunction)Datatype_Get_size, METH_NOARGS,
          Datatype_Get_size_doc},
         {"Get_extent", (PyCFunction)Datatype_Get_extent, METH_NOARGS,
@@ -2136,7 +2281,8 @@ static PyGetSetDef Datatype_getset[] = {
          NULL},
         {"true_ub", (getter)Datatype_get_true_ub, NULL, "True upper bound.",
          NULL},
-        {"name", (getter)Datatype_get_name, NULL, "Print name.", NULL},
+        {"name", (getter)Datatype_get_name, (setter)Datatype_set_name,
+         "Print name.", NULL},
         {"handle", (getter)Datatype_get_handle, NULL, "MPI handle.", NULL},
         {"is_predefined", (getter)Datatype_get_is_predefined, NULL,
          "Is a predefined datatype.", NULL},
@@ -2360,6 +2506,10 @@ cmpi_datatype_init(PyObject *m, cmpi_state *st)
             {"DISTRIBUTE_BLOCK", MPI_DISTRIBUTE_BLOCK},
             {"DISTRIBUTE_CYCLIC", MPI_DISTRIBUTE_CYCLIC},
             {"DISTRIBUTE_DFLT_DARG", MPI_DISTRIBUTE_DFLT_DARG},
+            {"TYPECLASS_LOGICAL", MPI_TYPECLASS_LOGICAL},
+            {"TYPECLASS_INTEGER", MPI_TYPECLASS_INTEGER},
+            {"TYPECLASS_REAL", MPI_TYPECLASS_REAL},
+            {"TYPECLASS_COMPLEX", MPI_TYPECLASS_COMPLEX},
             {"COMBINER_NAMED", MPI_COMBINER_NAMED},
             {"COMBINER_DUP", MPI_COMBINER_DUP},
             {"COMBINER_CONTIGUOUS", MPI_COMBINER_CONTIGUOUS},

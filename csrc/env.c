@@ -334,8 +334,62 @@ mod_Pcontrol(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* The MPI ABI queries (MPI-5).  Libraries without the standard ABI
+ * answer as mpi4py does for them: version (-1, -1), an info with the
+ * sizes of the C integer types, no Fortran info (INFO_NULL). */
+CMPI_DOC(Get_abi_version_doc, "Get_abi_version()",
+         "Return MPI ABI version as (major, minor); (-1, -1) when the "
+         "library does not implement the standard ABI.");
+static PyObject *
+mod_Get_abi_version(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return Py_BuildValue("(ii)", -1, -1);
+}
+
+CMPI_DOC(Get_abi_info_doc, "Get_abi_info()",
+         "Return an info object with the sizes of MPI's integer types "
+         "(mpi_aint_size, mpi_count_size, mpi_offset_size).");
+static PyObject *
+mod_Get_abi_info(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    cmpi_state *st = cmpi_get_state(m);
+    MPI_Info h = MPI_INFO_NULL;
+    int ierr = MPI_Info_create(&h);
+    char v[32];
+    snprintf(v, sizeof(v), "%d", (int)sizeof(MPI_Aint));
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Info_set(h, "mpi_aint_size", v);
+    snprintf(v, sizeof(v), "%d", (int)sizeof(MPI_Count));
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Info_set(h, "mpi_count_size", v);
+    snprintf(v, sizeof(v), "%d", (int)sizeof(MPI_Offset));
+    if (ierr == MPI_SUCCESS)
+        ierr = MPI_Info_set(h, "mpi_offset_size", v);
+    if (ierr != MPI_SUCCESS) {
+        if (h != MPI_INFO_NULL)
+            MPI_Info_free(&h);
+        return cmpi_raise(st, ierr);
+    }
+    return cmpi_info_new(st, h);
+}
+
+CMPI_DOC(Get_abi_fortran_info_doc, "Get_abi_fortran_info()",
+         "Return an info object with the Fortran ABI details; INFO_NULL "
+         "when the library does not give them.");
+static PyObject *
+mod_Get_abi_fortran_info(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    return PyObject_GetAttrString(m, "INFO_NULL");
+}
+
 #define CMPI_ENV_METHODS                                                     \
     {"Init", (PyCFunction)mod_Init, METH_NOARGS, Init_doc},                  \
+            {"Get_abi_version", (PyCFunction)mod_Get_abi_version,            \
+             METH_NOARGS, Get_abi_version_doc},                              \
+            {"Get_abi_info", (PyCFunction)mod_Get_abi_info, METH_NOARGS,     \
+             Get_abi_info_doc},                                              \
+            {"Get_abi_fortran_info", (PyCFunction)mod_Get_abi_fortran_info,  \
+             METH_NOARGS, Get_abi_fortran_info_doc},                         \
             {"Init_thread", (PyCFunction)(void (*)(void))mod_Init_thread,    \
              METH_FASTCALL | METH_KEYWORDS, Init_thread_doc},                \
             {"Finalize", (PyCFunction)mod_Finalize, METH_NOARGS,             \

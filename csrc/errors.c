@@ -27,6 +27,8 @@ Exception_init(ExceptionObject *self, PyObject *args, PyObject *kwds)
         PyObject *a = PyTuple_GET_ITEM(args, 0);
         if (cmpi_as_int(a, &ierr, "ierr") < 0)
             return -1;
+        if (ierr < MPI_SUCCESS) /* no error code is negative */
+            ierr = MPI_ERR_UNKNOWN;
     }
     self->ierr = ierr;
     if (PyTuple_GET_SIZE(args) > 1 &&
@@ -104,8 +106,6 @@ Exception_repr(ExceptionObject *self)
 static PyObject *
 Exception_richcompare(ExceptionObject *self, PyObject *other, int op)
 {
-    if (op != Py_EQ && op != Py_NE)
-        Py_RETURN_NOTIMPLEMENTED;
     long value;
     if (PyLong_Check(other)) {
         value = PyLong_AsLong(other);
@@ -118,8 +118,9 @@ Exception_richcompare(ExceptionObject *self, PyObject *other, int op)
     else {
         Py_RETURN_NOTIMPLEMENTED;
     }
-    int eq = (value == self->ierr);
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+    /* compares as its error code, an int */
+    long mine = self->ierr;
+    Py_RETURN_RICHCOMPARE(mine, value, op);
 }
 
 static Py_hash_t
@@ -277,6 +278,23 @@ done:
     return NULL;
 }
 
+/* Error classes newer than the library: the class it reports instead. */
+#ifndef MPI_ERR_SESSION
+#define MPI_ERR_SESSION MPI_ERR_ARG
+#endif
+#ifndef MPI_ERR_PROC_ABORTED
+#define MPI_ERR_PROC_ABORTED MPI_ERR_OTHER
+#endif
+#ifndef MPI_ERR_VALUE_TOO_LARGE
+#define MPI_ERR_VALUE_TOO_LARGE MPI_ERR_OTHER
+#endif
+#ifndef MPI_ERR_ERRHANDLER
+#define MPI_ERR_ERRHANDLER MPI_ERR_ARG
+#endif
+#ifndef MPI_ERR_ABI
+#define MPI_ERR_ABI MPI_ERR_OTHER
+#endif
+
 static int
 cmpi_errors_init(PyObject *m, cmpi_state *st)
 {
@@ -350,6 +368,11 @@ cmpi_errors_init(PyObject *m, cmpi_state *st)
             {"ERR_RMA_ATTACH", MPI_ERR_RMA_ATTACH},
             {"ERR_RMA_SHARED", MPI_ERR_RMA_SHARED},
             {"ERR_RMA_FLAVOR", MPI_ERR_RMA_FLAVOR},
+            {"ERR_SESSION", MPI_ERR_SESSION},
+            {"ERR_PROC_ABORTED", MPI_ERR_PROC_ABORTED},
+            {"ERR_VALUE_TOO_LARGE", MPI_ERR_VALUE_TOO_LARGE},
+            {"ERR_ERRHANDLER", MPI_ERR_ERRHANDLER},
+            {"ERR_ABI", MPI_ERR_ABI},
     };
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         if (PyModule_AddIntConstant(m, codes[i].name, codes[i].value) < 0)
@@ -410,6 +433,8 @@ mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
 #endif
 
 static MPI_Errhandler cmpi_abort_eh = MPI_ERRHANDLER_NULL;
+static int
+errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh);
 
 static void
 errhandler_abort_fn(MPI_Comm *comm, int *code, ...)
@@ -497,13 +522,17 @@ Errhandler_hash(ErrhandlerObject *self)
 static int
 Errhandler_bool(ErrhandlerObject *self)
 {
-    return self->ob_mpi != MPI_ERRHANDLER_NULL;
+    return self->ob_mpi != MPI_ERRHANDLER_NULL ||
+           (self->flags & CMPI_EMULATED) != 0;
 }
 
 static PyObject *
 Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
 {
-    return PyLong_FromVoidPtr((void *)(intptr_t)self->ob_mpi);
+    MPI_Errhandler eh = self->ob_mpi;
+    if (errhandler_arg(self->st, (PyObject *)self, &eh) < 0)
+        return NULL;
+    return PyLong_FromVoidPtr((void *)(intptr_t)eh);
 }
 
 /* Errhandlers made from Python functions.  MPI calls back a C function
@@ -514,6 +543,7 @@ Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
  * reused (freeing an errhandler still installed on a communicator is
  * legal, so Free cannot release it). */
 #define CMPI_MAX_ERRHANDLERS 64
+#define CMPI_MAX_PY_ERRHANDLERS 32
 static struct {
     MPI_Errhandler eh;
     PyObject *fn;
@@ -561,10 +591,11 @@ errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
     PyGILState_Release(gil);
 }
 
+/* Trampoline "ab" serves slot 8*a+b: its number read as octal. */
 #define EH_TRAMP(i)                                          \
     static void eh_tramp_##i(MPI_Comm *comm, int *code, ...) \
     {                                                        \
-        errhandler_dispatch(i, comm, code);                  \
+        errhandler_dispatch(0##i, comm, code); /* octal */   \
     }
 #define EH_TRAMP8(a) \
     EH_TRAMP(a##0)   \
@@ -691,7 +722,8 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
         return NULL;
     }
     int slot = -1;
-    for (int i = 0; i < CMPI_MAX_ERRHANDLERS && slot < 0; i++) {
+    /* at most 32, as mpi4py (the trampolines are spare) */
+    for (int i = 0; i < CMPI_MAX_PY_ERRHANDLERS && slot < 0; i++) {
         if (cmpi_py_errhandlers[i].fn == NULL)
             slot = i;
     }
@@ -699,7 +731,7 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
         PyErr_Format(PyExc_RuntimeError,
                      "Create_errhandler: at most %d error handlers made "
                      "from Python functions can exist at once",
-                     CMPI_MAX_ERRHANDLERS);
+                     CMPI_MAX_PY_ERRHANDLERS);
         return NULL;
     }
     MPI_Errhandler eh;

@@ -1092,6 +1092,35 @@ File_get_group(FileObject *self, void *Py_UNUSED(c))
     return File_Get_group(self, NULL);
 }
 
+/* group_size / group_rank: of the file's group (which === 0 / 1). */
+static PyObject *
+file_group_part(FileObject *self, int which)
+{
+    PyObject *g = File_Get_group(self, NULL);
+    if (g == NULL)
+        return NULL;
+    int v = MPI_UNDEFINED;
+    MPI_Group h = ((GroupObject *)g)->ob_mpi;
+    int ierr = which ? MPI_Group_rank(h, &v) : MPI_Group_size(h, &v);
+    MPI_Group_free(&((GroupObject *)g)->ob_mpi);
+    Py_DECREF(g);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(self->st, ierr);
+    return PyLong_FromLong(v);
+}
+
+static PyObject *
+File_get_group_size(FileObject *self, void *Py_UNUSED(c))
+{
+    return file_group_part(self, 0);
+}
+
+static PyObject *
+File_get_group_rank(FileObject *self, void *Py_UNUSED(c))
+{
+    return file_group_part(self, 1);
+}
+
 static PyObject *
 File_get_info(FileObject *self, void *Py_UNUSED(c))
 {
@@ -1228,6 +1257,10 @@ static PyGetSetDef File_getset[] = {
         {"size", (getter)File_get_size, NULL, "Size in bytes.", NULL},
         {"amode", (getter)File_get_amode, NULL, "Access mode.", NULL},
         {"group", (getter)File_get_group, NULL, "Group.", NULL},
+        {"group_size", (getter)File_get_group_size, NULL,
+         "Number of processes in group.", NULL},
+        {"group_rank", (getter)File_get_group_rank, NULL,
+         "Rank of this process in group.", NULL},
         {"info", (getter)File_get_info, (setter)File_set_info, "Info hints.",
          NULL},
         {"atomicity", (getter)File_get_atomicity, (setter)File_set_atomicity,

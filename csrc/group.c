@@ -125,15 +125,19 @@ Group_get_rank(GroupObject *self, void *Py_UNUSED(c))
     return Group_Get_rank(self, NULL);
 }
 
-/* A list of ranks of this group; each must be a member's rank. */
+/* A list of ranks of this group; each must be a member's rank (or
+ * PROC_NULL, where proc_null says it may be). */
 static int
-group_ranks(GroupObject *self, PyObject *obj, int **out, int *n)
+group_ranks_(GroupObject *self, PyObject *obj, int **out, int *n,
+             int proc_null)
 {
     if (int_array(obj, out, n, "ranks") < 0)
         return -1;
     int size = 0;
     MPI_Group_size(self->ob_mpi, &size);
     for (int i = 0; i < *n; i++) {
+        if (proc_null && (*out)[i] == MPI_PROC_NULL)
+            continue;
         if ((*out)[i] < 0 || (*out)[i] >= size) {
             cmpi_raise_msg(self->st, MPI_ERR_RANK,
                            "invalid rank: ranks[%d]=%d, the group has %d "
@@ -145,6 +149,12 @@ group_ranks(GroupObject *self, PyObject *obj, int **out, int *n)
         }
     }
     return 0;
+}
+
+static int
+group_ranks(GroupObject *self, PyObject *obj, int **out, int *n)
+{
+    return group_ranks_(self, obj, out, n, 0);
 }
 
 static PyObject *
@@ -322,7 +332,7 @@ Group_Translate_ranks(GroupObject *self, PyObject *const *args,
             return PyErr_NoMemory();
         for (int i = 0; i < n; i++) r1[i] = i;
     }
-    else if (group_ranks(self, a[0], &r1, &n) < 0) {
+    else if (group_ranks_(self, a[0], &r1, &n, 1) < 0) {
         return NULL;
     }
     r2 = PyMem_New(int, n ? n : 1);
@@ -330,15 +340,22 @@ Group_Translate_ranks(GroupObject *self, PyObject *const *args,
         PyErr_NoMemory();
         goto done;
     }
+    /* no group: the ranks in COMM_WORLD */
+    MPI_Group world = MPI_GROUP_NULL;
     if (a[1] == NULL || a[1] == Py_None) {
-        for (int i = 0; i < n; i++) r2[i] = MPI_UNDEFINED;
-    }
-    else {
-        int ierr = MPI_Group_translate_ranks(self->ob_mpi, n, r1, other, r2);
+        int ierr = MPI_Comm_group(MPI_COMM_WORLD, &world);
         if (ierr != MPI_SUCCESS) {
             cmpi_raise(self->st, ierr);
             goto done;
         }
+        other = world;
+    }
+    int ierr = MPI_Group_translate_ranks(self->ob_mpi, n, r1, other, r2);
+    if (world != MPI_GROUP_NULL)
+        MPI_Group_free(&world);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
     }
     res = PyList_New(n);
     for (int i = 0; res && i < n; i++)

@@ -68,6 +68,10 @@ Info_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             return NULL;
         }
         h = ((InfoObject *)other)->ob_mpi;
+        /* Two objects now name the handle: neither frees it when
+         * collected (Free() still does), so none can free it under the
+         * other. */
+        ((InfoObject *)other)->flags &= ~INFO_OWNED;
     }
     return info_new(st, type, h, 0);
 }
@@ -394,7 +398,7 @@ Info_Free(InfoObject *self, PyObject *Py_UNUSED(a))
 {
     if (info_check(self) < 0)
         return NULL;
-    if (self->flags & CMPI_CONST)
+    if ((self->flags & CMPI_CONST) || self->ob_mpi == MPI_INFO_ENV)
         return cmpi_raise_msg(self->st, MPI_ERR_INFO,
                               "cannot free a predefined info object");
     int ierr = MPI_Info_free(&self->ob_mpi);
@@ -411,6 +415,11 @@ Info_free(InfoObject *self, PyObject *Py_UNUSED(a))
 {
     if (self->ob_mpi == MPI_INFO_NULL || (self->flags & CMPI_CONST))
         Py_RETURN_NONE;
+    if (self->ob_mpi == MPI_INFO_ENV) { /* a copy of INFO_ENV: forget it */
+        self->ob_mpi = MPI_INFO_NULL;
+        self->flags &= ~INFO_OWNED;
+        Py_RETURN_NONE;
+    }
     return Info_Free(self, NULL);
 }
 

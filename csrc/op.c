@@ -82,31 +82,46 @@ Op_bool(OpObject *self)
 static PyObject *
 op_loc(PyObject *x, PyObject *y, int cmp)
 {
-    PyObject *u, *i, *v, *j;
-    if (!PyTuple_Check(x) || PyTuple_GET_SIZE(x) != 2 || !PyTuple_Check(y) ||
-        PyTuple_GET_SIZE(y) != 2) {
+    PyObject *u, *i, *v, *j, *res = NULL;
+    PyObject *sx = NULL, *sy = NULL;
+    if (PySequence_Check(x) && PySequence_Check(y)) {
+        sx = PySequence_Fast(x, "");
+        sy = sx ? PySequence_Fast(y, "") : NULL;
+    }
+    if (sx == NULL || sy == NULL || PySequence_Fast_GET_SIZE(sx) != 2 ||
+        PySequence_Fast_GET_SIZE(sy) != 2) {
+        Py_XDECREF(sx);
+        Py_XDECREF(sy);
+        PyErr_Clear();
         PyErr_SetString(PyExc_TypeError,
-                        "MAXLOC/MINLOC operate on (value, index) tuples");
+                        "MAXLOC/MINLOC operate on (value, index) pairs");
         return NULL;
     }
-    u = PyTuple_GET_ITEM(x, 0);
-    i = PyTuple_GET_ITEM(x, 1);
-    v = PyTuple_GET_ITEM(y, 0);
-    j = PyTuple_GET_ITEM(y, 1);
+    u = PySequence_Fast_GET_ITEM(sx, 0);
+    i = PySequence_Fast_GET_ITEM(sx, 1);
+    v = PySequence_Fast_GET_ITEM(sy, 0);
+    j = PySequence_Fast_GET_ITEM(sy, 1);
     int r = PyObject_RichCompareBool(u, v, cmp);
     if (r < 0)
-        return NULL;
-    if (r)
-        return Py_NewRef(x);
+        goto done;
+    if (r) {
+        res = Py_NewRef(x);
+        goto done;
+    }
     r = PyObject_RichCompareBool(v, u, cmp);
     if (r < 0)
-        return NULL;
-    if (r)
-        return Py_NewRef(y);
+        goto done;
+    if (r) {
+        res = Py_NewRef(y);
+        goto done;
+    }
     r = PyObject_RichCompareBool(j, i, Py_LT);
-    if (r < 0)
-        return NULL;
-    return Py_NewRef(r ? y : x);
+    if (r >= 0)
+        res = Py_NewRef(r ? y : x);
+done:
+    Py_DECREF(sx);
+    Py_DECREF(sy);
+    return res;
 }
 
 /* Apply a predefined op to two Python objects. */
@@ -193,12 +208,19 @@ cmpi_op_from_object(cmpi_state *st, PyObject *obj, MPI_Op *op)
 }
 
 static PyObject *
+op_user_function(OpObject *self);
+
+static PyObject *
 Op_call(OpObject *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"x", "y", NULL};
     PyObject *x, *y;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:Op", kwlist, &x, &y))
         return NULL;
+    /* a user-defined op: its function, called as function(x, y, None) */
+    PyObject *fn = op_user_function(self);
+    if (fn != NULL)
+        return PyObject_CallFunctionObjArgs(fn, x, y, Py_None, NULL);
     return op_apply_predefined(self->ob_mpi, x, y);
 }
 
@@ -213,7 +235,25 @@ Op_call(OpObject *self, PyObject *args, PyObject *kwds)
 static struct {
     PyObject *func;
     cmpi_state *st;
+    MPI_Op op;
 } cmpi_user_ops[CMPI_MAX_USER_OPS];
+
+/* The Python function of a user-defined op (also of a copy made with
+ * Op(op)), or NULL (borrowed). */
+static PyObject *
+op_user_function(OpObject *self)
+{
+    if (self->slot >= 0)
+        return cmpi_user_ops[self->slot].func;
+    if (self->ob_mpi == MPI_OP_NULL)
+        return NULL;
+    for (int i = 0; i < CMPI_MAX_USER_OPS; i++) {
+        if (cmpi_user_ops[i].func != NULL &&
+            cmpi_user_ops[i].op == self->ob_mpi)
+            return cmpi_user_ops[i].func;
+    }
+    return NULL;
+}
 
 static void
 user_op_call(int slot, void *in, void *inout, int *len, MPI_Datatype *dt)
@@ -224,8 +264,10 @@ user_op_call(int slot, void *in, void *inout, int *len, MPI_Datatype *dt)
     MPI_Aint lb = 0, extent = 0;
     MPI_Type_get_extent(*dt, &lb, &extent);
     Py_ssize_t nbytes = (Py_ssize_t)*len * (Py_ssize_t)extent;
-    PyObject *a = PyMemoryView_FromMemory((char *)in, nbytes, PyBUF_READ);
-    PyObject *b = PyMemoryView_FromMemory((char *)inout, nbytes, PyBUF_WRITE);
+    /* MPI.buffer objects, as mpi4py passes: `b[:] = values` copies any
+     * bytes-like object of the right size, whatever its format */
+    PyObject *a = cmpi_buffer_new(st, in, nbytes, 1, NULL);
+    PyObject *b = cmpi_buffer_new(st, inout, nbytes, 0, NULL);
     PyObject *d = cmpi_datatype_new(st, *dt, CMPI_CONST);
     PyObject *r = NULL;
     if (func != NULL && a != NULL && b != NULL && d != NULL) {
@@ -345,6 +387,7 @@ Op_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     op->slot = slot;
     cmpi_user_ops[slot].func = Py_NewRef(a[0]);
     cmpi_user_ops[slot].st = st;
+    cmpi_user_ops[slot].op = h;
     return (PyObject *)op;
 }
 
@@ -355,9 +398,14 @@ Op_Free(OpObject *self, PyObject *Py_UNUSED(a))
     if (self->flags & CMPI_CONST)
         return cmpi_raise_msg(self->st, MPI_ERR_OP,
                               "cannot free a predefined operation");
+    MPI_Op h = self->ob_mpi;
     int ierr = MPI_Op_free(&self->ob_mpi);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
+    for (int i = 0; self->slot < 0 && i < CMPI_MAX_USER_OPS; i++) {
+        if (cmpi_user_ops[i].func != NULL && cmpi_user_ops[i].op == h)
+            self->slot = i; /* a copy, Op(op), freed it */
+    }
     if (self->slot >= 0) {
         Py_CLEAR(cmpi_user_ops[self->slot].func);
         self->slot = -1;

@@ -15,7 +15,8 @@ Status_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     cmpi_status_clear(&self->ob_mpi);
     if (other != NULL && other != Py_None) {
-        if (!PyObject_TypeCheck(other, type)) {
+        cmpi_state *st = cmpi_type_state(type);
+        if (st == NULL || !PyObject_TypeCheck(other, st->Status_Type)) {
             Py_DECREF(self);
             PyErr_Format(PyExc_TypeError, "expected a Status, got %.100s",
                          Py_TYPE(other)->tp_name);
@@ -265,10 +266,61 @@ Status_get_count(StatusObject *self, void *Py_UNUSED(c))
     return Status_Get_count(self, NULL, 0, NULL);
 }
 
+static int
+Status_set_count(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
+{
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete count");
+        return -1;
+    }
+    long long n = PyLong_AsLongLong(v);
+    if (n == -1 && PyErr_Occurred())
+        return -1;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "count must be >= 0");
+        return -1;
+    }
+    int ierr =
+            MPI_Status_set_elements_x(&self->ob_mpi, MPI_BYTE, (MPI_Count)n);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(cmpi_type_state(Py_TYPE(self)), ierr);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *
 Status_get_cancelled(StatusObject *self, void *Py_UNUSED(c))
 {
     return Status_Is_cancelled(self, NULL);
+}
+
+static int
+Status_set_cancelled(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
+{
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete cancelled");
+        return -1;
+    }
+    int flag = PyObject_IsTrue(v);
+    if (flag < 0)
+        return -1;
+    int ierr = MPI_Status_set_cancelled(&self->ob_mpi, flag);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(cmpi_type_state(Py_TYPE(self)), ierr);
+        return -1;
+    }
+    return 0;
+}
+
+CMPI_DOC(Status_tomemory_doc, "tomemory($self)",
+         "Memory buffer over the underlying MPI_Status (read and write).");
+static PyObject *
+Status_tomemory(StatusObject *self, PyObject *Py_UNUSED(a))
+{
+    return cmpi_buffer_new(cmpi_type_state(Py_TYPE(self)), &self->ob_mpi,
+                           (Py_ssize_t)sizeof(MPI_Status), 0,
+                           (PyObject *)self);
 }
 
 static PyObject *
@@ -304,6 +356,8 @@ static PyMethodDef Status_methods[] = {
          Status_Is_cancelled_doc},
         {"Set_cancelled", (PyCFunction)Status_Set_cancelled, METH_O,
          Status_Set_cancelled_doc},
+        {"tomemory", (PyCFunction)Status_tomemory, METH_NOARGS,
+         Status_tomemory_doc},
         {NULL, NULL, 0, NULL},
 };
 
@@ -314,9 +368,10 @@ static PyGetSetDef Status_getset[] = {
          NULL},
         {"error", (getter)Status_get_error, (setter)Status_set_error,
          "Message error.", NULL},
-        {"count", (getter)Status_get_count, NULL, "Byte count.", NULL},
-        {"cancelled", (getter)Status_get_cancelled, NULL, "Cancelled state.",
-         NULL},
+        {"count", (getter)Status_get_count, (setter)Status_set_count,
+         "Byte count.", NULL},
+        {"cancelled", (getter)Status_get_cancelled,
+         (setter)Status_set_cancelled, "Cancelled state.", NULL},
         {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,777 @@
+/*
+ * handle.c -- what every MPI handle class shares (mpi4py's object model):
+ * conversions to and from integers, Fortran handles and raw MPI handles
+ * (toint, fromint, py2f, f2py, fromhandle, MPI._sizeof, MPI._addressof,
+ * MPI._handleof), and pickling (__reduce__).
+ *
+ * The methods are added to the classes after the areas have created them:
+ * each handle object stores its MPI handle in `ob_mpi`, so one table says
+ * where, how large it is and how MPI converts it.
+ *
+ * Pickling: a predefined constant (MPI.INT, MPI.COMM_WORLD, ...) pickles
+ * by its module name and unpickles as that very object; another object
+ * equal to a constant unpickles as a new object equal to it.  A derived
+ * datatype pickles by its contents (rebuilt with the same constructor), a
+ * user-defined Op by its function, an Info by its items, a Status by its
+ * fields.  Other handles (communicators, groups, files, windows,
+ * requests...) mean nothing in another process: pickling them raises
+ * ValueError.
+ */
+#include "cmpi.h"
+
+/* Open MPI 4.1 does not name the layout of a Fortran status: it is the C
+ * struct seen as integers, source, tag and error first. */
+#ifndef MPI_F_STATUS_SIZE
+#define MPI_F_STATUS_SIZE ((int)(sizeof(MPI_Status) / sizeof(MPI_Fint)))
+#define MPI_F_SOURCE 0
+#define MPI_F_TAG 1
+#define MPI_F_ERROR 2
+#endif
+
+typedef struct {
+    const char *name;
+    size_t type_off;  /* offsetof(cmpi_state, X_Type) */
+    size_t obj_off;   /* offsetof(XObject, ob_mpi) */
+    size_t hsize;     /* sizeof(MPI_X) */
+    size_t flags_off; /* offsetof(XObject, flags) */
+    MPI_Fint (*c2f)(const void *h);
+    void (*f2c)(MPI_Fint f, void *h);
+} handle_kind;
+
+#define CMPI_C2F(kind, ctype, fn)               \
+    static MPI_Fint kind##_c2f(const void *h)   \
+    {                                           \
+        ctype v;                                \
+        memcpy(&v, h, sizeof(v));               \
+        return fn##_c2f(v);                     \
+    }                                           \
+    static void kind##_f2c(MPI_Fint f, void *h) \
+    {                                           \
+        ctype v = fn##_f2c(f);                  \
+        memcpy(h, &v, sizeof(v));               \
+    }
+
+CMPI_C2F(dtype, MPI_Datatype, MPI_Type)
+CMPI_C2F(op, MPI_Op, MPI_Op)
+CMPI_C2F(req, MPI_Request, MPI_Request)
+CMPI_C2F(msg, MPI_Message, MPI_Message)
+CMPI_C2F(grp, MPI_Group, MPI_Group)
+CMPI_C2F(info, MPI_Info, MPI_Info)
+CMPI_C2F(errh, MPI_Errhandler, MPI_Errhandler)
+CMPI_C2F(comm, MPI_Comm, MPI_Comm)
+CMPI_C2F(win, MPI_Win, MPI_Win)
+CMPI_C2F(file, MPI_File, MPI_File)
+#ifdef CMPI_HAVE_SESSION
+CMPI_C2F(sess, MPI_Session, MPI_Session)
+#else
+static MPI_Fint
+sess_c2f(const void *h)
+{
+    cmpi_session_t v;
+    memcpy(&v, h, sizeof(v));
+    return v == NULL ? 0 : -1;
+}
+static void
+sess_f2c(MPI_Fint f, void *h)
+{
+    cmpi_session_t v = NULL;
+    (void)f;
+    memcpy(h, &v, sizeof(v));
+}
+#endif
+
+enum {
+    HK_DATATYPE,
+    HK_OP,
+    HK_REQUEST,
+    HK_MESSAGE,
+    HK_GROUP,
+    HK_INFO,
+    HK_ERRHANDLER,
+    HK_COMM,
+    HK_WIN,
+    HK_FILE,
+    HK_SESSION,
+    HK_COUNT
+};
+
+#define HK(n, T, O, H, p)                                           \
+    {                                                               \
+        n, offsetof(cmpi_state, T), offsetof(O, ob_mpi), sizeof(H), \
+                offsetof(O, flags), p##_c2f, p##_f2c                \
+    }
+static const handle_kind handle_kinds[HK_COUNT] = {
+        HK("Datatype", Datatype_Type, DatatypeObject, MPI_Datatype, dtype),
+        HK("Op", Op_Type, OpObject, MPI_Op, op),
+        HK("Request", Request_Type, RequestObject, MPI_Request, req),
+        HK("Message", Message_Type, MessageObject, MPI_Message, msg),
+        HK("Group", Group_Type, GroupObject, MPI_Group, grp),
+        HK("Info", Info_Type, InfoObject, MPI_Info, info),
+        HK("Errhandler", Errhandler_Type, ErrhandlerObject, MPI_Errhandler,
+           errh),
+        HK("Comm", Comm_Type, CommObject, MPI_Comm, comm),
+        HK("Win", Win_Type, WinObject, MPI_Win, win),
+        HK("File", File_Type, FileObject, MPI_File, file),
+        HK("Session", Session_Type, SessionObject, cmpi_session_t, sess),
+};
+#undef HK
+
+static PyTypeObject *
+kind_type(cmpi_state *st, int k)
+{
+    return *(PyTypeObject **)((char *)st + handle_kinds[k].type_off);
+}
+
+/* The handle kind of instances of `type`, or -1. */
+static int
+kind_of_type(cmpi_state *st, PyTypeObject *type)
+{
+    for (int k = 0; k < HK_COUNT; k++) {
+        PyTypeObject *t = kind_type(st, k);
+        if (t != NULL && PyType_IsSubtype(type, t))
+            return k;
+    }
+    return -1;
+}
+
+static void *
+handle_ptr(PyObject *obj, int k)
+{
+    return (char *)obj + handle_kinds[k].obj_off;
+}
+
+/* The MPI handle `obj` stands for, copied to `h`.  The emulated
+ * ERRORS_ABORT (errors.c) holds none: it stands for cmpi's aborting
+ * handler, made on first use. */
+static int
+handle_value(PyObject *obj, int k, void *h)
+{
+    if (k == HK_ERRHANDLER &&
+        (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED)) {
+        MPI_Errhandler eh;
+        if (errhandler_arg(((ErrhandlerObject *)obj)->st, obj, &eh) < 0)
+            return -1;
+        memcpy(h, &eh, sizeof(eh));
+        return 0;
+    }
+    memcpy(h, handle_ptr(obj, k), handle_kinds[k].hsize);
+    return 0;
+}
+
+/* An unsigned integer with the bits of the handle at `h`. */
+static PyObject *
+handle_bits(const void *h, size_t hsize)
+{
+    if (hsize == sizeof(unsigned int)) {
+        unsigned int v;
+        memcpy(&v, h, sizeof(v));
+        return PyLong_FromUnsignedLong(v);
+    }
+    uintptr_t v = 0;
+    memcpy(&v, h, hsize < sizeof(v) ? hsize : sizeof(v));
+    return PyLong_FromUnsignedLongLong((unsigned long long)v);
+}
+
+/* The handle whose bits are the integer `obj` (masked to the handle's
+ * size, so the signed value of an int handle works too). */
+static int
+handle_from_bits(PyObject *obj, void *h, size_t hsize)
+{
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "handle must be an int, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    unsigned long long v = PyLong_AsUnsignedLongLongMask(obj);
+    if (v == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    if (hsize == sizeof(unsigned int)) {
+        unsigned int u = (unsigned int)v;
+        memcpy(h, &u, sizeof(u));
+    }
+    else {
+        uintptr_t u = (uintptr_t)v;
+        memcpy(h, &u, hsize < sizeof(u) ? hsize : sizeof(u));
+    }
+    return 0;
+}
+
+/* A new object of class `cls` (of kind k) holding handle `h`. */
+static PyObject *
+handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
+{
+    if (k == HK_COMM) {
+        MPI_Comm c;
+        memcpy(&c, h, sizeof(c));
+        return cmpi_comm_new(st, cls, c, 0);
+    }
+    if (k == HK_WIN) {
+        MPI_Win w;
+        memcpy(&w, h, sizeof(w));
+        return win_alloc(st, cls, w, 0);
+    }
+    if (k == HK_FILE) {
+        MPI_File f;
+        memcpy(&f, h, sizeof(f));
+        return file_alloc(st, cls, f, 0);
+    }
+    PyObject *obj = PyObject_CallNoArgs((PyObject *)cls);
+    if (obj == NULL)
+        return NULL;
+    if (k == HK_ERRHANDLER) {
+        MPI_Errhandler eh;
+        memcpy(&eh, h, sizeof(eh));
+        if (eh != MPI_ERRHANDLER_NULL && eh == cmpi_abort_eh) {
+            ((ErrhandlerObject *)obj)->flags |= CMPI_EMULATED;
+            return obj;
+        }
+    }
+    memcpy(handle_ptr(obj, k), h, handle_kinds[k].hsize);
+    return obj;
+}
+
+static int
+handle_self_kind(PyObject *self, cmpi_state **pst)
+{
+    cmpi_state *st = cmpi_type_state(Py_TYPE(self));
+    int k = st ? kind_of_type(st, Py_TYPE(self)) : -1;
+    if (k < 0 && !PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "not an MPI handle object");
+    *pst = st;
+    return k;
+}
+
+static int
+handle_cls_kind(PyTypeObject *cls, cmpi_state **pst)
+{
+    cmpi_state *st = cmpi_type_state(cls);
+    int k = st ? kind_of_type(st, cls) : -1;
+    if (k < 0 && !PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "not an MPI handle class");
+    *pst = st;
+    return k;
+}
+
+CMPI_DOC(handle_toint_doc, "toint($self)",
+         "Translate object to integer handle.");
+static PyObject *
+handle_toint(PyObject *self, PyObject *Py_UNUSED(a))
+{
+    cmpi_state *st;
+    int k = handle_self_kind(self, &st);
+    if (k < 0)
+        return NULL;
+    char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
+    if (handle_value(self, k, h) < 0)
+        return NULL;
+    if (handle_kinds[k].hsize == sizeof(int)) {
+        int v;
+        memcpy(&v, h, sizeof(v));
+        return PyLong_FromLong(v);
+    }
+    /* Pointer handles: the integer is the Fortran handle. */
+    return PyLong_FromLong((long)handle_kinds[k].c2f(h));
+}
+
+static int
+fint_arg(PyObject *arg, MPI_Fint *out)
+{
+    long v = PyLong_AsLong(arg);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < INT_MIN || v > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError, "%ld is out of range of a C int", v);
+        return -1;
+    }
+    *out = (MPI_Fint)v;
+    return 0;
+}
+
+CMPI_DOC(handle_fromint_doc, "fromint($type, arg, /)",
+         "Translate integer handle to object.");
+static PyObject *
+handle_fromint(PyTypeObject *cls, PyObject *arg)
+{
+    cmpi_state *st;
+    int k = handle_cls_kind(cls, &st);
+    if (k < 0)
+        return NULL;
+    MPI_Fint f;
+    if (fint_arg(arg, &f) < 0)
+        return NULL;
+    char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
+    memset(h, 0, sizeof(h));
+    if (handle_kinds[k].hsize == sizeof(int)) {
+        int v = (int)f;
+        memcpy(h, &v, sizeof(v));
+    }
+    else {
+        handle_kinds[k].f2c(f, h);
+    }
+    return handle_wrap(st, cls, k, h);
+}
+
+CMPI_DOC(handle_py2f_doc, "py2f($self)",
+         "Translate object to Fortran handle.");
+static PyObject *
+handle_py2f(PyObject *self, PyObject *Py_UNUSED(a))
+{
+    cmpi_state *st;
+    int k = handle_self_kind(self, &st);
+    if (k < 0)
+        return NULL;
+    char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
+    if (handle_value(self, k, h) < 0)
+        return NULL;
+    return PyLong_FromLong((long)handle_kinds[k].c2f(h));
+}
+
+CMPI_DOC(handle_f2py_doc, "f2py($type, arg, /)",
+         "Translate Fortran handle to object.");
+static PyObject *
+handle_f2py(PyTypeObject *cls, PyObject *arg)
+{
+    cmpi_state *st;
+    int k = handle_cls_kind(cls, &st);
+    if (k < 0)
+        return NULL;
+    MPI_Fint f;
+    if (fint_arg(arg, &f) < 0)
+        return NULL;
+    char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
+    memset(h, 0, sizeof(h));
+    handle_kinds[k].f2c(f, h);
+    return handle_wrap(st, cls, k, h);
+}
+
+CMPI_DOC(handle_fromhandle_doc, "fromhandle($type, handle, /)",
+         "Create object from MPI handle.");
+static PyObject *
+handle_fromhandle(PyTypeObject *cls, PyObject *arg)
+{
+    cmpi_state *st;
+    int k = handle_cls_kind(cls, &st);
+    if (k < 0)
+        return NULL;
+    char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
+    memset(h, 0, sizeof(h));
+    if (handle_from_bits(arg, h, handle_kinds[k].hsize) < 0)
+        return NULL;
+    return handle_wrap(st, cls, k, h);
+}
+
+static int
+handle_find_const(PyObject *self, int k, PyObject **name, PyObject **same);
+
+/* Make `self` a null object (free() of a predefined handle's copy). */
+static int
+handle_set_null(cmpi_state *st, PyObject *self, int k)
+{
+    if (k == HK_COMM) {
+        comm_set_handle((CommObject *)self, MPI_COMM_NULL);
+        return 0;
+    }
+    PyObject *null = PyObject_CallNoArgs((PyObject *)kind_type(st, k));
+    if (null == NULL)
+        return -1;
+    memcpy(handle_ptr(self, k), handle_ptr(null, k), handle_kinds[k].hsize);
+    Py_DECREF(null);
+    return 0;
+}
+
+CMPI_DOC(handle_free_doc, "free($self)",
+         "Call Free (Close for a file, Finalize for a session) if not null "
+         "and not predefined.");
+static PyObject *
+handle_free(PyObject *self, PyObject *Py_UNUSED(a))
+{
+    cmpi_state *st;
+    int k = handle_self_kind(self, &st);
+    if (k < 0)
+        return NULL;
+    unsigned flags;
+    memcpy(&flags, (char *)self + handle_kinds[k].flags_off, sizeof(flags));
+    if (flags & (CMPI_CONST | CMPI_EMULATED))
+        Py_RETURN_NONE;
+    int truth = PyObject_IsTrue(self);
+    if (truth <= 0)
+        return truth < 0 ? NULL : Py_NewRef(Py_None);
+    /* a copy of a predefined handle: just forget it */
+    PyObject *name, *same;
+    int predefined = handle_find_const(self, k, &name, &same);
+    if (!predefined && k == HK_DATATYPE) {
+        int ni, na, nd, combiner = MPI_COMBINER_NAMED;
+        MPI_Type_get_envelope(((DatatypeObject *)self)->ob_mpi, &ni, &na, &nd,
+                              &combiner);
+        predefined = combiner == MPI_COMBINER_NAMED;
+    }
+    if (predefined) {
+        if (handle_set_null(st, self, k) < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    const char *meth = k == HK_FILE      ? "Close"
+                       : k == HK_SESSION ? "Finalize"
+                                         : "Free";
+    return PyObject_CallMethod(self, meth, NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * Status: its Fortran form is a list of MPI_F_STATUS_SIZE integers.
+ */
+CMPI_DOC(Status_py2f_doc, "py2f($self)",
+         "Translate status to a list of Fortran integers.");
+static PyObject *
+Status_py2f(StatusObject *self, PyObject *Py_UNUSED(a))
+{
+    MPI_Fint f[sizeof(MPI_Status) / sizeof(MPI_Fint) + 8];
+    cmpi_state *st = cmpi_type_state(Py_TYPE(self));
+    int ierr = MPI_Status_c2f(&self->ob_mpi, f);
+    if (ierr != MPI_SUCCESS)
+        return cmpi_raise(st, ierr);
+    PyObject *list = PyList_New(MPI_F_STATUS_SIZE);
+    for (int i = 0; list != NULL && i < MPI_F_STATUS_SIZE; i++) {
+        PyObject *v = PyLong_FromLong((long)f[i]);
+        if (v == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, v);
+    }
+    return list;
+}
+
+CMPI_DOC(Status_f2py_doc, "f2py($type, arg, /)",
+         "Translate a list of Fortran integers to a status.");
+static PyObject *
+Status_f2py(PyTypeObject *cls, PyObject *arg)
+{
+    MPI_Fint f[sizeof(MPI_Status) / sizeof(MPI_Fint) + 8];
+    cmpi_state *st = cmpi_type_state(cls);
+    PyObject *seq = PySequence_Fast(arg, "expected a sequence of int");
+    if (seq == NULL)
+        return NULL;
+    if (PySequence_Fast_GET_SIZE(seq) != MPI_F_STATUS_SIZE) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "expected %d integers",
+                     (int)MPI_F_STATUS_SIZE);
+        return NULL;
+    }
+    for (int i = 0; i < MPI_F_STATUS_SIZE; i++) {
+        if (fint_arg(PySequence_Fast_GET_ITEM(seq, i), &f[i]) < 0) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+    }
+    Py_DECREF(seq);
+    PyObject *obj = PyObject_CallNoArgs((PyObject *)cls);
+    if (obj == NULL)
+        return NULL;
+    int ierr = MPI_Status_f2c(f, &((StatusObject *)obj)->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(obj);
+        return cmpi_raise(st, ierr);
+    }
+    return obj;
+}
+
+/* Status pickles as its Fortran form, which keeps every field. */
+static PyObject *
+Status_reduce(StatusObject *self, PyObject *Py_UNUSED(a))
+{
+    PyObject *f2py = PyObject_GetAttrString((PyObject *)Py_TYPE(self), "f2py");
+    if (f2py == NULL)
+        return NULL;
+    return Py_BuildValue("N(N)", f2py, Status_py2f(self, NULL));
+}
+
+/* ---------------------------------------------------------------------
+ * Module functions: _sizeof, _addressof, _handleof.
+ */
+static int
+handle_of_any(PyObject *m, PyObject *obj, void **addr, size_t *size)
+{
+    cmpi_state *st = cmpi_get_state(m);
+    PyTypeObject *t = PyType_Check(obj) ? (PyTypeObject *)obj : Py_TYPE(obj);
+    if (PyType_IsSubtype(t, st->Status_Type)) {
+        *size = sizeof(MPI_Status);
+        *addr = PyType_Check(obj) ? NULL : &((StatusObject *)obj)->ob_mpi;
+        return 0;
+    }
+    int k = kind_of_type(st, t);
+    if (k < 0) {
+        PyErr_Format(PyExc_TypeError, "expected an MPI object, got %.100s",
+                     t->tp_name);
+        return -1;
+    }
+    *size = handle_kinds[k].hsize;
+    *addr = PyType_Check(obj) ? NULL : handle_ptr(obj, k);
+    return 0;
+}
+
+CMPI_DOC(cmpi__sizeof_doc, "_sizeof(arg, /)",
+         "Size in bytes of the underlying MPI handle.");
+static PyObject *
+cmpi__sizeof(PyObject *m, PyObject *arg)
+{
+    void *addr;
+    size_t size;
+    if (handle_of_any(m, arg, &addr, &size) < 0)
+        return NULL;
+    return PyLong_FromSize_t(size);
+}
+
+CMPI_DOC(cmpi__addressof_doc, "_addressof(arg, /)",
+         "Memory address of the underlying MPI handle.");
+static PyObject *
+cmpi__addressof(PyObject *m, PyObject *arg)
+{
+    void *addr;
+    size_t size;
+    if (handle_of_any(m, arg, &addr, &size) < 0)
+        return NULL;
+    if (addr == NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected an MPI object, not a type");
+        return NULL;
+    }
+    return PyLong_FromVoidPtr(addr);
+}
+
+CMPI_DOC(cmpi__handleof_doc, "_handleof(arg, /)",
+         "Unsigned integer value with the underlying MPI handle.");
+static PyObject *
+cmpi__handleof(PyObject *m, PyObject *arg)
+{
+    void *addr;
+    size_t size;
+    if (handle_of_any(m, arg, &addr, &size) < 0)
+        return NULL;
+    if (addr == NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected an MPI object, not a type");
+        return NULL;
+    }
+    if (size > sizeof(uintptr_t)) /* a Status: its address */
+        return PyLong_FromVoidPtr(addr);
+    return handle_bits(addr, size);
+}
+
+#define CMPI_HANDLE_MODULE_METHODS                                    \
+    {"_sizeof", (PyCFunction)cmpi__sizeof, METH_O, cmpi__sizeof_doc}, \
+            {"_addressof", (PyCFunction)cmpi__addressof, METH_O,      \
+             cmpi__addressof_doc},                                    \
+            {"_handleof", (PyCFunction)cmpi__handleof, METH_O,        \
+             cmpi__handleof_doc},
+
+/* ---------------------------------------------------------------------
+ * Pickling.
+ */
+/* The module's predefined constants: (kind, object, name) triples. */
+static PyObject *handle_consts; /* list */
+
+/* The constant named by the module for `self` itself (*same == NULL), or
+ * the first one with the same handle (*name == NULL). */
+static int
+handle_find_const(PyObject *self, int k, PyObject **name, PyObject **same)
+{
+    *name = *same = NULL;
+    if (handle_consts == NULL)
+        return 0;
+    const void *h = handle_ptr(self, k);
+    Py_ssize_t n = PyList_GET_SIZE(handle_consts);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PyList_GET_ITEM(handle_consts, i);
+        if (PyLong_AsLong(PyTuple_GET_ITEM(t, 0)) != k)
+            continue;
+        PyObject *c = PyTuple_GET_ITEM(t, 1);
+        if (c == self) {
+            *name = PyTuple_GET_ITEM(t, 2);
+            *same = NULL;
+            return 1;
+        }
+        unsigned f1, f2; /* the emulated ERRORS_ABORT has no handle */
+        memcpy(&f1, (char *)c + handle_kinds[k].flags_off, sizeof(f1));
+        memcpy(&f2, (char *)self + handle_kinds[k].flags_off, sizeof(f2));
+        if (*same == NULL && ((f1 ^ f2) & CMPI_EMULATED) == 0 &&
+            memcmp(handle_ptr(c, k), h, handle_kinds[k].hsize) == 0)
+            *same = c;
+    }
+    return *same != NULL;
+}
+
+static PyObject *
+datatype_reduce_contents(PyObject *self)
+{
+    PyObject *dec = PyObject_CallMethod(self, "decode", NULL);
+    if (dec == NULL)
+        return NULL;
+    PyObject *base = PyTuple_GET_ITEM(dec, 0);
+    PyObject *comb = PyTuple_GET_ITEM(dec, 1);
+    PyObject *params = PyTuple_GET_ITEM(dec, 2);
+    PyObject *result = NULL, *factory = NULL, *args = NULL;
+    const char *cname = PyUnicode_AsUTF8(comb);
+    if (cname == NULL)
+        goto done;
+    if (strcmp(cname, "DUP") == 0) {
+        factory = PyObject_GetAttrString(base, "Dup");
+    }
+    else {
+        char meth[64] = "Create_";
+        size_t n = strlen(meth);
+        for (const char *p = cname; *p && n < sizeof(meth) - 1; p++)
+            meth[n++] = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+        meth[n] = '\0';
+        factory = PyObject_GetAttrString(base, meth);
+    }
+    if (factory == NULL)
+        goto done;
+    PyObject *values = PyDict_Values(params);
+    if (values == NULL)
+        goto done;
+    args = PyList_AsTuple(values);
+    Py_DECREF(values);
+    if (args == NULL)
+        goto done;
+    result = PyTuple_Pack(2, factory, args);
+done:
+    Py_XDECREF(factory);
+    Py_XDECREF(args);
+    Py_DECREF(dec);
+    return result;
+}
+
+static PyObject *
+handle_reduce(PyObject *self, PyObject *Py_UNUSED(a))
+{
+    cmpi_state *st;
+    int k = handle_self_kind(self, &st);
+    if (k < 0)
+        return NULL;
+    PyObject *name, *same;
+    if (handle_find_const(self, k, &name, &same)) {
+        if (name != NULL)
+            return Py_NewRef(name);
+        return Py_BuildValue("O(O)", (PyObject *)Py_TYPE(self), same);
+    }
+    if (k == HK_DATATYPE)
+        return datatype_reduce_contents(self);
+    if (k == HK_INFO) {
+        PyObject *items = PyObject_CallMethod(self, "items", NULL);
+        if (items == NULL)
+            return NULL;
+        PyObject *create =
+                PyObject_GetAttrString((PyObject *)Py_TYPE(self), "Create");
+        PyObject *r = create ? Py_BuildValue("O(N)", create, items) : NULL;
+        Py_XDECREF(create);
+        if (r == NULL && create == NULL)
+            Py_DECREF(items);
+        return r;
+    }
+    if (k == HK_OP) {
+        OpObject *op = (OpObject *)self;
+        if (op->slot >= 0 && cmpi_user_ops[op->slot].func != NULL) {
+            int commute = 0;
+            int ierr = MPI_Op_commutative(op->ob_mpi, &commute);
+            if (ierr != MPI_SUCCESS)
+                return cmpi_raise(st, ierr);
+            PyObject *create = PyObject_GetAttrString(
+                    (PyObject *)Py_TYPE(self), "Create");
+            if (create == NULL)
+                return NULL;
+            return Py_BuildValue("N(OO)", create, cmpi_user_ops[op->slot].func,
+                                 commute ? Py_True : Py_False);
+        }
+    }
+    PyErr_Format(PyExc_ValueError, "cannot pickle %.100s object",
+                 Py_TYPE(self)->tp_name);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Installation: add the methods to each handle class, and index the
+ * module's predefined constants for pickling.
+ */
+static PyMethodDef handle_inst_methods[] = {
+        {"toint", (PyCFunction)handle_toint, METH_NOARGS, handle_toint_doc},
+        {"py2f", (PyCFunction)handle_py2f, METH_NOARGS, handle_py2f_doc},
+        {"free", (PyCFunction)handle_free, METH_NOARGS, handle_free_doc},
+        {"__reduce__", (PyCFunction)handle_reduce, METH_NOARGS, NULL},
+        {NULL, NULL, 0, NULL},
+};
+static PyMethodDef handle_cls_methods[] = {
+        {"fromint", (PyCFunction)handle_fromint, METH_O, handle_fromint_doc},
+        {"f2py", (PyCFunction)handle_f2py, METH_O, handle_f2py_doc},
+        {"fromhandle", (PyCFunction)handle_fromhandle, METH_O,
+         handle_fromhandle_doc},
+        {NULL, NULL, 0, NULL},
+};
+static PyMethodDef status_inst_methods[] = {
+        {"py2f", (PyCFunction)Status_py2f, METH_NOARGS, Status_py2f_doc},
+        {"__reduce__", (PyCFunction)Status_reduce, METH_NOARGS, NULL},
+        {NULL, NULL, 0, NULL},
+};
+static PyMethodDef status_cls_methods[] = {
+        {"f2py", (PyCFunction)Status_f2py, METH_O, Status_f2py_doc},
+        {NULL, NULL, 0, NULL},
+};
+
+static int
+add_methods(PyTypeObject *type, PyMethodDef *defs, int cls)
+{
+    for (PyMethodDef *d = defs; d->ml_name != NULL; d++) {
+        PyObject *existing = PyDict_GetItemString(type->tp_dict, d->ml_name);
+        if (existing != NULL)
+            continue; /* the area defines its own */
+        PyObject *descr = cls ? PyDescr_NewClassMethod(type, d)
+                              : PyDescr_NewMethod(type, d);
+        if (descr == NULL)
+            return -1;
+        int rc = PyObject_SetAttrString((PyObject *)type, d->ml_name, descr);
+        Py_DECREF(descr);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Called once every area has added its classes and constants. */
+static int
+cmpi_handle_init(PyObject *m, cmpi_state *st)
+{
+    for (int k = 0; k < HK_COUNT; k++) {
+        PyTypeObject *t = kind_type(st, k);
+        if (t == NULL)
+            continue;
+        if (add_methods(t, handle_inst_methods, 0) < 0 ||
+            add_methods(t, handle_cls_methods, 1) < 0)
+            return -1;
+    }
+    if (add_methods(st->Status_Type, status_inst_methods, 0) < 0 ||
+        add_methods(st->Status_Type, status_cls_methods, 1) < 0)
+        return -1;
+
+    if (PyModule_AddIntConstant(m, "F_STATUS_SIZE", MPI_F_STATUS_SIZE) < 0 ||
+        PyModule_AddIntConstant(m, "F_SOURCE", MPI_F_SOURCE) < 0 ||
+        PyModule_AddIntConstant(m, "F_TAG", MPI_F_TAG) < 0 ||
+        PyModule_AddIntConstant(m, "F_ERROR", MPI_F_ERROR) < 0)
+        return -1;
+    Py_CLEAR(handle_consts);
+    handle_consts = PyList_New(0);
+    if (handle_consts == NULL)
+        return -1;
+    PyObject *dict = PyModule_GetDict(m);
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key) || PyType_Check(value))
+            continue;
+        int k = kind_of_type(st, Py_TYPE(value));
+        if (k < 0)
+            continue;
+        PyObject *t = Py_BuildValue("iOO", k, value, key);
+        if (t == NULL || PyList_Append(handle_consts, t) < 0) {
+            Py_XDECREF(t);
+            return -1;
+        }
+        Py_DECREF(t);
+    }
+    return 0;
+}

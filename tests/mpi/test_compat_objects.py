@@ -1,0 +1,300 @@
+"""mpi4py's object model: handle conversions, pickling of handles, free(),
+MPI.Session, MPI.Grequest, and the smaller behaviours mpi4py's own suite
+checks (Exception ordering, Translate_ranks defaults, Status setters...)."""
+
+import copy
+import ctypes
+import pickle
+
+import pytest
+
+from mpiimpl import MPI
+
+NULLS = [
+    MPI.DATATYPE_NULL, MPI.REQUEST_NULL, MPI.INFO_NULL, MPI.ERRHANDLER_NULL,
+    MPI.SESSION_NULL, MPI.GROUP_NULL, MPI.WIN_NULL, MPI.OP_NULL, MPI.FILE_NULL,
+    MPI.MESSAGE_NULL, MPI.COMM_NULL,
+]
+CONSTANTS = NULLS + [
+    MPI.INT, MPI.DOUBLE, MPI.INFO_ENV, MPI.ERRORS_RETURN, MPI.ERRORS_ARE_FATAL,
+    MPI.ERRORS_ABORT, MPI.GROUP_EMPTY, MPI.SUM, MPI.MAXLOC, MPI.MESSAGE_NO_PROC,
+    MPI.COMM_SELF, MPI.COMM_WORLD,
+]
+
+
+@pytest.mark.parametrize("obj", CONSTANTS, ids=repr)
+def test_handle_conversions_round_trip(obj):
+    cls = type(obj)
+    assert cls.fromhandle(obj.handle) == obj
+    assert type(cls.fromhandle(obj.handle)) is cls
+    assert cls.fromint(obj.toint()) == obj
+    f = obj.py2f()
+    if f != -1:
+        assert cls.f2py(f) == obj
+
+
+@pytest.mark.parametrize("obj", CONSTANTS, ids=repr)
+def test_ctypes_view_of_handle(obj):
+    size = MPI._sizeof(obj)
+    assert size == MPI._sizeof(type(obj))
+    ctype = {4: ctypes.c_uint32, 8: ctypes.c_uint64}[size]
+    value = ctype.from_address(MPI._addressof(obj)).value
+    if obj is not MPI.ERRORS_ABORT:  # may be emulated: no handle stored
+        assert value == MPI._handleof(obj)
+    with pytest.raises(TypeError):
+        MPI._sizeof(None)
+
+
+@pytest.mark.parametrize("obj", CONSTANTS, ids=repr)
+def test_pickle_predefined_by_name(obj):
+    for copier in (lambda o: pickle.loads(pickle.dumps(o)), copy.copy, copy.deepcopy):
+        assert copier(obj) is obj
+        clone = copier(type(obj)(obj))
+        assert clone is not obj
+        assert clone == obj
+        assert type(clone) is type(obj)
+
+
+def test_pickle_derived_datatypes():
+    vec = MPI.INT.Create_vector(2, 3, 4)
+    types = [
+        vec,
+        MPI.DOUBLE.Create_contiguous(5),
+        MPI.Datatype.Create_struct([1, 2], [0, 16], [vec, MPI.DOUBLE]),
+        MPI.INT.Create_indexed([1, 2], [0, 3]).Create_resized(0, 64),
+        MPI.BYTE.Dup(),
+    ]
+    for t in types:
+        u = pickle.loads(pickle.dumps(t))
+        assert u != t
+        assert u.envelope == t.envelope
+        assert u.decode()[1:] == t.decode()[1:] or u.combiner == MPI.COMBINER_STRUCT
+        assert (u.size, u.extent, u.lb) == (t.size, t.extent, t.lb)
+        u.Free()
+    for t in types:
+        t.Free()
+
+
+def test_pickle_info_status_op():
+    info = MPI.Info.Create({"a": "1", "b": "2"})
+    clone = pickle.loads(pickle.dumps(info))
+    assert clone != info and clone.items() == info.items()
+    clone.Free()
+    info.Free()
+    s = MPI.Status()
+    s.source, s.tag, s.error = 3, 4, MPI.ERR_ARG
+    t = pickle.loads(pickle.dumps(s))
+    assert (t.source, t.tag, t.error) == (3, 4, MPI.ERR_ARG)
+    op = MPI.Op.Create(_add, True)
+    op2 = pickle.loads(pickle.dumps(op))
+    assert op2 != op and op2.Is_commutative()
+    assert op2([1], [2]) == [3]
+    op.Free()
+    op2.Free()
+
+
+def _add(a, b, dt=None):
+    if dt is None:
+        return [x + y for x, y in zip(a, b)]
+    return None
+
+
+def test_pickle_refuses_local_handles():
+    dup = MPI.COMM_SELF.Dup()
+    group = dup.Get_group()
+    for obj in (dup, group):
+        with pytest.raises(ValueError):
+            pickle.dumps(obj)
+    group.Free()
+    dup.Free()
+
+
+def test_user_op_called_on_objects():
+    op = MPI.Op.Create(_add)
+    assert op([1, 2], [3, 4]) == [4, 6]
+    assert MPI.Op(op)([1], [1]) == [2]  # a copy finds the function
+    op.Free()
+    assert MPI.MINLOC([[1], 2], [[1], 1])[1] == 1
+    assert MPI.MAXLOC(([5], 0), ([2], 1))[1] == 0
+
+
+def test_free_is_safe():
+    for obj in CONSTANTS:
+        obj.free()
+        assert bool(obj) == (obj not in NULLS)
+    for obj in (MPI.INT.Dup(), MPI.Info.Create(), MPI.COMM_SELF.Dup(),
+                MPI.COMM_SELF.Get_group(), MPI.Op.Create(_add)):
+        assert obj
+        obj.free()
+        assert not obj
+        obj.free()
+
+
+def test_exception_orders_as_code():
+    success = MPI.Exception(MPI.SUCCESS)
+    exc = MPI.Exception(MPI.ERR_OTHER)
+    assert success <= MPI.ERR_OTHER <= MPI.Exception(MPI.ERR_LASTCODE)
+    assert exc > success and exc >= MPI.ERR_OTHER
+    assert MPI.Exception(-1) == MPI.ERR_UNKNOWN
+    assert MPI.ERR_ERRHANDLER in (MPI.ERR_ERRHANDLER, MPI.ERR_ARG)
+
+
+def test_status_setters_and_memory():
+    s = MPI.Status()
+    s.count = 7
+    assert s.count == 7
+    s.cancelled = True
+    assert s.cancelled is True
+    s.source = 11
+    mem = s.tomemory()
+    assert len(mem) == MPI._sizeof(s)
+    f = s.py2f()
+    assert len(f) == MPI.F_STATUS_SIZE and f[MPI.F_SOURCE] == 11
+    assert MPI.Status.f2py(f).source == 11
+
+    class MyStatus(MPI.Status):
+        pass
+
+    assert MyStatus(s).source == 11
+
+
+def test_translate_ranks_defaults():
+    world = MPI.COMM_WORLD.Get_group()
+    self_group = MPI.COMM_SELF.Get_group()
+    assert self_group.Translate_ranks() == [world.Get_rank()]
+    assert world.Translate_ranks([MPI.PROC_NULL], self_group) == [MPI.PROC_NULL]
+    self_group.Free()
+    world.Free()
+
+
+def test_null_names():
+    assert MPI.DATATYPE_NULL.Get_name() == "MPI_DATATYPE_NULL"
+    assert MPI.COMM_NULL.Get_name() == "MPI_COMM_NULL"
+
+
+def test_request_copy_takes_over():
+    req = MPI.COMM_SELF.Isend([bytearray(4), MPI.BYTE], MPI.PROC_NULL)
+    copy_ = MPI.Request(req)
+    del req
+    copy_.Wait()
+    preq = MPI.COMM_SELF.Send_init([bytearray(4), MPI.BYTE], MPI.PROC_NULL)
+    clone = MPI.Prequest(preq)
+    del preq
+    for _ in range(3):
+        clone.Start()
+        clone.Wait()
+    clone.Free()
+
+
+def test_grequest_callbacks():
+    log = []
+
+    def query(status):
+        status.source, status.tag = 3, 7
+
+    greq = MPI.Grequest.Start(query, lambda: log.append("free"),
+                              lambda done: log.append(("cancel", done)))
+    assert not greq.Test()
+    greq.Cancel()
+    greq.Complete()
+    st = MPI.Status()
+    greq.Wait(st)
+    assert (st.source, st.tag) == (3, 7)
+    assert log == [("cancel", False), "free"]
+    greq = MPI.Grequest.Start()
+    greq.complete(42)
+    assert greq.wait() == 42
+    greq = MPI.Grequest.Start()
+    with pytest.raises(TypeError):
+        MPI.Prequest(greq)
+    greq.Complete()
+    greq.Wait()
+
+
+def test_grequest_callback_exception_becomes_error():
+    def query(_status):
+        raise MPI.Exception(MPI.ERR_BUFFER)
+
+    greq = MPI.Grequest.Start(query)
+    greq.Complete()
+    with pytest.raises(MPI.Exception) as info:
+        greq.Wait()
+    assert info.value.Get_error_class() == MPI.ERR_BUFFER
+
+
+def test_session():
+    assert not MPI.SESSION_NULL
+    assert MPI.Session() == MPI.SESSION_NULL
+    try:
+        session = MPI.Session.Init()
+    except NotImplementedError:
+        assert MPI.Get_version() < (4, 0)
+        return
+    assert session
+    names = [session.Get_nth_pset(i) for i in range(session.Get_num_psets())]
+    assert "mpi://SELF" in names
+    group = session.Create_group("mpi://SELF")
+    assert group.Get_size() == 1
+    group.Free()
+    with pytest.raises(ValueError):
+        pickle.dumps(session)
+    session.Finalize()
+    assert not session
+
+
+def test_datatype_extras():
+    assert MPI.Datatype.Get_value_index(MPI.INT, MPI.INT) == MPI.INT_INT
+    assert MPI.Datatype.Get_value_index(MPI.DOUBLE, MPI.FLOAT) == MPI.DATATYPE_NULL
+    with pytest.raises(MPI.Exception):
+        MPI.Datatype.Get_value_index(MPI.DATATYPE_NULL, MPI.INT)
+    assert MPI.Datatype.Match_size(MPI.TYPECLASS_REAL, 8).size == 8
+    big = (1 << 31) + 10
+    t = MPI.BYTE.Create_contiguous(big)
+    assert t.size == big
+    t.Free()
+    name = MPI.INT.name
+    MPI.INT.name = name
+    assert MPI.INT.name == name
+
+
+def test_file_group_props(tmp_path_factory):
+    comm = MPI.COMM_SELF
+    path = str(tmp_path_factory.mktemp("f") / "x")
+    f = MPI.File.Open(comm, path, MPI.MODE_CREATE | MPI.MODE_RDWR | MPI.MODE_DELETE_ON_CLOSE)
+    assert (f.group_size, f.group_rank) == (1, 0)
+    with pytest.raises(ValueError):
+        pickle.dumps(f)
+    f.Close()
+
+
+def test_abi_fallbacks():
+    assert MPI.Get_abi_version() >= (1, 0) or MPI.Get_abi_version() == (-1, -1)
+    info = MPI.Get_abi_info()
+    assert int(info.Get("mpi_aint_size")) == MPI.AINT.Get_size()
+    info.Free()
+    MPI.Get_abi_fortran_info()
+
+
+def test_python_errhandlers_call_their_own_function():
+    comm = MPI.COMM_SELF.Dup()
+    seen = []
+    handlers = [MPI.Comm.Create_errhandler(lambda c, e, i=i: seen.append(i))
+                for i in range(12)]
+    try:
+        for i, eh in enumerate(handlers):
+            comm.Set_errhandler(eh)
+            comm.Call_errhandler(MPI.ERR_OTHER)
+            comm.Set_errhandler(MPI.ERRORS_RETURN)
+        assert seen == list(range(12))
+    finally:
+        for eh in handlers:
+            eh.Free()
+        comm.Free()
+
+
+def test_free_of_predefined_copy_forgets_it():
+    for obj in (MPI.INT, MPI.COMM_WORLD, MPI.SUM, MPI.GROUP_EMPTY, MPI.INFO_ENV):
+        clone = type(obj)(obj)
+        clone.free()
+        assert not clone
+        assert obj
