@@ -386,8 +386,6 @@ Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
 }
 
 CMPI_DOC(Request_Free_doc, "Free($self)", "Free a communication request.");
-CMPI_DOC(Request_free_doc, "free($self)",
-         "Free a communication request (as Free).");
 static PyObject *
 Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
 {
@@ -1310,7 +1308,6 @@ static PyMethodDef Request_methods[] = {
         {"cancel", (PyCFunction)Request_Cancel, METH_NOARGS,
          Request_cancel_doc},
         {"Free", (PyCFunction)Request_Free, METH_NOARGS, Request_Free_doc},
-        {"free", (PyCFunction)Request_Free, METH_NOARGS, Request_free_doc},
         {"wait", FN(Request_wait), FASTKW, Request_wait_doc},
         {"test", FN(Request_test), FASTKW, Request_test_doc},
         {"Waitall", FN(Request_Waitall), CLSFASTKW, Request_Waitall_doc},
