@@ -307,6 +307,10 @@ typedef struct {
     MPI_Comm shadow; /* lowercase irecv: where a payload comes from */
     MPI_Status status;
     PyObject *result;
+    /* A copy (Request(other)) shares the handle without owning it, and
+     * keeps the owning object alive; `copied` is the handle it copied. */
+    PyObject *owner;
+    MPI_Request copied;
     cmpi_state *st;
 } RequestObject;
 

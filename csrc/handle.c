@@ -203,6 +203,17 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
     if (k == HK_COMM) {
         MPI_Comm c;
         memcpy(&c, h, sizeof(c));
+        if (cls == st->Comm_Type && c != MPI_COMM_NULL) {
+            /* Comm.fromint() and friends give the class the handle has */
+            int inter = 0, topo = MPI_UNDEFINED;
+            if (MPI_Comm_test_inter(c, &inter) == MPI_SUCCESS && !inter)
+                MPI_Topo_test(c, &topo);
+            cls = inter                    ? st->Intercomm_Type
+                  : topo == MPI_CART       ? st->Cartcomm_Type
+                  : topo == MPI_GRAPH      ? st->Graphcomm_Type
+                  : topo == MPI_DIST_GRAPH ? st->Distgraphcomm_Type
+                                           : st->Intracomm_Type;
+        }
         return cmpi_comm_new(st, cls, c, 0);
     }
     if (k == HK_WIN) {

@@ -34,6 +34,8 @@ request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
     r->rbuf = NULL;
     r->shadow = MPI_COMM_NULL;
     r->result = NULL;
+    r->owner = NULL;
+    r->copied = MPI_REQUEST_NULL;
     r->st = st;
     cmpi_status_clear(&r->status);
     PyObject_GC_Track(r);
@@ -82,6 +84,7 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (r == NULL)
         return NULL;
     r->ob_mpi = MPI_REQUEST_NULL;
+    r->copied = MPI_REQUEST_NULL;
     r->kind = CMPI_REQ_PLAIN;
     r->shadow = MPI_COMM_NULL;
     r->st = st;
@@ -104,29 +107,14 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             return NULL;
         }
         RequestObject *o = (RequestObject *)other;
+        /* The copy shares the handle and the owner keeps it: dropping a
+         * copy frees nothing, and the owner lives as long as its copies
+         * (as in mpi4py, the original stays usable). */
         r->ob_mpi = o->ob_mpi;
-        if (o->ob_mpi != MPI_REQUEST_NULL &&
-            !(o->flags & (CMPI_CONST | CMPI_REQ_HANDED_OVER))) {
-            /* The new object takes over the request and what it holds
-             * (buffers, a receive's landing area); the old one no longer
-             * completes or frees it when collected. */
-            r->flags |= o->flags & CMPI_PERSISTENT;
-            r->pactive = o->pactive;
-            r->kind = o->kind;
-            memcpy(r->views, o->views, sizeof(r->views));
-            r->nviews = o->nviews;
-            o->nviews = 0;
-            memcpy(r->mem, o->mem, sizeof(r->mem));
-            r->nmem = o->nmem;
-            o->nmem = 0;
-            r->keep = o->keep;
-            o->keep = NULL;
-            r->rbuf = o->rbuf;
-            o->rbuf = NULL;
-            r->shadow = o->shadow;
-            o->kind = CMPI_REQ_PLAIN;
-            o->flags |= CMPI_REQ_HANDED_OVER;
-        }
+        r->copied = o->ob_mpi;
+        r->flags |= (o->flags & CMPI_PERSISTENT) | CMPI_REQ_HANDED_OVER;
+        r->pactive = o->pactive;
+        r->owner = Py_NewRef(o->owner ? o->owner : other);
     }
     return (PyObject *)r;
 }
@@ -138,6 +126,7 @@ Request_traverse(RequestObject *r, visitproc visit, void *arg)
      * visited: they are owned by MPI until completion and must not be
      * collected as garbage, even inside a reference cycle. */
     Py_VISIT(r->result);
+    Py_VISIT(r->owner);
     Py_VISIT(Py_TYPE(r));
     return 0;
 }
@@ -146,6 +135,7 @@ static int
 Request_clear(RequestObject *r)
 {
     Py_CLEAR(r->result);
+    Py_CLEAR(r->owner);
     return 0;
 }
 
@@ -164,8 +154,18 @@ Request_dealloc(RequestObject *r)
     PyObject_GC_UnTrack(r);
     int finalized = 1;
     MPI_Finalized(&finalized);
-    if (r->flags & CMPI_REQ_HANDED_OVER) /* another object has it now */
+    if (r->flags & CMPI_REQ_HANDED_OVER) {
+        /* a copy: the owner frees the request, unless the copy completed
+         * or freed it already (then the owner's handle is stale) */
+        RequestObject *o = (RequestObject *)r->owner;
+        if (o != NULL && r->ob_mpi == MPI_REQUEST_NULL &&
+            r->copied != MPI_REQUEST_NULL && o->ob_mpi == r->copied &&
+            (!(o->flags & CMPI_PERSISTENT) || !request_active(r))) {
+            if (!(o->flags & CMPI_PERSISTENT))
+                o->ob_mpi = MPI_REQUEST_NULL;
+        }
         finalized = 1;
+    }
     if ((r->flags & CMPI_PERSISTENT) && !request_active(r) && !finalized &&
         r->ob_mpi != MPI_REQUEST_NULL)
         MPI_Request_free(&r->ob_mpi);
@@ -189,6 +189,7 @@ Request_dealloc(RequestObject *r)
     }
     cmpi_request_release(r);
     Py_CLEAR(r->result);
+    Py_CLEAR(r->owner);
     tp->tp_free(r);
     Py_DECREF(tp);
 }
