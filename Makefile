@@ -8,8 +8,9 @@
 PYTHON ?= python3
 MPI ?= openmpi
 NP ?= 4
-# Seconds for each run of mpi4py's test suite (per MPI and rank count).
-COMPAT_TIMEOUT ?= 240
+# Seconds for each run of mpi4py's test suite (per MPI and rank count; one
+# takes 2-5 minutes on the idle 2-core machine).
+COMPAT_TIMEOUT ?= 600
 
 .PHONY: all setup demo tour test test-openmpi test-mpich test-slurm test-compat memcheck format clean
 
@@ -33,9 +34,7 @@ tour:
 # SLURM.
 test: setup
 	$(PYTHON) tests/run_suite.py
-	@# Reported, not yet gating: the expected results (tests/compat/expected)
-	@# predate the merge of the other MPI areas and must be regenerated first.
-	-$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
+	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 	$(MAKE) memcheck
 	timeout 1200 tests/cluster/run-slurm-tests.sh
 

@@ -614,6 +614,22 @@ PyDoc_STRVAR(Buffer_doc,
              "Memory buffer: a flat, byte-addressed view of "
              "memory, with the buffer interface.");
 
+/* Iterating gives the bytes as ints, like bytes and memoryview do. */
+static PyObject *
+Buffer_iter(PyObject *self)
+{
+    PyObject *mv = PyMemoryView_FromObject(self);
+    if (mv == NULL)
+        return NULL;
+    PyObject *bytes = PyObject_CallMethod(mv, "cast", "s", "B");
+    Py_DECREF(mv);
+    if (bytes == NULL)
+        return NULL;
+    PyObject *it = PyObject_GetIter(bytes);
+    Py_DECREF(bytes);
+    return it;
+}
+
 static PyType_Slot Buffer_slots[] = {
         {Py_tp_doc, (void *)Buffer_doc},
         {Py_tp_new, Buffer_new},
@@ -623,6 +639,7 @@ static PyType_Slot Buffer_slots[] = {
         {Py_bf_releasebuffer, Buffer_releasebuffer},
         {Py_mp_length, Buffer_length},
         {Py_sq_length, Buffer_length},
+        {Py_tp_iter, Buffer_iter},
         {Py_mp_subscript, Buffer_subscript},
         {Py_mp_ass_subscript, Buffer_ass_subscript},
         {Py_tp_methods, Buffer_methods},
