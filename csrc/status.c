@@ -314,13 +314,25 @@ Status_set_cancelled(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
 }
 
 CMPI_DOC(Status_tomemory_doc, "tomemory($self)",
-         "Memory buffer over the underlying MPI_Status (read and write).");
+         "Memory view of the underlying MPI_Status as C ints (read and "
+         "write).");
 static PyObject *
 Status_tomemory(StatusObject *self, PyObject *Py_UNUSED(a))
 {
-    return cmpi_buffer_new(cmpi_type_state(Py_TYPE(self)), &self->ob_mpi,
-                           (Py_ssize_t)sizeof(MPI_Status), 0,
-                           (PyObject *)self);
+    PyObject *buf = cmpi_buffer_new(cmpi_type_state(Py_TYPE(self)),
+                                    &self->ob_mpi,
+                                    (Py_ssize_t)sizeof(MPI_Status), 0,
+                                    (PyObject *)self);
+    if (buf == NULL)
+        return NULL;
+    PyObject *mv = PyMemoryView_FromObject(buf);
+    Py_DECREF(buf);
+    if (mv == NULL)
+        return NULL;
+    /* MPI_Status is a struct of C ints in both libraries */
+    PyObject *ints = PyObject_CallMethod(mv, "cast", "s", "i");
+    Py_DECREF(mv);
+    return ints;
 }
 
 static PyObject *

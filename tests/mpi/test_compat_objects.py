@@ -147,7 +147,10 @@ def test_status_setters_and_memory():
     assert s.cancelled is True
     s.source = 11
     mem = s.tomemory()
-    assert len(mem) == MPI._sizeof(s)
+    assert mem.nbytes == MPI._sizeof(s) and mem.format == "i"
+    mem[list(mem).index(11)] = 333
+    assert s.source == 333
+    s.source = 11
     f = s.py2f()
     assert len(f) == MPI.F_STATUS_SIZE and f[MPI.F_SOURCE] == 11
     assert MPI.Status.f2py(f).source == 11
