@@ -2014,14 +2014,8 @@ CMPI_DOC(Comm_Ishrink_doc, "Ishrink($self)",
 static PyObject *
 Comm_Ishrink(CommObject *self, PyObject *Py_UNUSED(a))
 {
-    MPI_Comm h;
     int ierr;
-    if (cmpi_comm_check(self) < 0)
-        return NULL;
-    CMPI_NOGIL(ierr = MPI_Comm_dup(self->ob_mpi, &h));
-    if (ierr != MPI_SUCCESS)
-        return cmpi_raise(self->st, ierr);
-    PyObject *c = cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+    PyObject *c = Comm_Shrink(self, NULL);
     if (c == NULL)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);

@@ -533,17 +533,26 @@ cmpi__sizeof(PyObject *m, PyObject *arg)
 
 CMPI_DOC(cmpi__addressof_doc, "_addressof(arg, /)",
          "Memory address of the underlying MPI handle.");
+/* handle_of_any() for an MPI object (not a type): its handle's address */
+static int
+handle_of_object(PyObject *m, PyObject *arg, void **addr, size_t *size)
+{
+    if (handle_of_any(m, arg, addr, size) < 0)
+        return -1;
+    if (*addr == NULL) {
+        PyErr_SetString(PyExc_TypeError, "expected an MPI object, not a type");
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *
 cmpi__addressof(PyObject *m, PyObject *arg)
 {
     void *addr;
     size_t size;
-    if (handle_of_any(m, arg, &addr, &size) < 0)
+    if (handle_of_object(m, arg, &addr, &size) < 0)
         return NULL;
-    if (addr == NULL) {
-        PyErr_SetString(PyExc_TypeError, "expected an MPI object, not a type");
-        return NULL;
-    }
     return PyLong_FromVoidPtr(addr);
 }
 
@@ -554,12 +563,8 @@ cmpi__handleof(PyObject *m, PyObject *arg)
 {
     void *addr;
     size_t size;
-    if (handle_of_any(m, arg, &addr, &size) < 0)
+    if (handle_of_object(m, arg, &addr, &size) < 0)
         return NULL;
-    if (addr == NULL) {
-        PyErr_SetString(PyExc_TypeError, "expected an MPI object, not a type");
-        return NULL;
-    }
     if (size > sizeof(uintptr_t)) /* a Status: its address */
         return PyLong_FromVoidPtr(addr);
     return handle_bits(addr, size);
