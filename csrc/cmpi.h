@@ -56,6 +56,10 @@
 /* Handle flags (mpi4py's object model). */
 #define CMPI_CONST 0x1u /* predefined constant: never freed, never changed */
 #define CMPI_PERSISTENT 0x2u /* a persistent request (Prequest) */
+/* A request object that shares a handle it does not own (a copy, or one
+ * made by fromhandle/fromint/f2py): dropping it completes or frees
+ * nothing. */
+#define CMPI_REQ_NOT_OWNER 0x10u
 
 /* ---------------------------------------------------------------------
  * Module state: every type, exception and cached object lives here.

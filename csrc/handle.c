@@ -238,6 +238,8 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
         }
     }
     memcpy(handle_ptr(obj, k), h, handle_kinds[k].hsize);
+    if (k == HK_REQUEST) /* the object it came from still owns it */
+        ((RequestObject *)obj)->flags |= CMPI_REQ_NOT_OWNER;
     return obj;
 }
 

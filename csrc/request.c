@@ -15,8 +15,6 @@
 
 #include <sched.h>
 
-/* A persistent request handed over to a copy (Prequest(request)). */
-#define CMPI_REQ_HANDED_OVER 0x10u
 
 static RequestObject *
 request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
@@ -112,7 +110,7 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
          * (as in mpi4py, the original stays usable). */
         r->ob_mpi = o->ob_mpi;
         r->copied = o->ob_mpi;
-        r->flags |= (o->flags & CMPI_PERSISTENT) | CMPI_REQ_HANDED_OVER;
+        r->flags |= (o->flags & CMPI_PERSISTENT) | CMPI_REQ_NOT_OWNER;
         r->pactive = o->pactive;
         r->owner = Py_NewRef(o->owner ? o->owner : other);
     }
@@ -154,7 +152,7 @@ Request_dealloc(RequestObject *r)
     PyObject_GC_UnTrack(r);
     int finalized = 1;
     MPI_Finalized(&finalized);
-    if (r->flags & CMPI_REQ_HANDED_OVER) {
+    if (r->flags & CMPI_REQ_NOT_OWNER) {
         /* a copy: the owner frees the request, unless the copy completed
          * or freed it already (then the owner's handle is stale) */
         RequestObject *o = (RequestObject *)r->owner;

@@ -276,3 +276,32 @@ def test_proc_null_requests(kind):
     assert buf.tolist() == [5, 5, 5]
     assert comm.irecv(source=MPI.PROC_NULL).wait() is None
     assert comm.isend("x", MPI.PROC_NULL).wait() is None
+
+
+def test_copies_and_fromhandle_do_not_own_the_request():
+    # Objects made from another request's handle (a copy, fromhandle,
+    # fromint, f2py) share it without owning it: dropping them must leave
+    # the original usable, and completing the original must not leave a
+    # stale handle behind to be completed again later (this crashed in a
+    # generalized request's query callback).
+    comm = MPI.COMM_SELF
+    preq = comm.Send_init(b"", MPI.PROC_NULL, 0)
+    for make in (MPI.Prequest, lambda r: MPI.Prequest.fromhandle(r.handle),
+                 lambda r: MPI.Prequest.fromint(r.toint()), MPI.Request):
+        dupe = make(preq)
+        assert dupe == preq
+        del dupe
+    preq.Start()
+    preq.Wait()
+    preq.Free()
+    greq = MPI.Grequest.Start()
+    dupes = [MPI.Grequest(greq), MPI.Grequest.fromhandle(greq.handle),
+             MPI.Grequest.fromint(greq.toint())]
+    greq.Complete()
+    greq.Wait()
+    del dupes
+    # completed requests of the detached-operations list get tested here
+    reqs = [comm.isend(b"x" * 100000, 0, tag=5) for _ in range(10)]
+    for _ in range(10):
+        assert comm.recv(source=0, tag=5) == b"x" * 100000
+    MPI.Request.waitall(reqs)
