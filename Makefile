@@ -9,7 +9,8 @@ PYTHON ?= python3
 MPI ?= openmpi
 NP ?= 4
 # Seconds for each run of mpi4py's test suite (per MPI and rank count; one
-# takes 2-5 minutes on the idle 2-core machine).
+# takes 1-5 minutes on the idle 2-core machine, MPICH at 3 ranks more:
+# it busy-polls on 2 cores; tests left unrun at the limit are reported).
 COMPAT_TIMEOUT ?= 600
 
 .PHONY: all setup demo tour test test-openmpi test-mpich test-slurm test-compat memcheck format clean
