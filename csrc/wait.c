@@ -158,6 +158,10 @@ cmpi_interrupt_abort(const char *what)
 {
     cmpi_interrupt_message(what);
     fflush(stdout);
+    /* the launcher forwards output asynchronously and stops forwarding
+     * once the abort kills the job: let it pass the message on first */
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
     MPI_Abort(MPI_COMM_WORLD, 130);
 }
 
