@@ -302,8 +302,10 @@ fint_arg(PyObject *arg, MPI_Fint *out)
 
 CMPI_DOC(handle_fromint_doc, "fromint($type, arg, /)",
          "Translate integer handle to object.");
+/* An object of class cls for a Fortran integer handle; `as_int`: a handle
+ * that is a C int already (MPICH) is the integer itself (fromint). */
 static PyObject *
-handle_fromint(PyTypeObject *cls, PyObject *arg)
+handle_from_fint(PyTypeObject *cls, PyObject *arg, int as_int)
 {
     cmpi_state *st;
     int k = handle_cls_kind(cls, &st);
@@ -314,7 +316,7 @@ handle_fromint(PyTypeObject *cls, PyObject *arg)
         return NULL;
     char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
     memset(h, 0, sizeof(h));
-    if (handle_kinds[k].hsize == sizeof(int)) {
+    if (as_int && handle_kinds[k].hsize == sizeof(int)) {
         int v = (int)f;
         memcpy(h, &v, sizeof(v));
     }
@@ -322,6 +324,12 @@ handle_fromint(PyTypeObject *cls, PyObject *arg)
         handle_kinds[k].f2c(f, h);
     }
     return handle_wrap(st, cls, k, h);
+}
+
+static PyObject *
+handle_fromint(PyTypeObject *cls, PyObject *arg)
+{
+    return handle_from_fint(cls, arg, 1);
 }
 
 CMPI_DOC(handle_py2f_doc, "py2f($self)",
@@ -344,17 +352,7 @@ CMPI_DOC(handle_f2py_doc, "f2py($type, arg, /)",
 static PyObject *
 handle_f2py(PyTypeObject *cls, PyObject *arg)
 {
-    cmpi_state *st;
-    int k = handle_cls_kind(cls, &st);
-    if (k < 0)
-        return NULL;
-    MPI_Fint f;
-    if (fint_arg(arg, &f) < 0)
-        return NULL;
-    char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
-    memset(h, 0, sizeof(h));
-    handle_kinds[k].f2c(f, h);
-    return handle_wrap(st, cls, k, h);
+    return handle_from_fint(cls, arg, 0);
 }
 
 CMPI_DOC(handle_fromhandle_doc, "fromhandle($type, handle, /)",
