@@ -498,6 +498,8 @@ static int
 cmpi_wait_startup(void);
 static inline int
 cmpi_coll_polling(void);
+static inline int
+cmpi_coll_blocking_only(MPI_Comm comm);
 /* A blocking MPI call that does not poll (a blocking collective,
  * Sendrecv_replace, Mrecv, ...) cannot see Ctrl-C.  While the main thread
  * is inside one, wait.c's SIGINT watcher knows it: if the call has not
@@ -520,7 +522,8 @@ cmpi_block_leave(int token);
 #define CMPI_REQ_ARG_(...) (__VA_ARGS__, &creq_)
 #define CMPI_COLL(ierr, comm, call, blocking, nonblocking, args) \
     do {                                                         \
-        if (CMPI_LIKELY(!cmpi_coll_polling())) {                 \
+        if (CMPI_LIKELY(!cmpi_coll_polling()) ||                 \
+            cmpi_coll_blocking_only(comm)) {                     \
             CMPI_NOGIL_CALL(call, comm, (ierr) = blocking args); \
         }                                                        \
         else {                                                   \

@@ -1758,6 +1758,53 @@ bcast_bytes(CommObject *self, void *buf, long long n, int root)
     return 0;
 }
 
+/* bcast on an intercommunicator.  Every process of both groups makes the
+ * same two collective calls (the size, then the pickle), as MPI requires:
+ * the root group's PROC_NULL ranks never see the size, so the number of
+ * calls cannot depend on it (MPI's nonblocking collectives, which cmpi
+ * uses when it polls, pair the calls in order).  The pickle travels in
+ * band. */
+static PyObject *
+inter_bcast(CommObject *self, PyObject *sendobj, int root, int sending,
+            int receiving)
+{
+    long long len = 0;
+    int ierr;
+    PyObject *data = NULL, *exc = NULL, *obj = NULL;
+    if (sending) {
+        data = cmpi_dumps_oob(self->st, sendobj, NULL);
+        if (data == NULL)
+            exc = PyErr_GetRaisedException_compat();
+        len = data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE;
+    }
+    CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
+              (&len, 1, MPI_LONG_LONG, root, self->ob_mpi));
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        goto done;
+    }
+    if (receiving && len >= 0 &&
+        (data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len)) == NULL)
+        goto done; /* out of memory: the root still waits for this rank */
+    long long n = (sending || receiving) && len > 0 ? len : 0;
+    if (bcast_bytes(self, n ? PyBytes_AS_STRING(data) : NULL, n, root) < 0)
+        goto done;
+    if (exc != NULL) {
+        PyErr_SetRaisedException_compat(exc);
+        exc = NULL;
+    }
+    else if (receiving && len < 0)
+        remote_failure(self, "bcast", root);
+    else if (receiving)
+        obj = cmpi_loads(self->st, PyBytes_AS_STRING(data), (Py_ssize_t)len);
+    else
+        obj = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(exc);
+    Py_XDECREF(data);
+    return obj;
+}
+
 /* A small pickle travels inside the first broadcast, with its size, so a
  * small object costs one collective instead of two.  Large buffers inside
  * the object (NumPy arrays) are broadcast from their own memory into
@@ -1776,11 +1823,10 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     comm_lock_note(self, "bcast");
     MPI_Comm_rank(self->ob_mpi, &rank);
-    /* On an intercomm MPI.ROOT sends, the remote group receives, and
-     * PROC_NULL ranks take no part; only receivers get an object. */
-    int sending = self->inter ? root == MPI_ROOT : rank == root;
-    int receiving = self->inter ? root >= 0 : 1;
     PyObject *sendobj = a[0] ? a[0] : Py_None;
+    if (self->inter) /* MPI.ROOT sends, the remote group receives */
+        return inter_bcast(self, sendobj, root, root == MPI_ROOT, root >= 0);
+    int sending = rank == root;
     struct {
         long long len;
         int nbuf;
@@ -1807,10 +1853,6 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_raise(self->st, ierr);
         goto done;
     }
-    if (!sending && !receiving) {
-        obj = Py_NewRef(Py_None);
-        goto done;
-    }
     if (head.len == FAILED_SIZE) {
         if (exc != NULL) {
             PyErr_SetRaisedException_compat(exc);
@@ -1822,13 +1864,8 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     nbuf = head.nbuf;
-    /* Every receiving rank, an intracomm's root too, gets its own copy,
-     * as in mpi4py. */
+    /* Every rank, the root too, gets its own copy, as in mpi4py. */
     if (head.len <= room && nbuf == 0) {
-        if (!receiving) {
-            obj = Py_NewRef(Py_None);
-            goto done;
-        }
         obj = cmpi_loads(self->st, head.data, (Py_ssize_t)head.len);
         goto done;
     }
@@ -1881,10 +1918,6 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         PyBuffer_Release(&v);
         if (rc < 0)
             goto done;
-    }
-    if (!receiving) {
-        obj = Py_NewRef(Py_None);
-        goto done;
     }
     if (sending) {
         /* the root's copy must not share the original's memory */
@@ -2291,7 +2324,13 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         int n = 0;
         for (int i = 0; i < size; i++) nbufs[i] = 0;
         if (sending && exc != NULL) {
-            /* the receivers saw the failure and skip the rest too */
+            /* the receivers saw the failure: an empty Scatterv, as the
+             * PROC_NULL ranks cannot know of it (every process makes the
+             * same collective calls) */
+            CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatterv,
+                      MPI_Iscatterv,
+                      (NULL, counts, counts, MPI_BYTE, NULL, 0, MPI_BYTE, root,
+                       self->ob_mpi));
             PyErr_SetRaisedException_compat(exc);
             exc = NULL;
             goto done;
@@ -2322,6 +2361,11 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     if (my[0] == FAILED_SIZE) {
+        if (inter) /* the root's group makes the Scatterv call anyway */
+            CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatterv,
+                      MPI_Iscatterv,
+                      (NULL, NULL, NULL, MPI_BYTE, NULL, 0, MPI_BYTE, root,
+                       self->ob_mpi));
         if (exc != NULL) {
             PyErr_SetRaisedException_compat(exc);
             exc = NULL;

@@ -49,7 +49,7 @@ cmpi_shadow_create(cmpi_state *st, MPI_Comm h)
     int ierr;
     /* the user's cached attributes are not copied onto the shadow */
     cmpi_making_shadow = 1;
-    CMPI_NOGIL(ierr = MPI_Comm_dup(h, shadow));
+    CMPI_NOGIL_CALL("Dup", h, ierr = MPI_Comm_dup(h, shadow));
     cmpi_making_shadow = 0;
     if (ierr == MPI_SUCCESS) {
         MPI_Comm_set_errhandler(*shadow, MPI_ERRORS_RETURN);
@@ -597,7 +597,8 @@ Comm_Dup_with_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse("Dup_with_info", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_info_arg(self->st, a[0], &info) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
+    CMPI_NOGIL_CALL("Dup_with_info", self->ob_mpi,
+                    ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
@@ -619,7 +620,8 @@ idup_impl(CommObject *self, PyObject *info_o)
         CMPI_NOGIL_CALL("Dup", self->ob_mpi,
                         ierr = MPI_Comm_dup(self->ob_mpi, &h));
     else
-        CMPI_NOGIL(ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
+        CMPI_NOGIL_CALL("Dup_with_info", self->ob_mpi,
+                        ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     PyObject *c = cmpi_comm_wrap_new(self, Py_TYPE(self), h);
@@ -723,7 +725,8 @@ Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
 #if MPI_VERSION >= 4
     MPI_Comm h;
     int ierr;
-    CMPI_NOGIL(ierr = MPI_Comm_create_from_group(g, tag, info, eh, &h));
+    CMPI_NOGIL_CALL("Comm.Create_from_group", MPI_COMM_NULL,
+                    ierr = MPI_Comm_create_from_group(g, tag, info, eh, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);
     return cmpi_comm_wrap_st(st, st->Intracomm_Type, h);
@@ -769,8 +772,9 @@ Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
 #if MPI_VERSION >= 4
     MPI_Comm h;
     int ierr;
-    CMPI_NOGIL(ierr = MPI_Intercomm_create_from_groups(lg, ll, rg, rl, tag,
-                                                       info, eh, &h));
+    CMPI_NOGIL_CALL("Intercomm.Create_from_groups", MPI_COMM_NULL,
+                    ierr = MPI_Intercomm_create_from_groups(
+                            lg, ll, rg, rl, tag, info, eh, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);
     return cmpi_comm_wrap_st(st, st->Intercomm_Type, h);
@@ -1330,7 +1334,7 @@ Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
         CMPI_NOGIL(MPI_Comm_disconnect(&shadow));
         MPI_Comm_delete_attr(h, self->st->shadow_keyval);
     }
-    CMPI_NOGIL(ierr = MPI_Comm_disconnect(&h));
+    CMPI_NOGIL_CALL("Disconnect", h, ierr = MPI_Comm_disconnect(&h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     comm_set_handle(self, MPI_COMM_NULL);
@@ -1881,6 +1885,17 @@ Comm_Ack_failed(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return PyLong_FromLong(0);
 }
 
+/* Without ULFM, agreement is a bitwise-AND reduction on the
+ * communicator's shadow: ULFM programs overlap Iagree with other
+ * collectives on the same communicator (mpi4py's tests post Iagree on
+ * one rank before a Barrier that the others enter first), which on the
+ * communicator itself would pair the wrong nonblocking operations. */
+static MPI_Comm
+agree_comm(CommObject *self)
+{
+    return self->shadow != MPI_COMM_NULL ? self->shadow : self->ob_mpi;
+}
+
 /* Bitwise AND of every process's flag, over both groups of an
  * intercommunicator (an intercommunicator reduction yields the remote
  * group's: a second one with those results yields the local group's). */
@@ -1888,17 +1903,18 @@ static int
 agree_flag(CommObject *self, int *flag)
 {
     int ierr, remote = 0, local = 0;
+    MPI_Comm comm = agree_comm(self);
     if (!self->inter) {
-        CMPI_COLL(ierr, self->ob_mpi, "Agree", MPI_Allreduce, MPI_Iallreduce,
-                  (MPI_IN_PLACE, flag, 1, MPI_INT, MPI_BAND, self->ob_mpi));
+        CMPI_COLL(ierr, comm, "Agree", MPI_Allreduce, MPI_Iallreduce,
+                  (MPI_IN_PLACE, flag, 1, MPI_INT, MPI_BAND, comm));
         return ierr;
     }
-    CMPI_COLL(ierr, self->ob_mpi, "Agree", MPI_Allreduce, MPI_Iallreduce,
-              (flag, &remote, 1, MPI_INT, MPI_BAND, self->ob_mpi));
+    CMPI_COLL(ierr, comm, "Agree", MPI_Allreduce, MPI_Iallreduce,
+              (flag, &remote, 1, MPI_INT, MPI_BAND, comm));
     if (ierr != MPI_SUCCESS)
         return ierr;
-    CMPI_COLL(ierr, self->ob_mpi, "Agree", MPI_Allreduce, MPI_Iallreduce,
-              (&remote, &local, 1, MPI_INT, MPI_BAND, self->ob_mpi));
+    CMPI_COLL(ierr, comm, "Agree", MPI_Allreduce, MPI_Iallreduce,
+              (&remote, &local, 1, MPI_INT, MPI_BAND, comm));
     if (ierr == MPI_SUCCESS)
         *flag = remote & local;
     return ierr;
@@ -1976,7 +1992,7 @@ Comm_Iagree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     else {
         ierr = MPI_Iallreduce(MPI_IN_PLACE, flag, 1, MPI_INT, MPI_BAND,
-                              self->ob_mpi, &r->ob_mpi);
+                              agree_comm(self), &r->ob_mpi);
         if (ierr == MPI_SUCCESS)
             r->views[r->nviews++] = view; /* held until completion */
         else
@@ -2001,7 +2017,8 @@ Comm_Shrink(CommObject *self, PyObject *Py_UNUSED(a))
     int ierr;
     if (cmpi_comm_check(self) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    CMPI_NOGIL_CALL("Dup", self->ob_mpi,
+                    ierr = MPI_Comm_dup(self->ob_mpi, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);

@@ -197,7 +197,9 @@ File_Open(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     MPI_File h = MPI_FILE_NULL;
     const char *cname = PyBytes_AS_STRING(name);
-    CMPI_NOGIL(ierr = MPI_File_open(comm->ob_mpi, cname, amode, info, &h));
+    CMPI_NOGIL_CALL(
+            "File.Open", comm->ob_mpi,
+            ierr = MPI_File_open(comm->ob_mpi, cname, amode, info, &h));
     if (ierr != MPI_SUCCESS) {
         int cls_ = ierr;
         MPI_Error_class(ierr, &cls_);
@@ -221,7 +223,8 @@ File_Close(FileObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
     FILE_CHECK(self);
-    CMPI_NOGIL(ierr = MPI_File_close(&self->ob_mpi));
+    CMPI_NOGIL_CALL("file.Close", MPI_COMM_NULL,
+                    ierr = MPI_File_close(&self->ob_mpi));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     self->ob_mpi = MPI_FILE_NULL;
@@ -291,7 +294,8 @@ file_size_call(FileObject *self, PyObject *arg,
                      (long long)size);
         return NULL;
     }
-    CMPI_NOGIL(ierr = fn(self->ob_mpi, size));
+    CMPI_NOGIL_CALL("file.Set_size", MPI_COMM_NULL,
+                    ierr = fn(self->ob_mpi, size));
     return file_result(self, ierr);
 }
 
@@ -318,7 +322,8 @@ File_Sync(FileObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
     FILE_CHECK(self);
-    CMPI_NOGIL(ierr = MPI_File_sync(self->ob_mpi));
+    CMPI_NOGIL_CALL("file.Sync", MPI_COMM_NULL,
+                    ierr = MPI_File_sync(self->ob_mpi));
     return file_result(self, ierr);
 }
 
@@ -371,7 +376,8 @@ File_Set_info(FileObject *self, PyObject *arg)
     FILE_CHECK(self);
     if (cmpi_info_arg(self->st, arg, &info) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_File_set_info(self->ob_mpi, info));
+    CMPI_NOGIL_CALL("file.Set_info", MPI_COMM_NULL,
+                    ierr = MPI_File_set_info(self->ob_mpi, info));
     return file_result(self, ierr);
 }
 
@@ -385,7 +391,8 @@ File_Set_atomicity(FileObject *self, PyObject *arg)
     int flag = PyObject_IsTrue(arg);
     if (flag < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_File_set_atomicity(self->ob_mpi, flag));
+    CMPI_NOGIL_CALL("file.Set_atomicity", MPI_COMM_NULL,
+                    ierr = MPI_File_set_atomicity(self->ob_mpi, flag));
     return file_result(self, ierr);
 }
 
@@ -459,8 +466,9 @@ File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         if ((datarep = PyUnicode_AsUTF8(a[3])) == NULL)
             return NULL;
     }
-    CMPI_NOGIL(ierr = MPI_File_set_view(self->ob_mpi, disp, etype, filetype,
-                                        datarep, info));
+    CMPI_NOGIL_CALL("file.Set_view", MPI_COMM_NULL,
+                    ierr = MPI_File_set_view(self->ob_mpi, disp, etype,
+                                             filetype, datarep, info));
     return file_result(self, ierr);
 }
 
@@ -508,7 +516,9 @@ file_seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_opt_int(a[1], &whence, MPI_SEEK_SET, "whence") < 0)
         return NULL;
     if (shared)
-        CMPI_NOGIL(ierr = MPI_File_seek_shared(self->ob_mpi, offset, whence));
+        CMPI_NOGIL_CALL(
+                "file.Seek_shared", MPI_COMM_NULL,
+                ierr = MPI_File_seek_shared(self->ob_mpi, offset, whence));
     else
         CMPI_NOGIL(ierr = MPI_File_seek(self->ob_mpi, offset, whence));
     return file_result(self, ierr);
@@ -768,7 +778,10 @@ file_io(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
                      &offset, &m, &status) < 0)
         return NULL;
     cmpi_status_clear(&s);
+    /* collective ones cannot be polled: marked for Ctrl-C (and yield) */
+    int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
     int ierr = file_io_call(self->ob_mpi, where, write, offset, &m, &s);
+    cmpi_block_leave(blk);
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -825,6 +838,7 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     void *p = m.addr;
     int n = m.count;
     MPI_Datatype t = m.dtype;
+    int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
     switch (where * 2 + write) {
         case IO_AT_ALL * 2:
             CMPI_NOGIL(ierr = MPI_File_read_at_all_begin(fh, offset, p, n, t));
@@ -845,6 +859,7 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
             CMPI_NOGIL(ierr = MPI_File_write_ordered_begin(fh, p, n, t));
             break;
     }
+    cmpi_block_leave(blk);
     if (ierr != MPI_SUCCESS) {
         cmpi_msg_release(&m);
         return cmpi_raise(self->st, ierr);
@@ -880,6 +895,7 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_File fh = self->ob_mpi;
     void *p = m.addr;
     cmpi_status_clear(&s);
+    int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
     switch (where * 2 + write) {
         case IO_AT_ALL * 2:
             CMPI_NOGIL(ierr = MPI_File_read_at_all_end(fh, p, &s));
@@ -900,6 +916,7 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
             CMPI_NOGIL(ierr = MPI_File_write_ordered_end(fh, p, &s));
             break;
     }
+    cmpi_block_leave(blk);
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);

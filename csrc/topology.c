@@ -189,8 +189,9 @@ Intracomm_Create_cart(CommObject *self, PyObject *const *args,
         topo_opt_bool(a[2], &reorder) < 0 ||
         cart_args(self, a[0], a[1], &dims, &periods, &ndims) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Cart_create(self->ob_mpi, ndims, dims, periods,
-                                      reorder, &h));
+    CMPI_NOGIL_CALL("Create_cart", self->ob_mpi,
+                    ierr = MPI_Cart_create(self->ob_mpi, ndims, dims, periods,
+                                           reorder, &h));
     PyMem_Free(dims);
     PyMem_Free(periods);
     if (ierr != MPI_SUCCESS)
@@ -288,8 +289,9 @@ Intracomm_Create_graph(CommObject *self, PyObject *const *args,
         topo_opt_bool(a[2], &reorder) < 0 ||
         graph_args(self, a[0], a[1], &index, &edges, &nnodes) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Graph_create(self->ob_mpi, nnodes, index, edges,
-                                       reorder, &h));
+    CMPI_NOGIL_CALL("Create_graph", self->ob_mpi,
+                    ierr = MPI_Graph_create(self->ob_mpi, nnodes, index, edges,
+                                            reorder, &h));
     PyMem_Free(index);
     PyMem_Free(edges);
     if (ierr != MPI_SUCCESS)
@@ -434,9 +436,10 @@ Intracomm_Create_dist_graph_adjacent(CommObject *self, PyObject *const *args,
                         "or both omitted");
         goto done;
     }
-    CMPI_NOGIL(ierr = MPI_Dist_graph_create_adjacent(
-                       self->ob_mpi, nsrc, src, swu, ndst, dst, dwu, info,
-                       reorder, &h));
+    CMPI_NOGIL_CALL("Create_dist_graph_adjacent", self->ob_mpi,
+                    ierr = MPI_Dist_graph_create_adjacent(
+                            self->ob_mpi, nsrc, src, swu, ndst, dst, dwu, info,
+                            reorder, &h));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -498,8 +501,9 @@ Intracomm_Create_dist_graph(CommObject *self, PyObject *const *args,
     }
     if (dist_weights(a[3], ndst, &w, &wu, "weights") < 0)
         goto done;
-    CMPI_NOGIL(ierr = MPI_Dist_graph_create(self->ob_mpi, nsrc, src, deg, dst,
-                                            wu, info, reorder, &h));
+    CMPI_NOGIL_CALL("Create_dist_graph", self->ob_mpi,
+                    ierr = MPI_Dist_graph_create(self->ob_mpi, nsrc, src, deg,
+                                                 dst, wu, info, reorder, &h));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1662,7 +1666,8 @@ Cartcomm_Sub(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                               "%d-dimensional grid",
                               n, nd);
     }
-    CMPI_NOGIL(ierr = MPI_Cart_sub(self->ob_mpi, remain, &h));
+    CMPI_NOGIL_CALL("Sub", self->ob_mpi,
+                    ierr = MPI_Cart_sub(self->ob_mpi, remain, &h));
     PyMem_Free(remain);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);

@@ -32,6 +32,9 @@
 static double cmpi_hang_timeout = 0.0; /* seconds; 0: never report */
 static int cmpi_hang_abort = 0;
 static int cmpi_world_rank = 0;
+/* More ranks on this node than cores (or rc.yield_when_idle): every wait
+ * yields the core at each poll, and blocking collectives poll too. */
+static int cmpi_yield_when_idle = 0;
 
 /* Polling schedule.  Without the GIL: spin on MPI_Test* (MPI's own
  * blocking calls busy-poll too), then yield the core between polls once
@@ -112,8 +115,10 @@ cmpi_wait_describe(const cmpi_wait_t *w, char *out, size_t size)
     char args[128] = "";
     if (w->argfmt != NULL)
         snprintf(args, sizeof(args), w->argfmt, w->arg0, w->arg1);
-    /* Calls named without their object are communicator methods. */
-    const char *obj = strchr(w->call, '.') ? "" : "comm.";
+    /* Calls named without their object are communicator methods (when
+     * there is a communicator: File I/O names none). */
+    const char *obj =
+            strchr(w->call, '.') || w->comm == MPI_COMM_NULL ? "" : "comm.";
     if (w->comm == MPI_COMM_NULL) {
         snprintf(out, size, "%s%s(%s)", obj, w->call, args);
         return;
@@ -244,6 +249,11 @@ cmpi_wait_slow(cmpi_wait_t *w)
                     break;
                 if (t - start >= CMPI_SPIN_FOR)
                     sched_yield();
+            }
+            else if (cmpi_yield_when_idle) {
+                /* A rank that spins holds a core that a rank it waits
+                 * for may need: give it up at once. */
+                sched_yield();
             }
         }
         Py_END_ALLOW_THREADS
@@ -383,13 +393,205 @@ cmpi_wait_probe(int source, int tag, MPI_Comm comm, MPI_Message *msg,
     return cmpi_wait(&w);
 }
 
-/* Collectives use the blocking MPI call unless a hang timeout is set: the
- * nonblocking collectives are slower than the tuned blocking ones. */
+/* Collectives use the blocking MPI call unless a hang timeout is set or
+ * the node is oversubscribed: the nonblocking collectives are slower than
+ * the tuned blocking ones, but MPI's blocking calls busy-poll, and with
+ * more ranks than cores (MPICH never yields) each step of a collective
+ * then waits for the scheduler to preempt a spinning rank: milliseconds
+ * instead of microseconds. */
 static inline int
 cmpi_coll_polling(void)
 {
-    return cmpi_hang_timeout > 0;
+    return cmpi_hang_timeout > 0 || cmpi_yield_when_idle;
 }
+
+/* Collectives that stay blocking even when cmpi polls: those on an
+ * intercommunicator.  Both MPI libraries' nonblocking collectives go wrong
+ * there: MPICH 4.0's MPI_Ibcast from a root other than rank 0 of a
+ * two-rank group completes without delivering the data, and Open MPI's
+ * return at once for a count of 0 without taking their turn in the
+ * communicator's sequence, so a PROC_NULL rank's next one pairs with the
+ * wrong operation.  The tick (MPICH) still makes the blocking ones yield;
+ * they cannot report a hang or take Ctrl-C. */
+static inline int
+cmpi_coll_blocking_only(MPI_Comm comm)
+{
+    int inter = 0;
+    MPI_Comm_test_inter(comm, &inter);
+    return inter;
+}
+
+/* How many ranks of this job the launcher started on this node, from its
+ * environment (Open MPI, MPICH's Hydra, SLURM's srun); 0 when unknown.
+ * Read from the environment rather than MPI_Comm_split_type so that
+ * startup stays free of collectives. */
+static long
+cmpi_local_ranks(void)
+{
+    static const char *const names[] = {"OMPI_COMM_WORLD_LOCAL_SIZE",
+                                        "MPI_LOCALNRANKS", "PMI_LOCAL_SIZE",
+                                        "PALS_LOCAL_SIZE"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const char *v = getenv(names[i]);
+        if (v != NULL && *v != '\0')
+            return strtol(v, NULL, 10);
+    }
+    /* srun: SLURM_STEP_TASKS_PER_NODE is "4", or "2(x3),1": this node's
+     * entry is the SLURM_NODEID-th. */
+    const char *tasks = getenv("SLURM_STEP_TASKS_PER_NODE");
+    const char *nodeid = getenv("SLURM_NODEID");
+    if (tasks == NULL || nodeid == NULL)
+        return 0;
+    long node = strtol(nodeid, NULL, 10);
+    const char *p = tasks;
+    while (*p != '\0') {
+        char *end;
+        long n = strtol(p, &end, 10), repeat = 1;
+        if (end == p)
+            return 0;
+        if (strncmp(end, "(x", 2) == 0)
+            repeat = strtol(end + 2, &end, 10), end++;
+        if (node < repeat)
+            return n;
+        node -= repeat;
+        p = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* rc.yield_when_idle: None (automatic: more ranks on this node than cores
+ * this process may run on), or true/false. */
+static int
+cmpi_decide_yield(PyObject *rc)
+{
+    PyObject *v = rc ? PyObject_GetAttrString(rc, "yield_when_idle") : NULL;
+    if (v == NULL)
+        PyErr_Clear();
+    else if (v != Py_None) {
+        int yes = PyObject_IsTrue(v);
+        Py_DECREF(v);
+        return yes;
+    }
+    Py_XDECREF(v);
+    long local = cmpi_local_ranks();
+    long online = sysconf(_SC_NPROCESSORS_ONLN), mine = online;
+#ifdef CPU_COUNT
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        mine = CPU_COUNT(&set);
+#endif
+    /* A rank bound to one core (Open MPI's --bind-to core) says nothing
+     * about the others: then only the node's core count counts. */
+    long cores = mine > 1 ? mine : online;
+    return local > 1 && cores > 0 && local > cores;
+}
+
+/* ------------------------------------------------------------------ */
+/* A blocking MPICH call that cmpi cannot poll (Win.Fence, Win.Lock, the
+ * communicator constructors, ...) spins inside MPICH without yielding.
+ * With more ranks than cores, the rank it waits for then runs only when
+ * the kernel preempts a spinning one, at the next scheduler tick (4 ms at
+ * HZ=250), and a Fence takes about 12 ms.  In yield mode, such a call runs
+ * with a per-thread interval timer whose signal handler yields the core:
+ * about 0.3 ms per Fence with 3 ranks on 2 cores.  Open MPI yields on its
+ * own when oversubscribed (mpi_yield_when_idle), so only MPICH needs it.
+ * The handler is SA_RESTART, and a spinning call makes no system calls
+ * that a signal would cut short. */
+#if defined(MPICH_NAME) && defined(__linux__) && defined(SIGEV_THREAD_ID)
+#define CMPI_TICK_YIELD 1
+#define CMPI_TICK_NS 50000L      /* 50 us: measured best for Fence at 3 on 2 */
+static int cmpi_tick_signal = 0; /* 0: no tick (not in yield mode) */
+static pthread_key_t cmpi_tick_key;
+static _Thread_local timer_t *cmpi_tick_timer = NULL;
+static _Thread_local int cmpi_tick_failed = 0;
+
+static void
+cmpi_on_tick(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    sched_yield();
+    errno = saved;
+}
+
+static void
+cmpi_tick_free(void *timer)
+{
+    timer_delete(*(timer_t *)timer);
+    free(timer);
+}
+
+/* In yield mode: a real-time signal nobody else handles, and its
+ * handler.  Without one, no tick (the calls still work, slowly). */
+static void
+cmpi_tick_install(void)
+{
+    for (int sig = SIGRTMAX - 2; sig > SIGRTMIN + 4; sig--) {
+        struct sigaction old, sa;
+        if (sigaction(sig, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
+            old.sa_handler != SIG_DFL)
+            continue;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = cmpi_on_tick;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        if (pthread_key_create(&cmpi_tick_key, cmpi_tick_free) != 0)
+            return;
+        if (sigaction(sig, &sa, NULL) == 0)
+            cmpi_tick_signal = sig;
+        return;
+    }
+}
+
+/* Arm this thread's timer (made on first use); 0 when there is none. */
+static int
+cmpi_tick_start(void)
+{
+    if (cmpi_tick_timer == NULL) {
+        if (cmpi_tick_failed)
+            return 0;
+        timer_t *t = malloc(sizeof(timer_t));
+        struct sigevent ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.sigev_notify = SIGEV_THREAD_ID;
+        ev.sigev_signo = cmpi_tick_signal;
+        ev._sigev_un._tid = gettid();
+        if (t == NULL || timer_create(CLOCK_MONOTONIC, &ev, t) != 0) {
+            free(t);
+            cmpi_tick_failed = 1;
+            return 0;
+        }
+        cmpi_tick_timer = t;
+        pthread_setspecific(cmpi_tick_key, t); /* deleted at thread exit */
+    }
+    struct itimerspec on = {{0, CMPI_TICK_NS}, {0, CMPI_TICK_NS}};
+    return timer_settime(*cmpi_tick_timer, 0, &on, NULL) == 0;
+}
+
+static void
+cmpi_tick_stop(void)
+{
+    struct itimerspec off;
+    memset(&off, 0, sizeof(off));
+    timer_settime(*cmpi_tick_timer, 0, &off, NULL);
+}
+#else
+#define CMPI_TICK_YIELD 0
+static const int cmpi_tick_signal = 0;
+static void
+cmpi_tick_install(void)
+{
+}
+static int
+cmpi_tick_start(void)
+{
+    return 0;
+}
+static void
+cmpi_tick_stop(void)
+{
+}
+#endif
 
 /* ------------------------------------------------------------------ */
 /* SIGINT while the main thread is inside a blocking MPI call that does not
@@ -412,20 +614,26 @@ static unsigned long cmpi_main_ident;
 static sem_t cmpi_watch_sem;
 static struct sigaction cmpi_sigint_next;
 
+/* The token says what to undo: 1, the watcher's mark; 2, the tick. */
 static inline int
 cmpi_block_enter(const char *call, MPI_Comm comm)
 {
+    int token = 0;
+    if (CMPI_UNLIKELY(cmpi_tick_signal != 0) && cmpi_tick_start())
+        token = 2;
     if (!cmpi_watch_on || !pthread_equal(pthread_self(), cmpi_main_thread))
-        return 0;
+        return token;
     cmpi_block_comm = comm;
     atomic_store_explicit(&cmpi_block_call, call, memory_order_release);
-    return 1;
+    return token | 1;
 }
 
 static inline void
 cmpi_block_leave(int token)
 {
-    if (!token)
+    if (CMPI_UNLIKELY(token & 2))
+        cmpi_tick_stop();
+    if (!(token & 1))
         return;
     atomic_store_explicit(&cmpi_block_call, NULL, memory_order_release);
     /* only the main thread writes: no read-modify-write needed */
@@ -654,10 +862,17 @@ cmpi_wait_startup(void)
             (cmpi_hang_abort = PyObject_IsTrue(v)) < 0)
             bad = 1;
         Py_XDECREF(v);
-        Py_DECREF(rc);
-        if (bad)
+        if (bad) {
+            Py_DECREF(rc);
             return -1;
+        }
     }
+    cmpi_yield_when_idle = cmpi_decide_yield(rc);
+    Py_XDECREF(rc);
+    if (cmpi_yield_when_idle < 0)
+        return -1;
+    if (cmpi_yield_when_idle)
+        cmpi_tick_install();
     if (cmpi_hang_timeout < 0)
         cmpi_hang_timeout = 0;
 #if defined(OPEN_MPI)
@@ -684,3 +899,23 @@ cmpi_wait_startup(void)
         cmpi_sigint_watch();
     return 0;
 }
+
+CMPI_DOC(mod_wait_mode_doc, "_wait_mode()",
+         "How this process waits in blocking calls (set when MPI starts): "
+         "a dict with 'yield_when_idle' (waits yield the core between "
+         "polls), 'collectives_poll' (blocking collectives run as "
+         "nonblocking ones, polled) and 'tick_signal' (the signal that "
+         "makes MPICH's own blocking calls yield; 0: none).");
+static PyObject *
+mod_wait_mode(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    (void)m;
+    return Py_BuildValue("{s:O,s:O,s:i}", "yield_when_idle",
+                         cmpi_yield_when_idle ? Py_True : Py_False,
+                         "collectives_poll",
+                         cmpi_coll_polling() ? Py_True : Py_False,
+                         "tick_signal", cmpi_tick_signal);
+}
+
+#define CMPI_WAIT_METHODS \
+    {"_wait_mode", (PyCFunction)mod_wait_mode, METH_NOARGS, mod_wait_mode_doc},

@@ -380,8 +380,9 @@ Win_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         size = (MPI_Aint)view.len;
     }
     MPI_Win h;
-    CMPI_NOGIL(ierr = MPI_Win_create(base, size, disp_unit, info,
-                                     comm->ob_mpi, &h));
+    CMPI_NOGIL_CALL("Win.Create", comm->ob_mpi,
+                    ierr = MPI_Win_create(base, size, disp_unit, info,
+                                          comm->ob_mpi, &h));
     if (ierr != MPI_SUCCESS) {
         if (view.obj != NULL)
             PyBuffer_Release(&view);
@@ -419,11 +420,14 @@ win_allocate(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     void *base = NULL;
     MPI_Win h;
     if (shared)
-        CMPI_NOGIL(ierr = MPI_Win_allocate_shared(size, disp_unit, info,
-                                                  comm->ob_mpi, &base, &h));
+        CMPI_NOGIL_CALL(
+                "Win.Allocate_shared", comm->ob_mpi,
+                ierr = MPI_Win_allocate_shared(size, disp_unit, info,
+                                               comm->ob_mpi, &base, &h));
     else
-        CMPI_NOGIL(ierr = MPI_Win_allocate(size, disp_unit, info,
-                                           comm->ob_mpi, &base, &h));
+        CMPI_NOGIL_CALL("Win.Allocate", comm->ob_mpi,
+                        ierr = MPI_Win_allocate(size, disp_unit, info,
+                                                comm->ob_mpi, &base, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);
     return win_made(st, cls, h, comm, size, disp_unit, 0);
@@ -473,7 +477,8 @@ Win_Create_dynamic(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         win_comm_arg(st, a[1], &comm) < 0)
         return NULL;
     MPI_Win h;
-    CMPI_NOGIL(ierr = MPI_Win_create_dynamic(info, comm->ob_mpi, &h));
+    CMPI_NOGIL_CALL("Win.Create_dynamic", comm->ob_mpi,
+                    ierr = MPI_Win_create_dynamic(info, comm->ob_mpi, &h));
     if (ierr != MPI_SUCCESS)
         return win_create_error(st, ierr, comm, "MPI_Win_create_dynamic");
     return win_made(st, cls, h, comm, 0, 1, 1);
@@ -488,7 +493,8 @@ Win_Free(WinObject *self, PyObject *Py_UNUSED(a))
     if (self->flags & CMPI_CONST)
         return cmpi_raise_msg(self->st, MPI_ERR_WIN,
                               "cannot free a predefined window");
-    CMPI_NOGIL(ierr = MPI_Win_free(&self->ob_mpi));
+    CMPI_NOGIL_CALL("win.Free", MPI_COMM_NULL,
+                    ierr = MPI_Win_free(&self->ob_mpi));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     self->ob_mpi = MPI_WIN_NULL;
@@ -1379,7 +1385,8 @@ Win_Fence(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Fence", args, nargs, kwnames, kw, 0, a) < 0 ||
         win_assertion(a[0], &assertion) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Win_fence(assertion, self->ob_mpi));
+    CMPI_NOGIL_CALL("win.Fence", MPI_COMM_NULL,
+                    ierr = MPI_Win_fence(assertion, self->ob_mpi));
     return win_sync_result(self, ierr, WIN_ALL_RANKS);
 }
 
@@ -1397,9 +1404,11 @@ win_group_epoch(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         win_assertion(a[1], &assertion) < 0)
         return NULL;
     if (start)
-        CMPI_NOGIL(ierr = MPI_Win_start(g, assertion, self->ob_mpi));
+        CMPI_NOGIL_CALL("win.Start", MPI_COMM_NULL,
+                        ierr = MPI_Win_start(g, assertion, self->ob_mpi));
     else
-        CMPI_NOGIL(ierr = MPI_Win_post(g, assertion, self->ob_mpi));
+        CMPI_NOGIL_CALL("win.Post", MPI_COMM_NULL,
+                        ierr = MPI_Win_post(g, assertion, self->ob_mpi));
     return win_sync_result(self, ierr, MPI_PROC_NULL);
 }
 
@@ -1428,7 +1437,8 @@ Win_Complete(WinObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
     WIN_CHECK(self);
-    CMPI_NOGIL(ierr = MPI_Win_complete(self->ob_mpi));
+    CMPI_NOGIL_CALL("win.Complete", MPI_COMM_NULL,
+                    ierr = MPI_Win_complete(self->ob_mpi));
     return win_sync_result(self, ierr, WIN_ALL_RANKS);
 }
 
@@ -1440,7 +1450,8 @@ Win_Wait(WinObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
     WIN_CHECK(self);
-    CMPI_NOGIL(ierr = MPI_Win_wait(self->ob_mpi));
+    CMPI_NOGIL_CALL("win.Wait", MPI_COMM_NULL,
+                    ierr = MPI_Win_wait(self->ob_mpi));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     Py_RETURN_TRUE;
@@ -1482,29 +1493,32 @@ Win_Lock(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
                               "invalid lock_type=%d: expected LOCK_EXCLUSIVE "
                               "or LOCK_SHARED",
                               lock_type);
-    CMPI_NOGIL(ierr = MPI_Win_lock(lock_type, rank, assertion, self->ob_mpi));
+    CMPI_NOGIL_CALL(
+            "win.Lock", MPI_COMM_NULL,
+            ierr = MPI_Win_lock(lock_type, rank, assertion, self->ob_mpi));
     return win_sync_result(self, ierr, MPI_PROC_NULL);
 }
 
 /* Unlock, Flush, Flush_local: one target rank. */
 static PyObject *
-win_rank_sync(WinObject *self, PyObject *arg, int (*fn)(int, MPI_Win))
+win_rank_sync(WinObject *self, PyObject *arg, int (*fn)(int, MPI_Win),
+              const char *name)
 {
     int rank, ierr;
     WIN_CHECK(self);
     if (cmpi_as_int(arg, &rank, "rank") < 0 ||
         win_check_rank(self, rank, "rank") < 0)
         return NULL;
-    CMPI_NOGIL(ierr = fn(rank, self->ob_mpi));
+    CMPI_NOGIL_CALL(name, MPI_COMM_NULL, ierr = fn(rank, self->ob_mpi));
     return win_sync_result(self, ierr, rank);
 }
 
 static PyObject *
-win_all_sync(WinObject *self, int (*fn)(MPI_Win))
+win_all_sync(WinObject *self, int (*fn)(MPI_Win), const char *name)
 {
     int ierr;
     WIN_CHECK(self);
-    CMPI_NOGIL(ierr = fn(self->ob_mpi));
+    CMPI_NOGIL_CALL(name, MPI_COMM_NULL, ierr = fn(self->ob_mpi));
     return win_sync_result(self, ierr, WIN_ALL_RANKS);
 }
 
@@ -1513,7 +1527,7 @@ CMPI_DOC(Win_Unlock_doc, "Unlock($self, rank)",
 static PyObject *
 Win_Unlock(WinObject *self, PyObject *arg)
 {
-    return win_rank_sync(self, arg, MPI_Win_unlock);
+    return win_rank_sync(self, arg, MPI_Win_unlock, "win.Unlock");
 }
 
 CMPI_DOC(Win_Lock_all_doc, "Lock_all($self, assertion=0)",
@@ -1529,7 +1543,8 @@ Win_Lock_all(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Lock_all", args, nargs, kwnames, kw, 0, a) < 0 ||
         win_assertion(a[0], &assertion) < 0)
         return NULL;
-    CMPI_NOGIL(ierr = MPI_Win_lock_all(assertion, self->ob_mpi));
+    CMPI_NOGIL_CALL("win.Lock_all", MPI_COMM_NULL,
+                    ierr = MPI_Win_lock_all(assertion, self->ob_mpi));
     return win_sync_result(self, ierr, MPI_PROC_NULL);
 }
 
@@ -1538,7 +1553,7 @@ CMPI_DOC(Win_Unlock_all_doc, "Unlock_all($self)",
 static PyObject *
 Win_Unlock_all(WinObject *self, PyObject *Py_UNUSED(a))
 {
-    return win_all_sync(self, MPI_Win_unlock_all);
+    return win_all_sync(self, MPI_Win_unlock_all, "win.Unlock_all");
 }
 
 CMPI_DOC(Win_Flush_doc, "Flush($self, rank)",
@@ -1546,7 +1561,7 @@ CMPI_DOC(Win_Flush_doc, "Flush($self, rank)",
 static PyObject *
 Win_Flush(WinObject *self, PyObject *arg)
 {
-    return win_rank_sync(self, arg, MPI_Win_flush);
+    return win_rank_sync(self, arg, MPI_Win_flush, "win.Flush");
 }
 
 CMPI_DOC(Win_Flush_all_doc, "Flush_all($self)",
@@ -1554,7 +1569,7 @@ CMPI_DOC(Win_Flush_all_doc, "Flush_all($self)",
 static PyObject *
 Win_Flush_all(WinObject *self, PyObject *Py_UNUSED(a))
 {
-    return win_all_sync(self, MPI_Win_flush_all);
+    return win_all_sync(self, MPI_Win_flush_all, "win.Flush_all");
 }
 
 CMPI_DOC(Win_Flush_local_doc, "Flush_local($self, rank)",
@@ -1562,7 +1577,7 @@ CMPI_DOC(Win_Flush_local_doc, "Flush_local($self, rank)",
 static PyObject *
 Win_Flush_local(WinObject *self, PyObject *arg)
 {
-    return win_rank_sync(self, arg, MPI_Win_flush_local);
+    return win_rank_sync(self, arg, MPI_Win_flush_local, "win.Flush_local");
 }
 
 CMPI_DOC(Win_Flush_local_all_doc, "Flush_local_all($self)",
@@ -1570,7 +1585,7 @@ CMPI_DOC(Win_Flush_local_all_doc, "Flush_local_all($self)",
 static PyObject *
 Win_Flush_local_all(WinObject *self, PyObject *Py_UNUSED(a))
 {
-    return win_all_sync(self, MPI_Win_flush_local_all);
+    return win_all_sync(self, MPI_Win_flush_local_all, "win.Flush_local_all");
 }
 
 CMPI_DOC(Win_Sync_doc, "Sync($self)",

@@ -58,6 +58,13 @@ class Rc:
     hang_abort
         After such a report, abort the job (default False).  Also
         ``CMPI_HANG_ABORT``.
+    yield_when_idle
+        A rank waiting in a blocking call gives up its core between polls
+        of MPI, and blocking collectives poll.  None (default) does so
+        when the launcher started more ranks on this node than it has
+        cores: MPICH's own waits never yield, and with more ranks than
+        cores each message then waits for the scheduler (milliseconds).
+        Also ``CMPI_YIELD_WHEN_IDLE``.
 
     fast_reduce, recv_mprobe, irecv_bufsz, errors
         Accepted for mpi4py compatibility (defaults True, True, 32768,
@@ -76,13 +83,18 @@ class Rc:
         "abort_on_error": True,
         "hang_timeout": None,
         "hang_abort": False,
+        "yield_when_idle": None,
         "fast_reduce": True,
         "recv_mprobe": True,
         "irecv_bufsz": 32768,
         "errors": "exception",
     }
     # Shorter environment names for the job-safety options.
-    _env_alias = {"hang_timeout": "CMPI_HANG_TIMEOUT", "hang_abort": "CMPI_HANG_ABORT"}
+    _env_alias = {
+        "hang_timeout": "CMPI_HANG_TIMEOUT",
+        "hang_abort": "CMPI_HANG_ABORT",
+        "yield_when_idle": "CMPI_YIELD_WHEN_IDLE",
+    }
 
     def __init__(self, **kwargs):
         for name, default in self._defaults.items():

@@ -13,6 +13,7 @@ class Rc:
     abort_on_error: bool
     hang_timeout: float | None
     hang_abort: bool
+    yield_when_idle: bool | None
 
     fast_reduce: bool
     recv_mprobe: bool

@@ -44,6 +44,31 @@ def test_bcast_inter(inter):
             assert got["from"] == root_color and np.array_equal(got["a"], big)
 
 
+def test_bcast_inter_every_root_and_size(inter):
+    """Small, large and out-of-band objects from every root of both groups,
+    then a buffer collective.  The root group's PROC_NULL ranks never learn
+    the object's size, so every rank must make the same collective calls
+    whatever it is: a skipped call pairs the later nonblocking collectives
+    (which cmpi uses when ranks outnumber cores) with the wrong ones."""
+    ic, color = inter
+    objs = [None, 7, "x" * 100, list(range(2000)), {"a": np.arange(5000)}]
+    for obj in objs:
+        for root_color in (0, 1):
+            nroots = ic.Get_size() if color == root_color else ic.Get_remote_size()
+            for root in range(nroots):
+                r = roles(ic, color, root_color, root)
+                got = ic.bcast(obj if r == MPI.ROOT else None, root=r)
+                if color == root_color:
+                    assert got is None
+                elif isinstance(obj, dict):
+                    assert np.array_equal(got["a"], obj["a"])
+                else:
+                    assert got == obj
+    total = np.zeros(1, "i")
+    ic.Allreduce(np.array([1], "i"), total)
+    assert total[0] == ic.Get_remote_size()
+
+
 def test_gather_scatter_inter(inter):
     ic, color = inter
     rank, rsize = ic.Get_rank(), ic.Get_remote_size()
@@ -117,3 +142,16 @@ def test_unpicklable_at_inter_root_raises_everywhere(inter):
             ic.bcast(None, root=r)
     else:
         assert ic.bcast(None, root=r) is None
+    # the same for scatter; and both leave the intercommunicator in step
+    parts = [lambda: None] * ic.Get_remote_size() if r == MPI.ROOT else None
+    if r == MPI.ROOT:
+        with pytest.raises(Exception):
+            ic.scatter(parts, root=r)
+    elif color == 1:
+        with pytest.raises(MPI.Exception):
+            ic.scatter(None, root=r)
+    else:
+        assert ic.scatter(None, root=r) is None
+    r = roles(ic, color, 1)
+    got = ic.bcast("after" if r == MPI.ROOT else None, root=r)
+    assert got == (None if color == 1 else "after")

@@ -158,6 +158,25 @@ def test_ulfm_without_failures(comm):
     shrink.Free()
 
 
+def test_iagree_overlaps_other_collectives(comm):
+    """ULFM programs overlap Iagree with other collectives: here (as in
+    mpi4py's test_ulfm) each rank in turn posts Iagree before a Barrier
+    that the others enter first.  cmpi's agreement runs on the
+    communicator's shadow, so the two never pair up wrongly."""
+    rank = comm.rank
+    for root in range(comm.size):
+        flag = array.array("i", [0b1011 if rank == root else 0b1101])
+        comm.Barrier()
+        if rank == root:
+            request = comm.Iagree(flag)
+            comm.Barrier()
+        else:
+            comm.Barrier()
+            request = comm.Iagree(flag)
+        request.Wait()
+        assert flag[0] == (0b1011 if comm.size == 1 else 0b1001)
+
+
 @pytest.mark.skipif(WORLD.size < 2, reason="an intercommunicator needs 2 ranks")
 def test_ulfm_agree_on_intercomm():
     size, rank = WORLD.size, WORLD.rank
