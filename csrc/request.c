@@ -15,7 +15,6 @@
 
 #include <sched.h>
 
-
 static RequestObject *
 request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
 {
