@@ -61,9 +61,10 @@ class Rc:
     yield_when_idle
         A rank waiting in a blocking call gives up its core between polls
         of MPI, and blocking collectives poll.  None (default) does so
-        when the launcher started more ranks on this node than it has
-        cores: MPICH's own waits never yield, and with more ranks than
-        cores each message then waits for the scheduler (milliseconds).
+        with MPICH when the launcher started more ranks on this node than
+        it has cores: MPICH's own waits never yield, and with more ranks
+        than cores each message then waits for the scheduler
+        (milliseconds).  Open MPI yields by itself.
         Also ``CMPI_YIELD_WHEN_IDLE``.
 
     fast_reduce, recv_mprobe, irecv_bufsz, errors
