@@ -158,10 +158,22 @@ cmpi_interrupt_message(const char *what)
     fflush(stderr);
 }
 
+/* From a polled wait on the main thread, GIL held: the message, the
+ * Python stack of the call (as the SIGINT watcher prints for a blocking
+ * one), then the abort. */
 static void
 cmpi_interrupt_abort(const char *what)
 {
     cmpi_interrupt_message(what);
+    PyObject *mod = PyImport_ImportModule("cmpi._jobsafety");
+    PyObject *r = mod ? PyObject_CallMethod(mod, "interrupt_report", "sk",
+                                            what, PyThread_get_thread_ident())
+                      : NULL;
+    if (r == NULL)
+        PyErr_Clear();
+    Py_XDECREF(r);
+    Py_XDECREF(mod);
+    fflush(stderr);
     fflush(stdout);
     /* the launcher forwards output asynchronously and stops forwarding
      * once the abort kills the job: let it pass the message on first */
