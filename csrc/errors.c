@@ -9,6 +9,52 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+
+/* The launcher's proxy reads a rank's stdout and stderr from a pipe (or a
+ * pty) while it also handles MPI_Abort; when it takes the abort first it
+ * kills the job and closes the pipe unread, and the message that says why
+ * the job ended is lost.  So before aborting, wait -- at most a second --
+ * until the reader has taken what is queued.  Only async-signal-safe calls:
+ * this runs from error handlers and the watcher thread too. */
+static void
+cmpi_wait_output_taken(void)
+{
+    const struct timespec step = {0, 2 * 1000 * 1000};
+    int waited_ms = 0;
+    for (int fd = 1; fd <= 2; fd++) {
+        struct stat st;
+        if (fstat(fd, &st) != 0)
+            continue;
+        unsigned long request;
+        if (S_ISFIFO(st.st_mode))
+            request = FIONREAD; /* bytes not yet read from the pipe */
+        else if (S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode))
+            request = TIOCOUTQ; /* bytes not yet sent (SIOCOUTQ) */
+        else
+            continue;
+        int queued = 0;
+        while (waited_ms < 1000 && ioctl(fd, request, &queued) == 0 &&
+               queued > 0) {
+            nanosleep(&step, NULL);
+            waited_ms += 2;
+        }
+    }
+}
+
+/* Every abort cmpi makes: C and Python output flushed and read by the
+ * launcher, then MPI_Abort. */
+static void
+cmpi_abort_job(MPI_Comm comm, int code)
+{
+    fflush(stdout);
+    fflush(stderr);
+    cmpi_wait_output_taken();
+    MPI_Abort(comm, code);
+}
 
 typedef struct {
     PyBaseExceptionObject base;
@@ -439,9 +485,7 @@ errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh);
 static void
 errhandler_abort_fn(MPI_Comm *comm, int *code, ...)
 {
-    fflush(stdout);
-    fflush(stderr);
-    MPI_Abort(*comm, *code);
+    cmpi_abort_job(*comm, *code);
 }
 
 typedef struct {

@@ -173,13 +173,11 @@ cmpi_interrupt_abort(const char *what)
         PyErr_Clear();
     Py_XDECREF(r);
     Py_XDECREF(mod);
-    fflush(stderr);
-    fflush(stdout);
     /* the launcher forwards output asynchronously and stops forwarding
-     * once the abort kills the job: let it pass the message on first */
+     * once the abort kills the job: give it time to pass the message on */
     struct timespec pause = {0, 200 * 1000 * 1000};
     nanosleep(&pause, NULL);
-    MPI_Abort(MPI_COMM_WORLD, 130);
+    cmpi_abort_job(MPI_COMM_WORLD, 130);
 }
 
 /* How long a call that cannot be interrupted has to finish after Ctrl-C
@@ -225,9 +223,7 @@ cmpi_hang_abort_now(void)
 {
     fprintf(stderr, "[rank %d] cmpi: aborting the job (hang_abort)\n",
             cmpi_world_rank);
-    fflush(stdout);
-    fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    cmpi_abort_job(MPI_COMM_WORLD, 1);
 }
 
 static void
@@ -285,8 +281,7 @@ cmpi_wait_slow(cmpi_wait_t *w)
                         "cancelled MPI operation is still pending: "
                         "aborting\n",
                         cmpi_world_rank);
-                fflush(stderr);
-                MPI_Abort(MPI_COMM_WORLD, 130);
+                cmpi_abort_job(MPI_COMM_WORLD, 130);
             }
             interrupted = PyErr_GetRaisedException_compat();
             if (PyErr_GivenExceptionMatches(interrupted,
@@ -730,9 +725,7 @@ cmpi_watch_main(void *arg)
         cmpi_describe_call(call, comm, what, sizeof(what));
         cmpi_interrupt_message(what);
         cmpi_watch_stack(what);
-        fflush(stdout);
-        fflush(stderr);
-        MPI_Abort(MPI_COMM_WORLD, 130);
+        cmpi_abort_job(MPI_COMM_WORLD, 130);
     }
     return NULL;
 }

@@ -1611,17 +1611,13 @@ static MPI_Errhandler cmpi_file_abort_eh = MPI_ERRHANDLER_NULL;
 static void
 win_abort_fn(MPI_Win *Py_UNUSED(win), int *code, ...)
 {
-    fflush(stdout);
-    fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, *code);
+    cmpi_abort_job(MPI_COMM_WORLD, *code);
 }
 
 static void
 file_abort_fn(MPI_File *Py_UNUSED(file), int *code, ...)
 {
-    fflush(stdout);
-    fflush(stderr);
-    MPI_Abort(MPI_COMM_WORLD, *code);
+    cmpi_abort_job(MPI_COMM_WORLD, *code);
 }
 
 /* The handler to install for an Errhandler object on a window (file=0)

@@ -451,6 +451,43 @@ def test_output_is_line_buffered_under_runner(tmp_path):
         job.kill()
 
 
+
+@pytest.mark.parametrize("reader", ["slow", "absent"])
+def test_abort_waits_for_output_to_be_read(tmp_path, reader):
+    """A launcher that handles the abort before reading the rank's pipe
+    loses the message explaining it; cmpi waits (at most a second) until the
+    pipe is read.  Here the pipe is this test's, read late or never."""
+    import subprocess
+
+    script = write(tmp_path / "abort.py", """\
+        import sys
+        from cmpi import MPI
+        print("about to abort", flush=True)
+        sys.stderr.write("the reason for the abort\\n")
+        sys.stderr.flush()
+        MPI.COMM_WORLD.Abort(3)
+    """)
+    proc = subprocess.Popen([lu.python(), script], env=lu.job_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"about to abort\n"
+        if reader == "slow":
+            time.sleep(0.5)
+            # still waiting, with the message queued in the pipe
+            assert proc.poll() is None
+            err = proc.stderr.read().decode()
+            assert "the reason for the abort\n" in err, err
+            assert proc.wait(timeout=30) != 0
+        else:
+            # nobody reads: the abort goes ahead after the bounded wait
+            start = time.monotonic()
+            assert proc.wait(timeout=30) != 0
+            assert time.monotonic() - start < 20
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+
 # -- launch mismatch ----------------------------------------------------------
 
 def test_launch_mismatch_warns(tmp_path):
