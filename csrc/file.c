@@ -282,7 +282,7 @@ File_Get_size(FileObject *self, PyObject *Py_UNUSED(a))
 
 static PyObject *
 file_size_call(FileObject *self, PyObject *arg,
-               int (*fn)(MPI_File, MPI_Offset))
+               int (*fn)(MPI_File, MPI_Offset), const char *what)
 {
     MPI_Offset size;
     int ierr;
@@ -294,8 +294,7 @@ file_size_call(FileObject *self, PyObject *arg,
                      (long long)size);
         return NULL;
     }
-    CMPI_NOGIL_CALL("file.Set_size", MPI_COMM_NULL,
-                    ierr = fn(self->ob_mpi, size));
+    CMPI_NOGIL_CALL(what, MPI_COMM_NULL, ierr = fn(self->ob_mpi, size));
     return file_result(self, ierr);
 }
 
@@ -304,7 +303,7 @@ CMPI_DOC(File_Set_size_doc, "Set_size($self, size)",
 static PyObject *
 File_Set_size(FileObject *self, PyObject *arg)
 {
-    return file_size_call(self, arg, MPI_File_set_size);
+    return file_size_call(self, arg, MPI_File_set_size, "file.Set_size");
 }
 
 CMPI_DOC(File_Preallocate_doc, "Preallocate($self, size)",
@@ -312,7 +311,7 @@ CMPI_DOC(File_Preallocate_doc, "Preallocate($self, size)",
 static PyObject *
 File_Preallocate(FileObject *self, PyObject *arg)
 {
-    return file_size_call(self, arg, MPI_File_preallocate);
+    return file_size_call(self, arg, MPI_File_preallocate, "file.Preallocate");
 }
 
 CMPI_DOC(File_Sync_doc, "Sync($self)",
