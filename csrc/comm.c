@@ -498,11 +498,7 @@ Comm_Abort(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_XDECREF(r);
     PyErr_Clear();
     int ierr;
-    /* and read by the launcher (see cmpi_abort_job) */
-    Py_BEGIN_ALLOW_THREADS
-    cmpi_wait_output_taken();
-    ierr = MPI_Abort(self->ob_mpi, code);
-    Py_END_ALLOW_THREADS
+    CMPI_NOGIL(ierr = cmpi_abort_job(self->ob_mpi, code));
     return cmpi_raise(self->st, ierr);
 }
 

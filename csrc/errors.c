@@ -45,15 +45,15 @@ cmpi_wait_output_taken(void)
     }
 }
 
-/* Every abort cmpi makes: C and Python output flushed and read by the
- * launcher, then MPI_Abort. */
-static void
+/* Every abort cmpi makes: output flushed and read by the launcher, then
+ * MPI_Abort (which returns, with an error code, only if it fails). */
+static int
 cmpi_abort_job(MPI_Comm comm, int code)
 {
     fflush(stdout);
     fflush(stderr);
     cmpi_wait_output_taken();
-    MPI_Abort(comm, code);
+    return MPI_Abort(comm, code);
 }
 
 typedef struct {
