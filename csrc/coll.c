@@ -1761,9 +1761,7 @@ bcast_bytes(CommObject *self, void *buf, long long n, int root)
 /* bcast on an intercommunicator.  Every process of both groups makes the
  * same two collective calls (the size, then the pickle), as MPI requires:
  * the root group's PROC_NULL ranks never see the size, so the number of
- * calls cannot depend on it (MPI's nonblocking collectives, which cmpi
- * uses when it polls, pair the calls in order).  The pickle travels in
- * band. */
+ * calls cannot depend on it.  The pickle travels in band. */
 static PyObject *
 inter_bcast(CommObject *self, PyObject *sendobj, int root, int sending,
             int receiving)

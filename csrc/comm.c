@@ -2017,7 +2017,7 @@ Comm_Shrink(CommObject *self, PyObject *Py_UNUSED(a))
     int ierr;
     if (cmpi_comm_check(self) < 0)
         return NULL;
-    CMPI_NOGIL_CALL("Dup", self->ob_mpi,
+    CMPI_NOGIL_CALL("Shrink", self->ob_mpi,
                     ierr = MPI_Comm_dup(self->ob_mpi, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);

@@ -428,6 +428,7 @@ cmpi_coll_blocking_only(MPI_Comm comm)
     return inter;
 }
 
+#ifndef OPEN_MPI
 /* How many ranks of this job the launcher started on this node, from its
  * environment (Open MPI, MPICH's Hydra, SLURM's srun); 0 when unknown.
  * Read from the environment rather than MPI_Comm_split_type so that
@@ -465,6 +466,7 @@ cmpi_local_ranks(void)
     }
     return 0;
 }
+#endif
 
 /* rc.yield_when_idle: None (automatic: more ranks on this node than cores
  * this process may run on, with an MPI library that does not yield by
@@ -486,7 +488,7 @@ cmpi_decide_yield(PyObject *rc)
      * and its tuned blocking collectives then beat polled nonblocking
      * ones (Barrier 5 vs 9 us at 4 ranks on 2 cores). */
     return 0;
-#endif
+#else
     long local = cmpi_local_ranks();
     long online = sysconf(_SC_NPROCESSORS_ONLN), mine = online;
 #ifdef CPU_COUNT
@@ -498,6 +500,7 @@ cmpi_decide_yield(PyObject *rc)
      * about the others: then only the node's core count counts. */
     long cores = mine > 1 ? mine : online;
     return local > 1 && cores > 0 && local > cores;
+#endif
 }
 
 /* ------------------------------------------------------------------ */
