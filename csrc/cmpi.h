@@ -122,6 +122,53 @@ typedef struct cmpi_state {
 
 extern PyModuleDef cmpi_module;
 
+/* ---------------------------------------------------------------------
+ * CPython versions.  cmpi builds on 3.10 and later with the public C API
+ * only (no _Py* name: tests/launch/test_distribution.py and CI check the
+ * built extension's undefined symbols).  Each shim below gives an older
+ * CPython the public function a newer one has.
+ */
+#if PY_VERSION_HEX < 0x030B0000
+/* PyType_GetModuleByDef is 3.11's.  On 3.10, walk the MRO for the first
+ * heap type created by a module with definition `def`, as 3.11 does. */
+static inline PyObject *
+cmpi_type_module_by_def(PyTypeObject *type, PyModuleDef *def)
+{
+    PyObject *mro = type->tp_mro;
+    Py_ssize_t n = mro ? PyTuple_GET_SIZE(mro) : 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        if (!(base->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+            continue;
+        }
+        PyObject *m = PyType_GetModule(base);
+        if (m == NULL) {
+            PyErr_Clear(); /* a heap type made without a module */
+            continue;
+        }
+        if (PyModule_GetDef(m) == def) {
+            return m;
+        }
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "PyType_GetModuleByDef: no superclass of '%s' has the given "
+                 "module",
+                 type->tp_name);
+    return NULL;
+}
+#define PyType_GetModuleByDef cmpi_type_module_by_def
+#endif
+
+/* Py_IsFinalizing is public from 3.13 on; before, the module notes when
+ * the interpreter starts to end (an atexit callback, env.c), which is
+ * before any module or object is torn down. */
+#if PY_VERSION_HEX >= 0x030D0000
+#define cmpi_python_finalizing() Py_IsFinalizing()
+#else
+extern int cmpi_python_ending;
+#define cmpi_python_finalizing() (cmpi_python_ending != 0)
+#endif
+
 static inline cmpi_state *
 cmpi_get_state(PyObject *module)
 {

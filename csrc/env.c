@@ -11,6 +11,43 @@
  * cmpi call MPI_Finalize at exit (it initialized MPI, or rc said so)? */
 static int cmpi_finalize_at_exit = 0;
 
+#if PY_VERSION_HEX < 0x030D0000
+/* Set when Python's atexit callbacks run, the first step of ending the
+ * interpreter (cmpi.h: cmpi_python_finalizing, for CPython < 3.13). */
+int cmpi_python_ending = 0;
+
+static PyObject *
+note_python_ending(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    cmpi_python_ending = 1;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef note_python_ending_def = {
+    "_note_python_ending", note_python_ending, METH_NOARGS, NULL};
+
+static int
+register_python_ending(void)
+{
+    PyObject *fn = PyCFunction_New(&note_python_ending_def, NULL);
+    if (fn == NULL)
+        return -1;
+    PyObject *atexit = PyImport_ImportModule("atexit");
+    PyObject *r = atexit ? PyObject_CallMethod(atexit, "register", "O", fn)
+                         : NULL;
+    Py_XDECREF(atexit);
+    Py_DECREF(fn);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+#else
+static int
+register_python_ending(void)
+{
+    return 0;
+}
+#endif
+
 static void
 cmpi_atexit(void)
 {
@@ -145,6 +182,8 @@ cmpi_env_startup(PyObject *Py_UNUSED(m), cmpi_state *st)
     }
     if (finalize >= 0)
         cmpi_finalize_at_exit = finalize;
+    if (register_python_ending() < 0)
+        return -1;
     if (Py_AtExit(cmpi_atexit) < 0) {
         PyErr_SetString(PyExc_RuntimeError, "cannot register MPI_Finalize");
         return -1;

@@ -104,9 +104,13 @@ static void
 Exception_dealloc(ExceptionObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    /* Not chained to BaseException's tp_dealloc: on CPython 3.10 it
+     * untracks unconditionally, which crashes on an object this function
+     * has already untracked.  Its tp_clear drops the base's fields. */
     PyObject_GC_UnTrack(self);
     Py_CLEAR(self->message);
-    ((PyTypeObject *)PyExc_RuntimeError)->tp_dealloc((PyObject *)self);
+    ((PyTypeObject *)PyExc_RuntimeError)->tp_clear((PyObject *)self);
+    tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
 }
 

@@ -1485,7 +1485,7 @@ typedef struct {
 static int
 greq_no_python(void)
 {
-    return !Py_IsInitialized() || _Py_IsFinalizing();
+    return !Py_IsInitialized() || cmpi_python_finalizing();
 }
 
 static int

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Run cmpi's whole test suite: for each MPI library (Open MPI, MPICH),
+"""Run cmpi's whole test suite: for each configuration (an MPI library and
+a Python, built by tools/setup.sh; default: Debian's Open MPI and MPICH),
 
   * tests/mpi    under mpiexec at 1, 2, 3 and 4 ranks: every rank runs every
                  test; a test fails if it fails on any rank;
@@ -10,7 +11,11 @@ Every run has a time limit, and inside it every test has a watchdog
 (tests/mpi/conftest.py), so a deadlock fails fast and names the test.
 Prints a table of results and ends with ``N passed, N failed, N skipped``.
 
-    python tests/run_suite.py [--mpi openmpi|mpich] [--np 1 2 3 4] [-k EXPR]
+    python tests/run_suite.py [--mpi CONFIG ...] [--np 1 2 3 4] [-k EXPR]
+                              [--launch FILE ...]
+
+``--launch test_runner.py test_seeds.py`` runs only those files of
+tests/launch (the ones that apply to a configuration tested at 2 ranks).
 """
 
 import argparse
@@ -91,7 +96,14 @@ def main():
     ap.add_argument("--np", nargs="*", type=int, default=[1, 2, 3, 4])
     ap.add_argument("-k", default=None, help="pytest -k expression")
     ap.add_argument("--no-launch", action="store_true", help="skip tests/launch")
+    ap.add_argument("--launch", nargs="*", default=None, metavar="FILE",
+                    help="only these files of tests/launch")
     opts = ap.parse_args()
+    for config in opts.mpi:
+        if not Path(launcher.python(config)).is_relative_to(launcher.venv(config)):
+            sys.exit(f"run_suite: no .venv/{config}: run tools/setup.sh {config} first")
+    launch = ([str(HERE / "launch" / f) for f in opts.launch] if opts.launch
+              else [str(HERE / "launch")])
 
     extra = ["-k", opts.k] if opts.k else []
     outroot = Path(tempfile.mkdtemp(prefix="cmpi-tests-"))
@@ -129,7 +141,7 @@ def main():
             outdir = outroot / f"{flavor}-launch"
             xml = outdir / "launch.xml"
             cmd = [py, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-                   f"--junitxml={xml}", str(HERE / "launch"), *extra]
+                   f"--junitxml={xml}", *launch, *extra]
             code, secs = run_job(cmd, env, label, LAUNCH_TIMEOUT)
             merged = junit_outcomes(xml) or {}
             if not merged or code not in (0, 1):

@@ -1,0 +1,78 @@
+"""cmpi uses only CPython's public C API, so it builds and loads on every
+CPython from 3.10 on (a private function can vanish in any release, as
+``_Py_IsFinalizing`` did in 3.13 and broke the import).
+
+Two checks: the C sources name no ``_Py*`` identifier, and the built
+extension of the configuration under test needs no ``_Py*`` symbol beyond
+the ones CPython's own public macros and inline functions expand to.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import launchutil as lu  # noqa: E402
+
+CSRC = lu.ROOT / "csrc"
+
+#: Undefined symbols that public API expands to in CPython's headers, each
+#: with the public name that brings it in.
+PUBLIC_EXPANSIONS = {
+    "_Py_Dealloc": "Py_DECREF",
+    "_Py_NoneStruct": "Py_None",
+    "_Py_TrueStruct": "Py_True",
+    "_Py_FalseStruct": "Py_False",
+    "_Py_NotImplementedStruct": "Py_NotImplemented",
+    "_Py_EllipsisObject": "Py_Ellipsis",
+    "_PyObject_New": "PyObject_New",
+    "_PyObject_GC_New": "PyObject_GC_New",
+    "_PyByteArray_empty_string": "PyByteArray_AS_STRING",
+    # PY_SSIZE_T_CLEAN renames these (CPython < 3.13)
+    "_PyArg_ParseTuple_SizeT": "PyArg_ParseTuple",
+    "_PyArg_ParseTupleAndKeywords_SizeT": "PyArg_ParseTupleAndKeywords",
+    "_Py_BuildValue_SizeT": "Py_BuildValue",
+    "_PyObject_CallFunction_SizeT": "PyObject_CallFunction",
+    "_PyObject_CallMethod_SizeT": "PyObject_CallMethod",
+    # CPython 3.10's inline PyObject_Vectorcall
+    "_PyObject_MakeTpCall": "PyObject_Vectorcall",
+    "_Py_CheckFunctionResult": "PyObject_Vectorcall",
+}
+
+
+def strip_comments_and_strings(text):
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    return re.sub(r'"(?:\\.|[^"\\\n])*"', '""', text)
+
+
+def test_sources_name_no_private_cpython_api():
+    found = []
+    for path in sorted(CSRC.glob("*.[ch]")):
+        code = strip_comments_and_strings(path.read_text())
+        for m in re.finditer(r"\b_Py[A-Za-z_0-9]*", code):
+            line = code.count("\n", 0, m.start()) + 1
+            found.append(f"{path.name}:{line}: {m.group()}")
+    assert not found, "private CPython names in csrc/:\n" + "\n".join(found)
+
+
+def test_extension_needs_no_private_cpython_symbol():
+    nm = shutil.which("nm")
+    if nm is None:
+        pytest.skip("nm (binutils) is not installed")
+    so = subprocess.run(
+        [lu.python(), "-c",
+         "import cmpi, glob, os; "
+         "print(glob.glob(os.path.join(os.path.dirname(cmpi.__file__), 'MPI.*.so'))[0])"],
+        capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    out = subprocess.run([nm, "-D", "--undefined-only", so], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    symbols = {line.split()[-1].split("@")[0] for line in out.splitlines() if line.strip()}
+    assert "PyInit_MPI" not in symbols and symbols, f"cannot read the symbols of {so}"
+    private = sorted(s for s in symbols
+                     if s.startswith("_Py") and s not in PUBLIC_EXPANSIONS)
+    assert not private, f"{so} needs private CPython symbols: {private}"
