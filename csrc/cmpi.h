@@ -16,6 +16,11 @@
 
 #include <mpi.h>
 
+/* CMPI_HAVE_<CALL>: the optional MPI calls this library has, found by
+ * meson.build at build time (not by MPI_VERSION: Open MPI 5.0 reports
+ * MPI 3.1 and has most of MPI-4). */
+#include "cmpi_config.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>

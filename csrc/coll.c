@@ -106,7 +106,7 @@ enum {
     COLL_PERSISTENT
 };
 
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_PERSISTENT_COLL
 #define COLL_INIT_CALL(call) (call)
 #else
 #define COLL_INIT_CALL(call) MPI_ERR_OTHER /* refused by coll_begin */
@@ -170,14 +170,11 @@ coll_begin(CommObject *self, int mode, const char *fname CMPI_UNUSED,
     run->info = MPI_INFO_NULL;
     if (mode == COLL_BLOCKING)
         return 0;
-#if MPI_VERSION < 4
+#if !CMPI_HAVE_PERSISTENT_COLL
     if (mode == COLL_PERSISTENT) {
-        int version = 0, subversion = 0;
-        MPI_Get_version(&version, &subversion);
-        PyErr_Format(PyExc_NotImplementedError,
-                     "%s needs MPI_%s, which is MPI-4; the MPI library "
-                     "implements MPI %d.%d",
-                     fname, fname, version, subversion);
+        char name[32];
+        PyOS_snprintf(name, sizeof(name), "MPI_%s", fname);
+        cmpi_not_implemented(name);
         return -1;
     }
 #endif

@@ -722,7 +722,7 @@ Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
         return NULL;
     if (a[3] != NULL && a[3] != Py_None && errhandler_arg(st, a[3], &eh) < 0)
         return NULL;
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_COMM_CREATE_FROM_GROUP
     MPI_Comm h;
     int ierr;
     CMPI_NOGIL_CALL("Comm.Create_from_group", MPI_COMM_NULL,
@@ -769,7 +769,7 @@ Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
         return NULL;
     if (a[6] != NULL && a[6] != Py_None && errhandler_arg(st, a[6], &eh) < 0)
         return NULL;
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_INTERCOMM_CREATE_FROM_GROUPS
     MPI_Comm h;
     int ierr;
     CMPI_NOGIL_CALL("Intercomm.Create_from_groups", MPI_COMM_NULL,

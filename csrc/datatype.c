@@ -236,7 +236,7 @@ contiguous_big(DatatypeObject *self, MPI_Count count)
 {
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     int ierr;
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_TYPE_CONTIGUOUS_C
     ierr = MPI_Type_contiguous_c(count, self->ob_mpi, &dt);
 #else
     MPI_Aint lb = 0, extent = 0;

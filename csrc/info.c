@@ -167,7 +167,7 @@ info_lookup(InfoObject *self, const char *key, PyObject **out)
     int flag = 0, ierr;
     char *buf = NULL;
     *out = NULL;
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_INFO_GET_STRING
     char probe[1];
     int buflen = 0;
     ierr = MPI_Info_get_string(self->ob_mpi, key, &buflen, probe, &flag);
@@ -337,7 +337,7 @@ Info_Create_env(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (st == NULL ||
         cmpi_parse("Create_env", args, nargs, kwnames, kw, 0, a) < 0)
         return NULL;
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_INFO_CREATE_ENV
     PyObject *seq = NULL, *info = NULL;
     char **argv = NULL;
     int argc = 0;
@@ -384,11 +384,7 @@ done:
     Py_XDECREF(seq);
     return info;
 #else
-    PyErr_Format(PyExc_NotImplementedError,
-                 "Info.Create_env needs MPI_Info_create_env (MPI-4), which "
-                 "this MPI library (MPI %d.%d) does not have",
-                 MPI_VERSION, MPI_SUBVERSION);
-    return NULL;
+    return cmpi_not_implemented("MPI_Info_create_env");
 #endif
 }
 

@@ -427,12 +427,30 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 static PyObject *
 cmpi_not_implemented(const char *what)
 {
-    int version = 0, subversion = 0;
+    int version = 0, subversion = 0, len = 0;
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = {0};
     MPI_Get_version(&version, &subversion);
+    if (MPI_Get_library_version(lib, &len) != MPI_SUCCESS)
+        lib[0] = '\0';
+    /* The library's name and version: the first line (Open MPI: up to the
+     * first comma), runs of blanks folded ("MPICH Version:      4.0.2"). */
+    size_t n = strcspn(lib, ",\n");
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (lib[i] == ' ' || lib[i] == '\t') {
+            if (out == 0 || lib[out - 1] == ' ')
+                continue;
+            lib[out++] = ' ';
+        }
+        else
+            lib[out++] = lib[i];
+    }
+    while (out > 0 && lib[out - 1] == ' ')
+        out--;
+    lib[out] = '\0';
     PyErr_Format(PyExc_NotImplementedError,
-                 "%s is not available: the MPI library implements MPI "
-                 "%d.%d",
-                 what, version, subversion);
+                 "%s is not available in this MPI library (%s, MPI %d.%d)",
+                 what, out ? lib : "unknown", version, subversion);
     return NULL;
 }
 
@@ -454,7 +472,7 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
         cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0)
         return NULL;
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_ISENDRECV
     cmpi_msg sm, rm;
     if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
         return NULL;
@@ -499,7 +517,7 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
         cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0)
         return NULL;
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_ISENDRECV_REPLACE
     cmpi_msg m;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
         return NULL;

@@ -7,8 +7,7 @@
  */
 #include "cmpi.h"
 
-#if MPI_VERSION >= 4
-#define CMPI_HAVE_SESSION 1
+#if CMPI_HAVE_SESSION
 typedef MPI_Session cmpi_session_t;
 #define CMPI_SESSION_NULL MPI_SESSION_NULL
 #else
@@ -89,14 +88,20 @@ Session_get_handle(SessionObject *self, void *Py_UNUSED(c))
 }
 
 #ifndef CMPI_HAVE_SESSION
+/* NotImplementedError naming the MPI function of method `what`
+ * ("Get_num_psets": MPI_Session_get_num_psets). */
 static PyObject *
 session_missing(const char *what)
 {
-    PyErr_Format(PyExc_NotImplementedError,
-                 "MPI.Session.%s: MPI sessions (MPI-4) are not available in "
-                 "this MPI library",
-                 what);
-    return NULL;
+    char name[64];
+    if (strcmp(what, "Create_group") == 0)
+        return cmpi_not_implemented("MPI_Group_from_session_pset");
+    PyOS_snprintf(name, sizeof(name), "MPI_Session_%s", what);
+    for (char *p = name + strlen("MPI_Session_"); *p; p++) {
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    }
+    return cmpi_not_implemented(name);
 }
 #endif
 

@@ -1004,7 +1004,7 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         (mode == NB_PERSISTENT && cmpi_info_arg(self->st, a[2], &info) < 0) ||
         topo_degrees(self, &indeg, &outdeg) < 0)
         return NULL;
-#if MPI_VERSION < 4
+#if !CMPI_HAVE_PERSISTENT_NEIGHBOR
     if (mode == NB_PERSISTENT)
         return cmpi_not_implemented(mpi_init_names[kind]);
 #else
@@ -1060,7 +1060,7 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         else                                                                  \
             ierr = NB_PERSIST(persistent, __VA_ARGS__, comm, info, req);      \
     } while (0)
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_PERSISTENT_NEIGHBOR
 #define NB_PERSIST(fn, ...) fn(__VA_ARGS__)
 #else
 #define NB_PERSIST(fn, ...) MPI_ERR_OTHER
@@ -2134,11 +2134,15 @@ cmpi_topology_init(PyObject *m, cmpi_state *st)
         return -1;
         /* Split types MPI lacks are UNDEFINED (Split_type then gives
          * COMM_NULL, as MPI does for MPI_UNDEFINED). */
-#if MPI_VERSION >= 4
+#if CMPI_HAVE_COMM_TYPE_HW_GUIDED
     int hw_guided = MPI_COMM_TYPE_HW_GUIDED;
+#else
+    int hw_guided = MPI_UNDEFINED;
+#endif
+#if CMPI_HAVE_COMM_TYPE_HW_UNGUIDED
     int hw_unguided = MPI_COMM_TYPE_HW_UNGUIDED;
 #else
-    int hw_guided = MPI_UNDEFINED, hw_unguided = MPI_UNDEFINED;
+    int hw_unguided = MPI_UNDEFINED;
 #endif
 #ifdef MPI_COMM_TYPE_RESOURCE_GUIDED
     int resource_guided = MPI_COMM_TYPE_RESOURCE_GUIDED;
