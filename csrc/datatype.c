@@ -1522,7 +1522,7 @@ position_arg(PyObject *obj, Py_ssize_t size, MPI_Aint *out)
     return 0;
 }
 
-#ifdef MPICH_VERSION
+#if defined(MPICH_VERSION) || defined(MPI_ABI_VERSION)
 /* Does `dt` mix different basic types?  *first is the first basic type
  * seen (MPI_DATATYPE_NULL before any).  -1 if MPI fails. */
 static int
@@ -1555,6 +1555,11 @@ mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
 }
 #endif
 
+#ifdef MPI_ABI_VERSION
+static const char *
+cmpi_abi_vendor(int version[3]); /* env.c */
+#endif
+
 /* MPICH 4.0 dies (SIGILL) sizing external32 data of a datatype that mixes
  * basic types: refuse those there instead. */
 static int
@@ -1562,9 +1567,15 @@ check_external(cmpi_state *st, MPI_Datatype dt)
 {
     if (check_committed(st, dt) < 0)
         return -1;
-#ifdef MPICH_VERSION
+#if defined(MPICH_VERSION) || defined(MPI_ABI_VERSION)
     MPI_Datatype first = MPI_DATATYPE_NULL;
-    if (mixes_basic_types(dt, &first) != 0) {
+    if (
+#ifdef MPI_ABI_VERSION
+            /* ABI build: the library is known only at run time, and MPICH
+             * 5.0 behind libmpi_abi.so still dies here. */
+            strcmp(cmpi_abi_vendor(NULL), "MPICH") == 0 &&
+#endif
+            mixes_basic_types(dt, &first) != 0) {
         cmpi_raise_msg(st, MPI_ERR_UNSUPPORTED_DATAREP,
                        "this MPICH cannot pack a datatype that mixes basic "
                        "types in external32");

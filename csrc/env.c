@@ -342,13 +342,52 @@ mod_Wtick(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     return PyFloat_FromDouble(MPI_Wtick());
 }
 
+#ifdef MPI_ABI_VERSION
+/* MPI-5 standard ABI: one binary runs on whichever library implements the
+ * ABI (libmpi_abi.so found at run time), and mpi_abi.h names no vendor (no
+ * OPEN_MPI, MPICH_NAME...), so the vendor is read once from the library's
+ * version string: "MPICH Version:      5.0.2..." or "Open MPI v6.0.0...".
+ * Callable before MPI_Init and after MPI_Finalize (MPI-4).  Returns
+ * "MPICH", "Open MPI" or "unknown"; `version` (may be NULL) gets the
+ * major, minor and micro numbers. */
+static const char *
+cmpi_abi_vendor(int version[3])
+{
+    static const char *name = NULL;
+    static int v[3] = {0, 0, 0};
+    if (name == NULL) { /* first called from module init, with the GIL */
+        char buf[MPI_MAX_LIBRARY_VERSION_STRING + 1] = {0};
+        int len = 0;
+        const char *found = "unknown";
+        if (MPI_Get_library_version(buf, &len) == MPI_SUCCESS) {
+            if (strncmp(buf, "MPICH Version:", 14) == 0) {
+                found = "MPICH";
+                sscanf(buf + 14, " %d.%d.%d", &v[0], &v[1], &v[2]);
+            }
+            else if (strncmp(buf, "Open MPI v", 10) == 0) {
+                found = "Open MPI";
+                sscanf(buf + 10, "%d.%d.%d", &v[0], &v[1], &v[2]);
+            }
+        }
+        name = found;
+    }
+    if (version != NULL)
+        memcpy(version, v, sizeof(v));
+    return name;
+}
+#endif
+
 CMPI_DOC(get_vendor_doc, "get_vendor()",
          "Information about the underlying MPI implementation: a tuple "
          "(name, (major, minor, micro)).");
 static PyObject *
 mod_get_vendor(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 {
-#if defined(OPEN_MPI)
+#if defined(MPI_ABI_VERSION)
+    int v[3];
+    const char *name = cmpi_abi_vendor(v);
+    return Py_BuildValue("(s(iii))", name, v[0], v[1], v[2]);
+#elif defined(OPEN_MPI)
     return Py_BuildValue("(s(iii))", "Open MPI", OMPI_MAJOR_VERSION,
                          OMPI_MINOR_VERSION, OMPI_RELEASE_VERSION);
 #elif defined(MPICH_NAME)
@@ -532,6 +571,18 @@ cmpi_env_init(PyObject *m, cmpi_state *st)
         if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0)
             return -1;
     }
+    /* MPI._ABI_VERSION: (MPI_ABI_VERSION, MPI_ABI_SUBVERSION) of the
+     * standard ABI header cmpi was built with (mpicc_abi), else None. */
+#ifdef MPI_ABI_VERSION
+    PyObject *abi = Py_BuildValue("(ii)", MPI_ABI_VERSION, MPI_ABI_SUBVERSION);
+#else
+    PyObject *abi = Py_NewRef(Py_None);
+#endif
+    if (abi == NULL || PyModule_AddObjectRef(m, "_ABI_VERSION", abi) < 0) {
+        Py_XDECREF(abi);
+        return -1;
+    }
+    Py_DECREF(abi);
     st->BottomType = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, &BottomType_spec, (PyObject *)&PyLong_Type);
     st->InPlaceType = (PyTypeObject *)PyType_FromModuleAndSpec(

@@ -19,9 +19,23 @@
  */
 #include "cmpi.h"
 
+/* MPI-5 standard ABI (mpi_abi.h, which alone defines MPI_ABI_VERSION):
+ * handles are pointers to incomplete structs, and the C library has no
+ * Fortran support at all -- no MPI_Fint, no MPI_X_c2f/f2c, no
+ * MPI_Status_c2f/f2c.  Its integer handles are the MPI-5 MPI_X_toint and
+ * MPI_X_fromint (the integers a Fortran binding layered on the ABI uses),
+ * so toint/fromint and py2f/f2py both use those, held in a plain int. */
+#ifdef MPI_ABI_VERSION
+typedef int cmpi_fint;
+#else
+typedef MPI_Fint cmpi_fint;
+#endif
+
 /* Open MPI 4.1 does not name the layout of a Fortran status: it is the C
- * struct seen as integers, source, tag and error first. */
-#ifndef MPI_F_STATUS_SIZE
+ * struct seen as integers, source, tag and error first.  (The ABI names it,
+ * but with enum constants, not macros: MPI_F_STATUS_SIZE is 8, the size of
+ * its MPI_Status in ints.) */
+#if !defined(MPI_F_STATUS_SIZE) && !defined(MPI_ABI_VERSION)
 #define MPI_F_STATUS_SIZE ((int)(sizeof(MPI_Status) / sizeof(MPI_Fint)))
 #define MPI_F_SOURCE 0
 #define MPI_F_TAG 1
@@ -34,21 +48,29 @@ typedef struct {
     size_t obj_off;   /* offsetof(XObject, ob_mpi) */
     size_t hsize;     /* sizeof(MPI_X) */
     size_t flags_off; /* offsetof(XObject, flags) */
-    MPI_Fint (*c2f)(const void *h);
-    void (*f2c)(MPI_Fint f, void *h);
+    cmpi_fint (*c2f)(const void *h);
+    void (*f2c)(cmpi_fint f, void *h);
 } handle_kind;
 
-#define CMPI_C2F(kind, ctype, fn)               \
-    static MPI_Fint kind##_c2f(const void *h)   \
-    {                                           \
-        ctype v;                                \
-        memcpy(&v, h, sizeof(v));               \
-        return fn##_c2f(v);                     \
-    }                                           \
-    static void kind##_f2c(MPI_Fint f, void *h) \
-    {                                           \
-        ctype v = fn##_f2c(f);                  \
-        memcpy(h, &v, sizeof(v));               \
+#ifdef MPI_ABI_VERSION
+#define CMPI_TO_FINT(fn) fn##_toint
+#define CMPI_FROM_FINT(fn) fn##_fromint
+#else
+#define CMPI_TO_FINT(fn) fn##_c2f
+#define CMPI_FROM_FINT(fn) fn##_f2c
+#endif
+
+#define CMPI_C2F(kind, ctype, fn)                \
+    static cmpi_fint kind##_c2f(const void *h)   \
+    {                                            \
+        ctype v;                                 \
+        memcpy(&v, h, sizeof(v));                \
+        return CMPI_TO_FINT(fn)(v);              \
+    }                                            \
+    static void kind##_f2c(cmpi_fint f, void *h) \
+    {                                            \
+        ctype v = CMPI_FROM_FINT(fn)(f);         \
+        memcpy(h, &v, sizeof(v));                \
     }
 
 CMPI_C2F(dtype, MPI_Datatype, MPI_Type)
@@ -64,7 +86,7 @@ CMPI_C2F(file, MPI_File, MPI_File)
 #ifdef CMPI_HAVE_SESSION
 CMPI_C2F(sess, MPI_Session, MPI_Session)
 #else
-static MPI_Fint
+static cmpi_fint
 sess_c2f(const void *h)
 {
     cmpi_session_t v;
@@ -72,7 +94,7 @@ sess_c2f(const void *h)
     return v == NULL ? 0 : -1;
 }
 static void
-sess_f2c(MPI_Fint f, void *h)
+sess_f2c(cmpi_fint f, void *h)
 {
     cmpi_session_t v = NULL;
     (void)f;
@@ -287,7 +309,7 @@ handle_toint(PyObject *self, PyObject *Py_UNUSED(a))
 }
 
 static int
-fint_arg(PyObject *arg, MPI_Fint *out)
+fint_arg(PyObject *arg, cmpi_fint *out)
 {
     long v = PyLong_AsLong(arg);
     if (v == -1 && PyErr_Occurred())
@@ -296,7 +318,7 @@ fint_arg(PyObject *arg, MPI_Fint *out)
         PyErr_Format(PyExc_OverflowError, "%ld is out of range of a C int", v);
         return -1;
     }
-    *out = (MPI_Fint)v;
+    *out = (cmpi_fint)v;
     return 0;
 }
 
@@ -311,7 +333,7 @@ handle_from_fint(PyTypeObject *cls, PyObject *arg, int as_int)
     int k = handle_cls_kind(cls, &st);
     if (k < 0)
         return NULL;
-    MPI_Fint f;
+    cmpi_fint f;
     if (fint_arg(arg, &f) < 0)
         return NULL;
     char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
@@ -430,14 +452,36 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
 /* ---------------------------------------------------------------------
  * Status: its Fortran form is a list of MPI_F_STATUS_SIZE integers.
  */
+#ifdef MPI_ABI_VERSION
+/* The ABI has no MPI_Status_c2f/f2c, but fixes the Fortran status to be its
+ * C MPI_Status seen as MPI_F_STATUS_SIZE ints (MPI_F_SOURCE... index it). */
+_Static_assert(sizeof(MPI_Status) == MPI_F_STATUS_SIZE * sizeof(cmpi_fint),
+               "ABI MPI_Status is MPI_F_STATUS_SIZE ints");
+static int
+status_c2f(const MPI_Status *s, cmpi_fint *f)
+{
+    memcpy(f, s, sizeof(*s));
+    return MPI_SUCCESS;
+}
+static int
+status_f2c(const cmpi_fint *f, MPI_Status *s)
+{
+    memcpy(s, f, sizeof(*s));
+    return MPI_SUCCESS;
+}
+#else
+#define status_c2f MPI_Status_c2f
+#define status_f2c MPI_Status_f2c
+#endif
+
 CMPI_DOC(Status_py2f_doc, "py2f($self)",
          "Translate status to a list of Fortran integers.");
 static PyObject *
 Status_py2f(StatusObject *self, PyObject *Py_UNUSED(a))
 {
-    MPI_Fint f[sizeof(MPI_Status) / sizeof(MPI_Fint) + 8];
+    cmpi_fint f[sizeof(MPI_Status) / sizeof(cmpi_fint) + 8];
     cmpi_state *st = cmpi_type_state(Py_TYPE(self));
-    int ierr = MPI_Status_c2f(&self->ob_mpi, f);
+    int ierr = status_c2f(&self->ob_mpi, f);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);
     PyObject *list = PyList_New(MPI_F_STATUS_SIZE);
@@ -456,7 +500,7 @@ CMPI_DOC(Status_f2py_doc, "f2py($type, arg, /)",
 static PyObject *
 Status_f2py(PyTypeObject *cls, PyObject *arg)
 {
-    MPI_Fint f[sizeof(MPI_Status) / sizeof(MPI_Fint) + 8];
+    cmpi_fint f[sizeof(MPI_Status) / sizeof(cmpi_fint) + 8];
     cmpi_state *st = cmpi_type_state(cls);
     PyObject *seq = PySequence_Fast(arg, "expected a sequence of int");
     if (seq == NULL)
@@ -477,7 +521,7 @@ Status_f2py(PyTypeObject *cls, PyObject *arg)
     PyObject *obj = PyObject_CallNoArgs((PyObject *)cls);
     if (obj == NULL)
         return NULL;
-    int ierr = MPI_Status_f2c(f, &((StatusObject *)obj)->ob_mpi);
+    int ierr = status_f2c(f, &((StatusObject *)obj)->ob_mpi);
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(obj);
         return cmpi_raise(st, ierr);

@@ -489,6 +489,12 @@ cmpi_decide_yield(PyObject *rc)
      * ones (Barrier 5 vs 9 us at 4 ranks on 2 cores). */
     return 0;
 #else
+#ifdef MPI_ABI_VERSION
+    /* ABI build: the same holds when the library found at run time is
+     * Open MPI (env.c reads it from the library's version string). */
+    if (strcmp(cmpi_abi_vendor(NULL), "Open MPI") == 0)
+        return 0;
+#endif
     long local = cmpi_local_ranks();
     long online = sysconf(_SC_NPROCESSORS_ONLN), mine = online;
 #ifdef CPU_COUNT
@@ -514,7 +520,10 @@ cmpi_decide_yield(PyObject *rc)
  * own when oversubscribed (mpi_yield_when_idle), so only MPICH needs it.
  * The handler is SA_RESTART, and a spinning call makes no system calls
  * that a signal would cut short. */
-#if defined(MPICH_NAME) && defined(__linux__) && defined(SIGEV_THREAD_ID)
+/* An ABI build compiles it in too: it is armed only in yield mode, which
+ * cmpi_decide_yield leaves off when the run-time library is Open MPI. */
+#if (defined(MPICH_NAME) || defined(MPI_ABI_VERSION)) && \
+        defined(__linux__) && defined(SIGEV_THREAD_ID)
 #define CMPI_TICK_YIELD 1
 #define CMPI_TICK_NS 50000L      /* 50 us: measured best for Fence at 3 on 2 */
 static int cmpi_tick_signal = 0; /* 0: no tick (not in yield mode) */
@@ -890,7 +899,13 @@ cmpi_wait_startup(void)
         cmpi_tick_install();
     if (cmpi_hang_timeout < 0)
         cmpi_hang_timeout = 0;
-#if defined(OPEN_MPI)
+#if defined(MPI_ABI_VERSION)
+    /* ABI build: whichever library libmpi_abi.so turned out to be */
+    const char *vendor = cmpi_abi_vendor(NULL);
+    const char *library = strcmp(vendor, "MPICH") == 0      ? "mpich"
+                          : strcmp(vendor, "Open MPI") == 0 ? "openmpi"
+                                                            : "unknown";
+#elif defined(OPEN_MPI)
     const char *library = "openmpi";
 #elif defined(MPICH_NAME)
     const char *library = "mpich";

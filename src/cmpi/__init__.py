@@ -142,7 +142,10 @@ def get_config():
 
     candidates = [_os.environ.get("MPICC", "")]
     mpi = _sys.modules.get(__name__ + ".MPI")
-    if mpi is not None:
+    if mpi is not None and getattr(mpi, "_ABI_VERSION", None):
+        # built on the MPI-5 standard ABI: its wrapper, whatever the vendor
+        candidates.insert(0, "mpicc_abi")
+    elif mpi is not None:
         vendor = mpi.get_vendor()[0]
         candidates.insert(0, {"Open MPI": "mpicc.openmpi", "MPICH": "mpicc.mpich"}.get(vendor, ""))
     candidates.append("mpicc")

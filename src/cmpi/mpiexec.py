@@ -49,13 +49,40 @@ def _vendor():
     return MPI.get_vendor()[0]
 
 
+def _abi_launcher():
+    """On a build for the MPI-5 standard ABI (``MPI._ABI_VERSION`` set), the
+    ``mpiexec`` installed with the ``libmpi_abi.so`` this process loaded
+    (``<prefix>/lib/libmpi_abi.so`` -> ``<prefix>/bin/mpiexec``): the vendor
+    name alone may pick another installation's launcher.  None otherwise."""
+    from cmpi import MPI
+
+    if getattr(MPI, "_ABI_VERSION", None) is None:
+        return None
+    try:
+        with open("/proc/self/maps") as maps:
+            libs = {line.split()[-1] for line in maps if "/libmpi_abi.so" in line}
+    except OSError:
+        return None
+    for lib in sorted(libs):
+        prefix = os.path.dirname(os.path.dirname(os.path.realpath(lib)))
+        path = os.path.join(prefix, "bin", "mpiexec")
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
 def launcher():
     """The launcher command: ``$CMPI_MPIEXEC``, else the first ``mpiexec``
-    of cmpi's MPI library found on PATH."""
+    of cmpi's MPI library found on PATH (on an ABI build, the one installed
+    with the loaded ``libmpi_abi.so`` first)."""
     spec = os.environ.get("CMPI_MPIEXEC", "").strip()
     if spec:
         return shlex.split(spec)
-    for name in _LAUNCHERS.get(_vendor(), ("mpiexec", "mpirun")):
+    vendor = _vendor()
+    abi = _abi_launcher()
+    if abi:
+        return [abi]
+    for name in _LAUNCHERS.get(vendor, ("mpiexec", "mpirun")):
         path = shutil.which(name)
         if path:
             return [path]

@@ -31,6 +31,13 @@ def mpi_library_has(*names):
     return all(hasattr(lib, name) for name in names)
 
 
+#: cmpi built on the MPI-5 standard ABI (mpicc_abi, libmpi_abi.so).
+ON_MPI_ABI = getattr(MPI, "_ABI_VERSION", None) is not None
+
+#: The library is MPICH 5.0 (native or behind libmpi_abi.so alike).
+MPICH_50 = MPI.get_vendor()[0] == "MPICH" and MPI.get_vendor()[1][:2] == (5, 0)
+
+
 def ring(comm):
     """(rank, size, dest, source) for a ring exchange on ``comm``."""
     rank, size = comm.Get_rank(), comm.Get_size()

@@ -76,6 +76,19 @@ def test_get_vendor():
     assert name in MPI.Get_library_version()
 
 
+def test_abi_flag():
+    # cmpi's own flag: (MPI_ABI_VERSION, MPI_ABI_SUBVERSION) when built on
+    # the MPI-5 standard ABI (mpicc_abi), else None
+    abi = getattr(MPI, "_ABI_VERSION", None)
+    if abi is None:
+        return
+    assert type(abi) is tuple and abi >= (1, 0)
+    # the ABI has no Fortran handles: py2f gives MPI_Comm_toint's integer
+    assert MPI.COMM_WORLD.py2f() == MPI.COMM_WORLD.toint()
+    assert MPI.Comm.f2py(MPI.COMM_SELF.toint()) == MPI.COMM_SELF
+    assert len(MPI.Status().py2f()) == 8  # MPI_F_STATUS_SIZE
+
+
 def test_rank_constants():
     values = {MPI.ANY_SOURCE, MPI.PROC_NULL, MPI.ROOT}
     assert len(values) == 3

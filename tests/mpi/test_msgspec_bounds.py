@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mpiimpl import IS_CMPI, MPI
-from mpitestutil import stray_guard
+from mpitestutil import MPICH_50, stray_guard
 
 
 def outside_types():
@@ -55,6 +55,9 @@ def test_derived_datatype_inside_buffer_beyond_extent_count():
         dt.Free()
 
 
+@pytest.mark.skipif(MPICH_50, reason="MPICH 5.0.2 (native and ABI library "
+                    "alike) does not detect a truncated Gather(v) on COMM_SELF: "
+                    "it returns MPI_SUCCESS and copies recvcount items")
 def test_long_error_string():
     # MPICH's error stack for a truncated Gatherv fills MPI_MAX_ERROR_STRING
     # without a NUL: turning it into a str must neither crash nor overrun.

@@ -155,11 +155,14 @@ def test_threads_on_separate_communicators():
 
 
 IS_MPICH = MPI.Get_library_version().startswith("MPICH")
+# MPICH 5.0.2 (ch4:ucx, here behind libmpi_abi.so) passes these: 13 runs at
+# 1, 2 and 3 ranks.
+IS_MPICH4 = IS_MPICH and MPI.get_vendor()[1][0] < 5
 
 
 @pytest.mark.parametrize("how", ["recv", "Recv", "Wait", "Mprobe"])
 def test_blocking_call_releases_gil(how):
-    if how in ("Recv", "Wait") and IS_MPICH:
+    if how in ("Recv", "Wait") and IS_MPICH4:
         # MPICH 4.0.2 (ch4:ucx): a thread blocked in MPI_Recv (or in
         # MPI_Wait on an Irecv) for a message to self fills its buffer but
         # often never returns when the MPI_Isend came from another thread,
