@@ -50,8 +50,12 @@ def _mpi_module():
     if "cmpi.MPI" not in sys.modules:
         cmpi.rc.initialize = False
         cmpi.rc.finalize = False
-    from cmpi import MPI
-
+    try:
+        from cmpi import MPI
+    except ImportError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(f"cmpi: cannot load cmpi.MPI: {exc}\n")
+        sys.exit(1)
     return MPI
 
 
