@@ -10,9 +10,10 @@ The sdist is made by ``meson dist``, from the last commit of this checkout
 (uncommitted changes are not in it).  Everything here is skipped, with the
 reason, only when the package index cannot be reached (the isolated builds
 need meson-python and meson from it) or Open MPI is not installed.  About
-a minute and a half on two cores.
+a minute on two cores (two builds of the extension).
 """
 
+import json
 import os
 import re
 import shutil
@@ -224,8 +225,6 @@ def test_runner_diagnostics(dist):
 def _config(python):
     job = _step([python, "-c", "import cmpi, json; print(json.dumps(cmpi.get_config()))"],
                 timeout=JOB_TIMEOUT)
-    import json
-
     return json.loads(job.stdout)
 
 
