@@ -47,7 +47,7 @@ for f in "${flavors[@]}"; do
   if ! "$venv/bin/python" -c "import mesonpy, numpy, pytest, hypothesis" 2>/dev/null; then
     say "installing build and test requirements into $venv"
     "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-      "meson-python>=0.15" "meson>=1.1" ninja numpy pytest hypothesis
+      "meson-python>=0.17" "meson>=1.1" ninja numpy pytest hypothesis
   fi
   say "building cmpi against $f (MPICC=mpicc.$f)"
   MPICC=mpicc.$f "$venv/bin/python" -m pip install -q --disable-pip-version-check \
