@@ -137,7 +137,19 @@ def get_include():
     defines ``CMPI_VERSION`` (and its _MAJOR, _MINOR, _PATCH parts) and
     ``CMPI_HAVE_C_API`` as 0.  (mpi4py's folder holds ``mpi4py/mpi4py.h``
     with its Cython C API; cmpi does not imitate it.)"""
-    return _os.path.join(_os.path.dirname(__file__), "include")
+    folder = _os.path.join(_os.path.dirname(__file__), "include")
+    if not _os.path.isfile(_os.path.join(folder, "cmpi", "cmpi.h")):
+        # An editable install: the header is in the build tree, which the
+        # package's resources can name.
+        import importlib.resources
+
+        try:
+            header = str(importlib.resources.files(__name__) / "include" / "cmpi" / "cmpi.h")
+        except (ImportError, TypeError, ValueError):
+            header = ""
+        if header and _os.path.isfile(header):
+            folder = _os.path.dirname(_os.path.dirname(header))
+    return folder
 
 
 def get_config():

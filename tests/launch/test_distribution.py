@@ -138,7 +138,8 @@ def test_sdist_contents(dist):
     for needed in ("pyproject.toml", "meson.build", "meson.options", "LICENSE",
                    "README.md", "PKG-INFO", "tools/mpicc_flags.py",
                    "tools/mpi_build_config.py", "csrc/MPI.c", "csrc/cmpi.h",
-                   "src/cmpi/__init__.py", "src/cmpi/include/cmpi/cmpi.h.in"):
+                   "src/cmpi/__init__.py", "src/cmpi/include/cmpi/cmpi.h.in",
+                   "src/cmpi/include/cmpi/meson.build"):
         assert needed in names, f"{top}{needed} missing from the sdist"
     with tarfile.open(dist["sdist"]) as tar:
         info = tar.extractfile(top + "PKG-INFO").read().decode()
