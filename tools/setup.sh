@@ -106,10 +106,11 @@ for c in "${configs[@]}"; do
     esac
     pip_q "$venv" --upgrade "pip>=23.1"  # -C (config settings) needs 23.1
   fi
+  # pip checks the versions too, so an old meson-python gets upgraded.
   if ! "$venv/bin/python" -c "import mesonpy, numpy, pytest, hypothesis" 2>/dev/null; then
     say "installing build and test requirements into $venv"
-    pip_q "$venv" "meson-python>=0.15" "meson>=1.1" ninja numpy pytest hypothesis
   fi
+  pip_q "$venv" "meson-python>=0.17" "meson>=1.1" ninja numpy pytest hypothesis
   export_env=()
   case $mpi in
     debian-openmpi) mpicc=mpicc.openmpi; lib=libmpi.so ;;

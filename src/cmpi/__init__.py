@@ -131,29 +131,46 @@ _sys.modules[__name__ + ".rc"] = rc
 
 
 def get_include():
-    """Directory of cmpi's C headers (none are public yet: the package)."""
-    return _os.path.join(_os.path.dirname(__file__), "include")
+    """The folder of cmpi's C header, ``cmpi/cmpi.h``, for ``-I``.
+
+    cmpi has no C API for other extension modules yet: the header only
+    defines ``CMPI_VERSION`` (and its _MAJOR, _MINOR, _PATCH parts) and
+    ``CMPI_HAVE_C_API`` as 0.  (mpi4py's folder holds ``mpi4py/mpi4py.h``
+    with its Cython C API; cmpi does not imitate it.)"""
+    folder = _os.path.join(_os.path.dirname(__file__), "include")
+    if not _os.path.isfile(_os.path.join(folder, "cmpi", "cmpi.h")):
+        # An editable install: the header is in the build tree, which the
+        # package's resources can name.
+        import importlib.resources
+
+        try:
+            header = str(importlib.resources.files(__name__) / "include" / "cmpi" / "cmpi.h")
+        except (ImportError, TypeError, ValueError):
+            header = ""
+        if header and _os.path.isfile(header):
+            folder = _os.path.dirname(_os.path.dirname(header))
+    return folder
 
 
 def get_config():
-    """Build configuration: ``{"mpicc": path}``, the MPI compiler wrapper
-    that matches the MPI library cmpi runs on, when one is installed."""
-    import shutil
+    """How cmpi was built, as recorded by meson at build time: a new dict.
 
-    candidates = [_os.environ.get("MPICC", "")]
-    mpi = _sys.modules.get(__name__ + ".MPI")
-    if mpi is not None and getattr(mpi, "_ABI_VERSION", None):
-        # built on the MPI-5 standard ABI: its wrapper, whatever the vendor
-        candidates.insert(0, "mpicc_abi")
-    elif mpi is not None:
-        vendor = mpi.get_vendor()[0]
-        candidates.insert(0, {"Open MPI": "mpicc.openmpi", "MPICH": "mpicc.mpich"}.get(vendor, ""))
-    candidates.append("mpicc")
-    for name in candidates:
-        path = shutil.which(name) if name else None
-        if path:
-            return {"mpicc": path}
-    return {}
+    ``mpicc``: path of the MPI compiler wrapper used (absent when meson's
+    ``dependency('mpi')`` found MPI without one); ``mpicc_command``: the
+    wrapper as given ($MPICC, or ``mpicc`` found on PATH); ``mpi_source``:
+    ``MPICC``, ``PATH``, ``python-bin`` (an ``mpicc`` beside the building
+    Python) or ``meson dependency (...)``; ``mpi_version``: the version
+    meson reports in that last case; ``compile_args`` and ``link_args``:
+    the MPI flags (lists of str); ``mpi_library``: path of the MPI library
+    those flags name ('' when it was not in their folders); ``mpi_abi``:
+    True when built for the MPI-5 standard ABI.  An empty dict when the
+    record is missing (cmpi run from a source tree without building)."""
+    try:
+        from cmpi._config import CONFIG
+    except ImportError:
+        return {}
+    return {key: list(value) if isinstance(value, list) else value
+            for key, value in CONFIG.items()}
 
 
 def profile(name, *, path=None, logfile=None):

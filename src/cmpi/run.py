@@ -18,6 +18,8 @@ import sys
 
 from cmpi import _jobsafety
 
+INFO_OPTIONS = ("--version", "--prefix", "--mpi-library", "--mpi-std-version", "--mpi-lib-version")
+
 USAGE = """\
 usage: python -m cmpi [options] <pyfile> [arg] ...
    or: python -m cmpi [options] -m <module> [arg] ...
@@ -25,12 +27,95 @@ usage: python -m cmpi [options] <pyfile> [arg] ...
 options:
   -h, --help            show this help and exit
   --version             show cmpi's version and exit
+  --prefix              show the folder cmpi is installed in and exit
+  --mpi-library         show the path of the MPI library cmpi uses and exit
+  --mpi-std-version     show the MPI standard version and exit
+  --mpi-lib-version     show the MPI library's version string and exit
   --hang-timeout SECS   report a rank that waits SECS seconds in one blocking
                         call (the call, its arguments and its Python stack);
                         same as CMPI_HANG_TIMEOUT=SECS
   --hang-abort          abort the job after such a report (CMPI_HANG_ABORT=1)
   --tag-output          prefix every line of output with [rank N]
+--version, --prefix and the --mpi-* options combine: each prints its line,
+in the order given, and the runner then exits without running a program
+(MPI is not initialized for them).
 """
+
+
+def _mpi_module():
+    """cmpi.MPI, imported without initializing MPI (MPI_Get_version and
+    MPI_Get_library_version may be called before MPI_Init)."""
+    import cmpi
+
+    if "cmpi.MPI" not in sys.modules:
+        cmpi.rc.initialize = False
+        cmpi.rc.finalize = False
+    try:
+        from cmpi import MPI
+    except ImportError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(f"cmpi: cannot load cmpi.MPI: {exc}\n")
+        sys.exit(1)
+    return MPI
+
+
+def _mpi_library_path():
+    """File of the shared library that defines MPI_Init in this process
+    (asked of the dynamic linker with dladdr), or None."""
+    import ctypes
+
+    mpi = _mpi_module()
+
+    class _DlInfo(ctypes.Structure):
+        _fields_ = [("fname", ctypes.c_char_p), ("fbase", ctypes.c_void_p),
+                    ("sname", ctypes.c_char_p), ("saddr", ctypes.c_void_p)]
+
+    try:
+        # dlsym through the extension's handle searches the libraries it
+        # was linked with, so this finds the MPI cmpi.MPI actually uses.
+        address = ctypes.cast(ctypes.CDLL(mpi.__file__).MPI_Init, ctypes.c_void_p)
+        dladdr = ctypes.CDLL(None).dladdr
+    except (OSError, AttributeError):
+        return None
+    dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+    dladdr.restype = ctypes.c_int
+    info = _DlInfo()
+    if not dladdr(address, ctypes.byref(info)) or not info.fname:
+        return None
+    return os.path.realpath(os.fsdecode(info.fname))
+
+
+def _info_line(option):
+    import cmpi
+
+    if option == "--version":
+        return f"cmpi {cmpi.__version__}"
+    if option == "--prefix":
+        return os.path.dirname(os.path.abspath(cmpi.__file__))
+    if option == "--mpi-library":
+        path = _mpi_library_path()
+        if path is None:
+            sys.stderr.write("cmpi: cannot tell which file holds the MPI library\n")
+            sys.exit(1)
+        return path
+    mpi = _mpi_module()
+    if option == "--mpi-std-version":
+        built = f"{mpi.VERSION}.{mpi.SUBVERSION}"
+        running = "{}.{}".format(*mpi.Get_version())
+        note = "" if running == built else f" (runtime: MPI {running})"
+        return f"MPI {built}{note}"
+    return mpi.Get_library_version().rstrip("\n")
+
+
+def _info_exit(options):
+    """Print what the info options asked for, in order, and exit; nothing
+    when none was given."""
+    if not options.get("info"):
+        return
+    for option in options["info"]:
+        sys.stdout.write(_info_line(option) + "\n")
+    sys.stdout.flush()
+    sys.exit(0)
 
 
 def _usage_error(message):
@@ -66,12 +151,12 @@ def _parse(argv, options=None):
         if arg in ("-h", "--help"):
             sys.stdout.write(USAGE)
             sys.exit(0)
-        if arg == "--version":
-            import cmpi
-
-            sys.stdout.write(f"cmpi {cmpi.__version__}\n")
-            sys.exit(0)
+        if arg in INFO_OPTIONS:
+            options.setdefault("info", []).append(arg)
+            i += 1
+            continue
         if arg in ("-m", "-c"):
+            _info_exit(options)
             if i + 1 >= len(argv):
                 _usage_error(f"argument expected for {arg}")
             kind = "module" if arg == "-m" else "command"
@@ -84,6 +169,7 @@ def _parse(argv, options=None):
         if arg.startswith("-") and arg != "-":
             _usage_error(f"unknown option {arg}")
         break
+    _info_exit(options)
     if i >= len(argv):
         _usage_error("no program given")
     target = argv[i]
