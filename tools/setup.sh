@@ -126,7 +126,9 @@ for c in "${configs[@]}"; do
     pip_q "$venv" "${wheel[@]}"
   fi
   say "building cmpi for $c (MPICC=$mpicc)"
-  env "${export_env[@]+"${export_env[@]}"}" MPICC="$mpicc" "$venv/bin/python" -m pip install -q \
+  # The venv's bin/ first: meson-python runs the `meson` it finds on PATH.
+  env "${export_env[@]+"${export_env[@]}"}" PATH="$PWD/$venv/bin:$PATH" MPICC="$mpicc" \
+    "$venv/bin/python" -m pip install -q \
     --disable-pip-version-check --no-build-isolation --no-deps --force-reinstall \
     -Csetup-args=-Dwerror=true -Cbuild-dir="build/$c" .
   so=$("$venv/bin/python" -c "import cmpi, glob, os; print(glob.glob(os.path.join(os.path.dirname(cmpi.__file__), 'MPI.*.so'))[0])")
