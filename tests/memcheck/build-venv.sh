@@ -15,12 +15,12 @@ build_venv() {
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv --system-site-packages "$venv"
   fi
-  if ! "$venv/bin/python" -c "import mesonpy, numpy, pytest, hypothesis" 2>/dev/null; then
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check \
-      "meson-python>=0.15" "meson>=1.1" ninja numpy pytest hypothesis
-  fi
+  # pip checks versions too (pyproject.toml's license-files needs
+  # meson-python 0.17), and installs only what is missing.
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    "meson-python>=0.17" "meson>=1.1" ninja numpy pytest hypothesis
   for a in -Dwerror=true -Dbuildtype=debugoptimized "$@"; do args+=("-Csetup-args=$a"); done
-  MPICC=mpicc.$flavor "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+  PATH="$PWD/$venv/bin:$PATH" MPICC=mpicc.$flavor "$venv/bin/python" -m pip install -q --disable-pip-version-check \
     --no-build-isolation --no-deps --force-reinstall "${args[@]}" -Cbuild-dir="build/$name-$flavor" .
 }
 
