@@ -76,9 +76,10 @@ def mpi_env(name=None, base=None):
     env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
     env.setdefault("OMPI_MCA_mpi_yield_when_idle", "1")
-    if name in ("openmpi",) or name.startswith("openmpi-py"):
-        # Open MPI 4.1: the psm/psm2 transports probe for absent hardware
-        # and cost ~200 ms per MPI_Init; ob1 is what gets selected anyway.
+    if fam == "openmpi" and not own_mpiexec(name):
+        # Debian's Open MPI 4.1: the psm/psm2 transports probe for absent
+        # hardware and cost ~200 ms per MPI_Init; ob1 is what gets selected
+        # anyway.  (Open MPI 5 from its wheel has no vader: it is "sm".)
         env.setdefault("OMPI_MCA_pml", "ob1")
         env.setdefault("OMPI_MCA_btl", "self,vader,tcp")
     if fam == "impi":
@@ -86,11 +87,17 @@ def mpi_env(name=None, base=None):
     return env
 
 
+def own_mpiexec(name=None):
+    """The venv's own mpiexec (an MPI from a PyPI wheel), else None."""
+    own = venv(name) / "bin" / "mpiexec"
+    return own if own.exists() else None
+
+
 def mpiexec(n, name=None):
     """Launcher command prefix for ``n`` ranks of configuration ``name``."""
     name = name or config()
-    own = venv(name) / "bin" / "mpiexec"
-    if own.exists():
+    own = own_mpiexec(name)
+    if own:
         cmd = [str(own)]
     elif family_of(name) == "openmpi":
         cmd = ["mpiexec.openmpi"]
