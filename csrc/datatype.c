@@ -1555,8 +1555,9 @@ mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
 }
 #endif
 
-/* MPICH 4.0 dies (SIGILL) sizing external32 data of a datatype that mixes
- * basic types: refuse those there instead. */
+/* MPICH 4.0 and 5.0 die (SIGILL) sizing external32 data of a datatype that
+ * mixes basic types, and Intel MPI 2021 packs such data in native byte
+ * order: refuse those there instead. */
 static int
 check_external(cmpi_state *st, MPI_Datatype dt)
 {
@@ -1565,9 +1566,17 @@ check_external(cmpi_state *st, MPI_Datatype dt)
 #ifdef MPICH_VERSION
     MPI_Datatype first = MPI_DATATYPE_NULL;
     if (mixes_basic_types(dt, &first) != 0) {
+#ifdef I_MPI_VERSION
         cmpi_raise_msg(st, MPI_ERR_UNSUPPORTED_DATAREP,
-                       "this MPICH cannot pack a datatype that mixes basic "
-                       "types in external32");
+                       "Intel MPI " I_MPI_VERSION " packs a datatype that "
+                       "mixes basic types in native byte order, not in "
+                       "external32 (MPI_Pack_external): refused");
+#else
+        cmpi_raise_msg(st, MPI_ERR_UNSUPPORTED_DATAREP,
+                       "MPICH " MPICH_VERSION " cannot pack a datatype that "
+                       "mixes basic types in external32 (MPI_Pack_external "
+                       "crashes)");
+#endif
         return -1;
     }
 #endif
