@@ -175,8 +175,8 @@ coll_begin(CommObject *self, int mode, const char *fname CMPI_UNUSED,
         int version = 0, subversion = 0;
         MPI_Get_version(&version, &subversion);
         PyErr_Format(PyExc_NotImplementedError,
-                     "%s needs MPI_%s, which is MPI-4; the MPI library "
-                     "implements MPI %d.%d",
+                     "%s needs MPI_%s, which is MPI-4; " CMPI_LIBRARY_NAME
+                     " implements MPI %d.%d",
                      fname, fname, version, subversion);
         return -1;
     }

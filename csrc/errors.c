@@ -14,6 +14,23 @@
 #include <termios.h>
 #include <time.h>
 
+/* The MPI library cmpi is built against, as messages name it ("MPI_Foo is
+ * not available in Open MPI 5.0.11"): what cmpi can call is decided by the
+ * headers it was compiled with. */
+#define CMPI_STR_(x) #x
+#define CMPI_STR(x) CMPI_STR_(x)
+#if defined(OPEN_MPI)
+#define CMPI_LIBRARY_NAME                                  \
+    "Open MPI " CMPI_STR(OMPI_MAJOR_VERSION) "." CMPI_STR( \
+            OMPI_MINOR_VERSION) "." CMPI_STR(OMPI_RELEASE_VERSION)
+#elif defined(I_MPI_VERSION)
+#define CMPI_LIBRARY_NAME "Intel MPI " I_MPI_VERSION
+#elif defined(MPICH_VERSION)
+#define CMPI_LIBRARY_NAME "MPICH " MPICH_VERSION
+#else
+#define CMPI_LIBRARY_NAME "this MPI library"
+#endif
+
 /* The launcher's proxy reads a rank's stdout and stderr from a pipe (or a
  * pty) while it also handles MPI_Abort; when it takes the abort first it
  * kills the job and closes the pipe unread, and the message that says why

@@ -385,8 +385,8 @@ done:
     return info;
 #else
     PyErr_Format(PyExc_NotImplementedError,
-                 "Info.Create_env needs MPI_Info_create_env (MPI-4), which "
-                 "this MPI library (MPI %d.%d) does not have",
+                 "Info.Create_env needs MPI_Info_create_env (MPI-4), "
+                 "which " CMPI_LIBRARY_NAME " (MPI %d.%d) does not have",
                  MPI_VERSION, MPI_SUBVERSION);
     return NULL;
 #endif

@@ -430,8 +430,8 @@ cmpi_not_implemented(const char *what)
     int version = 0, subversion = 0;
     MPI_Get_version(&version, &subversion);
     PyErr_Format(PyExc_NotImplementedError,
-                 "%s is not available: the MPI library implements MPI "
-                 "%d.%d",
+                 "%s is not available in " CMPI_LIBRARY_NAME
+                 " (it implements MPI %d.%d)",
                  what, version, subversion);
     return NULL;
 }

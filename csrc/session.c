@@ -93,8 +93,8 @@ static PyObject *
 session_missing(const char *what)
 {
     PyErr_Format(PyExc_NotImplementedError,
-                 "MPI.Session.%s: MPI sessions (MPI-4) are not available in "
-                 "this MPI library",
+                 "MPI.Session.%s: MPI sessions (MPI-4) are not available "
+                 "in " CMPI_LIBRARY_NAME,
                  what);
     return NULL;
 }
