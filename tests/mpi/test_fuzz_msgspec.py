@@ -401,6 +401,8 @@ def fuzz_recv_typed(nbytes, dtinfo, count, displ, vector):
                 return
             if vector and recipe[0] == "code":
                 return
+            if INTEL_MPI and overlap and "Intel MPI" in str(exc):
+                return  # refused: Intel MPI writes past overlapping types
             raise AssertionError(f"unexpected {type(exc).__name__}: {exc}") from exc
         assert drain(comm) == 0
         if not IS_CMPI:
