@@ -762,6 +762,37 @@ error:
     return -1;
 }
 
+#ifdef I_MPI_VERSION
+/* Intel MPI 2021 writes past the data of a datatype whose entries overlap
+ * when it receives or unpacks into it (an hvector of 3 doubles 1 byte
+ * apart: 24 bytes written where the true extent is 10), corrupting the
+ * heap.  A type whose size exceeds its true extent must overlap: refused
+ * for receiving. */
+static int
+msg_check_intel_overlap(cmpi_state *st, MPI_Datatype dtype)
+{
+    int size;
+    MPI_Aint tlb, text;
+    CMPI_CHK(st, MPI_Type_size(dtype, &size));
+    if (size == 0)
+        return 0;
+    CMPI_CHK(st, MPI_Type_get_true_extent(dtype, &tlb, &text));
+    if (size > text) {
+        cmpi_raise_msg(st, MPI_ERR_TYPE,
+                       "Intel MPI " I_MPI_VERSION
+                       " writes past the data of "
+                       "a datatype whose entries overlap (size %d, true "
+                       "extent %zd) when receiving or unpacking (MPI_Recv, "
+                       "MPI_Unpack...) into it: refused",
+                       size, (Py_ssize_t)text);
+        return -1;
+    }
+    return 0;
+error:
+    return -1;
+}
+#endif
+
 static int
 cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
                int Py_UNUSED(null_ok))
@@ -923,6 +954,11 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
     if (otype != NULL && msg_check_footprint(st, m->dtype, m->extent, len,
                                              displ, count, "") < 0)
         goto error;
+#ifdef I_MPI_VERSION
+    if (recv == CMPI_MSG_RECV && otype != NULL && count > 0 &&
+        msg_check_intel_overlap(st, m->dtype) < 0)
+        goto error;
+#endif
     m->addr = (char *)m->view.buf + displ * m->extent;
     if (count > INT_MAX)
         return msg_big_type(st, m, count) < 0 ? (cmpi_msg_release(m), -1) : 0;

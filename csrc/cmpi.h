@@ -625,5 +625,10 @@ cmpi_comm_type_for(cmpi_state *st, MPI_Comm h);
 /* p2p.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1) */
 static PyObject *
 cmpi_not_implemented(const char *what);
+#ifdef MPI_ABI_VERSION
+/* env.c: the vendor of the library found at run time ("MPICH", ...). */
+static const char *
+cmpi_abi_vendor(int version[3]);
+#endif
 
 #endif /* CMPI_H */

@@ -1555,13 +1555,9 @@ mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
 }
 #endif
 
-#ifdef MPI_ABI_VERSION
-static const char *
-cmpi_abi_vendor(int version[3]); /* env.c */
-#endif
-
-/* MPICH 4.0 dies (SIGILL) sizing external32 data of a datatype that mixes
- * basic types: refuse those there instead. */
+/* MPICH 4.0 and 5.0 die (SIGILL) sizing external32 data of a datatype that
+ * mixes basic types, and Intel MPI 2021 packs such data in native byte
+ * order: refuse those there instead. */
 static int
 check_external(cmpi_state *st, MPI_Datatype dt)
 {
@@ -1576,9 +1572,17 @@ check_external(cmpi_state *st, MPI_Datatype dt)
             strcmp(cmpi_abi_vendor(NULL), "MPICH") == 0 &&
 #endif
             mixes_basic_types(dt, &first) != 0) {
+#ifdef I_MPI_VERSION
         cmpi_raise_msg(st, MPI_ERR_UNSUPPORTED_DATAREP,
-                       "this MPICH cannot pack a datatype that mixes basic "
-                       "types in external32");
+                       "Intel MPI " I_MPI_VERSION " packs a datatype that "
+                       "mixes basic types in native byte order, not in "
+                       "external32 (MPI_Pack_external): refused");
+#else
+        cmpi_raise_msg(st, MPI_ERR_UNSUPPORTED_DATAREP,
+                       "%s cannot pack a datatype that mixes basic types in "
+                       "external32 (MPI_Pack_external crashes)",
+                       cmpi_library_name());
+#endif
         return -1;
     }
 #endif

@@ -390,6 +390,11 @@ mod_get_vendor(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 #elif defined(OPEN_MPI)
     return Py_BuildValue("(s(iii))", "Open MPI", OMPI_MAJOR_VERSION,
                          OMPI_MINOR_VERSION, OMPI_RELEASE_VERSION);
+#elif defined(I_MPI_VERSION)
+    /* Intel MPI also defines MPICH_VERSION (that of its MPICH base). */
+    int major = 0, minor = 0, micro = 0;
+    sscanf(I_MPI_VERSION, "%d.%d.%d", &major, &minor, &micro);
+    return Py_BuildValue("(s(iii))", "Intel MPI", major, minor, micro);
 #elif defined(MPICH_NAME)
     int major = 0, minor = 0, micro = 0;
     sscanf(MPICH_VERSION, "%d.%d.%d", &major, &minor, &micro);

@@ -14,6 +14,43 @@
 #include <termios.h>
 #include <time.h>
 
+/* The MPI library cmpi is built against, as messages name it ("MPI_Foo is
+ * not available in Open MPI 5.0.11"): what cmpi can call is decided by the
+ * headers it was compiled with. */
+#define CMPI_STR_(x) #x
+#define CMPI_STR(x) CMPI_STR_(x)
+#if defined(OPEN_MPI)
+#define CMPI_LIBRARY_NAME                                  \
+    "Open MPI " CMPI_STR(OMPI_MAJOR_VERSION) "." CMPI_STR( \
+            OMPI_MINOR_VERSION) "." CMPI_STR(OMPI_RELEASE_VERSION)
+#elif defined(I_MPI_VERSION)
+#define CMPI_LIBRARY_NAME "Intel MPI " I_MPI_VERSION
+#elif defined(MPICH_VERSION)
+#define CMPI_LIBRARY_NAME "MPICH " MPICH_VERSION
+#else
+#define CMPI_LIBRARY_NAME "this MPI library"
+#endif
+
+/* The MPI library by name and version, for messages: from the headers
+ * cmpi was compiled with, or, on the MPI-5 standard ABI (which names no
+ * vendor), from the library found at run time. */
+static const char *
+cmpi_library_name(void)
+{
+#ifdef MPI_ABI_VERSION
+    static char name[64];
+    if (name[0] == '\0') { /* first called with the GIL held */
+        int v[3];
+        const char *vendor = cmpi_abi_vendor(v);
+        PyOS_snprintf(name, sizeof(name), "%s %d.%d.%d", vendor, v[0], v[1],
+                      v[2]);
+    }
+    return name;
+#else
+    return CMPI_LIBRARY_NAME;
+#endif
+}
+
 /* The launcher's proxy reads a rank's stdout and stderr from a pipe (or a
  * pty) while it also handles MPI_Abort; when it takes the abort first it
  * kills the job and closes the pipe unread, and the message that says why

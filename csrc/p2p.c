@@ -427,30 +427,11 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 static PyObject *
 cmpi_not_implemented(const char *what)
 {
-    int version = 0, subversion = 0, len = 0;
-    char lib[MPI_MAX_LIBRARY_VERSION_STRING + 1] = {0};
+    int version = 0, subversion = 0;
     MPI_Get_version(&version, &subversion);
-    if (MPI_Get_library_version(lib, &len) != MPI_SUCCESS)
-        lib[0] = '\0';
-    /* The library's name and version: the first line (Open MPI: up to the
-     * first comma), runs of blanks folded ("MPICH Version:      4.0.2"). */
-    size_t n = strcspn(lib, ",\n");
-    size_t out = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (lib[i] == ' ' || lib[i] == '\t') {
-            if (out == 0 || lib[out - 1] == ' ')
-                continue;
-            lib[out++] = ' ';
-        }
-        else
-            lib[out++] = lib[i];
-    }
-    while (out > 0 && lib[out - 1] == ' ')
-        out--;
-    lib[out] = '\0';
     PyErr_Format(PyExc_NotImplementedError,
-                 "%s is not available in this MPI library (%s, MPI %d.%d)",
-                 what, out ? lib : "unknown", version, subversion);
+                 "%s is not available in %s (it implements MPI %d.%d)",
+                 what, cmpi_library_name(), version, subversion);
     return NULL;
 }
 

@@ -285,7 +285,7 @@ request_test1(RequestObject *r)
     if (!request_active(r))
         return 1;
     cmpi_status_clear(&s);
-    ierr = MPI_Test(&r->ob_mpi, &flag, &s);
+    ierr = cmpi_test1(&r->ob_mpi, &flag, &s);
     if (ierr != MPI_SUCCESS)
         return status_error(r, ierr, &s);
     if (!flag)
@@ -361,7 +361,7 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
         s = self->status;
     }
     else {
-        ierr = MPI_Request_get_status(self->ob_mpi, &flag, &s);
+        ierr = cmpi_get_status1(self->ob_mpi, &flag, &s);
         if (ierr != MPI_SUCCESS)
             return cmpi_raise(self->st, ierr);
     }
@@ -787,8 +787,7 @@ testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         RequestObject *r = rl.reqs[i];
         if (!request_active(r) || r->ob_mpi == MPI_REQUEST_NULL)
             continue;
-        int f = 0,
-            ierr = MPI_Request_get_status(r->ob_mpi, &f, MPI_STATUS_IGNORE);
+        int f = 0, ierr = cmpi_get_status1(r->ob_mpi, &f, MPI_STATUS_IGNORE);
         if (ierr != MPI_SUCCESS) {
             cmpi_raise(st, ierr);
             goto done;
@@ -1143,7 +1142,7 @@ peek_status(RequestObject *r, int *flag, MPI_Status *s)
         *s = r->status;
         return 0;
     }
-    int ierr = MPI_Request_get_status(r->ob_mpi, flag, s);
+    int ierr = cmpi_get_status1(r->ob_mpi, flag, s);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(r->st, ierr);
         return -1;

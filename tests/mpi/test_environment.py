@@ -40,7 +40,7 @@ def test_get_library_version():
     text = MPI.Get_library_version()
     assert isinstance(text, str)
     assert text.strip()
-    assert "Open MPI" in text or "MPICH" in text
+    assert "Open MPI" in text or "MPICH" in text or "Intel(R) MPI" in text
 
 
 def test_get_processor_name():
@@ -70,10 +70,14 @@ def test_get_vendor():
     vendor = MPI.get_vendor()
     assert isinstance(vendor, tuple) and len(vendor) == 2
     name, version = vendor
-    assert name in ("Open MPI", "MPICH")
+    assert name in ("Open MPI", "MPICH", "Intel MPI")
     assert isinstance(version, tuple) and len(version) == 3
     assert all(type(v) is int for v in version)
-    assert name in MPI.Get_library_version()
+    text = MPI.Get_library_version()
+    if name == "Intel MPI":
+        assert "Intel(R) MPI Library %d.%d.%d" % version in text
+    else:
+        assert name in text
 
 
 def test_abi_flag():

@@ -110,7 +110,7 @@ def test_recv_truncate_raises_and_keeps_tail():
         with pytest.raises(MPI.Exception) as info:
             comm.Recv(buf[:4], 0, 11)
     finally:
-        drain(comm, 11)
+        drain(comm, 11, sreq=sreq)
         sreq.Wait()
     assert info.value.Get_error_class() == MPI.ERR_TRUNCATE
     assert buf[4:].tolist() == [-1] * 6
@@ -124,7 +124,7 @@ def test_recv_truncate_explicit_count():
         with pytest.raises(MPI.Exception) as info:
             comm.Recv([buf, 3, MPI.DOUBLE], 0, 12)
     finally:
-        drain(comm, 12)
+        drain(comm, 12, sreq=sreq)
         sreq.Wait()
     assert info.value.Get_error_class() == MPI.ERR_TRUNCATE
     assert buf[3:].tolist() == [-1.0] * 5

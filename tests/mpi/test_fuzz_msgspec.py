@@ -28,6 +28,7 @@ from mpiimpl import IS_CMPI, MPI
 
 RANK = fuzzcount.RANK
 OPEN_MPI = "Open MPI" in MPI.Get_library_version()
+INTEL_MPI = "Intel(R) MPI" in MPI.Get_library_version()
 CLEAR = (TypeError, ValueError, BufferError, KeyError, OverflowError, MPI.Exception)
 TAG = 91
 
@@ -400,6 +401,8 @@ def fuzz_recv_typed(nbytes, dtinfo, count, displ, vector):
                 return
             if vector and recipe[0] == "code":
                 return
+            if INTEL_MPI and overlap and "Intel MPI" in str(exc):
+                return  # refused: Intel MPI writes past overlapping types
             raise AssertionError(f"unexpected {type(exc).__name__}: {exc}") from exc
         assert drain(comm) == 0
         if not IS_CMPI:
@@ -629,6 +632,12 @@ def fuzz_datatype_trees(tree, count, fill):
         # Unpack into zeros and pack again: the same bytes (unless the type
         # map overlaps, where which write wins is undefined).
         out = np.zeros(nbytes, dtype="u1")
+        if INTEL_MPI and IS_CMPI and size > text and count > 0:
+            # Intel MPI writes past such an overlapping type: refused
+            with pytest.raises(MPI.Exception, match="Intel MPI"):
+                dt.Unpack(packed, 0, [out, count, dt], comm)
+            assert not out.any()
+            return
         assert dt.Unpack(packed, 0, [out, count, dt], comm) == pos
         again = bytearray(len(packed))
         dt.Pack([out, count, dt], again, 0, comm)

@@ -2,6 +2,8 @@
 the bytes its elements touch, not count * extent, decide (found by
 tests/mpi/test_fuzz_msgspec.py)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -62,6 +64,8 @@ def test_long_error_string():
     # MPICH's error stack for a truncated Gatherv fills MPI_MAX_ERROR_STRING
     # without a NUL: turning it into a str must neither crash nor overrun.
     comm = MPI.COMM_SELF
+    if re.match(r"MPICH Version:\s+5\.", MPI.Get_library_version()):
+        pytest.skip("MPICH 5.0 does not detect the truncation in MPI_Gatherv to self (copies 1 of the 2 bytes, no error)")
     sbuf, rbuf = np.ones(2, "i1"), np.zeros(1, "i1")
     with pytest.raises(MPI.Exception) as info:
         comm.Gatherv(sbuf, [rbuf, [1]], root=0)

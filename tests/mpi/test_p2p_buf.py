@@ -210,7 +210,7 @@ def test_recv_wrong_type_raises(bad):
         with pytest.raises(TypeError):
             comm.Recv(bad, 0, 41)
     finally:
-        drained = drain(comm, 41)
+        drained = drain(comm, 41, sreq=sreq)
         sreq.Wait()
     assert drained == 1  # the message was not consumed by the failed call
 
@@ -229,7 +229,7 @@ def test_recv_readonly_raises():
         with pytest.raises((TypeError, ValueError, BufferError)):
             comm.Recv(ro, 0, 42)
     finally:
-        drained = drain(comm, 42)
+        drained = drain(comm, 42, sreq=sreq)
         sreq.Wait()
     assert drained == 1
     assert target == b"\x00" * 16
@@ -244,7 +244,7 @@ def test_recv_noncontiguous_raises():
         with pytest.raises((TypeError, ValueError, BufferError)):
             comm.Recv(buf[::2], 0, 43)
     finally:
-        drained = drain(comm, 43)
+        drained = drain(comm, 43, sreq=sreq)
         sreq.Wait()
     assert drained == 1
     assert buf.tolist() == [0.0] * 10
