@@ -20,7 +20,7 @@ import launchutil as lu  # noqa: E402
 
 FLAVOR = lu.launcher.flavor()
 TIMEOUT = 60
-LIBRARY = {"openmpi": "Open MPI", "mpich": "MPICH"}[FLAVOR]
+LIBRARY = {"openmpi": "Open MPI", "mpich": "MPICH", "impi": "Intel(R) MPI"}[FLAVOR]
 
 cmpi_only = pytest.mark.skipif(
     lu.REFERENCE, reason="CMPI_TEST_RUNNER set: checks specific to cmpi")
