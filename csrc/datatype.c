@@ -1574,7 +1574,8 @@ check_external(cmpi_state *st, MPI_Datatype dt)
             mixes_basic_types(dt, &first) != 0) {
 #ifdef I_MPI_VERSION
         cmpi_raise_msg(st, MPI_ERR_UNSUPPORTED_DATAREP,
-                       "Intel MPI " I_MPI_VERSION " packs a datatype that "
+                       "Intel MPI " I_MPI_VERSION
+                       " packs a datatype that "
                        "mixes basic types in native byte order, not in "
                        "external32 (MPI_Pack_external): refused");
 #else

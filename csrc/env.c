@@ -24,7 +24,7 @@ note_python_ending(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 }
 
 static PyMethodDef note_python_ending_def = {
-    "_note_python_ending", note_python_ending, METH_NOARGS, NULL};
+        "_note_python_ending", note_python_ending, METH_NOARGS, NULL};
 
 static int
 register_python_ending(void)
@@ -33,8 +33,8 @@ register_python_ending(void)
     if (fn == NULL)
         return -1;
     PyObject *atexit = PyImport_ImportModule("atexit");
-    PyObject *r = atexit ? PyObject_CallMethod(atexit, "register", "O", fn)
-                         : NULL;
+    PyObject *r =
+            atexit ? PyObject_CallMethod(atexit, "register", "O", fn) : NULL;
     Py_XDECREF(atexit);
     Py_DECREF(fn);
     Py_XDECREF(r);

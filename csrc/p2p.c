@@ -430,8 +430,8 @@ cmpi_not_implemented(const char *what)
     int version = 0, subversion = 0;
     MPI_Get_version(&version, &subversion);
     PyErr_Format(PyExc_NotImplementedError,
-                 "%s is not available in %s (it implements MPI %d.%d)",
-                 what, cmpi_library_name(), version, subversion);
+                 "%s is not available in %s (it implements MPI %d.%d)", what,
+                 cmpi_library_name(), version, subversion);
     return NULL;
 }
 
