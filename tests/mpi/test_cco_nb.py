@@ -2,6 +2,7 @@
 Alltoallw, and Op.Reduce_local."""
 
 import gc
+import re
 
 import numpy as np
 import pytest
@@ -181,7 +182,7 @@ def test_alltoallw_bad_spec(comm):
 def test_persistent_collectives_missing(comm):
     buf = np.zeros(3)
     for call in (lambda: comm.Bcast_init(buf), lambda: comm.Barrier_init(), lambda: comm.Allreduce_init(buf, np.zeros(3))):
-        with pytest.raises(NotImplementedError, match=r"MPI_\w+_init is not available in this MPI library \(.+, MPI \d\.\d\)"):
+        with pytest.raises(NotImplementedError, match=rf"MPI_\w+_init is not available in {re.escape(MPI.get_vendor()[0])} [\d.]+ \(it implements MPI \d\.\d\)"):
             call()
 
 
