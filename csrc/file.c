@@ -9,6 +9,14 @@
  *
  * Nonblocking calls give a Request that holds the buffer until it
  * completes; a split collective (_begin/_end) holds it in the file object.
+ *
+ * The file also keeps its nonblocking requests (shared with its copies)
+ * until they complete: Close() refuses to close the file while one is
+ * pending, so no request is left referring to a closed file (MPI calls
+ * closing a file with requests pending erroneous, and Open MPI crashes in
+ * the later MPI_Test).  Only one split collective may be outstanding per
+ * file; an _end without its _begin, or a second _begin, raises instead of
+ * reaching MPI (which crashes on it).
  */
 #include "cmpi.h"
 
@@ -17,7 +25,9 @@ typedef struct {
     MPI_File ob_mpi;
     unsigned flags;
     int amode;
-    Py_buffer split; /* buffer of the split collective in progress */
+    Py_buffer split;   /* buffer of the split collective in progress */
+    int split_op;      /* 1 + where * 2 + write of that _begin, else 0 */
+    PyObject *pending; /* list: its nonblocking requests, maybe done */
     cmpi_state *st;
 } FileObject;
 
@@ -31,6 +41,8 @@ file_alloc(cmpi_state *st, PyTypeObject *type, MPI_File h, unsigned flags)
     f->flags = flags;
     f->amode = 0;
     f->split.obj = NULL;
+    f->split_op = 0;
+    f->pending = NULL;
     f->st = st;
     return (PyObject *)f;
 }
@@ -52,10 +64,15 @@ File_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                      Py_TYPE(other)->tp_name);
         return NULL;
     }
-    FileObject *f = (FileObject *)file_alloc(st, type,
-                                             ((FileObject *)other)->ob_mpi, 0);
-    if (f != NULL)
-        f->amode = ((FileObject *)other)->amode;
+    FileObject *o = (FileObject *)other;
+    if (o->pending == NULL && (o->pending = PyList_New(0)) == NULL)
+        return NULL;
+    FileObject *f = (FileObject *)file_alloc(st, type, o->ob_mpi, 0);
+    if (f != NULL) {
+        f->amode = o->amode;
+        /* a copy closes the same file: it checks the same requests */
+        f->pending = Py_NewRef(o->pending);
+    }
     return (PyObject *)f;
 }
 
@@ -70,6 +87,9 @@ File_dealloc(FileObject *self)
     if (self->split.obj != NULL &&
         (finalized || self->ob_mpi == MPI_FILE_NULL))
         PyBuffer_Release(&self->split);
+    /* requests still pending go to the detached operations: the file is
+     * not closed, so completing them later is safe */
+    Py_CLEAR(self->pending);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -217,19 +237,78 @@ File_Open(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)f;
 }
 
-CMPI_DOC(File_Close_doc, "Close($self)", "Close a file (collective).");
+/* Before closing: complete (as Test would) the file's nonblocking
+ * requests that are done, and refuse to close while any is still pending.
+ * Closing then is erroneous, and Open MPI 4.1 crashes in the next test of
+ * such a request, at the latest at exit.  Waiting for them here instead
+ * could hang for good: Open MPI 4.1 never completes a nonblocking read at
+ * the end of a file. */
+static int
+file_check_pending(FileObject *self)
+{
+    if (self->pending == NULL)
+        return 0;
+    Py_ssize_t busy = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(self->pending); i++) {
+        RequestObject *r = (RequestObject *)PyList_GET_ITEM(self->pending, i);
+        Py_INCREF(r);
+        int rc = request_test1(r);
+        Py_DECREF(r);
+        if (rc < 0)
+            return -1;
+        busy += rc == 0;
+    }
+    if (busy == 0)
+        return 0;
+    cmpi_raise_msg(self->st, MPI_ERR_PENDING,
+                   "File.Close: %zd nonblocking request(s) on this file are "
+                   "still pending; complete them (Request.Wait) before "
+                   "closing the file",
+                   busy);
+    return -1;
+}
+
+/* Remember a new request of this file, forgetting the completed ones. */
+static int
+file_track(FileObject *self, RequestObject *r)
+{
+    if (self->pending == NULL && (self->pending = PyList_New(0)) == NULL)
+        return -1;
+    PyObject *l = self->pending;
+    Py_ssize_t j = 0, n = PyList_GET_SIZE(l);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *o = PyList_GET_ITEM(l, i);
+        if (!request_active((RequestObject *)o))
+            continue;
+        Py_INCREF(o);
+        PyList_SetItem(l, j++, o);
+    }
+    if (j < n && PyList_SetSlice(l, j, n, NULL) < 0)
+        return -1;
+    return PyList_Append(l, (PyObject *)r);
+}
+
+CMPI_DOC(File_Close_doc, "Close($self)",
+         "Close a file (collective).  Raises, leaving the file open, while "
+         "one of its nonblocking requests is still pending.");
 static PyObject *
 File_Close(FileObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
     FILE_CHECK(self);
+    if (file_check_pending(self) < 0)
+        return NULL;
     CMPI_NOGIL_CALL("file.Close", MPI_COMM_NULL,
                     ierr = MPI_File_close(&self->ob_mpi));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
     self->ob_mpi = MPI_FILE_NULL;
+    self->split_op = 0;
     if (self->split.obj != NULL)
         PyBuffer_Release(&self->split);
+    if (self->pending != NULL)
+        PyList_SetSlice(self->pending, 0, PyList_GET_SIZE(self->pending),
+                        NULL);
     Py_RETURN_NONE;
 }
 
@@ -813,8 +892,27 @@ file_iio(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         return cmpi_raise(self->st, ierr);
     }
     cmpi_msg_give(r, &m); /* the request holds the buffer until done */
+    if (file_track(self, r) < 0) {
+        /* it cannot be forgotten while it runs: wait for it here */
+        PyObject *exc = PyErr_GetRaisedException_compat();
+        if (request_wait1(r) < 0)
+            PyErr_Clear();
+        PyErr_SetRaisedException_compat(exc);
+        Py_DECREF(r);
+        return NULL;
+    }
     return (PyObject *)r;
 }
+
+/* The _begin of each split collective, by where * 2 + write. */
+static const char *const split_names[] = {
+        [IO_AT_ALL * 2] = "Read_at_all_begin",
+        [IO_AT_ALL * 2 + 1] = "Write_at_all_begin",
+        [IO_ALL * 2] = "Read_all_begin",
+        [IO_ALL * 2 + 1] = "Write_all_begin",
+        [IO_ORDERED * 2] = "Read_ordered_begin",
+        [IO_ORDERED * 2 + 1] = "Write_ordered_begin",
+};
 
 static PyObject *
 file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -825,11 +923,12 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *status;
     int ierr;
     FILE_CHECK(self);
-    if (self->split.obj != NULL)
+    if (self->split_op != 0)
         return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
-                              "%s: a split collective is already in "
-                              "progress on this file; end it first",
-                              fname);
+                              "File.%s: a split collective (File.%s) is "
+                              "already outstanding on this file; end it "
+                              "first",
+                              fname, split_names[self->split_op - 1]);
     if (file_io_args(self, args, nargs, kwnames, fname, where, write, 0,
                      &offset, &m, &status) < 0)
         return NULL;
@@ -864,6 +963,7 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         return cmpi_raise(self->st, ierr);
     }
     self->split = m.view; /* held until the _end call */
+    self->split_op = 1 + where * 2 + write;
     m.view.obj = NULL;
     cmpi_msg_release(&m);
     Py_RETURN_NONE;
@@ -879,6 +979,18 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Status s;
     int ierr;
     FILE_CHECK(self);
+    if (self->split_op != 1 + where * 2 + write) {
+        const char *begin = split_names[where * 2 + write];
+        if (self->split_op == 0)
+            return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
+                                  "File.%s: no File.%s is outstanding on "
+                                  "this file",
+                                  fname, begin);
+        return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
+                              "File.%s: the split collective outstanding "
+                              "on this file is File.%s, not File.%s",
+                              fname, split_names[self->split_op - 1], begin);
+    }
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0)
         return NULL;
     if (a[1] != NULL && a[1] != Py_None &&
@@ -919,6 +1031,7 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
+    self->split_op = 0;
     if (self->split.obj != NULL)
         PyBuffer_Release(&self->split);
     if (cmpi_status_store(self->st, a[1], &s) < 0)

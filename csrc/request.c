@@ -1656,14 +1656,50 @@ Grequest_Start(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
+/* MPI_Grequest_complete may be called once per request, on a request
+ * not yet freed: a second call, or one on REQUEST_NULL (waited for,
+ * freed), crashes Open MPI.  The request object (and, for a copy, its
+ * owner) remembers the completion so that both raise instead. */
+#define CMPI_GREQ_COMPLETED 0x20u
+
+static int
+greq_complete(RequestObject *self, const char *fname)
+{
+    RequestObject *o = (RequestObject *)self->owner;
+    if (self->ob_mpi == MPI_REQUEST_NULL) {
+        cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
+                       "Grequest.%s: the request is REQUEST_NULL (already "
+                       "completed and waited for, or freed)",
+                       fname);
+        return -1;
+    }
+    if ((self->flags & CMPI_GREQ_COMPLETED) ||
+        (o != NULL && (o->flags & CMPI_GREQ_COMPLETED) &&
+         o->ob_mpi == self->ob_mpi)) {
+        cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
+                       "Grequest.%s: the request was already completed "
+                       "(Complete may be called once)",
+                       fname);
+        return -1;
+    }
+    int ierr = MPI_Grequest_complete(self->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        return -1;
+    }
+    self->flags |= CMPI_GREQ_COMPLETED;
+    if (o != NULL && o->ob_mpi == self->ob_mpi)
+        o->flags |= CMPI_GREQ_COMPLETED;
+    return 0;
+}
+
 CMPI_DOC(Grequest_Complete_doc, "Complete($self)",
          "Notify that a user-defined request is complete.");
 static PyObject *
 Grequest_Complete(RequestObject *self, PyObject *Py_UNUSED(a))
 {
-    int ierr = MPI_Grequest_complete(self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
-        return cmpi_raise(self->st, ierr);
+    if (greq_complete(self, "Complete") < 0)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -1676,11 +1712,9 @@ Grequest_complete(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"obj", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("complete", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("complete", args, nargs, kwnames, kw, 0, a) < 0 ||
+        greq_complete(self, "complete") < 0)
         return NULL;
-    int ierr = MPI_Grequest_complete(self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
-        return cmpi_raise(self->st, ierr);
     Py_XSETREF(self->result, Py_NewRef(a[0] ? a[0] : Py_None));
     Py_RETURN_NONE;
 }

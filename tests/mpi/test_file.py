@@ -384,3 +384,120 @@ def test_errhandler(fname):
     finally:
         f.Close()
     assert default and opened and fatal
+
+
+# --- Misuse that used to crash the process: run in a singleton subprocess,
+# so that a crash fails the test instead of killing the suite.
+
+
+def run_singleton(code, timeout=60):
+    """Run `code` in a fresh singleton MPI process (launcher variables
+    dropped); return the CompletedProcess, output as text."""
+    import subprocess
+    import sys
+    import textwrap
+
+    drop = ("OMPI_", "PMIX_", "PMI_", "HYDRA_", "MPIR_", "OPAL_", "ORTE_", "PRTE_")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(drop) or k.startswith("OMPI_ALLOW_RUN_AS_ROOT")}
+    env["OMPI_ALLOW_RUN_AS_ROOT"] = env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    pkg = MPI.__name__.rsplit(".", 1)[0]
+    code = f"from {pkg} import MPI\n" + textwrap.dedent(code)
+    return subprocess.run([sys.executable, "-c", code], env=env, timeout=timeout,
+                          capture_output=True, text=True)
+
+
+def check_singleton(code):
+    p = run_singleton(code)
+    assert p.returncode == 0 and p.stdout.strip().endswith("OK"), (
+        f"rc={p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr[-3000:]}")
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py crashes here")
+def test_close_with_pending_request():
+    # Open MPI 4.1 never completes a nonblocking read at the end of a file:
+    # these stay pending, and closing the file under them crashed later.
+    check_singleton("""
+        import gc, os, tempfile
+        d = tempfile.mkdtemp()
+        files, reqs = [], []
+        for i in range(20):
+            f = MPI.File.Open(MPI.COMM_SELF, os.path.join(d, str(i)),
+                              MPI.MODE_CREATE | MPI.MODE_RDWR)
+            r = f.Iread_at(0, bytearray(8))
+            try:
+                f.Close()
+            except MPI.Exception as e:
+                assert e.Get_error_class() == MPI.ERR_PENDING, e
+                assert "File.Close" in str(e) and "pending" in str(e), e
+                assert f != MPI.FILE_NULL  # left open
+                g = MPI.File(f)  # a copy sees the same requests
+                try:
+                    g.Close()
+                except MPI.Exception as e:
+                    assert e.Get_error_class() == MPI.ERR_PENDING, e
+            else:  # the read completed (MPICH finishes it): fine
+                assert r.Test()
+            files.append(f)
+            reqs.append(r)
+        reqs[0].Test()
+        del reqs, r
+        gc.collect()
+        print("OK")
+        """)
+
+
+def test_close_after_completed_requests(fname):
+    comm = MPI.COMM_SELF
+    path = f"{fname}.{MPI.COMM_WORLD.rank}"
+    f = MPI.File.Open(comm, path, MPI.MODE_RDWR | MPI.MODE_CREATE | MPI.MODE_DELETE_ON_CLOSE)
+    f.Write_at(0, bytearray(64))
+    reqs = [f.Iread_at(8 * i, bytearray(8)) for i in range(8)]
+    for r in reqs[:4]:
+        r.Wait()
+    del reqs[1]  # dropped after completion
+    while not all(r.Test() for r in reqs):  # done, but not all waited
+        pass
+    f.Close()
+    assert f == MPI.FILE_NULL
+    assert all(r == MPI.REQUEST_NULL for r in reqs)
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py crashes here")
+def test_split_collective_misuse():
+    check_singleton("""
+        import os, tempfile
+        d = tempfile.mkdtemp()
+        f = MPI.File.Open(MPI.COMM_SELF, os.path.join(d, "f"),
+                          MPI.MODE_CREATE | MPI.MODE_RDWR
+                          | MPI.MODE_DELETE_ON_CLOSE)
+        f.Write_at(0, bytearray(64))  # no read at the end of the file
+        ends = ["Read_all_end", "Write_all_end", "Read_at_all_end",
+                "Write_at_all_end", "Read_ordered_end", "Write_ordered_end"]
+        def raises(call, *words):
+            try:
+                call()
+            except MPI.Exception as e:
+                assert e.Get_error_class() == MPI.ERR_OTHER, e
+                for w in words:
+                    assert w in str(e), (w, str(e))
+            else:
+                raise AssertionError("no exception")
+        for name in ends:  # never begun
+            raises(lambda: getattr(f, name)(bytearray(8)), "File." + name,
+                   "File." + name.replace("_end", "_begin"), "outstanding")
+        f.Read_all_begin(bytearray(8))
+        raises(lambda: f.Read_all_begin(bytearray(8)), "already")
+        raises(lambda: f.Write_at_all_begin(0, bytearray(8)), "already")
+        for name in ends[1:]:  # not the one begun
+            raises(lambda: getattr(f, name)(bytearray(8)), "File." + name,
+                   "File.Read_all_begin")
+        f.Read_all_end(bytearray(8))  # the right one still works
+        raises(lambda: f.Read_all_end(bytearray(8)), "no File.Read_all_begin")
+        f.Write_at_all_begin(8, b"x" * 8)
+        f.Write_at_all_end(b"x" * 8)
+        f.Read_ordered_begin(bytearray(4))
+        f.Read_ordered_end(bytearray(4))
+        f.Close()
+        print("OK")
+        """)

@@ -305,3 +305,54 @@ def test_copies_and_fromhandle_do_not_own_the_request():
     for _ in range(10):
         assert comm.recv(source=0, tag=5) == b"x" * 100000
     MPI.Request.waitall(reqs)
+
+
+def run_singleton(code, timeout=60):
+    """Run `code` in a fresh singleton MPI process (launcher variables
+    dropped): a crash fails the test instead of killing the suite."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    drop = ("OMPI_", "PMIX_", "PMI_", "HYDRA_", "MPIR_", "OPAL_", "ORTE_", "PRTE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env["OMPI_ALLOW_RUN_AS_ROOT"] = env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    pkg = MPI.__name__.rsplit(".", 1)[0]
+    code = f"from {pkg} import MPI\n" + textwrap.dedent(code)
+    p = subprocess.run([sys.executable, "-c", code], env=env, timeout=timeout,
+                       capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.strip().endswith("OK"), (
+        f"rc={p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr[-3000:]}")
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py crashes here")
+def test_grequest_complete_twice():
+    run_singleton("""
+        def raises(call, *words):
+            try:
+                call()
+            except MPI.Exception as e:
+                assert e.Get_error_class() == MPI.ERR_REQUEST, e
+                for w in words:
+                    assert w in str(e), (w, str(e))
+            else:
+                raise AssertionError("no exception")
+        g = MPI.Grequest.Start()
+        g.Complete()
+        raises(g.Complete, "Grequest.Complete", "already completed")
+        raises(g.complete, "Grequest.complete", "already completed")
+        copy = MPI.Grequest(g)
+        raises(copy.Complete, "already completed")
+        g.Wait()
+        raises(g.Complete, "REQUEST_NULL")
+        h = MPI.Grequest.Start()
+        c = MPI.Grequest(h)
+        c.complete(42)  # through a copy: the original knows
+        raises(h.Complete, "already completed")
+        h.Wait()
+        k = MPI.Grequest.Start()
+        k.Free()
+        raises(k.Complete, "REQUEST_NULL")
+        print("OK")
+        """)
