@@ -891,13 +891,15 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     int ierr = MPI_SUCCESS, ptag = 0;
     *req = MPI_REQUEST_NULL;
     *keep = NULL;
-    PyObject *data = cmpi_dumps_oob(
-            st, obj, self->shadow != MPI_COMM_NULL ? &buffers : NULL);
+    /* Buffered mode sends the whole stream as one message: it must fit
+     * the attached buffer (ERR_BUFFER now if not), and it completes
+     * locally, which pieces sent in standard mode would not. */
+    int whole = self->shadow == MPI_COMM_NULL || mpi_isend == MPI_Ibsend;
+    PyObject *data = cmpi_dumps_oob(st, obj, whole ? NULL : &buffers);
     if (data == NULL)
         return -1;
     Py_ssize_t n = PyBytes_GET_SIZE(data);
-    if (buffers == NULL &&
-        (n <= CMPI_OBJ_EAGER || self->shadow == MPI_COMM_NULL)) {
+    if (buffers == NULL && (n <= CMPI_OBJ_EAGER || whole)) {
         int count;
         if (cmpi_size_to_int(n, &count) < 0)
             goto error;
