@@ -492,6 +492,8 @@ static PyObject *
 cmpi_op_apply(cmpi_state *st, PyObject *op, PyObject *x, PyObject *y);
 static int
 cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s);
+static int
+cmpi_status_check(cmpi_state *st, PyObject *status);
 
 /* request.c */
 static RequestObject *

@@ -203,12 +203,33 @@ range_incl_excl(GroupObject *self, PyObject *arg, int incl)
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PySequence_Fast_GET_ITEM(seq, i);
-        if (!PyArg_ParseTuple(t, "ii|i", &ranges[i][0], &ranges[i][1],
-                              &ranges[i][2])) {
+        PyObject *tri = NULL;
+        if (PySequence_Check(t) && !PyUnicode_Check(t) && !PyBytes_Check(t))
+            tri = PySequence_Fast(t, "");
+        else
+            PyErr_Clear();
+        Py_ssize_t k = tri ? PySequence_Fast_GET_SIZE(tri) : -1;
+        if (k != 2 && k != 3) {
+            Py_XDECREF(tri);
+            PyErr_Clear();
+            PyErr_Format(k < 0 ? PyExc_TypeError : PyExc_ValueError,
+                         "ranks[%zd] must be a (first, last, stride) "
+                         "triple, not %.100s%s",
+                         i, Py_TYPE(t)->tp_name,
+                         k < 0 ? "" : " of another length");
             goto done;
         }
-        if (PyTuple_Check(t) && PyTuple_GET_SIZE(t) == 2)
-            ranges[i][2] = 1;
+        ranges[i][2] = 1;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            static const char *const what[] = {
+                    "ranks[i] first", "ranks[i] last", "ranks[i] stride"};
+            if (cmpi_as_int(PySequence_Fast_GET_ITEM(tri, j), &ranges[i][j],
+                            what[j]) < 0) {
+                Py_DECREF(tri);
+                goto done;
+            }
+        }
+        Py_DECREF(tri);
         int size = 0;
         MPI_Group_size(self->ob_mpi, &size);
         int first = ranges[i][0], last = ranges[i][1], stride = ranges[i][2];

@@ -109,7 +109,7 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     int ierr;
     if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
-        message_check(self) < 0 ||
+        message_check(self) < 0 || cmpi_status_check(self->st, a[1]) < 0 ||
         cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 1) < 0)
         return NULL;
     MPI_Status s;
@@ -175,7 +175,8 @@ Message_recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[1] = {NULL};
     int count, ierr;
     if (cmpi_parse("recv", args, nargs, kwnames, kw, 0, a) < 0 ||
-        message_check(self) < 0 || message_count(self, &count) < 0)
+        message_check(self) < 0 || cmpi_status_check(self->st, a[0]) < 0 ||
+        message_count(self, &count) < 0)
         return NULL;
     PyObject *bytes = PyBytes_FromStringAndSize(NULL, count);
     if (bytes == NULL)
@@ -233,7 +234,8 @@ mprobe_impl(CommObject *comm, PyObject *source_o, PyObject *tag_o,
 {
     int source, tag, flag = 1, ierr;
     if (cmpi_comm_check(comm) < 0 ||
-        cmpi_recv_args(comm, source_o, tag_o, &source, &tag) < 0)
+        cmpi_recv_args(comm, source_o, tag_o, &source, &tag) < 0 ||
+        cmpi_status_check(comm->st, status) < 0)
         return NULL;
     MPI_Message h = MPI_MESSAGE_NULL;
     MPI_Status s;

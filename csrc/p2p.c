@@ -81,7 +81,8 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0 ||
+        cmpi_status_check(self->st, a[3]) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
         return NULL;
@@ -128,7 +129,8 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     COMM_CHECK(self);
     if (cmpi_parse("Sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0)
+        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0 ||
+        cmpi_status_check(self->st, a[6]) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
         return NULL;
@@ -185,7 +187,8 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
     COMM_CHECK(self);
     if (cmpi_parse("Sendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0)
+        cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0 ||
+        cmpi_status_check(self->st, a[5]) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
         return NULL;
@@ -605,7 +608,8 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int source, tag, flag = 1, ierr;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_recv_args(self, a[0], a[1], &source, &tag) < 0)
+        cmpi_recv_args(self, a[0], a[1], &source, &tag) < 0 ||
+        cmpi_status_check(self->st, a[2]) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -887,13 +891,15 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     int ierr = MPI_SUCCESS, ptag = 0;
     *req = MPI_REQUEST_NULL;
     *keep = NULL;
-    PyObject *data = cmpi_dumps_oob(
-            st, obj, self->shadow != MPI_COMM_NULL ? &buffers : NULL);
+    /* Buffered mode sends the whole stream as one message: it must fit
+     * the attached buffer (ERR_BUFFER now if not), and it completes
+     * locally, which pieces sent in standard mode would not. */
+    int whole = self->shadow == MPI_COMM_NULL || mpi_isend == MPI_Ibsend;
+    PyObject *data = cmpi_dumps_oob(st, obj, whole ? NULL : &buffers);
     if (data == NULL)
         return -1;
     Py_ssize_t n = PyBytes_GET_SIZE(data);
-    if (buffers == NULL &&
-        (n <= CMPI_OBJ_EAGER || self->shadow == MPI_COMM_NULL)) {
+    if (buffers == NULL && (n <= CMPI_OBJ_EAGER || whole)) {
         int count;
         if (cmpi_size_to_int(n, &count) < 0)
             goto error;
@@ -1206,7 +1212,8 @@ Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int source, tag;
     COMM_CHECK(self);
     if (cmpi_parse("recv", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0 ||
+        cmpi_status_check(self->st, a[3]) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -1240,7 +1247,8 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     COMM_CHECK(self);
     if (cmpi_parse("sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0)
+        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0 ||
+        cmpi_status_check(self->st, a[6]) < 0)
         return NULL;
     PyObject *keep = NULL, *obj = NULL;
     MPI_Request sreq = MPI_REQUEST_NULL;

@@ -231,14 +231,41 @@ pickle_configure(PickleObject *self, PyObject *dumps, PyObject *loads,
         protocol = dumps == st->stdlib_dumps ? st->stdlib_protocol : Py_None;
     }
     else if (!PyLong_Check(protocol)) {
-        PyErr_SetString(PyExc_TypeError, "protocol must be an int or None");
+        PyErr_Format(PyExc_TypeError,
+                     "PROTOCOL must be an int or None, not %.100s",
+                     Py_TYPE(protocol)->tp_name);
         return -1;
+    }
+    else {
+        /* pickle's own range: -1 (highest) up to HIGHEST_PROTOCOL */
+        int overflow = 0;
+        long p = PyLong_AsLongAndOverflow(protocol, &overflow);
+        long hi = PyLong_AsLong(st->stdlib_protocol);
+        if (p == -1 && PyErr_Occurred())
+            return -1;
+        if (overflow || p < -1 || p > hi) {
+            PyErr_Format(PyExc_ValueError,
+                         "PROTOCOL must be -1 .. %ld or None, not %R", hi,
+                         protocol);
+            return -1;
+        }
     }
     Py_ssize_t thr = default_threshold();
     if (threshold != NULL && threshold != Py_None) {
+        if (!PyLong_Check(threshold)) {
+            PyErr_Format(PyExc_TypeError,
+                         "THRESHOLD must be an int or None, not %.100s",
+                         Py_TYPE(threshold)->tp_name);
+            return -1;
+        }
         thr = PyLong_AsSsize_t(threshold);
         if (thr == -1 && PyErr_Occurred())
             return -1;
+        if (thr < 0) {
+            PyErr_Format(PyExc_ValueError, "THRESHOLD must be >= 0, not %zd",
+                         thr);
+            return -1;
+        }
     }
     Py_XSETREF(self->dumps, Py_NewRef(dumps));
     Py_XSETREF(self->loads, Py_NewRef(loads));
@@ -363,9 +390,19 @@ Pickle_set_THRESHOLD(PickleObject *self, PyObject *value, void *Py_UNUSED(c))
         self->threshold = default_threshold();
         return 0;
     }
+    if (!PyLong_Check(value)) {
+        PyErr_Format(PyExc_TypeError,
+                     "THRESHOLD must be an int or None, not %.100s",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
     Py_ssize_t thr = PyLong_AsSsize_t(value);
     if (thr == -1 && PyErr_Occurred())
         return -1;
+    if (thr < 0) {
+        PyErr_Format(PyExc_ValueError, "THRESHOLD must be >= 0, not %zd", thr);
+        return -1;
+    }
     self->threshold = thr;
     return 0;
 }

@@ -313,7 +313,8 @@ Request_Wait(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("Wait", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("Wait", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
     if (request_wait1(self) < 0)
         return NULL;
@@ -331,7 +332,8 @@ Request_Test(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("Test", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("Test", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
     int flag = request_test1(self);
     if (flag < 0)
@@ -351,7 +353,8 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("Get_status", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("Get_status", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
     int flag = 0, ierr;
     MPI_Status s;
@@ -413,7 +416,8 @@ Request_wait(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("wait", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("wait", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
     if (request_wait1(self) < 0)
         return NULL;
@@ -431,7 +435,8 @@ Request_test(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("test", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("test", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
     int flag = request_test1(self);
     if (flag < 0)
@@ -868,7 +873,8 @@ waitany_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     cmpi_state *st = cmpi_type_state(cls);
     const char *name = blocking ? (objects ? "waitany" : "Waitany")
                                 : (objects ? "testany" : "Testany");
-    if (cmpi_parse(name, args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse(name, args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_status_check(st, a[1]) < 0)
         return NULL;
     reqlist rl;
     if (reqlist_get(st, a[0], &rl) < 0)
@@ -1163,7 +1169,7 @@ Request_Get_status_any(PyTypeObject *cls, PyObject *const *args,
     reqlist rl;
     if (st == NULL ||
         cmpi_parse("Get_status_any", args, nargs, kwnames, kw, 1, a) < 0 ||
-        reqlist_get(st, a[0], &rl) < 0)
+        cmpi_status_check(st, a[1]) < 0 || reqlist_get(st, a[0], &rl) < 0)
         return NULL;
     PyObject *res = NULL;
     int any_active = 0;

@@ -35,9 +35,10 @@ Status_dealloc(StatusObject *self)
     Py_DECREF(tp);
 }
 
-/* Copy `s` into the user's Status object, if one was passed. */
+/* A `status=` argument must be absent, None or an MPI.Status: every
+ * call checks it before doing anything, whether or not it gets written. */
 static int
-cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s)
+cmpi_status_check(cmpi_state *st, PyObject *status)
 {
     if (status == NULL || status == Py_None)
         return 0;
@@ -48,6 +49,17 @@ cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s)
                      Py_TYPE(status)->tp_name);
         return -1;
     }
+    return 0;
+}
+
+/* Copy `s` into the user's Status object, if one was passed. */
+static int
+cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s)
+{
+    if (status == NULL || status == Py_None)
+        return 0;
+    if (cmpi_status_check(st, status) < 0)
+        return -1;
     ((StatusObject *)status)->ob_mpi = *s;
     return 0;
 }
@@ -233,7 +245,11 @@ Status_get_source(StatusObject *self, void *Py_UNUSED(c))
 static int
 Status_set_source(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
 {
-    return v ? cmpi_as_int(v, &self->ob_mpi.MPI_SOURCE, "source") : -1;
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete source");
+        return -1;
+    }
+    return cmpi_as_int(v, &self->ob_mpi.MPI_SOURCE, "source");
 }
 
 static PyObject *
@@ -245,7 +261,11 @@ Status_get_tag(StatusObject *self, void *Py_UNUSED(c))
 static int
 Status_set_tag(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
 {
-    return v ? cmpi_as_int(v, &self->ob_mpi.MPI_TAG, "tag") : -1;
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete tag");
+        return -1;
+    }
+    return cmpi_as_int(v, &self->ob_mpi.MPI_TAG, "tag");
 }
 
 static PyObject *
@@ -257,7 +277,11 @@ Status_get_error(StatusObject *self, void *Py_UNUSED(c))
 static int
 Status_set_error(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
 {
-    return v ? cmpi_as_int(v, &self->ob_mpi.MPI_ERROR, "error") : -1;
+    if (v == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete error");
+        return -1;
+    }
+    return cmpi_as_int(v, &self->ob_mpi.MPI_ERROR, "error");
 }
 
 static PyObject *

@@ -103,3 +103,23 @@ def test_ranks_outside_the_group(world_group):
         world_group.Incl(None)
     with pytest.raises(TypeError):
         MPI.Group.Union(world_group, 3)
+
+
+def test_range_arguments_must_be_triples():
+    # A flat triple, or bare ranks, used to be a SystemError from C.
+    g = MPI.COMM_SELF.Get_group()
+    try:
+        with pytest.raises(TypeError, match="ranks"):
+            g.Range_incl([0, 0, 1])
+        with pytest.raises(TypeError, match="ranks"):
+            g.Range_excl([0])
+        with pytest.raises((TypeError, ValueError), match="ranks"):
+            g.Range_incl([(0, 0, 1, 1)])
+        with pytest.raises(TypeError):
+            g.Range_incl([(0, "0", 1)])
+        # any 3-sequence is a range
+        g2 = g.Range_incl([[0, 0, 1]])
+        assert g2.Get_size() == 1
+        g2.Free()
+    finally:
+        g.Free()

@@ -182,6 +182,36 @@ def test_bsend_without_buffer_raises():
     assert not stray
 
 
+def test_ibsend_lowercase_large_without_buffer_raises_at_call():
+    # A large object used to go out in standard-mode pieces behind a small
+    # buffered envelope: no ERR_BUFFER, and a request that completed.
+    comm = MPI.COMM_SELF.Dup()
+    errors = []
+    try:
+        for call in (lambda: comm.ibsend(b"z" * (1 << 20), 0, 42),
+                     lambda: comm.bsend(b"z" * (1 << 20), 0, 42),
+                     lambda: comm.ibsend(np.arange(1 << 17), 0, 42)):
+            with pytest.raises(MPI.Exception) as info:
+                call()
+            errors.append(info.value.Get_error_class())
+        stray = comm.Iprobe(0, 42)
+    finally:
+        comm.Free()
+    assert errors == [MPI.ERR_BUFFER] * 3
+    assert not stray
+
+
+def test_ibsend_lowercase_large_with_buffer(comm):
+    rank, size, dest, source = ring(comm)
+    obj = {"rank": rank, "arr": pattern(rank, 1 << 15)}
+    with attached(nbytes=1 << 19, nmsgs=1):
+        sreq = comm.ibsend(obj, dest, 43)
+        got = comm.recv(source=source, tag=43)
+        assert sreq.wait() is None
+    assert got["rank"] == source
+    assert np.array_equal(got["arr"], pattern(source, 1 << 15))
+
+
 def test_bsend_buffer_too_small_raises():
     comm = MPI.COMM_SELF.Dup()
     try:

@@ -91,6 +91,32 @@ def test_protocol_attribute():
     assert MPI.pickle.THRESHOLD == DEFAULT_THRESHOLD
 
 
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py checks at the next dumps")
+def test_protocol_threshold_checked_at_assignment():
+    # Out-of-range values used to be kept, and the next dumps failed.
+    try:
+        for value in (2**31, -2, pickle.HIGHEST_PROTOCOL + 1):
+            with pytest.raises(ValueError, match="PROTOCOL"):
+                MPI.pickle.PROTOCOL = value
+        with pytest.raises(TypeError, match="PROTOCOL"):
+            MPI.pickle.PROTOCOL = "2"
+        with pytest.raises(ValueError, match="THRESHOLD"):
+            MPI.pickle.THRESHOLD = -1
+        with pytest.raises(TypeError, match="THRESHOLD"):
+            MPI.pickle.THRESHOLD = 1.5
+        with pytest.raises(ValueError, match="PROTOCOL"):
+            MPI.Pickle(protocol=99)
+        with pytest.raises(ValueError, match="THRESHOLD"):
+            MPI.Pickle(threshold=-5)
+        assert MPI.pickle.PROTOCOL == pickle.HIGHEST_PROTOCOL
+        assert MPI.pickle.THRESHOLD == DEFAULT_THRESHOLD
+        MPI.pickle.PROTOCOL = -1
+        MPI.pickle.THRESHOLD = 0
+        assert MPI.pickle.loads(MPI.pickle.dumps([1, 2])) == [1, 2]
+    finally:
+        MPI.pickle.__init__()
+
+
 def test_custom_dumps_loads_send_recv(comm):
     rank, size, dest, source = ring(comm)
     with counting() as c:

@@ -1,6 +1,7 @@
 """MPI.Status: defaults, accessors, and statuses filled by receives/probes."""
 
 import numpy as np
+import pytest
 
 from mpiimpl import MPI
 from mpitestutil import ring
@@ -142,3 +143,44 @@ def test_status_proc_null():
     assert s.tag == MPI.ANY_TAG
     assert s.Get_count(MPI.INT) == 0
     assert buf.tolist() == [7, 7, 7]
+
+
+@pytest.mark.parametrize("name", ["source", "tag", "error", "count", "cancelled"])
+def test_status_attributes_cannot_be_deleted(name):
+    # source/tag/error used to return NULL without an exception (SystemError)
+    s = MPI.Status()
+    with pytest.raises((AttributeError, TypeError)):
+        delattr(s, name)
+
+
+def _status_calls(comm):
+    """Every call taking status=, in a form that completes at once."""
+    return [
+        ("Iprobe", lambda st: comm.Iprobe(status=st)),
+        ("iprobe", lambda st: comm.iprobe(status=st)),
+        ("Improbe", lambda st: comm.Improbe(status=st)),
+        ("improbe", lambda st: comm.improbe(status=st)),
+        ("Message.Iprobe", lambda st: MPI.Message.Iprobe(comm, status=st)),
+        ("Message.iprobe", lambda st: MPI.Message.iprobe(comm, status=st)),
+        ("Test", lambda st: MPI.REQUEST_NULL.Test(status=st)),
+        ("test", lambda st: MPI.Request().test(status=st)),
+        ("Wait", lambda st: MPI.REQUEST_NULL.Wait(status=st)),
+        ("Get_status", lambda st: MPI.REQUEST_NULL.Get_status(status=st)),
+        ("get_status", lambda st: MPI.REQUEST_NULL.get_status(status=st)),
+        ("Testany", lambda st: MPI.Request.Testany([], status=st)),
+        ("Waitany", lambda st: MPI.Request.Waitany([], status=st)),
+        ("Recv", lambda st: comm.Recv(bytearray(1), MPI.PROC_NULL, status=st)),
+        ("recv", lambda st: comm.recv(None, MPI.PROC_NULL, status=st)),
+    ]
+
+
+@pytest.mark.parametrize("bad", [1, [], MPI.INT, MPI.COMM_SELF], ids=repr)
+def test_status_argument_checked_up_front(bad):
+    # Calls that wrote nothing used to accept any object as status.
+    for name, call in _status_calls(MPI.COMM_SELF):
+        with pytest.raises(TypeError, match="status") as info:
+            call(bad)
+        assert type(bad).__name__ in str(info.value), name
+    for name, call in _status_calls(MPI.COMM_SELF):
+        call(None)
+        call(MPI.Status())
