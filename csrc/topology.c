@@ -868,6 +868,8 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
         Py_DECREF(dseq);
     }
     if (buf == Py_None || buf == st->BOTTOM) {
+        if (buf == Py_None && cmpi_none_counts(m->counts, n) < 0)
+            goto error;
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
     }
     else {
