@@ -720,7 +720,23 @@ msg_count_arg(PyObject *obj, MPI_Aint *out, const char *what)
  *   [None, counts, displs, types]) is an empty buffer with no address.
  *   It is valid only when every count is zero; a nonzero count is the
  *   ValueError of msg_none_count, whichever call parses it, for MPI would
- *   otherwise read or write through a NULL address. */
+ *   otherwise read or write through a NULL address.
+ * - A bare None in place of a whole message means "no buffer".  That is
+ *   valid where MPI uses no buffer at this rank: the receive buffer of
+ *   Gather(v) and Reduce at a non-root rank, the send buffer of
+ *   Scatter(v) at a non-root rank, None meaning IN_PLACE where coll.c
+ *   allows that (sendbuf of Allgather(v), Alltoall(v), Allreduce, and of
+ *   Gather(v)/Reduce at the root; recvbuf of Scatter(v) at the root),
+ *   and, for point-to-point calls, an empty message.  As the receive
+ *   buffer of a collective that receives at this rank it is a TypeError
+ *   (cmpi_recvbuf_required), as in mpi4py: Allgather(v), Alltoall(v,w),
+ *   Gather(v) and Reduce at the root, Scatter(v) off the root, Allreduce,
+ *   Scan, Exscan, Reduce_scatter(_block) and the five neighborhood
+ *   collectives, blocking, nonblocking and persistent alike.  An empty
+ *   receive buffer there cannot hold what the other ranks send, and some
+ *   MPI libraries (Open MPI 4.1 at one rank with a periodic Cartesian
+ *   topology) then block forever on the truncation instead of reporting
+ *   it.  [None, 0, datatype] still says "receive nothing" explicitly. */
 static CMPI_NOINLINE int
 msg_none_count(MPI_Aint count)
 {
@@ -738,6 +754,19 @@ cmpi_none_counts(const int *counts, int n)
         if (counts[i] != 0)
             return msg_none_count(counts[i]);
     return 0;
+}
+
+/* A collective that receives at this rank needs a receive buffer. */
+static int
+cmpi_recvbuf_required(const char *fname, PyObject *spec)
+{
+    if (spec != Py_None)
+        return 0;
+    PyErr_Format(PyExc_TypeError,
+                 "%s: recvbuf=None, but this call receives at every rank; "
+                 "give a buffer (or [None, 0, datatype] for nothing)",
+                 fname);
+    return -1;
 }
 
 /* The bytes that `count` elements of `dtype`, starting `displ` elements

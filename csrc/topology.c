@@ -1004,7 +1004,8 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse(fname, args, nargs, kwnames,
                    mode == NB_PERSISTENT ? kw : kw2, 2, a) < 0 ||
         (mode == NB_PERSISTENT && cmpi_info_arg(self->st, a[2], &info) < 0) ||
-        topo_degrees(self, &indeg, &outdeg) < 0)
+        topo_degrees(self, &indeg, &outdeg) < 0 ||
+        cmpi_recvbuf_required(fname, a[1]) < 0)
         return NULL;
 #if !CMPI_HAVE_PERSISTENT_NEIGHBOR
     if (mode == NB_PERSISTENT)

@@ -1,7 +1,8 @@
 """None as a buffer in the message specs of the (neighborhood) collectives.
 
 [None, count, ...] with a nonzero count once crashed the vector and ``w``
-forms (MPI got a NULL address).  Each case runs
+forms (MPI got a NULL address), and a bare None receive buffer made
+Neighbor_allgatherv/alltoallv block forever at one rank.  Each case runs
 in a singleton child process with a timeout, so a crash or a hang fails
 the test instead of killing the suite.  Only rank 0 starts the child."""
 
@@ -48,6 +49,23 @@ cases = {
     "alltoallw_none": lambda: W.Alltoallw(
         [np.zeros(1, "i"), [1], [0], [INT]], [None, [1], [0], [INT]]),
     "allgather_none8": lambda: W.Allgather(a, [None, 8, INT]),
+    # a bare None receive buffer where every rank receives: TypeError
+    "nb_allgatherv_recv_none": lambda: topo.Neighbor_allgatherv(a, None),
+    "nb_alltoallv_recv_none": lambda: topo.Neighbor_alltoallv(a2, None),
+    "nb_allgather_recv_none": lambda: topo.Neighbor_allgather(a, None),
+    "nb_alltoall_recv_none": lambda: topo.Neighbor_alltoall(a2, None),
+    "nb_alltoallw_recv_none": lambda: topo.Neighbor_alltoallw(sw, None),
+    "inb_allgatherv_recv_none": lambda: topo.Ineighbor_allgatherv(
+        a, None).Wait(),
+    "allgather_recv_none": lambda: W.Allgather(a, None),
+    "allgatherv_recv_none": lambda: W.Allgatherv(a, None),
+    "alltoall_recv_none": lambda: W.Alltoall(a, None),
+    "alltoallv_recv_none": lambda: W.Alltoallv(a, None),
+    "gather_root_recv_none": lambda: W.Gather(a, None, root=0),
+    "gatherv_root_recv_none": lambda: W.Gatherv(a, None, root=0),
+    "allreduce_recv_none": lambda: W.Allreduce(a, None),
+    "reduce_root_recv_none": lambda: W.Reduce(a, None, root=0),
+    "reduce_scatter_block_recv_none": lambda: W.Reduce_scatter_block(a, None),
     # None with zero counts stays an empty message
     "nb_allgatherv_none0": lambda: topo.Neighbor_allgatherv(
         [None, 0, INT], [None, 0, INT]),
@@ -58,6 +76,9 @@ if hasattr(topo, "Neighbor_allgatherv_init"):
     def init():
         topo.Neighbor_allgatherv_init(a, [None, 8, INT]).Free()
     cases["nb_allgatherv_init_none8"] = init
+    def init_none():
+        topo.Neighbor_allgatherv_init(a, None).Free()
+    cases["nb_allgatherv_init_recv_none"] = init_none
 out = {}
 for name, fn in cases.items():
     try:
@@ -76,6 +97,16 @@ EXPECT_VALUE = [
     "inb_alltoallw_none", "nb_allgather_none8", "allgatherv_none8",
     "alltoallv_none8", "gatherv_none8", "scatterv_none8", "alltoallw_none",
     "allgather_none8", "nb_allgatherv_init_none8",
+]
+EXPECT_TYPE = [
+    "nb_allgatherv_recv_none", "nb_alltoallv_recv_none",
+    "nb_allgather_recv_none", "nb_alltoall_recv_none",
+    "nb_alltoallw_recv_none", "inb_allgatherv_recv_none",
+    "allgather_recv_none", "allgatherv_recv_none", "alltoall_recv_none",
+    "alltoallv_recv_none", "gather_root_recv_none", "gatherv_root_recv_none",
+    "allreduce_recv_none", "reduce_root_recv_none",
+    "reduce_scatter_block_recv_none",
+    "nb_allgatherv_init_recv_none",
 ]
 EXPECT_OK = ["nb_allgatherv_none0", "nb_alltoallw_none0"]
 
@@ -124,6 +155,11 @@ def check(results, name, want):
 @pytest.mark.parametrize("name", EXPECT_VALUE)
 def test_none_with_count_is_valueerror(results, name):
     check(results, name, "ValueError")
+
+
+@pytest.mark.parametrize("name", EXPECT_TYPE)
+def test_none_recvbuf_is_typeerror(results, name):
+    check(results, name, "TypeError")
 
 
 @pytest.mark.parametrize("name", EXPECT_OK)
