@@ -713,6 +713,62 @@ msg_count_arg(PyObject *obj, MPI_Aint *out, const char *what)
     return 0;
 }
 
+/* None as a message buffer, on every path (cmpi_msg_parse,
+ * cmpi_msgv_parse, cmpi_msgw_parse and topology.c's nb_msgw_parse):
+ *
+ * - None inside a list ([None, 0, INT], [None, (counts, displs), INT],
+ *   [None, counts, displs, types]) is an empty buffer with no address.
+ *   It is valid only when every count is zero; a nonzero count is the
+ *   ValueError of msg_none_count, whichever call parses it, for MPI would
+ *   otherwise read or write through a NULL address.
+ * - A bare None in place of a whole message means "no buffer".  That is
+ *   valid where MPI uses no buffer at this rank: the receive buffer of
+ *   Gather(v) and Reduce at a non-root rank, the send buffer of
+ *   Scatter(v) at a non-root rank, None meaning IN_PLACE where coll.c
+ *   allows that (sendbuf of Allgather(v), Alltoall(v), Allreduce, and of
+ *   Gather(v)/Reduce at the root; recvbuf of Scatter(v) at the root),
+ *   and, for point-to-point calls, an empty message.  As the receive
+ *   buffer of a collective that receives at this rank it is a TypeError
+ *   (cmpi_recvbuf_required), as in mpi4py: Allgather(v), Alltoall(v,w),
+ *   Gather(v) and Reduce at the root, Scatter(v) off the root, Allreduce,
+ *   Scan, Exscan, Reduce_scatter(_block) and the five neighborhood
+ *   collectives, blocking, nonblocking and persistent alike.  An empty
+ *   receive buffer there cannot hold what the other ranks send, and some
+ *   MPI libraries (Open MPI 4.1 at one rank with a periodic Cartesian
+ *   topology) then block forever on the truncation instead of reporting
+ *   it.  [None, 0, datatype] still says "receive nothing" explicitly. */
+static CMPI_NOINLINE int
+msg_none_count(MPI_Aint count)
+{
+    PyErr_Format(PyExc_ValueError,
+                 "message: count=%zd with None as the buffer",
+                 (Py_ssize_t)count);
+    return -1;
+}
+
+/* Every count must be zero when the buffer is None. */
+static int
+cmpi_none_counts(const int *counts, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (counts[i] != 0)
+            return msg_none_count(counts[i]);
+    return 0;
+}
+
+/* A collective that receives at this rank needs a receive buffer. */
+static int
+cmpi_recvbuf_required(const char *fname, PyObject *spec)
+{
+    if (spec != Py_None)
+        return 0;
+    PyErr_Format(PyExc_TypeError,
+                 "%s: recvbuf=None, but this call receives at every rank; "
+                 "give a buffer (or [None, 0, datatype] for nothing)",
+                 fname);
+    return -1;
+}
+
 /* The bytes that `count` elements of `dtype`, starting `displ` elements
  * into a buffer of `len` bytes, read or write must all lie inside it.
  * Comparing count * extent with the length is not enough for a derived
@@ -869,12 +925,8 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
         MPI_Aint count = 0;
         if (ocount != NULL && msg_count_arg(ocount, &count, "count") < 0)
             return -1;
-        if (buf == Py_None && count > 0) {
-            PyErr_Format(PyExc_ValueError,
-                         "message: count=%zd with None as the buffer",
-                         (Py_ssize_t)count);
-            return -1;
-        }
+        if (buf == Py_None && count > 0)
+            return msg_none_count(count);
         if (count > INT_MAX) {
             PyErr_SetString(PyExc_OverflowError,
                             "message: count exceeds 2**31-1");
@@ -1128,6 +1180,8 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         }
         if (msgv_ints(ocounts, size, m->counts, "counts", 0) < 0)
             goto error;
+        if (buf == Py_None && cmpi_none_counts(m->counts, size) < 0)
+            goto error;
         goto displs;
     }
     int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
@@ -1338,6 +1392,8 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         }
     }
     if (bottom) {
+        if (buf == Py_None && cmpi_none_counts(m->counts, size) < 0)
+            goto error;
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
         return 0;
     }

@@ -449,7 +449,8 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         sbuf = NULL;
     }
     if (recv_used && !recv_inplace) {
-        if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+        if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
             goto done;
         rbuf = rm.addr;
         rtype = rm.dtype;
@@ -630,7 +631,8 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                          "%s: pass IN_PLACE as sendbuf, not recvbuf", fname);
             goto done;
         }
-        if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
+        if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
             coll_no_big(mode, fname, &rm) < 0)
             goto done;
         rbuf = rm.addr;
@@ -825,7 +827,8 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                                self->inter && root != MPI_ROOT ? 0 : 1) < 0)
                 goto done;
             if (is_root || (self->inter && root == MPI_ROOT)) {
-                if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV,
+                if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+                    cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV,
                                     0) < 0)
                     goto done;
             }
@@ -843,7 +846,8 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                     goto done;
             }
             if (!recv_inplace &&
-                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 1) < 0)
+                (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 1) < 0))
                 goto done;
             if (!recv_inplace)
                 rbuf = rm.addr;
@@ -856,8 +860,9 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (!send_inplace &&
                 cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
                 goto done;
-            if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
-                0)
+            if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
+                        0)
                 goto done;
             if (!send_inplace)
                 sbuf = sm.addr;
@@ -870,8 +875,9 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (!send_inplace && cmpi_msgv_parse(self->st, a[0], &sv, size,
                                                  CMPI_MSG_SEND, 0) < 0)
                 goto done;
-            if (cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
-                0)
+            if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
+                        0)
                 goto done;
             if (!send_inplace)
                 sbuf = sv.addr;
@@ -983,7 +989,8 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int send_inplace = coll_inplace(self->st, a[0]);
     if (coll_begin(self, mode, fname, block ? a[3] : a[4], &run) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
+    if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+        cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
         coll_no_big(COLL_NONBLOCKING, fname, &rm) < 0)
         goto done;
     if (!send_inplace &&
@@ -1145,6 +1152,7 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     if ((!send_inplace &&
          cmpi_msgw_parse(self->st, a[0], &sw, size, CMPI_MSG_SEND) < 0) ||
+        cmpi_recvbuf_required(fname, a[1]) < 0 ||
         cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0)
         goto done;
     void *sbuf = send_inplace ? MPI_IN_PLACE : sw.addr;

@@ -868,6 +868,8 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
         Py_DECREF(dseq);
     }
     if (buf == Py_None || buf == st->BOTTOM) {
+        if (buf == Py_None && cmpi_none_counts(m->counts, n) < 0)
+            goto error;
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
     }
     else {
@@ -1002,7 +1004,8 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse(fname, args, nargs, kwnames,
                    mode == NB_PERSISTENT ? kw : kw2, 2, a) < 0 ||
         (mode == NB_PERSISTENT && cmpi_info_arg(self->st, a[2], &info) < 0) ||
-        topo_degrees(self, &indeg, &outdeg) < 0)
+        topo_degrees(self, &indeg, &outdeg) < 0 ||
+        cmpi_recvbuf_required(fname, a[1]) < 0)
         return NULL;
 #if !CMPI_HAVE_PERSISTENT_NEIGHBOR
     if (mode == NB_PERSISTENT)
