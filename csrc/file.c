@@ -732,13 +732,8 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (*status == Py_None)
         *status = NULL;
-    if (*status != NULL &&
-        !PyObject_TypeCheck(*status, self->st->Status_Type)) {
-        PyErr_Format(PyExc_TypeError,
-                     "status must be an MPI.Status, not %.100s",
-                     Py_TYPE(*status)->tp_name);
+    if (cmpi_status_check(self->st, *status) < 0)
         return -1;
-    }
     if (io_has_offset(where) && *offset < 0) {
         cmpi_raise_msg(self->st, MPI_ERR_ARG,
                        "invalid argument: offset=%lld is negative",
@@ -993,13 +988,8 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0)
         return NULL;
-    if (a[1] != NULL && a[1] != Py_None &&
-        !PyObject_TypeCheck(a[1], self->st->Status_Type)) {
-        PyErr_Format(PyExc_TypeError,
-                     "status must be an MPI.Status, not %.100s",
-                     Py_TYPE(a[1])->tp_name);
+    if (cmpi_status_check(self->st, a[1]) < 0)
         return NULL;
-    }
     if (cmpi_msg_parse(self->st, a[0], &m,
                        write ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
         return NULL;
