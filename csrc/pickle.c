@@ -237,16 +237,18 @@ pickle_configure(PickleObject *self, PyObject *dumps, PyObject *loads,
         return -1;
     }
     else {
-        /* pickle's own range: -1 (highest) up to HIGHEST_PROTOCOL */
+        /* pickle's own range: up to HIGHEST_PROTOCOL, any negative value
+         * meaning the highest (mpi4py's suite sets -2) */
         int overflow = 0;
         long p = PyLong_AsLongAndOverflow(protocol, &overflow);
         long hi = PyLong_AsLong(st->stdlib_protocol);
         if (p == -1 && PyErr_Occurred())
             return -1;
-        if (overflow || p < -1 || p > hi) {
+        if (overflow || p < INT_MIN || p > hi) {
             PyErr_Format(PyExc_ValueError,
-                         "PROTOCOL must be -1 .. %ld or None, not %R", hi,
-                         protocol);
+                         "PROTOCOL must be at most %ld (negative: the "
+                         "highest) or None, not %R",
+                         hi, protocol);
             return -1;
         }
     }
@@ -261,11 +263,6 @@ pickle_configure(PickleObject *self, PyObject *dumps, PyObject *loads,
         thr = PyLong_AsSsize_t(threshold);
         if (thr == -1 && PyErr_Occurred())
             return -1;
-        if (thr < 0) {
-            PyErr_Format(PyExc_ValueError, "THRESHOLD must be >= 0, not %zd",
-                         thr);
-            return -1;
-        }
     }
     Py_XSETREF(self->dumps, Py_NewRef(dumps));
     Py_XSETREF(self->loads, Py_NewRef(loads));
@@ -399,10 +396,6 @@ Pickle_set_THRESHOLD(PickleObject *self, PyObject *value, void *Py_UNUSED(c))
     Py_ssize_t thr = PyLong_AsSsize_t(value);
     if (thr == -1 && PyErr_Occurred())
         return -1;
-    if (thr < 0) {
-        PyErr_Format(PyExc_ValueError, "THRESHOLD must be >= 0, not %zd", thr);
-        return -1;
-    }
     self->threshold = thr;
     return 0;
 }
