@@ -845,8 +845,11 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                                     0) < 0)
                     goto done;
             }
+            /* The root group of an intercommunicator receives nothing. */
             if (!recv_inplace &&
-                (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+                ((!(self->inter &&
+                    (root == MPI_ROOT || root == MPI_PROC_NULL)) &&
+                  cmpi_recvbuf_required(fname, a[1]) < 0) ||
                  cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 1) < 0))
                 goto done;
             if (!recv_inplace)

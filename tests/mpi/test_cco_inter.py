@@ -131,6 +131,31 @@ def test_buffer_collectives_inter(inter):
     assert total[0] == 2 * rsize
 
 
+def test_vector_collectives_inter_none_where_nothing_is_received(inter):
+    # The root group of a rooted intercommunicator collective receives
+    # nothing: None is its receive buffer (as in mpi4py's own tests), and
+    # only the ranks that receive must give one.
+    ic, color = inter
+    rsize = ic.Get_remote_size()
+    r = roles(ic, color, 0)
+    if color == 0:
+        send = np.arange(rsize, dtype="i") + 10
+        ic.Scatterv([send, [1] * rsize, list(range(rsize)), MPI.INT] if r == MPI.ROOT else None,
+                    None, root=r)
+    else:
+        got = np.zeros(1, "i")
+        ic.Scatterv(None, got, root=r)
+        assert got[0] == 10 + ic.Get_rank()
+    if color == 0:
+        out = np.zeros(rsize, "i")
+        ic.Gatherv(None, [out, [1] * rsize, list(range(rsize)), MPI.INT] if r == MPI.ROOT else None,
+                   root=r)
+        if r == MPI.ROOT:
+            assert out.tolist() == [20 + i for i in range(rsize)]
+    else:
+        ic.Gatherv(np.array([20 + ic.Get_rank()], "i"), None, root=r)
+
+
 def test_unpicklable_at_inter_root_raises_everywhere(inter):
     ic, color = inter
     r = roles(ic, color, 0)
