@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Write src/cmpi/MPI.pyi from the built module's own text signatures.
 
-The stub is generated, then committed; tests/launch/test_stubs.py checks
-that it still matches the module (every public name, every parameter), so
+The stub is generated, then committed; tests/launch/test_stubs.py
+regenerates it and compares (every public name, every parameter, every
+type), and type-checks examples/ and tests/mpi/ against it with mypy, so
 it is regenerated whenever the API grows:
 
     .venv/openmpi/bin/python tools/gen_stubs.py > src/cmpi/MPI.pyi
+
+A method or attribute whose type is not in the tables below stops the
+generator with its name, rather than being typed ``-> None``.
 """
 
 import inspect
@@ -31,46 +35,158 @@ PARAM_TYPES = {
     "blocklength": "int", "blocklengths": "Sequence[int]", "displacements": "Sequence[int]",
     "stride": "int", "lb": "int", "extent": "int", "recvcounts": "Sequence[int] | None",
 }
-RETURNS = {
-    "Get_rank": "int", "Get_size": "int", "Get_name": "str", "Dup": "Self", "Clone": "Self",
-    "Split": "Self", "Compare": "int", "Is_inter": "bool", "Is_intra": "bool",
-    "Get_topology": "int", "Get_attr": "int | None", "Abort": "NoReturn",
-    "recv": "Any", "sendrecv": "Any", "isend": "Request", "issend": "Request",
-    "irecv": "Request", "Isend": "Request", "Issend": "Request", "Irecv": "Request",
-    "Probe": "Literal[True]", "Iprobe": "bool", "probe": "Literal[True]", "iprobe": "bool",
-    "bcast": "Any", "gather": "list[Any] | None", "scatter": "Any", "allgather": "list[Any]",
-    "alltoall": "list[Any]", "reduce": "Any | None", "allreduce": "Any", "scan": "Any",
-    "exscan": "Any", "Wait": "Literal[True]", "Test": "bool", "Get_status": "bool",
-    "wait": "Any", "test": "tuple[bool, Any | None]", "Waitall": "Literal[True]",
-    "Testall": "bool", "Waitany": "int", "Testany": "tuple[int, bool]",
-    "waitall": "list[Any]", "testall": "tuple[bool, list[Any] | None]",
-    "waitany": "tuple[int, Any]", "testany": "tuple[int, bool, Any | None]",
-    "Get_source": "int", "Get_tag": "int", "Get_error": "int", "Get_count": "int",
-    "Get_elements": "int", "Is_cancelled": "bool", "Get_size_dt": "int",
-    "Get_extent": "tuple[int, int]", "Commit": "Self", "Create_contiguous": "Datatype",
-    "Is_commutative": "bool", "Get_error_code": "int", "Get_error_class": "int",
-    "Get_error_string": "str", "Init_thread": "int", "Is_initialized": "bool",
-    "Is_finalized": "bool", "Query_thread": "int", "Is_thread_main": "bool",
-    "Get_version": "tuple[int, int]", "Get_library_version": "str",
-    "Get_processor_name": "str", "Wtime": "float", "Wtick": "float",
-    "get_vendor": "tuple[str, tuple[int, int, int]]", "Get_remote_size": "int",
-    "Get_group": "Group", "Create": "Any", "Create_group": "Self", "Incl": "Group",
-    "Excl": "Group", "Range_incl": "Group", "Range_excl": "Group", "Union": "Group",
-    "Intersection": "Group", "Difference": "Group", "Translate_ranks": "list[int]",
-    "Create_vector": "Datatype", "Create_hvector": "Datatype", "Create_indexed": "Datatype",
-    "Create_hindexed": "Datatype", "Create_indexed_block": "Datatype",
-    "Create_resized": "Datatype", "Get_true_extent": "tuple[int, int]",
-    "dumps": "bytes", "loads": "Any", "bsend": "None", "ibsend": "Request",
-    "Ibsend": "Request", "Irsend": "Request", "Isendrecv": "Request",
-    "Isendrecv_replace": "Request", "Send_init": "Prequest", "Bsend_init": "Prequest",
-    "Ssend_init": "Prequest", "Rsend_init": "Prequest", "Recv_init": "Prequest",
-    "Mprobe": "Message", "Improbe": "Message | None", "mprobe": "Message",
-    "improbe": "Message | None", "Waitsome": "list[int] | None",
-    "Testsome": "list[int] | None", "waitsome": "tuple[list[int] | None, list[Any] | None]",
-    "testsome": "tuple[list[int] | None, list[Any] | None]",
-    "Get_status_any": "tuple[int, bool]", "Get_status_all": "bool",
-    "Get_status_some": "list[int] | None", "Detach_buffer": "Any",
+# Return annotations, as mpi4py 4.x's own MPI.pyi gives them (checked
+# against what cmpi returns).  Every method needs one: a method missing
+# here stops the generator (no silent "-> None"), so a new method is added
+# to this table when it is added to the module.  RETURNS_BY_TYPE names
+# apply in every class; RETURNS_IN_CLASS ("Class.name") wins over them
+# where classes differ (Comm.Probe vs Message.Probe).
+RETURNS_BY_TYPE = {
+    "None": """
+        Accumulate Allgather Allgatherv Allreduce Alltoall Alltoallv Alltoallw Attach
+        Attach_buffer Barrier Bcast Bsend Call_errhandler Cancel Close Close_port
+        Compare_and_swap Complete Delete Delete_attr Detach Disconnect Exscan Fence
+        Fetch_and_op Finalize Flush Flush_all Flush_local Flush_local_all Free Free_mem
+        Gather Gatherv Get_accumulate Lock Lock_all Neighbor_allgather Neighbor_allgatherv
+        Neighbor_alltoall Neighbor_alltoallv Neighbor_alltoallw Pcontrol Post Preallocate
+        Publish_name Put Read Read_all Read_all_begin Read_all_end Read_at Read_at_all
+        Read_at_all_begin Read_at_all_end Read_ordered Read_ordered_begin Read_ordered_end
+        Read_shared Recv Reduce Reduce_local Reduce_scatter Reduce_scatter_block
+        Register_datarep Rsend Scan Scatter Scatterv Seek Seek_shared Send Sendrecv
+        Sendrecv_replace Set Set_atomicity Set_attr Set_cancelled Set_elements
+        Set_errhandler Set_error Set_info Set_name Set_size Set_source Set_tag Set_view
+        Ssend Startall Sync Unlock Unlock_all Unpublish_name Write Write_all
+        Write_all_begin Write_all_end Write_at Write_at_all Write_at_all_begin
+        Write_at_all_end Write_ordered Write_ordered_begin Write_ordered_end Write_shared
+        barrier bsend cancel clear complete free release send ssend update
+    """,
+    "NoReturn": "Abort",
+    "Literal[True]": "Wait Waitall",
+    "bool": """
+        Get_atomicity Get_status Get_status_all Is_cancelled Is_commutative Is_finalized
+        Is_initialized Is_inter Is_intra Is_revoked Is_thread_main Test Testall
+        get_status get_status_all
+    """,
+    "int": """
+        Ack_failed Agree Aint_add Aint_diff Cart_map Compare Create_keyval Free_keyval
+        Get_address Get_amode Get_byte_offset Get_cart_rank Get_count Get_dim
+        Get_dist_neighbors_count Get_elements Get_error Get_error_class Get_error_code
+        Get_neighbors_count Get_nkeys Get_num_psets Get_position Get_position_shared
+        Get_rank Get_remote_size Get_size Get_source Get_tag Get_topology Get_type_extent
+        Graph_map Init_thread Pack Pack_external Pack_external_size Pack_size
+        Query_thread Unpack Unpack_external Waitany py2f toint
+    """,
+    "float": "Wtick Wtime",
+    "str": """
+        Get_error_string Get_library_version Get_name Get_nth_pset Get_nthkey
+        Get_processor_name Lookup_name Open_port pop tocode
+    """,
+    "str | None": "get",
+    "bytes": "dumps tobytes",
+    "memoryview": "cast tomemory",
+    "buffer": "Alloc_mem allocate fromaddress frombuffer toreadonly",
+    "Any": "allreduce bcast exscan loads loads_oob recv scan scatter sendrecv wait",
+    "Any | None": "reduce",
+    "Buffer | None": "Detach_buffer",
+    "list[Any]": "allgather alltoall neighbor_allgather neighbor_alltoall waitall",
+    "list[Any] | None": "gather",
+    "list[int]": "Compute_dims Get_coords Get_neighbors Translate_ranks",
+    "list[int] | None": "Get_status_some Testsome Waitsome get_status_some",
+    "list[str]": "keys values",
+    "list[tuple[str, str]]": "items",
+    "tuple[int, int]": "Get_abi_version Get_dims Get_extent Get_true_extent Get_version Shift",
+    "tuple[int, bool]": "Get_status_any Testany get_status_any",
+    "tuple[int, int, int, int, int]": "Get_envelope",
+    "tuple[list[int], list[int], list[int], list[Datatype]]": "Get_contents",
+    "tuple[list[int], list[int], tuple[list[int], list[int]] | None]": "Get_dist_neighbors",
+    "tuple[int, Datatype, Datatype, str]": "Get_view",
+    "tuple[Datatype, str, dict[str, Any]]": "decode",
+    "tuple[bytes, list[buffer]]": "dumps_oob",
+    "tuple[buffer, int]": "Shared_query",
+    "tuple[str, str]": "popitem",
+    "tuple[str, tuple[int, int, int]]": "get_vendor",
+    "tuple[bool, Any | None]": "test",
+    "tuple[bool, list[Any] | None]": "testall",
+    "tuple[int, Any]": "waitany",
+    "tuple[int, bool, Any | None]": "testany",
+    "tuple[list[int] | None, list[Any] | None]": "testsome waitsome",
+    "Self": """
+        Allocate Allocate_shared Clone Commit Create_contiguous Create_darray Create_dup
+        Create_dynamic Create_env Create_f90_complex Create_f90_integer Create_f90_real
+        Create_from_session_pset Create_hindexed Create_hindexed_block Create_hvector
+        Create_indexed Create_indexed_block Create_resized Create_struct Create_subarray
+        Create_vector Difference Dup Dup_with_info Excl Get_value_index Incl Intersect
+        Intersection Match_size Open Range_excl Range_incl Resized Split Union copy
+    """,
+    "tuple[Self, Request]": "Idup Idup_with_info",
+    "Request": """
+        Iagree Iallgather Iallgatherv Iallreduce Ialltoall Ialltoallv Ialltoallw Ibarrier
+        Ibcast Ibsend Iexscan Igather Igatherv Ineighbor_allgather Ineighbor_allgatherv
+        Ineighbor_alltoall Ineighbor_alltoallv Ineighbor_alltoallw Iread Iread_all
+        Iread_at Iread_at_all Iread_shared Irecv Ireduce Ireduce_scatter
+        Ireduce_scatter_block Irsend Iscan Iscatter Iscatterv Isend Isendrecv
+        Isendrecv_replace Issend Iwrite Iwrite_all Iwrite_at Iwrite_at_all Iwrite_shared
+        Raccumulate Rget Rget_accumulate Rput ibsend irecv isend issend
+    """,
+    # mpi4py's stub says Request for Bsend_init/Rsend_init/Ssend_init; the
+    # object is a Prequest (cmpi and mpi4py alike), which is a Request.
+    "Prequest": """
+        Allgather_init Allgatherv_init Allreduce_init Alltoall_init Alltoallv_init
+        Alltoallw_init Barrier_init Bcast_init Bsend_init Exscan_init Gather_init
+        Gatherv_init Neighbor_allgather_init Neighbor_allgatherv_init
+        Neighbor_alltoall_init Neighbor_alltoallv_init Neighbor_alltoallw_init Recv_init
+        Reduce_init Reduce_scatter_block_init Reduce_scatter_init Rsend_init Scan_init
+        Scatter_init Scatterv_init Send_init Ssend_init
+    """,
+    "Message": "Mprobe mprobe",
+    "Message | None": "Improbe improbe",
+    "Group": "Get_failed Get_group Get_remote_group",
+    "Info": "Get_abi_fortran_info Get_abi_info Get_info Get_pset_info",
+    "Errhandler": "Create_errhandler Get_errhandler",
+    "Comm": "Shrink Split_type",
+    "tuple[Comm, Request]": "Ishrink",
+    "Intracomm": "Create_from_group Create_from_groups Create_group Merge",
+    "Intercomm": "Accept Connect Create_intercomm Get_parent Join Spawn Spawn_multiple",
+    "Cartcomm": "Create_cart Sub",
+    "Graphcomm": "Create_graph",
+    "Distgraphcomm": "Create_dist_graph Create_dist_graph_adjacent",
+    "Datatype": "fromcode",
+    "int | Any | None": "Get_attr",
 }
+RETURNS_IN_CLASS = {
+    "Comm.Create": "Comm", "Op.Create": "Self", "Info.Create": "Self", "Win.Create": "Self",
+    "Session.Create_group": "Group",
+    "Info.Get": "str | None", "Win.Get": "None",
+    "Cartcomm.Get_topo": "tuple[list[int], list[int], list[int]]",
+    "Graphcomm.Get_topo": "tuple[list[int], list[int]]",
+    "Session.Init": "Self", "Init": "None",
+    "Comm.Probe": "Literal[True]", "Comm.probe": "Literal[True]",
+    "Comm.Iprobe": "bool", "Comm.iprobe": "bool",
+    "Message.Probe": "Self", "Message.probe": "Self",
+    "Message.Iprobe": "Self | None", "Message.iprobe": "Self | None",
+    "Prequest.Start": "None", "Win.Start": "None", "Grequest.Start": "Grequest",
+    "Status.py2f": "list[int]", "Status.f2py": "Self",
+    "Win.tomemory": "buffer",
+}
+# Handle conversions answer an object of the class that defines them.
+RETURNS_OF_CLASS = ("f2py", "fromhandle", "fromint")
+RETURNS = {name: ann for ann, names in RETURNS_BY_TYPE.items() for name in names.split()}
+
+
+def return_type(cname, name):
+    """The return annotation of ``cname.name`` (cname "" at module level)."""
+    key = f"{cname}.{name}" if cname else name
+    if key in RETURNS_IN_CLASS:
+        return RETURNS_IN_CLASS[key]
+    if cname and name in RETURNS_OF_CLASS:
+        return cname
+    if name in RETURNS:
+        return RETURNS[name]
+    sys.exit(f"gen_stubs.py: no return type for {key}: add it to RETURNS_BY_TYPE or RETURNS_IN_CLASS")
+
+
+# Attribute (property) types, as in mpi4py 4.x's MPI.pyi; a property missing
+# here stops the generator, as a method missing from RETURNS_BY_TYPE does.
 PROPS = {
     "rank": "int", "size": "int", "name": "str", "is_inter": "bool", "is_intra": "bool",
     "topology": "int", "handle": "int", "remote_size": "int", "source": "int", "tag": "int",
@@ -78,7 +194,36 @@ PROPS = {
     "ub": "int", "is_predefined": "bool", "is_commutative": "bool", "error_code": "int",
     "error_class": "int", "error_string": "str", "group": "Group", "true_lb": "int",
     "true_ub": "int", "true_extent": "int", "PROTOCOL": "int | None", "THRESHOLD": "int",
+    "amode": "int", "atomicity": "bool", "combiner": "int", "dim": "int", "ndim": "int",
+    "flavor": "int", "model": "int", "group_rank": "int", "group_size": "int",
+    "indegree": "int", "outdegree": "int", "nedges": "int", "nneighbors": "int",
+    "nnodes": "int", "is_named": "bool", "is_topo": "bool", "remote_group": "Group",
+    "info": "Info", "typechar": "str", "typestr": "str", "coords": "list[int]",
+    "edges": "list[int]", "index": "list[int]", "inedges": "list[int]",
+    "neighbors": "list[int]", "outedges": "list[int]", "periods": "list[int]",
+    "envelope": "tuple[int, int, int, int, int]", "attrs": "tuple[int, int, int]",
+    "degrees": "tuple[int, int]",
+    "contents": "tuple[list[int], list[int], list[int], list[Datatype]]",
+    "inoutedges": "tuple[list[int], list[int]]",
+    "address": "int", "obj": "Buffer | None", "nbytes": "int", "readonly": "bool",
+    "format": "str", "itemsize": "int",
 }
+PROPS_IN_CLASS = {
+    "Cartcomm.dims": "list[int]", "Graphcomm.dims": "tuple[int, int]",
+    "Cartcomm.topo": "tuple[list[int], list[int], list[int]]",
+    "Graphcomm.topo": "tuple[list[int], list[int]]",
+}
+
+
+def prop_type(cname, name):
+    key = f"{cname}.{name}"
+    if key in PROPS_IN_CLASS:
+        return PROPS_IN_CLASS[key]
+    if name in PROPS:
+        return PROPS[name]
+    sys.exit(f"gen_stubs.py: no type for the attribute {key}: add it to PROPS or PROPS_IN_CLASS")
+
+
 SETTABLE = {("Comm", "name"), ("Status", "source"), ("Status", "tag"), ("Status", "error"),
             ("Pickle", "PROTOCOL"), ("Pickle", "THRESHOLD")}
 
@@ -116,13 +261,13 @@ def fmt_param(p):
     return f"{name}: {ann}"
 
 
-def emit_function(name, obj, indent="", kind="method"):
+def emit_function(cname, name, obj, indent="", kind="method"):
     params = [fmt_param(p) for p in signature_text(obj)]
     if kind == "method" and (not params or params[0] != "self"):
         params.insert(0, "self")
     if kind == "classmethod":
         params = ["cls"] + [p for p in params if p not in ("self", "cls")]
-    ret = RETURNS.get(name, "None")
+    ret = return_type(cname, name)
     deco = f"{indent}@classmethod\n" if kind == "classmethod" else ""
     return f"{deco}{indent}def {name}({', '.join(params)}) -> {ret}: ...\n"
 
@@ -132,10 +277,14 @@ def main():
         '"""Type stubs for cmpi.MPI (generated by tools/gen_stubs.py)."""\n\n',
         "from typing import Any, Callable, Literal, NoReturn, Sequence\n",
         "from typing_extensions import Self\n\n",
+        "from .typing import Buffer\n\n",
         "BufSpec = Any\n",
         "InPlace = InPlaceType\n\n",
     ]
     classes = [n for n in dir(MPI) if isinstance(getattr(MPI, n), type)]
+    # MPI.memory is MPI.buffer (mpi4py's old name): an alias, not a class.
+    aliases = [n for n in classes if getattr(MPI, n).__name__ != n]
+    classes = [n for n in classes if n not in aliases]
     order = ["Exception", "Pickle", "Datatype", "Op", "Status", "Request", "Prequest", "Message",
              "Group", "Comm", "Intracomm",
              "Intercomm", "BottomType", "InPlaceType"]
@@ -159,11 +308,11 @@ def main():
                 continue
             body += 1
             if isinstance(attr, classmethod) or type(attr).__name__ == "classmethod_descriptor":
-                out.append(emit_function(name, getattr(cls, name), "    ", "classmethod"))
+                out.append(emit_function(cname, name, getattr(cls, name), "    ", "classmethod"))
             elif callable(attr):
-                out.append(emit_function(name, attr, "    "))
+                out.append(emit_function(cname, name, attr, "    "))
             else:
-                ann = PROPS.get(name, "Any")
+                ann = prop_type(cname, name)
                 out.append("    @property\n")
                 out.append(f"    def {name}(self) -> {ann}: ...\n")
                 if (cname, name) in SETTABLE:
@@ -178,14 +327,16 @@ def main():
         if not body and cname in ("BottomType", "InPlaceType"):
             out.append("    ...\n")
         out.append("\n")
+    for name in aliases:
+        out.append(f"{name} = {getattr(MPI, name).__name__}\n")
     for name in sorted(dir(MPI)):
-        if name.startswith("_") or name in classes:
+        if name.startswith("_") or name in classes or name in aliases:
             continue
         value = getattr(MPI, name)
         if _stand_in(value):
             continue
         if callable(value) and not isinstance(value, (MPI.Op,)):
-            out.append(emit_function(name, value, "", "function"))
+            out.append(emit_function("", name, value, "", "function"))
         else:
             out.append(f"{name}: {type(value).__name__}\n")
     sys.stdout.write("".join(out))
