@@ -41,6 +41,10 @@ PARAM_TYPES = {
 # to this table when it is added to the module.  RETURNS_BY_TYPE names
 # apply in every class; RETURNS_IN_CLASS ("Class.name") wins over them
 # where classes differ (Comm.Probe vs Message.Probe).
+PARAM_TYPES_IN_CLASS = {
+    "Info.key": "str", "._comm_lock.key": "Hashable | None", "Comm.Agree.flag": "int", "Comm.Iagree.flag": "Buffer",
+}
+
 RETURNS_BY_TYPE = {
     "None": """
         Accumulate Allgather Allgatherv Allreduce Alltoall Alltoallv Alltoallw Attach
@@ -168,6 +172,17 @@ RETURNS_IN_CLASS = {
     "Status.py2f": "list[int]", "Status.f2py": "Self",
     "Win.tomemory": "buffer",
 }
+# mpi4py's private module helpers that cmpi also offers (mpi4py.util and
+# mpi4py's tests use them): typed, the rest of "_" names stay out.
+PRIVATE_FUNCTIONS = {
+    "_set_abort_status": "None", "_comm_lock": "Lock", "_comm_lock_table": "dict[Hashable, Lock]",
+    "_commctx_intra": "tuple[Intracomm, int]",
+    "_commctx_inter": "tuple[Intercomm, int, Intracomm, bool]",
+    "_typecode": "str | None", "_typealign": "int | None", "_datatype_create": "Datatype",
+    "_datatype_decode": "tuple[Datatype, str, dict[str, Any]]", "_sizeof": "int",
+    "_addressof": "int", "_handleof": "int",
+}
+RETURNS_IN_CLASS.update(PRIVATE_FUNCTIONS)
 # Handle conversions answer an object of the class that defines them.
 RETURNS_OF_CLASS = ("f2py", "fromhandle", "fromint")
 RETURNS = {name: ann for ann, names in RETURNS_BY_TYPE.items() for name in names.split()}
@@ -224,8 +239,38 @@ def prop_type(cname, name):
     sys.exit(f"gen_stubs.py: no type for the attribute {key}: add it to PROPS or PROPS_IN_CLASS")
 
 
-SETTABLE = {("Comm", "name"), ("Status", "source"), ("Status", "tag"), ("Status", "error"),
+SETTABLE = {("Comm", "name"), ("Datatype", "name"), ("Win", "name"),
+            ("Status", "count"), ("Status", "cancelled"), ("Status", "source"), ("Status", "tag"), ("Status", "error"),
             ("Pickle", "PROTOCOL"), ("Pickle", "THRESHOLD")}
+
+
+# Protocol methods, written when the class has them: Info is a mapping of
+# str to str, buffer a sequence of bytes (ints) that exports its memory.
+DUNDERS = {
+    "Exception": [
+        ("__int__", "def __int__(self) -> int: ..."),
+        ("__lt__", "def __lt__(self, other: int) -> bool: ..."),
+        ("__le__", "def __le__(self, other: int) -> bool: ..."),
+        ("__gt__", "def __gt__(self, other: int) -> bool: ..."),
+        ("__ge__", "def __ge__(self, other: int) -> bool: ..."),
+    ],
+    "Info": [
+        ("__len__", "def __len__(self) -> int: ..."),
+        ("__iter__", "def __iter__(self) -> Iterator[str]: ..."),
+        ("__contains__", "def __contains__(self, key: object) -> bool: ..."),
+        ("__getitem__", "def __getitem__(self, key: str) -> str: ..."),
+        ("__setitem__", "def __setitem__(self, key: str, value: str) -> None: ..."),
+        ("__delitem__", "def __delitem__(self, key: str) -> None: ..."),
+    ],
+    "buffer": [
+        ("__len__", "def __len__(self) -> int: ..."),
+        ("__buffer__", "def __buffer__(self, flags: int, /) -> memoryview: ..."),
+        ("__getitem__", "@overload\n    def __getitem__(self, item: int, /) -> int: ...\n"
+                        "    @overload\n    def __getitem__(self, item: slice, /) -> buffer: ..."),
+        ("__setitem__", "def __setitem__(self, item: int | slice, value: Any, /) -> None: ..."),
+        ("__delitem__", "def __delitem__(self, item: int | slice, /) -> None: ..."),
+    ],
+}
 
 
 def _stand_in(obj):
@@ -245,12 +290,15 @@ def signature_text(obj):
     return params
 
 
-def fmt_param(p):
+def fmt_param(p, cname="", fname=""):
     name, eq, default = p.partition("=")
-    name = name.strip().lstrip("$")
+    name = name.strip()
+    if name.startswith("$"):  # the bound first argument: self, or the class
+        return "self"
     if name in ("self", "cls", "*args", "**kwargs") or name.startswith("*"):
         return name
-    ann = PARAM_TYPES.get(name, "Any")
+    ann = PARAM_TYPES_IN_CLASS.get(f"{cname}.{fname}.{name}") or PARAM_TYPES_IN_CLASS.get(f"{cname}.{name}")
+    ann = ann or PARAM_TYPES.get(name, "Any")
     if eq:
         default = default.strip()
         if default.startswith("cmpi.MPI.") or not re.match(r"^[-\d.]+$|^None$", default):
@@ -262,11 +310,13 @@ def fmt_param(p):
 
 
 def emit_function(cname, name, obj, indent="", kind="method"):
-    params = [fmt_param(p) for p in signature_text(obj)]
+    params = [fmt_param(p, cname, name) for p in signature_text(obj)]
     if kind == "method" and (not params or params[0] != "self"):
         params.insert(0, "self")
     if kind == "classmethod":
         params = ["cls"] + [p for p in params if p not in ("self", "cls")]
+    if kind == "function":
+        params = [p for p in params if p != "self"]
     ret = return_type(cname, name)
     deco = f"{indent}@classmethod\n" if kind == "classmethod" else ""
     return f"{deco}{indent}def {name}({', '.join(params)}) -> {ret}: ...\n"
@@ -275,7 +325,9 @@ def emit_function(cname, name, obj, indent="", kind="method"):
 def main():
     out = [
         '"""Type stubs for cmpi.MPI (generated by tools/gen_stubs.py)."""\n\n',
-        "from typing import Any, Callable, Literal, NoReturn, Sequence\n",
+        "from collections.abc import Hashable, Iterator\n",
+        "from threading import Lock\n",
+        "from typing import Any, Callable, Literal, NoReturn, Sequence, overload\n",
         "from typing_extensions import Self\n\n",
         "from .typing import Buffer\n\n",
         "BufSpec = Any\n",
@@ -318,6 +370,10 @@ def main():
                 if (cname, name) in SETTABLE:
                     out.append(f"    @{name}.setter\n")
                     out.append(f"    def {name}(self, value: {ann}) -> None: ...\n")
+        for dunder, text in DUNDERS.get(cname, ()):
+            # __buffer__ is a Python attribute only from 3.12 on.
+            if dunder == "__buffer__" or getattr(cls, dunder, None) is not None:
+                out.append(f"    {text}\n")
         if cname in ("Comm", "Datatype", "Op", "Request"):
             out.append("    def __eq__(self, other: object) -> bool: ...\n")
             out.append("    def __ne__(self, other: object) -> bool: ...\n")
@@ -330,7 +386,7 @@ def main():
     for name in aliases:
         out.append(f"{name} = {getattr(MPI, name).__name__}\n")
     for name in sorted(dir(MPI)):
-        if name.startswith("_") or name in classes or name in aliases:
+        if name.startswith("_") and name not in PRIVATE_FUNCTIONS or name in classes or name in aliases:
             continue
         value = getattr(MPI, name)
         if _stand_in(value):
