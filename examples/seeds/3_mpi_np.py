@@ -73,5 +73,5 @@ if rank == 0:
     print(f"Buffered communication (NumPy, Bcast/Scatter/Gather): {time_np:.4f} s")
     if time_np > 0:
         print(f"Speedup of buffered communication: {time_list / time_np:.1f}x")
-    match = np.array_equal(np.array(result_list), result_np)
+    match = np.array_equal(np.array(result_list), result_np)  # type: ignore[arg-type]
     print(f"results match: {match}")

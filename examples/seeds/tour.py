@@ -29,7 +29,7 @@ ROOT = HERE.parent.parent
 def load_launcher():
     path = ROOT / "tests" / "launcher.py"
     spec = importlib.util.spec_from_file_location("cmpi_tests_launcher", path)
-    module = importlib.util.module_from_spec(spec)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)
     return module
 

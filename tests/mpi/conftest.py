@@ -45,10 +45,10 @@ def _watchdog(request):
             pass
         err = sys.__stderr__
         try:
-            err.write(f"TIMEOUT: {nodeid} on rank {rank}\n")
-            err.flush()
-            faulthandler.dump_traceback(file=err, all_threads=True)
-            err.flush()
+            err.write(f"TIMEOUT: {nodeid} on rank {rank}\n")  # type: ignore[union-attr]
+            err.flush()  # type: ignore[union-attr]
+            faulthandler.dump_traceback(file=err, all_threads=True)  # type: ignore[arg-type]
+            err.flush()  # type: ignore[union-attr]
         finally:
             os._exit(124)
 

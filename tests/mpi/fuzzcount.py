@@ -26,9 +26,9 @@ SIZE = MPI.COMM_WORLD.Get_size()
 
 #: test name -> cases generated on this rank (split tests) or per run
 #: (shared tests, counted on rank 0 only)
-COUNTS = {}
+COUNTS = {}  # type: ignore[var-annotated]
 #: the tests every full run must have run, with their per-run quota
-QUOTAS = {}
+QUOTAS = {}  # type: ignore[var-annotated]
 
 
 def quota(name, per_run, shared=False):

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not IS_CMPI, reason="checks cmpi's stand-ins")
 if IS_CMPI:
     from cmpi import _mpi4py_api
 
-    NAMES = list(_mpi4py_api._names())
+    NAMES = list(_mpi4py_api._names())  # type: ignore[attr-defined]
 else:
     NAMES = []
 
@@ -67,7 +67,7 @@ def test_implemented_names_are_not_shadowed():
 
 def test_unknown_name_is_attribute_error():
     with pytest.raises(AttributeError):
-        MPI.No_such_function_anywhere  # noqa: B018
+        MPI.No_such_function_anywhere  # type: ignore[attr-defined]  # noqa: B018
     assert not hasattr(MPI, "no_such_name")
 
 

@@ -48,7 +48,7 @@ def test_scatter_gather(comm):
         gbuf = np.zeros((size, 3)) if rank == root else None
         comm.Gather(rbuf * 2, gbuf, root=root)
         if rank == root:
-            ok.append(np.array_equal(gbuf, (np.arange(size * 3).reshape(size, 3) + root) * 2))
+            ok.append(np.array_equal(gbuf, (np.arange(size * 3).reshape(size, 3) + root) * 2))  # type: ignore[arg-type]
     assert all(ok)
 
 
@@ -73,7 +73,7 @@ def test_vector_collectives(comm):
         rbuf = np.full(total, -1, dtype="i") if rank == root else None
         comm.Gatherv(np.full(rank + 1, rank, dtype="i"), [rbuf, (counts, displs), MPI.INT] if rank == root else None, root)
         if rank == root:
-            ok.append(rbuf.tolist() == [r for r in range(size) for _ in range(r + 1)])
+            ok.append(rbuf.tolist() == [r for r in range(size) for _ in range(r + 1)])  # type: ignore[union-attr]
         sbuf = np.arange(total, dtype="i") if rank == root else None
         out = np.zeros(rank + 1, dtype="i")
         comm.Scatterv([sbuf, (counts, displs), MPI.INT] if rank == root else None, out, root)
@@ -155,7 +155,7 @@ def test_reduce_every_root(op):
         rbuf = np.zeros(6, dtype="i8") if rank == root else None
         comm.Reduce(contribution("int64", rank), rbuf, op=getattr(MPI, op), root=root)
         if rank == root:
-            ok.append(np.array_equal(rbuf, want))
+            ok.append(np.array_equal(rbuf, want))  # type: ignore[arg-type]
     assert all(ok)
 
 

@@ -55,7 +55,7 @@ def test_igather_iscatter_iallgather_ialltoall(comm):
     r4 = comm.Ialltoall(np.array([rank * 100 + d for d in range(size)], "i"), tbuf)
     MPI.Request.Waitall([r1, r2, r3, r4])
     if rank == root:
-        assert gbuf.tolist() == [[r, r + 0.5] for r in range(size)]
+        assert gbuf.tolist() == [[r, r + 0.5] for r in range(size)]  # type: ignore[union-attr]
     assert rbuf.tolist() == [rank * 3, rank * 3 + 1, rank * 3 + 2]
     assert abuf.tolist() == [r * 10 for r in range(size)]
     assert tbuf.tolist() == [s * 100 + rank for s in range(size)]
@@ -112,7 +112,7 @@ def test_ivector_collectives(comm):
     want = np.repeat(np.arange(size), counts).tolist()
     assert ag.tolist() == want
     if rank == 0:
-        assert g.tolist() == want
+        assert g.tolist() == want  # type: ignore[union-attr]
     assert got.tolist() == [rank] * (rank + 1)
     assert a2a_r.tolist() == [s * 10 + rank for s in range(size) for _ in range(rank + 1)]
 

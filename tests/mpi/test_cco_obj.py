@@ -154,7 +154,7 @@ COMMUTATIVE = [k for k in PY_OPS if k not in ("REPLACE", "NO_OP")]
 
 
 def expected(op_name, ranks):
-    return functools.reduce(PY_OPS[op_name], [rank_value(op_name, r) for r in ranks])
+    return functools.reduce(PY_OPS[op_name], [rank_value(op_name, r) for r in ranks])  # type: ignore[call-overload]
 
 
 @pytest.mark.parametrize("op_name", list(PY_OPS))

@@ -33,7 +33,7 @@ def test_threshold_none_is_default():
     pickle = MPI.Pickle()
     default = pickle.THRESHOLD
     pickle.THRESHOLD = 5
-    pickle.THRESHOLD = None
+    pickle.THRESHOLD = None  # type: ignore[assignment]
     assert pickle.THRESHOLD == default
 
 

@@ -191,7 +191,7 @@ def test_ulfm_agree_on_intercomm():
         inter.Iagree(flag).Wait()
         assert flag[0] == 0b110
         shrink = inter.Shrink()
-        assert shrink.Is_inter() and shrink.Get_remote_size() == inter.Get_remote_size()
+        assert shrink.Is_inter() and shrink.Get_remote_size() == inter.Get_remote_size()  # type: ignore[attr-defined]
         shrink.Free()
     finally:
         inter.Free()

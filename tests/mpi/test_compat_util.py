@@ -14,7 +14,7 @@ from mpiimpl import MPI, IS_CMPI
 if IS_CMPI:
     from cmpi.util import dtlib, pool, sync
 else:
-    from mpi4py.util import dtlib, pool, sync
+    from mpi4py.util import dtlib, pool, sync  # type: ignore[no-redef]
 
 
 def test_threadpool_terminate_gives_up_pending():
@@ -58,15 +58,15 @@ def test_waitall_statuses_list_and_tuple():
     comm = MPI.COMM_SELF
     reqs = _send_to_self(comm, 3)
     rreqs = [comm.irecv(source=0, tag=5) for _ in range(3)]
-    statuses = []
+    statuses = []  # type: ignore[var-annotated]
     assert MPI.Request.waitall(rreqs, statuses) == [0, 1, 2]
     assert len(statuses) == 3
     assert all(isinstance(s, MPI.Status) and s.Get_tag() == 5 for s in statuses)
-    statuses = (MPI.Status(),)
+    statuses = (MPI.Status(),)  # type: ignore[assignment]
     MPI.Request.waitall(reqs, statuses)
     assert statuses[0].Get_error() == MPI.SUCCESS
     with pytest.raises(TypeError):
-        MPI.Request.waitall([], 42)
+        MPI.Request.waitall([], 42)  # type: ignore[arg-type]
 
 
 def test_get_status_all_fills_statuses():
@@ -74,7 +74,7 @@ def test_get_status_all_fills_statuses():
     reqs = _send_to_self(comm, 2)
     assert MPI.Request.get_status_all(reqs) is False
     assert [comm.recv(source=0, tag=5) for _ in range(2)] == [0, 1]
-    statuses = []
+    statuses = []  # type: ignore[var-annotated]
     while not MPI.Request.get_status_all(reqs, statuses):
         pass
     assert len(statuses) == 2
@@ -210,15 +210,15 @@ def test_bounded_semaphore_never_passes_its_bound():
         for _ in range(3):
             assert sem.acquire()
             comm.Barrier()
-            assert sem._counter.next(0) == 0
+            assert sem._counter.next(0) == 0  # type: ignore[attr-defined]
             assert not sem.acquire(blocking=False)
             comm.Barrier()
             sem.release()
             comm.Barrier()
-            assert sem._counter.next(0) == size
+            assert sem._counter.next(0) == size  # type: ignore[attr-defined]
             with pytest.raises(ValueError):
                 sem.release()  # at its bound, whoever else tries too
-            assert sem._counter.next(0) == size
+            assert sem._counter.next(0) == size  # type: ignore[attr-defined]
             comm.Barrier()
     finally:
         sem.free()

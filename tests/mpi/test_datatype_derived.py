@@ -11,7 +11,7 @@ from mpitestutil import ON_MPI_ABI, ring, stray_guard
 if IS_CMPI:
     from cmpi.util.dtlib import from_numpy_dtype, to_numpy_dtype
 else:
-    from mpi4py.util.dtlib import from_numpy_dtype, to_numpy_dtype
+    from mpi4py.util.dtlib import from_numpy_dtype, to_numpy_dtype  # type: ignore[no-redef]
 
 N = 32  # int32 items in every test array: more than any case spans
 
@@ -338,7 +338,7 @@ def normalized(arr):
 def test_dtlib_sendrecv_self(key):
     dtype = DTYPES[key]
     dt = from_numpy_dtype(dtype).Commit()
-    assert dt.extent == dtype.itemsize
+    assert dt.extent == dtype.itemsize  # type: ignore[attr-defined]
     raw, src = sample(dtype, 5, 3)
     rdst = np.zeros_like(raw)
     MPI.COMM_SELF.Sendrecv([raw, 5, dt], 0, 9, [rdst, 5, dt], 0, 9)
@@ -346,9 +346,9 @@ def test_dtlib_sendrecv_self(key):
     back = to_numpy_dtype(dt)
     free(dt)
     assert normalized(dst) == normalized(src)
-    assert back.itemsize == dtype.itemsize
-    if dtype.names:
-        assert [back.fields[n][1] for n in back.names] == [dtype.fields[n][1] for n in dtype.names]
+    assert back.itemsize == dtype.itemsize  # type: ignore[attr-defined]
+    if dtype.names:  # type: ignore[attr-defined]
+        assert [back.fields[n][1] for n in back.names] == [dtype.fields[n][1] for n in dtype.names]  # type: ignore[attr-defined]
 
 
 def test_dtlib_ring(comm):
@@ -446,7 +446,7 @@ def test_bad_constructor_arguments():
     with pytest.raises((ValueError, MPI.Exception)):
         MPI.INT.Create_darray(4, 1, [8], [BLOCK], [DFLT], [3])
     with pytest.raises(TypeError):
-        MPI.INT.Create_vector(1, 1)
+        MPI.INT.Create_vector(1, 1)  # type: ignore[call-arg]
     with pytest.raises(MPI.Exception):
         MPI.INT.Free()
     with pytest.raises(MPI.Exception):
@@ -463,7 +463,7 @@ def test_bad_pack_arguments():
     with pytest.raises((TypeError, BufferError)):
         MPI.INT.Pack(src, bytes(100), 0, comm)
     with pytest.raises(TypeError):
-        MPI.INT.Pack(src, bytearray(100), 0, None)
+        MPI.INT.Pack(src, bytearray(100), 0, None)  # type: ignore[arg-type]
     with pytest.raises(MPI.Exception):
         MPI.INT.Pack_external("external32", src, bytearray(8), 0)
 

@@ -85,9 +85,12 @@ def stub_names():
                 for n in [n] if not isinstance(n, ast.AnnAssign)
             }
         elif isinstance(node, ast.FunctionDef):
-            names[node.name] = None
+            names[node.name] = None  # type: ignore[assignment]
         elif isinstance(node, ast.AnnAssign):
-            names[node.target.id] = None
+            names[node.target.id] = None  # type: ignore[assignment, union-attr]
+        elif isinstance(node, ast.Assign):  # an alias: memory = buffer
+            for target in node.targets:
+                names[target.id] = None  # type: ignore[assignment, attr-defined]
     return names
 
 

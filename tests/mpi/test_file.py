@@ -60,12 +60,12 @@ def test_open_close_attributes(fname):
     try:
         got["amode"] = (f.Get_amode(), f.amode)
         g = f.Get_group()
-        got["group"] = MPI.Group.Compare(g, comm.Get_group())
+        got["group"] = MPI.Group.Compare(g, comm.Get_group())  # type: ignore[assignment]
         g.Free()
         got["size0"] = (f.Get_size(), f.size)
         comm.Barrier()  # nobody grows the file before everyone looked
         info = f.Get_info()
-        got["info"] = isinstance(info, MPI.Info)
+        got["info"] = isinstance(info, MPI.Info)  # type: ignore[assignment]
         f.Set_info(info)
         info.Free()
         f.Set_atomicity(True)
@@ -318,7 +318,7 @@ def test_bad_input(fname, tmpdir_shared):
     with pytest.raises(TypeError):
         MPI.File.Open(comm, 42)
     with pytest.raises(TypeError):
-        MPI.File.Open("comm", fname)
+        MPI.File.Open("comm", fname)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         MPI.File.Open(comm, fname, info="x")
     with pytest.raises(MPI.Exception):

@@ -11,7 +11,7 @@ from mpitestutil import allok
 if IS_CMPI:
     from cmpi import futures
 else:
-    from mpi4py import futures
+    from mpi4py import futures  # type: ignore[attr-defined, no-redef]
 
 
 def square(x):

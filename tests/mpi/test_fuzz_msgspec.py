@@ -61,8 +61,8 @@ def buffers(draw):
         code = draw(st.sampled_from(ARRAY_CODES))
         n = draw(st.integers(0, 16))
         raw = draw(st.binary(min_size=n * array(code).itemsize, max_size=n * array(code).itemsize))
-        obj = array(code)
-        obj.frombytes(raw)
+        obj = array(code)  # type: ignore[assignment]
+        obj.frombytes(raw)  # type: ignore[union-attr]
         return obj, raw
     dtype = np.dtype(draw(st.sampled_from(NP_DTYPES)))
     shape = tuple(draw(st.lists(st.integers(0, 5), min_size=0, max_size=3)))
@@ -306,7 +306,7 @@ def case_p2p(bufinfo, form, dtinfo, count, displ, rslack, rdispl, use_sendrecv):
         return None
     finally:
         if free:
-            dt.Free()
+            dt.Free()  # type: ignore[union-attr]
 
 
 P2P_PARTS = 4
@@ -596,7 +596,7 @@ TREES = -(-fuzzcount.quota("datatype-trees", 2200) // TREES_PARTS)
 def fuzz_datatype_trees(tree, count, fill):
     fuzzcount.add("datatype-trees")
     comm = MPI.COMM_SELF
-    made = []
+    made = []  # type: ignore[var-annotated]
     try:
         try:
             dt = build_tree(tree, made)

@@ -102,7 +102,7 @@ def test_ranks_outside_the_group(world_group):
     with pytest.raises(TypeError):
         world_group.Incl(None)
     with pytest.raises(TypeError):
-        MPI.Group.Union(world_group, 3)
+        MPI.Group.Union(world_group, 3)  # type: ignore[arg-type]
 
 
 def test_range_arguments_must_be_triples():
@@ -114,11 +114,11 @@ def test_range_arguments_must_be_triples():
         with pytest.raises(TypeError, match="ranks"):
             g.Range_excl([0])
         with pytest.raises((TypeError, ValueError), match="ranks"):
-            g.Range_incl([(0, 0, 1, 1)])
+            g.Range_incl([(0, 0, 1, 1)])  # type: ignore[list-item]
         with pytest.raises(TypeError):
-            g.Range_incl([(0, "0", 1)])
+            g.Range_incl([(0, "0", 1)])  # type: ignore[list-item]
         # any 3-sequence is a range
-        g2 = g.Range_incl([[0, 0, 1]])
+        g2 = g.Range_incl([[0, 0, 1]])  # type: ignore[list-item]
         assert g2.Get_size() == 1
         g2.Free()
     finally:

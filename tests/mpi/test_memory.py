@@ -94,7 +94,7 @@ def test_toreadonly_cast_slices():
     with pytest.raises(ValueError):
         b[0:2] = b"abc"
     with pytest.raises(TypeError):
-        b["x"]
+        b["x"]  # type: ignore[call-overload]
 
 
 def test_release():

@@ -139,16 +139,16 @@ def test_none_where_unused():
         rbuf = np.zeros(size, dtype="i") if rank == root else None
         comm.Gather(np.array([rank], dtype="i"), rbuf, root)
         if rank == root:
-            ok.append(rbuf.tolist() == list(range(size)))
-        rbuf = np.zeros(size, dtype="i") if rank == root else [None, MPI.INT]
+            ok.append(rbuf.tolist() == list(range(size)))  # type: ignore[union-attr]
+        rbuf = np.zeros(size, dtype="i") if rank == root else [None, MPI.INT]  # type: ignore[assignment]
         comm.Gather(np.array([rank * 2], dtype="i"), rbuf if rank == root else [None, MPI.INT], root)
         if rank == root:
-            ok.append(rbuf.tolist() == [2 * r for r in range(size)])
+            ok.append(rbuf.tolist() == [2 * r for r in range(size)])  # type: ignore[union-attr]
         sbuf = np.arange(size, dtype="i") * 3 if rank == root else None
         out = np.zeros(1, dtype="i")
         comm.Scatter(sbuf, out, root)
         ok.append(out[0] == 3 * rank)
-        sbuf = [np.arange(size, dtype="d"), MPI.DOUBLE] if rank == root else [None, MPI.DOUBLE]
+        sbuf = [np.arange(size, dtype="d"), MPI.DOUBLE] if rank == root else [None, MPI.DOUBLE]  # type: ignore[assignment]
         out = np.zeros(1)
         comm.Scatter(sbuf, out, root)
         ok.append(out[0] == rank)

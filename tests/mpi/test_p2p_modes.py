@@ -65,11 +65,11 @@ def test_attach_detach_returns_buffer():
     MPI.Attach_buffer(buf)
     out = MPI.Detach_buffer()
     assert out is not None
-    assert len(memoryview(out).cast("B")) == len(buf)
+    assert len(memoryview(out).cast("B")) == len(buf)  # type: ignore[arg-type]
     # attach again after the detach: the buffer is free to reuse
     MPI.Attach_buffer(out)
     again = MPI.Detach_buffer()
-    assert len(memoryview(again).cast("B")) == len(buf)
+    assert len(memoryview(again).cast("B")) == len(buf)  # type: ignore[arg-type]
 
 
 def test_attach_numpy_buffer():

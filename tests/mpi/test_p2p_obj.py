@@ -171,13 +171,13 @@ def test_large_object(comm):
 
 def test_proc_null():
     comm = MPI.COMM_WORLD
-    assert comm.send("x", dest=MPI.PROC_NULL) is None
+    assert comm.send("x", dest=MPI.PROC_NULL) is None  # type: ignore[func-returns-value]
     assert comm.recv(source=MPI.PROC_NULL) is None
     s = MPI.Status()
     assert comm.recv(source=MPI.PROC_NULL, status=s) is None
     assert s.source == MPI.PROC_NULL
     assert comm.sendrecv("y", dest=MPI.PROC_NULL, source=MPI.PROC_NULL) is None
-    assert comm.ssend("z", dest=MPI.PROC_NULL) is None
+    assert comm.ssend("z", dest=MPI.PROC_NULL) is None  # type: ignore[func-returns-value]
     assert comm.isend(1, MPI.PROC_NULL).wait() is None
     assert comm.irecv(source=MPI.PROC_NULL).wait() is None
     assert comm.probe(source=MPI.PROC_NULL) is True

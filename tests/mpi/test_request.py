@@ -162,7 +162,7 @@ def test_lowercase_waitall_testall(comm):
     assert objs == [[source, 9], [source, 10]]
     reqs = [comm.irecv(source=source, tag=11), comm.isend(rank * 2, dest, 11)]
     while True:
-        flag, objs = MPI.Request.testall(reqs)
+        flag, objs = MPI.Request.testall(reqs)  # type: ignore[assignment]
         if flag:
             break
         assert objs is None

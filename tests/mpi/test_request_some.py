@@ -32,7 +32,7 @@ def test_waitsome(comm):
     reqs = [comm.Irecv(b, source, t) for b, t in zip(rbufs, tags)]
     reqs.insert(1, MPI.REQUEST_NULL)  # a null request is never reported
     sreqs = [comm.Isend(np.array([rank, t, 0], dtype="i"), dest, t) for t in reversed(tags)]
-    seen, pairs, rounds = [], [], 0
+    seen, pairs, rounds = [], [], 0  # type: ignore[var-annotated]
     while True:
         statuses = [MPI.Status() for _ in reqs]
         idx = MPI.Request.Waitsome(reqs, statuses)
@@ -116,14 +116,14 @@ def test_lowercase_waitsome(comm):
         if idx is None:
             assert objs is None
             break
-        assert len(idx) == len(objs) >= 1
-        for i, o in zip(idx, objs):
+        assert len(idx) == len(objs) >= 1  # type: ignore[arg-type]
+        for i, o in zip(idx, objs):  # type: ignore[arg-type]
             assert i not in got
             got[i] = o
     done = MPI.Request.waitsome(sreqs)
     MPI.Request.waitall(sreqs)
     assert got == {i: {"i": i, "rank": source} for i in range(3)}
-    assert done[0] is None or all(o is None for o in done[1])
+    assert done[0] is None or all(o is None for o in done[1])  # type: ignore[union-attr]
 
 
 def test_lowercase_testsome(comm):
@@ -136,7 +136,7 @@ def test_lowercase_testsome(comm):
         idx, objs = MPI.Request.testsome(reqs, statuses)
         if idx is None:
             break
-        for k, (i, o) in enumerate(zip(idx, objs)):
+        for k, (i, o) in enumerate(zip(idx, objs)):  # type: ignore[arg-type]
             got[i] = (o, statuses[k].tag)
     MPI.Request.waitall(sreqs)
     assert got == {0: (("a", source), 50), 1: (("b", source), 51)}

@@ -74,10 +74,10 @@ def worker(comm, t, errors, counts):
                 sreq = comm.isend({"t": t, "r": r, "data": out}, dest, tag)
                 obj = comm.recv(source=source, tag=tag)
                 sreq.wait()
-                got = obj["data"] if (obj["t"], obj["r"]) == (t, r) else None
+                got = obj["data"] if (obj["t"], obj["r"]) == (t, r) else None  # type: ignore[assignment]
             elif kind == "sendrecv":
                 obj = comm.sendrecv((t, r, out.tobytes()), dest, tag, None, source, tag)
-                got = np.frombuffer(obj[2], np.uint8) if obj[:2] == (t, r) else None
+                got = np.frombuffer(obj[2], np.uint8) if obj[:2] == (t, r) else None  # type: ignore[assignment]
             elif kind == "irecv+send":
                 # mpi4py's irecv() needs a buffer above 32 KiB
                 rreq = comm.irecv(source=source, tag=tag) if IS_CMPI else \
@@ -85,7 +85,7 @@ def worker(comm, t, errors, counts):
                 sreq = comm.isend([t, r, out], dest, tag)
                 obj = rreq.wait()
                 sreq.wait()
-                got = obj[2] if obj[:2] == [t, r] else None
+                got = obj[2] if obj[:2] == [t, r] else None  # type: ignore[assignment]
             elif kind == "Mprobe":
                 sreq = comm.Isend(out, dest, tag)
                 s = MPI.Status()
@@ -102,7 +102,7 @@ def worker(comm, t, errors, counts):
 
 def test_threads_ring_stress():
     comm = MPI.COMM_WORLD.Dup()
-    errors, counts = [], [0] * NTHREADS
+    errors, counts = [], [0] * NTHREADS  # type: ignore[var-annotated]
     threads = [threading.Thread(target=worker, args=(comm, t, errors, counts), daemon=True)
                for t in range(NTHREADS)]
     start = time.monotonic()

@@ -225,19 +225,19 @@ def test_neighbor_allgather_alltoall(kind):
         else:
             topo = t
     try:
-        rank = topo.rank
-        inedges, outedges = topo.inoutedges
+        rank = topo.rank  # type: ignore[union-attr]
+        inedges, outedges = topo.inoutedges  # type: ignore[union-attr]
         nin, nout = len(inedges), len(outedges)
         # buffers
         sbuf = np.array([rank, rank * 10], dtype="i")
         rbuf = np.full(2 * nin, -1, dtype="i")
-        topo.Neighbor_allgather(sbuf, rbuf)
+        topo.Neighbor_allgather(sbuf, rbuf)  # type: ignore[union-attr]
         for i, s in enumerate(inedges):
             exp = [-1, -1] if s == MPI.PROC_NULL else [s, s * 10]
             assert list(rbuf[2 * i:2 * i + 2]) == exp
         sbuf = np.array([rank * 100 + j for j in range(nout)], dtype="d")
         rbuf = np.full(nin, -1.0)
-        topo.Neighbor_alltoall(sbuf, rbuf)
+        topo.Neighbor_alltoall(sbuf, rbuf)  # type: ignore[union-attr]
         # what I receive from in-neighbor s is the block s sent to me
         for i, s in enumerate(inedges):
             if s == MPI.PROC_NULL:
@@ -253,19 +253,19 @@ def test_neighbor_allgather_alltoall(kind):
         sbuf = np.concatenate([np.full(c, rank, dtype="i") for c in counts]) if nout else np.zeros(0, "i")
         rcounts = [2] * nin
         rbuf = np.full(sum(rcounts), -1, dtype="i")
-        topo.Neighbor_alltoallv([sbuf, counts], [rbuf, rcounts])
+        topo.Neighbor_alltoallv([sbuf, counts], [rbuf, rcounts])  # type: ignore[union-attr]
         pos = 0
         for i, s in enumerate(inedges):
             if s != MPI.PROC_NULL:
                 assert list(rbuf[pos:pos + rcounts[i]]) == [s] * rcounts[i]
             pos += rcounts[i]
         rbuf = np.full(2 * nin, -1, dtype="i")
-        topo.Neighbor_allgatherv(np.array([rank, rank], "i"), [rbuf, [2] * nin])
+        topo.Neighbor_allgatherv(np.array([rank, rank], "i"), [rbuf, [2] * nin])  # type: ignore[union-attr]
         assert all(rbuf[2 * i] == s for i, s in enumerate(inedges) if s != MPI.PROC_NULL)
         # objects
-        got = topo.neighbor_allgather({"from": rank})
+        got = topo.neighbor_allgather({"from": rank})  # type: ignore[union-attr]
         assert got == _expected_from(topo, inedges, lambda s: {"from": s})
-        got = topo.neighbor_alltoall([(rank, j, "x" * 50000) for j in range(nout)])
+        got = topo.neighbor_alltoall([(rank, j, "x" * 50000) for j in range(nout)])  # type: ignore[union-attr]
         assert len(got) == nin
         for i, s in enumerate(inedges):
             if s == MPI.PROC_NULL:
@@ -275,23 +275,23 @@ def test_neighbor_allgather_alltoall(kind):
         # nonblocking: the request keeps the buffers alive
         sbuf = np.array([rank] * max(nout, 1), dtype="l")[:nout]
         rbuf = np.full(nin, -1, dtype="l")
-        req = topo.Ineighbor_alltoall(sbuf, rbuf)
+        req = topo.Ineighbor_alltoall(sbuf, rbuf)  # type: ignore[union-attr]
         del sbuf
         req.Wait()
         assert all(rbuf[i] == s for i, s in enumerate(inedges) if s != MPI.PROC_NULL)
         rbuf = np.full(nin, -1, dtype="l")
-        req = topo.Ineighbor_allgatherv(np.array([rank], "l"), [rbuf, [1] * nin])
+        req = topo.Ineighbor_allgatherv(np.array([rank], "l"), [rbuf, [1] * nin])  # type: ignore[union-attr]
         req.Wait()
         assert all(rbuf[i] == s for i, s in enumerate(inedges) if s != MPI.PROC_NULL)
-        req = topo.Ineighbor_allgather(np.array([rank], "l"), rbuf)
+        req = topo.Ineighbor_allgather(np.array([rank], "l"), rbuf)  # type: ignore[union-attr]
         MPI.Request.Waitall([req])
         rbuf2 = np.full(nin, -1, dtype="l")
-        req = topo.Ineighbor_alltoallv([np.array([rank] * nout, "l"), [1] * nout],
+        req = topo.Ineighbor_alltoallv([np.array([rank] * nout, "l"), [1] * nout],  # type: ignore[union-attr]
                                        [rbuf2, [1] * nin])
         req.Wait()
         assert list(rbuf2) == list(rbuf)
     finally:
-        topo.Free()
+        topo.Free()  # type: ignore[union-attr]
 
 
 def _outedges_of(topo, peer):

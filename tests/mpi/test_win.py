@@ -383,7 +383,7 @@ def test_bad_input():
     with pytest.raises(TypeError):
         MPI.Win.Allocate(8, info="x", comm=comm)
     with pytest.raises(TypeError):
-        MPI.Win.Allocate(8, comm="x")
+        MPI.Win.Allocate(8, comm="x")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         MPI.Win.Allocate(-1, comm=comm)
     with pytest.raises(ValueError):
@@ -557,7 +557,7 @@ def test_atomics_one_element_one_type(kind):
         for args in [(big, two), (one, big), (one, [big, MPI.INT])]:
             with pytest.raises(ValueError):
                 win.Fetch_and_op(*args, rank, op=MPI.NO_OP)
-        for args in [(big, two, three), (one, big, three), (one, two, big),
+        for args in [(big, two, three), (one, big, three), (one, two, big),  # type: ignore[assignment]
                      (one, [big, MPI.INT], three), (one, two, [big, MPI.INT])]:
             with pytest.raises(ValueError):
                 win.Compare_and_swap(*args, rank)
