@@ -2662,40 +2662,55 @@ Intracomm_exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return reduce_objects(self, args, nargs, kwnames, EXSCAN);
 }
 
-#define COLL_M(name) {#name, FN(Comm_##name), FASTKW, Comm_##name##_doc},
-#define COLL_M3(name, iname) COLL_M(name) COLL_M(iname) COLL_M(name##_init)
+#define CMPI_COLL_M(name)                                                 \
+    {                                                                     \
+        .ml_name = #name, .ml_meth = FN(Comm_##name), .ml_flags = FASTKW, \
+        .ml_doc = Comm_##name##_doc                                       \
+    }
+#define CMPI_COLL_M3(name, iname) \
+    CMPI_COLL_M(name), CMPI_COLL_M(iname), CMPI_COLL_M(name##_init)
 
-#define CMPI_COLL_METHODS                                                         \
-    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc},        \
-            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,                   \
-             Comm_barrier_doc},                                                   \
-            COLL_M(Ibarrier) COLL_M(Barrier_init) COLL_M3(Bcast, Ibcast) COLL_M3( \
-                    Gather, Igather) COLL_M3(Scatter,                             \
-                                             Iscatter) COLL_M3(Allgather,         \
-                                                               Iallgather)        \
-                    COLL_M3(Alltoall, Ialltoall) COLL_M3(                         \
-                            Gatherv,                                              \
-                            Igatherv) COLL_M3(Scatterv,                           \
-                                              Iscatterv) COLL_M3(Allgatherv,      \
-                                                                 Iallgatherv)     \
-                            COLL_M3(Alltoallv, Ialltoallv) COLL_M3(               \
-                                    Alltoallw,                                    \
-                                    Ialltoallw) COLL_M3(Reduce_scatter_block,     \
-                                                        Ireduce_scatter_block)    \
-                                    COLL_M3(Reduce_scatter, Ireduce_scatter)      \
-                                            COLL_M3(Reduce, Ireduce) COLL_M3(     \
-                                                    Allreduce, Iallreduce){       \
-                                                    "bcast", FN(Comm_bcast),      \
-                                                    FASTKW, Comm_bcast_doc},      \
-            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},                 \
-            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},              \
-            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc},        \
-            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},           \
-            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},                 \
+#define CMPI_COLL_METHODS                                                  \
+    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc}, \
+            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,            \
+             Comm_barrier_doc},                                            \
+            CMPI_COLL_M(Ibarrier), CMPI_COLL_M(Barrier_init),              \
+            CMPI_COLL_M3(Bcast, Ibcast), CMPI_COLL_M3(Gather, Igather),    \
+            CMPI_COLL_M3(Scatter, Iscatter),                               \
+            CMPI_COLL_M3(Allgather, Iallgather),                           \
+            CMPI_COLL_M3(Alltoall, Ialltoall),                             \
+            CMPI_COLL_M3(Gatherv, Igatherv),                               \
+            CMPI_COLL_M3(Scatterv, Iscatterv),                             \
+            CMPI_COLL_M3(Allgatherv, Iallgatherv),                         \
+            CMPI_COLL_M3(Alltoallv, Ialltoallv),                           \
+            CMPI_COLL_M3(Alltoallw, Ialltoallw),                           \
+            CMPI_COLL_M3(Reduce_scatter_block, Ireduce_scatter_block),     \
+            CMPI_COLL_M3(Reduce_scatter, Ireduce_scatter),                 \
+            CMPI_COLL_M3(Reduce, Ireduce),                                 \
+            CMPI_COLL_M3(Allreduce, Iallreduce),                           \
+            {"bcast", FN(Comm_bcast), FASTKW, Comm_bcast_doc},             \
+            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},          \
+            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},       \
+            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc}, \
+            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},    \
+            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},          \
             {"allreduce", FN(Comm_allreduce), FASTKW, Comm_allreduce_doc},
 
-#define CMPI_INTRA_COLL_METHODS                                  \
-    COLL_M3(Scan, Iscan)                                         \
-    COLL_M3(Exscan, Iexscan){"scan", FN(Intracomm_scan), FASTKW, \
-                             Intracomm_scan_doc},                \
+#define CMPI_INTRA_COLL_METHODS                                       \
+    CMPI_COLL_M3(Scan, Iscan), CMPI_COLL_M3(Exscan, Iexscan),         \
+            {"scan", FN(Intracomm_scan), FASTKW, Intracomm_scan_doc}, \
             {"exscan", FN(Intracomm_exscan), FASTKW, Intracomm_exscan_doc},
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef FAILED_SIZE
+#undef ALL_RANKS
+#undef COLL_INIT_CALL
+#undef COLL_CALL
+#undef COLL_RUN_INIT
+#undef COLL_ENTRY
+#undef COLL_REDUCE_PIECE
+#undef HEAD_WORDS
+#undef HEAD_INLINE
+#undef TREE_MIN_BYTES
+#undef BCAST_HEAD

@@ -931,3 +931,9 @@ cmpi_errhandler_init(PyObject *m, cmpi_state *st)
         return -1;
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef EH_TRAMP
+#undef EH_TRAMP8
+#undef EH_REF8

@@ -1467,3 +1467,9 @@ cmpi_file_init(PyObject *m, cmpi_state *st)
     PyObject *dc = PyLong_FromLongLong((long long)MPI_DISPLACEMENT_CURRENT);
     return cmpi_add(m, "DISPLACEMENT_CURRENT", dc);
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef FILE_CHECK
+#undef FILE_IO
+#undef FILE_M

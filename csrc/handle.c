@@ -835,3 +835,8 @@ cmpi_handle_init(PyObject *m, cmpi_state *st)
     }
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef status_c2f
+#undef status_f2c

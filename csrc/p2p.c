@@ -1448,3 +1448,8 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             {"irecv", FN(Comm_irecv), FASTKW, Comm_irecv_doc},                \
             {"probe", FN(Comm_probe), FASTKW, Comm_probe_doc},                \
             {"iprobe", FN(Comm_iprobe), FASTKW, Comm_iprobe_doc},
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef COMM_CHECK
+#undef ENV_HEAD

@@ -2165,3 +2165,11 @@ cmpi_topology_init(PyObject *m, cmpi_state *st)
         return -1;
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef NB_WRAPPER
+#undef NB_FAILED
+#undef NB_NOTHING
+#undef NB_ENTRY
+#undef TOPO_SPEC

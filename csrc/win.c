@@ -1861,3 +1861,8 @@ cmpi_win_init(PyObject *m, cmpi_state *st)
     }
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef WIN_ALL_RANKS
+#undef WIN_CHECK
