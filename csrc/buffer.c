@@ -850,8 +850,7 @@ error:
 #endif
 
 static int
-cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
-               int Py_UNUSED(null_ok))
+cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
 {
     PyObject *buf = spec, *ocount = NULL, *odispl = NULL, *otype = NULL;
     m->view.obj = NULL;
@@ -1112,7 +1111,7 @@ cmpi_msgv_release(cmpi_msgv *m)
 
 static int
 cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
-                int recv, int Py_UNUSED(null_ok))
+                int recv)
 {
     PyObject *buf = spec, *ocounts = NULL, *odispls = NULL, *otype = NULL;
     memset(m, 0, sizeof(*m));

@@ -455,11 +455,10 @@ enum {
     CMPI_MSG_SEND = 0,
     CMPI_MSG_RECV = 1
 };
-/* null_ok is no longer used: None is an empty buffer everywhere, as in
- * mpi4py */
+/* `recv`: CMPI_MSG_SEND or CMPI_MSG_RECV.  None is an empty buffer, as in
+ * mpi4py. */
 static int
-cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
-               int null_ok);
+cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv);
 static void
 cmpi_msg_release(cmpi_msg *m);
 static void

@@ -314,7 +314,7 @@ coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int sending = self->inter ? root == MPI_ROOT : rank == root;
     if (coll_begin(self, mode, fname, a[2], &run) < 0 ||
         cmpi_msg_parse(self->st, a[0], &m,
-                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
+                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0)
         goto done;
     COLL_CALL(ierr, mode, fname, MPI_Bcast, MPI_Ibcast, MPI_Bcast_init,
               (m.addr, m.count, m.dtype, root, self->ob_mpi));
@@ -435,7 +435,7 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
 
     if (send_used && !send_inplace) {
-        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
             goto done;
         sbuf = sm.addr;
         stype = sm.dtype;
@@ -450,7 +450,7 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (recv_used && !recv_inplace) {
         if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0)
             goto done;
         rbuf = rm.addr;
         rtype = rm.dtype;
@@ -632,7 +632,7 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
+            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0 ||
             coll_no_big(mode, fname, &rm) < 0)
             goto done;
         rbuf = rm.addr;
@@ -640,7 +640,7 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (!send_inplace && send_used) {
         MPI_Aint scount;
-        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
+        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
             coll_no_big(mode, fname, &sm) < 0)
             goto done;
         sbuf = sm.addr;
@@ -823,13 +823,12 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     switch (kind) {
         case GATHERV:
             if (!send_inplace &&
-                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND,
-                               self->inter && root != MPI_ROOT ? 0 : 1) < 0)
+                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
                 goto done;
             if (is_root || (self->inter && root == MPI_ROOT)) {
                 if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-                    cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV,
-                                    0) < 0)
+                    cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) <
+                            0)
                     goto done;
             }
             if (!send_inplace)
@@ -841,8 +840,8 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             break;
         case SCATTERV:
             if (is_root) {
-                if (cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND,
-                                    0) < 0)
+                if (cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) <
+                    0)
                     goto done;
             }
             /* The root group of an intercommunicator receives nothing. */
@@ -850,7 +849,7 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 ((!(self->inter &&
                     (root == MPI_ROOT || root == MPI_PROC_NULL)) &&
                   cmpi_recvbuf_required(fname, a[1]) < 0) ||
-                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 1) < 0))
+                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0))
                 goto done;
             if (!recv_inplace)
                 rbuf = rm.addr;
@@ -861,11 +860,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             break;
         case ALLGATHERV:
             if (!send_inplace &&
-                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
                 goto done;
             if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
-                        0)
+                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) < 0)
                 goto done;
             if (!send_inplace)
                 sbuf = sm.addr;
@@ -875,12 +873,11 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                        rv.dtype, comm));
             break;
         default:
-            if (!send_inplace && cmpi_msgv_parse(self->st, a[0], &sv, size,
-                                                 CMPI_MSG_SEND, 0) < 0)
+            if (!send_inplace &&
+                cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) < 0)
                 goto done;
             if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
-                        0)
+                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) < 0)
                 goto done;
             if (!send_inplace)
                 sbuf = sv.addr;
@@ -993,11 +990,11 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (coll_begin(self, mode, fname, block ? a[3] : a[4], &run) < 0)
         return NULL;
     if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-        cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
+        cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0 ||
         coll_no_big(COLL_NONBLOCKING, fname, &rm) < 0)
         goto done;
     if (!send_inplace &&
-        (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
+        (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
          coll_no_big(COLL_NONBLOCKING, fname, &sm) < 0))
         goto done;
     if (!send_inplace && sm.dtype != rm.dtype) {

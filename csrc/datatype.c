@@ -1368,7 +1368,7 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
         Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
         PyObject **items = PySequence_Fast_ITEMS(spec);
         if (n < 2 || n > 4)
-            return cmpi_msg_parse(st, spec, m, recv, 0); /* its error */
+            return cmpi_msg_parse(st, spec, m, recv); /* its error */
         buf = items[0];
         if (n == 2) {
             if (PyObject_TypeCheck(items[1], st->Datatype_Type) ||
@@ -1428,7 +1428,7 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
     }
     if (norm == NULL)
         return -1;
-    if (cmpi_msg_parse(st, norm, m, recv, 0) < 0)
+    if (cmpi_msg_parse(st, norm, m, recv) < 0)
         goto done;
     if (m->view.obj == NULL) {
         PyErr_Format(PyExc_TypeError, "%s: a buffer is required", what);

@@ -743,7 +743,7 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (file_access_check(self, write) < 0)
         return -1;
     return cmpi_msg_parse(self->st, buf, m,
-                          write ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0);
+                          write ? CMPI_MSG_SEND : CMPI_MSG_RECV);
 }
 
 static int
@@ -991,7 +991,7 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_status_check(self->st, a[1]) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m,
-                       write ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
+                       write ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0)
         return NULL;
     MPI_File fh = self->ob_mpi;
     void *p = m.addr;

@@ -110,7 +110,7 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     int ierr;
     if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
         message_check(self) < 0 || cmpi_status_check(self->st, a[1]) < 0 ||
-        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 1) < 0)
+        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -136,7 +136,7 @@ Message_Irecv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
         message_check(self) < 0 ||
-        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 1) < 0)
+        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     MPI_Message tmp, *h = message_handle(self, &tmp);

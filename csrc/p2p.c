@@ -31,7 +31,7 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
         return NULL;
     /* An eager send is done at the wait's first test: then the GIL is
      * never released (releasing and taking it back costs more than the
@@ -84,7 +84,7 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0 ||
         cmpi_status_check(self->st, a[3]) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -132,10 +132,10 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0 ||
         cmpi_status_check(self->st, a[6]) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
-                       1) < 0) {
+    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV) <
+        0) {
         cmpi_msg_release(&sm);
         return NULL;
     }
@@ -190,7 +190,7 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
         cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0 ||
         cmpi_status_check(self->st, a[5]) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -220,7 +220,7 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
@@ -271,7 +271,7 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
@@ -342,7 +342,7 @@ send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
         return NULL;
     RequestObject *r = cmpi_prequest_new(self->st);
     int ierr = r ? fn(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
@@ -410,7 +410,7 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Recv_init", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     RequestObject *r = cmpi_prequest_new(self->st);
     int ierr = r ? MPI_Recv_init(m.addr, m.count, m.dtype, source, tag,
@@ -458,10 +458,10 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
 #if CMPI_HAVE_ISENDRECV
     cmpi_msg sm, rm;
-    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
-                       1) < 0) {
+    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV) <
+        0) {
         cmpi_msg_release(&sm);
         return NULL;
     }
@@ -503,7 +503,7 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
         return NULL;
 #if CMPI_HAVE_ISENDRECV_REPLACE
     cmpi_msg m;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     int ierr = r ? MPI_Isendrecv_replace(m.addr, m.count, m.dtype, dest,

@@ -1025,8 +1025,8 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     switch (kind) {
         case NB_ALLGATHER:
         case NB_ALLTOALL:
-            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
-                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
+                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0)
                 goto done;
             scount = sm.count;
             if (kind == NB_ALLTOALL &&
@@ -1036,16 +1036,14 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             break;
         case NB_ALLGATHERV:
-            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV, 0) <
-                        0)
+            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
+                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) < 0)
                 goto done;
             break;
         case NB_ALLTOALLV:
-            if (cmpi_msgv_parse(self->st, a[0], &sv, outdeg, CMPI_MSG_SEND,
-                                0) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV, 0) <
-                        0)
+            if (cmpi_msgv_parse(self->st, a[0], &sv, outdeg, CMPI_MSG_SEND) <
+                        0 ||
+                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) < 0)
                 goto done;
             break;
         default:

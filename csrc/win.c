@@ -1054,13 +1054,11 @@ win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         win_check_rank(self, rank, "target_rank") < 0 ||
         (o_op != NULL && cmpi_op_from_object(self->st, o_op, &op) < 0))
         return NULL;
-    /* no origin buffer is needed when the target is PROC_NULL */
     if (cmpi_msg_parse(self->st, o_origin, &om,
-                       kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND,
-                       kind == RMA_GACC || rank == MPI_PROC_NULL) < 0)
+                       kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND) < 0)
         return NULL;
     if (kind == RMA_GACC &&
-        cmpi_msg_parse(self->st, o_result, &rm, CMPI_MSG_RECV, 0) < 0)
+        cmpi_msg_parse(self->st, o_result, &rm, CMPI_MSG_RECV) < 0)
         goto error;
     /* Get_accumulate with NO_OP may have no origin: the result says */
     const cmpi_msg *shape =
@@ -1218,7 +1216,7 @@ static int
 win_single(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
            const char *what)
 {
-    if (cmpi_msg_parse(st, spec, m, recv, 0) < 0)
+    if (cmpi_msg_parse(st, spec, m, recv) < 0)
         return -1;
     if (m->count != 1 || m->big != MPI_DATATYPE_NULL) {
         PyErr_Format(PyExc_ValueError,
