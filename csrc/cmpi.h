@@ -594,7 +594,7 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
 static void
 cmpi_detached_complete(int have_gil);
 static void
-detached_add(MPI_Request req, PyObject *keep);
+cmpi_detached_add(MPI_Request req, PyObject *keep);
 static PyObject cmpi_orphan_marker_;
 #define CMPI_ORPHAN (&cmpi_orphan_marker_)
 

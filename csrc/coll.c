@@ -1036,7 +1036,7 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (a[2] != NULL && a[2] != Py_None) {
-            if (msgv_ints(a[2], size, counts, "recvcounts", 0) < 0)
+            if (cmpi_msgv_ints(a[2], size, counts, "recvcounts", 0) < 0)
                 goto done;
         }
         else if (self->inter) {
@@ -1275,8 +1275,8 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(views[d]); i++) {
             Py_buffer *v =
                     PyMemoryView_GET_BUFFER(PyList_GET_ITEM(views[d], i));
-            ierr = isend_bytes(v->buf, v->len, d, 0, self->shadow,
-                               &reqs[nreq++]);
+            ierr = cmpi_isend_bytes(v->buf, v->len, d, 0, self->shadow,
+                                    &reqs[nreq++]);
             if (ierr != MPI_SUCCESS)
                 break;
         }
@@ -1293,8 +1293,8 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
             if (b == NULL)
                 goto done;
             PyList_SET_ITEM(got[r], i, b);
-            ierr = irecv_bytes(PyByteArray_AS_STRING(b), lens[r][i], r, 0,
-                               self->shadow, &reqs[nreq++]);
+            ierr = cmpi_irecv_bytes(PyByteArray_AS_STRING(b), lens[r][i], r, 0,
+                                    self->shadow, &reqs[nreq++]);
         }
     }
     if (ierr == MPI_SUCCESS)
@@ -1751,11 +1751,11 @@ bcast_bytes(CommObject *self, void *buf, long long n, int root)
 {
     int count, ierr;
     MPI_Datatype type;
-    ierr = bytes_type(n, &count, &type);
+    ierr = cmpi_bytes_type(n, &count, &type);
     if (ierr == MPI_SUCCESS)
         CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
                   (buf, count, type, root, self->ob_mpi));
-    bytes_type_free(&type);
+    cmpi_bytes_type_free(&type);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         return -1;

@@ -191,7 +191,7 @@ Message_recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
     }
-    PyObject *obj = obj_from_bytes(self->st, self->shadow, bytes, &s);
+    PyObject *obj = cmpi_obj_from_bytes(self->st, self->shadow, bytes, &s);
     Py_DECREF(bytes);
     if (obj != NULL && cmpi_status_store(self->st, a[0], &s) < 0)
         Py_CLEAR(obj);

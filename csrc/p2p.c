@@ -722,10 +722,10 @@ payload_tag(cmpi_state *st)
 }
 
 /* n bytes as (count, datatype): MPI_BYTE up to 2**31-1, beyond that a
- * derived type (freed by the caller with bytes_type_free) that covers
+ * derived type (freed by the caller with cmpi_bytes_type_free) that covers
  * them, so no message has a size limit. */
 static int
-bytes_type(long long n, int *count, MPI_Datatype *type)
+cmpi_bytes_type(long long n, int *count, MPI_Datatype *type)
 {
     const long long chunk = 1LL << 30;
     if (n <= INT_MAX) {
@@ -755,35 +755,35 @@ bytes_type(long long n, int *count, MPI_Datatype *type)
 }
 
 static void
-bytes_type_free(MPI_Datatype *type)
+cmpi_bytes_type_free(MPI_Datatype *type)
 {
     if (*type != MPI_BYTE)
         MPI_Type_free(type);
 }
 
 static int
-isend_bytes(const void *buf, long long n, int dest, int tag, MPI_Comm comm,
-            MPI_Request *req)
+cmpi_isend_bytes(const void *buf, long long n, int dest, int tag,
+                 MPI_Comm comm, MPI_Request *req)
 {
     int count;
     MPI_Datatype type;
-    int ierr = bytes_type(n, &count, &type);
+    int ierr = cmpi_bytes_type(n, &count, &type);
     if (ierr == MPI_SUCCESS)
         ierr = MPI_Isend(buf, count, type, dest, tag, comm, req);
-    bytes_type_free(&type);
+    cmpi_bytes_type_free(&type);
     return ierr;
 }
 
 static int
-irecv_bytes(void *buf, long long n, int source, int tag, MPI_Comm comm,
-            MPI_Request *req)
+cmpi_irecv_bytes(void *buf, long long n, int source, int tag, MPI_Comm comm,
+                 MPI_Request *req)
 {
     int count;
     MPI_Datatype type;
-    int ierr = bytes_type(n, &count, &type);
+    int ierr = cmpi_bytes_type(n, &count, &type);
     if (ierr == MPI_SUCCESS)
         ierr = MPI_Irecv(buf, count, type, source, tag, comm, req);
-    bytes_type_free(&type);
+    cmpi_bytes_type_free(&type);
     return ierr;
 }
 
@@ -828,7 +828,7 @@ detached_reap(void)
 }
 
 static void
-detached_add(MPI_Request req, PyObject *keep)
+cmpi_detached_add(MPI_Request req, PyObject *keep)
 {
     /* Reap early: a completed send keeps its pickle alive until reaped. */
     if (detached.n >= 8)
@@ -928,11 +928,11 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     memcpy(e + 8, &nbuf, 4);
     memcpy(e + 16, &plen, 8);
     MPI_Request piece;
-    ierr = isend_bytes(PyBytes_AS_STRING(data), n, dest, ptag, self->shadow,
-                       &piece);
+    ierr = cmpi_isend_bytes(PyBytes_AS_STRING(data), n, dest, ptag,
+                            self->shadow, &piece);
     if (ierr != MPI_SUCCESS)
         goto mpierror;
-    detached_add(piece, data);
+    cmpi_detached_add(piece, data);
     for (int i = 0; i < nbuf; i++) {
         /* A memoryview holds the buffer exported while the send reads. */
         PyObject *mv = PyMemoryView_FromObject(PyList_GET_ITEM(buffers, i));
@@ -941,9 +941,10 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
         Py_buffer *v = PyMemoryView_GET_BUFFER(mv);
         long long blen = v->len;
         memcpy(e + ENV_HEAD + 8 * i, &blen, 8);
-        ierr = isend_bytes(v->buf, blen, dest, ptag, self->shadow, &piece);
+        ierr = cmpi_isend_bytes(v->buf, blen, dest, ptag, self->shadow,
+                                &piece);
         if (ierr == MPI_SUCCESS)
-            detached_add(piece, mv);
+            cmpi_detached_add(piece, mv);
         Py_DECREF(mv);
         if (ierr != MPI_SUCCESS)
             goto mpierror;
@@ -988,8 +989,8 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
 /* The same, for a message received into a bytes object of its exact
  * size: unpickled from the bytes themselves, without a view. */
 static PyObject *
-obj_from_bytes(cmpi_state *st, MPI_Comm shadow, PyObject *bytes,
-               const MPI_Status *s)
+cmpi_obj_from_bytes(cmpi_state *st, MPI_Comm shadow, PyObject *bytes,
+                    const MPI_Status *s)
 {
     const char *buf = PyBytes_AS_STRING(bytes);
     Py_ssize_t count = PyBytes_GET_SIZE(bytes);
@@ -1022,8 +1023,8 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
             PyErr_NoMemory();
         goto done;
     }
-    ierr = irecv_bytes(PyBytes_AS_STRING(stream), plen, s->MPI_SOURCE, ptag,
-                       shadow, &reqs[posted]);
+    ierr = cmpi_irecv_bytes(PyBytes_AS_STRING(stream), plen, s->MPI_SOURCE,
+                            ptag, shadow, &reqs[posted]);
     if (ierr == MPI_SUCCESS)
         posted++;
     for (int i = 0; i < nbuf && ierr == MPI_SUCCESS; i++) {
@@ -1034,8 +1035,8 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
         if (b == NULL)
             break;
         PyList_SET_ITEM(buffers, i, b);
-        ierr = irecv_bytes(PyByteArray_AS_STRING(b), blen, s->MPI_SOURCE, ptag,
-                           shadow, &reqs[posted]);
+        ierr = cmpi_irecv_bytes(PyByteArray_AS_STRING(b), blen, s->MPI_SOURCE,
+                                ptag, shadow, &reqs[posted]);
         if (ierr == MPI_SUCCESS)
             posted++;
     }
@@ -1157,7 +1158,7 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
     }
-    PyObject *obj = obj_from_bytes(self->st, self->shadow, bytes, s);
+    PyObject *obj = cmpi_obj_from_bytes(self->st, self->shadow, bytes, s);
     Py_DECREF(bytes);
     return obj;
 }
