@@ -19,7 +19,7 @@
 
 static PyObject *
 send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname, const char *call,
+         PyObject *kwnames, const char *fname,
          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int, MPI_Comm,
                           MPI_Request *))
 {
@@ -40,7 +40,7 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int ierr =
             mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi, &req);
     if (ierr == MPI_SUCCESS)
-        ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, call, "dest=%d, tag=%d",
+        ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                              dest, tag, self->ob_mpi);
     cmpi_msg_release(&m);
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
@@ -48,24 +48,11 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Comm_Send_doc, "Send($self, buf, dest, tag=0)", "Blocking send.");
-static PyObject *
-Comm_Send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-          PyObject *kwnames)
-{
-    return send_buf(self, args, nargs, kwnames, "Send", "comm.Send",
-                    MPI_Isend);
-}
+CMPI_COMM_METHOD(Comm, Send, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Blocking send.", send_buf, MPI_Isend)
 
-CMPI_DOC(Comm_Ssend_doc, "Ssend($self, buf, dest, tag=0)",
-         "Blocking send in synchronous mode.");
-static PyObject *
-Comm_Ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_buf(self, args, nargs, kwnames, "Ssend", "comm.Ssend",
-                    MPI_Issend);
-}
+CMPI_COMM_METHOD(Comm, Ssend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Blocking send in synchronous mode.", send_buf, MPI_Issend)
 
 CMPI_DOC(Comm_Recv_doc,
          "Recv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
@@ -238,23 +225,12 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_Isend_doc, "Isend($self, buf, dest, tag=0)",
-         "Nonblocking send.");
-static PyObject *
-Comm_Isend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return isend_buf(self, args, nargs, kwnames, "Isend", MPI_Isend);
-}
+CMPI_COMM_METHOD(Comm, Isend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Nonblocking send.", isend_buf, MPI_Isend)
 
-CMPI_DOC(Comm_Issend_doc, "Issend($self, buf, dest, tag=0)",
-         "Nonblocking send in synchronous mode.");
-static PyObject *
-Comm_Issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_buf(self, args, nargs, kwnames, "Issend", MPI_Issend);
-}
+CMPI_COMM_METHOD(Comm, Issend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Nonblocking send in synchronous mode.", isend_buf,
+                 MPI_Issend)
 
 CMPI_DOC(Comm_Irecv_doc,
          "Irecv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG)",
@@ -289,43 +265,17 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_Bsend_doc, "Bsend($self, buf, dest, tag=0)",
-         "Blocking send in buffered mode.");
-static PyObject *
-Comm_Bsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_buf(self, args, nargs, kwnames, "Bsend", "comm.Bsend",
-                    MPI_Ibsend);
-}
+CMPI_COMM_METHOD(Comm, Bsend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Blocking send in buffered mode.", send_buf, MPI_Ibsend)
 
-CMPI_DOC(Comm_Rsend_doc, "Rsend($self, buf, dest, tag=0)",
-         "Blocking send in ready mode.");
-static PyObject *
-Comm_Rsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_buf(self, args, nargs, kwnames, "Rsend", "comm.Rsend",
-                    MPI_Irsend);
-}
+CMPI_COMM_METHOD(Comm, Rsend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Blocking send in ready mode.", send_buf, MPI_Irsend)
 
-CMPI_DOC(Comm_Ibsend_doc, "Ibsend($self, buf, dest, tag=0)",
-         "Nonblocking send in buffered mode.");
-static PyObject *
-Comm_Ibsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_buf(self, args, nargs, kwnames, "Ibsend", MPI_Ibsend);
-}
+CMPI_COMM_METHOD(Comm, Ibsend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Nonblocking send in buffered mode.", isend_buf, MPI_Ibsend)
 
-CMPI_DOC(Comm_Irsend_doc, "Irsend($self, buf, dest, tag=0)",
-         "Nonblocking send in ready mode.");
-static PyObject *
-Comm_Irsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_buf(self, args, nargs, kwnames, "Irsend", MPI_Irsend);
-}
+CMPI_COMM_METHOD(Comm, Irsend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Nonblocking send in ready mode.", isend_buf, MPI_Irsend)
 
 typedef int (*mpi_send_init_fn)(const void *, int, MPI_Datatype, int, int,
                                 MPI_Comm, MPI_Request *);
@@ -358,41 +308,21 @@ send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_Send_init_doc, "Send_init($self, buf, dest, tag=0)",
-         "Create a persistent request for a standard send.");
-static PyObject *
-Comm_Send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return send_init(self, args, nargs, kwnames, "Send_init", MPI_Send_init);
-}
+CMPI_COMM_METHOD(Comm, Send_init, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Create a persistent request for a standard send.", send_init,
+                 MPI_Send_init)
 
-CMPI_DOC(Comm_Bsend_init_doc, "Bsend_init($self, buf, dest, tag=0)",
-         "Persistent request for a send in buffered mode.");
-static PyObject *
-Comm_Bsend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames)
-{
-    return send_init(self, args, nargs, kwnames, "Bsend_init", MPI_Bsend_init);
-}
+CMPI_COMM_METHOD(Comm, Bsend_init, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Persistent request for a send in buffered mode.", send_init,
+                 MPI_Bsend_init)
 
-CMPI_DOC(Comm_Ssend_init_doc, "Ssend_init($self, buf, dest, tag=0)",
-         "Persistent request for a send in synchronous mode.");
-static PyObject *
-Comm_Ssend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames)
-{
-    return send_init(self, args, nargs, kwnames, "Ssend_init", MPI_Ssend_init);
-}
+CMPI_COMM_METHOD(Comm, Ssend_init, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Persistent request for a send in synchronous mode.",
+                 send_init, MPI_Ssend_init)
 
-CMPI_DOC(Comm_Rsend_init_doc, "Rsend_init($self, buf, dest, tag=0)",
-         "Persistent request for a send in ready mode.");
-static PyObject *
-Comm_Rsend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames)
-{
-    return send_init(self, args, nargs, kwnames, "Rsend_init", MPI_Rsend_init);
-}
+CMPI_COMM_METHOD(Comm, Rsend_init, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Persistent request for a send in ready mode.", send_init,
+                 MPI_Rsend_init)
 
 CMPI_DOC(Comm_Recv_init_doc,
          "Recv_init($self, buf, source=cmpi.MPI.ANY_SOURCE, "
@@ -436,6 +366,16 @@ cmpi_not_implemented(const char *what)
                  "%s is not available in %s (it implements MPI %d.%d)", what,
                  cmpi_library_name(), version, subversion);
     return NULL;
+}
+
+/* The same for a method `name` ("Bcast_init") that stands for the MPI
+ * function "MPI_" + name. */
+static PyObject *
+cmpi_not_implemented_call(const char *name)
+{
+    char what[64];
+    PyOS_snprintf(what, sizeof(what), "MPI_%s", name);
+    return cmpi_not_implemented(what);
 }
 
 CMPI_DOC(Comm_Isendrecv_doc,
@@ -601,7 +541,7 @@ Comm_Detach_buffer(CommObject *Py_UNUSED(self), PyObject *Py_UNUSED(a))
 
 static PyObject *
 probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames, const char *fname, int blocking)
+           PyObject *kwnames, const char *fname, enum cmpi_probe_mode mode)
 {
     static const char *const kw[] = {"source", "tag", "status", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -613,9 +553,8 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    if (blocking)
-        ierr = cmpi_wait_probe(source, tag, self->ob_mpi, NULL, &s,
-                               "comm.Probe");
+    if (mode == CMPI_PROBE_WAIT)
+        ierr = cmpi_wait_probe(source, tag, self->ob_mpi, NULL, &s, fname);
     else
         ierr = MPI_Iprobe(source, tag, self->ob_mpi, &flag, &s);
     if (ierr != MPI_SUCCESS)
@@ -625,49 +564,27 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return PyBool_FromLong(flag);
 }
 
-CMPI_DOC(Comm_Probe_doc,
-         "Probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Blocking test for a message.");
-static PyObject *
-Comm_Probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return probe_impl(self, args, nargs, kwnames, "Probe", 1);
-}
+CMPI_COMM_METHOD(Comm, Probe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Blocking test for a message.", probe_impl, CMPI_PROBE_WAIT)
 
-CMPI_DOC(Comm_Iprobe_doc,
-         "Iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Nonblocking test for a message.");
-static PyObject *
-Comm_Iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return probe_impl(self, args, nargs, kwnames, "Iprobe", 0);
-}
+CMPI_COMM_METHOD(Comm, Iprobe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Nonblocking test for a message.", probe_impl,
+                 CMPI_PROBE_TEST)
 
-CMPI_DOC(Comm_probe_doc,
-         "probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Blocking test for a message.");
-static PyObject *
-Comm_probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return probe_impl(self, args, nargs, kwnames, "probe", 1);
-}
+CMPI_COMM_METHOD(Comm, probe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Blocking test for a message.", probe_impl, CMPI_PROBE_WAIT)
 
-CMPI_DOC(Comm_iprobe_doc,
-         "iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Nonblocking test for a message.");
-static PyObject *
-Comm_iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return probe_impl(self, args, nargs, kwnames, "iprobe", 0);
-}
+CMPI_COMM_METHOD(Comm, iprobe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Nonblocking test for a message.", probe_impl,
+                 CMPI_PROBE_TEST)
 
 /* ------------------------------------------------------------------ */
 /* Python objects
@@ -698,6 +615,25 @@ typedef int (*mpi_send_fn)(const void *, int, MPI_Datatype, int, int,
                            MPI_Comm);
 typedef int (*mpi_isend_fn)(const void *, int, MPI_Datatype, int, int,
                             MPI_Comm, MPI_Request *);
+
+/* The send mode of a lowercase send (send, ssend, bsend, isend, ...):
+ * which MPI send posts the message, and, for buffered mode, that the
+ * object travels as one message (obj_send_start). */
+enum obj_send_mode {
+    OBJ_SEND_STANDARD,
+    OBJ_SEND_SYNCHRONOUS,
+    OBJ_SEND_BUFFERED
+};
+
+static inline mpi_isend_fn
+obj_send_isend(enum obj_send_mode mode)
+{
+    switch (mode) {
+        case OBJ_SEND_SYNCHRONOUS: return MPI_Issend;
+        case OBJ_SEND_BUFFERED: return MPI_Ibsend;
+        default: return MPI_Isend;
+    }
+}
 
 /* Is this message an envelope?  Then give its number of buffers. */
 static int
@@ -884,7 +820,7 @@ cmpi_detached_complete(int have_gil)
  * caller's to wait for; *keep the memory it reads until then. */
 static int
 obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
-               mpi_isend_fn mpi_isend, MPI_Request *req, PyObject **keep)
+               enum obj_send_mode mode, MPI_Request *req, PyObject **keep)
 {
     cmpi_state *st = self->st;
     PyObject *buffers = NULL, *env = NULL;
@@ -894,7 +830,8 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     /* Buffered mode sends the whole stream as one message: it must fit
      * the attached buffer (ERR_BUFFER now if not), and it completes
      * locally, which pieces sent in standard mode would not. */
-    int whole = self->shadow == MPI_COMM_NULL || mpi_isend == MPI_Ibsend;
+    mpi_isend_fn mpi_isend = obj_send_isend(mode);
+    int whole = self->shadow == MPI_COMM_NULL || mode == OBJ_SEND_BUFFERED;
     PyObject *data = cmpi_dumps_oob(st, obj, whole ? NULL : &buffers);
     if (data == NULL)
         return -1;
@@ -1071,7 +1008,7 @@ done:
 
 static PyObject *
 send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname, mpi_isend_fn mpi_isend)
+         PyObject *kwnames, const char *fname, enum obj_send_mode mode)
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -1084,14 +1021,11 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_RETURN_NONE;
     MPI_Request req;
     PyObject *keep;
-    if (obj_send_start(self, a[0], dest, tag, mpi_isend, &req, &keep) < 0)
+    if (obj_send_start(self, a[0], dest, tag, mode, &req, &keep) < 0)
         return NULL;
     /* An eager send is done at the first test: then the GIL is never
      * released. */
-    const char *call = fname[0] == 'b'                      ? "comm.bsend"
-                       : fname[0] == 's' && fname[1] == 's' ? "comm.ssend"
-                                                            : "comm.send";
-    ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, call, "dest=%d, tag=%d",
+    ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                          dest, tag, self->ob_mpi);
     Py_DECREF(keep);
     if (ierr != MPI_SUCCESS)
@@ -1099,32 +1033,15 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Comm_send_doc, "send($self, obj, dest, tag=0)",
-         "Send in standard mode.");
-static PyObject *
-Comm_send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-          PyObject *kwnames)
-{
-    return send_obj(self, args, nargs, kwnames, "send", MPI_Isend);
-}
+CMPI_COMM_METHOD(Comm, send, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Send in standard mode.", send_obj, OBJ_SEND_STANDARD)
 
-CMPI_DOC(Comm_ssend_doc, "ssend($self, obj, dest, tag=0)",
-         "Send in synchronous mode.");
-static PyObject *
-Comm_ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_obj(self, args, nargs, kwnames, "ssend", MPI_Issend);
-}
+CMPI_COMM_METHOD(Comm, ssend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Send in synchronous mode.", send_obj, OBJ_SEND_SYNCHRONOUS)
 
-CMPI_DOC(Comm_bsend_doc, "bsend($self, obj, dest, tag=0)",
-         "Send in buffered mode (the buffer given to Attach_buffer).");
-static PyObject *
-Comm_bsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_obj(self, args, nargs, kwnames, "bsend", MPI_Ibsend);
-}
+CMPI_COMM_METHOD(Comm, bsend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Send in buffered mode (the buffer given to Attach_buffer).",
+                 send_obj, OBJ_SEND_BUFFERED)
 
 /* Receive one pickled object matching (source, tag): probe for its size,
  * allocate exactly that, receive, unpickle. */
@@ -1258,7 +1175,8 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     /* Post the send first: both sides can then receive without waiting
      * for each other, whatever the message sizes. */
     if (dest != MPI_PROC_NULL &&
-        obj_send_start(self, a[0], dest, sendtag, MPI_Isend, &sreq, &keep) < 0)
+        obj_send_start(self, a[0], dest, sendtag, OBJ_SEND_STANDARD, &sreq,
+                       &keep) < 0)
         return NULL;
     if (a[3] == NULL || a[3] == Py_None)
         obj = recv_obj_probed(self, source, recvtag, &s);
@@ -1290,7 +1208,7 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 
 static PyObject *
 isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-          PyObject *kwnames, const char *fname, mpi_isend_fn mpi_isend)
+          PyObject *kwnames, const char *fname, enum obj_send_mode mode)
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -1304,48 +1222,33 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     if (dest == MPI_PROC_NULL) {
         /* an active request that completes at once, as MPI makes one */
-        int ierr = mpi_isend(NULL, 0, MPI_BYTE, MPI_PROC_NULL, tag,
-                             self->ob_mpi, &r->ob_mpi);
+        int ierr = obj_send_isend(mode)(NULL, 0, MPI_BYTE, MPI_PROC_NULL, tag,
+                                        self->ob_mpi, &r->ob_mpi);
         if (ierr != MPI_SUCCESS) {
             Py_DECREF(r);
             return cmpi_raise(self->st, ierr);
         }
         return (PyObject *)r;
     }
-    if (obj_send_start(self, a[0], dest, tag, mpi_isend, &r->ob_mpi,
-                       &r->keep) < 0) {
+    if (obj_send_start(self, a[0], dest, tag, mode, &r->ob_mpi, &r->keep) <
+        0) {
         Py_DECREF(r);
         return NULL;
     }
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_isend_doc, "isend($self, obj, dest, tag=0)",
-         "Nonblocking send of a Python object.");
-static PyObject *
-Comm_isend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return isend_obj(self, args, nargs, kwnames, "isend", MPI_Isend);
-}
+CMPI_COMM_METHOD(Comm, isend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Nonblocking send of a Python object.", isend_obj,
+                 OBJ_SEND_STANDARD)
 
-CMPI_DOC(Comm_issend_doc, "issend($self, obj, dest, tag=0)",
-         "Nonblocking send of a Python object in synchronous mode.");
-static PyObject *
-Comm_issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_obj(self, args, nargs, kwnames, "issend", MPI_Issend);
-}
+CMPI_COMM_METHOD(Comm, issend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Nonblocking send of a Python object in synchronous mode.",
+                 isend_obj, OBJ_SEND_SYNCHRONOUS)
 
-CMPI_DOC(Comm_ibsend_doc, "ibsend($self, obj, dest, tag=0)",
-         "Nonblocking send of a Python object in buffered mode.");
-static PyObject *
-Comm_ibsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_obj(self, args, nargs, kwnames, "ibsend", MPI_Ibsend);
-}
+CMPI_COMM_METHOD(Comm, ibsend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Nonblocking send of a Python object in buffered mode.",
+                 isend_obj, OBJ_SEND_BUFFERED)
 
 CMPI_DOC(Comm_irecv_doc,
          "irecv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, "
