@@ -1749,13 +1749,19 @@ done:
     return res;
 }
 
+/* Which side of a connection a call is: the one that accepts it on a
+ * port, or the one that connects to that port. */
+enum port_side {
+    PORT_ACCEPT,
+    PORT_CONNECT
+};
+
 static PyObject *
 accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames, int accept)
+               PyObject *kwnames, const char *fname, enum port_side side)
 {
     static const char *const kw[] = {"port_name", "info", "root", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    const char *fname = accept ? "Accept" : "Connect";
     int root, ierr;
     MPI_Info info;
     MPI_Comm h;
@@ -1776,7 +1782,7 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         /* port_name and info matter at the root only (None elsewhere) */
         info = MPI_INFO_NULL;
     }
-    if (accept)
+    if (side == PORT_ACCEPT)
         CMPI_NOGIL(ierr = MPI_Comm_accept(port, info, root, self->ob_mpi,
                                           &h));
     else
@@ -1787,25 +1793,15 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
 }
 
-CMPI_DOC_NOSIG(Intracomm_Accept_doc,
-               "Accept(self, port_name, info=INFO_NULL, root=0)",
-               "Accept a request to form a new intercommunicator.");
-static PyObject *
-Intracomm_Accept(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                 PyObject *kwnames)
-{
-    return accept_connect(self, args, nargs, kwnames, 1);
-}
+CMPI_COMM_METHOD(Intracomm, Accept, CMPI_DOC_NOSIG,
+                 "(self, port_name, info=INFO_NULL, root=0)",
+                 "Accept a request to form a new intercommunicator.",
+                 accept_connect, PORT_ACCEPT)
 
-CMPI_DOC_NOSIG(Intracomm_Connect_doc,
-               "Connect(self, port_name, info=INFO_NULL, root=0)",
-               "Make a request to form a new intercommunicator.");
-static PyObject *
-Intracomm_Connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                  PyObject *kwnames)
-{
-    return accept_connect(self, args, nargs, kwnames, 0);
-}
+CMPI_COMM_METHOD(Intracomm, Connect, CMPI_DOC_NOSIG,
+                 "(self, port_name, info=INFO_NULL, root=0)",
+                 "Make a request to form a new intercommunicator.",
+                 accept_connect, PORT_CONNECT)
 
 CMPI_DOC(Comm_Join_doc, "Join(fd)",
          "Interconnect two processes connected by a socket.");
@@ -2110,10 +2106,17 @@ mod_Close_port(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
+/* Publish_name makes a service name known, Unpublish_name withdraws it. */
+enum name_action {
+    NAME_PUBLISH,
+    NAME_UNPUBLISH
+};
+
 static PyObject *
 name_service(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames, int publish)
+             PyObject *kwnames, enum name_action action)
 {
+    int publish = action == NAME_PUBLISH;
     static const char *const kw[] = {"service_name", "port_name", "info",
                                      NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -2144,7 +2147,7 @@ static PyObject *
 mod_Publish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
 {
-    return name_service(m, args, nargs, kwnames, 1);
+    return name_service(m, args, nargs, kwnames, NAME_PUBLISH);
 }
 
 CMPI_DOC_NOSIG(Unpublish_name_doc,
@@ -2154,7 +2157,7 @@ static PyObject *
 mod_Unpublish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                    PyObject *kwnames)
 {
-    return name_service(m, args, nargs, kwnames, 0);
+    return name_service(m, args, nargs, kwnames, NAME_UNPUBLISH);
 }
 
 CMPI_DOC_NOSIG(Lookup_name_doc, "Lookup_name(service_name, info=INFO_NULL)",

@@ -369,8 +369,9 @@ cmpi_not_implemented(const char *what)
 }
 
 /* The same for a method `name` ("Bcast_init") that stands for the MPI
- * function "MPI_" + name. */
-static PyObject *
+ * function "MPI_" + name.  (Unused where the library has every function
+ * that may be missing.) */
+static CMPI_UNUSED PyObject *
 cmpi_not_implemented_call(const char *name)
 {
     char what[64];
