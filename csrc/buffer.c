@@ -850,8 +850,7 @@ error:
 #endif
 
 static int
-cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
-               int Py_UNUSED(null_ok))
+cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
 {
     PyObject *buf = spec, *ocount = NULL, *odispl = NULL, *otype = NULL;
     m->view.obj = NULL;
@@ -1051,7 +1050,7 @@ msgv_is_scalar(PyObject *obj)
  * integer for all ranks (as displacements: a stride, rank i at i * v), or
  * a sequence of n of them. */
 static int
-msgv_ints(PyObject *obj, int n, int *out, const char *what, int stride)
+cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what, int stride)
 {
     if (msgv_is_scalar(obj)) {
         int v;
@@ -1112,7 +1111,7 @@ cmpi_msgv_release(cmpi_msgv *m)
 
 static int
 cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
-                int recv, int Py_UNUSED(null_ok))
+                int recv)
 {
     PyObject *buf = spec, *ocounts = NULL, *odispls = NULL, *otype = NULL;
     memset(m, 0, sizeof(*m));
@@ -1178,7 +1177,7 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
             for (int i = 0; i < size; i++) m->counts[i] = m->displs[i] = 0;
             return 0;
         }
-        if (msgv_ints(ocounts, size, m->counts, "counts", 0) < 0)
+        if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0)
             goto error;
         if (buf == Py_None && cmpi_none_counts(m->counts, size) < 0)
             goto error;
@@ -1220,12 +1219,12 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         }
         for (int i = 0; i < size; i++) m->counts[i] = (int)(nitems / size);
     }
-    else if (msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
+    else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
         goto error;
     }
 displs:
     if (odispls != NULL) {
-        if (msgv_ints(odispls, size, m->displs, "displs", 1) < 0)
+        if (cmpi_msgv_ints(odispls, size, m->displs, "displs", 1) < 0)
             goto error;
     }
     else {
@@ -1340,11 +1339,11 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     if (ocounts == NULL) {
         for (int i = 0; i < size; i++) m->counts[i] = 1;
     }
-    else if (msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
+    else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
         goto error;
     }
     if (odispls != NULL &&
-        msgv_ints(odispls, size, m->displs, "displs", 1) < 0)
+        cmpi_msgv_ints(odispls, size, m->displs, "displs", 1) < 0)
         goto error;
     if (PyObject_TypeCheck(otypes, st->Datatype_Type) ||
         PyUnicode_Check(otypes)) {

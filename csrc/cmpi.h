@@ -44,6 +44,25 @@
  * signature cannot express: the signature is shown in the text only. */
 #define CMPI_DOC_NOSIG(name, sig, text) PyDoc_STRVAR(name, sig "\n\n" text)
 
+/* One thin communicator method: the docstring <Class>_<Name>_doc and the
+ * METH_FASTCALL | METH_KEYWORDS function <Class>_<Name>, which calls the
+ * area's shared implementation `impl` with the method's name and then
+ * the named constants (enums) that say what to do.  #Name is the one name
+ * string of the call: the text signature `sig`, "(...)", follows it;
+ * argument errors name it ("Send() missing required argument 'dest'");
+ * hang and Ctrl-C reports show it ("comm.Send(dest=1, tag=0) on
+ * COMM_WORLD": wait.c adds the "comm."); and the MPI function it stands
+ * for is "MPI_" #Name (cmpi_not_implemented_call).  A string literal
+ * costs nothing at run time, and the wrapper is static: the compiler
+ * inlines `impl` into it or makes the call a jump. */
+#define CMPI_COMM_METHOD(Class, Name, DOC, sig, text, impl, ...)             \
+    DOC(Class##_##Name##_doc, #Name sig, text);                              \
+    static PyObject *Class##_##Name(CommObject *self, PyObject *const *args, \
+                                    Py_ssize_t nargs, PyObject *kwnames)     \
+    {                                                                        \
+        return impl(self, args, nargs, kwnames, #Name, __VA_ARGS__);         \
+    }
+
 /* Run an MPI call with the GIL released.  Every call that can block
  * goes through this, so other Python threads keep running. */
 #define CMPI_NOGIL(...)        \
@@ -455,11 +474,10 @@ enum {
     CMPI_MSG_SEND = 0,
     CMPI_MSG_RECV = 1
 };
-/* null_ok is no longer used: None is an empty buffer everywhere, as in
- * mpi4py */
+/* `recv`: CMPI_MSG_SEND or CMPI_MSG_RECV.  None is an empty buffer, as in
+ * mpi4py. */
 static int
-cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
-               int null_ok);
+cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv);
 static void
 cmpi_msg_release(cmpi_msg *m);
 static void
@@ -595,7 +613,7 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
 static void
 cmpi_detached_complete(int have_gil);
 static void
-detached_add(MPI_Request req, PyObject *keep);
+cmpi_detached_add(MPI_Request req, PyObject *keep);
 static PyObject cmpi_orphan_marker_;
 #define CMPI_ORPHAN (&cmpi_orphan_marker_)
 
@@ -624,9 +642,19 @@ cmpi_comm_wrap_st(cmpi_state *st, PyTypeObject *type, MPI_Comm h);
 static PyTypeObject *
 cmpi_comm_type_for(cmpi_state *st, MPI_Comm h);
 
-/* p2p.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1) */
+/* p2p.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1):
+ * NotImplementedError naming `what`, or "MPI_" + the method `name`. */
 static PyObject *
 cmpi_not_implemented(const char *what);
+static PyObject *
+cmpi_not_implemented_call(const char *name);
+
+/* p2p.c, message.c: a probe waits for a message (Probe, Mprobe) or says at
+ * once whether one is there (Iprobe, Improbe). */
+enum cmpi_probe_mode {
+    CMPI_PROBE_TEST,
+    CMPI_PROBE_WAIT
+};
 #ifdef MPI_ABI_VERSION
 /* env.c: the vendor of the library found at run time ("MPICH", ...). */
 static const char *

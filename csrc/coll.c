@@ -172,9 +172,7 @@ coll_begin(CommObject *self, int mode, const char *fname CMPI_UNUSED,
         return 0;
 #if !CMPI_HAVE_PERSISTENT_COLL
     if (mode == COLL_PERSISTENT) {
-        char name[32];
-        PyOS_snprintf(name, sizeof(name), "MPI_%s", fname);
-        cmpi_not_implemented(name);
+        cmpi_not_implemented_call(fname);
         return -1;
     }
 #endif
@@ -243,18 +241,16 @@ coll_no_big(int mode, const char *fname, const cmpi_msg *m)
 
 static PyObject *
 coll_barrier(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames, int mode)
+             PyObject *kwnames, const char *fname, int mode)
 {
     static const char *const kw[] = {"info", NULL};
-    static const char *const names[] = {"Barrier", "Ibarrier", "Barrier_init"};
     PyObject *a[1] = {NULL};
     coll_run run = COLL_RUN_INIT;
     int ierr;
     if (cmpi_comm_check(self) < 0 ||
-        coll_parse(names[mode], args, nargs, kwnames, kw, 0, a, mode) < 0 ||
-        coll_begin(self, mode, names[mode], a[0], &run) < 0)
+        coll_parse(fname, args, nargs, kwnames, kw, 0, a, mode) < 0 ||
+        coll_begin(self, mode, fname, a[0], &run) < 0)
         return NULL;
-    const char *fname = names[mode];
     COLL_CALL(ierr, mode, fname, MPI_Barrier, MPI_Ibarrier, MPI_Barrier_init,
               (self->ob_mpi));
     return coll_end(self, &run, ierr, NULL, NULL, NULL, NULL);
@@ -276,30 +272,17 @@ Comm_Barrier(CommObject *self, PyObject *Py_UNUSED(a))
 
 CMPI_DOC(Comm_barrier_doc, "barrier($self)", "Barrier synchronization.");
 
-CMPI_DOC(Comm_Ibarrier_doc, "Ibarrier($self)", "Nonblocking Barrier.");
-static PyObject *
-Comm_Ibarrier(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames)
-{
-    return coll_barrier(self, args, nargs, kwnames, COLL_NONBLOCKING);
-}
+CMPI_COMM_METHOD(Comm, Ibarrier, CMPI_DOC, "($self)", "Nonblocking Barrier.",
+                 coll_barrier, COLL_NONBLOCKING)
 
-CMPI_DOC_NOSIG(Comm_Barrier_init_doc, "Barrier_init(self, info=INFO_NULL)",
-               "Persistent Barrier (MPI-4).");
-static PyObject *
-Comm_Barrier_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                  PyObject *kwnames)
-{
-    return coll_barrier(self, args, nargs, kwnames, COLL_PERSISTENT);
-}
+CMPI_COMM_METHOD(Comm, Barrier_init, CMPI_DOC_NOSIG, "(self, info=INFO_NULL)",
+                 "Persistent Barrier (MPI-4).", coll_barrier, COLL_PERSISTENT)
 
 static PyObject *
 coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames, int mode)
+           PyObject *kwnames, const char *fname, int mode)
 {
     static const char *const kw[] = {"buf", "root", "info", NULL};
-    static const char *const names[] = {"Bcast", "Ibcast", "Bcast_init"};
-    const char *fname = names[mode];
     PyObject *a[3] = {NULL, NULL, NULL};
     int root, ierr, rank = 0;
     cmpi_msg m = CMPI_MSG_INIT;
@@ -314,7 +297,7 @@ coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int sending = self->inter ? root == MPI_ROOT : rank == root;
     if (coll_begin(self, mode, fname, a[2], &run) < 0 ||
         cmpi_msg_parse(self->st, a[0], &m,
-                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
+                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0)
         goto done;
     COLL_CALL(ierr, mode, fname, MPI_Bcast, MPI_Ibcast, MPI_Bcast_init,
               (m.addr, m.count, m.dtype, root, self->ob_mpi));
@@ -325,32 +308,16 @@ done:
     return res;
 }
 
-CMPI_DOC(Comm_Bcast_doc, "Bcast($self, buf, root=0)",
-         "Broadcast data from one process to all other processes.");
-static PyObject *
-Comm_Bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return coll_bcast(self, args, nargs, kwnames, COLL_BLOCKING);
-}
+CMPI_COMM_METHOD(Comm, Bcast, CMPI_DOC, "($self, buf, root=0)",
+                 "Broadcast data from one process to all other processes.",
+                 coll_bcast, COLL_BLOCKING)
 
-CMPI_DOC(Comm_Ibcast_doc, "Ibcast($self, buf, root=0)", "Nonblocking Bcast.");
-static PyObject *
-Comm_Ibcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return coll_bcast(self, args, nargs, kwnames, COLL_NONBLOCKING);
-}
+CMPI_COMM_METHOD(Comm, Ibcast, CMPI_DOC, "($self, buf, root=0)",
+                 "Nonblocking Bcast.", coll_bcast, COLL_NONBLOCKING)
 
-CMPI_DOC_NOSIG(Comm_Bcast_init_doc,
-               "Bcast_init(self, buf, root=0, info=INFO_NULL)",
-               "Persistent Bcast (MPI-4).");
-static PyObject *
-Comm_Bcast_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames)
-{
-    return coll_bcast(self, args, nargs, kwnames, COLL_PERSISTENT);
-}
+CMPI_COMM_METHOD(Comm, Bcast_init, CMPI_DOC_NOSIG,
+                 "(self, buf, root=0, info=INFO_NULL)",
+                 "Persistent Bcast (MPI-4).", coll_bcast, COLL_PERSISTENT)
 
 enum {
     GATHER,
@@ -363,17 +330,11 @@ enum {
  * blocking, nonblocking or persistent. */
 static PyObject *
 coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames, int kind, int mode)
+              PyObject *kwnames, const char *fname, int kind, int mode)
 {
     static const char *const kw_root[] = {"sendbuf", "recvbuf", "root", "info",
                                           NULL};
     static const char *const kw_all[] = {"sendbuf", "recvbuf", "info", NULL};
-    static const char *const names[3][4] = {
-            {"Gather", "Scatter", "Allgather", "Alltoall"},
-            {"Igather", "Iscatter", "Iallgather", "Ialltoall"},
-            {"Gather_init", "Scatter_init", "Allgather_init",
-             "Alltoall_init"}};
-    const char *fname = names[mode][kind];
     int rooted = (kind == GATHER || kind == SCATTER);
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
     int root = 0, rank = 0, size = self->size, ierr;
@@ -435,7 +396,7 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
 
     if (send_used && !send_inplace) {
-        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
             goto done;
         sbuf = sm.addr;
         stype = sm.dtype;
@@ -450,7 +411,7 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (recv_used && !recv_inplace) {
         if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0)
             goto done;
         rbuf = rm.addr;
         rtype = rm.dtype;
@@ -504,62 +465,50 @@ done:
     return res;
 }
 
-/* A method that forwards to the function doing the work. */
-#define COLL_ENTRY(Name, DOC, sig, text, call)                            \
-    DOC(Comm_##Name##_doc, sig, text);                                    \
-    static PyObject *Comm_##Name(CommObject *self, PyObject *const *args, \
-                                 Py_ssize_t nargs, PyObject *kwnames)     \
-    {                                                                     \
-        return call;                                                      \
-    }
-
-COLL_ENTRY(Gather, CMPI_DOC, "Gather($self, sendbuf, recvbuf, root=0)",
-           "Gather data to one process from all other processes.",
-           coll_buf_move(self, args, nargs, kwnames, GATHER, COLL_BLOCKING))
-COLL_ENTRY(Igather, CMPI_DOC, "Igather($self, sendbuf, recvbuf, root=0)",
-           "Nonblocking Gather.",
-           coll_buf_move(self, args, nargs, kwnames, GATHER, COLL_NONBLOCKING))
-COLL_ENTRY(Gather_init, CMPI_DOC_NOSIG,
-           "Gather_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
-           "Persistent Gather (MPI-4).",
-           coll_buf_move(self, args, nargs, kwnames, GATHER, COLL_PERSISTENT))
-COLL_ENTRY(Scatter, CMPI_DOC, "Scatter($self, sendbuf, recvbuf, root=0)",
-           "Scatter data from one process to all other processes.",
-           coll_buf_move(self, args, nargs, kwnames, SCATTER, COLL_BLOCKING))
-COLL_ENTRY(Iscatter, CMPI_DOC, "Iscatter($self, sendbuf, recvbuf, root=0)",
-           "Nonblocking Scatter.",
-           coll_buf_move(self, args, nargs, kwnames, SCATTER,
-                         COLL_NONBLOCKING))
-COLL_ENTRY(Scatter_init, CMPI_DOC_NOSIG,
-           "Scatter_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
-           "Persistent Scatter (MPI-4).",
-           coll_buf_move(self, args, nargs, kwnames, SCATTER, COLL_PERSISTENT))
-COLL_ENTRY(Allgather, CMPI_DOC, "Allgather($self, sendbuf, recvbuf)",
-           "Gather to All, gather data from all processes and distribute it "
-           "to all other processes.",
-           coll_buf_move(self, args, nargs, kwnames, ALLGATHER, COLL_BLOCKING))
-COLL_ENTRY(Iallgather, CMPI_DOC, "Iallgather($self, sendbuf, recvbuf)",
-           "Nonblocking Gather to All.",
-           coll_buf_move(self, args, nargs, kwnames, ALLGATHER,
-                         COLL_NONBLOCKING))
-COLL_ENTRY(Allgather_init, CMPI_DOC_NOSIG,
-           "Allgather_init(self, sendbuf, recvbuf, info=INFO_NULL)",
-           "Persistent Gather to All (MPI-4).",
-           coll_buf_move(self, args, nargs, kwnames, ALLGATHER,
-                         COLL_PERSISTENT))
-COLL_ENTRY(Alltoall, CMPI_DOC, "Alltoall($self, sendbuf, recvbuf)",
-           "All to All Scatter/Gather, send data from all to all processes "
-           "in a group.",
-           coll_buf_move(self, args, nargs, kwnames, ALLTOALL, COLL_BLOCKING))
-COLL_ENTRY(Ialltoall, CMPI_DOC, "Ialltoall($self, sendbuf, recvbuf)",
-           "Nonblocking All to All Scatter/Gather.",
-           coll_buf_move(self, args, nargs, kwnames, ALLTOALL,
-                         COLL_NONBLOCKING))
-COLL_ENTRY(Alltoall_init, CMPI_DOC_NOSIG,
-           "Alltoall_init(self, sendbuf, recvbuf, info=INFO_NULL)",
-           "Persistent All to All Scatter/Gather (MPI-4).",
-           coll_buf_move(self, args, nargs, kwnames, ALLTOALL,
-                         COLL_PERSISTENT))
+CMPI_COMM_METHOD(Comm, Gather, CMPI_DOC, "($self, sendbuf, recvbuf, root=0)",
+                 "Gather data to one process from all other processes.",
+                 coll_buf_move, GATHER, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Igather, CMPI_DOC, "($self, sendbuf, recvbuf, root=0)",
+                 "Nonblocking Gather.", coll_buf_move, GATHER,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Gather_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
+                 "Persistent Gather (MPI-4).", coll_buf_move, GATHER,
+                 COLL_PERSISTENT)
+CMPI_COMM_METHOD(Comm, Scatter, CMPI_DOC, "($self, sendbuf, recvbuf, root=0)",
+                 "Scatter data from one process to all other processes.",
+                 coll_buf_move, SCATTER, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Iscatter, CMPI_DOC, "($self, sendbuf, recvbuf, root=0)",
+                 "Nonblocking Scatter.", coll_buf_move, SCATTER,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Scatter_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
+                 "Persistent Scatter (MPI-4).", coll_buf_move, SCATTER,
+                 COLL_PERSISTENT)
+CMPI_COMM_METHOD(
+        Comm, Allgather, CMPI_DOC, "($self, sendbuf, recvbuf)",
+        "Gather to All, gather data from all processes and distribute it "
+        "to all other processes.",
+        coll_buf_move, ALLGATHER, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Iallgather, CMPI_DOC, "($self, sendbuf, recvbuf)",
+                 "Nonblocking Gather to All.", coll_buf_move, ALLGATHER,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Allgather_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, info=INFO_NULL)",
+                 "Persistent Gather to All (MPI-4).", coll_buf_move, ALLGATHER,
+                 COLL_PERSISTENT)
+CMPI_COMM_METHOD(
+        Comm, Alltoall, CMPI_DOC, "($self, sendbuf, recvbuf)",
+        "All to All Scatter/Gather, send data from all to all processes "
+        "in a group.",
+        coll_buf_move, ALLTOALL, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Ialltoall, CMPI_DOC, "($self, sendbuf, recvbuf)",
+                 "Nonblocking All to All Scatter/Gather.", coll_buf_move,
+                 ALLTOALL, COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Alltoall_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, info=INFO_NULL)",
+                 "Persistent All to All Scatter/Gather (MPI-4).",
+                 coll_buf_move, ALLTOALL, COLL_PERSISTENT)
 
 enum {
     REDUCE,
@@ -575,17 +524,12 @@ enum {
 
 static PyObject *
 coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames, int kind, int mode)
+                PyObject *kwnames, const char *fname, int kind, int mode)
 {
     static const char *const kw_root[] = {"sendbuf", "recvbuf", "op",
                                           "root",    "info",    NULL};
     static const char *const kw_all[] = {"sendbuf", "recvbuf", "op", "info",
                                          NULL};
-    static const char *const names[3][4] = {
-            {"Reduce", "Allreduce", "Scan", "Exscan"},
-            {"Ireduce", "Iallreduce", "Iscan", "Iexscan"},
-            {"Reduce_init", "Allreduce_init", "Scan_init", "Exscan_init"}};
-    const char *fname = names[mode][kind];
     PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
     int root = 0, rank = 0, ierr = MPI_SUCCESS;
     static char root_unread; /* see below: never read nor written */
@@ -632,7 +576,7 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
+            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0 ||
             coll_no_big(mode, fname, &rm) < 0)
             goto done;
         rbuf = rm.addr;
@@ -640,7 +584,7 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (!send_inplace && send_used) {
         MPI_Aint scount;
-        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
+        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
             coll_no_big(mode, fname, &sm) < 0)
             goto done;
         sbuf = sm.addr;
@@ -708,56 +652,51 @@ done:
     return res;
 }
 
-COLL_ENTRY(Reduce, CMPI_DOC_NOSIG,
-           "Reduce(self, sendbuf, recvbuf, op=SUM, root=0)", "Reduce to Root.",
-           coll_buf_reduce(self, args, nargs, kwnames, REDUCE, COLL_BLOCKING))
-COLL_ENTRY(Ireduce, CMPI_DOC_NOSIG,
-           "Ireduce(self, sendbuf, recvbuf, op=SUM, root=0)",
-           "Nonblocking Reduce to Root.",
-           coll_buf_reduce(self, args, nargs, kwnames, REDUCE,
-                           COLL_NONBLOCKING))
-COLL_ENTRY(Reduce_init, CMPI_DOC_NOSIG,
-           "Reduce_init(self, sendbuf, recvbuf, op=SUM, root=0, "
-           "info=INFO_NULL)",
-           "Persistent Reduce to Root (MPI-4).",
-           coll_buf_reduce(self, args, nargs, kwnames, REDUCE,
-                           COLL_PERSISTENT))
-COLL_ENTRY(Allreduce, CMPI_DOC_NOSIG,
-           "Allreduce(self, sendbuf, recvbuf, op=SUM)", "Reduce to All.",
-           coll_buf_reduce(self, args, nargs, kwnames, ALLREDUCE,
-                           COLL_BLOCKING))
-COLL_ENTRY(Iallreduce, CMPI_DOC_NOSIG,
-           "Iallreduce(self, sendbuf, recvbuf, op=SUM)",
-           "Nonblocking Reduce to All.",
-           coll_buf_reduce(self, args, nargs, kwnames, ALLREDUCE,
-                           COLL_NONBLOCKING))
-COLL_ENTRY(Allreduce_init, CMPI_DOC_NOSIG,
-           "Allreduce_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
-           "Persistent Reduce to All (MPI-4).",
-           coll_buf_reduce(self, args, nargs, kwnames, ALLREDUCE,
-                           COLL_PERSISTENT))
-COLL_ENTRY(Scan, CMPI_DOC_NOSIG, "Scan(self, sendbuf, recvbuf, op=SUM)",
-           "Inclusive Scan.",
-           coll_buf_reduce(self, args, nargs, kwnames, SCAN, COLL_BLOCKING))
-COLL_ENTRY(Iscan, CMPI_DOC_NOSIG, "Iscan(self, sendbuf, recvbuf, op=SUM)",
-           "Nonblocking Inclusive Scan.",
-           coll_buf_reduce(self, args, nargs, kwnames, SCAN, COLL_NONBLOCKING))
-COLL_ENTRY(Scan_init, CMPI_DOC_NOSIG,
-           "Scan_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
-           "Persistent Inclusive Scan (MPI-4).",
-           coll_buf_reduce(self, args, nargs, kwnames, SCAN, COLL_PERSISTENT))
-COLL_ENTRY(Exscan, CMPI_DOC_NOSIG, "Exscan(self, sendbuf, recvbuf, op=SUM)",
-           "Exclusive Scan.",
-           coll_buf_reduce(self, args, nargs, kwnames, EXSCAN, COLL_BLOCKING))
-COLL_ENTRY(Iexscan, CMPI_DOC_NOSIG, "Iexscan(self, sendbuf, recvbuf, op=SUM)",
-           "Nonblocking Exclusive Scan.",
-           coll_buf_reduce(self, args, nargs, kwnames, EXSCAN,
-                           COLL_NONBLOCKING))
-COLL_ENTRY(Exscan_init, CMPI_DOC_NOSIG,
-           "Exscan_init(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
-           "Persistent Exclusive Scan (MPI-4).",
-           coll_buf_reduce(self, args, nargs, kwnames, EXSCAN,
-                           COLL_PERSISTENT))
+CMPI_COMM_METHOD(Comm, Reduce, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM, root=0)", "Reduce to Root.",
+                 coll_buf_reduce, REDUCE, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Ireduce, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM, root=0)",
+                 "Nonblocking Reduce to Root.", coll_buf_reduce, REDUCE,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Reduce_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM, root=0, "
+                 "info=INFO_NULL)",
+                 "Persistent Reduce to Root (MPI-4).", coll_buf_reduce, REDUCE,
+                 COLL_PERSISTENT)
+CMPI_COMM_METHOD(Comm, Allreduce, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM)", "Reduce to All.",
+                 coll_buf_reduce, ALLREDUCE, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Iallreduce, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM)",
+                 "Nonblocking Reduce to All.", coll_buf_reduce, ALLREDUCE,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Allreduce_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
+                 "Persistent Reduce to All (MPI-4).", coll_buf_reduce,
+                 ALLREDUCE, COLL_PERSISTENT)
+CMPI_COMM_METHOD(Comm, Scan, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM)", "Inclusive Scan.",
+                 coll_buf_reduce, SCAN, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Iscan, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM)",
+                 "Nonblocking Inclusive Scan.", coll_buf_reduce, SCAN,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Scan_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
+                 "Persistent Inclusive Scan (MPI-4).", coll_buf_reduce, SCAN,
+                 COLL_PERSISTENT)
+CMPI_COMM_METHOD(Comm, Exscan, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM)", "Exclusive Scan.",
+                 coll_buf_reduce, EXSCAN, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Iexscan, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM)",
+                 "Nonblocking Exclusive Scan.", coll_buf_reduce, EXSCAN,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Exscan_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM, info=INFO_NULL)",
+                 "Persistent Exclusive Scan (MPI-4).", coll_buf_reduce, EXSCAN,
+                 COLL_PERSISTENT)
 
 /* ------------------------------------------------------------------ */
 /* Vector variants: a count and a displacement per rank. */
@@ -771,17 +710,11 @@ enum {
 
 static PyObject *
 coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames, int kind, int mode)
+                PyObject *kwnames, const char *fname, int kind, int mode)
 {
     static const char *const kw_root[] = {"sendbuf", "recvbuf", "root", "info",
                                           NULL};
     static const char *const kw_all[] = {"sendbuf", "recvbuf", "info", NULL};
-    static const char *const names[3][4] = {
-            {"Gatherv", "Scatterv", "Allgatherv", "Alltoallv"},
-            {"Igatherv", "Iscatterv", "Iallgatherv", "Ialltoallv"},
-            {"Gatherv_init", "Scatterv_init", "Allgatherv_init",
-             "Alltoallv_init"}};
-    const char *fname = names[mode][kind];
     int rooted = (kind == GATHERV || kind == SCATTERV);
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
     int root = 0, rank = 0, ierr, size;
@@ -823,13 +756,12 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     switch (kind) {
         case GATHERV:
             if (!send_inplace &&
-                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND,
-                               self->inter && root != MPI_ROOT ? 0 : 1) < 0)
+                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
                 goto done;
             if (is_root || (self->inter && root == MPI_ROOT)) {
                 if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-                    cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV,
-                                    0) < 0)
+                    cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) <
+                            0)
                     goto done;
             }
             if (!send_inplace)
@@ -841,8 +773,8 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             break;
         case SCATTERV:
             if (is_root) {
-                if (cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND,
-                                    0) < 0)
+                if (cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) <
+                    0)
                     goto done;
             }
             /* The root group of an intercommunicator receives nothing. */
@@ -850,7 +782,7 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 ((!(self->inter &&
                     (root == MPI_ROOT || root == MPI_PROC_NULL)) &&
                   cmpi_recvbuf_required(fname, a[1]) < 0) ||
-                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 1) < 0))
+                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0))
                 goto done;
             if (!recv_inplace)
                 rbuf = rm.addr;
@@ -861,11 +793,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             break;
         case ALLGATHERV:
             if (!send_inplace &&
-                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
                 goto done;
             if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
-                        0)
+                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) < 0)
                 goto done;
             if (!send_inplace)
                 sbuf = sm.addr;
@@ -875,12 +806,11 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                        rv.dtype, comm));
             break;
         default:
-            if (!send_inplace && cmpi_msgv_parse(self->st, a[0], &sv, size,
-                                                 CMPI_MSG_SEND, 0) < 0)
+            if (!send_inplace &&
+                cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) < 0)
                 goto done;
             if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV, 0) <
-                        0)
+                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) < 0)
                 goto done;
             if (!send_inplace)
                 sbuf = sv.addr;
@@ -900,77 +830,75 @@ done:
     return res;
 }
 
-COLL_ENTRY(Gatherv, CMPI_DOC, "Gatherv($self, sendbuf, recvbuf, root=0)",
-           "Gather Vector, gather data to one process from all other "
-           "processes providing different amounts of data and displacements.",
-           coll_buf_vector(self, args, nargs, kwnames, GATHERV, COLL_BLOCKING))
-COLL_ENTRY(Igatherv, CMPI_DOC, "Igatherv($self, sendbuf, recvbuf, root=0)",
-           "Nonblocking Gather Vector.",
-           coll_buf_vector(self, args, nargs, kwnames, GATHERV,
-                           COLL_NONBLOCKING))
-COLL_ENTRY(Gatherv_init, CMPI_DOC_NOSIG,
-           "Gatherv_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
-           "Persistent Gather Vector (MPI-4).",
-           coll_buf_vector(self, args, nargs, kwnames, GATHERV,
-                           COLL_PERSISTENT))
-COLL_ENTRY(Scatterv, CMPI_DOC, "Scatterv($self, sendbuf, recvbuf, root=0)",
-           "Scatter Vector, scatter data from one process to all other "
-           "processes providing different amounts of data and displacements.",
-           coll_buf_vector(self, args, nargs, kwnames, SCATTERV,
-                           COLL_BLOCKING))
-COLL_ENTRY(Iscatterv, CMPI_DOC, "Iscatterv($self, sendbuf, recvbuf, root=0)",
-           "Nonblocking Scatter Vector.",
-           coll_buf_vector(self, args, nargs, kwnames, SCATTERV,
-                           COLL_NONBLOCKING))
-COLL_ENTRY(Scatterv_init, CMPI_DOC_NOSIG,
-           "Scatterv_init(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
-           "Persistent Scatter Vector (MPI-4).",
-           coll_buf_vector(self, args, nargs, kwnames, SCATTERV,
-                           COLL_PERSISTENT))
-COLL_ENTRY(Allgatherv, CMPI_DOC, "Allgatherv($self, sendbuf, recvbuf)",
-           "Gather to All Vector, gather data from all processes and send it "
-           "to all other processes providing different amounts of data and "
-           "displacements.",
-           coll_buf_vector(self, args, nargs, kwnames, ALLGATHERV,
-                           COLL_BLOCKING))
-COLL_ENTRY(Iallgatherv, CMPI_DOC, "Iallgatherv($self, sendbuf, recvbuf)",
-           "Nonblocking Gather to All Vector.",
-           coll_buf_vector(self, args, nargs, kwnames, ALLGATHERV,
-                           COLL_NONBLOCKING))
-COLL_ENTRY(Allgatherv_init, CMPI_DOC_NOSIG,
-           "Allgatherv_init(self, sendbuf, recvbuf, info=INFO_NULL)",
-           "Persistent Gather to All Vector (MPI-4).",
-           coll_buf_vector(self, args, nargs, kwnames, ALLGATHERV,
-                           COLL_PERSISTENT))
-COLL_ENTRY(Alltoallv, CMPI_DOC, "Alltoallv($self, sendbuf, recvbuf)",
-           "All to All Scatter/Gather Vector, send data from all to all "
-           "processes in a group providing different amounts of data and "
-           "displacements.",
-           coll_buf_vector(self, args, nargs, kwnames, ALLTOALLV,
-                           COLL_BLOCKING))
-COLL_ENTRY(Ialltoallv, CMPI_DOC, "Ialltoallv($self, sendbuf, recvbuf)",
-           "Nonblocking All to All Scatter/Gather Vector.",
-           coll_buf_vector(self, args, nargs, kwnames, ALLTOALLV,
-                           COLL_NONBLOCKING))
-COLL_ENTRY(Alltoallv_init, CMPI_DOC_NOSIG,
-           "Alltoallv_init(self, sendbuf, recvbuf, info=INFO_NULL)",
-           "Persistent All to All Scatter/Gather Vector (MPI-4).",
-           coll_buf_vector(self, args, nargs, kwnames, ALLTOALLV,
-                           COLL_PERSISTENT))
+CMPI_COMM_METHOD(
+        Comm, Gatherv, CMPI_DOC, "($self, sendbuf, recvbuf, root=0)",
+        "Gather Vector, gather data to one process from all other "
+        "processes providing different amounts of data and displacements.",
+        coll_buf_vector, GATHERV, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Igatherv, CMPI_DOC, "($self, sendbuf, recvbuf, root=0)",
+                 "Nonblocking Gather Vector.", coll_buf_vector, GATHERV,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Gatherv_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
+                 "Persistent Gather Vector (MPI-4).", coll_buf_vector, GATHERV,
+                 COLL_PERSISTENT)
+CMPI_COMM_METHOD(
+        Comm, Scatterv, CMPI_DOC, "($self, sendbuf, recvbuf, root=0)",
+        "Scatter Vector, scatter data from one process to all other "
+        "processes providing different amounts of data and displacements.",
+        coll_buf_vector, SCATTERV, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Iscatterv, CMPI_DOC,
+                 "($self, sendbuf, recvbuf, root=0)",
+                 "Nonblocking Scatter Vector.", coll_buf_vector, SCATTERV,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Scatterv_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, root=0, info=INFO_NULL)",
+                 "Persistent Scatter Vector (MPI-4).", coll_buf_vector,
+                 SCATTERV, COLL_PERSISTENT)
+CMPI_COMM_METHOD(
+        Comm, Allgatherv, CMPI_DOC, "($self, sendbuf, recvbuf)",
+        "Gather to All Vector, gather data from all processes and send it "
+        "to all other processes providing different amounts of data and "
+        "displacements.",
+        coll_buf_vector, ALLGATHERV, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Iallgatherv, CMPI_DOC, "($self, sendbuf, recvbuf)",
+                 "Nonblocking Gather to All Vector.", coll_buf_vector,
+                 ALLGATHERV, COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Allgatherv_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, info=INFO_NULL)",
+                 "Persistent Gather to All Vector (MPI-4).", coll_buf_vector,
+                 ALLGATHERV, COLL_PERSISTENT)
+CMPI_COMM_METHOD(
+        Comm, Alltoallv, CMPI_DOC, "($self, sendbuf, recvbuf)",
+        "All to All Scatter/Gather Vector, send data from all to all "
+        "processes in a group providing different amounts of data and "
+        "displacements.",
+        coll_buf_vector, ALLTOALLV, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Ialltoallv, CMPI_DOC, "($self, sendbuf, recvbuf)",
+                 "Nonblocking All to All Scatter/Gather Vector.",
+                 coll_buf_vector, ALLTOALLV, COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Alltoallv_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, info=INFO_NULL)",
+                 "Persistent All to All Scatter/Gather Vector (MPI-4).",
+                 coll_buf_vector, ALLTOALLV, COLL_PERSISTENT)
+
+/* Reduce_scatter takes the counts of the blocks (recvcounts); its _block
+ * form scatters blocks of one size. */
+enum reduce_scatter_kind {
+    REDUCE_SCATTER,
+    REDUCE_SCATTER_BLOCK
+};
 
 static PyObject *
 reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                    PyObject *kwnames, int block, int mode)
+                    PyObject *kwnames, const char *fname,
+                    enum reduce_scatter_kind kind, int mode)
 {
     static const char *const kw_block[] = {"sendbuf", "recvbuf", "op", "info",
                                            NULL};
     static const char *const kw_v[] = {"sendbuf", "recvbuf", "recvcounts",
                                        "op",      "info",    NULL};
-    static const char *const names[2][3] = {
-            {"Reduce_scatter", "Ireduce_scatter", "Reduce_scatter_init"},
-            {"Reduce_scatter_block", "Ireduce_scatter_block",
-             "Reduce_scatter_block_init"}};
-    const char *fname = names[block][mode];
+    int block = kind == REDUCE_SCATTER_BLOCK;
     PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
     PyObject *oop;
     MPI_Op op = MPI_SUM;
@@ -993,11 +921,11 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (coll_begin(self, mode, fname, block ? a[3] : a[4], &run) < 0)
         return NULL;
     if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-        cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0 ||
+        cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0 ||
         coll_no_big(COLL_NONBLOCKING, fname, &rm) < 0)
         goto done;
     if (!send_inplace &&
-        (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
+        (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
          coll_no_big(COLL_NONBLOCKING, fname, &sm) < 0))
         goto done;
     if (!send_inplace && sm.dtype != rm.dtype) {
@@ -1039,7 +967,7 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (a[2] != NULL && a[2] != Py_None) {
-            if (msgv_ints(a[2], size, counts, "recvcounts", 0) < 0)
+            if (cmpi_msgv_ints(a[2], size, counts, "recvcounts", 0) < 0)
                 goto done;
         }
         else if (self->inter) {
@@ -1102,43 +1030,38 @@ done:
     return res;
 }
 
-COLL_ENTRY(Reduce_scatter_block, CMPI_DOC_NOSIG,
-           "Reduce_scatter_block(self, sendbuf, recvbuf, op=SUM)",
-           "Reduce-Scatter Block (regular, non-vector version).",
-           reduce_scatter_impl(self, args, nargs, kwnames, 1, COLL_BLOCKING))
-COLL_ENTRY(Ireduce_scatter_block, CMPI_DOC_NOSIG,
-           "Ireduce_scatter_block(self, sendbuf, recvbuf, op=SUM)",
-           "Nonblocking Reduce-Scatter Block.",
-           reduce_scatter_impl(self, args, nargs, kwnames, 1,
-                               COLL_NONBLOCKING))
-COLL_ENTRY(Reduce_scatter_block_init, CMPI_DOC_NOSIG,
-           "Reduce_scatter_block_init(self, sendbuf, recvbuf, op=SUM, "
-           "info=INFO_NULL)",
-           "Persistent Reduce-Scatter Block (MPI-4).",
-           reduce_scatter_impl(self, args, nargs, kwnames, 1, COLL_PERSISTENT))
-COLL_ENTRY(Reduce_scatter, CMPI_DOC_NOSIG,
-           "Reduce_scatter(self, sendbuf, recvbuf, recvcounts=None, op=SUM)",
-           "Reduce-Scatter (vector version).",
-           reduce_scatter_impl(self, args, nargs, kwnames, 0, COLL_BLOCKING))
-COLL_ENTRY(Ireduce_scatter, CMPI_DOC_NOSIG,
-           "Ireduce_scatter(self, sendbuf, recvbuf, recvcounts=None, op=SUM)",
-           "Nonblocking Reduce-Scatter (vector version).",
-           reduce_scatter_impl(self, args, nargs, kwnames, 0,
-                               COLL_NONBLOCKING))
-COLL_ENTRY(Reduce_scatter_init, CMPI_DOC_NOSIG,
-           "Reduce_scatter_init(self, sendbuf, recvbuf, recvcounts=None, "
-           "op=SUM, info=INFO_NULL)",
-           "Persistent Reduce-Scatter (MPI-4).",
-           reduce_scatter_impl(self, args, nargs, kwnames, 0, COLL_PERSISTENT))
+CMPI_COMM_METHOD(Comm, Reduce_scatter_block, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM)",
+                 "Reduce-Scatter Block (regular, non-vector version).",
+                 reduce_scatter_impl, REDUCE_SCATTER_BLOCK, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Ireduce_scatter_block, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM)",
+                 "Nonblocking Reduce-Scatter Block.", reduce_scatter_impl,
+                 REDUCE_SCATTER_BLOCK, COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Reduce_scatter_block_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, op=SUM, "
+                 "info=INFO_NULL)",
+                 "Persistent Reduce-Scatter Block (MPI-4).",
+                 reduce_scatter_impl, REDUCE_SCATTER_BLOCK, COLL_PERSISTENT)
+CMPI_COMM_METHOD(Comm, Reduce_scatter, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, recvcounts=None, op=SUM)",
+                 "Reduce-Scatter (vector version).", reduce_scatter_impl,
+                 REDUCE_SCATTER, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Ireduce_scatter, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, recvcounts=None, op=SUM)",
+                 "Nonblocking Reduce-Scatter (vector version).",
+                 reduce_scatter_impl, REDUCE_SCATTER, COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Reduce_scatter_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, recvcounts=None, "
+                 "op=SUM, info=INFO_NULL)",
+                 "Persistent Reduce-Scatter (MPI-4).", reduce_scatter_impl,
+                 REDUCE_SCATTER, COLL_PERSISTENT)
 
 static PyObject *
 coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames, int mode)
+               PyObject *kwnames, const char *fname, int mode)
 {
     static const char *const kw[] = {"sendbuf", "recvbuf", "info", NULL};
-    static const char *const names[] = {"Alltoallw", "Ialltoallw",
-                                        "Alltoallw_init"};
-    const char *fname = names[mode];
     PyObject *a[3] = {NULL, NULL, NULL};
     cmpi_msgv sw, rw;
     coll_run run = COLL_RUN_INIT;
@@ -1171,17 +1094,18 @@ done:
     return res;
 }
 
-COLL_ENTRY(Alltoallw, CMPI_DOC, "Alltoallw($self, sendbuf, recvbuf)",
-           "Generalized All-to-All communication allowing different counts, "
-           "displacements and datatypes for each partner.",
-           coll_alltoallw(self, args, nargs, kwnames, COLL_BLOCKING))
-COLL_ENTRY(Ialltoallw, CMPI_DOC, "Ialltoallw($self, sendbuf, recvbuf)",
-           "Nonblocking Generalized All-to-All.",
-           coll_alltoallw(self, args, nargs, kwnames, COLL_NONBLOCKING))
-COLL_ENTRY(Alltoallw_init, CMPI_DOC_NOSIG,
-           "Alltoallw_init(self, sendbuf, recvbuf, info=INFO_NULL)",
-           "Persistent Generalized All-to-All (MPI-4).",
-           coll_alltoallw(self, args, nargs, kwnames, COLL_PERSISTENT))
+CMPI_COMM_METHOD(
+        Comm, Alltoallw, CMPI_DOC, "($self, sendbuf, recvbuf)",
+        "Generalized All-to-All communication allowing different counts, "
+        "displacements and datatypes for each partner.",
+        coll_alltoallw, COLL_BLOCKING)
+CMPI_COMM_METHOD(Comm, Ialltoallw, CMPI_DOC, "($self, sendbuf, recvbuf)",
+                 "Nonblocking Generalized All-to-All.", coll_alltoallw,
+                 COLL_NONBLOCKING)
+CMPI_COMM_METHOD(Comm, Alltoallw_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, info=INFO_NULL)",
+                 "Persistent Generalized All-to-All (MPI-4).", coll_alltoallw,
+                 COLL_PERSISTENT)
 
 /* ------------------------------------------------------------------ */
 /* Python objects */
@@ -1278,8 +1202,8 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(views[d]); i++) {
             Py_buffer *v =
                     PyMemoryView_GET_BUFFER(PyList_GET_ITEM(views[d], i));
-            ierr = isend_bytes(v->buf, v->len, d, 0, self->shadow,
-                               &reqs[nreq++]);
+            ierr = cmpi_isend_bytes(v->buf, v->len, d, 0, self->shadow,
+                                    &reqs[nreq++]);
             if (ierr != MPI_SUCCESS)
                 break;
         }
@@ -1296,8 +1220,8 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
             if (b == NULL)
                 goto done;
             PyList_SET_ITEM(got[r], i, b);
-            ierr = irecv_bytes(PyByteArray_AS_STRING(b), lens[r][i], r, 0,
-                               self->shadow, &reqs[nreq++]);
+            ierr = cmpi_irecv_bytes(PyByteArray_AS_STRING(b), lens[r][i], r, 0,
+                                    self->shadow, &reqs[nreq++]);
         }
     }
     if (ierr == MPI_SUCCESS)
@@ -1754,11 +1678,11 @@ bcast_bytes(CommObject *self, void *buf, long long n, int root)
 {
     int count, ierr;
     MPI_Datatype type;
-    ierr = bytes_type(n, &count, &type);
+    ierr = cmpi_bytes_type(n, &count, &type);
     if (ierr == MPI_SUCCESS)
         CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
                   (buf, count, type, root, self->ob_mpi));
-    bytes_type_free(&type);
+    cmpi_bytes_type_free(&type);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         return -1;
@@ -2567,13 +2491,10 @@ fold(cmpi_state *st, PyObject *op, PyObject *list, Py_ssize_t lo,
 
 static PyObject *
 reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames, int kind)
+               PyObject *kwnames, const char *fname, int kind)
 {
     static const char *const kw_root[] = {"sendobj", "op", "root", NULL};
     static const char *const kw_all[] = {"sendobj", "op", NULL};
-    static const char *const names[] = {"reduce", "allreduce", "scan",
-                                        "exscan"};
-    const char *fname = names[kind];
     PyObject *a[3] = {NULL, NULL, NULL};
     int root = 0, rank = 0;
     if (obj_coll_check(self, fname) < 0 ||
@@ -2626,76 +2547,68 @@ done:
     return res;
 }
 
-CMPI_DOC_NOSIG(Comm_reduce_doc, "reduce(self, sendobj, op=SUM, root=0)",
-               "Reduce Python objects to the root.");
-static PyObject *
-Comm_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return reduce_objects(self, args, nargs, kwnames, REDUCE);
-}
+CMPI_COMM_METHOD(Comm, reduce, CMPI_DOC_NOSIG,
+                 "(self, sendobj, op=SUM, root=0)",
+                 "Reduce Python objects to the root.", reduce_objects, REDUCE)
 
-CMPI_DOC_NOSIG(Comm_allreduce_doc, "allreduce(self, sendobj, op=SUM)",
-               "Reduce Python objects to all processes.");
-static PyObject *
-Comm_allreduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return reduce_objects(self, args, nargs, kwnames, ALLREDUCE);
-}
+CMPI_COMM_METHOD(Comm, allreduce, CMPI_DOC_NOSIG, "(self, sendobj, op=SUM)",
+                 "Reduce Python objects to all processes.", reduce_objects,
+                 ALLREDUCE)
 
-CMPI_DOC_NOSIG(Intracomm_scan_doc, "scan(self, sendobj, op=SUM)",
-               "Inclusive Scan of Python objects.");
-static PyObject *
-Intracomm_scan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return reduce_objects(self, args, nargs, kwnames, SCAN);
-}
+CMPI_COMM_METHOD(Intracomm, scan, CMPI_DOC_NOSIG, "(self, sendobj, op=SUM)",
+                 "Inclusive Scan of Python objects.", reduce_objects, SCAN)
 
-CMPI_DOC_NOSIG(Intracomm_exscan_doc, "exscan(self, sendobj, op=SUM)",
-               "Exclusive Scan of Python objects.");
-static PyObject *
-Intracomm_exscan(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                 PyObject *kwnames)
-{
-    return reduce_objects(self, args, nargs, kwnames, EXSCAN);
-}
+CMPI_COMM_METHOD(Intracomm, exscan, CMPI_DOC_NOSIG, "(self, sendobj, op=SUM)",
+                 "Exclusive Scan of Python objects.", reduce_objects, EXSCAN)
 
-#define COLL_M(name) {#name, FN(Comm_##name), FASTKW, Comm_##name##_doc},
-#define COLL_M3(name, iname) COLL_M(name) COLL_M(iname) COLL_M(name##_init)
+#define CMPI_COLL_M(name)                                                 \
+    {                                                                     \
+        .ml_name = #name, .ml_meth = FN(Comm_##name), .ml_flags = FASTKW, \
+        .ml_doc = Comm_##name##_doc                                       \
+    }
+#define CMPI_COLL_M3(name, iname) \
+    CMPI_COLL_M(name), CMPI_COLL_M(iname), CMPI_COLL_M(name##_init)
 
-#define CMPI_COLL_METHODS                                                         \
-    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc},        \
-            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,                   \
-             Comm_barrier_doc},                                                   \
-            COLL_M(Ibarrier) COLL_M(Barrier_init) COLL_M3(Bcast, Ibcast) COLL_M3( \
-                    Gather, Igather) COLL_M3(Scatter,                             \
-                                             Iscatter) COLL_M3(Allgather,         \
-                                                               Iallgather)        \
-                    COLL_M3(Alltoall, Ialltoall) COLL_M3(                         \
-                            Gatherv,                                              \
-                            Igatherv) COLL_M3(Scatterv,                           \
-                                              Iscatterv) COLL_M3(Allgatherv,      \
-                                                                 Iallgatherv)     \
-                            COLL_M3(Alltoallv, Ialltoallv) COLL_M3(               \
-                                    Alltoallw,                                    \
-                                    Ialltoallw) COLL_M3(Reduce_scatter_block,     \
-                                                        Ireduce_scatter_block)    \
-                                    COLL_M3(Reduce_scatter, Ireduce_scatter)      \
-                                            COLL_M3(Reduce, Ireduce) COLL_M3(     \
-                                                    Allreduce, Iallreduce){       \
-                                                    "bcast", FN(Comm_bcast),      \
-                                                    FASTKW, Comm_bcast_doc},      \
-            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},                 \
-            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},              \
-            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc},        \
-            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},           \
-            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},                 \
+#define CMPI_COLL_METHODS                                                  \
+    {"Barrier", (PyCFunction)Comm_Barrier, METH_NOARGS, Comm_Barrier_doc}, \
+            {"barrier", (PyCFunction)Comm_Barrier, METH_NOARGS,            \
+             Comm_barrier_doc},                                            \
+            CMPI_COLL_M(Ibarrier), CMPI_COLL_M(Barrier_init),              \
+            CMPI_COLL_M3(Bcast, Ibcast), CMPI_COLL_M3(Gather, Igather),    \
+            CMPI_COLL_M3(Scatter, Iscatter),                               \
+            CMPI_COLL_M3(Allgather, Iallgather),                           \
+            CMPI_COLL_M3(Alltoall, Ialltoall),                             \
+            CMPI_COLL_M3(Gatherv, Igatherv),                               \
+            CMPI_COLL_M3(Scatterv, Iscatterv),                             \
+            CMPI_COLL_M3(Allgatherv, Iallgatherv),                         \
+            CMPI_COLL_M3(Alltoallv, Ialltoallv),                           \
+            CMPI_COLL_M3(Alltoallw, Ialltoallw),                           \
+            CMPI_COLL_M3(Reduce_scatter_block, Ireduce_scatter_block),     \
+            CMPI_COLL_M3(Reduce_scatter, Ireduce_scatter),                 \
+            CMPI_COLL_M3(Reduce, Ireduce),                                 \
+            CMPI_COLL_M3(Allreduce, Iallreduce),                           \
+            {"bcast", FN(Comm_bcast), FASTKW, Comm_bcast_doc},             \
+            {"gather", FN(Comm_gather), FASTKW, Comm_gather_doc},          \
+            {"scatter", FN(Comm_scatter), FASTKW, Comm_scatter_doc},       \
+            {"allgather", FN(Comm_allgather), FASTKW, Comm_allgather_doc}, \
+            {"alltoall", FN(Comm_alltoall), FASTKW, Comm_alltoall_doc},    \
+            {"reduce", FN(Comm_reduce), FASTKW, Comm_reduce_doc},          \
             {"allreduce", FN(Comm_allreduce), FASTKW, Comm_allreduce_doc},
 
-#define CMPI_INTRA_COLL_METHODS                                  \
-    COLL_M3(Scan, Iscan)                                         \
-    COLL_M3(Exscan, Iexscan){"scan", FN(Intracomm_scan), FASTKW, \
-                             Intracomm_scan_doc},                \
+#define CMPI_INTRA_COLL_METHODS                                       \
+    CMPI_COLL_M3(Scan, Iscan), CMPI_COLL_M3(Exscan, Iexscan),         \
+            {"scan", FN(Intracomm_scan), FASTKW, Intracomm_scan_doc}, \
             {"exscan", FN(Intracomm_exscan), FASTKW, Intracomm_exscan_doc},
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef FAILED_SIZE
+#undef ALL_RANKS
+#undef COLL_INIT_CALL
+#undef COLL_CALL
+#undef COLL_RUN_INIT
+#undef COLL_REDUCE_PIECE
+#undef HEAD_WORDS
+#undef HEAD_INLINE
+#undef TREE_MIN_BYTES
+#undef BCAST_HEAD

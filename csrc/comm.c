@@ -118,7 +118,7 @@ cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,
 
 /* Refresh the cached sizes after the handle changed (Free, assignment). */
 static void
-comm_set_handle(CommObject *c, MPI_Comm handle)
+cmpi_comm_set_handle(CommObject *c, MPI_Comm handle)
 {
     c->ob_mpi = handle;
     c->shadow = cmpi_shadow_of(c->st, handle);
@@ -456,7 +456,7 @@ Comm_Free(CommObject *self, PyObject *Py_UNUSED(a))
     CMPI_NOGIL(ierr = MPI_Comm_free(&h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
-    comm_set_handle(self, MPI_COMM_NULL);
+    cmpi_comm_set_handle(self, MPI_COMM_NULL);
     Py_RETURN_NONE;
 }
 
@@ -715,12 +715,13 @@ Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
     const char *tag = "org.mpi4py";
     if (st == NULL ||
         cmpi_parse("Create_from_group", args, nargs, kwnames, kw, 1, a) < 0 ||
-        group_arg(st, a[0], &g, "group") < 0 ||
+        cmpi_group_arg(st, a[0], &g, "group") < 0 ||
         cmpi_info_arg(st, a[2], &info) < 0)
         return NULL;
     if (a[1] != NULL && (tag = PyUnicode_AsUTF8(a[1])) == NULL)
         return NULL;
-    if (a[3] != NULL && a[3] != Py_None && errhandler_arg(st, a[3], &eh) < 0)
+    if (a[3] != NULL && a[3] != Py_None &&
+        cmpi_errhandler_arg(st, a[3], &eh) < 0)
         return NULL;
 #if CMPI_HAVE_COMM_CREATE_FROM_GROUP
     MPI_Comm h;
@@ -759,15 +760,16 @@ Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
     const char *tag = "org.mpi4py";
     if (st == NULL ||
         cmpi_parse("Create_from_groups", args, nargs, kwnames, kw, 4, a) < 0 ||
-        group_arg(st, a[0], &lg, "local_group") < 0 ||
+        cmpi_group_arg(st, a[0], &lg, "local_group") < 0 ||
         cmpi_as_int(a[1], &ll, "local_leader") < 0 ||
-        group_arg(st, a[2], &rg, "remote_group") < 0 ||
+        cmpi_group_arg(st, a[2], &rg, "remote_group") < 0 ||
         cmpi_as_int(a[3], &rl, "remote_leader") < 0 ||
         cmpi_info_arg(st, a[5], &info) < 0)
         return NULL;
     if (a[4] != NULL && (tag = PyUnicode_AsUTF8(a[4])) == NULL)
         return NULL;
-    if (a[6] != NULL && a[6] != Py_None && errhandler_arg(st, a[6], &eh) < 0)
+    if (a[6] != NULL && a[6] != Py_None &&
+        cmpi_errhandler_arg(st, a[6], &eh) < 0)
         return NULL;
 #if CMPI_HAVE_INTERCOMM_CREATE_FROM_GROUPS
     MPI_Comm h;
@@ -978,7 +980,7 @@ keyval_find(int keyval)
 /* A Comm object for a callback: a borrowed handle (no attribute calls:
  * MPI may hold its attribute lock while it calls back). */
 static PyObject *
-comm_borrowed(cmpi_state *st, MPI_Comm h)
+cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h)
 {
     PyTypeObject *type = cmpi_comm_type_for(st, h);
     CommObject *c = (CommObject *)type->tp_alloc(type, 0);
@@ -1019,7 +1021,7 @@ keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
         r = keyval_value(k, in);
     }
     else {
-        c = comm_borrowed(k->st, old);
+        c = cmpi_comm_borrowed(k->st, old);
         v = c ? keyval_value(k, in) : NULL;
         r = v ? PyObject_CallFunction(k->copy_fn, "OiO", c, keyval, v) : NULL;
     }
@@ -1073,7 +1075,7 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
         again = 0;
     }
     if (k->delete_fn != Py_None && !again) {
-        PyObject *c = comm_borrowed(k->st, comm);
+        PyObject *c = cmpi_comm_borrowed(k->st, comm);
         PyObject *v = c ? keyval_value(k, value) : NULL;
         PyObject *r =
                 v ? PyObject_CallFunction(k->delete_fn, "OiO", c, keyval, v)
@@ -1337,7 +1339,7 @@ Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
     CMPI_NOGIL_CALL("Disconnect", h, ierr = MPI_Comm_disconnect(&h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
-    comm_set_handle(self, MPI_COMM_NULL);
+    cmpi_comm_set_handle(self, MPI_COMM_NULL);
     Py_RETURN_NONE;
 }
 
@@ -1747,13 +1749,19 @@ done:
     return res;
 }
 
+/* Which side of a connection a call is: the one that accepts it on a
+ * port, or the one that connects to that port. */
+enum port_side {
+    PORT_ACCEPT,
+    PORT_CONNECT
+};
+
 static PyObject *
 accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames, int accept)
+               PyObject *kwnames, const char *fname, enum port_side side)
 {
     static const char *const kw[] = {"port_name", "info", "root", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    const char *fname = accept ? "Accept" : "Connect";
     int root, ierr;
     MPI_Info info;
     MPI_Comm h;
@@ -1774,7 +1782,7 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         /* port_name and info matter at the root only (None elsewhere) */
         info = MPI_INFO_NULL;
     }
-    if (accept)
+    if (side == PORT_ACCEPT)
         CMPI_NOGIL(ierr = MPI_Comm_accept(port, info, root, self->ob_mpi,
                                           &h));
     else
@@ -1785,25 +1793,15 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
 }
 
-CMPI_DOC_NOSIG(Intracomm_Accept_doc,
-               "Accept(self, port_name, info=INFO_NULL, root=0)",
-               "Accept a request to form a new intercommunicator.");
-static PyObject *
-Intracomm_Accept(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                 PyObject *kwnames)
-{
-    return accept_connect(self, args, nargs, kwnames, 1);
-}
+CMPI_COMM_METHOD(Intracomm, Accept, CMPI_DOC_NOSIG,
+                 "(self, port_name, info=INFO_NULL, root=0)",
+                 "Accept a request to form a new intercommunicator.",
+                 accept_connect, PORT_ACCEPT)
 
-CMPI_DOC_NOSIG(Intracomm_Connect_doc,
-               "Connect(self, port_name, info=INFO_NULL, root=0)",
-               "Make a request to form a new intercommunicator.");
-static PyObject *
-Intracomm_Connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                  PyObject *kwnames)
-{
-    return accept_connect(self, args, nargs, kwnames, 0);
-}
+CMPI_COMM_METHOD(Intracomm, Connect, CMPI_DOC_NOSIG,
+                 "(self, port_name, info=INFO_NULL, root=0)",
+                 "Make a request to form a new intercommunicator.",
+                 accept_connect, PORT_CONNECT)
 
 CMPI_DOC(Comm_Join_doc, "Join(fd)",
          "Interconnect two processes connected by a socket.");
@@ -2108,10 +2106,17 @@ mod_Close_port(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
+/* Publish_name makes a service name known, Unpublish_name withdraws it. */
+enum name_action {
+    NAME_PUBLISH,
+    NAME_UNPUBLISH
+};
+
 static PyObject *
 name_service(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames, int publish)
+             PyObject *kwnames, enum name_action action)
 {
+    int publish = action == NAME_PUBLISH;
     static const char *const kw[] = {"service_name", "port_name", "info",
                                      NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -2142,7 +2147,7 @@ static PyObject *
 mod_Publish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
 {
-    return name_service(m, args, nargs, kwnames, 1);
+    return name_service(m, args, nargs, kwnames, NAME_PUBLISH);
 }
 
 CMPI_DOC_NOSIG(Unpublish_name_doc,
@@ -2152,7 +2157,7 @@ static PyObject *
 mod_Unpublish_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                    PyObject *kwnames)
 {
-    return name_service(m, args, nargs, kwnames, 0);
+    return name_service(m, args, nargs, kwnames, NAME_UNPUBLISH);
 }
 
 CMPI_DOC_NOSIG(Lookup_name_doc, "Lookup_name(service_name, info=INFO_NULL)",
@@ -2393,6 +2398,6 @@ cmpi_comm_init_constants(PyObject *m, cmpi_state *st)
 static void
 cmpi_comm_constants_attach(cmpi_state *st)
 {
-    comm_set_handle((CommObject *)st->COMM_SELF, MPI_COMM_SELF);
-    comm_set_handle((CommObject *)st->COMM_WORLD, MPI_COMM_WORLD);
+    cmpi_comm_set_handle((CommObject *)st->COMM_SELF, MPI_COMM_SELF);
+    cmpi_comm_set_handle((CommObject *)st->COMM_WORLD, MPI_COMM_WORLD);
 }

@@ -294,7 +294,7 @@ Datatype_Create_contiguous(DatatypeObject *self, PyObject *const *args,
 
 /* A sequence of integers as a C array (PyMem); *n gets its length. */
 static int
-int_array(PyObject *obj, int **out, int *n, const char *what)
+cmpi_int_array(PyObject *obj, int **out, int *n, const char *what)
 {
     PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
     if (seq == NULL)
@@ -410,8 +410,8 @@ Datatype_Create_indexed(DatatypeObject *self, PyObject *const *args,
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_indexed", args, nargs, kwnames, kw, 2, a) < 0 ||
-        int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
-        int_array(a[1], &dp, &nd, "displacements") < 0)
+        cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
+        cmpi_int_array(a[1], &dp, &nd, "displacements") < 0)
         goto done;
     if (nb != nd) {
         PyErr_SetString(PyExc_ValueError,
@@ -440,7 +440,7 @@ Datatype_Create_hindexed(DatatypeObject *self, PyObject *const *args,
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_hindexed", args, nargs, kwnames, kw, 2, a) < 0 ||
-        int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
+        cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
         aint_array(a[1], &dp, &nd) < 0)
         goto done;
     if (nb != nd) {
@@ -471,7 +471,7 @@ Datatype_Create_indexed_block(DatatypeObject *self, PyObject *const *args,
     if (cmpi_parse("Create_indexed_block", args, nargs, kwnames, kw, 2, a) <
                 0 ||
         cmpi_as_int(a[0], &blocklength, "blocklength") < 0 ||
-        int_array(a[1], &dp, &nd, "displacements") < 0)
+        cmpi_int_array(a[1], &dp, &nd, "displacements") < 0)
         goto done;
     ierr = MPI_Type_create_indexed_block(nd, blocklength, dp, self->ob_mpi,
                                          &dt);
@@ -726,7 +726,7 @@ Datatype_Create_struct(PyTypeObject *cls, PyObject *const *args,
     if (st == NULL)
         return NULL;
     if (cmpi_parse("Create_struct", args, nargs, kwnames, kw, 3, a) < 0 ||
-        int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
+        cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
         aint_array(a[1], &dp, &nd) < 0 ||
         dtype_array(st, a[2], &types, &nt) < 0)
         goto done;
@@ -779,9 +779,9 @@ Datatype_Create_subarray(DatatypeObject *self, PyObject *const *args,
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_subarray", args, nargs, kwnames, kw, 3, a) < 0 ||
-        int_array(a[0], &sizes, &n1, "sizes") < 0 ||
-        int_array(a[1], &subsizes, &n2, "subsizes") < 0 ||
-        int_array(a[2], &starts, &n3, "starts") < 0 ||
+        cmpi_int_array(a[0], &sizes, &n1, "sizes") < 0 ||
+        cmpi_int_array(a[1], &subsizes, &n2, "subsizes") < 0 ||
+        cmpi_int_array(a[2], &starts, &n3, "starts") < 0 ||
         cmpi_opt_int(a[3], &order, MPI_ORDER_C, "order") < 0)
         goto done;
     if (check_same_length(n1, "sizes", n2, "subsizes") < 0 ||
@@ -833,10 +833,10 @@ Datatype_Create_darray(DatatypeObject *self, PyObject *const *args,
     if (cmpi_parse("Create_darray", args, nargs, kwnames, kw, 6, a) < 0 ||
         cmpi_as_int(a[0], &size, "size") < 0 ||
         cmpi_as_int(a[1], &rank, "rank") < 0 ||
-        int_array(a[2], &gsizes, &n1, "gsizes") < 0 ||
-        int_array(a[3], &distribs, &n2, "distribs") < 0 ||
-        int_array(a[4], &dargs, &n3, "dargs") < 0 ||
-        int_array(a[5], &psizes, &n4, "psizes") < 0 ||
+        cmpi_int_array(a[2], &gsizes, &n1, "gsizes") < 0 ||
+        cmpi_int_array(a[3], &distribs, &n2, "distribs") < 0 ||
+        cmpi_int_array(a[4], &dargs, &n3, "dargs") < 0 ||
+        cmpi_int_array(a[5], &psizes, &n4, "psizes") < 0 ||
         cmpi_opt_int(a[6], &order, MPI_ORDER_C, "order") < 0)
         goto done;
     if (check_same_length(n1, "gsizes", n2, "distribs") < 0 ||
@@ -1368,7 +1368,7 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
         Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
         PyObject **items = PySequence_Fast_ITEMS(spec);
         if (n < 2 || n > 4)
-            return cmpi_msg_parse(st, spec, m, recv, 0); /* its error */
+            return cmpi_msg_parse(st, spec, m, recv); /* its error */
         buf = items[0];
         if (n == 2) {
             if (PyObject_TypeCheck(items[1], st->Datatype_Type) ||
@@ -1428,7 +1428,7 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
     }
     if (norm == NULL)
         return -1;
-    if (cmpi_msg_parse(st, norm, m, recv, 0) < 0)
+    if (cmpi_msg_parse(st, norm, m, recv) < 0)
         goto done;
     if (m->view.obj == NULL) {
         PyErr_Format(PyExc_TypeError, "%s: a buffer is required", what);

@@ -521,7 +521,7 @@ mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
 
 static MPI_Errhandler cmpi_abort_eh = MPI_ERRHANDLER_NULL;
 static int
-errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh);
+cmpi_errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh);
 
 static void
 errhandler_abort_fn(MPI_Comm *comm, int *code, ...)
@@ -615,7 +615,7 @@ static PyObject *
 Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
 {
     MPI_Errhandler eh = self->ob_mpi;
-    if (errhandler_arg(self->st, (PyObject *)self, &eh) < 0)
+    if (cmpi_errhandler_arg(self->st, (PyObject *)self, &eh) < 0)
         return NULL;
     return PyLong_FromVoidPtr((void *)(intptr_t)eh);
 }
@@ -649,7 +649,7 @@ errhandler_forget(MPI_Errhandler eh)
 
 /* comm.c: a Comm object for a callback, without MPI attribute calls */
 static PyObject *
-comm_borrowed(cmpi_state *st, MPI_Comm h);
+cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h);
 
 static void
 errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
@@ -663,7 +663,7 @@ errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
         Py_INCREF(fn);
         /* keep an exception already being raised by the failing call */
         PyObject *pending = PyErr_GetRaisedException_compat();
-        PyObject *c = comm_borrowed(st, *comm);
+        PyObject *c = cmpi_comm_borrowed(st, *comm);
         PyObject *r = c ? PyObject_CallFunction(fn, "Oi", c, *code) : NULL;
         if (r == NULL)
             PyErr_WriteUnraisable(fn);
@@ -761,7 +761,7 @@ static PyType_Spec Errhandler_spec = {
 };
 
 static int
-errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh)
+cmpi_errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh)
 {
     if (!PyObject_TypeCheck(obj, st->Errhandler_Type)) {
         PyErr_Format(PyExc_TypeError,
@@ -860,7 +860,7 @@ Comm_Set_errhandler(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Errhandler eh;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Set_errhandler", args, nargs, kwnames, kw, 1, a) < 0 ||
-        errhandler_arg(self->st, a[0], &eh) < 0)
+        cmpi_errhandler_arg(self->st, a[0], &eh) < 0)
         return NULL;
     if (eh == MPI_ERRHANDLER_NULL)
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
@@ -931,3 +931,9 @@ cmpi_errhandler_init(PyObject *m, cmpi_state *st)
         return -1;
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef EH_TRAMP
+#undef EH_TRAMP8
+#undef EH_REF8

@@ -32,7 +32,7 @@ typedef struct {
 } FileObject;
 
 static PyObject *
-file_alloc(cmpi_state *st, PyTypeObject *type, MPI_File h, unsigned flags)
+cmpi_file_alloc(cmpi_state *st, PyTypeObject *type, MPI_File h, unsigned flags)
 {
     FileObject *f = (FileObject *)type->tp_alloc(type, 0);
     if (f == NULL)
@@ -58,7 +58,7 @@ File_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (st == NULL)
         return NULL;
     if (other == NULL || other == Py_None)
-        return file_alloc(st, type, MPI_FILE_NULL, 0);
+        return cmpi_file_alloc(st, type, MPI_FILE_NULL, 0);
     if (!PyObject_TypeCheck(other, st->File_Type)) {
         PyErr_Format(PyExc_TypeError, "expected a File, got %.100s",
                      Py_TYPE(other)->tp_name);
@@ -67,7 +67,7 @@ File_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     FileObject *o = (FileObject *)other;
     if (o->pending == NULL && (o->pending = PyList_New(0)) == NULL)
         return NULL;
-    FileObject *f = (FileObject *)file_alloc(st, type, o->ob_mpi, 0);
+    FileObject *f = (FileObject *)cmpi_file_alloc(st, type, o->ob_mpi, 0);
     if (f != NULL) {
         f->amode = o->amode;
         /* a copy closes the same file: it checks the same requests */
@@ -228,7 +228,7 @@ File_Open(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     Py_DECREF(name);
-    FileObject *f = (FileObject *)file_alloc(st, cls, h, 0);
+    FileObject *f = (FileObject *)cmpi_file_alloc(st, cls, h, 0);
     if (f == NULL) {
         MPI_File_close(&h);
         return NULL;
@@ -252,7 +252,7 @@ file_check_pending(FileObject *self)
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(self->pending); i++) {
         RequestObject *r = (RequestObject *)PyList_GET_ITEM(self->pending, i);
         Py_INCREF(r);
-        int rc = request_test1(r);
+        int rc = cmpi_request_test1(r);
         Py_DECREF(r);
         if (rc < 0)
             return -1;
@@ -278,7 +278,7 @@ file_track(FileObject *self, RequestObject *r)
     Py_ssize_t j = 0, n = PyList_GET_SIZE(l);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *o = PyList_GET_ITEM(l, i);
-        if (!request_active((RequestObject *)o))
+        if (!cmpi_request_active((RequestObject *)o))
             continue;
         Py_INCREF(o);
         PyList_SetItem(l, j++, o);
@@ -743,7 +743,7 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (file_access_check(self, write) < 0)
         return -1;
     return cmpi_msg_parse(self->st, buf, m,
-                          write ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0);
+                          write ? CMPI_MSG_SEND : CMPI_MSG_RECV);
 }
 
 static int
@@ -890,7 +890,7 @@ file_iio(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (file_track(self, r) < 0) {
         /* it cannot be forgotten while it runs: wait for it here */
         PyObject *exc = PyErr_GetRaisedException_compat();
-        if (request_wait1(r) < 0)
+        if (cmpi_request_wait1(r) < 0)
             PyErr_Clear();
         PyErr_SetRaisedException_compat(exc);
         Py_DECREF(r);
@@ -991,7 +991,7 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_status_check(self->st, a[1]) < 0)
         return NULL;
     if (cmpi_msg_parse(self->st, a[0], &m,
-                       write ? CMPI_MSG_SEND : CMPI_MSG_RECV, 0) < 0)
+                       write ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0)
         return NULL;
     MPI_File fh = self->ob_mpi;
     void *p = m.addr;
@@ -1157,7 +1157,7 @@ File_Get_errhandler(FileObject *self, PyObject *Py_UNUSED(a))
     MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
     /* FILE_NULL is valid here: its handler is the default for opens */
     int ierr = MPI_File_get_errhandler(self->ob_mpi, &eh);
-    return handle_errhandler_result(self->st, ierr, eh);
+    return cmpi_handle_errhandler_result(self->st, ierr, eh);
 }
 
 CMPI_DOC(File_Set_errhandler_doc, "Set_errhandler($self, errhandler)",
@@ -1167,7 +1167,7 @@ static PyObject *
 File_Set_errhandler(FileObject *self, PyObject *arg)
 {
     MPI_Errhandler eh;
-    if (handle_errhandler_arg(self->st, arg, 1, &eh) < 0)
+    if (cmpi_handle_errhandler_arg(self->st, arg, 1, &eh) < 0)
         return NULL;
     int ierr = MPI_File_set_errhandler(self->ob_mpi, eh);
     if (ierr != MPI_SUCCESS)
@@ -1440,7 +1440,8 @@ cmpi_file_init(PyObject *m, cmpi_state *st)
     if (st->File_Type == NULL || PyModule_AddType(m, st->File_Type) < 0)
         return -1;
     if (cmpi_add(m, "FILE_NULL",
-                 file_alloc(st, st->File_Type, MPI_FILE_NULL, CMPI_CONST)) < 0)
+                 cmpi_file_alloc(st, st->File_Type, MPI_FILE_NULL,
+                                 CMPI_CONST)) < 0)
         return -1;
     static const struct {
         const char *name;
@@ -1467,3 +1468,9 @@ cmpi_file_init(PyObject *m, cmpi_state *st)
     PyObject *dc = PyLong_FromLongLong((long long)MPI_DISPLACEMENT_CURRENT);
     return cmpi_add(m, "DISPLACEMENT_CURRENT", dc);
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef FILE_CHECK
+#undef FILE_IO
+#undef FILE_M

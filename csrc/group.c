@@ -69,7 +69,7 @@ Group_bool(GroupObject *self)
 }
 
 static int
-group_arg(cmpi_state *st, PyObject *obj, MPI_Group *g, const char *what)
+cmpi_group_arg(cmpi_state *st, PyObject *obj, MPI_Group *g, const char *what)
 {
     if (!PyObject_TypeCheck(obj, st->Group_Type)) {
         PyErr_Format(PyExc_TypeError, "%s must be a Group, not %.100s", what,
@@ -131,7 +131,7 @@ static int
 group_ranks_(GroupObject *self, PyObject *obj, int **out, int *n,
              int proc_null)
 {
-    if (int_array(obj, out, n, "ranks") < 0)
+    if (cmpi_int_array(obj, out, n, "ranks") < 0)
         return -1;
     int size = 0;
     MPI_Group_size(self->ob_mpi, &size);
@@ -286,8 +286,8 @@ set_op(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     cmpi_state *st = cmpi_type_state(cls);
     MPI_Group g1, g2, g = MPI_GROUP_NULL;
     if (st == NULL || cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        group_arg(st, a[0], &g1, "group1") < 0 ||
-        group_arg(st, a[1], &g2, "group2") < 0)
+        cmpi_group_arg(st, a[0], &g1, "group1") < 0 ||
+        cmpi_group_arg(st, a[1], &g2, "group2") < 0)
         return NULL;
     int ierr = fn(g1, g2, &g);
     if (ierr != MPI_SUCCESS)
@@ -344,7 +344,7 @@ Group_Translate_ranks(GroupObject *self, PyObject *const *args,
     if (cmpi_parse("Translate_ranks", args, nargs, kwnames, kw, 0, a) < 0)
         return NULL;
     if (a[1] != NULL && a[1] != Py_None &&
-        group_arg(self->st, a[1], &other, "group") < 0)
+        cmpi_group_arg(self->st, a[1], &other, "group") < 0)
         return NULL;
     if (a[0] == NULL || a[0] == Py_None) {
         MPI_Group_size(self->ob_mpi, &n);
@@ -394,7 +394,7 @@ Group_Compare(GroupObject *self, PyObject *arg)
 {
     MPI_Group other;
     int result;
-    if (group_arg(self->st, arg, &other, "group") < 0)
+    if (cmpi_group_arg(self->st, arg, &other, "group") < 0)
         return NULL;
     int ierr = MPI_Group_compare(self->ob_mpi, other, &result);
     if (ierr != MPI_SUCCESS)
@@ -514,7 +514,8 @@ Comm_Create(CommObject *self, PyObject *arg)
     MPI_Group g;
     MPI_Comm h;
     int ierr;
-    if (cmpi_comm_check(self) < 0 || group_arg(self->st, arg, &g, "group") < 0)
+    if (cmpi_comm_check(self) < 0 ||
+        cmpi_group_arg(self->st, arg, &g, "group") < 0)
         return NULL;
     CMPI_NOGIL_CALL("Create", self->ob_mpi,
                     ierr = MPI_Comm_create(self->ob_mpi, g, &h));
@@ -537,7 +538,7 @@ Comm_Create_group(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int tag, ierr;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Create_group", args, nargs, kwnames, kw, 1, a) < 0 ||
-        group_arg(self->st, a[0], &g, "group") < 0 ||
+        cmpi_group_arg(self->st, a[0], &g, "group") < 0 ||
         cmpi_opt_int(a[1], &tag, 0, "tag") < 0)
         return NULL;
     CMPI_NOGIL_CALL("Create_group", self->ob_mpi,

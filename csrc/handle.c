@@ -171,7 +171,7 @@ handle_value(PyObject *obj, int k, void *h)
     if (k == HK_ERRHANDLER &&
         (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED)) {
         MPI_Errhandler eh;
-        if (errhandler_arg(((ErrhandlerObject *)obj)->st, obj, &eh) < 0)
+        if (cmpi_errhandler_arg(((ErrhandlerObject *)obj)->st, obj, &eh) < 0)
             return -1;
         memcpy(h, &eh, sizeof(eh));
         return 0;
@@ -241,12 +241,12 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
     if (k == HK_WIN) {
         MPI_Win w;
         memcpy(&w, h, sizeof(w));
-        return win_alloc(st, cls, w, 0);
+        return cmpi_win_alloc(st, cls, w, 0);
     }
     if (k == HK_FILE) {
         MPI_File f;
         memcpy(&f, h, sizeof(f));
-        return file_alloc(st, cls, f, 0);
+        return cmpi_file_alloc(st, cls, f, 0);
     }
     PyObject *obj = PyObject_CallNoArgs((PyObject *)cls);
     if (obj == NULL)
@@ -401,7 +401,7 @@ static int
 handle_set_null(cmpi_state *st, PyObject *self, int k)
 {
     if (k == HK_COMM) {
-        comm_set_handle((CommObject *)self, MPI_COMM_NULL);
+        cmpi_comm_set_handle((CommObject *)self, MPI_COMM_NULL);
         return 0;
     }
     PyObject *null = PyObject_CallNoArgs((PyObject *)kind_type(st, k));
@@ -835,3 +835,8 @@ cmpi_handle_init(PyObject *m, cmpi_state *st)
     }
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef status_c2f
+#undef status_f2c

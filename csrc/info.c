@@ -893,3 +893,7 @@ cmpi_info_init(PyObject *m, cmpi_state *st)
         return -1;
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef INFO_OWNED

@@ -29,7 +29,7 @@ typedef struct {
 } BufferObject;
 
 /* Address of empty buffers: NumPy and memoryview prefer non-NULL. */
-static char buffer_empty[1];
+static char cmpi_buffer_empty[1];
 
 static BufferObject *
 buffer_alloc(cmpi_state *st, PyTypeObject *type)
@@ -37,7 +37,7 @@ buffer_alloc(cmpi_state *st, PyTypeObject *type)
     BufferObject *b = (BufferObject *)type->tp_alloc(type, 0);
     if (b == NULL)
         return NULL;
-    b->buf = buffer_empty;
+    b->buf = cmpi_buffer_empty;
     b->len = 0;
     b->readonly = 0;
     b->mpimem = 0;
@@ -59,7 +59,7 @@ cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
     BufferObject *b = buffer_alloc(st, st->Buffer_Type);
     if (b == NULL)
         return NULL;
-    b->buf = (addr == NULL || n == 0) ? buffer_empty : (char *)addr;
+    b->buf = (addr == NULL || n == 0) ? cmpi_buffer_empty : (char *)addr;
     b->len = n;
     b->readonly = readonly;
     b->owner = Py_XNewRef(owner);
@@ -87,7 +87,7 @@ buffer_from_object(cmpi_state *st, PyTypeObject *type, PyObject *obj,
         }
         return NULL;
     }
-    b->buf = b->view.buf != NULL ? (char *)b->view.buf : buffer_empty;
+    b->buf = b->view.buf != NULL ? (char *)b->view.buf : cmpi_buffer_empty;
     b->len = b->view.len;
     b->readonly = readonly || b->view.readonly;
     return (PyObject *)b;
@@ -99,7 +99,7 @@ buffer_drop(BufferObject *self)
     if (self->view.obj != NULL)
         PyBuffer_Release(&self->view);
     Py_CLEAR(self->owner);
-    self->buf = buffer_empty;
+    self->buf = cmpi_buffer_empty;
     self->len = 0;
     self->readonly = 0;
     self->mpimem = 0;
@@ -443,7 +443,7 @@ Buffer_fromaddress(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
     BufferObject *b = buffer_alloc(st, (PyTypeObject *)cls);
     if (b == NULL)
         return NULL;
-    b->buf = addr != NULL ? (char *)addr : buffer_empty;
+    b->buf = addr != NULL ? (char *)addr : cmpi_buffer_empty;
     b->len = n;
     b->readonly = readonly;
     return (PyObject *)b;
@@ -452,7 +452,8 @@ Buffer_fromaddress(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
 static PyObject *
 Buffer_get_address(BufferObject *self, void *Py_UNUSED(c))
 {
-    return PyLong_FromVoidPtr(self->buf == buffer_empty ? NULL : self->buf);
+    return PyLong_FromVoidPtr(self->buf == cmpi_buffer_empty ? NULL
+                                                             : self->buf);
 }
 
 static PyObject *
@@ -737,7 +738,7 @@ mod_Get_address(PyObject *m, PyObject *arg)
             return NULL;
         }
         /* an empty MPI.buffer over no memory (a dynamic window's) */
-        p = view.buf == buffer_empty ? MPI_BOTTOM : view.buf;
+        p = view.buf == cmpi_buffer_empty ? MPI_BOTTOM : view.buf;
     }
     MPI_Aint addr = 0;
     int ierr = MPI_Get_address(p, &addr);

@@ -110,7 +110,7 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     int ierr;
     if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
         message_check(self) < 0 || cmpi_status_check(self->st, a[1]) < 0 ||
-        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 1) < 0)
+        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -136,7 +136,7 @@ Message_Irecv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
         message_check(self) < 0 ||
-        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 1) < 0)
+        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     MPI_Message tmp, *h = message_handle(self, &tmp);
@@ -191,7 +191,7 @@ Message_recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
     }
-    PyObject *obj = obj_from_bytes(self->st, self->shadow, bytes, &s);
+    PyObject *obj = cmpi_obj_from_bytes(self->st, self->shadow, bytes, &s);
     Py_DECREF(bytes);
     if (obj != NULL && cmpi_status_store(self->st, a[0], &s) < 0)
         Py_CLEAR(obj);
@@ -230,7 +230,7 @@ Message_irecv(MessageObject *self, PyObject *Py_UNUSED(a))
 /* Comm.Mprobe / Improbe / mprobe / improbe, and Message.Probe & co. */
 static PyObject *
 mprobe_impl(CommObject *comm, PyObject *source_o, PyObject *tag_o,
-            PyObject *status, int blocking)
+            PyObject *status, enum cmpi_probe_mode mode)
 {
     int source, tag, flag = 1, ierr;
     if (cmpi_comm_check(comm) < 0 ||
@@ -240,7 +240,7 @@ mprobe_impl(CommObject *comm, PyObject *source_o, PyObject *tag_o,
     MPI_Message h = MPI_MESSAGE_NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    if (blocking)
+    if (mode == CMPI_PROBE_WAIT)
         ierr = cmpi_wait_probe(source, tag, comm->ob_mpi, &h, &s,
                                "comm.Mprobe");
     else
@@ -256,62 +256,45 @@ mprobe_impl(CommObject *comm, PyObject *source_o, PyObject *tag_o,
 
 static PyObject *
 comm_mprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames, const char *fname, int blocking)
+            PyObject *kwnames, const char *fname, enum cmpi_probe_mode mode)
 {
     static const char *const kw[] = {"source", "tag", "status", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 0, a) < 0)
         return NULL;
-    return mprobe_impl(self, a[0], a[1], a[2], blocking);
+    return mprobe_impl(self, a[0], a[1], a[2], mode);
 }
 
-CMPI_DOC(Comm_Mprobe_doc,
-         "Mprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Blocking test for a matched message.");
-static PyObject *
-Comm_Mprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return comm_mprobe(self, args, nargs, kwnames, "Mprobe", 1);
-}
+CMPI_COMM_METHOD(Comm, Mprobe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Blocking test for a matched message.", comm_mprobe,
+                 CMPI_PROBE_WAIT)
 
-CMPI_DOC(Comm_Improbe_doc,
-         "Improbe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Nonblocking test for a matched message: a Message, or None.");
-static PyObject *
-Comm_Improbe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames)
-{
-    return comm_mprobe(self, args, nargs, kwnames, "Improbe", 0);
-}
+CMPI_COMM_METHOD(Comm, Improbe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Nonblocking test for a matched message: a Message, or None.",
+                 comm_mprobe, CMPI_PROBE_TEST)
 
-CMPI_DOC(Comm_mprobe_doc,
-         "mprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Blocking test for a matched message holding a Python object.");
-static PyObject *
-Comm_mprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return comm_mprobe(self, args, nargs, kwnames, "mprobe", 1);
-}
+CMPI_COMM_METHOD(
+        Comm, mprobe, CMPI_DOC,
+        "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+        "status=None)",
+        "Blocking test for a matched message holding a Python object.",
+        comm_mprobe, CMPI_PROBE_WAIT)
 
-CMPI_DOC(Comm_improbe_doc,
-         "improbe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Nonblocking test for a matched message holding a Python object.");
-static PyObject *
-Comm_improbe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames)
-{
-    return comm_mprobe(self, args, nargs, kwnames, "improbe", 0);
-}
+CMPI_COMM_METHOD(
+        Comm, improbe, CMPI_DOC,
+        "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+        "status=None)",
+        "Nonblocking test for a matched message holding a Python object.",
+        comm_mprobe, CMPI_PROBE_TEST)
 
 static PyObject *
 message_probe_cls(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-                  PyObject *kwnames, const char *fname, int blocking)
+                  PyObject *kwnames, const char *fname,
+                  enum cmpi_probe_mode mode)
 {
     static const char *const kw[] = {"comm", "source", "tag", "status", NULL};
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
@@ -323,7 +306,7 @@ message_probe_cls(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                      Py_TYPE(a[0])->tp_name);
         return NULL;
     }
-    return mprobe_impl((CommObject *)a[0], a[1], a[2], a[3], blocking);
+    return mprobe_impl((CommObject *)a[0], a[1], a[2], a[3], mode);
 }
 
 CMPI_DOC(Message_Probe_doc,
@@ -334,7 +317,8 @@ static PyObject *
 Message_Probe(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
               PyObject *kwnames)
 {
-    return message_probe_cls(cls, args, nargs, kwnames, "Probe", 1);
+    return message_probe_cls(cls, args, nargs, kwnames, "Probe",
+                             CMPI_PROBE_WAIT);
 }
 
 CMPI_DOC(Message_Iprobe_doc,
@@ -345,7 +329,8 @@ static PyObject *
 Message_Iprobe(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
 {
-    return message_probe_cls(cls, args, nargs, kwnames, "Iprobe", 0);
+    return message_probe_cls(cls, args, nargs, kwnames, "Iprobe",
+                             CMPI_PROBE_TEST);
 }
 
 CMPI_DOC(Message_probe_doc,

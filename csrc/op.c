@@ -460,8 +460,8 @@ Op_Reduce_local(OpObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (self->ob_mpi == MPI_OP_NULL)
         return cmpi_raise_msg(self->st, MPI_ERR_OP,
                               "Reduce_local: the operation is OP_NULL");
-    if (cmpi_msg_parse(self->st, a[0], &im, CMPI_MSG_SEND, 0) < 0 ||
-        cmpi_msg_parse(self->st, a[1], &iom, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &im, CMPI_MSG_SEND) < 0 ||
+        cmpi_msg_parse(self->st, a[1], &iom, CMPI_MSG_RECV) < 0)
         goto done;
     if (im.count != iom.count || im.big != MPI_DATATYPE_NULL ||
         iom.big != MPI_DATATYPE_NULL) {

@@ -19,7 +19,7 @@
 
 static PyObject *
 send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname, const char *call,
+         PyObject *kwnames, const char *fname,
          int (*mpi_isend)(const void *, int, MPI_Datatype, int, int, MPI_Comm,
                           MPI_Request *))
 {
@@ -31,7 +31,7 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
         return NULL;
     /* An eager send is done at the wait's first test: then the GIL is
      * never released (releasing and taking it back costs more than the
@@ -40,7 +40,7 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int ierr =
             mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi, &req);
     if (ierr == MPI_SUCCESS)
-        ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, call, "dest=%d, tag=%d",
+        ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                              dest, tag, self->ob_mpi);
     cmpi_msg_release(&m);
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
@@ -48,24 +48,11 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Comm_Send_doc, "Send($self, buf, dest, tag=0)", "Blocking send.");
-static PyObject *
-Comm_Send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-          PyObject *kwnames)
-{
-    return send_buf(self, args, nargs, kwnames, "Send", "comm.Send",
-                    MPI_Isend);
-}
+CMPI_COMM_METHOD(Comm, Send, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Blocking send.", send_buf, MPI_Isend)
 
-CMPI_DOC(Comm_Ssend_doc, "Ssend($self, buf, dest, tag=0)",
-         "Blocking send in synchronous mode.");
-static PyObject *
-Comm_Ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_buf(self, args, nargs, kwnames, "Ssend", "comm.Ssend",
-                    MPI_Issend);
-}
+CMPI_COMM_METHOD(Comm, Ssend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Blocking send in synchronous mode.", send_buf, MPI_Issend)
 
 CMPI_DOC(Comm_Recv_doc,
          "Recv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
@@ -84,7 +71,7 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0 ||
         cmpi_status_check(self->st, a[3]) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -132,10 +119,10 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0 ||
         cmpi_status_check(self->st, a[6]) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
-                       1) < 0) {
+    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV) <
+        0) {
         cmpi_msg_release(&sm);
         return NULL;
     }
@@ -190,7 +177,7 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
         cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0 ||
         cmpi_status_check(self->st, a[5]) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -220,7 +207,7 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
@@ -238,23 +225,12 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_Isend_doc, "Isend($self, buf, dest, tag=0)",
-         "Nonblocking send.");
-static PyObject *
-Comm_Isend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return isend_buf(self, args, nargs, kwnames, "Isend", MPI_Isend);
-}
+CMPI_COMM_METHOD(Comm, Isend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Nonblocking send.", isend_buf, MPI_Isend)
 
-CMPI_DOC(Comm_Issend_doc, "Issend($self, buf, dest, tag=0)",
-         "Nonblocking send in synchronous mode.");
-static PyObject *
-Comm_Issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_buf(self, args, nargs, kwnames, "Issend", MPI_Issend);
-}
+CMPI_COMM_METHOD(Comm, Issend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Nonblocking send in synchronous mode.", isend_buf,
+                 MPI_Issend)
 
 CMPI_DOC(Comm_Irecv_doc,
          "Irecv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG)",
@@ -271,7 +247,7 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
@@ -289,43 +265,17 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_Bsend_doc, "Bsend($self, buf, dest, tag=0)",
-         "Blocking send in buffered mode.");
-static PyObject *
-Comm_Bsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_buf(self, args, nargs, kwnames, "Bsend", "comm.Bsend",
-                    MPI_Ibsend);
-}
+CMPI_COMM_METHOD(Comm, Bsend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Blocking send in buffered mode.", send_buf, MPI_Ibsend)
 
-CMPI_DOC(Comm_Rsend_doc, "Rsend($self, buf, dest, tag=0)",
-         "Blocking send in ready mode.");
-static PyObject *
-Comm_Rsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_buf(self, args, nargs, kwnames, "Rsend", "comm.Rsend",
-                    MPI_Irsend);
-}
+CMPI_COMM_METHOD(Comm, Rsend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Blocking send in ready mode.", send_buf, MPI_Irsend)
 
-CMPI_DOC(Comm_Ibsend_doc, "Ibsend($self, buf, dest, tag=0)",
-         "Nonblocking send in buffered mode.");
-static PyObject *
-Comm_Ibsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_buf(self, args, nargs, kwnames, "Ibsend", MPI_Ibsend);
-}
+CMPI_COMM_METHOD(Comm, Ibsend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Nonblocking send in buffered mode.", isend_buf, MPI_Ibsend)
 
-CMPI_DOC(Comm_Irsend_doc, "Irsend($self, buf, dest, tag=0)",
-         "Nonblocking send in ready mode.");
-static PyObject *
-Comm_Irsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_buf(self, args, nargs, kwnames, "Irsend", MPI_Irsend);
-}
+CMPI_COMM_METHOD(Comm, Irsend, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Nonblocking send in ready mode.", isend_buf, MPI_Irsend)
 
 typedef int (*mpi_send_init_fn)(const void *, int, MPI_Datatype, int, int,
                                 MPI_Comm, MPI_Request *);
@@ -342,7 +292,7 @@ send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
         return NULL;
     RequestObject *r = cmpi_prequest_new(self->st);
     int ierr = r ? fn(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
@@ -358,41 +308,21 @@ send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_Send_init_doc, "Send_init($self, buf, dest, tag=0)",
-         "Create a persistent request for a standard send.");
-static PyObject *
-Comm_Send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-               PyObject *kwnames)
-{
-    return send_init(self, args, nargs, kwnames, "Send_init", MPI_Send_init);
-}
+CMPI_COMM_METHOD(Comm, Send_init, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Create a persistent request for a standard send.", send_init,
+                 MPI_Send_init)
 
-CMPI_DOC(Comm_Bsend_init_doc, "Bsend_init($self, buf, dest, tag=0)",
-         "Persistent request for a send in buffered mode.");
-static PyObject *
-Comm_Bsend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames)
-{
-    return send_init(self, args, nargs, kwnames, "Bsend_init", MPI_Bsend_init);
-}
+CMPI_COMM_METHOD(Comm, Bsend_init, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Persistent request for a send in buffered mode.", send_init,
+                 MPI_Bsend_init)
 
-CMPI_DOC(Comm_Ssend_init_doc, "Ssend_init($self, buf, dest, tag=0)",
-         "Persistent request for a send in synchronous mode.");
-static PyObject *
-Comm_Ssend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames)
-{
-    return send_init(self, args, nargs, kwnames, "Ssend_init", MPI_Ssend_init);
-}
+CMPI_COMM_METHOD(Comm, Ssend_init, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Persistent request for a send in synchronous mode.",
+                 send_init, MPI_Ssend_init)
 
-CMPI_DOC(Comm_Rsend_init_doc, "Rsend_init($self, buf, dest, tag=0)",
-         "Persistent request for a send in ready mode.");
-static PyObject *
-Comm_Rsend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames)
-{
-    return send_init(self, args, nargs, kwnames, "Rsend_init", MPI_Rsend_init);
-}
+CMPI_COMM_METHOD(Comm, Rsend_init, CMPI_DOC, "($self, buf, dest, tag=0)",
+                 "Persistent request for a send in ready mode.", send_init,
+                 MPI_Rsend_init)
 
 CMPI_DOC(Comm_Recv_init_doc,
          "Recv_init($self, buf, source=cmpi.MPI.ANY_SOURCE, "
@@ -410,7 +340,7 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Recv_init", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     RequestObject *r = cmpi_prequest_new(self->st);
     int ierr = r ? MPI_Recv_init(m.addr, m.count, m.dtype, source, tag,
@@ -438,6 +368,17 @@ cmpi_not_implemented(const char *what)
     return NULL;
 }
 
+/* The same for a method `name` ("Bcast_init") that stands for the MPI
+ * function "MPI_" + name.  (Unused where the library has every function
+ * that may be missing.) */
+static CMPI_UNUSED PyObject *
+cmpi_not_implemented_call(const char *name)
+{
+    char what[64];
+    PyOS_snprintf(what, sizeof(what), "MPI_%s", name);
+    return cmpi_not_implemented(what);
+}
+
 CMPI_DOC(Comm_Isendrecv_doc,
          "Isendrecv($self, sendbuf, dest, sendtag=0, recvbuf=None, "
          "source=cmpi.MPI.ANY_SOURCE, recvtag=cmpi.MPI.ANY_TAG)",
@@ -458,10 +399,10 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
 #if CMPI_HAVE_ISENDRECV
     cmpi_msg sm, rm;
-    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
         return NULL;
-    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
-                       1) < 0) {
+    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV) <
+        0) {
         cmpi_msg_release(&sm);
         return NULL;
     }
@@ -503,7 +444,7 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
         return NULL;
 #if CMPI_HAVE_ISENDRECV_REPLACE
     cmpi_msg m;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV, 0) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
         return NULL;
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     int ierr = r ? MPI_Isendrecv_replace(m.addr, m.count, m.dtype, dest,
@@ -601,7 +542,7 @@ Comm_Detach_buffer(CommObject *Py_UNUSED(self), PyObject *Py_UNUSED(a))
 
 static PyObject *
 probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames, const char *fname, int blocking)
+           PyObject *kwnames, const char *fname, enum cmpi_probe_mode mode)
 {
     static const char *const kw[] = {"source", "tag", "status", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -613,9 +554,8 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    if (blocking)
-        ierr = cmpi_wait_probe(source, tag, self->ob_mpi, NULL, &s,
-                               "comm.Probe");
+    if (mode == CMPI_PROBE_WAIT)
+        ierr = cmpi_wait_probe(source, tag, self->ob_mpi, NULL, &s, fname);
     else
         ierr = MPI_Iprobe(source, tag, self->ob_mpi, &flag, &s);
     if (ierr != MPI_SUCCESS)
@@ -625,49 +565,27 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return PyBool_FromLong(flag);
 }
 
-CMPI_DOC(Comm_Probe_doc,
-         "Probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Blocking test for a message.");
-static PyObject *
-Comm_Probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return probe_impl(self, args, nargs, kwnames, "Probe", 1);
-}
+CMPI_COMM_METHOD(Comm, Probe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Blocking test for a message.", probe_impl, CMPI_PROBE_WAIT)
 
-CMPI_DOC(Comm_Iprobe_doc,
-         "Iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Nonblocking test for a message.");
-static PyObject *
-Comm_Iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return probe_impl(self, args, nargs, kwnames, "Iprobe", 0);
-}
+CMPI_COMM_METHOD(Comm, Iprobe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Nonblocking test for a message.", probe_impl,
+                 CMPI_PROBE_TEST)
 
-CMPI_DOC(Comm_probe_doc,
-         "probe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Blocking test for a message.");
-static PyObject *
-Comm_probe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return probe_impl(self, args, nargs, kwnames, "probe", 1);
-}
+CMPI_COMM_METHOD(Comm, probe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Blocking test for a message.", probe_impl, CMPI_PROBE_WAIT)
 
-CMPI_DOC(Comm_iprobe_doc,
-         "iprobe($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
-         "status=None)",
-         "Nonblocking test for a message.");
-static PyObject *
-Comm_iprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return probe_impl(self, args, nargs, kwnames, "iprobe", 0);
-}
+CMPI_COMM_METHOD(Comm, iprobe, CMPI_DOC,
+                 "($self, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
+                 "status=None)",
+                 "Nonblocking test for a message.", probe_impl,
+                 CMPI_PROBE_TEST)
 
 /* ------------------------------------------------------------------ */
 /* Python objects
@@ -699,6 +617,25 @@ typedef int (*mpi_send_fn)(const void *, int, MPI_Datatype, int, int,
 typedef int (*mpi_isend_fn)(const void *, int, MPI_Datatype, int, int,
                             MPI_Comm, MPI_Request *);
 
+/* The send mode of a lowercase send (send, ssend, bsend, isend, ...):
+ * which MPI send posts the message, and, for buffered mode, that the
+ * object travels as one message (obj_send_start). */
+enum obj_send_mode {
+    OBJ_SEND_STANDARD,
+    OBJ_SEND_SYNCHRONOUS,
+    OBJ_SEND_BUFFERED
+};
+
+static inline mpi_isend_fn
+obj_send_isend(enum obj_send_mode mode)
+{
+    switch (mode) {
+        case OBJ_SEND_SYNCHRONOUS: return MPI_Issend;
+        case OBJ_SEND_BUFFERED: return MPI_Ibsend;
+        default: return MPI_Isend;
+    }
+}
+
 /* Is this message an envelope?  Then give its number of buffers. */
 static int
 envelope_parse(const char *buf, Py_ssize_t count, int *ptag, int *nbuf,
@@ -722,10 +659,10 @@ payload_tag(cmpi_state *st)
 }
 
 /* n bytes as (count, datatype): MPI_BYTE up to 2**31-1, beyond that a
- * derived type (freed by the caller with bytes_type_free) that covers
+ * derived type (freed by the caller with cmpi_bytes_type_free) that covers
  * them, so no message has a size limit. */
 static int
-bytes_type(long long n, int *count, MPI_Datatype *type)
+cmpi_bytes_type(long long n, int *count, MPI_Datatype *type)
 {
     const long long chunk = 1LL << 30;
     if (n <= INT_MAX) {
@@ -755,35 +692,35 @@ bytes_type(long long n, int *count, MPI_Datatype *type)
 }
 
 static void
-bytes_type_free(MPI_Datatype *type)
+cmpi_bytes_type_free(MPI_Datatype *type)
 {
     if (*type != MPI_BYTE)
         MPI_Type_free(type);
 }
 
 static int
-isend_bytes(const void *buf, long long n, int dest, int tag, MPI_Comm comm,
-            MPI_Request *req)
+cmpi_isend_bytes(const void *buf, long long n, int dest, int tag,
+                 MPI_Comm comm, MPI_Request *req)
 {
     int count;
     MPI_Datatype type;
-    int ierr = bytes_type(n, &count, &type);
+    int ierr = cmpi_bytes_type(n, &count, &type);
     if (ierr == MPI_SUCCESS)
         ierr = MPI_Isend(buf, count, type, dest, tag, comm, req);
-    bytes_type_free(&type);
+    cmpi_bytes_type_free(&type);
     return ierr;
 }
 
 static int
-irecv_bytes(void *buf, long long n, int source, int tag, MPI_Comm comm,
-            MPI_Request *req)
+cmpi_irecv_bytes(void *buf, long long n, int source, int tag, MPI_Comm comm,
+                 MPI_Request *req)
 {
     int count;
     MPI_Datatype type;
-    int ierr = bytes_type(n, &count, &type);
+    int ierr = cmpi_bytes_type(n, &count, &type);
     if (ierr == MPI_SUCCESS)
         ierr = MPI_Irecv(buf, count, type, source, tag, comm, req);
-    bytes_type_free(&type);
+    cmpi_bytes_type_free(&type);
     return ierr;
 }
 
@@ -828,7 +765,7 @@ detached_reap(void)
 }
 
 static void
-detached_add(MPI_Request req, PyObject *keep)
+cmpi_detached_add(MPI_Request req, PyObject *keep)
 {
     /* Reap early: a completed send keeps its pickle alive until reaped. */
     if (detached.n >= 8)
@@ -884,7 +821,7 @@ cmpi_detached_complete(int have_gil)
  * caller's to wait for; *keep the memory it reads until then. */
 static int
 obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
-               mpi_isend_fn mpi_isend, MPI_Request *req, PyObject **keep)
+               enum obj_send_mode mode, MPI_Request *req, PyObject **keep)
 {
     cmpi_state *st = self->st;
     PyObject *buffers = NULL, *env = NULL;
@@ -894,7 +831,8 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     /* Buffered mode sends the whole stream as one message: it must fit
      * the attached buffer (ERR_BUFFER now if not), and it completes
      * locally, which pieces sent in standard mode would not. */
-    int whole = self->shadow == MPI_COMM_NULL || mpi_isend == MPI_Ibsend;
+    mpi_isend_fn mpi_isend = obj_send_isend(mode);
+    int whole = self->shadow == MPI_COMM_NULL || mode == OBJ_SEND_BUFFERED;
     PyObject *data = cmpi_dumps_oob(st, obj, whole ? NULL : &buffers);
     if (data == NULL)
         return -1;
@@ -928,11 +866,11 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     memcpy(e + 8, &nbuf, 4);
     memcpy(e + 16, &plen, 8);
     MPI_Request piece;
-    ierr = isend_bytes(PyBytes_AS_STRING(data), n, dest, ptag, self->shadow,
-                       &piece);
+    ierr = cmpi_isend_bytes(PyBytes_AS_STRING(data), n, dest, ptag,
+                            self->shadow, &piece);
     if (ierr != MPI_SUCCESS)
         goto mpierror;
-    detached_add(piece, data);
+    cmpi_detached_add(piece, data);
     for (int i = 0; i < nbuf; i++) {
         /* A memoryview holds the buffer exported while the send reads. */
         PyObject *mv = PyMemoryView_FromObject(PyList_GET_ITEM(buffers, i));
@@ -941,9 +879,10 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
         Py_buffer *v = PyMemoryView_GET_BUFFER(mv);
         long long blen = v->len;
         memcpy(e + ENV_HEAD + 8 * i, &blen, 8);
-        ierr = isend_bytes(v->buf, blen, dest, ptag, self->shadow, &piece);
+        ierr = cmpi_isend_bytes(v->buf, blen, dest, ptag, self->shadow,
+                                &piece);
         if (ierr == MPI_SUCCESS)
-            detached_add(piece, mv);
+            cmpi_detached_add(piece, mv);
         Py_DECREF(mv);
         if (ierr != MPI_SUCCESS)
             goto mpierror;
@@ -988,8 +927,8 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
 /* The same, for a message received into a bytes object of its exact
  * size: unpickled from the bytes themselves, without a view. */
 static PyObject *
-obj_from_bytes(cmpi_state *st, MPI_Comm shadow, PyObject *bytes,
-               const MPI_Status *s)
+cmpi_obj_from_bytes(cmpi_state *st, MPI_Comm shadow, PyObject *bytes,
+                    const MPI_Status *s)
 {
     const char *buf = PyBytes_AS_STRING(bytes);
     Py_ssize_t count = PyBytes_GET_SIZE(bytes);
@@ -1022,8 +961,8 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
             PyErr_NoMemory();
         goto done;
     }
-    ierr = irecv_bytes(PyBytes_AS_STRING(stream), plen, s->MPI_SOURCE, ptag,
-                       shadow, &reqs[posted]);
+    ierr = cmpi_irecv_bytes(PyBytes_AS_STRING(stream), plen, s->MPI_SOURCE,
+                            ptag, shadow, &reqs[posted]);
     if (ierr == MPI_SUCCESS)
         posted++;
     for (int i = 0; i < nbuf && ierr == MPI_SUCCESS; i++) {
@@ -1034,8 +973,8 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
         if (b == NULL)
             break;
         PyList_SET_ITEM(buffers, i, b);
-        ierr = irecv_bytes(PyByteArray_AS_STRING(b), blen, s->MPI_SOURCE, ptag,
-                           shadow, &reqs[posted]);
+        ierr = cmpi_irecv_bytes(PyByteArray_AS_STRING(b), blen, s->MPI_SOURCE,
+                                ptag, shadow, &reqs[posted]);
         if (ierr == MPI_SUCCESS)
             posted++;
     }
@@ -1070,7 +1009,7 @@ done:
 
 static PyObject *
 send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname, mpi_isend_fn mpi_isend)
+         PyObject *kwnames, const char *fname, enum obj_send_mode mode)
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -1083,14 +1022,11 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_RETURN_NONE;
     MPI_Request req;
     PyObject *keep;
-    if (obj_send_start(self, a[0], dest, tag, mpi_isend, &req, &keep) < 0)
+    if (obj_send_start(self, a[0], dest, tag, mode, &req, &keep) < 0)
         return NULL;
     /* An eager send is done at the first test: then the GIL is never
      * released. */
-    const char *call = fname[0] == 'b'                      ? "comm.bsend"
-                       : fname[0] == 's' && fname[1] == 's' ? "comm.ssend"
-                                                            : "comm.send";
-    ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, call, "dest=%d, tag=%d",
+    ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                          dest, tag, self->ob_mpi);
     Py_DECREF(keep);
     if (ierr != MPI_SUCCESS)
@@ -1098,32 +1034,15 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Comm_send_doc, "send($self, obj, dest, tag=0)",
-         "Send in standard mode.");
-static PyObject *
-Comm_send(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-          PyObject *kwnames)
-{
-    return send_obj(self, args, nargs, kwnames, "send", MPI_Isend);
-}
+CMPI_COMM_METHOD(Comm, send, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Send in standard mode.", send_obj, OBJ_SEND_STANDARD)
 
-CMPI_DOC(Comm_ssend_doc, "ssend($self, obj, dest, tag=0)",
-         "Send in synchronous mode.");
-static PyObject *
-Comm_ssend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_obj(self, args, nargs, kwnames, "ssend", MPI_Issend);
-}
+CMPI_COMM_METHOD(Comm, ssend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Send in synchronous mode.", send_obj, OBJ_SEND_SYNCHRONOUS)
 
-CMPI_DOC(Comm_bsend_doc, "bsend($self, obj, dest, tag=0)",
-         "Send in buffered mode (the buffer given to Attach_buffer).");
-static PyObject *
-Comm_bsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return send_obj(self, args, nargs, kwnames, "bsend", MPI_Ibsend);
-}
+CMPI_COMM_METHOD(Comm, bsend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Send in buffered mode (the buffer given to Attach_buffer).",
+                 send_obj, OBJ_SEND_BUFFERED)
 
 /* Receive one pickled object matching (source, tag): probe for its size,
  * allocate exactly that, receive, unpickle. */
@@ -1157,7 +1076,7 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
     }
-    PyObject *obj = obj_from_bytes(self->st, self->shadow, bytes, s);
+    PyObject *obj = cmpi_obj_from_bytes(self->st, self->shadow, bytes, s);
     Py_DECREF(bytes);
     return obj;
 }
@@ -1257,7 +1176,8 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     /* Post the send first: both sides can then receive without waiting
      * for each other, whatever the message sizes. */
     if (dest != MPI_PROC_NULL &&
-        obj_send_start(self, a[0], dest, sendtag, MPI_Isend, &sreq, &keep) < 0)
+        obj_send_start(self, a[0], dest, sendtag, OBJ_SEND_STANDARD, &sreq,
+                       &keep) < 0)
         return NULL;
     if (a[3] == NULL || a[3] == Py_None)
         obj = recv_obj_probed(self, source, recvtag, &s);
@@ -1289,7 +1209,7 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 
 static PyObject *
 isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-          PyObject *kwnames, const char *fname, mpi_isend_fn mpi_isend)
+          PyObject *kwnames, const char *fname, enum obj_send_mode mode)
 {
     static const char *const kw[] = {"obj", "dest", "tag", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -1303,48 +1223,33 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     if (dest == MPI_PROC_NULL) {
         /* an active request that completes at once, as MPI makes one */
-        int ierr = mpi_isend(NULL, 0, MPI_BYTE, MPI_PROC_NULL, tag,
-                             self->ob_mpi, &r->ob_mpi);
+        int ierr = obj_send_isend(mode)(NULL, 0, MPI_BYTE, MPI_PROC_NULL, tag,
+                                        self->ob_mpi, &r->ob_mpi);
         if (ierr != MPI_SUCCESS) {
             Py_DECREF(r);
             return cmpi_raise(self->st, ierr);
         }
         return (PyObject *)r;
     }
-    if (obj_send_start(self, a[0], dest, tag, mpi_isend, &r->ob_mpi,
-                       &r->keep) < 0) {
+    if (obj_send_start(self, a[0], dest, tag, mode, &r->ob_mpi, &r->keep) <
+        0) {
         Py_DECREF(r);
         return NULL;
     }
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_isend_doc, "isend($self, obj, dest, tag=0)",
-         "Nonblocking send of a Python object.");
-static PyObject *
-Comm_isend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames)
-{
-    return isend_obj(self, args, nargs, kwnames, "isend", MPI_Isend);
-}
+CMPI_COMM_METHOD(Comm, isend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Nonblocking send of a Python object.", isend_obj,
+                 OBJ_SEND_STANDARD)
 
-CMPI_DOC(Comm_issend_doc, "issend($self, obj, dest, tag=0)",
-         "Nonblocking send of a Python object in synchronous mode.");
-static PyObject *
-Comm_issend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_obj(self, args, nargs, kwnames, "issend", MPI_Issend);
-}
+CMPI_COMM_METHOD(Comm, issend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Nonblocking send of a Python object in synchronous mode.",
+                 isend_obj, OBJ_SEND_SYNCHRONOUS)
 
-CMPI_DOC(Comm_ibsend_doc, "ibsend($self, obj, dest, tag=0)",
-         "Nonblocking send of a Python object in buffered mode.");
-static PyObject *
-Comm_ibsend(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-            PyObject *kwnames)
-{
-    return isend_obj(self, args, nargs, kwnames, "ibsend", MPI_Ibsend);
-}
+CMPI_COMM_METHOD(Comm, ibsend, CMPI_DOC, "($self, obj, dest, tag=0)",
+                 "Nonblocking send of a Python object in buffered mode.",
+                 isend_obj, OBJ_SEND_BUFFERED)
 
 CMPI_DOC(Comm_irecv_doc,
          "irecv($self, buf=None, source=cmpi.MPI.ANY_SOURCE, "
@@ -1448,3 +1353,8 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             {"irecv", FN(Comm_irecv), FASTKW, Comm_irecv_doc},                \
             {"probe", FN(Comm_probe), FASTKW, Comm_probe_doc},                \
             {"iprobe", FN(Comm_iprobe), FASTKW, Comm_iprobe_doc},
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef COMM_CHECK
+#undef ENV_HEAD

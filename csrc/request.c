@@ -137,7 +137,7 @@ Request_clear(RequestObject *r)
 }
 
 static int
-request_active(RequestObject *r)
+cmpi_request_active(RequestObject *r)
 {
     if (r->flags & CMPI_PERSISTENT)
         return r->pactive;
@@ -157,16 +157,16 @@ Request_dealloc(RequestObject *r)
         RequestObject *o = (RequestObject *)r->owner;
         if (o != NULL && r->ob_mpi == MPI_REQUEST_NULL &&
             r->copied != MPI_REQUEST_NULL && o->ob_mpi == r->copied &&
-            (!(o->flags & CMPI_PERSISTENT) || !request_active(r))) {
+            (!(o->flags & CMPI_PERSISTENT) || !cmpi_request_active(r))) {
             if (!(o->flags & CMPI_PERSISTENT))
                 o->ob_mpi = MPI_REQUEST_NULL;
         }
         finalized = 1;
     }
-    if ((r->flags & CMPI_PERSISTENT) && !request_active(r) && !finalized &&
-        r->ob_mpi != MPI_REQUEST_NULL)
+    if ((r->flags & CMPI_PERSISTENT) && !cmpi_request_active(r) &&
+        !finalized && r->ob_mpi != MPI_REQUEST_NULL)
         MPI_Request_free(&r->ob_mpi);
-    if (request_active(r) && !finalized && !(r->flags & CMPI_CONST)) {
+    if (cmpi_request_active(r) && !finalized && !(r->flags & CMPI_CONST)) {
         /* Still in flight and nobody can wait for it any more.  A
          * persistent request may be freed while active; any other is
          * handed to the detached operations (p2p.c), which complete it
@@ -178,7 +178,7 @@ Request_dealloc(RequestObject *r)
                 MPI_Request_free(&r->ob_mpi);
             else {
                 /* its memory (views, keep) stays held for good */
-                detached_add(r->ob_mpi, CMPI_ORPHAN);
+                cmpi_detached_add(r->ob_mpi, CMPI_ORPHAN);
             }
             r->ob_mpi = MPI_REQUEST_NULL;
         }
@@ -254,11 +254,11 @@ request_after_mpi(RequestObject *r, const MPI_Status *s)
 }
 
 static int
-request_wait1(RequestObject *r)
+cmpi_request_wait1(RequestObject *r)
 {
     int ierr;
     MPI_Status s;
-    if (!request_active(r))
+    if (!cmpi_request_active(r))
         return 0;
     cmpi_status_clear(&s);
     cmpi_wait_t w = {.mode = CMPI_WAIT_ONE,
@@ -278,11 +278,11 @@ request_wait1(RequestObject *r)
 
 /* Returns 1 when complete, 0 when not, -1 on error. */
 static int
-request_test1(RequestObject *r)
+cmpi_request_test1(RequestObject *r)
 {
     int ierr, flag = 0;
     MPI_Status s;
-    if (!request_active(r))
+    if (!cmpi_request_active(r))
         return 1;
     cmpi_status_clear(&s);
     ierr = cmpi_test1(&r->ob_mpi, &flag, &s);
@@ -316,7 +316,7 @@ Request_Wait(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Wait", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
-    if (request_wait1(self) < 0)
+    if (cmpi_request_wait1(self) < 0)
         return NULL;
     if (cmpi_status_store(self->st, a[0], &self->status) < 0)
         return NULL;
@@ -335,7 +335,7 @@ Request_Test(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Test", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
-    int flag = request_test1(self);
+    int flag = cmpi_request_test1(self);
     if (flag < 0)
         return NULL;
     if (flag && cmpi_status_store(self->st, a[0], &self->status) < 0)
@@ -393,7 +393,7 @@ Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
     if (self->ob_mpi == MPI_REQUEST_NULL)
         return cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
                               "cannot free REQUEST_NULL");
-    int active = request_active(self);
+    int active = cmpi_request_active(self);
     int ierr = MPI_Request_free(&self->ob_mpi);
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
@@ -419,7 +419,7 @@ Request_wait(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("wait", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
-    if (request_wait1(self) < 0)
+    if (cmpi_request_wait1(self) < 0)
         return NULL;
     if (cmpi_status_store(self->st, a[0], &self->status) < 0)
         return NULL;
@@ -438,7 +438,7 @@ Request_test(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("test", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_status_check(self->st, a[0]) < 0)
         return NULL;
-    int flag = request_test1(self);
+    int flag = cmpi_request_test1(self);
     if (flag < 0)
         return NULL;
     if (!flag)
@@ -525,8 +525,8 @@ wait_all(cmpi_state *st, reqlist *rl)
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         /* an inactive persistent request takes no part */
-        hs[i] = request_active(rl->reqs[i]) ? rl->reqs[i]->ob_mpi
-                                            : MPI_REQUEST_NULL;
+        hs[i] = cmpi_request_active(rl->reqs[i]) ? rl->reqs[i]->ob_mpi
+                                                 : MPI_REQUEST_NULL;
         cmpi_status_clear(&ss[i]);
     }
     int ierr, rc = 0;
@@ -547,7 +547,7 @@ wait_all(cmpi_state *st, reqlist *rl)
         PyObject *exc = PyErr_GetRaisedException_compat();
         for (Py_ssize_t i = 0; i < n; i++) {
             RequestObject *r = rl->reqs[i];
-            int was_active = request_active(r);
+            int was_active = cmpi_request_active(r);
             if (!(r->flags & CMPI_PERSISTENT))
                 r->ob_mpi = hs[i];
             if (was_active && hs[i] == MPI_REQUEST_NULL &&
@@ -581,7 +581,7 @@ wait_all(cmpi_state *st, reqlist *rl)
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         RequestObject *r = rl->reqs[i];
-        int was_active = request_active(r);
+        int was_active = cmpi_request_active(r);
         if (!(r->flags & CMPI_PERSISTENT))
             r->ob_mpi = hs[i];
         if (ierr != MPI_SUCCESS || rc < 0)
@@ -589,7 +589,7 @@ wait_all(cmpi_state *st, reqlist *rl)
         /* A lowercase receive may go on to fetch a large payload. */
         if (was_active && request_after_mpi(r, &ss[i]) < 0)
             rc = -1;
-        else if (request_active(r) && request_wait1(r) < 0)
+        else if (cmpi_request_active(r) && cmpi_request_wait1(r) < 0)
             rc = -1;
     }
     if (n > 16) {
@@ -630,10 +630,10 @@ wait_any(reqlist *rl, int blocking, int *flag)
         int active = 0;
         for (Py_ssize_t i = 0; i < rl->n; i++) {
             RequestObject *r = rl->reqs[i];
-            if (!request_active(r))
+            if (!cmpi_request_active(r))
                 continue;
             active = 1;
-            int f = request_test1(r);
+            int f = cmpi_request_test1(r);
             if (f < 0)
                 return -2;
             if (f) {
@@ -790,7 +790,7 @@ testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
      * completed (freed) here, so a Testany after it still finds them. */
     for (Py_ssize_t i = 0; i < rl.n && all; i++) {
         RequestObject *r = rl.reqs[i];
-        if (!request_active(r) || r->ob_mpi == MPI_REQUEST_NULL)
+        if (!cmpi_request_active(r) || r->ob_mpi == MPI_REQUEST_NULL)
             continue;
         int f = 0, ierr = cmpi_get_status1(r->ob_mpi, &f, MPI_STATUS_IGNORE);
         if (ierr != MPI_SUCCESS) {
@@ -802,7 +802,7 @@ testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     }
     if (all) {
         for (Py_ssize_t i = 0; i < rl.n; i++)
-            if (request_wait1(rl.reqs[i]) < 0)
+            if (cmpi_request_wait1(rl.reqs[i]) < 0)
                 goto done;
         if (store_statuses(st, a[1], &rl) < 0)
             goto done;
@@ -988,10 +988,10 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         for (Py_ssize_t i = 0; i < rl.n; i++) {
             RequestObject *r = rl.reqs[i];
-            if (!request_active(r))
+            if (!cmpi_request_active(r))
                 continue;
             active = 1;
-            int f = request_test1(r);
+            int f = cmpi_request_test1(r);
             if (f < 0)
                 goto done;
             if (f) {
@@ -1020,8 +1020,8 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         MPI_Request hs[64];
         int idx, ierr;
         for (Py_ssize_t i = 0; i < rl.n; i++)
-            hs[i] = request_active(rl.reqs[i]) ? rl.reqs[i]->ob_mpi
-                                               : MPI_REQUEST_NULL;
+            hs[i] = cmpi_request_active(rl.reqs[i]) ? rl.reqs[i]->ob_mpi
+                                                    : MPI_REQUEST_NULL;
         MPI_Status s;
         cmpi_status_clear(&s);
         ierr = waitany_handles((int)rl.n, hs, &idx, &s);
@@ -1045,9 +1045,9 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
             Py_DECREF(o);
             /* collect any others that are done too */
             for (Py_ssize_t i = 0; i < rl.n; i++) {
-                if (i == idx || !request_active(rl.reqs[i]))
+                if (i == idx || !cmpi_request_active(rl.reqs[i]))
                     continue;
-                int f = request_test1(rl.reqs[i]);
+                int f = cmpi_request_test1(rl.reqs[i]);
                 if (f < 0)
                     goto done;
                 if (f) {
@@ -1143,7 +1143,7 @@ static int
 peek_status(RequestObject *r, int *flag, MPI_Status *s)
 {
     cmpi_status_clear(s);
-    if (!request_active(r)) {
+    if (!cmpi_request_active(r)) {
         *flag = 1;
         *s = r->status;
         return 0;
@@ -1176,7 +1176,7 @@ Request_Get_status_any(PyTypeObject *cls, PyObject *const *args,
     for (Py_ssize_t i = 0; i < rl.n; i++) {
         int flag;
         MPI_Status s;
-        if (!request_active(rl.reqs[i]))
+        if (!cmpi_request_active(rl.reqs[i]))
             continue;
         any_active = 1;
         if (peek_status(rl.reqs[i], &flag, &s) < 0)
@@ -1265,7 +1265,7 @@ Request_Get_status_some(PyTypeObject *cls, PyObject *const *args,
     for (Py_ssize_t i = 0; indices && i < rl.n; i++) {
         int flag;
         MPI_Status s;
-        if (!request_active(rl.reqs[i]))
+        if (!cmpi_request_active(rl.reqs[i]))
             continue;
         any_active = 1;
         if (peek_status(rl.reqs[i], &flag, &s) < 0) {

@@ -493,3 +493,7 @@ cmpi_session_init(PyObject *m, cmpi_state *st)
     Py_DECREF(descr);
     return rc;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef SESSION_CHECK

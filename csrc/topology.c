@@ -970,23 +970,9 @@ nb_count(const char *fname, const char *which, PyObject *spec,
 
 static PyObject *
 neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames, int kind, int mode)
+              PyObject *kwnames, const char *fname, int kind, int mode)
 {
     static const char *const kw[] = {"sendbuf", "recvbuf", "info", NULL};
-    static const char *const names[3][5] = {
-            {"Neighbor_allgather", "Neighbor_allgatherv", "Neighbor_alltoall",
-             "Neighbor_alltoallv", "Neighbor_alltoallw"},
-            {"Ineighbor_allgather", "Ineighbor_allgatherv",
-             "Ineighbor_alltoall", "Ineighbor_alltoallv",
-             "Ineighbor_alltoallw"},
-            {"Neighbor_allgather_init", "Neighbor_allgatherv_init",
-             "Neighbor_alltoall_init", "Neighbor_alltoallv_init",
-             "Neighbor_alltoallw_init"}};
-    static const char *const mpi_init_names[5] = {
-            "MPI_Neighbor_allgather_init", "MPI_Neighbor_allgatherv_init",
-            "MPI_Neighbor_alltoall_init", "MPI_Neighbor_alltoallv_init",
-            "MPI_Neighbor_alltoallw_init"};
-    const char *fname = names[mode][kind];
     PyObject *a[3] = {NULL, NULL, NULL};
     int indeg = 0, outdeg = 0, ierr = MPI_SUCCESS;
     cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
@@ -1009,9 +995,7 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
 #if !CMPI_HAVE_PERSISTENT_NEIGHBOR
     if (mode == NB_PERSISTENT)
-        return cmpi_not_implemented(mpi_init_names[kind]);
-#else
-    (void)mpi_init_names;
+        return cmpi_not_implemented_call(fname);
 #endif
     if (mode != NB_BLOCKING) {
         r = mode == NB_PERSISTENT ? cmpi_prequest_new(self->st)
@@ -1025,8 +1009,8 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     switch (kind) {
         case NB_ALLGATHER:
         case NB_ALLTOALL:
-            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
-                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV, 0) < 0)
+            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
+                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0)
                 goto done;
             scount = sm.count;
             if (kind == NB_ALLTOALL &&
@@ -1036,16 +1020,14 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             break;
         case NB_ALLGATHERV:
-            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND, 0) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV, 0) <
-                        0)
+            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
+                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) < 0)
                 goto done;
             break;
         case NB_ALLTOALLV:
-            if (cmpi_msgv_parse(self->st, a[0], &sv, outdeg, CMPI_MSG_SEND,
-                                0) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV, 0) <
-                        0)
+            if (cmpi_msgv_parse(self->st, a[0], &sv, outdeg, CMPI_MSG_SEND) <
+                        0 ||
+                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) < 0)
                 goto done;
             break;
         default:
@@ -1136,82 +1118,72 @@ done:
     return res;
 }
 
-#define NB_WRAPPER(pyname, kind, mode)                                      \
-    static PyObject *Topocomm_##pyname(CommObject *self,                    \
-                                       PyObject *const *args,               \
-                                       Py_ssize_t nargs, PyObject *kwnames) \
-    {                                                                       \
-        return neighbor_impl(self, args, nargs, kwnames, kind, mode);       \
-    }
-
-CMPI_DOC(Topocomm_Neighbor_allgather_doc,
-         "Neighbor_allgather($self, sendbuf, recvbuf)",
-         "Neighbor Gather to All: receive one block from each incoming "
-         "neighbor.");
-NB_WRAPPER(Neighbor_allgather, NB_ALLGATHER, NB_BLOCKING)
-CMPI_DOC(Topocomm_Neighbor_allgatherv_doc,
-         "Neighbor_allgatherv($self, sendbuf, recvbuf)",
-         "Neighbor Gather to All Vector.");
-NB_WRAPPER(Neighbor_allgatherv, NB_ALLGATHERV, NB_BLOCKING)
-CMPI_DOC(Topocomm_Neighbor_alltoall_doc,
-         "Neighbor_alltoall($self, sendbuf, recvbuf)",
-         "Neighbor All to All: one block to each outgoing neighbor, one "
-         "from each incoming neighbor.");
-NB_WRAPPER(Neighbor_alltoall, NB_ALLTOALL, NB_BLOCKING)
-CMPI_DOC(Topocomm_Neighbor_alltoallv_doc,
-         "Neighbor_alltoallv($self, sendbuf, recvbuf)",
-         "Neighbor All to All Vector.");
-NB_WRAPPER(Neighbor_alltoallv, NB_ALLTOALLV, NB_BLOCKING)
-CMPI_DOC(Topocomm_Neighbor_alltoallw_doc,
-         "Neighbor_alltoallw($self, sendbuf, recvbuf)",
-         "Neighbor All to All General: a count, byte displacement and "
-         "datatype per neighbor.");
-NB_WRAPPER(Neighbor_alltoallw, NB_ALLTOALLW, NB_BLOCKING)
-CMPI_DOC(Topocomm_Ineighbor_allgather_doc,
-         "Ineighbor_allgather($self, sendbuf, recvbuf)",
-         "Nonblocking Neighbor Gather to All.");
-NB_WRAPPER(Ineighbor_allgather, NB_ALLGATHER, NB_NONBLOCKING)
-CMPI_DOC(Topocomm_Ineighbor_allgatherv_doc,
-         "Ineighbor_allgatherv($self, sendbuf, recvbuf)",
-         "Nonblocking Neighbor Gather to All Vector.");
-NB_WRAPPER(Ineighbor_allgatherv, NB_ALLGATHERV, NB_NONBLOCKING)
-CMPI_DOC(Topocomm_Ineighbor_alltoall_doc,
-         "Ineighbor_alltoall($self, sendbuf, recvbuf)",
-         "Nonblocking Neighbor All to All.");
-NB_WRAPPER(Ineighbor_alltoall, NB_ALLTOALL, NB_NONBLOCKING)
-CMPI_DOC(Topocomm_Ineighbor_alltoallv_doc,
-         "Ineighbor_alltoallv($self, sendbuf, recvbuf)",
-         "Nonblocking Neighbor All to All Vector.");
-NB_WRAPPER(Ineighbor_alltoallv, NB_ALLTOALLV, NB_NONBLOCKING)
-CMPI_DOC(Topocomm_Ineighbor_alltoallw_doc,
-         "Ineighbor_alltoallw($self, sendbuf, recvbuf)",
-         "Nonblocking Neighbor All to All General.");
-NB_WRAPPER(Ineighbor_alltoallw, NB_ALLTOALLW, NB_NONBLOCKING)
-CMPI_DOC_NOSIG(Topocomm_Neighbor_allgather_init_doc,
-               "Neighbor_allgather_init(self, sendbuf, recvbuf, "
-               "info=INFO_NULL)",
-               "Persistent Neighbor Gather to All (MPI-4).");
-NB_WRAPPER(Neighbor_allgather_init, NB_ALLGATHER, NB_PERSISTENT)
-CMPI_DOC_NOSIG(Topocomm_Neighbor_allgatherv_init_doc,
-               "Neighbor_allgatherv_init(self, sendbuf, recvbuf, "
-               "info=INFO_NULL)",
-               "Persistent Neighbor Gather to All Vector (MPI-4).");
-NB_WRAPPER(Neighbor_allgatherv_init, NB_ALLGATHERV, NB_PERSISTENT)
-CMPI_DOC_NOSIG(Topocomm_Neighbor_alltoall_init_doc,
-               "Neighbor_alltoall_init(self, sendbuf, recvbuf, "
-               "info=INFO_NULL)",
-               "Persistent Neighbor All to All (MPI-4).");
-NB_WRAPPER(Neighbor_alltoall_init, NB_ALLTOALL, NB_PERSISTENT)
-CMPI_DOC_NOSIG(Topocomm_Neighbor_alltoallv_init_doc,
-               "Neighbor_alltoallv_init(self, sendbuf, recvbuf, "
-               "info=INFO_NULL)",
-               "Persistent Neighbor All to All Vector (MPI-4).");
-NB_WRAPPER(Neighbor_alltoallv_init, NB_ALLTOALLV, NB_PERSISTENT)
-CMPI_DOC_NOSIG(Topocomm_Neighbor_alltoallw_init_doc,
-               "Neighbor_alltoallw_init(self, sendbuf, recvbuf, "
-               "info=INFO_NULL)",
-               "Persistent Neighbor All to All General (MPI-4).");
-NB_WRAPPER(Neighbor_alltoallw_init, NB_ALLTOALLW, NB_PERSISTENT)
+CMPI_COMM_METHOD(
+        Topocomm, Neighbor_allgather, CMPI_DOC, "($self, sendbuf, recvbuf)",
+        "Neighbor Gather to All: receive one block from each incoming "
+        "neighbor.",
+        neighbor_impl, NB_ALLGATHER, NB_BLOCKING)
+CMPI_COMM_METHOD(Topocomm, Neighbor_allgatherv, CMPI_DOC,
+                 "($self, sendbuf, recvbuf)", "Neighbor Gather to All Vector.",
+                 neighbor_impl, NB_ALLGATHERV, NB_BLOCKING)
+CMPI_COMM_METHOD(
+        Topocomm, Neighbor_alltoall, CMPI_DOC, "($self, sendbuf, recvbuf)",
+        "Neighbor All to All: one block to each outgoing neighbor, one "
+        "from each incoming neighbor.",
+        neighbor_impl, NB_ALLTOALL, NB_BLOCKING)
+CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallv, CMPI_DOC,
+                 "($self, sendbuf, recvbuf)", "Neighbor All to All Vector.",
+                 neighbor_impl, NB_ALLTOALLV, NB_BLOCKING)
+CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallw, CMPI_DOC,
+                 "($self, sendbuf, recvbuf)",
+                 "Neighbor All to All General: a count, byte displacement and "
+                 "datatype per neighbor.",
+                 neighbor_impl, NB_ALLTOALLW, NB_BLOCKING)
+CMPI_COMM_METHOD(Topocomm, Ineighbor_allgather, CMPI_DOC,
+                 "($self, sendbuf, recvbuf)",
+                 "Nonblocking Neighbor Gather to All.", neighbor_impl,
+                 NB_ALLGATHER, NB_NONBLOCKING)
+CMPI_COMM_METHOD(Topocomm, Ineighbor_allgatherv, CMPI_DOC,
+                 "($self, sendbuf, recvbuf)",
+                 "Nonblocking Neighbor Gather to All Vector.", neighbor_impl,
+                 NB_ALLGATHERV, NB_NONBLOCKING)
+CMPI_COMM_METHOD(Topocomm, Ineighbor_alltoall, CMPI_DOC,
+                 "($self, sendbuf, recvbuf)",
+                 "Nonblocking Neighbor All to All.", neighbor_impl,
+                 NB_ALLTOALL, NB_NONBLOCKING)
+CMPI_COMM_METHOD(Topocomm, Ineighbor_alltoallv, CMPI_DOC,
+                 "($self, sendbuf, recvbuf)",
+                 "Nonblocking Neighbor All to All Vector.", neighbor_impl,
+                 NB_ALLTOALLV, NB_NONBLOCKING)
+CMPI_COMM_METHOD(Topocomm, Ineighbor_alltoallw, CMPI_DOC,
+                 "($self, sendbuf, recvbuf)",
+                 "Nonblocking Neighbor All to All General.", neighbor_impl,
+                 NB_ALLTOALLW, NB_NONBLOCKING)
+CMPI_COMM_METHOD(Topocomm, Neighbor_allgather_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, "
+                 "info=INFO_NULL)",
+                 "Persistent Neighbor Gather to All (MPI-4).", neighbor_impl,
+                 NB_ALLGATHER, NB_PERSISTENT)
+CMPI_COMM_METHOD(Topocomm, Neighbor_allgatherv_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, "
+                 "info=INFO_NULL)",
+                 "Persistent Neighbor Gather to All Vector (MPI-4).",
+                 neighbor_impl, NB_ALLGATHERV, NB_PERSISTENT)
+CMPI_COMM_METHOD(Topocomm, Neighbor_alltoall_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, "
+                 "info=INFO_NULL)",
+                 "Persistent Neighbor All to All (MPI-4).", neighbor_impl,
+                 NB_ALLTOALL, NB_PERSISTENT)
+CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallv_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, "
+                 "info=INFO_NULL)",
+                 "Persistent Neighbor All to All Vector (MPI-4).",
+                 neighbor_impl, NB_ALLTOALLV, NB_PERSISTENT)
+CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallw_init, CMPI_DOC_NOSIG,
+                 "(self, sendbuf, recvbuf, "
+                 "info=INFO_NULL)",
+                 "Persistent Neighbor All to All General (MPI-4).",
+                 neighbor_impl, NB_ALLTOALLW, NB_PERSISTENT)
 
 /* ---------------------------------------------------------------------
  * Pickled objects: each rank's pickle sizes go to its outgoing neighbors
@@ -2165,3 +2137,10 @@ cmpi_topology_init(PyObject *m, cmpi_state *st)
         return -1;
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef NB_FAILED
+#undef NB_NOTHING
+#undef NB_ENTRY
+#undef TOPO_SPEC

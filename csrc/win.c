@@ -41,7 +41,7 @@ typedef struct {
 #define WIN_ALL_RANKS INT_MIN
 
 static PyObject *
-win_alloc(cmpi_state *st, PyTypeObject *type, MPI_Win h, unsigned flags)
+cmpi_win_alloc(cmpi_state *st, PyTypeObject *type, MPI_Win h, unsigned flags)
 {
     WinObject *w = (WinObject *)type->tp_alloc(type, 0);
     if (w == NULL)
@@ -80,7 +80,7 @@ Win_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         h = ((WinObject *)other)->ob_mpi;
     }
-    WinObject *w = (WinObject *)win_alloc(st, type, h, 0);
+    WinObject *w = (WinObject *)cmpi_win_alloc(st, type, h, 0);
     if (w != NULL && h != MPI_WIN_NULL) {
         /* a second reference to the same window: same checks */
         WinObject *o = (WinObject *)other;
@@ -130,7 +130,7 @@ win_forget(WinObject *w)
     if (w->memories != NULL) {
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(w->memories); i++) {
             BufferObject *b = (BufferObject *)PyList_GET_ITEM(w->memories, i);
-            b->buf = buffer_empty;
+            b->buf = cmpi_buffer_empty;
             b->len = 0;
         }
         Py_CLEAR(w->memories);
@@ -260,7 +260,7 @@ win_made(cmpi_state *st, PyTypeObject *type, MPI_Win h, CommObject *comm,
          MPI_Aint size, int disp_unit, int dynamic)
 {
     MPI_Win_set_errhandler(h, MPI_ERRORS_RETURN);
-    WinObject *w = (WinObject *)win_alloc(st, type, h, 0);
+    WinObject *w = (WinObject *)cmpi_win_alloc(st, type, h, 0);
     if (w == NULL)
         goto fail;
     w->gsize = comm->size;
@@ -1054,13 +1054,11 @@ win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         win_check_rank(self, rank, "target_rank") < 0 ||
         (o_op != NULL && cmpi_op_from_object(self->st, o_op, &op) < 0))
         return NULL;
-    /* no origin buffer is needed when the target is PROC_NULL */
     if (cmpi_msg_parse(self->st, o_origin, &om,
-                       kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND,
-                       kind == RMA_GACC || rank == MPI_PROC_NULL) < 0)
+                       kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND) < 0)
         return NULL;
     if (kind == RMA_GACC &&
-        cmpi_msg_parse(self->st, o_result, &rm, CMPI_MSG_RECV, 0) < 0)
+        cmpi_msg_parse(self->st, o_result, &rm, CMPI_MSG_RECV) < 0)
         goto error;
     /* Get_accumulate with NO_OP may have no origin: the result says */
     const cmpi_msg *shape =
@@ -1218,7 +1216,7 @@ static int
 win_single(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
            const char *what)
 {
-    if (cmpi_msg_parse(st, spec, m, recv, 0) < 0)
+    if (cmpi_msg_parse(st, spec, m, recv) < 0)
         return -1;
     if (m->count != 1 || m->big != MPI_DATATYPE_NULL) {
         PyErr_Format(PyExc_ValueError,
@@ -1400,7 +1398,7 @@ win_group_epoch(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     int assertion, ierr;
     WIN_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
-        group_arg(self->st, a[0], &g, "group") < 0 ||
+        cmpi_group_arg(self->st, a[0], &g, "group") < 0 ||
         win_assertion(a[1], &assertion) < 0)
         return NULL;
     if (start)
@@ -1623,8 +1621,8 @@ file_abort_fn(MPI_File *Py_UNUSED(file), int *code, ...)
 /* The handler to install for an Errhandler object on a window (file=0)
  * or a file (file=1). */
 static int
-handle_errhandler_arg(cmpi_state *st, PyObject *obj, int file,
-                      MPI_Errhandler *eh)
+cmpi_handle_errhandler_arg(cmpi_state *st, PyObject *obj, int file,
+                           MPI_Errhandler *eh)
 {
     if (!PyObject_TypeCheck(obj, st->Errhandler_Type)) {
         PyErr_Format(PyExc_TypeError,
@@ -1656,7 +1654,7 @@ handle_errhandler_arg(cmpi_state *st, PyObject *obj, int file,
 }
 
 static PyObject *
-handle_errhandler_result(cmpi_state *st, int ierr, MPI_Errhandler eh)
+cmpi_handle_errhandler_result(cmpi_state *st, int ierr, MPI_Errhandler eh)
 {
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(st, ierr);
@@ -1676,7 +1674,7 @@ Win_Get_errhandler(WinObject *self, PyObject *Py_UNUSED(a))
     MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
     WIN_CHECK(self);
     int ierr = MPI_Win_get_errhandler(self->ob_mpi, &eh);
-    return handle_errhandler_result(self->st, ierr, eh);
+    return cmpi_handle_errhandler_result(self->st, ierr, eh);
 }
 
 CMPI_DOC(Win_Set_errhandler_doc, "Set_errhandler($self, errhandler)",
@@ -1686,7 +1684,7 @@ Win_Set_errhandler(WinObject *self, PyObject *arg)
 {
     MPI_Errhandler eh;
     WIN_CHECK(self);
-    if (handle_errhandler_arg(self->st, arg, 0, &eh) < 0)
+    if (cmpi_handle_errhandler_arg(self->st, arg, 0, &eh) < 0)
         return NULL;
     int ierr = MPI_Win_set_errhandler(self->ob_mpi, eh);
     if (ierr != MPI_SUCCESS)
@@ -1830,7 +1828,8 @@ cmpi_win_init(PyObject *m, cmpi_state *st)
     if (st->Win_Type == NULL || PyModule_AddType(m, st->Win_Type) < 0)
         return -1;
     if (cmpi_add(m, "WIN_NULL",
-                 win_alloc(st, st->Win_Type, MPI_WIN_NULL, CMPI_CONST)) < 0)
+                 cmpi_win_alloc(st, st->Win_Type, MPI_WIN_NULL, CMPI_CONST)) <
+        0)
         return -1;
     static const struct {
         const char *name;
@@ -1861,3 +1860,8 @@ cmpi_win_init(PyObject *m, cmpi_state *st)
     }
     return 0;
 }
+
+/* MPI.c includes every area file into one translation unit: this
+ * file's own macros end with it. */
+#undef WIN_ALL_RANKS
+#undef WIN_CHECK

@@ -5,6 +5,11 @@ CPython from 3.10 on (a private function can vanish in any release, as
 Two checks: the C sources name no ``_Py*`` identifier, and the built
 extension of the configuration under test needs no ``_Py*`` symbol beyond
 the ones CPython's own public macros and inline functions expand to.
+
+A third keeps the single translation unit clean: MPI.c includes every area
+file, so a macro one file defines is seen by every file after it.  An area
+file's macro is either ``CMPI_``-prefixed (shared, or at least named as
+cmpi's) or ``#undef``-ed before the file ends.
 """
 
 import re
@@ -76,3 +81,60 @@ def test_extension_needs_no_private_cpython_symbol():
     private = sorted(s for s in symbols
                      if s.startswith("_Py") and s not in PUBLIC_EXPANSIONS)
     assert not private, f"{so} needs private CPython symbols: {private}"
+
+
+#: MPI's own names that a library may lack (MPI_LOGICAL16, MPI_ERR_SESSION,
+#: ...): area files define them under ``#ifndef`` as the value MPI would
+#: report instead; they are MPI's names, meant for every later file.
+MPI_NAME = re.compile(r"MPI_[A-Z0-9_]+$")
+
+
+def macros_left_defined(code):
+    """Names a C file #defines and does not #undef after that, in order."""
+    defined = {}
+    for m in re.finditer(r"^[ \t]*#[ \t]*(define|undef)[ \t]+([A-Za-z_][A-Za-z_0-9]*)",
+                         code, flags=re.M):
+        directive, name = m.groups()
+        if directive == "define":
+            defined.setdefault(name, code.count("\n", 0, m.start()) + 1)
+        else:
+            defined.pop(name, None)
+    return defined
+
+
+def blank_comments_and_strings(text):
+    """Comments and string literals blanked, line numbers kept."""
+    return re.sub(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"',
+                  lambda m: re.sub(r"[^\n]", " ", m.group()), text, flags=re.S)
+
+
+def unprefixed_macros(path, code=None):
+    code = blank_comments_and_strings(path.read_text() if code is None else code)
+    return [f"{path.name}:{line}: {name}"
+            for name, line in macros_left_defined(code).items()
+            if not name.startswith(("CMPI_", "cmpi_")) and not MPI_NAME.match(name)]
+
+
+def test_area_macros_are_prefixed_or_undefined():
+    found = []
+    for path in sorted(CSRC.glob("*.c")):
+        found += unprefixed_macros(path)
+    assert not found, (
+        "macros that leak into the rest of the translation unit (prefix them "
+        "CMPI_ or #undef them at the end of the file):\n" + "\n".join(found))
+
+
+def test_macro_check_fails_on_a_leaking_macro():
+    """The check above can fail: a planted macro is found, an #undef-ed or
+    prefixed one is not."""
+    path = CSRC / "args.c"
+    code = path.read_text()
+    assert unprefixed_macros(path, code) == []
+    planted = code + "\n#define PLANTED_MACRO 1\n#  define PLANTED_TOO(x) \\\n    (x)\n"
+    found = unprefixed_macros(path, planted)
+    assert [f.split(": ")[1] for f in found] == ["PLANTED_MACRO", "PLANTED_TOO"], found
+    undone = planted + "#undef PLANTED_MACRO\n# undef PLANTED_TOO\n"
+    assert unprefixed_macros(path, undone) == []
+    assert unprefixed_macros(path, code + "#define CMPI_PLANTED 1\n") == []
+    # in a comment or a string it is no definition
+    assert unprefixed_macros(path, code + '/*\n#define PLANTED 1\n*/\n') == []
