@@ -350,6 +350,19 @@ typedef struct {
     cmpi_state *st;
 } CommObject;
 
+/* The class of a communicator made by Create, Split, Split_type and
+ * Shrink: a plain Intracomm or Intercomm, as in mpi4py (a topology is not
+ * inherited, nor a Python subclass; Dup and Clone keep type(self)). */
+static inline PyTypeObject *
+cmpi_comm_plain_type(CommObject *c)
+{
+    if (PyObject_TypeCheck((PyObject *)c, c->st->Intracomm_Type))
+        return c->st->Intracomm_Type;
+    if (PyObject_TypeCheck((PyObject *)c, c->st->Intercomm_Type))
+        return c->st->Intercomm_Type;
+    return c->st->Comm_Type;
+}
+
 /* What a request is waiting for, and so what completing it produces. */
 enum cmpi_req_kind {
     CMPI_REQ_PLAIN = 0, /* a buffer operation, or nothing: result None */

@@ -437,7 +437,7 @@ Comm_Split(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                     ierr = MPI_Comm_split(self->ob_mpi, color, key, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
-    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+    return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
 CMPI_DOC(Comm_Free_doc, "Free($self)", "Free a communicator.");
@@ -693,7 +693,7 @@ Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                                                info, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
-    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+    return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
 CMPI_DOC_NOSIG(Intracomm_Create_from_group_doc,
@@ -2019,7 +2019,7 @@ Comm_Shrink(CommObject *self, PyObject *Py_UNUSED(a))
                     ierr = MPI_Comm_dup(self->ob_mpi, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
-    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+    return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
 CMPI_DOC(Comm_Ishrink_doc, "Ishrink($self)",

@@ -521,7 +521,7 @@ Comm_Create(CommObject *self, PyObject *arg)
                     ierr = MPI_Comm_create(self->ob_mpi, g, &h));
     if (ierr != MPI_SUCCESS)
         return cmpi_raise(self->st, ierr);
-    return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
+    return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
 CMPI_DOC(Comm_Create_group_doc, "Create_group($self, group, tag=0)",

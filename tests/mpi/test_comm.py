@@ -177,3 +177,30 @@ def test_comm_errhandler_returns():
     finally:
         dup.Free()
     assert info.value.Get_error_class() == MPI.ERR_RANK
+
+
+def test_split_create_shrink_give_plain_class():
+    # mpi4py: Create, Split, Split_type and Shrink make a plain Intracomm
+    # (no topology, no Python subclass); Dup keeps type(self).
+    class MyComm(MPI.Intracomm):
+        pass
+
+    world = MPI.COMM_WORLD
+    cart = world.Create_cart([world.Get_size()])
+    mine = MyComm(world)
+    made = []
+    try:
+        for parent in (cart, mine):
+            made.append(parent.Split(0, parent.Get_rank()))
+            made.append(parent.Split_type(MPI.COMM_TYPE_SHARED))
+            made.append(parent.Create(parent.Get_group()))
+            made.append(parent.Shrink())
+            assert all(type(c) is MPI.Intracomm for c in made[-4:]), made
+        made.append(cart.Dup())
+        assert type(made[-1]) is MPI.Cartcomm
+        made.append(mine.Dup())
+        assert type(made[-1]) is MyComm
+    finally:
+        for c in made:
+            c.Free()
+        cart.Free()
