@@ -188,7 +188,7 @@ def test_split_create_shrink_give_plain_class():
     world = MPI.COMM_WORLD
     cart = world.Create_cart([world.Get_size()])
     mine = MyComm(world)
-    made = []
+    made: list[MPI.Comm] = []
     try:
         for parent in (cart, mine):
             made.append(parent.Split(0, parent.Get_rank()))
