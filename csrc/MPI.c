@@ -54,49 +54,15 @@ cmpi_exec(PyObject *m)
     return 0;
 }
 
+/* Traverse and clear visit every object field of the state: both are
+ * generated from CMPI_STATE_OBJECTS (cmpi.h), the list the fields are. */
 static int
 cmpi_traverse(PyObject *m, visitproc visit, void *arg)
 {
     cmpi_state *st = cmpi_get_state(m);
-    Py_VISIT(st->Exception_Type);
-    Py_VISIT(st->Datatype_Type);
-    Py_VISIT(st->Op_Type);
-    Py_VISIT(st->Status_Type);
-    Py_VISIT(st->Request_Type);
-    Py_VISIT(st->Prequest_Type);
-    Py_VISIT(st->Group_Type);
-    Py_VISIT(st->Message_Type);
-    Py_VISIT(st->Comm_Type);
-    Py_VISIT(st->Intracomm_Type);
-    Py_VISIT(st->Intercomm_Type);
-    Py_VISIT(st->BottomType);
-    Py_VISIT(st->InPlaceType);
-    Py_VISIT(st->BOTTOM);
-    Py_VISIT(st->IN_PLACE);
-    Py_VISIT(st->COMM_NULL);
-    Py_VISIT(st->COMM_SELF);
-    Py_VISIT(st->COMM_WORLD);
-    Py_VISIT(st->REQUEST_NULL);
-    Py_VISIT(st->typecodes);
-    Py_VISIT(st->Pickle_Type);
-    Py_VISIT(st->pickle);
-    Py_VISIT(st->stdlib_dumps);
-    Py_VISIT(st->stdlib_loads);
-    Py_VISIT(st->stdlib_protocol);
-    Py_VISIT(st->kw_buffer_callback);
-    Py_VISIT(st->kw_buffers);
-    Py_VISIT(st->Errhandler_Type);
-    Py_VISIT(st->Topocomm_Type);
-    Py_VISIT(st->Cartcomm_Type);
-    Py_VISIT(st->Graphcomm_Type);
-    Py_VISIT(st->Distgraphcomm_Type);
-    Py_VISIT(st->Info_Type);
-    Py_VISIT(st->Buffer_Type);
-    Py_VISIT(st->Win_Type);
-    Py_VISIT(st->File_Type);
-    Py_VISIT(st->comm_locks);
-    Py_VISIT(st->Session_Type);
-    Py_VISIT(st->Grequest_Type);
+#define CMPI_STATE_VISIT(type, name) Py_VISIT(st->name);
+    CMPI_STATE_OBJECTS(CMPI_STATE_VISIT)
+#undef CMPI_STATE_VISIT
     return 0;
 }
 
@@ -104,45 +70,9 @@ static int
 cmpi_clear(PyObject *m)
 {
     cmpi_state *st = cmpi_get_state(m);
-    Py_CLEAR(st->Exception_Type);
-    Py_CLEAR(st->Datatype_Type);
-    Py_CLEAR(st->Op_Type);
-    Py_CLEAR(st->Status_Type);
-    Py_CLEAR(st->Request_Type);
-    Py_CLEAR(st->Prequest_Type);
-    Py_CLEAR(st->Group_Type);
-    Py_CLEAR(st->Message_Type);
-    Py_CLEAR(st->Comm_Type);
-    Py_CLEAR(st->Intracomm_Type);
-    Py_CLEAR(st->Intercomm_Type);
-    Py_CLEAR(st->BottomType);
-    Py_CLEAR(st->InPlaceType);
-    Py_CLEAR(st->BOTTOM);
-    Py_CLEAR(st->IN_PLACE);
-    Py_CLEAR(st->COMM_NULL);
-    Py_CLEAR(st->COMM_SELF);
-    Py_CLEAR(st->COMM_WORLD);
-    Py_CLEAR(st->REQUEST_NULL);
-    Py_CLEAR(st->typecodes);
-    Py_CLEAR(st->Pickle_Type);
-    Py_CLEAR(st->pickle);
-    Py_CLEAR(st->stdlib_dumps);
-    Py_CLEAR(st->stdlib_loads);
-    Py_CLEAR(st->stdlib_protocol);
-    Py_CLEAR(st->kw_buffer_callback);
-    Py_CLEAR(st->kw_buffers);
-    Py_CLEAR(st->Errhandler_Type);
-    Py_CLEAR(st->Topocomm_Type);
-    Py_CLEAR(st->Cartcomm_Type);
-    Py_CLEAR(st->Graphcomm_Type);
-    Py_CLEAR(st->Distgraphcomm_Type);
-    Py_CLEAR(st->Info_Type);
-    Py_CLEAR(st->Buffer_Type);
-    Py_CLEAR(st->Win_Type);
-    Py_CLEAR(st->File_Type);
-    Py_CLEAR(st->comm_locks);
-    Py_CLEAR(st->Session_Type);
-    Py_CLEAR(st->Grequest_Type);
+#define CMPI_STATE_CLEAR(type, name) Py_CLEAR(st->name);
+    CMPI_STATE_OBJECTS(CMPI_STATE_CLEAR)
+#undef CMPI_STATE_CLEAR
     return 0;
 }
 

@@ -87,61 +87,82 @@
 
 /* ---------------------------------------------------------------------
  * Module state: every type, exception and cached object lives here.
+ *
+ * CMPI_STATE_OBJECTS lists every Python object the state holds, as
+ * X(C type, field).  The struct's fields, cmpi_traverse and cmpi_clear
+ * (MPI.c) are all generated from this one list, so no field can be left
+ * out of traverse or clear.  Fields that hold no Python object (ints)
+ * follow the list in the struct.
  */
+#define CMPI_STATE_OBJECTS(X)                                             \
+    X(PyTypeObject, Exception_Type)                                       \
+    X(PyTypeObject, Datatype_Type)                                        \
+    X(PyTypeObject, Op_Type)                                              \
+    X(PyTypeObject, Status_Type)                                          \
+    X(PyTypeObject, Request_Type)                                         \
+    X(PyTypeObject, Prequest_Type)                                        \
+    X(PyTypeObject, Group_Type)                                           \
+    X(PyTypeObject, Message_Type)                                         \
+    X(PyTypeObject, Comm_Type)                                            \
+    X(PyTypeObject, Intracomm_Type)                                       \
+    X(PyTypeObject, Intercomm_Type)                                       \
+    X(PyTypeObject, BottomType)                                           \
+    X(PyTypeObject, InPlaceType)                                          \
+                                                                          \
+    X(PyObject, BOTTOM)   /* MPI.BOTTOM sentinel */                       \
+    X(PyObject, IN_PLACE) /* MPI.IN_PLACE sentinel */                     \
+    X(PyObject, COMM_NULL)                                                \
+    X(PyObject, COMM_SELF)                                                \
+    X(PyObject, COMM_WORLD)                                               \
+    X(PyObject, REQUEST_NULL)                                             \
+    X(PyObject, typecodes) /* dict: typecode str -> Datatype */           \
+                                                                          \
+    X(PyTypeObject, Pickle_Type)                                          \
+    /* MPI.pickle: what the lowercase calls use */                        \
+    X(PyObject, pickle)                                                   \
+    X(PyObject, stdlib_dumps)       /* pickle.dumps */                    \
+    X(PyObject, stdlib_loads)       /* pickle.loads */                    \
+    X(PyObject, stdlib_protocol)    /* pickle.HIGHEST_PROTOCOL */         \
+    X(PyObject, kw_buffer_callback) /* ("buffer_callback",) */            \
+    X(PyObject, kw_buffers)         /* ("buffers",) */                    \
+                                                                          \
+    /* info.c, win.c, file.c, memory.c (one-sided, I/O, memory) */        \
+    X(PyTypeObject, Info_Type)                                            \
+    X(PyTypeObject, Buffer_Type) /* MPI.buffer, alias MPI.memory */       \
+    X(PyTypeObject, Win_Type)                                             \
+    X(PyTypeObject, File_Type)                                            \
+                                                                          \
+    /* errors.c, topology.c: error handlers and topology communicators */ \
+    X(PyTypeObject, Errhandler_Type)                                      \
+    X(PyTypeObject, Topocomm_Type)                                        \
+    X(PyTypeObject, Cartcomm_Type)                                        \
+    X(PyTypeObject, Graphcomm_Type)                                       \
+    X(PyTypeObject, Distgraphcomm_Type)                                   \
+                                                                          \
+    /* coll.c: _comm_lock_table, {communicator handle: {key: Lock}}, NULL \
+     * until first asked for */                                           \
+    X(PyObject, comm_locks)                                               \
+    X(PyTypeObject, Grequest_Type) /* request.c */                        \
+    X(PyTypeObject, Session_Type)  /* session.c */                        \
+                                                                          \
+    /* comm.c: the addresses (ints) of attribute values whose delete_fn   \
+     * raised, a set, NULL until the first such failure (see              \
+     * keyval_delete_cb) */                                               \
+    X(PyObject, keyval_failed)                                            \
+    /* handle.c: the predefined constants, a list of (kind, object, name) \
+     * triples (pickling names them) */                                   \
+    X(PyObject, handle_consts)                                            \
+    /* p2p.c: what Attach_buffer was given, returned by Detach_buffer */  \
+    X(PyObject, bsend_object)
+
 typedef struct cmpi_state {
-    PyTypeObject *Exception_Type;
-    PyTypeObject *Datatype_Type;
-    PyTypeObject *Op_Type;
-    PyTypeObject *Status_Type;
-    PyTypeObject *Request_Type;
-    PyTypeObject *Prequest_Type;
-    PyTypeObject *Group_Type;
-    PyTypeObject *Message_Type;
-    PyTypeObject *Comm_Type;
-    PyTypeObject *Intracomm_Type;
-    PyTypeObject *Intercomm_Type;
-    PyTypeObject *BottomType;
-    PyTypeObject *InPlaceType;
-
-    PyObject *BOTTOM;   /* MPI.BOTTOM sentinel */
-    PyObject *IN_PLACE; /* MPI.IN_PLACE sentinel */
-    PyObject *COMM_NULL;
-    PyObject *COMM_SELF;
-    PyObject *COMM_WORLD;
-    PyObject *REQUEST_NULL;
-    PyObject *typecodes; /* dict: typecode str -> Datatype */
-
-    PyTypeObject *Pickle_Type;
-    PyObject *pickle;          /* MPI.pickle: what the lowercase calls use */
-    PyObject *stdlib_dumps;    /* pickle.dumps */
-    PyObject *stdlib_loads;    /* pickle.loads */
-    PyObject *stdlib_protocol; /* pickle.HIGHEST_PROTOCOL */
-    PyObject *kw_buffer_callback; /* ("buffer_callback",) */
-    PyObject *kw_buffers;         /* ("buffers",) */
-
-    /* info.c, win.c, file.c, memory.c (one-sided, I/O, memory) */
-    PyTypeObject *Info_Type;
-    PyTypeObject *Buffer_Type; /* MPI.buffer, alias MPI.memory */
-    PyTypeObject *Win_Type;
-    PyTypeObject *File_Type;
+#define CMPI_STATE_FIELD(type, name) type *name;
+    CMPI_STATE_OBJECTS(CMPI_STATE_FIELD)
+#undef CMPI_STATE_FIELD
 
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
     unsigned payload_seq; /* tags of large-object payloads (p2p.c) */
-
-    /* errors.c, topology.c: error handlers and topology communicators */
-    PyTypeObject *Errhandler_Type;
-    PyTypeObject *Topocomm_Type;
-    PyTypeObject *Cartcomm_Type;
-    PyTypeObject *Graphcomm_Type;
-    PyTypeObject *Distgraphcomm_Type;
-
-    /* coll.c: _comm_lock_table, {communicator handle: {key: Lock}}, NULL
-     * until first asked for */
-    PyObject *comm_locks;
-    PyTypeObject *Grequest_Type; /* request.c */
-    /* session.c */
-    PyTypeObject *Session_Type;
 } cmpi_state;
 
 extern PyModuleDef cmpi_module;

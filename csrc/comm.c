@@ -1056,8 +1056,8 @@ keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
 /* Attribute values whose delete_fn raised: MPI (Open MPI) keeps such an
  * attribute and calls the delete function again when the communicator is
  * freed; that second time the value is let go without calling delete_fn
- * again, so Free() succeeds.  A set of the values' addresses. */
-static PyObject *keyval_failed;
+ * again, so Free() succeeds.  st->keyval_failed is the set of the values'
+ * addresses. */
 
 static int
 keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
@@ -1068,8 +1068,9 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
         return MPI_SUCCESS;
     int ierr = MPI_SUCCESS;
     PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *addr = keyval_failed ? PyLong_FromVoidPtr(value) : NULL;
-    int again = addr ? PySet_Discard(keyval_failed, addr) : 0;
+    cmpi_state *st = k->st;
+    PyObject *addr = st->keyval_failed ? PyLong_FromVoidPtr(value) : NULL;
+    int again = addr ? PySet_Discard(st->keyval_failed, addr) : 0;
     if (again < 0) {
         PyErr_Clear();
         again = 0;
@@ -1091,11 +1092,11 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
     Py_XDECREF(addr);
     if (ierr != MPI_SUCCESS && !k->nopython) {
         /* the attribute stays: so does its value, until the next call */
-        if (keyval_failed == NULL)
-            keyval_failed = PySet_New(NULL);
+        if (st->keyval_failed == NULL)
+            st->keyval_failed = PySet_New(NULL);
         PyObject *a = PyLong_FromVoidPtr(value);
-        if (keyval_failed == NULL || a == NULL ||
-            PySet_Add(keyval_failed, a) < 0)
+        if (st->keyval_failed == NULL || a == NULL ||
+            PySet_Add(st->keyval_failed, a) < 0)
             PyErr_Clear();
         Py_XDECREF(a);
     }

@@ -394,7 +394,8 @@ handle_fromhandle(PyTypeObject *cls, PyObject *arg)
 }
 
 static int
-handle_find_const(PyObject *self, int k, PyObject **name, PyObject **same);
+handle_find_const(cmpi_state *st, PyObject *self, int k, PyObject **name,
+                  PyObject **same);
 
 /* Make `self` a null object (free() of a predefined handle's copy). */
 static int
@@ -431,7 +432,7 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
         return truth < 0 ? NULL : Py_NewRef(Py_None);
     /* a copy of a predefined handle: just forget it */
     PyObject *name, *same;
-    int predefined = handle_find_const(self, k, &name, &same);
+    int predefined = handle_find_const(st, self, k, &name, &same);
     if (!predefined && k == HK_DATATYPE) {
         int ni, na, nd, combiner = MPI_COMBINER_NAMED;
         MPI_Type_get_envelope(((DatatypeObject *)self)->ob_mpi, &ni, &na, &nd,
@@ -624,21 +625,20 @@ cmpi__handleof(PyObject *m, PyObject *arg)
 /* ---------------------------------------------------------------------
  * Pickling.
  */
-/* The module's predefined constants: (kind, object, name) triples. */
-static PyObject *handle_consts; /* list */
-
 /* The constant named by the module for `self` itself (*same == NULL), or
- * the first one with the same handle (*name == NULL). */
+ * the first one with the same handle (*name == NULL): st->handle_consts
+ * lists the module's predefined constants as (kind, object, name). */
 static int
-handle_find_const(PyObject *self, int k, PyObject **name, PyObject **same)
+handle_find_const(cmpi_state *st, PyObject *self, int k, PyObject **name,
+                  PyObject **same)
 {
     *name = *same = NULL;
-    if (handle_consts == NULL)
+    if (st->handle_consts == NULL)
         return 0;
     const void *h = handle_ptr(self, k);
-    Py_ssize_t n = PyList_GET_SIZE(handle_consts);
+    Py_ssize_t n = PyList_GET_SIZE(st->handle_consts);
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *t = PyList_GET_ITEM(handle_consts, i);
+        PyObject *t = PyList_GET_ITEM(st->handle_consts, i);
         if (PyLong_AsLong(PyTuple_GET_ITEM(t, 0)) != k)
             continue;
         PyObject *c = PyTuple_GET_ITEM(t, 1);
@@ -706,7 +706,7 @@ handle_reduce(PyObject *self, PyObject *Py_UNUSED(a))
     if (k < 0)
         return NULL;
     PyObject *name, *same;
-    if (handle_find_const(self, k, &name, &same)) {
+    if (handle_find_const(st, self, k, &name, &same)) {
         if (name != NULL)
             return Py_NewRef(name);
         return Py_BuildValue("O(O)", (PyObject *)Py_TYPE(self), same);
@@ -813,9 +813,9 @@ cmpi_handle_init(PyObject *m, cmpi_state *st)
         PyModule_AddIntConstant(m, "F_TAG", MPI_F_TAG) < 0 ||
         PyModule_AddIntConstant(m, "F_ERROR", MPI_F_ERROR) < 0)
         return -1;
-    Py_CLEAR(handle_consts);
-    handle_consts = PyList_New(0);
-    if (handle_consts == NULL)
+    Py_CLEAR(st->handle_consts);
+    st->handle_consts = PyList_New(0);
+    if (st->handle_consts == NULL)
         return -1;
     PyObject *dict = PyModule_GetDict(m);
     PyObject *key, *value;
@@ -827,7 +827,7 @@ cmpi_handle_init(PyObject *m, cmpi_state *st)
         if (k < 0)
             continue;
         PyObject *t = Py_BuildValue("iOO", k, value, key);
-        if (t == NULL || PyList_Append(handle_consts, t) < 0) {
+        if (t == NULL || PyList_Append(st->handle_consts, t) < 0) {
             Py_XDECREF(t);
             return -1;
         }

@@ -463,9 +463,11 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
 #endif
 }
 
-/* The buffer for buffered-mode sends: held (exported) while attached. */
+/* The buffer for buffered-mode sends: held (exported) while attached.
+ * MPI's attached buffer is process state, like MPI's, so the export stays
+ * outside the module state: clearing the module must not release memory
+ * MPI still uses.  What Attach_buffer was given is st->bsend_object. */
 static Py_buffer cmpi_bsend_buffer;
-static PyObject *cmpi_bsend_object; /* what Attach_buffer was given */
 
 CMPI_DOC(Attach_buffer_doc, "Attach_buffer(buf)",
          "Attach a user-provided buffer for sending in buffered mode.");
@@ -487,7 +489,7 @@ mod_Attach_buffer(PyObject *m, PyObject *buf)
     }
     int ierr = MPI_Buffer_attach(cmpi_bsend_buffer.buf, n);
     if (ierr == MPI_SUCCESS)
-        Py_XSETREF(cmpi_bsend_object, Py_NewRef(buf));
+        Py_XSETREF(st->bsend_object, Py_NewRef(buf));
     if (ierr != MPI_SUCCESS) {
         PyBuffer_Release(&cmpi_bsend_buffer);
         return cmpi_raise(st, ierr);
@@ -509,10 +511,10 @@ mod_Detach_buffer(PyObject *m, PyObject *Py_UNUSED(a))
         return cmpi_raise(st, ierr);
     if (cmpi_bsend_buffer.obj == NULL)
         Py_RETURN_NONE;
-    PyObject *obj = cmpi_bsend_object != NULL
-                            ? cmpi_bsend_object
+    PyObject *obj = st->bsend_object != NULL
+                            ? st->bsend_object
                             : Py_NewRef(cmpi_bsend_buffer.obj);
-    cmpi_bsend_object = NULL;
+    st->bsend_object = NULL;
     PyBuffer_Release(&cmpi_bsend_buffer);
     return obj;
 }
