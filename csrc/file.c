@@ -76,10 +76,24 @@ File_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)f;
 }
 
+/* The buffer of a split collective is MPI's until its _end: not visited,
+ * as a Request's buffers (request.c).  No tp_clear: the list of requests
+ * is the only way back to the file in a cycle, and the list clears
+ * itself; clearing it here would let Close() pass over a request still
+ * pending. */
+static int
+File_traverse(FileObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->pending);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
 static void
 File_dealloc(FileObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
     /* A file is not closed implicitly (MPI_File_close is collective).  A
      * split collective still in progress keeps its buffer for good. */
     int finalized = 1;
@@ -1394,6 +1408,7 @@ static PyType_Slot File_slots[] = {
         {Py_tp_doc, (void *)File_doc},
         {Py_tp_new, File_new},
         {Py_tp_dealloc, File_dealloc},
+        {Py_tp_traverse, File_traverse},
         {Py_tp_richcompare, File_richcompare},
         {Py_tp_repr, File_repr},
         {Py_nb_bool, File_bool},
@@ -1405,7 +1420,7 @@ static PyType_Slot File_slots[] = {
 static PyType_Spec File_spec = {
         .name = "cmpi.MPI.File",
         .basicsize = sizeof(FileObject),
-        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
         .slots = File_slots,
 };
 

@@ -160,10 +160,36 @@ Buffer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return b;
 }
 
+static int
+Buffer_traverse(BufferObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->view.obj);
+    Py_VISIT(self->owner);
+    Py_VISIT(self->held.obj);
+    Py_VISIT(self->held_owner);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+/* Breaks buffer -> owner (a window) -> ... -> buffer, and cycles through
+ * the object whose memory this is.  Only while nothing exports the
+ * memory: an export in the same garbage (a memoryview over this buffer)
+ * may still point at it; a later collection, once that export is gone,
+ * lets go.  Memory from Alloc_mem holds no Python object and stays as it
+ * is.  A method called after a clear sees an empty buffer. */
+static int
+Buffer_clear(BufferObject *self)
+{
+    if (self->exports == 0 && (self->view.obj != NULL || self->owner != NULL))
+        buffer_drop(self);
+    return 0;
+}
+
 static void
 Buffer_dealloc(BufferObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
     buffer_drop(self);
     buffer_drop_held(self);
     tp->tp_free(self);
@@ -635,6 +661,8 @@ static PyType_Slot Buffer_slots[] = {
         {Py_tp_doc, (void *)Buffer_doc},
         {Py_tp_new, Buffer_new},
         {Py_tp_dealloc, Buffer_dealloc},
+        {Py_tp_traverse, Buffer_traverse},
+        {Py_tp_clear, Buffer_clear},
         {Py_tp_repr, Buffer_repr},
         {Py_bf_getbuffer, Buffer_getbuffer},
         {Py_bf_releasebuffer, Buffer_releasebuffer},
@@ -651,7 +679,7 @@ static PyType_Slot Buffer_slots[] = {
 static PyType_Spec Buffer_spec = {
         .name = "cmpi.MPI.buffer",
         .basicsize = sizeof(BufferObject),
-        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
         .slots = Buffer_slots,
 };
 

@@ -112,6 +112,21 @@ win_release_held(WinObject *w, int rank)
     w->nheld = j;
 }
 
+/* Empty the buffers tomemory()/Shared_query gave, then drop their list:
+ * none may point at the window's memory once the window lets go of it. */
+static void
+win_drop_memories(WinObject *w)
+{
+    if (w->memories != NULL) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(w->memories); i++) {
+            BufferObject *b = (BufferObject *)PyList_GET_ITEM(w->memories, i);
+            b->buf = cmpi_buffer_empty;
+            b->len = 0;
+        }
+        Py_CLEAR(w->memories);
+    }
+}
+
 /* The window is gone: drop what it held, empty the buffers it gave. */
 static void
 win_forget(WinObject *w)
@@ -127,14 +142,7 @@ win_forget(WinObject *w)
     PyMem_Free(w->attached);
     w->attached = NULL;
     w->nattached = w->capattached = 0;
-    if (w->memories != NULL) {
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(w->memories); i++) {
-            BufferObject *b = (BufferObject *)PyList_GET_ITEM(w->memories, i);
-            b->buf = cmpi_buffer_empty;
-            b->len = 0;
-        }
-        Py_CLEAR(w->memories);
-    }
+    win_drop_memories(w);
     PyMem_Free(w->tsize);
     PyMem_Free(w->tunit);
     w->tsize = NULL;
@@ -142,10 +150,35 @@ win_forget(WinObject *w)
     w->gsize = 0;
 }
 
+/* Only the list of buffers given out is visited.  The window memory, the
+ * RMA buffers in flight and the attached memory are MPI's until Free or
+ * completion: like a Request's buffers (request.c) they are not visited,
+ * so a cycle through them is never collected. */
+static int
+Win_traverse(WinObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->memories);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+/* Breaks window -> memories -> buffer -> window (each buffer keeps its
+ * window as owner), a cycle that only Free() broke before.  Python
+ * references only: the window handle and the memory MPI may use stay, as
+ * in Win_dealloc, and the buffers are emptied, as Free empties them, so
+ * that a Free after a clear leaves none over freed memory. */
+static int
+Win_clear(WinObject *self)
+{
+    win_drop_memories(self);
+    return 0;
+}
+
 static void
 Win_dealloc(WinObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
     int finalized = 1;
     MPI_Finalized(&finalized);
     if (self->ob_mpi != MPI_WIN_NULL && !finalized &&
@@ -1805,6 +1838,8 @@ static PyType_Slot Win_slots[] = {
         {Py_tp_doc, (void *)Win_doc},
         {Py_tp_new, Win_new},
         {Py_tp_dealloc, Win_dealloc},
+        {Py_tp_traverse, Win_traverse},
+        {Py_tp_clear, Win_clear},
         {Py_tp_richcompare, Win_richcompare},
         {Py_tp_repr, Win_repr},
         {Py_nb_bool, Win_bool},
@@ -1816,7 +1851,7 @@ static PyType_Slot Win_slots[] = {
 static PyType_Spec Win_spec = {
         .name = "cmpi.MPI.Win",
         .basicsize = sizeof(WinObject),
-        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
         .slots = Win_slots,
 };
 
