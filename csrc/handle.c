@@ -2,7 +2,8 @@
  * handle.c -- what every MPI handle class shares (mpi4py's object model):
  * conversions to and from integers, Fortran handles and raw MPI handles
  * (toint, fromint, py2f, f2py, fromhandle, MPI._sizeof, MPI._addressof,
- * MPI._handleof), and pickling (__reduce__).
+ * MPI._handleof), pickling (__reduce__), and comparison, truth and the
+ * null check (cmpi_handle_richcompare, _bool, _check; cmpi.h).
  *
  * The methods are added to the classes after the areas have created them:
  * each handle object stores its MPI handle in `ob_mpi`, so one table says
