@@ -663,6 +663,51 @@ static PyObject *
 cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
                 PyObject *owner);
 
+/* handle.c: what every handle class shares.  A class is known by its kind,
+ * its row in handle.c's table, which says where its handle is, how large,
+ * what the null handle is and which error a null one raises. */
+enum cmpi_handle_kind {
+    CMPI_HK_DATATYPE,
+    CMPI_HK_OP,
+    CMPI_HK_REQUEST,
+    CMPI_HK_MESSAGE,
+    CMPI_HK_GROUP,
+    CMPI_HK_INFO,
+    CMPI_HK_ERRHANDLER,
+    CMPI_HK_COMM,
+    CMPI_HK_WIN,
+    CMPI_HK_FILE,
+    CMPI_HK_SESSION,
+    CMPI_HK_COUNT
+};
+/* == and != compare the handles; an object of another class gives
+ * NotImplemented, so Python falls back to identity (mpi4py does the same). */
+static inline PyObject *
+cmpi_handle_richcompare(PyObject *self, PyObject *other, int op,
+                        enum cmpi_handle_kind kind);
+/* A handle object is true unless it holds the null handle. */
+static inline int
+cmpi_handle_bool(PyObject *self, enum cmpi_handle_kind kind);
+/* 0, or -1 with MPI.Exception saying the handle is null.  Every Send, Recv
+ * and bcast checks its communicator.  (All three are inline so that each
+ * class's copy knows its handle's size: a compare, not a memcmp call.) */
+static inline int
+cmpi_handle_check(PyObject *self, enum cmpi_handle_kind kind);
+/* Return NULL from the calling method if `obj`'s handle is null. */
+#define CMPI_HANDLE_CHECK(obj, kind)                          \
+    do {                                                      \
+        if (cmpi_handle_check((PyObject *)(obj), (kind)) < 0) \
+            return NULL;                                      \
+    } while (0)
+/* A handle class's tp_richcompare and nb_bool slots, named `richcompare`
+ * and `truth`: the shared bodies above with the class's kind. */
+#define CMPI_HANDLE_SLOTS(richcompare, truth, kind)                       \
+    static PyObject *richcompare(PyObject *self, PyObject *other, int op) \
+    {                                                                     \
+        return cmpi_handle_richcompare(self, other, op, (kind));          \
+    }                                                                     \
+    static int truth(PyObject *self) { return cmpi_handle_bool(self, (kind)); }
+
 /* comm.c */
 static PyObject *
 cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,

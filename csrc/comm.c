@@ -132,21 +132,10 @@ cmpi_comm_set_handle(CommObject *c, MPI_Comm handle)
     }
 }
 
-static CMPI_NOINLINE int
-comm_null_error(CommObject *c)
-{
-    cmpi_raise_msg(c->st, MPI_ERR_COMM,
-                   "invalid communicator: the communicator is COMM_NULL "
-                   "(freed, or never created)");
-    return -1;
-}
-
 static int
 cmpi_comm_check(CommObject *c)
 {
-    if (CMPI_UNLIKELY(c->ob_mpi == MPI_COMM_NULL))
-        return comm_null_error(c);
-    return 0;
+    return cmpi_handle_check((PyObject *)c, CMPI_HK_COMM);
 }
 
 /* A new communicator made by cmpi: failures on it raise, never abort,
@@ -264,26 +253,12 @@ Comm_dealloc(CommObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Comm_richcompare(CommObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Comm_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((CommObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
+CMPI_HANDLE_SLOTS(Comm_richcompare, Comm_bool, CMPI_HK_COMM)
 
 static Py_hash_t
 Comm_hash(CommObject *self)
 {
     return cmpi_hash_handle((intptr_t)self->ob_mpi);
-}
-
-static int
-Comm_bool(CommObject *self)
-{
-    return self->ob_mpi != MPI_COMM_NULL;
 }
 
 static PyObject *

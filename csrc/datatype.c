@@ -106,26 +106,12 @@ Datatype_dealloc(DatatypeObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Datatype_richcompare(DatatypeObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Datatype_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((DatatypeObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
+CMPI_HANDLE_SLOTS(Datatype_richcompare, Datatype_bool, CMPI_HK_DATATYPE)
 
 static Py_hash_t
 Datatype_hash(DatatypeObject *self)
 {
     return cmpi_hash_handle((intptr_t)self->ob_mpi);
-}
-
-static int
-Datatype_bool(DatatypeObject *self)
-{
-    return self->ob_mpi != MPI_DATATYPE_NULL;
 }
 
 static PyObject *

@@ -586,29 +586,12 @@ Errhandler_dealloc(ErrhandlerObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Errhandler_richcompare(ErrhandlerObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Errhandler_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    ErrhandlerObject *o = (ErrhandlerObject *)other;
-    int eq = self->ob_mpi == o->ob_mpi &&
-             (self->flags & CMPI_EMULATED) == (o->flags & CMPI_EMULATED);
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
+CMPI_HANDLE_SLOTS(Errhandler_richcompare, Errhandler_bool, CMPI_HK_ERRHANDLER)
 
 static Py_hash_t
 Errhandler_hash(ErrhandlerObject *self)
 {
     return cmpi_hash_handle((intptr_t)self->ob_mpi);
-}
-
-static int
-Errhandler_bool(ErrhandlerObject *self)
-{
-    return self->ob_mpi != MPI_ERRHANDLER_NULL ||
-           (self->flags & CMPI_EMULATED) != 0;
 }
 
 static PyObject *

@@ -108,38 +108,9 @@ File_dealloc(FileObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-File_richcompare(FileObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->File_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((FileObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
+CMPI_HANDLE_SLOTS(File_richcompare, File_bool, CMPI_HK_FILE)
 
-static int
-File_bool(FileObject *self)
-{
-    return self->ob_mpi != MPI_FILE_NULL;
-}
-
-static CMPI_NOINLINE int
-file_null_error(FileObject *f)
-{
-    cmpi_raise_msg(f->st, MPI_ERR_FILE,
-                   "invalid file: the file is FILE_NULL (closed, or never "
-                   "opened)");
-    return -1;
-}
-
-#define FILE_CHECK(f)                                      \
-    do {                                                   \
-        if (CMPI_UNLIKELY((f)->ob_mpi == MPI_FILE_NULL)) { \
-            file_null_error(f);                            \
-            return NULL;                                   \
-        }                                                  \
-    } while (0)
+#define FILE_CHECK(f) CMPI_HANDLE_CHECK(f, CMPI_HK_FILE)
 
 static PyObject *
 file_result(FileObject *self, int ierr)

@@ -46,26 +46,12 @@ Group_dealloc(GroupObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Group_richcompare(GroupObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Group_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((GroupObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
+CMPI_HANDLE_SLOTS(Group_richcompare, Group_bool, CMPI_HK_GROUP)
 
 static Py_hash_t
 Group_hash(GroupObject *self)
 {
     return cmpi_hash_handle((intptr_t)self->ob_mpi);
-}
-
-static int
-Group_bool(GroupObject *self)
-{
-    return self->ob_mpi != MPI_GROUP_NULL;
 }
 
 static int

@@ -2,7 +2,8 @@
  * handle.c -- what every MPI handle class shares (mpi4py's object model):
  * conversions to and from integers, Fortran handles and raw MPI handles
  * (toint, fromint, py2f, f2py, fromhandle, MPI._sizeof, MPI._addressof,
- * MPI._handleof), and pickling (__reduce__).
+ * MPI._handleof), pickling (__reduce__), and comparison, truth and the
+ * null check (cmpi_handle_richcompare, _bool, _check; cmpi.h).
  *
  * The methods are added to the classes after the areas have created them:
  * each handle object stores its MPI handle in `ob_mpi`, so one table says
@@ -42,12 +43,33 @@ typedef MPI_Fint cmpi_fint;
 #define MPI_F_ERROR 2
 #endif
 
+/* A handle of any kind (the null handle of each kind, in the table). */
+typedef union {
+    MPI_Datatype dtype;
+    MPI_Op op;
+    MPI_Request req;
+    MPI_Message msg;
+    MPI_Group grp;
+    MPI_Info info;
+    MPI_Errhandler errh;
+    MPI_Comm comm;
+    MPI_Win win;
+    MPI_File file;
+    cmpi_session_t sess;
+} handle_any;
+
 typedef struct {
     const char *name;
     size_t type_off;  /* offsetof(cmpi_state, X_Type) */
     size_t obj_off;   /* offsetof(XObject, ob_mpi) */
     size_t hsize;     /* sizeof(MPI_X) */
     size_t flags_off; /* offsetof(XObject, flags) */
+    size_t st_off;    /* offsetof(XObject, st) */
+    handle_any null;  /* MPI_X_NULL */
+    /* what cmpi_handle_check raises for a null handle (kinds whose calls
+     * check it; NULL for the others) */
+    int null_class;
+    const char *null_text;
     cmpi_fint (*c2f)(const void *h);
     void (*f2c)(cmpi_fint f, void *h);
 } handle_kind;
@@ -102,39 +124,52 @@ sess_f2c(cmpi_fint f, void *h)
 }
 #endif
 
-enum {
-    HK_DATATYPE,
-    HK_OP,
-    HK_REQUEST,
-    HK_MESSAGE,
-    HK_GROUP,
-    HK_INFO,
-    HK_ERRHANDLER,
-    HK_COMM,
-    HK_WIN,
-    HK_FILE,
-    HK_SESSION,
-    HK_COUNT
-};
-
-#define HK(n, T, O, H, p)                                           \
-    {                                                               \
-        n, offsetof(cmpi_state, T), offsetof(O, ob_mpi), sizeof(H), \
-                offsetof(O, flags), p##_c2f, p##_f2c                \
+#define HK(n, T, O, H, p, null_h, eclass, etext)                         \
+    {                                                                    \
+        .name = n, .type_off = offsetof(cmpi_state, T),                  \
+        .obj_off = offsetof(O, ob_mpi), .hsize = sizeof(H),              \
+        .flags_off = offsetof(O, flags), .st_off = offsetof(O, st),      \
+        .null = {.p = null_h}, .null_class = eclass, .null_text = etext, \
+        .c2f = p##_c2f, .f2c = p##_f2c                                   \
     }
-static const handle_kind handle_kinds[HK_COUNT] = {
-        HK("Datatype", Datatype_Type, DatatypeObject, MPI_Datatype, dtype),
-        HK("Op", Op_Type, OpObject, MPI_Op, op),
-        HK("Request", Request_Type, RequestObject, MPI_Request, req),
-        HK("Message", Message_Type, MessageObject, MPI_Message, msg),
-        HK("Group", Group_Type, GroupObject, MPI_Group, grp),
-        HK("Info", Info_Type, InfoObject, MPI_Info, info),
-        HK("Errhandler", Errhandler_Type, ErrhandlerObject, MPI_Errhandler,
-           errh),
-        HK("Comm", Comm_Type, CommObject, MPI_Comm, comm),
-        HK("Win", Win_Type, WinObject, MPI_Win, win),
-        HK("File", File_Type, FileObject, MPI_File, file),
-        HK("Session", Session_Type, SessionObject, cmpi_session_t, sess),
+static const handle_kind handle_kinds[CMPI_HK_COUNT] = {
+        [CMPI_HK_DATATYPE] =
+                HK("Datatype", Datatype_Type, DatatypeObject, MPI_Datatype,
+                   dtype, MPI_DATATYPE_NULL, 0, NULL),
+        [CMPI_HK_OP] =
+                HK("Op", Op_Type, OpObject, MPI_Op, op, MPI_OP_NULL, 0, NULL),
+        [CMPI_HK_REQUEST] = HK("Request", Request_Type, RequestObject,
+                               MPI_Request, req, MPI_REQUEST_NULL, 0, NULL),
+        [CMPI_HK_MESSAGE] =
+                HK("Message", Message_Type, MessageObject, MPI_Message, msg,
+                   MPI_MESSAGE_NULL, MPI_ERR_REQUEST,
+                   "invalid message: MESSAGE_NULL (a matched "
+                   "message can be received only once)"),
+        [CMPI_HK_GROUP] = HK("Group", Group_Type, GroupObject, MPI_Group, grp,
+                             MPI_GROUP_NULL, 0, NULL),
+        [CMPI_HK_INFO] = HK("Info", Info_Type, InfoObject, MPI_Info, info,
+                            MPI_INFO_NULL, MPI_ERR_INFO,
+                            "invalid info: the info is INFO_NULL (freed, or "
+                            "never created)"),
+        [CMPI_HK_ERRHANDLER] =
+                HK("Errhandler", Errhandler_Type, ErrhandlerObject,
+                   MPI_Errhandler, errh, MPI_ERRHANDLER_NULL, 0, NULL),
+        [CMPI_HK_COMM] = HK("Comm", Comm_Type, CommObject, MPI_Comm, comm,
+                            MPI_COMM_NULL, MPI_ERR_COMM,
+                            "invalid communicator: the communicator is "
+                            "COMM_NULL (freed, or never created)"),
+        [CMPI_HK_WIN] = HK("Win", Win_Type, WinObject, MPI_Win, win,
+                           MPI_WIN_NULL, MPI_ERR_WIN,
+                           "invalid window: the window is WIN_NULL (freed, "
+                           "or never created)"),
+        [CMPI_HK_FILE] = HK("File", File_Type, FileObject, MPI_File, file,
+                            MPI_FILE_NULL, MPI_ERR_FILE,
+                            "invalid file: the file is FILE_NULL (closed, or "
+                            "never opened)"),
+        [CMPI_HK_SESSION] =
+                HK("Session", Session_Type, SessionObject, cmpi_session_t,
+                   sess, CMPI_SESSION_NULL, MPI_ERR_SESSION,
+                   "invalid session: the session is SESSION_NULL"),
 };
 #undef HK
 
@@ -148,7 +183,7 @@ kind_type(cmpi_state *st, int k)
 static int
 kind_of_type(cmpi_state *st, PyTypeObject *type)
 {
-    for (int k = 0; k < HK_COUNT; k++) {
+    for (int k = 0; k < CMPI_HK_COUNT; k++) {
         PyTypeObject *t = kind_type(st, k);
         if (t != NULL && PyType_IsSubtype(type, t))
             return k;
@@ -162,13 +197,88 @@ handle_ptr(PyObject *obj, int k)
     return (char *)obj + handle_kinds[k].obj_off;
 }
 
+static unsigned
+handle_flags(PyObject *obj, int k)
+{
+    unsigned flags;
+    memcpy(&flags, (char *)obj + handle_kinds[k].flags_off, sizeof(flags));
+    return flags;
+}
+
+static cmpi_state *
+handle_state(PyObject *obj, int k)
+{
+    cmpi_state *st;
+    memcpy(&st, (char *)obj + handle_kinds[k].st_off, sizeof(st));
+    return st;
+}
+
+/* ---------------------------------------------------------------------
+ * Comparison, truth and the null check: one body for every handle class
+ * (each class's slots are CMPI_HANDLE_SLOTS, cmpi.h).  The kind is a
+ * constant in each copy, so the table's sizes and null handles fold into
+ * plain compares.
+ */
+static inline int
+handle_is_null(PyObject *obj, int k)
+{
+    const handle_kind *hk = &handle_kinds[k];
+    return memcmp(handle_ptr(obj, k), &hk->null, hk->hsize) == 0;
+}
+
+/* The emulated ERRORS_ABORT and its copies (errors.c) hold no MPI handle:
+ * they are true, and equal only each other. */
+static inline int
+handle_emulated(PyObject *obj, int k)
+{
+    return k == CMPI_HK_ERRHANDLER && (handle_flags(obj, k) & CMPI_EMULATED);
+}
+
+static inline int
+cmpi_handle_bool(PyObject *self, enum cmpi_handle_kind kind)
+{
+    return !handle_is_null(self, kind) || handle_emulated(self, kind);
+}
+
+static inline PyObject *
+cmpi_handle_richcompare(PyObject *self, PyObject *other, int op,
+                        enum cmpi_handle_kind kind)
+{
+    /* the class of the kind, not of self: an Intracomm equals a Comm */
+    PyTypeObject *cls = kind_type(handle_state(self, kind), kind);
+    if ((op != Py_EQ && op != Py_NE) || !PyObject_TypeCheck(other, cls))
+        Py_RETURN_NOTIMPLEMENTED;
+    int eq = memcmp(handle_ptr(self, kind), handle_ptr(other, kind),
+                    handle_kinds[kind].hsize) == 0 &&
+             handle_emulated(self, kind) == handle_emulated(other, kind);
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static CMPI_NOINLINE int
+handle_null_error(PyObject *self, enum cmpi_handle_kind kind)
+{
+    const handle_kind *hk = &handle_kinds[kind];
+    assert(hk->null_text != NULL);
+    cmpi_raise_msg(handle_state(self, kind), hk->null_class, "%s",
+                   hk->null_text);
+    return -1;
+}
+
+static inline int
+cmpi_handle_check(PyObject *self, enum cmpi_handle_kind kind)
+{
+    if (CMPI_UNLIKELY(handle_is_null(self, kind)))
+        return handle_null_error(self, kind);
+    return 0;
+}
+
 /* The MPI handle `obj` stands for, copied to `h`.  The emulated
  * ERRORS_ABORT (errors.c) holds none: it stands for cmpi's aborting
  * handler, made on first use. */
 static int
 handle_value(PyObject *obj, int k, void *h)
 {
-    if (k == HK_ERRHANDLER &&
+    if (k == CMPI_HK_ERRHANDLER &&
         (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED)) {
         MPI_Errhandler eh;
         if (cmpi_errhandler_arg(((ErrhandlerObject *)obj)->st, obj, &eh) < 0)
@@ -222,7 +332,7 @@ handle_from_bits(PyObject *obj, void *h, size_t hsize)
 static PyObject *
 handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
 {
-    if (k == HK_COMM) {
+    if (k == CMPI_HK_COMM) {
         MPI_Comm c;
         memcpy(&c, h, sizeof(c));
         if (cls == st->Comm_Type && c != MPI_COMM_NULL) {
@@ -238,12 +348,12 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
         }
         return cmpi_comm_new(st, cls, c, 0);
     }
-    if (k == HK_WIN) {
+    if (k == CMPI_HK_WIN) {
         MPI_Win w;
         memcpy(&w, h, sizeof(w));
         return cmpi_win_alloc(st, cls, w, 0);
     }
-    if (k == HK_FILE) {
+    if (k == CMPI_HK_FILE) {
         MPI_File f;
         memcpy(&f, h, sizeof(f));
         return cmpi_file_alloc(st, cls, f, 0);
@@ -251,7 +361,7 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
     PyObject *obj = PyObject_CallNoArgs((PyObject *)cls);
     if (obj == NULL)
         return NULL;
-    if (k == HK_ERRHANDLER) {
+    if (k == CMPI_HK_ERRHANDLER) {
         MPI_Errhandler eh;
         memcpy(&eh, h, sizeof(eh));
         if (eh != MPI_ERRHANDLER_NULL && eh == cmpi_abort_eh) {
@@ -260,7 +370,7 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
         }
     }
     memcpy(handle_ptr(obj, k), h, handle_kinds[k].hsize);
-    if (k == HK_REQUEST) /* the object it came from still owns it */
+    if (k == CMPI_HK_REQUEST) /* the object it came from still owns it */
         ((RequestObject *)obj)->flags |= CMPI_REQ_NOT_OWNER;
     return obj;
 }
@@ -401,7 +511,7 @@ handle_find_const(cmpi_state *st, PyObject *self, int k, PyObject **name,
 static int
 handle_set_null(cmpi_state *st, PyObject *self, int k)
 {
-    if (k == HK_COMM) {
+    if (k == CMPI_HK_COMM) {
         cmpi_comm_set_handle((CommObject *)self, MPI_COMM_NULL);
         return 0;
     }
@@ -423,9 +533,7 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
     int k = handle_self_kind(self, &st);
     if (k < 0)
         return NULL;
-    unsigned flags;
-    memcpy(&flags, (char *)self + handle_kinds[k].flags_off, sizeof(flags));
-    if (flags & (CMPI_CONST | CMPI_EMULATED))
+    if (handle_flags(self, k) & (CMPI_CONST | CMPI_EMULATED))
         Py_RETURN_NONE;
     int truth = PyObject_IsTrue(self);
     if (truth <= 0)
@@ -433,7 +541,7 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
     /* a copy of a predefined handle: just forget it */
     PyObject *name, *same;
     int predefined = handle_find_const(st, self, k, &name, &same);
-    if (!predefined && k == HK_DATATYPE) {
+    if (!predefined && k == CMPI_HK_DATATYPE) {
         int ni, na, nd, combiner = MPI_COMBINER_NAMED;
         MPI_Type_get_envelope(((DatatypeObject *)self)->ob_mpi, &ni, &na, &nd,
                               &combiner);
@@ -444,9 +552,9 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
             return NULL;
         Py_RETURN_NONE;
     }
-    const char *meth = k == HK_FILE      ? "Close"
-                       : k == HK_SESSION ? "Finalize"
-                                         : "Free";
+    const char *meth = k == CMPI_HK_FILE      ? "Close"
+                       : k == CMPI_HK_SESSION ? "Finalize"
+                                              : "Free";
     return PyObject_CallMethod(self, meth, NULL);
 }
 
@@ -647,9 +755,8 @@ handle_find_const(cmpi_state *st, PyObject *self, int k, PyObject **name,
             *same = NULL;
             return 1;
         }
-        unsigned f1, f2; /* the emulated ERRORS_ABORT has no handle */
-        memcpy(&f1, (char *)c + handle_kinds[k].flags_off, sizeof(f1));
-        memcpy(&f2, (char *)self + handle_kinds[k].flags_off, sizeof(f2));
+        /* the emulated ERRORS_ABORT has no handle */
+        unsigned f1 = handle_flags(c, k), f2 = handle_flags(self, k);
         if (*same == NULL && ((f1 ^ f2) & CMPI_EMULATED) == 0 &&
             memcmp(handle_ptr(c, k), h, handle_kinds[k].hsize) == 0)
             *same = c;
@@ -711,9 +818,9 @@ handle_reduce(PyObject *self, PyObject *Py_UNUSED(a))
             return Py_NewRef(name);
         return Py_BuildValue("O(O)", (PyObject *)Py_TYPE(self), same);
     }
-    if (k == HK_DATATYPE)
+    if (k == CMPI_HK_DATATYPE)
         return datatype_reduce_contents(self);
-    if (k == HK_INFO) {
+    if (k == CMPI_HK_INFO) {
         PyObject *items = PyObject_CallMethod(self, "items", NULL);
         if (items == NULL)
             return NULL;
@@ -725,7 +832,7 @@ handle_reduce(PyObject *self, PyObject *Py_UNUSED(a))
             Py_DECREF(items);
         return r;
     }
-    if (k == HK_OP) {
+    if (k == CMPI_HK_OP) {
         OpObject *op = (OpObject *)self;
         if (op->slot >= 0 && cmpi_user_ops[op->slot].func != NULL) {
             int commute = 0;
@@ -796,7 +903,7 @@ add_methods(PyTypeObject *type, PyMethodDef *defs, int cls)
 static int
 cmpi_handle_init(PyObject *m, cmpi_state *st)
 {
-    for (int k = 0; k < HK_COUNT; k++) {
+    for (int k = 0; k < CMPI_HK_COUNT; k++) {
         PyTypeObject *t = kind_type(st, k);
         if (t == NULL)
             continue;

@@ -90,37 +90,12 @@ Info_dealloc(InfoObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Info_richcompare(InfoObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Info_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((InfoObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
-
-static int
-Info_bool(InfoObject *self)
-{
-    return self->ob_mpi != MPI_INFO_NULL;
-}
-
-static CMPI_NOINLINE int
-info_null_error(InfoObject *self)
-{
-    cmpi_raise_msg(self->st, MPI_ERR_INFO,
-                   "invalid info: the info is INFO_NULL (freed, or never "
-                   "created)");
-    return -1;
-}
+CMPI_HANDLE_SLOTS(Info_richcompare, Info_bool, CMPI_HK_INFO)
 
 static int
 info_check(InfoObject *self)
 {
-    if (CMPI_UNLIKELY(self->ob_mpi == MPI_INFO_NULL))
-        return info_null_error(self);
-    return 0;
+    return cmpi_handle_check((PyObject *)self, CMPI_HK_INFO);
 }
 
 /* A key or value as a C string, with MPI's length limit checked here so

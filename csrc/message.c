@@ -62,21 +62,7 @@ Message_dealloc(MessageObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Message_richcompare(MessageObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Message_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((MessageObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
-
-static int
-Message_bool(MessageObject *self)
-{
-    return self->ob_mpi != MPI_MESSAGE_NULL;
-}
+CMPI_HANDLE_SLOTS(Message_richcompare, Message_bool, CMPI_HK_MESSAGE)
 
 /* The handle a receive consumes: a predefined constant (MESSAGE_NO_PROC)
  * stays as it is, a copy of it becomes MESSAGE_NULL. */
@@ -90,12 +76,7 @@ message_handle(MessageObject *self, MPI_Message *tmp)
 static int
 message_check(MessageObject *self)
 {
-    if (self->ob_mpi != MPI_MESSAGE_NULL)
-        return 0;
-    cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
-                   "invalid message: MESSAGE_NULL (a matched message can be "
-                   "received only once)");
-    return -1;
+    return cmpi_handle_check((PyObject *)self, CMPI_HK_MESSAGE);
 }
 
 CMPI_DOC(Message_Recv_doc, "Recv($self, buf, status=None)",

@@ -55,26 +55,12 @@ Op_dealloc(OpObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Op_richcompare(OpObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Op_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((OpObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
+CMPI_HANDLE_SLOTS(Op_richcompare, Op_bool, CMPI_HK_OP)
 
 static Py_hash_t
 Op_hash(OpObject *self)
 {
     return cmpi_hash_handle((intptr_t)self->ob_mpi);
-}
-
-static int
-Op_bool(OpObject *self)
-{
-    return self->ob_mpi != MPI_OP_NULL;
 }
 
 /* MAXLOC / MINLOC on (value, index) pairs: the better value wins, and on

@@ -191,22 +191,8 @@ Request_dealloc(RequestObject *r)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Request_richcompare(RequestObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Request_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((RequestObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
-
-static int
-Request_bool(RequestObject *self)
-{
-    /* as MPI sees it: an inactive persistent request is still a request */
-    return self->ob_mpi != MPI_REQUEST_NULL;
-}
+/* true as MPI sees it: an inactive persistent request is still a request */
+CMPI_HANDLE_SLOTS(Request_richcompare, Request_bool, CMPI_HK_REQUEST)
 
 /* ------------------------------------------------------------------ */
 /* Completion.  After it, r->status holds the status and r->result the

@@ -65,21 +65,7 @@ Session_dealloc(SessionObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Session_richcompare(SessionObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Session_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((SessionObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
-
-static int
-Session_bool(SessionObject *self)
-{
-    return self->ob_mpi != CMPI_SESSION_NULL;
-}
+CMPI_HANDLE_SLOTS(Session_richcompare, Session_bool, CMPI_HK_SESSION)
 
 static PyObject *
 Session_get_handle(SessionObject *self, void *Py_UNUSED(c))
@@ -142,21 +128,7 @@ Session_Init(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
 }
 
 #ifdef CMPI_HAVE_SESSION
-static int
-session_check(SessionObject *self)
-{
-    if (self->ob_mpi == MPI_SESSION_NULL) {
-        cmpi_raise_msg(self->st, MPI_ERR_SESSION,
-                       "invalid session: the session is SESSION_NULL");
-        return -1;
-    }
-    return 0;
-}
-#define SESSION_CHECK(self, what)    \
-    do {                             \
-        if (session_check(self) < 0) \
-            return NULL;             \
-    } while (0)
+#define SESSION_CHECK(self, what) CMPI_HANDLE_CHECK(self, CMPI_HK_SESSION)
 #else
 #define SESSION_CHECK(self, what)     \
     do {                              \

@@ -194,38 +194,9 @@ Win_dealloc(WinObject *self)
     Py_DECREF(tp);
 }
 
-static PyObject *
-Win_richcompare(WinObject *self, PyObject *other, int op)
-{
-    if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, self->st->Win_Type))
-        Py_RETURN_NOTIMPLEMENTED;
-    int eq = self->ob_mpi == ((WinObject *)other)->ob_mpi;
-    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
-}
+CMPI_HANDLE_SLOTS(Win_richcompare, Win_bool, CMPI_HK_WIN)
 
-static int
-Win_bool(WinObject *self)
-{
-    return self->ob_mpi != MPI_WIN_NULL;
-}
-
-static CMPI_NOINLINE int
-win_null_error(WinObject *w)
-{
-    cmpi_raise_msg(w->st, MPI_ERR_WIN,
-                   "invalid window: the window is WIN_NULL (freed, or never "
-                   "created)");
-    return -1;
-}
-
-#define WIN_CHECK(w)                                      \
-    do {                                                  \
-        if (CMPI_UNLIKELY((w)->ob_mpi == MPI_WIN_NULL)) { \
-            win_null_error(w);                            \
-            return NULL;                                  \
-        }                                                 \
-    } while (0)
+#define WIN_CHECK(w) CMPI_HANDLE_CHECK(w, CMPI_HK_WIN)
 
 /* ---- creation ---- */
 

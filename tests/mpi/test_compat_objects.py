@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from mpiimpl import MPI
+from mpiimpl import MPI, IS_CMPI
 from mpitestutil import mpi_library_has
 
 NULLS = [
@@ -303,3 +303,130 @@ def test_free_of_predefined_copy_forgets_it():
         clone.free()
         assert not clone
         assert obj
+
+
+# Comparison and truth of every handle class: == and != compare handles,
+# an object of another class is never equal (NotImplemented, then Python's
+# identity fallback), ordering is a TypeError, and only the null handle is
+# false.  Each case: (an object, an equal one, a different one, the null).
+def _handle_cases(tmp_path):
+    made, cleanup = [], []
+    world, self_ = MPI.COMM_WORLD, MPI.COMM_SELF
+    made.append((MPI.INT, MPI.Datatype(MPI.INT), MPI.DOUBLE, MPI.DATATYPE_NULL))
+    made.append((MPI.SUM, MPI.Op(MPI.SUM), MPI.PROD, MPI.OP_NULL))
+    group = world.Get_group()
+    cleanup.append(group.Free)
+    made.append((group, MPI.Group(group), MPI.GROUP_EMPTY, MPI.GROUP_NULL))
+    info = MPI.Info.Create()
+    cleanup.append(info.Free)
+    made.append((info, MPI.Info(info), MPI.INFO_ENV, MPI.INFO_NULL))
+    made.append((MPI.ERRORS_RETURN, MPI.Errhandler(MPI.ERRORS_RETURN),
+                 MPI.ERRORS_ARE_FATAL, MPI.ERRHANDLER_NULL))
+    # ERRORS_ABORT may be emulated by cmpi (no MPI handle): still true,
+    # equal to its copies only
+    made.append((MPI.ERRORS_ABORT, MPI.Errhandler(MPI.ERRORS_ABORT),
+                 MPI.ERRORS_RETURN, MPI.ERRHANDLER_NULL))
+    # a Comm equals an Intracomm with the same handle
+    made.append((world, MPI.Comm(world), self_, MPI.COMM_NULL))
+    made.append((MPI.Intracomm(self_), self_, world, MPI.COMM_NULL))
+    send = self_.Send_init(bytearray(1), MPI.PROC_NULL)
+    recv = self_.Recv_init(bytearray(1), MPI.PROC_NULL)
+    cleanup += [send.Free, recv.Free]
+    # an inactive persistent request is still a request: true
+    made.append((send, MPI.Request(send), recv, MPI.REQUEST_NULL))
+    made.append((MPI.MESSAGE_NO_PROC, MPI.Message(MPI.MESSAGE_NO_PROC),
+                 MPI.MESSAGE_NULL, MPI.MESSAGE_NULL))
+    # Win.Allocate: Open MPI 4.1 cannot Create a window of one process
+    win = MPI.Win.Allocate(8, comm=self_)
+    win2 = MPI.Win.Allocate(8, comm=self_)
+    cleanup += [win.Free, win2.Free]
+    made.append((win, MPI.Win(win), win2, MPI.WIN_NULL))
+    amode = MPI.MODE_CREATE | MPI.MODE_RDWR | MPI.MODE_DELETE_ON_CLOSE
+    f = MPI.File.Open(self_, str(tmp_path / "a"), amode)
+    g = MPI.File.Open(self_, str(tmp_path / "b"), amode)
+    cleanup += [f.Close, g.Close]
+    made.append((f, MPI.File(f), g, MPI.FILE_NULL))
+    try:
+        session = MPI.Session.Init()
+    except NotImplementedError:
+        pass
+    else:
+        cleanup.append(session.Finalize)
+        made.append((session, MPI.Session(session), MPI.SESSION_NULL,
+                     MPI.SESSION_NULL))
+    return made, cleanup
+
+
+def test_handles_compare_and_test_true(tmp_path):
+    made, cleanup = _handle_cases(tmp_path)
+    try:
+        for a, same, other, null in made:
+            cls = type(null)
+            assert a == same and not (a != same), a
+            assert same == a and not (same != a), a
+            assert a != other and not (a == other), a
+            assert a != null and null == cls() and not (null != cls()), a
+            assert a == a and null == null
+            assert bool(a) and bool(same) and not null and not cls(), a
+            for alien in (1, "x", None, object(), MPI.Status(), MPI.BOTTOM):
+                assert a.__eq__(alien) is NotImplemented, (a, alien)
+                assert a.__ne__(alien) is NotImplemented, (a, alien)
+                assert not (a == alien) and a != alien, (a, alien)
+            with pytest.raises(TypeError):
+                a < same  # noqa: B015
+            with pytest.raises(TypeError):
+                a >= null  # noqa: B015
+        # handles of other classes are never equal, even null ones
+        nulls = [null for _, _, _, null in made]
+        for x in nulls:
+            for y in nulls:
+                if type(x) is not type(y) and not isinstance(x, type(y)):
+                    assert x != y and not (x == y), (x, y)
+                    assert x.__eq__(y) is NotImplemented
+        assert MPI.COMM_WORLD != MPI.GROUP_EMPTY and MPI.INT != MPI.SUM
+    finally:
+        for free in reversed(cleanup):
+            free()
+
+
+def test_status_compares_whole_struct():
+    s, t = MPI.Status(), MPI.Status()
+    assert s == t and not (s != t)
+    t.source = 3
+    assert s != t and not (s == t)
+    s.source = 3
+    assert s == t
+    t.error = MPI.ERR_ARG
+    assert s != t
+    assert s.__eq__(MPI.COMM_WORLD) is NotImplemented
+    assert s != 1 and not (s == "x")
+    with pytest.raises(TypeError):
+        s < t  # noqa: B015
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="cmpi's own error texts")
+def test_null_handle_errors_name_the_handle(tmp_path):
+    cases = [
+        (lambda: MPI.COMM_NULL.Barrier(), MPI.ERR_COMM,
+         "invalid communicator: the communicator is COMM_NULL (freed, or never created)"),
+        (lambda: MPI.COMM_NULL.Send(bytearray(1), 0), MPI.ERR_COMM,
+         "invalid communicator: the communicator is COMM_NULL (freed, or never created)"),
+        (lambda: MPI.Comm().bcast(1), MPI.ERR_COMM,
+         "invalid communicator: the communicator is COMM_NULL (freed, or never created)"),
+        (lambda: MPI.INFO_NULL.Get_nkeys(), MPI.ERR_INFO,
+         "invalid info: the info is INFO_NULL (freed, or never created)"),
+        (lambda: MPI.MESSAGE_NULL.Recv(bytearray(1)), MPI.ERR_REQUEST,
+         "invalid message: MESSAGE_NULL (a matched message can be received only once)"),
+        (lambda: MPI.WIN_NULL.Fence(), MPI.ERR_WIN,
+         "invalid window: the window is WIN_NULL (freed, or never created)"),
+        (lambda: MPI.FILE_NULL.Get_size(), MPI.ERR_FILE,
+         "invalid file: the file is FILE_NULL (closed, or never opened)"),
+    ]
+    if mpi_library_has("MPI_Session_init"):
+        cases.append((lambda: MPI.SESSION_NULL.Get_num_psets(), MPI.ERR_SESSION,
+                      "invalid session: the session is SESSION_NULL"))
+    for call, errclass, text in cases:
+        with pytest.raises(MPI.Exception) as info:
+            call()
+        assert info.value.Get_error_class() == errclass, text
+        assert str(info.value).startswith(text + " ("), str(info.value)
