@@ -11,20 +11,31 @@
 #include "args.c"
 #include "buffer.c"
 #include "pickle.c"
+#include "datatype_derived.c"
+#include "pack.c"
+#include "typecode.c"
 #include "datatype.c"
 #include "op.c"
 #include "status.c"
 #include "wait.c"
+#include "request_lists.c"
 #include "request.c"
+#include "prequest.c"
+#include "grequest.c"
 #include "group.c"
 #include "info.c"
 #include "memory.c"
+#include "rma.c"
 #include "win.c"
 #include "file.c"
 #include "p2p.c"
-#include "coll.c"
+#include "coll_buf.c"
+#include "coll_obj.c"
 #include "message.c"
+#include "neighbor.c"
 #include "topology.c"
+#include "keyval.c"
+#include "dynproc.c"
 #include "comm.c"
 #include "env.c"
 #include "session.c"
@@ -38,7 +49,8 @@ cmpi_exec(PyObject *m)
     st->shadow_keyval = MPI_KEYVAL_INVALID;
     if (cmpi_errors_init(m, st) < 0 || cmpi_datatype_init(m, st) < 0 ||
         cmpi_op_init(m, st) < 0 || cmpi_status_init(m, st) < 0 ||
-        cmpi_request_init(m, st) < 0 || cmpi_group_init(m, st) < 0 ||
+        cmpi_request_init(m, st) < 0 || cmpi_prequest_init(m, st) < 0 ||
+        cmpi_grequest_init(m, st) < 0 || cmpi_group_init(m, st) < 0 ||
         cmpi_message_init(m, st) < 0 || cmpi_comm_init(m, st) < 0 ||
         cmpi_errhandler_init(m, st) < 0 || cmpi_topology_init(m, st) < 0 ||
         cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||

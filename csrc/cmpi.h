@@ -5,7 +5,45 @@
  * file (env.c, errors.c, buffer.c, ...), so all functions are static and
  * only PyInit_MPI is exported.  Each area file also includes this header
  * (it is include-guarded) so that editors and linters can analyse the
- * file on its own.
+ * file on its own.  What one area uses of another is declared here, with
+ * the cmpi_ prefix; a macro local to an area file ends with that file
+ * (#undef, checked by tests/launch/test_symbols.py).
+ *
+ * The areas, in MPI.c's include order:
+ *   errors.c        MPI.Exception, Errhandler, the ERR_* constants
+ *   args.c          METH_FASTCALL argument parsing, rank and tag checks
+ *   buffer.c        message specifications ([buf, count, datatype], ...)
+ *   pickle.c        MPI.pickle: objects to bytes and back
+ *   datatype_derived.c  Datatype constructors (vector, struct, darray ...)
+ *   pack.c          Pack, Unpack and their sizes
+ *   typecode.c      fromcode, tocode, typechar, typestr
+ *   datatype.c      MPI.Datatype: the object, introspection, decode()
+ *   op.c            MPI.Op
+ *   status.c        MPI.Status
+ *   wait.c          every blocking wait: polling, Ctrl-C, hang reports
+ *   request_lists.c Waitall, Testany, Waitsome ... on lists of requests
+ *   request.c       MPI.Request
+ *   prequest.c      MPI.Prequest: persistent requests
+ *   grequest.c      MPI.Grequest: generalized requests
+ *   group.c         MPI.Group
+ *   info.c          MPI.Info
+ *   memory.c        MPI.buffer (MPI.memory), Alloc_mem
+ *   rma.c           one-sided access: Put, Get, Accumulate ...
+ *   win.c           MPI.Win: windows, synchronization
+ *   file.c          MPI.File: parallel I/O
+ *   p2p.c           point-to-point: Send, Recv, send, recv ...
+ *   coll_buf.c      collectives on buffers: Bcast, Allreduce ...
+ *   coll_obj.c      collectives on objects: bcast, allreduce ...
+ *   message.c       MPI.Message: matched probes
+ *   neighbor.c      neighborhood collectives of a Topocomm
+ *   topology.c      Topocomm, Cartcomm, Graphcomm, Distgraphcomm
+ *   keyval.c        attribute caching on communicators
+ *   dynproc.c       Spawn, Accept, Connect, ports and names
+ *   comm.c          MPI.Comm, Intracomm, Intercomm: their method tables
+ *   env.c           Init, Finalize, Wtime, the library's version
+ *   session.c       MPI.Session
+ *   handle.c        what every handle class shares: compare, bool,
+ *                   null check, toint/fromint, free, the constants
  */
 #ifndef CMPI_H
 #define CMPI_H
@@ -20,6 +58,54 @@
  * meson.build at build time (not by MPI_VERSION: Open MPI 5.0 reports
  * MPI 3.1 and has most of MPI-4). */
 #include "cmpi_config.h"
+
+/* Optional Fortran types: absent from some MPI builds (MPICH has no
+ * LOGICALn); mpi4py then exposes them as DATATYPE_NULL, and so do we. */
+
+#ifndef MPI_LOGICAL1
+#define MPI_LOGICAL1 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_LOGICAL2
+#define MPI_LOGICAL2 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_LOGICAL4
+#define MPI_LOGICAL4 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_LOGICAL8
+#define MPI_LOGICAL8 MPI_DATATYPE_NULL
+#endif
+/* Fortran kinds and MPI-4.1/5.0 fixed-size floating types that an MPI
+ * library may lack: DATATYPE_NULL then, as in mpi4py. */
+#ifndef MPI_LOGICAL16
+#define MPI_LOGICAL16 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_INTEGER16
+#define MPI_INTEGER16 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_REAL2
+#define MPI_REAL2 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_REAL16
+#define MPI_REAL16 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_COMPLEX4
+#define MPI_COMPLEX4 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_COMPLEX32
+#define MPI_COMPLEX32 MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_FLOAT16_T
+#define MPI_FLOAT16_T MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_FLOAT32_T
+#define MPI_FLOAT32_T MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_FLOAT64_T
+#define MPI_FLOAT64_T MPI_DATATYPE_NULL
+#endif
+#ifndef MPI_BFLOAT16_T
+#define MPI_BFLOAT16_T MPI_DATATYPE_NULL
+#endif
 
 #include <limits.h>
 #include <stdint.h>
@@ -430,6 +516,28 @@ typedef struct {
     cmpi_state *st;
 } InfoObject;
 
+/* MPI.Win (win.c, rma.c) */
+typedef struct {
+    int rank; /* target: completing it releases the buffer */
+    Py_buffer view;
+} win_held;
+
+typedef struct {
+    PyObject_HEAD
+    MPI_Win ob_mpi;
+    unsigned flags;
+    int gsize;        /* processes in the window's group */
+    MPI_Aint *tsize;  /* bytes of window memory of each rank, or NULL */
+    int *tunit;       /* displacement unit of each rank */
+    Py_buffer memory; /* Create: the window memory, held until Free */
+    win_held *held;   /* origin/result buffers of RMA calls in flight */
+    Py_ssize_t nheld, capheld;
+    Py_buffer *attached; /* Create_dynamic: memory attached */
+    Py_ssize_t nattached, capattached;
+    PyObject *memories; /* list: buffers tomemory()/Shared_query gave */
+    cmpi_state *st;
+} WinObject;
+
 /* ---------------------------------------------------------------------
  * Cross-area helpers (defined in the area named in the comment).
  */
@@ -535,6 +643,13 @@ cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
 static int
 cmpi_size_to_int(Py_ssize_t n, int *out);
 
+/* datatype.c: the combiners of named types, and freeing the derived
+ * handles of a get_contents result (pack.c and typecode.c use them). */
+static int
+cmpi_is_named_combiner(int combiner);
+static void
+cmpi_free_contents_types(MPI_Datatype *d, int n);
+
 /* datatype.c / op.c / status.c */
 static PyObject *
 cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags);
@@ -554,6 +669,18 @@ static void
 cmpi_request_release(RequestObject *r);
 static RequestObject *
 cmpi_prequest_new(cmpi_state *st);
+/* request.c, for request_lists.c: is the request active, complete it
+ * (wait or test one), store what MPI returned, hand over its result. */
+static int
+cmpi_request_active(RequestObject *r);
+static int
+cmpi_request_wait1(RequestObject *r);
+static int
+cmpi_request_test1(RequestObject *r);
+static int
+cmpi_request_after_mpi(RequestObject *r, const MPI_Status *s);
+static PyObject *
+cmpi_request_take_result(RequestObject *r);
 
 /* wait.c: every blocking wait polls, so Ctrl-C and the hang timeout work */
 enum cmpi_wait_mode {
@@ -720,6 +847,26 @@ static PyObject *
 cmpi_comm_wrap_st(cmpi_state *st, PyTypeObject *type, MPI_Comm h);
 static PyTypeObject *
 cmpi_comm_type_for(cmpi_state *st, MPI_Comm h);
+/* comm.c's shadows (keyval.c and dynproc.c use them): set while a shadow
+ * is being made, so that attribute copy callbacks copy nothing; the
+ * shadow of a handle; making one; setting a Comm object's handle. */
+static _Thread_local int cmpi_making_shadow;
+static MPI_Comm
+cmpi_shadow_of(cmpi_state *st, MPI_Comm h);
+static int
+cmpi_shadow_create(cmpi_state *st, MPI_Comm h);
+static void
+cmpi_comm_set_handle(CommObject *c, MPI_Comm handle);
+
+/* topology.c: a sequence of ints as a PyMem array; a topology's in and
+ * out degrees; its in and out neighbors (PyMem arrays).  neighbor.c uses
+ * them. */
+static int
+cmpi_topo_ints(PyObject *obj, int **out, int *n, const char *what);
+static int
+cmpi_topo_degrees(CommObject *c, int *indeg, int *outdeg);
+static int
+cmpi_topo_edges(CommObject *c, int **in, int *nin, int **out, int *nout);
 
 /* p2p.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1):
  * NotImplementedError naming `what`, or "MPI_" + the method `name`. */

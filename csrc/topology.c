@@ -1,8 +1,7 @@
 /*
  * topology.c -- process topologies: MPI.Topocomm and its Cartesian, graph
- * and distributed-graph kinds, Compute_dims, and the neighborhood
- * collectives (Neighbor_*, Ineighbor_*, Neighbor_*_init and the pickling
- * neighbor_allgather / neighbor_alltoall).
+ * and distributed-graph kinds, and Compute_dims.  Topocomm's neighborhood
+ * collectives are neighbor.c's.
  *
  * The constructors are Intracomm methods (Create_cart, ...); their
  * method-table entries are assembled in comm.c.  New communicators go
@@ -12,7 +11,7 @@
 
 /* A sequence of ints as a PyMem array (empty: a 1-element allocation). */
 static int
-topo_ints(PyObject *obj, int **out, int *n, const char *what)
+cmpi_topo_ints(PyObject *obj, int **out, int *n, const char *what)
 {
     *out = NULL;
     *n = 0;
@@ -132,7 +131,7 @@ cart_args(CommObject *c, PyObject *odims, PyObject *operiods, int **dims,
 {
     int np = 0;
     *periods = NULL;
-    if (topo_ints(odims, dims, ndims, "dims") < 0)
+    if (cmpi_topo_ints(odims, dims, ndims, "dims") < 0)
         return -1;
     if (cart_check_dims(c, *dims, *ndims) < 0)
         goto error;
@@ -155,7 +154,7 @@ cart_args(CommObject *c, PyObject *odims, PyObject *operiods, int **dims,
         for (int i = 0; i < *ndims; i++) (*periods)[i] = v;
         return 0;
     }
-    if (topo_ints(operiods, periods, &np, "periods") < 0)
+    if (cmpi_topo_ints(operiods, periods, &np, "periods") < 0)
         goto error;
     if (np != *ndims) {
         PyErr_Format(PyExc_ValueError,
@@ -228,9 +227,9 @@ graph_args(CommObject *c, PyObject *oindex, PyObject *oedges, int **index,
 {
     int nedges = 0;
     *edges = NULL;
-    if (topo_ints(oindex, index, nnodes, "index") < 0)
+    if (cmpi_topo_ints(oindex, index, nnodes, "index") < 0)
         return -1;
-    if (topo_ints(oedges, edges, &nedges, "edges") < 0)
+    if (cmpi_topo_ints(oedges, edges, &nedges, "edges") < 0)
         goto error;
     /* An adjacency index with a leading 0 (nnodes + 1 entries, the last
      * being len(edges)) is accepted too, as mpi4py does. */
@@ -334,7 +333,7 @@ dist_ranks(CommObject *c, PyObject *obj, int **out, int *n, const char *what)
         }
         return 0;
     }
-    if (topo_ints(obj, out, n, what) < 0)
+    if (cmpi_topo_ints(obj, out, n, what) < 0)
         return -1;
     for (int i = 0; i < *n; i++) {
         if ((*out)[i] < 0 || (*out)[i] >= c->size) {
@@ -384,7 +383,7 @@ dist_weights(PyObject *obj, int n, int **out, int **use, const char *what)
         return -1;
     }
     int m = 0;
-    if (topo_ints(obj, out, &m, what) < 0)
+    if (cmpi_topo_ints(obj, out, &m, what) < 0)
         return -1;
     if (m != n) {
         PyErr_Format(PyExc_ValueError,
@@ -479,7 +478,7 @@ Intracomm_Create_dist_graph(CommObject *self, PyObject *const *args,
         topo_opt_bool(a[5], &reorder) < 0)
         return NULL;
     if (dist_ranks(self, a[0], &src, &nsrc, "sources") < 0 ||
-        topo_ints(a[1], &deg, &ndeg, "degrees") < 0 ||
+        cmpi_topo_ints(a[1], &deg, &ndeg, "degrees") < 0 ||
         dist_ranks(self, a[2], &dst, &ndst, "destinations") < 0)
         goto done;
     long long sum = 0;
@@ -554,7 +553,7 @@ topo_kind(CommObject *c, int *kind)
 }
 
 static int
-topo_degrees(CommObject *c, int *indeg, int *outdeg)
+cmpi_topo_degrees(CommObject *c, int *indeg, int *outdeg)
 {
     int kind, ierr = MPI_SUCCESS;
     if (topo_kind(c, &kind) < 0)
@@ -584,11 +583,11 @@ topo_degrees(CommObject *c, int *indeg, int *outdeg)
 
 /* The neighbor lists, as PyMem arrays (*in, *out: free both). */
 static int
-topo_edges(CommObject *c, int **in, int *nin, int **out, int *nout)
+cmpi_topo_edges(CommObject *c, int **in, int *nin, int **out, int *nout)
 {
     int kind, ierr = MPI_SUCCESS;
     *in = *out = NULL;
-    if (topo_degrees(c, nin, nout) < 0 || topo_kind(c, &kind) < 0)
+    if (cmpi_topo_degrees(c, nin, nout) < 0 || topo_kind(c, &kind) < 0)
         return -1;
     *in = PyMem_New(int, *nin > 0 ? *nin : 1);
     *out = PyMem_New(int, *nout > 0 ? *nout : 1);
@@ -636,7 +635,7 @@ static PyObject *
 Topocomm_get_degrees(CommObject *self, void *Py_UNUSED(c))
 {
     int in, out;
-    if (topo_degrees(self, &in, &out) < 0)
+    if (cmpi_topo_degrees(self, &in, &out) < 0)
         return NULL;
     return Py_BuildValue("(ii)", in, out);
 }
@@ -645,7 +644,7 @@ static PyObject *
 Topocomm_get_indegree(CommObject *self, void *Py_UNUSED(c))
 {
     int in, out;
-    if (topo_degrees(self, &in, &out) < 0)
+    if (cmpi_topo_degrees(self, &in, &out) < 0)
         return NULL;
     return PyLong_FromLong(in);
 }
@@ -654,7 +653,7 @@ static PyObject *
 Topocomm_get_outdegree(CommObject *self, void *Py_UNUSED(c))
 {
     int in, out;
-    if (topo_degrees(self, &in, &out) < 0)
+    if (cmpi_topo_degrees(self, &in, &out) < 0)
         return NULL;
     return PyLong_FromLong(out);
 }
@@ -663,7 +662,7 @@ static PyObject *
 topo_edges_get(CommObject *self, int which)
 {
     int *in, *out, nin, nout;
-    if (topo_edges(self, &in, &nin, &out, &nout) < 0)
+    if (cmpi_topo_edges(self, &in, &nin, &out, &nout) < 0)
         return NULL;
     PyObject *res;
     if (which == 0)
@@ -695,712 +694,8 @@ Topocomm_get_inoutedges(CommObject *self, void *Py_UNUSED(c))
     return topo_edges_get(self, 2);
 }
 
-/* ---------------------------------------------------------------------
- * Neighborhood collectives on buffers.  Blocking, nonblocking (the
- * request holds the buffers and the count arrays until it completes) and
- * persistent (MPI-4).
- */
-enum {
-    NB_ALLGATHER,
-    NB_ALLGATHERV,
-    NB_ALLTOALL,
-    NB_ALLTOALLV,
-    NB_ALLTOALLW
-};
-enum {
-    NB_BLOCKING,
-    NB_NONBLOCKING,
-    NB_PERSISTENT
-};
-
-static void
-nb_capsule_free(PyObject *cap)
-{
-    PyMem_Free(PyCapsule_GetPointer(cap, NULL));
-}
-
-/* Hand a PyMem block to a request: freed when the request lets go. */
-static int
-nb_keep(RequestObject *r, void *p)
-{
-    if (p == NULL)
-        return 0;
-    PyObject *cap = PyCapsule_New(p, NULL, nb_capsule_free);
-    if (cap == NULL) {
-        PyMem_Free(p);
-        return -1;
-    }
-    if (r->keep == NULL && (r->keep = PyList_New(0)) == NULL) {
-        Py_DECREF(cap);
-        return -1;
-    }
-    int rc = PyList_Append(r->keep, cap);
-    Py_DECREF(cap);
-    return rc;
-}
-
-static void
-nb_give_view(RequestObject *r, Py_buffer *view)
-{
-    if (view->obj != NULL)
-        r->views[r->nviews++] = *view;
-    view->obj = NULL;
-}
-
-/* An alltoallw message: [buf, counts, displs, datatypes] or
- * [buf, (counts, displs), datatypes]; displacements in bytes. */
-typedef struct {
-    Py_buffer view;
-    void *addr;
-    int *counts;
-    MPI_Aint *displs;
-    MPI_Datatype *types;
-} nb_msgw;
-
-static void
-nb_msgw_release(nb_msgw *m)
-{
-    if (m->view.obj != NULL)
-        PyBuffer_Release(&m->view);
-    PyMem_Free(m->counts);
-    PyMem_Free(m->displs);
-    PyMem_Free(m->types);
-    m->counts = NULL;
-    m->displs = NULL;
-    m->types = NULL;
-}
-
-static int
-nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
-{
-    PyObject *buf, *oc, *od = NULL, *ot, *seq = NULL;
-    memset(m, 0, sizeof(*m));
-    Py_ssize_t len = (PyList_Check(spec) || PyTuple_Check(spec))
-                             ? PySequence_Fast_GET_SIZE(spec)
-                             : -1;
-    if (len == 3 || len == 4) {
-        PyObject **it = PySequence_Fast_ITEMS(spec);
-        buf = it[0];
-        oc = it[1];
-        if (len == 4) {
-            od = it[2];
-            ot = it[3];
-        }
-        else {
-            ot = it[2];
-            if (PyTuple_Check(oc) && PyTuple_GET_SIZE(oc) == 2) {
-                od = PyTuple_GET_ITEM(oc, 1);
-                oc = PyTuple_GET_ITEM(oc, 0);
-            }
-        }
-    }
-    else {
-        PyErr_SetString(PyExc_TypeError,
-                        "message: expected a list [buf, counts, displs, "
-                        "datatypes]");
-        return -1;
-    }
-    int k = 0;
-    m->counts = PyMem_New(int, n > 0 ? n : 1);
-    m->displs = PyMem_New(MPI_Aint, n > 0 ? n : 1);
-    m->types = PyMem_New(MPI_Datatype, n > 0 ? n : 1);
-    if (!m->counts || !m->displs || !m->types) {
-        PyErr_NoMemory();
-        goto error;
-    }
-    int *tmp = NULL;
-    if (topo_ints(oc, &tmp, &k, "counts") < 0)
-        goto error;
-    for (int i = 0; i < k && i < n; i++) m->counts[i] = tmp[i];
-    PyMem_Free(tmp);
-    if (k != n) {
-        PyErr_Format(PyExc_ValueError,
-                     "message: counts has %d entries, expected %d (one per "
-                     "neighbor)",
-                     k, n);
-        goto error;
-    }
-    seq = PySequence_Fast(ot, "message: datatypes must be a sequence");
-    if (seq == NULL)
-        goto error;
-    if (PySequence_Fast_GET_SIZE(seq) != n) {
-        PyErr_Format(PyExc_ValueError,
-                     "message: datatypes has %zd entries, expected %d",
-                     PySequence_Fast_GET_SIZE(seq), n);
-        goto error;
-    }
-    for (int i = 0; i < n; i++) {
-        if (cmpi_dtype_from_object(st, PySequence_Fast_GET_ITEM(seq, i),
-                                   &m->types[i]) < 0)
-            goto error;
-    }
-    if (od == NULL || od == Py_None) {
-        MPI_Aint off = 0;
-        for (int i = 0; i < n; i++) {
-            MPI_Aint lb, ext;
-            MPI_Type_get_extent(m->types[i], &lb, &ext);
-            m->displs[i] = off;
-            off += ext * m->counts[i];
-        }
-    }
-    else {
-        PyObject *dseq = PySequence_Fast(od,
-                                         "message: displs must be a "
-                                         "sequence");
-        if (dseq == NULL)
-            goto error;
-        if (PySequence_Fast_GET_SIZE(dseq) != n) {
-            PyErr_Format(PyExc_ValueError,
-                         "message: displs has %zd entries, expected %d",
-                         PySequence_Fast_GET_SIZE(dseq), n);
-            Py_DECREF(dseq);
-            goto error;
-        }
-        for (int i = 0; i < n; i++) {
-            Py_ssize_t v = PyNumber_AsSsize_t(
-                    PySequence_Fast_GET_ITEM(dseq, i), PyExc_OverflowError);
-            if (v == -1 && PyErr_Occurred()) {
-                Py_DECREF(dseq);
-                goto error;
-            }
-            m->displs[i] = (MPI_Aint)v;
-        }
-        Py_DECREF(dseq);
-    }
-    if (buf == Py_None || buf == st->BOTTOM) {
-        if (buf == Py_None && cmpi_none_counts(m->counts, n) < 0)
-            goto error;
-        m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
-    }
-    else {
-        int flags = PyBUF_ANY_CONTIGUOUS | (recv ? PyBUF_WRITABLE : 0);
-        if (cmpi_get_buffer(buf, &m->view, flags) < 0)
-            goto error;
-        m->addr = m->view.buf;
-        /* every block must lie inside the buffer */
-        for (int i = 0; i < n; i++) {
-            MPI_Aint lb, ext;
-            MPI_Type_get_true_extent(m->types[i], &lb, &ext);
-            if (m->counts[i] > 0 &&
-                (m->displs[i] < 0 ||
-                 m->displs[i] + lb + ext * m->counts[i] > m->view.len)) {
-                PyErr_Format(PyExc_ValueError,
-                             "message: neighbor %d's block (displacement "
-                             "%zd bytes, count %d) runs past the end of a "
-                             "buffer of %zd bytes",
-                             i, (Py_ssize_t)m->displs[i], m->counts[i],
-                             m->view.len);
-                goto error;
-            }
-        }
-    }
-    Py_XDECREF(seq);
-    return 0;
-error:
-    Py_XDECREF(seq);
-    nb_msgw_release(m);
-    return -1;
-}
-
-static int
-nb_per_neighbor(const char *fname, const char *which, int count, int n,
-                int *out)
-{
-    if (n == 0) {
-        *out = 0;
-        return 0;
-    }
-    if (count % n != 0) {
-        PyErr_Format(PyExc_ValueError,
-                     "%s: %s has %d elements, not a multiple of the %d "
-                     "neighbors",
-                     fname, which, count, n);
-        return -1;
-    }
-    *out = count / n;
-    return 0;
-}
-
-/* Does a message [buf, count, ...] give its count explicitly?  For
- * Neighbor_allgather/alltoall that count is per neighbor (as in mpi4py),
- * while a bare buffer is split evenly among the neighbors. */
-static int
-nb_spec_has_count(PyObject *spec)
-{
-    if (!PyList_Check(spec) && !PyTuple_Check(spec))
-        return 0;
-    Py_ssize_t n = PySequence_Size(spec);
-    if (n < 2 || n > 4)
-        return 0;
-    PyObject *c = PySequence_GetItem(spec, 1);
-    if (c == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    int has = 0;
-    if (PyTuple_Check(c) && PyTuple_GET_SIZE(c) == 2)
-        has = PyTuple_GET_ITEM(c, 0) != Py_None;
-    else if (n > 2 || PyLong_Check(c))
-        has = c != Py_None;
-    Py_DECREF(c);
-    return has;
-}
-
-/* The per-neighbor count of a Neighbor_allgather/alltoall message. */
-static int
-nb_count(const char *fname, const char *which, PyObject *spec,
-         const cmpi_msg *m, int n, int *out)
-{
-    if (!nb_spec_has_count(spec))
-        return nb_per_neighbor(fname, which, m->count, n, out);
-    *out = m->count;
-    if (m->view.obj != NULL && n > 1 && m->count > 0) {
-        long long need = (long long)m->count * n * (long long)m->extent +
-                         ((const char *)m->addr - (const char *)m->view.buf);
-        if (need > (long long)m->view.len) {
-            PyErr_Format(PyExc_ValueError,
-                         "%s: %s holds %zd bytes, too few for count=%d "
-                         "elements for each of the %d neighbors",
-                         fname, which, m->view.len, m->count, n);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static PyObject *
-neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames, const char *fname, int kind, int mode)
-{
-    static const char *const kw[] = {"sendbuf", "recvbuf", "info", NULL};
-    PyObject *a[3] = {NULL, NULL, NULL};
-    int indeg = 0, outdeg = 0, ierr = MPI_SUCCESS;
-    cmpi_msg sm = CMPI_MSG_INIT, rm = CMPI_MSG_INIT;
-    cmpi_msgv sv, rv;
-    nb_msgw sw, rw;
-    MPI_Info info = MPI_INFO_NULL;
-    RequestObject *r = NULL;
-    PyObject *res = NULL;
-    memset(&sv, 0, sizeof(sv));
-    memset(&rv, 0, sizeof(rv));
-    memset(&sw, 0, sizeof(sw));
-    memset(&rw, 0, sizeof(rw));
-    static const char *const kw2[] = {"sendbuf", "recvbuf", NULL};
-    if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse(fname, args, nargs, kwnames,
-                   mode == NB_PERSISTENT ? kw : kw2, 2, a) < 0 ||
-        (mode == NB_PERSISTENT && cmpi_info_arg(self->st, a[2], &info) < 0) ||
-        topo_degrees(self, &indeg, &outdeg) < 0 ||
-        cmpi_recvbuf_required(fname, a[1]) < 0)
-        return NULL;
-#if !CMPI_HAVE_PERSISTENT_NEIGHBOR
-    if (mode == NB_PERSISTENT)
-        return cmpi_not_implemented_call(fname);
-#endif
-    if (mode != NB_BLOCKING) {
-        r = mode == NB_PERSISTENT ? cmpi_prequest_new(self->st)
-                                  : cmpi_request_new(self->st, CMPI_REQ_PLAIN);
-        if (r == NULL)
-            return NULL;
-    }
-    MPI_Request *req = r ? &r->ob_mpi : NULL;
-    MPI_Comm comm = self->ob_mpi;
-    int scount = 0, rcount = 0;
-    switch (kind) {
-        case NB_ALLGATHER:
-        case NB_ALLTOALL:
-            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
-                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0)
-                goto done;
-            scount = sm.count;
-            if (kind == NB_ALLTOALL &&
-                nb_count(fname, "sendbuf", a[0], &sm, outdeg, &scount) < 0)
-                goto done;
-            if (nb_count(fname, "recvbuf", a[1], &rm, indeg, &rcount) < 0)
-                goto done;
-            break;
-        case NB_ALLGATHERV:
-            if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) < 0)
-                goto done;
-            break;
-        case NB_ALLTOALLV:
-            if (cmpi_msgv_parse(self->st, a[0], &sv, outdeg, CMPI_MSG_SEND) <
-                        0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) < 0)
-                goto done;
-            break;
-        default:
-            if (nb_msgw_parse(self->st, a[0], &sw, outdeg, 0) < 0 ||
-                nb_msgw_parse(self->st, a[1], &rw, indeg, 1) < 0)
-                goto done;
-            break;
-    }
-#define NB_CALL(blocking, nonblocking, persistent, ...)                       \
-    do {                                                                      \
-        if (mode == NB_BLOCKING)                                              \
-            CMPI_NOGIL_CALL(fname, comm, ierr = blocking(__VA_ARGS__, comm)); \
-        else if (mode == NB_NONBLOCKING)                                      \
-            ierr = nonblocking(__VA_ARGS__, comm, req);                       \
-        else                                                                  \
-            ierr = NB_PERSIST(persistent, __VA_ARGS__, comm, info, req);      \
-    } while (0)
-#if CMPI_HAVE_PERSISTENT_NEIGHBOR
-#define NB_PERSIST(fn, ...) fn(__VA_ARGS__)
-#else
-#define NB_PERSIST(fn, ...) MPI_ERR_OTHER
-#endif
-    switch (kind) {
-        case NB_ALLGATHER:
-            NB_CALL(MPI_Neighbor_allgather, MPI_Ineighbor_allgather,
-                    MPI_Neighbor_allgather_init, sm.addr, sm.count, sm.dtype,
-                    rm.addr, rcount, rm.dtype);
-            break;
-        case NB_ALLTOALL:
-            NB_CALL(MPI_Neighbor_alltoall, MPI_Ineighbor_alltoall,
-                    MPI_Neighbor_alltoall_init, sm.addr, scount, sm.dtype,
-                    rm.addr, rcount, rm.dtype);
-            break;
-        case NB_ALLGATHERV:
-            NB_CALL(MPI_Neighbor_allgatherv, MPI_Ineighbor_allgatherv,
-                    MPI_Neighbor_allgatherv_init, sm.addr, sm.count, sm.dtype,
-                    rv.addr, rv.counts, rv.displs, rv.dtype);
-            break;
-        case NB_ALLTOALLV:
-            NB_CALL(MPI_Neighbor_alltoallv, MPI_Ineighbor_alltoallv,
-                    MPI_Neighbor_alltoallv_init, sv.addr, sv.counts, sv.displs,
-                    sv.dtype, rv.addr, rv.counts, rv.displs, rv.dtype);
-            break;
-        default:
-            NB_CALL(MPI_Neighbor_alltoallw, MPI_Ineighbor_alltoallw,
-                    MPI_Neighbor_alltoallw_init, sw.addr, sw.counts, sw.displs,
-                    sw.types, rw.addr, rw.counts, rw.displs, rw.types);
-            break;
-    }
-#undef NB_CALL
-#undef NB_PERSIST
-    if (ierr != MPI_SUCCESS) {
-        cmpi_raise(self->st, ierr);
-        goto done;
-    }
-    if (r == NULL) {
-        res = Py_NewRef(Py_None);
-        goto done;
-    }
-    /* the request owns the buffers and count arrays until it is done */
-    cmpi_msg_give(r, &sm);
-    cmpi_msg_give(r, &rm);
-    nb_give_view(r, &sv.view);
-    nb_give_view(r, &rv.view);
-    nb_give_view(r, &sw.view);
-    nb_give_view(r, &rw.view);
-    int kept = nb_keep(r, sv.counts) | nb_keep(r, rv.counts) |
-               nb_keep(r, sw.counts) | nb_keep(r, sw.displs) |
-               nb_keep(r, sw.types) | nb_keep(r, rw.counts) |
-               nb_keep(r, rw.displs) | nb_keep(r, rw.types);
-    sv.counts = rv.counts = sw.counts = rw.counts = NULL;
-    sw.displs = rw.displs = NULL;
-    sw.types = rw.types = NULL;
-    if (kept < 0) {
-        /* the operation runs; its memory must outlive it: never free */
-        PyErr_Clear();
-    }
-    res = (PyObject *)r;
-    r = NULL;
-done:
-    cmpi_msg_release(&sm);
-    cmpi_msg_release(&rm);
-    cmpi_msgv_release(&sv);
-    cmpi_msgv_release(&rv);
-    nb_msgw_release(&sw);
-    nb_msgw_release(&rw);
-    Py_XDECREF(r);
-    return res;
-}
-
-CMPI_COMM_METHOD(
-        Topocomm, Neighbor_allgather, CMPI_DOC, "($self, sendbuf, recvbuf)",
-        "Neighbor Gather to All: receive one block from each incoming "
-        "neighbor.",
-        neighbor_impl, NB_ALLGATHER, NB_BLOCKING)
-CMPI_COMM_METHOD(Topocomm, Neighbor_allgatherv, CMPI_DOC,
-                 "($self, sendbuf, recvbuf)", "Neighbor Gather to All Vector.",
-                 neighbor_impl, NB_ALLGATHERV, NB_BLOCKING)
-CMPI_COMM_METHOD(
-        Topocomm, Neighbor_alltoall, CMPI_DOC, "($self, sendbuf, recvbuf)",
-        "Neighbor All to All: one block to each outgoing neighbor, one "
-        "from each incoming neighbor.",
-        neighbor_impl, NB_ALLTOALL, NB_BLOCKING)
-CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallv, CMPI_DOC,
-                 "($self, sendbuf, recvbuf)", "Neighbor All to All Vector.",
-                 neighbor_impl, NB_ALLTOALLV, NB_BLOCKING)
-CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallw, CMPI_DOC,
-                 "($self, sendbuf, recvbuf)",
-                 "Neighbor All to All General: a count, byte displacement and "
-                 "datatype per neighbor.",
-                 neighbor_impl, NB_ALLTOALLW, NB_BLOCKING)
-CMPI_COMM_METHOD(Topocomm, Ineighbor_allgather, CMPI_DOC,
-                 "($self, sendbuf, recvbuf)",
-                 "Nonblocking Neighbor Gather to All.", neighbor_impl,
-                 NB_ALLGATHER, NB_NONBLOCKING)
-CMPI_COMM_METHOD(Topocomm, Ineighbor_allgatherv, CMPI_DOC,
-                 "($self, sendbuf, recvbuf)",
-                 "Nonblocking Neighbor Gather to All Vector.", neighbor_impl,
-                 NB_ALLGATHERV, NB_NONBLOCKING)
-CMPI_COMM_METHOD(Topocomm, Ineighbor_alltoall, CMPI_DOC,
-                 "($self, sendbuf, recvbuf)",
-                 "Nonblocking Neighbor All to All.", neighbor_impl,
-                 NB_ALLTOALL, NB_NONBLOCKING)
-CMPI_COMM_METHOD(Topocomm, Ineighbor_alltoallv, CMPI_DOC,
-                 "($self, sendbuf, recvbuf)",
-                 "Nonblocking Neighbor All to All Vector.", neighbor_impl,
-                 NB_ALLTOALLV, NB_NONBLOCKING)
-CMPI_COMM_METHOD(Topocomm, Ineighbor_alltoallw, CMPI_DOC,
-                 "($self, sendbuf, recvbuf)",
-                 "Nonblocking Neighbor All to All General.", neighbor_impl,
-                 NB_ALLTOALLW, NB_NONBLOCKING)
-CMPI_COMM_METHOD(Topocomm, Neighbor_allgather_init, CMPI_DOC_NOSIG,
-                 "(self, sendbuf, recvbuf, "
-                 "info=INFO_NULL)",
-                 "Persistent Neighbor Gather to All (MPI-4).", neighbor_impl,
-                 NB_ALLGATHER, NB_PERSISTENT)
-CMPI_COMM_METHOD(Topocomm, Neighbor_allgatherv_init, CMPI_DOC_NOSIG,
-                 "(self, sendbuf, recvbuf, "
-                 "info=INFO_NULL)",
-                 "Persistent Neighbor Gather to All Vector (MPI-4).",
-                 neighbor_impl, NB_ALLGATHERV, NB_PERSISTENT)
-CMPI_COMM_METHOD(Topocomm, Neighbor_alltoall_init, CMPI_DOC_NOSIG,
-                 "(self, sendbuf, recvbuf, "
-                 "info=INFO_NULL)",
-                 "Persistent Neighbor All to All (MPI-4).", neighbor_impl,
-                 NB_ALLTOALL, NB_PERSISTENT)
-CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallv_init, CMPI_DOC_NOSIG,
-                 "(self, sendbuf, recvbuf, "
-                 "info=INFO_NULL)",
-                 "Persistent Neighbor All to All Vector (MPI-4).",
-                 neighbor_impl, NB_ALLTOALLV, NB_PERSISTENT)
-CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallw_init, CMPI_DOC_NOSIG,
-                 "(self, sendbuf, recvbuf, "
-                 "info=INFO_NULL)",
-                 "Persistent Neighbor All to All General (MPI-4).",
-                 neighbor_impl, NB_ALLTOALLW, NB_PERSISTENT)
-
-/* ---------------------------------------------------------------------
- * Pickled objects: each rank's pickle sizes go to its outgoing neighbors
- * first (Neighbor_alltoall of ints), then the pickles themselves
- * (Neighbor_alltoallv of bytes).  A rank that cannot pickle its object
- * sends NB_FAILED instead of a size and nothing after; the neighbors that
- * receive it raise too, so nobody is left waiting.
- */
-#define NB_FAILED (-1)
-#define NB_NOTHING (-2) /* a PROC_NULL neighbor: no message, None */
-
-static PyObject *
-neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
-{
-    const char *fname = alltoall ? "neighbor_alltoall" : "neighbor_allgather";
-    int indeg = 0, outdeg = 0, ierr;
-    int *ssize = NULL, *sdispl = NULL, *rsize = NULL, *rdispl = NULL;
-    int *rcount = NULL;
-    PyObject **pickles = NULL, *seq = NULL, *res = NULL, *mine = NULL;
-    char *sbuf = NULL, *rbuf = NULL;
-    if (topo_degrees(self, &indeg, &outdeg) < 0)
-        return NULL;
-    ssize = PyMem_New(int, 2 * (size_t)outdeg + 1);
-    rsize = PyMem_New(int, 3 * (size_t)indeg + 1);
-    pickles = PyMem_New(PyObject *, (size_t)outdeg + 1);
-    if (!ssize || !rsize || !pickles) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    sdispl = ssize + outdeg;
-    rdispl = rsize + indeg;
-    rcount = rdispl + indeg;
-    for (int i = 0; i < outdeg; i++) pickles[i] = NULL;
-    for (int i = 0; i < indeg; i++) rsize[i] = NB_NOTHING;
-
-    /* Pickle; on failure keep the exception and send NB_FAILED. */
-    long long stotal = 0;
-    if (alltoall) {
-        seq = PySequence_Fast(sendobj,
-                              "neighbor_alltoall: sendobj must be "
-                              "a sequence");
-        if (seq != NULL && PySequence_Fast_GET_SIZE(seq) != outdeg) {
-            PyErr_Format(PyExc_ValueError,
-                         "neighbor_alltoall: sendobj has %zd items, "
-                         "expected one per outgoing neighbor (%d)",
-                         PySequence_Fast_GET_SIZE(seq), outdeg);
-            Py_CLEAR(seq);
-        }
-        for (int i = 0; seq && i < outdeg; i++) {
-            pickles[i] = cmpi_dumps_oob(
-                    self->st, PySequence_Fast_GET_ITEM(seq, i), NULL);
-            if (pickles[i] == NULL)
-                break;
-        }
-    }
-    else if (outdeg > 0) {
-        mine = cmpi_dumps_oob(self->st, sendobj, NULL);
-        for (int i = 0; mine && i < outdeg; i++) pickles[i] = Py_NewRef(mine);
-    }
-    int failed = PyErr_Occurred() != NULL;
-    PyObject *exc = failed ? PyErr_GetRaisedException_compat() : NULL;
-    for (int i = 0; i < outdeg && !failed; i++) {
-        Py_ssize_t n = PyBytes_GET_SIZE(pickles[i]);
-        if (n > INT_MAX || stotal + n > INT_MAX) {
-            PyErr_Format(PyExc_OverflowError,
-                         "%s: pickled data beyond 2**31-1 bytes", fname);
-            exc = PyErr_GetRaisedException_compat();
-            failed = 1;
-            break;
-        }
-        ssize[i] = (int)n;
-        sdispl[i] = (int)stotal;
-        stotal += n;
-    }
-    if (failed) {
-        for (int i = 0; i < outdeg; i++) {
-            ssize[i] = NB_FAILED;
-            sdispl[i] = 0;
-        }
-        stotal = 0;
-    }
-    CMPI_NOGIL_CALL(fname, self->ob_mpi,
-                    ierr = MPI_Neighbor_alltoall(ssize, 1, MPI_INT, rsize, 1,
-                                                 MPI_INT, self->ob_mpi));
-    if (ierr != MPI_SUCCESS) {
-        Py_XDECREF(exc);
-        cmpi_raise(self->st, ierr);
-        goto done;
-    }
-    sbuf = PyMem_Malloc(stotal > 0 ? (size_t)stotal : 1);
-    long long rtotal = 0;
-    for (int i = 0; i < indeg; i++) {
-        rcount[i] = rsize[i] > 0 ? rsize[i] : 0;
-        rdispl[i] = (int)(rtotal < INT_MAX ? rtotal : 0);
-        rtotal += rcount[i];
-    }
-    if (rtotal > INT_MAX) {
-        /* cannot take part any more without a valid receive: give up the
-         * data (counts are fixed by the senders, so this is fatal) */
-        Py_XDECREF(exc);
-        PyMem_Free(sbuf);
-        sbuf = NULL;
-        PyErr_Format(PyExc_OverflowError,
-                     "%s: received pickles beyond 2**31-1 bytes", fname);
-        goto done;
-    }
-    rbuf = PyMem_Malloc(rtotal > 0 ? (size_t)rtotal : 1);
-    if (sbuf == NULL || rbuf == NULL) {
-        Py_XDECREF(exc);
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (int i = 0; i < outdeg; i++) {
-        if (!failed)
-            memcpy(sbuf + sdispl[i], PyBytes_AS_STRING(pickles[i]),
-                   (size_t)ssize[i]);
-        else
-            ssize[i] = 0;
-    }
-    CMPI_NOGIL_CALL(fname, self->ob_mpi,
-                    ierr = MPI_Neighbor_alltoallv(
-                            sbuf, ssize, sdispl, MPI_BYTE, rbuf, rcount,
-                            rdispl, MPI_BYTE, self->ob_mpi));
-    if (ierr != MPI_SUCCESS) {
-        Py_XDECREF(exc);
-        cmpi_raise(self->st, ierr);
-        goto done;
-    }
-    if (exc != NULL) {
-        PyErr_SetRaisedException_compat(exc);
-        goto done;
-    }
-    int *in = NULL, *out = NULL, nin, nout;
-    for (int i = 0; i < indeg; i++) {
-        if (rsize[i] == NB_FAILED) {
-            int src = -1;
-            if (topo_edges(self, &in, &nin, &out, &nout) == 0) {
-                src = in[i];
-                PyMem_Free(in);
-                PyMem_Free(out);
-            }
-            cmpi_raise_msg(self->st, MPI_ERR_OTHER,
-                           "%s: neighbor rank %d could not send its "
-                           "object (it raised an exception)",
-                           fname, src);
-            goto done;
-        }
-    }
-    res = PyList_New(indeg);
-    for (int i = 0; res && i < indeg; i++) {
-        PyObject *o = rsize[i] < 0 ? Py_NewRef(Py_None)
-                                   : cmpi_loads(self->st, rbuf + rdispl[i],
-                                                rsize[i]);
-        if (o == NULL) {
-            Py_CLEAR(res);
-            break;
-        }
-        PyList_SET_ITEM(res, i, o);
-    }
-done:
-    if (pickles)
-        for (int i = 0; i < outdeg; i++) Py_XDECREF(pickles[i]);
-    PyMem_Free(pickles);
-    PyMem_Free(ssize);
-    PyMem_Free(rsize);
-    PyMem_Free(sbuf);
-    PyMem_Free(rbuf);
-    Py_XDECREF(seq);
-    Py_XDECREF(mine);
-    return res;
-}
-
-CMPI_DOC(Topocomm_neighbor_allgather_doc, "neighbor_allgather($self, sendobj)",
-         "Neighbor Gather to All of Python objects: a list with one object "
-         "per incoming neighbor (None for PROC_NULL).");
-static PyObject *
-Topocomm_neighbor_allgather(CommObject *self, PyObject *const *args,
-                            Py_ssize_t nargs, PyObject *kwnames)
-{
-    static const char *const kw[] = {"sendobj", NULL};
-    PyObject *a[1] = {NULL};
-    if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("neighbor_allgather", args, nargs, kwnames, kw, 1, a) < 0)
-        return NULL;
-    return neighbor_objects(self, a[0], 0);
-}
-
-CMPI_DOC(Topocomm_neighbor_alltoall_doc, "neighbor_alltoall($self, sendobj)",
-         "Neighbor All to All of Python objects: sendobj has one object per "
-         "outgoing neighbor; returns one per incoming neighbor.");
-static PyObject *
-Topocomm_neighbor_alltoall(CommObject *self, PyObject *const *args,
-                           Py_ssize_t nargs, PyObject *kwnames)
-{
-    static const char *const kw[] = {"sendobj", NULL};
-    PyObject *a[1] = {NULL};
-    if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("neighbor_alltoall", args, nargs, kwnames, kw, 1, a) < 0)
-        return NULL;
-    return neighbor_objects(self, a[0], 1);
-}
-
-#define NB_ENTRY(name)                                            \
-    {                                                             \
-#name, FN(Topocomm_##name), FASTKW, Topocomm_##name##_doc \
-    }
-
 static PyMethodDef Topocomm_methods[] = {
-        NB_ENTRY(Neighbor_allgather),      NB_ENTRY(Neighbor_allgatherv),
-        NB_ENTRY(Neighbor_alltoall),       NB_ENTRY(Neighbor_alltoallv),
-        NB_ENTRY(Neighbor_alltoallw),      NB_ENTRY(Ineighbor_allgather),
-        NB_ENTRY(Ineighbor_allgatherv),    NB_ENTRY(Ineighbor_alltoall),
-        NB_ENTRY(Ineighbor_alltoallv),     NB_ENTRY(Ineighbor_alltoallw),
-        NB_ENTRY(Neighbor_allgather_init), NB_ENTRY(Neighbor_allgatherv_init),
-        NB_ENTRY(Neighbor_alltoall_init),  NB_ENTRY(Neighbor_alltoallv_init),
-        NB_ENTRY(Neighbor_alltoallw_init), NB_ENTRY(neighbor_allgather),
-        NB_ENTRY(neighbor_alltoall),       {NULL, NULL, 0, NULL},
+        CMPI_NEIGHBOR_METHODS{NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Topocomm_getset[] = {
@@ -1530,7 +825,7 @@ Cartcomm_Get_cart_rank(CommObject *self, PyObject *const *args,
     int nd, n, *coords = NULL, *buf = NULL, rank;
     if (cart_check(self, &nd) < 0 ||
         cmpi_parse("Get_cart_rank", args, nargs, kwnames, kw, 1, a) < 0 ||
-        topo_ints(a[0], &coords, &n, "coords") < 0)
+        cmpi_topo_ints(a[0], &coords, &n, "coords") < 0)
         return NULL;
     PyObject *res = NULL;
     if (n != nd) {
@@ -1632,7 +927,7 @@ Cartcomm_Sub(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Comm h;
     if (cart_check(self, &nd) < 0 ||
         cmpi_parse("Sub", args, nargs, kwnames, kw, 1, a) < 0 ||
-        topo_ints(a[0], &remain, &n, "remain_dims") < 0)
+        cmpi_topo_ints(a[0], &remain, &n, "remain_dims") < 0)
         return NULL;
     if (n != nd) {
         PyMem_Free(remain);
@@ -2002,7 +1297,7 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
             return PyErr_NoMemory();
         for (int i = 0; i < nd; i++) dims[i] = 0;
     }
-    else if (topo_ints(a[1], &dims, &nd, "dims") < 0) {
+    else if (cmpi_topo_ints(a[1], &dims, &nd, "dims") < 0) {
         return NULL;
     }
     PyObject *res = NULL;
@@ -2140,7 +1435,4 @@ cmpi_topology_init(PyObject *m, cmpi_state *st)
 
 /* MPI.c includes every area file into one translation unit: this
  * file's own macros end with it. */
-#undef NB_FAILED
-#undef NB_NOTHING
-#undef NB_ENTRY
 #undef TOPO_SPEC

@@ -138,3 +138,16 @@ def test_macro_check_fails_on_a_leaking_macro():
     assert unprefixed_macros(path, code + "#define CMPI_PLANTED 1\n") == []
     # in a comment or a string it is no definition
     assert unprefixed_macros(path, code + '/*\n#define PLANTED 1\n*/\n') == []
+
+
+def test_every_area_file_is_included_and_listed():
+    """MPI.c includes each csrc/*.c file once, and cmpi.h's table of areas
+    names each one: a new or renamed file cannot be left out of either."""
+    files = sorted(p.name for p in CSRC.glob("*.c") if p.name != "MPI.c")
+    included = re.findall(r'^#include "([a-z0-9_]+\.c)"$',
+                          (CSRC / "MPI.c").read_text(), re.M)
+    header = (CSRC / "cmpi.h").read_text()
+    table = header[: header.index("*/")]
+    listed = re.findall(r"^ \*   ([a-z0-9_]+\.c)\b", table, re.M)
+    assert sorted(included) == files and len(set(included)) == len(included)
+    assert listed == included, "cmpi.h's table of areas is out of MPI.c's order"
