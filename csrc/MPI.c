@@ -54,15 +54,18 @@ cmpi_exec(PyObject *m)
         cmpi_message_init(m, st) < 0 || cmpi_comm_init(m, st) < 0 ||
         cmpi_errhandler_init(m, st) < 0 || cmpi_topology_init(m, st) < 0 ||
         cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||
-        cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0)
+        cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0) {
         return -1;
+    }
     /* one-sided, I/O, memory areas */
     if (cmpi_info_init(m, st) < 0 || cmpi_memory_init(m, st) < 0 ||
-        cmpi_win_init(m, st) < 0 || cmpi_file_init(m, st) < 0)
+        cmpi_win_init(m, st) < 0 || cmpi_file_init(m, st) < 0) {
         return -1;
+    }
     /* last: every handle class and constant exists */
-    if (cmpi_session_init(m, st) < 0 || cmpi_handle_init(m, st) < 0)
+    if (cmpi_session_init(m, st) < 0 || cmpi_handle_init(m, st) < 0) {
         return -1;
+    }
     return 0;
 }
 

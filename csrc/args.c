@@ -17,7 +17,9 @@ kw_equal(PyObject *key, const char *name)
         /* keyword names are short: a byte loop beats a libc call */
         Py_ssize_t n = PyUnicode_GET_LENGTH(key), i = 0;
         const char *d = (const char *)PyUnicode_DATA(key);
-        while (i < n && name[i] == d[i]) i++;
+        while (i < n && name[i] == d[i]) {
+            i++;
+        }
         return i == n && name[n] == '\0';
     }
     return PyUnicode_CompareWithASCIIString(key, name) == 0;
@@ -33,8 +35,9 @@ parse_keywords(const char *fname, PyObject *const *args, Py_ssize_t nargs,
         PyObject *key = PyTuple_GET_ITEM(kwnames, k);
         int j;
         for (j = 0; j < nnames; j++) {
-            if (kw_equal(key, names[j]))
+            if (kw_equal(key, names[j])) {
                 break;
+            }
         }
         if (j == nnames) {
             PyErr_Format(PyExc_TypeError,
@@ -61,18 +64,23 @@ cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
            PyObject **out)
 {
     int nnames = 0;
-    while (names[nnames] != NULL) nnames++;
+    while (names[nnames] != NULL) {
+        nnames++;
+    }
     if (CMPI_UNLIKELY(nargs > nnames)) {
         PyErr_Format(PyExc_TypeError,
                      "%s() takes at most %d arguments (%zd given)", fname,
                      nnames, nargs);
         return -1;
     }
-    for (Py_ssize_t i = 0; i < nargs; i++) out[i] = args[i];
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        out[i] = args[i];
+    }
     if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
         if (parse_keywords(fname, args, nargs, kwnames, names, nnames, out) <
-            0)
+            0) {
             return -1;
+        }
     }
     for (int i = 0; i < nrequired; i++) {
         if (CMPI_UNLIKELY(out[i] == NULL)) {
@@ -100,8 +108,9 @@ cmpi_as_int(PyObject *obj, int *out, const char *what)
             return -1;
         }
         PyObject *idx = PyNumber_Index(obj);
-        if (idx == NULL)
+        if (idx == NULL) {
             return -1;
+        }
         v = PyLong_AsLong(idx);
         Py_DECREF(idx);
     }
@@ -136,8 +145,9 @@ static int
 cmpi_check_dest(CommObject *c, int rank, const char *what)
 {
     if (CMPI_LIKELY((unsigned)rank < (unsigned)c->peers) ||
-        rank == MPI_PROC_NULL)
+        rank == MPI_PROC_NULL) {
         return 0;
+    }
     cmpi_raise_msg(c->st, MPI_ERR_RANK,
                    "invalid rank: %s=%d, the communicator has %d rank%s", what,
                    rank, c->peers, c->peers == 1 ? "" : "s");
@@ -148,8 +158,9 @@ static int
 cmpi_check_source(CommObject *c, int rank, const char *what)
 {
     if (CMPI_LIKELY((unsigned)rank < (unsigned)c->peers) ||
-        rank == MPI_ANY_SOURCE || rank == MPI_PROC_NULL)
+        rank == MPI_ANY_SOURCE || rank == MPI_PROC_NULL) {
         return 0;
+    }
     cmpi_raise_msg(c->st, MPI_ERR_RANK,
                    "invalid rank: %s=%d, the communicator has %d rank%s", what,
                    rank, c->peers, c->peers == 1 ? "" : "s");
@@ -159,8 +170,9 @@ cmpi_check_source(CommObject *c, int rank, const char *what)
 static int
 cmpi_check_send_tag(CommObject *c, int tag)
 {
-    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub))
+    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub)) {
         return 0;
+    }
     cmpi_raise_msg(c->st, MPI_ERR_TAG,
                    "invalid tag: tag=%d, a send tag must be in 0..%d", tag,
                    c->st->tag_ub);
@@ -170,8 +182,9 @@ cmpi_check_send_tag(CommObject *c, int tag)
 static int
 cmpi_check_recv_tag(CommObject *c, int tag)
 {
-    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub) || tag == MPI_ANY_TAG)
+    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub) || tag == MPI_ANY_TAG) {
         return 0;
+    }
     cmpi_raise_msg(c->st, MPI_ERR_TAG,
                    "invalid tag: tag=%d, a receive tag must be ANY_TAG or "
                    "in 0..%d",
@@ -183,8 +196,9 @@ static int
 cmpi_check_root(CommObject *c, int root)
 {
     if (!c->inter) {
-        if (CMPI_LIKELY((unsigned)root < (unsigned)c->size))
+        if (CMPI_LIKELY((unsigned)root < (unsigned)c->size)) {
             return 0;
+        }
         cmpi_raise_msg(c->st, MPI_ERR_ROOT,
                        "invalid root: root=%d, the communicator has %d "
                        "rank%s",
@@ -192,8 +206,9 @@ cmpi_check_root(CommObject *c, int root)
         return -1;
     }
     if ((unsigned)root < (unsigned)c->peers || root == MPI_ROOT ||
-        root == MPI_PROC_NULL)
+        root == MPI_PROC_NULL) {
         return 0;
+    }
     cmpi_raise_msg(c->st, MPI_ERR_ROOT,
                    "invalid root: root=%d, the remote group has %d rank%s",
                    root, c->peers, c->peers == 1 ? "" : "s");
@@ -208,8 +223,9 @@ cmpi_send_args(CommObject *c, PyObject *dest_o, PyObject *tag_o, int *dest,
     if (cmpi_as_int(dest_o, dest, "dest") < 0 ||
         cmpi_opt_int(tag_o, tag, 0, "tag") < 0 ||
         cmpi_check_dest(c, *dest, "dest") < 0 ||
-        cmpi_check_send_tag(c, *tag) < 0)
+        cmpi_check_send_tag(c, *tag) < 0) {
         return -1;
+    }
     return 0;
 }
 
@@ -221,7 +237,8 @@ cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
     if (cmpi_opt_int(source_o, source, MPI_ANY_SOURCE, "source") < 0 ||
         cmpi_opt_int(tag_o, tag, MPI_ANY_TAG, "tag") < 0 ||
         cmpi_check_source(c, *source, "source") < 0 ||
-        cmpi_check_recv_tag(c, *tag) < 0)
+        cmpi_check_recv_tag(c, *tag) < 0) {
         return -1;
+    }
     return 0;
 }

@@ -45,10 +45,12 @@ sized_format_datatype(const char *f, Py_ssize_t itemsize)
 {
     char kind = f[0];
     if (kind == 'Z') {
-        if (f[1] == 'f' && itemsize == 8)
+        if (f[1] == 'f' && itemsize == 8) {
             return MPI_C_FLOAT_COMPLEX;
-        if (f[1] == 'd' && itemsize == 16)
+        }
+        if (f[1] == 'd' && itemsize == 16) {
             return MPI_C_DOUBLE_COMPLEX;
+        }
         return MPI_DATATYPE_NULL;
     }
     if (kind && strchr("bhilqn", kind)) {
@@ -67,14 +69,18 @@ sized_format_datatype(const char *f, Py_ssize_t itemsize)
             case 8: return MPI_UINT64_T;
         }
     }
-    if (kind == 'f' && itemsize == 4)
+    if (kind == 'f' && itemsize == 4) {
         return MPI_FLOAT;
-    if (kind == 'd' && itemsize == 8)
+    }
+    if (kind == 'd' && itemsize == 8) {
         return MPI_DOUBLE;
-    if (kind == '?' && itemsize == 1)
+    }
+    if (kind == '?' && itemsize == 1) {
         return MPI_C_BOOL;
-    if (kind == 'c' && itemsize == 1)
+    }
+    if (kind == 'c' && itemsize == 1) {
         return MPI_CHAR;
+    }
     return MPI_DATATYPE_NULL;
 }
 
@@ -143,9 +149,10 @@ cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
             *dt = ((DatatypeObject *)t)->ob_mpi;
             return 0;
         }
-        if (!PyErr_Occurred())
+        if (!PyErr_Occurred()) {
             PyErr_Format(PyExc_KeyError,
                          "message: unknown typecode %R for a datatype", obj);
+        }
         return -1;
     }
     PyErr_Format(PyExc_TypeError,
@@ -217,8 +224,9 @@ element_format(char kind, Py_ssize_t size)
                    : size == (Py_ssize_t)sizeof(long double) ? "g"
                                                              : NULL;
         case 'c':
-            if (size == 2 * (Py_ssize_t)sizeof(long double))
+            if (size == 2 * (Py_ssize_t)sizeof(long double)) {
                 return "Zg";
+            }
             return size == 8 ? "Zf" : size == 16 ? "Zd" : NULL;
         case 'b': return size == 1 ? "?" : NULL;
     }
@@ -233,24 +241,28 @@ dense_layout(int ndim, const int64_t *shape, const int64_t *strides,
 {
     Py_ssize_t n = 1;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0)
+        if (shape[i] < 0) {
             return 0;
+        }
         n *= (Py_ssize_t)shape[i];
     }
     *len = n;
-    if (strides == NULL || n == 0)
+    if (strides == NULL || n == 0) {
         return 1;
+    }
     int64_t expect = 1;
     int c = 1, f = 1;
     for (int i = ndim - 1; i >= 0; i--) {
-        if (shape[i] != 1 && strides[i] != expect)
+        if (shape[i] != 1 && strides[i] != expect) {
             c = 0;
+        }
         expect *= shape[i];
     }
     expect = 1;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] != 1 && strides[i] != expect)
+        if (shape[i] != 1 && strides[i] != expect) {
             f = 0;
+        }
         expect *= shape[i];
     }
     return c || f;
@@ -266,8 +278,9 @@ fill_foreign_view(Py_buffer *view, PyObject *owner, void *addr,
         return -1;
     }
     if (PyBuffer_FillInfo(view, owner, addr, nitems * itemsize, readonly,
-                          PyBUF_SIMPLE | (flags & PyBUF_WRITABLE)) < 0)
+                          PyBUF_SIMPLE | (flags & PyBUF_WRITABLE)) < 0) {
         return -1;
+    }
     view->format = (char *)format;
     view->itemsize = itemsize;
     return 0;
@@ -277,20 +290,22 @@ static int
 dlpack_view(PyObject *obj, Py_buffer *view, int flags, int *device)
 {
     PyObject *dev = PyObject_CallMethod(obj, "__dlpack_device__", NULL);
-    if (dev == NULL)
+    if (dev == NULL) {
         return -1;
+    }
     long devtype = 0;
     if (!PyTuple_Check(dev) || PyTuple_GET_SIZE(dev) != 2 ||
         !PyLong_Check(PyTuple_GET_ITEM(dev, 0)) ||
         !PyLong_Check(PyTuple_GET_ITEM(dev, 1)) ||
         ((devtype = PyLong_AsLong(PyTuple_GET_ITEM(dev, 0))) == -1 &&
          PyErr_Occurred())) {
-        if (!PyErr_Occurred())
+        if (!PyErr_Occurred()) {
             PyErr_SetString(PyTuple_Check(dev) && PyTuple_GET_SIZE(dev) != 2
                                     ? PyExc_ValueError
                                     : PyExc_TypeError,
                             "dlpack: __dlpack_device__() must return a "
                             "(device_type, device_id) tuple");
+        }
         Py_DECREF(dev);
         return -1;
     }
@@ -301,31 +316,37 @@ dlpack_view(PyObject *obj, Py_buffer *view, int flags, int *device)
     PyObject *stream = (devtype == 1 || devtype == 3 || devtype == 11)
                                ? Py_None
                                : PyLong_FromLong(-1);
-    if (stream == NULL)
+    if (stream == NULL) {
         return -1;
+    }
     PyObject *meth = PyObject_GetAttrString(obj, "__dlpack__");
     PyObject *cap = NULL, *args = NULL, *kw = NULL;
-    if (meth == NULL)
+    if (meth == NULL) {
         goto done;
+    }
     args = PyTuple_New(0);
     kw = Py_BuildValue("{s:O,s:(ii)}", "stream", stream, "max_version", 1, 0);
-    if (args == NULL || kw == NULL)
+    if (args == NULL || kw == NULL) {
         goto done;
+    }
     cap = PyObject_Call(meth, args, kw);
     if (cap == NULL && PyErr_ExceptionMatches(PyExc_TypeError)) {
         /* A producer of DLPack before 1.0: no max_version. */
         PyErr_Clear();
-        if (PyDict_DelItemString(kw, "max_version") == 0)
+        if (PyDict_DelItemString(kw, "max_version") == 0) {
             cap = PyObject_Call(meth, args, kw);
+        }
     }
 done:
     Py_XDECREF(meth);
     Py_XDECREF(args);
     Py_XDECREF(kw);
-    if (stream != Py_None)
+    if (stream != Py_None) {
         Py_DECREF(stream);
-    if (cap == NULL)
+    }
+    if (cap == NULL) {
         return -1;
+    }
     if (!PyCapsule_CheckExact(cap)) {
         PyErr_SetString(PyExc_BufferError,
                         "dlpack: __dlpack__() did not return a capsule");
@@ -380,8 +401,9 @@ done:
         case 5: kind = 'c'; break;
         case 6: kind = 'b'; break;
     }
-    if (t->dtype.lanes != 1 && !(t->dtype.code == 2 && t->dtype.lanes == 2))
+    if (t->dtype.lanes != 1 && !(t->dtype.code == 2 && t->dtype.lanes == 2)) {
         kind = 0;
+    }
     const char *format = element_format(kind, itemsize);
     int rc = -1;
     if (t->dtype.bits % 8 != 0 || itemsize == 0) {
@@ -398,8 +420,9 @@ done:
         rc = fill_foreign_view(view, owner, (char *)t->data + t->byte_offset,
                                nitems, itemsize, format ? format : "B",
                                readonly, flags, "dlpack");
-        if (rc == 0 && format == NULL)
+        if (rc == 0 && format == NULL) {
             view->format = NULL; /* bytes: the caller's datatype decides */
+        }
     }
     Py_DECREF(cap);
     return rc;
@@ -410,8 +433,9 @@ cai_view(PyObject *obj, Py_buffer *view, int flags, int *device)
 {
     *device = 1;
     PyObject *cai = PyObject_GetAttrString(obj, "__cuda_array_interface__");
-    if (cai == NULL)
+    if (cai == NULL) {
         return -1;
+    }
     int rc = -1;
     if (!PyDict_Check(cai)) {
         PyErr_SetString(PyExc_TypeError,
@@ -451,8 +475,9 @@ cai_view(PyObject *obj, Py_buffer *view, int flags, int *device)
         goto done;
     }
     const char *ts = PyUnicode_AsUTF8(typestr);
-    if (ts == NULL)
+    if (ts == NULL) {
         goto done;
+    }
     const int little = (*(const char *)&(const int){1} == 1);
     if (strlen(ts) < 3 || (ts[0] == '<' && !little) ||
         (ts[0] == '>' && little) || !strchr("<>|", ts[0])) {
@@ -486,24 +511,29 @@ cai_view(PyObject *obj, Py_buffer *view, int flags, int *device)
             plain = PyTuple_Check(f) && PyTuple_GET_SIZE(f) == 2 &&
                     PyObject_RichCompareBool(PyTuple_GET_ITEM(f, 1), typestr,
                                              Py_EQ) == 1;
-            if (PyErr_Occurred())
+            if (PyErr_Occurred()) {
                 goto done;
+            }
         }
         if (!plain &&
             PyErr_WarnEx(PyExc_RuntimeWarning,
                          "__cuda_array_interface__: 'descr' describes a "
                          "record type; its data is sent as bytes",
-                         1) < 0)
+                         1) < 0) {
             goto done;
-        if (!plain)
+        }
+        if (!plain) {
             format = NULL;
+        }
     }
     void *addr = PyLong_AsVoidPtr(PyTuple_GET_ITEM(data, 0));
-    if (addr == NULL && PyErr_Occurred())
+    if (addr == NULL && PyErr_Occurred()) {
         goto done;
+    }
     int readonly = PyObject_IsTrue(PyTuple_GET_ITEM(data, 1));
-    if (readonly < 0)
+    if (readonly < 0) {
         goto done;
+    }
     int ndim = (int)PyTuple_GET_SIZE(shape);
     int64_t dims[64], steps[64];
     if (ndim > 64) {
@@ -520,10 +550,12 @@ cai_view(PyObject *obj, Py_buffer *view, int flags, int *device)
     }
     for (int i = 0; i < ndim; i++) {
         dims[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, i));
-        if (has_strides)
+        if (has_strides) {
             steps[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(strides, i));
-        if (PyErr_Occurred())
+        }
+        if (PyErr_Occurred()) {
             goto done;
+        }
         if (has_strides && dims[i] == 1) {
             steps[i] = 0; /* the stride of a dimension of 1 is never used */
         }
@@ -547,8 +579,9 @@ cai_view(PyObject *obj, Py_buffer *view, int flags, int *device)
     rc = fill_foreign_view(view, obj, addr, nitems, itemsize,
                            format ? format : "B", readonly, flags,
                            "__cuda_array_interface__");
-    if (rc == 0 && format == NULL)
+    if (rc == 0 && format == NULL) {
         view->format = NULL;
+    }
 done:
     Py_DECREF(cai);
     return rc;
@@ -560,13 +593,16 @@ static int
 cmpi_get_buffer_dev(PyObject *obj, Py_buffer *view, int flags, int *device)
 {
     *device = 0;
-    if (CMPI_LIKELY(PyObject_CheckBuffer(obj)))
+    if (CMPI_LIKELY(PyObject_CheckBuffer(obj))) {
         return PyObject_GetBuffer(obj, view, flags);
+    }
     int has = PyObject_HasAttrString(obj, "__dlpack__");
-    if (has)
+    if (has) {
         return dlpack_view(obj, view, flags, device);
-    if (PyObject_HasAttrString(obj, "__cuda_array_interface__"))
+    }
+    if (PyObject_HasAttrString(obj, "__cuda_array_interface__")) {
         return cai_view(obj, view, flags, device);
+    }
     return PyObject_GetBuffer(obj, view, flags); /* raises the TypeError */
 }
 
@@ -594,10 +630,12 @@ cmpi_is_exporter(PyObject *obj)
 static void
 cmpi_msg_release(cmpi_msg *m)
 {
-    if (m->view.obj != NULL)
+    if (m->view.obj != NULL) {
         PyBuffer_Release(&m->view);
-    if (m->big != MPI_DATATYPE_NULL)
+    }
+    if (m->big != MPI_DATATYPE_NULL) {
         MPI_Type_free(&m->big);
+    }
 }
 
 /* The request now owns the message's buffer, until it completes.  A big
@@ -605,11 +643,13 @@ cmpi_msg_release(cmpi_msg *m)
 static void
 cmpi_msg_give(RequestObject *r, cmpi_msg *m)
 {
-    if (m->view.obj != NULL)
+    if (m->view.obj != NULL) {
         r->views[r->nviews++] = m->view;
+    }
     m->view.obj = NULL;
-    if (m->big != MPI_DATATYPE_NULL)
+    if (m->big != MPI_DATATYPE_NULL) {
         MPI_Type_free(&m->big);
+    }
 }
 
 /* `count` elements of `base` (extent `extent`) as one element of a derived
@@ -629,8 +669,9 @@ cmpi_big_type(cmpi_state *st, MPI_Datatype base, MPI_Aint extent,
         return -1;
     }
     int ierr = MPI_Type_contiguous((int)chunk, base, &block);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         goto error;
+    }
     if (r == 0) {
         ierr = MPI_Type_contiguous((int)q, block, &t);
     }
@@ -641,14 +682,17 @@ cmpi_big_type(cmpi_state *st, MPI_Datatype base, MPI_Aint extent,
         ierr = MPI_Type_create_struct(2, lens, displs, types, &t);
     }
     MPI_Type_free(&block);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         goto error;
+    }
     ierr = MPI_Type_create_resized(t, 0, count * extent, &sized);
     MPI_Type_free(&t);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Type_commit(&sized);
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         goto error;
+    }
     *out = sized;
     return 0;
 error:
@@ -660,8 +704,9 @@ static int
 msg_big_type(cmpi_state *st, cmpi_msg *m, MPI_Aint count)
 {
     MPI_Datatype t;
-    if (cmpi_big_type(st, m->dtype, m->extent, count, &t) < 0)
+    if (cmpi_big_type(st, m->dtype, m->extent, count, &t) < 0) {
         return -1;
+    }
     m->base = m->dtype;
     m->nbig = count;
     m->big = m->dtype = t;
@@ -681,8 +726,9 @@ msg_not_a_buffer(PyObject *buf, int recv)
                      Py_TYPE(buf)->tp_name);
         return -1;
     }
-    if (cmpi_is_exporter(buf))
+    if (cmpi_is_exporter(buf)) {
         return -1; /* keep the exporter's own explanation */
+    }
     PyErr_Clear();
     PyErr_Format(PyExc_TypeError,
                  "message: expected a buffer (NumPy array, bytes, bytearray, "
@@ -703,8 +749,9 @@ msg_count_arg(PyObject *obj, MPI_Aint *out, const char *what)
         return -1;
     }
     Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred())
+    if (v == -1 && PyErr_Occurred()) {
         return -1;
+    }
     if (v < 0) {
         PyErr_Format(PyExc_ValueError, "message: negative %s %zd", what, v);
         return -1;
@@ -750,9 +797,11 @@ msg_none_count(MPI_Aint count)
 static int
 cmpi_none_counts(const int *counts, int n)
 {
-    for (int i = 0; i < n; i++)
-        if (counts[i] != 0)
+    for (int i = 0; i < n; i++) {
+        if (counts[i] != 0) {
             return msg_none_count(counts[i]);
+        }
+    }
     return 0;
 }
 
@@ -760,8 +809,9 @@ cmpi_none_counts(const int *counts, int n)
 static int
 cmpi_recvbuf_required(const char *fname, PyObject *spec)
 {
-    if (spec != Py_None)
+    if (spec != Py_None) {
         return 0;
+    }
     PyErr_Format(PyExc_TypeError,
                  "%s: recvbuf=None, but this call receives at every rank; "
                  "give a buffer (or [None, 0, datatype] for nothing)",
@@ -783,16 +833,19 @@ msg_check_footprint(cmpi_state *st, MPI_Datatype dtype, MPI_Aint extent,
 {
     MPI_Aint tlb, text;
     int size;
-    if (count <= 0)
+    if (count <= 0) {
         return 0;
+    }
     /* A type without data touches nothing; its true bounds may be
      * sentinels (Open MPI reports a lower bound near 2**63). */
     CMPI_CHK(st, MPI_Type_size(dtype, &size));
-    if (size == 0)
+    if (size == 0) {
         return 0;
+    }
     CMPI_CHK(st, MPI_Type_get_true_extent(dtype, &tlb, &text));
-    if (text <= 0)
+    if (text <= 0) {
         return 0;
+    }
     const MPI_Aint limit = PY_SSIZE_T_MAX / 4;
     MPI_Aint mag = extent < 0 ? -extent : extent;
     if (tlb > limit || tlb < -limit || text > limit ||
@@ -830,8 +883,9 @@ msg_check_intel_overlap(cmpi_state *st, MPI_Datatype dtype)
     int size;
     MPI_Aint tlb, text;
     CMPI_CHK(st, MPI_Type_size(dtype, &size));
-    if (size == 0)
+    if (size == 0) {
         return 0;
+    }
     CMPI_CHK(st, MPI_Type_get_true_extent(dtype, &tlb, &text));
     if (size > text) {
         cmpi_raise_msg(st, MPI_ERR_TYPE,
@@ -868,10 +922,12 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
             case 2:
                 buf = items[0];
                 if (PyObject_TypeCheck(items[1], st->Datatype_Type) ||
-                    PyUnicode_Check(items[1]))
+                    PyUnicode_Check(items[1])) {
                     otype = items[1];
-                else
+                }
+                else {
                     ocount = items[1];
+                }
                 break;
             case 3:
                 buf = items[0];
@@ -902,17 +958,21 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
             odispl = PyTuple_GET_ITEM(ocount, 1);
             ocount = PyTuple_GET_ITEM(ocount, 0);
         }
-        if (ocount == Py_None)
+        if (ocount == Py_None) {
             ocount = NULL;
-        if (odispl == Py_None)
+        }
+        if (odispl == Py_None) {
             odispl = NULL;
-        if (otype == Py_None)
+        }
+        if (otype == Py_None) {
             otype = NULL;
+        }
     }
 
     m->counted = ocount != NULL;
-    if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0)
+    if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0) {
         return -1;
+    }
     if (m->dtype == MPI_DATATYPE_NULL) {
         PyErr_SetString(PyExc_ValueError,
                         "message: datatype is DATATYPE_NULL");
@@ -922,10 +982,12 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
     if (buf == Py_None || buf == st->BOTTOM) {
         /* None is an empty buffer, as in mpi4py */
         MPI_Aint count = 0;
-        if (ocount != NULL && msg_count_arg(ocount, &count, "count") < 0)
+        if (ocount != NULL && msg_count_arg(ocount, &count, "count") < 0) {
             return -1;
-        if (buf == Py_None && count > 0)
+        }
+        if (buf == Py_None && count > 0) {
             return msg_none_count(count);
+        }
         if (count > INT_MAX) {
             PyErr_SetString(PyExc_OverflowError,
                             "message: count exceeds 2**31-1");
@@ -937,14 +999,17 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
     }
 
     int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
-    if (recv)
+    if (recv) {
         flags |= PyBUF_WRITABLE;
-    if (CMPI_UNLIKELY(cmpi_get_buffer(buf, &m->view, flags) < 0))
+    }
+    if (CMPI_UNLIKELY(cmpi_get_buffer(buf, &m->view, flags) < 0)) {
         return msg_not_a_buffer(buf, recv);
+    }
 
     if (otype == NULL) {
-        if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0)
+        if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0) {
             goto error;
+        }
         m->extent = m->view.format == NULL ? 1 : m->view.itemsize;
     }
     else {
@@ -953,8 +1018,9 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
     }
 
     MPI_Aint len = (MPI_Aint)m->view.len, displ = 0, count;
-    if (odispl != NULL && msg_count_arg(odispl, &displ, "displacement") < 0)
+    if (odispl != NULL && msg_count_arg(odispl, &displ, "displacement") < 0) {
         goto error;
+    }
     if (m->extent <= 0) {
         /* a negative extent: no count follows from the length, and no
          * displacement names a place in the buffer */
@@ -966,12 +1032,14 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
                          (Py_ssize_t)m->extent);
             goto error;
         }
-        if (ocount != NULL && msg_count_arg(ocount, &count, "count") < 0)
+        if (ocount != NULL && msg_count_arg(ocount, &count, "count") < 0) {
             goto error;
+        }
     }
     else if (ocount != NULL) {
-        if (msg_count_arg(ocount, &count, "count") < 0)
+        if (msg_count_arg(ocount, &count, "count") < 0) {
             goto error;
+        }
         /* With a datatype given, msg_check_footprint below checks the bytes
          * the elements really touch, which may lie within the extent. */
         if ((otype == NULL || count == 0) &&
@@ -1003,16 +1071,19 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
         count = len / m->extent - displ;
     }
     if (otype != NULL && msg_check_footprint(st, m->dtype, m->extent, len,
-                                             displ, count, "") < 0)
+                                             displ, count, "") < 0) {
         goto error;
+    }
 #ifdef I_MPI_VERSION
     if (recv == CMPI_MSG_RECV && otype != NULL && count > 0 &&
-        msg_check_intel_overlap(st, m->dtype) < 0)
+        msg_check_intel_overlap(st, m->dtype) < 0) {
         goto error;
+    }
 #endif
     m->addr = (char *)m->view.buf + displ * m->extent;
-    if (count > INT_MAX)
+    if (count > INT_MAX) {
         return msg_big_type(st, m, count) < 0 ? (cmpi_msg_release(m), -1) : 0;
+    }
     m->count = (int)count;
     return 0;
 error:
@@ -1032,12 +1103,15 @@ error:
 static int
 msgv_is_scalar(PyObject *obj)
 {
-    if (PyLong_Check(obj))
+    if (PyLong_Check(obj)) {
         return 1;
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj))
+    }
+    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
         return 0;
-    if (!PySequence_Check(obj))
+    }
+    if (!PySequence_Check(obj)) {
         return 1;
+    }
     Py_ssize_t n = PyObject_Length(obj); /* fails for a 0-d array */
     if (n < 0) {
         PyErr_Clear();
@@ -1054,8 +1128,9 @@ cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what, int stride)
 {
     if (msgv_is_scalar(obj)) {
         int v;
-        if (cmpi_as_int(obj, &v, what) < 0)
+        if (cmpi_as_int(obj, &v, what) < 0) {
             return -1;
+        }
         if (v < 0) {
             PyErr_Format(PyExc_ValueError, "message: negative %s %d", what, v);
             return -1;
@@ -1074,8 +1149,9 @@ cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what, int stride)
     PyObject *seq = PySequence_Fast(obj,
                                     "message: counts and displacements "
                                     "must be integers or sequences");
-    if (seq == NULL)
+    if (seq == NULL) {
         return -1;
+    }
     if (PySequence_Fast_GET_SIZE(seq) != n) {
         PyErr_Format(PyExc_ValueError,
                      "message: %s has %zd entries, expected one per rank "
@@ -1103,8 +1179,9 @@ cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what, int stride)
 static void
 cmpi_msgv_release(cmpi_msgv *m)
 {
-    if (m->view.obj != NULL)
+    if (m->view.obj != NULL) {
         PyBuffer_Release(&m->view);
+    }
     PyMem_Free(m->counts);
     m->counts = m->displs = NULL;
 }
@@ -1123,10 +1200,13 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         buf = n > 0 ? items[0] : NULL;
         if (n == 2) {
             PyObject *x = items[1];
-            if (PyObject_TypeCheck(x, st->Datatype_Type) || PyUnicode_Check(x))
+            if (PyObject_TypeCheck(x, st->Datatype_Type) ||
+                PyUnicode_Check(x)) {
                 otype = x;
-            else
+            }
+            else {
                 ocounts = x;
+            }
         }
         else if (n == 3) {
             ocounts = items[1];
@@ -1150,12 +1230,15 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
             odispls = PyTuple_GET_ITEM(ocounts, 1);
             ocounts = PyTuple_GET_ITEM(ocounts, 0);
         }
-        if (ocounts == Py_None)
+        if (ocounts == Py_None) {
             ocounts = NULL;
-        if (odispls == Py_None)
+        }
+        if (odispls == Py_None) {
             odispls = NULL;
-        if (otype == Py_None)
+        }
+        if (otype == Py_None) {
             otype = NULL;
+        }
     }
     m->counts = PyMem_New(int, 2 * (size_t)(size > 0 ? size : 1));
     if (m->counts == NULL) {
@@ -1163,8 +1246,9 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         return -1;
     }
     m->displs = m->counts + size;
-    if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0)
+    if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0) {
         goto error;
+    }
     if (m->dtype == MPI_DATATYPE_NULL) {
         PyErr_SetString(PyExc_ValueError,
                         "message: datatype is DATATYPE_NULL");
@@ -1174,26 +1258,32 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         /* None is an empty buffer, as in mpi4py */
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
         if (ocounts == NULL) {
-            for (int i = 0; i < size; i++) m->counts[i] = m->displs[i] = 0;
+            for (int i = 0; i < size; i++) {
+                m->counts[i] = m->displs[i] = 0;
+            }
             return 0;
         }
-        if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0)
+        if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
             goto error;
-        if (buf == Py_None && cmpi_none_counts(m->counts, size) < 0)
+        }
+        if (buf == Py_None && cmpi_none_counts(m->counts, size) < 0) {
             goto error;
+        }
         goto displs;
     }
     int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
-    if (recv)
+    if (recv) {
         flags |= PyBUF_WRITABLE;
+    }
     if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
         msg_not_a_buffer(buf, recv);
         goto error;
     }
     m->addr = m->view.buf;
     if (otype == NULL) {
-        if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0)
+        if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0) {
             goto error;
+        }
         m->extent = m->view.format == NULL ? 1 : m->view.itemsize;
     }
     else {
@@ -1217,15 +1307,18 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                          (Py_ssize_t)nitems, size);
             goto error;
         }
-        for (int i = 0; i < size; i++) m->counts[i] = (int)(nitems / size);
+        for (int i = 0; i < size; i++) {
+            m->counts[i] = (int)(nitems / size);
+        }
     }
     else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
         goto error;
     }
 displs:
     if (odispls != NULL) {
-        if (cmpi_msgv_ints(odispls, size, m->displs, "displs", 1) < 0)
+        if (cmpi_msgv_ints(odispls, size, m->displs, "displs", 1) < 0) {
             goto error;
+        }
     }
     else {
         long long sum = 0;
@@ -1255,11 +1348,13 @@ displs:
         }
     }
     if (m->view.obj != NULL && otype != NULL) {
-        for (int i = 0; i < size; i++)
+        for (int i = 0; i < size; i++) {
             if (msg_check_footprint(st, m->dtype, m->extent,
                                     (MPI_Aint)m->view.len, m->displs[i],
-                                    m->counts[i], "block ") < 0)
+                                    m->counts[i], "block ") < 0) {
                 goto error;
+            }
+        }
     }
     return 0;
 error:
@@ -1316,10 +1411,12 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                      n);
         return -1;
     }
-    if (ocounts == Py_None)
+    if (ocounts == Py_None) {
         ocounts = NULL;
-    if (odispls == Py_None)
+    }
+    if (odispls == Py_None) {
         odispls = NULL;
+    }
     int bottom = buf == Py_None || buf == st->BOTTOM;
     if (bottom && (ocounts == NULL || odispls == NULL)) {
         PyErr_SetString(PyExc_ValueError,
@@ -1337,27 +1434,34 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     m->displs = m->counts + size;
     m->types = (MPI_Datatype *)(m->displs + size);
     if (ocounts == NULL) {
-        for (int i = 0; i < size; i++) m->counts[i] = 1;
+        for (int i = 0; i < size; i++) {
+            m->counts[i] = 1;
+        }
     }
     else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
         goto error;
     }
     if (odispls != NULL &&
-        cmpi_msgv_ints(odispls, size, m->displs, "displs", 1) < 0)
+        cmpi_msgv_ints(odispls, size, m->displs, "displs", 1) < 0) {
         goto error;
+    }
     if (PyObject_TypeCheck(otypes, st->Datatype_Type) ||
         PyUnicode_Check(otypes)) {
         MPI_Datatype t;
-        if (cmpi_dtype_from_object(st, otypes, &t) < 0)
+        if (cmpi_dtype_from_object(st, otypes, &t) < 0) {
             goto error;
-        for (int i = 0; i < size; i++) m->types[i] = t;
+        }
+        for (int i = 0; i < size; i++) {
+            m->types[i] = t;
+        }
     }
     else {
         PyObject *seq = PySequence_Fast(otypes,
                                         "message: datatypes must be a "
                                         "Datatype or a sequence of them");
-        if (seq == NULL)
+        if (seq == NULL) {
             goto error;
+        }
         if (PySequence_Fast_GET_SIZE(seq) != size) {
             PyErr_Format(PyExc_ValueError,
                          "message: datatypes has %zd entries, expected one "
@@ -1391,14 +1495,16 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         }
     }
     if (bottom) {
-        if (buf == Py_None && cmpi_none_counts(m->counts, size) < 0)
+        if (buf == Py_None && cmpi_none_counts(m->counts, size) < 0) {
             goto error;
+        }
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
         return 0;
     }
     int flags = PyBUF_ANY_CONTIGUOUS;
-    if (recv)
+    if (recv) {
         flags |= PyBUF_WRITABLE;
+    }
     if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
         msg_not_a_buffer(buf, recv);
         goto error;
@@ -1406,8 +1512,9 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     m->addr = m->view.buf;
     for (int i = 0; i < size; i++) {
         MPI_Aint lb, extent, tlb, textent;
-        if (m->counts[i] == 0)
+        if (m->counts[i] == 0) {
             continue;
+        }
         CMPI_CHK(st, MPI_Type_get_extent(m->types[i], &lb, &extent));
         CMPI_CHK(st, MPI_Type_get_true_extent(m->types[i], &tlb, &textent));
         MPI_Aint end = m->displs[i] + (MPI_Aint)(m->counts[i] - 1) * extent +

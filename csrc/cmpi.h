@@ -322,8 +322,9 @@ cmpi_state_of(PyObject *obj)
 static inline int
 cmpi_add(PyObject *m, const char *name, PyObject *obj)
 {
-    if (obj == NULL)
+    if (obj == NULL) {
         return -1;
+    }
     int rc = PyModule_AddObjectRef(m, name, obj);
     Py_DECREF(obj);
     return rc;
@@ -336,11 +337,13 @@ PyErr_GetRaisedException_compat(void)
 {
     PyObject *t, *v, *tb;
     PyErr_Fetch(&t, &v, &tb);
-    if (t == NULL)
+    if (t == NULL) {
         return NULL;
+    }
     PyErr_NormalizeException(&t, &v, &tb);
-    if (tb != NULL && v != NULL)
+    if (tb != NULL && v != NULL) {
         PyException_SetTraceback(v, tb);
+    }
     Py_XDECREF(t);
     Py_XDECREF(tb);
     return v;
@@ -383,8 +386,9 @@ cmpi_waitall(int n, MPI_Request *reqs)
     int ierr = MPI_SUCCESS;
     for (int i = 0; i < n; i++) {
         int rc = MPI_Wait(&reqs[i], MPI_STATUS_IGNORE);
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             ierr = rc;
+        }
     }
     return ierr;
 }
@@ -463,10 +467,12 @@ typedef struct {
 static inline PyTypeObject *
 cmpi_comm_plain_type(CommObject *c)
 {
-    if (PyObject_TypeCheck((PyObject *)c, c->st->Intracomm_Type))
+    if (PyObject_TypeCheck((PyObject *)c, c->st->Intracomm_Type)) {
         return c->st->Intracomm_Type;
-    if (PyObject_TypeCheck((PyObject *)c, c->st->Intercomm_Type))
+    }
+    if (PyObject_TypeCheck((PyObject *)c, c->st->Intercomm_Type)) {
         return c->st->Intercomm_Type;
+    }
     return c->st->Comm_Type;
 }
 
@@ -596,10 +602,7 @@ typedef struct {
 } cmpi_msg;
 
 /* A message not parsed (yet): safe to release. */
-#define CMPI_MSG_INIT                                   \
-    {                                                   \
-        .view = {.obj = NULL}, .big = MPI_DATATYPE_NULL \
-    }
+#define CMPI_MSG_INIT {.view = {.obj = NULL}, .big = MPI_DATATYPE_NULL}
 
 /* A vector message: one block per rank of a communicator. */
 typedef struct {

@@ -78,8 +78,9 @@ coll_per_rank(cmpi_state *st, const char *fname, const char *which,
         *type = base;
         return 0;
     }
-    if (cmpi_big_type(st, base, extent, piece, owned) < 0)
+    if (cmpi_big_type(st, base, extent, piece, owned) < 0) {
         return -1;
+    }
     *count = 1;
     *type = *owned;
     return 0;
@@ -125,10 +126,7 @@ typedef struct {
     MPI_Info info;      /* persistent calls' info argument */
 } coll_run;
 
-#define COLL_RUN_INIT                                    \
-    {                                                    \
-        .mode = COLL_BLOCKING, .req = NULL, .preq = NULL \
-    }
+#define COLL_RUN_INIT {.mode = COLL_BLOCKING, .req = NULL, .preq = NULL}
 
 /* Arguments of a collective: `names` ends with "info", which only the
  * persistent form (..._init) takes. */
@@ -158,8 +156,9 @@ coll_begin(CommObject *self, int mode, const char *fname CMPI_UNUSED,
     run->req = NULL;
     run->preq = NULL;
     run->info = MPI_INFO_NULL;
-    if (mode == COLL_BLOCKING)
+    if (mode == COLL_BLOCKING) {
         return 0;
+    }
 #if !CMPI_HAVE_PERSISTENT_COLL
     if (mode == COLL_PERSISTENT) {
         cmpi_not_implemented_call(fname);
@@ -167,13 +166,15 @@ coll_begin(CommObject *self, int mode, const char *fname CMPI_UNUSED,
     }
 #endif
     if (mode == COLL_PERSISTENT && info != NULL && info != Py_None &&
-        cmpi_info_arg(self->st, info, &run->info) < 0)
+        cmpi_info_arg(self->st, info, &run->info) < 0) {
         return -1;
+    }
     run->req = mode == COLL_PERSISTENT
                        ? cmpi_prequest_new(self->st)
                        : cmpi_request_new(self->st, CMPI_REQ_PLAIN);
-    if (run->req == NULL)
+    if (run->req == NULL) {
         return -1;
+    }
     run->preq = &run->req->ob_mpi;
     return 0;
 }
@@ -181,13 +182,16 @@ coll_begin(CommObject *self, int mode, const char *fname CMPI_UNUSED,
 static void
 coll_give_vector(RequestObject *r, cmpi_msgv *v)
 {
-    if (v == NULL)
+    if (v == NULL) {
         return;
-    if (v->view.obj != NULL)
+    }
+    if (v->view.obj != NULL) {
         r->views[r->nviews++] = v->view;
+    }
     v->view.obj = NULL;
-    if (v->counts != NULL)
+    if (v->counts != NULL) {
         r->mem[r->nmem++] = v->counts;
+    }
     v->counts = v->displs = NULL;
 }
 
@@ -202,14 +206,17 @@ coll_end(CommObject *self, coll_run *run, int ierr, cmpi_msg *m0, cmpi_msg *m1,
         Py_CLEAR(run->req);
         return cmpi_raise(self->st, ierr);
     }
-    if (run->mode == COLL_BLOCKING)
+    if (run->mode == COLL_BLOCKING) {
         Py_RETURN_NONE;
+    }
     RequestObject *r = run->req;
     run->req = NULL;
-    if (m0 != NULL)
+    if (m0 != NULL) {
         cmpi_msg_give(r, m0);
-    if (m1 != NULL)
+    }
+    if (m1 != NULL) {
         cmpi_msg_give(r, m1);
+    }
     coll_give_vector(r, v0);
     coll_give_vector(r, v1);
     return (PyObject *)r;
@@ -220,8 +227,9 @@ coll_end(CommObject *self, coll_run *run, int ierr, cmpi_msg *m0, cmpi_msg *m1,
 static int
 coll_no_big(int mode, const char *fname, const cmpi_msg *m)
 {
-    if (mode == COLL_BLOCKING || m->big == MPI_DATATYPE_NULL)
+    if (mode == COLL_BLOCKING || m->big == MPI_DATATYPE_NULL) {
         return 0;
+    }
     PyErr_Format(PyExc_OverflowError,
                  "%s: more than 2**31-1 elements; use the blocking call, "
                  "which has no size limit",
@@ -239,8 +247,9 @@ coll_barrier(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int ierr;
     if (cmpi_comm_check(self) < 0 ||
         coll_parse(fname, args, nargs, kwnames, kw, 0, a, mode) < 0 ||
-        coll_begin(self, mode, fname, a[0], &run) < 0)
+        coll_begin(self, mode, fname, a[0], &run) < 0) {
         return NULL;
+    }
     COLL_CALL(ierr, mode, fname, MPI_Barrier, MPI_Ibarrier, MPI_Barrier_init,
               (self->ob_mpi));
     return coll_end(self, &run, ierr, NULL, NULL, NULL, NULL);
@@ -251,12 +260,14 @@ static PyObject *
 Comm_Barrier(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     CMPI_COLL(ierr, self->ob_mpi, "Barrier", MPI_Barrier, MPI_Ibarrier,
               (self->ob_mpi));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -281,14 +292,16 @@ coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_comm_check(self) < 0 ||
         coll_parse(fname, args, nargs, kwnames, kw, 1, a, mode) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
-        cmpi_check_root(self, root) < 0)
+        cmpi_check_root(self, root) < 0) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     int sending = self->inter ? root == MPI_ROOT : rank == root;
     if (coll_begin(self, mode, fname, a[2], &run) < 0 ||
         cmpi_msg_parse(self->st, a[0], &m,
-                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0)
+                       sending ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0) {
         goto done;
+    }
     COLL_CALL(ierr, mode, fname, MPI_Bcast, MPI_Ibcast, MPI_Bcast_init,
               (m.addr, m.count, m.dtype, root, self->ob_mpi));
     res = coll_end(self, &run, ierr, &m, NULL, NULL, NULL);
@@ -336,11 +349,13 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         coll_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
                    a, mode) < 0 ||
         cmpi_opt_int(rooted ? a[2] : NULL, &root, 0, "root") < 0 ||
-        (rooted && cmpi_check_root(self, root) < 0))
+        (rooted && cmpi_check_root(self, root) < 0)) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
-    if (self->inter)
+    if (self->inter) {
         size = self->peers;
+    }
     int is_root = self->inter ? root == MPI_ROOT : rank == root;
     int send_inplace =
             coll_inplace_or_none(self, a[0],
@@ -354,10 +369,12 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 
     /* Which side of the call carries data on this rank. */
     int send_used = 1, recv_used = 1;
-    if (kind == GATHER)
+    if (kind == GATHER) {
         recv_used = is_root || self->inter;
-    if (kind == SCATTER)
+    }
+    if (kind == SCATTER) {
         send_used = is_root || self->inter;
+    }
     if (self->inter && rooted) {
         if (kind == GATHER) {
             send_used = root != MPI_ROOT && root != MPI_PROC_NULL;
@@ -382,34 +399,39 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                      fname);
         return NULL;
     }
-    if (coll_begin(self, mode, fname, rooted ? a[3] : a[2], &run) < 0)
+    if (coll_begin(self, mode, fname, rooted ? a[3] : a[2], &run) < 0) {
         return NULL;
+    }
 
     if (send_used && !send_inplace) {
-        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
+        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
             goto done;
+        }
         sbuf = sm.addr;
         stype = sm.dtype;
         scount = sm.count;
         if ((kind == SCATTER || kind == ALLTOALL) &&
             coll_per_rank(self->st, fname, "sendbuf", &sm, size, &scount,
-                          &stype, &sown) < 0)
+                          &stype, &sown) < 0) {
             goto done;
+        }
     }
     else if (!send_inplace) {
         sbuf = NULL;
     }
     if (recv_used && !recv_inplace) {
         if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0)
+            cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0) {
             goto done;
+        }
         rbuf = rm.addr;
         rtype = rm.dtype;
         rcount = rm.count;
         if ((kind == GATHER || kind == ALLGATHER || kind == ALLTOALL) &&
             coll_per_rank(self->st, fname, "recvbuf", &rm, size, &rcount,
-                          &rtype, &rown) < 0)
+                          &rtype, &rown) < 0) {
             goto done;
+        }
     }
     else if (!recv_inplace) {
         rbuf = NULL;
@@ -445,10 +467,12 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     res = coll_end(self, &run, ierr, &sm, &rm, NULL, NULL);
 done:
     /* MPI keeps what a started operation needs of a freed datatype */
-    if (sown != MPI_DATATYPE_NULL)
+    if (sown != MPI_DATATYPE_NULL) {
         MPI_Type_free(&sown);
-    if (rown != MPI_DATATYPE_NULL)
+    }
+    if (rown != MPI_DATATYPE_NULL) {
         MPI_Type_free(&rown);
+    }
     cmpi_msg_release(&sm);
     cmpi_msg_release(&rm);
     Py_XDECREF(run.req);
@@ -533,8 +557,9 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_opt_int(kind == REDUCE ? a[3] : NULL, &root, 0, "root") < 0 ||
         (kind == REDUCE && cmpi_check_root(self, root) < 0) ||
         (a[2] != NULL && a[2] != Py_None &&
-         cmpi_op_from_object(self->st, a[2], &op) < 0))
+         cmpi_op_from_object(self->st, a[2], &op) < 0)) {
         return NULL;
+    }
     if ((kind == SCAN || kind == EXSCAN) && self->inter) {
         PyErr_Format(PyExc_TypeError,
                      "%s is not defined on intercommunicators", fname);
@@ -557,8 +582,10 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                      "%s: IN_PLACE is only valid at the root", fname);
         return NULL;
     }
-    if (coll_begin(self, mode, fname, kind == REDUCE ? a[4] : a[3], &run) < 0)
+    if (coll_begin(self, mode, fname, kind == REDUCE ? a[4] : a[3], &run) <
+        0) {
         return NULL;
+    }
     if (recv_used) {
         if (coll_inplace(self->st, a[1])) {
             PyErr_Format(PyExc_ValueError,
@@ -567,16 +594,18 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
             cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0 ||
-            coll_no_big(mode, fname, &rm) < 0)
+            coll_no_big(mode, fname, &rm) < 0) {
             goto done;
+        }
         rbuf = rm.addr;
         coll_elements(&rm, &count, &dtype, &extent);
     }
     if (!send_inplace && send_used) {
         MPI_Aint scount;
         if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
-            coll_no_big(mode, fname, &sm) < 0)
+            coll_no_big(mode, fname, &sm) < 0) {
             goto done;
+        }
         sbuf = sm.addr;
         MPI_Datatype rtype = dtype;
         coll_elements(&sm, &scount, &dtype, &extent);
@@ -631,8 +660,9 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 break;
         }
         done += n;
-        if (ierr != MPI_SUCCESS || count == 0)
+        if (ierr != MPI_SUCCESS || count == 0) {
             break;
+        }
     }
     res = coll_end(self, &run, ierr, &sm, &rm, NULL, NULL);
 done:
@@ -718,8 +748,9 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         coll_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
                    a, mode) < 0 ||
         cmpi_opt_int(rooted ? a[2] : NULL, &root, 0, "root") < 0 ||
-        (rooted && cmpi_check_root(self, root) < 0))
+        (rooted && cmpi_check_root(self, root) < 0)) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     size = self->inter ? self->peers : self->size;
     int is_root = self->inter ? root == MPI_ROOT : rank == root;
@@ -738,24 +769,28 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                      fname);
         return NULL;
     }
-    if (coll_begin(self, mode, fname, rooted ? a[3] : a[2], &run) < 0)
+    if (coll_begin(self, mode, fname, rooted ? a[3] : a[2], &run) < 0) {
         return NULL;
+    }
     MPI_Comm comm = self->ob_mpi;
     void *sbuf = send_inplace ? MPI_IN_PLACE : NULL;
     void *rbuf = recv_inplace ? MPI_IN_PLACE : NULL;
     switch (kind) {
         case GATHERV:
             if (!send_inplace &&
-                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
+                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
                 goto done;
+            }
             if (is_root || (self->inter && root == MPI_ROOT)) {
                 if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
                     cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) <
-                            0)
+                            0) {
                     goto done;
+                }
             }
-            if (!send_inplace)
+            if (!send_inplace) {
                 sbuf = sm.addr;
+            }
             COLL_CALL(ierr, mode, fname, MPI_Gatherv, MPI_Igatherv,
                       MPI_Gatherv_init,
                       (sbuf, sm.count, sm.dtype, rv.addr, rv.counts, rv.displs,
@@ -764,18 +799,21 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         case SCATTERV:
             if (is_root) {
                 if (cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) <
-                    0)
+                    0) {
                     goto done;
+                }
             }
             /* The root group of an intercommunicator receives nothing. */
             if (!recv_inplace &&
                 ((!(self->inter &&
                     (root == MPI_ROOT || root == MPI_PROC_NULL)) &&
                   cmpi_recvbuf_required(fname, a[1]) < 0) ||
-                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0))
+                 cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0)) {
                 goto done;
-            if (!recv_inplace)
+            }
+            if (!recv_inplace) {
                 rbuf = rm.addr;
+            }
             COLL_CALL(ierr, mode, fname, MPI_Scatterv, MPI_Iscatterv,
                       MPI_Scatterv_init,
                       (sv.addr, sv.counts, sv.displs, sv.dtype, rbuf, rm.count,
@@ -783,27 +821,35 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             break;
         case ALLGATHERV:
             if (!send_inplace &&
-                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
+                cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
                 goto done;
+            }
             if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) < 0)
+                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) <
+                        0) {
                 goto done;
-            if (!send_inplace)
+            }
+            if (!send_inplace) {
                 sbuf = sm.addr;
+            }
             COLL_CALL(ierr, mode, fname, MPI_Allgatherv, MPI_Iallgatherv,
                       MPI_Allgatherv_init,
                       (sbuf, sm.count, sm.dtype, rv.addr, rv.counts, rv.displs,
                        rv.dtype, comm));
             break;
         default:
-            if (!send_inplace &&
-                cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) < 0)
+            if (!send_inplace && cmpi_msgv_parse(self->st, a[0], &sv, size,
+                                                 CMPI_MSG_SEND) < 0) {
                 goto done;
+            }
             if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) < 0)
+                cmpi_msgv_parse(self->st, a[1], &rv, size, CMPI_MSG_RECV) <
+                        0) {
                 goto done;
-            if (!send_inplace)
+            }
+            if (!send_inplace) {
                 sbuf = sv.addr;
+            }
             COLL_CALL(ierr, mode, fname, MPI_Alltoallv, MPI_Ialltoallv,
                       MPI_Alltoallv_init,
                       (sbuf, sv.counts, sv.displs, sv.dtype, rv.addr,
@@ -899,25 +945,31 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
         coll_parse(fname, args, nargs, kwnames, block ? kw_block : kw_v, 2, a,
-                   mode) < 0)
+                   mode) < 0) {
         return NULL;
+    }
     oop = block ? a[2] : a[3];
     if (oop != NULL && oop != Py_None &&
-        cmpi_op_from_object(self->st, oop, &op) < 0)
+        cmpi_op_from_object(self->st, oop, &op) < 0) {
         return NULL;
-    if (self->inter)
+    }
+    if (self->inter) {
         size = self->peers;
+    }
     int send_inplace = coll_inplace(self->st, a[0]);
-    if (coll_begin(self, mode, fname, block ? a[3] : a[4], &run) < 0)
+    if (coll_begin(self, mode, fname, block ? a[3] : a[4], &run) < 0) {
         return NULL;
+    }
     if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
         cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0 ||
-        coll_no_big(COLL_NONBLOCKING, fname, &rm) < 0)
+        coll_no_big(COLL_NONBLOCKING, fname, &rm) < 0) {
         goto done;
+    }
     if (!send_inplace &&
         (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
-         coll_no_big(COLL_NONBLOCKING, fname, &sm) < 0))
+         coll_no_big(COLL_NONBLOCKING, fname, &sm) < 0)) {
         goto done;
+    }
     if (!send_inplace && sm.dtype != rm.dtype) {
         PyErr_Format(PyExc_ValueError,
                      "%s: sendbuf and recvbuf have different datatypes",
@@ -957,8 +1009,9 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (a[2] != NULL && a[2] != Py_None) {
-            if (cmpi_msgv_ints(a[2], size, counts, "recvcounts", 0) < 0)
+            if (cmpi_msgv_ints(a[2], size, counts, "recvcounts", 0) < 0) {
                 goto done;
+            }
         }
         else if (self->inter) {
             PyErr_Format(PyExc_ValueError,
@@ -979,7 +1032,9 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         long long total = 0;
         int rank = 0;
         MPI_Comm_rank(comm, &rank);
-        for (int i = 0; i < size; i++) total += counts[i];
+        for (int i = 0; i < size; i++) {
+            total += counts[i];
+        }
         if (!send_inplace && !self->inter && sm.count != total) {
             PyErr_Format(PyExc_ValueError,
                          "%s: sendbuf has %d elements, but recvcounts add up "
@@ -1060,17 +1115,20 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     memset(&sw, 0, sizeof(sw));
     memset(&rw, 0, sizeof(rw));
     if (cmpi_comm_check(self) < 0 ||
-        coll_parse(fname, args, nargs, kwnames, kw, 2, a, mode) < 0)
+        coll_parse(fname, args, nargs, kwnames, kw, 2, a, mode) < 0) {
         return NULL;
+    }
     int size = self->inter ? self->peers : self->size;
     int send_inplace = coll_inplace(self->st, a[0]);
-    if (coll_begin(self, mode, fname, a[2], &run) < 0)
+    if (coll_begin(self, mode, fname, a[2], &run) < 0) {
         return NULL;
+    }
     if ((!send_inplace &&
          cmpi_msgw_parse(self->st, a[0], &sw, size, CMPI_MSG_SEND) < 0) ||
         cmpi_recvbuf_required(fname, a[1]) < 0 ||
-        cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0)
+        cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0) {
         goto done;
+    }
     void *sbuf = send_inplace ? MPI_IN_PLACE : sw.addr;
     COLL_CALL(ierr, mode, fname, MPI_Alltoallw, MPI_Ialltoallw,
               MPI_Alltoallw_init,
@@ -1097,11 +1155,11 @@ CMPI_COMM_METHOD(Comm, Alltoallw_init, CMPI_DOC_NOSIG,
                  "Persistent Generalized All-to-All (MPI-4).", coll_alltoallw,
                  COLL_PERSISTENT)
 
-#define CMPI_COLL_M(name)                                                 \
-    {                                                                     \
-        .ml_name = #name, .ml_meth = FN(Comm_##name), .ml_flags = FASTKW, \
-        .ml_doc = Comm_##name##_doc                                       \
-    }
+#define CMPI_COLL_M(name)        \
+    {.ml_name = #name,           \
+     .ml_meth = FN(Comm_##name), \
+     .ml_flags = FASTKW,         \
+     .ml_doc = Comm_##name##_doc}
 #define CMPI_COLL_M3(name, iname) \
     CMPI_COLL_M(name), CMPI_COLL_M(iname), CMPI_COLL_M(name##_init)
 

@@ -55,8 +55,9 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
     long long maxreq = 0;
     for (int r = 0; r < size; r++) {
         maxreq += nbufs[r] + 1;
-        if (send_lists[r] != NULL)
+        if (send_lists[r] != NULL) {
             maxreq += PyList_GET_SIZE(send_lists[r]) + 1;
+        }
     }
     reqs = PyMem_New(MPI_Request, maxreq > 0 ? maxreq : 1);
     lens = PyMem_Calloc(size, sizeof(*lens));
@@ -68,8 +69,9 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
     }
     /* the lengths */
     for (int d = 0; d < size && ierr == MPI_SUCCESS; d++) {
-        if (send_lists[d] == NULL)
+        if (send_lists[d] == NULL) {
             continue;
+        }
         Py_ssize_t n = PyList_GET_SIZE(send_lists[d]);
         views[d] = PyList_New(n);
         mylens[d] = PyMem_New(long long, n > 0 ? n : 1);
@@ -81,8 +83,9 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
             /* a memoryview holds each buffer exported while MPI reads */
             PyObject *mv =
                     PyMemoryView_FromObject(PyList_GET_ITEM(send_lists[d], i));
-            if (mv == NULL)
+            if (mv == NULL) {
                 goto done;
+            }
             PyList_SET_ITEM(views[d], i, mv);
             mylens[d][i] = PyMemoryView_GET_BUFFER(mv)->len;
         }
@@ -90,8 +93,9 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
                          &reqs[nreq++]);
     }
     for (int r = 0; r < size && ierr == MPI_SUCCESS; r++) {
-        if (nbufs[r] <= 0)
+        if (nbufs[r] <= 0) {
             continue;
+        }
         lens[r] = PyMem_New(long long, nbufs[r]);
         if (lens[r] == NULL) {
             PyErr_NoMemory();
@@ -100,44 +104,53 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
         ierr = MPI_Irecv(lens[r], 8 * nbufs[r], MPI_BYTE, r, 0, self->shadow,
                          &reqs[nreq++]);
     }
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         CMPI_NOGIL_CALL(fname, self->ob_mpi, ierr = cmpi_waitall(nreq, reqs));
+    }
     nreq = 0;
     /* the buffers */
     for (int d = 0; d < size && ierr == MPI_SUCCESS; d++) {
-        if (views[d] == NULL)
+        if (views[d] == NULL) {
             continue;
+        }
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(views[d]); i++) {
             Py_buffer *v =
                     PyMemoryView_GET_BUFFER(PyList_GET_ITEM(views[d], i));
             ierr = cmpi_isend_bytes(v->buf, v->len, d, 0, self->shadow,
                                     &reqs[nreq++]);
-            if (ierr != MPI_SUCCESS)
+            if (ierr != MPI_SUCCESS) {
                 break;
+            }
         }
     }
     for (int r = 0; r < size && ierr == MPI_SUCCESS; r++) {
-        if (nbufs[r] <= 0)
+        if (nbufs[r] <= 0) {
             continue;
+        }
         got[r] = PyList_New(nbufs[r]);
-        if (got[r] == NULL)
+        if (got[r] == NULL) {
             goto done;
+        }
         for (int i = 0; i < nbufs[r] && ierr == MPI_SUCCESS; i++) {
             PyObject *b = PyByteArray_FromStringAndSize(
                     NULL, (Py_ssize_t)lens[r][i]);
-            if (b == NULL)
+            if (b == NULL) {
                 goto done;
+            }
             PyList_SET_ITEM(got[r], i, b);
             ierr = cmpi_irecv_bytes(PyByteArray_AS_STRING(b), lens[r][i], r, 0,
                                     self->shadow, &reqs[nreq++]);
         }
     }
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         CMPI_NOGIL_CALL(fname, self->ob_mpi, ierr = cmpi_waitall(nreq, reqs));
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
-    else
+    }
+    else {
         rc = 0;
+    }
 done:
     if (rc < 0 && nreq > 0) {
         /* never leave posted operations on memory about to be freed */
@@ -147,12 +160,15 @@ done:
         PyErr_Restore(et, ev, tb);
     }
     for (int r = 0; r < size; r++) {
-        if (lens)
+        if (lens) {
             PyMem_Free(lens[r]);
-        if (mylens)
+        }
+        if (mylens) {
             PyMem_Free(mylens[r]);
-        if (views)
+        }
+        if (views) {
             Py_XDECREF(views[r]);
+        }
     }
     PyMem_Free(lens);
     PyMem_Free(mylens);
@@ -169,10 +185,12 @@ oob_copies(PyObject *mine)
     PyObject *list = PyList_New(n);
     for (Py_ssize_t i = 0; list && i < n; i++) {
         PyObject *c = PyByteArray_FromObject(PyList_GET_ITEM(mine, i));
-        if (c == NULL)
+        if (c == NULL) {
             Py_CLEAR(list);
-        else
+        }
+        else {
             PyList_SET_ITEM(list, i, c);
+        }
     }
     return list;
 }
@@ -196,11 +214,13 @@ oob_with_stream(PyObject *data, PyObject *mine)
 {
     Py_ssize_t n = mine ? PyList_GET_SIZE(mine) : 0;
     PyObject *list = PyList_New(n + 1);
-    if (list == NULL)
+    if (list == NULL) {
         return NULL;
+    }
     PyList_SET_ITEM(list, 0, Py_NewRef(data));
-    for (Py_ssize_t i = 0; i < n; i++)
+    for (Py_ssize_t i = 0; i < n; i++) {
         PyList_SET_ITEM(list, i + 1, Py_NewRef(PyList_GET_ITEM(mine, i)));
+    }
     return list;
 }
 
@@ -210,12 +230,14 @@ static PyObject *
 loads_part(cmpi_state *st, const char *buf, Py_ssize_t n, PyObject *got,
            int streamed)
 {
-    if (!streamed)
+    if (!streamed) {
         return cmpi_loads_oob(st, buf, n, got);
+    }
     PyObject *stream = PyList_GET_ITEM(got, 0);
     PyObject *rest = PyList_GetSlice(got, 1, PyList_GET_SIZE(got));
-    if (rest == NULL)
+    if (rest == NULL) {
         return NULL;
+    }
     PyObject *o = cmpi_loads_oob(st, PyByteArray_AS_STRING(stream),
                                  PyByteArray_GET_SIZE(stream),
                                  PyList_GET_SIZE(rest) ? rest : NULL);
@@ -249,12 +271,14 @@ static int
 tree_pays(CommObject *self, const long long *info)
 {
     long long total = 0;
-    if (self->size <= 2)
+    if (self->size <= 2) {
         return 0;
+    }
     for (int i = 0; i < self->size; i++) {
         const long long *head = info + HEAD_WORDS * i;
-        if (head[1] > 0 || head[2] == STREAM_SEPARATE)
+        if (head[1] > 0 || head[2] == STREAM_SEPARATE) {
             return 1; /* out-of-band buffers: NumPy arrays */
+        }
         total += head[0];
     }
     return total > TREE_MIN_BYTES;
@@ -287,8 +311,9 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
 
     me[0] = data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE;
     me[1] = data && mine ? PyList_GET_SIZE(mine) : 0;
-    if (me[0] > inband_limit(self))
+    if (me[0] > inband_limit(self)) {
         me[2] = STREAM_SEPARATE;
+    }
     else if (me[0] >= 0 && me[0] <= HEAD_INLINE) {
         me[2] = STREAM_IN_HEAD;
         memcpy(me + 3, PyBytes_AS_STRING(data), (size_t)me[0]);
@@ -302,15 +327,19 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     }
     displs = counts + nrecv;
     nbufs = counts + 2 * nrecv;
-    for (int i = 0; i < nrecv; i++) nbufs[i] = 0;
-    if (all)
+    for (int i = 0; i < nrecv; i++) {
+        nbufs[i] = 0;
+    }
+    if (all) {
         CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgather, MPI_Iallgather,
                   (me, HEAD_WORDS, MPI_LONG_LONG, info, HEAD_WORDS,
                    MPI_LONG_LONG, self->ob_mpi));
-    else
+    }
+    else {
         CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gather, MPI_Igather,
                   (me, HEAD_WORDS, MPI_LONG_LONG, info, HEAD_WORDS,
                    MPI_LONG_LONG, root, self->ob_mpi));
+    }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
@@ -319,7 +348,9 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     int failed = -1, any_in_band = 0, any_oob = 0;
     if (reduce_op != NULL && all && self_in) {
         int ok = 1;
-        for (int i = 0; i < nrecv; i++) ok &= info[HEAD_WORDS * i] >= 0;
+        for (int i = 0; i < nrecv; i++) {
+            ok &= info[HEAD_WORDS * i] >= 0;
+        }
         if (ok && tree_pays(self, info)) {
             *reduced = 1;
             list = reduce_tree(self, fname, data, mine, reduce_op);
@@ -334,16 +365,18 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
             nbufs[i] = self_in && i == rank
                                ? 0
                                : (int)head[1] + (head[2] == STREAM_SEPARATE);
-            if (len < 0 && failed < 0)
+            if (len < 0 && failed < 0) {
                 failed = i;
+            }
             any_in_band |= counts[i] > 0;
             any_oob |= nbufs[i] > 0;
             displs[i] = (int)total;
             total += counts[i];
         }
         recv = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
-        if (recv == NULL)
+        if (recv == NULL) {
             goto error;
+        }
     }
     int sendcount = me[0] < 0 || me[2] != STREAM_IN_BAND ? 0 : (int)me[0];
     const char *sbuf = data ? PyBytes_AS_STRING(data) : NULL;
@@ -353,14 +386,16 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
      * it.  (Across an intercommunicator each group sees only the other's
      * headers, and a rooted gather's senders see none.) */
     int second_step = !(all && self_in) || any_in_band;
-    if (second_step && all)
+    if (second_step && all) {
         CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Allgatherv, MPI_Iallgatherv,
                   (sbuf, sendcount, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
                    self->ob_mpi));
-    else if (second_step)
+    }
+    else if (second_step) {
         CMPI_COLL(ierr, self->ob_mpi, fname, MPI_Gatherv, MPI_Igatherv,
                   (sbuf, sendcount, MPI_BYTE, rbuf, counts, displs, MPI_BYTE,
                    root, self->ob_mpi));
+    }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
@@ -370,8 +405,9 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
      * it sends from its own. */
     outgoing = me[2] == STREAM_SEPARATE ? oob_with_stream(data, mine)
                                         : Py_XNewRef(mine);
-    if (me[2] == STREAM_SEPARATE && outgoing == NULL)
+    if (me[2] == STREAM_SEPARATE && outgoing == NULL) {
         goto error;
+    }
     int sends_oob = sending && me[0] >= 0 && outgoing &&
                     PyList_GET_SIZE(outgoing) > 0 && !(self_in && nrecv == 1);
     if (sends_oob || any_oob) {
@@ -381,18 +417,22 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
             PyErr_NoMemory();
             goto error;
         }
-        for (int d = 0; sends_oob && d < nrecv; d++)
-            if (!(self_in && d == rank) && (all || d == root))
+        for (int d = 0; sends_oob && d < nrecv; d++) {
+            if (!(self_in && d == rank) && (all || d == root)) {
                 send_lists[d] = outgoing;
+            }
+        }
         int rc = oob_exchange(self, fname, send_lists, nbufs, got);
         PyMem_Free(send_lists);
-        if (rc < 0)
+        if (rc < 0) {
             goto error;
+        }
     }
     if (me[0] < 0 && sending) {
         /* this rank's own pickling error: the caller raises it */
-        if (!PyErr_Occurred())
+        if (!PyErr_Occurred()) {
             PyErr_Format(PyExc_RuntimeError, "%s: could not pickle", fname);
+        }
         goto error;
     }
     if (!receiving) {
@@ -403,33 +443,42 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
         remote_failure(self, fname, failed);
         goto error;
     }
-    if (self_in && me[1] > 0 && (got[rank] = oob_copies(mine)) == NULL)
+    if (self_in && me[1] > 0 && (got[rank] = oob_copies(mine)) == NULL) {
         goto error;
+    }
     list = PyList_New(nrecv);
-    if (list == NULL)
+    if (list == NULL) {
         goto error;
+    }
     for (int i = 0; i < nrecv; i++) {
         long long *head = info + HEAD_WORDS * i;
         PyObject *o;
-        if (self_in && i == rank)
+        if (self_in && i == rank) {
             o = cmpi_loads_oob(st, PyBytes_AS_STRING(data),
                                PyBytes_GET_SIZE(data), got[i]);
-        else if (head[2] == STREAM_IN_HEAD)
+        }
+        else if (head[2] == STREAM_IN_HEAD) {
             o = cmpi_loads_oob(st, (const char *)(head + 3),
                                (Py_ssize_t)head[0], got[i]);
-        else
+        }
+        else {
             o = loads_part(st, rbuf + displs[i], counts[i], got[i],
                            head[2] == STREAM_SEPARATE);
-        if (o == NULL)
+        }
+        if (o == NULL) {
             goto error;
+        }
         PyList_SET_ITEM(list, i, o);
     }
     goto done;
 error:
     Py_CLEAR(list);
 done:
-    if (got != NULL)
-        for (int i = 0; i < nrecv; i++) Py_XDECREF(got[i]);
+    if (got != NULL) {
+        for (int i = 0; i < nrecv; i++) {
+            Py_XDECREF(got[i]);
+        }
+    }
     PyMem_Free(got);
     Py_XDECREF(outgoing);
     Py_XDECREF(recv);
@@ -451,23 +500,27 @@ static PyObject *
 cmpi_comm_lock_table(cmpi_state *st, MPI_Comm comm, int create)
 {
     if (st->comm_locks == NULL) {
-        if (!create)
+        if (!create) {
             return NULL;
+        }
         st->comm_locks = PyDict_New();
-        if (st->comm_locks == NULL)
+        if (st->comm_locks == NULL) {
             return NULL;
+        }
     }
     PyObject *key = PyLong_FromVoidPtr((void *)(intptr_t)comm);
-    if (key == NULL)
+    if (key == NULL) {
         return NULL;
+    }
     PyObject *table = PyDict_GetItemWithError(st->comm_locks, key);
     if (table == NULL && !PyErr_Occurred() && create) {
         table = PyDict_New();
         if (table != NULL) {
             int rc = PyDict_SetItem(st->comm_locks, key, table);
             Py_DECREF(table); /* the dict holds it */
-            if (rc < 0)
+            if (rc < 0) {
                 table = NULL;
+            }
         }
     }
     Py_DECREF(key);
@@ -477,13 +530,15 @@ cmpi_comm_lock_table(cmpi_state *st, MPI_Comm comm, int create)
 static void
 cmpi_comm_locks_forget(cmpi_state *st, MPI_Comm comm)
 {
-    if (st->comm_locks == NULL || PyDict_GET_SIZE(st->comm_locks) == 0)
+    if (st->comm_locks == NULL || PyDict_GET_SIZE(st->comm_locks) == 0) {
         return;
+    }
     PyObject *et, *ev, *tb;
     PyErr_Fetch(&et, &ev, &tb);
     PyObject *key = PyLong_FromVoidPtr((void *)(intptr_t)comm);
-    if (key != NULL && PyDict_DelItem(st->comm_locks, key) < 0)
+    if (key != NULL && PyDict_DelItem(st->comm_locks, key) < 0) {
         PyErr_Clear();
+    }
     Py_XDECREF(key);
     PyErr_Restore(et, ev, tb);
 }
@@ -493,17 +548,21 @@ static PyObject *
 comm_lock_get(PyObject *table, PyObject *key)
 {
     PyObject *lock = PyDict_GetItemWithError(table, key);
-    if (lock != NULL)
+    if (lock != NULL) {
         return Py_NewRef(lock);
-    if (PyErr_Occurred())
+    }
+    if (PyErr_Occurred()) {
         return NULL;
+    }
     PyObject *thread = PyImport_ImportModule("_thread");
-    if (thread == NULL)
+    if (thread == NULL) {
         return NULL;
+    }
     lock = PyObject_CallMethod(thread, "allocate_lock", NULL);
     Py_DECREF(thread);
-    if (lock != NULL && PyDict_SetItem(table, key, lock) < 0)
+    if (lock != NULL && PyDict_SetItem(table, key, lock) < 0) {
         Py_CLEAR(lock);
+    }
     return lock;
 }
 
@@ -512,8 +571,9 @@ static void
 comm_lock_note(CommObject *self, const char *name)
 {
     if (self->st->comm_locks == NULL ||
-        PyDict_GET_SIZE(self->st->comm_locks) == 0)
+        PyDict_GET_SIZE(self->st->comm_locks) == 0) {
         return;
+    }
     PyObject *table = cmpi_comm_lock_table(self->st, self->ob_mpi, 0);
     PyObject *key = table ? PyUnicode_FromString(name) : NULL;
     PyObject *lock = key ? comm_lock_get(table, key) : NULL;
@@ -540,8 +600,9 @@ mod_comm_lock_table(PyObject *m, PyObject *arg)
 {
     cmpi_state *st = cmpi_get_state(m);
     CommObject *c = comm_lock_arg(st, arg);
-    if (c == NULL)
+    if (c == NULL) {
         return NULL;
+    }
     return Py_XNewRef(cmpi_comm_lock_table(st, c->ob_mpi, 1));
 }
 
@@ -555,16 +616,20 @@ mod_comm_lock(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"comm", "key", NULL};
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_get_state(m);
-    if (cmpi_parse("_comm_lock", args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse("_comm_lock", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     CommObject *c = comm_lock_arg(st, a[0]);
-    if (c == NULL)
+    if (c == NULL) {
         return NULL;
+    }
     PyObject *table = cmpi_comm_lock_table(st, c->ob_mpi, 1);
-    if (table == NULL)
+    if (table == NULL) {
         return NULL;
-    if (PyObject_Hash(a[1] ? a[1] : Py_None) == -1)
+    }
+    if (PyObject_Hash(a[1] ? a[1] : Py_None) == -1) {
         return NULL;
+    }
     return comm_lock_get(table, a[1] ? a[1] : Py_None);
 }
 
@@ -587,9 +652,10 @@ bcast_bytes(CommObject *self, void *buf, long long n, int root)
     int count, ierr;
     MPI_Datatype type;
     ierr = cmpi_bytes_type(n, &count, &type);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
                   (buf, count, type, root, self->ob_mpi));
+    }
     cmpi_bytes_type_free(&type);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -611,8 +677,9 @@ inter_bcast(CommObject *self, PyObject *sendobj, int root, int sending,
     PyObject *data = NULL, *exc = NULL, *obj = NULL;
     if (sending) {
         data = cmpi_dumps_oob(self->st, sendobj, NULL);
-        if (data == NULL)
+        if (data == NULL) {
             exc = PyErr_GetRaisedException_compat();
+        }
         len = data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE;
     }
     CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
@@ -622,21 +689,26 @@ inter_bcast(CommObject *self, PyObject *sendobj, int root, int sending,
         goto done;
     }
     if (receiving && len >= 0 &&
-        (data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len)) == NULL)
+        (data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len)) == NULL) {
         goto done; /* out of memory: the root still waits for this rank */
+    }
     long long n = (sending || receiving) && len > 0 ? len : 0;
-    if (bcast_bytes(self, n ? PyBytes_AS_STRING(data) : NULL, n, root) < 0)
+    if (bcast_bytes(self, n ? PyBytes_AS_STRING(data) : NULL, n, root) < 0) {
         goto done;
+    }
     if (exc != NULL) {
         PyErr_SetRaisedException_compat(exc);
         exc = NULL;
     }
-    else if (receiving && len < 0)
+    else if (receiving && len < 0) {
         remote_failure(self, "bcast", root);
-    else if (receiving)
+    }
+    else if (receiving) {
         obj = cmpi_loads(self->st, PyBytes_AS_STRING(data), (Py_ssize_t)len);
-    else
+    }
+    else {
         obj = Py_NewRef(Py_None);
+    }
 done:
     Py_XDECREF(exc);
     Py_XDECREF(data);
@@ -657,13 +729,15 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (obj_coll_check(self, "bcast") < 0 ||
         cmpi_parse("bcast", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
-        cmpi_check_root(self, root) < 0)
+        cmpi_check_root(self, root) < 0) {
         return NULL;
+    }
     comm_lock_note(self, "bcast");
     MPI_Comm_rank(self->ob_mpi, &rank);
     PyObject *sendobj = a[0] ? a[0] : Py_None;
-    if (self->inter) /* MPI.ROOT sends, the remote group receives */
+    if (self->inter) { /* MPI.ROOT sends, the remote group receives */
         return inter_bcast(self, sendobj, root, root == MPI_ROOT, root >= 0);
+    }
     int sending = rank == root;
     struct {
         long long len;
@@ -678,12 +752,14 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     memset(&head, 0, 16);
     if (sending) {
         data = cmpi_dumps_oob(self->st, sendobj, &buffers);
-        if (data == NULL)
+        if (data == NULL) {
             exc = PyErr_GetRaisedException_compat();
+        }
         head.len = data ? (long long)PyBytes_GET_SIZE(data) : FAILED_SIZE;
         head.nbuf = buffers ? (int)PyList_GET_SIZE(buffers) : 0;
-        if (data && head.len <= room)
+        if (data && head.len <= room) {
             memcpy(head.data, PyBytes_AS_STRING(data), (size_t)head.len);
+        }
     }
     CMPI_COLL(ierr, self->ob_mpi, "bcast", MPI_Bcast, MPI_Ibcast,
               (&head, BCAST_HEAD, MPI_BYTE, root, self->ob_mpi));
@@ -718,52 +794,61 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             for (int i = 0; i < nbuf; i++) {
                 Py_buffer v;
                 if (PyObject_GetBuffer(PyList_GET_ITEM(buffers, i), &v,
-                                       PyBUF_ANY_CONTIGUOUS) < 0)
+                                       PyBUF_ANY_CONTIGUOUS) < 0) {
                     goto done; /* cannot happen: checked when pickling */
+                }
                 lens[i] = v.len;
                 PyBuffer_Release(&v);
             }
         }
-        if (bcast_bytes(self, lens, 8LL * nbuf, root) < 0)
+        if (bcast_bytes(self, lens, 8LL * nbuf, root) < 0) {
             goto done;
+        }
     }
     if (!sending) {
         data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)head.len);
         buffers = nbuf ? PyList_New(nbuf) : NULL;
-        if (data == NULL || (nbuf && buffers == NULL))
+        if (data == NULL || (nbuf && buffers == NULL)) {
             goto done;
+        }
     }
     if (head.len > room &&
-        bcast_bytes(self, PyBytes_AS_STRING(data), head.len, root) < 0)
+        bcast_bytes(self, PyBytes_AS_STRING(data), head.len, root) < 0) {
         goto done;
+    }
     for (int i = 0; i < nbuf; i++) {
         Py_buffer v;
         if (sending) {
             if (PyObject_GetBuffer(PyList_GET_ITEM(buffers, i), &v,
-                                   PyBUF_ANY_CONTIGUOUS) < 0)
+                                   PyBUF_ANY_CONTIGUOUS) < 0) {
                 goto done;
+            }
         }
         else {
             PyObject *b =
                     PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)lens[i]);
-            if (b == NULL)
+            if (b == NULL) {
                 goto done;
+            }
             PyList_SET_ITEM(buffers, i, b);
-            if (PyObject_GetBuffer(b, &v, PyBUF_WRITABLE) < 0)
+            if (PyObject_GetBuffer(b, &v, PyBUF_WRITABLE) < 0) {
                 goto done;
+            }
         }
         int rc = bcast_bytes(self, v.buf, lens[i], root);
         PyBuffer_Release(&v);
-        if (rc < 0)
+        if (rc < 0) {
             goto done;
+        }
     }
     if (sending) {
         /* the root's copy must not share the original's memory */
         for (int i = 0; i < nbuf; i++) {
             PyObject *copy =
                     PyByteArray_FromObject(PyList_GET_ITEM(buffers, i));
-            if (copy == NULL || PyList_SetItem(buffers, i, copy) < 0)
+            if (copy == NULL || PyList_SetItem(buffers, i, copy) < 0) {
                 goto done;
+            }
         }
     }
     obj = cmpi_loads_oob(
@@ -787,8 +872,9 @@ tree_send(CommObject *self, PyObject *acc, int dest)
     int ierr, rc = -1, size = self->size;
     if (acc != NULL) {
         data = cmpi_dumps_oob(self->st, acc, &mine);
-        if (data == NULL)
+        if (data == NULL) {
             return -1; /* the caller sends the failure */
+        }
         head[0] = PyBytes_GET_SIZE(data);
         head[1] = mine ? PyList_GET_SIZE(mine) : 0;
     }
@@ -808,15 +894,17 @@ tree_send(CommObject *self, PyObject *acc, int dest)
             send_lists[dest] = outgoing;
             rc = oob_exchange(self, "allreduce", send_lists, none, got);
         }
-        else if (!PyErr_Occurred())
+        else if (!PyErr_Occurred()) {
             PyErr_NoMemory();
+        }
         Py_XDECREF(outgoing);
         PyMem_Free(send_lists);
         PyMem_Free(none);
         PyMem_Free(got);
     }
-    else
+    else {
         rc = 0;
+    }
 done:
     Py_XDECREF(data);
     Py_XDECREF(mine);
@@ -851,11 +939,13 @@ tree_recv(CommObject *self, int source, int *remote_failed)
         goto done;
     }
     nbufs[source] = 1 + (int)head[1]; /* the stream, then the buffers */
-    if (oob_exchange(self, "allreduce", send_lists, nbufs, got) == 0)
+    if (oob_exchange(self, "allreduce", send_lists, nbufs, got) == 0) {
         obj = loads_part(self->st, NULL, 0, got[source], 1);
+    }
 done:
-    if (got != NULL)
+    if (got != NULL) {
         Py_XDECREF(got[source]);
+    }
     PyMem_Free(send_lists);
     PyMem_Free(nbufs);
     PyMem_Free(got);
@@ -878,13 +968,15 @@ reduce_tree(CommObject *self, const char *fname, PyObject *data,
     PyObject *acc = NULL, *exc = NULL, *copies = NULL;
     MPI_Comm_rank(self->ob_mpi, &rank);
     /* a copy of this rank's own object, as the other ranks see it */
-    if (mine != NULL && (copies = oob_copies(mine)) == NULL)
+    if (mine != NULL && (copies = oob_copies(mine)) == NULL) {
         exc = PyErr_GetRaisedException_compat();
+    }
     else {
         acc = cmpi_loads_oob(st, PyBytes_AS_STRING(data),
                              PyBytes_GET_SIZE(data), copies);
-        if (acc == NULL)
+        if (acc == NULL) {
             exc = PyErr_GetRaisedException_compat();
+        }
     }
     Py_XDECREF(copies);
     for (int step = 1; step < size; step <<= 1) {
@@ -893,26 +985,32 @@ reduce_tree(CommObject *self, const char *fname, PyObject *data,
                 if (exc == NULL) {
                     /* could not pickle: tell the parent, keep the error */
                     exc = PyErr_GetRaisedException_compat();
-                    if (tree_send(self, NULL, rank - step) < 0)
+                    if (tree_send(self, NULL, rank - step) < 0) {
                         PyErr_Clear();
+                    }
                 }
-                else
+                else {
                     PyErr_Clear();
+                }
             }
             break;
         }
-        if (rank + step >= size)
+        if (rank + step >= size) {
             continue;
+        }
         PyObject *other = tree_recv(self, rank + step, &remote_failed);
-        if (other == NULL && !remote_failed && exc == NULL)
+        if (other == NULL && !remote_failed && exc == NULL) {
             exc = PyErr_GetRaisedException_compat();
-        else if (other == NULL)
+        }
+        else if (other == NULL) {
             PyErr_Clear();
+        }
         if (other != NULL && exc == NULL && !remote_failed) {
             PyObject *next = cmpi_op_apply(st, op, acc, other);
             Py_SETREF(acc, next);
-            if (next == NULL)
+            if (next == NULL) {
                 exc = PyErr_GetRaisedException_compat();
+            }
         }
         Py_XDECREF(other);
     }
@@ -957,12 +1055,14 @@ gather_like_reduce(CommObject *self, PyObject *obj, int root,
                    const char *fname, PyObject *op, int *reduced)
 {
     PyObject *exc = NULL, *mine = NULL;
-    if (self->inter && (root == MPI_ROOT || root == MPI_PROC_NULL))
+    if (self->inter && (root == MPI_ROOT || root == MPI_PROC_NULL)) {
         obj = Py_None; /* sends nothing: the remote group does */
+    }
     PyObject *data = cmpi_dumps_oob(
             self->st, obj, self->shadow != MPI_COMM_NULL ? &mine : NULL);
-    if (data == NULL)
+    if (data == NULL) {
         exc = PyErr_GetRaisedException_compat();
+    }
     PyObject *res = gather_pickles(self, fname, data, mine, root, op, reduced);
     Py_XDECREF(data);
     Py_XDECREF(mine);
@@ -993,8 +1093,9 @@ Comm_gather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (obj_coll_check(self, "gather") < 0 ||
         cmpi_parse("gather", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
-        cmpi_check_root(self, root) < 0)
+        cmpi_check_root(self, root) < 0) {
         return NULL;
+    }
     return gather_like(self, a[0], root, "gather");
 }
 
@@ -1007,8 +1108,9 @@ Comm_allgather(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"sendobj", NULL};
     PyObject *a[1] = {NULL};
     if (obj_coll_check(self, "allgather") < 0 ||
-        cmpi_parse("allgather", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("allgather", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     return gather_like(self, a[0], ALL_RANKS, "allgather");
 }
 
@@ -1029,8 +1131,9 @@ dumps_each(CommObject *self, const char *fname, PyObject *seqobj, int size,
     if (seqobj == Py_None) {
         /* as in mpi4py: None sends None to every rank */
         seq = PyList_New(size);
-        for (int i = 0; seq && i < size; i++)
+        for (int i = 0; seq && i < size; i++) {
             PyList_SET_ITEM(seq, i, Py_NewRef(Py_None));
+        }
     }
     else if (!PySequence_Check(seqobj) && !PyIter_Check(seqobj)) {
         PyErr_Format(PyExc_TypeError,
@@ -1039,10 +1142,12 @@ dumps_each(CommObject *self, const char *fname, PyObject *seqobj, int size,
                      fname, size, Py_TYPE(seqobj)->tp_name);
         return -1;
     }
-    else
+    else {
         seq = PySequence_Fast(seqobj, "expected a sequence");
-    if (seq == NULL)
+    }
+    if (seq == NULL) {
         return -1;
+    }
     if (PySequence_Fast_GET_SIZE(seq) != size) {
         PyErr_Format(PyExc_ValueError,
                      "%s: expected a sequence of %d objects (one per rank), "
@@ -1051,22 +1156,25 @@ dumps_each(CommObject *self, const char *fname, PyObject *seqobj, int size,
         goto error;
     }
     parts = PyList_New(size);
-    if (parts == NULL)
+    if (parts == NULL) {
         goto error;
+    }
     long long total = 0;
     for (int i = 0; i < size; i++) {
         PyObject *d = cmpi_dumps_oob(st, PySequence_Fast_GET_ITEM(seq, i),
                                      oob ? &oob[i] : NULL);
-        if (d == NULL)
+        if (d == NULL) {
             goto error;
+        }
         PyList_SET_ITEM(parts, i, d);
         lens[i] = PyBytes_GET_SIZE(d);
         counts[i] = 0;
         displs[i] = (int)total;
         if (lens[i] > limit && oob != NULL) {
             PyObject *with = oob_with_stream(d, oob[i]);
-            if (with == NULL)
+            if (with == NULL) {
                 goto error;
+            }
             Py_XSETREF(oob[i], with);
             continue;
         }
@@ -1080,12 +1188,14 @@ dumps_each(CommObject *self, const char *fname, PyObject *seqobj, int size,
         total += lens[i];
     }
     PyObject *buf = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
-    if (buf == NULL)
+    if (buf == NULL) {
         goto error;
-    for (int i = 0; i < size; i++)
+    }
+    for (int i = 0; i < size; i++) {
         memcpy(PyBytes_AS_STRING(buf) + displs[i],
                PyBytes_AS_STRING(PyList_GET_ITEM(parts, i)),
                (size_t)counts[i]);
+    }
     *out_buf = buf;
     Py_DECREF(parts);
     Py_DECREF(seq);
@@ -1109,8 +1219,9 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (obj_coll_check(self, "scatter") < 0 ||
         cmpi_parse("scatter", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
-        cmpi_check_root(self, root) < 0)
+        cmpi_check_root(self, root) < 0) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     /* sending: this rank (or MPI.ROOT on an intercomm); receiving: the
      * others (the remote group on an intercomm) */
@@ -1146,8 +1257,9 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             info[3 * i] = lens[i];
             info[3 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
             info[3 * i + 2] = lens[i] > 0 && counts[i] == 0;
-            if (inter || i != root)
+            if (inter || i != root) {
                 send_lists[i] = oob[i];
+            }
         }
     }
     CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatter, MPI_Iscatter,
@@ -1160,7 +1272,9 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (!receiving) {
         /* the root of an intercomm (or PROC_NULL): it sent, or had no part */
         int n = 0;
-        for (int i = 0; i < size; i++) nbufs[i] = 0;
+        for (int i = 0; i < size; i++) {
+            nbufs[i] = 0;
+        }
         if (sending && exc != NULL) {
             /* the receivers saw the failure: an empty Scatterv, as the
              * PROC_NULL ranks cannot know of it (every process makes the
@@ -1182,8 +1296,9 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 cmpi_raise(self->st, ierr);
                 goto done;
             }
-            if (oob_exchange(self, "scatter", send_lists, nbufs, got) < 0)
+            if (oob_exchange(self, "scatter", send_lists, nbufs, got) < 0) {
                 goto done;
+            }
         }
         else {
             CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatterv,
@@ -1199,11 +1314,12 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     if (my[0] == FAILED_SIZE) {
-        if (inter) /* the root's group makes the Scatterv call anyway */
+        if (inter) { /* the root's group makes the Scatterv call anyway */
             CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatterv,
                       MPI_Iscatterv,
                       (NULL, NULL, NULL, MPI_BYTE, NULL, 0, MPI_BYTE, root,
                        self->ob_mpi));
+        }
         if (exc != NULL) {
             PyErr_SetRaisedException_compat(exc);
             exc = NULL;
@@ -1216,8 +1332,9 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int streamed = (int)my[2];
     int inband = streamed ? 0 : (int)my[0];
     recv = PyBytes_FromStringAndSize(NULL, inband);
-    if (recv == NULL)
+    if (recv == NULL) {
         goto done; /* out of memory */
+    }
     CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatterv, MPI_Iscatterv,
               (sendbuf ? PyBytes_AS_STRING(sendbuf) : NULL, counts, displs,
                MPI_BYTE, PyBytes_AS_STRING(recv), inband, MPI_BYTE, root,
@@ -1228,13 +1345,16 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     /* out-of-band buffers (and large streams): from the root to each
      * rank, point to point */
-    if (rank != root || inter)
+    if (rank != root || inter) {
         nbufs[root] = (int)my[1];
-    if (oob_exchange(self, "scatter", send_lists, nbufs, got) < 0)
+    }
+    if (oob_exchange(self, "scatter", send_lists, nbufs, got) < 0) {
         goto done;
+    }
     if (sending && oob[root] != NULL &&
-        (got[root] = oob_copies(oob[root])) == NULL)
+        (got[root] = oob_copies(oob[root])) == NULL) {
         goto done;
+    }
     res = loads_part(self->st, PyBytes_AS_STRING(recv), inband, got[root],
                      streamed);
 done:
@@ -1263,8 +1383,9 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     /* on an intercomm: to and from each rank of the remote group */
     int size = self->peers, rank = 0, ierr, self_in = !self->inter;
     if (obj_coll_check(self, "alltoall") < 0 ||
-        cmpi_parse("alltoall", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("alltoall", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     int *buf = PyMem_Calloc(5 * (size_t)size, sizeof(int));
     long long *pairs = PyMem_Calloc(7 * (size_t)size, sizeof(long long));
@@ -1312,14 +1433,16 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         streamed[i] = (char)rpairs[3 * i + 2];
         rcounts[i] = len < 0 || streamed[i] ? 0 : (int)len;
         nbufs[i] = self_in && i == rank ? 0 : (int)rpairs[3 * i + 1];
-        if (len < 0 && failed < 0)
+        if (len < 0 && failed < 0) {
             failed = i;
+        }
         rdispls[i] = (int)total;
         total += rcounts[i];
     }
     recv = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total);
-    if (recv == NULL)
+    if (recv == NULL) {
         goto done;
+    }
     /* Data is exchanged even when some rank failed, so no rank is left
      * waiting in the collective. */
     CMPI_COLL(ierr, self->ob_mpi, "alltoall", MPI_Alltoallv, MPI_Ialltoallv,
@@ -1333,13 +1456,16 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     {
         /* out-of-band buffers, pairwise; not to this rank itself */
         PyObject *own = self_in ? oob[rank] : NULL;
-        if (self_in)
+        if (self_in) {
             oob[rank] = NULL;
+        }
         int rc = oob_exchange(self, "alltoall", oob, nbufs, got);
-        if (self_in)
+        if (self_in) {
             oob[rank] = own;
-        if (rc < 0)
+        }
+        if (rc < 0) {
             goto done;
+        }
     }
     if (exc != NULL) {
         PyErr_SetRaisedException_compat(exc);
@@ -1351,11 +1477,13 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     if (self_in && oob[rank] != NULL &&
-        (got[rank] = oob_copies(oob[rank])) == NULL)
+        (got[rank] = oob_copies(oob[rank])) == NULL) {
         goto done;
+    }
     res = PyList_New(size);
-    if (res == NULL)
+    if (res == NULL) {
         goto done;
+    }
     for (int i = 0; i < size; i++) {
         PyObject *o =
                 loads_part(self->st, PyBytes_AS_STRING(recv) + rdispls[i],
@@ -1390,8 +1518,9 @@ fold(cmpi_state *st, PyObject *op, PyObject *list, Py_ssize_t lo,
     for (Py_ssize_t i = lo + 1; i < hi; i++) {
         PyObject *next = cmpi_op_apply(st, op, acc, PyList_GET_ITEM(list, i));
         Py_DECREF(acc);
-        if (next == NULL)
+        if (next == NULL) {
             return NULL;
+        }
         acc = next;
     }
     return acc;
@@ -1409,14 +1538,16 @@ reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse(fname, args, nargs, kwnames,
                    kind == REDUCE ? kw_root : kw_all, 1, a) < 0 ||
         cmpi_opt_int(kind == REDUCE ? a[2] : NULL, &root, 0, "root") < 0 ||
-        (kind == REDUCE && cmpi_check_root(self, root) < 0))
+        (kind == REDUCE && cmpi_check_root(self, root) < 0)) {
         return NULL;
+    }
     PyObject *op = a[1];
     if (op == NULL || op == Py_None) {
         op = PyObject_GetAttrString(
                 PyType_GetModuleByDef(Py_TYPE(self), &cmpi_module), "SUM");
-        if (op == NULL)
+        if (op == NULL) {
             return NULL;
+        }
     }
     else {
         Py_INCREF(op);
@@ -1442,13 +1573,16 @@ reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     Py_ssize_t n = PyList_GET_SIZE(list);
-    if (kind == REDUCE || kind == ALLREDUCE)
+    if (kind == REDUCE || kind == ALLREDUCE) {
         res = fold(self->st, op, list, 0, n);
-    else if (kind == SCAN)
+    }
+    else if (kind == SCAN) {
         res = fold(self->st, op, list, 0, rank + 1);
-    else
+    }
+    else {
         res = rank == 0 ? Py_NewRef(Py_None)
                         : fold(self->st, op, list, 0, rank);
+    }
     Py_DECREF(list);
 done:
     Py_DECREF(op);

@@ -30,20 +30,23 @@ cmpi_shadow_of(cmpi_state *st, MPI_Comm h)
 {
     MPI_Comm *shadow = NULL;
     int flag = 0;
-    if (h == MPI_COMM_NULL || st->shadow_keyval == MPI_KEYVAL_INVALID)
+    if (h == MPI_COMM_NULL || st->shadow_keyval == MPI_KEYVAL_INVALID) {
         return MPI_COMM_NULL;
+    }
     if (MPI_Comm_get_attr(h, st->shadow_keyval, &shadow, &flag) !=
                 MPI_SUCCESS ||
-        !flag || shadow == NULL)
+        !flag || shadow == NULL) {
         return MPI_COMM_NULL;
+    }
     return *shadow;
 }
 
 static int
 cmpi_shadow_create(cmpi_state *st, MPI_Comm h)
 {
-    if (h == MPI_COMM_NULL || st->shadow_keyval == MPI_KEYVAL_INVALID)
+    if (h == MPI_COMM_NULL || st->shadow_keyval == MPI_KEYVAL_INVALID) {
         return 0;
+    }
     MPI_Comm *shadow = malloc(sizeof(MPI_Comm));
     if (shadow == NULL) {
         PyErr_NoMemory();
@@ -96,8 +99,9 @@ cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,
               unsigned flags)
 {
     CommObject *c = (CommObject *)type->tp_alloc(type, 0);
-    if (c == NULL)
+    if (c == NULL) {
         return NULL;
+    }
     c->ob_mpi = handle;
     c->flags = flags;
     c->st = st;
@@ -106,11 +110,13 @@ cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,
     c->shadow = cmpi_shadow_of(st, handle);
     if (handle != MPI_COMM_NULL) {
         int ierr = MPI_Comm_size(handle, &c->size);
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             ierr = MPI_Comm_test_inter(handle, &c->inter);
+        }
         c->peers = c->size;
-        if (ierr == MPI_SUCCESS && c->inter)
+        if (ierr == MPI_SUCCESS && c->inter) {
             ierr = MPI_Comm_remote_size(handle, &c->peers);
+        }
         if (ierr != MPI_SUCCESS) {
             Py_DECREF(c);
             return cmpi_raise(st, ierr);
@@ -130,8 +136,9 @@ cmpi_comm_set_handle(CommObject *c, MPI_Comm handle)
         MPI_Comm_size(handle, &c->size);
         MPI_Comm_test_inter(handle, &c->inter);
         c->peers = c->size;
-        if (c->inter)
+        if (c->inter) {
             MPI_Comm_remote_size(handle, &c->peers);
+        }
     }
 }
 
@@ -173,18 +180,23 @@ static PyTypeObject *
 cmpi_comm_type_for(cmpi_state *st, MPI_Comm h)
 {
     int inter = 0, topo = MPI_UNDEFINED;
-    if (h == MPI_COMM_NULL)
+    if (h == MPI_COMM_NULL) {
         return st->Comm_Type;
+    }
     MPI_Comm_test_inter(h, &inter);
-    if (inter)
+    if (inter) {
         return st->Intercomm_Type;
+    }
     MPI_Topo_test(h, &topo);
-    if (topo == MPI_CART)
+    if (topo == MPI_CART) {
         return st->Cartcomm_Type;
-    if (topo == MPI_GRAPH)
+    }
+    if (topo == MPI_GRAPH) {
         return st->Graphcomm_Type;
-    if (topo == MPI_DIST_GRAPH)
+    }
+    if (topo == MPI_DIST_GRAPH) {
         return st->Distgraphcomm_Type;
+    }
     return st->Intracomm_Type;
 }
 
@@ -193,11 +205,13 @@ Comm_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"comm", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Comm", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Comm", kwlist, &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     MPI_Comm h = MPI_COMM_NULL;
     if (other != NULL && other != Py_None) {
         if (!PyObject_TypeCheck(other, st->Comm_Type)) {
@@ -269,12 +283,15 @@ Comm_repr(CommObject *self)
 {
     const char *tn = strrchr(Py_TYPE(self)->tp_name, '.');
     tn = tn ? tn + 1 : Py_TYPE(self)->tp_name;
-    if (self->ob_mpi == MPI_COMM_NULL)
+    if (self->ob_mpi == MPI_COMM_NULL) {
         return PyUnicode_FromFormat("<%s: COMM_NULL>", tn);
-    if (self->ob_mpi == MPI_COMM_WORLD)
+    }
+    if (self->ob_mpi == MPI_COMM_WORLD) {
         return PyUnicode_FromFormat("<%s: COMM_WORLD>", tn);
-    if (self->ob_mpi == MPI_COMM_SELF)
+    }
+    if (self->ob_mpi == MPI_COMM_SELF) {
         return PyUnicode_FromFormat("<%s: COMM_SELF>", tn);
+    }
     return PyUnicode_FromFormat("<%s object at %p>", tn, self);
 }
 
@@ -284,11 +301,13 @@ static PyObject *
 Comm_Get_rank(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int rank;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     int ierr = MPI_Comm_rank(self->ob_mpi, &rank);
-    if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
+    if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(rank);
 }
 
@@ -297,8 +316,9 @@ CMPI_DOC(Comm_Get_size_doc, "Get_size($self)",
 static PyObject *
 Comm_Get_size(CommObject *self, PyObject *Py_UNUSED(a))
 {
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(self->size);
 }
 
@@ -321,11 +341,13 @@ Comm_Get_name(CommObject *self, PyObject *Py_UNUSED(a))
 {
     char name[MPI_MAX_OBJECT_NAME + 1];
     int len = 0;
-    if (self->ob_mpi == MPI_COMM_NULL) /* MPI has no name for it */
+    if (self->ob_mpi == MPI_COMM_NULL) { /* MPI has no name for it */
         return PyUnicode_FromString("MPI_COMM_NULL");
+    }
     int ierr = MPI_Comm_get_name(self->ob_mpi, name, &len);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyUnicode_FromStringAndSize(name, len);
 }
 
@@ -334,14 +356,17 @@ CMPI_DOC(Comm_Set_name_doc, "Set_name($self, name)",
 static PyObject *
 Comm_Set_name(CommObject *self, PyObject *arg)
 {
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     const char *name = PyUnicode_AsUTF8(arg);
-    if (name == NULL)
+    if (name == NULL) {
         return NULL;
+    }
     int ierr = MPI_Comm_set_name(self->ob_mpi, (char *)name);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -373,12 +398,14 @@ Comm_Dup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Comm h;
     int ierr;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Dup", args, nargs, kwnames, kw, 0, a) < 0)
+        cmpi_parse("Dup", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Dup", self->ob_mpi,
                     ierr = MPI_Comm_dup(self->ob_mpi, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
 }
 
@@ -403,8 +430,9 @@ Comm_Split(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Split", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_opt_int(a[0], &color, 0, "color") < 0 ||
-        cmpi_opt_int(a[1], &key, 0, "key") < 0)
+        cmpi_opt_int(a[1], &key, 0, "key") < 0) {
         return NULL;
+    }
     if (color < 0 && color != MPI_UNDEFINED) {
         cmpi_raise_msg(self->st, MPI_ERR_ARG,
                        "invalid color: color=%d, must be >= 0 or UNDEFINED",
@@ -413,8 +441,9 @@ Comm_Split(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     CMPI_NOGIL_CALL("Split", self->ob_mpi,
                     ierr = MPI_Comm_split(self->ob_mpi, color, key, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
@@ -423,17 +452,20 @@ static PyObject *
 Comm_Free(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
-    if (self->flags & CMPI_CONST)
+    }
+    if (self->flags & CMPI_CONST) {
         return cmpi_raise_msg(self->st, MPI_ERR_COMM,
                               "cannot free a predefined communicator");
+    }
     MPI_Comm h = self->ob_mpi;
     cmpi_shadow_free(self->st, h);
     cmpi_comm_locks_forget(self->st, h);
     CMPI_NOGIL(ierr = MPI_Comm_free(&h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     cmpi_comm_set_handle(self, MPI_COMM_NULL);
     Py_RETURN_NONE;
 }
@@ -451,8 +483,9 @@ Comm_Compare(CommObject *self, PyObject *arg)
     int result;
     int ierr = MPI_Comm_compare(self->ob_mpi, ((CommObject *)arg)->ob_mpi,
                                 &result);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(result);
 }
 
@@ -466,8 +499,9 @@ Comm_Abort(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[1] = {NULL};
     int code;
     if (cmpi_parse("Abort", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_opt_int(a[0], &code, 0, "errorcode") < 0)
+        cmpi_opt_int(a[0], &code, 0, "errorcode") < 0) {
         return NULL;
+    }
     /* Output written so far must not be lost with the process. */
     PyObject *r =
             PyObject_CallMethod(PySys_GetObject("stdout"), "flush", NULL);
@@ -485,8 +519,9 @@ CMPI_DOC(Comm_Is_inter_doc, "Is_inter($self)",
 static PyObject *
 Comm_Is_inter(CommObject *self, PyObject *Py_UNUSED(a))
 {
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     return PyBool_FromLong(self->inter);
 }
 
@@ -495,8 +530,9 @@ CMPI_DOC(Comm_Is_intra_doc, "Is_intra($self)",
 static PyObject *
 Comm_Is_intra(CommObject *self, PyObject *Py_UNUSED(a))
 {
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     return PyBool_FromLong(!self->inter);
 }
 
@@ -519,11 +555,13 @@ static PyObject *
 Comm_Get_topology(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int topo;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     int ierr = MPI_Topo_test(self->ob_mpi, &topo);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(topo);
 }
 
@@ -544,8 +582,9 @@ CMPI_DOC(Intercomm_Get_remote_size_doc, "Get_remote_size($self)",
 static PyObject *
 Intercomm_Get_remote_size(CommObject *self, PyObject *Py_UNUSED(a))
 {
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(self->peers);
 }
 
@@ -573,12 +612,14 @@ Comm_Dup_with_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int ierr;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Dup_with_info", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_info_arg(self->st, a[0], &info) < 0)
+        cmpi_info_arg(self->st, a[0], &info) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Dup_with_info", self->ob_mpi,
                     ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
 }
 
@@ -592,19 +633,24 @@ idup_impl(CommObject *self, PyObject *info_o)
     MPI_Info info;
     MPI_Comm h;
     int ierr;
-    if (cmpi_info_arg(self->st, info_o, &info) < 0)
+    if (cmpi_info_arg(self->st, info_o, &info) < 0) {
         return NULL;
-    if (info == MPI_INFO_NULL)
+    }
+    if (info == MPI_INFO_NULL) {
         CMPI_NOGIL_CALL("Dup", self->ob_mpi,
                         ierr = MPI_Comm_dup(self->ob_mpi, &h));
-    else
+    }
+    else {
         CMPI_NOGIL_CALL("Dup_with_info", self->ob_mpi,
                         ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     PyObject *c = cmpi_comm_wrap_new(self, Py_TYPE(self), h);
-    if (c == NULL)
+    if (c == NULL) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
         Py_DECREF(c);
@@ -626,8 +672,9 @@ Comm_Idup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"info", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Idup", args, nargs, kwnames, kw, 0, a) < 0)
+        cmpi_parse("Idup", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     return idup_impl(self, a[0]);
 }
 
@@ -641,8 +688,9 @@ Comm_Idup_with_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"info", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Idup_with_info", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("Idup_with_info", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     return idup_impl(self, a[0]);
 }
 
@@ -664,13 +712,15 @@ Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse("Split_type", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_as_int(a[0], &split_type, "split_type") < 0 ||
         cmpi_opt_int(a[1], &key, 0, "key") < 0 ||
-        cmpi_info_arg(self->st, a[2], &info) < 0)
+        cmpi_info_arg(self->st, a[2], &info) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Split_type", self->ob_mpi,
                     ierr = MPI_Comm_split_type(self->ob_mpi, split_type, key,
                                                info, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
@@ -694,20 +744,24 @@ Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
     if (st == NULL ||
         cmpi_parse("Create_from_group", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_group_arg(st, a[0], &g, "group") < 0 ||
-        cmpi_info_arg(st, a[2], &info) < 0)
+        cmpi_info_arg(st, a[2], &info) < 0) {
         return NULL;
-    if (a[1] != NULL && (tag = PyUnicode_AsUTF8(a[1])) == NULL)
+    }
+    if (a[1] != NULL && (tag = PyUnicode_AsUTF8(a[1])) == NULL) {
         return NULL;
+    }
     if (a[3] != NULL && a[3] != Py_None &&
-        cmpi_errhandler_arg(st, a[3], &eh) < 0)
+        cmpi_errhandler_arg(st, a[3], &eh) < 0) {
         return NULL;
+    }
 #if CMPI_HAVE_COMM_CREATE_FROM_GROUP
     MPI_Comm h;
     int ierr;
     CMPI_NOGIL_CALL("Comm.Create_from_group", MPI_COMM_NULL,
                     ierr = MPI_Comm_create_from_group(g, tag, info, eh, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return cmpi_comm_wrap_st(st, st->Intracomm_Type, h);
 #else
     (void)g;
@@ -742,21 +796,25 @@ Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
         cmpi_as_int(a[1], &ll, "local_leader") < 0 ||
         cmpi_group_arg(st, a[2], &rg, "remote_group") < 0 ||
         cmpi_as_int(a[3], &rl, "remote_leader") < 0 ||
-        cmpi_info_arg(st, a[5], &info) < 0)
+        cmpi_info_arg(st, a[5], &info) < 0) {
         return NULL;
-    if (a[4] != NULL && (tag = PyUnicode_AsUTF8(a[4])) == NULL)
+    }
+    if (a[4] != NULL && (tag = PyUnicode_AsUTF8(a[4])) == NULL) {
         return NULL;
+    }
     if (a[6] != NULL && a[6] != Py_None &&
-        cmpi_errhandler_arg(st, a[6], &eh) < 0)
+        cmpi_errhandler_arg(st, a[6], &eh) < 0) {
         return NULL;
+    }
 #if CMPI_HAVE_INTERCOMM_CREATE_FROM_GROUPS
     MPI_Comm h;
     int ierr;
     CMPI_NOGIL_CALL("Intercomm.Create_from_groups", MPI_COMM_NULL,
                     ierr = MPI_Intercomm_create_from_groups(
                             lg, ll, rg, rl, tag, info, eh, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return cmpi_comm_wrap_st(st, st->Intercomm_Type, h);
 #else
     (void)lg;
@@ -779,11 +837,13 @@ Comm_Set_info(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Info info;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Set_info", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_info_arg(self->st, a[0], &info) < 0)
+        cmpi_info_arg(self->st, a[0], &info) < 0) {
         return NULL;
+    }
     int ierr = MPI_Comm_set_info(self->ob_mpi, info);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -793,11 +853,13 @@ static PyObject *
 Comm_Get_info(CommObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Info info = MPI_INFO_NULL;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     int ierr = MPI_Comm_get_info(self->ob_mpi, &info);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_info_new(self->st, info);
 }
 
@@ -842,40 +904,46 @@ Intracomm_Create_intercomm(CommObject *self, PyObject *const *args,
         cmpi_parse("Create_intercomm", args, nargs, kwnames, kw, 3, a) < 0 ||
         cmpi_as_int(a[0], &ll, "local_leader") < 0 ||
         cmpi_as_int(a[2], &rl, "remote_leader") < 0 ||
-        cmpi_opt_int(a[3], &tag, 0, "tag") < 0)
+        cmpi_opt_int(a[3], &tag, 0, "tag") < 0) {
         return NULL;
+    }
     if (!PyObject_TypeCheck(a[1], self->st->Comm_Type)) {
         PyErr_Format(PyExc_TypeError, "peer_comm must be a Comm, not %.100s",
                      Py_TYPE(a[1])->tp_name);
         return NULL;
     }
-    if ((unsigned)ll >= (unsigned)self->size)
+    if ((unsigned)ll >= (unsigned)self->size) {
         return cmpi_raise_msg(self->st, MPI_ERR_RANK,
                               "invalid rank: local_leader=%d, the "
                               "communicator has %d rank%s",
                               ll, self->size, self->size == 1 ? "" : "s");
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     if (rank == ll) {
         /* peer_comm and remote_leader matter at the local leader only */
         CommObject *pc = (CommObject *)a[1];
         if (cmpi_comm_check(pc) < 0 ||
-            cmpi_check_dest(pc, rl, "remote_leader"))
+            cmpi_check_dest(pc, rl, "remote_leader")) {
             return NULL;
+        }
         peer = pc->ob_mpi;
-        if (rl == MPI_PROC_NULL)
+        if (rl == MPI_PROC_NULL) {
             return cmpi_raise_msg(self->st, MPI_ERR_RANK,
                                   "invalid rank: remote_leader=PROC_NULL");
+        }
     }
     else if (((CommObject *)a[1])->ob_mpi != MPI_COMM_NULL) {
         peer = ((CommObject *)a[1])->ob_mpi;
     }
-    if (cmpi_check_send_tag(self, tag) < 0)
+    if (cmpi_check_send_tag(self, tag) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL(
             "Create_intercomm", self->ob_mpi,
             ierr = MPI_Intercomm_create(self->ob_mpi, ll, peer, rl, tag, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
 }
 
@@ -891,14 +959,17 @@ Intercomm_Merge(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int high = 0, ierr;
     MPI_Comm h;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Merge", args, nargs, kwnames, kw, 0, a) < 0)
+        cmpi_parse("Merge", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
-    if (a[0] != NULL && (high = PyObject_IsTrue(a[0])) < 0)
+    }
+    if (a[0] != NULL && (high = PyObject_IsTrue(a[0])) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Merge", self->ob_mpi,
                     ierr = MPI_Intercomm_merge(self->ob_mpi, high, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, self->st->Intracomm_Type, h);
 }
 
@@ -908,11 +979,13 @@ static PyObject *
 Intercomm_Get_remote_group(CommObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Group g;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     int ierr = MPI_Comm_remote_group(self->ob_mpi, &g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
 }
 
@@ -934,8 +1007,9 @@ CMPI_DOC(Comm_Is_revoked_doc, "Is_revoked($self)",
 static PyObject *
 Comm_Is_revoked(CommObject *self, PyObject *Py_UNUSED(a))
 {
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     Py_RETURN_FALSE;
 }
 
@@ -947,15 +1021,18 @@ Comm_Get_failed(CommObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Group g, empty;
     int ierr;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     ierr = MPI_Comm_group(self->ob_mpi, &g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     ierr = MPI_Group_incl(g, 0, NULL, &empty);
     MPI_Group_free(&g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_group_new(self->st, self->st->Group_Type, empty, 0);
 }
 
@@ -971,14 +1048,17 @@ Comm_Ack_failed(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[1] = {NULL};
     int num = 0;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Ack_failed", args, nargs, kwnames, kw, 0, a) < 0)
+        cmpi_parse("Ack_failed", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     if (a[0] != NULL && a[0] != Py_None &&
-        cmpi_as_int(a[0], &num, "num_to_ack") < 0)
+        cmpi_as_int(a[0], &num, "num_to_ack") < 0) {
         return NULL;
-    if (num < 0)
+    }
+    if (num < 0) {
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "invalid num_to_ack: %d, must be >= 0", num);
+    }
     return PyLong_FromLong(0);
 }
 
@@ -1008,12 +1088,14 @@ agree_flag(CommObject *self, int *flag)
     }
     CMPI_COLL(ierr, comm, "Agree", MPI_Allreduce, MPI_Iallreduce,
               (flag, &remote, 1, MPI_INT, MPI_BAND, comm));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return ierr;
+    }
     CMPI_COLL(ierr, comm, "Agree", MPI_Allreduce, MPI_Iallreduce,
               (&remote, &local, 1, MPI_INT, MPI_BAND, comm));
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         *flag = remote & local;
+    }
     return ierr;
 }
 
@@ -1029,13 +1111,16 @@ Comm_Agree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int flag, ierr;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Agree", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &flag, "flag") < 0)
+        cmpi_as_int(a[0], &flag, "flag") < 0) {
         return NULL;
+    }
     ierr = agree_flag(self, &flag);
-    if (ierr == CMPI_WAIT_RAISED)
+    if (ierr == CMPI_WAIT_RAISED) {
         return NULL;
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(flag);
 }
 
@@ -1053,8 +1138,9 @@ Comm_Iagree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_buffer view;
     int ierr;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Iagree", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("Iagree", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     if (!PyObject_CheckBuffer(a[0])) {
         PyErr_Format(PyExc_TypeError,
                      "Iagree: flag must be a writable buffer of one C int, "
@@ -1063,8 +1149,9 @@ Comm_Iagree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     if (PyObject_GetBuffer(a[0], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) <
-        0)
+        0) {
         return NULL;
+    }
     if (view.len != (Py_ssize_t)sizeof(int)) {
         PyErr_Format(PyExc_ValueError,
                      "Iagree: flag must hold one C int (%zu bytes), not %zd "
@@ -1083,22 +1170,26 @@ Comm_Iagree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         int v;
         memcpy(&v, flag, sizeof(int));
         ierr = agree_flag(self, &v);
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             memcpy(flag, &v, sizeof(int));
+        }
         PyBuffer_Release(&view);
     }
     else {
         ierr = MPI_Iallreduce(MPI_IN_PLACE, flag, 1, MPI_INT, MPI_BAND,
                               agree_comm(self), &r->ob_mpi);
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             r->views[r->nviews++] = view; /* held until completion */
-        else
+        }
+        else {
             PyBuffer_Release(&view);
+        }
     }
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(r);
-        if (ierr == CMPI_WAIT_RAISED)
+        if (ierr == CMPI_WAIT_RAISED) {
             return NULL;
+        }
         return cmpi_raise(self->st, ierr);
     }
     return (PyObject *)r;
@@ -1112,12 +1203,14 @@ Comm_Shrink(CommObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Comm h;
     int ierr;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Shrink", self->ob_mpi,
                     ierr = MPI_Comm_dup(self->ob_mpi, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
@@ -1130,8 +1223,9 @@ Comm_Ishrink(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
     PyObject *c = Comm_Shrink(self, NULL);
-    if (c == NULL)
+    if (c == NULL) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
         Py_DECREF(c);
@@ -1166,10 +1260,12 @@ static PyObject *
 Comm_get_is_topo(CommObject *self, void *Py_UNUSED(c))
 {
     int topo = MPI_UNDEFINED;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
-    if (!self->inter)
+    }
+    if (!self->inter) {
         MPI_Topo_test(self->ob_mpi, &topo);
+    }
     return PyBool_FromLong(topo != MPI_UNDEFINED);
 }
 
@@ -1323,18 +1419,21 @@ cmpi_comm_init(PyObject *m, cmpi_state *st)
 {
     st->Comm_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Comm_spec, NULL);
-    if (st->Comm_Type == NULL || PyModule_AddType(m, st->Comm_Type) < 0)
+    if (st->Comm_Type == NULL || PyModule_AddType(m, st->Comm_Type) < 0) {
         return -1;
+    }
     st->Intracomm_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, &Intracomm_spec, (PyObject *)st->Comm_Type);
     if (st->Intracomm_Type == NULL ||
-        PyModule_AddType(m, st->Intracomm_Type) < 0)
+        PyModule_AddType(m, st->Intracomm_Type) < 0) {
         return -1;
+    }
     st->Intercomm_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, &Intercomm_spec, (PyObject *)st->Comm_Type);
     if (st->Intercomm_Type == NULL ||
-        PyModule_AddType(m, st->Intercomm_Type) < 0)
+        PyModule_AddType(m, st->Intercomm_Type) < 0) {
         return -1;
+    }
     return 0;
 }
 
@@ -1345,8 +1444,9 @@ cmpi_comm_init_constants(PyObject *m, cmpi_state *st)
     st->COMM_NULL =
             cmpi_comm_new(st, st->Comm_Type, MPI_COMM_NULL, CMPI_CONST);
     if (st->COMM_NULL == NULL ||
-        PyModule_AddObjectRef(m, "COMM_NULL", st->COMM_NULL) < 0)
+        PyModule_AddObjectRef(m, "COMM_NULL", st->COMM_NULL) < 0) {
         return -1;
+    }
     int initialized = 0, finalized = 0;
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
@@ -1357,11 +1457,13 @@ cmpi_comm_init_constants(PyObject *m, cmpi_state *st)
     st->COMM_WORLD =
             cmpi_comm_new(st, st->Intracomm_Type,
                           live ? MPI_COMM_WORLD : MPI_COMM_NULL, CMPI_CONST);
-    if (st->COMM_SELF == NULL || st->COMM_WORLD == NULL)
+    if (st->COMM_SELF == NULL || st->COMM_WORLD == NULL) {
         return -1;
+    }
     if (PyModule_AddObjectRef(m, "COMM_SELF", st->COMM_SELF) < 0 ||
-        PyModule_AddObjectRef(m, "COMM_WORLD", st->COMM_WORLD) < 0)
+        PyModule_AddObjectRef(m, "COMM_WORLD", st->COMM_WORLD) < 0) {
         return -1;
+    }
     return 0;
 }
 

@@ -10,8 +10,9 @@ static PyObject *
 cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags)
 {
     DatatypeObject *self = PyObject_New(DatatypeObject, st->Datatype_Type);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = dt;
     self->flags = flags;
     self->st = st;
@@ -24,8 +25,9 @@ Datatype_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"datatype", NULL};
     PyObject *other = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Datatype", kwlist,
-                                     &other))
+                                     &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
     MPI_Datatype h = MPI_DATATYPE_NULL;
     if (other != NULL && other != Py_None) {
@@ -37,8 +39,9 @@ Datatype_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         h = ((DatatypeObject *)other)->ob_mpi;
     }
     DatatypeObject *self = (DatatypeObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = h;
     self->flags = 0;
     self->st = st;
@@ -52,8 +55,9 @@ Datatype_dealloc(DatatypeObject *self)
     if ((self->flags & CMPI_DT_TEMP) && self->ob_mpi != MPI_DATATYPE_NULL) {
         int finalized = 1;
         MPI_Finalized(&finalized);
-        if (!finalized)
+        if (!finalized) {
             MPI_Type_free(&self->ob_mpi);
+        }
     }
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -72,10 +76,13 @@ Datatype_repr(DatatypeObject *self)
 {
     char name[MPI_MAX_OBJECT_NAME + 1] = "";
     int len = 0;
-    if (self->ob_mpi != MPI_DATATYPE_NULL)
+    if (self->ob_mpi != MPI_DATATYPE_NULL) {
         MPI_Type_get_name(self->ob_mpi, name, &len);
-    if (len > 4 && strncmp(name, "MPI_", 4) == 0 && (self->flags & CMPI_CONST))
+    }
+    if (len > 4 && strncmp(name, "MPI_", 4) == 0 &&
+        (self->flags & CMPI_CONST)) {
         return PyUnicode_FromFormat("<%s: %s>", "Datatype", name + 4);
+    }
     return PyUnicode_FromFormat("<Datatype object at %p>", self);
 }
 
@@ -86,8 +93,9 @@ Datatype_Get_size(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Count size = 0;
     int ierr = MPI_Type_size_x(self->ob_mpi, &size);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLongLong((long long)size);
 }
 
@@ -98,8 +106,9 @@ Datatype_Get_extent(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Count lb = 0, extent = 0;
     int ierr = MPI_Type_get_extent_x(self->ob_mpi, &lb, &extent);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return Py_BuildValue("(LL)", (long long)lb, (long long)extent);
 }
 
@@ -110,11 +119,13 @@ Datatype_Get_name(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     char name[MPI_MAX_OBJECT_NAME + 1];
     int len = 0;
-    if (self->ob_mpi == MPI_DATATYPE_NULL) /* MPI has no name for it */
+    if (self->ob_mpi == MPI_DATATYPE_NULL) { /* MPI has no name for it */
         return PyUnicode_FromString("MPI_DATATYPE_NULL");
+    }
     int ierr = MPI_Type_get_name(self->ob_mpi, name, &len);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyUnicode_FromStringAndSize(name, len);
 }
 
@@ -124,11 +135,13 @@ static PyObject *
 Datatype_Set_name(DatatypeObject *self, PyObject *arg)
 {
     const char *name = PyUnicode_AsUTF8(arg);
-    if (name == NULL)
+    if (name == NULL) {
         return NULL;
+    }
     int ierr = MPI_Type_set_name(self->ob_mpi, (char *)name);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -138,8 +151,9 @@ Datatype_Dup(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Datatype dt;
     int ierr = MPI_Type_dup(self->ob_mpi, &dt);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_datatype_new(self->st, dt, 0);
 }
 
@@ -148,8 +162,9 @@ static PyObject *
 Datatype_Commit(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr = MPI_Type_commit(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return Py_NewRef(self);
 }
 
@@ -157,12 +172,14 @@ CMPI_DOC(Datatype_Free_doc, "Free($self)", "Free the datatype.");
 static PyObject *
 Datatype_Free(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->flags & CMPI_CONST)
+    if (self->flags & CMPI_CONST) {
         return cmpi_raise_msg(self->st, MPI_ERR_TYPE,
                               "cannot free a predefined datatype");
+    }
     int ierr = MPI_Type_free(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -173,8 +190,9 @@ Datatype_Get_true_extent(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Count lb = 0, extent = 0;
     int ierr = MPI_Type_get_true_extent_x(self->ob_mpi, &lb, &extent);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return Py_BuildValue("(LL)", (long long)lb, (long long)extent);
 }
 
@@ -183,8 +201,9 @@ true_extent_part(DatatypeObject *self, int which)
 {
     MPI_Count lb = 0, extent = 0;
     int ierr = MPI_Type_get_true_extent_x(self->ob_mpi, &lb, &extent);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     long long v = which == 0 ? lb : which == 1 ? extent : lb + extent;
     return PyLong_FromLongLong(v);
 }
@@ -218,8 +237,9 @@ extent_part(DatatypeObject *self, int which)
 {
     MPI_Count lb = 0, extent = 0;
     int ierr = MPI_Type_get_extent_x(self->ob_mpi, &lb, &extent);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     long long v = which == 0 ? lb : which == 1 ? extent : lb + extent;
     return PyLong_FromLongLong(v);
 }
@@ -273,11 +293,13 @@ static PyObject *
 Datatype_get_is_predefined(DatatypeObject *self, void *Py_UNUSED(c))
 {
     int ni, na, nd, combiner;
-    if (self->ob_mpi == MPI_DATATYPE_NULL)
+    if (self->ob_mpi == MPI_DATATYPE_NULL) {
         Py_RETURN_TRUE;
+    }
     int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyBool_FromLong(combiner == MPI_COMBINER_NAMED ||
                            combiner == MPI_COMBINER_F90_INTEGER ||
                            combiner == MPI_COMBINER_F90_REAL ||
@@ -322,8 +344,9 @@ combiner_name(int combiner)
             {MPI_COMBINER_F90_COMPLEX, "F90_COMPLEX"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (names[i].value == combiner)
+        if (names[i].value == combiner) {
             return names[i].name;
+        }
     }
     return NULL;
 }
@@ -336,8 +359,9 @@ wrap_contents_type(cmpi_state *st, MPI_Datatype dt, int temp)
 {
     int ni, na, nd, combiner = MPI_COMBINER_NAMED;
     MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner);
-    if (cmpi_is_named_combiner(combiner))
+    if (cmpi_is_named_combiner(combiner)) {
         return cmpi_datatype_new(st, dt, CMPI_CONST);
+    }
     return cmpi_datatype_new(st, dt, temp ? CMPI_DT_TEMP : 0);
 }
 
@@ -347,11 +371,13 @@ cmpi_free_contents_types(MPI_Datatype *d, int n)
 {
     for (int k = 0; k < n; k++) {
         int ni, na, nd, combiner = MPI_COMBINER_NAMED;
-        if (d[k] == MPI_DATATYPE_NULL)
+        if (d[k] == MPI_DATATYPE_NULL) {
             continue;
+        }
         MPI_Type_get_envelope(d[k], &ni, &na, &nd, &combiner);
-        if (!cmpi_is_named_combiner(combiner))
+        if (!cmpi_is_named_combiner(combiner)) {
             MPI_Type_free(&d[k]);
+        }
     }
 }
 
@@ -412,10 +438,12 @@ int_list(const int *p, int n)
     PyObject *l = PyList_New(n > 0 ? n : 0);
     for (int k = 0; l != NULL && k < n; k++) {
         PyObject *v = PyLong_FromLong(p[k]);
-        if (v == NULL)
+        if (v == NULL) {
             Py_CLEAR(l);
-        else
+        }
+        else {
             PyList_SET_ITEM(l, k, v);
+        }
     }
     return l;
 }
@@ -426,10 +454,12 @@ aint_list(const MPI_Aint *p, int n)
     PyObject *l = PyList_New(n > 0 ? n : 0);
     for (int k = 0; l != NULL && k < n; k++) {
         PyObject *v = PyLong_FromSsize_t((Py_ssize_t)p[k]);
-        if (v == NULL)
+        if (v == NULL) {
             Py_CLEAR(l);
-        else
+        }
+        else {
             PyList_SET_ITEM(l, k, v);
+        }
     }
     return l;
 }
@@ -465,8 +495,9 @@ Datatype_Get_envelope(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     int ni = 0, na = 0, nd = 0, combiner = MPI_COMBINER_NAMED;
     int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return Py_BuildValue("(iiiii)", ni, na, 0, nd, combiner);
 }
 
@@ -479,16 +510,19 @@ Datatype_Get_contents(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     contents c;
     PyObject *li = NULL, *la = NULL, *lc = NULL, *ld = NULL;
-    if (contents_get(self, &c) < 0)
+    if (contents_get(self, &c) < 0) {
         return NULL;
+    }
     ld = dtype_list(self->st, c.d, c.nd, 0);
-    if (ld == NULL)
+    if (ld == NULL) {
         goto error;
+    }
     li = int_list(c.i, c.ni);
     la = aint_list(c.a, c.na);
     lc = PyList_New(0);
-    if (li == NULL || la == NULL || lc == NULL)
+    if (li == NULL || la == NULL || lc == NULL) {
         goto error;
+    }
     contents_release(&c);
     return Py_BuildValue("(NNNN)", li, la, lc, ld);
 error:
@@ -511,8 +545,10 @@ params_dict(int n, ...)
     for (int k = 0; k < n; k++) {
         const char *key = va_arg(va, const char *);
         PyObject *val = va_arg(va, PyObject *);
-        if (val == NULL || d == NULL || PyDict_SetItemString(d, key, val) < 0)
+        if (val == NULL || d == NULL ||
+            PyDict_SetItemString(d, key, val) < 0) {
             Py_CLEAR(d);
+        }
         Py_XDECREF(val);
     }
     va_end(va);
@@ -526,34 +562,43 @@ decode_params(const contents *c, PyObject *types)
     const int *i = c->i;
     const MPI_Aint *a = c->a;
     int n;
-    if (c->combiner == MPI_COMBINER_DUP)
+    if (c->combiner == MPI_COMBINER_DUP) {
         return PyDict_New();
-    if (c->combiner == MPI_COMBINER_CONTIGUOUS)
+    }
+    if (c->combiner == MPI_COMBINER_CONTIGUOUS) {
         return params_dict(1, "count", PyLong_FromLong(i[0]));
-    if (c->combiner == MPI_COMBINER_VECTOR)
+    }
+    if (c->combiner == MPI_COMBINER_VECTOR) {
         return params_dict(3, "count", PyLong_FromLong(i[0]), "blocklength",
                            PyLong_FromLong(i[1]), "stride",
                            PyLong_FromLong(i[2]));
-    if (c->combiner == MPI_COMBINER_HVECTOR)
+    }
+    if (c->combiner == MPI_COMBINER_HVECTOR) {
         return params_dict(3, "count", PyLong_FromLong(i[0]), "blocklength",
                            PyLong_FromLong(i[1]), "stride",
                            PyLong_FromSsize_t(a[0]));
-    if (c->combiner == MPI_COMBINER_INDEXED)
+    }
+    if (c->combiner == MPI_COMBINER_INDEXED) {
         return params_dict(2, "blocklengths", int_list(i + 1, i[0]),
                            "displacements", int_list(i + 1 + i[0], i[0]));
-    if (c->combiner == MPI_COMBINER_HINDEXED)
+    }
+    if (c->combiner == MPI_COMBINER_HINDEXED) {
         return params_dict(2, "blocklengths", int_list(i + 1, i[0]),
                            "displacements", aint_list(a, i[0]));
-    if (c->combiner == MPI_COMBINER_INDEXED_BLOCK)
+    }
+    if (c->combiner == MPI_COMBINER_INDEXED_BLOCK) {
         return params_dict(2, "blocklength", PyLong_FromLong(i[1]),
                            "displacements", int_list(i + 2, i[0]));
-    if (c->combiner == MPI_COMBINER_HINDEXED_BLOCK)
+    }
+    if (c->combiner == MPI_COMBINER_HINDEXED_BLOCK) {
         return params_dict(2, "blocklength", PyLong_FromLong(i[1]),
                            "displacements", aint_list(a, i[0]));
-    if (c->combiner == MPI_COMBINER_STRUCT)
+    }
+    if (c->combiner == MPI_COMBINER_STRUCT) {
         return params_dict(3, "blocklengths", int_list(i + 1, i[0]),
                            "displacements", aint_list(a, i[0]), "datatypes",
                            Py_NewRef(types));
+    }
     if (c->combiner == MPI_COMBINER_SUBARRAY) {
         n = i[0];
         return params_dict(4, "sizes", int_list(i + 1, n), "subsizes",
@@ -570,15 +615,18 @@ decode_params(const contents *c, PyObject *types)
                            int_list(i + 3 + 3 * n, n), "order",
                            PyLong_FromLong(i[3 + 4 * n]));
     }
-    if (c->combiner == MPI_COMBINER_RESIZED)
+    if (c->combiner == MPI_COMBINER_RESIZED) {
         return params_dict(2, "lb", PyLong_FromSsize_t(a[0]), "extent",
                            PyLong_FromSsize_t(a[1]));
-    if (c->combiner == MPI_COMBINER_F90_INTEGER)
+    }
+    if (c->combiner == MPI_COMBINER_F90_INTEGER) {
         return params_dict(1, "r", PyLong_FromLong(i[0]));
+    }
     if (c->combiner == MPI_COMBINER_F90_REAL ||
-        c->combiner == MPI_COMBINER_F90_COMPLEX)
+        c->combiner == MPI_COMBINER_F90_COMPLEX) {
         return params_dict(2, "p", PyLong_FromLong(i[0]), "r",
                            PyLong_FromLong(i[1]));
+    }
     PyErr_Format(PyExc_ValueError, "unknown combiner value %d", c->combiner);
     return NULL;
 }
@@ -592,10 +640,12 @@ Datatype_decode(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
     int ni = 0, na = 0, nd = 0, combiner = MPI_COMBINER_NAMED;
     int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (combiner == MPI_COMBINER_NAMED)
+    }
+    if (combiner == MPI_COMBINER_NAMED) {
         return Py_BuildValue("(Os{})", (PyObject *)self, "NAMED");
+    }
     const char *name = combiner_name(combiner);
     if (name == NULL) {
         PyErr_Format(PyExc_ValueError, "unknown combiner value %d", combiner);
@@ -603,20 +653,26 @@ Datatype_decode(DatatypeObject *self, PyObject *Py_UNUSED(a))
     }
     contents c;
     PyObject *types = NULL, *base = NULL, *params = NULL;
-    if (contents_get(self, &c) < 0)
+    if (contents_get(self, &c) < 0) {
         return NULL;
+    }
     types = dtype_list(self->st, c.d, c.nd, 1);
-    if (types == NULL)
+    if (types == NULL) {
         goto error;
-    if (combiner != MPI_COMBINER_STRUCT && c.nd == 1)
+    }
+    if (combiner != MPI_COMBINER_STRUCT && c.nd == 1) {
         base = Py_NewRef(PyList_GET_ITEM(types, 0));
-    else
+    }
+    else {
         base = cmpi_datatype_new(self->st, MPI_DATATYPE_NULL, CMPI_CONST);
-    if (base == NULL)
+    }
+    if (base == NULL) {
         goto error;
+    }
     params = decode_params(&c, types);
-    if (params == NULL)
+    if (params == NULL) {
         goto error;
+    }
     contents_release(&c);
     Py_DECREF(types);
     return Py_BuildValue("(NsN)", base, name, params);
@@ -644,8 +700,9 @@ Datatype_get_combiner(DatatypeObject *self, void *Py_UNUSED(c))
 {
     int ni, na, nd, combiner = MPI_COMBINER_NAMED;
     int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(combiner);
 }
 
@@ -654,8 +711,9 @@ Datatype_get_is_named(DatatypeObject *self, void *Py_UNUSED(c))
 {
     int ni, na, nd, combiner = MPI_COMBINER_NAMED;
     int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyBool_FromLong(combiner == MPI_COMBINER_NAMED);
 }
 
@@ -682,12 +740,14 @@ Datatype_Match_size(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (st == NULL ||
         cmpi_parse("Match_size", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_as_int(a[0], &typeclass, "typeclass") < 0 ||
-        cmpi_as_int(a[1], &size, "size") < 0)
+        cmpi_as_int(a[1], &size, "size") < 0) {
         return NULL;
+    }
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     int ierr = MPI_Type_match_size(typeclass, size, &dt);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return cmpi_datatype_new(st, dt, CMPI_CONST);
 }
 
@@ -702,8 +762,9 @@ Datatype_Get_value_index(PyTypeObject *cls, PyObject *const *args,
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (st == NULL ||
-        cmpi_parse("Get_value_index", args, nargs, kwnames, kw, 2, a) < 0)
+        cmpi_parse("Get_value_index", args, nargs, kwnames, kw, 2, a) < 0) {
         return NULL;
+    }
     MPI_Datatype t[2];
     for (int i = 0; i < 2; i++) {
         if (!PyObject_TypeCheck(a[i], st->Datatype_Type)) {
@@ -712,10 +773,11 @@ Datatype_Get_value_index(PyTypeObject *cls, PyObject *const *args,
             return NULL;
         }
         t[i] = ((DatatypeObject *)a[i])->ob_mpi;
-        if (t[i] == MPI_DATATYPE_NULL)
+        if (t[i] == MPI_DATATYPE_NULL) {
             return cmpi_raise_msg(st, MPI_ERR_TYPE,
                                   "invalid datatype: %s is DATATYPE_NULL",
                                   kw[i]);
+        }
     }
     /* MPI-4.1's MPI_Type_get_value_index: the predefined pair types */
     static const struct {
@@ -870,8 +932,9 @@ cmpi_datatype_init(PyObject *m, cmpi_state *st)
     st->Datatype_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Datatype_spec, NULL);
     if (st->Datatype_Type == NULL ||
-        PyModule_AddType(m, st->Datatype_Type) < 0)
+        PyModule_AddType(m, st->Datatype_Type) < 0) {
         return -1;
+    }
 
     static const struct {
         const char *name;
@@ -978,8 +1041,9 @@ cmpi_datatype_init(PyObject *m, cmpi_state *st)
     };
     for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
         if (cmpi_add(m, named[i].name,
-                     cmpi_datatype_new(st, named[i].dt, CMPI_CONST)) < 0)
+                     cmpi_datatype_new(st, named[i].dt, CMPI_CONST)) < 0) {
             return -1;
+        }
     }
 
     /* Typecodes accepted where a datatype is expected, as in mpi4py. */
@@ -1073,21 +1137,25 @@ cmpi_datatype_init(PyObject *m, cmpi_state *st)
             {"COMBINER_F90_COMPLEX", MPI_COMBINER_F90_COMPLEX},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-        if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0)
+        if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0) {
             return -1;
+        }
     }
 
     st->typecodes = PyDict_New();
-    if (st->typecodes == NULL)
+    if (st->typecodes == NULL) {
         return -1;
+    }
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         PyObject *o = cmpi_datatype_new(st, codes[i].dt, CMPI_CONST);
-        if (o == NULL)
+        if (o == NULL) {
             return -1;
+        }
         int rc = PyDict_SetItemString(st->typecodes, codes[i].code, o);
         Py_DECREF(o);
-        if (rc < 0)
+        if (rc < 0) {
             return -1;
+        }
     }
     return 0;
 }

@@ -21,28 +21,33 @@ contiguous_big(DatatypeObject *self, MPI_Count count)
     MPI_Aint lb = 0, extent = 0;
     MPI_Datatype parts[2] = {MPI_DATATYPE_NULL, MPI_DATATYPE_NULL};
     MPI_Count q = count / INT_MAX, r = count % INT_MAX;
-    if (q > INT_MAX)
+    if (q > INT_MAX) {
         return PyErr_Format(PyExc_OverflowError,
                             "count=%lld is too large for this MPI library",
                             (long long)count);
+    }
     ierr = MPI_Type_get_extent(self->ob_mpi, &lb, &extent);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Type_vector((int)q, INT_MAX, INT_MAX, self->ob_mpi,
                                &parts[0]);
-    if (ierr == MPI_SUCCESS)
+    }
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Type_contiguous((int)r, self->ob_mpi, &parts[1]);
+    }
     if (ierr == MPI_SUCCESS) {
         int blocks[2] = {1, 1};
         MPI_Aint displs[2] = {0, (MPI_Aint)(q * INT_MAX) * extent};
         ierr = MPI_Type_create_struct(2, blocks, displs, parts, &dt);
     }
     for (int i = 0; i < 2; i++) {
-        if (parts[i] != MPI_DATATYPE_NULL)
+        if (parts[i] != MPI_DATATYPE_NULL) {
             MPI_Type_free(&parts[i]);
+        }
     }
 #endif
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_datatype_new(self->st, dt, 0);
 }
 
@@ -53,21 +58,26 @@ Datatype_Create_contiguous(DatatypeObject *self, PyObject *const *args,
     static const char *const kw[] = {"count", NULL};
     PyObject *a[1] = {NULL};
     int count;
-    if (cmpi_parse("Create_contiguous", args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse("Create_contiguous", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     if (PyLong_Check(a[0])) {
         long long big = PyLong_AsLongLong(a[0]);
-        if (big == -1 && PyErr_Occurred())
+        if (big == -1 && PyErr_Occurred()) {
             return NULL;
-        if (big > INT_MAX)
+        }
+        if (big > INT_MAX) {
             return contiguous_big(self, (MPI_Count)big);
+        }
     }
-    if (cmpi_as_int(a[0], &count, "count") < 0)
+    if (cmpi_as_int(a[0], &count, "count") < 0) {
         return NULL;
+    }
     MPI_Datatype dt;
     int ierr = MPI_Type_contiguous(count, self->ob_mpi, &dt);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_datatype_new(self->st, dt, 0);
 }
 
@@ -76,8 +86,9 @@ static int
 cmpi_int_array(PyObject *obj, int **out, int *n, const char *what)
 {
     PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
-    if (seq == NULL)
+    if (seq == NULL) {
         return -1;
+    }
     Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
     int *arr = PyMem_New(int, len > 0 ? len : 1);
     if (arr == NULL) {
@@ -102,8 +113,9 @@ static int
 aint_array(PyObject *obj, MPI_Aint **out, int *n)
 {
     PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
-    if (seq == NULL)
+    if (seq == NULL) {
         return -1;
+    }
     Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
     MPI_Aint *arr = PyMem_New(MPI_Aint, len > 0 ? len : 1);
     if (arr == NULL) {
@@ -128,8 +140,9 @@ aint_array(PyObject *obj, MPI_Aint **out, int *n)
 static PyObject *
 new_derived(DatatypeObject *self, int ierr, MPI_Datatype dt)
 {
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_datatype_new(self->st, dt, 0);
 }
 
@@ -147,8 +160,9 @@ Datatype_Create_vector(DatatypeObject *self, PyObject *const *args,
     if (cmpi_parse("Create_vector", args, nargs, kwnames, kw, 3, a) < 0 ||
         cmpi_as_int(a[0], &count, "count") < 0 ||
         cmpi_as_int(a[1], &blocklength, "blocklength") < 0 ||
-        cmpi_as_int(a[2], &stride, "stride") < 0)
+        cmpi_as_int(a[2], &stride, "stride") < 0) {
         return NULL;
+    }
     int ierr = MPI_Type_vector(count, blocklength, stride, self->ob_mpi, &dt);
     return new_derived(self, ierr, dt);
 }
@@ -166,11 +180,13 @@ Datatype_Create_hvector(DatatypeObject *self, PyObject *const *args,
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     if (cmpi_parse("Create_hvector", args, nargs, kwnames, kw, 3, a) < 0 ||
         cmpi_as_int(a[0], &count, "count") < 0 ||
-        cmpi_as_int(a[1], &blocklength, "blocklength") < 0)
+        cmpi_as_int(a[1], &blocklength, "blocklength") < 0) {
         return NULL;
+    }
     Py_ssize_t stride = PyLong_AsSsize_t(a[2]);
-    if (stride == -1 && PyErr_Occurred())
+    if (stride == -1 && PyErr_Occurred()) {
         return NULL;
+    }
     int ierr = MPI_Type_create_hvector(count, blocklength, (MPI_Aint)stride,
                                        self->ob_mpi, &dt);
     return new_derived(self, ierr, dt);
@@ -190,8 +206,9 @@ Datatype_Create_indexed(DatatypeObject *self, PyObject *const *args,
     PyObject *res = NULL;
     if (cmpi_parse("Create_indexed", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
-        cmpi_int_array(a[1], &dp, &nd, "displacements") < 0)
+        cmpi_int_array(a[1], &dp, &nd, "displacements") < 0) {
         goto done;
+    }
     if (nb != nd) {
         PyErr_SetString(PyExc_ValueError,
                         "blocklengths and displacements differ in length");
@@ -220,8 +237,9 @@ Datatype_Create_hindexed(DatatypeObject *self, PyObject *const *args,
     PyObject *res = NULL;
     if (cmpi_parse("Create_hindexed", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
-        aint_array(a[1], &dp, &nd) < 0)
+        aint_array(a[1], &dp, &nd) < 0) {
         goto done;
+    }
     if (nb != nd) {
         PyErr_SetString(PyExc_ValueError,
                         "blocklengths and displacements differ in length");
@@ -250,8 +268,9 @@ Datatype_Create_indexed_block(DatatypeObject *self, PyObject *const *args,
     if (cmpi_parse("Create_indexed_block", args, nargs, kwnames, kw, 2, a) <
                 0 ||
         cmpi_as_int(a[0], &blocklength, "blocklength") < 0 ||
-        cmpi_int_array(a[1], &dp, &nd, "displacements") < 0)
+        cmpi_int_array(a[1], &dp, &nd, "displacements") < 0) {
         goto done;
+    }
     ierr = MPI_Type_create_indexed_block(nd, blocklength, dp, self->ob_mpi,
                                          &dt);
     res = new_derived(self, ierr, dt);
@@ -269,14 +288,17 @@ Datatype_Create_resized(DatatypeObject *self, PyObject *const *args,
     static const char *const kw[] = {"lb", "extent", NULL};
     PyObject *a[2] = {NULL, NULL};
     MPI_Datatype dt = MPI_DATATYPE_NULL;
-    if (cmpi_parse("Create_resized", args, nargs, kwnames, kw, 2, a) < 0)
+    if (cmpi_parse("Create_resized", args, nargs, kwnames, kw, 2, a) < 0) {
         return NULL;
+    }
     Py_ssize_t lb = PyLong_AsSsize_t(a[0]);
-    if (lb == -1 && PyErr_Occurred())
+    if (lb == -1 && PyErr_Occurred()) {
         return NULL;
+    }
     Py_ssize_t extent = PyLong_AsSsize_t(a[1]);
-    if (extent == -1 && PyErr_Occurred())
+    if (extent == -1 && PyErr_Occurred()) {
         return NULL;
+    }
     int ierr = MPI_Type_create_resized(self->ob_mpi, (MPI_Aint)lb,
                                        (MPI_Aint)extent, &dt);
     return new_derived(self, ierr, dt);
@@ -287,8 +309,9 @@ static int
 dtype_array(cmpi_state *st, PyObject *obj, MPI_Datatype **out, int *n)
 {
     PyObject *seq = PySequence_Fast(obj, "datatypes: expected a sequence");
-    if (seq == NULL)
+    if (seq == NULL) {
         return -1;
+    }
     Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
     MPI_Datatype *arr = PyMem_New(MPI_Datatype, len > 0 ? len : 1);
     if (arr == NULL) {
@@ -327,8 +350,9 @@ check_min(const int *arr, int n, int lo, const char *what)
 static int
 check_same_length(int n1, const char *w1, int n2, const char *w2)
 {
-    if (n1 == n2)
+    if (n1 == n2) {
         return 0;
+    }
     PyErr_Format(PyExc_ValueError, "%s and %s differ in length (%d != %d)", w1,
                  w2, n1, n2);
     return -1;
@@ -351,8 +375,9 @@ Datatype_Create_hindexed_block(DatatypeObject *self, PyObject *const *args,
     if (cmpi_parse("Create_hindexed_block", args, nargs, kwnames, kw, 2, a) <
                 0 ||
         cmpi_as_int(a[0], &blocklength, "blocklength") < 0 ||
-        aint_array(a[1], &dp, &nd) < 0)
+        aint_array(a[1], &dp, &nd) < 0) {
         goto done;
+    }
     if (blocklength < 0) {
         PyErr_Format(PyExc_ValueError, "negative blocklength %d", blocklength);
         goto done;
@@ -380,17 +405,20 @@ Datatype_Create_struct(PyTypeObject *cls, PyObject *const *args,
     MPI_Datatype *types = NULL, dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     cmpi_state *st = cmpi_type_state(cls);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     if (cmpi_parse("Create_struct", args, nargs, kwnames, kw, 3, a) < 0 ||
         cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
         aint_array(a[1], &dp, &nd) < 0 ||
-        dtype_array(st, a[2], &types, &nt) < 0)
+        dtype_array(st, a[2], &types, &nt) < 0) {
         goto done;
+    }
     if (check_same_length(nb, "blocklengths", nd, "displacements") < 0 ||
         check_same_length(nb, "blocklengths", nt, "datatypes") < 0 ||
-        check_min(bl, nb, 0, "blocklengths") < 0)
+        check_min(bl, nb, 0, "blocklengths") < 0) {
         goto done;
+    }
     for (int i = 0; i < nt; i++) {
         if (types[i] == MPI_DATATYPE_NULL) {
             cmpi_raise_msg(st, MPI_ERR_TYPE, "datatypes[%d] is DATATYPE_NULL",
@@ -399,10 +427,12 @@ Datatype_Create_struct(PyTypeObject *cls, PyObject *const *args,
         }
     }
     ierr = MPI_Type_create_struct(nb, bl, dp, types, &dt);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
-    else
+    }
+    else {
         res = cmpi_datatype_new(st, dt, 0);
+    }
 done:
     PyMem_Free(bl);
     PyMem_Free(dp);
@@ -413,8 +443,9 @@ done:
 static int
 check_order(int order)
 {
-    if (order == MPI_ORDER_C || order == MPI_ORDER_FORTRAN)
+    if (order == MPI_ORDER_C || order == MPI_ORDER_FORTRAN) {
         return 0;
+    }
     PyErr_Format(PyExc_ValueError,
                  "order=%d, expected ORDER_C or ORDER_FORTRAN", order);
     return -1;
@@ -439,12 +470,14 @@ Datatype_Create_subarray(DatatypeObject *self, PyObject *const *args,
         cmpi_int_array(a[0], &sizes, &n1, "sizes") < 0 ||
         cmpi_int_array(a[1], &subsizes, &n2, "subsizes") < 0 ||
         cmpi_int_array(a[2], &starts, &n3, "starts") < 0 ||
-        cmpi_opt_int(a[3], &order, MPI_ORDER_C, "order") < 0)
+        cmpi_opt_int(a[3], &order, MPI_ORDER_C, "order") < 0) {
         goto done;
+    }
     if (check_same_length(n1, "sizes", n2, "subsizes") < 0 ||
         check_same_length(n1, "sizes", n3, "starts") < 0 ||
-        check_order(order) < 0)
+        check_order(order) < 0) {
         goto done;
+    }
     if (n1 < 1) {
         PyErr_SetString(PyExc_ValueError, "sizes: at least one dimension");
         goto done;
@@ -494,21 +527,25 @@ Datatype_Create_darray(DatatypeObject *self, PyObject *const *args,
         cmpi_int_array(a[3], &distribs, &n2, "distribs") < 0 ||
         cmpi_int_array(a[4], &dargs, &n3, "dargs") < 0 ||
         cmpi_int_array(a[5], &psizes, &n4, "psizes") < 0 ||
-        cmpi_opt_int(a[6], &order, MPI_ORDER_C, "order") < 0)
+        cmpi_opt_int(a[6], &order, MPI_ORDER_C, "order") < 0) {
         goto done;
+    }
     if (check_same_length(n1, "gsizes", n2, "distribs") < 0 ||
         check_same_length(n1, "gsizes", n3, "dargs") < 0 ||
         check_same_length(n1, "gsizes", n4, "psizes") < 0 ||
         check_order(order) < 0 || check_min(gsizes, n1, 1, "gsizes") < 0 ||
-        check_min(psizes, n4, 1, "psizes") < 0)
+        check_min(psizes, n4, 1, "psizes") < 0) {
         goto done;
+    }
     if (size < 1 || rank < 0 || rank >= size) {
         PyErr_Format(PyExc_ValueError, "rank=%d is not in a group of size=%d",
                      rank, size);
         goto done;
     }
     long long prod = 1;
-    for (int i = 0; i < n4 && prod <= size; i++) prod *= psizes[i];
+    for (int i = 0; i < n4 && prod <= size; i++) {
+        prod *= psizes[i];
+    }
     if (prod != size) {
         PyErr_Format(PyExc_ValueError, "the product of psizes is not size=%d",
                      size);
@@ -546,10 +583,12 @@ static PyObject *
 new_f90(PyTypeObject *cls, int ierr, MPI_Datatype dt)
 {
     cmpi_state *st = cmpi_type_state(cls);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return cmpi_datatype_new(st, dt, CMPI_CONST);
 }
 
@@ -564,8 +603,9 @@ Datatype_Create_f90_integer(PyTypeObject *cls, PyObject *const *args,
     int r;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     if (cmpi_parse("Create_f90_integer", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &r, "r") < 0)
+        cmpi_as_int(a[0], &r, "r") < 0) {
         return NULL;
+    }
     int ierr = MPI_Type_create_f90_integer(r, &dt);
     return new_f90(cls, ierr, dt);
 }
@@ -581,8 +621,9 @@ Datatype_Create_f90_real(PyTypeObject *cls, PyObject *const *args,
     int p, r;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     if (cmpi_parse("Create_f90_real", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[0], &p, "p") < 0 || cmpi_as_int(a[1], &r, "r") < 0)
+        cmpi_as_int(a[0], &p, "p") < 0 || cmpi_as_int(a[1], &r, "r") < 0) {
         return NULL;
+    }
     int ierr = MPI_Type_create_f90_real(p, r, &dt);
     return new_f90(cls, ierr, dt);
 }
@@ -598,8 +639,9 @@ Datatype_Create_f90_complex(PyTypeObject *cls, PyObject *const *args,
     int p, r;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     if (cmpi_parse("Create_f90_complex", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[0], &p, "p") < 0 || cmpi_as_int(a[1], &r, "r") < 0)
+        cmpi_as_int(a[0], &p, "p") < 0 || cmpi_as_int(a[1], &r, "r") < 0) {
         return NULL;
+    }
     int ierr = MPI_Type_create_f90_complex(p, r, &dt);
     return new_f90(cls, ierr, dt);
 }

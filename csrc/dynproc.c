@@ -19,11 +19,14 @@ static int
 cmpi_dynproc_after_init(cmpi_state *st)
 {
     MPI_Comm parent = MPI_COMM_NULL;
-    if (MPI_Comm_get_parent(&parent) != MPI_SUCCESS || parent == MPI_COMM_NULL)
+    if (MPI_Comm_get_parent(&parent) != MPI_SUCCESS ||
+        parent == MPI_COMM_NULL) {
         return 0;
+    }
     MPI_Comm_set_errhandler(parent, MPI_ERRORS_RETURN);
-    if (cmpi_shadow_of(st, parent) != MPI_COMM_NULL)
+    if (cmpi_shadow_of(st, parent) != MPI_COMM_NULL) {
         return 0;
+    }
     return cmpi_shadow_create(st, parent);
 }
 
@@ -35,11 +38,13 @@ Comm_Get_parent(PyTypeObject *cls, PyObject *Py_UNUSED(a))
 {
     cmpi_state *st = cmpi_type_state(cls);
     MPI_Comm parent = MPI_COMM_NULL;
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     int ierr = MPI_Comm_get_parent(&parent);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return cmpi_comm_new(st, st->Intercomm_Type, parent, 0);
 }
 
@@ -50,11 +55,13 @@ static PyObject *
 Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
-    if (self->flags & CMPI_CONST)
+    }
+    if (self->flags & CMPI_CONST) {
         return cmpi_raise_msg(self->st, MPI_ERR_COMM,
                               "cannot disconnect a predefined communicator");
+    }
     /* Large-object payloads still in flight must arrive first: Open MPI
      * disconnects in a runtime fence that does not progress them. */
     cmpi_detached_complete(1);
@@ -65,8 +72,9 @@ Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
         MPI_Comm_delete_attr(h, self->st->shadow_keyval);
     }
     CMPI_NOGIL_CALL("Disconnect", h, ierr = MPI_Comm_disconnect(&h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     cmpi_comm_set_handle(self, MPI_COMM_NULL);
     Py_RETURN_NONE;
 }
@@ -79,14 +87,16 @@ spawn_string(PyObject *obj, const char *what, Py_ssize_t i)
     PyObject *p = PyOS_FSPath(obj);
     if (p == NULL) {
         PyErr_Clear();
-        if (i < 0)
+        if (i < 0) {
             PyErr_Format(PyExc_TypeError,
                          "%s must be a str or a path, not %.100s", what,
                          Py_TYPE(obj)->tp_name);
-        else
+        }
+        else {
             PyErr_Format(PyExc_TypeError,
                          "%s[%zd] must be a str or a path, not %.100s", what,
                          i, Py_TYPE(obj)->tp_name);
+        }
         return NULL;
     }
     if (PyUnicode_Check(p)) {
@@ -103,8 +113,9 @@ static char **
 argv_from(PyObject *obj, PyObject **keep, const char *what)
 {
     *keep = NULL;
-    if (obj == NULL || obj == Py_None)
+    if (obj == NULL || obj == Py_None) {
         return MPI_ARGV_NULL;
+    }
     if (PyUnicode_Check(obj) || PyBytes_Check(obj)) {
         PyErr_Format(PyExc_TypeError,
                      "%s must be a sequence of str, not a single string",
@@ -112,19 +123,22 @@ argv_from(PyObject *obj, PyObject **keep, const char *what)
         return NULL;
     }
     PyObject *seq = PySequence_Fast(obj, "args must be a sequence of str");
-    if (seq == NULL)
+    if (seq == NULL) {
         return NULL;
+    }
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     PyObject *bytes = PyBytes_FromStringAndSize(
             NULL, (n + 1) * (Py_ssize_t)sizeof(char *));
     PyObject *strs = PyList_New(n);
-    if (bytes == NULL || strs == NULL)
+    if (bytes == NULL || strs == NULL) {
         goto error;
+    }
     char **argv = (char **)PyBytes_AS_STRING(bytes);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *b = spawn_string(PySequence_Fast_GET_ITEM(seq, i), what, i);
-        if (b == NULL)
+        if (b == NULL) {
             goto error;
+        }
         PyList_SET_ITEM(strs, i, b);
         argv[i] = PyBytes_AS_STRING(b);
     }
@@ -143,8 +157,9 @@ static int
 errcodes_store(PyObject *list, const int *codes, int n)
 {
     PyObject *l = PyList_New(n);
-    if (l == NULL)
+    if (l == NULL) {
         return -1;
+    }
     for (int i = 0; i < n; i++) {
         PyObject *v = PyLong_FromLong(codes[i]);
         if (v == NULL) {
@@ -168,7 +183,9 @@ errcodes_new(int n)
         PyErr_NoMemory();
         return NULL;
     }
-    for (int i = 0; i < n; i++) codes[i] = MPI_SUCCESS;
+    for (int i = 0; i < n; i++) {
+        codes[i] = MPI_SUCCESS;
+    }
     return codes;
 }
 
@@ -197,37 +214,45 @@ Intracomm_Spawn(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Spawn", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[4], &root, 0, "root") < 0 ||
-        cmpi_check_root(self, root) < 0)
+        cmpi_check_root(self, root) < 0) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     if (rank == root) {
         if (cmpi_opt_int(a[2], &maxprocs, 1, "maxprocs") < 0 ||
-            cmpi_info_arg(self->st, a[3], &info) < 0)
+            cmpi_info_arg(self->st, a[3], &info) < 0) {
             return NULL;
-        if (maxprocs < 1)
+        }
+        if (maxprocs < 1) {
             return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                                   "invalid maxprocs: maxprocs=%d, must be "
                                   ">= 1",
                                   maxprocs);
-        if ((ckeep = spawn_string(a[0], "command", -1)) == NULL)
+        }
+        if ((ckeep = spawn_string(a[0], "command", -1)) == NULL) {
             return NULL;
+        }
         command = PyBytes_AS_STRING(ckeep);
         argv = argv_from(a[1], &keep, "args");
-        if (argv == NULL && PyErr_Occurred())
+        if (argv == NULL && PyErr_Occurred()) {
             goto done;
+        }
     }
     else {
         /* ignored by MPI here: anything goes (None, -1, ...) */
         info = MPI_INFO_NULL;
-        if (a[2] == NULL || cmpi_opt_int(a[2], &maxprocs, 1, "maxprocs") < 0)
+        if (a[2] == NULL || cmpi_opt_int(a[2], &maxprocs, 1, "maxprocs") < 0) {
             maxprocs = a[2] == NULL ? 1 : 0;
+        }
         PyErr_Clear();
-        if (maxprocs < 0)
+        if (maxprocs < 0) {
             maxprocs = 0;
+        }
     }
     int want_codes = a[5] != NULL && a[5] != Py_None;
-    if (want_codes && (codes = errcodes_new(maxprocs)) == NULL)
+    if (want_codes && (codes = errcodes_new(maxprocs)) == NULL) {
         goto done;
+    }
     CMPI_NOGIL(ierr = MPI_Comm_spawn(command, argv, maxprocs, info, root,
                                      self->ob_mpi, &h,
                                      want_codes ? codes
@@ -237,8 +262,10 @@ Intracomm_Spawn(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     res = cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
-    if (res != NULL && want_codes && errcodes_store(a[5], codes, maxprocs) < 0)
+    if (res != NULL && want_codes &&
+        errcodes_store(a[5], codes, maxprocs) < 0) {
         Py_CLEAR(res);
+    }
 done:
     PyMem_Free(codes);
     Py_XDECREF(keep);
@@ -274,8 +301,9 @@ static int
 spawn_multi_len(PyObject *obj, int count, const char *what)
 {
     Py_ssize_t n = PySequence_Size(obj);
-    if (n < 0)
+    if (n < 0) {
         return -1;
+    }
     if (n != count) {
         PyErr_Format(PyExc_ValueError,
                      "Spawn_multiple: %s has %zd entries, expected one per "
@@ -300,8 +328,9 @@ spawn_multi_parse(cmpi_state *st, PyObject *const a[4], spawn_multi *sm)
         return -1;
     }
     Py_ssize_t n = PySequence_Size(cmd);
-    if (n < 0)
+    if (n < 0) {
         return -1;
+    }
     if (n < 1 || n > INT_MAX / 2) {
         PyErr_SetString(PyExc_ValueError,
                         "Spawn_multiple: command must name at least one "
@@ -327,51 +356,62 @@ spawn_multi_parse(cmpi_state *st, PyObject *const a[4], spawn_multi *sm)
                         "argument lists, not a string");
         goto error;
     }
-    if (!sm->argvs_null && spawn_multi_len(argsobj, count, "args") < 0)
+    if (!sm->argvs_null && spawn_multi_len(argsobj, count, "args") < 0) {
         goto error;
+    }
     int mp_seq = mp != NULL && mp != Py_None && !PyLong_Check(mp) &&
                  !PyIndex_Check(mp);
-    if (mp_seq && spawn_multi_len(mp, count, "maxprocs") < 0)
+    if (mp_seq && spawn_multi_len(mp, count, "maxprocs") < 0) {
         goto error;
+    }
     int info_seq = info != NULL && (PyList_Check(info) || PyTuple_Check(info));
-    if (info_seq && spawn_multi_len(info, count, "info") < 0)
+    if (info_seq && spawn_multi_len(info, count, "info") < 0) {
         goto error;
+    }
     for (int i = 0; i < count; i++) {
         PyObject *item = PySequence_GetItem(cmd, i), *keep = NULL;
-        if (item == NULL)
+        if (item == NULL) {
             goto error;
+        }
         PyObject *b = spawn_string(item, "command", i);
         Py_DECREF(item);
-        if (b == NULL)
+        if (b == NULL) {
             goto error;
+        }
         int rc = PyList_Append(sm->keeps, b);
         Py_DECREF(b);
-        if (rc < 0)
+        if (rc < 0) {
             goto error;
+        }
         sm->commands[i] = PyBytes_AS_STRING(b);
         sm->argvs[i] = MPI_ARGV_NULL;
         if (!sm->argvs_null) {
-            if ((item = PySequence_GetItem(argsobj, i)) == NULL)
+            if ((item = PySequence_GetItem(argsobj, i)) == NULL) {
                 goto error;
+            }
             sm->argvs[i] = argv_from(item, &keep, "args[i]");
             Py_DECREF(item);
-            if (sm->argvs[i] == NULL && PyErr_Occurred())
+            if (sm->argvs[i] == NULL && PyErr_Occurred()) {
                 goto error;
+            }
             if (keep != NULL) {
                 rc = PyList_Append(sm->keeps, keep);
                 Py_DECREF(keep);
-                if (rc < 0)
+                if (rc < 0) {
                     goto error;
+                }
             }
         }
         item = mp_seq ? PySequence_GetItem(mp, i) : Py_XNewRef(mp);
-        if (mp_seq && item == NULL)
+        if (mp_seq && item == NULL) {
             goto error;
+        }
         rc = cmpi_opt_int(item == Py_None ? NULL : item, &sm->maxprocs[i], 1,
                           "maxprocs");
         Py_XDECREF(item);
-        if (rc < 0)
+        if (rc < 0) {
             goto error;
+        }
         if (sm->maxprocs[i] < 1) {
             cmpi_raise_msg(st, MPI_ERR_ARG,
                            "invalid maxprocs: maxprocs[%d]=%d, must be >= 1",
@@ -385,16 +425,18 @@ spawn_multi_parse(cmpi_state *st, PyObject *const a[4], spawn_multi *sm)
         }
         sm->total += sm->maxprocs[i];
         if (info_seq) {
-            if ((item = PySequence_GetItem(info, i)) == NULL)
+            if ((item = PySequence_GetItem(info, i)) == NULL) {
                 goto error;
+            }
             rc = cmpi_info_arg(st, item, &sm->infos[i]);
             Py_DECREF(item);
         }
         else {
             rc = cmpi_info_arg(st, info, &sm->infos[i]);
         }
-        if (rc < 0)
+        if (rc < 0) {
             goto error;
+        }
     }
     return 0;
 error:
@@ -428,18 +470,21 @@ Intracomm_Spawn_multiple(CommObject *self, PyObject *const *args,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Spawn_multiple", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[4], &root, 0, "root") < 0 ||
-        cmpi_check_root(self, root) < 0)
+        cmpi_check_root(self, root) < 0) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     if (spawn_multi_parse(self->st, a, &sm) < 0) {
-        if (rank == root)
+        if (rank == root) {
             return NULL;
+        }
         PyErr_Clear(); /* not the root: arguments are ignored */
     }
     int use = sm.count > 0;
     int want_codes = a[5] != NULL && a[5] != Py_None;
-    if (want_codes && (codes = errcodes_new(sm.total)) == NULL)
+    if (want_codes && (codes = errcodes_new(sm.total)) == NULL) {
         goto done;
+    }
     CMPI_NOGIL(ierr = MPI_Comm_spawn_multiple(
                        use ? sm.count : 1, use ? sm.commands : dummy_cmd,
                        !use || sm.argvs_null ? MPI_ARGVS_NULL : sm.argvs,
@@ -461,14 +506,16 @@ Intracomm_Spawn_multiple(CommObject *self, PyObject *const *args,
                 Py_CLEAR(outer);
                 break;
             }
-            for (int j = 0; j < sm.maxprocs[i]; j++)
+            for (int j = 0; j < sm.maxprocs[i]; j++) {
                 PyList_SET_ITEM(l, j, PyLong_FromLong(codes[off + j]));
+            }
             off += sm.maxprocs[i];
             PyList_SET_ITEM(outer, i, l);
         }
         if (outer == NULL ||
-            PySequence_SetSlice(a[5], 0, PY_SSIZE_T_MAX, outer) < 0)
+            PySequence_SetSlice(a[5], 0, PY_SSIZE_T_MAX, outer) < 0) {
             Py_CLEAR(res);
+        }
         Py_XDECREF(outer);
     }
 done:
@@ -498,26 +545,31 @@ accept_connect(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[2], &root, 0, "root") < 0 ||
-        cmpi_check_root(self, root) < 0)
+        cmpi_check_root(self, root) < 0) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     if (rank == root) {
         if (cmpi_info_arg(self->st, a[1], &info) < 0 ||
-            (port = PyUnicode_AsUTF8(a[0])) == NULL)
+            (port = PyUnicode_AsUTF8(a[0])) == NULL) {
             return NULL;
+        }
     }
     else {
         /* port_name and info matter at the root only (None elsewhere) */
         info = MPI_INFO_NULL;
     }
-    if (side == PORT_ACCEPT)
+    if (side == PORT_ACCEPT) {
         CMPI_NOGIL(ierr = MPI_Comm_accept(port, info, root, self->ob_mpi,
                                           &h));
-    else
+    }
+    else {
         CMPI_NOGIL(ierr = MPI_Comm_connect(port, info, root, self->ob_mpi,
                                            &h));
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, self->st->Intercomm_Type, h);
 }
 
@@ -543,11 +595,13 @@ Comm_Join(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     int fd, ierr;
     MPI_Comm h;
     if (st == NULL || cmpi_parse("Join", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &fd, "fd") < 0)
+        cmpi_as_int(a[0], &fd, "fd") < 0) {
         return NULL;
+    }
     CMPI_NOGIL(ierr = MPI_Comm_join(fd, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return cmpi_comm_wrap_st(st, st->Intercomm_Type, h);
 }
 
@@ -566,12 +620,14 @@ mod_Open_port(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     char port[MPI_MAX_PORT_NAME + 1];
     MPI_Info info;
     if (cmpi_parse("Open_port", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_info_arg(st, a[0], &info) < 0)
+        cmpi_info_arg(st, a[0], &info) < 0) {
         return NULL;
+    }
     memset(port, 0, sizeof(port));
     int ierr = MPI_Open_port(info, port);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return PyUnicode_FromString(port);
 }
 
@@ -583,14 +639,17 @@ mod_Close_port(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"port_name", NULL};
     PyObject *a[1] = {NULL};
     cmpi_state *st = cmpi_get_state(m);
-    if (cmpi_parse("Close_port", args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse("Close_port", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     const char *port = PyUnicode_AsUTF8(a[0]);
-    if (port == NULL)
+    if (port == NULL) {
         return NULL;
+    }
     int ierr = MPI_Close_port(port);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -613,18 +672,23 @@ name_service(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     MPI_Info info;
     int ierr;
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_info_arg(st, a[2], &info) < 0)
+        cmpi_info_arg(st, a[2], &info) < 0) {
         return NULL;
+    }
     const char *service = PyUnicode_AsUTF8(a[0]);
     const char *port = service ? PyUnicode_AsUTF8(a[1]) : NULL;
-    if (port == NULL)
+    if (port == NULL) {
         return NULL;
-    if (publish)
+    }
+    if (publish) {
         CMPI_NOGIL(ierr = MPI_Publish_name(service, info, port));
-    else
+    }
+    else {
         CMPI_NOGIL(ierr = MPI_Unpublish_name(service, info, port));
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -661,15 +725,18 @@ mod_Lookup_name(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     MPI_Info info;
     int ierr;
     if (cmpi_parse("Lookup_name", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_info_arg(st, a[1], &info) < 0)
+        cmpi_info_arg(st, a[1], &info) < 0) {
         return NULL;
+    }
     const char *service = PyUnicode_AsUTF8(a[0]);
-    if (service == NULL)
+    if (service == NULL) {
         return NULL;
+    }
     memset(port, 0, sizeof(port));
     CMPI_NOGIL(ierr = MPI_Lookup_name(service, info, port));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return PyUnicode_FromString(port);
 }
 

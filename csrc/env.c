@@ -30,8 +30,9 @@ static int
 register_python_ending(void)
 {
     PyObject *fn = PyCFunction_New(&note_python_ending_def, NULL);
-    if (fn == NULL)
+    if (fn == NULL) {
         return -1;
+    }
     PyObject *atexit = PyImport_ImportModule("atexit");
     PyObject *r =
             atexit ? PyObject_CallMethod(atexit, "register", "O", fn) : NULL;
@@ -66,8 +67,9 @@ cmpi_atexit(void)
 static int
 thread_level_from_name(PyObject *obj, int *level)
 {
-    if (PyLong_Check(obj))
+    if (PyLong_Check(obj)) {
         return cmpi_as_int(obj, level, "rc.thread_level");
+    }
     const char *s = PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : NULL;
     if (s == NULL) {
         PyErr_SetString(PyExc_ValueError,
@@ -75,14 +77,18 @@ thread_level_from_name(PyObject *obj, int *level)
                         "'serialized' or 'multiple'");
         return -1;
     }
-    if (strcmp(s, "single") == 0)
+    if (strcmp(s, "single") == 0) {
         *level = MPI_THREAD_SINGLE;
-    else if (strcmp(s, "funneled") == 0)
+    }
+    else if (strcmp(s, "funneled") == 0) {
         *level = MPI_THREAD_FUNNELED;
-    else if (strcmp(s, "serialized") == 0)
+    }
+    else if (strcmp(s, "serialized") == 0) {
         *level = MPI_THREAD_SERIALIZED;
-    else if (strcmp(s, "multiple") == 0)
+    }
+    else if (strcmp(s, "multiple") == 0) {
         *level = MPI_THREAD_MULTIPLE;
+    }
     else {
         PyErr_Format(PyExc_ValueError,
                      "rc.thread_level=%R: expected 'single', 'funneled', "
@@ -103,15 +109,18 @@ cmpi_env_after_init(cmpi_state *st)
     if (st->shadow_keyval == MPI_KEYVAL_INVALID &&
         (cmpi_shadow_keyval_init(st) < 0 ||
          cmpi_shadow_create(st, MPI_COMM_WORLD) < 0 ||
-         cmpi_shadow_create(st, MPI_COMM_SELF) < 0))
+         cmpi_shadow_create(st, MPI_COMM_SELF) < 0)) {
         return -1;
+    }
     int *ub = NULL, flag = 0;
     MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &ub, &flag);
     st->tag_ub = (flag && ub) ? *ub : 32767;
-    if (st->COMM_WORLD != NULL)
+    if (st->COMM_WORLD != NULL) {
         cmpi_comm_constants_attach(st);
-    if (cmpi_dynproc_after_init(st) < 0) /* a spawned child's parent */
+    }
+    if (cmpi_dynproc_after_init(st) < 0) { /* a spawned child's parent */
         return -1;
+    }
     return cmpi_wait_startup();
 }
 
@@ -163,27 +172,33 @@ cmpi_env_startup(PyObject *Py_UNUSED(m), cmpi_state *st)
             Py_DECREF(v);
         }
         Py_DECREF(rc);
-        if (v == NULL || initialize < 0 || threads < 0)
+        if (v == NULL || initialize < 0 || threads < 0) {
             return -1;
+        }
     }
-    if (!threads)
+    if (!threads) {
         level = MPI_THREAD_SINGLE;
+    }
 
     int initialized = 0, finalized = 0, provided = 0;
     MPI_Initialized(&initialized);
     MPI_Finalized(&finalized);
     if (initialize && !initialized) {
-        if (init_thread(st, level, &provided) < 0)
+        if (init_thread(st, level, &provided) < 0) {
             return -1;
+        }
     }
     else if (initialized && !finalized) {
-        if (cmpi_env_after_init(st) < 0)
+        if (cmpi_env_after_init(st) < 0) {
             return -1;
+        }
     }
-    if (finalize >= 0)
+    if (finalize >= 0) {
         cmpi_finalize_at_exit = finalize;
-    if (register_python_ending() < 0)
+    }
+    if (register_python_ending() < 0) {
         return -1;
+    }
     if (Py_AtExit(cmpi_atexit) < 0) {
         PyErr_SetString(PyExc_RuntimeError, "cannot register MPI_Finalize");
         return -1;
@@ -199,11 +214,13 @@ mod_Init(PyObject *m, PyObject *Py_UNUSED(a))
 {
     cmpi_state *st = cmpi_get_state(m);
     int ierr = MPI_Init(NULL, NULL);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     cmpi_finalize_at_exit = 1;
-    if (cmpi_env_after_init(st) < 0)
+    if (cmpi_env_after_init(st) < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -219,14 +236,17 @@ mod_Init_thread(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     int required, provided = MPI_THREAD_SINGLE;
     cmpi_state *st = cmpi_get_state(m);
     if (cmpi_parse("Init_thread", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_opt_int(a[0], &required, MPI_THREAD_MULTIPLE, "required") < 0)
+        cmpi_opt_int(a[0], &required, MPI_THREAD_MULTIPLE, "required") < 0) {
         return NULL;
+    }
     int ierr = MPI_Init_thread(NULL, NULL, required, &provided);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     cmpi_finalize_at_exit = 1;
-    if (cmpi_env_after_init(st) < 0)
+    if (cmpi_env_after_init(st) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(provided);
 }
 
@@ -239,8 +259,9 @@ mod_Finalize(PyObject *m, PyObject *Py_UNUSED(a))
     fflush(stdout);
     cmpi_detached_complete(1);
     CMPI_NOGIL(ierr = MPI_Finalize());
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -271,8 +292,9 @@ mod_Query_thread(PyObject *m, PyObject *Py_UNUSED(a))
 {
     int level = MPI_THREAD_SINGLE;
     int ierr = MPI_Query_thread(&level);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
+    }
     return PyLong_FromLong(level);
 }
 
@@ -283,8 +305,9 @@ mod_Is_thread_main(PyObject *m, PyObject *Py_UNUSED(a))
 {
     int flag = 0;
     int ierr = MPI_Is_thread_main(&flag);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
+    }
     return PyBool_FromLong(flag);
 }
 
@@ -307,9 +330,12 @@ mod_Get_library_version(PyObject *m, PyObject *Py_UNUSED(a))
     char buf[MPI_MAX_LIBRARY_VERSION_STRING + 1];
     int len = 0;
     int ierr = MPI_Get_library_version(buf, &len);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0')) len--;
+    }
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0')) {
+        len--;
+    }
     return PyUnicode_FromStringAndSize(buf, len);
 }
 
@@ -321,8 +347,9 @@ mod_Get_processor_name(PyObject *m, PyObject *Py_UNUSED(a))
     char buf[MPI_MAX_PROCESSOR_NAME + 1];
     int len = 0;
     int ierr = MPI_Get_processor_name(buf, &len);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
+    }
     return PyUnicode_FromStringAndSize(buf, len);
 }
 
@@ -371,8 +398,9 @@ cmpi_abi_vendor(int version[3])
         }
         name = found;
     }
-    if (version != NULL)
+    if (version != NULL) {
         memcpy(version, v, sizeof(v));
+    }
     return name;
 }
 #endif
@@ -409,11 +437,13 @@ static PyObject *
 mod_Pcontrol(PyObject *m, PyObject *arg)
 {
     int level;
-    if (cmpi_as_int(arg, &level, "level") < 0)
+    if (cmpi_as_int(arg, &level, "level") < 0) {
         return NULL;
+    }
     int ierr = MPI_Pcontrol(level);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -440,17 +470,21 @@ mod_Get_abi_info(PyObject *m, PyObject *Py_UNUSED(a))
     int ierr = MPI_Info_create(&h);
     char v[32];
     snprintf(v, sizeof(v), "%d", (int)sizeof(MPI_Aint));
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Info_set(h, "mpi_aint_size", v);
+    }
     snprintf(v, sizeof(v), "%d", (int)sizeof(MPI_Count));
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Info_set(h, "mpi_count_size", v);
+    }
     snprintf(v, sizeof(v), "%d", (int)sizeof(MPI_Offset));
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Info_set(h, "mpi_offset_size", v);
+    }
     if (ierr != MPI_SUCCESS) {
-        if (h != MPI_INFO_NULL)
+        if (h != MPI_INFO_NULL) {
             MPI_Info_free(&h);
+        }
         return cmpi_raise(st, ierr);
     }
     return cmpi_info_new(st, h);
@@ -573,8 +607,9 @@ cmpi_env_init(PyObject *m, cmpi_state *st)
             {"BSEND_OVERHEAD", MPI_BSEND_OVERHEAD},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
-        if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0)
+        if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0) {
             return -1;
+        }
     }
     /* MPI._ABI_VERSION: (MPI_ABI_VERSION, MPI_ABI_SUBVERSION) of the
      * standard ABI header cmpi was built with (mpicc_abi), else None. */
@@ -594,16 +629,18 @@ cmpi_env_init(PyObject *m, cmpi_state *st)
             m, &InPlaceType_spec, (PyObject *)&PyLong_Type);
     if (st->BottomType == NULL || st->InPlaceType == NULL ||
         PyModule_AddType(m, st->BottomType) < 0 ||
-        PyModule_AddType(m, st->InPlaceType) < 0)
+        PyModule_AddType(m, st->InPlaceType) < 0) {
         return -1;
+    }
     st->BOTTOM = PyObject_CallFunction((PyObject *)st->BottomType, "n",
                                        (Py_ssize_t)(intptr_t)MPI_BOTTOM);
     st->IN_PLACE = PyObject_CallFunction((PyObject *)st->InPlaceType, "n",
                                          (Py_ssize_t)(intptr_t)MPI_IN_PLACE);
     if (st->BOTTOM == NULL || st->IN_PLACE == NULL ||
         PyModule_AddObjectRef(m, "BOTTOM", st->BOTTOM) < 0 ||
-        PyModule_AddObjectRef(m, "IN_PLACE", st->IN_PLACE) < 0)
+        PyModule_AddObjectRef(m, "IN_PLACE", st->IN_PLACE) < 0) {
         return -1;
+    }
     return 0;
 }
 
@@ -615,12 +652,14 @@ static int
 cmpi_fill_missing(PyObject *m)
 {
     PyObject *api = PyImport_ImportModule("cmpi._mpi4py_api");
-    if (api == NULL)
+    if (api == NULL) {
         return -1;
+    }
     PyObject *res = PyObject_CallMethod(api, "fill", "O", m);
     Py_DECREF(api);
-    if (res == NULL)
+    if (res == NULL) {
         return -1;
+    }
     Py_DECREF(res);
     return 0;
 }

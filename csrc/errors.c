@@ -64,15 +64,19 @@ cmpi_wait_output_taken(void)
     int waited_ms = 0;
     for (int fd = 1; fd <= 2; fd++) {
         struct stat st;
-        if (fstat(fd, &st) != 0)
+        if (fstat(fd, &st) != 0) {
             continue;
+        }
         unsigned long request;
-        if (S_ISFIFO(st.st_mode))
+        if (S_ISFIFO(st.st_mode)) {
             request = FIONREAD; /* bytes not yet read from the pipe */
-        else if (S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode))
+        }
+        else if (S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode)) {
             request = TIOCOUTQ; /* bytes not yet sent (SIOCOUTQ) */
-        else
+        }
+        else {
             continue;
+        }
         int queued = 0;
         while (waited_ms < 1000 && ioctl(fd, request, &queued) == 0 &&
                queued > 0) {
@@ -104,14 +108,17 @@ Exception_init(ExceptionObject *self, PyObject *args, PyObject *kwds)
 {
     int ierr = MPI_SUCCESS;
     if (((PyTypeObject *)PyExc_RuntimeError)
-                ->tp_init((PyObject *)self, args, kwds) < 0)
+                ->tp_init((PyObject *)self, args, kwds) < 0) {
         return -1;
+    }
     if (PyTuple_GET_SIZE(args) > 0) {
         PyObject *a = PyTuple_GET_ITEM(args, 0);
-        if (cmpi_as_int(a, &ierr, "ierr") < 0)
+        if (cmpi_as_int(a, &ierr, "ierr") < 0) {
             return -1;
-        if (ierr < MPI_SUCCESS) /* no error code is negative */
+        }
+        if (ierr < MPI_SUCCESS) { /* no error code is negative */
             ierr = MPI_ERR_UNKNOWN;
+        }
     }
     self->ierr = ierr;
     if (PyTuple_GET_SIZE(args) > 1 &&
@@ -159,10 +166,12 @@ error_string(int ierr)
      * terminating NUL, then runs strlen over it (and returns that length). */
     char buf[MPI_MAX_ERROR_STRING + 1] = {0};
     int len = 0;
-    if (MPI_Error_string(ierr, buf, &len) != MPI_SUCCESS)
+    if (MPI_Error_string(ierr, buf, &len) != MPI_SUCCESS) {
         return PyUnicode_FromFormat("unknown error code %d", ierr);
-    if (len < 0 || len > MPI_MAX_ERROR_STRING)
+    }
+    if (len < 0 || len > MPI_MAX_ERROR_STRING) {
         len = MPI_MAX_ERROR_STRING;
+    }
     len = (int)strnlen(buf, (size_t)len);
     return PyUnicode_FromStringAndSize(buf, len);
 }
@@ -171,16 +180,18 @@ static int
 error_class(int ierr)
 {
     int cls = ierr;
-    if (MPI_Error_class(ierr, &cls) != MPI_SUCCESS)
+    if (MPI_Error_class(ierr, &cls) != MPI_SUCCESS) {
         cls = MPI_ERR_UNKNOWN;
+    }
     return cls;
 }
 
 static PyObject *
 Exception_str(ExceptionObject *self)
 {
-    if (self->message != NULL)
+    if (self->message != NULL) {
         return Py_NewRef(self->message);
+    }
     return error_string(self->ierr);
 }
 
@@ -196,8 +207,9 @@ Exception_richcompare(ExceptionObject *self, PyObject *other, int op)
     long value;
     if (PyLong_Check(other)) {
         value = PyLong_AsLong(other);
-        if (value == -1 && PyErr_Occurred())
+        if (value == -1 && PyErr_Occurred()) {
             return NULL;
+        }
     }
     else if (PyObject_TypeCheck(other, Py_TYPE(self))) {
         value = ((ExceptionObject *)other)->ierr;
@@ -324,8 +336,9 @@ static PyObject *
 cmpi_raise(cmpi_state *st, int ierr)
 {
     /* A polling wait (wait.c) was interrupted: its exception is set. */
-    if (ierr == CMPI_WAIT_RAISED && PyErr_Occurred())
+    if (ierr == CMPI_WAIT_RAISED && PyErr_Occurred()) {
         return NULL;
+    }
     PyObject *exc =
             PyObject_CallFunction((PyObject *)st->Exception_Type, "i", ierr);
     if (exc != NULL) {
@@ -344,19 +357,23 @@ cmpi_raise_msg(cmpi_state *st, int errclass, const char *fmt, ...)
     va_start(va, fmt);
     PyObject *detail = PyUnicode_FromFormatV(fmt, va);
     va_end(va);
-    if (detail == NULL)
+    if (detail == NULL) {
         return NULL;
+    }
     PyObject *text = error_string(errclass);
     PyObject *msg = NULL, *exc = NULL;
-    if (text == NULL)
+    if (text == NULL) {
         goto done;
+    }
     msg = PyUnicode_FromFormat("%U (%U)", detail, text);
-    if (msg == NULL)
+    if (msg == NULL) {
         goto done;
+    }
     exc = PyObject_CallFunction((PyObject *)st->Exception_Type, "iO", errclass,
                                 msg);
-    if (exc != NULL)
+    if (exc != NULL) {
         PyErr_SetObject((PyObject *)st->Exception_Type, exc);
+    }
 done:
     Py_XDECREF(exc);
     Py_XDECREF(msg);
@@ -387,10 +404,12 @@ cmpi_errors_init(PyObject *m, cmpi_state *st)
 {
     st->Exception_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, &Exception_spec, PyExc_RuntimeError);
-    if (st->Exception_Type == NULL)
+    if (st->Exception_Type == NULL) {
         return -1;
-    if (PyModule_AddType(m, st->Exception_Type) < 0)
+    }
+    if (PyModule_AddType(m, st->Exception_Type) < 0) {
         return -1;
+    }
 
     static const struct {
         const char *name;
@@ -462,8 +481,9 @@ cmpi_errors_init(PyObject *m, cmpi_state *st)
             {"ERR_ABI", MPI_ERR_ABI},
     };
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-        if (PyModule_AddIntConstant(m, codes[i].name, codes[i].value) < 0)
+        if (PyModule_AddIntConstant(m, codes[i].name, codes[i].value) < 0) {
             return -1;
+        }
     }
     return 0;
 }
@@ -475,12 +495,14 @@ static PyObject *
 mod_Get_error_class(PyObject *m, PyObject *arg)
 {
     int code;
-    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+    if (cmpi_as_int(arg, &code, "errorcode") < 0) {
         return NULL;
+    }
     int cls;
     int ierr = MPI_Error_class(code, &cls);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
+    }
     return PyLong_FromLong(cls);
 }
 
@@ -490,8 +512,9 @@ static PyObject *
 mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
 {
     int code;
-    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+    if (cmpi_as_int(arg, &code, "errorcode") < 0) {
         return NULL;
+    }
     return error_string(code);
 }
 
@@ -541,8 +564,9 @@ cmpi_errhandler_new(cmpi_state *st, MPI_Errhandler eh, unsigned flags)
 {
     PyTypeObject *type = st->Errhandler_Type;
     ErrhandlerObject *self = (ErrhandlerObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = eh;
     self->flags = flags;
     self->st = st;
@@ -555,14 +579,17 @@ Errhandler_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"errhandler", NULL};
     PyObject *other = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Errhandler", kwlist,
-                                     &other))
+                                     &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     ErrhandlerObject *self = (ErrhandlerObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = MPI_ERRHANDLER_NULL;
     self->st = st;
     if (other != NULL && other != Py_None) {
@@ -598,8 +625,9 @@ static PyObject *
 Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
 {
     MPI_Errhandler eh = self->ob_mpi;
-    if (cmpi_errhandler_arg(self->st, (PyObject *)self, &eh) < 0)
+    if (cmpi_errhandler_arg(self->st, (PyObject *)self, &eh) < 0) {
         return NULL;
+    }
     return PyLong_FromVoidPtr((void *)(intptr_t)eh);
 }
 
@@ -637,8 +665,9 @@ cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h);
 static void
 errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
 {
-    if (!Py_IsInitialized())
+    if (!Py_IsInitialized()) {
         return;
+    }
     PyGILState_STATE gil = PyGILState_Ensure();
     PyObject *fn = cmpi_py_errhandlers[slot].fn;
     cmpi_state *st = cmpi_py_errhandlers[slot].st;
@@ -648,13 +677,15 @@ errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
         PyObject *pending = PyErr_GetRaisedException_compat();
         PyObject *c = cmpi_comm_borrowed(st, *comm);
         PyObject *r = c ? PyObject_CallFunction(fn, "Oi", c, *code) : NULL;
-        if (r == NULL)
+        if (r == NULL) {
             PyErr_WriteUnraisable(fn);
+        }
         Py_XDECREF(r);
         Py_XDECREF(c);
         Py_DECREF(fn);
-        if (pending != NULL)
+        if (pending != NULL) {
             PyErr_SetRaisedException_compat(pending);
+        }
     }
     PyGILState_Release(gil);
 }
@@ -691,18 +722,22 @@ CMPI_DOC(Errhandler_Free_doc, "Free($self)", "Free an error handler.");
 static PyObject *
 Errhandler_Free(ErrhandlerObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->flags & CMPI_CONST)
+    if (self->flags & CMPI_CONST) {
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "cannot free a predefined error handler");
-    if (self->flags & CMPI_EMULATED) /* holds no MPI handle */
+    }
+    if (self->flags & CMPI_EMULATED) { /* holds no MPI handle */
         Py_RETURN_NONE;
-    if (self->ob_mpi == MPI_ERRHANDLER_NULL)
+    }
+    if (self->ob_mpi == MPI_ERRHANDLER_NULL) {
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "invalid error handler: ERRHANDLER_NULL");
+    }
     MPI_Errhandler eh = self->ob_mpi;
     int ierr = MPI_Errhandler_free(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     /* The Python function stays reachable while a communicator still
      * uses the handler (MPI keeps it alive until then). */
     (void)eh;
@@ -781,8 +816,9 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
     PyObject *a[1] = {NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (st == NULL ||
-        cmpi_parse("Create_errhandler", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("Create_errhandler", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     if (!PyCallable_Check(a[0])) {
         PyErr_Format(PyExc_TypeError,
                      "errhandler_fn must be callable, not %.100s",
@@ -792,8 +828,9 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
     int slot = -1;
     /* at most 32, as mpi4py (the trampolines are spare) */
     for (int i = 0; i < CMPI_MAX_PY_ERRHANDLERS && slot < 0; i++) {
-        if (cmpi_py_errhandlers[i].fn == NULL)
+        if (cmpi_py_errhandlers[i].fn == NULL) {
             slot = i;
+        }
     }
     if (slot < 0) {
         PyErr_Format(PyExc_RuntimeError,
@@ -804,8 +841,9 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
     }
     MPI_Errhandler eh;
     int ierr = MPI_Comm_create_errhandler(cmpi_eh_trampolines[slot], &eh);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     errhandler_forget(eh); /* a stale entry for a reused handle */
     cmpi_py_errhandlers[slot].eh = eh;
     cmpi_py_errhandlers[slot].fn = Py_NewRef(a[0]);
@@ -819,11 +857,13 @@ static PyObject *
 Comm_Get_errhandler(CommObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Errhandler eh;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     int ierr = MPI_Comm_get_errhandler(self->ob_mpi, &eh);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     if (eh != MPI_ERRHANDLER_NULL && eh == cmpi_abort_eh) {
         MPI_Errhandler_free(&eh);
         return cmpi_errhandler_new(self->st, MPI_ERRHANDLER_NULL,
@@ -843,14 +883,17 @@ Comm_Set_errhandler(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Errhandler eh;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Set_errhandler", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_errhandler_arg(self->st, a[0], &eh) < 0)
+        cmpi_errhandler_arg(self->st, a[0], &eh) < 0) {
         return NULL;
-    if (eh == MPI_ERRHANDLER_NULL)
+    }
+    if (eh == MPI_ERRHANDLER_NULL) {
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "invalid error handler: ERRHANDLER_NULL");
+    }
     int ierr = MPI_Comm_set_errhandler(self->ob_mpi, eh);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -865,14 +908,17 @@ Comm_Call_errhandler(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int code, ierr;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Call_errhandler", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &code, "errorcode") < 0)
+        cmpi_as_int(a[0], &code, "errorcode") < 0) {
         return NULL;
+    }
     /* a Python handler runs in the callback and needs the GIL back */
     CMPI_NOGIL(ierr = MPI_Comm_call_errhandler(self->ob_mpi, code));
-    if (PyErr_Occurred())
+    if (PyErr_Occurred()) {
         return NULL;
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -892,8 +938,9 @@ cmpi_errhandler_init(PyObject *m, cmpi_state *st)
     st->Errhandler_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, &Errhandler_spec, NULL);
     if (st->Errhandler_Type == NULL ||
-        PyModule_AddType(m, st->Errhandler_Type) < 0)
+        PyModule_AddType(m, st->Errhandler_Type) < 0) {
         return -1;
+    }
 #ifndef CMPI_EMULATE_ERRORS_ABORT
     MPI_Errhandler abort_eh = MPI_ERRORS_ABORT;
     unsigned abort_flags = CMPI_CONST;
@@ -910,8 +957,9 @@ cmpi_errhandler_init(PyObject *m, cmpi_state *st)
                  cmpi_errhandler_new(st, MPI_ERRORS_ARE_FATAL, CMPI_CONST)) <
                 0 ||
         cmpi_add(m, "ERRORS_ABORT",
-                 cmpi_errhandler_new(st, abort_eh, abort_flags)) < 0)
+                 cmpi_errhandler_new(st, abort_eh, abort_flags)) < 0) {
         return -1;
+    }
     return 0;
 }
 

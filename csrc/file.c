@@ -35,8 +35,9 @@ static PyObject *
 cmpi_file_alloc(cmpi_state *st, PyTypeObject *type, MPI_File h, unsigned flags)
 {
     FileObject *f = (FileObject *)type->tp_alloc(type, 0);
-    if (f == NULL)
+    if (f == NULL) {
         return NULL;
+    }
     f->ob_mpi = h;
     f->flags = flags;
     f->amode = 0;
@@ -52,21 +53,25 @@ File_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"file", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:File", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:File", kwlist, &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
-    if (other == NULL || other == Py_None)
+    }
+    if (other == NULL || other == Py_None) {
         return cmpi_file_alloc(st, type, MPI_FILE_NULL, 0);
+    }
     if (!PyObject_TypeCheck(other, st->File_Type)) {
         PyErr_Format(PyExc_TypeError, "expected a File, got %.100s",
                      Py_TYPE(other)->tp_name);
         return NULL;
     }
     FileObject *o = (FileObject *)other;
-    if (o->pending == NULL && (o->pending = PyList_New(0)) == NULL)
+    if (o->pending == NULL && (o->pending = PyList_New(0)) == NULL) {
         return NULL;
+    }
     FileObject *f = (FileObject *)cmpi_file_alloc(st, type, o->ob_mpi, 0);
     if (f != NULL) {
         f->amode = o->amode;
@@ -99,8 +104,9 @@ File_dealloc(FileObject *self)
     int finalized = 1;
     MPI_Finalized(&finalized);
     if (self->split.obj != NULL &&
-        (finalized || self->ob_mpi == MPI_FILE_NULL))
+        (finalized || self->ob_mpi == MPI_FILE_NULL)) {
         PyBuffer_Release(&self->split);
+    }
     /* requests still pending go to the detached operations: the file is
      * not closed, so completing them later is safe */
     Py_CLEAR(self->pending);
@@ -115,8 +121,9 @@ CMPI_HANDLE_SLOTS(File_richcompare, File_bool, CMPI_HK_FILE)
 static PyObject *
 file_result(FileObject *self, int ierr)
 {
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -133,10 +140,12 @@ file_name(PyObject *obj)
         return NULL;
     }
     PyObject *bytes = NULL;
-    if (PyUnicode_Check(path))
+    if (PyUnicode_Check(path)) {
         PyUnicode_FSConverter(path, &bytes);
-    else
+    }
+    else {
         bytes = Py_NewRef(path);
+    }
     Py_DECREF(path);
     return bytes;
 }
@@ -154,12 +163,14 @@ offset_arg(PyObject *obj, MPI_Offset *out, const char *what)
         return -1;
     }
     PyObject *i = PyNumber_Index(obj);
-    if (i == NULL)
+    if (i == NULL) {
         return -1;
+    }
     long long v = PyLong_AsLongLong(i);
     Py_DECREF(i);
-    if (v == -1 && PyErr_Occurred())
+    if (v == -1 && PyErr_Occurred()) {
         return -1;
+    }
     *out = (MPI_Offset)v;
     return 0;
 }
@@ -173,8 +184,9 @@ file_comm_check(cmpi_state *st, PyObject *obj, CommObject **out)
         return NULL;
     }
     *out = (CommObject *)obj;
-    if (cmpi_comm_check(*out) < 0)
+    if (cmpi_comm_check(*out) < 0) {
         return NULL;
+    }
     return obj;
 }
 
@@ -195,11 +207,13 @@ File_Open(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (st == NULL || cmpi_parse("Open", args, nargs, kwnames, kw, 2, a) < 0 ||
         file_comm_check(st, a[0], &comm) == NULL ||
         cmpi_opt_int(a[2], &amode, MPI_MODE_RDONLY, "amode") < 0 ||
-        cmpi_info_arg(st, a[3], &info) < 0)
+        cmpi_info_arg(st, a[3], &info) < 0) {
         return NULL;
+    }
     PyObject *name = file_name(a[1]);
-    if (name == NULL)
+    if (name == NULL) {
         return NULL;
+    }
     MPI_File h = MPI_FILE_NULL;
     const char *cname = PyBytes_AS_STRING(name);
     CMPI_NOGIL_CALL(
@@ -231,20 +245,23 @@ File_Open(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
 static int
 file_check_pending(FileObject *self)
 {
-    if (self->pending == NULL)
+    if (self->pending == NULL) {
         return 0;
+    }
     Py_ssize_t busy = 0;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(self->pending); i++) {
         RequestObject *r = (RequestObject *)PyList_GET_ITEM(self->pending, i);
         Py_INCREF(r);
         int rc = cmpi_request_test1(r);
         Py_DECREF(r);
-        if (rc < 0)
+        if (rc < 0) {
             return -1;
+        }
         busy += rc == 0;
     }
-    if (busy == 0)
+    if (busy == 0) {
         return 0;
+    }
     cmpi_raise_msg(self->st, MPI_ERR_PENDING,
                    "File.Close: %zd nonblocking request(s) on this file are "
                    "still pending; complete them (Request.Wait) before "
@@ -257,19 +274,22 @@ file_check_pending(FileObject *self)
 static int
 file_track(FileObject *self, RequestObject *r)
 {
-    if (self->pending == NULL && (self->pending = PyList_New(0)) == NULL)
+    if (self->pending == NULL && (self->pending = PyList_New(0)) == NULL) {
         return -1;
+    }
     PyObject *l = self->pending;
     Py_ssize_t j = 0, n = PyList_GET_SIZE(l);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *o = PyList_GET_ITEM(l, i);
-        if (!cmpi_request_active((RequestObject *)o))
+        if (!cmpi_request_active((RequestObject *)o)) {
             continue;
+        }
         Py_INCREF(o);
         PyList_SetItem(l, j++, o);
     }
-    if (j < n && PyList_SetSlice(l, j, n, NULL) < 0)
+    if (j < n && PyList_SetSlice(l, j, n, NULL) < 0) {
         return -1;
+    }
     return PyList_Append(l, (PyObject *)r);
 }
 
@@ -281,19 +301,23 @@ File_Close(FileObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
     FILE_CHECK(self);
-    if (file_check_pending(self) < 0)
+    if (file_check_pending(self) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("file.Close", MPI_COMM_NULL,
                     ierr = MPI_File_close(&self->ob_mpi));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     self->ob_mpi = MPI_FILE_NULL;
     self->split_op = 0;
-    if (self->split.obj != NULL)
+    if (self->split.obj != NULL) {
         PyBuffer_Release(&self->split);
-    if (self->pending != NULL)
+    }
+    if (self->pending != NULL) {
         PyList_SetSlice(self->pending, 0, PyList_GET_SIZE(self->pending),
                         NULL);
+    }
     Py_RETURN_NONE;
 }
 
@@ -310,11 +334,13 @@ File_Delete(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     int ierr;
     if (st == NULL ||
         cmpi_parse("Delete", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_info_arg(st, a[1], &info) < 0)
+        cmpi_info_arg(st, a[1], &info) < 0) {
         return NULL;
+    }
     PyObject *name = file_name(a[0]);
-    if (name == NULL)
+    if (name == NULL) {
         return NULL;
+    }
     const char *cname = PyBytes_AS_STRING(name);
     CMPI_NOGIL(ierr = MPI_File_delete(cname, info));
     if (ierr != MPI_SUCCESS) {
@@ -339,8 +365,9 @@ File_Get_size(FileObject *self, PyObject *Py_UNUSED(a))
     int ierr;
     FILE_CHECK(self);
     CMPI_NOGIL(ierr = MPI_File_get_size(self->ob_mpi, &size));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLongLong((long long)size);
 }
 
@@ -351,8 +378,9 @@ file_size_call(FileObject *self, PyObject *arg,
     MPI_Offset size;
     int ierr;
     FILE_CHECK(self);
-    if (offset_arg(arg, &size, "size") < 0)
+    if (offset_arg(arg, &size, "size") < 0) {
         return NULL;
+    }
     if (size < 0) {
         PyErr_Format(PyExc_ValueError, "size must be >= 0, got %lld",
                      (long long)size);
@@ -398,8 +426,9 @@ File_Get_amode(FileObject *self, PyObject *Py_UNUSED(a))
     int amode;
     FILE_CHECK(self);
     int ierr = MPI_File_get_amode(self->ob_mpi, &amode);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(amode);
 }
 
@@ -411,8 +440,9 @@ File_Get_group(FileObject *self, PyObject *Py_UNUSED(a))
     MPI_Group g;
     FILE_CHECK(self);
     int ierr = MPI_File_get_group(self->ob_mpi, &g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
 }
 
@@ -424,8 +454,9 @@ File_Get_info(FileObject *self, PyObject *Py_UNUSED(a))
     MPI_Info h;
     FILE_CHECK(self);
     int ierr = MPI_File_get_info(self->ob_mpi, &h);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_info_new(self->st, h);
 }
 
@@ -437,8 +468,9 @@ File_Set_info(FileObject *self, PyObject *arg)
     MPI_Info info;
     int ierr;
     FILE_CHECK(self);
-    if (cmpi_info_arg(self->st, arg, &info) < 0)
+    if (cmpi_info_arg(self->st, arg, &info) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("file.Set_info", MPI_COMM_NULL,
                     ierr = MPI_File_set_info(self->ob_mpi, info));
     return file_result(self, ierr);
@@ -452,8 +484,9 @@ File_Set_atomicity(FileObject *self, PyObject *arg)
     int ierr;
     FILE_CHECK(self);
     int flag = PyObject_IsTrue(arg);
-    if (flag < 0)
+    if (flag < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("file.Set_atomicity", MPI_COMM_NULL,
                     ierr = MPI_File_set_atomicity(self->ob_mpi, flag));
     return file_result(self, ierr);
@@ -467,8 +500,9 @@ File_Get_atomicity(FileObject *self, PyObject *Py_UNUSED(a))
     int flag = 0;
     FILE_CHECK(self);
     int ierr = MPI_File_get_atomicity(self->ob_mpi, &flag);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyBool_FromLong(flag);
 }
 
@@ -481,11 +515,13 @@ File_Get_type_extent(FileObject *self, PyObject *arg)
     MPI_Datatype dt;
     MPI_Aint extent = 0;
     FILE_CHECK(self);
-    if (cmpi_dtype_from_object(self->st, arg, &dt) < 0)
+    if (cmpi_dtype_from_object(self->st, arg, &dt) < 0) {
         return NULL;
+    }
     int ierr = MPI_File_get_type_extent(self->ob_mpi, dt, &extent);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromSsize_t((Py_ssize_t)extent);
 }
 
@@ -513,21 +549,24 @@ File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Set_view", args, nargs, kwnames, kw, 0, a) < 0 ||
         offset_arg(a[0], &disp, "disp") < 0 ||
         (a[1] != NULL && a[1] != Py_None &&
-         cmpi_dtype_from_object(self->st, a[1], &etype) < 0))
+         cmpi_dtype_from_object(self->st, a[1], &etype) < 0)) {
         return NULL;
+    }
     filetype = etype;
     if ((a[2] != NULL && a[2] != Py_None &&
          cmpi_dtype_from_object(self->st, a[2], &filetype) < 0) ||
-        cmpi_info_arg(self->st, a[4], &info) < 0)
+        cmpi_info_arg(self->st, a[4], &info) < 0) {
         return NULL;
+    }
     if (a[3] != NULL && a[3] != Py_None) {
         if (!PyUnicode_Check(a[3])) {
             PyErr_Format(PyExc_TypeError, "datarep must be a str, not %.100s",
                          Py_TYPE(a[3])->tp_name);
             return NULL;
         }
-        if ((datarep = PyUnicode_AsUTF8(a[3])) == NULL)
+        if ((datarep = PyUnicode_AsUTF8(a[3])) == NULL) {
             return NULL;
+        }
     }
     CMPI_NOGIL_CALL("file.Set_view", MPI_COMM_NULL,
                     ierr = MPI_File_set_view(self->ob_mpi, disp, etype,
@@ -540,8 +579,9 @@ view_datatype(cmpi_state *st, MPI_Datatype dt)
 {
     int ni, na, nd, combiner;
     if (MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner) == MPI_SUCCESS &&
-        combiner == MPI_COMBINER_NAMED)
+        combiner == MPI_COMBINER_NAMED) {
         return cmpi_datatype_new(st, dt, CMPI_CONST);
+    }
     return cmpi_datatype_new(st, dt, 0); /* a copy the caller may Free */
 }
 
@@ -557,8 +597,9 @@ File_Get_view(FileObject *self, PyObject *Py_UNUSED(a))
     datarep[0] = '\0';
     int ierr =
             MPI_File_get_view(self->ob_mpi, &disp, &etype, &filetype, datarep);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     datarep[MPI_MAX_DATAREP_STRING] = '\0';
     return Py_BuildValue("(LNNs)", (long long)disp,
                          view_datatype(self->st, etype),
@@ -576,14 +617,17 @@ file_seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     FILE_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
         offset_arg(a[0], &offset, "offset") < 0 ||
-        cmpi_opt_int(a[1], &whence, MPI_SEEK_SET, "whence") < 0)
+        cmpi_opt_int(a[1], &whence, MPI_SEEK_SET, "whence") < 0) {
         return NULL;
-    if (shared)
+    }
+    if (shared) {
         CMPI_NOGIL_CALL(
                 "file.Seek_shared", MPI_COMM_NULL,
                 ierr = MPI_File_seek_shared(self->ob_mpi, offset, whence));
-    else
+    }
+    else {
         CMPI_NOGIL(ierr = MPI_File_seek(self->ob_mpi, offset, whence));
+    }
     return file_result(self, ierr);
 }
 
@@ -614,8 +658,9 @@ File_Get_position(FileObject *self, PyObject *Py_UNUSED(a))
     MPI_Offset pos = 0;
     FILE_CHECK(self);
     int ierr = MPI_File_get_position(self->ob_mpi, &pos);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLongLong((long long)pos);
 }
 
@@ -628,8 +673,9 @@ File_Get_position_shared(FileObject *self, PyObject *Py_UNUSED(a))
     int ierr;
     FILE_CHECK(self);
     CMPI_NOGIL(ierr = MPI_File_get_position_shared(self->ob_mpi, &pos));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLongLong((long long)pos);
 }
 
@@ -640,11 +686,13 @@ File_Get_byte_offset(FileObject *self, PyObject *arg)
 {
     MPI_Offset offset, disp = 0;
     FILE_CHECK(self);
-    if (offset_arg(arg, &offset, "offset") < 0)
+    if (offset_arg(arg, &offset, "offset") < 0) {
         return NULL;
+    }
     int ierr = MPI_File_get_byte_offset(self->ob_mpi, offset, &disp);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLongLong((long long)disp);
 }
 
@@ -702,31 +750,36 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (io_has_offset(where)) {
         if (cmpi_parse(fname, args, nargs, kwnames,
                        with_status ? kw_off_st : kw_off, 2, a) < 0 ||
-            offset_arg(a[0], offset, "offset") < 0)
+            offset_arg(a[0], offset, "offset") < 0) {
             return -1;
+        }
         buf = a[1];
         *status = a[2];
     }
     else {
         if (cmpi_parse(fname, args, nargs, kwnames,
-                       with_status ? kw_st : kw_buf, 1, a) < 0)
+                       with_status ? kw_st : kw_buf, 1, a) < 0) {
             return -1;
+        }
         buf = a[0];
         *status = a[1];
         *offset = 0;
     }
-    if (*status == Py_None)
+    if (*status == Py_None) {
         *status = NULL;
-    if (cmpi_status_check(self->st, *status) < 0)
+    }
+    if (cmpi_status_check(self->st, *status) < 0) {
         return -1;
+    }
     if (io_has_offset(where) && *offset < 0) {
         cmpi_raise_msg(self->st, MPI_ERR_ARG,
                        "invalid argument: offset=%lld is negative",
                        (long long)*offset);
         return -1;
     }
-    if (file_access_check(self, write) < 0)
+    if (file_access_check(self, write) < 0) {
         return -1;
+    }
     return cmpi_msg_parse(self->st, buf, m,
                           write ? CMPI_MSG_SEND : CMPI_MSG_RECV);
 }
@@ -739,44 +792,32 @@ file_io_call(MPI_File fh, int where, int write, MPI_Offset off, cmpi_msg *m,
     int n = m->count;
     MPI_Datatype t = m->dtype;
     int ierr;
+    Py_BEGIN_ALLOW_THREADS
     switch (where * 2 + write) {
-        case IO_AT * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_at(fh, off, p, n, t, s));
-            break;
+        case IO_AT * 2: ierr = MPI_File_read_at(fh, off, p, n, t, s); break;
         case IO_AT * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write_at(fh, off, p, n, t, s));
+            ierr = MPI_File_write_at(fh, off, p, n, t, s);
             break;
         case IO_AT_ALL * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_at_all(fh, off, p, n, t, s));
+            ierr = MPI_File_read_at_all(fh, off, p, n, t, s);
             break;
         case IO_AT_ALL * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write_at_all(fh, off, p, n, t, s));
+            ierr = MPI_File_write_at_all(fh, off, p, n, t, s);
             break;
-        case IO_IND * 2:
-            CMPI_NOGIL(ierr = MPI_File_read(fh, p, n, t, s));
-            break;
-        case IO_IND * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write(fh, p, n, t, s));
-            break;
-        case IO_ALL * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_all(fh, p, n, t, s));
-            break;
-        case IO_ALL * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write_all(fh, p, n, t, s));
-            break;
-        case IO_SHARED * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_shared(fh, p, n, t, s));
-            break;
+        case IO_IND * 2: ierr = MPI_File_read(fh, p, n, t, s); break;
+        case IO_IND * 2 + 1: ierr = MPI_File_write(fh, p, n, t, s); break;
+        case IO_ALL * 2: ierr = MPI_File_read_all(fh, p, n, t, s); break;
+        case IO_ALL * 2 + 1: ierr = MPI_File_write_all(fh, p, n, t, s); break;
+        case IO_SHARED * 2: ierr = MPI_File_read_shared(fh, p, n, t, s); break;
         case IO_SHARED * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write_shared(fh, p, n, t, s));
+            ierr = MPI_File_write_shared(fh, p, n, t, s);
             break;
         case IO_ORDERED * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_ordered(fh, p, n, t, s));
+            ierr = MPI_File_read_ordered(fh, p, n, t, s);
             break;
-        default:
-            CMPI_NOGIL(ierr = MPI_File_write_ordered(fh, p, n, t, s));
-            break;
+        default: ierr = MPI_File_write_ordered(fh, p, n, t, s); break;
     }
+    Py_END_ALLOW_THREADS
     return ierr;
 }
 
@@ -788,38 +829,28 @@ file_iio_call(MPI_File fh, int where, int write, MPI_Offset off, cmpi_msg *m,
     int n = m->count;
     MPI_Datatype t = m->dtype;
     int ierr;
+    Py_BEGIN_ALLOW_THREADS
     switch (where * 2 + write) {
-        case IO_AT * 2:
-            CMPI_NOGIL(ierr = MPI_File_iread_at(fh, off, p, n, t, r));
-            break;
+        case IO_AT * 2: ierr = MPI_File_iread_at(fh, off, p, n, t, r); break;
         case IO_AT * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_iwrite_at(fh, off, p, n, t, r));
+            ierr = MPI_File_iwrite_at(fh, off, p, n, t, r);
             break;
         case IO_AT_ALL * 2:
-            CMPI_NOGIL(ierr = MPI_File_iread_at_all(fh, off, p, n, t, r));
+            ierr = MPI_File_iread_at_all(fh, off, p, n, t, r);
             break;
         case IO_AT_ALL * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_iwrite_at_all(fh, off, p, n, t, r));
+            ierr = MPI_File_iwrite_at_all(fh, off, p, n, t, r);
             break;
-        case IO_IND * 2:
-            CMPI_NOGIL(ierr = MPI_File_iread(fh, p, n, t, r));
-            break;
-        case IO_IND * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_iwrite(fh, p, n, t, r));
-            break;
-        case IO_ALL * 2:
-            CMPI_NOGIL(ierr = MPI_File_iread_all(fh, p, n, t, r));
-            break;
-        case IO_ALL * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_iwrite_all(fh, p, n, t, r));
-            break;
+        case IO_IND * 2: ierr = MPI_File_iread(fh, p, n, t, r); break;
+        case IO_IND * 2 + 1: ierr = MPI_File_iwrite(fh, p, n, t, r); break;
+        case IO_ALL * 2: ierr = MPI_File_iread_all(fh, p, n, t, r); break;
+        case IO_ALL * 2 + 1: ierr = MPI_File_iwrite_all(fh, p, n, t, r); break;
         case IO_SHARED * 2:
-            CMPI_NOGIL(ierr = MPI_File_iread_shared(fh, p, n, t, r));
+            ierr = MPI_File_iread_shared(fh, p, n, t, r);
             break;
-        default:
-            CMPI_NOGIL(ierr = MPI_File_iwrite_shared(fh, p, n, t, r));
-            break;
+        default: ierr = MPI_File_iwrite_shared(fh, p, n, t, r); break;
     }
+    Py_END_ALLOW_THREADS
     return ierr;
 }
 
@@ -833,18 +864,21 @@ file_io(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Status s;
     FILE_CHECK(self);
     if (file_io_args(self, args, nargs, kwnames, fname, where, write, 1,
-                     &offset, &m, &status) < 0)
+                     &offset, &m, &status) < 0) {
         return NULL;
+    }
     cmpi_status_clear(&s);
     /* collective ones cannot be polled: marked for Ctrl-C (and yield) */
     int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
     int ierr = file_io_call(self->ob_mpi, where, write, offset, &m, &s);
     cmpi_block_leave(blk);
     cmpi_msg_release(&m);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (cmpi_status_store(self->st, status, &s) < 0)
+    }
+    if (cmpi_status_store(self->st, status, &s) < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -857,8 +891,9 @@ file_iio(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *status;
     FILE_CHECK(self);
     if (file_io_args(self, args, nargs, kwnames, fname, where, write, 0,
-                     &offset, &m, &status) < 0)
+                     &offset, &m, &status) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
         cmpi_msg_release(&m);
@@ -875,8 +910,9 @@ file_iio(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (file_track(self, r) < 0) {
         /* it cannot be forgotten while it runs: wait for it here */
         PyObject *exc = PyErr_GetRaisedException_compat();
-        if (cmpi_request_wait1(r) < 0)
+        if (cmpi_request_wait1(r) < 0) {
             PyErr_Clear();
+        }
         PyErr_SetRaisedException_compat(exc);
         Py_DECREF(r);
         return NULL;
@@ -903,40 +939,40 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *status;
     int ierr;
     FILE_CHECK(self);
-    if (self->split_op != 0)
+    if (self->split_op != 0) {
         return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
                               "File.%s: a split collective (File.%s) is "
                               "already outstanding on this file; end it "
                               "first",
                               fname, split_names[self->split_op - 1]);
+    }
     if (file_io_args(self, args, nargs, kwnames, fname, where, write, 0,
-                     &offset, &m, &status) < 0)
+                     &offset, &m, &status) < 0) {
         return NULL;
+    }
     MPI_File fh = self->ob_mpi;
     void *p = m.addr;
     int n = m.count;
     MPI_Datatype t = m.dtype;
     int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
+    Py_BEGIN_ALLOW_THREADS
     switch (where * 2 + write) {
         case IO_AT_ALL * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_at_all_begin(fh, offset, p, n, t));
+            ierr = MPI_File_read_at_all_begin(fh, offset, p, n, t);
             break;
         case IO_AT_ALL * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write_at_all_begin(fh, offset, p, n, t));
+            ierr = MPI_File_write_at_all_begin(fh, offset, p, n, t);
             break;
-        case IO_ALL * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_all_begin(fh, p, n, t));
-            break;
+        case IO_ALL * 2: ierr = MPI_File_read_all_begin(fh, p, n, t); break;
         case IO_ALL * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write_all_begin(fh, p, n, t));
+            ierr = MPI_File_write_all_begin(fh, p, n, t);
             break;
         case IO_ORDERED * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_ordered_begin(fh, p, n, t));
+            ierr = MPI_File_read_ordered_begin(fh, p, n, t);
             break;
-        default:
-            CMPI_NOGIL(ierr = MPI_File_write_ordered_begin(fh, p, n, t));
-            break;
+        default: ierr = MPI_File_write_ordered_begin(fh, p, n, t); break;
     }
+    Py_END_ALLOW_THREADS
     cmpi_block_leave(blk);
     if (ierr != MPI_SUCCESS) {
         cmpi_msg_release(&m);
@@ -961,56 +997,57 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     FILE_CHECK(self);
     if (self->split_op != 1 + where * 2 + write) {
         const char *begin = split_names[where * 2 + write];
-        if (self->split_op == 0)
+        if (self->split_op == 0) {
             return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
                                   "File.%s: no File.%s is outstanding on "
                                   "this file",
                                   fname, begin);
+        }
         return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
                               "File.%s: the split collective outstanding "
                               "on this file is File.%s, not File.%s",
                               fname, split_names[self->split_op - 1], begin);
     }
-    if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
-    if (cmpi_status_check(self->st, a[1]) < 0)
+    }
+    if (cmpi_status_check(self->st, a[1]) < 0) {
         return NULL;
+    }
     if (cmpi_msg_parse(self->st, a[0], &m,
-                       write ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0)
+                       write ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0) {
         return NULL;
+    }
     MPI_File fh = self->ob_mpi;
     void *p = m.addr;
     cmpi_status_clear(&s);
     int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
+    Py_BEGIN_ALLOW_THREADS
     switch (where * 2 + write) {
-        case IO_AT_ALL * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_at_all_end(fh, p, &s));
-            break;
+        case IO_AT_ALL * 2: ierr = MPI_File_read_at_all_end(fh, p, &s); break;
         case IO_AT_ALL * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write_at_all_end(fh, p, &s));
+            ierr = MPI_File_write_at_all_end(fh, p, &s);
             break;
-        case IO_ALL * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_all_end(fh, p, &s));
-            break;
-        case IO_ALL * 2 + 1:
-            CMPI_NOGIL(ierr = MPI_File_write_all_end(fh, p, &s));
-            break;
+        case IO_ALL * 2: ierr = MPI_File_read_all_end(fh, p, &s); break;
+        case IO_ALL * 2 + 1: ierr = MPI_File_write_all_end(fh, p, &s); break;
         case IO_ORDERED * 2:
-            CMPI_NOGIL(ierr = MPI_File_read_ordered_end(fh, p, &s));
+            ierr = MPI_File_read_ordered_end(fh, p, &s);
             break;
-        default:
-            CMPI_NOGIL(ierr = MPI_File_write_ordered_end(fh, p, &s));
-            break;
+        default: ierr = MPI_File_write_ordered_end(fh, p, &s); break;
     }
+    Py_END_ALLOW_THREADS
     cmpi_block_leave(blk);
     cmpi_msg_release(&m);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     self->split_op = 0;
-    if (self->split.obj != NULL)
+    if (self->split.obj != NULL) {
         PyBuffer_Release(&self->split);
-    if (cmpi_status_store(self->st, a[1], &s) < 0)
+    }
+    if (cmpi_status_store(self->st, a[1], &s) < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -1152,11 +1189,13 @@ static PyObject *
 File_Set_errhandler(FileObject *self, PyObject *arg)
 {
     MPI_Errhandler eh;
-    if (cmpi_handle_errhandler_arg(self->st, arg, 1, &eh) < 0)
+    if (cmpi_handle_errhandler_arg(self->st, arg, 1, &eh) < 0) {
         return NULL;
+    }
     int ierr = MPI_File_set_errhandler(self->ob_mpi, eh);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -1166,13 +1205,16 @@ static PyObject *
 File_Call_errhandler(FileObject *self, PyObject *arg)
 {
     int code, ierr;
-    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+    if (cmpi_as_int(arg, &code, "errorcode") < 0) {
         return NULL;
+    }
     CMPI_NOGIL(ierr = MPI_File_call_errhandler(self->ob_mpi, code));
-    if (PyErr_Occurred())
+    if (PyErr_Occurred()) {
         return NULL;
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -1201,15 +1243,17 @@ static PyObject *
 file_group_part(FileObject *self, int which)
 {
     PyObject *g = File_Get_group(self, NULL);
-    if (g == NULL)
+    if (g == NULL) {
         return NULL;
+    }
     int v = MPI_UNDEFINED;
     MPI_Group h = ((GroupObject *)g)->ob_mpi;
     int ierr = which ? MPI_Group_rank(h, &v) : MPI_Group_size(h, &v);
     MPI_Group_free(&((GroupObject *)g)->ob_mpi);
     Py_DECREF(g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(v);
 }
 
@@ -1270,15 +1314,13 @@ File_get_handle(FileObject *self, void *Py_UNUSED(c))
 static PyObject *
 File_repr(FileObject *self)
 {
-    if (self->ob_mpi == MPI_FILE_NULL)
+    if (self->ob_mpi == MPI_FILE_NULL) {
         return PyUnicode_FromString("<MPI.File: FILE_NULL>");
+    }
     return PyUnicode_FromFormat("<MPI.File object at %p>", (void *)self);
 }
 
-#define FILE_M(NAME)                                      \
-    {                                                     \
-#NAME, FN(File_##NAME), FASTKW, File_##NAME##_doc \
-    }
+#define FILE_M(NAME) {#NAME, FN(File_##NAME), FASTKW, File_##NAME##_doc}
 
 static PyMethodDef File_methods[] = {
         {"Open", FN(File_Open), CLSFASTKW, File_Open_doc},
@@ -1406,8 +1448,9 @@ mod_Register_datarep(PyObject *Py_UNUSED(m), PyObject *const *args,
     static const char *const kw[] = {"datarep", "read_fn", "write_fn",
                                      "extent_fn", NULL};
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
-    if (cmpi_parse("Register_datarep", args, nargs, kwnames, kw, 4, a) < 0)
+    if (cmpi_parse("Register_datarep", args, nargs, kwnames, kw, 4, a) < 0) {
         return NULL;
+    }
     PyErr_SetString(PyExc_NotImplementedError,
                     "Register_datarep: user-defined data representations "
                     "(MPI_Register_datarep) are not supported by cmpi");
@@ -1423,12 +1466,14 @@ cmpi_file_init(PyObject *m, cmpi_state *st)
 {
     st->File_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &File_spec, NULL);
-    if (st->File_Type == NULL || PyModule_AddType(m, st->File_Type) < 0)
+    if (st->File_Type == NULL || PyModule_AddType(m, st->File_Type) < 0) {
         return -1;
+    }
     if (cmpi_add(m, "FILE_NULL",
                  cmpi_file_alloc(st, st->File_Type, MPI_FILE_NULL,
-                                 CMPI_CONST)) < 0)
+                                 CMPI_CONST)) < 0) {
         return -1;
+    }
     static const struct {
         const char *name;
         int value;
@@ -1448,8 +1493,9 @@ cmpi_file_init(PyObject *m, cmpi_state *st)
             {"MAX_DATAREP_STRING", MPI_MAX_DATAREP_STRING},
     };
     for (size_t i = 0; i < sizeof(consts) / sizeof(consts[0]); i++) {
-        if (PyModule_AddIntConstant(m, consts[i].name, consts[i].value) < 0)
+        if (PyModule_AddIntConstant(m, consts[i].name, consts[i].value) < 0) {
             return -1;
+        }
     }
     PyObject *dc = PyLong_FromLongLong((long long)MPI_DISPLACEMENT_CURRENT);
     return cmpi_add(m, "DISPLACEMENT_CURRENT", dc);

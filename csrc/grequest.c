@@ -26,14 +26,17 @@ greq_error(cmpi_state *st)
 {
     int code = MPI_ERR_OTHER;
     PyObject *exc = PyErr_GetRaisedException_compat();
-    if (exc == NULL)
+    if (exc == NULL) {
         return code;
+    }
     if (PyObject_TypeCheck(exc, st->Exception_Type)) {
         long v = PyLong_AsLong(exc);
-        if (v == -1 && PyErr_Occurred())
+        if (v == -1 && PyErr_Occurred()) {
             PyErr_Clear();
-        else if (v != MPI_SUCCESS)
+        }
+        else if (v != MPI_SUCCESS) {
             code = (int)v;
+        }
     }
     PyErr_DisplayException_compat(exc);
     Py_DECREF(exc);
@@ -43,22 +46,27 @@ greq_error(cmpi_state *st)
 static int
 greq_call(greq_ctx *c, PyObject *fn, PyObject *first)
 {
-    if (fn == NULL || fn == Py_None)
+    if (fn == NULL || fn == Py_None) {
         return MPI_SUCCESS;
+    }
     PyObject *args = c->args ? c->args : NULL;
     Py_ssize_t n = args ? PyTuple_GET_SIZE(args) : 0;
     PyObject *full = PyTuple_New(n + (first ? 1 : 0));
-    if (full == NULL)
+    if (full == NULL) {
         return greq_error(c->st);
+    }
     Py_ssize_t k = 0;
-    if (first)
+    if (first) {
         PyTuple_SET_ITEM(full, k++, Py_NewRef(first));
-    for (Py_ssize_t i = 0; i < n; i++)
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
         PyTuple_SET_ITEM(full, k++, Py_NewRef(PyTuple_GET_ITEM(args, i)));
+    }
     PyObject *r = PyObject_Call(fn, full, c->kwargs);
     Py_DECREF(full);
-    if (r == NULL)
+    if (r == NULL) {
         return greq_error(c->st);
+    }
     Py_DECREF(r);
     return MPI_SUCCESS;
 }
@@ -67,8 +75,9 @@ static int
 greq_query_fn(void *extra, MPI_Status *status)
 {
     greq_ctx *c = extra;
-    if (greq_no_python())
+    if (greq_no_python()) {
         return MPI_SUCCESS;
+    }
     PyGILState_STATE g = PyGILState_Ensure();
     int ierr = MPI_SUCCESS;
     MPI_Status_set_elements(status, MPI_BYTE, 0);
@@ -85,8 +94,9 @@ greq_query_fn(void *extra, MPI_Status *status)
         else {
             so->ob_mpi = *status;
             ierr = greq_call(c, c->query, (PyObject *)so);
-            if (ierr == MPI_SUCCESS)
+            if (ierr == MPI_SUCCESS) {
                 *status = so->ob_mpi;
+            }
             Py_DECREF(so);
         }
     }
@@ -98,8 +108,9 @@ static int
 greq_free_fn(void *extra)
 {
     greq_ctx *c = extra;
-    if (greq_no_python())
+    if (greq_no_python()) {
         return MPI_SUCCESS;
+    }
     PyGILState_STATE g = PyGILState_Ensure();
     int ierr = greq_call(c, c->free, NULL);
     Py_CLEAR(c->query);
@@ -116,8 +127,9 @@ static int
 greq_cancel_fn(void *extra, int complete)
 {
     greq_ctx *c = extra;
-    if (greq_no_python())
+    if (greq_no_python()) {
         return MPI_SUCCESS;
+    }
     PyGILState_STATE g = PyGILState_Ensure();
     int ierr = greq_call(c, c->cancel, complete ? Py_True : Py_False);
     PyGILState_Release(g);
@@ -136,8 +148,10 @@ Grequest_Start(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                                      "args",     "kwargs",  NULL};
     PyObject *a[5] = {NULL, NULL, NULL, NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
-    if (st == NULL || cmpi_parse("Start", args, nargs, kwnames, kw, 0, a) < 0)
+    if (st == NULL ||
+        cmpi_parse("Start", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     static const char *const what[] = {"query_fn", "free_fn", "cancel_fn"};
     for (int i = 0; i < 3; i++) {
         if (a[i] != NULL && a[i] != Py_None && !PyCallable_Check(a[i])) {
@@ -149,8 +163,9 @@ Grequest_Start(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     PyObject *targs = NULL, *tkw = NULL;
     if (a[3] != NULL && a[3] != Py_None) {
         targs = PySequence_Tuple(a[3]);
-        if (targs == NULL)
+        if (targs == NULL) {
             return NULL;
+        }
     }
     if (a[4] != NULL && a[4] != Py_None) {
         tkw = PyDict_New();
@@ -222,8 +237,9 @@ greq_complete(RequestObject *self, const char *fname)
         return -1;
     }
     self->flags |= CMPI_GREQ_COMPLETED;
-    if (o != NULL && o->ob_mpi == self->ob_mpi)
+    if (o != NULL && o->ob_mpi == self->ob_mpi) {
         o->flags |= CMPI_GREQ_COMPLETED;
+    }
     return 0;
 }
 
@@ -232,8 +248,9 @@ CMPI_DOC(Grequest_Complete_doc, "Complete($self)",
 static PyObject *
 Grequest_Complete(RequestObject *self, PyObject *Py_UNUSED(a))
 {
-    if (greq_complete(self, "Complete") < 0)
+    if (greq_complete(self, "Complete") < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -247,8 +264,9 @@ Grequest_complete(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"obj", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_parse("complete", args, nargs, kwnames, kw, 0, a) < 0 ||
-        greq_complete(self, "complete") < 0)
+        greq_complete(self, "complete") < 0) {
         return NULL;
+    }
     Py_XSETREF(self->result, Py_NewRef(a[0] ? a[0] : Py_None));
     Py_RETURN_NONE;
 }
@@ -284,7 +302,8 @@ cmpi_grequest_init(PyObject *m, cmpi_state *st)
     st->Grequest_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, &Grequest_spec, (PyObject *)st->Request_Type);
     if (st->Grequest_Type == NULL ||
-        PyModule_AddType(m, st->Grequest_Type) < 0)
+        PyModule_AddType(m, st->Grequest_Type) < 0) {
         return -1;
+    }
     return 0;
 }

@@ -8,8 +8,9 @@ static PyObject *
 cmpi_group_new(cmpi_state *st, PyTypeObject *type, MPI_Group g, unsigned flags)
 {
     GroupObject *self = (GroupObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = g;
     self->flags = flags;
     self->st = st;
@@ -21,11 +22,13 @@ Group_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"group", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Group", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Group", kwlist, &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     MPI_Group g = MPI_GROUP_NULL;
     if (other != NULL && other != Py_None) {
         if (!PyObject_TypeCheck(other, st->Group_Type)) {
@@ -69,8 +72,9 @@ cmpi_group_arg(cmpi_state *st, PyObject *obj, MPI_Group *g, const char *what)
 static PyObject *
 group_result(GroupObject *self, int ierr, MPI_Group g)
 {
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
 }
 
@@ -81,8 +85,9 @@ Group_Get_size(GroupObject *self, PyObject *Py_UNUSED(a))
 {
     int size;
     int ierr = MPI_Group_size(self->ob_mpi, &size);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(size);
 }
 
@@ -94,8 +99,9 @@ Group_Get_rank(GroupObject *self, PyObject *Py_UNUSED(a))
 {
     int rank;
     int ierr = MPI_Group_rank(self->ob_mpi, &rank);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(rank);
 }
 
@@ -117,13 +123,15 @@ static int
 group_ranks_(GroupObject *self, PyObject *obj, int **out, int *n,
              int proc_null)
 {
-    if (cmpi_int_array(obj, out, n, "ranks") < 0)
+    if (cmpi_int_array(obj, out, n, "ranks") < 0) {
         return -1;
+    }
     int size = 0;
     MPI_Group_size(self->ob_mpi, &size);
     for (int i = 0; i < *n; i++) {
-        if (proc_null && (*out)[i] == MPI_PROC_NULL)
+        if (proc_null && (*out)[i] == MPI_PROC_NULL) {
             continue;
+        }
         if ((*out)[i] < 0 || (*out)[i] >= size) {
             cmpi_raise_msg(self->st, MPI_ERR_RANK,
                            "invalid rank: ranks[%d]=%d, the group has %d "
@@ -148,8 +156,9 @@ incl_excl(GroupObject *self, PyObject *arg, int incl)
 {
     int *ranks = NULL, n = 0;
     MPI_Group g = MPI_GROUP_NULL;
-    if (group_ranks(self, arg, &ranks, &n) < 0)
+    if (group_ranks(self, arg, &ranks, &n) < 0) {
         return NULL;
+    }
     int ierr = incl ? MPI_Group_incl(self->ob_mpi, n, ranks, &g)
                     : MPI_Group_excl(self->ob_mpi, n, ranks, &g);
     PyMem_Free(ranks);
@@ -178,8 +187,9 @@ range_incl_excl(GroupObject *self, PyObject *arg, int incl)
     PyObject *seq = PySequence_Fast(arg,
                                     "ranks must be a sequence of "
                                     "(first, last, stride) triplets");
-    if (seq == NULL)
+    if (seq == NULL) {
         return NULL;
+    }
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     int(*ranges)[3] = PyMem_Malloc(sizeof(int[3]) * (size_t)(n ? n : 1));
     PyObject *res = NULL;
@@ -190,10 +200,12 @@ range_incl_excl(GroupObject *self, PyObject *arg, int incl)
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PySequence_Fast_GET_ITEM(seq, i);
         PyObject *tri = NULL;
-        if (PySequence_Check(t) && !PyUnicode_Check(t) && !PyBytes_Check(t))
+        if (PySequence_Check(t) && !PyUnicode_Check(t) && !PyBytes_Check(t)) {
             tri = PySequence_Fast(t, "");
-        else
+        }
+        else {
             PyErr_Clear();
+        }
         Py_ssize_t k = tri ? PySequence_Fast_GET_SIZE(tri) : -1;
         if (k != 2 && k != 3) {
             Py_XDECREF(tri);
@@ -273,11 +285,13 @@ set_op(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     MPI_Group g1, g2, g = MPI_GROUP_NULL;
     if (st == NULL || cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_group_arg(st, a[0], &g1, "group1") < 0 ||
-        cmpi_group_arg(st, a[1], &g2, "group2") < 0)
+        cmpi_group_arg(st, a[1], &g2, "group2") < 0) {
         return NULL;
+    }
     int ierr = fn(g1, g2, &g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return cmpi_group_new(st, st->Group_Type, g, 0);
 }
 
@@ -327,17 +341,22 @@ Group_Translate_ranks(GroupObject *self, PyObject *const *args,
     int *r1 = NULL, *r2 = NULL, n = 0;
     MPI_Group other = MPI_GROUP_EMPTY;
     PyObject *res = NULL;
-    if (cmpi_parse("Translate_ranks", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("Translate_ranks", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     if (a[1] != NULL && a[1] != Py_None &&
-        cmpi_group_arg(self->st, a[1], &other, "group") < 0)
+        cmpi_group_arg(self->st, a[1], &other, "group") < 0) {
         return NULL;
+    }
     if (a[0] == NULL || a[0] == Py_None) {
         MPI_Group_size(self->ob_mpi, &n);
         r1 = PyMem_New(int, n ? n : 1);
-        if (r1 == NULL)
+        if (r1 == NULL) {
             return PyErr_NoMemory();
-        for (int i = 0; i < n; i++) r1[i] = i;
+        }
+        for (int i = 0; i < n; i++) {
+            r1[i] = i;
+        }
     }
     else if (group_ranks_(self, a[0], &r1, &n, 1) < 0) {
         return NULL;
@@ -358,15 +377,17 @@ Group_Translate_ranks(GroupObject *self, PyObject *const *args,
         other = world;
     }
     int ierr = MPI_Group_translate_ranks(self->ob_mpi, n, r1, other, r2);
-    if (world != MPI_GROUP_NULL)
+    if (world != MPI_GROUP_NULL) {
         MPI_Group_free(&world);
+    }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
     }
     res = PyList_New(n);
-    for (int i = 0; res && i < n; i++)
+    for (int i = 0; res && i < n; i++) {
         PyList_SET_ITEM(res, i, PyLong_FromLong(r2[i]));
+    }
 done:
     PyMem_Free(r1);
     PyMem_Free(r2);
@@ -380,11 +401,13 @@ Group_Compare(GroupObject *self, PyObject *arg)
 {
     MPI_Group other;
     int result;
-    if (cmpi_group_arg(self->st, arg, &other, "group") < 0)
+    if (cmpi_group_arg(self->st, arg, &other, "group") < 0) {
         return NULL;
+    }
     int ierr = MPI_Group_compare(self->ob_mpi, other, &result);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(result);
 }
 
@@ -408,12 +431,14 @@ CMPI_DOC(Group_Free_doc, "Free($self)", "Free a group.");
 static PyObject *
 Group_Free(GroupObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->flags & CMPI_CONST)
+    if (self->flags & CMPI_CONST) {
         return cmpi_raise_msg(self->st, MPI_ERR_GROUP,
                               "cannot free a predefined group");
+    }
     int ierr = MPI_Group_free(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -477,11 +502,13 @@ static PyObject *
 Comm_Get_group(CommObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Group g;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     int ierr = MPI_Comm_group(self->ob_mpi, &g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
 }
 
@@ -501,12 +528,14 @@ Comm_Create(CommObject *self, PyObject *arg)
     MPI_Comm h;
     int ierr;
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_group_arg(self->st, arg, &g, "group") < 0)
+        cmpi_group_arg(self->st, arg, &g, "group") < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Create", self->ob_mpi,
                     ierr = MPI_Comm_create(self->ob_mpi, g, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
@@ -525,12 +554,14 @@ Comm_Create_group(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Create_group", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_group_arg(self->st, a[0], &g, "group") < 0 ||
-        cmpi_opt_int(a[1], &tag, 0, "tag") < 0)
+        cmpi_opt_int(a[1], &tag, 0, "tag") < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Create_group", self->ob_mpi,
                     ierr = MPI_Comm_create_group(self->ob_mpi, g, tag, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
 }
 
@@ -546,14 +577,16 @@ cmpi_group_init(PyObject *m, cmpi_state *st)
 {
     st->Group_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Group_spec, NULL);
-    if (st->Group_Type == NULL || PyModule_AddType(m, st->Group_Type) < 0)
+    if (st->Group_Type == NULL || PyModule_AddType(m, st->Group_Type) < 0) {
         return -1;
+    }
     if (cmpi_add(m, "GROUP_NULL",
                  cmpi_group_new(st, st->Group_Type, MPI_GROUP_NULL,
                                 CMPI_CONST)) < 0 ||
         cmpi_add(m, "GROUP_EMPTY",
                  cmpi_group_new(st, st->Group_Type, MPI_GROUP_EMPTY,
-                                CMPI_CONST)) < 0)
+                                CMPI_CONST)) < 0) {
         return -1;
+    }
     return 0;
 }

@@ -124,14 +124,18 @@ sess_f2c(cmpi_fint f, void *h)
 }
 #endif
 
-#define HK(n, T, O, H, p, null_h, eclass, etext)                         \
-    {                                                                    \
-        .name = n, .type_off = offsetof(cmpi_state, T),                  \
-        .obj_off = offsetof(O, ob_mpi), .hsize = sizeof(H),              \
-        .flags_off = offsetof(O, flags), .st_off = offsetof(O, st),      \
-        .null = {.p = null_h}, .null_class = eclass, .null_text = etext, \
-        .c2f = p##_c2f, .f2c = p##_f2c                                   \
-    }
+#define HK(n, T, O, H, p, null_h, eclass, etext) \
+    {.name = n,                                  \
+     .type_off = offsetof(cmpi_state, T),        \
+     .obj_off = offsetof(O, ob_mpi),             \
+     .hsize = sizeof(H),                         \
+     .flags_off = offsetof(O, flags),            \
+     .st_off = offsetof(O, st),                  \
+     .null = {.p = null_h},                      \
+     .null_class = eclass,                       \
+     .null_text = etext,                         \
+     .c2f = p##_c2f,                             \
+     .f2c = p##_f2c}
 static const handle_kind handle_kinds[CMPI_HK_COUNT] = {
         [CMPI_HK_DATATYPE] =
                 HK("Datatype", Datatype_Type, DatatypeObject, MPI_Datatype,
@@ -185,8 +189,9 @@ kind_of_type(cmpi_state *st, PyTypeObject *type)
 {
     for (int k = 0; k < CMPI_HK_COUNT; k++) {
         PyTypeObject *t = kind_type(st, k);
-        if (t != NULL && PyType_IsSubtype(type, t))
+        if (t != NULL && PyType_IsSubtype(type, t)) {
             return k;
+        }
     }
     return -1;
 }
@@ -246,8 +251,9 @@ cmpi_handle_richcompare(PyObject *self, PyObject *other, int op,
 {
     /* the class of the kind, not of self: an Intracomm equals a Comm */
     PyTypeObject *cls = kind_type(handle_state(self, kind), kind);
-    if ((op != Py_EQ && op != Py_NE) || !PyObject_TypeCheck(other, cls))
+    if ((op != Py_EQ && op != Py_NE) || !PyObject_TypeCheck(other, cls)) {
         Py_RETURN_NOTIMPLEMENTED;
+    }
     int eq = memcmp(handle_ptr(self, kind), handle_ptr(other, kind),
                     handle_kinds[kind].hsize) == 0 &&
              handle_emulated(self, kind) == handle_emulated(other, kind);
@@ -267,8 +273,9 @@ handle_null_error(PyObject *self, enum cmpi_handle_kind kind)
 static inline int
 cmpi_handle_check(PyObject *self, enum cmpi_handle_kind kind)
 {
-    if (CMPI_UNLIKELY(handle_is_null(self, kind)))
+    if (CMPI_UNLIKELY(handle_is_null(self, kind))) {
         return handle_null_error(self, kind);
+    }
     return 0;
 }
 
@@ -281,8 +288,9 @@ handle_value(PyObject *obj, int k, void *h)
     if (k == CMPI_HK_ERRHANDLER &&
         (((ErrhandlerObject *)obj)->flags & CMPI_EMULATED)) {
         MPI_Errhandler eh;
-        if (cmpi_errhandler_arg(((ErrhandlerObject *)obj)->st, obj, &eh) < 0)
+        if (cmpi_errhandler_arg(((ErrhandlerObject *)obj)->st, obj, &eh) < 0) {
             return -1;
+        }
         memcpy(h, &eh, sizeof(eh));
         return 0;
     }
@@ -315,8 +323,9 @@ handle_from_bits(PyObject *obj, void *h, size_t hsize)
         return -1;
     }
     unsigned long long v = PyLong_AsUnsignedLongLongMask(obj);
-    if (v == (unsigned long long)-1 && PyErr_Occurred())
+    if (v == (unsigned long long)-1 && PyErr_Occurred()) {
         return -1;
+    }
     if (hsize == sizeof(unsigned int)) {
         unsigned int u = (unsigned int)v;
         memcpy(h, &u, sizeof(u));
@@ -338,8 +347,9 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
         if (cls == st->Comm_Type && c != MPI_COMM_NULL) {
             /* Comm.fromint() and friends give the class the handle has */
             int inter = 0, topo = MPI_UNDEFINED;
-            if (MPI_Comm_test_inter(c, &inter) == MPI_SUCCESS && !inter)
+            if (MPI_Comm_test_inter(c, &inter) == MPI_SUCCESS && !inter) {
                 MPI_Topo_test(c, &topo);
+            }
             cls = inter                    ? st->Intercomm_Type
                   : topo == MPI_CART       ? st->Cartcomm_Type
                   : topo == MPI_GRAPH      ? st->Graphcomm_Type
@@ -359,8 +369,9 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
         return cmpi_file_alloc(st, cls, f, 0);
     }
     PyObject *obj = PyObject_CallNoArgs((PyObject *)cls);
-    if (obj == NULL)
+    if (obj == NULL) {
         return NULL;
+    }
     if (k == CMPI_HK_ERRHANDLER) {
         MPI_Errhandler eh;
         memcpy(&eh, h, sizeof(eh));
@@ -370,8 +381,9 @@ handle_wrap(cmpi_state *st, PyTypeObject *cls, int k, const void *h)
         }
     }
     memcpy(handle_ptr(obj, k), h, handle_kinds[k].hsize);
-    if (k == CMPI_HK_REQUEST) /* the object it came from still owns it */
+    if (k == CMPI_HK_REQUEST) { /* the object it came from still owns it */
         ((RequestObject *)obj)->flags |= CMPI_REQ_NOT_OWNER;
+    }
     return obj;
 }
 
@@ -380,8 +392,9 @@ handle_self_kind(PyObject *self, cmpi_state **pst)
 {
     cmpi_state *st = cmpi_type_state(Py_TYPE(self));
     int k = st ? kind_of_type(st, Py_TYPE(self)) : -1;
-    if (k < 0 && !PyErr_Occurred())
+    if (k < 0 && !PyErr_Occurred()) {
         PyErr_SetString(PyExc_TypeError, "not an MPI handle object");
+    }
     *pst = st;
     return k;
 }
@@ -391,8 +404,9 @@ handle_cls_kind(PyTypeObject *cls, cmpi_state **pst)
 {
     cmpi_state *st = cmpi_type_state(cls);
     int k = st ? kind_of_type(st, cls) : -1;
-    if (k < 0 && !PyErr_Occurred())
+    if (k < 0 && !PyErr_Occurred()) {
         PyErr_SetString(PyExc_TypeError, "not an MPI handle class");
+    }
     *pst = st;
     return k;
 }
@@ -404,11 +418,13 @@ handle_toint(PyObject *self, PyObject *Py_UNUSED(a))
 {
     cmpi_state *st;
     int k = handle_self_kind(self, &st);
-    if (k < 0)
+    if (k < 0) {
         return NULL;
+    }
     char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
-    if (handle_value(self, k, h) < 0)
+    if (handle_value(self, k, h) < 0) {
         return NULL;
+    }
     if (handle_kinds[k].hsize == sizeof(int)) {
         int v;
         memcpy(&v, h, sizeof(v));
@@ -422,8 +438,9 @@ static int
 fint_arg(PyObject *arg, cmpi_fint *out)
 {
     long v = PyLong_AsLong(arg);
-    if (v == -1 && PyErr_Occurred())
+    if (v == -1 && PyErr_Occurred()) {
         return -1;
+    }
     if (v < INT_MIN || v > INT_MAX) {
         PyErr_Format(PyExc_OverflowError, "%ld is out of range of a C int", v);
         return -1;
@@ -441,11 +458,13 @@ handle_from_fint(PyTypeObject *cls, PyObject *arg, int as_int)
 {
     cmpi_state *st;
     int k = handle_cls_kind(cls, &st);
-    if (k < 0)
+    if (k < 0) {
         return NULL;
+    }
     cmpi_fint f;
-    if (fint_arg(arg, &f) < 0)
+    if (fint_arg(arg, &f) < 0) {
         return NULL;
+    }
     char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
     memset(h, 0, sizeof(h));
     if (as_int && handle_kinds[k].hsize == sizeof(int)) {
@@ -471,11 +490,13 @@ handle_py2f(PyObject *self, PyObject *Py_UNUSED(a))
 {
     cmpi_state *st;
     int k = handle_self_kind(self, &st);
-    if (k < 0)
+    if (k < 0) {
         return NULL;
+    }
     char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
-    if (handle_value(self, k, h) < 0)
+    if (handle_value(self, k, h) < 0) {
         return NULL;
+    }
     return PyLong_FromLong((long)handle_kinds[k].c2f(h));
 }
 
@@ -494,12 +515,14 @@ handle_fromhandle(PyTypeObject *cls, PyObject *arg)
 {
     cmpi_state *st;
     int k = handle_cls_kind(cls, &st);
-    if (k < 0)
+    if (k < 0) {
         return NULL;
+    }
     char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
     memset(h, 0, sizeof(h));
-    if (handle_from_bits(arg, h, handle_kinds[k].hsize) < 0)
+    if (handle_from_bits(arg, h, handle_kinds[k].hsize) < 0) {
         return NULL;
+    }
     return handle_wrap(st, cls, k, h);
 }
 
@@ -516,8 +539,9 @@ handle_set_null(cmpi_state *st, PyObject *self, int k)
         return 0;
     }
     PyObject *null = PyObject_CallNoArgs((PyObject *)kind_type(st, k));
-    if (null == NULL)
+    if (null == NULL) {
         return -1;
+    }
     memcpy(handle_ptr(self, k), handle_ptr(null, k), handle_kinds[k].hsize);
     Py_DECREF(null);
     return 0;
@@ -531,13 +555,16 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
 {
     cmpi_state *st;
     int k = handle_self_kind(self, &st);
-    if (k < 0)
+    if (k < 0) {
         return NULL;
-    if (handle_flags(self, k) & (CMPI_CONST | CMPI_EMULATED))
+    }
+    if (handle_flags(self, k) & (CMPI_CONST | CMPI_EMULATED)) {
         Py_RETURN_NONE;
+    }
     int truth = PyObject_IsTrue(self);
-    if (truth <= 0)
+    if (truth <= 0) {
         return truth < 0 ? NULL : Py_NewRef(Py_None);
+    }
     /* a copy of a predefined handle: just forget it */
     PyObject *name, *same;
     int predefined = handle_find_const(st, self, k, &name, &same);
@@ -548,8 +575,9 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
         predefined = combiner == MPI_COMBINER_NAMED;
     }
     if (predefined) {
-        if (handle_set_null(st, self, k) < 0)
+        if (handle_set_null(st, self, k) < 0) {
             return NULL;
+        }
         Py_RETURN_NONE;
     }
     const char *meth = k == CMPI_HK_FILE      ? "Close"
@@ -591,15 +619,18 @@ Status_py2f(StatusObject *self, PyObject *Py_UNUSED(a))
     cmpi_fint f[sizeof(MPI_Status) / sizeof(cmpi_fint) + 8];
     cmpi_state *st = cmpi_type_state(Py_TYPE(self));
     int ierr = status_c2f(&self->ob_mpi, f);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     PyObject *list = PyList_New(MPI_F_STATUS_SIZE);
     for (int i = 0; list != NULL && i < MPI_F_STATUS_SIZE; i++) {
         PyObject *v = PyLong_FromLong((long)f[i]);
-        if (v == NULL)
+        if (v == NULL) {
             Py_CLEAR(list);
-        else
+        }
+        else {
             PyList_SET_ITEM(list, i, v);
+        }
     }
     return list;
 }
@@ -612,8 +643,9 @@ Status_f2py(PyTypeObject *cls, PyObject *arg)
     cmpi_fint f[sizeof(MPI_Status) / sizeof(cmpi_fint) + 8];
     cmpi_state *st = cmpi_type_state(cls);
     PyObject *seq = PySequence_Fast(arg, "expected a sequence of int");
-    if (seq == NULL)
+    if (seq == NULL) {
         return NULL;
+    }
     if (PySequence_Fast_GET_SIZE(seq) != MPI_F_STATUS_SIZE) {
         Py_DECREF(seq);
         PyErr_Format(PyExc_ValueError, "expected %d integers",
@@ -628,8 +660,9 @@ Status_f2py(PyTypeObject *cls, PyObject *arg)
     }
     Py_DECREF(seq);
     PyObject *obj = PyObject_CallNoArgs((PyObject *)cls);
-    if (obj == NULL)
+    if (obj == NULL) {
         return NULL;
+    }
     int ierr = status_f2c(f, &((StatusObject *)obj)->ob_mpi);
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(obj);
@@ -643,8 +676,9 @@ static PyObject *
 Status_reduce(StatusObject *self, PyObject *Py_UNUSED(a))
 {
     PyObject *f2py = PyObject_GetAttrString((PyObject *)Py_TYPE(self), "f2py");
-    if (f2py == NULL)
+    if (f2py == NULL) {
         return NULL;
+    }
     return Py_BuildValue("N(N)", f2py, Status_py2f(self, NULL));
 }
 
@@ -679,8 +713,9 @@ cmpi__sizeof(PyObject *m, PyObject *arg)
 {
     void *addr;
     size_t size;
-    if (handle_of_any(m, arg, &addr, &size) < 0)
+    if (handle_of_any(m, arg, &addr, &size) < 0) {
         return NULL;
+    }
     return PyLong_FromSize_t(size);
 }
 
@@ -690,8 +725,9 @@ CMPI_DOC(cmpi__addressof_doc, "_addressof(arg, /)",
 static int
 handle_of_object(PyObject *m, PyObject *arg, void **addr, size_t *size)
 {
-    if (handle_of_any(m, arg, addr, size) < 0)
+    if (handle_of_any(m, arg, addr, size) < 0) {
         return -1;
+    }
     if (*addr == NULL) {
         PyErr_SetString(PyExc_TypeError, "expected an MPI object, not a type");
         return -1;
@@ -704,8 +740,9 @@ cmpi__addressof(PyObject *m, PyObject *arg)
 {
     void *addr;
     size_t size;
-    if (handle_of_object(m, arg, &addr, &size) < 0)
+    if (handle_of_object(m, arg, &addr, &size) < 0) {
         return NULL;
+    }
     return PyLong_FromVoidPtr(addr);
 }
 
@@ -716,10 +753,12 @@ cmpi__handleof(PyObject *m, PyObject *arg)
 {
     void *addr;
     size_t size;
-    if (handle_of_object(m, arg, &addr, &size) < 0)
+    if (handle_of_object(m, arg, &addr, &size) < 0) {
         return NULL;
-    if (size > sizeof(uintptr_t)) /* a Status: its address */
+    }
+    if (size > sizeof(uintptr_t)) { /* a Status: its address */
         return PyLong_FromVoidPtr(addr);
+    }
     return handle_bits(addr, size);
 }
 
@@ -741,14 +780,16 @@ handle_find_const(cmpi_state *st, PyObject *self, int k, PyObject **name,
                   PyObject **same)
 {
     *name = *same = NULL;
-    if (st->handle_consts == NULL)
+    if (st->handle_consts == NULL) {
         return 0;
+    }
     const void *h = handle_ptr(self, k);
     Py_ssize_t n = PyList_GET_SIZE(st->handle_consts);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PyList_GET_ITEM(st->handle_consts, i);
-        if (PyLong_AsLong(PyTuple_GET_ITEM(t, 0)) != k)
+        if (PyLong_AsLong(PyTuple_GET_ITEM(t, 0)) != k) {
             continue;
+        }
         PyObject *c = PyTuple_GET_ITEM(t, 1);
         if (c == self) {
             *name = PyTuple_GET_ITEM(t, 2);
@@ -758,8 +799,9 @@ handle_find_const(cmpi_state *st, PyObject *self, int k, PyObject **name,
         /* the emulated ERRORS_ABORT has no handle */
         unsigned f1 = handle_flags(c, k), f2 = handle_flags(self, k);
         if (*same == NULL && ((f1 ^ f2) & CMPI_EMULATED) == 0 &&
-            memcmp(handle_ptr(c, k), h, handle_kinds[k].hsize) == 0)
+            memcmp(handle_ptr(c, k), h, handle_kinds[k].hsize) == 0) {
             *same = c;
+        }
     }
     return *same != NULL;
 }
@@ -768,35 +810,41 @@ static PyObject *
 datatype_reduce_contents(PyObject *self)
 {
     PyObject *dec = PyObject_CallMethod(self, "decode", NULL);
-    if (dec == NULL)
+    if (dec == NULL) {
         return NULL;
+    }
     PyObject *base = PyTuple_GET_ITEM(dec, 0);
     PyObject *comb = PyTuple_GET_ITEM(dec, 1);
     PyObject *params = PyTuple_GET_ITEM(dec, 2);
     PyObject *result = NULL, *factory = NULL, *args = NULL;
     const char *cname = PyUnicode_AsUTF8(comb);
-    if (cname == NULL)
+    if (cname == NULL) {
         goto done;
+    }
     if (strcmp(cname, "DUP") == 0) {
         factory = PyObject_GetAttrString(base, "Dup");
     }
     else {
         char meth[64] = "Create_";
         size_t n = strlen(meth);
-        for (const char *p = cname; *p && n < sizeof(meth) - 1; p++)
+        for (const char *p = cname; *p && n < sizeof(meth) - 1; p++) {
             meth[n++] = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+        }
         meth[n] = '\0';
         factory = PyObject_GetAttrString(base, meth);
     }
-    if (factory == NULL)
+    if (factory == NULL) {
         goto done;
+    }
     PyObject *values = PyDict_Values(params);
-    if (values == NULL)
+    if (values == NULL) {
         goto done;
+    }
     args = PyList_AsTuple(values);
     Py_DECREF(values);
-    if (args == NULL)
+    if (args == NULL) {
         goto done;
+    }
     result = PyTuple_Pack(2, factory, args);
 done:
     Py_XDECREF(factory);
@@ -810,26 +858,31 @@ handle_reduce(PyObject *self, PyObject *Py_UNUSED(a))
 {
     cmpi_state *st;
     int k = handle_self_kind(self, &st);
-    if (k < 0)
+    if (k < 0) {
         return NULL;
+    }
     PyObject *name, *same;
     if (handle_find_const(st, self, k, &name, &same)) {
-        if (name != NULL)
+        if (name != NULL) {
             return Py_NewRef(name);
+        }
         return Py_BuildValue("O(O)", (PyObject *)Py_TYPE(self), same);
     }
-    if (k == CMPI_HK_DATATYPE)
+    if (k == CMPI_HK_DATATYPE) {
         return datatype_reduce_contents(self);
+    }
     if (k == CMPI_HK_INFO) {
         PyObject *items = PyObject_CallMethod(self, "items", NULL);
-        if (items == NULL)
+        if (items == NULL) {
             return NULL;
+        }
         PyObject *create =
                 PyObject_GetAttrString((PyObject *)Py_TYPE(self), "Create");
         PyObject *r = create ? Py_BuildValue("O(N)", create, items) : NULL;
         Py_XDECREF(create);
-        if (r == NULL && create == NULL)
+        if (r == NULL && create == NULL) {
             Py_DECREF(items);
+        }
         return r;
     }
     if (k == CMPI_HK_OP) {
@@ -837,12 +890,14 @@ handle_reduce(PyObject *self, PyObject *Py_UNUSED(a))
         if (op->slot >= 0 && cmpi_user_ops[op->slot].func != NULL) {
             int commute = 0;
             int ierr = MPI_Op_commutative(op->ob_mpi, &commute);
-            if (ierr != MPI_SUCCESS)
+            if (ierr != MPI_SUCCESS) {
                 return cmpi_raise(st, ierr);
+            }
             PyObject *create = PyObject_GetAttrString(
                     (PyObject *)Py_TYPE(self), "Create");
-            if (create == NULL)
+            if (create == NULL) {
                 return NULL;
+            }
             return Py_BuildValue("N(OO)", create, cmpi_user_ops[op->slot].func,
                                  commute ? Py_True : Py_False);
         }
@@ -885,16 +940,19 @@ add_methods(PyTypeObject *type, PyMethodDef *defs, int cls)
 {
     for (PyMethodDef *d = defs; d->ml_name != NULL; d++) {
         PyObject *existing = PyDict_GetItemString(type->tp_dict, d->ml_name);
-        if (existing != NULL)
+        if (existing != NULL) {
             continue; /* the area defines its own */
+        }
         PyObject *descr = cls ? PyDescr_NewClassMethod(type, d)
                               : PyDescr_NewMethod(type, d);
-        if (descr == NULL)
+        if (descr == NULL) {
             return -1;
+        }
         int rc = PyObject_SetAttrString((PyObject *)type, d->ml_name, descr);
         Py_DECREF(descr);
-        if (rc < 0)
+        if (rc < 0) {
             return -1;
+        }
     }
     return 0;
 }
@@ -905,34 +963,41 @@ cmpi_handle_init(PyObject *m, cmpi_state *st)
 {
     for (int k = 0; k < CMPI_HK_COUNT; k++) {
         PyTypeObject *t = kind_type(st, k);
-        if (t == NULL)
+        if (t == NULL) {
             continue;
+        }
         if (add_methods(t, handle_inst_methods, 0) < 0 ||
-            add_methods(t, handle_cls_methods, 1) < 0)
+            add_methods(t, handle_cls_methods, 1) < 0) {
             return -1;
+        }
     }
     if (add_methods(st->Status_Type, status_inst_methods, 0) < 0 ||
-        add_methods(st->Status_Type, status_cls_methods, 1) < 0)
+        add_methods(st->Status_Type, status_cls_methods, 1) < 0) {
         return -1;
+    }
 
     if (PyModule_AddIntConstant(m, "F_STATUS_SIZE", MPI_F_STATUS_SIZE) < 0 ||
         PyModule_AddIntConstant(m, "F_SOURCE", MPI_F_SOURCE) < 0 ||
         PyModule_AddIntConstant(m, "F_TAG", MPI_F_TAG) < 0 ||
-        PyModule_AddIntConstant(m, "F_ERROR", MPI_F_ERROR) < 0)
+        PyModule_AddIntConstant(m, "F_ERROR", MPI_F_ERROR) < 0) {
         return -1;
+    }
     Py_CLEAR(st->handle_consts);
     st->handle_consts = PyList_New(0);
-    if (st->handle_consts == NULL)
+    if (st->handle_consts == NULL) {
         return -1;
+    }
     PyObject *dict = PyModule_GetDict(m);
     PyObject *key, *value;
     Py_ssize_t pos = 0;
     while (PyDict_Next(dict, &pos, &key, &value)) {
-        if (!PyUnicode_Check(key) || PyType_Check(value))
+        if (!PyUnicode_Check(key) || PyType_Check(value)) {
             continue;
+        }
         int k = kind_of_type(st, Py_TYPE(value));
-        if (k < 0)
+        if (k < 0) {
             continue;
+        }
         PyObject *t = Py_BuildValue("iOO", k, value, key);
         if (t == NULL || PyList_Append(st->handle_consts, t) < 0) {
             Py_XDECREF(t);

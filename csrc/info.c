@@ -13,8 +13,9 @@ static PyObject *
 info_new(cmpi_state *st, PyTypeObject *type, MPI_Info h, unsigned flags)
 {
     InfoObject *self = (InfoObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = h;
     self->flags = flags;
     self->st = st;
@@ -28,8 +29,9 @@ cmpi_info_new(cmpi_state *st, MPI_Info h)
 {
     PyObject *info = info_new(st, st->Info_Type, h,
                               h == MPI_INFO_NULL ? 0 : INFO_OWNED);
-    if (info == NULL && h != MPI_INFO_NULL)
+    if (info == NULL && h != MPI_INFO_NULL) {
         MPI_Info_free(&h);
+    }
     return info;
 }
 
@@ -55,11 +57,13 @@ Info_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"info", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Info", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Info", kwlist, &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     MPI_Info h = MPI_INFO_NULL;
     if (other != NULL && other != Py_None) {
         if (!PyObject_TypeCheck(other, st->Info_Type)) {
@@ -83,8 +87,9 @@ Info_dealloc(InfoObject *self)
     if ((self->flags & INFO_OWNED) && self->ob_mpi != MPI_INFO_NULL) {
         int finalized = 1;
         MPI_Finalized(&finalized);
-        if (!finalized)
+        if (!finalized) {
             MPI_Info_free(&self->ob_mpi);
+        }
     }
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -110,8 +115,9 @@ info_str(InfoObject *self, PyObject *obj, const char *what, int maxlen)
     }
     Py_ssize_t n;
     const char *s = PyUnicode_AsUTF8AndSize(obj, &n);
-    if (s == NULL)
+    if (s == NULL) {
         return NULL;
+    }
     if ((Py_ssize_t)strlen(s) != n) {
         PyErr_Format(PyExc_ValueError, "info %s contains a NUL character",
                      what);
@@ -146,10 +152,12 @@ info_lookup(InfoObject *self, const char *key, PyObject **out)
     char probe[1];
     int buflen = 0;
     ierr = MPI_Info_get_string(self->ob_mpi, key, &buflen, probe, &flag);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         goto error;
-    if (!flag)
+    }
+    if (!flag) {
         return 0;
+    }
     buf = PyMem_Malloc((size_t)buflen + 1);
     if (buf == NULL) {
         PyErr_NoMemory();
@@ -159,10 +167,12 @@ info_lookup(InfoObject *self, const char *key, PyObject **out)
 #else
     int vlen = 0;
     ierr = MPI_Info_get_valuelen(self->ob_mpi, key, &vlen, &flag);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         goto error;
-    if (!flag)
+    }
+    if (!flag) {
         return 0;
+    }
     buf = PyMem_Malloc((size_t)vlen + 1);
     if (buf == NULL) {
         PyErr_NoMemory();
@@ -171,10 +181,12 @@ info_lookup(InfoObject *self, const char *key, PyObject **out)
     buf[vlen] = '\0';
     ierr = MPI_Info_get(self->ob_mpi, key, vlen, buf, &flag);
 #endif
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         goto error;
-    if (flag)
+    }
+    if (flag) {
         *out = PyUnicode_DecodeUTF8(buf, (Py_ssize_t)strlen(buf), "replace");
+    }
     PyMem_Free(buf);
     return (flag && *out == NULL) ? -1 : 0;
 error:
@@ -188,8 +200,9 @@ info_set(InfoObject *self, PyObject *key, PyObject *value)
 {
     const char *k, *v;
     if (info_check(self) < 0 || (k = info_key(self, key)) == NULL ||
-        (v = info_str(self, value, "value", MPI_MAX_INFO_VAL)) == NULL)
+        (v = info_str(self, value, "value", MPI_MAX_INFO_VAL)) == NULL) {
         return -1;
+    }
     int ierr = MPI_Info_set(self->ob_mpi, k, v);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -215,8 +228,9 @@ info_nthkey(InfoObject *self, int n)
     char key[MPI_MAX_INFO_KEY + 1];
     key[0] = '\0';
     int ierr = MPI_Info_get_nthkey(self->ob_mpi, n, key);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     key[MPI_MAX_INFO_KEY] = '\0';
     return PyUnicode_DecodeUTF8(key, (Py_ssize_t)strlen(key), "replace");
 }
@@ -229,20 +243,23 @@ info_update(InfoObject *self, PyObject *items)
     int rc = -1;
     if (PyObject_HasAttrString(items, "keys")) {
         keys = PyObject_CallMethod(items, "keys", NULL);
-        if (keys == NULL || (it = PyObject_GetIter(keys)) == NULL)
+        if (keys == NULL || (it = PyObject_GetIter(keys)) == NULL) {
             goto done;
+        }
         while ((item = PyIter_Next(it)) != NULL) {
             PyObject *value = PyObject_GetItem(items, item);
             int r = value ? info_set(self, item, value) : -1;
             Py_XDECREF(value);
             Py_CLEAR(item);
-            if (r < 0)
+            if (r < 0) {
                 goto done;
+            }
         }
     }
     else {
-        if ((it = PyObject_GetIter(items)) == NULL)
+        if ((it = PyObject_GetIter(items)) == NULL) {
             goto done;
+        }
         while ((item = PyIter_Next(it)) != NULL) {
             PyObject *k, *v;
             if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
@@ -259,8 +276,9 @@ info_update(InfoObject *self, PyObject *items)
             }
             k = PyTuple_GET_ITEM(item, 0);
             v = PyTuple_GET_ITEM(item, 1);
-            if (info_set(self, k, v) < 0)
+            if (info_set(self, k, v) < 0) {
                 goto done;
+            }
             Py_CLEAR(item);
         }
     }
@@ -282,20 +300,24 @@ Info_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"items", NULL};
     PyObject *a[1] = {NULL};
     cmpi_state *st = cmpi_type_state(cls);
-    if (st == NULL || cmpi_parse("Create", args, nargs, kwnames, kw, 0, a) < 0)
+    if (st == NULL ||
+        cmpi_parse("Create", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     MPI_Info h;
     int ierr = MPI_Info_create(&h);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     PyObject *info = info_new(st, cls, h, INFO_OWNED);
     if (info == NULL) {
         MPI_Info_free(&h);
         return NULL;
     }
     if (a[0] != NULL && a[0] != Py_None &&
-        info_update((InfoObject *)info, a[0]) < 0)
+        info_update((InfoObject *)info, a[0]) < 0) {
         Py_CLEAR(info);
+    }
     return info;
 }
 
@@ -310,16 +332,18 @@ Info_Create_env(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[1] = {NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (st == NULL ||
-        cmpi_parse("Create_env", args, nargs, kwnames, kw, 0, a) < 0)
+        cmpi_parse("Create_env", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
 #if CMPI_HAVE_INFO_CREATE_ENV
     PyObject *seq = NULL, *info = NULL;
     char **argv = NULL;
     int argc = 0;
     if (a[0] != NULL && a[0] != Py_None) {
         seq = PySequence_Fast(a[0], "args must be a sequence of str");
-        if (seq == NULL)
+        if (seq == NULL) {
             return NULL;
+        }
         Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
         if (n >= INT_MAX) {
             PyErr_SetString(PyExc_ValueError, "args: too many arguments");
@@ -340,8 +364,9 @@ Info_Create_env(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             }
             argv[i] = (char *)PyUnicode_AsUTF8(s);
-            if (argv[i] == NULL)
+            if (argv[i] == NULL) {
                 goto done;
+            }
         }
         argv[n] = NULL;
     }
@@ -352,8 +377,9 @@ Info_Create_env(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     info = info_new(st, cls, h, INFO_OWNED);
-    if (info == NULL)
+    if (info == NULL) {
         MPI_Info_free(&h);
+    }
 done:
     PyMem_Free(argv);
     Py_XDECREF(seq);
@@ -367,14 +393,17 @@ CMPI_DOC(Info_Free_doc, "Free($self)", "Free an info object.");
 static PyObject *
 Info_Free(InfoObject *self, PyObject *Py_UNUSED(a))
 {
-    if (info_check(self) < 0)
+    if (info_check(self) < 0) {
         return NULL;
-    if ((self->flags & CMPI_CONST) || self->ob_mpi == MPI_INFO_ENV)
+    }
+    if ((self->flags & CMPI_CONST) || self->ob_mpi == MPI_INFO_ENV) {
         return cmpi_raise_msg(self->st, MPI_ERR_INFO,
                               "cannot free a predefined info object");
+    }
     int ierr = MPI_Info_free(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     self->ob_mpi = MPI_INFO_NULL;
     Py_RETURN_NONE;
 }
@@ -384,8 +413,9 @@ CMPI_DOC(Info_free_doc, "free($self)",
 static PyObject *
 Info_free(InfoObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->ob_mpi == MPI_INFO_NULL || (self->flags & CMPI_CONST))
+    if (self->ob_mpi == MPI_INFO_NULL || (self->flags & CMPI_CONST)) {
         Py_RETURN_NONE;
+    }
     if (self->ob_mpi == MPI_INFO_ENV) { /* a copy of INFO_ENV: forget it */
         self->ob_mpi = MPI_INFO_NULL;
         self->flags &= ~INFO_OWNED;
@@ -400,14 +430,17 @@ static PyObject *
 Info_Dup(InfoObject *self, PyObject *Py_UNUSED(a))
 {
     MPI_Info h;
-    if (info_check(self) < 0)
+    if (info_check(self) < 0) {
         return NULL;
+    }
     int ierr = MPI_Info_dup(self->ob_mpi, &h);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     PyObject *info = info_new(self->st, Py_TYPE(self), h, INFO_OWNED);
-    if (info == NULL)
+    if (info == NULL) {
         MPI_Info_free(&h);
+    }
     return info;
 }
 
@@ -419,8 +452,9 @@ Info_Get(InfoObject *self, PyObject *key)
     const char *k;
     PyObject *value;
     if (info_check(self) < 0 || (k = info_key(self, key)) == NULL ||
-        info_lookup(self, k, &value) < 0)
+        info_lookup(self, k, &value) < 0) {
         return NULL;
+    }
     return value ? value : Py_NewRef(Py_None);
 }
 
@@ -433,8 +467,9 @@ Info_Set(InfoObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"key", "value", NULL};
     PyObject *a[2] = {NULL, NULL};
     if (cmpi_parse("Set", args, nargs, kwnames, kw, 2, a) < 0 ||
-        info_set(self, a[0], a[1]) < 0)
+        info_set(self, a[0], a[1]) < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -445,11 +480,13 @@ static PyObject *
 Info_Delete(InfoObject *self, PyObject *key)
 {
     const char *k;
-    if (info_check(self) < 0 || (k = info_key(self, key)) == NULL)
+    if (info_check(self) < 0 || (k = info_key(self, key)) == NULL) {
         return NULL;
+    }
     int ierr = MPI_Info_delete(self->ob_mpi, k);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -459,8 +496,9 @@ static PyObject *
 Info_Get_nkeys(InfoObject *self, PyObject *Py_UNUSED(a))
 {
     int n;
-    if (info_check(self) < 0 || info_nkeys(self, &n) < 0)
+    if (info_check(self) < 0 || info_nkeys(self, &n) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(n);
 }
 
@@ -471,13 +509,15 @@ Info_Get_nthkey(InfoObject *self, PyObject *arg)
 {
     int n, nkeys;
     if (info_check(self) < 0 || cmpi_as_int(arg, &n, "n") < 0 ||
-        info_nkeys(self, &nkeys) < 0)
+        info_nkeys(self, &nkeys) < 0) {
         return NULL;
-    if (n < 0 || n >= nkeys)
+    }
+    if (n < 0 || n >= nkeys) {
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "invalid argument: n=%d, the info has %d "
                               "key%s",
                               n, nkeys, nkeys == 1 ? "" : "s");
+    }
     return info_nthkey(self, n);
 }
 
@@ -487,10 +527,12 @@ static Py_ssize_t
 Info_length(InfoObject *self)
 {
     int n = 0;
-    if (self->ob_mpi == MPI_INFO_NULL)
+    if (self->ob_mpi == MPI_INFO_NULL) {
         return 0;
-    if (info_nkeys(self, &n) < 0)
+    }
+    if (info_nkeys(self, &n) < 0) {
         return -1;
+    }
     return n;
 }
 
@@ -499,10 +541,13 @@ Info_contains(InfoObject *self, PyObject *key)
 {
     const char *k;
     PyObject *value;
-    if (self->ob_mpi == MPI_INFO_NULL)
+    if (self->ob_mpi == MPI_INFO_NULL) {
         return 0;
-    if ((k = info_key(self, key)) == NULL || info_lookup(self, k, &value) < 0)
+    }
+    if ((k = info_key(self, key)) == NULL ||
+        info_lookup(self, k, &value) < 0) {
         return -1;
+    }
     Py_XDECREF(value);
     return value != NULL;
 }
@@ -514,11 +559,13 @@ Info_subscript(InfoObject *self, PyObject *key)
     PyObject *value = NULL;
     if (self->ob_mpi != MPI_INFO_NULL) {
         if ((k = info_key(self, key)) == NULL ||
-            info_lookup(self, k, &value) < 0)
+            info_lookup(self, k, &value) < 0) {
             return NULL;
+        }
     }
-    if (value == NULL)
+    if (value == NULL) {
         PyErr_SetObject(PyExc_KeyError, key);
+    }
     return value;
 }
 
@@ -529,12 +576,14 @@ Info_ass_subscript(InfoObject *self, PyObject *key, PyObject *value)
         PyErr_SetObject(PyExc_KeyError, key);
         return -1;
     }
-    if (value != NULL)
+    if (value != NULL) {
         return info_set(self, key, value);
+    }
     int has = Info_contains(self, key);
     if (has <= 0) {
-        if (has == 0)
+        if (has == 0) {
             PyErr_SetObject(PyExc_KeyError, key);
+        }
         return -1;
     }
     int ierr = MPI_Info_delete(self->ob_mpi, PyUnicode_AsUTF8(key));
@@ -555,20 +604,23 @@ static PyObject *
 info_list(InfoObject *self, int what)
 {
     int n = 0;
-    if (self->ob_mpi != MPI_INFO_NULL && info_nkeys(self, &n) < 0)
+    if (self->ob_mpi != MPI_INFO_NULL && info_nkeys(self, &n) < 0) {
         return NULL;
+    }
     PyObject *list = PyList_New(n);
     for (int i = 0; list != NULL && i < n; i++) {
         PyObject *key = info_nthkey(self, i), *value = NULL, *entry;
-        if (key == NULL)
+        if (key == NULL) {
             goto error;
+        }
         if (what != INFO_KEYS) {
             if (info_lookup(self, PyUnicode_AsUTF8(key), &value) < 0) {
                 Py_DECREF(key);
                 goto error;
             }
-            if (value == NULL)
+            if (value == NULL) {
                 value = Py_NewRef(Py_None);
+            }
         }
         if (what == INFO_KEYS) {
             entry = key;
@@ -581,8 +633,9 @@ info_list(InfoObject *self, int what)
             entry = PyTuple_Pack(2, key, value);
             Py_DECREF(key);
             Py_DECREF(value);
-            if (entry == NULL)
+            if (entry == NULL) {
                 goto error;
+            }
         }
         PyList_SET_ITEM(list, i, entry);
     }
@@ -596,8 +649,9 @@ static PyObject *
 Info_iter(InfoObject *self)
 {
     PyObject *keys = info_list(self, INFO_KEYS);
-    if (keys == NULL)
+    if (keys == NULL) {
         return NULL;
+    }
     PyObject *it = PyObject_GetIter(keys);
     Py_DECREF(keys);
     return it;
@@ -634,15 +688,18 @@ Info_get(InfoObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"key", "default", NULL};
     PyObject *a[2] = {NULL, NULL}, *value = NULL;
     const char *k;
-    if (cmpi_parse("get", args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse("get", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     if (self->ob_mpi != MPI_INFO_NULL) {
         if ((k = info_key(self, a[0])) == NULL ||
-            info_lookup(self, k, &value) < 0)
+            info_lookup(self, k, &value) < 0) {
             return NULL;
+        }
     }
-    if (value != NULL)
+    if (value != NULL) {
         return value;
+    }
     return Py_NewRef(a[1] ? a[1] : Py_None);
 }
 
@@ -675,12 +732,14 @@ Info_update_method(InfoObject *self, PyObject *const *args, Py_ssize_t nargs,
             items = args[nargs + i];
         }
     }
-    if (items != NULL && info_update(self, items) < 0)
+    if (items != NULL && info_update(self, items) < 0) {
         return NULL;
+    }
     for (Py_ssize_t i = 0; i < nkw; i++) {
         PyObject *key = PyTuple_GET_ITEM(kwnames, i);
-        if (i != kw_items && info_set(self, key, args[nargs + i]) < 0)
+        if (i != kw_items && info_set(self, key, args[nargs + i]) < 0) {
             return NULL;
+        }
     }
     Py_RETURN_NONE;
 }
@@ -700,8 +759,9 @@ Info_pop(InfoObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     if (self->ob_mpi != MPI_INFO_NULL) {
         if ((k = info_key(self, args[0])) == NULL ||
-            info_lookup(self, k, &value) < 0)
+            info_lookup(self, k, &value) < 0) {
             return NULL;
+        }
     }
     if (value != NULL) {
         int ierr = MPI_Info_delete(self->ob_mpi, k);
@@ -711,8 +771,9 @@ Info_pop(InfoObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         return value;
     }
-    if (nargs == 2)
+    if (nargs == 2) {
         return Py_NewRef(args[1]);
+    }
     PyErr_SetObject(PyExc_KeyError, args[0]);
     return NULL;
 }
@@ -723,15 +784,17 @@ static PyObject *
 Info_popitem(InfoObject *self, PyObject *Py_UNUSED(a))
 {
     int n = 0;
-    if (self->ob_mpi != MPI_INFO_NULL && info_nkeys(self, &n) < 0)
+    if (self->ob_mpi != MPI_INFO_NULL && info_nkeys(self, &n) < 0) {
         return NULL;
+    }
     if (n == 0) {
         PyErr_SetString(PyExc_KeyError, "popitem(): info is empty");
         return NULL;
     }
     PyObject *key = info_nthkey(self, n - 1), *value = NULL, *res = NULL;
-    if (key == NULL || info_lookup(self, PyUnicode_AsUTF8(key), &value) < 0)
+    if (key == NULL || info_lookup(self, PyUnicode_AsUTF8(key), &value) < 0) {
         goto done;
+    }
     int ierr = MPI_Info_delete(self->ob_mpi, PyUnicode_AsUTF8(key));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -749,8 +812,9 @@ CMPI_DOC(Info_copy_doc, "copy($self)",
 static PyObject *
 Info_copy(InfoObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->ob_mpi == MPI_INFO_NULL)
+    if (self->ob_mpi == MPI_INFO_NULL) {
         return info_new(self->st, Py_TYPE(self), MPI_INFO_NULL, 0);
+    }
     return Info_Dup(self, NULL);
 }
 
@@ -759,18 +823,22 @@ static PyObject *
 Info_clear(InfoObject *self, PyObject *Py_UNUSED(a))
 {
     int n = 0;
-    if (self->ob_mpi == MPI_INFO_NULL)
+    if (self->ob_mpi == MPI_INFO_NULL) {
         Py_RETURN_NONE;
-    if (info_nkeys(self, &n) < 0)
+    }
+    if (info_nkeys(self, &n) < 0) {
         return NULL;
+    }
     for (int i = 0; i < n; i++) {
         char key[MPI_MAX_INFO_KEY + 1];
         key[0] = '\0';
         int ierr = MPI_Info_get_nthkey(self->ob_mpi, 0, key);
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             ierr = MPI_Info_delete(self->ob_mpi, key);
-        if (ierr != MPI_SUCCESS)
+        }
+        if (ierr != MPI_SUCCESS) {
             return cmpi_raise(self->st, ierr);
+        }
     }
     Py_RETURN_NONE;
 }
@@ -784,13 +852,16 @@ Info_get_handle(InfoObject *self, void *Py_UNUSED(c))
 static PyObject *
 Info_repr(InfoObject *self)
 {
-    if (self->ob_mpi == MPI_INFO_NULL)
+    if (self->ob_mpi == MPI_INFO_NULL) {
         return PyUnicode_FromString("<MPI.Info: INFO_NULL>");
-    if (self->ob_mpi == MPI_INFO_ENV)
+    }
+    if (self->ob_mpi == MPI_INFO_ENV) {
         return PyUnicode_FromString("<MPI.Info: INFO_ENV>");
+    }
     PyObject *items = info_list(self, INFO_ITEMS);
-    if (items == NULL)
+    if (items == NULL) {
         return NULL;
+    }
     PyObject *r = PyUnicode_FromFormat("<MPI.Info: %R>", items);
     Py_DECREF(items);
     return r;
@@ -859,13 +930,15 @@ cmpi_info_init(PyObject *m, cmpi_state *st)
 {
     st->Info_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Info_spec, NULL);
-    if (st->Info_Type == NULL || PyModule_AddType(m, st->Info_Type) < 0)
+    if (st->Info_Type == NULL || PyModule_AddType(m, st->Info_Type) < 0) {
         return -1;
+    }
     if (cmpi_add(m, "INFO_NULL",
                  info_new(st, st->Info_Type, MPI_INFO_NULL, CMPI_CONST)) < 0 ||
         cmpi_add(m, "INFO_ENV",
-                 info_new(st, st->Info_Type, MPI_INFO_ENV, CMPI_CONST)) < 0)
+                 info_new(st, st->Info_Type, MPI_INFO_ENV, CMPI_CONST)) < 0) {
         return -1;
+    }
     return 0;
 }
 

@@ -30,8 +30,9 @@ static cmpi_keyval *
 keyval_find(int keyval)
 {
     for (cmpi_keyval *k = cmpi_keyvals; k != NULL; k = k->next) {
-        if (k->keyval == keyval)
+        if (k->keyval == keyval) {
             return k;
+        }
     }
     return NULL;
 }
@@ -43,8 +44,9 @@ cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h)
 {
     PyTypeObject *type = cmpi_comm_type_for(st, h);
     CommObject *c = (CommObject *)type->tp_alloc(type, 0);
-    if (c == NULL)
+    if (c == NULL) {
         return NULL;
+    }
     c->ob_mpi = h;
     c->flags = CMPI_CONST;
     c->st = st;
@@ -52,16 +54,18 @@ cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h)
     MPI_Comm_size(h, &c->size);
     MPI_Comm_test_inter(h, &c->inter);
     c->peers = c->size;
-    if (c->inter)
+    if (c->inter) {
         MPI_Comm_remote_size(h, &c->peers);
+    }
     return (PyObject *)c;
 }
 
 static PyObject *
 keyval_value(cmpi_keyval *k, void *value)
 {
-    if (k == NULL || k->nopython)
+    if (k == NULL || k->nopython) {
         return PyLong_FromVoidPtr(value);
+    }
     return Py_NewRef((PyObject *)value);
 }
 
@@ -71,8 +75,9 @@ keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
 {
     cmpi_keyval *k = extra;
     *flag = 0;
-    if (cmpi_making_shadow || k->copy_fn == Py_None || !Py_IsInitialized())
+    if (cmpi_making_shadow || k->copy_fn == Py_None || !Py_IsInitialized()) {
         return MPI_SUCCESS;
+    }
     int ierr = MPI_SUCCESS;
     PyGILState_STATE gil = PyGILState_Ensure();
     PyObject *r = NULL, *c = NULL, *v = NULL;
@@ -123,8 +128,9 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
 {
     cmpi_keyval *k = extra;
     /* at MPI_Finalize after the interpreter is gone: nothing to call */
-    if (!Py_IsInitialized())
+    if (!Py_IsInitialized()) {
         return MPI_SUCCESS;
+    }
     int ierr = MPI_SUCCESS;
     PyGILState_STATE gil = PyGILState_Ensure();
     cmpi_state *st = k->st;
@@ -151,12 +157,14 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
     Py_XDECREF(addr);
     if (ierr != MPI_SUCCESS && !k->nopython) {
         /* the attribute stays: so does its value, until the next call */
-        if (st->keyval_failed == NULL)
+        if (st->keyval_failed == NULL) {
             st->keyval_failed = PySet_New(NULL);
+        }
         PyObject *a = PyLong_FromVoidPtr(value);
         if (st->keyval_failed == NULL || a == NULL ||
-            PySet_Add(st->keyval_failed, a) < 0)
+            PySet_Add(st->keyval_failed, a) < 0) {
             PyErr_Clear();
+        }
         Py_XDECREF(a);
     }
     else if (!k->nopython) {
@@ -181,12 +189,14 @@ Comm_Create_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     cmpi_state *st = cmpi_type_state(cls);
     int nopython = 0;
     if (st == NULL ||
-        cmpi_parse("Create_keyval", args, nargs, kwnames, kw, 0, a) < 0)
+        cmpi_parse("Create_keyval", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     PyObject *copy_fn = a[0] ? a[0] : Py_None;
     PyObject *delete_fn = a[1] ? a[1] : Py_None;
-    if (copy_fn == Py_False)
+    if (copy_fn == Py_False) {
         copy_fn = Py_None;
+    }
     if (copy_fn != Py_None && copy_fn != Py_True &&
         !PyCallable_Check(copy_fn)) {
         PyErr_Format(PyExc_TypeError,
@@ -200,11 +210,13 @@ Comm_Create_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                      Py_TYPE(delete_fn)->tp_name);
         return NULL;
     }
-    if (a[2] != NULL && (nopython = PyObject_IsTrue(a[2])) < 0)
+    if (a[2] != NULL && (nopython = PyObject_IsTrue(a[2])) < 0) {
         return NULL;
+    }
     cmpi_keyval *k = PyMem_RawCalloc(1, sizeof(*k));
-    if (k == NULL)
+    if (k == NULL) {
         return PyErr_NoMemory();
+    }
     k->nopython = nopython;
     k->copy_fn = Py_NewRef(copy_fn);
     k->delete_fn = Py_NewRef(delete_fn);
@@ -244,17 +256,20 @@ Comm_Free_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     int keyval;
     if (st == NULL ||
         cmpi_parse("Free_keyval", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &keyval, "keyval") < 0 || keyval_check(st, keyval))
+        cmpi_as_int(a[0], &keyval, "keyval") < 0 || keyval_check(st, keyval)) {
         return NULL;
+    }
     cmpi_keyval *k = keyval_find(keyval);
-    if (k == NULL)
+    if (k == NULL) {
         return cmpi_raise_msg(st, MPI_ERR_KEYVAL,
                               "invalid keyval: keyval=%d was not made by "
                               "Create_keyval, or is freed already",
                               keyval);
+    }
     int ierr = MPI_Comm_free_keyval(&keyval);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     k->keyval = MPI_KEYVAL_INVALID; /* its number may be reused */
     return PyLong_FromLong(MPI_KEYVAL_INVALID);
 }
@@ -271,24 +286,28 @@ Comm_Set_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Set_attr", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_as_int(a[0], &keyval, "keyval") < 0 ||
-        keyval_check(self->st, keyval) < 0)
+        keyval_check(self->st, keyval) < 0) {
         return NULL;
+    }
     cmpi_keyval *k = keyval_find(keyval);
     void *value;
     if (k == NULL || k->nopython) {
         value = PyLong_AsVoidPtr(a[1]);
-        if (value == NULL && PyErr_Occurred())
+        if (value == NULL && PyErr_Occurred()) {
             return NULL;
+        }
     }
     else {
         value = Py_NewRef(a[1]);
     }
     int ierr = MPI_Comm_set_attr(self->ob_mpi, keyval, value);
     if (ierr != MPI_SUCCESS) {
-        if (k != NULL && !k->nopython)
+        if (k != NULL && !k->nopython) {
             Py_DECREF(a[1]);
-        if (PyErr_Occurred()) /* from the delete_fn of the old value */
+        }
+        if (PyErr_Occurred()) { /* from the delete_fn of the old value */
             return NULL;
+        }
         return cmpi_raise(self->st, ierr);
     }
     Py_RETURN_NONE;
@@ -306,11 +325,13 @@ Comm_Delete_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Delete_attr", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_as_int(a[0], &keyval, "keyval") < 0 ||
-        keyval_check(self->st, keyval) < 0)
+        keyval_check(self->st, keyval) < 0) {
         return NULL;
+    }
     int ierr = MPI_Comm_delete_attr(self->ob_mpi, keyval);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -322,17 +343,21 @@ Comm_Get_attr(CommObject *self, PyObject *arg)
     int keyval, flag = 0;
     void *value = NULL;
     if (cmpi_comm_check(self) < 0 || cmpi_as_int(arg, &keyval, "keyval") < 0 ||
-        keyval_check(self->st, keyval) < 0)
+        keyval_check(self->st, keyval) < 0) {
         return NULL;
+    }
     int ierr = MPI_Comm_get_attr(self->ob_mpi, keyval, &value, &flag);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (!flag)
+    }
+    if (!flag) {
         Py_RETURN_NONE;
+    }
     /* The predefined attributes are all integers. */
     if (keyval == MPI_TAG_UB || keyval == MPI_HOST || keyval == MPI_IO ||
         keyval == MPI_WTIME_IS_GLOBAL || keyval == MPI_UNIVERSE_SIZE ||
-        keyval == MPI_APPNUM || keyval == MPI_LASTUSEDCODE)
+        keyval == MPI_APPNUM || keyval == MPI_LASTUSEDCODE) {
         return value ? PyLong_FromLong(*(int *)value) : Py_NewRef(Py_None);
+    }
     return keyval_value(keyval_find(keyval), value);
 }

@@ -35,8 +35,9 @@ static BufferObject *
 buffer_alloc(cmpi_state *st, PyTypeObject *type)
 {
     BufferObject *b = (BufferObject *)type->tp_alloc(type, 0);
-    if (b == NULL)
+    if (b == NULL) {
         return NULL;
+    }
     b->buf = cmpi_buffer_empty;
     b->len = 0;
     b->readonly = 0;
@@ -57,8 +58,9 @@ cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
                 PyObject *owner)
 {
     BufferObject *b = buffer_alloc(st, st->Buffer_Type);
-    if (b == NULL)
+    if (b == NULL) {
         return NULL;
+    }
     b->buf = (addr == NULL || n == 0) ? cmpi_buffer_empty : (char *)addr;
     b->len = n;
     b->readonly = readonly;
@@ -72,8 +74,9 @@ buffer_from_object(cmpi_state *st, PyTypeObject *type, PyObject *obj,
                    int readonly)
 {
     BufferObject *b = buffer_alloc(st, type);
-    if (b == NULL)
+    if (b == NULL) {
         return NULL;
+    }
     int flags = PyBUF_ANY_CONTIGUOUS | (readonly ? 0 : PyBUF_WRITABLE);
     if (cmpi_get_buffer_dev(obj, &b->view, flags, &b->device) < 0) {
         b->view.obj = NULL;
@@ -96,8 +99,9 @@ buffer_from_object(cmpi_state *st, PyTypeObject *type, PyObject *obj,
 static void
 buffer_drop(BufferObject *self)
 {
-    if (self->view.obj != NULL)
+    if (self->view.obj != NULL) {
         PyBuffer_Release(&self->view);
+    }
     Py_CLEAR(self->owner);
     self->buf = cmpi_buffer_empty;
     self->len = 0;
@@ -109,8 +113,9 @@ buffer_drop(BufferObject *self)
 static void
 buffer_drop_held(BufferObject *self)
 {
-    if (self->held.obj != NULL)
+    if (self->held.obj != NULL) {
         PyBuffer_Release(&self->held);
+    }
     Py_CLEAR(self->held_owner);
 }
 
@@ -144,13 +149,16 @@ Buffer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"buf", NULL};
     PyObject *obj = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:buffer", kwlist, &obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:buffer", kwlist, &obj)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
-    if (obj == NULL)
+    }
+    if (obj == NULL) {
         return (PyObject *)buffer_alloc(st, type);
+    }
     /* writable if the object allows it, else read-only */
     PyObject *b = buffer_from_object(st, type, obj, 0);
     if (b == NULL && PyErr_ExceptionMatches(PyExc_BufferError)) {
@@ -180,8 +188,10 @@ Buffer_traverse(BufferObject *self, visitproc visit, void *arg)
 static int
 Buffer_clear(BufferObject *self)
 {
-    if (self->exports == 0 && (self->view.obj != NULL || self->owner != NULL))
+    if (self->exports == 0 &&
+        (self->view.obj != NULL || self->owner != NULL)) {
         buffer_drop(self);
+    }
     return 0;
 }
 
@@ -199,11 +209,13 @@ Buffer_dealloc(BufferObject *self)
 static int
 Buffer_getbuffer(BufferObject *self, Py_buffer *view, int flags)
 {
-    if (buffer_check_host(self) < 0)
+    if (buffer_check_host(self) < 0) {
         return -1;
+    }
     if (PyBuffer_FillInfo(view, (PyObject *)self, self->buf, self->len,
-                          self->readonly, flags) < 0)
+                          self->readonly, flags) < 0) {
         return -1;
+    }
     self->exports++;
     return 0;
 }
@@ -211,8 +223,9 @@ Buffer_getbuffer(BufferObject *self, Py_buffer *view, int flags)
 static void
 Buffer_releasebuffer(BufferObject *self, Py_buffer *Py_UNUSED(view))
 {
-    if (--self->exports == 0)
+    if (--self->exports == 0) {
         buffer_drop_held(self);
+    }
 }
 
 static Py_ssize_t
@@ -225,10 +238,12 @@ static int
 buffer_index(BufferObject *self, PyObject *key, Py_ssize_t *i)
 {
     Py_ssize_t k = PyNumber_AsSsize_t(key, PyExc_IndexError);
-    if (k == -1 && PyErr_Occurred())
+    if (k == -1 && PyErr_Occurred()) {
         return -1;
-    if (k < 0)
+    }
+    if (k < 0) {
         k += self->len;
+    }
     if (k < 0 || k >= self->len) {
         PyErr_SetString(PyExc_IndexError, "buffer index out of range");
         return -1;
@@ -242,8 +257,9 @@ buffer_slice(BufferObject *self, PyObject *key, Py_ssize_t *start,
              Py_ssize_t *n)
 {
     Py_ssize_t stop, step;
-    if (PySlice_Unpack(key, start, &stop, &step) < 0)
+    if (PySlice_Unpack(key, start, &stop, &step) < 0) {
         return -1;
+    }
     *n = PySlice_AdjustIndices(self->len, start, &stop, step);
     if (step != 1) {
         PyErr_SetString(PyExc_IndexError,
@@ -256,22 +272,26 @@ buffer_slice(BufferObject *self, PyObject *key, Py_ssize_t *start,
 static PyObject *
 Buffer_subscript(BufferObject *self, PyObject *key)
 {
-    if (buffer_check_host(self) < 0)
+    if (buffer_check_host(self) < 0) {
         return NULL;
+    }
     if (PyIndex_Check(key)) {
         Py_ssize_t i;
-        if (buffer_index(self, key, &i) < 0)
+        if (buffer_index(self, key, &i) < 0) {
             return NULL;
+        }
         return PyLong_FromLong((unsigned char)self->buf[i]);
     }
     if (PySlice_Check(key)) {
         Py_ssize_t start, n;
-        if (buffer_slice(self, key, &start, &n) < 0)
+        if (buffer_slice(self, key, &start, &n) < 0) {
             return NULL;
+        }
         /* the slice holds an export of this buffer: memory stays put */
         BufferObject *b = buffer_alloc(self->st, Py_TYPE(self));
-        if (b == NULL)
+        if (b == NULL) {
             return NULL;
+        }
         if (Buffer_getbuffer(self, &b->view, PyBUF_SIMPLE) < 0) {
             b->view.obj = NULL;
             Py_DECREF(b);
@@ -296,8 +316,9 @@ Buffer_ass_subscript(BufferObject *self, PyObject *key, PyObject *value)
                         "cannot delete buffer items");
         return -1;
     }
-    if (buffer_check_host(self) < 0)
+    if (buffer_check_host(self) < 0) {
         return -1;
+    }
     if (self->readonly) {
         PyErr_SetString(PyExc_TypeError, "cannot modify a read-only buffer");
         return -1;
@@ -305,11 +326,13 @@ Buffer_ass_subscript(BufferObject *self, PyObject *key, PyObject *value)
     if (PyIndex_Check(key)) {
         Py_ssize_t i;
         long v;
-        if (buffer_index(self, key, &i) < 0)
+        if (buffer_index(self, key, &i) < 0) {
             return -1;
+        }
         v = PyLong_AsLong(value);
-        if (v == -1 && PyErr_Occurred())
+        if (v == -1 && PyErr_Occurred()) {
             return -1;
+        }
         if (v < 0 || v > 255) {
             PyErr_Format(PyExc_ValueError,
                          "byte value must be in range(0, 256), got %ld", v);
@@ -321,25 +344,29 @@ Buffer_ass_subscript(BufferObject *self, PyObject *key, PyObject *value)
     if (PySlice_Check(key)) {
         Py_ssize_t start, n;
         Py_buffer src;
-        if (buffer_slice(self, key, &start, &n) < 0)
+        if (buffer_slice(self, key, &start, &n) < 0) {
             return -1;
+        }
         if (PyIndex_Check(value)) {
             /* an integer fills the slice with that byte */
             long v = PyLong_AsLong(value);
-            if (v == -1 && PyErr_Occurred())
+            if (v == -1 && PyErr_Occurred()) {
                 return -1;
+            }
             if (v < 0 || v > 255) {
                 PyErr_Format(PyExc_ValueError,
                              "byte value must be in range(0, 256), got %ld",
                              v);
                 return -1;
             }
-            if (n)
+            if (n) {
                 memset(self->buf + start, (int)v, (size_t)n);
+            }
             return 0;
         }
-        if (PyObject_GetBuffer(value, &src, PyBUF_ANY_CONTIGUOUS) < 0)
+        if (PyObject_GetBuffer(value, &src, PyBUF_ANY_CONTIGUOUS) < 0) {
             return -1;
+        }
         if (src.len != n) {
             PyErr_Format(PyExc_ValueError,
                          "buffer slice assignment: the slice has %zd bytes, "
@@ -348,8 +375,9 @@ Buffer_ass_subscript(BufferObject *self, PyObject *key, PyObject *value)
             PyBuffer_Release(&src);
             return -1;
         }
-        if (n)
+        if (n) {
             memmove(self->buf + start, src.buf, (size_t)n);
+        }
         PyBuffer_Release(&src);
         return 0;
     }
@@ -390,8 +418,9 @@ nbytes_arg(PyObject *obj, Py_ssize_t *out)
         return -1;
     }
     Py_ssize_t n = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (n == -1 && PyErr_Occurred())
+    if (n == -1 && PyErr_Occurred()) {
         return -1;
+    }
     if (n < 0) {
         PyErr_Format(PyExc_ValueError, "nbytes must be >= 0, got %zd", n);
         return -1;
@@ -412,14 +441,17 @@ Buffer_allocate(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (st == NULL ||
         cmpi_parse("allocate", args, nargs, kwnames, kw, 1, a) < 0 ||
         nbytes_arg(a[0], &n) < 0 ||
-        (a[1] != NULL && (clear = PyObject_IsTrue(a[1])) < 0))
+        (a[1] != NULL && (clear = PyObject_IsTrue(a[1])) < 0)) {
         return NULL;
+    }
     /* a bytearray owns the memory: it lives as long as any view */
     PyObject *mem = PyByteArray_FromStringAndSize(NULL, n);
-    if (mem == NULL)
+    if (mem == NULL) {
         return NULL;
-    if (clear && n)
+    }
+    if (clear && n) {
         memset(PyByteArray_AS_STRING(mem), 0, (size_t)n);
+    }
     PyObject *b = buffer_from_object(st, (PyTypeObject *)cls, mem, 0);
     Py_DECREF(mem);
     return b;
@@ -435,8 +467,9 @@ Buffer_frombuffer(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
     cmpi_state *st = cmpi_type_state((PyTypeObject *)cls);
     if (st == NULL ||
         cmpi_parse("frombuffer", args, nargs, kwnames, kw, 1, a) < 0 ||
-        (a[1] != NULL && (readonly = PyObject_IsTrue(a[1])) < 0))
+        (a[1] != NULL && (readonly = PyObject_IsTrue(a[1])) < 0)) {
         return NULL;
+    }
     return buffer_from_object(st, (PyTypeObject *)cls, a[0], readonly);
 }
 
@@ -452,23 +485,26 @@ Buffer_fromaddress(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (st == NULL ||
         cmpi_parse("fromaddress", args, nargs, kwnames, kw, 2, a) < 0 ||
         nbytes_arg(a[1], &n) < 0 ||
-        (a[2] != NULL && (readonly = PyObject_IsTrue(a[2])) < 0))
+        (a[2] != NULL && (readonly = PyObject_IsTrue(a[2])) < 0)) {
         return NULL;
+    }
     if (!PyLong_Check(a[0])) {
         PyErr_Format(PyExc_TypeError, "address must be an int, not %.100s",
                      Py_TYPE(a[0])->tp_name);
         return NULL;
     }
     void *addr = PyLong_AsVoidPtr(a[0]);
-    if (addr == NULL && PyErr_Occurred())
+    if (addr == NULL && PyErr_Occurred()) {
         return NULL;
+    }
     if (addr == NULL && n > 0) {
         PyErr_Format(PyExc_ValueError, "address is NULL but nbytes is %zd", n);
         return NULL;
     }
     BufferObject *b = buffer_alloc(st, (PyTypeObject *)cls);
-    if (b == NULL)
+    if (b == NULL) {
         return NULL;
+    }
     b->buf = addr != NULL ? (char *)addr : cmpi_buffer_empty;
     b->len = n;
     b->readonly = readonly;
@@ -529,8 +565,9 @@ Buffer_tobytes(BufferObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"order", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_parse("tobytes", args, nargs, kwnames, kw, 0, a) < 0 ||
-        buffer_check_host(self) < 0)
+        buffer_check_host(self) < 0) {
         return NULL;
+    }
     return PyBytes_FromStringAndSize(self->buf, self->len);
 }
 
@@ -540,8 +577,9 @@ static PyObject *
 Buffer_toreadonly(BufferObject *self, PyObject *Py_UNUSED(a))
 {
     BufferObject *b = buffer_alloc(self->st, Py_TYPE(self));
-    if (b == NULL)
+    if (b == NULL) {
         return NULL;
+    }
     if (Buffer_getbuffer(self, &b->view, PyBUF_SIMPLE) < 0) {
         b->view.obj = NULL;
         Py_DECREF(b);
@@ -565,11 +603,13 @@ Buffer_cast(BufferObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"format", "shape", NULL};
     PyObject *a[2] = {NULL, NULL};
-    if (cmpi_parse("cast", args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse("cast", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     PyObject *mv = PyMemoryView_FromObject((PyObject *)self);
-    if (mv == NULL)
+    if (mv == NULL) {
         return NULL;
+    }
     PyObject *r = (a[1] == NULL || a[1] == Py_None)
                           ? PyObject_CallMethod(mv, "cast", "O", a[0])
                           : PyObject_CallMethod(mv, "cast", "OO", a[0], a[1]);
@@ -585,8 +625,9 @@ static PyObject *
 Buffer_release(BufferObject *self, PyObject *Py_UNUSED(a))
 {
     if (self->exports > 0) {
-        if (self->mpimem)
+        if (self->mpimem) {
             return buffer_check_unexported(self, "release()"), NULL;
+        }
         /* the exports keep the memory until they go */
         buffer_drop_held(self);
         self->held = self->view;
@@ -646,12 +687,14 @@ static PyObject *
 Buffer_iter(PyObject *self)
 {
     PyObject *mv = PyMemoryView_FromObject(self);
-    if (mv == NULL)
+    if (mv == NULL) {
         return NULL;
+    }
     PyObject *bytes = PyObject_CallMethod(mv, "cast", "s", "B");
     Py_DECREF(mv);
-    if (bytes == NULL)
+    if (bytes == NULL) {
         return NULL;
+    }
     PyObject *it = PyObject_GetIter(bytes);
     Py_DECREF(bytes);
     return it;
@@ -699,11 +742,13 @@ mod_Alloc_mem(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     MPI_Info info;
     void *base = NULL;
     if (cmpi_parse("Alloc_mem", args, nargs, kwnames, kw, 1, a) < 0 ||
-        nbytes_arg(a[0], &n) < 0 || cmpi_info_arg(st, a[1], &info) < 0)
+        nbytes_arg(a[0], &n) < 0 || cmpi_info_arg(st, a[1], &info) < 0) {
         return NULL;
+    }
     int ierr = MPI_Alloc_mem((MPI_Aint)n, info, &base);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     BufferObject *b = (BufferObject *)cmpi_buffer_new(st, base, n, 0, NULL);
     if (b == NULL) {
         MPI_Free_mem(base);
@@ -727,15 +772,18 @@ mod_Free_mem(PyObject *m, PyObject *arg)
         return NULL;
     }
     BufferObject *b = (BufferObject *)arg;
-    if (!b->mpimem)
+    if (!b->mpimem) {
         return cmpi_raise_msg(st, MPI_ERR_BASE,
                               "invalid base: this buffer was not allocated "
                               "by Alloc_mem (or is already freed)");
-    if (buffer_check_unexported(b, "Free_mem()") < 0)
+    }
+    if (buffer_check_unexported(b, "Free_mem()") < 0) {
         return NULL;
+    }
     int ierr = MPI_Free_mem(b->buf);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     buffer_drop(b);
     Py_RETURN_NONE;
 }
@@ -770,10 +818,12 @@ mod_Get_address(PyObject *m, PyObject *arg)
     }
     MPI_Aint addr = 0;
     int ierr = MPI_Get_address(p, &addr);
-    if (view.obj != NULL)
+    if (view.obj != NULL) {
         PyBuffer_Release(&view);
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return PyLong_FromSsize_t((Py_ssize_t)addr);
 }
 
@@ -786,8 +836,9 @@ aint_arg(PyObject *obj, MPI_Aint *out, const char *what)
         return -1;
     }
     Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred())
+    if (v == -1 && PyErr_Occurred()) {
         return -1;
+    }
     *out = (MPI_Aint)v;
     return 0;
 }
@@ -802,8 +853,10 @@ mod_Aint_add(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[2] = {NULL, NULL};
     MPI_Aint base, disp;
     if (cmpi_parse("Aint_add", args, nargs, kwnames, kw, 2, a) < 0 ||
-        aint_arg(a[0], &base, "base") < 0 || aint_arg(a[1], &disp, "disp") < 0)
+        aint_arg(a[0], &base, "base") < 0 ||
+        aint_arg(a[1], &disp, "disp") < 0) {
         return NULL;
+    }
     return PyLong_FromSsize_t((Py_ssize_t)MPI_Aint_add(base, disp));
 }
 
@@ -817,8 +870,9 @@ mod_Aint_diff(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[2] = {NULL, NULL};
     MPI_Aint a1, a2;
     if (cmpi_parse("Aint_diff", args, nargs, kwnames, kw, 2, a) < 0 ||
-        aint_arg(a[0], &a1, "addr1") < 0 || aint_arg(a[1], &a2, "addr2") < 0)
+        aint_arg(a[0], &a1, "addr1") < 0 || aint_arg(a[1], &a2, "addr2") < 0) {
         return NULL;
+    }
     return PyLong_FromSsize_t((Py_ssize_t)MPI_Aint_diff(a1, a2));
 }
 
@@ -835,7 +889,8 @@ cmpi_memory_init(PyObject *m, cmpi_state *st)
 {
     st->Buffer_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Buffer_spec, NULL);
-    if (st->Buffer_Type == NULL || PyModule_AddType(m, st->Buffer_Type) < 0)
+    if (st->Buffer_Type == NULL || PyModule_AddType(m, st->Buffer_Type) < 0) {
         return -1;
+    }
     return PyModule_AddObjectRef(m, "memory", (PyObject *)st->Buffer_Type);
 }

@@ -9,16 +9,19 @@ cmpi_message_new(cmpi_state *st, MPI_Message h, MPI_Comm shadow,
                  const MPI_Status *probe, unsigned flags)
 {
     MessageObject *self = PyObject_New(MessageObject, st->Message_Type);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = h;
     self->shadow = shadow;
     self->flags = flags;
     self->st = st;
-    if (probe != NULL)
+    if (probe != NULL) {
         self->probe = *probe;
-    else
+    }
+    else {
         cmpi_status_clear(&self->probe);
+    }
     return (PyObject *)self;
 }
 
@@ -27,14 +30,18 @@ Message_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"message", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Message", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Message", kwlist,
+                                     &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     MessageObject *self = (MessageObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = MPI_MESSAGE_NULL;
     self->shadow = MPI_COMM_NULL;
     self->st = st;
@@ -91,18 +98,21 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     int ierr;
     if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
         message_check(self) < 0 || cmpi_status_check(self->st, a[1]) < 0 ||
-        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
+        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
         return NULL;
+    }
     MPI_Status s;
     cmpi_status_clear(&s);
     MPI_Message tmp, *h = message_handle(self, &tmp);
     CMPI_NOGIL_CALL("message.Recv", MPI_COMM_NULL,
                     ierr = MPI_Mrecv(m.addr, m.count, m.dtype, h, &s));
     cmpi_msg_release(&m);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (cmpi_status_store(self->st, a[1], &s) < 0)
+    }
+    if (cmpi_status_store(self->st, a[1], &s) < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -117,8 +127,9 @@ Message_Irecv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
         message_check(self) < 0 ||
-        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
+        cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     MPI_Message tmp, *h = message_handle(self, &tmp);
     int ierr = r ? MPI_Imrecv(m.addr, m.count, m.dtype, h, &r->ob_mpi)
@@ -136,8 +147,9 @@ static int
 message_count(MessageObject *self, int *count)
 {
     *count = 0;
-    if (self->ob_mpi == MPI_MESSAGE_NO_PROC)
+    if (self->ob_mpi == MPI_MESSAGE_NO_PROC) {
         return 0;
+    }
     int ierr = MPI_Get_count(&self->probe, MPI_BYTE, count);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
@@ -157,11 +169,13 @@ Message_recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     int count, ierr;
     if (cmpi_parse("recv", args, nargs, kwnames, kw, 0, a) < 0 ||
         message_check(self) < 0 || cmpi_status_check(self->st, a[0]) < 0 ||
-        message_count(self, &count) < 0)
+        message_count(self, &count) < 0) {
         return NULL;
+    }
     PyObject *bytes = PyBytes_FromStringAndSize(NULL, count);
-    if (bytes == NULL)
+    if (bytes == NULL) {
         return NULL;
+    }
     MPI_Status s;
     MPI_Message tmp;
     cmpi_status_clear(&s);
@@ -174,8 +188,9 @@ Message_recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     PyObject *obj = cmpi_obj_from_bytes(self->st, self->shadow, bytes, &s);
     Py_DECREF(bytes);
-    if (obj != NULL && cmpi_status_store(self->st, a[0], &s) < 0)
+    if (obj != NULL && cmpi_status_store(self->st, a[0], &s) < 0) {
         Py_CLEAR(obj);
+    }
     return obj;
 }
 
@@ -186,11 +201,13 @@ static PyObject *
 Message_irecv(MessageObject *self, PyObject *Py_UNUSED(a))
 {
     int count;
-    if (message_check(self) < 0 || message_count(self, &count) < 0)
+    if (message_check(self) < 0 || message_count(self, &count) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECV);
-    if (r == NULL)
+    if (r == NULL) {
         return NULL;
+    }
     r->shadow = self->shadow;
     r->keep = PyBytes_FromStringAndSize(NULL, count);
     if (r->keep == NULL) {
@@ -216,22 +233,28 @@ mprobe_impl(CommObject *comm, PyObject *source_o, PyObject *tag_o,
     int source, tag, flag = 1, ierr;
     if (cmpi_comm_check(comm) < 0 ||
         cmpi_recv_args(comm, source_o, tag_o, &source, &tag) < 0 ||
-        cmpi_status_check(comm->st, status) < 0)
+        cmpi_status_check(comm->st, status) < 0) {
         return NULL;
+    }
     MPI_Message h = MPI_MESSAGE_NULL;
     MPI_Status s;
     cmpi_status_clear(&s);
-    if (mode == CMPI_PROBE_WAIT)
+    if (mode == CMPI_PROBE_WAIT) {
         ierr = cmpi_wait_probe(source, tag, comm->ob_mpi, &h, &s,
                                "comm.Mprobe");
-    else
+    }
+    else {
         ierr = MPI_Improbe(source, tag, comm->ob_mpi, &flag, &h, &s);
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(comm->st, ierr);
-    if (!flag)
+    }
+    if (!flag) {
         Py_RETURN_NONE;
-    if (cmpi_status_store(comm->st, status, &s) < 0)
+    }
+    if (cmpi_status_store(comm->st, status, &s) < 0) {
         return NULL;
+    }
     return cmpi_message_new(comm->st, h, comm->shadow, &s, 0);
 }
 
@@ -241,8 +264,9 @@ comm_mprobe(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 {
     static const char *const kw[] = {"source", "tag", "status", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    if (cmpi_parse(fname, args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse(fname, args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     return mprobe_impl(self, a[0], a[1], a[2], mode);
 }
 
@@ -280,8 +304,9 @@ message_probe_cls(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"comm", "source", "tag", "status", NULL};
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
-    if (st == NULL || cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0)
+    if (st == NULL || cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     if (!PyObject_TypeCheck(a[0], st->Comm_Type)) {
         PyErr_Format(PyExc_TypeError, "comm must be a Comm, not %.100s",
                      Py_TYPE(a[0])->tp_name);
@@ -337,8 +362,9 @@ CMPI_DOC(Message_free_doc, "free($self, /)",
 static PyObject *
 Message_free(MessageObject *self, PyObject *Py_UNUSED(ignored))
 {
-    if (!(self->flags & CMPI_CONST))
+    if (!(self->flags & CMPI_CONST)) {
         self->ob_mpi = MPI_MESSAGE_NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -392,14 +418,17 @@ cmpi_message_init(PyObject *m, cmpi_state *st)
 {
     st->Message_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Message_spec, NULL);
-    if (st->Message_Type == NULL || PyModule_AddType(m, st->Message_Type) < 0)
+    if (st->Message_Type == NULL ||
+        PyModule_AddType(m, st->Message_Type) < 0) {
         return -1;
+    }
     if (cmpi_add(m, "MESSAGE_NULL",
                  cmpi_message_new(st, MPI_MESSAGE_NULL, MPI_COMM_NULL, NULL,
                                   CMPI_CONST)) < 0 ||
         cmpi_add(m, "MESSAGE_NO_PROC",
                  cmpi_message_new(st, MPI_MESSAGE_NO_PROC, MPI_COMM_NULL, NULL,
-                                  CMPI_CONST)) < 0)
+                                  CMPI_CONST)) < 0) {
         return -1;
+    }
     return 0;
 }

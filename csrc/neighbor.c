@@ -33,8 +33,9 @@ nb_capsule_free(PyObject *cap)
 static int
 nb_keep(RequestObject *r, void *p)
 {
-    if (p == NULL)
+    if (p == NULL) {
         return 0;
+    }
     PyObject *cap = PyCapsule_New(p, NULL, nb_capsule_free);
     if (cap == NULL) {
         PyMem_Free(p);
@@ -52,8 +53,9 @@ nb_keep(RequestObject *r, void *p)
 static void
 nb_give_view(RequestObject *r, Py_buffer *view)
 {
-    if (view->obj != NULL)
+    if (view->obj != NULL) {
         r->views[r->nviews++] = *view;
+    }
     view->obj = NULL;
 }
 
@@ -70,8 +72,9 @@ typedef struct {
 static void
 nb_msgw_release(nb_msgw *m)
 {
-    if (m->view.obj != NULL)
+    if (m->view.obj != NULL) {
         PyBuffer_Release(&m->view);
+    }
     PyMem_Free(m->counts);
     PyMem_Free(m->displs);
     PyMem_Free(m->types);
@@ -119,9 +122,12 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
         goto error;
     }
     int *tmp = NULL;
-    if (cmpi_topo_ints(oc, &tmp, &k, "counts") < 0)
+    if (cmpi_topo_ints(oc, &tmp, &k, "counts") < 0) {
         goto error;
-    for (int i = 0; i < k && i < n; i++) m->counts[i] = tmp[i];
+    }
+    for (int i = 0; i < k && i < n; i++) {
+        m->counts[i] = tmp[i];
+    }
     PyMem_Free(tmp);
     if (k != n) {
         PyErr_Format(PyExc_ValueError,
@@ -131,8 +137,9 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
         goto error;
     }
     seq = PySequence_Fast(ot, "message: datatypes must be a sequence");
-    if (seq == NULL)
+    if (seq == NULL) {
         goto error;
+    }
     if (PySequence_Fast_GET_SIZE(seq) != n) {
         PyErr_Format(PyExc_ValueError,
                      "message: datatypes has %zd entries, expected %d",
@@ -141,8 +148,9 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
     }
     for (int i = 0; i < n; i++) {
         if (cmpi_dtype_from_object(st, PySequence_Fast_GET_ITEM(seq, i),
-                                   &m->types[i]) < 0)
+                                   &m->types[i]) < 0) {
             goto error;
+        }
     }
     if (od == NULL || od == Py_None) {
         MPI_Aint off = 0;
@@ -157,8 +165,9 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
         PyObject *dseq = PySequence_Fast(od,
                                          "message: displs must be a "
                                          "sequence");
-        if (dseq == NULL)
+        if (dseq == NULL) {
             goto error;
+        }
         if (PySequence_Fast_GET_SIZE(dseq) != n) {
             PyErr_Format(PyExc_ValueError,
                          "message: displs has %zd entries, expected %d",
@@ -178,14 +187,16 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
         Py_DECREF(dseq);
     }
     if (buf == Py_None || buf == st->BOTTOM) {
-        if (buf == Py_None && cmpi_none_counts(m->counts, n) < 0)
+        if (buf == Py_None && cmpi_none_counts(m->counts, n) < 0) {
             goto error;
+        }
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
     }
     else {
         int flags = PyBUF_ANY_CONTIGUOUS | (recv ? PyBUF_WRITABLE : 0);
-        if (cmpi_get_buffer(buf, &m->view, flags) < 0)
+        if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
             goto error;
+        }
         m->addr = m->view.buf;
         /* every block must lie inside the buffer */
         for (int i = 0; i < n; i++) {
@@ -237,21 +248,25 @@ nb_per_neighbor(const char *fname, const char *which, int count, int n,
 static int
 nb_spec_has_count(PyObject *spec)
 {
-    if (!PyList_Check(spec) && !PyTuple_Check(spec))
+    if (!PyList_Check(spec) && !PyTuple_Check(spec)) {
         return 0;
+    }
     Py_ssize_t n = PySequence_Size(spec);
-    if (n < 2 || n > 4)
+    if (n < 2 || n > 4) {
         return 0;
+    }
     PyObject *c = PySequence_GetItem(spec, 1);
     if (c == NULL) {
         PyErr_Clear();
         return 0;
     }
     int has = 0;
-    if (PyTuple_Check(c) && PyTuple_GET_SIZE(c) == 2)
+    if (PyTuple_Check(c) && PyTuple_GET_SIZE(c) == 2) {
         has = PyTuple_GET_ITEM(c, 0) != Py_None;
-    else if (n > 2 || PyLong_Check(c))
+    }
+    else if (n > 2 || PyLong_Check(c)) {
         has = c != Py_None;
+    }
     Py_DECREF(c);
     return has;
 }
@@ -261,8 +276,9 @@ static int
 nb_count(const char *fname, const char *which, PyObject *spec,
          const cmpi_msg *m, int n, int *out)
 {
-    if (!nb_spec_has_count(spec))
+    if (!nb_spec_has_count(spec)) {
         return nb_per_neighbor(fname, which, m->count, n, out);
+    }
     *out = m->count;
     if (m->view.obj != NULL && n > 1 && m->count > 0) {
         long long need = (long long)m->count * n * (long long)m->extent +
@@ -301,17 +317,20 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                    mode == NB_PERSISTENT ? kw : kw2, 2, a) < 0 ||
         (mode == NB_PERSISTENT && cmpi_info_arg(self->st, a[2], &info) < 0) ||
         cmpi_topo_degrees(self, &indeg, &outdeg) < 0 ||
-        cmpi_recvbuf_required(fname, a[1]) < 0)
+        cmpi_recvbuf_required(fname, a[1]) < 0) {
         return NULL;
+    }
 #if !CMPI_HAVE_PERSISTENT_NEIGHBOR
-    if (mode == NB_PERSISTENT)
+    if (mode == NB_PERSISTENT) {
         return cmpi_not_implemented_call(fname);
+    }
 #endif
     if (mode != NB_BLOCKING) {
         r = mode == NB_PERSISTENT ? cmpi_prequest_new(self->st)
                                   : cmpi_request_new(self->st, CMPI_REQ_PLAIN);
-        if (r == NULL)
+        if (r == NULL) {
             return NULL;
+        }
     }
     MPI_Request *req = r ? &r->ob_mpi : NULL;
     MPI_Comm comm = self->ob_mpi;
@@ -320,30 +339,38 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         case NB_ALLGATHER:
         case NB_ALLTOALL:
             if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
-                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0)
+                cmpi_msg_parse(self->st, a[1], &rm, CMPI_MSG_RECV) < 0) {
                 goto done;
+            }
             scount = sm.count;
             if (kind == NB_ALLTOALL &&
-                nb_count(fname, "sendbuf", a[0], &sm, outdeg, &scount) < 0)
+                nb_count(fname, "sendbuf", a[0], &sm, outdeg, &scount) < 0) {
                 goto done;
-            if (nb_count(fname, "recvbuf", a[1], &rm, indeg, &rcount) < 0)
+            }
+            if (nb_count(fname, "recvbuf", a[1], &rm, indeg, &rcount) < 0) {
                 goto done;
+            }
             break;
         case NB_ALLGATHERV:
             if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) < 0)
+                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) <
+                        0) {
                 goto done;
+            }
             break;
         case NB_ALLTOALLV:
             if (cmpi_msgv_parse(self->st, a[0], &sv, outdeg, CMPI_MSG_SEND) <
                         0 ||
-                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) < 0)
+                cmpi_msgv_parse(self->st, a[1], &rv, indeg, CMPI_MSG_RECV) <
+                        0) {
                 goto done;
+            }
             break;
         default:
             if (nb_msgw_parse(self->st, a[0], &sw, outdeg, 0) < 0 ||
-                nb_msgw_parse(self->st, a[1], &rw, indeg, 1) < 0)
+                nb_msgw_parse(self->st, a[1], &rw, indeg, 1) < 0) {
                 goto done;
+            }
             break;
     }
 #define NB_CALL(blocking, nonblocking, persistent, ...)                       \
@@ -514,8 +541,9 @@ neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
     int *rcount = NULL;
     PyObject **pickles = NULL, *seq = NULL, *res = NULL, *mine = NULL;
     char *sbuf = NULL, *rbuf = NULL;
-    if (cmpi_topo_degrees(self, &indeg, &outdeg) < 0)
+    if (cmpi_topo_degrees(self, &indeg, &outdeg) < 0) {
         return NULL;
+    }
     ssize = PyMem_New(int, 2 * (size_t)outdeg + 1);
     rsize = PyMem_New(int, 3 * (size_t)indeg + 1);
     pickles = PyMem_New(PyObject *, (size_t)outdeg + 1);
@@ -526,8 +554,12 @@ neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
     sdispl = ssize + outdeg;
     rdispl = rsize + indeg;
     rcount = rdispl + indeg;
-    for (int i = 0; i < outdeg; i++) pickles[i] = NULL;
-    for (int i = 0; i < indeg; i++) rsize[i] = NB_NOTHING;
+    for (int i = 0; i < outdeg; i++) {
+        pickles[i] = NULL;
+    }
+    for (int i = 0; i < indeg; i++) {
+        rsize[i] = NB_NOTHING;
+    }
 
     /* Pickle; on failure keep the exception and send NB_FAILED. */
     long long stotal = 0;
@@ -545,13 +577,16 @@ neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
         for (int i = 0; seq && i < outdeg; i++) {
             pickles[i] = cmpi_dumps_oob(
                     self->st, PySequence_Fast_GET_ITEM(seq, i), NULL);
-            if (pickles[i] == NULL)
+            if (pickles[i] == NULL) {
                 break;
+            }
         }
     }
     else if (outdeg > 0) {
         mine = cmpi_dumps_oob(self->st, sendobj, NULL);
-        for (int i = 0; mine && i < outdeg; i++) pickles[i] = Py_NewRef(mine);
+        for (int i = 0; mine && i < outdeg; i++) {
+            pickles[i] = Py_NewRef(mine);
+        }
     }
     int failed = PyErr_Occurred() != NULL;
     PyObject *exc = failed ? PyErr_GetRaisedException_compat() : NULL;
@@ -607,11 +642,13 @@ neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
         goto done;
     }
     for (int i = 0; i < outdeg; i++) {
-        if (!failed)
+        if (!failed) {
             memcpy(sbuf + sdispl[i], PyBytes_AS_STRING(pickles[i]),
                    (size_t)ssize[i]);
-        else
+        }
+        else {
             ssize[i] = 0;
+        }
     }
     CMPI_NOGIL_CALL(fname, self->ob_mpi,
                     ierr = MPI_Neighbor_alltoallv(
@@ -654,8 +691,11 @@ neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
         PyList_SET_ITEM(res, i, o);
     }
 done:
-    if (pickles)
-        for (int i = 0; i < outdeg; i++) Py_XDECREF(pickles[i]);
+    if (pickles) {
+        for (int i = 0; i < outdeg; i++) {
+            Py_XDECREF(pickles[i]);
+        }
+    }
     PyMem_Free(pickles);
     PyMem_Free(ssize);
     PyMem_Free(rsize);
@@ -676,8 +716,9 @@ Topocomm_neighbor_allgather(CommObject *self, PyObject *const *args,
     static const char *const kw[] = {"sendobj", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("neighbor_allgather", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("neighbor_allgather", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     return neighbor_objects(self, a[0], 0);
 }
 
@@ -691,16 +732,15 @@ Topocomm_neighbor_alltoall(CommObject *self, PyObject *const *args,
     static const char *const kw[] = {"sendobj", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("neighbor_alltoall", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("neighbor_alltoall", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     return neighbor_objects(self, a[0], 1);
 }
 
 /* topology.c's Topocomm method table expands this. */
-#define CMPI_NB_ENTRY(name)                                       \
-    {                                                             \
-#name, FN(Topocomm_##name), FASTKW, Topocomm_##name##_doc \
-    }
+#define CMPI_NB_ENTRY(name) \
+    {#name, FN(Topocomm_##name), FASTKW, Topocomm_##name##_doc}
 #define CMPI_NEIGHBOR_METHODS                                              \
     CMPI_NB_ENTRY(Neighbor_allgather), CMPI_NB_ENTRY(Neighbor_allgatherv), \
             CMPI_NB_ENTRY(Neighbor_alltoall),                              \

@@ -11,8 +11,9 @@ static PyObject *
 cmpi_op_new(cmpi_state *st, MPI_Op op, unsigned flags)
 {
     OpObject *self = PyObject_New(OpObject, st->Op_Type);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = op;
     self->flags = flags;
     self->slot = -1;
@@ -25,8 +26,9 @@ Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"op", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Op", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Op", kwlist, &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
     MPI_Op h = MPI_OP_NULL;
     if (other != NULL && other != Py_None) {
@@ -38,8 +40,9 @@ Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         h = ((OpObject *)other)->ob_mpi;
     }
     OpObject *self = (OpObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->ob_mpi = h;
     self->flags = 0;
     self->slot = -1;
@@ -88,22 +91,25 @@ op_loc(PyObject *x, PyObject *y, int cmp)
     v = PySequence_Fast_GET_ITEM(sy, 0);
     j = PySequence_Fast_GET_ITEM(sy, 1);
     int r = PyObject_RichCompareBool(u, v, cmp);
-    if (r < 0)
+    if (r < 0) {
         goto done;
+    }
     if (r) {
         res = Py_NewRef(x);
         goto done;
     }
     r = PyObject_RichCompareBool(v, u, cmp);
-    if (r < 0)
+    if (r < 0) {
         goto done;
+    }
     if (r) {
         res = Py_NewRef(y);
         goto done;
     }
     r = PyObject_RichCompareBool(j, i, Py_LT);
-    if (r >= 0)
+    if (r >= 0) {
         res = Py_NewRef(r ? y : x);
+    }
 done:
     Py_DECREF(sx);
     Py_DECREF(sy);
@@ -115,55 +121,71 @@ static PyObject *
 op_apply_predefined(MPI_Op op, PyObject *x, PyObject *y)
 {
     int r;
-    if (op == MPI_SUM)
+    if (op == MPI_SUM) {
         return PyNumber_Add(x, y);
-    if (op == MPI_PROD)
+    }
+    if (op == MPI_PROD) {
         return PyNumber_Multiply(x, y);
+    }
     if (op == MPI_MAX || op == MPI_MIN) {
         r = PyObject_RichCompareBool(y, x, op == MPI_MAX ? Py_GT : Py_LT);
-        if (r < 0)
+        if (r < 0) {
             return NULL;
+        }
         return Py_NewRef(r ? y : x);
     }
     if (op == MPI_LAND || op == MPI_LOR) {
         r = PyObject_IsTrue(x);
-        if (r < 0)
+        if (r < 0) {
             return NULL;
-        if (op == MPI_LAND)
+        }
+        if (op == MPI_LAND) {
             return Py_NewRef(r ? y : x);
+        }
         return Py_NewRef(r ? x : y);
     }
     if (op == MPI_LXOR) {
         /* (x or y) and not (x and y) */
         int tx = PyObject_IsTrue(x);
-        if (tx < 0)
+        if (tx < 0) {
             return NULL;
+        }
         PyObject *x_or_y = tx ? x : y;
         int t = PyObject_IsTrue(x_or_y);
-        if (t < 0)
+        if (t < 0) {
             return NULL;
-        if (!t)
+        }
+        if (!t) {
             return Py_NewRef(x_or_y);
+        }
         PyObject *x_and_y = tx ? y : x;
         t = PyObject_IsTrue(x_and_y);
-        if (t < 0)
+        if (t < 0) {
             return NULL;
+        }
         return PyBool_FromLong(!t);
     }
-    if (op == MPI_BAND)
+    if (op == MPI_BAND) {
         return PyNumber_And(x, y);
-    if (op == MPI_BOR)
+    }
+    if (op == MPI_BOR) {
         return PyNumber_Or(x, y);
-    if (op == MPI_BXOR)
+    }
+    if (op == MPI_BXOR) {
         return PyNumber_Xor(x, y);
-    if (op == MPI_MAXLOC)
+    }
+    if (op == MPI_MAXLOC) {
         return op_loc(x, y, Py_GT);
-    if (op == MPI_MINLOC)
+    }
+    if (op == MPI_MINLOC) {
         return op_loc(x, y, Py_LT);
-    if (op == MPI_REPLACE)
+    }
+    if (op == MPI_REPLACE) {
         return Py_NewRef(y);
-    if (op == MPI_NO_OP)
+    }
+    if (op == MPI_NO_OP) {
         return Py_NewRef(x);
+    }
     PyErr_SetString(PyExc_ValueError,
                     "this Op cannot be applied to Python objects");
     return NULL;
@@ -173,8 +195,9 @@ op_apply_predefined(MPI_Op op, PyObject *x, PyObject *y)
 static PyObject *
 cmpi_op_apply(cmpi_state *st, PyObject *op, PyObject *x, PyObject *y)
 {
-    if (PyObject_TypeCheck(op, st->Op_Type))
+    if (PyObject_TypeCheck(op, st->Op_Type)) {
         return op_apply_predefined(((OpObject *)op)->ob_mpi, x, y);
+    }
     PyObject *args[2] = {x, y};
     return PyObject_Vectorcall(op, args, 2, NULL);
 }
@@ -201,12 +224,14 @@ Op_call(OpObject *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"x", "y", NULL};
     PyObject *x, *y;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:Op", kwlist, &x, &y))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:Op", kwlist, &x, &y)) {
         return NULL;
+    }
     /* a user-defined op: its function, called as function(x, y, None) */
     PyObject *fn = op_user_function(self);
-    if (fn != NULL)
+    if (fn != NULL) {
         return PyObject_CallFunctionObjArgs(fn, x, y, Py_None, NULL);
+    }
     return op_apply_predefined(self->ob_mpi, x, y);
 }
 
@@ -229,14 +254,17 @@ static struct {
 static PyObject *
 op_user_function(OpObject *self)
 {
-    if (self->slot >= 0)
+    if (self->slot >= 0) {
         return cmpi_user_ops[self->slot].func;
-    if (self->ob_mpi == MPI_OP_NULL)
+    }
+    if (self->ob_mpi == MPI_OP_NULL) {
         return NULL;
+    }
     for (int i = 0; i < CMPI_MAX_USER_OPS; i++) {
         if (cmpi_user_ops[i].func != NULL &&
-            cmpi_user_ops[i].op == self->ob_mpi)
+            cmpi_user_ops[i].op == self->ob_mpi) {
             return cmpi_user_ops[i].func;
+        }
     }
     return NULL;
 }
@@ -341,19 +369,23 @@ Op_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"function", "commute", NULL};
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
-    if (st == NULL || cmpi_parse("Create", args, nargs, kwnames, kw, 1, a) < 0)
+    if (st == NULL ||
+        cmpi_parse("Create", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     if (!PyCallable_Check(a[0])) {
         PyErr_Format(PyExc_TypeError, "function must be callable, not %.100s",
                      Py_TYPE(a[0])->tp_name);
         return NULL;
     }
     int commute = a[1] ? PyObject_IsTrue(a[1]) : 0;
-    if (commute < 0)
+    if (commute < 0) {
         return NULL;
+    }
     int slot = 0;
-    while (slot < CMPI_MAX_USER_OPS && cmpi_user_ops[slot].func != NULL)
+    while (slot < CMPI_MAX_USER_OPS && cmpi_user_ops[slot].func != NULL) {
         slot++;
+    }
     if (slot == CMPI_MAX_USER_OPS) {
         PyErr_Format(PyExc_RuntimeError,
                      "Op.Create: at most %d user-defined operations can "
@@ -363,8 +395,9 @@ Op_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     }
     MPI_Op h;
     int ierr = MPI_Op_create(user_op_trampolines[slot], commute, &h);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     OpObject *op = (OpObject *)cmpi_op_new(st, h, 0);
     if (op == NULL) {
         MPI_Op_free(&h);
@@ -381,16 +414,19 @@ CMPI_DOC(Op_Free_doc, "Free($self)", "Free a user-defined operation.");
 static PyObject *
 Op_Free(OpObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->flags & CMPI_CONST)
+    if (self->flags & CMPI_CONST) {
         return cmpi_raise_msg(self->st, MPI_ERR_OP,
                               "cannot free a predefined operation");
+    }
     MPI_Op h = self->ob_mpi;
     int ierr = MPI_Op_free(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     for (int i = 0; self->slot < 0 && i < CMPI_MAX_USER_OPS; i++) {
-        if (cmpi_user_ops[i].func != NULL && cmpi_user_ops[i].op == h)
+        if (cmpi_user_ops[i].func != NULL && cmpi_user_ops[i].op == h) {
             self->slot = i; /* a copy, Op(op), freed it */
+        }
     }
     if (self->slot >= 0) {
         Py_CLEAR(cmpi_user_ops[self->slot].func);
@@ -406,8 +442,9 @@ Op_Is_commutative(OpObject *self, PyObject *Py_UNUSED(a))
 {
     int flag = 0;
     int ierr = MPI_Op_commutative(self->ob_mpi, &flag);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyBool_FromLong(flag);
 }
 
@@ -441,24 +478,29 @@ Op_Reduce_local(OpObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg im = CMPI_MSG_INIT, iom = CMPI_MSG_INIT;
     PyObject *res = NULL;
     int ierr;
-    if (cmpi_parse("Reduce_local", args, nargs, kwnames, kw, 2, a) < 0)
+    if (cmpi_parse("Reduce_local", args, nargs, kwnames, kw, 2, a) < 0) {
         return NULL;
-    if (self->ob_mpi == MPI_OP_NULL)
+    }
+    if (self->ob_mpi == MPI_OP_NULL) {
         return cmpi_raise_msg(self->st, MPI_ERR_OP,
                               "Reduce_local: the operation is OP_NULL");
+    }
     if (cmpi_msg_parse(self->st, a[0], &im, CMPI_MSG_SEND) < 0 ||
-        cmpi_msg_parse(self->st, a[1], &iom, CMPI_MSG_RECV) < 0)
+        cmpi_msg_parse(self->st, a[1], &iom, CMPI_MSG_RECV) < 0) {
         goto done;
+    }
     if (im.count != iom.count || im.big != MPI_DATATYPE_NULL ||
         iom.big != MPI_DATATYPE_NULL) {
-        if (im.big != MPI_DATATYPE_NULL || iom.big != MPI_DATATYPE_NULL)
+        if (im.big != MPI_DATATYPE_NULL || iom.big != MPI_DATATYPE_NULL) {
             PyErr_SetString(PyExc_OverflowError,
                             "Reduce_local: more than 2**31-1 elements");
-        else
+        }
+        else {
             PyErr_Format(PyExc_ValueError,
                          "Reduce_local: inbuf has %d elements but inoutbuf "
                          "has %d",
                          im.count, iom.count);
+        }
         goto done;
     }
     if (im.dtype != iom.dtype) {
@@ -520,8 +562,9 @@ static int
 cmpi_op_init(PyObject *m, cmpi_state *st)
 {
     st->Op_Type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &Op_spec, NULL);
-    if (st->Op_Type == NULL || PyModule_AddType(m, st->Op_Type) < 0)
+    if (st->Op_Type == NULL || PyModule_AddType(m, st->Op_Type) < 0) {
         return -1;
+    }
     static const struct {
         const char *name;
         MPI_Op op;
@@ -537,8 +580,9 @@ cmpi_op_init(PyObject *m, cmpi_state *st)
     };
     for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
         if (cmpi_add(m, named[i].name,
-                     cmpi_op_new(st, named[i].op, CMPI_CONST)) < 0)
+                     cmpi_op_new(st, named[i].op, CMPI_CONST)) < 0) {
             return -1;
+        }
     }
     return 0;
 }

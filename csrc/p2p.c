@@ -29,22 +29,26 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0) {
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
+    }
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0) {
         return NULL;
+    }
     /* An eager send is done at the wait's first test: then the GIL is
      * never released (releasing and taking it back costs more than the
      * send). */
     MPI_Request req;
     int ierr =
             mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi, &req);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                              dest, tag, self->ob_mpi);
+    }
     cmpi_msg_release(&m);
-    if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
+    if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -69,10 +73,12 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     COMM_CHECK(self);
     if (cmpi_parse("Recv", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0 ||
-        cmpi_status_check(self->st, a[3]) < 0)
+        cmpi_status_check(self->st, a[3]) < 0) {
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
+    }
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
         return NULL;
+    }
     MPI_Status s;
     cmpi_status_clear(&s);
     int ierr;
@@ -81,21 +87,25 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Message msg;
     int found = 0;
     ierr = MPI_Improbe(source, tag, self->ob_mpi, &found, &msg, &s);
-    if (ierr == MPI_SUCCESS && found)
+    if (ierr == MPI_SUCCESS && found) {
         ierr = MPI_Mrecv(m.addr, m.count, m.dtype, &msg, &s);
+    }
     else if (ierr == MPI_SUCCESS) {
         MPI_Request req;
         ierr = MPI_Irecv(m.addr, m.count, m.dtype, source, tag, self->ob_mpi,
                          &req);
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             ierr = cmpi_wait_req(&req, &s, "comm.Recv", "source=%d, tag=%d",
                                  source, tag, self->ob_mpi);
+        }
     }
     cmpi_msg_release(&m);
-    if (CMPI_UNLIKELY(ierr != MPI_SUCCESS))
+    if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
         return cmpi_raise(self->st, ierr);
-    if (a[3] != NULL && cmpi_status_store(self->st, a[3], &s) < 0)
+    }
+    if (a[3] != NULL && cmpi_status_store(self->st, a[3], &s) < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -117,10 +127,12 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
         cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0 ||
-        cmpi_status_check(self->st, a[6]) < 0)
+        cmpi_status_check(self->st, a[6]) < 0) {
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
+    }
+    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
         return NULL;
+    }
     if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV) <
         0) {
         cmpi_msg_release(&sm);
@@ -133,27 +145,32 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Request reqs[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
     int ierr = MPI_Irecv(rm.addr, rm.count, rm.dtype, source, recvtag,
                          self->ob_mpi, &reqs[0]);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Isend(sm.addr, sm.count, sm.dtype, dest, sendtag,
                          self->ob_mpi, &reqs[1]);
+    }
     if (ierr != MPI_SUCCESS && reqs[0] != MPI_REQUEST_NULL) {
         MPI_Cancel(&reqs[0]);
         CMPI_NOGIL(MPI_Wait(&reqs[0], MPI_STATUS_IGNORE));
     }
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = cmpi_wait_reqs(2, reqs, ss, "comm.Sendrecv",
                               "dest=%d, source=%d", dest, source,
                               self->ob_mpi);
-    if (ierr == MPI_ERR_IN_STATUS)
+    }
+    if (ierr == MPI_ERR_IN_STATUS) {
         ierr = ss[0].MPI_ERROR != MPI_SUCCESS ? ss[0].MPI_ERROR
                                               : ss[1].MPI_ERROR;
+    }
     s = ss[0];
     cmpi_msg_release(&sm);
     cmpi_msg_release(&rm);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (a[6] != NULL && cmpi_status_store(self->st, a[6], &s) < 0)
+    }
+    if (a[6] != NULL && cmpi_status_store(self->st, a[6], &s) < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -175,10 +192,12 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
     if (cmpi_parse("Sendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
         cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0 ||
-        cmpi_status_check(self->st, a[5]) < 0)
+        cmpi_status_check(self->st, a[5]) < 0) {
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
+    }
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
         return NULL;
+    }
     MPI_Status s;
     cmpi_status_clear(&s);
     CMPI_NOGIL_CALL("Sendrecv_replace", self->ob_mpi,
@@ -186,10 +205,12 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
                                                 sendtag, source, recvtag,
                                                 self->ob_mpi, &s));
     cmpi_msg_release(&m);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (a[5] != NULL && cmpi_status_store(self->st, a[5], &s) < 0)
+    }
+    if (a[5] != NULL && cmpi_status_store(self->st, a[5], &s) < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -205,10 +226,12 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0) {
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
+    }
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
         cmpi_msg_release(&m);
@@ -245,10 +268,12 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse("Irecv", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0) {
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
+    }
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     if (r == NULL) {
         cmpi_msg_release(&m);
@@ -290,10 +315,12 @@ send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0) {
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0)
+    }
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_prequest_new(self->st);
     int ierr = r ? fn(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
                       &r->ob_mpi)
@@ -338,10 +365,12 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg m;
     COMM_CHECK(self);
     if (cmpi_parse("Recv_init", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0) {
         return NULL;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
+    }
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_prequest_new(self->st);
     int ierr = r ? MPI_Recv_init(m.addr, m.count, m.dtype, source, tag,
                                  self->ob_mpi, &r->ob_mpi)
@@ -395,12 +424,14 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     COMM_CHECK(self);
     if (cmpi_parse("Isendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0)
+        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0) {
         return NULL;
+    }
 #if CMPI_HAVE_ISENDRECV
     cmpi_msg sm, rm;
-    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
         return NULL;
+    }
     if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV) <
         0) {
         cmpi_msg_release(&sm);
@@ -440,12 +471,14 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
     COMM_CHECK(self);
     if (cmpi_parse("Isendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0)
+        cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0) {
         return NULL;
+    }
 #if CMPI_HAVE_ISENDRECV_REPLACE
     cmpi_msg m;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0)
+    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     int ierr = r ? MPI_Isendrecv_replace(m.addr, m.count, m.dtype, dest,
                                          sendtag, source, recvtag,
@@ -475,21 +508,24 @@ static PyObject *
 mod_Attach_buffer(PyObject *m, PyObject *buf)
 {
     cmpi_state *st = cmpi_get_state(m);
-    if (cmpi_bsend_buffer.obj != NULL)
+    if (cmpi_bsend_buffer.obj != NULL) {
         return cmpi_raise_msg(st, MPI_ERR_BUFFER,
                               "a buffer is already attached; "
                               "Detach_buffer() first");
+    }
     if (cmpi_get_buffer(buf, &cmpi_bsend_buffer,
-                        PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0)
+                        PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0) {
         return NULL;
+    }
     int n;
     if (cmpi_size_to_int(cmpi_bsend_buffer.len, &n) < 0) {
         PyBuffer_Release(&cmpi_bsend_buffer);
         return NULL;
     }
     int ierr = MPI_Buffer_attach(cmpi_bsend_buffer.buf, n);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         Py_XSETREF(st->bsend_object, Py_NewRef(buf));
+    }
     if (ierr != MPI_SUCCESS) {
         PyBuffer_Release(&cmpi_bsend_buffer);
         return cmpi_raise(st, ierr);
@@ -507,10 +543,12 @@ mod_Detach_buffer(PyObject *m, PyObject *Py_UNUSED(a))
     void *addr = NULL;
     int size = 0, ierr;
     CMPI_NOGIL(ierr = MPI_Buffer_detach(&addr, &size));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
-    if (cmpi_bsend_buffer.obj == NULL)
+    }
+    if (cmpi_bsend_buffer.obj == NULL) {
         Py_RETURN_NONE;
+    }
     PyObject *obj = st->bsend_object != NULL
                             ? st->bsend_object
                             : Py_NewRef(cmpi_bsend_buffer.obj);
@@ -552,18 +590,23 @@ probe_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_recv_args(self, a[0], a[1], &source, &tag) < 0 ||
-        cmpi_status_check(self->st, a[2]) < 0)
+        cmpi_status_check(self->st, a[2]) < 0) {
         return NULL;
+    }
     MPI_Status s;
     cmpi_status_clear(&s);
-    if (mode == CMPI_PROBE_WAIT)
+    if (mode == CMPI_PROBE_WAIT) {
         ierr = cmpi_wait_probe(source, tag, self->ob_mpi, NULL, &s, fname);
-    else
+    }
+    else {
         ierr = MPI_Iprobe(source, tag, self->ob_mpi, &flag, &s);
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (flag && a[2] != NULL && cmpi_status_store(self->st, a[2], &s) < 0)
+    }
+    if (flag && a[2] != NULL && cmpi_status_store(self->st, a[2], &s) < 0) {
         return NULL;
+    }
     return PyBool_FromLong(flag);
 }
 
@@ -643,8 +686,9 @@ static int
 envelope_parse(const char *buf, Py_ssize_t count, int *ptag, int *nbuf,
                long long *plen)
 {
-    if (count < ENV_HEAD || memcmp(buf, "\0CMP", 4) != 0)
+    if (count < ENV_HEAD || memcmp(buf, "\0CMP", 4) != 0) {
         return 0;
+    }
     memcpy(ptag, buf + 4, 4);
     memcpy(nbuf, buf + 8, 4);
     memcpy(plen, buf + 16, 8);
@@ -674,8 +718,9 @@ cmpi_bytes_type(long long n, int *count, MPI_Datatype *type)
     }
     MPI_Datatype block;
     int ierr = MPI_Type_contiguous((int)chunk, MPI_BYTE, &block);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return ierr;
+    }
     int q = (int)(n / chunk), r = (int)(n % chunk);
     if (r == 0) {
         ierr = MPI_Type_contiguous(q, block, type);
@@ -687,8 +732,9 @@ cmpi_bytes_type(long long n, int *count, MPI_Datatype *type)
         ierr = MPI_Type_create_struct(2, lens, displs, types, type);
     }
     MPI_Type_free(&block);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Type_commit(type);
+    }
     *count = 1;
     return ierr;
 }
@@ -696,8 +742,9 @@ cmpi_bytes_type(long long n, int *count, MPI_Datatype *type)
 static void
 cmpi_bytes_type_free(MPI_Datatype *type)
 {
-    if (*type != MPI_BYTE)
+    if (*type != MPI_BYTE) {
         MPI_Type_free(type);
+    }
 }
 
 static int
@@ -707,8 +754,9 @@ cmpi_isend_bytes(const void *buf, long long n, int dest, int tag,
     int count;
     MPI_Datatype type;
     int ierr = cmpi_bytes_type(n, &count, &type);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Isend(buf, count, type, dest, tag, comm, req);
+    }
     cmpi_bytes_type_free(&type);
     return ierr;
 }
@@ -720,8 +768,9 @@ cmpi_irecv_bytes(void *buf, long long n, int source, int tag, MPI_Comm comm,
     int count;
     MPI_Datatype type;
     int ierr = cmpi_bytes_type(n, &count, &type);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Irecv(buf, count, type, source, tag, comm, req);
+    }
     cmpi_bytes_type_free(&type);
     return ierr;
 }
@@ -755,8 +804,9 @@ detached_reap(void)
         int flag = 0;
         MPI_Test(&detached.reqs[i], &flag, MPI_STATUS_IGNORE);
         if (flag) {
-            if (detached.keep[i] != CMPI_ORPHAN)
+            if (detached.keep[i] != CMPI_ORPHAN) {
                 Py_CLEAR(detached.keep[i]);
+            }
             continue;
         }
         detached.reqs[j] = detached.reqs[i];
@@ -770,15 +820,17 @@ static void
 cmpi_detached_add(MPI_Request req, PyObject *keep)
 {
     /* Reap early: a completed send keeps its pickle alive until reaped. */
-    if (detached.n >= 8)
+    if (detached.n >= 8) {
         detached_reap();
+    }
     if (detached.n == detached.cap) {
         int cap = detached.cap ? 2 * detached.cap : 16;
         MPI_Request *r = PyMem_Realloc(detached.reqs, sizeof(*r) * cap);
         PyObject **k =
                 r ? PyMem_Realloc(detached.keep, sizeof(*k) * cap) : NULL;
-        if (r != NULL)
+        if (r != NULL) {
             detached.reqs = r;
+        }
         if (k == NULL) {
             /* Cannot track it: wait for it here instead. */
             CMPI_NOGIL(MPI_Wait(&req, MPI_STATUS_IGNORE));
@@ -799,18 +851,22 @@ cmpi_detached_complete(int have_gil)
 {
     /* orphans: freed, not waited for (they may never complete) */
     for (int i = 0; i < detached.n; i++) {
-        if (detached.keep[i] != CMPI_ORPHAN)
+        if (detached.keep[i] != CMPI_ORPHAN) {
             continue;
+        }
         int flag = 0;
         MPI_Test(&detached.reqs[i], &flag, MPI_STATUS_IGNORE);
-        if (!flag)
+        if (!flag) {
             MPI_Request_free(&detached.reqs[i]);
+        }
         detached.reqs[i] = MPI_REQUEST_NULL;
         detached.keep[i] = NULL;
     }
     if (have_gil) {
         CMPI_NOGIL(cmpi_waitall(detached.n, detached.reqs));
-        for (int i = 0; i < detached.n; i++) Py_CLEAR(detached.keep[i]);
+        for (int i = 0; i < detached.n; i++) {
+            Py_CLEAR(detached.keep[i]);
+        }
     }
     else {
         cmpi_waitall(detached.n, detached.reqs);
@@ -836,29 +892,34 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     mpi_isend_fn mpi_isend = obj_send_isend(mode);
     int whole = self->shadow == MPI_COMM_NULL || mode == OBJ_SEND_BUFFERED;
     PyObject *data = cmpi_dumps_oob(st, obj, whole ? NULL : &buffers);
-    if (data == NULL)
+    if (data == NULL) {
         return -1;
+    }
     Py_ssize_t n = PyBytes_GET_SIZE(data);
     if (buffers == NULL && (n <= CMPI_OBJ_EAGER || whole)) {
         int count;
-        if (cmpi_size_to_int(n, &count) < 0)
+        if (cmpi_size_to_int(n, &count) < 0) {
             goto error;
+        }
         ierr = mpi_isend(PyBytes_AS_STRING(data), count, MPI_BYTE, dest, tag,
                          self->ob_mpi, req);
-        if (ierr != MPI_SUCCESS)
+        if (ierr != MPI_SUCCESS) {
             goto mpierror;
+        }
         *keep = data;
         return 0;
     }
     /* The pieces of earlier sends are usually done by now: let go of
      * their memory (a pickle stream may be large) before holding more, so
      * that what is held stays within the sends still in flight. */
-    if (detached.n > 0)
+    if (detached.n > 0) {
         detached_reap();
+    }
     int nbuf = buffers ? (int)PyList_GET_SIZE(buffers) : 0;
     env = PyBytes_FromStringAndSize(NULL, ENV_HEAD + 8 * (Py_ssize_t)nbuf);
-    if (env == NULL)
+    if (env == NULL) {
         goto error;
+    }
     char *e = PyBytes_AS_STRING(env);
     long long plen = n;
     ptag = payload_tag(st);
@@ -870,29 +931,34 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     MPI_Request piece;
     ierr = cmpi_isend_bytes(PyBytes_AS_STRING(data), n, dest, ptag,
                             self->shadow, &piece);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         goto mpierror;
+    }
     cmpi_detached_add(piece, data);
     for (int i = 0; i < nbuf; i++) {
         /* A memoryview holds the buffer exported while the send reads. */
         PyObject *mv = PyMemoryView_FromObject(PyList_GET_ITEM(buffers, i));
-        if (mv == NULL)
+        if (mv == NULL) {
             goto error;
+        }
         Py_buffer *v = PyMemoryView_GET_BUFFER(mv);
         long long blen = v->len;
         memcpy(e + ENV_HEAD + 8 * i, &blen, 8);
         ierr = cmpi_isend_bytes(v->buf, blen, dest, ptag, self->shadow,
                                 &piece);
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             cmpi_detached_add(piece, mv);
+        }
         Py_DECREF(mv);
-        if (ierr != MPI_SUCCESS)
+        if (ierr != MPI_SUCCESS) {
             goto mpierror;
+        }
     }
     ierr = mpi_isend(e, (int)PyBytes_GET_SIZE(env), MPI_BYTE, dest, tag,
                      self->ob_mpi, req);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         goto mpierror;
+    }
     *keep = env;
     Py_DECREF(data);
     Py_XDECREF(buffers);
@@ -919,10 +985,12 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
 {
     int ptag, nbuf;
     long long plen;
-    if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
+    if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL) {
         return Py_NewRef(Py_None);
-    if (!envelope_parse(buf, count, &ptag, &nbuf, &plen))
+    }
+    if (!envelope_parse(buf, count, &ptag, &nbuf, &plen)) {
         return cmpi_loads(st, buf, count);
+    }
     return obj_from_envelope(st, shadow, buf, s, ptag, nbuf, plen);
 }
 
@@ -936,10 +1004,12 @@ cmpi_obj_from_bytes(cmpi_state *st, MPI_Comm shadow, PyObject *bytes,
     Py_ssize_t count = PyBytes_GET_SIZE(bytes);
     int ptag, nbuf;
     long long plen;
-    if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL)
+    if (count <= 0 || s->MPI_SOURCE == MPI_PROC_NULL) {
         return Py_NewRef(Py_None);
-    if (!envelope_parse(buf, count, &ptag, &nbuf, &plen))
+    }
+    if (!envelope_parse(buf, count, &ptag, &nbuf, &plen)) {
         return cmpi_loads_bytes(st, bytes);
+    }
     return obj_from_envelope(st, shadow, buf, s, ptag, nbuf, plen);
 }
 
@@ -949,36 +1019,41 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
                   const MPI_Status *s, int ptag, int nbuf, long long plen)
 {
     int ierr = MPI_SUCCESS;
-    if (shadow == MPI_COMM_NULL)
+    if (shadow == MPI_COMM_NULL) {
         return cmpi_raise_msg(st, MPI_ERR_COMM,
                               "received a large-object envelope on a "
                               "communicator cmpi did not create");
+    }
     PyObject *stream = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)plen);
     PyObject *buffers = nbuf ? PyList_New(nbuf) : NULL;
     MPI_Request *reqs = PyMem_New(MPI_Request, nbuf + 1);
     PyObject *obj = NULL;
     int posted = 0;
     if (stream == NULL || (nbuf && buffers == NULL) || reqs == NULL) {
-        if (!PyErr_Occurred())
+        if (!PyErr_Occurred()) {
             PyErr_NoMemory();
+        }
         goto done;
     }
     ierr = cmpi_irecv_bytes(PyBytes_AS_STRING(stream), plen, s->MPI_SOURCE,
                             ptag, shadow, &reqs[posted]);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         posted++;
+    }
     for (int i = 0; i < nbuf && ierr == MPI_SUCCESS; i++) {
         long long blen;
         memcpy(&blen, buf + ENV_HEAD + 8 * i, 8);
         /* The unpickled object owns this memory: no copy on this side. */
         PyObject *b = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)blen);
-        if (b == NULL)
+        if (b == NULL) {
             break;
+        }
         PyList_SET_ITEM(buffers, i, b);
         ierr = cmpi_irecv_bytes(PyByteArray_AS_STRING(b), blen, s->MPI_SOURCE,
                                 ptag, shadow, &reqs[posted]);
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             posted++;
+        }
     }
     /* The pieces were sent before the envelope: this wait is only the
      * transfer, never a wait for the sender. */
@@ -991,15 +1066,17 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
             PyErr_Clear();
             PyErr_SetRaisedException_compat(exc);
         }
-        if (ierr == MPI_SUCCESS)
+        if (ierr == MPI_SUCCESS) {
             ierr = rc;
+        }
     }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto done;
     }
-    if (PyErr_Occurred())
+    if (PyErr_Occurred()) {
         goto done;
+    }
     obj = cmpi_loads_oob(st, PyBytes_AS_STRING(stream), (Py_ssize_t)plen,
                          buffers);
 done:
@@ -1018,21 +1095,25 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int dest, tag, ierr;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0) {
         return NULL;
-    if (dest == MPI_PROC_NULL)
+    }
+    if (dest == MPI_PROC_NULL) {
         Py_RETURN_NONE;
+    }
     MPI_Request req;
     PyObject *keep;
-    if (obj_send_start(self, a[0], dest, tag, mode, &req, &keep) < 0)
+    if (obj_send_start(self, a[0], dest, tag, mode, &req, &keep) < 0) {
         return NULL;
+    }
     /* An eager send is done at the first test: then the GIL is never
      * released. */
     ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                          dest, tag, self->ob_mpi);
     Py_DECREF(keep);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -1057,23 +1138,29 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
     int ierr, count = 0, found = 0;
     /* A message already there is taken without releasing the GIL. */
     ierr = MPI_Improbe(source, tag, self->ob_mpi, &found, &msg, &probe);
-    if (ierr == MPI_SUCCESS && !found)
+    if (ierr == MPI_SUCCESS && !found) {
         ierr = cmpi_wait_probe(source, tag, self->ob_mpi, &msg, &probe,
                                "comm.recv");
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     ierr = MPI_Get_count(&probe, MPI_BYTE, &count);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     PyObject *bytes = PyBytes_FromStringAndSize(NULL, count);
-    if (bytes == NULL)
+    if (bytes == NULL) {
         return NULL;
+    }
     char *buf = PyBytes_AS_STRING(bytes);
-    if (count > 65536)
+    if (count > 65536) {
         CMPI_NOGIL_CALL("recv", MPI_COMM_NULL,
                         ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s));
-    else
+    }
+    else {
         ierr = MPI_Mrecv(buf, count, MPI_BYTE, &msg, s);
+    }
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(bytes);
         return cmpi_raise(self->st, ierr);
@@ -1092,23 +1179,27 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
     int n, ierr, count = 0;
     /* as mpi4py 4 */
     if (PyErr_WarnEx(PyExc_UserWarning, "the 'buf' argument is deprecated",
-                     1) < 0)
+                     1) < 0) {
         return NULL;
+    }
     /* a size (mpi4py allocates that much): any size is received here */
-    if (PyLong_Check(buf))
+    if (PyLong_Check(buf)) {
         return recv_obj_probed(self, source, tag, s);
+    }
     if (PyObject_GetBuffer(buf, &view, PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) <
-        0)
+        0) {
         return NULL;
+    }
     if (cmpi_size_to_int(view.len, &n) < 0) {
         PyBuffer_Release(&view);
         return NULL;
     }
     MPI_Request req;
     ierr = MPI_Irecv(view.buf, n, MPI_BYTE, source, tag, self->ob_mpi, &req);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = cmpi_wait_req(&req, s, "comm.recv", "source=%d, tag=%d", source,
                              tag, self->ob_mpi);
+    }
     if (ierr != MPI_SUCCESS) {
         PyBuffer_Release(&view);
         return cmpi_raise(self->st, ierr);
@@ -1134,17 +1225,21 @@ Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     COMM_CHECK(self);
     if (cmpi_parse("recv", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0 ||
-        cmpi_status_check(self->st, a[3]) < 0)
+        cmpi_status_check(self->st, a[3]) < 0) {
         return NULL;
+    }
     MPI_Status s;
     cmpi_status_clear(&s);
     PyObject *obj;
-    if (a[0] == NULL || a[0] == Py_None)
+    if (a[0] == NULL || a[0] == Py_None) {
         obj = recv_obj_probed(self, source, tag, &s);
-    else
+    }
+    else {
         obj = recv_obj_into(self, a[0], source, tag, &s);
-    if (obj == NULL)
+    }
+    if (obj == NULL) {
         return NULL;
+    }
     if (a[3] != NULL && cmpi_status_store(self->st, a[3], &s) < 0) {
         Py_DECREF(obj);
         return NULL;
@@ -1169,8 +1264,9 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
         cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0 ||
-        cmpi_status_check(self->st, a[6]) < 0)
+        cmpi_status_check(self->st, a[6]) < 0) {
         return NULL;
+    }
     PyObject *keep = NULL, *obj = NULL;
     MPI_Request sreq = MPI_REQUEST_NULL;
     MPI_Status s;
@@ -1179,12 +1275,15 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
      * for each other, whatever the message sizes. */
     if (dest != MPI_PROC_NULL &&
         obj_send_start(self, a[0], dest, sendtag, OBJ_SEND_STANDARD, &sreq,
-                       &keep) < 0)
+                       &keep) < 0) {
         return NULL;
-    if (a[3] == NULL || a[3] == Py_None)
+    }
+    if (a[3] == NULL || a[3] == Py_None) {
         obj = recv_obj_probed(self, source, recvtag, &s);
-    else
+    }
+    else {
         obj = recv_obj_into(self, a[3], source, recvtag, &s);
+    }
     if (obj == NULL) {
         /* The send reads `keep` until it is done or cancelled. */
         PyObject *exc = PyErr_GetRaisedException_compat();
@@ -1218,11 +1317,13 @@ isend_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int dest, tag;
     COMM_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0)
+        cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_SEND);
-    if (r == NULL)
+    if (r == NULL) {
         return NULL;
+    }
     if (dest == MPI_PROC_NULL) {
         /* an active request that completes at once, as MPI makes one */
         int ierr = obj_send_isend(mode)(NULL, 0, MPI_BYTE, MPI_PROC_NULL, tag,
@@ -1267,11 +1368,13 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int source, tag, n;
     COMM_CHECK(self);
     if (cmpi_parse("irecv", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0)
+        cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0) {
         return NULL;
+    }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_OBJ_RECV);
-    if (r == NULL)
+    if (r == NULL) {
         return NULL;
+    }
     r->shadow = self->shadow;
     if (a[0] == NULL || a[0] == Py_None || PyLong_Check(a[0])) {
         /* A buffer of this many bytes (mpi4py's irecv(512)), or one that
@@ -1280,9 +1383,10 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         n = CMPI_OBJ_EAGER;
         if (a[0] != NULL && a[0] != Py_None &&
             (cmpi_as_int(a[0], &n, "buf") < 0 || n < 0)) {
-            if (!PyErr_Occurred())
+            if (!PyErr_Occurred()) {
                 PyErr_SetString(PyExc_ValueError,
                                 "irecv: a negative buffer size");
+            }
             Py_DECREF(r);
             return NULL;
         }

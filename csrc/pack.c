@@ -45,30 +45,37 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
     if (PyList_Check(spec) || PyTuple_Check(spec)) {
         Py_ssize_t n = PySequence_Fast_GET_SIZE(spec);
         PyObject **items = PySequence_Fast_ITEMS(spec);
-        if (n < 2 || n > 4)
+        if (n < 2 || n > 4) {
             return cmpi_msg_parse(st, spec, m, recv); /* its error */
+        }
         buf = items[0];
         if (n == 2) {
             if (PyObject_TypeCheck(items[1], st->Datatype_Type) ||
-                PyUnicode_Check(items[1]))
+                PyUnicode_Check(items[1])) {
                 otype = items[1];
-            else
+            }
+            else {
                 ocount = items[1];
+            }
         }
         else {
             ocount = items[1];
             otype = items[n - 1];
-            if (n == 4)
+            if (n == 4) {
                 odispl = items[2];
+            }
         }
-        if (otype == Py_None)
+        if (otype == Py_None) {
             otype = NULL;
-        if (ocount == Py_None)
+        }
+        if (ocount == Py_None) {
             ocount = NULL;
+        }
         if (otype != NULL) {
             MPI_Datatype t;
-            if (cmpi_dtype_from_object(st, otype, &t) < 0)
+            if (cmpi_dtype_from_object(st, otype, &t) < 0) {
                 return -1;
+            }
             if (t != self->ob_mpi) {
                 PyErr_Format(PyExc_ValueError,
                              "%s: the message datatype must be the datatype "
@@ -86,8 +93,9 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
         /* As many whole elements as the buffer holds. */
         Py_buffer v;
         MPI_Aint lb = 0, extent = 0;
-        if (cmpi_get_buffer(buf, &v, PyBUF_ANY_CONTIGUOUS) < 0)
+        if (cmpi_get_buffer(buf, &v, PyBUF_ANY_CONTIGUOUS) < 0) {
             return -1;
+        }
         Py_ssize_t len = v.len;
         PyBuffer_Release(&v);
         int ierr = MPI_Type_get_extent(self->ob_mpi, &lb, &extent);
@@ -104,10 +112,12 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
     else {
         norm = Py_BuildValue("[OOO]", buf, ocount, (PyObject *)self);
     }
-    if (norm == NULL)
+    if (norm == NULL) {
         return -1;
-    if (cmpi_msg_parse(st, norm, m, recv) < 0)
+    }
+    if (cmpi_msg_parse(st, norm, m, recv) < 0) {
         goto done;
+    }
     if (m->view.obj == NULL) {
         PyErr_Format(PyExc_TypeError, "%s: a buffer is required", what);
         goto done;
@@ -146,8 +156,9 @@ static int
 packed_buffer(PyObject *obj, Py_buffer *view, int writable, const char *what)
 {
     int flags = PyBUF_ANY_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
-    if (cmpi_get_buffer(obj, view, flags) == 0)
+    if (cmpi_get_buffer(obj, view, flags) == 0) {
         return 0;
+    }
     if (!cmpi_is_exporter(obj)) {
         PyErr_Clear();
         PyErr_Format(PyExc_TypeError, "%s: expected a buffer, got %.100s",
@@ -171,8 +182,9 @@ comm_arg(cmpi_state *st, PyObject *obj, MPI_Comm *comm)
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    if (cmpi_comm_check((CommObject *)obj) < 0)
+    if (cmpi_comm_check((CommObject *)obj) < 0) {
         return -1;
+    }
     *comm = ((CommObject *)obj)->ob_mpi;
     return 0;
 }
@@ -188,8 +200,9 @@ position_arg(PyObject *obj, Py_ssize_t size, MPI_Aint *out)
         return -1;
     }
     Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred())
+    if (v == -1 && PyErr_Occurred()) {
         return -1;
+    }
     if (v < 0 || v > size) {
         PyErr_Format(PyExc_ValueError,
                      "position=%zd is outside a packed buffer of %zd bytes", v,
@@ -207,11 +220,13 @@ static int
 mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
 {
     int ni, na, nd, combiner, mixed = 0;
-    if (MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner) != MPI_SUCCESS)
+    if (MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner) != MPI_SUCCESS) {
         return -1;
+    }
     if (cmpi_is_named_combiner(combiner)) {
-        if (*first == MPI_DATATYPE_NULL)
+        if (*first == MPI_DATATYPE_NULL) {
             *first = dt;
+        }
         return *first != dt;
     }
     int *i = PyMem_New(int, ni + 1);
@@ -222,10 +237,12 @@ mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
         mixed = -1;
         nd = 0;
     }
-    for (int k = 0; k < nd && mixed == 0; k++)
+    for (int k = 0; k < nd && mixed == 0; k++) {
         mixed = mixes_basic_types(d[k], first);
-    if (nd > 0)
+    }
+    if (nd > 0) {
         cmpi_free_contents_types(d, nd);
+    }
     PyMem_Free(i);
     PyMem_Free(a);
     PyMem_Free(d);
@@ -239,8 +256,9 @@ mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
 static int
 check_external(cmpi_state *st, MPI_Datatype dt)
 {
-    if (check_committed(st, dt) < 0)
+    if (check_committed(st, dt) < 0) {
         return -1;
+    }
 #if defined(MPICH_VERSION) || defined(MPI_ABI_VERSION)
     MPI_Datatype first = MPI_DATATYPE_NULL;
     if (
@@ -273,9 +291,10 @@ datarep_arg(PyObject *obj, const char **out)
 {
     const char *s = PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : NULL;
     if (s == NULL) {
-        if (!PyErr_Occurred())
+        if (!PyErr_Occurred()) {
             PyErr_Format(PyExc_TypeError, "datarep must be a str, not %.100s",
                          Py_TYPE(obj)->tp_name);
+        }
         return -1;
     }
     if (strcmp(s, "external32") != 0) {
@@ -292,8 +311,9 @@ datarep_arg(PyObject *obj, const char **out)
 static int
 count_arg(PyObject *obj, int *out)
 {
-    if (cmpi_as_int(obj, out, "count") < 0)
+    if (cmpi_as_int(obj, out, "count") < 0) {
         return -1;
+    }
     if (*out < 0) {
         PyErr_Format(PyExc_ValueError, "negative count %d", *out);
         return -1;
@@ -333,15 +353,18 @@ Datatype_Pack(DatatypeObject *self, PyObject *const *args, Py_ssize_t nargs,
         check_committed(st, self->ob_mpi) < 0 ||
         pack_msg(self, a[0], &m, CMPI_MSG_SEND, "inbuf") < 0 ||
         packed_buffer(a[1], &out, 1, "outbuf") < 0 ||
-        position_arg(a[2], out.len, &pos) < 0)
+        position_arg(a[2], out.len, &pos) < 0) {
         goto done;
+    }
     CMPI_CHK(st, MPI_Pack_size(m.count, self->ob_mpi, comm, &size));
     if (out.len > INT_MAX || size > out.len - pos) {
-        if (out.len > INT_MAX)
+        if (out.len > INT_MAX) {
             PyErr_SetString(PyExc_OverflowError,
                             "outbuf: more than 2**31-1 bytes");
-        else
+        }
+        else {
             truncated(st, "outbuf", size, pos, out.len);
+        }
         goto done;
     }
     ipos = (int)pos;
@@ -353,8 +376,9 @@ Datatype_Pack(DatatypeObject *self, PyObject *const *args, Py_ssize_t nargs,
 error:
 done:
     cmpi_msg_release(&m);
-    if (out.obj != NULL)
+    if (out.obj != NULL) {
         PyBuffer_Release(&out);
+    }
     return res;
 }
 
@@ -380,15 +404,18 @@ Datatype_Unpack(DatatypeObject *self, PyObject *const *args, Py_ssize_t nargs,
         check_committed(st, self->ob_mpi) < 0 ||
         packed_buffer(a[0], &in, 0, "inbuf") < 0 ||
         position_arg(a[1], in.len, &pos) < 0 ||
-        pack_msg(self, a[2], &m, CMPI_MSG_RECV, "outbuf") < 0)
+        pack_msg(self, a[2], &m, CMPI_MSG_RECV, "outbuf") < 0) {
         goto done;
+    }
     CMPI_CHK(st, MPI_Pack_size(m.count, self->ob_mpi, comm, &size));
     if (in.len > INT_MAX || size > in.len - pos) {
-        if (in.len > INT_MAX)
+        if (in.len > INT_MAX) {
             PyErr_SetString(PyExc_OverflowError,
                             "inbuf: more than 2**31-1 bytes");
-        else
+        }
+        else {
             truncated(st, "inbuf", size, pos, in.len);
+        }
         goto done;
     }
     ipos = (int)pos;
@@ -400,8 +427,9 @@ Datatype_Unpack(DatatypeObject *self, PyObject *const *args, Py_ssize_t nargs,
 error:
 done:
     cmpi_msg_release(&m);
-    if (in.obj != NULL)
+    if (in.obj != NULL) {
         PyBuffer_Release(&in);
+    }
     return res;
 }
 
@@ -417,11 +445,13 @@ Datatype_Pack_size(DatatypeObject *self, PyObject *const *args,
     int count, size = 0;
     if (cmpi_parse("Pack_size", args, nargs, kwnames, kw, 2, a) < 0 ||
         count_arg(a[0], &count) < 0 || comm_arg(self->st, a[1], &comm) < 0 ||
-        check_committed(self->st, self->ob_mpi) < 0)
+        check_committed(self->st, self->ob_mpi) < 0) {
         return NULL;
+    }
     int ierr = MPI_Pack_size(count, self->ob_mpi, comm, &size);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(size);
 }
 
@@ -448,8 +478,9 @@ Datatype_Pack_external(DatatypeObject *self, PyObject *const *args,
         check_external(st, self->ob_mpi) < 0 ||
         pack_msg(self, a[1], &m, CMPI_MSG_SEND, "inbuf") < 0 ||
         packed_buffer(a[2], &out, 1, "outbuf") < 0 ||
-        position_arg(a[3], out.len, &pos) < 0)
+        position_arg(a[3], out.len, &pos) < 0) {
         goto done;
+    }
     CMPI_CHK(st, MPI_Pack_external_size((char *)datarep, m.count, self->ob_mpi,
                                         &size));
     if (size > (MPI_Aint)out.len - pos) {
@@ -465,8 +496,9 @@ Datatype_Pack_external(DatatypeObject *self, PyObject *const *args,
 error:
 done:
     cmpi_msg_release(&m);
-    if (out.obj != NULL)
+    if (out.obj != NULL) {
         PyBuffer_Release(&out);
+    }
     return res;
 }
 
@@ -493,8 +525,9 @@ Datatype_Unpack_external(DatatypeObject *self, PyObject *const *args,
         check_external(st, self->ob_mpi) < 0 ||
         packed_buffer(a[1], &in, 0, "inbuf") < 0 ||
         position_arg(a[2], in.len, &pos) < 0 ||
-        pack_msg(self, a[3], &m, CMPI_MSG_RECV, "outbuf") < 0)
+        pack_msg(self, a[3], &m, CMPI_MSG_RECV, "outbuf") < 0) {
         goto done;
+    }
     CMPI_CHK(st, MPI_Pack_external_size((char *)datarep, m.count, self->ob_mpi,
                                         &size));
     if (size > (MPI_Aint)in.len - pos) {
@@ -510,8 +543,9 @@ Datatype_Unpack_external(DatatypeObject *self, PyObject *const *args,
 error:
 done:
     cmpi_msg_release(&m);
-    if (in.obj != NULL)
+    if (in.obj != NULL) {
         PyBuffer_Release(&in);
+    }
     return res;
 }
 
@@ -529,11 +563,13 @@ Datatype_Pack_external_size(DatatypeObject *self, PyObject *const *args,
     MPI_Aint size = 0;
     if (cmpi_parse("Pack_external_size", args, nargs, kwnames, kw, 2, a) < 0 ||
         datarep_arg(a[0], &datarep) < 0 || count_arg(a[1], &count) < 0 ||
-        check_external(self->st, self->ob_mpi) < 0)
+        check_external(self->st, self->ob_mpi) < 0) {
         return NULL;
+    }
     int ierr = MPI_Pack_external_size((char *)datarep, count, self->ob_mpi,
                                       &size);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromSsize_t((Py_ssize_t)size);
 }

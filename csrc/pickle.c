@@ -23,13 +23,15 @@ static Py_ssize_t
 default_threshold(void)
 {
     const char *env = getenv("CMPI_PICKLE_THRESHOLD");
-    if (env == NULL)
+    if (env == NULL) {
         env = getenv("MPI4PY_PICKLE_THRESHOLD");
+    }
     if (env != NULL && *env != '\0') {
         char *end;
         long long v = strtoll(env, &end, 10);
-        if (*end == '\0')
+        if (*end == '\0') {
             return (Py_ssize_t)v;
+        }
     }
     return CMPI_PICKLE_THRESHOLD;
 }
@@ -66,10 +68,12 @@ oob_callback(PyObject *bound, PyObject *picklebuffer)
     }
     Py_ssize_t len = view.len;
     PyBuffer_Release(&view);
-    if (len < threshold || PyList_GET_SIZE(list) >= CMPI_MAX_OOB_BUFFERS)
+    if (len < threshold || PyList_GET_SIZE(list) >= CMPI_MAX_OOB_BUFFERS) {
         Py_RETURN_TRUE;
-    if (PyList_Append(list, picklebuffer) < 0)
+    }
+    if (PyList_Append(list, picklebuffer) < 0) {
         return NULL;
+    }
     Py_RETURN_FALSE;
 }
 
@@ -91,21 +95,26 @@ oob_scalar(PyObject *o)
 static int
 oob_pointless(PyObject *o)
 {
-    if (oob_scalar(o))
+    if (oob_scalar(o)) {
         return 1;
+    }
     if (PyDict_CheckExact(o) && PyDict_GET_SIZE(o) <= 16) {
         Py_ssize_t pos = 0;
         PyObject *k, *v;
-        while (PyDict_Next(o, &pos, &k, &v))
-            if (!oob_scalar(k) || !oob_scalar(v))
+        while (PyDict_Next(o, &pos, &k, &v)) {
+            if (!oob_scalar(k) || !oob_scalar(v)) {
                 return 0;
+            }
+        }
         return 1;
     }
     if ((PyList_CheckExact(o) || PyTuple_CheckExact(o)) &&
         PySequence_Fast_GET_SIZE(o) <= 16) {
-        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(o); i++)
-            if (!oob_scalar(PySequence_Fast_GET_ITEM(o, i)))
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(o); i++) {
+            if (!oob_scalar(PySequence_Fast_GET_ITEM(o, i))) {
                 return 0;
+            }
+        }
         return 1;
     }
     return 0;
@@ -119,13 +128,15 @@ cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
 {
     PickleObject *p = pickle_of(st);
     PyObject *data;
-    if (buffers != NULL)
+    if (buffers != NULL) {
         *buffers = NULL;
+    }
     if (buffers != NULL && p->standard && p->threshold >= 0 &&
         PyLong_AsLong(p->protocol) >= 5 && !oob_pointless(obj)) {
         PyObject *list = PyList_New(0);
-        if (list == NULL)
+        if (list == NULL) {
             return NULL;
+        }
         PyObject *bound = Py_BuildValue("(On)", list, p->threshold);
         PyObject *cb =
                 bound ? PyCFunction_New(&oob_callback_def, bound) : NULL;
@@ -137,10 +148,12 @@ cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
         PyObject *args[3] = {obj, p->protocol, cb};
         data = PyObject_Vectorcall(p->dumps, args, 2, st->kw_buffer_callback);
         Py_DECREF(cb);
-        if (data == NULL || PyList_GET_SIZE(list) == 0)
+        if (data == NULL || PyList_GET_SIZE(list) == 0) {
             Py_DECREF(list);
-        else
+        }
+        else {
             *buffers = list;
+        }
     }
     else {
         /* protocol None: a custom dumps is called with the object alone */
@@ -149,8 +162,9 @@ cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
                                    p->protocol == Py_None ? 1 : 2, NULL);
     }
     if (CMPI_UNLIKELY(data == NULL)) {
-        if (buffers != NULL)
+        if (buffers != NULL) {
             Py_CLEAR(*buffers);
+        }
         return NULL;
     }
     if (CMPI_UNLIKELY(!PyBytes_CheckExact(data))) {
@@ -169,8 +183,9 @@ cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
 {
     PickleObject *p = pickle_of(st);
     PyObject *mv = PyMemoryView_FromMemory((char *)buf, n, PyBUF_READ);
-    if (mv == NULL)
+    if (mv == NULL) {
         return NULL;
+    }
     PyObject *obj;
     if (buffers != NULL) {
         PyObject *args[2] = {mv, buffers};
@@ -219,10 +234,12 @@ pickle_configure(PickleObject *self, PyObject *dumps, PyObject *loads,
                  PyObject *protocol, PyObject *threshold)
 {
     cmpi_state *st = self->st;
-    if (dumps == NULL || dumps == Py_None)
+    if (dumps == NULL || dumps == Py_None) {
         dumps = st->stdlib_dumps;
-    if (loads == NULL || loads == Py_None)
+    }
+    if (loads == NULL || loads == Py_None) {
         loads = st->stdlib_loads;
+    }
     if (!PyCallable_Check(dumps) || !PyCallable_Check(loads)) {
         PyErr_SetString(PyExc_TypeError, "dumps and loads must be callable");
         return -1;
@@ -242,8 +259,9 @@ pickle_configure(PickleObject *self, PyObject *dumps, PyObject *loads,
         int overflow = 0;
         long p = PyLong_AsLongAndOverflow(protocol, &overflow);
         long hi = PyLong_AsLong(st->stdlib_protocol);
-        if (p == -1 && PyErr_Occurred())
+        if (p == -1 && PyErr_Occurred()) {
             return -1;
+        }
         if (overflow || p < INT_MIN || p > hi) {
             PyErr_Format(PyExc_ValueError,
                          "PROTOCOL must be at most %ld (negative: the "
@@ -261,8 +279,9 @@ pickle_configure(PickleObject *self, PyObject *dumps, PyObject *loads,
             return -1;
         }
         thr = PyLong_AsSsize_t(threshold);
-        if (thr == -1 && PyErr_Occurred())
+        if (thr == -1 && PyErr_Occurred()) {
             return -1;
+        }
     }
     Py_XSETREF(self->dumps, Py_NewRef(dumps));
     Py_XSETREF(self->loads, Py_NewRef(loads));
@@ -279,8 +298,9 @@ Pickle_init(PickleObject *self, PyObject *args, PyObject *kwds)
     static char *kwlist[] = {"dumps", "loads", "protocol", "threshold", NULL};
     PyObject *dumps = NULL, *loads = NULL, *protocol = NULL, *threshold = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOOO:Pickle", kwlist,
-                                     &dumps, &loads, &protocol, &threshold))
+                                     &dumps, &loads, &protocol, &threshold)) {
         return -1;
+    }
     return pickle_configure(self, dumps, loads, protocol, threshold);
 }
 
@@ -288,11 +308,13 @@ static PyObject *
 Pickle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     PickleObject *self = (PickleObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     self->st = st;
     (void)args;
     (void)kwds;
@@ -364,8 +386,9 @@ Pickle_set_PROTOCOL(PickleObject *self, PyObject *value, void *Py_UNUSED(c))
         return -1;
     }
     Py_ssize_t thr = self->threshold;
-    if (pickle_configure(self, self->dumps, self->loads, value, NULL) < 0)
+    if (pickle_configure(self, self->dumps, self->loads, value, NULL) < 0) {
         return -1;
+    }
     self->threshold = thr;
     return 0;
 }
@@ -394,8 +417,9 @@ Pickle_set_THRESHOLD(PickleObject *self, PyObject *value, void *Py_UNUSED(c))
         return -1;
     }
     Py_ssize_t thr = PyLong_AsSsize_t(value);
-    if (thr == -1 && PyErr_Occurred())
+    if (thr == -1 && PyErr_Occurred()) {
         return -1;
+    }
     self->threshold = thr;
     return 0;
 }
@@ -414,10 +438,12 @@ oob_collect(PyObject *bound, PyObject *picklebuffer)
     }
     Py_ssize_t len = view.len;
     PyBuffer_Release(&view);
-    if (len < threshold)
+    if (len < threshold) {
         Py_RETURN_TRUE;
-    if (PyList_Append(list, picklebuffer) < 0)
+    }
+    if (PyList_Append(list, picklebuffer) < 0) {
         return NULL;
+    }
     Py_RETURN_FALSE;
 }
 
@@ -433,25 +459,30 @@ Pickle_dumps_oob(PickleObject *self, PyObject *obj)
 {
     PyObject *list = PyList_New(0), *bound = NULL, *cb = NULL, *kw = NULL;
     PyObject *proto = NULL, *data = NULL, *res = NULL, *buffer_type = NULL;
-    if (list == NULL)
+    if (list == NULL) {
         return NULL;
+    }
     bound = Py_BuildValue("(On)", list, self->threshold);
     cb = bound ? PyCFunction_New(&oob_collect_def, bound) : NULL;
     kw = cb ? Py_BuildValue("{s:O}", "buffer_callback", cb) : NULL;
     /* Out-of-band buffers need protocol 5 at least. */
     long level = self->protocol == Py_None ? 5 : PyLong_AsLong(self->protocol);
-    if (kw == NULL || (level == -1 && PyErr_Occurred()))
+    if (kw == NULL || (level == -1 && PyErr_Occurred())) {
         goto done;
+    }
     proto = PyLong_FromLong(level < 5 ? 5 : level);
-    if (proto == NULL)
+    if (proto == NULL) {
         goto done;
+    }
     PyObject *args = PyTuple_Pack(2, obj, proto);
-    if (args == NULL)
+    if (args == NULL) {
         goto done;
+    }
     data = PyObject_Call(self->dumps, args, kw);
     Py_DECREF(args);
-    if (data == NULL)
+    if (data == NULL) {
         goto done;
+    }
     /* MPI.buffer when the module has it; memoryview otherwise. */
     PyObject *mod = PyImport_ImportModule("cmpi.MPI");
     if (mod != NULL) {
@@ -466,8 +497,9 @@ Pickle_dumps_oob(PickleObject *self, PyObject *obj)
         PyObject *pb = PyList_GET_ITEM(list, i);
         PyObject *wrapped = buffer_type ? PyObject_CallOneArg(buffer_type, pb)
                                         : PyMemoryView_FromObject(pb);
-        if (wrapped == NULL)
+        if (wrapped == NULL) {
             goto done;
+        }
         PyList_SET_ITEM(list, i, wrapped); /* steals; drops pb */
         Py_DECREF(pb);
     }
@@ -554,14 +586,16 @@ static int
 cmpi_pickle_init(PyObject *m, cmpi_state *st)
 {
     PyObject *pickle = PyImport_ImportModule("pickle");
-    if (pickle == NULL)
+    if (pickle == NULL) {
         return -1;
+    }
     st->stdlib_dumps = PyObject_GetAttrString(pickle, "dumps");
     st->stdlib_loads = PyObject_GetAttrString(pickle, "loads");
     st->stdlib_protocol = PyObject_GetAttrString(pickle, "HIGHEST_PROTOCOL");
     Py_DECREF(pickle);
-    if (!st->stdlib_dumps || !st->stdlib_loads || !st->stdlib_protocol)
+    if (!st->stdlib_dumps || !st->stdlib_loads || !st->stdlib_protocol) {
         return -1;
+    }
     /* interned: the callee matches keyword names by identity first */
     PyObject *n1 = PyUnicode_InternFromString("buffer_callback");
     PyObject *n2 = PyUnicode_InternFromString("buffers");
@@ -569,15 +603,18 @@ cmpi_pickle_init(PyObject *m, cmpi_state *st)
     st->kw_buffers = n2 ? PyTuple_Pack(1, n2) : NULL;
     Py_XDECREF(n1);
     Py_XDECREF(n2);
-    if (!st->kw_buffer_callback || !st->kw_buffers)
+    if (!st->kw_buffer_callback || !st->kw_buffers) {
         return -1;
+    }
     st->Pickle_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Pickle_spec, NULL);
-    if (st->Pickle_Type == NULL || PyModule_AddType(m, st->Pickle_Type) < 0)
+    if (st->Pickle_Type == NULL || PyModule_AddType(m, st->Pickle_Type) < 0) {
         return -1;
+    }
     st->pickle = PyObject_CallNoArgs((PyObject *)st->Pickle_Type);
     if (st->pickle == NULL ||
-        PyModule_AddObjectRef(m, "pickle", st->pickle) < 0)
+        PyModule_AddObjectRef(m, "pickle", st->pickle) < 0) {
         return -1;
+    }
     return 0;
 }

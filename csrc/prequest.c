@@ -8,8 +8,9 @@ static RequestObject *
 cmpi_prequest_new(cmpi_state *st)
 {
     RequestObject *r = request_alloc(st, st->Prequest_Type, CMPI_REQ_PLAIN);
-    if (r == NULL)
+    if (r == NULL) {
         return NULL;
+    }
     r->flags |= CMPI_PERSISTENT;
     return r;
 }
@@ -36,11 +37,13 @@ CMPI_DOC(Prequest_Start_doc, "Start($self)",
 static PyObject *
 Prequest_Start(RequestObject *self, PyObject *Py_UNUSED(a))
 {
-    if (prequest_start_check(self) < 0)
+    if (prequest_start_check(self) < 0) {
         return NULL;
+    }
     int ierr = MPI_Start(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     self->pactive = 1;
     Py_RETURN_NONE;
 }
@@ -55,11 +58,13 @@ Prequest_Startall(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[1] = {NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (st == NULL ||
-        cmpi_parse("Startall", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("Startall", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     cmpi_reqlist rl;
-    if (cmpi_reqlist_get(st, a[0], &rl) < 0)
+    if (cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
+    }
     /* Check them all first, so either all start or none does. */
     for (Py_ssize_t i = 0; i < rl.n; i++) {
         if (prequest_start_check(rl.reqs[i]) < 0) {
@@ -110,7 +115,8 @@ cmpi_prequest_init(PyObject *m, cmpi_state *st)
     st->Prequest_Type = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, &Prequest_spec, (PyObject *)st->Request_Type);
     if (st->Prequest_Type == NULL ||
-        PyModule_AddType(m, st->Prequest_Type) < 0)
+        PyModule_AddType(m, st->Prequest_Type) < 0) {
         return -1;
+    }
     return 0;
 }

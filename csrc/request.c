@@ -19,8 +19,9 @@ static RequestObject *
 request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
 {
     RequestObject *r = PyObject_GC_New(RequestObject, type);
-    if (r == NULL)
+    if (r == NULL) {
         return NULL;
+    }
     r->ob_mpi = MPI_REQUEST_NULL;
     r->flags = 0;
     r->kind = kind;
@@ -49,9 +50,13 @@ cmpi_request_new(cmpi_state *st, int kind)
 static void
 cmpi_request_release(RequestObject *r)
 {
-    for (int i = 0; i < r->nviews; i++) PyBuffer_Release(&r->views[i]);
+    for (int i = 0; i < r->nviews; i++) {
+        PyBuffer_Release(&r->views[i]);
+    }
     r->nviews = 0;
-    for (int i = 0; i < r->nmem; i++) PyMem_Free(r->mem[i]);
+    for (int i = 0; i < r->nmem; i++) {
+        PyMem_Free(r->mem[i]);
+    }
     r->nmem = 0;
     r->rbuf = NULL;
     Py_CLEAR(r->keep);
@@ -72,14 +77,18 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"request", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Request", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Request", kwlist,
+                                     &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     RequestObject *r = (RequestObject *)type->tp_alloc(type, 0);
-    if (r == NULL)
+    if (r == NULL) {
         return NULL;
+    }
     r->ob_mpi = MPI_REQUEST_NULL;
     r->copied = MPI_REQUEST_NULL;
     r->kind = CMPI_REQ_PLAIN;
@@ -139,8 +148,9 @@ Request_clear(RequestObject *r)
 static int
 cmpi_request_active(RequestObject *r)
 {
-    if (r->flags & CMPI_PERSISTENT)
+    if (r->flags & CMPI_PERSISTENT) {
         return r->pactive;
+    }
     return r->ob_mpi != MPI_REQUEST_NULL;
 }
 
@@ -158,14 +168,16 @@ Request_dealloc(RequestObject *r)
         if (o != NULL && r->ob_mpi == MPI_REQUEST_NULL &&
             r->copied != MPI_REQUEST_NULL && o->ob_mpi == r->copied &&
             (!(o->flags & CMPI_PERSISTENT) || !cmpi_request_active(r))) {
-            if (!(o->flags & CMPI_PERSISTENT))
+            if (!(o->flags & CMPI_PERSISTENT)) {
                 o->ob_mpi = MPI_REQUEST_NULL;
+            }
         }
         finalized = 1;
     }
     if ((r->flags & CMPI_PERSISTENT) && !cmpi_request_active(r) &&
-        !finalized && r->ob_mpi != MPI_REQUEST_NULL)
+        !finalized && r->ob_mpi != MPI_REQUEST_NULL) {
         MPI_Request_free(&r->ob_mpi);
+    }
     if (cmpi_request_active(r) && !finalized && !(r->flags & CMPI_CONST)) {
         /* Still in flight and nobody can wait for it any more.  A
          * persistent request may be freed while active; any other is
@@ -174,8 +186,9 @@ Request_dealloc(RequestObject *r)
          * crashes MPICH 4.0's UCX device later).  Its exported views stay
          * held for good. */
         if (r->ob_mpi != MPI_REQUEST_NULL) {
-            if (r->flags & CMPI_PERSISTENT)
+            if (r->flags & CMPI_PERSISTENT) {
                 MPI_Request_free(&r->ob_mpi);
+            }
             else {
                 /* its memory (views, keep) stays held for good */
                 cmpi_detached_add(r->ob_mpi, CMPI_ORPHAN);
@@ -201,8 +214,9 @@ CMPI_HANDLE_SLOTS(Request_richcompare, Request_bool, CMPI_HK_REQUEST)
 static int
 status_error(RequestObject *r, int ierr, const MPI_Status *s)
 {
-    if (ierr == MPI_ERR_IN_STATUS && s != NULL)
+    if (ierr == MPI_ERR_IN_STATUS && s != NULL) {
         ierr = s->MPI_ERROR;
+    }
     cmpi_raise(r->st, ierr);
     return -1;
 }
@@ -217,8 +231,9 @@ objrecv_landed(RequestObject *r)
     PyObject *obj = cmpi_obj_from_message(r->st, r->shadow, r->rbuf, count,
                                           &r->status);
     cmpi_request_release(r);
-    if (obj == NULL)
+    if (obj == NULL) {
         return -1;
+    }
     Py_XSETREF(r->result, obj);
     return 1;
 }
@@ -233,8 +248,9 @@ cmpi_request_after_mpi(RequestObject *r, const MPI_Status *s)
         r->pactive = 0;
         return 1;
     }
-    if (r->kind == CMPI_REQ_OBJ_RECV)
+    if (r->kind == CMPI_REQ_OBJ_RECV) {
         return objrecv_landed(r);
+    }
     cmpi_request_release(r);
     return 1;
 }
@@ -244,8 +260,9 @@ cmpi_request_wait1(RequestObject *r)
 {
     int ierr;
     MPI_Status s;
-    if (!cmpi_request_active(r))
+    if (!cmpi_request_active(r)) {
         return 0;
+    }
     cmpi_status_clear(&s);
     cmpi_wait_t w = {.mode = CMPI_WAIT_ONE,
                      .n = 1,
@@ -255,10 +272,12 @@ cmpi_request_wait1(RequestObject *r)
                      .comm = MPI_COMM_NULL,
                      .call = "Request.Wait"};
     ierr = cmpi_wait(&w);
-    if (ierr == CMPI_WAIT_RAISED)
+    if (ierr == CMPI_WAIT_RAISED) {
         return -1;
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return status_error(r, ierr, &s);
+    }
     return cmpi_request_after_mpi(r, &s) < 0 ? -1 : 0;
 }
 
@@ -268,14 +287,17 @@ cmpi_request_test1(RequestObject *r)
 {
     int ierr, flag = 0;
     MPI_Status s;
-    if (!cmpi_request_active(r))
+    if (!cmpi_request_active(r)) {
         return 1;
+    }
     cmpi_status_clear(&s);
     ierr = cmpi_test1(&r->ob_mpi, &flag, &s);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return status_error(r, ierr, &s);
-    if (!flag)
+    }
+    if (!flag) {
         return 0;
+    }
     return cmpi_request_after_mpi(r, &s) < 0 ? -1 : 1;
 }
 
@@ -300,12 +322,15 @@ Request_Wait(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_parse("Wait", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_status_check(self->st, a[0]) < 0)
+        cmpi_status_check(self->st, a[0]) < 0) {
         return NULL;
-    if (cmpi_request_wait1(self) < 0)
+    }
+    if (cmpi_request_wait1(self) < 0) {
         return NULL;
-    if (cmpi_status_store(self->st, a[0], &self->status) < 0)
+    }
+    if (cmpi_status_store(self->st, a[0], &self->status) < 0) {
         return NULL;
+    }
     Py_CLEAR(self->result);
     Py_RETURN_TRUE;
 }
@@ -319,15 +344,19 @@ Request_Test(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_parse("Test", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_status_check(self->st, a[0]) < 0)
+        cmpi_status_check(self->st, a[0]) < 0) {
         return NULL;
+    }
     int flag = cmpi_request_test1(self);
-    if (flag < 0)
+    if (flag < 0) {
         return NULL;
-    if (flag && cmpi_status_store(self->st, a[0], &self->status) < 0)
+    }
+    if (flag && cmpi_status_store(self->st, a[0], &self->status) < 0) {
         return NULL;
-    if (flag)
+    }
+    if (flag) {
         Py_CLEAR(self->result);
+    }
     return PyBool_FromLong(flag);
 }
 
@@ -340,8 +369,9 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_parse("Get_status", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_status_check(self->st, a[0]) < 0)
+        cmpi_status_check(self->st, a[0]) < 0) {
         return NULL;
+    }
     int flag = 0, ierr;
     MPI_Status s;
     cmpi_status_clear(&s);
@@ -351,11 +381,13 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
     }
     else {
         ierr = cmpi_get_status1(self->ob_mpi, &flag, &s);
-        if (ierr != MPI_SUCCESS)
+        if (ierr != MPI_SUCCESS) {
             return cmpi_raise(self->st, ierr);
+        }
     }
-    if (flag && cmpi_status_store(self->st, a[0], &s) < 0)
+    if (flag && cmpi_status_store(self->st, a[0], &s) < 0) {
         return NULL;
+    }
     return PyBool_FromLong(flag);
 }
 
@@ -364,11 +396,13 @@ CMPI_DOC(Request_Cancel_doc, "Cancel($self)",
 static PyObject *
 Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
 {
-    if ((self->flags & CMPI_PERSISTENT) && !self->pactive)
+    if ((self->flags & CMPI_PERSISTENT) && !self->pactive) {
         Py_RETURN_NONE; /* nothing in flight to cancel */
+    }
     int ierr = MPI_Cancel(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -376,13 +410,15 @@ CMPI_DOC(Request_Free_doc, "Free($self)", "Free a communication request.");
 static PyObject *
 Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->ob_mpi == MPI_REQUEST_NULL)
+    if (self->ob_mpi == MPI_REQUEST_NULL) {
         return cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
                               "cannot free REQUEST_NULL");
+    }
     int active = cmpi_request_active(self);
     int ierr = MPI_Request_free(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     self->pactive = 0;
     if (!active) {
         cmpi_request_release(self);
@@ -403,12 +439,15 @@ Request_wait(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_parse("wait", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_status_check(self->st, a[0]) < 0)
+        cmpi_status_check(self->st, a[0]) < 0) {
         return NULL;
-    if (cmpi_request_wait1(self) < 0)
+    }
+    if (cmpi_request_wait1(self) < 0) {
         return NULL;
-    if (cmpi_status_store(self->st, a[0], &self->status) < 0)
+    }
+    if (cmpi_status_store(self->st, a[0], &self->status) < 0) {
         return NULL;
+    }
     return cmpi_request_take_result(self);
 }
 
@@ -422,15 +461,19 @@ Request_test(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"status", NULL};
     PyObject *a[1] = {NULL};
     if (cmpi_parse("test", args, nargs, kwnames, kw, 0, a) < 0 ||
-        cmpi_status_check(self->st, a[0]) < 0)
+        cmpi_status_check(self->st, a[0]) < 0) {
         return NULL;
+    }
     int flag = cmpi_request_test1(self);
-    if (flag < 0)
+    if (flag < 0) {
         return NULL;
-    if (!flag)
+    }
+    if (!flag) {
         return Py_BuildValue("(OO)", Py_False, Py_None);
-    if (cmpi_status_store(self->st, a[0], &self->status) < 0)
+    }
+    if (cmpi_status_store(self->st, a[0], &self->status) < 0) {
         return NULL;
+    }
     PyObject *obj = cmpi_request_take_result(self);
     PyObject *res = Py_BuildValue("(ON)", Py_True, obj);
     return res;
@@ -531,14 +574,18 @@ cmpi_request_init(PyObject *m, cmpi_state *st)
 {
     st->Request_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Request_spec, NULL);
-    if (st->Request_Type == NULL || PyModule_AddType(m, st->Request_Type) < 0)
+    if (st->Request_Type == NULL ||
+        PyModule_AddType(m, st->Request_Type) < 0) {
         return -1;
+    }
     RequestObject *null = cmpi_request_new(st, CMPI_REQ_PLAIN);
-    if (null == NULL)
+    if (null == NULL) {
         return -1;
+    }
     null->flags = CMPI_CONST;
     st->REQUEST_NULL = (PyObject *)null;
-    if (PyModule_AddObjectRef(m, "REQUEST_NULL", st->REQUEST_NULL) < 0)
+    if (PyModule_AddObjectRef(m, "REQUEST_NULL", st->REQUEST_NULL) < 0) {
         return -1;
+    }
     return 0;
 }

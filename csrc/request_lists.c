@@ -28,8 +28,9 @@ static int
 cmpi_reqlist_get(cmpi_state *st, PyObject *requests, cmpi_reqlist *rl)
 {
     rl->seq = PySequence_Fast(requests, "requests must be a sequence");
-    if (rl->seq == NULL)
+    if (rl->seq == NULL) {
         return -1;
+    }
     rl->n = PySequence_Fast_GET_SIZE(rl->seq);
     rl->reqs = (RequestObject **)PySequence_Fast_ITEMS(rl->seq);
     for (Py_ssize_t i = 0; i < rl->n; i++) {
@@ -50,9 +51,11 @@ cmpi_reqlist_get(cmpi_state *st, PyObject *requests, cmpi_reqlist *rl)
 static int
 any_multistep(cmpi_reqlist *rl)
 {
-    for (Py_ssize_t i = 0; i < rl->n; i++)
-        if (rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV)
+    for (Py_ssize_t i = 0; i < rl->n; i++) {
+        if (rl->reqs[i]->kind == CMPI_REQ_OBJ_RECV) {
             return 1;
+        }
+    }
     return 0;
 }
 
@@ -110,11 +113,13 @@ wait_all(cmpi_state *st, cmpi_reqlist *rl)
         for (Py_ssize_t i = 0; i < n; i++) {
             RequestObject *r = rl->reqs[i];
             int was_active = cmpi_request_active(r);
-            if (!(r->flags & CMPI_PERSISTENT))
+            if (!(r->flags & CMPI_PERSISTENT)) {
                 r->ob_mpi = hs[i];
+            }
             if (was_active && hs[i] == MPI_REQUEST_NULL &&
-                cmpi_request_after_mpi(r, &ss[i]) < 0)
+                cmpi_request_after_mpi(r, &ss[i]) < 0) {
                 PyErr_Clear(); /* the interruption is what is raised */
+            }
         }
         PyErr_SetRaisedException_compat(exc);
         if (n > 16) {
@@ -128,31 +133,38 @@ wait_all(cmpi_state *st, cmpi_reqlist *rl)
          * collectives whose statuses all say MPI_SUCCESS: only a status
          * with an error is one. */
         int failed = MPI_SUCCESS;
-        for (Py_ssize_t i = 0; i < n; i++)
+        for (Py_ssize_t i = 0; i < n; i++) {
             if (ss[i].MPI_ERROR != MPI_SUCCESS &&
                 ss[i].MPI_ERROR != MPI_ERR_PENDING) {
                 failed = ss[i].MPI_ERROR;
                 break;
             }
+        }
         ierr = failed;
         /* ... and may leave those requests active: complete them. */
-        for (Py_ssize_t i = 0; ierr == MPI_SUCCESS && i < n; i++)
+        for (Py_ssize_t i = 0; ierr == MPI_SUCCESS && i < n; i++) {
             if (hs[i] != MPI_REQUEST_NULL &&
-                (rl->reqs[i]->flags & CMPI_PERSISTENT))
+                (rl->reqs[i]->flags & CMPI_PERSISTENT)) {
                 CMPI_NOGIL(ierr = MPI_Wait(&hs[i], &ss[i]));
+            }
+        }
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         RequestObject *r = rl->reqs[i];
         int was_active = cmpi_request_active(r);
-        if (!(r->flags & CMPI_PERSISTENT))
+        if (!(r->flags & CMPI_PERSISTENT)) {
             r->ob_mpi = hs[i];
-        if (ierr != MPI_SUCCESS || rc < 0)
+        }
+        if (ierr != MPI_SUCCESS || rc < 0) {
             continue;
+        }
         /* A lowercase receive may go on to fetch a large payload. */
-        if (was_active && cmpi_request_after_mpi(r, &ss[i]) < 0)
+        if (was_active && cmpi_request_after_mpi(r, &ss[i]) < 0) {
             rc = -1;
-        else if (cmpi_request_active(r) && cmpi_request_wait1(r) < 0)
+        }
+        else if (cmpi_request_active(r) && cmpi_request_wait1(r) < 0) {
             rc = -1;
+        }
     }
     if (n > 16) {
         PyMem_Free(hs);
@@ -192,12 +204,14 @@ wait_any(cmpi_reqlist *rl, int blocking, int *flag)
         int active = 0;
         for (Py_ssize_t i = 0; i < rl->n; i++) {
             RequestObject *r = rl->reqs[i];
-            if (!cmpi_request_active(r))
+            if (!cmpi_request_active(r)) {
                 continue;
+            }
             active = 1;
             int f = cmpi_request_test1(r);
-            if (f < 0)
+            if (f < 0) {
                 return -2;
+            }
             if (f) {
                 *flag = 1;
                 return i;
@@ -216,7 +230,9 @@ wait_any(cmpi_reqlist *rl, int blocking, int *flag)
             MPI_Status s;
             cmpi_status_clear(&s);
             int idx, ierr;
-            for (Py_ssize_t i = 0; i < rl->n; i++) hs[i] = rl->reqs[i]->ob_mpi;
+            for (Py_ssize_t i = 0; i < rl->n; i++) {
+                hs[i] = rl->reqs[i]->ob_mpi;
+            }
             ierr = waitany_handles((int)rl->n, hs, &idx, &s);
             if (ierr != MPI_SUCCESS) {
                 cmpi_raise(rl->reqs[0]->st, ierr);
@@ -224,17 +240,20 @@ wait_any(cmpi_reqlist *rl, int blocking, int *flag)
             }
             if (idx != MPI_UNDEFINED) {
                 RequestObject *r = rl->reqs[idx];
-                if (!(r->flags & CMPI_PERSISTENT))
+                if (!(r->flags & CMPI_PERSISTENT)) {
                     r->ob_mpi = hs[idx];
-                if (cmpi_request_after_mpi(r, &s) < 0)
+                }
+                if (cmpi_request_after_mpi(r, &s) < 0) {
                     return -2;
+                }
                 *flag = 1;
                 return idx;
             }
             continue;
         }
-        if (poll_pause() < 0)
+        if (poll_pause() < 0) {
             return -2;
+        }
     }
 }
 
@@ -246,24 +265,29 @@ store_status_at(cmpi_state *st, PyObject *statuses, Py_ssize_t i,
                 const MPI_Status *s)
 {
     if (PyList_Check(statuses)) {
-        if (i < PyList_GET_SIZE(statuses))
+        if (i < PyList_GET_SIZE(statuses)) {
             return cmpi_status_store(st, PyList_GET_ITEM(statuses, i), s);
+        }
         PyObject *o = PyObject_CallNoArgs((PyObject *)st->Status_Type);
-        if (o == NULL)
+        if (o == NULL) {
             return -1;
+        }
         ((StatusObject *)o)->ob_mpi = *s;
         int rc = PyList_Append(statuses, o);
         Py_DECREF(o);
         return rc;
     }
     Py_ssize_t n = PySequence_Size(statuses);
-    if (n < 0)
+    if (n < 0) {
         return -1;
-    if (i >= n)
+    }
+    if (i >= n) {
         return 0;
+    }
     PyObject *o = PySequence_GetItem(statuses, i);
-    if (o == NULL)
+    if (o == NULL) {
         return -1;
+    }
     int rc = cmpi_status_store(st, o, s);
     Py_DECREF(o);
     return rc;
@@ -273,8 +297,9 @@ static int
 check_statuses(PyObject *statuses)
 {
     if (statuses == NULL || statuses == Py_None || PyList_Check(statuses) ||
-        PySequence_Check(statuses))
+        PySequence_Check(statuses)) {
         return 0;
+    }
     PyErr_Format(PyExc_TypeError,
                  "statuses must be a list or a sequence of Status, not %.100s",
                  Py_TYPE(statuses)->tp_name);
@@ -284,13 +309,17 @@ check_statuses(PyObject *statuses)
 static int
 store_statuses(cmpi_state *st, PyObject *statuses, cmpi_reqlist *rl)
 {
-    if (statuses == NULL || statuses == Py_None)
+    if (statuses == NULL || statuses == Py_None) {
         return 0;
-    if (check_statuses(statuses) < 0)
+    }
+    if (check_statuses(statuses) < 0) {
         return -1;
-    for (Py_ssize_t i = 0; i < rl->n; i++)
-        if (store_status_at(st, statuses, i, &rl->reqs[i]->status) < 0)
+    }
+    for (Py_ssize_t i = 0; i < rl->n; i++) {
+        if (store_status_at(st, statuses, i, &rl->reqs[i]->status) < 0) {
             return -1;
+        }
+    }
     return 0;
 }
 
@@ -298,10 +327,12 @@ static PyObject *
 results_list(cmpi_reqlist *rl)
 {
     PyObject *list = PyList_New(rl->n);
-    if (list == NULL)
+    if (list == NULL) {
         return NULL;
-    for (Py_ssize_t i = 0; i < rl->n; i++)
+    }
+    for (Py_ssize_t i = 0; i < rl->n; i++) {
         PyList_SET_ITEM(list, i, cmpi_request_take_result(rl->reqs[i]));
+    }
     return list;
 }
 
@@ -313,19 +344,24 @@ waitall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (cmpi_parse(objects ? "waitall" : "Waitall", args, nargs, kwnames, kw,
-                   1, a) < 0)
+                   1, a) < 0) {
         return NULL;
+    }
     cmpi_reqlist rl;
-    if (cmpi_reqlist_get(st, a[0], &rl) < 0)
+    if (cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
+    }
     PyObject *res = NULL;
-    if (wait_all(st, &rl) < 0 || store_statuses(st, a[1], &rl) < 0)
+    if (wait_all(st, &rl) < 0 || store_statuses(st, a[1], &rl) < 0) {
         goto done;
+    }
     if (objects) {
         res = results_list(&rl);
     }
     else {
-        for (Py_ssize_t i = 0; i < rl.n; i++) Py_CLEAR(rl.reqs[i]->result);
+        for (Py_ssize_t i = 0; i < rl.n; i++) {
+            Py_CLEAR(rl.reqs[i]->result);
+        }
         res = Py_NewRef(Py_True);
     }
 done:
@@ -341,33 +377,40 @@ testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (cmpi_parse(objects ? "testall" : "Testall", args, nargs, kwnames, kw,
-                   1, a) < 0)
+                   1, a) < 0) {
         return NULL;
+    }
     cmpi_reqlist rl;
-    if (cmpi_reqlist_get(st, a[0], &rl) < 0)
+    if (cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
+    }
     PyObject *res = NULL;
     int all = 1;
     /* As MPI_Testall: unless every request has completed, none is
      * completed (freed) here, so a Testany after it still finds them. */
     for (Py_ssize_t i = 0; i < rl.n && all; i++) {
         RequestObject *r = rl.reqs[i];
-        if (!cmpi_request_active(r) || r->ob_mpi == MPI_REQUEST_NULL)
+        if (!cmpi_request_active(r) || r->ob_mpi == MPI_REQUEST_NULL) {
             continue;
+        }
         int f = 0, ierr = cmpi_get_status1(r->ob_mpi, &f, MPI_STATUS_IGNORE);
         if (ierr != MPI_SUCCESS) {
             cmpi_raise(st, ierr);
             goto done;
         }
-        if (!f)
+        if (!f) {
             all = 0;
+        }
     }
     if (all) {
-        for (Py_ssize_t i = 0; i < rl.n; i++)
-            if (cmpi_request_wait1(rl.reqs[i]) < 0)
+        for (Py_ssize_t i = 0; i < rl.n; i++) {
+            if (cmpi_request_wait1(rl.reqs[i]) < 0) {
                 goto done;
-        if (store_statuses(st, a[1], &rl) < 0)
+            }
+        }
+        if (store_statuses(st, a[1], &rl) < 0) {
             goto done;
+        }
     }
     if (objects) {
         if (!all) {
@@ -379,8 +422,11 @@ testall_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         }
     }
     else {
-        if (all)
-            for (Py_ssize_t i = 0; i < rl.n; i++) Py_CLEAR(rl.reqs[i]->result);
+        if (all) {
+            for (Py_ssize_t i = 0; i < rl.n; i++) {
+                Py_CLEAR(rl.reqs[i]->result);
+            }
+        }
         res = PyBool_FromLong(all);
     }
 done:
@@ -437,21 +483,25 @@ waitany_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     const char *name = blocking ? (objects ? "waitany" : "Waitany")
                                 : (objects ? "testany" : "Testany");
     if (cmpi_parse(name, args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_status_check(st, a[1]) < 0)
+        cmpi_status_check(st, a[1]) < 0) {
         return NULL;
+    }
     cmpi_reqlist rl;
-    if (cmpi_reqlist_get(st, a[0], &rl) < 0)
+    if (cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
+    }
     PyObject *res = NULL;
     int flag = 0;
     Py_ssize_t idx = wait_any(&rl, blocking, &flag);
-    if (idx == -2)
+    if (idx == -2) {
         goto done;
+    }
     PyObject *obj = Py_None;
     if (idx != MPI_UNDEFINED) {
         RequestObject *r = rl.reqs[idx];
-        if (cmpi_status_store(st, a[1], &r->status) < 0)
+        if (cmpi_status_store(st, a[1], &r->status) < 0) {
             goto done;
+        }
         obj = cmpi_request_take_result(r);
     }
     else {
@@ -537,27 +587,33 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (st == NULL || cmpi_parse(names[blocking][objects], args, nargs,
-                                 kwnames, kw, 1, a) < 0)
+                                 kwnames, kw, 1, a) < 0) {
         return NULL;
-    if (check_statuses(a[1]) < 0)
+    }
+    if (check_statuses(a[1]) < 0) {
         return NULL;
+    }
     cmpi_reqlist rl;
-    if (cmpi_reqlist_get(st, a[0], &rl) < 0)
+    if (cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
+    }
     PyObject *indices = NULL, *objs = NULL, *res = NULL;
     for (;;) {
         int active = 0;
         indices = PyList_New(0);
-        if (indices == NULL)
+        if (indices == NULL) {
             goto done;
+        }
         for (Py_ssize_t i = 0; i < rl.n; i++) {
             RequestObject *r = rl.reqs[i];
-            if (!cmpi_request_active(r))
+            if (!cmpi_request_active(r)) {
                 continue;
+            }
             active = 1;
             int f = cmpi_request_test1(r);
-            if (f < 0)
+            if (f < 0) {
                 goto done;
+            }
             if (f) {
                 PyObject *idx = PyLong_FromSsize_t(i);
                 if (idx == NULL || PyList_Append(indices, idx) < 0) {
@@ -571,21 +627,24 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
             Py_SETREF(indices, Py_NewRef(Py_None));
             break;
         }
-        if (PyList_GET_SIZE(indices) > 0 || !blocking)
+        if (PyList_GET_SIZE(indices) > 0 || !blocking) {
             break;
+        }
         Py_CLEAR(indices);
         /* Block until one completes, then collect it and any other that
          * completed meanwhile. */
         if (any_multistep(&rl) || rl.n > 64) {
-            if (poll_pause() < 0)
+            if (poll_pause() < 0) {
                 goto done;
+            }
             continue;
         }
         MPI_Request hs[64];
         int idx, ierr;
-        for (Py_ssize_t i = 0; i < rl.n; i++)
+        for (Py_ssize_t i = 0; i < rl.n; i++) {
             hs[i] = cmpi_request_active(rl.reqs[i]) ? rl.reqs[i]->ob_mpi
                                                     : MPI_REQUEST_NULL;
+        }
         MPI_Status s;
         cmpi_status_clear(&s);
         ierr = waitany_handles((int)rl.n, hs, &idx, &s);
@@ -595,10 +654,12 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         }
         if (idx != MPI_UNDEFINED) {
             RequestObject *r = rl.reqs[idx];
-            if (!(r->flags & CMPI_PERSISTENT))
+            if (!(r->flags & CMPI_PERSISTENT)) {
                 r->ob_mpi = hs[idx];
-            if (cmpi_request_after_mpi(r, &s) < 0)
+            }
+            if (cmpi_request_after_mpi(r, &s) < 0) {
                 goto done;
+            }
             indices = PyList_New(0);
             PyObject *o = PyLong_FromLong(idx);
             if (indices == NULL || o == NULL ||
@@ -609,11 +670,13 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
             Py_DECREF(o);
             /* collect any others that are done too */
             for (Py_ssize_t i = 0; i < rl.n; i++) {
-                if (i == idx || !cmpi_request_active(rl.reqs[i]))
+                if (i == idx || !cmpi_request_active(rl.reqs[i])) {
                     continue;
+                }
                 int f = cmpi_request_test1(rl.reqs[i]);
-                if (f < 0)
+                if (f < 0) {
                     goto done;
+                }
                 if (f) {
                     PyObject *io = PyLong_FromSsize_t(i);
                     if (io == NULL || PyList_Append(indices, io) < 0) {
@@ -629,16 +692,18 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (indices != Py_None && a[1] != NULL && a[1] != Py_None) {
         for (Py_ssize_t k = 0; k < PyList_GET_SIZE(indices); k++) {
             Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(indices, k));
-            if (store_status_at(st, a[1], k, &rl.reqs[i]->status) < 0)
+            if (store_status_at(st, a[1], k, &rl.reqs[i]->status) < 0) {
                 goto done;
+            }
         }
     }
     if (!objects) {
-        if (indices != Py_None)
+        if (indices != Py_None) {
             for (Py_ssize_t k = 0; k < PyList_GET_SIZE(indices); k++) {
                 Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(indices, k));
                 Py_CLEAR(rl.reqs[i]->result);
             }
+        }
         res = Py_NewRef(indices);
         goto done;
     }
@@ -647,8 +712,9 @@ some_impl(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     objs = PyList_New(PyList_GET_SIZE(indices));
-    if (objs == NULL)
+    if (objs == NULL) {
         goto done;
+    }
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(indices); k++) {
         Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(indices, k));
         PyList_SET_ITEM(objs, k, cmpi_request_take_result(rl.reqs[i]));
@@ -733,21 +799,26 @@ Request_Get_status_any(PyTypeObject *cls, PyObject *const *args,
     cmpi_reqlist rl;
     if (st == NULL ||
         cmpi_parse("Get_status_any", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_status_check(st, a[1]) < 0 || cmpi_reqlist_get(st, a[0], &rl) < 0)
+        cmpi_status_check(st, a[1]) < 0 ||
+        cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
+    }
     PyObject *res = NULL;
     int any_active = 0;
     for (Py_ssize_t i = 0; i < rl.n; i++) {
         int flag;
         MPI_Status s;
-        if (!cmpi_request_active(rl.reqs[i]))
+        if (!cmpi_request_active(rl.reqs[i])) {
             continue;
+        }
         any_active = 1;
-        if (peek_status(rl.reqs[i], &flag, &s) < 0)
+        if (peek_status(rl.reqs[i], &flag, &s) < 0) {
             goto done;
+        }
         if (flag) {
-            if (cmpi_status_store(st, a[1], &s) < 0)
+            if (cmpi_status_store(st, a[1], &s) < 0) {
                 goto done;
+            }
             res = Py_BuildValue("(nO)", i, Py_True);
             goto done;
         }
@@ -755,8 +826,9 @@ Request_Get_status_any(PyTypeObject *cls, PyObject *const *args,
     if (!any_active) {
         MPI_Status s;
         cmpi_status_clear(&s);
-        if (cmpi_status_store(st, a[1], &s) < 0)
+        if (cmpi_status_store(st, a[1], &s) < 0) {
             goto done;
+        }
     }
     res = Py_BuildValue("(iO)", MPI_UNDEFINED,
                         any_active ? Py_False : Py_True);
@@ -777,8 +849,9 @@ Request_Get_status_all(PyTypeObject *cls, PyObject *const *args,
     cmpi_reqlist rl;
     if (st == NULL ||
         cmpi_parse("Get_status_all", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_reqlist_get(st, a[0], &rl) < 0)
+        cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
+    }
     int all = 1;
     PyObject *statuses = a[1] == Py_None ? NULL : a[1];
     if (check_statuses(statuses) < 0) {
@@ -822,15 +895,17 @@ Request_Get_status_some(PyTypeObject *cls, PyObject *const *args,
     cmpi_reqlist rl;
     if (st == NULL ||
         cmpi_parse("Get_status_some", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_reqlist_get(st, a[0], &rl) < 0)
+        cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
+    }
     PyObject *indices = PyList_New(0);
     int any_active = 0;
     for (Py_ssize_t i = 0; indices && i < rl.n; i++) {
         int flag;
         MPI_Status s;
-        if (!cmpi_request_active(rl.reqs[i]))
+        if (!cmpi_request_active(rl.reqs[i])) {
             continue;
+        }
         any_active = 1;
         if (peek_status(rl.reqs[i], &flag, &s) < 0) {
             Py_CLEAR(indices);
@@ -838,13 +913,15 @@ Request_Get_status_some(PyTypeObject *cls, PyObject *const *args,
         }
         if (flag) {
             PyObject *o = PyLong_FromSsize_t(i);
-            if (o == NULL || PyList_Append(indices, o) < 0)
+            if (o == NULL || PyList_Append(indices, o) < 0) {
                 Py_CLEAR(indices);
+            }
             Py_XDECREF(o);
         }
     }
     Py_DECREF(rl.seq);
-    if (indices != NULL && !any_active)
+    if (indices != NULL && !any_active) {
         Py_SETREF(indices, Py_NewRef(Py_None));
+    }
     return indices;
 }

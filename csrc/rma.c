@@ -10,8 +10,9 @@
 static int
 cmpi_win_check_rank(WinObject *w, int rank, const char *what)
 {
-    if ((unsigned)rank < (unsigned)w->gsize || rank == MPI_PROC_NULL)
+    if ((unsigned)rank < (unsigned)w->gsize || rank == MPI_PROC_NULL) {
         return 0;
+    }
     cmpi_raise_msg(w->st, MPI_ERR_RANK,
                    "invalid rank: %s=%d, the window's group has %d "
                    "process%s",
@@ -24,12 +25,14 @@ static int
 win_check_range(WinObject *w, int rank, MPI_Aint disp, int count,
                 MPI_Datatype dt)
 {
-    if (rank == MPI_PROC_NULL || w->tsize == NULL || count == 0)
+    if (rank == MPI_PROC_NULL || w->tsize == NULL || count == 0) {
         return 0;
+    }
     MPI_Aint lb, extent, tlb, textent;
     int ierr = MPI_Type_get_extent(dt, &lb, &extent);
-    if (ierr == MPI_SUCCESS)
+    if (ierr == MPI_SUCCESS) {
         ierr = MPI_Type_get_true_extent(dt, &tlb, &textent);
+    }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(w->st, ierr);
         return -1;
@@ -70,8 +73,9 @@ win_target_arg(WinObject *w, PyObject *target, const cmpi_msg *origin,
     t->disp = 0;
     t->count = origin->count;
     t->dtype = origin->dtype;
-    if (target == NULL || target == Py_None)
+    if (target == NULL || target == Py_None) {
         return 0;
+    }
     PyObject *odisp = NULL, *ocount = NULL, *otype = NULL;
     if (PyIndex_Check(target) && !PyFloat_Check(target)) {
         odisp = target;
@@ -106,13 +110,15 @@ win_target_arg(WinObject *w, PyObject *target, const cmpi_msg *origin,
             return -1;
         }
         Py_ssize_t d = PyNumber_AsSsize_t(odisp, PyExc_OverflowError);
-        if (d == -1 && PyErr_Occurred())
+        if (d == -1 && PyErr_Occurred()) {
             return -1;
+        }
         t->disp = (MPI_Aint)d;
     }
     if (ocount != NULL && ocount != Py_None) {
-        if (cmpi_as_int(ocount, &t->count, "target count") < 0)
+        if (cmpi_as_int(ocount, &t->count, "target count") < 0) {
             return -1;
+        }
         if (t->count < 0) {
             PyErr_Format(PyExc_ValueError, "target count must be >= 0, got %d",
                          t->count);
@@ -120,8 +126,9 @@ win_target_arg(WinObject *w, PyObject *target, const cmpi_msg *origin,
         }
     }
     if (otype != NULL && otype != Py_None &&
-        cmpi_dtype_from_object(w->st, otype, &t->dtype) < 0)
+        cmpi_dtype_from_object(w->st, otype, &t->dtype) < 0) {
         return -1;
+    }
     return 0;
 }
 
@@ -129,8 +136,9 @@ win_target_arg(WinObject *w, PyObject *target, const cmpi_msg *origin,
 static int
 win_hold(WinObject *w, int rank, cmpi_msg *m)
 {
-    if (m->view.obj == NULL)
+    if (m->view.obj == NULL) {
         return 0;
+    }
     if (w->nheld == w->capheld) {
         Py_ssize_t cap = w->capheld ? 2 * w->capheld : 8;
         win_held *p = PyMem_Realloc(w->held, sizeof(win_held) * cap);
@@ -175,8 +183,9 @@ win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     RequestObject *r = NULL;
     CMPI_HANDLE_CHECK(self, CMPI_HK_WIN);
     if (kind == RMA_GACC) {
-        if (cmpi_parse(fname, args, nargs, kwnames, kw_gacc, 3, a) < 0)
+        if (cmpi_parse(fname, args, nargs, kwnames, kw_gacc, 3, a) < 0) {
             return NULL;
+        }
         o_origin = a[0];
         o_result = a[1];
         o_rank = a[2];
@@ -185,8 +194,9 @@ win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     else {
         if (cmpi_parse(fname, args, nargs, kwnames,
-                       kind == RMA_ACC ? kw_acc : kw_pg, 2, a) < 0)
+                       kind == RMA_ACC ? kw_acc : kw_pg, 2, a) < 0) {
             return NULL;
+        }
         o_origin = a[0];
         o_rank = a[1];
         o_target = a[2];
@@ -194,23 +204,28 @@ win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (cmpi_as_int(o_rank, &rank, "target_rank") < 0 ||
         cmpi_win_check_rank(self, rank, "target_rank") < 0 ||
-        (o_op != NULL && cmpi_op_from_object(self->st, o_op, &op) < 0))
+        (o_op != NULL && cmpi_op_from_object(self->st, o_op, &op) < 0)) {
         return NULL;
+    }
     if (cmpi_msg_parse(self->st, o_origin, &om,
-                       kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND) < 0)
+                       kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND) < 0) {
         return NULL;
+    }
     if (kind == RMA_GACC &&
-        cmpi_msg_parse(self->st, o_result, &rm, CMPI_MSG_RECV) < 0)
+        cmpi_msg_parse(self->st, o_result, &rm, CMPI_MSG_RECV) < 0) {
         goto error;
+    }
     /* Get_accumulate with NO_OP may have no origin: the result says */
     const cmpi_msg *shape =
             (kind == RMA_GACC && om.view.obj == NULL && om.count == 0) ? &rm
                                                                        : &om;
     if (win_target_arg(self, o_target, shape, &t) < 0 ||
-        win_check_range(self, rank, t.disp, t.count, t.dtype) < 0)
+        win_check_range(self, rank, t.disp, t.count, t.dtype) < 0) {
         goto error;
-    if (req && (r = cmpi_request_new(self->st, CMPI_REQ_PLAIN)) == NULL)
+    }
+    if (req && (r = cmpi_request_new(self->st, CMPI_REQ_PLAIN)) == NULL) {
         goto error;
+    }
     MPI_Request *preq = req ? &r->ob_mpi : NULL;
     MPI_Win win = self->ob_mpi;
     switch (kind) {
@@ -358,8 +373,9 @@ static int
 win_single(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
            const char *what)
 {
-    if (cmpi_msg_parse(st, spec, m, recv) < 0)
+    if (cmpi_msg_parse(st, spec, m, recv) < 0) {
         return -1;
+    }
     if (m->count != 1 || m->big != MPI_DATATYPE_NULL) {
         PyErr_Format(PyExc_ValueError,
                      "%s: expected a buffer with one element, got %d", what,
@@ -404,16 +420,19 @@ Win_Fetch_and_op(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Fetch_and_op", args, nargs, kwnames, kw, 3, a) < 0 ||
         cmpi_as_int(a[2], &rank, "target_rank") < 0 ||
         cmpi_win_check_rank(self, rank, "target_rank") < 0 ||
-        (a[4] != NULL && cmpi_op_from_object(self->st, a[4], &op) < 0))
+        (a[4] != NULL && cmpi_op_from_object(self->st, a[4], &op) < 0)) {
         return NULL;
+    }
     if (a[3] != NULL) {
         Py_ssize_t d = PyNumber_AsSsize_t(a[3], PyExc_OverflowError);
-        if (d == -1 && PyErr_Occurred())
+        if (d == -1 && PyErr_Occurred()) {
             return NULL;
+        }
         disp = (MPI_Aint)d;
     }
-    if (win_single(self->st, a[1], &rm, CMPI_MSG_RECV, "result") < 0)
+    if (win_single(self->st, a[1], &rm, CMPI_MSG_RECV, "result") < 0) {
         return NULL;
+    }
     if (a[0] == Py_None && op == MPI_NO_OP) {
         om.addr = NULL;
     }
@@ -421,8 +440,9 @@ Win_Fetch_and_op(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto error;
     }
     if ((om.addr != NULL && win_same_type(&om, &rm, "origin", "result") < 0) ||
-        win_check_range(self, rank, disp, 1, rm.dtype) < 0)
+        win_check_range(self, rank, disp, 1, rm.dtype) < 0) {
         goto error;
+    }
     CMPI_NOGIL(ierr = MPI_Fetch_and_op(om.addr, rm.addr, rm.dtype, rank, disp,
                                        op, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
@@ -458,12 +478,14 @@ Win_Compare_and_swap(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     CMPI_HANDLE_CHECK(self, CMPI_HK_WIN);
     if (cmpi_parse("Compare_and_swap", args, nargs, kwnames, kw, 4, a) < 0 ||
         cmpi_as_int(a[3], &rank, "target_rank") < 0 ||
-        cmpi_win_check_rank(self, rank, "target_rank") < 0)
+        cmpi_win_check_rank(self, rank, "target_rank") < 0) {
         return NULL;
+    }
     if (a[4] != NULL) {
         Py_ssize_t d = PyNumber_AsSsize_t(a[4], PyExc_OverflowError);
-        if (d == -1 && PyErr_Occurred())
+        if (d == -1 && PyErr_Occurred()) {
             return NULL;
+        }
         disp = (MPI_Aint)d;
     }
     if (win_single(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0 ||
@@ -471,8 +493,9 @@ Win_Compare_and_swap(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         win_single(self->st, a[2], &rm, CMPI_MSG_RECV, "result") < 0 ||
         win_same_type(&cm, &om, "compare", "origin") < 0 ||
         win_same_type(&rm, &om, "result", "origin") < 0 ||
-        win_check_range(self, rank, disp, 1, om.dtype) < 0)
+        win_check_range(self, rank, disp, 1, om.dtype) < 0) {
         goto error;
+    }
     CMPI_NOGIL(ierr = MPI_Compare_and_swap(om.addr, cm.addr, rm.addr,
                                            om.dtype, rank, disp,
                                            self->ob_mpi));

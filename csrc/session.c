@@ -27,8 +27,9 @@ session_new(cmpi_state *st, PyTypeObject *type, cmpi_session_t h,
             unsigned flags)
 {
     SessionObject *s = (SessionObject *)type->tp_alloc(type, 0);
-    if (s == NULL)
+    if (s == NULL) {
         return NULL;
+    }
     s->ob_mpi = h;
     s->flags = flags;
     s->st = st;
@@ -40,11 +41,14 @@ Session_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"session", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Session", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Session", kwlist,
+                                     &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     cmpi_session_t h = CMPI_SESSION_NULL;
     if (other != NULL && other != Py_None) {
         if (!PyObject_TypeCheck(other, st->Session_Type)) {
@@ -80,12 +84,14 @@ static PyObject *
 session_missing(const char *what)
 {
     char name[64];
-    if (strcmp(what, "Create_group") == 0)
+    if (strcmp(what, "Create_group") == 0) {
         return cmpi_not_implemented("MPI_Group_from_session_pset");
+    }
     PyOS_snprintf(name, sizeof(name), "MPI_Session_%s", what);
     for (char *p = name + strlen("MPI_Session_"); *p; p++) {
-        if (*p >= 'A' && *p <= 'Z')
+        if (*p >= 'A' && *p <= 'Z') {
             *p = (char)(*p - 'A' + 'a');
+        }
     }
     return cmpi_not_implemented(name);
 }
@@ -100,12 +106,14 @@ Session_Init(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"info", "errhandler", NULL};
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
-    if (st == NULL || cmpi_parse("Init", args, nargs, kwnames, kw, 0, a) < 0)
+    if (st == NULL || cmpi_parse("Init", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
 #ifdef CMPI_HAVE_SESSION
     MPI_Info info;
-    if (cmpi_info_arg(st, a[0], &info) < 0)
+    if (cmpi_info_arg(st, a[0], &info) < 0) {
         return NULL;
+    }
     MPI_Errhandler eh = MPI_ERRORS_RETURN;
     if (a[1] != NULL && a[1] != Py_None) {
         if (!PyObject_TypeCheck(a[1], st->Errhandler_Type)) {
@@ -119,8 +127,9 @@ Session_Init(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     MPI_Session h = MPI_SESSION_NULL;
     int ierr;
     CMPI_NOGIL(ierr = MPI_Session_init(info, eh, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return session_new(st, cls, h, 0);
 #else
     return session_missing("Init");
@@ -145,8 +154,9 @@ Session_Finalize(SessionObject *self, PyObject *Py_UNUSED(a))
 #ifdef CMPI_HAVE_SESSION
     int ierr;
     CMPI_NOGIL(ierr = MPI_Session_finalize(&self->ob_mpi));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 #endif
 }
@@ -155,8 +165,9 @@ CMPI_DOC(Session_free_doc, "free($self)", "Call Finalize if not null.");
 static PyObject *
 Session_free(SessionObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->ob_mpi == CMPI_SESSION_NULL || (self->flags & CMPI_CONST))
+    if (self->ob_mpi == CMPI_SESSION_NULL || (self->flags & CMPI_CONST)) {
         Py_RETURN_NONE;
+    }
     return Session_Finalize(self, NULL);
 }
 
@@ -168,17 +179,20 @@ Session_Get_num_psets(SessionObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"info", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("Get_num_psets", args, nargs, kwnames, kw, 0, a) < 0)
+    if (cmpi_parse("Get_num_psets", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
+    }
     SESSION_CHECK(self, "Get_num_psets");
 #ifdef CMPI_HAVE_SESSION
     MPI_Info info;
-    if (cmpi_info_arg(self->st, a[0], &info) < 0)
+    if (cmpi_info_arg(self->st, a[0], &info) < 0) {
         return NULL;
+    }
     int n = 0;
     int ierr = MPI_Session_get_num_psets(self->ob_mpi, info, &n);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(n);
 #endif
 }
@@ -191,29 +205,36 @@ Session_Get_nth_pset(SessionObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"n", "info", NULL};
     PyObject *a[2] = {NULL, NULL};
-    if (cmpi_parse("Get_nth_pset", args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse("Get_nth_pset", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     int n;
-    if (cmpi_as_int(a[0], &n, "n") < 0)
+    if (cmpi_as_int(a[0], &n, "n") < 0) {
         return NULL;
+    }
     SESSION_CHECK(self, "Get_nth_pset");
 #ifdef CMPI_HAVE_SESSION
     MPI_Info info;
-    if (cmpi_info_arg(self->st, a[1], &info) < 0)
+    if (cmpi_info_arg(self->st, a[1], &info) < 0) {
         return NULL;
+    }
     int len = 0;
     int ierr = MPI_Session_get_nth_pset(self->ob_mpi, info, n, &len, NULL);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     char *name = PyMem_Malloc((size_t)len + 1);
-    if (name == NULL)
+    if (name == NULL) {
         return PyErr_NoMemory();
+    }
     ierr = MPI_Session_get_nth_pset(self->ob_mpi, info, n, &len, name);
     PyObject *r = NULL;
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
-    else
+    }
+    else {
         r = PyUnicode_FromString(name);
+    }
     PyMem_Free(name);
     return r;
 #endif
@@ -228,8 +249,9 @@ Session_Get_info(SessionObject *self, PyObject *Py_UNUSED(a))
 #ifdef CMPI_HAVE_SESSION
     MPI_Info info = MPI_INFO_NULL;
     int ierr = MPI_Session_get_info(self->ob_mpi, &info);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_info_new(self->st, info);
 #endif
 }
@@ -256,14 +278,16 @@ Session_Get_pset_info(SessionObject *self, PyObject *const *args,
     PyObject *a[1] = {NULL};
     const char *name;
     if (cmpi_parse("Get_pset_info", args, nargs, kwnames, kw, 1, a) < 0 ||
-        pset_arg(a[0], &name) < 0)
+        pset_arg(a[0], &name) < 0) {
         return NULL;
+    }
     SESSION_CHECK(self, "Get_pset_info");
 #ifdef CMPI_HAVE_SESSION
     MPI_Info info = MPI_INFO_NULL;
     int ierr = MPI_Session_get_pset_info(self->ob_mpi, name, &info);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_info_new(self->st, info);
 #endif
 }
@@ -278,15 +302,17 @@ session_group(cmpi_state *st, PyTypeObject *gtype, PyObject *session,
                      Py_TYPE(session)->tp_name);
         return NULL;
     }
-    if (pset_arg(pset, &name) < 0)
+    if (pset_arg(pset, &name) < 0) {
         return NULL;
+    }
     SessionObject *self = (SessionObject *)session;
     SESSION_CHECK(self, "Create_group");
 #ifdef CMPI_HAVE_SESSION
     MPI_Group g = MPI_GROUP_NULL;
     int ierr = MPI_Group_from_session_pset(self->ob_mpi, name, &g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return cmpi_group_new(st, gtype, g, 0);
 #else
     (void)gtype;
@@ -301,8 +327,9 @@ Session_Create_group(SessionObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"pset_name", NULL};
     PyObject *a[1] = {NULL};
-    if (cmpi_parse("Create_group", args, nargs, kwnames, kw, 1, a) < 0)
+    if (cmpi_parse("Create_group", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     return session_group(self->st, self->st->Group_Type, (PyObject *)self,
                          a[0]);
 }
@@ -318,8 +345,9 @@ Group_Create_from_session_pset(PyTypeObject *cls, PyObject *const *args,
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (st == NULL || cmpi_parse("Create_from_session_pset", args, nargs,
-                                 kwnames, kw, 2, a) < 0)
+                                 kwnames, kw, 2, a) < 0) {
         return NULL;
+    }
     return session_group(st, cls, a[0], a[1]);
 }
 
@@ -332,8 +360,9 @@ Session_Get_errhandler(SessionObject *self, PyObject *Py_UNUSED(a))
 #ifdef CMPI_HAVE_SESSION
     MPI_Errhandler eh = MPI_ERRHANDLER_NULL;
     int ierr = MPI_Session_get_errhandler(self->ob_mpi, &eh);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_errhandler_new(self->st, eh, 0);
 #endif
 }
@@ -353,8 +382,9 @@ Session_Set_errhandler(SessionObject *self, PyObject *arg)
 #ifdef CMPI_HAVE_SESSION
     int ierr = MPI_Session_set_errhandler(self->ob_mpi,
                                           ((ErrhandlerObject *)arg)->ob_mpi);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 #endif
 }
@@ -365,13 +395,15 @@ static PyObject *
 Session_Call_errhandler(SessionObject *self, PyObject *arg)
 {
     int code;
-    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+    if (cmpi_as_int(arg, &code, "errorcode") < 0) {
         return NULL;
+    }
     SESSION_CHECK(self, "Call_errhandler");
 #ifdef CMPI_HAVE_SESSION
     int ierr = MPI_Session_call_errhandler(self->ob_mpi, code);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 #endif
 }
@@ -450,16 +482,20 @@ cmpi_session_init(PyObject *m, cmpi_state *st)
 {
     st->Session_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Session_spec, NULL);
-    if (st->Session_Type == NULL || PyModule_AddType(m, st->Session_Type) < 0)
+    if (st->Session_Type == NULL ||
+        PyModule_AddType(m, st->Session_Type) < 0) {
         return -1;
+    }
     if (cmpi_add(m, "SESSION_NULL",
                  session_new(st, st->Session_Type, CMPI_SESSION_NULL,
-                             CMPI_CONST)) < 0)
+                             CMPI_CONST)) < 0) {
         return -1;
+    }
     PyObject *descr =
             PyDescr_NewClassMethod(st->Group_Type, &Group_session_methods[0]);
-    if (descr == NULL)
+    if (descr == NULL) {
         return -1;
+    }
     int rc = PyObject_SetAttrString((PyObject *)st->Group_Type,
                                     "Create_from_session_pset", descr);
     Py_DECREF(descr);

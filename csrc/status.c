@@ -8,11 +8,14 @@ Status_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"status", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Status", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Status", kwlist,
+                                     &other)) {
         return NULL;
+    }
     StatusObject *self = (StatusObject *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    if (self == NULL) {
         return NULL;
+    }
     cmpi_status_clear(&self->ob_mpi);
     if (other != NULL && other != Py_None) {
         cmpi_state *st = cmpi_type_state(type);
@@ -40,8 +43,9 @@ Status_dealloc(StatusObject *self)
 static int
 cmpi_status_check(cmpi_state *st, PyObject *status)
 {
-    if (status == NULL || status == Py_None)
+    if (status == NULL || status == Py_None) {
         return 0;
+    }
     if (CMPI_UNLIKELY(!PyObject_TypeCheck(status, st->Status_Type))) {
         PyErr_Format(PyExc_TypeError,
                      "status must be an MPI.Status, not "
@@ -56,10 +60,12 @@ cmpi_status_check(cmpi_state *st, PyObject *status)
 static int
 cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s)
 {
-    if (status == NULL || status == Py_None)
+    if (status == NULL || status == Py_None) {
         return 0;
-    if (cmpi_status_check(st, status) < 0)
+    }
+    if (cmpi_status_check(st, status) < 0) {
         return -1;
+    }
     ((StatusObject *)status)->ob_mpi = *s;
     return 0;
 }
@@ -86,8 +92,9 @@ CMPI_DOC(Status_Set_source_doc, "Set_source($self, source)",
 static PyObject *
 Status_Set_source(StatusObject *self, PyObject *arg)
 {
-    if (cmpi_as_int(arg, &self->ob_mpi.MPI_SOURCE, "source") < 0)
+    if (cmpi_as_int(arg, &self->ob_mpi.MPI_SOURCE, "source") < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -102,8 +109,9 @@ CMPI_DOC(Status_Set_tag_doc, "Set_tag($self, tag)", "Set message tag.");
 static PyObject *
 Status_Set_tag(StatusObject *self, PyObject *arg)
 {
-    if (cmpi_as_int(arg, &self->ob_mpi.MPI_TAG, "tag") < 0)
+    if (cmpi_as_int(arg, &self->ob_mpi.MPI_TAG, "tag") < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -119,8 +127,9 @@ CMPI_DOC(Status_Set_error_doc, "Set_error($self, error)",
 static PyObject *
 Status_Set_error(StatusObject *self, PyObject *arg)
 {
-    if (cmpi_as_int(arg, &self->ob_mpi.MPI_ERROR, "error") < 0)
+    if (cmpi_as_int(arg, &self->ob_mpi.MPI_ERROR, "error") < 0) {
         return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -131,14 +140,17 @@ status_count(StatusObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"datatype", NULL};
     PyObject *a[1] = {NULL};
     cmpi_state *st = cmpi_state_of((PyObject *)self);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     if (cmpi_parse(elements ? "Get_elements" : "Get_count", args, nargs,
-                   kwnames, kw, elements, a) < 0)
+                   kwnames, kw, elements, a) < 0) {
         return NULL;
+    }
     MPI_Datatype dt;
-    if (status_datatype(st, a[0], &dt) < 0)
+    if (status_datatype(st, a[0], &dt) < 0) {
         return NULL;
+    }
     MPI_Count count = 0;
     int ierr;
     if (elements) {
@@ -153,14 +165,17 @@ status_count(StatusObject *self, PyObject *const *args, Py_ssize_t nargs,
              * byte count decides, as MPI-4's MPI_Get_count_c would. */
             MPI_Count bytes = 0, size = 0;
             ierr = MPI_Get_elements_x(&self->ob_mpi, MPI_BYTE, &bytes);
-            if (ierr == MPI_SUCCESS)
+            if (ierr == MPI_SUCCESS) {
                 ierr = MPI_Type_size_x(dt, &size);
-            if (ierr == MPI_SUCCESS && size > 0 && bytes % size == 0)
+            }
+            if (ierr == MPI_SUCCESS && size > 0 && bytes % size == 0) {
                 count = bytes / size;
+            }
         }
     }
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return PyLong_FromLongLong((long long)count);
 }
 
@@ -192,17 +207,21 @@ Status_Set_elements(StatusObject *self, PyObject *const *args,
     PyObject *a[2] = {NULL, NULL};
     cmpi_state *st = cmpi_state_of((PyObject *)self);
     if (st == NULL ||
-        cmpi_parse("Set_elements", args, nargs, kwnames, kw, 2, a) < 0)
+        cmpi_parse("Set_elements", args, nargs, kwnames, kw, 2, a) < 0) {
         return NULL;
+    }
     MPI_Datatype dt;
     long long count = PyLong_AsLongLong(a[1]);
-    if (count == -1 && PyErr_Occurred())
+    if (count == -1 && PyErr_Occurred()) {
         return NULL;
-    if (status_datatype(st, a[0], &dt) < 0)
+    }
+    if (status_datatype(st, a[0], &dt) < 0) {
         return NULL;
+    }
     int ierr = MPI_Status_set_elements_x(&self->ob_mpi, dt, (MPI_Count)count);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -226,8 +245,9 @@ static PyObject *
 Status_Set_cancelled(StatusObject *self, PyObject *arg)
 {
     int flag = PyObject_IsTrue(arg);
-    if (flag < 0)
+    if (flag < 0) {
         return NULL;
+    }
     int ierr = MPI_Status_set_cancelled(&self->ob_mpi, flag);
     if (ierr != MPI_SUCCESS) {
         cmpi_state *st = cmpi_state_of((PyObject *)self);
@@ -298,8 +318,9 @@ Status_set_count(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
         return -1;
     }
     long long n = PyLong_AsLongLong(v);
-    if (n == -1 && PyErr_Occurred())
+    if (n == -1 && PyErr_Occurred()) {
         return -1;
+    }
     if (n < 0) {
         PyErr_SetString(PyExc_ValueError, "count must be >= 0");
         return -1;
@@ -327,8 +348,9 @@ Status_set_cancelled(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
         return -1;
     }
     int flag = PyObject_IsTrue(v);
-    if (flag < 0)
+    if (flag < 0) {
         return -1;
+    }
     int ierr = MPI_Status_set_cancelled(&self->ob_mpi, flag);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(cmpi_type_state(Py_TYPE(self)), ierr);
@@ -346,12 +368,14 @@ Status_tomemory(StatusObject *self, PyObject *Py_UNUSED(a))
     PyObject *buf = cmpi_buffer_new(
             cmpi_type_state(Py_TYPE(self)), &self->ob_mpi,
             (Py_ssize_t)sizeof(MPI_Status), 0, (PyObject *)self);
-    if (buf == NULL)
+    if (buf == NULL) {
         return NULL;
+    }
     PyObject *mv = PyMemoryView_FromObject(buf);
     Py_DECREF(buf);
-    if (mv == NULL)
+    if (mv == NULL) {
         return NULL;
+    }
     /* MPI_Status is a struct of C ints in both libraries */
     PyObject *ints = PyObject_CallMethod(mv, "cast", "s", "i");
     Py_DECREF(mv);
@@ -362,8 +386,9 @@ static PyObject *
 Status_richcompare(StatusObject *self, PyObject *other, int op)
 {
     if ((op != Py_EQ && op != Py_NE) ||
-        !PyObject_TypeCheck(other, Py_TYPE(self)))
+        !PyObject_TypeCheck(other, Py_TYPE(self))) {
         Py_RETURN_NOTIMPLEMENTED;
+    }
     int eq = memcmp(&self->ob_mpi, &((StatusObject *)other)->ob_mpi,
                     sizeof(MPI_Status)) == 0;
     return PyBool_FromLong(op == Py_EQ ? eq : !eq);
@@ -434,7 +459,8 @@ cmpi_status_init(PyObject *m, cmpi_state *st)
 {
     st->Status_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Status_spec, NULL);
-    if (st->Status_Type == NULL || PyModule_AddType(m, st->Status_Type) < 0)
+    if (st->Status_Type == NULL || PyModule_AddType(m, st->Status_Type) < 0) {
         return -1;
+    }
     return 0;
 }

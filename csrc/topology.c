@@ -78,8 +78,9 @@ static PyObject *
 topo_bool_list(const int *v, int n)
 {
     PyObject *l = PyList_New(n);
-    for (int i = 0; l && i < n; i++)
+    for (int i = 0; l && i < n; i++) {
         PyList_SET_ITEM(l, i, PyBool_FromLong(v[i] != 0));
+    }
     return l;
 }
 
@@ -87,11 +88,13 @@ static int
 topo_opt_bool(PyObject *obj, int *out)
 {
     *out = 0;
-    if (obj == NULL)
+    if (obj == NULL) {
         return 0;
+    }
     int v = PyObject_IsTrue(obj);
-    if (v < 0)
+    if (v < 0) {
         return -1;
+    }
     *out = v;
     return 0;
 }
@@ -110,8 +113,9 @@ cart_check_dims(CommObject *c, const int *dims, int ndims)
             return -1;
         }
         prod *= dims[i];
-        if (prod > INT_MAX)
+        if (prod > INT_MAX) {
             break;
+        }
     }
     if (prod > c->size) {
         cmpi_raise_msg(c->st, MPI_ERR_DIMS,
@@ -131,17 +135,21 @@ cart_args(CommObject *c, PyObject *odims, PyObject *operiods, int **dims,
 {
     int np = 0;
     *periods = NULL;
-    if (cmpi_topo_ints(odims, dims, ndims, "dims") < 0)
+    if (cmpi_topo_ints(odims, dims, ndims, "dims") < 0) {
         return -1;
-    if (cart_check_dims(c, *dims, *ndims) < 0)
+    }
+    if (cart_check_dims(c, *dims, *ndims) < 0) {
         goto error;
+    }
     if (operiods == NULL || operiods == Py_None) {
         *periods = PyMem_New(int, *ndims > 0 ? *ndims : 1);
         if (*periods == NULL) {
             PyErr_NoMemory();
             goto error;
         }
-        for (int i = 0; i < *ndims; i++) (*periods)[i] = 0;
+        for (int i = 0; i < *ndims; i++) {
+            (*periods)[i] = 0;
+        }
         return 0;
     }
     if (PyBool_Check(operiods) || PyLong_Check(operiods)) {
@@ -151,11 +159,14 @@ cart_args(CommObject *c, PyObject *odims, PyObject *operiods, int **dims,
             PyErr_NoMemory();
             goto error;
         }
-        for (int i = 0; i < *ndims; i++) (*periods)[i] = v;
+        for (int i = 0; i < *ndims; i++) {
+            (*periods)[i] = v;
+        }
         return 0;
     }
-    if (cmpi_topo_ints(operiods, periods, &np, "periods") < 0)
+    if (cmpi_topo_ints(operiods, periods, &np, "periods") < 0) {
         goto error;
+    }
     if (np != *ndims) {
         PyErr_Format(PyExc_ValueError,
                      "periods has %d entries, dims has %d: expected one "
@@ -186,15 +197,17 @@ Intracomm_Create_cart(CommObject *self, PyObject *const *args,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Create_cart", args, nargs, kwnames, kw, 1, a) < 0 ||
         topo_opt_bool(a[2], &reorder) < 0 ||
-        cart_args(self, a[0], a[1], &dims, &periods, &ndims) < 0)
+        cart_args(self, a[0], a[1], &dims, &periods, &ndims) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Create_cart", self->ob_mpi,
                     ierr = MPI_Cart_create(self->ob_mpi, ndims, dims, periods,
                                            reorder, &h));
     PyMem_Free(dims);
     PyMem_Free(periods);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, self->st->Cartcomm_Type, h);
 }
 
@@ -210,13 +223,15 @@ Intracomm_Cart_map(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int *dims = NULL, *periods = NULL, ndims = 0, rank;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Cart_map", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cart_args(self, a[0], a[1], &dims, &periods, &ndims) < 0)
+        cart_args(self, a[0], a[1], &dims, &periods, &ndims) < 0) {
         return NULL;
+    }
     int ierr = MPI_Cart_map(self->ob_mpi, ndims, dims, periods, &rank);
     PyMem_Free(dims);
     PyMem_Free(periods);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(rank);
 }
 
@@ -227,10 +242,12 @@ graph_args(CommObject *c, PyObject *oindex, PyObject *oedges, int **index,
 {
     int nedges = 0;
     *edges = NULL;
-    if (cmpi_topo_ints(oindex, index, nnodes, "index") < 0)
+    if (cmpi_topo_ints(oindex, index, nnodes, "index") < 0) {
         return -1;
-    if (cmpi_topo_ints(oedges, edges, &nedges, "edges") < 0)
+    }
+    if (cmpi_topo_ints(oedges, edges, &nedges, "edges") < 0) {
         goto error;
+    }
     /* An adjacency index with a leading 0 (nnodes + 1 entries, the last
      * being len(edges)) is accepted too, as mpi4py does. */
     if (*nnodes >= 2 && (*index)[0] == 0 && (*index)[*nnodes - 1] == nedges) {
@@ -286,15 +303,17 @@ Intracomm_Create_graph(CommObject *self, PyObject *const *args,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Create_graph", args, nargs, kwnames, kw, 2, a) < 0 ||
         topo_opt_bool(a[2], &reorder) < 0 ||
-        graph_args(self, a[0], a[1], &index, &edges, &nnodes) < 0)
+        graph_args(self, a[0], a[1], &index, &edges, &nnodes) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("Create_graph", self->ob_mpi,
                     ierr = MPI_Graph_create(self->ob_mpi, nnodes, index, edges,
                                             reorder, &h));
     PyMem_Free(index);
     PyMem_Free(edges);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, self->st->Graphcomm_Type, h);
 }
 
@@ -310,13 +329,15 @@ Intracomm_Graph_map(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int *index = NULL, *edges = NULL, nnodes = 0, rank;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Graph_map", args, nargs, kwnames, kw, 2, a) < 0 ||
-        graph_args(self, a[0], a[1], &index, &edges, &nnodes) < 0)
+        graph_args(self, a[0], a[1], &index, &edges, &nnodes) < 0) {
         return NULL;
+    }
     int ierr = MPI_Graph_map(self->ob_mpi, nnodes, index, edges, &rank);
     PyMem_Free(index);
     PyMem_Free(edges);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(rank);
 }
 
@@ -333,8 +354,9 @@ dist_ranks(CommObject *c, PyObject *obj, int **out, int *n, const char *what)
         }
         return 0;
     }
-    if (cmpi_topo_ints(obj, out, n, what) < 0)
+    if (cmpi_topo_ints(obj, out, n, what) < 0) {
         return -1;
+    }
     for (int i = 0; i < *n; i++) {
         if ((*out)[i] < 0 || (*out)[i] >= c->size) {
             cmpi_raise_msg(c->st, MPI_ERR_RANK,
@@ -357,14 +379,17 @@ dist_weights(PyObject *obj, int n, int **out, int **use, const char *what)
 {
     *out = NULL;
     *use = MPI_UNWEIGHTED;
-    if (obj == NULL || obj == Py_None)
+    if (obj == NULL || obj == Py_None) {
         return 0;
+    }
     if (PyLong_Check(obj)) {
         void *p = PyLong_AsVoidPtr(obj);
-        if (p == NULL && PyErr_Occurred())
+        if (p == NULL && PyErr_Occurred()) {
             return -1;
-        if ((int *)p == MPI_UNWEIGHTED)
+        }
+        if ((int *)p == MPI_UNWEIGHTED) {
             return 0;
+        }
         if ((int *)p == MPI_WEIGHTS_EMPTY) {
             if (n != 0) {
                 PyErr_Format(PyExc_ValueError,
@@ -383,8 +408,9 @@ dist_weights(PyObject *obj, int n, int **out, int **use, const char *what)
         return -1;
     }
     int m = 0;
-    if (cmpi_topo_ints(obj, out, &m, what) < 0)
+    if (cmpi_topo_ints(obj, out, &m, what) < 0) {
         return -1;
+    }
     if (m != n) {
         PyErr_Format(PyExc_ValueError,
                      "%s has %d entries, expected %d (one per edge)", what, m,
@@ -422,13 +448,15 @@ Intracomm_Create_dist_graph_adjacent(CommObject *self, PyObject *const *args,
         cmpi_parse("Create_dist_graph_adjacent", args, nargs, kwnames, kw, 2,
                    a) < 0 ||
         cmpi_info_arg(self->st, a[4], &info) < 0 ||
-        topo_opt_bool(a[5], &reorder) < 0)
+        topo_opt_bool(a[5], &reorder) < 0) {
         return NULL;
+    }
     if (dist_ranks(self, a[0], &src, &nsrc, "sources") < 0 ||
         dist_ranks(self, a[1], &dst, &ndst, "destinations") < 0 ||
         dist_weights(a[2], nsrc, &sw, &swu, "sourceweights") < 0 ||
-        dist_weights(a[3], ndst, &dw, &dwu, "destweights") < 0)
+        dist_weights(a[3], ndst, &dw, &dwu, "destweights") < 0) {
         goto done;
+    }
     if ((swu == MPI_UNWEIGHTED) != (dwu == MPI_UNWEIGHTED)) {
         PyErr_SetString(PyExc_ValueError,
                         "sourceweights and destweights must be both given "
@@ -475,12 +503,14 @@ Intracomm_Create_dist_graph(CommObject *self, PyObject *const *args,
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Create_dist_graph", args, nargs, kwnames, kw, 3, a) < 0 ||
         cmpi_info_arg(self->st, a[4], &info) < 0 ||
-        topo_opt_bool(a[5], &reorder) < 0)
+        topo_opt_bool(a[5], &reorder) < 0) {
         return NULL;
+    }
     if (dist_ranks(self, a[0], &src, &nsrc, "sources") < 0 ||
         cmpi_topo_ints(a[1], &deg, &ndeg, "degrees") < 0 ||
-        dist_ranks(self, a[2], &dst, &ndst, "destinations") < 0)
+        dist_ranks(self, a[2], &dst, &ndst, "destinations") < 0) {
         goto done;
+    }
     long long sum = 0;
     for (int i = 0; i < ndeg; i++) {
         if (deg[i] < 0) {
@@ -498,8 +528,9 @@ Intracomm_Create_dist_graph(CommObject *self, PyObject *const *args,
                      nsrc, ndeg, sum, ndst);
         goto done;
     }
-    if (dist_weights(a[3], ndst, &w, &wu, "weights") < 0)
+    if (dist_weights(a[3], ndst, &w, &wu, "weights") < 0) {
         goto done;
+    }
     CMPI_NOGIL_CALL("Create_dist_graph", self->ob_mpi,
                     ierr = MPI_Dist_graph_create(self->ob_mpi, nsrc, src, deg,
                                                  dst, wu, info, reorder, &h));
@@ -538,11 +569,13 @@ done:
 static int
 topo_kind(CommObject *c, int *kind)
 {
-    if (cmpi_comm_check(c) < 0)
+    if (cmpi_comm_check(c) < 0) {
         return -1;
+    }
     *kind = MPI_UNDEFINED;
-    if (!c->inter)
+    if (!c->inter) {
         MPI_Topo_test(c->ob_mpi, kind);
+    }
     if (*kind == MPI_UNDEFINED) {
         cmpi_raise_msg(c->st, MPI_ERR_TOPOLOGY,
                        "invalid topology: the communicator has no "
@@ -556,8 +589,9 @@ static int
 cmpi_topo_degrees(CommObject *c, int *indeg, int *outdeg)
 {
     int kind, ierr = MPI_SUCCESS;
-    if (topo_kind(c, &kind) < 0)
+    if (topo_kind(c, &kind) < 0) {
         return -1;
+    }
     if (kind == MPI_CART) {
         int nd = 0;
         ierr = MPI_Cartdim_get(c->ob_mpi, &nd);
@@ -587,8 +621,9 @@ cmpi_topo_edges(CommObject *c, int **in, int *nin, int **out, int *nout)
 {
     int kind, ierr = MPI_SUCCESS;
     *in = *out = NULL;
-    if (cmpi_topo_degrees(c, nin, nout) < 0 || topo_kind(c, &kind) < 0)
+    if (cmpi_topo_degrees(c, nin, nout) < 0 || topo_kind(c, &kind) < 0) {
         return -1;
+    }
     *in = PyMem_New(int, *nin > 0 ? *nin : 1);
     *out = PyMem_New(int, *nout > 0 ? *nout : 1);
     if (*in == NULL || *out == NULL) {
@@ -607,7 +642,9 @@ cmpi_topo_edges(CommObject *c, int **in, int *nin, int **out, int *nout)
         int rank = 0;
         MPI_Comm_rank(c->ob_mpi, &rank);
         ierr = MPI_Graph_neighbors(c->ob_mpi, rank, *nin, *in);
-        for (int i = 0; i < *nin; i++) (*out)[i] = (*in)[i];
+        for (int i = 0; i < *nin; i++) {
+            (*out)[i] = (*in)[i];
+        }
     }
     else {
         int *w = PyMem_New(int, (*nin + *nout) > 0 ? *nin + *nout : 1);
@@ -635,8 +672,9 @@ static PyObject *
 Topocomm_get_degrees(CommObject *self, void *Py_UNUSED(c))
 {
     int in, out;
-    if (cmpi_topo_degrees(self, &in, &out) < 0)
+    if (cmpi_topo_degrees(self, &in, &out) < 0) {
         return NULL;
+    }
     return Py_BuildValue("(ii)", in, out);
 }
 
@@ -644,8 +682,9 @@ static PyObject *
 Topocomm_get_indegree(CommObject *self, void *Py_UNUSED(c))
 {
     int in, out;
-    if (cmpi_topo_degrees(self, &in, &out) < 0)
+    if (cmpi_topo_degrees(self, &in, &out) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(in);
 }
 
@@ -653,8 +692,9 @@ static PyObject *
 Topocomm_get_outdegree(CommObject *self, void *Py_UNUSED(c))
 {
     int in, out;
-    if (cmpi_topo_degrees(self, &in, &out) < 0)
+    if (cmpi_topo_degrees(self, &in, &out) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(out);
 }
 
@@ -662,15 +702,19 @@ static PyObject *
 topo_edges_get(CommObject *self, int which)
 {
     int *in, *out, nin, nout;
-    if (cmpi_topo_edges(self, &in, &nin, &out, &nout) < 0)
+    if (cmpi_topo_edges(self, &in, &nin, &out, &nout) < 0) {
         return NULL;
+    }
     PyObject *res;
-    if (which == 0)
+    if (which == 0) {
         res = topo_list(in, nin);
-    else if (which == 1)
+    }
+    else if (which == 1) {
         res = topo_list(out, nout);
-    else
+    }
+    else {
         res = Py_BuildValue("(NN)", topo_list(in, nin), topo_list(out, nout));
+    }
     PyMem_Free(in);
     PyMem_Free(out);
     return res;
@@ -722,8 +766,9 @@ static int
 cart_check(CommObject *c, int *ndims)
 {
     int kind;
-    if (topo_kind(c, &kind) < 0)
+    if (topo_kind(c, &kind) < 0) {
         return -1;
+    }
     if (kind != MPI_CART) {
         cmpi_raise_msg(c->st, MPI_ERR_TOPOLOGY,
                        "invalid topology: not a Cartesian communicator");
@@ -743,8 +788,9 @@ static PyObject *
 Cartcomm_Get_dim(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int nd;
-    if (cart_check(self, &nd) < 0)
+    if (cart_check(self, &nd) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(nd);
 }
 
@@ -753,25 +799,32 @@ static PyObject *
 cart_topo(CommObject *self, int which)
 {
     int nd;
-    if (cart_check(self, &nd) < 0)
+    if (cart_check(self, &nd) < 0) {
         return NULL;
+    }
     int *buf = PyMem_New(int, 3 * (size_t)nd + 1);
-    if (buf == NULL)
+    if (buf == NULL) {
         return PyErr_NoMemory();
+    }
     int ierr = MPI_Cart_get(self->ob_mpi, nd, buf, buf + nd, buf + 2 * nd);
     PyObject *res = NULL;
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
-    else if (which == 1)
+    }
+    else if (which == 1) {
         res = topo_list(buf, nd);
-    else if (which == 2)
+    }
+    else if (which == 2) {
         res = topo_bool_list(buf + nd, nd);
-    else if (which == 3)
+    }
+    else if (which == 3) {
         res = topo_list(buf + 2 * nd, nd);
-    else
+    }
+    else {
         res = Py_BuildValue("(NNN)", topo_list(buf, nd),
                             topo_bool_list(buf + nd, nd),
                             topo_list(buf + 2 * nd, nd));
+    }
     PyMem_Free(buf);
     return res;
 }
@@ -825,8 +878,9 @@ Cartcomm_Get_cart_rank(CommObject *self, PyObject *const *args,
     int nd, n, *coords = NULL, *buf = NULL, rank;
     if (cart_check(self, &nd) < 0 ||
         cmpi_parse("Get_cart_rank", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_topo_ints(a[0], &coords, &n, "coords") < 0)
+        cmpi_topo_ints(a[0], &coords, &n, "coords") < 0) {
         return NULL;
+    }
     PyObject *res = NULL;
     if (n != nd) {
         cmpi_raise_msg(self->st, MPI_ERR_DIMS,
@@ -851,10 +905,12 @@ Cartcomm_Get_cart_rank(CommObject *self, PyObject *const *args,
         }
     }
     int ierr = MPI_Cart_rank(self->ob_mpi, coords, &rank);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
-    else
+    }
+    else {
         res = PyLong_FromLong(rank);
+    }
 done:
     PyMem_Free(coords);
     PyMem_Free(buf);
@@ -872,16 +928,19 @@ Cartcomm_Get_coords(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int nd, rank;
     if (cart_check(self, &nd) < 0 ||
         cmpi_parse("Get_coords", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &rank, "rank") < 0)
+        cmpi_as_int(a[0], &rank, "rank") < 0) {
         return NULL;
-    if ((unsigned)rank >= (unsigned)self->size)
+    }
+    if ((unsigned)rank >= (unsigned)self->size) {
         return cmpi_raise_msg(self->st, MPI_ERR_RANK,
                               "invalid rank: rank=%d, the communicator has "
                               "%d rank%s",
                               rank, self->size, self->size == 1 ? "" : "s");
+    }
     int *coords = PyMem_New(int, (size_t)nd + 1);
-    if (coords == NULL)
+    if (coords == NULL) {
         return PyErr_NoMemory();
+    }
     int ierr = MPI_Cart_coords(self->ob_mpi, rank, nd, coords);
     PyObject *res = ierr == MPI_SUCCESS ? topo_list(coords, nd)
                                         : cmpi_raise(self->st, ierr);
@@ -901,16 +960,19 @@ Cartcomm_Shift(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cart_check(self, &nd) < 0 ||
         cmpi_parse("Shift", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_as_int(a[0], &direction, "direction") < 0 ||
-        cmpi_as_int(a[1], &disp, "disp") < 0)
+        cmpi_as_int(a[1], &disp, "disp") < 0) {
         return NULL;
-    if (direction < 0 || direction >= nd)
+    }
+    if (direction < 0 || direction >= nd) {
         return cmpi_raise_msg(self->st, MPI_ERR_DIMS,
                               "invalid direction: direction=%d, the grid "
                               "has %d dimension%s",
                               direction, nd, nd == 1 ? "" : "s");
+    }
     int ierr = MPI_Cart_shift(self->ob_mpi, direction, disp, &src, &dst);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return Py_BuildValue("(ii)", src, dst);
 }
 
@@ -927,8 +989,9 @@ Cartcomm_Sub(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Comm h;
     if (cart_check(self, &nd) < 0 ||
         cmpi_parse("Sub", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_topo_ints(a[0], &remain, &n, "remain_dims") < 0)
+        cmpi_topo_ints(a[0], &remain, &n, "remain_dims") < 0) {
         return NULL;
+    }
     if (n != nd) {
         PyMem_Free(remain);
         return cmpi_raise_msg(self->st, MPI_ERR_DIMS,
@@ -939,8 +1002,9 @@ Cartcomm_Sub(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     CMPI_NOGIL_CALL("Sub", self->ob_mpi,
                     ierr = MPI_Cart_sub(self->ob_mpi, remain, &h));
     PyMem_Free(remain);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_comm_wrap_new(self, self->st->Cartcomm_Type, h);
 }
 
@@ -979,8 +1043,9 @@ static int
 graph_check(CommObject *c, int *nnodes, int *nedges)
 {
     int kind;
-    if (topo_kind(c, &kind) < 0)
+    if (topo_kind(c, &kind) < 0) {
         return -1;
+    }
     if (kind != MPI_GRAPH) {
         cmpi_raise_msg(c->st, MPI_ERR_TOPOLOGY,
                        "invalid topology: not a graph communicator");
@@ -1000,8 +1065,9 @@ static PyObject *
 Graphcomm_Get_dims(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int nn, ne;
-    if (graph_check(self, &nn, &ne) < 0)
+    if (graph_check(self, &nn, &ne) < 0) {
         return NULL;
+    }
     return Py_BuildValue("(ii)", nn, ne);
 }
 
@@ -1010,22 +1076,28 @@ static PyObject *
 graph_topo(CommObject *self, int which)
 {
     int nn, ne;
-    if (graph_check(self, &nn, &ne) < 0)
+    if (graph_check(self, &nn, &ne) < 0) {
         return NULL;
+    }
     int *buf = PyMem_New(int, (size_t)nn + (size_t)ne + 1);
-    if (buf == NULL)
+    if (buf == NULL) {
         return PyErr_NoMemory();
+    }
     int ierr = MPI_Graph_get(self->ob_mpi, nn, ne, buf, buf + nn);
     PyObject *res = NULL;
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
-    else if (which == 1)
+    }
+    else if (which == 1) {
         res = topo_list(buf, nn);
-    else if (which == 2)
+    }
+    else if (which == 2) {
         res = topo_list(buf + nn, ne);
-    else
+    }
+    else {
         res = Py_BuildValue("(NN)", topo_list(buf, nn),
                             topo_list(buf + nn, ne));
+    }
     PyMem_Free(buf);
     return res;
 }
@@ -1042,21 +1114,26 @@ static PyObject *
 graph_neighbors(CommObject *self, int rank, int count_only)
 {
     int nn, ne, n;
-    if (graph_check(self, &nn, &ne) < 0)
+    if (graph_check(self, &nn, &ne) < 0) {
         return NULL;
-    if (rank < 0 || rank >= nn)
+    }
+    if (rank < 0 || rank >= nn) {
         return cmpi_raise_msg(self->st, MPI_ERR_RANK,
                               "invalid rank: rank=%d, the graph has %d "
                               "node%s",
                               rank, nn, nn == 1 ? "" : "s");
+    }
     int ierr = MPI_Graph_neighbors_count(self->ob_mpi, rank, &n);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (count_only)
+    }
+    if (count_only) {
         return PyLong_FromLong(n);
+    }
     int *nb = PyMem_New(int, (size_t)n + 1);
-    if (nb == NULL)
+    if (nb == NULL) {
         return PyErr_NoMemory();
+    }
     ierr = MPI_Graph_neighbors(self->ob_mpi, rank, n, nb);
     PyObject *res = ierr == MPI_SUCCESS ? topo_list(nb, n)
                                         : cmpi_raise(self->st, ierr);
@@ -1075,8 +1152,9 @@ Graphcomm_Get_neighbors_count(CommObject *self, PyObject *const *args,
     int rank;
     if (cmpi_parse("Get_neighbors_count", args, nargs, kwnames, kw, 1, a) <
                 0 ||
-        cmpi_as_int(a[0], &rank, "rank") < 0)
+        cmpi_as_int(a[0], &rank, "rank") < 0) {
         return NULL;
+    }
     return graph_neighbors(self, rank, 1);
 }
 
@@ -1090,8 +1168,9 @@ Graphcomm_Get_neighbors(CommObject *self, PyObject *const *args,
     PyObject *a[1] = {NULL};
     int rank;
     if (cmpi_parse("Get_neighbors", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &rank, "rank") < 0)
+        cmpi_as_int(a[0], &rank, "rank") < 0) {
         return NULL;
+    }
     return graph_neighbors(self, rank, 0);
 }
 
@@ -1105,8 +1184,9 @@ static PyObject *
 Graphcomm_get_nnodes(CommObject *self, void *Py_UNUSED(c))
 {
     int nn, ne;
-    if (graph_check(self, &nn, &ne) < 0)
+    if (graph_check(self, &nn, &ne) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(nn);
 }
 
@@ -1114,8 +1194,9 @@ static PyObject *
 Graphcomm_get_nedges(CommObject *self, void *Py_UNUSED(c))
 {
     int nn, ne;
-    if (graph_check(self, &nn, &ne) < 0)
+    if (graph_check(self, &nn, &ne) < 0) {
         return NULL;
+    }
     return PyLong_FromLong(ne);
 }
 
@@ -1141,8 +1222,9 @@ static PyObject *
 Graphcomm_get_nneighbors(CommObject *self, void *Py_UNUSED(c))
 {
     int rank = 0;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     return graph_neighbors(self, rank, 1);
 }
@@ -1151,8 +1233,9 @@ static PyObject *
 Graphcomm_get_neighbors(CommObject *self, void *Py_UNUSED(c))
 {
     int rank = 0;
-    if (cmpi_comm_check(self) < 0)
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
+    }
     MPI_Comm_rank(self->ob_mpi, &rank);
     return graph_neighbors(self, rank, 0);
 }
@@ -1193,8 +1276,9 @@ static int
 dist_check(CommObject *c, int *in, int *out, int *weighted)
 {
     int kind;
-    if (topo_kind(c, &kind) < 0)
+    if (topo_kind(c, &kind) < 0) {
         return -1;
+    }
     if (kind != MPI_DIST_GRAPH) {
         cmpi_raise_msg(c->st, MPI_ERR_TOPOLOGY,
                        "invalid topology: not a distributed graph "
@@ -1217,8 +1301,9 @@ Distgraphcomm_Get_dist_neighbors_count(CommObject *self,
                                        PyObject *Py_UNUSED(a))
 {
     int in, out, weighted;
-    if (dist_check(self, &in, &out, &weighted) < 0)
+    if (dist_check(self, &in, &out, &weighted) < 0) {
         return NULL;
+    }
     return Py_BuildValue("(iiO)", in, out, weighted ? Py_True : Py_False);
 }
 
@@ -1229,25 +1314,30 @@ static PyObject *
 Distgraphcomm_Get_dist_neighbors(CommObject *self, PyObject *Py_UNUSED(a))
 {
     int in, out, weighted;
-    if (dist_check(self, &in, &out, &weighted) < 0)
+    if (dist_check(self, &in, &out, &weighted) < 0) {
         return NULL;
+    }
     int *buf = PyMem_New(int, 2 * ((size_t)in + (size_t)out) + 1);
-    if (buf == NULL)
+    if (buf == NULL) {
         return PyErr_NoMemory();
+    }
     int *src = buf, *sw = buf + in, *dst = buf + 2 * in,
         *dw = buf + 2 * in + out;
     int ierr =
             MPI_Dist_graph_neighbors(self->ob_mpi, in, src, sw, out, dst, dw);
     PyObject *res = NULL;
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
-    else if (weighted)
+    }
+    else if (weighted) {
         res = Py_BuildValue("(NN(NN))", topo_list(src, in),
                             topo_list(dst, out), topo_list(sw, in),
                             topo_list(dw, out));
-    else
+    }
+    else {
         res = Py_BuildValue("(NNO)", topo_list(src, in), topo_list(dst, out),
                             Py_None);
+    }
     PyMem_Free(buf);
     return res;
 }
@@ -1278,24 +1368,31 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     cmpi_state *st = cmpi_get_state(m);
     int nnodes, nd = 0, *dims = NULL;
     if (cmpi_parse("Compute_dims", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_as_int(a[0], &nnodes, "nnodes") < 0)
+        cmpi_as_int(a[0], &nnodes, "nnodes") < 0) {
         return NULL;
-    if (nnodes < 1)
+    }
+    if (nnodes < 1) {
         return cmpi_raise_msg(st, MPI_ERR_ARG,
                               "invalid nnodes: nnodes=%d, must be positive",
                               nnodes);
+    }
     if (PyLong_Check(a[1])) {
-        if (cmpi_as_int(a[1], &nd, "dims") < 0)
+        if (cmpi_as_int(a[1], &nd, "dims") < 0) {
             return NULL;
-        if (nd < 0)
+        }
+        if (nd < 0) {
             return cmpi_raise_msg(st, MPI_ERR_DIMS,
                                   "invalid dims: dims=%d, the number of "
                                   "dimensions must be >= 0",
                                   nd);
+        }
         dims = PyMem_New(int, (size_t)nd + 1);
-        if (dims == NULL)
+        if (dims == NULL) {
             return PyErr_NoMemory();
-        for (int i = 0; i < nd; i++) dims[i] = 0;
+        }
+        for (int i = 0; i < nd; i++) {
+            dims[i] = 0;
+        }
     }
     else if (cmpi_topo_ints(a[1], &dims, &nd, "dims") < 0) {
         return NULL;
@@ -1309,8 +1406,9 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                            dims[i]);
             goto done;
         }
-        if (dims[i] > 0)
+        if (dims[i] > 0) {
             fixed *= dims[i];
+        }
     }
     if (nd > 0 && nnodes % fixed != 0) {
         cmpi_raise_msg(st, MPI_ERR_DIMS,
@@ -1320,10 +1418,12 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     int ierr = MPI_Dims_create(nnodes, nd, dims);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
-    else
+    }
+    else {
         res = topo_list(dims, nd);
+    }
 done:
     PyMem_Free(dims);
     return res;
@@ -1385,8 +1485,9 @@ topo_type(PyObject *m, PyType_Spec *spec, PyTypeObject *base)
 {
     PyTypeObject *t = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, spec, (PyObject *)base);
-    if (t == NULL || PyModule_AddType(m, t) < 0)
+    if (t == NULL || PyModule_AddType(m, t) < 0) {
         return NULL;
+    }
     return t;
 }
 
@@ -1399,11 +1500,12 @@ cmpi_topology_init(PyObject *m, cmpi_state *st)
                  topo_type(m, &Cartcomm_spec, st->Topocomm_Type)) == NULL ||
         (st->Graphcomm_Type =
                  topo_type(m, &Graphcomm_spec, st->Topocomm_Type)) == NULL ||
-        (st->Distgraphcomm_Type =
-                 topo_type(m, &Distgraphcomm_spec, st->Topocomm_Type)) == NULL)
+        (st->Distgraphcomm_Type = topo_type(m, &Distgraphcomm_spec,
+                                            st->Topocomm_Type)) == NULL) {
         return -1;
-        /* Split types MPI lacks are UNDEFINED (Split_type then gives
-         * COMM_NULL, as MPI does for MPI_UNDEFINED). */
+    }
+    /* Split types MPI lacks are UNDEFINED (Split_type then gives
+     * COMM_NULL, as MPI does for MPI_UNDEFINED). */
 #if CMPI_HAVE_COMM_TYPE_HW_GUIDED
     int hw_guided = MPI_COMM_TYPE_HW_GUIDED;
 #else
@@ -1428,8 +1530,9 @@ cmpi_topology_init(PyObject *m, cmpi_state *st)
         cmpi_add(m, "UNWEIGHTED", PyLong_FromVoidPtr((void *)MPI_UNWEIGHTED)) <
                 0 ||
         cmpi_add(m, "WEIGHTS_EMPTY",
-                 PyLong_FromVoidPtr((void *)MPI_WEIGHTS_EMPTY)) < 0)
+                 PyLong_FromVoidPtr((void *)MPI_WEIGHTS_EMPTY)) < 0) {
         return -1;
+    }
     return 0;
 }
 

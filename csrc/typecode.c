@@ -9,32 +9,41 @@
 static const char *
 kind_char(char kind, MPI_Count size)
 {
-    if (kind == 'b')
+    if (kind == 'b') {
         return size == 1 ? "?" : kind_char('i', size);
+    }
     if (kind == 'i' || kind == 'u') {
         static const char *const s[] = {"b", "h", "i", "l", "q"};
         static const char *const u[] = {"B", "H", "I", "L", "Q"};
         const char *const *t = kind == 'i' ? s : u;
-        if (size == 1)
+        if (size == 1) {
             return t[0];
-        if (size == sizeof(short))
+        }
+        if (size == sizeof(short)) {
             return t[1];
-        if (size == sizeof(int))
+        }
+        if (size == sizeof(int)) {
             return t[2];
-        if (size == sizeof(long))
+        }
+        if (size == sizeof(long)) {
             return t[3];
-        if (size == sizeof(long long))
+        }
+        if (size == sizeof(long long)) {
             return t[4];
+        }
         return NULL;
     }
     if (kind == 'f' || kind == 'c') {
         MPI_Count n = kind == 'c' ? size / 2 : size;
-        if (n == sizeof(float))
+        if (n == sizeof(float)) {
             return kind == 'f' ? "f" : "F";
-        if (n == sizeof(double))
+        }
+        if (n == sizeof(double)) {
             return kind == 'f' ? "d" : "D";
-        if (n == sizeof(long double))
+        }
+        if (n == sizeof(long double)) {
             return kind == 'f' ? "g" : "G";
+        }
     }
     return NULL;
 }
@@ -43,8 +52,9 @@ kind_char(char kind, MPI_Count size)
 static PyObject *
 kind_str(char kind, MPI_Count size)
 {
-    if (kind == 'b' && size != 1)
+    if (kind == 'b' && size != 1) {
         kind = 'i';
+    }
     return PyUnicode_FromFormat("%c%lld", kind, (long long)size);
 }
 
@@ -52,16 +62,21 @@ kind_str(char kind, MPI_Count size)
 static char
 char_kind(char c)
 {
-    if (c == '?')
+    if (c == '?') {
         return 'b';
-    if (strchr("bhilqp", c))
+    }
+    if (strchr("bhilqp", c)) {
         return 'i';
-    if (strchr("BHILQP", c))
+    }
+    if (strchr("BHILQP", c)) {
         return 'u';
-    if (strchr("fdg", c))
+    }
+    if (strchr("fdg", c)) {
         return 'f';
-    if (strchr("FDG", c))
+    }
+    if (strchr("FDG", c)) {
         return 'c';
+    }
     return 0;
 }
 
@@ -142,8 +157,9 @@ named_typeinfo(MPI_Datatype dt, typeinfo *ti)
             {MPI_COMPLEX4, {NULL, 'c', 1}},
             {MPI_COMPLEX32, {NULL, 'c', 1}},
     };
-    if (dt == MPI_DATATYPE_NULL)
+    if (dt == MPI_DATATYPE_NULL) {
         return 0;
+    }
     for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
         if (table[k].dt == dt) {
             *ti = table[k].ti;
@@ -168,58 +184,74 @@ type_code(cmpi_state *st, MPI_Datatype dt, int what)
     MPI_Count size = 0, lb = 0, extent = 0;
     int ni, na, nd, combiner = MPI_COMBINER_NAMED, ierr;
     if (dt == MPI_DATATYPE_NULL) {
-        if (what == TC_CODE)
+        if (what == TC_CODE) {
             goto nocode;
+        }
         return PyUnicode_FromString("");
     }
     if (!named_typeinfo(dt, &ti)) {
         ierr = MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner);
-        if (ierr != MPI_SUCCESS)
+        if (ierr != MPI_SUCCESS) {
             return cmpi_raise(st, ierr);
+        }
         if (combiner == MPI_COMBINER_DUP) {
             MPI_Datatype base = MPI_DATATYPE_NULL;
             int i0 = 0;
             MPI_Aint a0 = 0;
             ierr = MPI_Type_get_contents(dt, 0, 0, 1, &i0, &a0, &base);
-            if (ierr != MPI_SUCCESS)
+            if (ierr != MPI_SUCCESS) {
                 return cmpi_raise(st, ierr);
+            }
             PyObject *r = type_code(st, base, what);
             cmpi_free_contents_types(&base, 1);
             return r;
         }
-        if (combiner == MPI_COMBINER_F90_INTEGER)
+        if (combiner == MPI_COMBINER_F90_INTEGER) {
             ti.kind = 'i';
-        else if (combiner == MPI_COMBINER_F90_REAL)
+        }
+        else if (combiner == MPI_COMBINER_F90_REAL) {
             ti.kind = 'f';
-        else if (combiner == MPI_COMBINER_F90_COMPLEX)
+        }
+        else if (combiner == MPI_COMBINER_F90_COMPLEX) {
             ti.kind = 'c';
+        }
     }
     ierr = MPI_Type_size_x(dt, &size);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
-    if (ti.chr == NULL && ti.kind != 0)
+    }
+    if (ti.chr == NULL && ti.kind != 0) {
         ti.chr = kind_char(ti.kind, size);
+    }
     if (ti.chr == NULL) {
-        if (what == TC_CODE)
+        if (what == TC_CODE) {
             goto nocode;
+        }
         ierr = MPI_Type_get_extent_x(dt, &lb, &extent);
-        if (ierr != MPI_SUCCESS)
+        if (ierr != MPI_SUCCESS) {
             return cmpi_raise(st, ierr);
-        if (what == TC_CHAR)
+        }
+        if (what == TC_CHAR) {
             return PyUnicode_FromString("V");
+        }
         /* a Fortran kind with no C type of its size: "f16", "i16" ... */
-        if (ti.kind != 0 && size > 0 && size == extent)
+        if (ti.kind != 0 && size > 0 && size == extent) {
             return kind_str(ti.kind, size);
+        }
         return PyUnicode_FromFormat("V%lld", (long long)extent);
     }
-    if (what == TC_CHAR || (what == TC_CODE && !ti.bystr))
+    if (what == TC_CHAR || (what == TC_CODE && !ti.bystr)) {
         return PyUnicode_FromString(ti.chr);
-    if (ti.kind != 0)
+    }
+    if (ti.kind != 0) {
         return kind_str(ti.kind, size);
-    if (ti.chr[0] == 'c')
+    }
+    if (ti.chr[0] == 'c') {
         return PyUnicode_FromString("S1");
-    if (ti.chr[0] == 'U')
+    }
+    if (ti.chr[0] == 'U') {
         return PyUnicode_FromString("U1");
+    }
     return kind_str(char_kind(ti.chr[0]), size);
 nocode:
     PyErr_SetString(PyExc_ValueError,
@@ -245,14 +277,17 @@ Datatype_fromcode(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[1] = {NULL};
     cmpi_state *st = cmpi_type_state(cls);
     if (st == NULL ||
-        cmpi_parse("fromcode", args, nargs, kwnames, kw, 1, a) < 0)
+        cmpi_parse("fromcode", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
+    }
     if (PyUnicode_Check(a[0])) {
         PyObject *t = PyDict_GetItemWithError(st->typecodes, a[0]);
-        if (t != NULL)
+        if (t != NULL) {
             return Py_NewRef(t);
-        if (PyErr_Occurred())
+        }
+        if (PyErr_Occurred()) {
             return NULL;
+        }
     }
     PyErr_Format(PyExc_ValueError, "cannot map code %R to MPI datatype", a[0]);
     return NULL;

@@ -96,23 +96,27 @@ test_all(cmpi_wait_t *w, int *done)
     int all = 1;
     for (int i = 0; i < w->n; i++) {
         int flag = 1;
-        if (w->reqs[i] == MPI_REQUEST_NULL)
+        if (w->reqs[i] == MPI_REQUEST_NULL) {
             continue;
+        }
         int ierr =
                 cmpi_test1(&w->reqs[i], &flag,
                            w->status == MPI_STATUSES_IGNORE ? MPI_STATUS_IGNORE
                                                             : &w->status[i]);
         if (ierr != MPI_SUCCESS) {
-            if (w->status != MPI_STATUSES_IGNORE)
+            if (w->status != MPI_STATUSES_IGNORE) {
                 w->status[i].MPI_ERROR = ierr;
+            }
             *done = 1;
             return MPI_ERR_IN_STATUS;
         }
         /* a completed persistent request stays non-null but inactive */
-        if (flag && w->reqs[i] != MPI_REQUEST_NULL)
+        if (flag && w->reqs[i] != MPI_REQUEST_NULL) {
             w->reqs[i] = MPI_REQUEST_NULL;
-        if (!flag)
+        }
+        if (!flag) {
             all = 0;
+        }
     }
     *done = all;
     return MPI_SUCCESS;
@@ -139,8 +143,9 @@ static void
 cmpi_wait_describe(const cmpi_wait_t *w, char *out, size_t size)
 {
     char args[128] = "";
-    if (w->argfmt != NULL)
+    if (w->argfmt != NULL) {
         snprintf(args, sizeof(args), w->argfmt, w->arg0, w->arg1);
+    }
     /* Calls named without their object are communicator methods (when
      * there is a communicator: File I/O names none). */
     const char *obj =
@@ -151,10 +156,12 @@ cmpi_wait_describe(const cmpi_wait_t *w, char *out, size_t size)
     }
     char name[MPI_MAX_OBJECT_NAME + 1] = "";
     int len = 0, csize = 0;
-    if (w->comm == MPI_COMM_WORLD)
+    if (w->comm == MPI_COMM_WORLD) {
         strcpy(name, "COMM_WORLD");
-    else if (w->comm == MPI_COMM_SELF)
+    }
+    else if (w->comm == MPI_COMM_SELF) {
         strcpy(name, "COMM_SELF");
+    }
     else if (MPI_Comm_get_name(w->comm, name, &len) != MPI_SUCCESS ||
              len == 0) {
         MPI_Comm_size(w->comm, &csize);
@@ -195,8 +202,9 @@ cmpi_interrupt_abort(const char *what)
     PyObject *r = mod ? PyObject_CallMethod(mod, "interrupt_report", "sk",
                                             what, PyThread_get_thread_ident())
                       : NULL;
-    if (r == NULL)
+    if (r == NULL) {
         PyErr_Clear();
+    }
     Py_XDECREF(r);
     Py_XDECREF(mod);
     /* the launcher forwards output asynchronously and stops forwarding
@@ -232,8 +240,9 @@ cmpi_wait_report(const cmpi_wait_t *w, double waited)
     }
     Py_XDECREF(r);
     Py_XDECREF(mod);
-    if (exc != NULL)
+    if (exc != NULL) {
         PyErr_SetRaisedException_compat(exc);
+    }
 }
 
 /* rc.hang_abort: the job ends this long after the report, so that the
@@ -256,9 +265,11 @@ static void
 cmpi_wait_cancel(cmpi_wait_t *w)
 {
     int n = w->mode == CMPI_WAIT_ONE ? 1 : w->n;
-    for (int i = 0; i < n; i++)
-        if (w->reqs[i] != MPI_REQUEST_NULL)
+    for (int i = 0; i < n; i++) {
+        if (w->reqs[i] != MPI_REQUEST_NULL) {
             MPI_Cancel(&w->reqs[i]);
+        }
+    }
 }
 
 /* The wait that did not complete at the first test.  Kept out of line so
@@ -275,14 +286,17 @@ cmpi_wait_slow(cmpi_wait_t *w)
         Py_BEGIN_ALLOW_THREADS
         for (unsigned i = 1;; i++) {
             ierr = cmpi_wait_test(w, &done);
-            if (ierr != MPI_SUCCESS || done)
+            if (ierr != MPI_SUCCESS || done) {
                 break;
+            }
             if ((i & 15u) == 0) {
                 double t = cmpi_now();
-                if (t >= next_check)
+                if (t >= next_check) {
                     break;
-                if (t - start >= CMPI_SPIN_FOR)
+                }
+                if (t - start >= CMPI_SPIN_FOR) {
                     sched_yield();
+                }
             }
             else if (cmpi_yield_when_idle) {
                 /* A rank that spins holds a core that a rank it waits
@@ -291,8 +305,9 @@ cmpi_wait_slow(cmpi_wait_t *w)
             }
         }
         Py_END_ALLOW_THREADS
-        if (ierr != MPI_SUCCESS || done)
+        if (ierr != MPI_SUCCESS || done) {
             break;
+        }
         if (PyErr_CheckSignals() < 0) {
             if (w->mode == CMPI_WAIT_PROBE || w->mode == CMPI_WAIT_MPROBE ||
                 w->on_interrupt == CMPI_INT_RETURN) {
@@ -311,10 +326,12 @@ cmpi_wait_slow(cmpi_wait_t *w)
             }
             interrupted = PyErr_GetRaisedException_compat();
             if (PyErr_GivenExceptionMatches(interrupted,
-                                            PyExc_KeyboardInterrupt))
+                                            PyExc_KeyboardInterrupt)) {
                 interrupted_at = cmpi_now();
-            if (w->on_interrupt == CMPI_INT_CANCEL)
+            }
+            if (w->on_interrupt == CMPI_INT_CANCEL) {
                 cmpi_wait_cancel(w);
+            }
         }
         double t = cmpi_now();
         if (interrupted_at > 0 && t - interrupted_at >= CMPI_INTERRUPT_GRACE) {
@@ -350,8 +367,9 @@ cmpi_wait(cmpi_wait_t *w)
 {
     int done = 0;
     int ierr = cmpi_wait_test(w, &done);
-    if (CMPI_LIKELY(ierr != MPI_SUCCESS || done))
+    if (CMPI_LIKELY(ierr != MPI_SUCCESS || done)) {
         return ierr;
+    }
     return cmpi_wait_slow(w);
 }
 
@@ -467,26 +485,31 @@ cmpi_local_ranks(void)
                                         "PALS_LOCAL_SIZE"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         const char *v = getenv(names[i]);
-        if (v != NULL && *v != '\0')
+        if (v != NULL && *v != '\0') {
             return strtol(v, NULL, 10);
+        }
     }
     /* srun: SLURM_STEP_TASKS_PER_NODE is "4", or "2(x3),1": this node's
      * entry is the SLURM_NODEID-th. */
     const char *tasks = getenv("SLURM_STEP_TASKS_PER_NODE");
     const char *nodeid = getenv("SLURM_NODEID");
-    if (tasks == NULL || nodeid == NULL)
+    if (tasks == NULL || nodeid == NULL) {
         return 0;
+    }
     long node = strtol(nodeid, NULL, 10);
     const char *p = tasks;
     while (*p != '\0') {
         char *end;
         long n = strtol(p, &end, 10), repeat = 1;
-        if (end == p)
+        if (end == p) {
             return 0;
-        if (strncmp(end, "(x", 2) == 0)
+        }
+        if (strncmp(end, "(x", 2) == 0) {
             repeat = strtol(end + 2, &end, 10), end++;
-        if (node < repeat)
+        }
+        if (node < repeat) {
             return n;
+        }
         node -= repeat;
         p = *end == ',' ? end + 1 : end;
     }
@@ -501,8 +524,9 @@ static int
 cmpi_decide_yield(PyObject *rc)
 {
     PyObject *v = rc ? PyObject_GetAttrString(rc, "yield_when_idle") : NULL;
-    if (v == NULL)
+    if (v == NULL) {
         PyErr_Clear();
+    }
     else if (v != Py_None) {
         int yes = PyObject_IsTrue(v);
         Py_DECREF(v);
@@ -518,15 +542,17 @@ cmpi_decide_yield(PyObject *rc)
 #ifdef MPI_ABI_VERSION
     /* ABI build: the same holds when the library found at run time is
      * Open MPI (env.c reads it from the library's version string). */
-    if (strcmp(cmpi_abi_vendor(NULL), "Open MPI") == 0)
+    if (strcmp(cmpi_abi_vendor(NULL), "Open MPI") == 0) {
         return 0;
+    }
 #endif
     long local = cmpi_local_ranks();
     long online = sysconf(_SC_NPROCESSORS_ONLN), mine = online;
 #ifdef CPU_COUNT
     cpu_set_t set;
-    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) {
         mine = CPU_COUNT(&set);
+    }
 #endif
     /* A rank bound to one core (Open MPI's --bind-to core) says nothing
      * about the others: then only the node's core count counts. */
@@ -581,16 +607,19 @@ cmpi_tick_install(void)
     for (int sig = SIGRTMAX - 2; sig > SIGRTMIN + 4; sig--) {
         struct sigaction old, sa;
         if (sigaction(sig, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) ||
-            old.sa_handler != SIG_DFL)
+            old.sa_handler != SIG_DFL) {
             continue;
+        }
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = cmpi_on_tick;
         sa.sa_flags = SA_RESTART;
         sigemptyset(&sa.sa_mask);
-        if (pthread_key_create(&cmpi_tick_key, cmpi_tick_free) != 0)
+        if (pthread_key_create(&cmpi_tick_key, cmpi_tick_free) != 0) {
             return;
-        if (sigaction(sig, &sa, NULL) == 0)
+        }
+        if (sigaction(sig, &sa, NULL) == 0) {
             cmpi_tick_signal = sig;
+        }
         return;
     }
 }
@@ -600,8 +629,9 @@ static int
 cmpi_tick_start(void)
 {
     if (cmpi_tick_timer == NULL) {
-        if (cmpi_tick_failed)
+        if (cmpi_tick_failed) {
             return 0;
+        }
         timer_t *t = malloc(sizeof(timer_t));
         struct sigevent ev;
         memset(&ev, 0, sizeof(ev));
@@ -671,10 +701,12 @@ static inline int
 cmpi_block_enter(const char *call, MPI_Comm comm)
 {
     int token = 0;
-    if (CMPI_UNLIKELY(cmpi_tick_signal != 0) && cmpi_tick_start())
+    if (CMPI_UNLIKELY(cmpi_tick_signal != 0) && cmpi_tick_start()) {
         token = 2;
-    if (!cmpi_watch_on || !pthread_equal(pthread_self(), cmpi_main_thread))
+    }
+    if (!cmpi_watch_on || !pthread_equal(pthread_self(), cmpi_main_thread)) {
         return token;
+    }
     cmpi_block_comm = comm;
     atomic_store_explicit(&cmpi_block_call, call, memory_order_release);
     return token | 1;
@@ -683,10 +715,12 @@ cmpi_block_enter(const char *call, MPI_Comm comm)
 static inline void
 cmpi_block_leave(int token)
 {
-    if (CMPI_UNLIKELY(token & 2))
+    if (CMPI_UNLIKELY(token & 2)) {
         cmpi_tick_stop();
-    if (!(token & 1))
+    }
+    if (!(token & 1)) {
         return;
+    }
     atomic_store_explicit(&cmpi_block_call, NULL, memory_order_release);
     /* only the main thread writes: no read-modify-write needed */
     atomic_store_explicit(
@@ -699,14 +733,17 @@ static void
 cmpi_on_sigint(int sig, siginfo_t *info, void *ctx)
 {
     int saved = errno;
-    if (atomic_load_explicit(&cmpi_block_call, memory_order_acquire) != NULL)
+    if (atomic_load_explicit(&cmpi_block_call, memory_order_acquire) != NULL) {
         sem_post(&cmpi_watch_sem);
+    }
     errno = saved;
-    if (cmpi_sigint_next.sa_flags & SA_SIGINFO)
+    if (cmpi_sigint_next.sa_flags & SA_SIGINFO) {
         cmpi_sigint_next.sa_sigaction(sig, info, ctx);
+    }
     else if (cmpi_sigint_next.sa_handler != SIG_DFL &&
-             cmpi_sigint_next.sa_handler != SIG_IGN)
+             cmpi_sigint_next.sa_handler != SIG_IGN) {
         cmpi_sigint_next.sa_handler(sig);
+    }
 }
 
 /* The main thread's Python stack, from the watcher thread (the main thread
@@ -714,15 +751,17 @@ cmpi_on_sigint(int sig, siginfo_t *info, void *ctx)
 static void
 cmpi_watch_stack(const char *what)
 {
-    if (!Py_IsInitialized())
+    if (!Py_IsInitialized()) {
         return;
+    }
     PyGILState_STATE g = PyGILState_Ensure();
     PyObject *mod = PyImport_ImportModule("cmpi._jobsafety");
     PyObject *r = mod ? PyObject_CallMethod(mod, "interrupt_report", "sk",
                                             what, cmpi_main_ident)
                       : NULL;
-    if (r == NULL)
+    if (r == NULL) {
         PyErr_Clear();
+    }
     Py_XDECREF(r);
     Py_XDECREF(mod);
     PyGILState_Release(g);
@@ -733,15 +772,17 @@ cmpi_watch_main(void *arg)
 {
     (void)arg;
     for (;;) {
-        if (sem_wait(&cmpi_watch_sem) != 0)
+        if (sem_wait(&cmpi_watch_sem) != 0) {
             continue; /* EINTR */
+        }
         const char *call =
                 atomic_load_explicit(&cmpi_block_call, memory_order_acquire);
         unsigned seq =
                 atomic_load_explicit(&cmpi_block_seq, memory_order_acquire);
         MPI_Comm comm = cmpi_block_comm;
-        if (call == NULL)
+        if (call == NULL) {
             continue;
+        }
         /* Give the call a moment: a slow collective that completes gets
          * its KeyboardInterrupt from Python as usual. */
         int left = 0;
@@ -755,10 +796,10 @@ cmpi_watch_main(void *arg)
             }
         }
         /* further SIGINTs during the grace period: already handled */
-        while (sem_trywait(&cmpi_watch_sem) == 0)
-            ;
-        if (left)
+        while (sem_trywait(&cmpi_watch_sem) == 0);
+        if (left) {
             continue;
+        }
         char what[512];
         cmpi_describe_call(call, comm, what, sizeof(what));
         cmpi_interrupt_message(what);
@@ -775,14 +816,17 @@ cmpi_sigint_watch(void)
 {
     struct sigaction sa, cur;
     pthread_t tid;
-    if (cmpi_watch_on)
+    if (cmpi_watch_on) {
         return;
+    }
     if (sigaction(SIGINT, NULL, &cur) != 0 ||
         (!(cur.sa_flags & SA_SIGINFO) &&
-         (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN)))
+         (cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN))) {
         return; /* default: Ctrl-C ends the process anyway */
-    if (sem_init(&cmpi_watch_sem, 0, 0) != 0)
+    }
+    if (sem_init(&cmpi_watch_sem, 0, 0) != 0) {
         return;
+    }
     /* the watcher takes no signals: they go to the main thread */
     sigset_t all, old;
     sigfillset(&all);
@@ -800,8 +844,9 @@ cmpi_sigint_watch(void)
     sigemptyset(&sa.sa_mask);
     cmpi_main_thread = pthread_self();
     cmpi_main_ident = PyThread_get_thread_ident();
-    if (sigaction(SIGINT, &sa, &cmpi_sigint_next) != 0)
+    if (sigaction(SIGINT, &sa, &cmpi_sigint_next) != 0) {
         return;
+    }
     cmpi_watch_on = 1;
 }
 
@@ -834,8 +879,9 @@ cmpi_sigterm_header(void)
 {
     static int installed = 0;
     struct sigaction sa;
-    if (installed++) /* chaining to itself would recurse */
+    if (installed++) { /* chaining to itself would recurse */
         return;
+    }
     snprintf(cmpi_sigterm_msg, sizeof(cmpi_sigterm_msg),
              "[rank %d] cmpi: terminated by SIGTERM; Python stack:\n",
              cmpi_world_rank);
@@ -853,8 +899,9 @@ static int
 cmpi_rc_number(PyObject *rc, const char *name, double *out)
 {
     PyObject *v = PyObject_GetAttrString(rc, name);
-    if (v == NULL)
+    if (v == NULL) {
         return -1;
+    }
     if (v == Py_None) {
         *out = 0.0;
         Py_DECREF(v);
@@ -902,15 +949,17 @@ cmpi_wait_startup(void)
     PyObject *pkg = PyImport_ImportModule("cmpi");
     PyObject *rc = pkg ? PyObject_GetAttrString(pkg, "rc") : NULL;
     Py_XDECREF(pkg);
-    if (rc == NULL)
+    if (rc == NULL) {
         PyErr_Clear(); /* a bare extension: rc's defaults */
+    }
     else {
         int bad = 0;
         PyObject *v = NULL;
         if (cmpi_rc_number(rc, "hang_timeout", &cmpi_hang_timeout) < 0 ||
             (v = PyObject_GetAttrString(rc, "hang_abort")) == NULL ||
-            (cmpi_hang_abort = PyObject_IsTrue(v)) < 0)
+            (cmpi_hang_abort = PyObject_IsTrue(v)) < 0) {
             bad = 1;
+        }
         Py_XDECREF(v);
         if (bad) {
             Py_DECREF(rc);
@@ -919,12 +968,15 @@ cmpi_wait_startup(void)
     }
     cmpi_yield_when_idle = cmpi_decide_yield(rc);
     Py_XDECREF(rc);
-    if (cmpi_yield_when_idle < 0)
+    if (cmpi_yield_when_idle < 0) {
         return -1;
-    if (cmpi_yield_when_idle)
+    }
+    if (cmpi_yield_when_idle) {
         cmpi_tick_install();
-    if (cmpi_hang_timeout < 0)
+    }
+    if (cmpi_hang_timeout < 0) {
         cmpi_hang_timeout = 0;
+    }
 #if defined(MPI_ABI_VERSION)
     /* ABI build: whichever library libmpi_abi.so turned out to be */
     const char *vendor = cmpi_abi_vendor(NULL);
@@ -948,11 +1000,13 @@ cmpi_wait_startup(void)
         PyErr_Clear();
         return 0;
     }
-    if (r == Py_True)
+    if (r == Py_True) {
         cmpi_sigterm_header();
+    }
     Py_DECREF(r);
-    if (cmpi_on_main_thread())
+    if (cmpi_on_main_thread()) {
         cmpi_sigint_watch();
+    }
     return 0;
 }
 

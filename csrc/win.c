@@ -25,8 +25,9 @@ static PyObject *
 cmpi_win_alloc(cmpi_state *st, PyTypeObject *type, MPI_Win h, unsigned flags)
 {
     WinObject *w = (WinObject *)type->tp_alloc(type, 0);
-    if (w == NULL)
+    if (w == NULL) {
         return NULL;
+    }
     w->ob_mpi = h;
     w->flags = flags;
     w->gsize = 0;
@@ -47,11 +48,13 @@ Win_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"win", NULL};
     PyObject *other = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Win", kwlist, &other))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Win", kwlist, &other)) {
         return NULL;
+    }
     cmpi_state *st = cmpi_type_state(type);
-    if (st == NULL)
+    if (st == NULL) {
         return NULL;
+    }
     MPI_Win h = MPI_WIN_NULL;
     if (other != NULL && other != Py_None) {
         if (!PyObject_TypeCheck(other, st->Win_Type)) {
@@ -85,10 +88,12 @@ win_release_held(WinObject *w, int rank)
 {
     Py_ssize_t j = 0;
     for (Py_ssize_t i = 0; i < w->nheld; i++) {
-        if (rank == WIN_ALL_RANKS || w->held[i].rank == rank)
+        if (rank == WIN_ALL_RANKS || w->held[i].rank == rank) {
             PyBuffer_Release(&w->held[i].view);
-        else
+        }
+        else {
             w->held[j++] = w->held[i];
+        }
     }
     w->nheld = j;
 }
@@ -116,10 +121,12 @@ win_forget(WinObject *w)
     PyMem_Free(w->held);
     w->held = NULL;
     w->capheld = 0;
-    if (w->memory.obj != NULL)
+    if (w->memory.obj != NULL) {
         PyBuffer_Release(&w->memory);
-    for (Py_ssize_t i = 0; i < w->nattached; i++)
+    }
+    for (Py_ssize_t i = 0; i < w->nattached; i++) {
         PyBuffer_Release(&w->attached[i]);
+    }
     PyMem_Free(w->attached);
     w->attached = NULL;
     w->nattached = w->capattached = 0;
@@ -195,8 +202,9 @@ win_comm_arg(cmpi_state *st, PyObject *obj, CommObject **out)
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    if (cmpi_comm_check(*out) < 0)
+    if (cmpi_comm_check(*out) < 0) {
         return -1;
+    }
     if ((*out)->inter) {
         cmpi_raise_msg(st, MPI_ERR_COMM,
                        "invalid communicator: windows need an "
@@ -209,8 +217,9 @@ win_comm_arg(cmpi_state *st, PyObject *obj, CommObject **out)
 static int
 win_disp_unit_arg(PyObject *obj, int *out)
 {
-    if (cmpi_opt_int(obj, out, 1, "disp_unit") < 0)
+    if (cmpi_opt_int(obj, out, 1, "disp_unit") < 0) {
         return -1;
+    }
     if (*out <= 0) {
         PyErr_Format(PyExc_ValueError, "disp_unit must be positive, got %d",
                      *out);
@@ -228,8 +237,9 @@ win_size_arg(PyObject *obj, MPI_Aint *out)
         return -1;
     }
     Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred())
+    if (v == -1 && PyErr_Occurred()) {
         return -1;
+    }
     if (v < 0) {
         PyErr_Format(PyExc_ValueError, "size must be >= 0, got %zd", v);
         return -1;
@@ -246,8 +256,9 @@ win_made(cmpi_state *st, PyTypeObject *type, MPI_Win h, CommObject *comm,
 {
     MPI_Win_set_errhandler(h, MPI_ERRORS_RETURN);
     WinObject *w = (WinObject *)cmpi_win_alloc(st, type, h, 0);
-    if (w == NULL)
+    if (w == NULL) {
         goto fail;
+    }
     w->gsize = comm->size;
     if (!dynamic) {
         MPI_Aint mine[2] = {size, disp_unit};
@@ -316,7 +327,7 @@ win_create_error(cmpi_state *st, int ierr, CommObject *comm, const char *fn)
 #ifdef OPEN_MPI
     int cls = ierr;
     MPI_Error_class(ierr, &cls);
-    if (comm->size == 1 && cls == MPI_ERR_WIN)
+    if (comm->size == 1 && cls == MPI_ERR_WIN) {
         return cmpi_raise_msg(st, cls,
                               "%s failed: Open MPI %d.%d cannot create or "
                               "attach window memory for a single process "
@@ -325,6 +336,7 @@ win_create_error(cmpi_state *st, int ierr, CommObject *comm, const char *fn)
                               "Win.Allocate, or a communicator of two or more "
                               "processes",
                               fn, OMPI_MAJOR_VERSION, OMPI_MINOR_VERSION);
+    }
 #else
     (void)comm;
     (void)fn;
@@ -354,13 +366,15 @@ Win_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse("Create", args, nargs, kwnames, kw, 1, a) < 0 ||
         win_disp_unit_arg(a[1], &disp_unit) < 0 ||
         cmpi_info_arg(st, a[2], &info) < 0 ||
-        win_comm_arg(st, a[3], &comm) < 0)
+        win_comm_arg(st, a[3], &comm) < 0) {
         return NULL;
+    }
     void *base = NULL;
     MPI_Aint size = 0;
     if (a[0] != Py_None && a[0] != st->BOTTOM) {
-        if (win_get_memory(a[0], &view) < 0)
+        if (win_get_memory(a[0], &view) < 0) {
             return NULL;
+        }
         base = view.buf;
         size = (MPI_Aint)view.len;
     }
@@ -369,14 +383,16 @@ Win_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                     ierr = MPI_Win_create(base, size, disp_unit, info,
                                           comm->ob_mpi, &h));
     if (ierr != MPI_SUCCESS) {
-        if (view.obj != NULL)
+        if (view.obj != NULL) {
             PyBuffer_Release(&view);
+        }
         return win_create_error(st, ierr, comm, "MPI_Win_create");
     }
     WinObject *w = (WinObject *)win_made(st, cls, h, comm, size, disp_unit, 0);
     if (w == NULL) {
-        if (view.obj != NULL)
+        if (view.obj != NULL) {
             PyBuffer_Release(&view);
+        }
         return NULL;
     }
     w->memory = view;
@@ -400,21 +416,25 @@ win_allocate(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         win_size_arg(a[0], &size) < 0 ||
         win_disp_unit_arg(a[1], &disp_unit) < 0 ||
         cmpi_info_arg(st, a[2], &info) < 0 ||
-        win_comm_arg(st, a[3], &comm) < 0)
+        win_comm_arg(st, a[3], &comm) < 0) {
         return NULL;
+    }
     void *base = NULL;
     MPI_Win h;
-    if (shared)
+    if (shared) {
         CMPI_NOGIL_CALL(
                 "Win.Allocate_shared", comm->ob_mpi,
                 ierr = MPI_Win_allocate_shared(size, disp_unit, info,
                                                comm->ob_mpi, &base, &h));
-    else
+    }
+    else {
         CMPI_NOGIL_CALL("Win.Allocate", comm->ob_mpi,
                         ierr = MPI_Win_allocate(size, disp_unit, info,
                                                 comm->ob_mpi, &base, &h));
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     return win_made(st, cls, h, comm, size, disp_unit, 0);
 }
 
@@ -459,13 +479,15 @@ Win_Create_dynamic(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (st == NULL ||
         cmpi_parse("Create_dynamic", args, nargs, kwnames, kw, 0, a) < 0 ||
         cmpi_info_arg(st, a[0], &info) < 0 ||
-        win_comm_arg(st, a[1], &comm) < 0)
+        win_comm_arg(st, a[1], &comm) < 0) {
         return NULL;
+    }
     MPI_Win h;
     CMPI_NOGIL_CALL("Win.Create_dynamic", comm->ob_mpi,
                     ierr = MPI_Win_create_dynamic(info, comm->ob_mpi, &h));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return win_create_error(st, ierr, comm, "MPI_Win_create_dynamic");
+    }
     return win_made(st, cls, h, comm, 0, 1, 1);
 }
 
@@ -475,13 +497,15 @@ Win_Free(WinObject *self, PyObject *Py_UNUSED(a))
 {
     int ierr;
     WIN_CHECK(self);
-    if (self->flags & CMPI_CONST)
+    if (self->flags & CMPI_CONST) {
         return cmpi_raise_msg(self->st, MPI_ERR_WIN,
                               "cannot free a predefined window");
+    }
     CMPI_NOGIL_CALL("win.Free", MPI_COMM_NULL,
                     ierr = MPI_Win_free(&self->ob_mpi));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     self->ob_mpi = MPI_WIN_NULL;
     win_forget(self);
     Py_RETURN_NONE;
@@ -492,8 +516,9 @@ CMPI_DOC(Win_free_doc, "free($self)",
 static PyObject *
 Win_free_method(WinObject *self, PyObject *Py_UNUSED(a))
 {
-    if (self->ob_mpi == MPI_WIN_NULL || (self->flags & CMPI_CONST))
+    if (self->ob_mpi == MPI_WIN_NULL || (self->flags & CMPI_CONST)) {
         Py_RETURN_NONE;
+    }
     return Win_Free(self, NULL);
 }
 
@@ -504,8 +529,9 @@ Win_Attach(WinObject *self, PyObject *arg)
 {
     Py_buffer view;
     WIN_CHECK(self);
-    if (win_get_memory(arg, &view) < 0)
+    if (win_get_memory(arg, &view) < 0) {
         return NULL;
+    }
     if (self->nattached == self->capattached) {
         Py_ssize_t cap = self->capattached ? 2 * self->capattached : 4;
         Py_buffer *p = PyMem_Realloc(self->attached, sizeof(Py_buffer) * cap);
@@ -544,8 +570,9 @@ Win_Detach(WinObject *self, PyObject *arg)
     void *base = view.buf;
     PyBuffer_Release(&view);
     int ierr = MPI_Win_detach(self->ob_mpi, base);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     for (Py_ssize_t i = 0; i < self->nattached; i++) {
         if (self->attached[i].buf == base) {
             PyBuffer_Release(&self->attached[i]);
@@ -563,8 +590,9 @@ win_memory(WinObject *self, void *base, MPI_Aint size)
 {
     PyObject *b = cmpi_buffer_new(self->st, base, (Py_ssize_t)size, 0,
                                   (PyObject *)self);
-    if (b == NULL)
+    if (b == NULL) {
         return NULL;
+    }
     if (self->memories == NULL && (self->memories = PyList_New(0)) == NULL) {
         Py_DECREF(b);
         return NULL;
@@ -586,8 +614,9 @@ win_attr_ptr(WinObject *self, int keyval, void **out)
         cmpi_raise(self->st, ierr);
         return -1;
     }
-    if (!flag)
+    if (!flag) {
         *out = NULL;
+    }
     return flag;
 }
 
@@ -600,8 +629,9 @@ Win_tomemory(WinObject *self, PyObject *Py_UNUSED(a))
     void *base, *psize;
     WIN_CHECK(self);
     if (win_attr_ptr(self, MPI_WIN_BASE, &base) < 0 ||
-        win_attr_ptr(self, MPI_WIN_SIZE, &psize) < 0)
+        win_attr_ptr(self, MPI_WIN_SIZE, &psize) < 0) {
         return NULL;
+    }
     MPI_Aint size = psize ? *(MPI_Aint *)psize : 0;
     return win_memory(self, base, size);
 }
@@ -616,20 +646,24 @@ Win_Shared_query(WinObject *self, PyObject *arg)
     MPI_Aint size = 0;
     void *base = NULL;
     WIN_CHECK(self);
-    if (cmpi_as_int(arg, &rank, "rank") < 0)
+    if (cmpi_as_int(arg, &rank, "rank") < 0) {
         return NULL;
-    if ((rank < 0 || rank >= self->gsize) && rank != MPI_PROC_NULL)
+    }
+    if ((rank < 0 || rank >= self->gsize) && rank != MPI_PROC_NULL) {
         return cmpi_raise_msg(self->st, MPI_ERR_RANK,
                               "invalid rank: rank=%d, the window's group has "
                               "%d process%s",
                               rank, self->gsize, self->gsize == 1 ? "" : "es");
+    }
     int ierr =
             MPI_Win_shared_query(self->ob_mpi, rank, &size, &disp_unit, &base);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     PyObject *mem = win_memory(self, base, size);
-    if (mem == NULL)
+    if (mem == NULL) {
         return NULL;
+    }
     return Py_BuildValue("(Ni)", mem, disp_unit);
 }
 
@@ -642,20 +676,26 @@ Win_Get_attr(WinObject *self, PyObject *arg)
     int keyval;
     void *p;
     WIN_CHECK(self);
-    if (cmpi_as_int(arg, &keyval, "keyval") < 0)
+    if (cmpi_as_int(arg, &keyval, "keyval") < 0) {
         return NULL;
+    }
     int flag = win_attr_ptr(self, keyval, &p);
-    if (flag < 0)
+    if (flag < 0) {
         return NULL;
-    if (!flag)
+    }
+    if (!flag) {
         Py_RETURN_NONE;
-    if (keyval == MPI_WIN_BASE)
+    }
+    if (keyval == MPI_WIN_BASE) {
         return PyLong_FromVoidPtr(p);
-    if (keyval == MPI_WIN_SIZE)
+    }
+    if (keyval == MPI_WIN_SIZE) {
         return PyLong_FromSsize_t((Py_ssize_t) * (MPI_Aint *)p);
+    }
     if (keyval == MPI_WIN_DISP_UNIT || keyval == MPI_WIN_CREATE_FLAVOR ||
-        keyval == MPI_WIN_MODEL)
+        keyval == MPI_WIN_MODEL) {
         return PyLong_FromLong(*(int *)p);
+    }
     return PyLong_FromVoidPtr(p);
 }
 
@@ -665,8 +705,9 @@ win_int_attr(WinObject *self, int keyval)
     void *p;
     WIN_CHECK(self);
     int flag = win_attr_ptr(self, keyval, &p);
-    if (flag < 0)
+    if (flag < 0) {
         return NULL;
+    }
     return PyLong_FromLong(flag ? *(int *)p : MPI_UNDEFINED);
 }
 
@@ -677,8 +718,9 @@ Win_get_attrs(WinObject *self, void *Py_UNUSED(c))
     WIN_CHECK(self);
     if (win_attr_ptr(self, MPI_WIN_BASE, &base) < 0 ||
         win_attr_ptr(self, MPI_WIN_SIZE, &size) < 0 ||
-        win_attr_ptr(self, MPI_WIN_DISP_UNIT, &unit) < 0)
+        win_attr_ptr(self, MPI_WIN_DISP_UNIT, &unit) < 0) {
         return NULL;
+    }
     return Py_BuildValue("(Nni)", PyLong_FromVoidPtr(base),
                          (Py_ssize_t)(size ? *(MPI_Aint *)size : 0),
                          unit ? *(int *)unit : 1);
@@ -704,8 +746,9 @@ Win_Get_group(WinObject *self, PyObject *Py_UNUSED(a))
     MPI_Group g;
     WIN_CHECK(self);
     int ierr = MPI_Win_get_group(self->ob_mpi, &g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_group_new(self->st, self->st->Group_Type, g, 0);
 }
 
@@ -723,12 +766,14 @@ win_group_int(WinObject *self, int rank_of)
     int n = 0, ierr;
     WIN_CHECK(self);
     ierr = MPI_Win_get_group(self->ob_mpi, &g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     ierr = rank_of ? MPI_Group_rank(g, &n) : MPI_Group_size(g, &n);
     MPI_Group_free(&g);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyLong_FromLong(n);
 }
 
@@ -752,8 +797,9 @@ Win_Get_info(WinObject *self, PyObject *Py_UNUSED(a))
     MPI_Info h;
     WIN_CHECK(self);
     int ierr = MPI_Win_get_info(self->ob_mpi, &h);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return cmpi_info_new(self->st, h);
 }
 
@@ -764,12 +810,14 @@ Win_Set_info(WinObject *self, PyObject *arg)
 {
     MPI_Info info;
     WIN_CHECK(self);
-    if (cmpi_info_arg(self->st, arg, &info) < 0)
+    if (cmpi_info_arg(self->st, arg, &info) < 0) {
         return NULL;
+    }
     int ierr;
     CMPI_NOGIL(ierr = MPI_Win_set_info(self->ob_mpi, info));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -797,11 +845,13 @@ Win_Get_name(WinObject *self, PyObject *Py_UNUSED(a))
 {
     char name[MPI_MAX_OBJECT_NAME + 1];
     int len = 0;
-    if (self->ob_mpi == MPI_WIN_NULL) /* MPI has no call for its name */
+    if (self->ob_mpi == MPI_WIN_NULL) { /* MPI has no call for its name */
         return PyUnicode_FromString("MPI_WIN_NULL");
+    }
     int ierr = MPI_Win_get_name(self->ob_mpi, name, &len);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     name[len] = '\0';
     return PyUnicode_FromString(name);
 }
@@ -813,14 +863,16 @@ Win_Set_name(WinObject *self, PyObject *arg)
     WIN_CHECK(self);
     const char *s = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
     if (s == NULL) {
-        if (!PyErr_Occurred())
+        if (!PyErr_Occurred()) {
             PyErr_Format(PyExc_TypeError, "name must be a str, not %.100s",
                          Py_TYPE(arg)->tp_name);
+        }
         return NULL;
     }
     int ierr = MPI_Win_set_name(self->ob_mpi, s);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -853,10 +905,12 @@ Win_get_handle(WinObject *self, void *Py_UNUSED(c))
 static PyObject *
 win_sync_result(WinObject *self, int ierr, int release_rank)
 {
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
-    if (release_rank != MPI_PROC_NULL)
+    }
+    if (release_rank != MPI_PROC_NULL) {
         win_release_held(self, release_rank);
+    }
     Py_RETURN_NONE;
 }
 
@@ -878,8 +932,9 @@ Win_Fence(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     int assertion, ierr;
     WIN_CHECK(self);
     if (cmpi_parse("Fence", args, nargs, kwnames, kw, 0, a) < 0 ||
-        win_assertion(a[0], &assertion) < 0)
+        win_assertion(a[0], &assertion) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("win.Fence", MPI_COMM_NULL,
                     ierr = MPI_Win_fence(assertion, self->ob_mpi));
     return win_sync_result(self, ierr, WIN_ALL_RANKS);
@@ -896,14 +951,17 @@ win_group_epoch(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     WIN_CHECK(self);
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_group_arg(self->st, a[0], &g, "group") < 0 ||
-        win_assertion(a[1], &assertion) < 0)
+        win_assertion(a[1], &assertion) < 0) {
         return NULL;
-    if (start)
+    }
+    if (start) {
         CMPI_NOGIL_CALL("win.Start", MPI_COMM_NULL,
                         ierr = MPI_Win_start(g, assertion, self->ob_mpi));
-    else
+    }
+    else {
         CMPI_NOGIL_CALL("win.Post", MPI_COMM_NULL,
                         ierr = MPI_Win_post(g, assertion, self->ob_mpi));
+    }
     return win_sync_result(self, ierr, MPI_PROC_NULL);
 }
 
@@ -947,8 +1005,9 @@ Win_Wait(WinObject *self, PyObject *Py_UNUSED(a))
     WIN_CHECK(self);
     CMPI_NOGIL_CALL("win.Wait", MPI_COMM_NULL,
                     ierr = MPI_Win_wait(self->ob_mpi));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_TRUE;
 }
 
@@ -961,8 +1020,9 @@ Win_Test(WinObject *self, PyObject *Py_UNUSED(a))
     int ierr, flag = 0;
     WIN_CHECK(self);
     CMPI_NOGIL(ierr = MPI_Win_test(self->ob_mpi, &flag));
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     return PyBool_FromLong(flag);
 }
 
@@ -981,13 +1041,15 @@ Win_Lock(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_as_int(a[0], &rank, "rank") < 0 ||
         cmpi_win_check_rank(self, rank, "rank") < 0 ||
         cmpi_opt_int(a[1], &lock_type, MPI_LOCK_EXCLUSIVE, "lock_type") < 0 ||
-        win_assertion(a[2], &assertion) < 0)
+        win_assertion(a[2], &assertion) < 0) {
         return NULL;
-    if (lock_type != MPI_LOCK_EXCLUSIVE && lock_type != MPI_LOCK_SHARED)
+    }
+    if (lock_type != MPI_LOCK_EXCLUSIVE && lock_type != MPI_LOCK_SHARED) {
         return cmpi_raise_msg(self->st, MPI_ERR_LOCKTYPE,
                               "invalid lock_type=%d: expected LOCK_EXCLUSIVE "
                               "or LOCK_SHARED",
                               lock_type);
+    }
     CMPI_NOGIL_CALL(
             "win.Lock", MPI_COMM_NULL,
             ierr = MPI_Win_lock(lock_type, rank, assertion, self->ob_mpi));
@@ -1002,8 +1064,9 @@ win_rank_sync(WinObject *self, PyObject *arg, int (*fn)(int, MPI_Win),
     int rank, ierr;
     WIN_CHECK(self);
     if (cmpi_as_int(arg, &rank, "rank") < 0 ||
-        cmpi_win_check_rank(self, rank, "rank") < 0)
+        cmpi_win_check_rank(self, rank, "rank") < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL(name, MPI_COMM_NULL, ierr = fn(rank, self->ob_mpi));
     return win_sync_result(self, ierr, rank);
 }
@@ -1036,8 +1099,9 @@ Win_Lock_all(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     int assertion, ierr;
     WIN_CHECK(self);
     if (cmpi_parse("Lock_all", args, nargs, kwnames, kw, 0, a) < 0 ||
-        win_assertion(a[0], &assertion) < 0)
+        win_assertion(a[0], &assertion) < 0) {
         return NULL;
+    }
     CMPI_NOGIL_CALL("win.Lock_all", MPI_COMM_NULL,
                     ierr = MPI_Win_lock_all(assertion, self->ob_mpi));
     return win_sync_result(self, ierr, MPI_PROC_NULL);
@@ -1153,8 +1217,9 @@ cmpi_handle_errhandler_arg(cmpi_state *st, PyObject *obj, int file,
 static PyObject *
 cmpi_handle_errhandler_result(cmpi_state *st, int ierr, MPI_Errhandler eh)
 {
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
+    }
     if (eh != MPI_ERRHANDLER_NULL &&
         (eh == cmpi_win_abort_eh || eh == cmpi_file_abort_eh)) {
         MPI_Errhandler_free(&eh);
@@ -1181,11 +1246,13 @@ Win_Set_errhandler(WinObject *self, PyObject *arg)
 {
     MPI_Errhandler eh;
     WIN_CHECK(self);
-    if (cmpi_handle_errhandler_arg(self->st, arg, 0, &eh) < 0)
+    if (cmpi_handle_errhandler_arg(self->st, arg, 0, &eh) < 0) {
         return NULL;
+    }
     int ierr = MPI_Win_set_errhandler(self->ob_mpi, eh);
-    if (ierr != MPI_SUCCESS)
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
@@ -1196,21 +1263,25 @@ Win_Call_errhandler(WinObject *self, PyObject *arg)
 {
     int code, ierr;
     WIN_CHECK(self);
-    if (cmpi_as_int(arg, &code, "errorcode") < 0)
+    if (cmpi_as_int(arg, &code, "errorcode") < 0) {
         return NULL;
+    }
     CMPI_NOGIL(ierr = MPI_Win_call_errhandler(self->ob_mpi, code));
-    if (PyErr_Occurred())
+    if (PyErr_Occurred()) {
         return NULL;
-    if (ierr != MPI_SUCCESS)
+    }
+    if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
     Py_RETURN_NONE;
 }
 
 static PyObject *
 Win_repr(WinObject *self)
 {
-    if (self->ob_mpi == MPI_WIN_NULL)
+    if (self->ob_mpi == MPI_WIN_NULL) {
         return PyUnicode_FromString("<MPI.Win: WIN_NULL>");
+    }
     return PyUnicode_FromFormat("<MPI.Win object at %p>", (void *)self);
 }
 
@@ -1324,12 +1395,14 @@ cmpi_win_init(PyObject *m, cmpi_state *st)
 {
     st->Win_Type =
             (PyTypeObject *)PyType_FromModuleAndSpec(m, &Win_spec, NULL);
-    if (st->Win_Type == NULL || PyModule_AddType(m, st->Win_Type) < 0)
+    if (st->Win_Type == NULL || PyModule_AddType(m, st->Win_Type) < 0) {
         return -1;
+    }
     if (cmpi_add(m, "WIN_NULL",
                  cmpi_win_alloc(st, st->Win_Type, MPI_WIN_NULL, CMPI_CONST)) <
-        0)
+        0) {
         return -1;
+    }
     static const struct {
         const char *name;
         int value;
@@ -1354,8 +1427,9 @@ cmpi_win_init(PyObject *m, cmpi_state *st)
             {"MODE_NOSUCCEED", MPI_MODE_NOSUCCEED},
     };
     for (size_t i = 0; i < sizeof(consts) / sizeof(consts[0]); i++) {
-        if (PyModule_AddIntConstant(m, consts[i].name, consts[i].value) < 0)
+        if (PyModule_AddIntConstant(m, consts[i].name, consts[i].value) < 0) {
             return -1;
+        }
     }
     return 0;
 }

@@ -112,8 +112,8 @@ for c in "${configs[@]}"; do
     say "installing build and test requirements into $venv"
   fi
   pip_q "$venv" "meson-python>=0.17" "meson>=1.1" ninja numpy pytest hypothesis
-  # The stubs' type check (tests/launch/test_stubs.py) runs in openmpi only.
-  if [ "$c" = openmpi ]; then pip_q "$venv" "mypy==2.4.1"; fi
+  # The checks run once, under openmpi: type stubs (mypy) and C formatting.
+  if [ "$c" = openmpi ]; then pip_q "$venv" "mypy==2.4.1" "clang-format==18.1.8"; fi
   export_env=()
   case $mpi in
     debian-openmpi) mpicc=mpicc.openmpi; lib=libmpi.so ;;
