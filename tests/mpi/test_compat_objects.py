@@ -5,6 +5,7 @@ checks (Exception ordering, Translate_ranks defaults, Status setters...)."""
 import copy
 import ctypes
 import pickle
+from typing import Any
 
 import pytest
 
@@ -310,7 +311,8 @@ def test_free_of_predefined_copy_forgets_it():
 # identity fallback), ordering is a TypeError, and only the null handle is
 # false.  Each case: (an object, an equal one, a different one, the null).
 def _handle_cases(tmp_path):
-    made, cleanup = [], []
+    made: list[tuple[Any, Any, Any, Any]] = []
+    cleanup: list[Any] = []
     world, self_ = MPI.COMM_WORLD, MPI.COMM_SELF
     made.append((MPI.INT, MPI.Datatype(MPI.INT), MPI.DOUBLE, MPI.DATATYPE_NULL))
     made.append((MPI.SUM, MPI.Op(MPI.SUM), MPI.PROD, MPI.OP_NULL))
@@ -401,7 +403,7 @@ def test_status_compares_whole_struct():
     assert s.__eq__(MPI.COMM_WORLD) is NotImplemented
     assert s != 1 and not (s == "x")
     with pytest.raises(TypeError):
-        s < t  # noqa: B015
+        s < t  # type: ignore[operator]  # noqa: B015
 
 
 @pytest.mark.skipif(not IS_CMPI, reason="cmpi's own error texts")

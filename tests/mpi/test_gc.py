@@ -123,7 +123,7 @@ def test_buffer_exporter_cycle():
     __dict__ -> buffer -> the exported array."""
 
     class Array(np.ndarray):
-        pass
+        mem: MPI.buffer
 
     a = np.zeros(16, dtype="u1").view(Array)
     a.mem = MPI.buffer(a)
@@ -141,7 +141,7 @@ def test_buffer_exporter_cycle_released():
     """release() breaks the same cycle by hand, as before."""
 
     class Array(np.ndarray):
-        pass
+        mem: MPI.buffer
 
     a = np.zeros(16, dtype="u1").view(Array)
     a.mem = MPI.buffer(a)
