@@ -41,11 +41,11 @@ done
 # Under valgrind Python runs some 50 times slower (pytest's own work per
 # test costs about a second), so this is a selection, ~150 tests, about 5
 # minutes on 2 cores: every test of test_p2p_buf, test_p2p_obj,
-# test_cco_buf and test_cco_obj on COMM_WORLD, but not the SELF, DUP and
+# test_coll_buf and test_coll_obj on COMM_WORLD, but not the SELF, DUP and
 # SPLIT repeats (the same C code on another handle), and test_allreduce_ops
 # for int32 only (the other dtypes take the same path with another
 # MPI_Datatype).  CMPI_VALGRIND_K='' runs all 344.
-tests=${CMPI_VALGRIND_TESTS:-"tests/mpi/test_p2p_buf.py tests/mpi/test_p2p_obj.py tests/mpi/test_cco_buf.py tests/mpi/test_cco_obj.py"}
+tests=${CMPI_VALGRIND_TESTS:-"tests/mpi/test_p2p_buf.py tests/mpi/test_p2p_obj.py tests/mpi/test_coll_buf.py tests/mpi/test_coll_obj.py"}
 kexpr=${CMPI_VALGRIND_K-"not DUP and not SPLIT and not SELF and (not test_allreduce_ops or int32)"}
 
 logdir=$(mktemp -d /tmp/cmpi-vg-logs.XXXXXX)
