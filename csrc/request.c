@@ -16,7 +16,7 @@
 #include <sched.h>
 
 static RequestObject *
-request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
+cmpi_request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
 {
     RequestObject *r = PyObject_GC_New(RequestObject, type);
     if (r == NULL) {
@@ -43,7 +43,7 @@ request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
 static RequestObject *
 cmpi_request_new(cmpi_state *st, int kind)
 {
-    return request_alloc(st, st->Request_Type, kind);
+    return cmpi_request_alloc(st, st->Request_Type, kind);
 }
 
 /* Drop what the operation held; called once it has completed. */

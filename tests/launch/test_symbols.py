@@ -9,7 +9,9 @@ the ones CPython's own public macros and inline functions expand to.
 A third keeps the single translation unit clean: MPI.c includes every area
 file, so a macro one file defines is seen by every file after it.  An area
 file's macro is either ``CMPI_``-prefixed (shared, or at least named as
-cmpi's) or ``#undef``-ed before the file ends.
+cmpi's) or ``#undef``-ed before the file ends.  A helper one area file
+uses of another carries the ``cmpi_`` prefix (declared in cmpi.h), and
+MPI.c and cmpi.h's table of areas name every area file.
 """
 
 import re
@@ -151,3 +153,48 @@ def test_every_area_file_is_included_and_listed():
     listed = re.findall(r"^ \*   ([a-z0-9_]+\.c)\b", table, re.M)
     assert sorted(included) == files and len(set(included)) == len(included)
     assert listed == included, "cmpi.h's table of areas is out of MPI.c's order"
+
+
+def _c_code(text):
+    """The text without comments and string literals."""
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r'"(\\.|[^"\\])*"', '""', text)
+
+
+def cross_area_names_without_prefix(sources):
+    """Helpers (lower-case names: functions, static variables, types) that
+    one area file defines and another uses, without the cmpi_ prefix.
+    Method implementations (Comm_Send) and object structs (CommObject) are
+    named after their class instead, so they are not counted."""
+    code = {name: _c_code(text) for name, text in sources.items()}
+    defined = {}
+    for name, text in code.items():
+        for pattern in (r"^([a-z][A-Za-z0-9_]*)\(",
+                        r"^} ([a-z][A-Za-z0-9_]*);",
+                        r"^(?:typedef )?(?:struct|enum) ([a-z][A-Za-z0-9_]*) \{",
+                        r"^static [^(=;]*?\b([a-z][A-Za-z0-9_]*)(?:\[[^]]*\])? (?:=|;)"):
+            for ident in re.findall(pattern, text, re.M):
+                defined.setdefault(ident, name)
+    found = []
+    for ident, home in sorted(defined.items()):
+        if ident.startswith("cmpi_"):
+            continue
+        users = [n for n, text in code.items()
+                 if n not in (home, "MPI.c") and re.search(rf"\b{ident}\b", text)]
+        if users:
+            found.append(f"{ident} ({home}, used in {', '.join(sorted(users))})")
+    return found
+
+
+def test_cross_area_names_are_prefixed():
+    sources = {p.name: p.read_text() for p in CSRC.glob("*.c")}
+    assert cross_area_names_without_prefix(sources) == []
+
+
+def test_cross_area_check_fails_on_an_unprefixed_helper():
+    sources = {
+        "one.c": "static int\nshared_helper(int x)\n{\n    return x;\n}\n",
+        "two.c": "static int\nuser(void)\n{\n    return shared_helper(1); /* ok */\n}\n",
+    }
+    assert cross_area_names_without_prefix(sources) == [
+        "shared_helper (one.c, used in two.c)"]
