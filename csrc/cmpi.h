@@ -788,10 +788,15 @@ cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *out);
 static PyObject *
 cmpi_info_new(cmpi_state *st, MPI_Info h);
 
-/* memory.c: an MPI.buffer over [addr, addr+n), kept alive by `owner` */
+/* memory.c: an MPI.buffer over [addr, addr+n), kept alive by `owner`,
+ * that Python code may write to or only read. */
+enum cmpi_buffer_access {
+    CMPI_BUFFER_WRITABLE,
+    CMPI_BUFFER_READONLY
+};
 static PyObject *
-cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
-                PyObject *owner);
+cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n,
+                enum cmpi_buffer_access access, PyObject *owner);
 
 /* handle.c: what every handle class shares.  A class is known by its kind,
  * its row in handle.c's table, which says where its handle is, how large,

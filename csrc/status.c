@@ -365,9 +365,10 @@ CMPI_DOC(Status_tomemory_doc, "tomemory($self)",
 static PyObject *
 Status_tomemory(StatusObject *self, PyObject *Py_UNUSED(a))
 {
-    PyObject *buf = cmpi_buffer_new(
-            cmpi_type_state(Py_TYPE(self)), &self->ob_mpi,
-            (Py_ssize_t)sizeof(MPI_Status), 0, (PyObject *)self);
+    PyObject *buf =
+            cmpi_buffer_new(cmpi_type_state(Py_TYPE(self)), &self->ob_mpi,
+                            (Py_ssize_t)sizeof(MPI_Status),
+                            CMPI_BUFFER_WRITABLE, (PyObject *)self);
     if (buf == NULL) {
         return NULL;
     }

@@ -588,8 +588,8 @@ Win_Detach(WinObject *self, PyObject *arg)
 static PyObject *
 win_memory(WinObject *self, void *base, MPI_Aint size)
 {
-    PyObject *b = cmpi_buffer_new(self->st, base, (Py_ssize_t)size, 0,
-                                  (PyObject *)self);
+    PyObject *b = cmpi_buffer_new(self->st, base, (Py_ssize_t)size,
+                                  CMPI_BUFFER_WRITABLE, (PyObject *)self);
     if (b == NULL) {
         return NULL;
     }
