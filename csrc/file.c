@@ -1220,7 +1220,8 @@ static PyObject *
 File_Set_errhandler(FileObject *self, PyObject *arg)
 {
     MPI_Errhandler eh;
-    if (cmpi_handle_errhandler_arg(self->st, arg, 1, &eh) < 0) {
+    if (cmpi_handle_errhandler_arg(self->st, arg, CMPI_ERRHANDLER_OF_FILE,
+                                   &eh) < 0) {
         return NULL;
     }
     int ierr = MPI_File_set_errhandler(self->ob_mpi, eh);
