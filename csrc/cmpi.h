@@ -774,8 +774,14 @@ cmpi_block_leave(int token);
 static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);
+/* Whether cmpi_detached_complete runs with the GIL held (Finalize,
+ * Disconnect) or without it (the Py_AtExit finalize). */
+enum cmpi_gil {
+    CMPI_WITHOUT_GIL,
+    CMPI_WITH_GIL
+};
 static void
-cmpi_detached_complete(int have_gil);
+cmpi_detached_complete(enum cmpi_gil gil);
 static void
 cmpi_detached_add(MPI_Request req, PyObject *keep);
 static PyObject cmpi_orphan_marker_;
