@@ -1120,12 +1120,21 @@ msgv_is_scalar(PyObject *obj)
     return 0;
 }
 
-/* Counts (stride == 0) or displacements (stride == 1) for n ranks: one
- * integer for all ranks (as displacements: a stride, rank i at i * v), or
- * a sequence of n of them. */
+/* What cmpi_msgv_ints reads, which decides what one integer for all
+ * ranks means: the same count for each, or a stride between them. */
+enum cmpi_msgv_ints_kind {
+    CMPI_MSGV_COUNTS,
+    CMPI_MSGV_DISPLS
+};
+
+/* Counts or displacements for n ranks: one integer for all ranks (as
+ * displacements: a stride, rank i at i * v), or a sequence of n of
+ * them. */
 static int
-cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what, int stride)
+cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what,
+               enum cmpi_msgv_ints_kind kind)
 {
+    int stride = kind == CMPI_MSGV_DISPLS;
     if (msgv_is_scalar(obj)) {
         int v;
         if (cmpi_as_int(obj, &v, what) < 0) {
@@ -1263,7 +1272,8 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
             }
             return 0;
         }
-        if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
+        if (cmpi_msgv_ints(ocounts, size, m->counts, "counts",
+                           CMPI_MSGV_COUNTS) < 0) {
             goto error;
         }
         if (buf == Py_None && cmpi_none_counts(m->counts, size) < 0) {
@@ -1311,12 +1321,14 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
             m->counts[i] = (int)(nitems / size);
         }
     }
-    else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
+    else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts",
+                            CMPI_MSGV_COUNTS) < 0) {
         goto error;
     }
 displs:
     if (odispls != NULL) {
-        if (cmpi_msgv_ints(odispls, size, m->displs, "displs", 1) < 0) {
+        if (cmpi_msgv_ints(odispls, size, m->displs, "displs",
+                           CMPI_MSGV_DISPLS) < 0) {
             goto error;
         }
     }
@@ -1438,11 +1450,12 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
             m->counts[i] = 1;
         }
     }
-    else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts", 0) < 0) {
+    else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts",
+                            CMPI_MSGV_COUNTS) < 0) {
         goto error;
     }
-    if (odispls != NULL &&
-        cmpi_msgv_ints(odispls, size, m->displs, "displs", 1) < 0) {
+    if (odispls != NULL && cmpi_msgv_ints(odispls, size, m->displs, "displs",
+                                          CMPI_MSGV_DISPLS) < 0) {
         goto error;
     }
     if (PyObject_TypeCheck(otypes, st->Datatype_Type) ||

@@ -774,8 +774,14 @@ cmpi_block_leave(int token);
 static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);
+/* Whether cmpi_detached_complete runs with the GIL held (Finalize,
+ * Disconnect) or without it (the Py_AtExit finalize). */
+enum cmpi_gil {
+    CMPI_WITHOUT_GIL,
+    CMPI_WITH_GIL
+};
 static void
-cmpi_detached_complete(int have_gil);
+cmpi_detached_complete(enum cmpi_gil gil);
 static void
 cmpi_detached_add(MPI_Request req, PyObject *keep);
 static PyObject cmpi_orphan_marker_;
@@ -788,10 +794,15 @@ cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *out);
 static PyObject *
 cmpi_info_new(cmpi_state *st, MPI_Info h);
 
-/* memory.c: an MPI.buffer over [addr, addr+n), kept alive by `owner` */
+/* memory.c: an MPI.buffer over [addr, addr+n), kept alive by `owner`,
+ * that Python code may write to or only read. */
+enum cmpi_buffer_access {
+    CMPI_BUFFER_WRITABLE,
+    CMPI_BUFFER_READONLY
+};
 static PyObject *
-cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
-                PyObject *owner);
+cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n,
+                enum cmpi_buffer_access access, PyObject *owner);
 
 /* handle.c: what every handle class shares.  A class is known by its kind,
  * its row in handle.c's table, which says where its handle is, how large,

@@ -1009,7 +1009,8 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (a[2] != NULL && a[2] != Py_None) {
-            if (cmpi_msgv_ints(a[2], size, counts, "recvcounts", 0) < 0) {
+            if (cmpi_msgv_ints(a[2], size, counts, "recvcounts",
+                               CMPI_MSGV_COUNTS) < 0) {
                 goto done;
             }
         }

@@ -224,13 +224,21 @@ oob_with_stream(PyObject *data, PyObject *mine)
     return list;
 }
 
+/* Where one rank's pickle stream arrived: in band, among the gathered
+ * bytes, or as the first of its out-of-band buffers.  The values are
+ * the 0/1 "streamed?" the ranks exchange. */
+enum part_stream {
+    PART_IN_BAND = 0,
+    PART_STREAMED = 1
+};
+
 /* Unpickle what one rank sent: its stream is in band (buf, n), or, when
- * `streamed`, the first of the out-of-band buffers `got`. */
+ * PART_STREAMED, the first of the out-of-band buffers `got`. */
 static PyObject *
 loads_part(cmpi_state *st, const char *buf, Py_ssize_t n, PyObject *got,
-           int streamed)
+           enum part_stream where)
 {
-    if (!streamed) {
+    if (where == PART_IN_BAND) {
         return cmpi_loads_oob(st, buf, n, got);
     }
     PyObject *stream = PyList_GET_ITEM(got, 0);
@@ -462,8 +470,9 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
                                (Py_ssize_t)head[0], got[i]);
         }
         else {
-            o = loads_part(st, rbuf + displs[i], counts[i], got[i],
-                           head[2] == STREAM_SEPARATE);
+            o = loads_part(
+                    st, rbuf + displs[i], counts[i], got[i],
+                    head[2] == STREAM_SEPARATE ? PART_STREAMED : PART_IN_BAND);
         }
         if (o == NULL) {
             goto error;
@@ -494,11 +503,20 @@ done:
  * Free) and registers the "bcast" lock when bcast runs, for code that
  * looks at it; cmpi's own calls do not need the locks. */
 
+/* Whether looking up a communicator's lock table makes one when there
+ * is none. */
+enum cmpi_lock_table_lookup {
+    CMPI_LOCK_TABLE_FIND,
+    CMPI_LOCK_TABLE_CREATE
+};
+
 /* The table of `comm` (borrowed); NULL without an error if there is none
- * and `create` is 0. */
+ * and `lookup` is CMPI_LOCK_TABLE_FIND. */
 static PyObject *
-cmpi_comm_lock_table(cmpi_state *st, MPI_Comm comm, int create)
+cmpi_comm_lock_table(cmpi_state *st, MPI_Comm comm,
+                     enum cmpi_lock_table_lookup lookup)
 {
+    int create = lookup == CMPI_LOCK_TABLE_CREATE;
     if (st->comm_locks == NULL) {
         if (!create) {
             return NULL;
@@ -574,7 +592,8 @@ comm_lock_note(CommObject *self, const char *name)
         PyDict_GET_SIZE(self->st->comm_locks) == 0) {
         return;
     }
-    PyObject *table = cmpi_comm_lock_table(self->st, self->ob_mpi, 0);
+    PyObject *table =
+            cmpi_comm_lock_table(self->st, self->ob_mpi, CMPI_LOCK_TABLE_FIND);
     PyObject *key = table ? PyUnicode_FromString(name) : NULL;
     PyObject *lock = key ? comm_lock_get(table, key) : NULL;
     Py_XDECREF(key);
@@ -603,7 +622,8 @@ mod_comm_lock_table(PyObject *m, PyObject *arg)
     if (c == NULL) {
         return NULL;
     }
-    return Py_XNewRef(cmpi_comm_lock_table(st, c->ob_mpi, 1));
+    return Py_XNewRef(
+            cmpi_comm_lock_table(st, c->ob_mpi, CMPI_LOCK_TABLE_CREATE));
 }
 
 CMPI_DOC(mod_comm_lock_doc, "_comm_lock(comm, key=None)",
@@ -623,7 +643,8 @@ mod_comm_lock(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     if (c == NULL) {
         return NULL;
     }
-    PyObject *table = cmpi_comm_lock_table(st, c->ob_mpi, 1);
+    PyObject *table =
+            cmpi_comm_lock_table(st, c->ob_mpi, CMPI_LOCK_TABLE_CREATE);
     if (table == NULL) {
         return NULL;
     }
@@ -940,7 +961,7 @@ tree_recv(CommObject *self, int source, int *remote_failed)
     }
     nbufs[source] = 1 + (int)head[1]; /* the stream, then the buffers */
     if (oob_exchange(self, "allreduce", send_lists, nbufs, got) == 0) {
-        obj = loads_part(self->st, NULL, 0, got[source], 1);
+        obj = loads_part(self->st, NULL, 0, got[source], PART_STREAMED);
     }
 done:
     if (got != NULL) {
@@ -1356,7 +1377,7 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     res = loads_part(self->st, PyBytes_AS_STRING(recv), inband, got[root],
-                     streamed);
+                     streamed ? PART_STREAMED : PART_IN_BAND);
 done:
     for (int i = 0; i < size; i++) {
         Py_XDECREF(oob[i]);
@@ -1485,9 +1506,9 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     for (int i = 0; i < size; i++) {
-        PyObject *o =
-                loads_part(self->st, PyBytes_AS_STRING(recv) + rdispls[i],
-                           rcounts[i], got[i], streamed[i]);
+        PyObject *o = loads_part(
+                self->st, PyBytes_AS_STRING(recv) + rdispls[i], rcounts[i],
+                got[i], streamed[i] ? PART_STREAMED : PART_IN_BAND);
         if (o == NULL) {
             Py_CLEAR(res);
             goto done;

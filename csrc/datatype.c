@@ -196,34 +196,44 @@ Datatype_Get_true_extent(DatatypeObject *self, PyObject *Py_UNUSED(a))
     return Py_BuildValue("(LL)", (long long)lb, (long long)extent);
 }
 
+/* Which number of a (true) extent a property returns: its lower bound,
+ * its extent, or its upper bound (lb + extent). */
+enum extent_part {
+    EXTENT_LB,
+    EXTENT_EXTENT,
+    EXTENT_UB
+};
+
 static PyObject *
-true_extent_part(DatatypeObject *self, int which)
+true_extent_part(DatatypeObject *self, enum extent_part which)
 {
     MPI_Count lb = 0, extent = 0;
     int ierr = MPI_Type_get_true_extent_x(self->ob_mpi, &lb, &extent);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    long long v = which == 0 ? lb : which == 1 ? extent : lb + extent;
+    long long v = which == EXTENT_LB       ? lb
+                  : which == EXTENT_EXTENT ? extent
+                                           : lb + extent;
     return PyLong_FromLongLong(v);
 }
 
 static PyObject *
 Datatype_get_true_lb(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    return true_extent_part(self, 0);
+    return true_extent_part(self, EXTENT_LB);
 }
 
 static PyObject *
 Datatype_get_true_extent(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    return true_extent_part(self, 1);
+    return true_extent_part(self, EXTENT_EXTENT);
 }
 
 static PyObject *
 Datatype_get_true_ub(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    return true_extent_part(self, 2);
+    return true_extent_part(self, EXTENT_UB);
 }
 
 static PyObject *
@@ -233,33 +243,35 @@ Datatype_get_size(DatatypeObject *self, void *Py_UNUSED(c))
 }
 
 static PyObject *
-extent_part(DatatypeObject *self, int which)
+extent_part(DatatypeObject *self, enum extent_part which)
 {
     MPI_Count lb = 0, extent = 0;
     int ierr = MPI_Type_get_extent_x(self->ob_mpi, &lb, &extent);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    long long v = which == 0 ? lb : which == 1 ? extent : lb + extent;
+    long long v = which == EXTENT_LB       ? lb
+                  : which == EXTENT_EXTENT ? extent
+                                           : lb + extent;
     return PyLong_FromLongLong(v);
 }
 
 static PyObject *
 Datatype_get_lb(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    return extent_part(self, 0);
+    return extent_part(self, EXTENT_LB);
 }
 
 static PyObject *
 Datatype_get_extent(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    return extent_part(self, 1);
+    return extent_part(self, EXTENT_EXTENT);
 }
 
 static PyObject *
 Datatype_get_ub(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    return extent_part(self, 2);
+    return extent_part(self, EXTENT_UB);
 }
 
 static PyObject *
@@ -351,18 +363,26 @@ combiner_name(int combiner)
     return NULL;
 }
 
+/* Who frees the derived datatypes a get_contents result wraps: the
+ * caller (Get_contents: they are new handles to Free), or the object
+ * itself when it goes (decode). */
+enum contents_owner {
+    CONTENTS_CALLER_FREES,
+    CONTENTS_OBJECT_FREES
+};
+
 /* A Datatype object for a handle MPI_Type_get_contents returned: named
- * ones are constants; derived ones are the caller's to free (or, with
- * `temp`, freed with the object). */
+ * ones are constants; derived ones are freed by `owner`. */
 static PyObject *
-wrap_contents_type(cmpi_state *st, MPI_Datatype dt, int temp)
+wrap_contents_type(cmpi_state *st, MPI_Datatype dt, enum contents_owner owner)
 {
     int ni, na, nd, combiner = MPI_COMBINER_NAMED;
     MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner);
     if (cmpi_is_named_combiner(combiner)) {
         return cmpi_datatype_new(st, dt, CMPI_CONST);
     }
-    return cmpi_datatype_new(st, dt, temp ? CMPI_DT_TEMP : 0);
+    return cmpi_datatype_new(
+            st, dt, owner == CONTENTS_OBJECT_FREES ? CMPI_DT_TEMP : 0);
 }
 
 /* Free the derived handles of a get_contents result (on an error path). */
@@ -467,7 +487,7 @@ aint_list(const MPI_Aint *p, int n)
 /* Datatype objects for d[0..n); on failure the remaining handles are
  * freed. */
 static PyObject *
-dtype_list(cmpi_state *st, MPI_Datatype *d, int n, int temp)
+dtype_list(cmpi_state *st, MPI_Datatype *d, int n, enum contents_owner owner)
 {
     PyObject *l = PyList_New(n);
     if (l == NULL) {
@@ -475,7 +495,7 @@ dtype_list(cmpi_state *st, MPI_Datatype *d, int n, int temp)
         return NULL;
     }
     for (int k = 0; k < n; k++) {
-        PyObject *o = wrap_contents_type(st, d[k], temp);
+        PyObject *o = wrap_contents_type(st, d[k], owner);
         if (o == NULL) {
             cmpi_free_contents_types(d + k, n - k);
             Py_DECREF(l);
@@ -513,7 +533,7 @@ Datatype_Get_contents(DatatypeObject *self, PyObject *Py_UNUSED(a))
     if (contents_get(self, &c) < 0) {
         return NULL;
     }
-    ld = dtype_list(self->st, c.d, c.nd, 0);
+    ld = dtype_list(self->st, c.d, c.nd, CONTENTS_CALLER_FREES);
     if (ld == NULL) {
         goto error;
     }
@@ -656,7 +676,7 @@ Datatype_decode(DatatypeObject *self, PyObject *Py_UNUSED(a))
     if (contents_get(self, &c) < 0) {
         return NULL;
     }
-    types = dtype_list(self->st, c.d, c.nd, 1);
+    types = dtype_list(self->st, c.d, c.nd, CONTENTS_OBJECT_FREES);
     if (types == NULL) {
         goto error;
     }

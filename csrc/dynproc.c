@@ -64,7 +64,7 @@ Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
     }
     /* Large-object payloads still in flight must arrive first: Open MPI
      * disconnects in a runtime fence that does not progress them. */
-    cmpi_detached_complete(1);
+    cmpi_detached_complete(CMPI_WITH_GIL);
     MPI_Comm h = self->ob_mpi;
     MPI_Comm shadow = cmpi_shadow_of(self->st, h);
     if (shadow != MPI_COMM_NULL) {

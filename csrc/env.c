@@ -59,7 +59,7 @@ cmpi_atexit(void)
     if (cmpi_finalize_at_exit && initialized && !finalized) {
         fflush(stdout);
         fflush(stderr);
-        cmpi_detached_complete(0);
+        cmpi_detached_complete(CMPI_WITHOUT_GIL);
         MPI_Finalize();
     }
 }
@@ -257,7 +257,7 @@ mod_Finalize(PyObject *m, PyObject *Py_UNUSED(a))
 {
     int ierr;
     fflush(stdout);
-    cmpi_detached_complete(1);
+    cmpi_detached_complete(CMPI_WITH_GIL);
     CMPI_NOGIL(ierr = MPI_Finalize());
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);

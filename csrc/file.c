@@ -26,7 +26,7 @@ typedef struct {
     unsigned flags;
     int amode;
     Py_buffer split;   /* buffer of the split collective in progress */
-    int split_op;      /* 1 + where * 2 + write of that _begin, else 0 */
+    int split_op;      /* 1 + where * 2 + access of that _begin, else 0 */
     PyObject *pending; /* list: its nonblocking requests, maybe done */
     cmpi_state *st;
 } FileObject;
@@ -606,9 +606,16 @@ File_Get_view(FileObject *self, PyObject *Py_UNUSED(a))
                          view_datatype(self->st, filetype), datarep);
 }
 
+/* Which file pointer Seek moves: this process's own, or the one all
+ * processes share (Seek_shared, collective). */
+enum file_pointer {
+    FILE_POINTER_INDIVIDUAL,
+    FILE_POINTER_SHARED
+};
+
 static PyObject *
 file_seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
-          PyObject *kwnames, const char *fname, int shared)
+          PyObject *kwnames, const char *fname, enum file_pointer pointer)
 {
     static const char *const kw[] = {"offset", "whence", NULL};
     PyObject *a[2] = {NULL, NULL};
@@ -620,7 +627,7 @@ file_seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_opt_int(a[1], &whence, MPI_SEEK_SET, "whence") < 0) {
         return NULL;
     }
-    if (shared) {
+    if (pointer == FILE_POINTER_SHARED) {
         CMPI_NOGIL_CALL(
                 "file.Seek_shared", MPI_COMM_NULL,
                 ierr = MPI_File_seek_shared(self->ob_mpi, offset, whence));
@@ -637,7 +644,8 @@ static PyObject *
 File_Seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
           PyObject *kwnames)
 {
-    return file_seek(self, args, nargs, kwnames, "Seek", 0);
+    return file_seek(self, args, nargs, kwnames, "Seek",
+                     FILE_POINTER_INDIVIDUAL);
 }
 
 CMPI_DOC_NOSIG(File_Seek_shared_doc,
@@ -647,7 +655,8 @@ static PyObject *
 File_Seek_shared(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
 {
-    return file_seek(self, args, nargs, kwnames, "Seek_shared", 1);
+    return file_seek(self, args, nargs, kwnames, "Seek_shared",
+                     FILE_POINTER_SHARED);
 }
 
 CMPI_DOC(File_Get_position_doc, "Get_position($self)",
@@ -709,22 +718,36 @@ enum io_where {
     IO_ORDERED
 };
 
+/* Whether a call reads the file or writes it.  The values count: the
+ * switches below and split_op index by where * 2 + access. */
+enum io_access {
+    IO_READ = 0,
+    IO_WRITE = 1
+};
+
+/* Whether a blocking call stores an MPI.Status (status=): nonblocking
+ * and split-collective _begin calls take none. */
+enum io_status {
+    IO_NO_STATUS,
+    IO_WITH_STATUS
+};
+
 static int
-io_has_offset(int where)
+io_has_offset(enum io_where where)
 {
     return where == IO_AT || where == IO_AT_ALL;
 }
 
 static int
-file_access_check(FileObject *self, int write)
+file_access_check(FileObject *self, enum io_access access)
 {
-    if (write && (self->amode & MPI_MODE_RDONLY)) {
+    if (access == IO_WRITE && (self->amode & MPI_MODE_RDONLY)) {
         cmpi_raise_msg(self->st, MPI_ERR_READ_ONLY,
                        "cannot write: the file was opened read-only "
                        "(amode includes MODE_RDONLY)");
         return -1;
     }
-    if (!write && (self->amode & MPI_MODE_WRONLY)) {
+    if (access == IO_READ && (self->amode & MPI_MODE_WRONLY)) {
         cmpi_raise_msg(self->st, MPI_ERR_ACCESS,
                        "cannot read: the file was opened write-only "
                        "(amode includes MODE_WRONLY)");
@@ -736,9 +759,9 @@ file_access_check(FileObject *self, int write)
 /* Parse [offset,] buf [, status] and check the access mode. */
 static int
 file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames, const char *fname, int where, int write,
-             int with_status, MPI_Offset *offset, cmpi_msg *m,
-             PyObject **status)
+             PyObject *kwnames, const char *fname, enum io_where where,
+             enum io_access access, enum io_status status_arg,
+             MPI_Offset *offset, cmpi_msg *m, PyObject **status)
 {
     static const char *const kw_off_st[] = {"offset", "buf", "status", NULL};
     static const char *const kw_off[] = {"offset", "buf", NULL};
@@ -749,7 +772,8 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     *status = NULL;
     if (io_has_offset(where)) {
         if (cmpi_parse(fname, args, nargs, kwnames,
-                       with_status ? kw_off_st : kw_off, 2, a) < 0 ||
+                       status_arg == IO_WITH_STATUS ? kw_off_st : kw_off, 2,
+                       a) < 0 ||
             offset_arg(a[0], offset, "offset") < 0) {
             return -1;
         }
@@ -758,7 +782,8 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     else {
         if (cmpi_parse(fname, args, nargs, kwnames,
-                       with_status ? kw_st : kw_buf, 1, a) < 0) {
+                       status_arg == IO_WITH_STATUS ? kw_st : kw_buf, 1,
+                       a) < 0) {
             return -1;
         }
         buf = a[0];
@@ -777,23 +802,23 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
                        (long long)*offset);
         return -1;
     }
-    if (file_access_check(self, write) < 0) {
+    if (file_access_check(self, access) < 0) {
         return -1;
     }
     return cmpi_msg_parse(self->st, buf, m,
-                          write ? CMPI_MSG_SEND : CMPI_MSG_RECV);
+                          access == IO_WRITE ? CMPI_MSG_SEND : CMPI_MSG_RECV);
 }
 
 static int
-file_io_call(MPI_File fh, int where, int write, MPI_Offset off, cmpi_msg *m,
-             MPI_Status *s)
+file_io_call(MPI_File fh, enum io_where where, enum io_access access,
+             MPI_Offset off, cmpi_msg *m, MPI_Status *s)
 {
     void *p = m->addr;
     int n = m->count;
     MPI_Datatype t = m->dtype;
     int ierr;
     Py_BEGIN_ALLOW_THREADS
-    switch (where * 2 + write) {
+    switch (where * 2 + access) {
         case IO_AT * 2: ierr = MPI_File_read_at(fh, off, p, n, t, s); break;
         case IO_AT * 2 + 1:
             ierr = MPI_File_write_at(fh, off, p, n, t, s);
@@ -822,15 +847,15 @@ file_io_call(MPI_File fh, int where, int write, MPI_Offset off, cmpi_msg *m,
 }
 
 static int
-file_iio_call(MPI_File fh, int where, int write, MPI_Offset off, cmpi_msg *m,
-              MPI_Request *r)
+file_iio_call(MPI_File fh, enum io_where where, enum io_access access,
+              MPI_Offset off, cmpi_msg *m, MPI_Request *r)
 {
     void *p = m->addr;
     int n = m->count;
     MPI_Datatype t = m->dtype;
     int ierr;
     Py_BEGIN_ALLOW_THREADS
-    switch (where * 2 + write) {
+    switch (where * 2 + access) {
         case IO_AT * 2: ierr = MPI_File_iread_at(fh, off, p, n, t, r); break;
         case IO_AT * 2 + 1:
             ierr = MPI_File_iwrite_at(fh, off, p, n, t, r);
@@ -856,21 +881,22 @@ file_iio_call(MPI_File fh, int where, int write, MPI_Offset off, cmpi_msg *m,
 
 static PyObject *
 file_io(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
-        PyObject *kwnames, const char *fname, int where, int write)
+        PyObject *kwnames, const char *fname, enum io_where where,
+        enum io_access access)
 {
     MPI_Offset offset;
     cmpi_msg m = CMPI_MSG_INIT;
     PyObject *status;
     MPI_Status s;
     FILE_CHECK(self);
-    if (file_io_args(self, args, nargs, kwnames, fname, where, write, 1,
-                     &offset, &m, &status) < 0) {
+    if (file_io_args(self, args, nargs, kwnames, fname, where, access,
+                     IO_WITH_STATUS, &offset, &m, &status) < 0) {
         return NULL;
     }
     cmpi_status_clear(&s);
     /* collective ones cannot be polled: marked for Ctrl-C (and yield) */
     int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
-    int ierr = file_io_call(self->ob_mpi, where, write, offset, &m, &s);
+    int ierr = file_io_call(self->ob_mpi, where, access, offset, &m, &s);
     cmpi_block_leave(blk);
     cmpi_msg_release(&m);
     if (ierr != MPI_SUCCESS) {
@@ -884,14 +910,15 @@ file_io(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
 
 static PyObject *
 file_iio(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname, int where, int write)
+         PyObject *kwnames, const char *fname, enum io_where where,
+         enum io_access access)
 {
     MPI_Offset offset;
     cmpi_msg m = CMPI_MSG_INIT;
     PyObject *status;
     FILE_CHECK(self);
-    if (file_io_args(self, args, nargs, kwnames, fname, where, write, 0,
-                     &offset, &m, &status) < 0) {
+    if (file_io_args(self, args, nargs, kwnames, fname, where, access,
+                     IO_NO_STATUS, &offset, &m, &status) < 0) {
         return NULL;
     }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
@@ -900,7 +927,7 @@ file_iio(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     int ierr =
-            file_iio_call(self->ob_mpi, where, write, offset, &m, &r->ob_mpi);
+            file_iio_call(self->ob_mpi, where, access, offset, &m, &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {
         cmpi_msg_release(&m);
         Py_DECREF(r);
@@ -920,7 +947,7 @@ file_iio(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-/* The _begin of each split collective, by where * 2 + write. */
+/* The _begin of each split collective, by where * 2 + access. */
 static const char *const split_names[] = {
         [IO_AT_ALL * 2] = "Read_at_all_begin",
         [IO_AT_ALL * 2 + 1] = "Write_at_all_begin",
@@ -932,7 +959,8 @@ static const char *const split_names[] = {
 
 static PyObject *
 file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames, const char *fname, int where, int write)
+           PyObject *kwnames, const char *fname, enum io_where where,
+           enum io_access access)
 {
     MPI_Offset offset;
     cmpi_msg m = CMPI_MSG_INIT;
@@ -946,8 +974,8 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
                               "first",
                               fname, split_names[self->split_op - 1]);
     }
-    if (file_io_args(self, args, nargs, kwnames, fname, where, write, 0,
-                     &offset, &m, &status) < 0) {
+    if (file_io_args(self, args, nargs, kwnames, fname, where, access,
+                     IO_NO_STATUS, &offset, &m, &status) < 0) {
         return NULL;
     }
     MPI_File fh = self->ob_mpi;
@@ -956,7 +984,7 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Datatype t = m.dtype;
     int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
     Py_BEGIN_ALLOW_THREADS
-    switch (where * 2 + write) {
+    switch (where * 2 + access) {
         case IO_AT_ALL * 2:
             ierr = MPI_File_read_at_all_begin(fh, offset, p, n, t);
             break;
@@ -979,7 +1007,7 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         return cmpi_raise(self->st, ierr);
     }
     self->split = m.view; /* held until the _end call */
-    self->split_op = 1 + where * 2 + write;
+    self->split_op = 1 + where * 2 + access;
     m.view.obj = NULL;
     cmpi_msg_release(&m);
     Py_RETURN_NONE;
@@ -987,7 +1015,8 @@ file_begin(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
 
 static PyObject *
 file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
-         PyObject *kwnames, const char *fname, int where, int write)
+         PyObject *kwnames, const char *fname, enum io_where where,
+         enum io_access access)
 {
     static const char *const kw[] = {"buf", "status", NULL};
     PyObject *a[2] = {NULL, NULL};
@@ -995,8 +1024,9 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Status s;
     int ierr;
     FILE_CHECK(self);
-    if (self->split_op != 1 + where * 2 + write) {
-        const char *begin = split_names[where * 2 + write];
+    /* (int): the enums have no negative value, so their sum is unsigned */
+    if (self->split_op != 1 + (int)(where * 2 + access)) {
+        const char *begin = split_names[where * 2 + access];
         if (self->split_op == 0) {
             return cmpi_raise_msg(self->st, MPI_ERR_OTHER,
                                   "File.%s: no File.%s is outstanding on "
@@ -1015,7 +1045,8 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     if (cmpi_msg_parse(self->st, a[0], &m,
-                       write ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0) {
+                       access == IO_WRITE ? CMPI_MSG_SEND : CMPI_MSG_RECV) <
+        0) {
         return NULL;
     }
     MPI_File fh = self->ob_mpi;
@@ -1023,7 +1054,7 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_status_clear(&s);
     int blk = cmpi_block_enter(fname, MPI_COMM_NULL);
     Py_BEGIN_ALLOW_THREADS
-    switch (where * 2 + write) {
+    switch (where * 2 + access) {
         case IO_AT_ALL * 2: ierr = MPI_File_read_at_all_end(fh, p, &s); break;
         case IO_AT_ALL * 2 + 1:
             ierr = MPI_File_write_at_all_end(fh, p, &s);
@@ -1051,123 +1082,123 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-/* One wrapper per Python method: (name, where, write, form). */
-#define FILE_IO(NAME, WHERE, WRITE, FORM)                                 \
+/* One wrapper per Python method: (name, where, access, form). */
+#define FILE_IO(NAME, WHERE, ACCESS, FORM)                                \
     static PyObject *File_##NAME(FileObject *self, PyObject *const *args, \
                                  Py_ssize_t nargs, PyObject *kwnames)     \
     {                                                                     \
-        return FORM(self, args, nargs, kwnames, #NAME, WHERE, WRITE);     \
+        return FORM(self, args, nargs, kwnames, #NAME, WHERE, ACCESS);    \
     }
 
 CMPI_DOC(File_Read_at_doc, "Read_at($self, offset, buf, status=None)",
          "Read at an explicit offset.");
-FILE_IO(Read_at, IO_AT, 0, file_io)
+FILE_IO(Read_at, IO_AT, IO_READ, file_io)
 CMPI_DOC(File_Read_at_all_doc, "Read_at_all($self, offset, buf, status=None)",
          "Read at an explicit offset (collective).");
-FILE_IO(Read_at_all, IO_AT_ALL, 0, file_io)
+FILE_IO(Read_at_all, IO_AT_ALL, IO_READ, file_io)
 CMPI_DOC(File_Write_at_doc, "Write_at($self, offset, buf, status=None)",
          "Write at an explicit offset.");
-FILE_IO(Write_at, IO_AT, 1, file_io)
+FILE_IO(Write_at, IO_AT, IO_WRITE, file_io)
 CMPI_DOC(File_Write_at_all_doc,
          "Write_at_all($self, offset, buf, status=None)",
          "Write at an explicit offset (collective).");
-FILE_IO(Write_at_all, IO_AT_ALL, 1, file_io)
+FILE_IO(Write_at_all, IO_AT_ALL, IO_WRITE, file_io)
 CMPI_DOC(File_Read_doc, "Read($self, buf, status=None)",
          "Read at this process's file pointer.");
-FILE_IO(Read, IO_IND, 0, file_io)
+FILE_IO(Read, IO_IND, IO_READ, file_io)
 CMPI_DOC(File_Read_all_doc, "Read_all($self, buf, status=None)",
          "Read at this process's file pointer (collective).");
-FILE_IO(Read_all, IO_ALL, 0, file_io)
+FILE_IO(Read_all, IO_ALL, IO_READ, file_io)
 CMPI_DOC(File_Write_doc, "Write($self, buf, status=None)",
          "Write at this process's file pointer.");
-FILE_IO(Write, IO_IND, 1, file_io)
+FILE_IO(Write, IO_IND, IO_WRITE, file_io)
 CMPI_DOC(File_Write_all_doc, "Write_all($self, buf, status=None)",
          "Write at this process's file pointer (collective).");
-FILE_IO(Write_all, IO_ALL, 1, file_io)
+FILE_IO(Write_all, IO_ALL, IO_WRITE, file_io)
 CMPI_DOC(File_Read_shared_doc, "Read_shared($self, buf, status=None)",
          "Read at the shared file pointer.");
-FILE_IO(Read_shared, IO_SHARED, 0, file_io)
+FILE_IO(Read_shared, IO_SHARED, IO_READ, file_io)
 CMPI_DOC(File_Write_shared_doc, "Write_shared($self, buf, status=None)",
          "Write at the shared file pointer.");
-FILE_IO(Write_shared, IO_SHARED, 1, file_io)
+FILE_IO(Write_shared, IO_SHARED, IO_WRITE, file_io)
 CMPI_DOC(File_Read_ordered_doc, "Read_ordered($self, buf, status=None)",
          "Read at the shared file pointer, in rank order (collective).");
-FILE_IO(Read_ordered, IO_ORDERED, 0, file_io)
+FILE_IO(Read_ordered, IO_ORDERED, IO_READ, file_io)
 CMPI_DOC(File_Write_ordered_doc, "Write_ordered($self, buf, status=None)",
          "Write at the shared file pointer, in rank order (collective).");
-FILE_IO(Write_ordered, IO_ORDERED, 1, file_io)
+FILE_IO(Write_ordered, IO_ORDERED, IO_WRITE, file_io)
 
 CMPI_DOC(File_Iread_at_doc, "Iread_at($self, offset, buf)",
          "Nonblocking read at an explicit offset.");
-FILE_IO(Iread_at, IO_AT, 0, file_iio)
+FILE_IO(Iread_at, IO_AT, IO_READ, file_iio)
 CMPI_DOC(File_Iread_at_all_doc, "Iread_at_all($self, offset, buf)",
          "Nonblocking collective read at an explicit offset.");
-FILE_IO(Iread_at_all, IO_AT_ALL, 0, file_iio)
+FILE_IO(Iread_at_all, IO_AT_ALL, IO_READ, file_iio)
 CMPI_DOC(File_Iwrite_at_doc, "Iwrite_at($self, offset, buf)",
          "Nonblocking write at an explicit offset.");
-FILE_IO(Iwrite_at, IO_AT, 1, file_iio)
+FILE_IO(Iwrite_at, IO_AT, IO_WRITE, file_iio)
 CMPI_DOC(File_Iwrite_at_all_doc, "Iwrite_at_all($self, offset, buf)",
          "Nonblocking collective write at an explicit offset.");
-FILE_IO(Iwrite_at_all, IO_AT_ALL, 1, file_iio)
+FILE_IO(Iwrite_at_all, IO_AT_ALL, IO_WRITE, file_iio)
 CMPI_DOC(File_Iread_doc, "Iread($self, buf)",
          "Nonblocking read at this process's file pointer.");
-FILE_IO(Iread, IO_IND, 0, file_iio)
+FILE_IO(Iread, IO_IND, IO_READ, file_iio)
 CMPI_DOC(File_Iread_all_doc, "Iread_all($self, buf)",
          "Nonblocking collective read at this process's file pointer.");
-FILE_IO(Iread_all, IO_ALL, 0, file_iio)
+FILE_IO(Iread_all, IO_ALL, IO_READ, file_iio)
 CMPI_DOC(File_Iwrite_doc, "Iwrite($self, buf)",
          "Nonblocking write at this process's file pointer.");
-FILE_IO(Iwrite, IO_IND, 1, file_iio)
+FILE_IO(Iwrite, IO_IND, IO_WRITE, file_iio)
 CMPI_DOC(File_Iwrite_all_doc, "Iwrite_all($self, buf)",
          "Nonblocking collective write at this process's file pointer.");
-FILE_IO(Iwrite_all, IO_ALL, 1, file_iio)
+FILE_IO(Iwrite_all, IO_ALL, IO_WRITE, file_iio)
 CMPI_DOC(File_Iread_shared_doc, "Iread_shared($self, buf)",
          "Nonblocking read at the shared file pointer.");
-FILE_IO(Iread_shared, IO_SHARED, 0, file_iio)
+FILE_IO(Iread_shared, IO_SHARED, IO_READ, file_iio)
 CMPI_DOC(File_Iwrite_shared_doc, "Iwrite_shared($self, buf)",
          "Nonblocking write at the shared file pointer.");
-FILE_IO(Iwrite_shared, IO_SHARED, 1, file_iio)
+FILE_IO(Iwrite_shared, IO_SHARED, IO_WRITE, file_iio)
 
 CMPI_DOC(File_Read_at_all_begin_doc, "Read_at_all_begin($self, offset, buf)",
          "Start a split collective read at an explicit offset.");
-FILE_IO(Read_at_all_begin, IO_AT_ALL, 0, file_begin)
+FILE_IO(Read_at_all_begin, IO_AT_ALL, IO_READ, file_begin)
 CMPI_DOC(File_Read_at_all_end_doc, "Read_at_all_end($self, buf, status=None)",
          "Complete a split collective read at an explicit offset.");
-FILE_IO(Read_at_all_end, IO_AT_ALL, 0, file_end)
+FILE_IO(Read_at_all_end, IO_AT_ALL, IO_READ, file_end)
 CMPI_DOC(File_Write_at_all_begin_doc, "Write_at_all_begin($self, offset, buf)",
          "Start a split collective write at an explicit offset.");
-FILE_IO(Write_at_all_begin, IO_AT_ALL, 1, file_begin)
+FILE_IO(Write_at_all_begin, IO_AT_ALL, IO_WRITE, file_begin)
 CMPI_DOC(File_Write_at_all_end_doc,
          "Write_at_all_end($self, buf, status=None)",
          "Complete a split collective write at an explicit offset.");
-FILE_IO(Write_at_all_end, IO_AT_ALL, 1, file_end)
+FILE_IO(Write_at_all_end, IO_AT_ALL, IO_WRITE, file_end)
 CMPI_DOC(File_Read_all_begin_doc, "Read_all_begin($self, buf)",
          "Start a split collective read at this process's file pointer.");
-FILE_IO(Read_all_begin, IO_ALL, 0, file_begin)
+FILE_IO(Read_all_begin, IO_ALL, IO_READ, file_begin)
 CMPI_DOC(File_Read_all_end_doc, "Read_all_end($self, buf, status=None)",
          "Complete a split collective read at this process's file pointer.");
-FILE_IO(Read_all_end, IO_ALL, 0, file_end)
+FILE_IO(Read_all_end, IO_ALL, IO_READ, file_end)
 CMPI_DOC(File_Write_all_begin_doc, "Write_all_begin($self, buf)",
          "Start a split collective write at this process's file pointer.");
-FILE_IO(Write_all_begin, IO_ALL, 1, file_begin)
+FILE_IO(Write_all_begin, IO_ALL, IO_WRITE, file_begin)
 CMPI_DOC(File_Write_all_end_doc, "Write_all_end($self, buf, status=None)",
          "Complete a split collective write at this process's file "
          "pointer.");
-FILE_IO(Write_all_end, IO_ALL, 1, file_end)
+FILE_IO(Write_all_end, IO_ALL, IO_WRITE, file_end)
 CMPI_DOC(File_Read_ordered_begin_doc, "Read_ordered_begin($self, buf)",
          "Start a split collective ordered read.");
-FILE_IO(Read_ordered_begin, IO_ORDERED, 0, file_begin)
+FILE_IO(Read_ordered_begin, IO_ORDERED, IO_READ, file_begin)
 CMPI_DOC(File_Read_ordered_end_doc,
          "Read_ordered_end($self, buf, status=None)",
          "Complete a split collective ordered read.");
-FILE_IO(Read_ordered_end, IO_ORDERED, 0, file_end)
+FILE_IO(Read_ordered_end, IO_ORDERED, IO_READ, file_end)
 CMPI_DOC(File_Write_ordered_begin_doc, "Write_ordered_begin($self, buf)",
          "Start a split collective ordered write.");
-FILE_IO(Write_ordered_begin, IO_ORDERED, 1, file_begin)
+FILE_IO(Write_ordered_begin, IO_ORDERED, IO_WRITE, file_begin)
 CMPI_DOC(File_Write_ordered_end_doc,
          "Write_ordered_end($self, buf, status=None)",
          "Complete a split collective ordered write.");
-FILE_IO(Write_ordered_end, IO_ORDERED, 1, file_end)
+FILE_IO(Write_ordered_end, IO_ORDERED, IO_WRITE, file_end)
 
 /* ---- error handlers (helpers in win.c) ---- */
 
@@ -1189,7 +1220,8 @@ static PyObject *
 File_Set_errhandler(FileObject *self, PyObject *arg)
 {
     MPI_Errhandler eh;
-    if (cmpi_handle_errhandler_arg(self->st, arg, 1, &eh) < 0) {
+    if (cmpi_handle_errhandler_arg(self->st, arg, CMPI_ERRHANDLER_OF_FILE,
+                                   &eh) < 0) {
         return NULL;
     }
     int ierr = MPI_File_set_errhandler(self->ob_mpi, eh);
@@ -1238,9 +1270,15 @@ File_get_group(FileObject *self, void *Py_UNUSED(c))
     return File_Get_group(self, NULL);
 }
 
-/* group_size / group_rank: of the file's group (which === 0 / 1). */
+/* What the group_size and group_rank properties read of the file's
+ * group. */
+enum file_group_part {
+    FILE_GROUP_SIZE,
+    FILE_GROUP_RANK
+};
+
 static PyObject *
-file_group_part(FileObject *self, int which)
+file_group_part(FileObject *self, enum file_group_part which)
 {
     PyObject *g = File_Get_group(self, NULL);
     if (g == NULL) {
@@ -1248,7 +1286,8 @@ file_group_part(FileObject *self, int which)
     }
     int v = MPI_UNDEFINED;
     MPI_Group h = ((GroupObject *)g)->ob_mpi;
-    int ierr = which ? MPI_Group_rank(h, &v) : MPI_Group_size(h, &v);
+    int ierr = which == FILE_GROUP_RANK ? MPI_Group_rank(h, &v)
+                                        : MPI_Group_size(h, &v);
     MPI_Group_free(&((GroupObject *)g)->ob_mpi);
     Py_DECREF(g);
     if (ierr != MPI_SUCCESS) {
@@ -1260,13 +1299,13 @@ file_group_part(FileObject *self, int which)
 static PyObject *
 File_get_group_size(FileObject *self, void *Py_UNUSED(c))
 {
-    return file_group_part(self, 0);
+    return file_group_part(self, FILE_GROUP_SIZE);
 }
 
 static PyObject *
 File_get_group_rank(FileObject *self, void *Py_UNUSED(c))
 {
-    return file_group_part(self, 1);
+    return file_group_part(self, FILE_GROUP_RANK);
 }
 
 static PyObject *

@@ -117,11 +117,18 @@ Group_get_rank(GroupObject *self, void *Py_UNUSED(c))
     return Group_Get_rank(self, NULL);
 }
 
+/* Whether a list of ranks may hold PROC_NULL (Translate_ranks' ranks1
+ * may, as in MPI) or only members' ranks. */
+enum group_proc_null {
+    GROUP_MEMBERS_ONLY,
+    GROUP_PROC_NULL_OK
+};
+
 /* A list of ranks of this group; each must be a member's rank (or
- * PROC_NULL, where proc_null says it may be). */
+ * PROC_NULL, where `proc_null` says it may be). */
 static int
 group_ranks_(GroupObject *self, PyObject *obj, int **out, int *n,
-             int proc_null)
+             enum group_proc_null proc_null)
 {
     if (cmpi_int_array(obj, out, n, "ranks") < 0) {
         return -1;
@@ -129,7 +136,7 @@ group_ranks_(GroupObject *self, PyObject *obj, int **out, int *n,
     int size = 0;
     MPI_Group_size(self->ob_mpi, &size);
     for (int i = 0; i < *n; i++) {
-        if (proc_null && (*out)[i] == MPI_PROC_NULL) {
+        if (proc_null == GROUP_PROC_NULL_OK && (*out)[i] == MPI_PROC_NULL) {
             continue;
         }
         if ((*out)[i] < 0 || (*out)[i] >= size) {
@@ -148,19 +155,26 @@ group_ranks_(GroupObject *self, PyObject *obj, int **out, int *n,
 static int
 group_ranks(GroupObject *self, PyObject *obj, int **out, int *n)
 {
-    return group_ranks_(self, obj, out, n, 0);
+    return group_ranks_(self, obj, out, n, GROUP_MEMBERS_ONLY);
 }
 
+/* Whether Incl/Range_incl (keep the ranks named) or Excl/Range_excl
+ * (keep the others) makes the new group. */
+enum group_pick {
+    GROUP_INCL,
+    GROUP_EXCL
+};
+
 static PyObject *
-incl_excl(GroupObject *self, PyObject *arg, int incl)
+incl_excl(GroupObject *self, PyObject *arg, enum group_pick pick)
 {
     int *ranks = NULL, n = 0;
     MPI_Group g = MPI_GROUP_NULL;
     if (group_ranks(self, arg, &ranks, &n) < 0) {
         return NULL;
     }
-    int ierr = incl ? MPI_Group_incl(self->ob_mpi, n, ranks, &g)
-                    : MPI_Group_excl(self->ob_mpi, n, ranks, &g);
+    int ierr = pick == GROUP_INCL ? MPI_Group_incl(self->ob_mpi, n, ranks, &g)
+                                  : MPI_Group_excl(self->ob_mpi, n, ranks, &g);
     PyMem_Free(ranks);
     return group_result(self, ierr, g);
 }
@@ -170,7 +184,7 @@ CMPI_DOC(Group_Incl_doc, "Incl($self, ranks)",
 static PyObject *
 Group_Incl(GroupObject *self, PyObject *arg)
 {
-    return incl_excl(self, arg, 1);
+    return incl_excl(self, arg, GROUP_INCL);
 }
 
 CMPI_DOC(Group_Excl_doc, "Excl($self, ranks)",
@@ -178,11 +192,11 @@ CMPI_DOC(Group_Excl_doc, "Excl($self, ranks)",
 static PyObject *
 Group_Excl(GroupObject *self, PyObject *arg)
 {
-    return incl_excl(self, arg, 0);
+    return incl_excl(self, arg, GROUP_EXCL);
 }
 
 static PyObject *
-range_incl_excl(GroupObject *self, PyObject *arg, int incl)
+range_incl_excl(GroupObject *self, PyObject *arg, enum group_pick pick)
 {
     PyObject *seq = PySequence_Fast(arg,
                                     "ranks must be a sequence of "
@@ -249,7 +263,9 @@ range_incl_excl(GroupObject *self, PyObject *arg, int incl)
         }
     }
     MPI_Group g = MPI_GROUP_NULL;
-    int ierr = incl ? MPI_Group_range_incl(self->ob_mpi, (int)n, ranges, &g)
+    int ierr =
+            pick == GROUP_INCL
+                    ? MPI_Group_range_incl(self->ob_mpi, (int)n, ranges, &g)
                     : MPI_Group_range_excl(self->ob_mpi, (int)n, ranges, &g);
     res = group_result(self, ierr, g);
 done:
@@ -263,7 +279,7 @@ CMPI_DOC(Group_Range_incl_doc, "Range_incl($self, ranks)",
 static PyObject *
 Group_Range_incl(GroupObject *self, PyObject *arg)
 {
-    return range_incl_excl(self, arg, 1);
+    return range_incl_excl(self, arg, GROUP_INCL);
 }
 
 CMPI_DOC(Group_Range_excl_doc, "Range_excl($self, ranks)",
@@ -271,7 +287,7 @@ CMPI_DOC(Group_Range_excl_doc, "Range_excl($self, ranks)",
 static PyObject *
 Group_Range_excl(GroupObject *self, PyObject *arg)
 {
-    return range_incl_excl(self, arg, 0);
+    return range_incl_excl(self, arg, GROUP_EXCL);
 }
 
 static PyObject *
@@ -358,7 +374,7 @@ Group_Translate_ranks(GroupObject *self, PyObject *const *args,
             r1[i] = i;
         }
     }
-    else if (group_ranks_(self, a[0], &r1, &n, 1) < 0) {
+    else if (group_ranks_(self, a[0], &r1, &n, GROUP_PROC_NULL_OK) < 0) {
         return NULL;
     }
     r2 = PyMem_New(int, n ? n : 1);

@@ -451,10 +451,17 @@ fint_arg(PyObject *arg, cmpi_fint *out)
 
 CMPI_DOC(handle_fromint_doc, "fromint($type, arg, /)",
          "Translate integer handle to object.");
-/* An object of class cls for a Fortran integer handle; `as_int`: a handle
- * that is a C int already (MPICH) is the integer itself (fromint). */
+/* What integer fromint and f2py read: fromint's is the handle itself
+ * where a handle is a C int (MPICH), f2py's always a Fortran handle. */
+enum fint_meaning {
+    FINT_IS_FORTRAN,
+    FINT_IS_HANDLE_IF_INT
+};
+
+/* An object of class cls for a Fortran integer handle, or, with
+ * FINT_IS_HANDLE_IF_INT, for a handle that is a C int already. */
 static PyObject *
-handle_from_fint(PyTypeObject *cls, PyObject *arg, int as_int)
+handle_from_fint(PyTypeObject *cls, PyObject *arg, enum fint_meaning meaning)
 {
     cmpi_state *st;
     int k = handle_cls_kind(cls, &st);
@@ -467,7 +474,8 @@ handle_from_fint(PyTypeObject *cls, PyObject *arg, int as_int)
     }
     char h[sizeof(void *) > sizeof(int) ? sizeof(void *) : sizeof(int)];
     memset(h, 0, sizeof(h));
-    if (as_int && handle_kinds[k].hsize == sizeof(int)) {
+    if (meaning == FINT_IS_HANDLE_IF_INT &&
+        handle_kinds[k].hsize == sizeof(int)) {
         int v = (int)f;
         memcpy(h, &v, sizeof(v));
     }
@@ -480,7 +488,7 @@ handle_from_fint(PyTypeObject *cls, PyObject *arg, int as_int)
 static PyObject *
 handle_fromint(PyTypeObject *cls, PyObject *arg)
 {
-    return handle_from_fint(cls, arg, 1);
+    return handle_from_fint(cls, arg, FINT_IS_HANDLE_IF_INT);
 }
 
 CMPI_DOC(handle_py2f_doc, "py2f($self)",
@@ -505,7 +513,7 @@ CMPI_DOC(handle_f2py_doc, "f2py($type, arg, /)",
 static PyObject *
 handle_f2py(PyTypeObject *cls, PyObject *arg)
 {
-    return handle_from_fint(cls, arg, 0);
+    return handle_from_fint(cls, arg, FINT_IS_FORTRAN);
 }
 
 CMPI_DOC(handle_fromhandle_doc, "fromhandle($type, handle, /)",
@@ -935,16 +943,23 @@ static PyMethodDef status_cls_methods[] = {
         {NULL, NULL, 0, NULL},
 };
 
+/* Whether add_methods makes instance methods or class methods. */
+enum method_binding {
+    METHODS_OF_INSTANCE,
+    METHODS_OF_CLASS
+};
+
 static int
-add_methods(PyTypeObject *type, PyMethodDef *defs, int cls)
+add_methods(PyTypeObject *type, PyMethodDef *defs, enum method_binding binding)
 {
     for (PyMethodDef *d = defs; d->ml_name != NULL; d++) {
         PyObject *existing = PyDict_GetItemString(type->tp_dict, d->ml_name);
         if (existing != NULL) {
             continue; /* the area defines its own */
         }
-        PyObject *descr = cls ? PyDescr_NewClassMethod(type, d)
-                              : PyDescr_NewMethod(type, d);
+        PyObject *descr = binding == METHODS_OF_CLASS
+                                  ? PyDescr_NewClassMethod(type, d)
+                                  : PyDescr_NewMethod(type, d);
         if (descr == NULL) {
             return -1;
         }
@@ -966,13 +981,15 @@ cmpi_handle_init(PyObject *m, cmpi_state *st)
         if (t == NULL) {
             continue;
         }
-        if (add_methods(t, handle_inst_methods, 0) < 0 ||
-            add_methods(t, handle_cls_methods, 1) < 0) {
+        if (add_methods(t, handle_inst_methods, METHODS_OF_INSTANCE) < 0 ||
+            add_methods(t, handle_cls_methods, METHODS_OF_CLASS) < 0) {
             return -1;
         }
     }
-    if (add_methods(st->Status_Type, status_inst_methods, 0) < 0 ||
-        add_methods(st->Status_Type, status_cls_methods, 1) < 0) {
+    if (add_methods(st->Status_Type, status_inst_methods,
+                    METHODS_OF_INSTANCE) < 0 ||
+        add_methods(st->Status_Type, status_cls_methods, METHODS_OF_CLASS) <
+                0) {
         return -1;
     }
 

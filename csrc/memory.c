@@ -54,8 +54,8 @@ buffer_alloc(cmpi_state *st, PyTypeObject *type)
 
 /* A buffer over [addr, addr+n) kept alive by `owner` (may be NULL). */
 CMPI_UNUSED static PyObject *
-cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
-                PyObject *owner)
+cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n,
+                enum cmpi_buffer_access access, PyObject *owner)
 {
     BufferObject *b = buffer_alloc(st, st->Buffer_Type);
     if (b == NULL) {
@@ -63,16 +63,18 @@ cmpi_buffer_new(cmpi_state *st, void *addr, Py_ssize_t n, int readonly,
     }
     b->buf = (addr == NULL || n == 0) ? cmpi_buffer_empty : (char *)addr;
     b->len = n;
-    b->readonly = readonly;
+    b->readonly = access == CMPI_BUFFER_READONLY;
     b->owner = Py_XNewRef(owner);
     return (PyObject *)b;
 }
 
-/* A buffer over the memory another object exports. */
+/* A buffer over the memory another object exports (read-only if asked,
+ * or if the exporter allows no more). */
 static PyObject *
 buffer_from_object(cmpi_state *st, PyTypeObject *type, PyObject *obj,
-                   int readonly)
+                   enum cmpi_buffer_access access)
 {
+    int readonly = access == CMPI_BUFFER_READONLY;
     BufferObject *b = buffer_alloc(st, type);
     if (b == NULL) {
         return NULL;
@@ -160,10 +162,10 @@ Buffer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return (PyObject *)buffer_alloc(st, type);
     }
     /* writable if the object allows it, else read-only */
-    PyObject *b = buffer_from_object(st, type, obj, 0);
+    PyObject *b = buffer_from_object(st, type, obj, CMPI_BUFFER_WRITABLE);
     if (b == NULL && PyErr_ExceptionMatches(PyExc_BufferError)) {
         PyErr_Clear();
-        b = buffer_from_object(st, type, obj, 1);
+        b = buffer_from_object(st, type, obj, CMPI_BUFFER_READONLY);
     }
     return b;
 }
@@ -452,7 +454,8 @@ Buffer_allocate(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (clear && n) {
         memset(PyByteArray_AS_STRING(mem), 0, (size_t)n);
     }
-    PyObject *b = buffer_from_object(st, (PyTypeObject *)cls, mem, 0);
+    PyObject *b = buffer_from_object(st, (PyTypeObject *)cls, mem,
+                                     CMPI_BUFFER_WRITABLE);
     Py_DECREF(mem);
     return b;
 }
@@ -470,7 +473,9 @@ Buffer_frombuffer(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
         (a[1] != NULL && (readonly = PyObject_IsTrue(a[1])) < 0)) {
         return NULL;
     }
-    return buffer_from_object(st, (PyTypeObject *)cls, a[0], readonly);
+    return buffer_from_object(
+            st, (PyTypeObject *)cls, a[0],
+            readonly ? CMPI_BUFFER_READONLY : CMPI_BUFFER_WRITABLE);
 }
 
 static PyObject *
@@ -749,7 +754,8 @@ mod_Alloc_mem(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
     }
-    BufferObject *b = (BufferObject *)cmpi_buffer_new(st, base, n, 0, NULL);
+    BufferObject *b = (BufferObject *)cmpi_buffer_new(
+            st, base, n, CMPI_BUFFER_WRITABLE, NULL);
     if (b == NULL) {
         MPI_Free_mem(base);
         return NULL;

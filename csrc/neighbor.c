@@ -10,7 +10,7 @@
  * request holds the buffers and the count arrays until it completes) and
  * persistent (MPI-4).
  */
-enum {
+enum nb_kind {
     NB_ALLGATHER,
     NB_ALLGATHERV,
     NB_ALLTOALL,
@@ -83,6 +83,8 @@ nb_msgw_release(nb_msgw *m)
     m->types = NULL;
 }
 
+/* `recv`: CMPI_MSG_SEND, or CMPI_MSG_RECV for a receive buffer (which
+ * must be writable). */
 static int
 nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
 {
@@ -193,7 +195,8 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
         m->addr = buf == Py_None ? NULL : MPI_BOTTOM;
     }
     else {
-        int flags = PyBUF_ANY_CONTIGUOUS | (recv ? PyBUF_WRITABLE : 0);
+        int flags = PyBUF_ANY_CONTIGUOUS |
+                    (recv == CMPI_MSG_RECV ? PyBUF_WRITABLE : 0);
         if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
             goto error;
         }
@@ -367,8 +370,9 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             }
             break;
         default:
-            if (nb_msgw_parse(self->st, a[0], &sw, outdeg, 0) < 0 ||
-                nb_msgw_parse(self->st, a[1], &rw, indeg, 1) < 0) {
+            if (nb_msgw_parse(self->st, a[0], &sw, outdeg, CMPI_MSG_SEND) <
+                        0 ||
+                nb_msgw_parse(self->st, a[1], &rw, indeg, CMPI_MSG_RECV) < 0) {
                 goto done;
             }
             break;
@@ -532,9 +536,12 @@ CMPI_COMM_METHOD(Topocomm, Neighbor_alltoallw_init, CMPI_DOC_NOSIG,
 #define NB_FAILED (-1)
 #define NB_NOTHING (-2) /* a PROC_NULL neighbor: no message, None */
 
+/* `kind`: NB_ALLGATHER (neighbor_allgather) or NB_ALLTOALL
+ * (neighbor_alltoall). */
 static PyObject *
-neighbor_objects(CommObject *self, PyObject *sendobj, int alltoall)
+neighbor_objects(CommObject *self, PyObject *sendobj, enum nb_kind kind)
 {
+    int alltoall = kind == NB_ALLTOALL;
     const char *fname = alltoall ? "neighbor_alltoall" : "neighbor_allgather";
     int indeg = 0, outdeg = 0, ierr;
     int *ssize = NULL, *sdispl = NULL, *rsize = NULL, *rdispl = NULL;
@@ -719,7 +726,7 @@ Topocomm_neighbor_allgather(CommObject *self, PyObject *const *args,
         cmpi_parse("neighbor_allgather", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
     }
-    return neighbor_objects(self, a[0], 0);
+    return neighbor_objects(self, a[0], NB_ALLGATHER);
 }
 
 CMPI_DOC(Topocomm_neighbor_alltoall_doc, "neighbor_alltoall($self, sendobj)",
@@ -735,7 +742,7 @@ Topocomm_neighbor_alltoall(CommObject *self, PyObject *const *args,
         cmpi_parse("neighbor_alltoall", args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
     }
-    return neighbor_objects(self, a[0], 1);
+    return neighbor_objects(self, a[0], NB_ALLTOALL);
 }
 
 /* topology.c's Topocomm method table expands this. */

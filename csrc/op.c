@@ -280,8 +280,9 @@ user_op_call(int slot, void *in, void *inout, int *len, MPI_Datatype *dt)
     Py_ssize_t nbytes = (Py_ssize_t)*len * (Py_ssize_t)extent;
     /* MPI.buffer objects, as mpi4py passes: `b[:] = values` copies any
      * bytes-like object of the right size, whatever its format */
-    PyObject *a = cmpi_buffer_new(st, in, nbytes, 1, NULL);
-    PyObject *b = cmpi_buffer_new(st, inout, nbytes, 0, NULL);
+    PyObject *a = cmpi_buffer_new(st, in, nbytes, CMPI_BUFFER_READONLY, NULL);
+    PyObject *b =
+            cmpi_buffer_new(st, inout, nbytes, CMPI_BUFFER_WRITABLE, NULL);
     PyObject *d = cmpi_datatype_new(st, *dt, CMPI_CONST);
     PyObject *r = NULL;
     if (func != NULL && a != NULL && b != NULL && d != NULL) {

@@ -847,7 +847,7 @@ cmpi_detached_add(MPI_Request req, PyObject *keep)
 /* Complete every detached send (before MPI_Finalize).  Without the GIL
  * (at interpreter exit) the memory is left to the process's end. */
 static void
-cmpi_detached_complete(int have_gil)
+cmpi_detached_complete(enum cmpi_gil gil)
 {
     /* orphans: freed, not waited for (they may never complete) */
     for (int i = 0; i < detached.n; i++) {
@@ -862,7 +862,7 @@ cmpi_detached_complete(int have_gil)
         detached.reqs[i] = MPI_REQUEST_NULL;
         detached.keep[i] = NULL;
     }
-    if (have_gil) {
+    if (gil == CMPI_WITH_GIL) {
         CMPI_NOGIL(cmpi_waitall(detached.n, detached.reqs));
         for (int i = 0; i < detached.n; i++) {
             Py_CLEAR(detached.keep[i]);

@@ -151,10 +151,18 @@ done:
     return rc;
 }
 
+/* How a call uses its packed side: Unpack reads it, Pack writes it. */
+enum packed_access {
+    PACKED_READ,
+    PACKED_WRITE
+};
+
 /* The packed side: a plain contiguous buffer of bytes. */
 static int
-packed_buffer(PyObject *obj, Py_buffer *view, int writable, const char *what)
+packed_buffer(PyObject *obj, Py_buffer *view, enum packed_access access,
+              const char *what)
 {
+    int writable = access == PACKED_WRITE;
     int flags = PyBUF_ANY_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
     if (cmpi_get_buffer(obj, view, flags) == 0) {
         return 0;
@@ -352,7 +360,7 @@ Datatype_Pack(DatatypeObject *self, PyObject *const *args, Py_ssize_t nargs,
         comm_arg(st, a[3], &comm) < 0 ||
         check_committed(st, self->ob_mpi) < 0 ||
         pack_msg(self, a[0], &m, CMPI_MSG_SEND, "inbuf") < 0 ||
-        packed_buffer(a[1], &out, 1, "outbuf") < 0 ||
+        packed_buffer(a[1], &out, PACKED_WRITE, "outbuf") < 0 ||
         position_arg(a[2], out.len, &pos) < 0) {
         goto done;
     }
@@ -402,7 +410,7 @@ Datatype_Unpack(DatatypeObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Unpack", args, nargs, kwnames, kw, 4, a) < 0 ||
         comm_arg(st, a[3], &comm) < 0 ||
         check_committed(st, self->ob_mpi) < 0 ||
-        packed_buffer(a[0], &in, 0, "inbuf") < 0 ||
+        packed_buffer(a[0], &in, PACKED_READ, "inbuf") < 0 ||
         position_arg(a[1], in.len, &pos) < 0 ||
         pack_msg(self, a[2], &m, CMPI_MSG_RECV, "outbuf") < 0) {
         goto done;
@@ -477,7 +485,7 @@ Datatype_Pack_external(DatatypeObject *self, PyObject *const *args,
         datarep_arg(a[0], &datarep) < 0 ||
         check_external(st, self->ob_mpi) < 0 ||
         pack_msg(self, a[1], &m, CMPI_MSG_SEND, "inbuf") < 0 ||
-        packed_buffer(a[2], &out, 1, "outbuf") < 0 ||
+        packed_buffer(a[2], &out, PACKED_WRITE, "outbuf") < 0 ||
         position_arg(a[3], out.len, &pos) < 0) {
         goto done;
     }
@@ -523,7 +531,7 @@ Datatype_Unpack_external(DatatypeObject *self, PyObject *const *args,
     if (cmpi_parse("Unpack_external", args, nargs, kwnames, kw, 4, a) < 0 ||
         datarep_arg(a[0], &datarep) < 0 ||
         check_external(st, self->ob_mpi) < 0 ||
-        packed_buffer(a[1], &in, 0, "inbuf") < 0 ||
+        packed_buffer(a[1], &in, PACKED_READ, "inbuf") < 0 ||
         position_arg(a[2], in.len, &pos) < 0 ||
         pack_msg(self, a[3], &m, CMPI_MSG_RECV, "outbuf") < 0) {
         goto done;

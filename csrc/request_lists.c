@@ -196,9 +196,9 @@ waitany_handles(int n, MPI_Request *hs, int *idx, MPI_Status *s)
 }
 
 /* Returns the index completed, MPI_UNDEFINED if none active, -2 on
- * error.  blocking=0: one round only, *flag says if one completed. */
+ * error.  REQS_TEST: one round only, *flag says if one completed. */
 static Py_ssize_t
-wait_any(cmpi_reqlist *rl, int blocking, int *flag)
+wait_any(cmpi_reqlist *rl, enum reqs_until blocking, int *flag)
 {
     for (;;) {
         int active = 0;

@@ -156,18 +156,28 @@ win_hold(WinObject *w, int rank, cmpi_msg *m)
     return 0;
 }
 
-enum {
+enum rma_kind {
     RMA_PUT,
     RMA_GET,
     RMA_ACC,
     RMA_GACC
 };
 
+/* Whether an access call is the plain one, completed by the epoch's
+ * synchronization, or the request-based one (Rput, Rget ...), which
+ * returns a Request. */
+enum rma_request {
+    RMA_NO_REQUEST,
+    RMA_WITH_REQUEST
+};
+
 /* Put, Get, Accumulate, Get_accumulate and their request-based forms. */
 static PyObject *
 win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
-        PyObject *kwnames, const char *fname, int kind, int req)
+        PyObject *kwnames, const char *fname, enum rma_kind kind,
+        enum rma_request request)
 {
+    int req = request == RMA_WITH_REQUEST;
     static const char *const kw_pg[] = {"origin", "target_rank", "target",
                                         NULL};
     static const char *const kw_acc[] = {"origin", "target_rank", "target",
@@ -295,7 +305,7 @@ static PyObject *
 Win_Put(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         PyObject *kwnames)
 {
-    return win_rma(self, args, nargs, kwnames, "Put", RMA_PUT, 0);
+    return win_rma(self, args, nargs, kwnames, "Put", RMA_PUT, RMA_NO_REQUEST);
 }
 
 CMPI_DOC(Win_Get_doc, "Get($self, origin, target_rank, target=None)",
@@ -304,7 +314,7 @@ static PyObject *
 Win_Get(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         PyObject *kwnames)
 {
-    return win_rma(self, args, nargs, kwnames, "Get", RMA_GET, 0);
+    return win_rma(self, args, nargs, kwnames, "Get", RMA_GET, RMA_NO_REQUEST);
 }
 
 CMPI_DOC_NOSIG(Win_Accumulate_doc,
@@ -314,7 +324,8 @@ static PyObject *
 Win_Accumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
 {
-    return win_rma(self, args, nargs, kwnames, "Accumulate", RMA_ACC, 0);
+    return win_rma(self, args, nargs, kwnames, "Accumulate", RMA_ACC,
+                   RMA_NO_REQUEST);
 }
 
 CMPI_DOC_NOSIG(Win_Get_accumulate_doc,
@@ -326,7 +337,8 @@ static PyObject *
 Win_Get_accumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
                    PyObject *kwnames)
 {
-    return win_rma(self, args, nargs, kwnames, "Get_accumulate", RMA_GACC, 0);
+    return win_rma(self, args, nargs, kwnames, "Get_accumulate", RMA_GACC,
+                   RMA_NO_REQUEST);
 }
 
 CMPI_DOC(Win_Rput_doc, "Rput($self, origin, target_rank, target=None)",
@@ -335,7 +347,8 @@ static PyObject *
 Win_Rput(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames)
 {
-    return win_rma(self, args, nargs, kwnames, "Rput", RMA_PUT, 1);
+    return win_rma(self, args, nargs, kwnames, "Rput", RMA_PUT,
+                   RMA_WITH_REQUEST);
 }
 
 CMPI_DOC(Win_Rget_doc, "Rget($self, origin, target_rank, target=None)",
@@ -344,7 +357,8 @@ static PyObject *
 Win_Rget(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames)
 {
-    return win_rma(self, args, nargs, kwnames, "Rget", RMA_GET, 1);
+    return win_rma(self, args, nargs, kwnames, "Rget", RMA_GET,
+                   RMA_WITH_REQUEST);
 }
 
 CMPI_DOC_NOSIG(Win_Raccumulate_doc,
@@ -354,7 +368,8 @@ static PyObject *
 Win_Raccumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
 {
-    return win_rma(self, args, nargs, kwnames, "Raccumulate", RMA_ACC, 1);
+    return win_rma(self, args, nargs, kwnames, "Raccumulate", RMA_ACC,
+                   RMA_WITH_REQUEST);
 }
 
 CMPI_DOC_NOSIG(Win_Rget_accumulate_doc,
@@ -365,7 +380,8 @@ static PyObject *
 Win_Rget_accumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
                     PyObject *kwnames)
 {
-    return win_rma(self, args, nargs, kwnames, "Rget_accumulate", RMA_GACC, 1);
+    return win_rma(self, args, nargs, kwnames, "Rget_accumulate", RMA_GACC,
+                   RMA_WITH_REQUEST);
 }
 
 /* One element: Fetch_and_op and Compare_and_swap. */

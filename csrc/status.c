@@ -133,10 +133,19 @@ Status_Set_error(StatusObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* What status_count counts: whole items of the datatype (Get_count) or
+ * the basic elements they are made of (Get_elements, whose datatype
+ * argument is required). */
+enum status_unit {
+    STATUS_ITEMS,
+    STATUS_ELEMENTS
+};
+
 static PyObject *
 status_count(StatusObject *self, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames, int elements)
+             PyObject *kwnames, enum status_unit unit)
 {
+    int elements = unit == STATUS_ELEMENTS;
     static const char *const kw[] = {"datatype", NULL};
     PyObject *a[1] = {NULL};
     cmpi_state *st = cmpi_state_of((PyObject *)self);
@@ -185,7 +194,7 @@ static PyObject *
 Status_Get_count(StatusObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
 {
-    return status_count(self, args, nargs, kwnames, 0);
+    return status_count(self, args, nargs, kwnames, STATUS_ITEMS);
 }
 
 CMPI_DOC(Status_Get_elements_doc, "Get_elements($self, datatype)",
@@ -194,7 +203,7 @@ static PyObject *
 Status_Get_elements(StatusObject *self, PyObject *const *args,
                     Py_ssize_t nargs, PyObject *kwnames)
 {
-    return status_count(self, args, nargs, kwnames, 1);
+    return status_count(self, args, nargs, kwnames, STATUS_ELEMENTS);
 }
 
 CMPI_DOC(Status_Set_elements_doc, "Set_elements($self, datatype, count)",
@@ -365,9 +374,10 @@ CMPI_DOC(Status_tomemory_doc, "tomemory($self)",
 static PyObject *
 Status_tomemory(StatusObject *self, PyObject *Py_UNUSED(a))
 {
-    PyObject *buf = cmpi_buffer_new(
-            cmpi_type_state(Py_TYPE(self)), &self->ob_mpi,
-            (Py_ssize_t)sizeof(MPI_Status), 0, (PyObject *)self);
+    PyObject *buf =
+            cmpi_buffer_new(cmpi_type_state(Py_TYPE(self)), &self->ob_mpi,
+                            (Py_ssize_t)sizeof(MPI_Status),
+                            CMPI_BUFFER_WRITABLE, (PyObject *)self);
     if (buf == NULL) {
         return NULL;
     }

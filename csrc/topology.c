@@ -698,18 +698,26 @@ Topocomm_get_outdegree(CommObject *self, void *Py_UNUSED(c))
     return PyLong_FromLong(out);
 }
 
+/* Which of a topology's edge lists a property returns: inedges,
+ * outedges, or both as a pair (inoutedges). */
+enum topo_edges {
+    TOPO_INEDGES,
+    TOPO_OUTEDGES,
+    TOPO_INOUTEDGES
+};
+
 static PyObject *
-topo_edges_get(CommObject *self, int which)
+topo_edges_get(CommObject *self, enum topo_edges which)
 {
     int *in, *out, nin, nout;
     if (cmpi_topo_edges(self, &in, &nin, &out, &nout) < 0) {
         return NULL;
     }
     PyObject *res;
-    if (which == 0) {
+    if (which == TOPO_INEDGES) {
         res = topo_list(in, nin);
     }
-    else if (which == 1) {
+    else if (which == TOPO_OUTEDGES) {
         res = topo_list(out, nout);
     }
     else {
@@ -723,19 +731,19 @@ topo_edges_get(CommObject *self, int which)
 static PyObject *
 Topocomm_get_inedges(CommObject *self, void *Py_UNUSED(c))
 {
-    return topo_edges_get(self, 0);
+    return topo_edges_get(self, TOPO_INEDGES);
 }
 
 static PyObject *
 Topocomm_get_outedges(CommObject *self, void *Py_UNUSED(c))
 {
-    return topo_edges_get(self, 1);
+    return topo_edges_get(self, TOPO_OUTEDGES);
 }
 
 static PyObject *
 Topocomm_get_inoutedges(CommObject *self, void *Py_UNUSED(c))
 {
-    return topo_edges_get(self, 2);
+    return topo_edges_get(self, TOPO_INOUTEDGES);
 }
 
 static PyMethodDef Topocomm_methods[] = {
@@ -794,9 +802,17 @@ Cartcomm_Get_dim(CommObject *self, PyObject *Py_UNUSED(a))
     return PyLong_FromLong(nd);
 }
 
-/* which: 0 (dims, periods, coords), 1 dims, 2 periods, 3 coords */
+/* What cart_topo returns: Get_topo's (dims, periods, coords), or one
+ * of them (the dims, periods and coords properties). */
+enum cart_part {
+    CART_TOPO,
+    CART_DIMS,
+    CART_PERIODS,
+    CART_COORDS
+};
+
 static PyObject *
-cart_topo(CommObject *self, int which)
+cart_topo(CommObject *self, enum cart_part which)
 {
     int nd;
     if (cart_check(self, &nd) < 0) {
@@ -811,13 +827,13 @@ cart_topo(CommObject *self, int which)
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
     }
-    else if (which == 1) {
+    else if (which == CART_DIMS) {
         res = topo_list(buf, nd);
     }
-    else if (which == 2) {
+    else if (which == CART_PERIODS) {
         res = topo_bool_list(buf + nd, nd);
     }
-    else if (which == 3) {
+    else if (which == CART_COORDS) {
         res = topo_list(buf + 2 * nd, nd);
     }
     else {
@@ -834,31 +850,31 @@ CMPI_DOC(Cartcomm_Get_topo_doc, "Get_topo($self)",
 static PyObject *
 Cartcomm_Get_topo(CommObject *self, PyObject *Py_UNUSED(a))
 {
-    return cart_topo(self, 0);
+    return cart_topo(self, CART_TOPO);
 }
 
 static PyObject *
 Cartcomm_get_topo(CommObject *self, void *Py_UNUSED(c))
 {
-    return cart_topo(self, 0);
+    return cart_topo(self, CART_TOPO);
 }
 
 static PyObject *
 Cartcomm_get_dims(CommObject *self, void *Py_UNUSED(c))
 {
-    return cart_topo(self, 1);
+    return cart_topo(self, CART_DIMS);
 }
 
 static PyObject *
 Cartcomm_get_periods(CommObject *self, void *Py_UNUSED(c))
 {
-    return cart_topo(self, 2);
+    return cart_topo(self, CART_PERIODS);
 }
 
 static PyObject *
 Cartcomm_get_coords(CommObject *self, void *Py_UNUSED(c))
 {
-    return cart_topo(self, 3);
+    return cart_topo(self, CART_COORDS);
 }
 
 static PyObject *
@@ -1071,9 +1087,16 @@ Graphcomm_Get_dims(CommObject *self, PyObject *Py_UNUSED(a))
     return Py_BuildValue("(ii)", nn, ne);
 }
 
-/* which: 0 (index, edges), 1 index, 2 edges */
+/* What graph_topo returns: Get_topo's (index, edges), or one of them
+ * (the index and edges properties). */
+enum graph_part {
+    GRAPH_TOPO,
+    GRAPH_INDEX,
+    GRAPH_EDGES
+};
+
 static PyObject *
-graph_topo(CommObject *self, int which)
+graph_topo(CommObject *self, enum graph_part which)
 {
     int nn, ne;
     if (graph_check(self, &nn, &ne) < 0) {
@@ -1088,10 +1111,10 @@ graph_topo(CommObject *self, int which)
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
     }
-    else if (which == 1) {
+    else if (which == GRAPH_INDEX) {
         res = topo_list(buf, nn);
     }
-    else if (which == 2) {
+    else if (which == GRAPH_EDGES) {
         res = topo_list(buf + nn, ne);
     }
     else {
@@ -1107,11 +1130,18 @@ CMPI_DOC(Graphcomm_Get_topo_doc, "Get_topo($self)",
 static PyObject *
 Graphcomm_Get_topo(CommObject *self, PyObject *Py_UNUSED(a))
 {
-    return graph_topo(self, 0);
+    return graph_topo(self, GRAPH_TOPO);
 }
 
+/* Whether graph_neighbors returns a node's neighbors or only their
+ * number. */
+enum graph_neighbors_result {
+    GRAPH_NEIGHBORS_LIST,
+    GRAPH_NEIGHBORS_COUNT
+};
+
 static PyObject *
-graph_neighbors(CommObject *self, int rank, int count_only)
+graph_neighbors(CommObject *self, int rank, enum graph_neighbors_result result)
 {
     int nn, ne, n;
     if (graph_check(self, &nn, &ne) < 0) {
@@ -1127,7 +1157,7 @@ graph_neighbors(CommObject *self, int rank, int count_only)
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    if (count_only) {
+    if (result == GRAPH_NEIGHBORS_COUNT) {
         return PyLong_FromLong(n);
     }
     int *nb = PyMem_New(int, (size_t)n + 1);
@@ -1155,7 +1185,7 @@ Graphcomm_Get_neighbors_count(CommObject *self, PyObject *const *args,
         cmpi_as_int(a[0], &rank, "rank") < 0) {
         return NULL;
     }
-    return graph_neighbors(self, rank, 1);
+    return graph_neighbors(self, rank, GRAPH_NEIGHBORS_COUNT);
 }
 
 CMPI_DOC(Graphcomm_Get_neighbors_doc, "Get_neighbors($self, rank)",
@@ -1171,7 +1201,7 @@ Graphcomm_Get_neighbors(CommObject *self, PyObject *const *args,
         cmpi_as_int(a[0], &rank, "rank") < 0) {
         return NULL;
     }
-    return graph_neighbors(self, rank, 0);
+    return graph_neighbors(self, rank, GRAPH_NEIGHBORS_LIST);
 }
 
 static PyObject *
@@ -1203,19 +1233,19 @@ Graphcomm_get_nedges(CommObject *self, void *Py_UNUSED(c))
 static PyObject *
 Graphcomm_get_topo(CommObject *self, void *Py_UNUSED(c))
 {
-    return graph_topo(self, 0);
+    return graph_topo(self, GRAPH_TOPO);
 }
 
 static PyObject *
 Graphcomm_get_index(CommObject *self, void *Py_UNUSED(c))
 {
-    return graph_topo(self, 1);
+    return graph_topo(self, GRAPH_INDEX);
 }
 
 static PyObject *
 Graphcomm_get_edges(CommObject *self, void *Py_UNUSED(c))
 {
-    return graph_topo(self, 2);
+    return graph_topo(self, GRAPH_EDGES);
 }
 
 static PyObject *
@@ -1226,7 +1256,7 @@ Graphcomm_get_nneighbors(CommObject *self, void *Py_UNUSED(c))
         return NULL;
     }
     MPI_Comm_rank(self->ob_mpi, &rank);
-    return graph_neighbors(self, rank, 1);
+    return graph_neighbors(self, rank, GRAPH_NEIGHBORS_COUNT);
 }
 
 static PyObject *
@@ -1237,7 +1267,7 @@ Graphcomm_get_neighbors(CommObject *self, void *Py_UNUSED(c))
         return NULL;
     }
     MPI_Comm_rank(self->ob_mpi, &rank);
-    return graph_neighbors(self, rank, 0);
+    return graph_neighbors(self, rank, GRAPH_NEIGHBORS_LIST);
 }
 
 static PyMethodDef Graphcomm_methods[] = {

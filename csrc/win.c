@@ -248,11 +248,18 @@ win_size_arg(PyObject *obj, MPI_Aint *out)
     return 0;
 }
 
+/* Whether a window's memory is fixed when it is made (Create, Allocate,
+ * Allocate_shared) or attached later (Create_dynamic). */
+enum win_memory {
+    WIN_MEMORY_FIXED,
+    WIN_MEMORY_DYNAMIC
+};
+
 /* The new window: errors return, and every rank's (size, disp_unit) is
  * known for the bounds checks (unless the window is dynamic). */
 static PyObject *
 win_made(cmpi_state *st, PyTypeObject *type, MPI_Win h, CommObject *comm,
-         MPI_Aint size, int disp_unit, int dynamic)
+         MPI_Aint size, int disp_unit, enum win_memory memory)
 {
     MPI_Win_set_errhandler(h, MPI_ERRORS_RETURN);
     WinObject *w = (WinObject *)cmpi_win_alloc(st, type, h, 0);
@@ -260,7 +267,7 @@ win_made(cmpi_state *st, PyTypeObject *type, MPI_Win h, CommObject *comm,
         goto fail;
     }
     w->gsize = comm->size;
-    if (!dynamic) {
+    if (memory == WIN_MEMORY_FIXED) {
         MPI_Aint mine[2] = {size, disp_unit};
         MPI_Aint *all = PyMem_New(MPI_Aint, 2 * (size_t)comm->size);
         w->tsize = PyMem_New(MPI_Aint, (size_t)comm->size);
@@ -388,7 +395,8 @@ Win_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         }
         return win_create_error(st, ierr, comm, "MPI_Win_create");
     }
-    WinObject *w = (WinObject *)win_made(st, cls, h, comm, size, disp_unit, 0);
+    WinObject *w = (WinObject *)win_made(st, cls, h, comm, size, disp_unit,
+                                         WIN_MEMORY_FIXED);
     if (w == NULL) {
         if (view.obj != NULL) {
             PyBuffer_Release(&view);
@@ -399,10 +407,18 @@ Win_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)w;
 }
 
+/* Whether Allocate's memory is the process's own or shared with the
+ * other processes of a node (Allocate_shared). */
+enum win_alloc {
+    WIN_ALLOC_PRIVATE,
+    WIN_ALLOC_SHARED
+};
+
 static PyObject *
 win_allocate(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-             PyObject *kwnames, int shared)
+             PyObject *kwnames, enum win_alloc alloc)
 {
+    int shared = alloc == WIN_ALLOC_SHARED;
     static const char *const kw[] = {"size", "disp_unit", "info", "comm",
                                      NULL};
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
@@ -435,7 +451,7 @@ win_allocate(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
     }
-    return win_made(st, cls, h, comm, size, disp_unit, 0);
+    return win_made(st, cls, h, comm, size, disp_unit, WIN_MEMORY_FIXED);
 }
 
 CMPI_DOC_NOSIG(Win_Allocate_doc,
@@ -446,7 +462,7 @@ static PyObject *
 Win_Allocate(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames)
 {
-    return win_allocate(cls, args, nargs, kwnames, 0);
+    return win_allocate(cls, args, nargs, kwnames, WIN_ALLOC_PRIVATE);
 }
 
 CMPI_DOC_NOSIG(
@@ -459,7 +475,7 @@ static PyObject *
 Win_Allocate_shared(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
                     PyObject *kwnames)
 {
-    return win_allocate(cls, args, nargs, kwnames, 1);
+    return win_allocate(cls, args, nargs, kwnames, WIN_ALLOC_SHARED);
 }
 
 CMPI_DOC_NOSIG(Win_Create_dynamic_doc,
@@ -488,7 +504,7 @@ Win_Create_dynamic(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (ierr != MPI_SUCCESS) {
         return win_create_error(st, ierr, comm, "MPI_Win_create_dynamic");
     }
-    return win_made(st, cls, h, comm, 0, 1, 1);
+    return win_made(st, cls, h, comm, 0, 1, WIN_MEMORY_DYNAMIC);
 }
 
 CMPI_DOC(Win_Free_doc, "Free($self)", "Free a window (collective).");
@@ -588,8 +604,8 @@ Win_Detach(WinObject *self, PyObject *arg)
 static PyObject *
 win_memory(WinObject *self, void *base, MPI_Aint size)
 {
-    PyObject *b = cmpi_buffer_new(self->st, base, (Py_ssize_t)size, 0,
-                                  (PyObject *)self);
+    PyObject *b = cmpi_buffer_new(self->st, base, (Py_ssize_t)size,
+                                  CMPI_BUFFER_WRITABLE, (PyObject *)self);
     if (b == NULL) {
         return NULL;
     }
@@ -758,9 +774,15 @@ Win_get_group(WinObject *self, void *Py_UNUSED(c))
     return Win_Get_group(self, NULL);
 }
 
-/* The size (rank_of 0) or this process's rank (1) in the window's group. */
+/* What the group_size and group_rank properties read of the window's
+ * group: its size, or this process's rank in it. */
+enum win_group_part {
+    WIN_GROUP_SIZE,
+    WIN_GROUP_RANK
+};
+
 static PyObject *
-win_group_int(WinObject *self, int rank_of)
+win_group_int(WinObject *self, enum win_group_part which)
 {
     MPI_Group g;
     int n = 0, ierr;
@@ -769,7 +791,8 @@ win_group_int(WinObject *self, int rank_of)
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    ierr = rank_of ? MPI_Group_rank(g, &n) : MPI_Group_size(g, &n);
+    ierr = which == WIN_GROUP_RANK ? MPI_Group_rank(g, &n)
+                                   : MPI_Group_size(g, &n);
     MPI_Group_free(&g);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
@@ -780,13 +803,13 @@ win_group_int(WinObject *self, int rank_of)
 static PyObject *
 Win_get_group_size(WinObject *self, void *Py_UNUSED(c))
 {
-    return win_group_int(self, 0);
+    return win_group_int(self, WIN_GROUP_SIZE);
 }
 
 static PyObject *
 Win_get_group_rank(WinObject *self, void *Py_UNUSED(c))
 {
-    return win_group_int(self, 1);
+    return win_group_int(self, WIN_GROUP_RANK);
 }
 
 CMPI_DOC(Win_Get_info_doc, "Get_info($self)",
@@ -940,9 +963,16 @@ Win_Fence(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     return win_sync_result(self, ierr, WIN_ALL_RANKS);
 }
 
+/* Which epoch win_group_epoch opens towards a group: access (Start) or
+ * exposure (Post). */
+enum win_epoch {
+    WIN_EPOCH_ACCESS,
+    WIN_EPOCH_EXPOSURE
+};
+
 static PyObject *
 win_group_epoch(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
-                PyObject *kwnames, const char *fname, int start)
+                PyObject *kwnames, const char *fname, enum win_epoch epoch)
 {
     static const char *const kw[] = {"group", "assertion", NULL};
     PyObject *a[2] = {NULL, NULL};
@@ -954,7 +984,7 @@ win_group_epoch(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         win_assertion(a[1], &assertion) < 0) {
         return NULL;
     }
-    if (start) {
+    if (epoch == WIN_EPOCH_ACCESS) {
         CMPI_NOGIL_CALL("win.Start", MPI_COMM_NULL,
                         ierr = MPI_Win_start(g, assertion, self->ob_mpi));
     }
@@ -971,7 +1001,8 @@ static PyObject *
 Win_Start(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
           PyObject *kwnames)
 {
-    return win_group_epoch(self, args, nargs, kwnames, "Start", 1);
+    return win_group_epoch(self, args, nargs, kwnames, "Start",
+                           WIN_EPOCH_ACCESS);
 }
 
 CMPI_DOC(Win_Post_doc, "Post($self, group, assertion=0)",
@@ -980,7 +1011,8 @@ static PyObject *
 Win_Post(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames)
 {
-    return win_group_epoch(self, args, nargs, kwnames, "Post", 0);
+    return win_group_epoch(self, args, nargs, kwnames, "Post",
+                           WIN_EPOCH_EXPOSURE);
 }
 
 CMPI_DOC(Win_Complete_doc, "Complete($self)",
@@ -1179,12 +1211,20 @@ file_abort_fn(MPI_File *Py_UNUSED(file), int *code, ...)
     cmpi_abort_job(MPI_COMM_WORLD, *code);
 }
 
-/* The handler to install for an Errhandler object on a window (file=0)
- * or a file (file=1). */
+/* What cmpi_handle_errhandler_arg's handler is installed on: a window
+ * or (file.c) a file; an emulated handler differs for each. */
+enum cmpi_errhandler_target {
+    CMPI_ERRHANDLER_OF_WIN,
+    CMPI_ERRHANDLER_OF_FILE
+};
+
+/* The handler to install for an Errhandler object on `target`. */
 static int
-cmpi_handle_errhandler_arg(cmpi_state *st, PyObject *obj, int file,
+cmpi_handle_errhandler_arg(cmpi_state *st, PyObject *obj,
+                           enum cmpi_errhandler_target target,
                            MPI_Errhandler *eh)
 {
+    int file = target == CMPI_ERRHANDLER_OF_FILE;
     if (!PyObject_TypeCheck(obj, st->Errhandler_Type)) {
         PyErr_Format(PyExc_TypeError,
                      "errhandler must be an Errhandler, not %.100s",
@@ -1246,7 +1286,8 @@ Win_Set_errhandler(WinObject *self, PyObject *arg)
 {
     MPI_Errhandler eh;
     WIN_CHECK(self);
-    if (cmpi_handle_errhandler_arg(self->st, arg, 0, &eh) < 0) {
+    if (cmpi_handle_errhandler_arg(self->st, arg, CMPI_ERRHANDLER_OF_WIN,
+                                   &eh) < 0) {
         return NULL;
     }
     int ierr = MPI_Win_set_errhandler(self->ob_mpi, eh);
