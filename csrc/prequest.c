@@ -7,7 +7,8 @@
 static RequestObject *
 cmpi_prequest_new(cmpi_state *st)
 {
-    RequestObject *r = cmpi_request_alloc(st, st->Prequest_Type, CMPI_REQ_PLAIN);
+    RequestObject *r =
+            cmpi_request_alloc(st, st->Prequest_Type, CMPI_REQ_PLAIN);
     if (r == NULL) {
         return NULL;
     }
