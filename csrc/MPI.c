@@ -30,6 +30,7 @@
 #include "file.c"
 #include "p2p.c"
 #include "coll_buf.c"
+#include "comm_lock.c"
 #include "coll_obj.c"
 #include "message.c"
 #include "neighbor.c"

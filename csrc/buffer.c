@@ -761,7 +761,7 @@ msg_count_arg(PyObject *obj, MPI_Aint *out, const char *what)
 }
 
 /* None as a message buffer, on every path (cmpi_msg_parse,
- * cmpi_msgv_parse, cmpi_msgw_parse and topology.c's nb_msgw_parse):
+ * cmpi_msgv_parse, cmpi_msgw_parse and neighbor.c's nb_msgw_parse):
  *
  * - None inside a list ([None, 0, INT], [None, (counts, displs), INT],
  *   [None, counts, displs, types]) is an empty buffer with no address.
@@ -771,7 +771,7 @@ msg_count_arg(PyObject *obj, MPI_Aint *out, const char *what)
  * - A bare None in place of a whole message means "no buffer".  That is
  *   valid where MPI uses no buffer at this rank: the receive buffer of
  *   Gather(v) and Reduce at a non-root rank, the send buffer of
- *   Scatter(v) at a non-root rank, None meaning IN_PLACE where coll.c
+ *   Scatter(v) at a non-root rank, None meaning IN_PLACE where coll_buf.c
  *   allows that (sendbuf of Allgather(v), Alltoall(v), Allreduce, and of
  *   Gather(v)/Reduce at the root; recvbuf of Scatter(v) at the root),
  *   and, for point-to-point calls, an empty message.  As the receive

@@ -33,6 +33,7 @@
  *   file.c          MPI.File: parallel I/O
  *   p2p.c           point-to-point: Send, Recv, send, recv ...
  *   coll_buf.c      collectives on buffers: Bcast, Allreduce ...
+ *   comm_lock.c     mpi4py's per-communicator lock table
  *   coll_obj.c      collectives on objects: bcast, allreduce ...
  *   message.c       MPI.Message: matched probes
  *   neighbor.c      neighborhood collectives of a Topocomm
@@ -225,13 +226,13 @@
     X(PyTypeObject, Graphcomm_Type)                                       \
     X(PyTypeObject, Distgraphcomm_Type)                                   \
                                                                           \
-    /* coll.c: _comm_lock_table, {communicator handle: {key: Lock}}, NULL \
-     * until first asked for */                                           \
+    /* comm_lock.c: _comm_lock_table, {communicator handle: {key: Lock}}, \
+     * NULL until first asked for */                                      \
     X(PyObject, comm_locks)                                               \
-    X(PyTypeObject, Grequest_Type) /* request.c */                        \
+    X(PyTypeObject, Grequest_Type) /* grequest.c */                       \
     X(PyTypeObject, Session_Type)  /* session.c */                        \
                                                                           \
-    /* comm.c: the addresses (ints) of attribute values whose delete_fn   \
+    /* keyval.c: the addresses (ints) of attribute values whose delete_fn \
      * raised, a set, NULL until the first such failure (see              \
      * keyval_delete_cb) */                                               \
     X(PyObject, keyval_failed)                                            \

@@ -699,7 +699,7 @@ envelope_parse(const char *buf, Py_ssize_t count, int *ptag, int *nbuf,
 static int
 payload_tag(cmpi_state *st)
 {
-    /* 1..tag_ub: tag 0 is the collectives' (coll.c) */
+    /* 1..tag_ub: tag 0 is the collectives' (coll_obj.c) */
     st->payload_seq = st->payload_seq % (unsigned)st->tag_ub + 1;
     return (int)st->payload_seq;
 }
