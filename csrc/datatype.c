@@ -15,6 +15,7 @@ cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags)
     }
     self->ob_mpi = dt;
     self->flags = flags;
+    self->copies.next = self->copies.prev = NULL;
     self->st = st;
     return (PyObject *)self;
 }

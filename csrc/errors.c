@@ -556,6 +556,7 @@ typedef struct {
     PyObject_HEAD
     MPI_Errhandler ob_mpi;
     unsigned flags;
+    cmpi_copies copies;
     cmpi_state *st;
 } ErrhandlerObject;
 

@@ -28,6 +28,7 @@ typedef struct {
     Py_buffer split;   /* buffer of the split collective in progress */
     int split_op;      /* 1 + where * 2 + write of that _begin, else 0 */
     PyObject *pending; /* list: its nonblocking requests, maybe done */
+    cmpi_copies copies;
     cmpi_state *st;
 } FileObject;
 

@@ -15,6 +15,7 @@ cmpi_message_new(cmpi_state *st, MPI_Message h, MPI_Comm shadow,
     self->ob_mpi = h;
     self->shadow = shadow;
     self->flags = flags;
+    self->copies.next = self->copies.prev = NULL;
     self->st = st;
     if (probe != NULL) {
         self->probe = *probe;

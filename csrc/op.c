@@ -17,6 +17,7 @@ cmpi_op_new(cmpi_state *st, MPI_Op op, unsigned flags)
     self->ob_mpi = op;
     self->flags = flags;
     self->slot = -1;
+    self->copies.next = self->copies.prev = NULL;
     self->st = st;
     return (PyObject *)self;
 }

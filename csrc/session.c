@@ -19,6 +19,7 @@ typedef struct {
     PyObject_HEAD
     cmpi_session_t ob_mpi;
     unsigned flags;
+    cmpi_copies copies;
     cmpi_state *st;
 } SessionObject;
 
