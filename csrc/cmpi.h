@@ -866,6 +866,15 @@ cmpi_handle_freed(PyObject *obj, enum cmpi_handle_kind kind,
  * was freed through another object; returns -1. */
 static int
 cmpi_handle_stale_error(PyObject *self, enum cmpi_handle_kind kind);
+/* Return NULL from the calling method if `obj` is stale: for calls that
+ * do not check for the null handle (Free of a Datatype, Group, Op). */
+#define CMPI_STALE_CHECK(obj, kind)                             \
+    do {                                                        \
+        if ((obj)->flags & CMPI_STALE) {                        \
+            cmpi_handle_stale_error((PyObject *)(obj), (kind)); \
+            return NULL;                                        \
+        }                                                       \
+    } while (0)
 /* Return NULL from the calling method if `obj`'s handle is null. */
 #define CMPI_HANDLE_CHECK(obj, kind)                          \
     do {                                                      \
