@@ -276,7 +276,7 @@ def test_info_errhandler_copies():
         """)
 
 
-def test_win_file_session_copies(tmp_path):
+def test_win_file_message_session_copies(tmp_path):
     path = str(tmp_path / f"copies.{MPI.COMM_WORLD.Get_rank()}")
     run_singleton(f"""
         STALE = "freed through another Win"
@@ -305,6 +305,26 @@ def test_win_file_session_copies(tmp_path):
         a.Close()
         raises(lambda: f.Write_at(0, b"x"), MPI.ERR_FILE,
                "closed through another File")
+
+        # a matched message is received once, through any of its copies
+        self_ = MPI.COMM_SELF
+        for recv_then in (lambda m: m.Recv(bytearray(3)),
+                          lambda m: m.Irecv(bytearray(3)),
+                          lambda m: m.recv()):
+            sreq = self_.Isend(b"abc", 0, 7)  # MPICH: Send to self blocks
+            m = self_.mprobe(0, 7)
+            a = MPI.Message(m)
+            m.Recv(bytearray(3))
+            sreq.Wait()
+            raises(lambda: recv_then(a), MPI.ERR_REQUEST,
+                   "received through another Message")
+            sreq = self_.Isend(b"abc", 0, 7)
+            m = self_.mprobe(0, 7)
+            a = MPI.Message(m)
+            a.Recv(bytearray(3))
+            sreq.Wait()
+            raises(lambda: recv_then(m), MPI.ERR_REQUEST,
+                   "received through another Message")
 
         try:
             s = MPI.Session.Init()
