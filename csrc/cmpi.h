@@ -171,6 +171,21 @@
  * made by fromhandle/fromint/f2py): dropping it completes or frees
  * nothing. */
 #define CMPI_REQ_NOT_OWNER 0x10u
+/* The handle was freed (completed, closed...) through another object that
+ * shared it, and this object's handle was nulled then (handle.c): using
+ * it raises MPI.Exception saying so. */
+#define CMPI_STALE 0x8u
+
+/* The objects that share one MPI handle because one was made from the
+ * other (Comm(c), Request(r), Group(g) ...) form a ring through their
+ * `copies` fields; NULL when an object shares its handle with no other.
+ * Freeing the handle through one of them nulls it in the others
+ * (cmpi_handle_freed, handle.c), so that none passes a dead handle to
+ * MPI.  The pointers are borrowed: each object unlinks itself when it
+ * goes. */
+typedef struct {
+    PyObject *next, *prev;
+} cmpi_copies;
 
 /* ---------------------------------------------------------------------
  * Module state: every type, exception and cached object lives here.
@@ -419,6 +434,7 @@ typedef struct {
     PyObject_HEAD
     MPI_Datatype ob_mpi;
     unsigned flags;
+    cmpi_copies copies;
     cmpi_state *st;
 } DatatypeObject;
 
@@ -427,6 +443,7 @@ typedef struct {
     MPI_Op ob_mpi;
     unsigned flags;
     int slot; /* user-defined op: its trampoline slot, else -1 */
+    cmpi_copies copies;
     cmpi_state *st;
 } OpObject;
 
@@ -436,6 +453,7 @@ typedef struct {
     unsigned flags;
     MPI_Comm shadow;  /* of the communicator it was probed on */
     MPI_Status probe; /* the envelope: its byte count sizes recv() */
+    cmpi_copies copies;
     cmpi_state *st;
 } MessageObject;
 
@@ -443,6 +461,7 @@ typedef struct {
     PyObject_HEAD
     MPI_Group ob_mpi;
     unsigned flags;
+    cmpi_copies copies;
     cmpi_state *st;
 } GroupObject;
 
@@ -459,6 +478,7 @@ typedef struct {
     int peers;       /* ranks a point-to-point call may name (remote size) */
     int inter;       /* intercommunicator? */
     MPI_Comm shadow; /* private duplicate for large-object payloads */
+    cmpi_copies copies;
     cmpi_state *st;
 } CommObject;
 
@@ -510,9 +530,9 @@ typedef struct {
     MPI_Status status;
     PyObject *result;
     /* A copy (Request(other)) shares the handle without owning it, and
-     * keeps the owning object alive; `copied` is the handle it copied. */
+     * keeps the owning object alive. */
     PyObject *owner;
-    MPI_Request copied;
+    cmpi_copies copies;
     cmpi_state *st;
 } RequestObject;
 
@@ -520,6 +540,7 @@ typedef struct {
     PyObject_HEAD
     MPI_Info ob_mpi;
     unsigned flags;
+    cmpi_copies copies;
     cmpi_state *st;
 } InfoObject;
 
@@ -542,6 +563,7 @@ typedef struct {
     Py_buffer *attached; /* Create_dynamic: memory attached */
     Py_ssize_t nattached, capattached;
     PyObject *memories; /* list: buffers tomemory()/Shared_query gave */
+    cmpi_copies copies;
     cmpi_state *st;
 } WinObject;
 
@@ -673,6 +695,10 @@ static void
 cmpi_request_release(RequestObject *r);
 static RequestObject *
 cmpi_prequest_new(cmpi_state *st);
+/* request.c, for prequest.c: the copies of a persistent request share
+ * its active state (pactive). */
+static void
+cmpi_request_share_pactive(RequestObject *r);
 /* request.c, for request_lists.c: is the request active, complete it
  * (wait or test one), store what MPI returned, hand over its result. */
 static int
@@ -835,6 +861,32 @@ cmpi_handle_bool(PyObject *self, enum cmpi_handle_kind kind);
  * class's copy knows its handle's size: a compare, not a memcmp call.) */
 static inline int
 cmpi_handle_check(PyObject *self, enum cmpi_handle_kind kind);
+/* Copies (cmpi.h, cmpi_copies): `copy`, just made from `orig`, shares its
+ * handle (nothing for a null or predefined one); `obj` is going; `obj` has
+ * just freed its handle: the others get the null handle, the CMPI_STALE
+ * mark and `forget(other)` (if not NULL), which drops what they held for
+ * the handle.  An object made by fromhandle/fromint/f2py is not linked:
+ * it cannot be told. */
+static void
+cmpi_handle_link(PyObject *copy, PyObject *orig, enum cmpi_handle_kind kind);
+static void
+cmpi_handle_unlink(PyObject *obj, enum cmpi_handle_kind kind);
+static void
+cmpi_handle_freed(PyObject *obj, enum cmpi_handle_kind kind,
+                  void (*forget)(PyObject *));
+/* MPI.Exception (the error class of the kind) saying that `self`'s handle
+ * was freed through another object; returns -1. */
+static int
+cmpi_handle_stale_error(PyObject *self, enum cmpi_handle_kind kind);
+/* Return NULL from the calling method if `obj` is stale: for calls that
+ * do not check for the null handle (Free of a Datatype, Group, Op). */
+#define CMPI_STALE_CHECK(obj, kind)                             \
+    do {                                                        \
+        if ((obj)->flags & CMPI_STALE) {                        \
+            cmpi_handle_stale_error((PyObject *)(obj), (kind)); \
+            return NULL;                                        \
+        }                                                       \
+    } while (0)
 /* Return NULL from the calling method if `obj`'s handle is null. */
 #define CMPI_HANDLE_CHECK(obj, kind)                          \
     do {                                                      \
@@ -872,6 +924,10 @@ static int
 cmpi_shadow_create(cmpi_state *st, MPI_Comm h);
 static void
 cmpi_comm_set_handle(CommObject *c, MPI_Comm handle);
+/* comm.c: `c` freed its handle (Free, Disconnect): it and its copies
+ * become COMM_NULL, the copies stale (handle.c). */
+static void
+cmpi_comm_freed(CommObject *c);
 
 /* topology.c: a sequence of ints as a PyMem array; a topology's in and
  * out degrees; its in and out neighbors (PyMem arrays).  neighbor.c uses

@@ -142,6 +142,19 @@ cmpi_comm_set_handle(CommObject *c, MPI_Comm handle)
     }
 }
 
+static void
+comm_forget(PyObject *copy)
+{
+    cmpi_comm_set_handle((CommObject *)copy, MPI_COMM_NULL);
+}
+
+static void
+cmpi_comm_freed(CommObject *c)
+{
+    cmpi_comm_set_handle(c, MPI_COMM_NULL);
+    cmpi_handle_freed((PyObject *)c, CMPI_HK_COMM, comm_forget);
+}
+
 static int
 cmpi_comm_check(CommObject *c)
 {
@@ -257,7 +270,11 @@ Comm_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             }
         }
     }
-    return cmpi_comm_new(st, type, h, 0);
+    PyObject *c = cmpi_comm_new(st, type, h, 0);
+    if (c != NULL && other != NULL && other != Py_None) {
+        cmpi_handle_link(c, other, CMPI_HK_COMM);
+    }
+    return c;
 }
 
 static void
@@ -266,6 +283,7 @@ Comm_dealloc(CommObject *self)
     /* User communicators are not freed implicitly (MPI_Comm_free is
      * collective); Free() does it. */
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_COMM);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -466,7 +484,7 @@ Comm_Free(CommObject *self, PyObject *Py_UNUSED(a))
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    cmpi_comm_set_handle(self, MPI_COMM_NULL);
+    cmpi_comm_freed(self);
     Py_RETURN_NONE;
 }
 

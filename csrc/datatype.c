@@ -15,6 +15,7 @@ cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags)
     }
     self->ob_mpi = dt;
     self->flags = flags;
+    self->copies.next = self->copies.prev = NULL;
     self->st = st;
     return (PyObject *)self;
 }
@@ -45,6 +46,9 @@ Datatype_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->ob_mpi = h;
     self->flags = 0;
     self->st = st;
+    if (other != NULL && other != Py_None) {
+        cmpi_handle_link((PyObject *)self, other, CMPI_HK_DATATYPE);
+    }
     return (PyObject *)self;
 }
 
@@ -57,8 +61,10 @@ Datatype_dealloc(DatatypeObject *self)
         MPI_Finalized(&finalized);
         if (!finalized) {
             MPI_Type_free(&self->ob_mpi);
+            cmpi_handle_freed((PyObject *)self, CMPI_HK_DATATYPE, NULL);
         }
     }
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_DATATYPE);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -176,10 +182,12 @@ Datatype_Free(DatatypeObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise_msg(self->st, MPI_ERR_TYPE,
                               "cannot free a predefined datatype");
     }
+    CMPI_STALE_CHECK(self, CMPI_HK_DATATYPE);
     int ierr = MPI_Type_free(&self->ob_mpi);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_DATATYPE, NULL);
     Py_RETURN_NONE;
 }
 

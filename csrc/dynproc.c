@@ -75,7 +75,7 @@ Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    cmpi_comm_set_handle(self, MPI_COMM_NULL);
+    cmpi_comm_freed(self);
     Py_RETURN_NONE;
 }
 

@@ -556,6 +556,7 @@ typedef struct {
     PyObject_HEAD
     MPI_Errhandler ob_mpi;
     unsigned flags;
+    cmpi_copies copies;
     cmpi_state *st;
 } ErrhandlerObject;
 
@@ -601,6 +602,9 @@ Errhandler_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         self->ob_mpi = ((ErrhandlerObject *)other)->ob_mpi;
         self->flags = ((ErrhandlerObject *)other)->flags & CMPI_EMULATED;
+        if (!(self->flags & CMPI_EMULATED)) {
+            cmpi_handle_link((PyObject *)self, other, CMPI_HK_ERRHANDLER);
+        }
     }
     return (PyObject *)self;
 }
@@ -609,6 +613,7 @@ static void
 Errhandler_dealloc(ErrhandlerObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_ERRHANDLER);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -730,6 +735,10 @@ Errhandler_Free(ErrhandlerObject *self, PyObject *Py_UNUSED(a))
         Py_RETURN_NONE;
     }
     if (self->ob_mpi == MPI_ERRHANDLER_NULL) {
+        if (self->flags & CMPI_STALE) {
+            cmpi_handle_stale_error((PyObject *)self, CMPI_HK_ERRHANDLER);
+            return NULL;
+        }
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "invalid error handler: ERRHANDLER_NULL");
     }
@@ -742,6 +751,7 @@ Errhandler_Free(ErrhandlerObject *self, PyObject *Py_UNUSED(a))
      * uses the handler (MPI keeps it alive until then). */
     (void)eh;
     self->ob_mpi = MPI_ERRHANDLER_NULL;
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_ERRHANDLER, NULL);
     Py_RETURN_NONE;
 }
 

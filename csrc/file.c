@@ -28,6 +28,7 @@ typedef struct {
     Py_buffer split;   /* buffer of the split collective in progress */
     int split_op;      /* 1 + where * 2 + access of that _begin, else 0 */
     PyObject *pending; /* list: its nonblocking requests, maybe done */
+    cmpi_copies copies;
     cmpi_state *st;
 } FileObject;
 
@@ -77,6 +78,7 @@ File_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         f->amode = o->amode;
         /* a copy closes the same file: it checks the same requests */
         f->pending = Py_NewRef(o->pending);
+        cmpi_handle_link((PyObject *)f, other, CMPI_HK_FILE);
     }
     return (PyObject *)f;
 }
@@ -110,6 +112,7 @@ File_dealloc(FileObject *self)
     /* requests still pending go to the detached operations: the file is
      * not closed, so completing them later is safe */
     Py_CLEAR(self->pending);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_FILE);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -293,6 +296,17 @@ file_track(FileObject *self, RequestObject *r)
     return PyList_Append(l, (PyObject *)r);
 }
 
+/* A copy of a closed file: a split collective it began is over. */
+static void
+file_forget_copy(PyObject *copy)
+{
+    FileObject *f = (FileObject *)copy;
+    f->split_op = 0;
+    if (f->split.obj != NULL) {
+        PyBuffer_Release(&f->split);
+    }
+}
+
 CMPI_DOC(File_Close_doc, "Close($self)",
          "Close a file (collective).  Raises, leaving the file open, while "
          "one of its nonblocking requests is still pending.");
@@ -318,6 +332,7 @@ File_Close(FileObject *self, PyObject *Py_UNUSED(a))
         PyList_SetSlice(self->pending, 0, PyList_GET_SIZE(self->pending),
                         NULL);
     }
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_FILE, file_forget_copy);
     Py_RETURN_NONE;
 }
 

@@ -38,13 +38,18 @@ Group_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         g = ((GroupObject *)other)->ob_mpi;
     }
-    return cmpi_group_new(st, type, g, 0);
+    PyObject *self = cmpi_group_new(st, type, g, 0);
+    if (self != NULL && other != NULL && other != Py_None) {
+        cmpi_handle_link(self, other, CMPI_HK_GROUP);
+    }
+    return self;
 }
 
 static void
 Group_dealloc(GroupObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_GROUP);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -451,10 +456,12 @@ Group_Free(GroupObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise_msg(self->st, MPI_ERR_GROUP,
                               "cannot free a predefined group");
     }
+    CMPI_STALE_CHECK(self, CMPI_HK_GROUP);
     int ierr = MPI_Group_free(&self->ob_mpi);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_GROUP, NULL);
     Py_RETURN_NONE;
 }
 

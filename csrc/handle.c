@@ -60,16 +60,21 @@ typedef union {
 
 typedef struct {
     const char *name;
-    size_t type_off;  /* offsetof(cmpi_state, X_Type) */
-    size_t obj_off;   /* offsetof(XObject, ob_mpi) */
-    size_t hsize;     /* sizeof(MPI_X) */
-    size_t flags_off; /* offsetof(XObject, flags) */
-    size_t st_off;    /* offsetof(XObject, st) */
-    handle_any null;  /* MPI_X_NULL */
+    size_t type_off;   /* offsetof(cmpi_state, X_Type) */
+    size_t obj_off;    /* offsetof(XObject, ob_mpi) */
+    size_t hsize;      /* sizeof(MPI_X) */
+    size_t flags_off;  /* offsetof(XObject, flags) */
+    size_t st_off;     /* offsetof(XObject, st) */
+    size_t copies_off; /* offsetof(XObject, copies) */
+    handle_any null;   /* MPI_X_NULL */
     /* what cmpi_handle_check raises for a null handle (kinds whose calls
      * check it; NULL for the others) */
     int null_class;
     const char *null_text;
+    /* what a stale object raises (CMPI_STALE): the error class, and what
+     * happened to the handle */
+    int stale_class;
+    const char *stale_verb;
     cmpi_fint (*c2f)(const void *h);
     void (*f2c)(cmpi_fint f, void *h);
 } handle_kind;
@@ -124,56 +129,67 @@ sess_f2c(cmpi_fint f, void *h)
 }
 #endif
 
-#define HK(n, T, O, H, p, null_h, eclass, etext) \
-    {.name = n,                                  \
-     .type_off = offsetof(cmpi_state, T),        \
-     .obj_off = offsetof(O, ob_mpi),             \
-     .hsize = sizeof(H),                         \
-     .flags_off = offsetof(O, flags),            \
-     .st_off = offsetof(O, st),                  \
-     .null = {.p = null_h},                      \
-     .null_class = eclass,                       \
-     .null_text = etext,                         \
-     .c2f = p##_c2f,                             \
+#define HK(n, T, O, H, p, null_h, eclass, etext, sclass, sverb) \
+    {.name = n,                                                 \
+     .type_off = offsetof(cmpi_state, T),                       \
+     .obj_off = offsetof(O, ob_mpi),                            \
+     .hsize = sizeof(H),                                        \
+     .flags_off = offsetof(O, flags),                           \
+     .st_off = offsetof(O, st),                                 \
+     .copies_off = offsetof(O, copies),                         \
+     .null = {.p = null_h},                                     \
+     .null_class = eclass,                                      \
+     .null_text = etext,                                        \
+     .stale_class = sclass,                                     \
+     .stale_verb = sverb,                                       \
+     .c2f = p##_c2f,                                            \
      .f2c = p##_f2c}
 static const handle_kind handle_kinds[CMPI_HK_COUNT] = {
         [CMPI_HK_DATATYPE] =
                 HK("Datatype", Datatype_Type, DatatypeObject, MPI_Datatype,
-                   dtype, MPI_DATATYPE_NULL, 0, NULL),
-        [CMPI_HK_OP] =
-                HK("Op", Op_Type, OpObject, MPI_Op, op, MPI_OP_NULL, 0, NULL),
+                   dtype, MPI_DATATYPE_NULL, 0, NULL, MPI_ERR_TYPE, "freed"),
+        [CMPI_HK_OP] = HK("Op", Op_Type, OpObject, MPI_Op, op, MPI_OP_NULL, 0,
+                          NULL, MPI_ERR_OP, "freed"),
         [CMPI_HK_REQUEST] = HK("Request", Request_Type, RequestObject,
-                               MPI_Request, req, MPI_REQUEST_NULL, 0, NULL),
+                               MPI_Request, req, MPI_REQUEST_NULL, 0, NULL,
+                               MPI_ERR_REQUEST, "completed or freed"),
         [CMPI_HK_MESSAGE] =
                 HK("Message", Message_Type, MessageObject, MPI_Message, msg,
                    MPI_MESSAGE_NULL, MPI_ERR_REQUEST,
                    "invalid message: MESSAGE_NULL (a matched "
-                   "message can be received only once)"),
+                   "message can be received only once)",
+                   MPI_ERR_REQUEST, "received"),
         [CMPI_HK_GROUP] = HK("Group", Group_Type, GroupObject, MPI_Group, grp,
-                             MPI_GROUP_NULL, 0, NULL),
+                             MPI_GROUP_NULL, 0, NULL, MPI_ERR_GROUP, "freed"),
         [CMPI_HK_INFO] = HK("Info", Info_Type, InfoObject, MPI_Info, info,
                             MPI_INFO_NULL, MPI_ERR_INFO,
                             "invalid info: the info is INFO_NULL (freed, or "
-                            "never created)"),
+                            "never created)",
+                            MPI_ERR_INFO, "freed"),
         [CMPI_HK_ERRHANDLER] =
                 HK("Errhandler", Errhandler_Type, ErrhandlerObject,
-                   MPI_Errhandler, errh, MPI_ERRHANDLER_NULL, 0, NULL),
+                   MPI_Errhandler, errh, MPI_ERRHANDLER_NULL, 0, NULL,
+                   MPI_ERR_ARG, "freed"),
         [CMPI_HK_COMM] = HK("Comm", Comm_Type, CommObject, MPI_Comm, comm,
                             MPI_COMM_NULL, MPI_ERR_COMM,
                             "invalid communicator: the communicator is "
-                            "COMM_NULL (freed, or never created)"),
+                            "COMM_NULL (freed, or never created)",
+                            MPI_ERR_COMM, "freed"),
         [CMPI_HK_WIN] = HK("Win", Win_Type, WinObject, MPI_Win, win,
                            MPI_WIN_NULL, MPI_ERR_WIN,
                            "invalid window: the window is WIN_NULL (freed, "
-                           "or never created)"),
+                           "or never created)",
+                           MPI_ERR_WIN, "freed"),
         [CMPI_HK_FILE] = HK("File", File_Type, FileObject, MPI_File, file,
                             MPI_FILE_NULL, MPI_ERR_FILE,
                             "invalid file: the file is FILE_NULL (closed, or "
-                            "never opened)"),
+                            "never opened)",
+                            MPI_ERR_FILE, "closed"),
         [CMPI_HK_SESSION] =
                 HK("Session", Session_Type, SessionObject, cmpi_session_t,
                    sess, CMPI_SESSION_NULL, MPI_ERR_SESSION,
-                   "invalid session: the session is SESSION_NULL"),
+                   "invalid session: the session is SESSION_NULL",
+                   MPI_ERR_SESSION, "finalized"),
 };
 #undef HK
 
@@ -261,9 +277,24 @@ cmpi_handle_richcompare(PyObject *self, PyObject *other, int op,
 }
 
 static CMPI_NOINLINE int
+cmpi_handle_stale_error(PyObject *self, enum cmpi_handle_kind kind)
+{
+    const handle_kind *hk = &handle_kinds[kind];
+    cmpi_raise_msg(handle_state(self, kind), hk->stale_class,
+                   "invalid %s: its handle was %s through another %s "
+                   "object sharing it (a copy made with %s(obj), or the "
+                   "object it was copied from)",
+                   hk->name, hk->stale_verb, hk->name, hk->name);
+    return -1;
+}
+
+static CMPI_NOINLINE int
 handle_null_error(PyObject *self, enum cmpi_handle_kind kind)
 {
     const handle_kind *hk = &handle_kinds[kind];
+    if (handle_flags(self, kind) & CMPI_STALE) {
+        return cmpi_handle_stale_error(self, kind);
+    }
     assert(hk->null_text != NULL);
     cmpi_raise_msg(handle_state(self, kind), hk->null_class, "%s",
                    hk->null_text);
@@ -277,6 +308,90 @@ cmpi_handle_check(PyObject *self, enum cmpi_handle_kind kind)
         return handle_null_error(self, kind);
     }
     return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Copies: the ring of objects sharing a handle (cmpi_copies, cmpi.h).
+ * Objects made from a predefined constant are not linked: nothing frees
+ * its handle.
+ */
+static cmpi_copies *
+handle_copies(PyObject *obj, int k)
+{
+    return (cmpi_copies *)((char *)obj + handle_kinds[k].copies_off);
+}
+
+static void
+cmpi_handle_link(PyObject *copy, PyObject *orig, enum cmpi_handle_kind kind)
+{
+    if (copy == orig || handle_is_null(orig, kind) ||
+        (handle_flags(orig, kind) & CMPI_CONST)) {
+        return;
+    }
+    cmpi_copies *o = handle_copies(orig, kind), *c = handle_copies(copy, kind);
+    assert(c->next == NULL);
+    if (o->next == NULL) {
+        o->next = o->prev = orig;
+    }
+    c->next = o->next;
+    c->prev = orig;
+    handle_copies(o->next, kind)->prev = copy;
+    o->next = copy;
+}
+
+static void
+cmpi_handle_unlink(PyObject *obj, enum cmpi_handle_kind kind)
+{
+    cmpi_copies *c = handle_copies(obj, kind);
+    if (c->next == NULL) {
+        return;
+    }
+    if (c->next == c->prev) { /* the other one is left alone */
+        cmpi_copies *o = handle_copies(c->next, kind);
+        o->next = o->prev = NULL;
+    }
+    else {
+        handle_copies(c->prev, kind)->next = c->next;
+        handle_copies(c->next, kind)->prev = c->prev;
+    }
+    c->next = c->prev = NULL;
+}
+
+static void
+cmpi_handle_freed(PyObject *obj, enum cmpi_handle_kind kind,
+                  void (*forget)(PyObject *))
+{
+    cmpi_copies *c = handle_copies(obj, kind);
+    if (c->next == NULL) {
+        return;
+    }
+    const handle_kind *hk = &handle_kinds[kind];
+    /* Null every other member first (no Python code runs), then undo the
+     * ring, chaining the members through `prev` and holding a reference
+     * to each: `forget` may release buffers, whose owners' deallocators
+     * run any code, while no member can go. */
+    PyObject *first = NULL;
+    for (PyObject *m = c->next; m != obj;) {
+        cmpi_copies *mc = handle_copies(m, kind);
+        PyObject *next = mc->next;
+        memcpy(handle_ptr(m, kind), &hk->null, hk->hsize);
+        *(unsigned *)((char *)m + hk->flags_off) |= CMPI_STALE;
+        mc->next = NULL;
+        mc->prev = first;
+        first = Py_NewRef(m);
+        m = next;
+    }
+    c->next = c->prev = NULL;
+    while (first != NULL) {
+        cmpi_copies *mc = handle_copies(first, kind);
+        PyObject *m = first;
+        first = mc->prev;
+        mc->prev = NULL;
+        if (forget != NULL) {
+            forget(m);
+        }
+        Py_DECREF(m);
+    }
 }
 
 /* The MPI handle `obj` stands for, copied to `h`.  The emulated
@@ -542,6 +657,7 @@ handle_find_const(cmpi_state *st, PyObject *self, int k, PyObject **name,
 static int
 handle_set_null(cmpi_state *st, PyObject *self, int k)
 {
+    cmpi_handle_unlink(self, k); /* it forgets; the handle is not freed */
     if (k == CMPI_HK_COMM) {
         cmpi_comm_set_handle((CommObject *)self, MPI_COMM_NULL);
         return 0;

@@ -77,13 +77,18 @@ Info_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
          * other. */
         ((InfoObject *)other)->flags &= ~INFO_OWNED;
     }
-    return info_new(st, type, h, 0);
+    PyObject *self = info_new(st, type, h, 0);
+    if (self != NULL && other != NULL && other != Py_None) {
+        cmpi_handle_link(self, other, CMPI_HK_INFO);
+    }
+    return self;
 }
 
 static void
 Info_dealloc(InfoObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_INFO);
     if ((self->flags & INFO_OWNED) && self->ob_mpi != MPI_INFO_NULL) {
         int finalized = 1;
         MPI_Finalized(&finalized);
@@ -405,6 +410,7 @@ Info_Free(InfoObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise(self->st, ierr);
     }
     self->ob_mpi = MPI_INFO_NULL;
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_INFO, NULL);
     Py_RETURN_NONE;
 }
 

@@ -15,6 +15,7 @@ cmpi_message_new(cmpi_state *st, MPI_Message h, MPI_Comm shadow,
     self->ob_mpi = h;
     self->shadow = shadow;
     self->flags = flags;
+    self->copies.next = self->copies.prev = NULL;
     self->st = st;
     if (probe != NULL) {
         self->probe = *probe;
@@ -57,6 +58,7 @@ Message_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         self->ob_mpi = o->ob_mpi;
         self->shadow = o->shadow;
         self->probe = o->probe;
+        cmpi_handle_link((PyObject *)self, other, CMPI_HK_MESSAGE);
     }
     return (PyObject *)self;
 }
@@ -65,6 +67,7 @@ static void
 Message_dealloc(MessageObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_MESSAGE);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -77,6 +80,8 @@ static MPI_Message *
 message_handle(MessageObject *self, MPI_Message *tmp)
 {
     *tmp = self->ob_mpi;
+    /* the receive consumes it: copies must not receive it again */
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_MESSAGE, NULL);
     return (self->flags & CMPI_CONST) ? tmp : &self->ob_mpi;
 }
 
@@ -363,6 +368,7 @@ static PyObject *
 Message_free(MessageObject *self, PyObject *Py_UNUSED(ignored))
 {
     if (!(self->flags & CMPI_CONST)) {
+        cmpi_handle_unlink((PyObject *)self, CMPI_HK_MESSAGE);
         self->ob_mpi = MPI_MESSAGE_NULL;
     }
     Py_RETURN_NONE;

@@ -17,6 +17,7 @@ cmpi_op_new(cmpi_state *st, MPI_Op op, unsigned flags)
     self->ob_mpi = op;
     self->flags = flags;
     self->slot = -1;
+    self->copies.next = self->copies.prev = NULL;
     self->st = st;
     return (PyObject *)self;
 }
@@ -47,6 +48,9 @@ Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->flags = 0;
     self->slot = -1;
     self->st = st;
+    if (other != NULL && other != Py_None) {
+        cmpi_handle_link((PyObject *)self, other, CMPI_HK_OP);
+    }
     return (PyObject *)self;
 }
 
@@ -54,6 +58,7 @@ static void
 Op_dealloc(OpObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_OP);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -411,6 +416,13 @@ Op_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)op;
 }
 
+/* A copy of a freed operation: its trampoline slot went with it. */
+static void
+op_forget(PyObject *copy)
+{
+    ((OpObject *)copy)->slot = -1;
+}
+
 CMPI_DOC(Op_Free_doc, "Free($self)", "Free a user-defined operation.");
 static PyObject *
 Op_Free(OpObject *self, PyObject *Py_UNUSED(a))
@@ -419,6 +431,7 @@ Op_Free(OpObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise_msg(self->st, MPI_ERR_OP,
                               "cannot free a predefined operation");
     }
+    CMPI_STALE_CHECK(self, CMPI_HK_OP);
     MPI_Op h = self->ob_mpi;
     int ierr = MPI_Op_free(&self->ob_mpi);
     if (ierr != MPI_SUCCESS) {
@@ -433,6 +446,7 @@ Op_Free(OpObject *self, PyObject *Py_UNUSED(a))
         Py_CLEAR(cmpi_user_ops[self->slot].func);
         self->slot = -1;
     }
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_OP, op_forget);
     Py_RETURN_NONE;
 }
 

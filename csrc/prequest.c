@@ -19,6 +19,9 @@ cmpi_prequest_new(cmpi_state *st)
 static int
 prequest_start_check(RequestObject *r)
 {
+    if (r->flags & CMPI_STALE) {
+        return cmpi_handle_stale_error((PyObject *)r, CMPI_HK_REQUEST);
+    }
     if (!(r->flags & CMPI_PERSISTENT) || r->ob_mpi == MPI_REQUEST_NULL) {
         cmpi_raise_msg(r->st, MPI_ERR_REQUEST,
                        "Start: not a persistent request, or freed");
@@ -46,6 +49,7 @@ Prequest_Start(RequestObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise(self->st, ierr);
     }
     self->pactive = 1;
+    cmpi_request_share_pactive(self);
     Py_RETURN_NONE;
 }
 
@@ -80,6 +84,7 @@ Prequest_Startall(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
             return cmpi_raise(st, ierr);
         }
         rl.reqs[i]->pactive = 1;
+        cmpi_request_share_pactive(rl.reqs[i]);
     }
     Py_DECREF(rl.seq);
     Py_RETURN_NONE;

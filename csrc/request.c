@@ -33,7 +33,7 @@ cmpi_request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
     r->shadow = MPI_COMM_NULL;
     r->result = NULL;
     r->owner = NULL;
-    r->copied = MPI_REQUEST_NULL;
+    r->copies.next = r->copies.prev = NULL;
     r->st = st;
     cmpi_status_clear(&r->status);
     PyObject_GC_Track(r);
@@ -72,6 +72,34 @@ request_abandon(RequestObject *r)
     r->keep = NULL;
 }
 
+/* The copies of a request whose handle went (cmpi_handle_freed): what
+ * they held for the operation is released once it has completed, kept
+ * for good if it may still run (Free of an active request). */
+static void
+request_forget_done(PyObject *copy)
+{
+    ((RequestObject *)copy)->pactive = 0;
+    cmpi_request_release((RequestObject *)copy);
+}
+
+static void
+request_forget_running(PyObject *copy)
+{
+    ((RequestObject *)copy)->pactive = 0;
+    request_abandon((RequestObject *)copy);
+}
+
+/* A persistent request started or completed: its copies, which share the
+ * handle, are active or inactive with it. */
+static void
+cmpi_request_share_pactive(RequestObject *r)
+{
+    for (PyObject *m = r->copies.next; m != NULL && m != (PyObject *)r;
+         m = ((RequestObject *)m)->copies.next) {
+        ((RequestObject *)m)->pactive = r->pactive;
+    }
+}
+
 static PyObject *
 Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
@@ -90,7 +118,6 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     r->ob_mpi = MPI_REQUEST_NULL;
-    r->copied = MPI_REQUEST_NULL;
     r->kind = CMPI_REQ_PLAIN;
     r->shadow = MPI_COMM_NULL;
     r->st = st;
@@ -117,10 +144,11 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
          * copy frees nothing, and the owner lives as long as its copies
          * (as in mpi4py, the original stays usable). */
         r->ob_mpi = o->ob_mpi;
-        r->copied = o->ob_mpi;
         r->flags |= (o->flags & CMPI_PERSISTENT) | CMPI_REQ_NOT_OWNER;
         r->pactive = o->pactive;
         r->owner = Py_NewRef(o->owner ? o->owner : other);
+        /* completing or freeing it through any of them nulls the others */
+        cmpi_handle_link((PyObject *)r, other, CMPI_HK_REQUEST);
     }
     return (PyObject *)r;
 }
@@ -161,17 +189,10 @@ Request_dealloc(RequestObject *r)
     PyObject_GC_UnTrack(r);
     int finalized = 1;
     MPI_Finalized(&finalized);
+    cmpi_handle_unlink((PyObject *)r, CMPI_HK_REQUEST);
     if (r->flags & CMPI_REQ_NOT_OWNER) {
-        /* a copy: the owner frees the request, unless the copy completed
-         * or freed it already (then the owner's handle is stale) */
-        RequestObject *o = (RequestObject *)r->owner;
-        if (o != NULL && r->ob_mpi == MPI_REQUEST_NULL &&
-            r->copied != MPI_REQUEST_NULL && o->ob_mpi == r->copied &&
-            (!(o->flags & CMPI_PERSISTENT) || !cmpi_request_active(r))) {
-            if (!(o->flags & CMPI_PERSISTENT)) {
-                o->ob_mpi = MPI_REQUEST_NULL;
-            }
-        }
+        /* a copy: the owner frees the request (a copy that completed or
+         * freed it nulled the owner's handle, cmpi_handle_freed) */
         finalized = 1;
     }
     if ((r->flags & CMPI_PERSISTENT) && !cmpi_request_active(r) &&
@@ -246,7 +267,14 @@ cmpi_request_after_mpi(RequestObject *r, const MPI_Status *s)
     if (r->flags & CMPI_PERSISTENT) {
         /* inactive again; it keeps its buffers for the next Start() */
         r->pactive = 0;
+        if (CMPI_UNLIKELY(r->copies.next != NULL)) {
+            cmpi_request_share_pactive(r);
+        }
         return 1;
+    }
+    if (CMPI_UNLIKELY(r->copies.next != NULL)) {
+        /* MPI freed the handle: copies sharing it must not use it */
+        cmpi_handle_freed((PyObject *)r, CMPI_HK_REQUEST, request_forget_done);
     }
     if (r->kind == CMPI_REQ_OBJ_RECV) {
         return objrecv_landed(r);
@@ -261,6 +289,9 @@ cmpi_request_wait1(RequestObject *r)
     int ierr;
     MPI_Status s;
     if (!cmpi_request_active(r)) {
+        if (CMPI_UNLIKELY(r->flags & CMPI_STALE)) {
+            return cmpi_handle_stale_error((PyObject *)r, CMPI_HK_REQUEST);
+        }
         return 0;
     }
     cmpi_status_clear(&s);
@@ -288,6 +319,9 @@ cmpi_request_test1(RequestObject *r)
     int ierr, flag = 0;
     MPI_Status s;
     if (!cmpi_request_active(r)) {
+        if (CMPI_UNLIKELY(r->flags & CMPI_STALE)) {
+            return cmpi_handle_stale_error((PyObject *)r, CMPI_HK_REQUEST);
+        }
         return 1;
     }
     cmpi_status_clear(&s);
@@ -376,6 +410,10 @@ Request_Get_status(RequestObject *self, PyObject *const *args,
     MPI_Status s;
     cmpi_status_clear(&s);
     if (self->ob_mpi == MPI_REQUEST_NULL) {
+        if (self->flags & CMPI_STALE) {
+            cmpi_handle_stale_error((PyObject *)self, CMPI_HK_REQUEST);
+            return NULL;
+        }
         flag = 1;
         s = self->status;
     }
@@ -396,6 +434,10 @@ CMPI_DOC(Request_Cancel_doc, "Cancel($self)",
 static PyObject *
 Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
 {
+    if (self->flags & CMPI_STALE) {
+        cmpi_handle_stale_error((PyObject *)self, CMPI_HK_REQUEST);
+        return NULL;
+    }
     if ((self->flags & CMPI_PERSISTENT) && !self->pactive) {
         Py_RETURN_NONE; /* nothing in flight to cancel */
     }
@@ -411,6 +453,10 @@ static PyObject *
 Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
 {
     if (self->ob_mpi == MPI_REQUEST_NULL) {
+        if (self->flags & CMPI_STALE) {
+            cmpi_handle_stale_error((PyObject *)self, CMPI_HK_REQUEST);
+            return NULL;
+        }
         return cmpi_raise_msg(self->st, MPI_ERR_REQUEST,
                               "cannot free REQUEST_NULL");
     }
@@ -420,6 +466,8 @@ Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise(self->st, ierr);
     }
     self->pactive = 0;
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_REQUEST,
+                      active ? request_forget_running : request_forget_done);
     if (!active) {
         cmpi_request_release(self);
         Py_RETURN_NONE;

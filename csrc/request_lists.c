@@ -41,6 +41,11 @@ cmpi_reqlist_get(cmpi_state *st, PyObject *requests, cmpi_reqlist *rl)
             Py_CLEAR(rl->seq);
             return -1;
         }
+        if (CMPI_UNLIKELY(rl->reqs[i]->flags & CMPI_STALE)) {
+            cmpi_handle_stale_error((PyObject *)rl->reqs[i], CMPI_HK_REQUEST);
+            Py_CLEAR(rl->seq);
+            return -1;
+        }
     }
     return 0;
 }

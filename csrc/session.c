@@ -19,6 +19,7 @@ typedef struct {
     PyObject_HEAD
     cmpi_session_t ob_mpi;
     unsigned flags;
+    cmpi_copies copies;
     cmpi_state *st;
 } SessionObject;
 
@@ -58,13 +59,18 @@ Session_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         }
         h = ((SessionObject *)other)->ob_mpi;
     }
-    return session_new(st, type, h, 0);
+    PyObject *self = session_new(st, type, h, 0);
+    if (self != NULL && other != NULL && other != Py_None) {
+        cmpi_handle_link(self, other, CMPI_HK_SESSION);
+    }
+    return self;
 }
 
 static void
 Session_dealloc(SessionObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_SESSION);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -157,6 +163,7 @@ Session_Finalize(SessionObject *self, PyObject *Py_UNUSED(a))
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_SESSION, NULL);
     Py_RETURN_NONE;
 #endif
 }

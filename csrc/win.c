@@ -79,6 +79,7 @@ Win_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             memcpy(w->tsize, o->tsize, sizeof(MPI_Aint) * (size_t)o->gsize);
             memcpy(w->tunit, o->tunit, sizeof(int) * (size_t)o->gsize);
         }
+        cmpi_handle_link((PyObject *)w, other, CMPI_HK_WIN);
     }
     return (PyObject *)w;
 }
@@ -178,6 +179,7 @@ Win_dealloc(WinObject *self)
         self->nattached = 0;
     }
     win_forget(self);
+    cmpi_handle_unlink((PyObject *)self, CMPI_HK_WIN);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -507,6 +509,13 @@ Win_Create_dynamic(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     return win_made(st, cls, h, comm, 0, 1, WIN_MEMORY_DYNAMIC);
 }
 
+/* A copy of a freed window: what it held for the window goes too. */
+static void
+win_forget_copy(PyObject *copy)
+{
+    win_forget((WinObject *)copy);
+}
+
 CMPI_DOC(Win_Free_doc, "Free($self)", "Free a window (collective).");
 static PyObject *
 Win_Free(WinObject *self, PyObject *Py_UNUSED(a))
@@ -524,6 +533,7 @@ Win_Free(WinObject *self, PyObject *Py_UNUSED(a))
     }
     self->ob_mpi = MPI_WIN_NULL;
     win_forget(self);
+    cmpi_handle_freed((PyObject *)self, CMPI_HK_WIN, win_forget_copy);
     Py_RETURN_NONE;
 }
 
