@@ -429,6 +429,9 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_release(&m);
         return NULL;
     }
+    /* Posted before its message is known: a message larger than the
+     * buffer is the MPI library's to handle (Open MPI 4.1 writes past the
+     * buffer, MPICH 4.0 does not; truncated receives, above). */
     int ierr = MPI_Irecv(m.addr, m.count, m.dtype, source, tag, self->ob_mpi,
                          &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {
@@ -522,6 +525,7 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     RequestObject *r = cmpi_prequest_new(self->st);
+    /* as Irecv: a truncated message is the MPI library's to handle */
     int ierr = r ? MPI_Recv_init(m.addr, m.count, m.dtype, source, tag,
                                  self->ob_mpi, &r->ob_mpi)
                  : MPI_SUCCESS;
