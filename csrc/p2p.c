@@ -268,7 +268,7 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Request reqs[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
     MPI_Message msg = MPI_MESSAGE_NULL;
     MPI_Count nbytes = 0, cap = 0;
-    int found = 0, truncated = 0;
+    int found = 0, too_large = 0;
     /* The send first, then the receive's message matched before it is
      * received, so that its size is checked (truncated receives). */
     int ierr = MPI_Isend(sm.addr, sm.count, sm.dtype, dest, sendtag,
@@ -285,7 +285,7 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 !cmpi_recv_fits(rm.count, rm.dtype, &s, &nbytes, &cap))) {
         cmpi_recv_truncated(self->st, rm.addr, rm.count, rm.dtype, &msg,
                             nbytes, cap, "comm.Sendrecv", self->ob_mpi);
-        truncated = 1;
+        too_large = 1;
         ierr = CMPI_WAIT_RAISED;
     }
     if (ierr == MPI_SUCCESS) {
@@ -295,7 +295,7 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         /* The send reads sm until it is done or cancelled; after a
          * truncated receive the other side is there to take it. */
         PyObject *exc = PyErr_GetRaisedException_compat();
-        if (!truncated) {
+        if (!too_large) {
             MPI_Cancel(&reqs[1]);
         }
         cmpi_wait_req(&reqs[1], MPI_STATUS_IGNORE, "comm.Sendrecv",
