@@ -798,6 +798,17 @@ cmpi_block_leave(int token);
     } while (0)
 
 /* p2p.c */
+/* Truncated receives (p2p.c): does a message probed with status s fit
+ * count elements of dtype (else *nbytes and *cap say its size and the
+ * buffer's); receive a matched message that does not, without writing
+ * past the buffer, and raise ERR_TRUNCATE (returns NULL). */
+static inline int
+cmpi_recv_fits(int count, MPI_Datatype dtype, const MPI_Status *s,
+               MPI_Count *nbytes, MPI_Count *cap);
+static PyObject *
+cmpi_recv_truncated(cmpi_state *st, void *addr, int count, MPI_Datatype dtype,
+                    MPI_Message *msg, MPI_Count nbytes, MPI_Count cap,
+                    const char *call, MPI_Comm comm);
 static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);

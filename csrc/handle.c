@@ -20,6 +20,12 @@
  */
 #include "cmpi.h"
 
+#ifdef __linux__
+#include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 /* MPI-5 standard ABI (mpi_abi.h, which alone defines MPI_ABI_VERSION):
  * handles are pointers to incomplete structs, and the C library has no
  * Fortran support at all -- no MPI_Fint, no MPI_X_c2f/f2c, no
@@ -564,8 +570,77 @@ fint_arg(PyObject *arg, cmpi_fint *out)
     return 0;
 }
 
+/* fromhandle, fromint and f2py take a raw handle the caller vouches for,
+ * as in mpi4py: MPI has no call that tells a valid handle from garbage
+ * without crashing on it (Comm.fromhandle(3) crashed in the first MPI call
+ * made on it).  What can be checked cheaply is checked:
+ *  - MPICH and its derivatives (int handles): the bits that encode the
+ *    kind of object (bits 26-29) must be those of the kind's null handle,
+ *    and the handle kind (bits 30-31) must not be 0 ("invalid");
+ *  - pointer handles (Open MPI, MPICH's files): not 0, aligned, and
+ *    pointing into mapped memory (Linux: mincore).
+ * A handle equal to the kind's null handle is always taken.  A plausible
+ * handle can still be stale (freed) or of another object: such a handle
+ * is not detected. */
+static int
+handle_plausible(int k, const void *h)
+{
+    const handle_kind *hk = &handle_kinds[k];
+    if (memcmp(h, &hk->null, hk->hsize) == 0) {
+        return 1;
+    }
+#if defined(MPICH_VERSION) && !defined(MPI_ABI_VERSION)
+    if (hk->hsize == sizeof(int)) {
+        unsigned int v, null;
+        memcpy(&v, h, sizeof(v));
+        memcpy(&null, &hk->null, sizeof(null));
+        return (v >> 30) != 0 && ((v >> 26) & 0xF) == ((null >> 26) & 0xF);
+    }
+#endif
+    if (hk->hsize != sizeof(void *)) {
+        return 1;
+    }
+    uintptr_t p;
+    memcpy(&p, h, sizeof(p));
+#ifdef MPI_ABI_VERSION
+    /* the ABI's predefined handles are small integers, its others opaque */
+    return p != 0;
+#else
+    if (p < 4096 || p % sizeof(void *) != 0) {
+        return 0;
+    }
+#ifdef __linux__
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char resident;
+    if (page > 0 &&
+        mincore((void *)(p - p % (uintptr_t)page), (size_t)page, &resident) !=
+                0 &&
+        errno == ENOMEM) {
+        return 0;
+    }
+#endif
+    return 1;
+#endif
+}
+
+/* The handle made from argument `arg` of cls.fromhandle() (or fromint,
+ * f2py), or a ValueError if it cannot be one. */
+static PyObject *
+handle_wrap_checked(cmpi_state *st, PyTypeObject *cls, int k, const void *h,
+                    const char *method, PyObject *arg)
+{
+    if (!handle_plausible(k, h)) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s.%s(%R): not a valid %s handle of this MPI library",
+                     handle_kinds[k].name, method, arg, handle_kinds[k].name);
+        return NULL;
+    }
+    return handle_wrap(st, cls, k, h);
+}
+
 CMPI_DOC(handle_fromint_doc, "fromint($type, arg, /)",
-         "Translate integer handle to object.");
+         "Translate integer handle to object.  The caller vouches for the "
+         "handle (see fromhandle).");
 /* What integer fromint and f2py read: fromint's is the handle itself
  * where a handle is a C int (MPICH), f2py's always a Fortran handle. */
 enum fint_meaning {
@@ -597,7 +672,9 @@ handle_from_fint(PyTypeObject *cls, PyObject *arg, enum fint_meaning meaning)
     else {
         handle_kinds[k].f2c(f, h);
     }
-    return handle_wrap(st, cls, k, h);
+    return handle_wrap_checked(
+            st, cls, k, h,
+            meaning == FINT_IS_HANDLE_IF_INT ? "fromint" : "f2py", arg);
 }
 
 static PyObject *
@@ -624,7 +701,8 @@ handle_py2f(PyObject *self, PyObject *Py_UNUSED(a))
 }
 
 CMPI_DOC(handle_f2py_doc, "f2py($type, arg, /)",
-         "Translate Fortran handle to object.");
+         "Translate Fortran handle to object.  The caller vouches for the "
+         "handle (see fromhandle).");
 static PyObject *
 handle_f2py(PyTypeObject *cls, PyObject *arg)
 {
@@ -632,7 +710,11 @@ handle_f2py(PyTypeObject *cls, PyObject *arg)
 }
 
 CMPI_DOC(handle_fromhandle_doc, "fromhandle($type, handle, /)",
-         "Create object from MPI handle.");
+         "Create object from MPI handle.  The handle is raw and the caller "
+         "vouches for it (as in mpi4py): only what is cheap to check is "
+         "checked (ValueError for 0, a misaligned or unmapped pointer, or an "
+         "MPICH handle of another kind); a stale or foreign handle crashes "
+         "the process when used.");
 static PyObject *
 handle_fromhandle(PyTypeObject *cls, PyObject *arg)
 {
@@ -646,7 +728,7 @@ handle_fromhandle(PyTypeObject *cls, PyObject *arg)
     if (handle_from_bits(arg, h, handle_kinds[k].hsize) < 0) {
         return NULL;
     }
-    return handle_wrap(st, cls, k, h);
+    return handle_wrap_checked(st, cls, k, h, "fromhandle", arg);
 }
 
 static int

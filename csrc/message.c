@@ -109,6 +109,16 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Status s;
     cmpi_status_clear(&s);
     MPI_Message tmp, *h = message_handle(self, &tmp);
+    MPI_Count nbytes = 0, cap = 0;
+    /* The probe gave the size: a message larger than the buffer never
+     * reaches MPI's receive (truncated receives, p2p.c). */
+    if (CMPI_UNLIKELY(!cmpi_recv_fits(m.count, m.dtype, &self->probe, &nbytes,
+                                      &cap))) {
+        cmpi_recv_truncated(self->st, m.addr, m.count, m.dtype, h, nbytes, cap,
+                            "message.Recv", MPI_COMM_NULL);
+        cmpi_msg_release(&m);
+        return NULL;
+    }
     CMPI_NOGIL_CALL("message.Recv", MPI_COMM_NULL,
                     ierr = MPI_Mrecv(m.addr, m.count, m.dtype, h, &s));
     cmpi_msg_release(&m);
@@ -119,6 +129,31 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     Py_RETURN_NONE;
+}
+
+/* Message.Irecv of a message larger than the buffer (the probe said so):
+ * the request receives it into memory of its full size that it holds,
+ * with the buffer's size in bytes as the count, so that its completion
+ * reports ERR_TRUNCATE as MPI's would, and the user's buffer is left as
+ * it was (nothing can be copied into it at completion). */
+static CMPI_NOINLINE PyObject *
+message_irecv_truncated(MessageObject *self, RequestObject *r, cmpi_msg *m,
+                        MPI_Message *h, MPI_Count nbytes, MPI_Count cap)
+{
+    cmpi_msg_release(m);
+    r->keep = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)nbytes);
+    if (r->keep == NULL) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    int ierr = MPI_Imrecv(PyBytes_AS_STRING(r->keep),
+                          cap < INT_MAX ? (int)cap : INT_MAX, MPI_BYTE, h,
+                          &r->ob_mpi);
+    if (ierr != MPI_SUCCESS) {
+        Py_DECREF(r);
+        return cmpi_raise(self->st, ierr);
+    }
+    return (PyObject *)r;
 }
 
 CMPI_DOC(Message_Irecv_doc, "Irecv($self, buf)",
@@ -137,6 +172,11 @@ Message_Irecv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     MPI_Message tmp, *h = message_handle(self, &tmp);
+    MPI_Count nbytes = 0, cap = 0;
+    if (r != NULL && CMPI_UNLIKELY(!cmpi_recv_fits(
+                             m.count, m.dtype, &self->probe, &nbytes, &cap))) {
+        return message_irecv_truncated(self, r, &m, h, nbytes, cap);
+    }
     int ierr = r ? MPI_Imrecv(m.addr, m.count, m.dtype, h, &r->ob_mpi)
                  : MPI_SUCCESS;
     if (r == NULL || ierr != MPI_SUCCESS) {

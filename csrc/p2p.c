@@ -58,6 +58,115 @@ CMPI_COMM_METHOD(Comm, Send, CMPI_DOC, "($self, buf, dest, tag=0)",
 CMPI_COMM_METHOD(Comm, Ssend, CMPI_DOC, "($self, buf, dest, tag=0)",
                  "Blocking send in synchronous mode.", send_buf, MPI_Issend)
 
+/* ------------------------------------------------------------------ */
+/* Truncated receives: never let MPI write past a receive buffer.
+ *
+ * A message larger than its receive buffer is an error (ERR_TRUNCATE),
+ * but Open MPI 4.1 writes the whole message before it reports the error
+ * once the message is above its eager limit (4 KiB): an 8-byte buffer
+ * receiving 100 kB has 99,992 bytes after it overwritten.  So every
+ * receive that matches its message before receiving it (Recv, Sendrecv,
+ * Message.Recv, recv with a buffer: a matched probe, which the fast path
+ * does anyway) compares the sizes first.  A message that does not fit is
+ * received into memory of its full size, the part that fits is copied
+ * into the buffer, and ERR_TRUNCATE is raised naming both sizes: no MPI
+ * library writes outside the user's buffer.
+ *
+ * A receive posted before its message exists (Irecv, Recv_init,
+ * Isendrecv, Isendrecv_replace, Sendrecv_replace) cannot be checked: the
+ * size is known only at completion, after MPI wrote it.  There the MPI
+ * library's own behaviour holds (README, "Reliability"). */
+
+static int
+cmpi_bytes_type(long long n, int *count, MPI_Datatype *type);
+static void
+cmpi_bytes_type_free(MPI_Datatype *type);
+
+/* The probed message's size in bytes, and the buffer's; 1 if the
+ * message fits. */
+static CMPI_NOINLINE int
+recv_fits_bytes(int count, MPI_Datatype dtype, const MPI_Status *s,
+                MPI_Count *nbytes, MPI_Count *cap)
+{
+    MPI_Count size = 0;
+    *nbytes = 0;
+    *cap = 0;
+    if (MPI_Get_elements_x(s, MPI_BYTE, nbytes) != MPI_SUCCESS ||
+        MPI_Type_size_x(dtype, &size) != MPI_SUCCESS ||
+        *nbytes == MPI_UNDEFINED || size == MPI_UNDEFINED) {
+        return 1; /* cannot tell: MPI's receive reports what it finds */
+    }
+    *cap = size * count;
+    return *nbytes <= *cap;
+}
+
+/* Does the message probed with status s fit count elements of dtype?
+ * The common case costs one MPI_Get_count. */
+static inline int
+cmpi_recv_fits(int count, MPI_Datatype dtype, const MPI_Status *s,
+               MPI_Count *nbytes, MPI_Count *cap)
+{
+    int n = 0;
+    if (CMPI_LIKELY(MPI_Get_count(s, dtype, &n) == MPI_SUCCESS &&
+                    n != MPI_UNDEFINED && n <= count)) {
+        return 1;
+    }
+    return recv_fits_bytes(count, dtype, s, nbytes, cap);
+}
+
+/* The matched message *msg of nbytes does not fit the cap bytes of
+ * (addr, count, dtype): receive it into memory of its full size, copy the
+ * first cap bytes into the buffer (unpacked, for a datatype with holes),
+ * and raise ERR_TRUNCATE.  Returns NULL. */
+static CMPI_NOINLINE PyObject *
+cmpi_recv_truncated(cmpi_state *st, void *addr, int count, MPI_Datatype dtype,
+                    MPI_Message *msg, MPI_Count nbytes, MPI_Count cap,
+                    const char *call, MPI_Comm comm)
+{
+    int ierr, n = 0;
+    MPI_Datatype type = MPI_BYTE;
+    MPI_Request req = MPI_REQUEST_NULL;
+    /* The message stays matched if this fails: a MemoryError leaves it
+     * unreceived rather than let MPI write past the buffer. */
+    char *scratch = PyMem_RawMalloc((size_t)nbytes);
+    if (scratch == NULL) {
+        return PyErr_NoMemory();
+    }
+    ierr = cmpi_bytes_type(nbytes, &n, &type);
+    if (ierr == MPI_SUCCESS) {
+        ierr = MPI_Imrecv(scratch, n, type, msg, &req);
+    }
+    cmpi_bytes_type_free(&type);
+    if (ierr == MPI_SUCCESS) {
+        ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, call, NULL, 0, 0, comm);
+    }
+    if (ierr == MPI_SUCCESS && cap > 0) {
+        MPI_Aint lb, extent, tlb, textent;
+        MPI_Count size = 0;
+        MPI_Type_get_extent(dtype, &lb, &extent);
+        MPI_Type_get_true_extent(dtype, &tlb, &textent);
+        MPI_Type_size_x(dtype, &size);
+        if (size == extent && tlb == 0 && textent == extent) {
+            memcpy(addr, scratch, (size_t)cap); /* contiguous */
+        }
+        else if (cap <= INT_MAX) {
+            int pos = 0;
+            ierr = MPI_Unpack(scratch, (int)cap, &pos, addr, count, dtype,
+                              MPI_COMM_SELF);
+        }
+    }
+    PyMem_RawFree(scratch);
+    if (ierr != MPI_SUCCESS) {
+        return cmpi_raise(st, ierr);
+    }
+    return cmpi_raise_msg(st, MPI_ERR_TRUNCATE,
+                          "%s: a message of %lld bytes does not fit in the "
+                          "receive buffer of %lld bytes (its first %lld bytes "
+                          "were received)",
+                          call, (long long)nbytes, (long long)cap,
+                          (long long)cap);
+}
+
 CMPI_DOC(Comm_Recv_doc,
          "Recv($self, buf, source=cmpi.MPI.ANY_SOURCE, tag=cmpi.MPI.ANY_TAG, "
          "status=None)",
@@ -85,15 +194,29 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     /* A message already there is matched (so no other thread can take
      * it) and received without releasing the GIL. */
     MPI_Message msg;
+    MPI_Count nbytes = 0, cap = 0;
     int found = 0;
     ierr = MPI_Improbe(source, tag, self->ob_mpi, &found, &msg, &s);
+    if (ierr == MPI_SUCCESS && !found) {
+        /* Matched before it is received, too, so that its size is
+         * checked (truncated receives, above). */
+        ierr = cmpi_wait_probe(source, tag, self->ob_mpi, &msg, &s,
+                               "comm.Recv");
+    }
+    if (ierr == MPI_SUCCESS &&
+        CMPI_UNLIKELY(!cmpi_recv_fits(m.count, m.dtype, &s, &nbytes, &cap))) {
+        cmpi_recv_truncated(self->st, m.addr, m.count, m.dtype, &msg, nbytes,
+                            cap, "comm.Recv", self->ob_mpi);
+        cmpi_msg_release(&m);
+        return NULL;
+    }
     if (ierr == MPI_SUCCESS && found) {
         ierr = MPI_Mrecv(m.addr, m.count, m.dtype, &msg, &s);
     }
     else if (ierr == MPI_SUCCESS) {
+        /* waited for: the data may still be on its way */
         MPI_Request req;
-        ierr = MPI_Irecv(m.addr, m.count, m.dtype, source, tag, self->ob_mpi,
-                         &req);
+        ierr = MPI_Imrecv(m.addr, m.count, m.dtype, &msg, &req);
         if (ierr == MPI_SUCCESS) {
             ierr = cmpi_wait_req(&req, &s, "comm.Recv", "source=%d, tag=%d",
                                  source, tag, self->ob_mpi);
@@ -143,15 +266,42 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_status_clear(&ss[0]);
     cmpi_status_clear(&ss[1]);
     MPI_Request reqs[2] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL};
-    int ierr = MPI_Irecv(rm.addr, rm.count, rm.dtype, source, recvtag,
-                         self->ob_mpi, &reqs[0]);
-    if (ierr == MPI_SUCCESS) {
-        ierr = MPI_Isend(sm.addr, sm.count, sm.dtype, dest, sendtag,
+    MPI_Message msg = MPI_MESSAGE_NULL;
+    MPI_Count nbytes = 0, cap = 0;
+    int found = 0, too_large = 0;
+    /* The send first, then the receive's message matched before it is
+     * received, so that its size is checked (truncated receives). */
+    int ierr = MPI_Isend(sm.addr, sm.count, sm.dtype, dest, sendtag,
                          self->ob_mpi, &reqs[1]);
+    if (ierr == MPI_SUCCESS) {
+        ierr = MPI_Improbe(source, recvtag, self->ob_mpi, &found, &msg, &s);
     }
-    if (ierr != MPI_SUCCESS && reqs[0] != MPI_REQUEST_NULL) {
-        MPI_Cancel(&reqs[0]);
-        CMPI_NOGIL(MPI_Wait(&reqs[0], MPI_STATUS_IGNORE));
+    if (ierr == MPI_SUCCESS && !found) {
+        ierr = cmpi_wait_probe(source, recvtag, self->ob_mpi, &msg, &s,
+                               "comm.Sendrecv");
+    }
+    if (ierr == MPI_SUCCESS &&
+        CMPI_UNLIKELY(
+                !cmpi_recv_fits(rm.count, rm.dtype, &s, &nbytes, &cap))) {
+        cmpi_recv_truncated(self->st, rm.addr, rm.count, rm.dtype, &msg,
+                            nbytes, cap, "comm.Sendrecv", self->ob_mpi);
+        too_large = 1;
+        ierr = CMPI_WAIT_RAISED;
+    }
+    if (ierr == MPI_SUCCESS) {
+        ierr = MPI_Imrecv(rm.addr, rm.count, rm.dtype, &msg, &reqs[0]);
+    }
+    if (ierr != MPI_SUCCESS && reqs[1] != MPI_REQUEST_NULL) {
+        /* The send reads sm until it is done or cancelled; after a
+         * truncated receive the other side is there to take it. */
+        PyObject *exc = PyErr_GetRaisedException_compat();
+        if (!too_large) {
+            MPI_Cancel(&reqs[1]);
+        }
+        cmpi_wait_req(&reqs[1], MPI_STATUS_IGNORE, "comm.Sendrecv",
+                      "dest=%d, tag=%d", dest, sendtag, self->ob_mpi);
+        PyErr_Clear();
+        PyErr_SetRaisedException_compat(exc);
     }
     if (ierr == MPI_SUCCESS) {
         ierr = cmpi_wait_reqs(2, reqs, ss, "comm.Sendrecv",
@@ -279,6 +429,9 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_release(&m);
         return NULL;
     }
+    /* Posted before its message is known: a message larger than the
+     * buffer is the MPI library's to handle (Open MPI 4.1 writes past the
+     * buffer, MPICH 4.0 does not; truncated receives, above). */
     int ierr = MPI_Irecv(m.addr, m.count, m.dtype, source, tag, self->ob_mpi,
                          &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {
@@ -372,6 +525,7 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     RequestObject *r = cmpi_prequest_new(self->st);
+    /* as Irecv: a truncated message is the MPI library's to handle */
     int ierr = r ? MPI_Recv_init(m.addr, m.count, m.dtype, source, tag,
                                  self->ob_mpi, &r->ob_mpi)
                  : MPI_SUCCESS;
@@ -1194,8 +1348,27 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
         PyBuffer_Release(&view);
         return NULL;
     }
+    /* matched before it is received: its size is checked (truncated
+     * receives) */
+    MPI_Message msg;
     MPI_Request req;
-    ierr = MPI_Irecv(view.buf, n, MPI_BYTE, source, tag, self->ob_mpi, &req);
+    MPI_Count nbytes = 0, cap = 0;
+    int found = 0;
+    ierr = MPI_Improbe(source, tag, self->ob_mpi, &found, &msg, s);
+    if (ierr == MPI_SUCCESS && !found) {
+        ierr = cmpi_wait_probe(source, tag, self->ob_mpi, &msg, s,
+                               "comm.recv");
+    }
+    if (ierr == MPI_SUCCESS &&
+        !cmpi_recv_fits(n, MPI_BYTE, s, &nbytes, &cap)) {
+        cmpi_recv_truncated(self->st, view.buf, n, MPI_BYTE, &msg, nbytes, cap,
+                            "comm.recv", self->ob_mpi);
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    if (ierr == MPI_SUCCESS) {
+        ierr = MPI_Imrecv(view.buf, n, MPI_BYTE, &msg, &req);
+    }
     if (ierr == MPI_SUCCESS) {
         ierr = cmpi_wait_req(&req, s, "comm.recv", "source=%d, tag=%d", source,
                              tag, self->ob_mpi);
