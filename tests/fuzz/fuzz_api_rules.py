@@ -2,6 +2,8 @@
 crash and hang classes it does not fail on: every entry with its reason.
 """
 
+import os
+
 #: Seconds a call may run before the soft watchdog sends SIGINT: short for
 #: a call that documentedly waits for a peer (it is interrupted often),
 #: long for every other call (they return in microseconds; the margin is
@@ -11,7 +13,7 @@ SOFT_OTHER = 4.0
 #: Seconds after which faulthandler ends the process (a call that neither
 #: returns nor takes the SIGINT): soft limit + cmpi's 1 s interrupt grace
 #: + margin.
-HARD_LIMIT = 10.0
+HARD_LIMIT = float(os.environ.get("CMPI_FUZZ_HARD_LIMIT") or 10.0)
 
 #: Largest buffer the fuzzer makes, in bytes.  KNOWN (issue 16 item 1):
 #: Open MPI 4.1 writes a truncated message past the receive buffer once it

@@ -526,6 +526,29 @@ def absorb_late_interrupt():
         pass
 
 
+def planted_failures():
+    """CMPI_FUZZ_PLANT="crash:3,hang:7": calls that crash or hang on purpose,
+    to show the driver reports them (tests/launch/test_fuzz_api.py)."""
+    planted = {}
+    for item in filter(None, os.environ.get("CMPI_FUZZ_PLANT", "").split(",")):
+        what, i = item.split(":")
+        if what == "crash":
+            import ctypes
+
+            planted[int(i)] = ("planted crash()", lambda: ctypes.string_at(0), "planted")
+        else:
+            planted[int(i)] = ("planted hang()", ignore_interrupts_forever, "planted")
+    return planted
+
+
+def ignore_interrupts_forever():
+    while True:
+        try:
+            time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+
+
 def main():
     seed, start, count, logdir = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     os.chdir(logdir)  # File.Open/Delete of fuzzed names stay in here
@@ -540,12 +563,15 @@ def main():
     write(f"B {start} {count} callables={len(callables)}")
     dog = Watchdog()
     dog.start()
+    planted = planted_failures()
     mine = np.zeros(1, "i4")
     both = np.zeros(SIZE, "i4")
     codes = {"ok": 0, "exc": 1, "interrupted": 2}
     for i in range(start, start + count):
         rng = random.Random(seed * 1_000_003 + i)
         text, thunk, qual = make_call(rng, callables, pool)
+        if i in planted:
+            text, thunk, qual = planted[i]
         write(f"S {i} {text}")
         limit = rules.SOFT_BLOCKING if qual in rules.BLOCKING else rules.SOFT_OTHER
         faulthandler.dump_traceback_later(rules.HARD_LIMIT, exit=True)
