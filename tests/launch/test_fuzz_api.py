@@ -64,3 +64,28 @@ def test_fuzzer_reports_planted_crash_and_hang(monkeypatch):
     assert "CRASH in call 3" in text and "planted crash" in text, text
     assert "HANG in call 7" in text and "planted hang" in text, text
     assert result.calls == 10, result.summary()
+
+
+# -- what the fuzzer found, fixed: each runs in its own job with a timeout ------
+
+CANCEL_TWICE = """\
+from cmpi import MPI
+comm = MPI.COMM_SELF.Dup()
+req = comm.Irecv(bytearray(8), 0, 32000)
+req.Cancel()
+req.Cancel()      # Open MPI 4.1 segfaulted here (found by the fuzzer)
+req.cancel()
+assert req.Test()
+req.Wait(status := MPI.Status())
+assert status.Is_cancelled()
+comm.Free()
+print("<cancel twice: ok>")
+"""
+
+
+def test_cancel_twice_does_not_crash(tmp_path):
+    script = tmp_path / "cancel_twice.py"
+    script.write_text(CANCEL_TWICE)
+    job = lu.mpirun_plain(1, [str(script)], timeout=60)
+    job.check_ok()
+    assert "<cancel twice: ok>" in job.out, job
