@@ -199,7 +199,8 @@ def run_job(result, start, count, workdir):
         result.blocked_killed += 1
         return i + 1
     kind = "hang" if (interrupted or hard or timed_out) else "crash"
-    known = [k for k in rules.KNOWN if k[0] == qual and k[1] == kind]
+    known = [k for k in rules.KNOWN if k[0] in (qual, "*") and k[1] == kind
+             and (len(k) < 4 or re.search(k[3], out))]
     desc = (f"{kind.upper()} in call {i} {where(result, start)}: {text}\n"
             f"    (exit {proc.returncode}{', timed out' if timed_out else ''})\n    {tail}")
     if known:

@@ -89,3 +89,26 @@ def test_cancel_twice_does_not_crash(tmp_path):
     job = lu.mpirun_plain(1, [str(script)], timeout=60)
     job.check_ok()
     assert "<cancel twice: ok>" in job.out, job
+
+
+HUGE_STATUS_COUNT = """\
+from cmpi import MPI
+s = MPI.Status()
+for set_it in (lambda: setattr(s, "count", 2**63 - 1),
+               lambda: s.Set_elements(MPI.INT, 2**62)):
+    try:
+        set_it()            # MPICH 4.0 aborted (an assertion) here
+    except OverflowError as exc:
+        print(f"<refused: {exc}>")
+s.Set_elements(MPI.INT, 2**31)
+assert s.Get_elements(MPI.INT) == 2**31
+print("<huge status count: ok>")
+"""
+
+
+def test_huge_status_count_raises(tmp_path):
+    script = tmp_path / "huge_count.py"
+    script.write_text(HUGE_STATUS_COUNT)
+    job = lu.mpirun_plain(1, [str(script)], timeout=60)
+    job.check_ok()
+    assert job.out.count("<refused:") == 2 and "<huge status count: ok>" in job.out, job
