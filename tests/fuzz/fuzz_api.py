@@ -175,13 +175,18 @@ def run_job(result, start, count, workdir):
     tail = "\n    ".join(out.strip().splitlines()[-12:])
     if all_done:
         reason = "timed out" if timed_out else f"exit status {proc.returncode}"
-        known = [k for k in rules.KNOWN if k[0] == "<exit>"]
+        kind = "hang" if timed_out else "crash"
+        known = [k for k in rules.KNOWN if k[0] == "<exit>" and k[1] == kind
+                 and (len(k) < 4 or re.search(k[3], out))]
         text = f"after the last call ({reason}) {where(result, start)}\n    {tail}"
-        if timed_out and known:
+        if known:
             result.known.append(f"{known[0][2]}: {text}")
         else:
             result.failures.append(f"EXIT FAILURE {text}")
         result.calls += positions
+        if any("DIVERGED" in flags for _, _, flags, _ in logs):
+            result.diverged += 1
+            return last + 1
         return start + count
     if not inflight:
         result.failures.append(f"JOB FAILED outside any call (exit {proc.returncode}, "

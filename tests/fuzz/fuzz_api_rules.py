@@ -141,6 +141,17 @@ KNOWN = [
     ("Comm.Disconnect", "hang",
      "issue 16 item 9: Disconnect waits for every detached send on every "
      "communicator, and ignores Ctrl-C"),
+    ("Comm.Create_group", "crash",
+     "OPEN, found by this fuzzer (MPICH 4.0, 2 ranks): Create_group on a "
+     "graph-topology communicator segfaults inside MPICH (C = COMM_WORLD; "
+     "g = C.Create_graph([1, 1], [0, 1]); g.Create_group(C.Get_group()))"),
+    ("<exit>", "crash",
+     "OPEN, found by this fuzzer (MPICH 4.0): a window dropped without Free() "
+     "(w = MPI.Win.Allocate(64, comm=MPI.COMM_SELF); del w) makes MPI_Finalize "
+     "abort the process at exit (UCX: 'destroying inuse region', SIGABRT): "
+     "cmpi never frees a user's handle implicitly, and MPICH wants every "
+     "window freed before MPI_Finalize",
+     r"destroying inuse region"),
     ("<exit>", "hang",
      "issue 16 item 8: at exit cmpi waits without a bound for detached sends "
      "nobody receives (an issend to a freed communicator)"),
