@@ -206,6 +206,26 @@ Status_Get_elements(StatusObject *self, PyObject *const *args,
     return status_count(self, args, nargs, kwnames, STATUS_ELEMENTS);
 }
 
+/* MPICH 4.0 aborts the process (an assertion) when count elements of dt
+ * make MPI_COUNT_MAX bytes or more; no status can describe that many, so
+ * refuse it here (found by the API fuzzer: status.count = 2**63 - 1). */
+static int
+status_count_fits(MPI_Datatype dt, long long count)
+{
+    MPI_Count size = 0;
+    if (MPI_Type_size_x(dt, &size) != MPI_SUCCESS || size <= 0) {
+        return 0; /* MPI judges the datatype */
+    }
+    if (count > (LLONG_MAX - 1) / size) {
+        PyErr_Format(PyExc_OverflowError,
+                     "count %lld of a %lld-byte datatype exceeds the largest "
+                     "byte count a status holds",
+                     count, (long long)size);
+        return -1;
+    }
+    return 0;
+}
+
 CMPI_DOC(Status_Set_elements_doc, "Set_elements($self, datatype, count)",
          "Set the number of elements in a status.");
 static PyObject *
@@ -224,7 +244,8 @@ Status_Set_elements(StatusObject *self, PyObject *const *args,
     if (count == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (status_datatype(st, a[0], &dt) < 0) {
+    if (status_datatype(st, a[0], &dt) < 0 ||
+        status_count_fits(dt, count) < 0) {
         return NULL;
     }
     int ierr = MPI_Status_set_elements_x(&self->ob_mpi, dt, (MPI_Count)count);
@@ -332,6 +353,9 @@ Status_set_count(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
     }
     if (n < 0) {
         PyErr_SetString(PyExc_ValueError, "count must be >= 0");
+        return -1;
+    }
+    if (status_count_fits(MPI_BYTE, n) < 0) {
         return -1;
     }
     int ierr =
