@@ -732,6 +732,8 @@ cmpi_wait_probe(int source, int tag, MPI_Comm comm, MPI_Message *msg,
                 MPI_Status *s, const char *call);
 static int
 cmpi_wait_startup(void);
+static void
+cmpi_comm_label(MPI_Comm comm, char *out, size_t size);
 static inline int
 cmpi_coll_polling(void);
 static inline int
@@ -774,8 +776,10 @@ cmpi_block_leave(int token);
 static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);
-static void
+static int
 cmpi_detached_complete(int have_gil);
+static int
+cmpi_detached_wait_comm(cmpi_state *st, MPI_Comm comm, const char *call);
 static void
 cmpi_detached_add(MPI_Request req, PyObject *keep);
 static PyObject cmpi_orphan_marker_;
