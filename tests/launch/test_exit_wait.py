@@ -3,8 +3,9 @@
 A large object (over 32 KiB, or holding a NumPy array) travels as an
 envelope followed by pieces that cmpi sends "detached" (csrc/p2p.c).  At
 exit cmpi waits for those pieces at most ``CMPI_EXIT_WAIT`` seconds
-(default 5), then names the sends left on stderr and lets MPI_Finalize
-have them; before, a rank whose object was never received spun at exit
+(default 5), then names the sends left on stderr, frees them and
+finalizes (Open MPI) or ends without MPI_Finalize (MPICH, whose
+MPI_Finalize would wait for them forever); before, a rank whose object was never received spun at exit
 forever.  ``Comm.Disconnect`` waits only for the pieces of the
 communicator it disconnects, by polling (Ctrl-C and the hang timeout reach
 it); before, it waited for every communicator's, in one blocking call.
