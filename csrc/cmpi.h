@@ -776,6 +776,9 @@ cmpi_block_leave(int token);
 static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);
+/* Before MPI_Finalize: a bounded wait (CMPI_EXIT_WAIT) for the detached
+ * sends; 1 when MPI_Finalize must then be skipped (MPICH: it would wait
+ * for a send never received forever). */
 static int
 cmpi_detached_complete(int have_gil);
 static int
