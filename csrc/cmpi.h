@@ -759,6 +759,8 @@ cmpi_wait_probe(int source, int tag, MPI_Comm comm, MPI_Message *msg,
                 MPI_Status *s, const char *call);
 static int
 cmpi_wait_startup(void);
+static void
+cmpi_comm_label(MPI_Comm comm, char *out, size_t size);
 static inline int
 cmpi_coll_polling(void);
 static inline int
@@ -812,14 +814,19 @@ cmpi_recv_truncated(cmpi_state *st, void *addr, int count, MPI_Datatype dtype,
 static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);
-/* Whether cmpi_detached_complete runs with the GIL held (Finalize,
- * Disconnect) or without it (the Py_AtExit finalize). */
+/* Whether cmpi_detached_complete runs with the GIL held (Finalize)
+ * or without it (the Py_AtExit finalize). */
 enum cmpi_gil {
     CMPI_WITHOUT_GIL,
     CMPI_WITH_GIL
 };
-static void
+/* Before MPI_Finalize: a bounded wait (CMPI_EXIT_WAIT) for the detached
+ * sends; 1 when MPI_Finalize must then be skipped (MPICH: it would wait
+ * for a send never received forever). */
+static int
 cmpi_detached_complete(enum cmpi_gil gil);
+static int
+cmpi_detached_wait_comm(cmpi_state *st, MPI_Comm comm, const char *call);
 static void
 cmpi_detached_add(MPI_Request req, PyObject *keep);
 static PyObject cmpi_orphan_marker_;

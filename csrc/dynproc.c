@@ -62,9 +62,12 @@ Comm_Disconnect(CommObject *self, PyObject *Py_UNUSED(a))
         return cmpi_raise_msg(self->st, MPI_ERR_COMM,
                               "cannot disconnect a predefined communicator");
     }
-    /* Large-object payloads still in flight must arrive first: Open MPI
-     * disconnects in a runtime fence that does not progress them. */
-    cmpi_detached_complete(CMPI_WITH_GIL);
+    /* This communicator's large-object payloads still in flight must
+     * arrive first: Open MPI disconnects in a runtime fence that does not
+     * progress them. */
+    if (cmpi_detached_wait_comm(self->st, self->ob_mpi, "Disconnect") < 0) {
+        return NULL;
+    }
     MPI_Comm h = self->ob_mpi;
     MPI_Comm shadow = cmpi_shadow_of(self->st, h);
     if (shadow != MPI_COMM_NULL) {

@@ -59,8 +59,9 @@ cmpi_atexit(void)
     if (cmpi_finalize_at_exit && initialized && !finalized) {
         fflush(stdout);
         fflush(stderr);
-        cmpi_detached_complete(CMPI_WITHOUT_GIL);
-        MPI_Finalize();
+        if (cmpi_detached_complete(CMPI_WITHOUT_GIL) == 0) {
+            MPI_Finalize();
+        }
     }
 }
 
@@ -257,7 +258,12 @@ mod_Finalize(PyObject *m, PyObject *Py_UNUSED(a))
 {
     int ierr;
     fflush(stdout);
-    cmpi_detached_complete(CMPI_WITH_GIL);
+    if (cmpi_detached_complete(CMPI_WITH_GIL) != 0) {
+        /* sends nobody receives: this library's MPI_Finalize would not
+         * return (p2p.c, reported), nor may the one at exit be tried */
+        cmpi_finalize_at_exit = 0;
+        Py_RETURN_NONE;
+    }
     CMPI_NOGIL(ierr = MPI_Finalize());
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);

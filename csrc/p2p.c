@@ -8,6 +8,10 @@
  */
 #include "cmpi.h"
 
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #define COMM_CHECK(self)                              \
     do {                                              \
         if (CMPI_UNLIKELY(cmpi_comm_check(self) < 0)) \
@@ -937,10 +941,24 @@ cmpi_irecv_bytes(void *buf, long long n, int source, int tag, MPI_Comm comm,
  * irecv()/send() exchange, it might only do once its own send returned.
  * The pickled bytes are ours and the buffers are held, so returning early
  * is within MPI's semantics of a send.  Kept per process, like MPI's own
- * requests; completed before MPI_Finalize. */
+ * requests; waited for (a bounded time) before MPI_Finalize, and those of
+ * a communicator before it is disconnected. */
+struct detached_op {
+    MPI_Request req;
+    PyObject *keep; /* what the operation uses; CMPI_ORPHAN (below) */
+    /* Where a piece goes, for Disconnect and the exit report: the user's
+     * communicator (MPI_COMM_NULL for an orphan), its name when the piece
+     * was sent (it may be freed by the time of the report), the user's
+     * destination and tag, the message's own tag on the shadow (the
+     * pieces of one object share it) and the piece's size. */
+    MPI_Comm comm;
+    char comm_name[MPI_MAX_OBJECT_NAME + 1];
+    int dest, tag, ptag;
+    long long bytes;
+};
+
 static struct {
-    MPI_Request *reqs;
-    PyObject **keep; /* what the operation uses; NULL: an orphan (below) */
+    struct detached_op *ops;
     int n, cap;
 } detached;
 
@@ -956,22 +974,25 @@ detached_reap(void)
     int j = 0;
     for (int i = 0; i < detached.n; i++) {
         int flag = 0;
-        MPI_Test(&detached.reqs[i], &flag, MPI_STATUS_IGNORE);
+        MPI_Test(&detached.ops[i].req, &flag, MPI_STATUS_IGNORE);
         if (flag) {
-            if (detached.keep[i] != CMPI_ORPHAN) {
-                Py_CLEAR(detached.keep[i]);
+            if (detached.ops[i].keep != CMPI_ORPHAN) {
+                Py_CLEAR(detached.ops[i].keep);
             }
             continue;
         }
-        detached.reqs[j] = detached.reqs[i];
-        detached.keep[j] = detached.keep[i];
+        if (j != i) {
+            detached.ops[j] = detached.ops[i];
+        }
         j++;
     }
     detached.n = j;
 }
 
+/* Keep `op` (its keep a new reference, or CMPI_ORPHAN) until it
+ * completes. */
 static void
-cmpi_detached_add(MPI_Request req, PyObject *keep)
+detached_push(const struct detached_op *op)
 {
     /* Reap early: a completed send keeps its pickle alive until reaped. */
     if (detached.n >= 8) {
@@ -979,53 +1000,296 @@ cmpi_detached_add(MPI_Request req, PyObject *keep)
     }
     if (detached.n == detached.cap) {
         int cap = detached.cap ? 2 * detached.cap : 16;
-        MPI_Request *r = PyMem_Realloc(detached.reqs, sizeof(*r) * cap);
-        PyObject **k =
-                r ? PyMem_Realloc(detached.keep, sizeof(*k) * cap) : NULL;
-        if (r != NULL) {
-            detached.reqs = r;
-        }
-        if (k == NULL) {
+        struct detached_op *ops =
+                PyMem_Realloc(detached.ops, sizeof(*ops) * cap);
+        if (ops == NULL) {
             /* Cannot track it: wait for it here instead. */
+            MPI_Request req = op->req;
             CMPI_NOGIL(MPI_Wait(&req, MPI_STATUS_IGNORE));
+            if (op->keep != CMPI_ORPHAN) {
+                Py_DECREF(op->keep);
+            }
             return;
         }
-        detached.keep = k;
+        detached.ops = ops;
         detached.cap = cap;
     }
-    detached.reqs[detached.n] = req;
-    detached.keep[detached.n] = keep == CMPI_ORPHAN ? keep : Py_NewRef(keep);
-    detached.n++;
+    detached.ops[detached.n++] = *op;
 }
 
-/* Complete every detached send (before MPI_Finalize).  Without the GIL
- * (at interpreter exit) the memory is left to the process's end. */
 static void
+cmpi_detached_add(MPI_Request req, PyObject *keep)
+{
+    struct detached_op op = {
+            .req = req,
+            .keep = keep == CMPI_ORPHAN ? keep : Py_NewRef(keep),
+            .comm = MPI_COMM_NULL};
+    detached_push(&op);
+}
+
+/* A piece of the object `self` sends to `dest` under `tag`. */
+static void
+detached_add_piece(CommObject *self, MPI_Request req, PyObject *keep, int dest,
+                   int tag, int ptag, long long bytes)
+{
+    struct detached_op op = {.req = req,
+                             .keep = Py_NewRef(keep),
+                             .comm = self->ob_mpi,
+                             .dest = dest,
+                             .tag = tag,
+                             .ptag = ptag,
+                             .bytes = bytes};
+    cmpi_comm_label(self->ob_mpi, op.comm_name, sizeof(op.comm_name));
+    detached_push(&op);
+}
+
+/* Wait for the detached sends of `comm` (before it is disconnected: Open
+ * MPI disconnects in a runtime fence that does not progress them), not
+ * for those of other communicators, which may never be received.  The
+ * wait polls (wait.c), so Ctrl-C and the hang timeout reach it; then the
+ * sends not yet complete stay detached.  Returns 0, or -1 with an
+ * exception set. */
+static int
+cmpi_detached_wait_comm(cmpi_state *st, MPI_Comm comm, const char *call)
+{
+    int m = 0;
+    for (int i = 0; i < detached.n; i++) {
+        m += detached.ops[i].keep != CMPI_ORPHAN &&
+             detached.ops[i].comm == comm;
+    }
+    if (m == 0) {
+        return 0;
+    }
+    /* Taken out of the list while waiting without the GIL, where another
+     * thread's send may reap or grow it. */
+    struct detached_op *mine = PyMem_Malloc(sizeof(*mine) * m);
+    MPI_Request *reqs = PyMem_Malloc(sizeof(*reqs) * m);
+    if (mine == NULL || reqs == NULL) {
+        PyMem_Free(mine);
+        PyMem_Free(reqs);
+        PyErr_NoMemory();
+        return -1;
+    }
+    int j = 0, k = 0;
+    for (int i = 0; i < detached.n; i++) {
+        if (detached.ops[i].keep != CMPI_ORPHAN &&
+            detached.ops[i].comm == comm) {
+            reqs[k] = detached.ops[i].req;
+            mine[k++] = detached.ops[i];
+        }
+        else {
+            detached.ops[j++] = detached.ops[i];
+        }
+    }
+    detached.n = j;
+    cmpi_wait_t w = {.mode = CMPI_WAIT_ALL,
+                     .n = m,
+                     .reqs = reqs,
+                     .status = MPI_STATUSES_IGNORE,
+                     .on_interrupt = CMPI_INT_RETURN,
+                     .comm = comm,
+                     .call = call};
+    int ierr = cmpi_wait(&w);
+    for (k = 0; k < m; k++) {
+        if (reqs[k] == MPI_REQUEST_NULL) {
+            Py_CLEAR(mine[k].keep);
+        }
+        else {
+            mine[k].req = reqs[k];
+            detached_push(&mine[k]);
+        }
+    }
+    PyMem_Free(mine);
+    PyMem_Free(reqs);
+    if (ierr == CMPI_WAIT_RAISED) {
+        return -1;
+    }
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(st, ierr);
+        return -1;
+    }
+    return 0;
+}
+
+/* How long the detached sends get at exit (CMPI_EXIT_WAIT, seconds):
+ * long enough for a receiver that is about to take them, short enough
+ * that a job whose receiver never comes still ends.  "inf" waits as long
+ * as it takes. */
+#define DETACHED_EXIT_WAIT 5.0
+
+static double
+detached_exit_wait(int rank)
+{
+    const char *text = getenv("CMPI_EXIT_WAIT");
+    if (text == NULL || *text == '\0') {
+        return DETACHED_EXIT_WAIT;
+    }
+    char *end = NULL;
+    double seconds = strtod(text, &end);
+    while (end != NULL && *end == ' ') {
+        end++;
+    }
+    if (end == text || *end != '\0' || !(seconds >= 0)) {
+        fprintf(stderr,
+                "[rank %d] cmpi: CMPI_EXIT_WAIT=%s is not a number of "
+                "seconds >= 0 (or inf); waiting %g s\n",
+                rank, text, DETACHED_EXIT_WAIT);
+        return DETACHED_EXIT_WAIT;
+    }
+    return seconds;
+}
+
+/* Poll ops[0..n) until each has completed (then its request is
+ * MPI_REQUEST_NULL) or `seconds` have passed; how many are left.  Needs
+ * no GIL. */
+static int
+detached_poll(struct detached_op *ops, int n, double seconds)
+{
+    const double deadline = MPI_Wtime() + seconds;
+    for (;;) {
+        int left = 0;
+        for (int i = 0; i < n; i++) {
+            if (ops[i].req == MPI_REQUEST_NULL) {
+                continue;
+            }
+            int flag = 0;
+            if (MPI_Test(&ops[i].req, &flag, MPI_STATUS_IGNORE) !=
+                MPI_SUCCESS) {
+                /* a failed send will not complete: nothing to wait for */
+                ops[i].req = MPI_REQUEST_NULL;
+            }
+            else if (!flag) {
+                left++;
+            }
+        }
+        if (left == 0 || MPI_Wtime() >= deadline) {
+            return left;
+        }
+        sched_yield();
+    }
+}
+
+/* Does this MPI library's MPI_Finalize return with a freed send that is
+ * never received?  Open MPI 4.1's and 5.0's do, and still deliver it to a
+ * receiver that comes later.  MPICH 4.0's (UCX) may wait for it forever:
+ * it flushes the connection to a peer that sits in the finalize barrier
+ * and no longer progresses (MPI_Cancel does not cancel the send either). */
+static int
+detached_finalize_returns(void)
+{
+#if defined(MPI_ABI_VERSION)
+    return strcmp(cmpi_abi_vendor(NULL), "Open MPI") == 0;
+#elif defined(OPEN_MPI)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* The exit report: one line per object whose pieces are still pending
+ * (its pieces are consecutive and share their tag on the shadow). */
+static void
+detached_exit_report(const struct detached_op *ops, int n, int rank,
+                     double waited, int finalize)
+{
+    int objects = 0;
+    for (int i = 0; i < n; i++) {
+        if (ops[i].req != MPI_REQUEST_NULL &&
+            !(i > 0 && ops[i - 1].req != MPI_REQUEST_NULL &&
+              ops[i - 1].ptag == ops[i].ptag)) {
+            objects++;
+        }
+    }
+    fprintf(stderr,
+            "[rank %d] cmpi: %d object send%s not received after %g s at "
+            "exit (CMPI_EXIT_WAIT); not waiting longer%s:\n",
+            rank, objects, objects == 1 ? "" : "s", waited,
+            finalize ? " (MPI_Finalize still delivers to a late receiver)"
+                     : " (nor calling MPI_Finalize, which would wait for "
+                       "them forever with this MPI library)");
+    int shown = 0;
+    for (int i = 0; i < n;) {
+        if (ops[i].req == MPI_REQUEST_NULL) {
+            i++;
+            continue;
+        }
+        long long bytes = 0;
+        int j = i;
+        for (; j < n && ops[j].req != MPI_REQUEST_NULL &&
+               ops[j].ptag == ops[i].ptag;
+             j++) {
+            bytes += ops[j].bytes;
+        }
+        if (shown++ < 10) {
+            fprintf(stderr,
+                    "[rank %d] cmpi:   to rank %d, tag %d, on %s: %lld "
+                    "bytes\n",
+                    rank, ops[i].dest, ops[i].tag, ops[i].comm_name, bytes);
+        }
+        i = j;
+    }
+    if (shown > 10) {
+        fprintf(stderr, "[rank %d] cmpi:   ... and %d more\n", rank,
+                shown - 10);
+    }
+    fflush(stderr);
+}
+
+/* Before MPI_Finalize: wait for the detached sends, at most
+ * CMPI_EXIT_WAIT seconds, so that a job whose receiver never comes still
+ * ends.  Those still pending then are reported and freed.  Returns 1 when
+ * MPI_Finalize must not be called (detached_finalize_returns: the job
+ * then ends without it, as the launchers of MPICH accept), else 0.
+ * Orphans are freed without waiting: they may be receives.  The memory of
+ * a freed send is kept for good; without the GIL (at interpreter exit)
+ * all of it is left to the process's end. */
+static int
 cmpi_detached_complete(enum cmpi_gil gil)
 {
-    /* orphans: freed, not waited for (they may never complete) */
-    for (int i = 0; i < detached.n; i++) {
-        if (detached.keep[i] != CMPI_ORPHAN) {
+    /* The whole list, taken: a thread that sends while this one waits
+     * without the GIL starts a new one. */
+    struct detached_op *ops = detached.ops;
+    int n = detached.n, skip_finalize = 0;
+    detached.ops = NULL;
+    detached.n = detached.cap = 0;
+    for (int i = 0; i < n; i++) {
+        if (ops[i].keep != CMPI_ORPHAN) {
             continue;
         }
         int flag = 0;
-        MPI_Test(&detached.reqs[i], &flag, MPI_STATUS_IGNORE);
+        MPI_Test(&ops[i].req, &flag, MPI_STATUS_IGNORE);
         if (!flag) {
-            MPI_Request_free(&detached.reqs[i]);
+            MPI_Request_free(&ops[i].req);
         }
-        detached.reqs[i] = MPI_REQUEST_NULL;
-        detached.keep[i] = NULL;
+        ops[i].req = MPI_REQUEST_NULL;
+        ops[i].keep = NULL;
     }
+    int rank = 0, left = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    double seconds = detached_exit_wait(rank);
     if (gil == CMPI_WITH_GIL) {
-        CMPI_NOGIL(cmpi_waitall(detached.n, detached.reqs));
-        for (int i = 0; i < detached.n; i++) {
-            Py_CLEAR(detached.keep[i]);
-        }
+        CMPI_NOGIL(left = detached_poll(ops, n, seconds));
     }
     else {
-        cmpi_waitall(detached.n, detached.reqs);
+        left = detached_poll(ops, n, seconds);
     }
-    detached.n = 0;
+    if (left > 0) {
+        skip_finalize = !detached_finalize_returns();
+        detached_exit_report(ops, n, rank, seconds, !skip_finalize);
+        for (int i = 0; i < n; i++) {
+            if (ops[i].req != MPI_REQUEST_NULL) {
+                MPI_Request_free(&ops[i].req);
+                ops[i].keep = NULL; /* MPI may still read it: kept */
+            }
+        }
+    }
+    if (gil == CMPI_WITH_GIL) {
+        for (int i = 0; i < n; i++) {
+            Py_CLEAR(ops[i].keep);
+        }
+        PyMem_Free(ops);
+    }
+    return skip_finalize;
 }
 
 /* Start sending `obj`: pickle it, and post one send -- the message itself,
@@ -1088,7 +1352,7 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
     if (ierr != MPI_SUCCESS) {
         goto mpierror;
     }
-    cmpi_detached_add(piece, data);
+    detached_add_piece(self, piece, data, dest, tag, ptag, n);
     for (int i = 0; i < nbuf; i++) {
         /* A memoryview holds the buffer exported while the send reads. */
         PyObject *mv = PyMemoryView_FromObject(PyList_GET_ITEM(buffers, i));
@@ -1101,7 +1365,7 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
         ierr = cmpi_isend_bytes(v->buf, blen, dest, ptag, self->shadow,
                                 &piece);
         if (ierr == MPI_SUCCESS) {
-            cmpi_detached_add(piece, mv);
+            detached_add_piece(self, piece, mv, dest, tag, ptag, blen);
         }
         Py_DECREF(mv);
         if (ierr != MPI_SUCCESS) {
@@ -1637,3 +1901,4 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
  * file's own macros end with it. */
 #undef COMM_CHECK
 #undef ENV_HEAD
+#undef DETACHED_EXIT_WAIT

@@ -138,6 +138,26 @@ cmpi_wait_test(cmpi_wait_t *w, int *done)
     }
 }
 
+/* "COMM_WORLD", the name MPI gives a communicator, or "a communicator of
+ * size 4", for reports. */
+static void
+cmpi_comm_label(MPI_Comm comm, char *out, size_t size)
+{
+    char name[MPI_MAX_OBJECT_NAME + 1] = "";
+    int len = 0, csize = 0;
+    if (comm == MPI_COMM_WORLD) {
+        strcpy(name, "COMM_WORLD");
+    }
+    else if (comm == MPI_COMM_SELF) {
+        strcpy(name, "COMM_SELF");
+    }
+    else if (MPI_Comm_get_name(comm, name, &len) != MPI_SUCCESS || len == 0) {
+        MPI_Comm_size(comm, &csize);
+        snprintf(name, sizeof(name), "a communicator of size %d", csize);
+    }
+    snprintf(out, size, "%s", name);
+}
+
 /* "comm.recv(source=0, tag=11) on COMM_WORLD" */
 static void
 cmpi_wait_describe(const cmpi_wait_t *w, char *out, size_t size)
@@ -154,19 +174,8 @@ cmpi_wait_describe(const cmpi_wait_t *w, char *out, size_t size)
         snprintf(out, size, "%s%s(%s)", obj, w->call, args);
         return;
     }
-    char name[MPI_MAX_OBJECT_NAME + 1] = "";
-    int len = 0, csize = 0;
-    if (w->comm == MPI_COMM_WORLD) {
-        strcpy(name, "COMM_WORLD");
-    }
-    else if (w->comm == MPI_COMM_SELF) {
-        strcpy(name, "COMM_SELF");
-    }
-    else if (MPI_Comm_get_name(w->comm, name, &len) != MPI_SUCCESS ||
-             len == 0) {
-        MPI_Comm_size(w->comm, &csize);
-        snprintf(name, sizeof(name), "a communicator of size %d", csize);
-    }
+    char name[MPI_MAX_OBJECT_NAME + 1];
+    cmpi_comm_label(w->comm, name, sizeof(name));
     snprintf(out, size, "%s%s(%s) on %s", obj, w->call, args, name);
 }
 
