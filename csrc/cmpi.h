@@ -31,7 +31,8 @@
  *   rma.c           one-sided access: Put, Get, Accumulate ...
  *   win.c           MPI.Win: windows, synchronization
  *   file.c          MPI.File: parallel I/O
- *   p2p.c           point-to-point: Send, Recv, send, recv ...
+ *   p2p_buf.c       point-to-point on buffers: Send, Recv, Probe ...
+ *   p2p_obj.c       point-to-point on objects: send, recv, isend ...
  *   coll_buf.c      collectives on buffers: Bcast, Allreduce ...
  *   comm_lock.c     mpi4py's per-communicator lock table
  *   coll_obj.c      collectives on objects: bcast, allreduce ...
@@ -196,65 +197,65 @@ typedef struct {
  * out of traverse or clear.  Fields that hold no Python object (ints)
  * follow the list in the struct.
  */
-#define CMPI_STATE_OBJECTS(X)                                             \
-    X(PyTypeObject, Exception_Type)                                       \
-    X(PyTypeObject, Datatype_Type)                                        \
-    X(PyTypeObject, Op_Type)                                              \
-    X(PyTypeObject, Status_Type)                                          \
-    X(PyTypeObject, Request_Type)                                         \
-    X(PyTypeObject, Prequest_Type)                                        \
-    X(PyTypeObject, Group_Type)                                           \
-    X(PyTypeObject, Message_Type)                                         \
-    X(PyTypeObject, Comm_Type)                                            \
-    X(PyTypeObject, Intracomm_Type)                                       \
-    X(PyTypeObject, Intercomm_Type)                                       \
-    X(PyTypeObject, BottomType)                                           \
-    X(PyTypeObject, InPlaceType)                                          \
-                                                                          \
-    X(PyObject, BOTTOM)   /* MPI.BOTTOM sentinel */                       \
-    X(PyObject, IN_PLACE) /* MPI.IN_PLACE sentinel */                     \
-    X(PyObject, COMM_NULL)                                                \
-    X(PyObject, COMM_SELF)                                                \
-    X(PyObject, COMM_WORLD)                                               \
-    X(PyObject, REQUEST_NULL)                                             \
-    X(PyObject, typecodes) /* dict: typecode str -> Datatype */           \
-                                                                          \
-    X(PyTypeObject, Pickle_Type)                                          \
-    /* MPI.pickle: what the lowercase calls use */                        \
-    X(PyObject, pickle)                                                   \
-    X(PyObject, stdlib_dumps)       /* pickle.dumps */                    \
-    X(PyObject, stdlib_loads)       /* pickle.loads */                    \
-    X(PyObject, stdlib_protocol)    /* pickle.HIGHEST_PROTOCOL */         \
-    X(PyObject, kw_buffer_callback) /* ("buffer_callback",) */            \
-    X(PyObject, kw_buffers)         /* ("buffers",) */                    \
-                                                                          \
-    /* info.c, win.c, file.c, memory.c (one-sided, I/O, memory) */        \
-    X(PyTypeObject, Info_Type)                                            \
-    X(PyTypeObject, Buffer_Type) /* MPI.buffer, alias MPI.memory */       \
-    X(PyTypeObject, Win_Type)                                             \
-    X(PyTypeObject, File_Type)                                            \
-                                                                          \
-    /* errors.c, topology.c: error handlers and topology communicators */ \
-    X(PyTypeObject, Errhandler_Type)                                      \
-    X(PyTypeObject, Topocomm_Type)                                        \
-    X(PyTypeObject, Cartcomm_Type)                                        \
-    X(PyTypeObject, Graphcomm_Type)                                       \
-    X(PyTypeObject, Distgraphcomm_Type)                                   \
-                                                                          \
-    /* comm_lock.c: _comm_lock_table, {communicator handle: {key: Lock}}, \
-     * NULL until first asked for */                                      \
-    X(PyObject, comm_locks)                                               \
-    X(PyTypeObject, Grequest_Type) /* grequest.c */                       \
-    X(PyTypeObject, Session_Type)  /* session.c */                        \
-                                                                          \
-    /* keyval.c: the addresses (ints) of attribute values whose delete_fn \
-     * raised, a set, NULL until the first such failure (see              \
-     * keyval_delete_cb) */                                               \
-    X(PyObject, keyval_failed)                                            \
-    /* handle.c: the predefined constants, a list of (kind, object, name) \
-     * triples (pickling names them) */                                   \
-    X(PyObject, handle_consts)                                            \
-    /* p2p.c: what Attach_buffer was given, returned by Detach_buffer */  \
+#define CMPI_STATE_OBJECTS(X)                                                \
+    X(PyTypeObject, Exception_Type)                                          \
+    X(PyTypeObject, Datatype_Type)                                           \
+    X(PyTypeObject, Op_Type)                                                 \
+    X(PyTypeObject, Status_Type)                                             \
+    X(PyTypeObject, Request_Type)                                            \
+    X(PyTypeObject, Prequest_Type)                                           \
+    X(PyTypeObject, Group_Type)                                              \
+    X(PyTypeObject, Message_Type)                                            \
+    X(PyTypeObject, Comm_Type)                                               \
+    X(PyTypeObject, Intracomm_Type)                                          \
+    X(PyTypeObject, Intercomm_Type)                                          \
+    X(PyTypeObject, BottomType)                                              \
+    X(PyTypeObject, InPlaceType)                                             \
+                                                                             \
+    X(PyObject, BOTTOM)   /* MPI.BOTTOM sentinel */                          \
+    X(PyObject, IN_PLACE) /* MPI.IN_PLACE sentinel */                        \
+    X(PyObject, COMM_NULL)                                                   \
+    X(PyObject, COMM_SELF)                                                   \
+    X(PyObject, COMM_WORLD)                                                  \
+    X(PyObject, REQUEST_NULL)                                                \
+    X(PyObject, typecodes) /* dict: typecode str -> Datatype */              \
+                                                                             \
+    X(PyTypeObject, Pickle_Type)                                             \
+    /* MPI.pickle: what the lowercase calls use */                           \
+    X(PyObject, pickle)                                                      \
+    X(PyObject, stdlib_dumps)       /* pickle.dumps */                       \
+    X(PyObject, stdlib_loads)       /* pickle.loads */                       \
+    X(PyObject, stdlib_protocol)    /* pickle.HIGHEST_PROTOCOL */            \
+    X(PyObject, kw_buffer_callback) /* ("buffer_callback",) */               \
+    X(PyObject, kw_buffers)         /* ("buffers",) */                       \
+                                                                             \
+    /* info.c, win.c, file.c, memory.c (one-sided, I/O, memory) */           \
+    X(PyTypeObject, Info_Type)                                               \
+    X(PyTypeObject, Buffer_Type) /* MPI.buffer, alias MPI.memory */          \
+    X(PyTypeObject, Win_Type)                                                \
+    X(PyTypeObject, File_Type)                                               \
+                                                                             \
+    /* errors.c, topology.c: error handlers and topology communicators */    \
+    X(PyTypeObject, Errhandler_Type)                                         \
+    X(PyTypeObject, Topocomm_Type)                                           \
+    X(PyTypeObject, Cartcomm_Type)                                           \
+    X(PyTypeObject, Graphcomm_Type)                                          \
+    X(PyTypeObject, Distgraphcomm_Type)                                      \
+                                                                             \
+    /* comm_lock.c: _comm_lock_table, {communicator handle: {key: Lock}},    \
+     * NULL until first asked for */                                         \
+    X(PyObject, comm_locks)                                                  \
+    X(PyTypeObject, Grequest_Type) /* grequest.c */                          \
+    X(PyTypeObject, Session_Type)  /* session.c */                           \
+                                                                             \
+    /* keyval.c: the addresses (ints) of attribute values whose delete_fn    \
+     * raised, a set, NULL until the first such failure (see                 \
+     * keyval_delete_cb) */                                                  \
+    X(PyObject, keyval_failed)                                               \
+    /* handle.c: the predefined constants, a list of (kind, object, name)    \
+     * triples (pickling names them) */                                      \
+    X(PyObject, handle_consts)                                               \
+    /* p2p_buf.c: what Attach_buffer was given, returned by Detach_buffer */ \
     X(PyObject, bsend_object)
 
 typedef struct cmpi_state {
@@ -263,8 +264,8 @@ typedef struct cmpi_state {
 #undef CMPI_STATE_FIELD
 
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
-    int shadow_keyval;    /* attribute: a communicator's shadow (p2p.c) */
-    unsigned payload_seq; /* tags of large-object payloads (p2p.c) */
+    int shadow_keyval;    /* attribute: a communicator's shadow (p2p_obj.c) */
+    unsigned payload_seq; /* tags of large-object payloads (p2p_obj.c) */
 } cmpi_state;
 
 extern PyModuleDef cmpi_module;
@@ -502,12 +503,12 @@ enum cmpi_req_kind {
     CMPI_REQ_PLAIN = 0, /* a buffer operation, or nothing: result None */
     CMPI_REQ_OBJ_SEND,  /* lowercase isend: owns the pickled bytes */
     CMPI_REQ_OBJ_RECV,  /* lowercase irecv: unpickles on completion, and
-                           fetches a large object's payload (p2p.c) */
+                           fetches a large object's payload (p2p_obj.c) */
 };
 
 /* Lowercase messages larger than this, or holding out-of-band buffers,
  * travel as an envelope on the user's communicator announcing pieces sent
- * on its shadow (p2p.c), so an irecv() can post a receive of this size and
+ * on its shadow (p2p_obj.c), so an irecv() can post a receive of this size and
  * still take any object. */
 #define CMPI_OBJ_EAGER 32768
 
@@ -799,8 +800,8 @@ cmpi_block_leave(int token);
         }                                                        \
     } while (0)
 
-/* p2p.c */
-/* Truncated receives (p2p.c): does a message probed with status s fit
+/* p2p_buf.c, p2p_obj.c */
+/* Truncated receives (p2p_buf.c): does a message probed with status s fit
  * count elements of dtype (else *nbytes and *cap say its size and the
  * buffer's); receive a matched message that does not, without writing
  * past the buffer, and raise ERR_TRUNCATE (returns NULL). */
@@ -811,6 +812,11 @@ static PyObject *
 cmpi_recv_truncated(cmpi_state *st, void *addr, int count, MPI_Datatype dtype,
                     MPI_Message *msg, MPI_Count nbytes, MPI_Count cap,
                     const char *call, MPI_Comm comm);
+/* MPI_BYTE counts above INT_MAX travel as a derived type of n bytes. */
+static int
+cmpi_bytes_type(long long n, int *count, MPI_Datatype *type);
+static void
+cmpi_bytes_type_free(MPI_Datatype *type);
 static PyObject *
 cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
                       Py_ssize_t count, const MPI_Status *s);
@@ -926,6 +932,13 @@ cmpi_comm_new(cmpi_state *st, PyTypeObject *type, MPI_Comm handle,
               unsigned flags);
 static int
 cmpi_comm_check(CommObject *c);
+/* Return NULL from a method when `self` is not a usable communicator. */
+#define CMPI_COMM_CHECK(self)                           \
+    do {                                                \
+        if (CMPI_UNLIKELY(cmpi_comm_check(self) < 0)) { \
+            return NULL;                                \
+        }                                               \
+    } while (0)
 static PyObject *
 cmpi_comm_wrap_new(CommObject *parent, PyTypeObject *type, MPI_Comm h);
 static PyObject *
@@ -957,14 +970,14 @@ cmpi_topo_degrees(CommObject *c, int *indeg, int *outdeg);
 static int
 cmpi_topo_edges(CommObject *c, int **in, int *nin, int **out, int *nout);
 
-/* p2p.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1):
+/* p2p_buf.c: where the MPI library lacks a function (MPI-4 on Open MPI 4.1):
  * NotImplementedError naming `what`, or "MPI_" + the method `name`. */
 static PyObject *
 cmpi_not_implemented(const char *what);
 static PyObject *
 cmpi_not_implemented_call(const char *name);
 
-/* p2p.c, message.c: a probe waits for a message (Probe, Mprobe) or says at
+/* p2p_buf.c, message.c: a probe waits for a message (Probe, Mprobe) or says at
  * once whether one is there (Iprobe, Improbe). */
 enum cmpi_probe_mode {
     CMPI_PROBE_TEST,

@@ -2,15 +2,15 @@
  * comm.c -- MPI.Comm, MPI.Intracomm, MPI.Intercomm and the predefined
  * communicators: making, comparing and freeing them, intercommunicators,
  * and ULFM's fault-tolerance calls.  The point-to-point, collective,
- * attribute and dynamic-process methods live in p2p.c, coll_buf.c,
- * coll_obj.c, keyval.c and dynproc.c; the method tables here assemble
- * their entries.
+ * attribute and dynamic-process methods live in p2p_buf.c, p2p_obj.c,
+ * coll_buf.c, coll_obj.c, keyval.c and dynproc.c; the method tables here
+ * assemble their entries.
  */
 #include "cmpi.h"
 
 /* Every communicator cmpi creates gets a shadow: a private duplicate,
  * cached on it as an MPI attribute, that carries the payloads of large
- * lowercase messages (p2p.c).  It is made when the communicator is made,
+ * lowercase messages (p2p_obj.c).  It is made when the communicator is made,
  * since duplicating is collective. */
 static int
 shadow_delete(MPI_Comm Py_UNUSED(comm), int Py_UNUSED(keyval), void *value,
@@ -1327,10 +1327,10 @@ static PyMethodDef Comm_methods[] = {
         {"Disconnect", (PyCFunction)Comm_Disconnect, METH_NOARGS,
          Comm_Disconnect_doc},
         {"Join", FN(Comm_Join), CLSFASTKW, Comm_Join_doc},
-        CMPI_ULFM_METHODS CMPI_ERRHANDLER_COMM_METHODS CMPI_P2P_METHODS
-                CMPI_COLL_BUF_METHODS CMPI_COLL_OBJ_METHODS
-                        CMPI_GROUP_COMM_METHODS CMPI_MESSAGE_COMM_METHODS{
-                                NULL, NULL, 0, NULL},
+        CMPI_ULFM_METHODS CMPI_ERRHANDLER_COMM_METHODS CMPI_P2P_BUF_METHODS
+                CMPI_P2P_OBJ_METHODS CMPI_COLL_BUF_METHODS
+                        CMPI_COLL_OBJ_METHODS CMPI_GROUP_COMM_METHODS
+                                CMPI_MESSAGE_COMM_METHODS{NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef Comm_getset[] = {

@@ -260,7 +260,7 @@ mod_Finalize(PyObject *m, PyObject *Py_UNUSED(a))
     fflush(stdout);
     if (cmpi_detached_complete(CMPI_WITH_GIL) != 0) {
         /* sends nobody receives: this library's MPI_Finalize would not
-         * return (p2p.c, reported), nor may the one at exit be tried */
+         * return (p2p_obj.c, reported), nor may the one at exit be tried */
         cmpi_finalize_at_exit = 0;
         Py_RETURN_NONE;
     }

@@ -111,7 +111,7 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Message tmp, *h = message_handle(self, &tmp);
     MPI_Count nbytes = 0, cap = 0;
     /* The probe gave the size: a message larger than the buffer never
-     * reaches MPI's receive (truncated receives, p2p.c). */
+     * reaches MPI's receive (truncated receives, p2p_buf.c). */
     if (CMPI_UNLIKELY(!cmpi_recv_fits(m.count, m.dtype, &self->probe, &nbytes,
                                       &cap))) {
         cmpi_recv_truncated(self->st, m.addr, m.count, m.dtype, h, nbytes, cap,

@@ -5,7 +5,7 @@
  * With the standard pickle and protocol 5, buffers of at least THRESHOLD
  * bytes (NumPy arrays, bytearrays, ...) are taken out of band: they are
  * not copied into the pickle stream but sent from their own memory, and
- * received into memory the unpickled object then owns (p2p.c, coll_obj.c).
+ * received into memory the unpickled object then owns (p2p_obj.c, coll_obj.c).
  */
 #include "cmpi.h"
 

@@ -202,7 +202,7 @@ Request_dealloc(RequestObject *r)
     if (cmpi_request_active(r) && !finalized && !(r->flags & CMPI_CONST)) {
         /* Still in flight and nobody can wait for it any more.  A
          * persistent request may be freed while active; any other is
-         * handed to the detached operations (p2p.c), which complete it
+         * handed to the detached operations (p2p_obj.c), which complete it
          * with the memory it uses (MPI_Request_free on an active send
          * crashes MPICH 4.0's UCX device later).  Its exported views stay
          * held for good. */

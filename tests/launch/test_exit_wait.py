@@ -1,7 +1,7 @@
 """Sends nobody receives never hang a job: at exit, and in Disconnect.
 
 A large object (over 32 KiB, or holding a NumPy array) travels as an
-envelope followed by pieces that cmpi sends "detached" (csrc/p2p.c).  At
+envelope followed by pieces that cmpi sends "detached" (csrc/p2p_obj.c).  At
 exit cmpi waits for those pieces at most ``CMPI_EXIT_WAIT`` seconds
 (default 5), then names the sends left on stderr, frees them and
 finalizes (Open MPI) or ends without MPI_Finalize (MPICH, whose
