@@ -47,8 +47,11 @@ def run_singleton(code, timeout=60):
         p = subprocess.run([sys.executable, "-c", code], env=env,
                            timeout=timeout, capture_output=True, text=True)
     except subprocess.TimeoutExpired as e:
-        pytest.fail(f"timed out after {timeout} s\nstdout:\n{e.stdout}\n"
-                    f"stderr:\n{e.stderr}")
+        # the partial output of a timed-out run is bytes even with text=True
+        out, err = (x.decode(errors="replace") if isinstance(x, bytes) else x
+                    for x in (e.stdout, e.stderr))
+        pytest.fail(f"timed out after {timeout} s\nstdout:\n{out}\n"
+                    f"stderr:\n{err}")
     assert p.returncode == 0 and p.stdout.strip().endswith("OK"), (
         f"rc={p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr[-3000:]}")
 
