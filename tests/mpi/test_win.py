@@ -566,3 +566,30 @@ def test_atomics_one_element_one_type(kind):
     finally:
         del mem
         win.Free()
+
+
+def test_post_start_refuse_a_group_outside_the_window():
+    # MPI does not check it: Open MPI 4.1 and MPICH 4.0 crashed (API fuzzer).
+    world = MPI.COMM_WORLD
+    if not IS_CMPI:
+        pytest.skip("mpi4py passes the group to MPI unchecked, and crashes")
+    if world.Get_size() < 2:
+        pytest.skip("needs a process outside a COMM_SELF window")
+    win = MPI.Win.Allocate(64, comm=MPI.COMM_SELF)
+    group = world.Get_group()
+    try:
+        for call in (win.Post, win.Start):
+            with pytest.raises(MPI.Exception) as err:
+                call(group)
+            assert err.value.Get_error_class() == MPI.ERR_GROUP
+            assert "not in the window's group of 1 process" in str(err.value)
+        # a group inside the window is fine
+        me = MPI.COMM_SELF.Get_group()
+        win.Post(me)
+        win.Start(me)
+        win.Complete()
+        win.Wait()
+        me.Free()
+    finally:
+        group.Free()
+        win.Free()
