@@ -189,8 +189,15 @@ def run_job(result, start, count, workdir):
             return last + 1
         return start + count
     if not inflight:
-        result.failures.append(f"JOB FAILED outside any call (exit {proc.returncode}, "
-                               f"timed out {timed_out}) {where(result, start)}\n    {tail}")
+        text = (f"JOB FAILED outside any call (exit {proc.returncode}, "
+                f"timed out {timed_out}) {where(result, start)}\n    {tail}")
+        # a known class that ends a job between calls (an error MPI reports
+        # while progressing an earlier nonblocking call)
+        known = [k for k in rules.KNOWN if k[0] == "<job>" and len(k) > 3 and re.search(k[3], out)]
+        if known:
+            result.known.append(f"{known[0][2]}: {text}")
+        else:
+            result.failures.append(text)
         result.calls += positions
         # nothing started: the batch cannot run (its pool failed); skip it
         return last + 1 if last >= start else start + count

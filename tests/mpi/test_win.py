@@ -593,3 +593,14 @@ def test_post_start_refuse_a_group_outside_the_window():
     finally:
         group.Free()
         win.Free()
+
+
+def test_allocate_refuses_more_than_any_memory():
+    # MPICH 4.0 segfaulted on Allocate_shared(2**63 - 1) (API fuzzer).
+    if not IS_CMPI:
+        pytest.skip("mpi4py passes the size to MPI unchecked")
+    for make in (MPI.Win.Allocate, MPI.Win.Allocate_shared):
+        with pytest.raises(MPI.Exception) as err:
+            make(2**63 - 1, comm=MPI.COMM_SELF)
+        assert err.value.Get_error_class() == MPI.ERR_SIZE
+        assert "more than any memory" in str(err.value)
