@@ -140,8 +140,8 @@ KNOWN = [
      "after Set_elements(INT, 2**31 - 1), Get_elements(a struct type) runs for "
      "minutes, holding the GIL (the MPI library's time, not a cmpi loop)"),
     ("Comm.Create_group", "crash",
-     "OPEN, found by this fuzzer (MPICH 4.0, 2 ranks): Create_group on a "
-     "graph-topology communicator segfaults inside MPICH (C = COMM_WORLD; "
+     "OPEN, found by this fuzzer (MPICH 4.0 and Open MPI 4.1, 2 ranks): Create_group on a "
+     "graph-topology communicator segfaults inside the MPI library (C = COMM_WORLD; "
      "g = C.Create_graph([1, 1], [0, 1]); g.Create_group(C.Get_group()))"),
     ("*", "crash",
      "OPEN, found by this fuzzer (MPICH 4.0, 1 rank): a collective whose send "
