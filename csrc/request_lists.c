@@ -24,6 +24,105 @@ typedef struct {
     PyObject *seq;
 } cmpi_reqlist;
 
+/* The same request twice in one list (the object twice, or an object and
+ * its copy) has MPI complete, and for a generalized request free, one
+ * handle twice: Open MPI crashes on it.  Equal handles alone prove
+ * nothing: both MPIs give every send completed at once one shared,
+ * predefined handle.  So a request is known by its handle and its ring of
+ * copies (cmpi.h, cmpi_copies), named by the ring's lowest address. */
+typedef struct {
+    MPI_Request handle;
+    uintptr_t ring;
+    Py_ssize_t index;
+} reqlist_key;
+
+static void
+reqlist_key_of(cmpi_reqlist *rl, Py_ssize_t i, reqlist_key *k)
+{
+    RequestObject *r = rl->reqs[i];
+    uintptr_t ring = (uintptr_t)r;
+    for (PyObject *m = r->copies.next; m != NULL && m != (PyObject *)r;
+         m = ((RequestObject *)m)->copies.next) {
+        if ((uintptr_t)m < ring) {
+            ring = (uintptr_t)m;
+        }
+    }
+    k->handle = r->ob_mpi;
+    k->ring = ring;
+    k->index = i;
+}
+
+static int
+reqlist_key_order(const void *pa, const void *pb)
+{
+    const reqlist_key *a = pa, *b = pb;
+    int c = memcmp(&a->handle, &b->handle, sizeof(MPI_Request));
+    if (c != 0) {
+        return c;
+    }
+    if (a->ring != b->ring) {
+        return a->ring < b->ring ? -1 : 1;
+    }
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int
+reqlist_same(const reqlist_key *a, const reqlist_key *b)
+{
+    return a->handle != MPI_REQUEST_NULL && a->handle == b->handle &&
+           a->ring == b->ring;
+}
+
+static int
+reqlist_duplicate_error(Py_ssize_t first, Py_ssize_t again)
+{
+    PyErr_Format(PyExc_ValueError,
+                 "requests[%zd] is the same request as requests[%zd] (the "
+                 "object twice, or a copy of it): MPI can complete a request "
+                 "only once",
+                 again, first);
+    return -1;
+}
+
+static int
+reqlist_check_unique(cmpi_reqlist *rl)
+{
+    Py_ssize_t n = rl->n;
+    reqlist_key stackkeys[32];
+    reqlist_key *keys = stackkeys;
+    if (n < 2) {
+        return 0;
+    }
+    if (n <= 32) { /* the usual short list: compare the pairs */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            reqlist_key_of(rl, i, &keys[i]);
+            for (Py_ssize_t j = 0; j < i; j++) {
+                if (reqlist_same(&keys[j], &keys[i])) {
+                    return reqlist_duplicate_error(j, i);
+                }
+            }
+        }
+        return 0;
+    }
+    keys = PyMem_New(reqlist_key, n);
+    if (keys == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        reqlist_key_of(rl, i, &keys[i]);
+    }
+    qsort(keys, (size_t)n, sizeof(reqlist_key), reqlist_key_order);
+    int rc = 0;
+    for (Py_ssize_t i = 1; i < n && rc == 0; i++) {
+        if (reqlist_same(&keys[i - 1], &keys[i])) {
+            rc = reqlist_duplicate_error(keys[i - 1].index, keys[i].index);
+        }
+    }
+    PyMem_Free(keys);
+    return rc;
+}
+
 static int
 cmpi_reqlist_get(cmpi_state *st, PyObject *requests, cmpi_reqlist *rl)
 {
@@ -46,6 +145,10 @@ cmpi_reqlist_get(cmpi_state *st, PyObject *requests, cmpi_reqlist *rl)
             Py_CLEAR(rl->seq);
             return -1;
         }
+    }
+    if (reqlist_check_unique(rl) < 0) {
+        Py_CLEAR(rl->seq);
+        return -1;
     }
     return 0;
 }

@@ -356,3 +356,47 @@ def test_grequest_complete_twice():
         raises(k.Complete, "REQUEST_NULL")
         print("OK")
         """)
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py passes the handle twice")
+def test_same_request_twice_in_a_list():
+    # One request twice in a list (or with its copy) would have MPI
+    # complete, and for a generalized request free, one handle twice:
+    # Open MPI crashed.  REQUEST_NULL may repeat.
+    run_singleton("""
+        import numpy as np
+        comm = MPI.COMM_SELF
+        def raises(call, *words):
+            try:
+                call()
+            except ValueError as e:
+                for w in words:
+                    assert w in str(e), (w, str(e))
+            else:
+                raise AssertionError("no exception")
+        g = MPI.Grequest.Start()
+        g.Complete()
+        ir = comm.irecv(source=0, tag=9)
+        for calls in (MPI.Request.Waitall, MPI.Request.waitall,
+                      MPI.Request.Testall, MPI.Request.testall,
+                      MPI.Request.Waitany, MPI.Request.Testany,
+                      MPI.Request.Waitsome, MPI.Request.Testsome,
+                      MPI.Request.waitsome, MPI.Request.testsome,
+                      MPI.Request.Get_status_all):
+            raises(lambda: calls([ir, g, g]), "requests[2]", "requests[1]")
+            raises(lambda: calls([g, ir, MPI.Grequest(g)]), "requests[2]",
+                   "requests[0]")
+        many = [MPI.REQUEST_NULL] * 50 + [g] + [MPI.REQUEST_NULL] * 50 + [g]
+        raises(lambda: MPI.Request.Waitall(many), "requests[101]",
+               "requests[50]")
+        p = comm.Send_init(b"", MPI.PROC_NULL, 0)
+        raises(lambda: MPI.Prequest.Startall([p, p]), "requests[1]")
+        # the requests are untouched and still complete normally
+        comm.send("x", 0, tag=9)
+        assert MPI.Request.waitall([ir, g, MPI.REQUEST_NULL,
+                                    MPI.REQUEST_NULL]) == ["x", None, None, None]
+        MPI.Prequest.Startall([p])
+        p.Wait()
+        p.Free()
+        print("OK")
+        """)
