@@ -162,6 +162,28 @@ cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
     return -1;
 }
 
+/* The same, for data to move: the datatype must be committed (checked
+ * once per object, see CMPI_DT_UNVERIFIED).  Typecodes name predefined
+ * types. */
+static int
+cmpi_dtype_for_data(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
+{
+    if (CMPI_LIKELY(PyObject_TypeCheck(obj, st->Datatype_Type))) {
+        DatatypeObject *d = (DatatypeObject *)obj;
+        if (CMPI_UNLIKELY(d->flags & CMPI_DT_UNVERIFIED) &&
+            d->ob_mpi != MPI_DATATYPE_NULL) {
+            if (cmpi_datatype_check_committed(st, d->ob_mpi,
+                                              "message: the datatype") < 0) {
+                return -1;
+            }
+            d->flags &= ~CMPI_DT_UNVERIFIED;
+        }
+        *dt = d->ob_mpi;
+        return 0;
+    }
+    return cmpi_dtype_from_object(st, obj, dt);
+}
+
 /* ------------------------------------------------------------------ */
 /* Arrays that do not export the buffer protocol but describe their memory
  * with DLPack (__dlpack__) or the CUDA array interface
@@ -970,7 +992,7 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
     }
 
     m->counted = ocount != NULL;
-    if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0) {
+    if (otype != NULL && cmpi_dtype_for_data(st, otype, &m->dtype) < 0) {
         return -1;
     }
     if (m->dtype == MPI_DATATYPE_NULL) {
@@ -1255,7 +1277,7 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         return -1;
     }
     m->displs = m->counts + size;
-    if (otype != NULL && cmpi_dtype_from_object(st, otype, &m->dtype) < 0) {
+    if (otype != NULL && cmpi_dtype_for_data(st, otype, &m->dtype) < 0) {
         goto error;
     }
     if (m->dtype == MPI_DATATYPE_NULL) {
@@ -1461,7 +1483,7 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     if (PyObject_TypeCheck(otypes, st->Datatype_Type) ||
         PyUnicode_Check(otypes)) {
         MPI_Datatype t;
-        if (cmpi_dtype_from_object(st, otypes, &t) < 0) {
+        if (cmpi_dtype_for_data(st, otypes, &t) < 0) {
             goto error;
         }
         for (int i = 0; i < size; i++) {
@@ -1484,7 +1506,7 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
             goto error;
         }
         for (int i = 0; i < size; i++) {
-            if (cmpi_dtype_from_object(st, PySequence_Fast_GET_ITEM(seq, i),
+            if (cmpi_dtype_for_data(st, PySequence_Fast_GET_ITEM(seq, i),
                                        &m->types[i]) < 0) {
                 Py_DECREF(seq);
                 goto error;

@@ -176,6 +176,10 @@
  * shared it, and this object's handle was nulled then (handle.c): using
  * it raises MPI.Exception saying so. */
 #define CMPI_STALE 0x8u
+/* A derived datatype not yet seen committed: Open MPI crashes in several
+ * calls (Allgather, Neighbor_allgather, Pack_size ...) on an uncommitted
+ * one, so a message spec checks it once (cmpi_datatype_check_committed). */
+#define CMPI_DT_UNVERIFIED 0x40u
 
 /* The objects that share one MPI handle because one was made from the
  * other (Comm(c), Request(r), Group(g) ...) form a ring through their
@@ -655,6 +659,8 @@ static int
 cmpi_buffer_datatype(cmpi_state *st, const Py_buffer *view, MPI_Datatype *dt);
 static int
 cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
+static int
+cmpi_dtype_for_data(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
 
 /* pickle.c */
 #define CMPI_MAX_OOB_BUFFERS 1024
@@ -680,6 +686,11 @@ cmpi_free_contents_types(MPI_Datatype *d, int n);
 /* datatype.c / op.c / status.c */
 static PyObject *
 cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags);
+/* 0 when `dt` is committed (asked of MPI itself), else -1 with
+ * MPI.Exception; `what` names the argument. */
+static int
+cmpi_datatype_check_committed(cmpi_state *st, MPI_Datatype dt,
+                              const char *what);
 static int
 cmpi_op_from_object(cmpi_state *st, PyObject *obj, MPI_Op *op);
 static PyObject *

@@ -14,10 +14,38 @@ cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags)
         return NULL;
     }
     self->ob_mpi = dt;
+    if (!(flags & CMPI_CONST) && dt != MPI_DATATYPE_NULL) {
+        flags |= CMPI_DT_UNVERIFIED;
+    }
     self->flags = flags;
     self->copies.next = self->copies.prev = NULL;
     self->st = st;
     return (PyObject *)self;
+}
+
+/* MPI has no query for commitment, but both MPIs check it in MPI_Pack:
+ * an empty one answers. */
+static int
+cmpi_datatype_check_committed(cmpi_state *st, MPI_Datatype dt,
+                              const char *what)
+{
+    char in = 0, out = 0;
+    int pos = 0;
+    if (dt == MPI_DATATYPE_NULL) {
+        cmpi_raise_msg(st, MPI_ERR_TYPE, "%s is DATATYPE_NULL", what);
+        return -1;
+    }
+    int ierr = MPI_Pack(&in, 0, dt, &out, 0, &pos, MPI_COMM_SELF);
+    if (ierr != MPI_SUCCESS) {
+        int cls = MPI_ERR_TYPE;
+        MPI_Error_class(ierr, &cls);
+        cmpi_raise_msg(st, cls,
+                       "%s is not usable here: not committed? (call "
+                       "Commit() first)",
+                       what);
+        return -1;
+    }
+    return 0;
 }
 
 static PyObject *
@@ -44,7 +72,10 @@ Datatype_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     self->ob_mpi = h;
-    self->flags = 0;
+    /* a copy is as committed as what it copies */
+    self->flags = other != NULL && other != Py_None
+                      ? ((DatatypeObject *)other)->flags & CMPI_DT_UNVERIFIED
+                      : 0;
     self->st = st;
     if (other != NULL && other != Py_None) {
         cmpi_handle_link((PyObject *)self, other, CMPI_HK_DATATYPE);
@@ -171,6 +202,7 @@ Datatype_Commit(DatatypeObject *self, PyObject *Py_UNUSED(a))
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
+    self->flags &= ~CMPI_DT_UNVERIFIED;
     return Py_NewRef(self);
 }
 

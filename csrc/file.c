@@ -564,12 +564,12 @@ File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse("Set_view", args, nargs, kwnames, kw, 0, a) < 0 ||
         offset_arg(a[0], &disp, "disp") < 0 ||
         (a[1] != NULL && a[1] != Py_None &&
-         cmpi_dtype_from_object(self->st, a[1], &etype) < 0)) {
+         cmpi_dtype_for_data(self->st, a[1], &etype) < 0)) {
         return NULL;
     }
     filetype = etype;
     if ((a[2] != NULL && a[2] != Py_None &&
-         cmpi_dtype_from_object(self->st, a[2], &filetype) < 0) ||
+         cmpi_dtype_for_data(self->st, a[2], &filetype) < 0) ||
         cmpi_info_arg(self->st, a[4], &info) < 0) {
         return NULL;
     }

@@ -4,30 +4,6 @@
  */
 #include "cmpi.h"
 
-/* MPI_Pack_size and friends crash in Open MPI on an uncommitted datatype:
- * ask MPI itself, with an empty MPI_Pack (both MPIs check commitment
- * there), before any call that does not check. */
-static int
-check_committed(cmpi_state *st, MPI_Datatype dt)
-{
-    char in = 0, out = 0;
-    int pos = 0;
-    if (dt == MPI_DATATYPE_NULL) {
-        cmpi_raise_msg(st, MPI_ERR_TYPE, "the datatype is DATATYPE_NULL");
-        return -1;
-    }
-    int ierr = MPI_Pack(&in, 0, dt, &out, 0, &pos, MPI_COMM_SELF);
-    if (ierr != MPI_SUCCESS) {
-        int cls = MPI_ERR_TYPE;
-        MPI_Error_class(ierr, &cls);
-        cmpi_raise_msg(st, cls,
-                       "the datatype is not usable here: not committed? "
-                       "(call Commit() first)");
-        return -1;
-    }
-    return 0;
-}
-
 /* The unpacked side of Pack/Unpack, in self's datatype: a buffer holds
  * as many whole elements as fit (as in mpi4py); [buf, count],
  * [buf, count, displ] or [buf, (count, displ)] give the count, and a
@@ -264,7 +240,7 @@ mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
 static int
 check_external(cmpi_state *st, MPI_Datatype dt)
 {
-    if (check_committed(st, dt) < 0) {
+    if (cmpi_datatype_check_committed(st, dt, "the datatype") < 0) {
         return -1;
     }
 #if defined(MPICH_VERSION) || defined(MPI_ABI_VERSION)
@@ -358,7 +334,7 @@ Datatype_Pack(DatatypeObject *self, PyObject *const *args, Py_ssize_t nargs,
     int size = 0, ipos, ierr;
     if (cmpi_parse("Pack", args, nargs, kwnames, kw, 4, a) < 0 ||
         comm_arg(st, a[3], &comm) < 0 ||
-        check_committed(st, self->ob_mpi) < 0 ||
+        cmpi_datatype_check_committed(st, self->ob_mpi, "the datatype") < 0 ||
         pack_msg(self, a[0], &m, CMPI_MSG_SEND, "inbuf") < 0 ||
         packed_buffer(a[1], &out, PACKED_WRITE, "outbuf") < 0 ||
         position_arg(a[2], out.len, &pos) < 0) {
@@ -409,7 +385,7 @@ Datatype_Unpack(DatatypeObject *self, PyObject *const *args, Py_ssize_t nargs,
     int size = 0, ipos, ierr;
     if (cmpi_parse("Unpack", args, nargs, kwnames, kw, 4, a) < 0 ||
         comm_arg(st, a[3], &comm) < 0 ||
-        check_committed(st, self->ob_mpi) < 0 ||
+        cmpi_datatype_check_committed(st, self->ob_mpi, "the datatype") < 0 ||
         packed_buffer(a[0], &in, PACKED_READ, "inbuf") < 0 ||
         position_arg(a[1], in.len, &pos) < 0 ||
         pack_msg(self, a[2], &m, CMPI_MSG_RECV, "outbuf") < 0) {
@@ -453,7 +429,7 @@ Datatype_Pack_size(DatatypeObject *self, PyObject *const *args,
     int count, size = 0;
     if (cmpi_parse("Pack_size", args, nargs, kwnames, kw, 2, a) < 0 ||
         count_arg(a[0], &count) < 0 || comm_arg(self->st, a[1], &comm) < 0 ||
-        check_committed(self->st, self->ob_mpi) < 0) {
+        cmpi_datatype_check_committed(self->st, self->ob_mpi, "the datatype") < 0) {
         return NULL;
     }
     int ierr = MPI_Pack_size(count, self->ob_mpi, comm, &size);

@@ -126,7 +126,7 @@ win_target_arg(WinObject *w, PyObject *target, const cmpi_msg *origin,
         }
     }
     if (otype != NULL && otype != Py_None &&
-        cmpi_dtype_from_object(w->st, otype, &t->dtype) < 0) {
+        cmpi_dtype_for_data(w->st, otype, &t->dtype) < 0) {
         return -1;
     }
     return 0;

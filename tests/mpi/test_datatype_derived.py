@@ -424,6 +424,36 @@ def test_uncommitted_pack_size_raises():
     free(v)
 
 
+@pytest.mark.skipif(not IS_CMPI, reason="Open MPI crashes on these in mpi4py")
+def test_uncommitted_in_collectives_raises(comm):
+    # Open MPI 4.1 segfaulted in Allgather and Neighbor_allgather given an
+    # uncommitted receive type; every rank raises before MPI is called.
+    v = MPI.INT.Create_vector(2, 1, 2)
+    copy = MPI.Datatype(v)  # as uncommitted as what it copies
+    size = comm.Get_size()
+    rbuf = np.zeros(4 * size, dtype="i")
+    graph = comm.Create_dist_graph_adjacent([comm.Get_rank()], [comm.Get_rank()])
+    calls = [
+        lambda: comm.Allgather(np.zeros(2, "i"), [rbuf, 1, v]),
+        lambda: comm.Gather([np.zeros(4, "i"), 1, copy], [rbuf, 2, MPI.INT], root=0),
+        lambda: comm.Bcast([rbuf, 1, v]),
+        lambda: comm.Alltoallw([rbuf, [1] * size, [0] * size, [v] * size],
+                               [rbuf, [1] * size, [0] * size, [MPI.INT] * size]),
+        lambda: graph.Neighbor_allgather(np.zeros(2, "i"), [rbuf, 1, 0, v]),
+        lambda: comm.Ibcast([rbuf, 1, copy]),
+    ]
+    for call in calls:
+        with pytest.raises(MPI.Exception) as info:
+            call()
+        assert info.value.Get_error_class() == MPI.ERR_TYPE
+        assert "Commit()" in str(info.value)
+    copy.Commit()  # commits the one handle: the original passes now
+    comm.Allgather(np.full(2, comm.Get_rank(), "i"), [rbuf, 1, v])
+    assert rbuf[: 3 * size : 3].tolist() == list(range(size))  # extent: 3 ints
+    graph.Free()
+    free(v)
+
+
 def test_bad_constructor_arguments():
     with pytest.raises(MPI.Exception):
         MPI.INT.Create_contiguous(-1)
