@@ -32,6 +32,29 @@ def test_allocate():
     assert bytes(MPI.buffer.allocate(0)) == b""
 
 
+def resident_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def test_allocate_clear_touches_no_memory():
+    # clear=True is calloc (the kernel's zero pages, as in mpi4py), not a
+    # memset of every byte: 1 GiB cleared leaves the resident size alone,
+    # and the memory reads as zeros where it is touched.
+    before = resident_bytes()
+    b = MPI.buffer.allocate(1 << 30, clear=True)
+    assert resident_bytes() - before < (64 << 20)
+    assert b[0] == 0 and b[(1 << 30) - 1] == 0 and b[1 << 29] == 0
+    b[1 << 29] = 9
+    assert b[1 << 29] == 9
+    owner = b.obj
+    assert owner is not None and not isinstance(owner, (bytes, bytearray))
+    view = memoryview(b)
+    b.release()  # the export keeps the memory until it goes
+    assert view[1 << 29] == 9
+    view.release()
+
+
 def test_frombuffer():
     src = bytearray(b"hello")
     b = MPI.buffer.frombuffer(src)
