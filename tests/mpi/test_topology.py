@@ -4,7 +4,7 @@ test_neighbor.py's."""
 
 import pytest
 
-from mpiimpl import MPI
+from mpiimpl import IS_CMPI, MPI
 
 WORLD = MPI.COMM_WORLD
 
@@ -21,6 +21,27 @@ def test_compute_dims():
         MPI.Compute_dims(4, [-1, 0])
     with pytest.raises(MPI.Exception):
         MPI.Compute_dims(0, 2)
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="cmpi's own handling of many dimensions")
+def test_compute_dims_many_dimensions():
+    # Past 64 dimensions cmpi hands MPI only the first 64 free ones (Open
+    # MPI's MPI_Dims_create is quadratic in ndims: 10**6 took 6 minutes);
+    # the rest get 1, as MPI would give them.
+    if MPI.Get_library_version().startswith("MPICH"):
+        with pytest.raises(MPI.Exception) as info:  # MPICH: at most 20
+            MPI.Compute_dims(112, 100)
+        assert info.value.Get_error_class() == MPI.ERR_DIMS
+    else:
+        assert MPI.Compute_dims(112, 10**6) == [7, 2, 2, 2, 2] + [1] * (10**6 - 5)
+        dims = [0] * 70 + [3] + [0] * 10
+        assert MPI.Compute_dims(12, dims) == [2, 2] + [1] * 68 + [3] + [1] * 10
+        assert MPI.Compute_dims(12, dims[:20]) == [3, 2, 2] + [1] * 17  # MPI itself
+    # 2**31 - 1 dimensions: a 16 GiB list; the node ran out of memory
+    with pytest.raises(MPI.Exception) as info:
+        MPI.Compute_dims(7, 2**31 - 1)
+    assert info.value.Get_error_class() == MPI.ERR_DIMS
+    assert "2147483647 dimensions" in str(info.value)
 
 
 def test_cart_periodic_ring():
