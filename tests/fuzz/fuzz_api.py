@@ -13,6 +13,8 @@ the seed; the next batch starts at the call after it.
 
 ``CMPI_FUZZ_SEED`` replays a seed (default: CI_SEED, a fixed one;
 ``random`` for a fresh one; printed);
+``CMPI_FUZZ_ONLY=a-b,c`` makes a job's worker run only those calls of its
+batch (narrowing a replay to the calls that matter);
 ``CMPI_FUZZ_SCALE`` multiplies the number of calls as it does for the
 property-based fuzzers (tests/mpi/fuzzcount.py, default 0.2): 50,000 calls
 per MPI times the scale, so 10,000 by default, half at each rank count.
@@ -75,6 +77,7 @@ class Result:
         self.blocked_killed = 0  # documented blocking calls that ended the job
         self.jobs = 0
         self.diverged = 0  # batches ended because the ranks' outcomes differed
+        self.truncated = 0  # batches ended after MPI reported a truncation
         self.seconds = 0.0
         self.callables = 0
 
@@ -83,6 +86,7 @@ class Result:
         return (f"{self.config} np={self.nranks} seed={self.seed}: {self.calls} calls "
                 f"({self.calls * self.nranks} rank-calls over {self.callables} callables, "
                 f"{self.jobs} jobs, {self.diverged} ended on diverging ranks, "
+                f"{self.truncated} after a truncation, "
                 f"{self.seconds:.0f} s): "
                 f"{o['exception']} exceptions, {o['success']} successes, "
                 f"{o['blocking']} blocking interrupted, "
@@ -107,6 +111,8 @@ def parse_log(path):
             header = line
         elif line.startswith("D "):
             flags.add("DIVERGED")
+        elif line.startswith("T "):
+            flags.add("TRUNCATED")
         elif line in ("END", "EXIT"):
             flags.add(line)
     return started, ended, flags, header
@@ -174,9 +180,14 @@ def run_job(result, start, count, workdir):
             last = max(last, max(started))
     positions = last - start + 1
     all_done = all("END" in flags for _, _, flags, _ in logs)
+    truncated = (any("TRUNCATED" in flags for _, _, flags, _ in logs) or
+                 re.search(rules.TRUNCATED_OUTPUT, out) is not None)
     if all_done and all("EXIT" in flags for _, _, flags, _ in logs) and proc.returncode == 0 \
             and not timed_out:
         result.calls += positions
+        if truncated:
+            result.truncated += 1
+            return last + 1
         if any("DIVERGED" in flags for _, _, flags, _ in logs):
             result.diverged += 1
             return last + 1
@@ -192,11 +203,16 @@ def run_job(result, start, count, workdir):
         known = [k for k in rules.KNOWN if k[0] == "<exit>" and k[1] == kind
                  and (len(k) < 4 or re.search(k[3], out))]
         text = f"after the last call ({reason}) {where(result, start)}\n    {tail}"
+        if truncated:
+            known = [("<exit>", kind, rules.TRUNCATED)]
         if known:
             result.known.append(f"{known[0][2]}: {text}")
         else:
             result.failures.append(f"EXIT FAILURE {text}")
         result.calls += positions
+        if truncated:
+            result.truncated += 1
+            return last + 1
         if any("DIVERGED" in flags for _, _, flags, _ in logs):
             result.diverged += 1
             return last + 1
@@ -207,6 +223,8 @@ def run_job(result, start, count, workdir):
         # a known class that ends a job between calls (an error MPI reports
         # while progressing an earlier nonblocking call)
         known = [k for k in rules.KNOWN if k[0] == "<job>" and len(k) > 3 and re.search(k[3], out)]
+        if truncated:
+            known = [("<job>", "crash", rules.TRUNCATED)]
         if known:
             result.known.append(f"{known[0][2]}: {text}")
         else:
@@ -226,6 +244,8 @@ def run_job(result, start, count, workdir):
     kind = "hang" if (interrupted or hard or timed_out) else "crash"
     known = [k for k in rules.KNOWN if k[0] in (qual, "*") and k[1] == kind
              and (len(k) < 4 or re.search(k[3], out))]
+    if truncated:
+        known = [(qual, kind, rules.TRUNCATED)]
     desc = (f"{kind.upper()} in call {i} {where(result, start)}: {text}\n"
             f"    (exit {proc.returncode}{', timed out' if timed_out else ''})\n    {tail}")
     if known:
