@@ -1507,7 +1507,7 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         }
         for (int i = 0; i < size; i++) {
             if (cmpi_dtype_for_data(st, PySequence_Fast_GET_ITEM(seq, i),
-                                       &m->types[i]) < 0) {
+                                    &m->types[i]) < 0) {
                 Py_DECREF(seq);
                 goto error;
             }

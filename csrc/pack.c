@@ -429,7 +429,8 @@ Datatype_Pack_size(DatatypeObject *self, PyObject *const *args,
     int count, size = 0;
     if (cmpi_parse("Pack_size", args, nargs, kwnames, kw, 2, a) < 0 ||
         count_arg(a[0], &count) < 0 || comm_arg(self->st, a[1], &comm) < 0 ||
-        cmpi_datatype_check_committed(self->st, self->ob_mpi, "the datatype") < 0) {
+        cmpi_datatype_check_committed(self->st, self->ob_mpi, "the datatype") <
+                0) {
         return NULL;
     }
     int ierr = MPI_Pack_size(count, self->ob_mpi, comm, &size);
