@@ -8,6 +8,8 @@
  */
 #include "cmpi.h"
 
+#include <math.h>
+
 /* Keyword names are (nearly always) compact ASCII strings: compare their
  * bytes directly, which costs a fraction of PyUnicode_CompareWith... */
 static inline int
@@ -93,7 +95,59 @@ cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
     return 0;
 }
 
-/* Convert an int-like object to a C int, naming the argument on error. */
+/* The Python int that an integer argument (rank, tag, count, size,
+ * displacement...) stands for, converted as mpi4py's Cython code converts
+ * it, so that programs written for mpi4py run unchanged: an int (bool and
+ * other subclasses included) or an object with __index__ (NumPy integer
+ * scalars) as it is, an object with __int__ (float, NumPy floats,
+ * Fraction, Decimal) through __int__, so `size / 2` is a valid rank.
+ * Where that value has a fractional part, mpi4py truncates it; cmpi
+ * raises ValueError instead, for a rank or a count of 2.5 is a bug in the
+ * program that truncation would hide (README, differences from mpi4py).
+ * NaN is a ValueError and an infinity an OverflowError, the classes
+ * mpi4py raises.  A str is not converted, though int() would parse it.
+ * Returns a new reference, or NULL with an exception set. */
+static CMPI_NOINLINE PyObject *
+cmpi_index_arg(PyObject *obj, const char *what)
+{
+    if (PyLong_Check(obj)) {
+        return Py_NewRef(obj);
+    }
+    if (PyFloat_Check(obj)) {
+        double d = PyFloat_AS_DOUBLE(obj);
+        if (isfinite(d) && floor(d) == d) {
+            return PyLong_FromDouble(d);
+        }
+        PyErr_Format(isinf(d) ? PyExc_OverflowError : PyExc_ValueError,
+                     "%s=%R is not an integer", what, obj);
+        return NULL;
+    }
+    if (PyIndex_Check(obj)) {
+        return PyNumber_Index(obj);
+    }
+    if (PyType_GetSlot(Py_TYPE(obj), Py_nb_int) == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
+                     what, Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    PyObject *v = PyNumber_Long(obj); /* calls __int__ */
+    if (v == NULL) {
+        return NULL;
+    }
+    int exact = PyObject_RichCompareBool(v, obj, Py_EQ);
+    if (exact <= 0) {
+        if (exact == 0) {
+            PyErr_Format(PyExc_ValueError, "%s=%R is not an integer", what,
+                         obj);
+        }
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* Convert an integer argument to a C int, naming the argument on error.
+ * An exact int, by far the common case, takes the fast path. */
 static int
 cmpi_as_int(PyObject *obj, int *out, const char *what)
 {
@@ -102,12 +156,7 @@ cmpi_as_int(PyObject *obj, int *out, const char *what)
         v = PyLong_AsLong(obj);
     }
     else {
-        if (obj == Py_None || PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-            PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
-                         what, Py_TYPE(obj)->tp_name);
-            return -1;
-        }
-        PyObject *idx = PyNumber_Index(obj);
+        PyObject *idx = cmpi_index_arg(obj, what);
         if (idx == NULL) {
             return -1;
         }
@@ -128,6 +177,70 @@ cmpi_as_int(PyObject *obj, int *out, const char *what)
         return -1;
     }
     *out = (int)v;
+    return 0;
+}
+
+/* An item of a sequence of integers (ranks of Group.Incl, dims of
+ * Create_cart, counts and displacements of a message), or an integer in a
+ * message or target specification, to a C int.  mpi4py converts these
+ * with __index__ only, unlike a lone integer argument, so a float here is
+ * a TypeError as in mpi4py. */
+static int
+cmpi_item_as_int(PyObject *obj, int *out, const char *what)
+{
+    if (!PyLong_CheckExact(obj) &&
+        (PyFloat_Check(obj) || !PyIndex_Check(obj))) {
+        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
+                     what, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return cmpi_as_int(obj, out, what);
+}
+
+/* The same for a Py_ssize_t (MPI_Aint: addresses, displacements, sizes
+ * in bytes); an int out of its range is Python's OverflowError. */
+static int
+cmpi_as_ssize(PyObject *obj, Py_ssize_t *out, const char *what)
+{
+    Py_ssize_t v;
+    if (CMPI_LIKELY(PyLong_CheckExact(obj))) {
+        v = PyLong_AsSsize_t(obj);
+    }
+    else {
+        PyObject *idx = cmpi_index_arg(obj, what);
+        if (idx == NULL) {
+            return -1;
+        }
+        v = PyLong_AsSsize_t(idx);
+        Py_DECREF(idx);
+    }
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The same for a long long (MPI_Offset, MPI_Count). */
+static int
+cmpi_as_llong(PyObject *obj, long long *out, const char *what)
+{
+    long long v;
+    if (CMPI_LIKELY(PyLong_CheckExact(obj))) {
+        v = PyLong_AsLongLong(obj);
+    }
+    else {
+        PyObject *idx = cmpi_index_arg(obj, what);
+        if (idx == NULL) {
+            return -1;
+        }
+        v = PyLong_AsLongLong(idx);
+        Py_DECREF(idx);
+    }
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *out = v;
     return 0;
 }
 

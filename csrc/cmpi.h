@@ -598,6 +598,12 @@ cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 static int
 cmpi_as_int(PyObject *obj, int *out, const char *what);
 static int
+cmpi_item_as_int(PyObject *obj, int *out, const char *what);
+static int
+cmpi_as_ssize(PyObject *obj, Py_ssize_t *out, const char *what);
+static int
+cmpi_as_llong(PyObject *obj, long long *out, const char *what);
+static int
 cmpi_opt_int(PyObject *obj, int *out, int dflt, const char *what);
 static int
 cmpi_check_dest(CommObject *c, int rank, const char *what);

@@ -176,15 +176,8 @@ comm_arg(cmpi_state *st, PyObject *obj, MPI_Comm *comm)
 static int
 position_arg(PyObject *obj, Py_ssize_t size, MPI_Aint *out)
 {
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError,
-                     "position must be an integer, not "
-                     "%.100s",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred()) {
+    Py_ssize_t v;
+    if (cmpi_as_ssize(obj, &v, "position") < 0) {
         return -1;
     }
     if (v < 0 || v > size) {
@@ -429,7 +422,8 @@ Datatype_Pack_size(DatatypeObject *self, PyObject *const *args,
     int count, size = 0;
     if (cmpi_parse("Pack_size", args, nargs, kwnames, kw, 2, a) < 0 ||
         count_arg(a[0], &count) < 0 || comm_arg(self->st, a[1], &comm) < 0 ||
-        cmpi_datatype_check_committed(self->st, self->ob_mpi, "the datatype") < 0) {
+        cmpi_datatype_check_committed(self->st, self->ob_mpi, "the datatype") <
+                0) {
         return NULL;
     }
     int ierr = MPI_Pack_size(count, self->ob_mpi, comm, &size);
