@@ -1,3 +1,6 @@
+# This file passes floats, NumPy scalars and objects with __int__ or
+# __index__ where the stubs (like mpi4py's) say int: that is what it tests.
+# mypy: disable-error-code="arg-type,list-item"
 """Integer arguments as mpi4py converts them, and the range checks that name
 what is wrong.
 
@@ -20,6 +23,7 @@ fails here even though MPI's bare error would carry the same class.
 import fractions
 import os
 import tempfile
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -39,7 +43,7 @@ class IntOnly:
     def __eq__(self, other):
         return other == self.v
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
 
 class IndexOnly:
@@ -58,10 +62,11 @@ def as_bool(v):
 
 
 #: Every form of an integer `v` that a lone integer argument takes.
-KINDS = [("int", int), ("int32", np.int32), ("int64", np.int64),
-         ("intp", np.intp), ("float", float), ("float64", np.float64),
-         ("float32", np.float32), ("__int__", IntOnly),
-         ("Fraction", fractions.Fraction), ("bool", as_bool)]
+KINDS: list[tuple[str, Callable[[int], Any]]] = [
+    ("int", int), ("int32", np.int32), ("int64", np.int64),
+    ("intp", np.intp), ("float", float), ("float64", np.float64),
+    ("float32", np.float32), ("__int__", IntOnly),
+    ("Fraction", fractions.Fraction), ("bool", as_bool)]
 if IS_CMPI:
     # mpi4py's Cython converts a lone int argument with __int__ only; cmpi
     # takes __index__ too, as Python's own integer APIs do
@@ -199,7 +204,7 @@ def test_coll_root_kinds(conv):
     assert buf[0] == root
     out = np.zeros(1, dtype="i") if rank == root else None
     comm.Reduce(np.array([1], dtype="i"), out, op=MPI.SUM, root=r)
-    if rank == root:
+    if out is not None:
         assert out[0] == size
     got = comm.gather(rank, root=r)
     assert got == (list(range(size)) if rank == root else None)
@@ -255,7 +260,7 @@ def test_range_dest_source():
 def test_range_tags():
     comm = MPI.COMM_WORLD
     buf = np.zeros(1, dtype="i")
-    tag_ub = comm.Get_attr(MPI.TAG_UB)
+    tag_ub = int(comm.Get_attr(MPI.TAG_UB))
     for bad in (-5, MPI.ANY_TAG):
         check_error(lambda: comm.Send(buf, MPI.PROC_NULL, bad), MPI.ERR_TAG,
                     f"invalid tag: tag={bad}, a send tag must be in 0..{tag_ub}")
@@ -289,21 +294,24 @@ def test_range_root():
 def test_win_kinds(conv):
     comm = MPI.COMM_WORLD
     rank, size, dest, source = ring(comm)
-    win = MPI.Win.Allocate(conv(8), disp_unit=conv(1),
-                           comm=comm)
+    # 64 bytes: MPICH 4.0 misplaces a Put into an 8-byte Allocate window
+    # with disp_unit 1 (seen with plain ints too; not an argument issue)
+    win = MPI.Win.Allocate(conv(64), disp_unit=conv(1), comm=comm)
     try:
-        mem = np.frombuffer(win.tomemory(), dtype="i")
-        mem[:] = 0
-        comm.Barrier()
         win.Lock(conv(dest))
-        win.Put(np.array([rank + 1], dtype="i"), conv(dest),
-                target=4)
-        res = np.zeros(1, dtype="i")
-        win.Fetch_and_op(np.array([0], dtype="i"), res, dest,
+        win.Put(np.array([rank + 1], dtype="i"), conv(dest), target=4)
+        win.Unlock(conv(dest))
+        comm.Barrier()
+        # read back through RMA (MPICH's separate memory model makes a
+        # plain load of the local window a race)
+        got, res = np.zeros(1, dtype="i"), np.zeros(1, dtype="i")
+        win.Lock(dest, MPI.LOCK_SHARED)
+        win.Get(got, conv(dest), target=4)
+        win.Fetch_and_op(np.array([0], dtype="i"), res, conv(dest),
                          target_disp=conv(4), op=MPI.NO_OP)
         win.Unlock(dest)
+        assert got[0] == rank + 1 and res[0] == rank + 1
         comm.Barrier()
-        assert mem[1] == source + 1
     finally:
         win.Free()
 
@@ -472,7 +480,8 @@ def test_memory_status_pack_kinds():
     out = bytearray(8)
     for pos in as_kinds(4):
         assert MPI.BYTE.Pack(bytearray(b"x"), out, pos, MPI.COMM_SELF) == 5
-    raises_fraction("position", 0.5, lambda: MPI.BYTE.Pack(bytearray(b"x"), out, 0.5, MPI.COMM_SELF))
+    raises_fraction("position", 0.5,
+                    lambda: MPI.BYTE.Pack(bytearray(b"x"), out, 0.5, MPI.COMM_SELF))
     b = MPI.buffer(bytearray(2))
     b[0] = 7.0
     b[1] = np.int64(9)
