@@ -280,29 +280,42 @@ cmpi_check_source(CommObject *c, int rank, const char *what)
     return -1;
 }
 
+/* `what`: the tag's argument name (tag, or sendtag of Sendrecv) */
 static int
-cmpi_check_send_tag(CommObject *c, int tag)
+check_send_tag_named(CommObject *c, int tag, const char *what)
 {
     if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub)) {
         return 0;
     }
     cmpi_raise_msg(c->st, MPI_ERR_TAG,
-                   "invalid tag: tag=%d, a send tag must be in 0..%d", tag,
-                   c->st->tag_ub);
+                   "invalid tag: %s=%d, a send tag must be in 0..%d", what,
+                   tag, c->st->tag_ub);
+    return -1;
+}
+
+static int
+cmpi_check_send_tag(CommObject *c, int tag)
+{
+    return check_send_tag_named(c, tag, "tag");
+}
+
+static int
+check_recv_tag_named(CommObject *c, int tag, const char *what)
+{
+    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub) || tag == MPI_ANY_TAG) {
+        return 0;
+    }
+    cmpi_raise_msg(c->st, MPI_ERR_TAG,
+                   "invalid tag: %s=%d, a receive tag must be ANY_TAG or "
+                   "in 0..%d",
+                   what, tag, c->st->tag_ub);
     return -1;
 }
 
 static int
 cmpi_check_recv_tag(CommObject *c, int tag)
 {
-    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub) || tag == MPI_ANY_TAG) {
-        return 0;
-    }
-    cmpi_raise_msg(c->st, MPI_ERR_TAG,
-                   "invalid tag: tag=%d, a receive tag must be ANY_TAG or "
-                   "in 0..%d",
-                   tag, c->st->tag_ub);
-    return -1;
+    return check_recv_tag_named(c, tag, "tag");
 }
 
 static int
@@ -351,6 +364,27 @@ cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
         cmpi_opt_int(tag_o, tag, MPI_ANY_TAG, "tag") < 0 ||
         cmpi_check_source(c, *source, "source") < 0 ||
         cmpi_check_recv_tag(c, *tag) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* (dest, sendtag, source, recvtag) of Sendrecv and its variants: as
+ * cmpi_send_args and cmpi_recv_args, with the tags' own names in the
+ * messages. */
+static int
+cmpi_sendrecv_args(CommObject *c, PyObject *dest_o, PyObject *sendtag_o,
+                   PyObject *source_o, PyObject *recvtag_o, int *dest,
+                   int *sendtag, int *source, int *recvtag)
+{
+    if (cmpi_as_int(dest_o, dest, "dest") < 0 ||
+        cmpi_opt_int(sendtag_o, sendtag, 0, "sendtag") < 0 ||
+        cmpi_check_dest(c, *dest, "dest") < 0 ||
+        check_send_tag_named(c, *sendtag, "sendtag") < 0 ||
+        cmpi_opt_int(source_o, source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(recvtag_o, recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
+        cmpi_check_source(c, *source, "source") < 0 ||
+        check_recv_tag_named(c, *recvtag, "recvtag") < 0) {
         return -1;
     }
     return 0;

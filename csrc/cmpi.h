@@ -619,6 +619,10 @@ static int
 cmpi_send_args(CommObject *c, PyObject *dest_o, PyObject *tag_o, int *dest,
                int *tag);
 static int
+cmpi_sendrecv_args(CommObject *c, PyObject *dest_o, PyObject *sendtag_o,
+                   PyObject *source_o, PyObject *recvtag_o, int *dest,
+                   int *sendtag, int *source, int *recvtag);
+static int
 cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
                int *tag);
 

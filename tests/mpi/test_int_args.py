@@ -268,6 +268,19 @@ def test_range_tags():
                     f"invalid tag: tag={bad}, a send tag must be in 0..{tag_ub}")
     check_error(lambda: comm.Recv(buf, MPI.PROC_NULL, -5), MPI.ERR_TAG,
                 f"invalid tag: tag=-5, a receive tag must be ANY_TAG or in 0..{tag_ub}")
+    rbuf = np.zeros(1, dtype="i")
+    check_error(lambda: comm.Sendrecv(buf, MPI.PROC_NULL, sendtag=-5, recvbuf=rbuf,
+                                      source=MPI.PROC_NULL), MPI.ERR_TAG,
+                f"invalid tag: sendtag=-5, a send tag must be in 0..{tag_ub}")
+    check_error(lambda: comm.Sendrecv(buf, MPI.PROC_NULL, recvbuf=rbuf,
+                                      source=MPI.PROC_NULL, recvtag=-5), MPI.ERR_TAG,
+                "invalid tag: recvtag=-5, a receive tag must be ANY_TAG")
+    check_error(lambda: comm.sendrecv(None, MPI.PROC_NULL, sendtag=-5,
+                                      source=MPI.PROC_NULL), MPI.ERR_TAG,
+                "invalid tag: sendtag=-5, a send tag")
+    check_error(lambda: comm.Sendrecv_replace(buf, MPI.PROC_NULL, source=MPI.PROC_NULL,
+                                              recvtag=-5), MPI.ERR_TAG,
+                "invalid tag: recvtag=-5, a receive tag")
     if tag_ub < 2**31 - 1:
         check_error(lambda: comm.Send(buf, MPI.PROC_NULL, tag_ub + 1), MPI.ERR_TAG,
                     f"invalid tag: tag={tag_ub + 1}, a send tag must be in 0..{tag_ub}")
