@@ -122,10 +122,17 @@ cmpi_index_arg(PyObject *obj, const char *what)
                      "%s=%R is not an integer", what, obj);
         return NULL;
     }
+    int has_int = PyType_GetSlot(Py_TYPE(obj), Py_nb_int) != NULL;
     if (PyIndex_Check(obj)) {
-        return PyNumber_Index(obj);
+        /* a NumPy 0-d float array has both slots and refuses __index__ */
+        PyObject *v = PyNumber_Index(obj);
+        if (v != NULL || !has_int ||
+            !PyErr_ExceptionMatches(PyExc_TypeError)) {
+            return v;
+        }
+        PyErr_Clear();
     }
-    if (PyType_GetSlot(Py_TYPE(obj), Py_nb_int) == NULL) {
+    if (!has_int) {
         PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
                      what, Py_TYPE(obj)->tp_name);
         return NULL;
@@ -134,9 +141,25 @@ cmpi_index_arg(PyObject *obj, const char *what)
     if (v == NULL) {
         return NULL;
     }
-    int exact = PyObject_RichCompareBool(v, obj, Py_EQ);
-    if (exact <= 0) {
-        if (exact == 0) {
+    /* A fractional part is what obj - int(obj) leaves (Fraction, Decimal,
+     * NumPy floats).  An object that cannot subtract is taken as its
+     * __int__ says, as mpi4py takes it. */
+    if (PyType_GetSlot(Py_TYPE(obj), Py_nb_subtract) == NULL) {
+        return v;
+    }
+    PyObject *frac = PyNumber_Subtract(obj, v);
+    if (frac == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            return v;
+        }
+        Py_DECREF(v);
+        return NULL;
+    }
+    int fractional = PyObject_IsTrue(frac);
+    Py_DECREF(frac);
+    if (fractional != 0) {
+        if (fractional > 0) {
             PyErr_Format(PyExc_ValueError, "%s=%R is not an integer", what,
                          obj);
         }
