@@ -172,8 +172,10 @@ def test_other_numbers():
               np.longdouble(0.0)):
         comm.send(None, dest=MPI.PROC_NULL, tag=v)
         assert comm.Split(v, v).Get_size() == comm.Get_size()
-    for v in (np.array(0.5), np.float32(0.5), decimal.Decimal("0.5"), np.longdouble(0.5)):
-        raises_fraction("tag", v, lambda: comm.send(None, dest=MPI.PROC_NULL, tag=v))
+    fractional: list[Any] = [np.array(0.5), np.float32(0.5), decimal.Decimal("0.5"),
+                             np.longdouble(0.5)]
+    for f in fractional:
+        raises_fraction("tag", f, lambda: comm.send(None, dest=MPI.PROC_NULL, tag=f))
     with pytest.raises(TypeError):
         comm.send(None, dest=MPI.PROC_NULL, tag=np.array([0]))
     with pytest.raises(ValueError):
