@@ -73,10 +73,9 @@ Datatype_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     self->ob_mpi = h;
     /* a copy is as committed as what it copies */
-    self->flags =
-            other != NULL && other != Py_None
-                    ? ((DatatypeObject *)other)->flags & CMPI_DT_UNVERIFIED
-                    : 0;
+    self->flags = other != NULL && other != Py_None
+                      ? ((DatatypeObject *)other)->flags & CMPI_DT_UNVERIFIED
+                      : 0;
     self->st = st;
     if (other != NULL && other != Py_None) {
         cmpi_handle_link((PyObject *)self, other, CMPI_HK_DATATYPE);

@@ -150,7 +150,7 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
     }
     for (int i = 0; i < n; i++) {
         if (cmpi_dtype_for_data(st, PySequence_Fast_GET_ITEM(seq, i),
-                                &m->types[i]) < 0) {
+                                   &m->types[i]) < 0) {
             goto error;
         }
     }
