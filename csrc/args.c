@@ -8,6 +8,8 @@
  */
 #include "cmpi.h"
 
+#include <math.h>
+
 /* Keyword names are (nearly always) compact ASCII strings: compare their
  * bytes directly, which costs a fraction of PyUnicode_CompareWith... */
 static inline int
@@ -93,7 +95,82 @@ cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
     return 0;
 }
 
-/* Convert an int-like object to a C int, naming the argument on error. */
+/* The Python int that an integer argument (rank, tag, count, size,
+ * displacement...) stands for, converted as mpi4py's Cython code converts
+ * it, so that programs written for mpi4py run unchanged: an int (bool and
+ * other subclasses included) or an object with __index__ (NumPy integer
+ * scalars) as it is, an object with __int__ (float, NumPy floats,
+ * Fraction, Decimal) through __int__, so `size / 2` is a valid rank.
+ * Where that value has a fractional part, mpi4py truncates it; cmpi
+ * raises ValueError instead, for a rank or a count of 2.5 is a bug in the
+ * program that truncation would hide (README, differences from mpi4py).
+ * NaN is a ValueError and an infinity an OverflowError, the classes
+ * mpi4py raises.  A str is not converted, though int() would parse it.
+ * Returns a new reference, or NULL with an exception set. */
+static CMPI_NOINLINE PyObject *
+cmpi_index_arg(PyObject *obj, const char *what)
+{
+    if (PyLong_Check(obj)) {
+        return Py_NewRef(obj);
+    }
+    if (PyFloat_Check(obj)) {
+        double d = PyFloat_AS_DOUBLE(obj);
+        if (isfinite(d) && floor(d) == d) {
+            return PyLong_FromDouble(d);
+        }
+        PyErr_Format(isinf(d) ? PyExc_OverflowError : PyExc_ValueError,
+                     "%s=%R is not an integer", what, obj);
+        return NULL;
+    }
+    int has_int = PyType_GetSlot(Py_TYPE(obj), Py_nb_int) != NULL;
+    if (PyIndex_Check(obj)) {
+        /* a NumPy 0-d float array has both slots and refuses __index__ */
+        PyObject *v = PyNumber_Index(obj);
+        if (v != NULL || !has_int ||
+            !PyErr_ExceptionMatches(PyExc_TypeError)) {
+            return v;
+        }
+        PyErr_Clear();
+    }
+    if (!has_int) {
+        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
+                     what, Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    PyObject *v = PyNumber_Long(obj); /* calls __int__ */
+    if (v == NULL) {
+        return NULL;
+    }
+    /* A fractional part is what obj - int(obj) leaves (Fraction, Decimal,
+     * NumPy floats).  An object that cannot subtract is taken as its
+     * __int__ says, as mpi4py takes it. */
+    if (PyType_GetSlot(Py_TYPE(obj), Py_nb_subtract) == NULL) {
+        return v;
+    }
+    PyObject *frac = PyNumber_Subtract(obj, v);
+    if (frac == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            return v;
+        }
+        Py_DECREF(v);
+        return NULL;
+    }
+    int fractional = PyObject_IsTrue(frac);
+    Py_DECREF(frac);
+    if (fractional != 0) {
+        if (fractional > 0) {
+            PyErr_Format(PyExc_ValueError, "%s=%R is not an integer", what,
+                         obj);
+        }
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* Convert an integer argument to a C int, naming the argument on error.
+ * An exact int, by far the common case, takes the fast path. */
 static int
 cmpi_as_int(PyObject *obj, int *out, const char *what)
 {
@@ -102,12 +179,7 @@ cmpi_as_int(PyObject *obj, int *out, const char *what)
         v = PyLong_AsLong(obj);
     }
     else {
-        if (obj == Py_None || PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-            PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
-                         what, Py_TYPE(obj)->tp_name);
-            return -1;
-        }
-        PyObject *idx = PyNumber_Index(obj);
+        PyObject *idx = cmpi_index_arg(obj, what);
         if (idx == NULL) {
             return -1;
         }
@@ -128,6 +200,70 @@ cmpi_as_int(PyObject *obj, int *out, const char *what)
         return -1;
     }
     *out = (int)v;
+    return 0;
+}
+
+/* An item of a sequence of integers (ranks of Group.Incl, dims of
+ * Create_cart, counts and displacements of a message), or an integer in a
+ * message or target specification, to a C int.  mpi4py converts these
+ * with __index__ only, unlike a lone integer argument, so a float here is
+ * a TypeError as in mpi4py. */
+static int
+cmpi_item_as_int(PyObject *obj, int *out, const char *what)
+{
+    if (!PyLong_CheckExact(obj) &&
+        (PyFloat_Check(obj) || !PyIndex_Check(obj))) {
+        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
+                     what, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return cmpi_as_int(obj, out, what);
+}
+
+/* The same for a Py_ssize_t (MPI_Aint: addresses, displacements, sizes
+ * in bytes); an int out of its range is Python's OverflowError. */
+static int
+cmpi_as_ssize(PyObject *obj, Py_ssize_t *out, const char *what)
+{
+    Py_ssize_t v;
+    if (CMPI_LIKELY(PyLong_CheckExact(obj))) {
+        v = PyLong_AsSsize_t(obj);
+    }
+    else {
+        PyObject *idx = cmpi_index_arg(obj, what);
+        if (idx == NULL) {
+            return -1;
+        }
+        v = PyLong_AsSsize_t(idx);
+        Py_DECREF(idx);
+    }
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The same for a long long (MPI_Offset, MPI_Count). */
+static int
+cmpi_as_llong(PyObject *obj, long long *out, const char *what)
+{
+    long long v;
+    if (CMPI_LIKELY(PyLong_CheckExact(obj))) {
+        v = PyLong_AsLongLong(obj);
+    }
+    else {
+        PyObject *idx = cmpi_index_arg(obj, what);
+        if (idx == NULL) {
+            return -1;
+        }
+        v = PyLong_AsLongLong(idx);
+        Py_DECREF(idx);
+    }
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *out = v;
     return 0;
 }
 
@@ -167,29 +303,42 @@ cmpi_check_source(CommObject *c, int rank, const char *what)
     return -1;
 }
 
+/* `what`: the tag's argument name (tag, or sendtag of Sendrecv) */
 static int
-cmpi_check_send_tag(CommObject *c, int tag)
+check_send_tag_named(CommObject *c, int tag, const char *what)
 {
     if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub)) {
         return 0;
     }
     cmpi_raise_msg(c->st, MPI_ERR_TAG,
-                   "invalid tag: tag=%d, a send tag must be in 0..%d", tag,
-                   c->st->tag_ub);
+                   "invalid tag: %s=%d, a send tag must be in 0..%d", what,
+                   tag, c->st->tag_ub);
+    return -1;
+}
+
+static int
+cmpi_check_send_tag(CommObject *c, int tag)
+{
+    return check_send_tag_named(c, tag, "tag");
+}
+
+static int
+check_recv_tag_named(CommObject *c, int tag, const char *what)
+{
+    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub) || tag == MPI_ANY_TAG) {
+        return 0;
+    }
+    cmpi_raise_msg(c->st, MPI_ERR_TAG,
+                   "invalid tag: %s=%d, a receive tag must be ANY_TAG or "
+                   "in 0..%d",
+                   what, tag, c->st->tag_ub);
     return -1;
 }
 
 static int
 cmpi_check_recv_tag(CommObject *c, int tag)
 {
-    if (CMPI_LIKELY(tag >= 0 && tag <= c->st->tag_ub) || tag == MPI_ANY_TAG) {
-        return 0;
-    }
-    cmpi_raise_msg(c->st, MPI_ERR_TAG,
-                   "invalid tag: tag=%d, a receive tag must be ANY_TAG or "
-                   "in 0..%d",
-                   tag, c->st->tag_ub);
-    return -1;
+    return check_recv_tag_named(c, tag, "tag");
 }
 
 static int
@@ -238,6 +387,27 @@ cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
         cmpi_opt_int(tag_o, tag, MPI_ANY_TAG, "tag") < 0 ||
         cmpi_check_source(c, *source, "source") < 0 ||
         cmpi_check_recv_tag(c, *tag) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* (dest, sendtag, source, recvtag) of Sendrecv and its variants: as
+ * cmpi_send_args and cmpi_recv_args, with the tags' own names in the
+ * messages. */
+static int
+cmpi_sendrecv_args(CommObject *c, PyObject *dest_o, PyObject *sendtag_o,
+                   PyObject *source_o, PyObject *recvtag_o, int *dest,
+                   int *sendtag, int *source, int *recvtag)
+{
+    if (cmpi_as_int(dest_o, dest, "dest") < 0 ||
+        cmpi_opt_int(sendtag_o, sendtag, 0, "sendtag") < 0 ||
+        cmpi_check_dest(c, *dest, "dest") < 0 ||
+        check_send_tag_named(c, *sendtag, "sendtag") < 0 ||
+        cmpi_opt_int(source_o, source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(recvtag_o, recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
+        cmpi_check_source(c, *source, "source") < 0 ||
+        check_recv_tag_named(c, *recvtag, "recvtag") < 0) {
         return -1;
     }
     return 0;

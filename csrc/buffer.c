@@ -1159,7 +1159,7 @@ cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what,
     int stride = kind == CMPI_MSGV_DISPLS;
     if (msgv_is_scalar(obj)) {
         int v;
-        if (cmpi_as_int(obj, &v, what) < 0) {
+        if (cmpi_item_as_int(obj, &v, what) < 0) {
             return -1;
         }
         if (v < 0) {
@@ -1192,7 +1192,8 @@ cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what,
         return -1;
     }
     for (int i = 0; i < n; i++) {
-        if (cmpi_as_int(PySequence_Fast_GET_ITEM(seq, i), &out[i], what) < 0) {
+        if (cmpi_item_as_int(PySequence_Fast_GET_ITEM(seq, i), &out[i], what) <
+            0) {
             Py_DECREF(seq);
             return -1;
         }

@@ -598,6 +598,12 @@ cmpi_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 static int
 cmpi_as_int(PyObject *obj, int *out, const char *what);
 static int
+cmpi_item_as_int(PyObject *obj, int *out, const char *what);
+static int
+cmpi_as_ssize(PyObject *obj, Py_ssize_t *out, const char *what);
+static int
+cmpi_as_llong(PyObject *obj, long long *out, const char *what);
+static int
 cmpi_opt_int(PyObject *obj, int *out, int dflt, const char *what);
 static int
 cmpi_check_dest(CommObject *c, int rank, const char *what);
@@ -612,6 +618,10 @@ cmpi_check_root(CommObject *c, int root);
 static int
 cmpi_send_args(CommObject *c, PyObject *dest_o, PyObject *tag_o, int *dest,
                int *tag);
+static int
+cmpi_sendrecv_args(CommObject *c, PyObject *dest_o, PyObject *sendtag_o,
+                   PyObject *source_o, PyObject *recvtag_o, int *dest,
+                   int *sendtag, int *source, int *recvtag);
 static int
 cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
                int *tag);

@@ -97,7 +97,8 @@ cmpi_int_array(PyObject *obj, int **out, int *n, const char *what)
         return -1;
     }
     for (Py_ssize_t i = 0; i < len; i++) {
-        if (cmpi_as_int(PySequence_Fast_GET_ITEM(seq, i), &arr[i], what) < 0) {
+        if (cmpi_item_as_int(PySequence_Fast_GET_ITEM(seq, i), &arr[i], what) <
+            0) {
             PyMem_Free(arr);
             Py_DECREF(seq);
             return -1;
@@ -124,7 +125,9 @@ aint_array(PyObject *obj, MPI_Aint **out, int *n)
         return -1;
     }
     for (Py_ssize_t i = 0; i < len; i++) {
-        arr[i] = (MPI_Aint)PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, i));
+        /* __index__, as mpi4py: NumPy integers, no floats */
+        arr[i] = (MPI_Aint)PyNumber_AsSsize_t(PySequence_Fast_GET_ITEM(seq, i),
+                                              PyExc_OverflowError);
         if (arr[i] == -1 && PyErr_Occurred()) {
             PyMem_Free(arr);
             Py_DECREF(seq);
@@ -183,8 +186,8 @@ Datatype_Create_hvector(DatatypeObject *self, PyObject *const *args,
         cmpi_as_int(a[1], &blocklength, "blocklength") < 0) {
         return NULL;
     }
-    Py_ssize_t stride = PyLong_AsSsize_t(a[2]);
-    if (stride == -1 && PyErr_Occurred()) {
+    Py_ssize_t stride;
+    if (cmpi_as_ssize(a[2], &stride, "stride") < 0) {
         return NULL;
     }
     int ierr = MPI_Type_create_hvector(count, blocklength, (MPI_Aint)stride,
@@ -291,12 +294,9 @@ Datatype_Create_resized(DatatypeObject *self, PyObject *const *args,
     if (cmpi_parse("Create_resized", args, nargs, kwnames, kw, 2, a) < 0) {
         return NULL;
     }
-    Py_ssize_t lb = PyLong_AsSsize_t(a[0]);
-    if (lb == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    Py_ssize_t extent = PyLong_AsSsize_t(a[1]);
-    if (extent == -1 && PyErr_Occurred()) {
+    Py_ssize_t lb, extent;
+    if (cmpi_as_ssize(a[0], &lb, "lb") < 0 ||
+        cmpi_as_ssize(a[1], &extent, "extent") < 0) {
         return NULL;
     }
     int ierr = MPI_Type_create_resized(self->ob_mpi, (MPI_Aint)lb,

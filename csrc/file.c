@@ -160,18 +160,8 @@ offset_arg(PyObject *obj, MPI_Offset *out, const char *what)
         *out = 0;
         return 0;
     }
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
-                     what, Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    PyObject *i = PyNumber_Index(obj);
-    if (i == NULL) {
-        return -1;
-    }
-    long long v = PyLong_AsLongLong(i);
-    Py_DECREF(i);
-    if (v == -1 && PyErr_Occurred()) {
+    long long v;
+    if (cmpi_as_llong(obj, &v, what) < 0) {
         return -1;
     }
     *out = (MPI_Offset)v;

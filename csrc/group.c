@@ -240,8 +240,8 @@ range_incl_excl(GroupObject *self, PyObject *arg, enum group_pick pick)
         for (Py_ssize_t j = 0; j < k; j++) {
             static const char *const what[] = {
                     "ranks[i] first", "ranks[i] last", "ranks[i] stride"};
-            if (cmpi_as_int(PySequence_Fast_GET_ITEM(tri, j), &ranges[i][j],
-                            what[j]) < 0) {
+            if (cmpi_item_as_int(PySequence_Fast_GET_ITEM(tri, j),
+                                 &ranges[i][j], what[j]) < 0) {
                 Py_DECREF(tri);
                 goto done;
             }

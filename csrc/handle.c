@@ -558,12 +558,8 @@ handle_toint(PyObject *self, PyObject *Py_UNUSED(a))
 static int
 fint_arg(PyObject *arg, cmpi_fint *out)
 {
-    long v = PyLong_AsLong(arg);
-    if (v == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    if (v < INT_MIN || v > INT_MAX) {
-        PyErr_Format(PyExc_OverflowError, "%ld is out of range of a C int", v);
+    int v;
+    if (cmpi_as_int(arg, &v, "arg") < 0) {
         return -1;
     }
     *out = (cmpi_fint)v;

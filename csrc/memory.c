@@ -327,17 +327,14 @@ Buffer_ass_subscript(BufferObject *self, PyObject *key, PyObject *value)
     }
     if (PyIndex_Check(key)) {
         Py_ssize_t i;
-        long v;
-        if (buffer_index(self, key, &i) < 0) {
-            return -1;
-        }
-        v = PyLong_AsLong(value);
-        if (v == -1 && PyErr_Occurred()) {
+        int v;
+        if (buffer_index(self, key, &i) < 0 ||
+            cmpi_as_int(value, &v, "byte value") < 0) {
             return -1;
         }
         if (v < 0 || v > 255) {
             PyErr_Format(PyExc_ValueError,
-                         "byte value must be in range(0, 256), got %ld", v);
+                         "byte value must be in range(0, 256), got %d", v);
             return -1;
         }
         self->buf[i] = (char)v;
@@ -414,13 +411,8 @@ Buffer_fromaddress(PyObject *Py_UNUSED(cls), PyObject *const *args,
 static int
 nbytes_arg(PyObject *obj, Py_ssize_t *out)
 {
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "nbytes must be an integer, not %.100s",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    Py_ssize_t n = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (n == -1 && PyErr_Occurred()) {
+    Py_ssize_t n;
+    if (cmpi_as_ssize(obj, &n, "nbytes") < 0) {
         return -1;
     }
     if (n < 0) {
@@ -852,13 +844,8 @@ mod_Get_address(PyObject *m, PyObject *arg)
 static int
 aint_arg(PyObject *obj, MPI_Aint *out, const char *what)
 {
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
-                     what, Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred()) {
+    Py_ssize_t v;
+    if (cmpi_as_ssize(obj, &v, what) < 0) {
         return -1;
     }
     *out = (MPI_Aint)v;

@@ -236,8 +236,8 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg sm, rm;
     CMPI_COMM_CHECK(self);
     if (cmpi_parse("Sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0 ||
+        cmpi_sendrecv_args(self, a[1], a[2], a[4], a[5], &dest, &sendtag,
+                           &source, &recvtag) < 0 ||
         cmpi_status_check(self->st, a[6]) < 0) {
         return NULL;
     }
@@ -328,8 +328,8 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
     cmpi_msg m;
     CMPI_COMM_CHECK(self);
     if (cmpi_parse("Sendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0 ||
+        cmpi_sendrecv_args(self, a[1], a[2], a[3], a[4], &dest, &sendtag,
+                           &source, &recvtag) < 0 ||
         cmpi_status_check(self->st, a[5]) < 0) {
         return NULL;
     }
@@ -565,8 +565,8 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int dest, sendtag, source, recvtag;
     CMPI_COMM_CHECK(self);
     if (cmpi_parse("Isendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0) {
+        cmpi_sendrecv_args(self, a[1], a[2], a[4], a[5], &dest, &sendtag,
+                           &source, &recvtag) < 0) {
         return NULL;
     }
 #if CMPI_HAVE_ISENDRECV
@@ -612,8 +612,8 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
     int dest, sendtag, source, recvtag;
     CMPI_COMM_CHECK(self);
     if (cmpi_parse("Isendrecv_replace", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[3], a[4], &source, &recvtag) < 0) {
+        cmpi_sendrecv_args(self, a[1], a[2], a[3], a[4], &dest, &sendtag,
+                           &source, &recvtag) < 0) {
         return NULL;
     }
 #if CMPI_HAVE_ISENDRECV_REPLACE

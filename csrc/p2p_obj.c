@@ -922,8 +922,8 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int dest, sendtag, source, recvtag, ierr = MPI_SUCCESS;
     CMPI_COMM_CHECK(self);
     if (cmpi_parse("sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_send_args(self, a[1], a[2], &dest, &sendtag) < 0 ||
-        cmpi_recv_args(self, a[4], a[5], &source, &recvtag) < 0 ||
+        cmpi_sendrecv_args(self, a[1], a[2], a[4], a[5], &dest, &sendtag,
+                           &source, &recvtag) < 0 ||
         cmpi_status_check(self->st, a[6]) < 0) {
         return NULL;
     }

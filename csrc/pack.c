@@ -176,15 +176,8 @@ comm_arg(cmpi_state *st, PyObject *obj, MPI_Comm *comm)
 static int
 position_arg(PyObject *obj, Py_ssize_t size, MPI_Aint *out)
 {
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError,
-                     "position must be an integer, not "
-                     "%.100s",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred()) {
+    Py_ssize_t v;
+    if (cmpi_as_ssize(obj, &v, "position") < 0) {
         return -1;
     }
     if (v < 0 || v > size) {

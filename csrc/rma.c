@@ -116,7 +116,7 @@ win_target_arg(WinObject *w, PyObject *target, const cmpi_msg *origin,
         t->disp = (MPI_Aint)d;
     }
     if (ocount != NULL && ocount != Py_None) {
-        if (cmpi_as_int(ocount, &t->count, "target count") < 0) {
+        if (cmpi_item_as_int(ocount, &t->count, "target count") < 0) {
             return -1;
         }
         if (t->count < 0) {
@@ -440,8 +440,8 @@ Win_Fetch_and_op(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     if (a[3] != NULL) {
-        Py_ssize_t d = PyNumber_AsSsize_t(a[3], PyExc_OverflowError);
-        if (d == -1 && PyErr_Occurred()) {
+        Py_ssize_t d;
+        if (cmpi_as_ssize(a[3], &d, "target_disp") < 0) {
             return NULL;
         }
         disp = (MPI_Aint)d;
@@ -498,8 +498,8 @@ Win_Compare_and_swap(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     if (a[4] != NULL) {
-        Py_ssize_t d = PyNumber_AsSsize_t(a[4], PyExc_OverflowError);
-        if (d == -1 && PyErr_Occurred()) {
+        Py_ssize_t d;
+        if (cmpi_as_ssize(a[4], &d, "target_disp") < 0) {
             return NULL;
         }
         disp = (MPI_Aint)d;

@@ -240,8 +240,8 @@ Status_Set_elements(StatusObject *self, PyObject *const *args,
         return NULL;
     }
     MPI_Datatype dt;
-    long long count = PyLong_AsLongLong(a[1]);
-    if (count == -1 && PyErr_Occurred()) {
+    long long count;
+    if (cmpi_as_llong(a[1], &count, "count") < 0) {
         return NULL;
     }
     if (status_datatype(st, a[0], &dt) < 0 ||
@@ -347,8 +347,8 @@ Status_set_count(StatusObject *self, PyObject *v, void *Py_UNUSED(c))
         PyErr_SetString(PyExc_AttributeError, "cannot delete count");
         return -1;
     }
-    long long n = PyLong_AsLongLong(v);
-    if (n == -1 && PyErr_Occurred()) {
+    long long n;
+    if (cmpi_as_llong(v, &n, "count") < 0) {
         return -1;
     }
     if (n < 0) {

@@ -46,7 +46,7 @@ cmpi_topo_ints(PyObject *obj, int **out, int *n, const char *what)
         if (PyBool_Check(x)) {
             v = x == Py_True;
         }
-        else if (cmpi_as_int(x, &v, what) < 0) {
+        else if (cmpi_item_as_int(x, &v, what) < 0) {
             PyMem_Free(arr);
             Py_DECREF(seq);
             return -1;
@@ -1434,7 +1434,8 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                               "invalid nnodes: nnodes=%d, must be positive",
                               nnodes);
     }
-    if (PyLong_Check(a[1])) {
+    if (PyLong_Check(a[1]) ||
+        (PyIndex_Check(a[1]) && !PySequence_Check(a[1]))) {
         if (cmpi_as_int(a[1], &nd, "dims") < 0) {
             return NULL;
         }

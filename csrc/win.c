@@ -235,13 +235,8 @@ win_disp_unit_arg(PyObject *obj, int *out)
 static int
 win_size_arg(PyObject *obj, MPI_Aint *out)
 {
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "size must be an integer, not %.100s",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (v == -1 && PyErr_Occurred()) {
+    Py_ssize_t v;
+    if (cmpi_as_ssize(obj, &v, "size") < 0) {
         return -1;
     }
     if (v < 0) {
