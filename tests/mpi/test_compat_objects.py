@@ -4,7 +4,9 @@ checks (Exception ordering, Translate_ranks defaults, Status setters...)."""
 
 import copy
 import ctypes
+import gc
 import pickle
+import weakref
 from typing import Any
 
 import pytest
@@ -432,3 +434,71 @@ def test_null_handle_errors_name_the_handle(tmp_path):
             call()
         assert info.value.Get_error_class() == errclass, text
         assert str(info.value).startswith(text + " ("), str(info.value)
+
+
+# -- weak references (mpi4py's testWeakRef) -----------------------------------
+
+WEAKREF_CONSTANTS = [MPI.Status()] + CONSTANTS + [
+    MPI.Prequest(MPI.REQUEST_NULL), MPI.Grequest(MPI.REQUEST_NULL), MPI.Intercomm(),
+    MPI.Cartcomm(), MPI.Graphcomm(), MPI.Distgraphcomm(), MPI.Exception(MPI.ERR_OTHER),
+]
+
+
+@pytest.mark.parametrize("obj", WEAKREF_CONSTANTS, ids=repr)
+def test_weak_references_to_handles(obj):
+    ref = weakref.ref(obj)
+    assert ref() is obj
+    assert ref in weakref.getweakrefs(obj)
+    proxy = weakref.proxy(obj)
+    assert proxy in weakref.getweakrefs(obj)
+    assert bool(proxy) == bool(obj)
+
+
+def test_weak_references_die_with_their_objects(tmp_path):
+    """A dying handle object clears its weak references and runs their
+    callbacks (the dealloc of every type calls PyObject_ClearWeakRefs)."""
+    self_ = MPI.COMM_SELF
+    comm = self_.Dup()
+    dtype = MPI.INT.Create_contiguous(2).Commit()
+    buf = bytearray(8)
+    request = self_.Irecv(buf, source=0, tag=5)
+    self_.Send(buf, dest=0, tag=5)
+    win = MPI.Win.Allocate(8, comm=self_)
+    fh = MPI.File.Open(self_, str(tmp_path / "weak"), MPI.MODE_CREATE | MPI.MODE_RDWR)
+    self_.send("x", dest=0, tag=6)
+    message = self_.mprobe(source=0, tag=6)
+    made = {
+        "comm": comm, "group": comm.Get_group(), "dtype": dtype, "request": request,
+        "win": win, "file": fh, "message": message, "info": MPI.Info.Create(),
+        "op": MPI.Op.Create(lambda a, b, t: None), "status": MPI.Status(),
+        "errhandler": MPI.ERRORS_RETURN.__class__(MPI.ERRORS_RETURN),
+        "exception": MPI.Exception(MPI.ERR_OTHER),
+    }
+    dead = []
+    refs = {name: weakref.ref(obj, lambda r, name=name: dead.append(name))
+            for name, obj in made.items()}
+    assert all(ref() is made[name] for name, ref in refs.items())
+    # free what needs freeing through copies that hold no weak reference
+    request.Wait()
+    message.recv()
+    type(comm)(comm).Free()
+    type(dtype)(dtype).Free()
+    type(win)(win).Free()
+    type(fh)(fh).Close()
+    del comm, dtype, request, win, fh, message, made
+    gc.collect()
+    assert sorted(dead) == sorted(refs), dead
+    assert all(ref() is None for ref in refs.values())
+
+
+class _CommWithSlot(MPI.Intracomm):
+    pass
+
+
+def test_weak_reference_to_subclass_instance():
+    comm = _CommWithSlot(MPI.COMM_WORLD)
+    ref = weakref.ref(comm)
+    assert ref() is comm
+    del comm
+    gc.collect()
+    assert ref() is None
