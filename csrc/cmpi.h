@@ -643,6 +643,11 @@ static int
 cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
                int *tag);
 
+/* env.c: the buffer export of MPI.BOTTOM and MPI.IN_PLACE, which tells
+ * them apart from other exporters */
+static int
+cmpi_sentinel_getbuffer(PyObject *self, Py_buffer *view, int flags);
+
 /* buffer.c: message specifications */
 typedef struct {
     Py_buffer view; /* view.obj != NULL while a buffer is held */

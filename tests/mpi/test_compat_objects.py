@@ -7,6 +7,7 @@ import ctypes
 import gc
 import pickle
 import weakref
+from array import array
 from typing import Any
 
 import pytest
@@ -502,3 +503,82 @@ def test_weak_reference_to_subclass_instance():
     del comm
     gc.collect()
     assert ref() is None
+
+
+# -- MPI.BOTTOM and MPI.IN_PLACE (mpi4py's testConstants) ---------------------
+
+@pytest.mark.parametrize("name", ["BOTTOM", "IN_PLACE"])
+def test_address_constants_behave_as_mpi4py(name):
+    constant = getattr(MPI, name)
+    value = int(constant)
+    assert constant == constant and constant == value and value == constant
+    assert constant != None and not (constant != value)  # noqa: E711
+    assert constant != 0.5 and not (constant == str(value))
+    assert hash(constant) == hash(value)
+    assert bool(constant) == bool(value)
+    assert type(constant)() is constant
+    assert type(constant)(1, x=2) is constant
+    assert repr(constant) == str(constant) == name
+    assert constant.__reduce__() == name
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(constant, protocol)) is constant
+    assert not isinstance(constant, int)
+    with pytest.raises(TypeError):
+        constant + 1
+    with pytest.raises(TypeError):
+        constant < 1
+    assert MPI.Get_address(constant) == constant
+
+
+@pytest.mark.parametrize("name", ["BOTTOM", "IN_PLACE"])
+def test_address_constants_export_an_empty_buffer(name):
+    constant = getattr(MPI, name)
+    view = memoryview(constant)
+    assert (view.nbytes, len(view), view.obj, view.readonly) == (0, 0, None, False)
+    assert (view.format, view.itemsize, view.shape, view.ndim) == ("B", 1, (0,), 1)
+    assert bytes(constant) == b"" and bytearray(constant) == bytearray()
+    mem = MPI.buffer(constant)
+    assert len(mem) == 0 and mem.address == int(constant) and not mem.readonly
+
+
+def test_only_bottom_is_an_index():
+    import operator
+
+    assert operator.index(MPI.BOTTOM) == int(MPI.BOTTOM)
+    assert [7, 8][MPI.BOTTOM] == 7
+    with pytest.raises(TypeError):
+        operator.index(MPI.IN_PLACE)
+
+
+def test_address_constants_still_special_in_messages():
+    """The constants export a buffer, yet message buffers never take them
+    as one: MPI would read IN_PLACE's address as the constant where it does
+    not allow it (a plain buffer there), so cmpi refuses it before MPI."""
+    comm = MPI.COMM_SELF
+    data = array("i", [1, 2, 3])
+    comm.Allreduce(MPI.IN_PLACE, data, op=MPI.SUM)
+    assert list(data) == [1, 2, 3]
+    out = array("i", [0, 0, 0])
+    absolute = MPI.INT.Create_hindexed([3], [MPI.Get_address(out)]).Commit()
+    try:
+        comm.Sendrecv(array("i", [4, 5, 6]), dest=0, sendtag=2,
+                      recvbuf=[MPI.BOTTOM, 1, absolute], source=0, recvtag=2)
+    finally:
+        absolute.Free()
+    assert list(out) == [4, 5, 6]
+    refused = [
+        lambda: comm.Send(MPI.IN_PLACE, dest=MPI.PROC_NULL),
+        lambda: comm.Recv(MPI.IN_PLACE, source=MPI.PROC_NULL),
+        lambda: comm.Bcast(MPI.IN_PLACE),
+        lambda: comm.Bcast([MPI.IN_PLACE, 2, MPI.INT]),
+        lambda: comm.Allgatherv(data[:1], [MPI.IN_PLACE, ([1], [0]), MPI.INT]),
+        lambda: comm.Reduce_scatter_block(data, MPI.IN_PLACE),
+        lambda: MPI.SUM.Reduce_local(MPI.IN_PLACE, data),
+        lambda: comm.Isend(MPI.IN_PLACE, dest=MPI.PROC_NULL),
+        lambda: MPI.INT.Pack(MPI.IN_PLACE, bytearray(8), 0, comm),
+    ]
+    for call in refused:
+        with pytest.raises(TypeError) as info:
+            call()
+        if IS_CMPI:
+            assert str(info.value) == "IN_PLACE cannot be used as a buffer here"
