@@ -371,3 +371,13 @@ def test_dash_m_mpi4py_modes(tmp_path):
         job = lu.mpirun(None, args, timeout=TIMEOUT, env=env)
         job.check_ok()
         assert line in job.out, f"{name}: missing {line!r}\n{job}"
+
+
+@cmpi_only
+def test_cmpi_futures_takes_rc(tmp_path):
+    """``python -m cmpi.futures`` parses the runner's options: -rc applies."""
+    prog = write(tmp_path / "prog.py", THREAD_PROBE)
+    job = lu.run([lu.python(), "-m", "cmpi.futures", "-rc", "threads=False", str(prog)],
+                 timeout=TIMEOUT)
+    job.check_ok()
+    assert "<rank=0 threads=False level=0 single=0 args=[]>" in job.out, job

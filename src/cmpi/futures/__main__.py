@@ -90,9 +90,14 @@ def main(argv=None):
     import cmpi
     from cmpi import run as runner
 
-    kind, target, prog_argv = runner._parse(sys.argv[1:] if argv is None else argv)
+    options = {}
+    kind, target, prog_argv = runner._parse(sys.argv[1:] if argv is None else argv, options)
     cmpi.install_as_mpi4py()
     runner._line_buffered()
+    try:
+        cmpi.rc(**options.get("rc", {}))  # -rc key=value,... as the runner takes it
+    except TypeError as exc:
+        runner._usage_error(str(exc))
     from cmpi import MPI
 
     from . import _core, pool
