@@ -374,10 +374,16 @@ def test_dash_m_mpi4py_modes(tmp_path):
 
 
 @cmpi_only
-def test_cmpi_futures_takes_rc(tmp_path):
-    """``python -m cmpi.futures`` parses the runner's options: -rc applies."""
+def test_rc_before_futures(tmp_path):
+    """-rc reaches MPI through ``python -m cmpi -rc ... -m mpi4py.futures``;
+    ``python -m cmpi.futures -rc`` is refused, not ignored: importing the
+    package has initialized MPI already."""
     prog = write(tmp_path / "prog.py", THREAD_PROBE)
-    job = lu.run([lu.python(), "-m", "cmpi.futures", "-rc", "threads=False", str(prog)],
-                 timeout=TIMEOUT)
+    job = lu.mpirun(None, ["-rc", "threads=False", "-m", "mpi4py.futures", str(prog)],
+                    timeout=TIMEOUT)
     job.check_ok()
     assert "<rank=0 threads=False level=0 single=0 args=[]>" in job.out, job
+    job = lu.run([lu.python(), "-m", "cmpi.futures", "-rc", "threads=False", str(prog)],
+                 timeout=TIMEOUT)
+    assert job.returncode == 2 and "-rc comes too late here" in job.err, job
+    assert "<rank=" not in job.out, job

@@ -94,10 +94,11 @@ def main(argv=None):
     kind, target, prog_argv = runner._parse(sys.argv[1:] if argv is None else argv, options)
     cmpi.install_as_mpi4py()
     runner._line_buffered()
-    try:
-        cmpi.rc(**options.get("rc", {}))  # -rc key=value,... as the runner takes it
-    except TypeError as exc:
-        runner._usage_error(str(exc))
+    if options.get("rc"):
+        # Importing this package imported cmpi.MPI, which read cmpi.rc.
+        runner._usage_error("-rc comes too late here: MPI is initialized when cmpi.futures is "
+                            "imported; set CMPI_RC_<NAME>=value, or run "
+                            "python -m cmpi -rc key=value -m cmpi.futures ...")
     from cmpi import MPI
 
     from . import _core, pool
