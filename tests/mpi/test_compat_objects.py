@@ -475,9 +475,12 @@ def test_weak_references_die_with_their_objects(tmp_path):
         "errhandler": MPI.ERRORS_RETURN.__class__(MPI.ERRORS_RETURN),
         "exception": MPI.Exception(MPI.ERR_OTHER),
     }
-    dead = []
-    refs = {name: weakref.ref(obj, lambda r, name=name: dead.append(name))
-            for name, obj in made.items()}
+    dead: list[str] = []
+
+    def watch(name, obj):
+        return weakref.ref(obj, lambda ref: dead.append(name))
+
+    refs = {name: watch(name, obj) for name, obj in made.items()}
     assert all(ref() is made[name] for name, ref in refs.items())
     # free what needs freeing through copies that hold no weak reference
     request.Wait()
@@ -547,7 +550,7 @@ def test_only_bottom_is_an_index():
     assert operator.index(MPI.BOTTOM) == int(MPI.BOTTOM)
     assert [7, 8][MPI.BOTTOM] == 7
     with pytest.raises(TypeError):
-        operator.index(MPI.IN_PLACE)
+        operator.index(MPI.IN_PLACE)  # type: ignore[arg-type]
 
 
 def test_address_constants_still_special_in_messages():

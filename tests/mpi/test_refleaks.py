@@ -437,7 +437,7 @@ def test_weak_references_to_handles():
     """Handle objects with live weak references (and proxies, and callbacks)
     die cleanly: their dealloc clears the references, nothing stays."""
     comm = MPI.COMM_WORLD
-    dead = []
+    dead: list = []
 
     def step():
         status = MPI.Status()
