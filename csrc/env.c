@@ -610,17 +610,25 @@ Sentinel_hash(PyObject *self)
 static PyObject *
 Sentinel_richcompare(PyObject *self, PyObject *other, int op)
 {
-    /* == and != against ints only; the same sentinel is equal by identity,
-     * and anything else (orderings included) is not comparable */
-    if ((op != Py_EQ && op != Py_NE) || !PyLong_Check(other)) {
+    /* == and != against integers (anything with __index__, as in mpi4py);
+     * the same sentinel is equal by identity, and anything else (orderings
+     * included) is not comparable */
+    if ((op != Py_EQ && op != Py_NE) || !PyIndex_Check(other)) {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    PyObject *index = PyNumber_Index(other);
+    if (index == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) {
+            return NULL;
+        }
+        PyErr_Clear(); /* e.g. a NumPy array of several items */
         Py_RETURN_NOTIMPLEMENTED;
     }
     PyObject *value = Sentinel_int(self);
-    if (value == NULL) {
-        return NULL;
-    }
-    PyObject *result = PyObject_RichCompare(value, other, op);
-    Py_DECREF(value);
+    PyObject *result =
+            value == NULL ? NULL : PyObject_RichCompare(value, index, op);
+    Py_XDECREF(value);
+    Py_DECREF(index);
     return result;
 }
 
