@@ -628,10 +628,22 @@ cmpi_get_buffer_dev(PyObject *obj, Py_buffer *view, int flags, int *device)
     return PyObject_GetBuffer(obj, view, flags); /* raises the TypeError */
 }
 
+/* MPI.BOTTOM and MPI.IN_PLACE export an empty buffer at their MPI address,
+ * as mpi4py's do, but MPI reads that address as the constant itself (an
+ * IN_PLACE where MPI does not allow it fails, or worse): message buffers and
+ * the other plain buffers refuse them, and the arguments that take them
+ * test for them by identity first. */
 static int
 cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
 {
     int device;
+    PyBufferProcs *procs = Py_TYPE(obj)->tp_as_buffer;
+    if (CMPI_UNLIKELY(procs != NULL &&
+                      procs->bf_getbuffer == cmpi_sentinel_getbuffer)) {
+        PyErr_Format(PyExc_TypeError, "%R cannot be used as a buffer here",
+                     obj);
+        return -1;
+    }
     return cmpi_get_buffer_dev(obj, view, flags, &device);
 }
 

@@ -435,12 +435,31 @@ cmpi_type_state(PyTypeObject *type)
  * Objects.  Every handle object caches the module state: the instance
  * holds its heap type, which holds the module, so the pointer stays valid.
  */
+
+/* Handle objects take weak references, as mpi4py's do: each struct has a
+ * `PyObject *weakreflist`, its type's Py_tp_members lists
+ * CMPI_WEAKLIST_MEMBER(struct) (the way to set tp_weaklistoffset with
+ * PyType_FromSpec before 3.12), and its dealloc calls cmpi_clear_weakrefs
+ * first.  Subtypes inherit the offset. */
+#define CMPI_WEAKLIST_MEMBER(type)                                            \
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(type, weakreflist), READONLY, \
+     NULL}
+
+static inline void
+cmpi_clear_weakrefs(PyObject *self, PyObject *weakreflist)
+{
+    if (weakreflist != NULL) {
+        PyObject_ClearWeakRefs(self);
+    }
+}
+
 typedef struct {
     PyObject_HEAD
     MPI_Datatype ob_mpi;
     unsigned flags;
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } DatatypeObject;
 
 typedef struct {
@@ -450,6 +469,7 @@ typedef struct {
     int slot; /* user-defined op: its trampoline slot, else -1 */
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } OpObject;
 
 typedef struct {
@@ -460,6 +480,7 @@ typedef struct {
     MPI_Status probe; /* the envelope: its byte count sizes recv() */
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } MessageObject;
 
 typedef struct {
@@ -468,11 +489,13 @@ typedef struct {
     unsigned flags;
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } GroupObject;
 
 typedef struct {
     PyObject_HEAD
     MPI_Status ob_mpi;
+    PyObject *weakreflist;
 } StatusObject;
 
 typedef struct {
@@ -485,6 +508,7 @@ typedef struct {
     MPI_Comm shadow; /* private duplicate for large-object payloads */
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } CommObject;
 
 /* The class of a communicator made by Create, Split, Split_type and
@@ -539,6 +563,7 @@ typedef struct {
     PyObject *owner;
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } RequestObject;
 
 typedef struct {
@@ -547,6 +572,7 @@ typedef struct {
     unsigned flags;
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } InfoObject;
 
 /* MPI.Win (win.c, rma.c) */
@@ -570,6 +596,7 @@ typedef struct {
     PyObject *memories; /* list: buffers tomemory()/Shared_query gave */
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } WinObject;
 
 /* ---------------------------------------------------------------------
@@ -625,6 +652,11 @@ cmpi_sendrecv_args(CommObject *c, PyObject *dest_o, PyObject *sendtag_o,
 static int
 cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
                int *tag);
+
+/* env.c: the buffer export of MPI.BOTTOM and MPI.IN_PLACE, which tells
+ * them apart from other exporters */
+static int
+cmpi_sentinel_getbuffer(PyObject *self, Py_buffer *view, int flags);
 
 /* buffer.c: message specifications */
 typedef struct {

@@ -283,6 +283,7 @@ Comm_dealloc(CommObject *self)
     /* User communicators are not freed implicitly (MPI_Comm_free is
      * collective); Free() does it. */
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     cmpi_handle_unlink((PyObject *)self, CMPI_HK_COMM);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -1353,12 +1354,23 @@ static PyGetSetDef Comm_getset[] = {
 
 PyDoc_STRVAR(Comm_doc, "Comm(comm=None)\n--\n\nCommunication context.");
 
+static PyMemberDef Comm_members[] = {
+        CMPI_WEAKLIST_MEMBER(CommObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Comm_slots[] = {
-        {Py_tp_doc, (void *)Comm_doc}, {Py_tp_new, Comm_new},
-        {Py_tp_dealloc, Comm_dealloc}, {Py_tp_richcompare, Comm_richcompare},
-        {Py_tp_hash, Comm_hash},       {Py_tp_repr, Comm_repr},
-        {Py_nb_bool, Comm_bool},       {Py_tp_methods, Comm_methods},
-        {Py_tp_getset, Comm_getset},   {0, NULL},
+        {Py_tp_doc, (void *)Comm_doc},
+        {Py_tp_new, Comm_new},
+        {Py_tp_dealloc, Comm_dealloc},
+        {Py_tp_richcompare, Comm_richcompare},
+        {Py_tp_hash, Comm_hash},
+        {Py_tp_repr, Comm_repr},
+        {Py_nb_bool, Comm_bool},
+        {Py_tp_methods, Comm_methods},
+        {Py_tp_getset, Comm_getset},
+        {Py_tp_members, Comm_members},
+        {0, NULL},
 };
 
 static PyType_Spec Comm_spec = {

@@ -20,6 +20,7 @@ cmpi_datatype_new(cmpi_state *st, MPI_Datatype dt, unsigned flags)
     self->flags = flags;
     self->copies.next = self->copies.prev = NULL;
     self->st = st;
+    self->weakreflist = NULL; /* PyObject_New does not zero it */
     return (PyObject *)self;
 }
 
@@ -88,6 +89,7 @@ static void
 Datatype_dealloc(DatatypeObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     if ((self->flags & CMPI_DT_TEMP) && self->ob_mpi != MPI_DATATYPE_NULL) {
         int finalized = 1;
         MPI_Finalized(&finalized);
@@ -967,7 +969,13 @@ static PyGetSetDef Datatype_getset[] = {
 
 PyDoc_STRVAR(Datatype_doc, "Datatype(datatype=None)\n--\n\nDatatype object.");
 
+static PyMemberDef Datatype_members[] = {
+        CMPI_WEAKLIST_MEMBER(DatatypeObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Datatype_slots[] = {
+        {Py_tp_members, Datatype_members},
         {Py_tp_doc, (void *)Datatype_doc},
         {Py_tp_new, Datatype_new},
         {Py_tp_dealloc, Datatype_dealloc},

@@ -537,8 +537,38 @@ mod_Get_abi_fortran_info(PyObject *m, PyObject *Py_UNUSED(a))
              get_vendor_doc},                                                \
             {"Pcontrol", (PyCFunction)mod_Pcontrol, METH_O, Pcontrol_doc},
 
-/* Sentinels MPI.BOTTOM and MPI.IN_PLACE: ints, as in mpi4py, with their
- * own types so that they are recognised by identity and print by name. */
+/* Sentinels MPI.BOTTOM and MPI.IN_PLACE, as in mpi4py: not ints (BOTTOM + 1
+ * is a TypeError) but equal to, and hashing as, the int of their MPI
+ * constant's address; each exports an empty writable buffer at that address
+ * with no owner (memoryview(BOTTOM).obj is None), so MPI.Get_address and
+ * MPI.buffer take them; each is the only instance of its type (calling the
+ * type returns it, pickling goes by name).  Message specifications
+ * recognise them by identity before asking for a buffer. */
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t address; /* (intptr_t)MPI_BOTTOM or (intptr_t)MPI_IN_PLACE */
+} SentinelObject;
+
+static PyObject *
+Sentinel_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    (void)args;
+    (void)kwds;
+    cmpi_state *st = cmpi_type_state(type);
+    if (st == NULL) {
+        return NULL;
+    }
+    return Py_NewRef(type == st->BottomType ? st->BOTTOM : st->IN_PLACE);
+}
+
+static void
+Sentinel_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
 static PyObject *
 Sentinel_repr(PyObject *self)
 {
@@ -546,29 +576,131 @@ Sentinel_repr(PyObject *self)
     return PyUnicode_FromString(strstr(tn, "InPlace") ? "IN_PLACE" : "BOTTOM");
 }
 
-PyDoc_STRVAR(Sentinel_doc,
-             "Type of the BOTTOM and IN_PLACE sentinels: an int "
-             "holding the MPI constant's address.");
+static PyObject *
+Sentinel_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    /* a name: pickle stores a reference to the module's constant */
+    return Sentinel_repr(self);
+}
 
-static PyType_Slot Sentinel_slots[] = {
+static PyObject *
+Sentinel_int(PyObject *self)
+{
+    return PyLong_FromSsize_t(((SentinelObject *)self)->address);
+}
+
+static int
+Sentinel_bool(PyObject *self)
+{
+    return ((SentinelObject *)self)->address != 0;
+}
+
+static Py_hash_t
+Sentinel_hash(PyObject *self)
+{
+    PyObject *value = Sentinel_int(self);
+    if (value == NULL) {
+        return -1;
+    }
+    Py_hash_t hash = PyObject_Hash(value);
+    Py_DECREF(value);
+    return hash;
+}
+
+static PyObject *
+Sentinel_richcompare(PyObject *self, PyObject *other, int op)
+{
+    /* == and != against integers (anything with __index__, as in mpi4py);
+     * the same sentinel is equal by identity, and anything else (orderings
+     * included) is not comparable */
+    if ((op != Py_EQ && op != Py_NE) || !PyIndex_Check(other)) {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    PyObject *index = PyNumber_Index(other);
+    if (index == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) {
+            return NULL;
+        }
+        PyErr_Clear(); /* e.g. a NumPy array of several items */
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    PyObject *value = Sentinel_int(self);
+    PyObject *result =
+            value == NULL ? NULL : PyObject_RichCompare(value, index, op);
+    Py_XDECREF(value);
+    Py_DECREF(index);
+    return result;
+}
+
+static int
+cmpi_sentinel_getbuffer(PyObject *self, Py_buffer *view, int flags)
+{
+    void *address = (void *)(intptr_t)((SentinelObject *)self)->address;
+    return PyBuffer_FillInfo(view, NULL, address, 0, 0, flags);
+}
+
+static PyMethodDef Sentinel_methods[] = {
+        {"__reduce__", Sentinel_reduce, METH_NOARGS, NULL},
+        {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(BottomType_doc, "Type of `BOTTOM`.");
+PyDoc_STRVAR(InPlaceType_doc, "Type of `IN_PLACE`.");
+
+/* Only BOTTOM is an index (mpi4py's IN_PLACE has no __index__). */
+static PyType_Slot BottomType_slots[] = {
+        {Py_tp_new, Sentinel_new},
+        {Py_tp_dealloc, Sentinel_dealloc},
         {Py_tp_repr, Sentinel_repr},
-        {Py_tp_doc, (void *)Sentinel_doc},
+        {Py_tp_hash, Sentinel_hash},
+        {Py_tp_richcompare, Sentinel_richcompare},
+        {Py_tp_methods, Sentinel_methods},
+        {Py_nb_int, Sentinel_int},
+        {Py_nb_index, Sentinel_int},
+        {Py_nb_bool, Sentinel_bool},
+        {Py_bf_getbuffer, cmpi_sentinel_getbuffer},
+        {Py_tp_doc, (void *)BottomType_doc},
+        {0, NULL},
+};
+
+static PyType_Slot InPlaceType_slots[] = {
+        {Py_tp_new, Sentinel_new},
+        {Py_tp_dealloc, Sentinel_dealloc},
+        {Py_tp_repr, Sentinel_repr},
+        {Py_tp_hash, Sentinel_hash},
+        {Py_tp_richcompare, Sentinel_richcompare},
+        {Py_tp_methods, Sentinel_methods},
+        {Py_nb_int, Sentinel_int},
+        {Py_nb_bool, Sentinel_bool},
+        {Py_bf_getbuffer, cmpi_sentinel_getbuffer},
+        {Py_tp_doc, (void *)InPlaceType_doc},
         {0, NULL},
 };
 
 static PyType_Spec BottomType_spec = {
         .name = "cmpi.MPI.BottomType",
-        .basicsize = 0,
+        .basicsize = sizeof(SentinelObject),
         .flags = Py_TPFLAGS_DEFAULT,
-        .slots = Sentinel_slots,
+        .slots = BottomType_slots,
 };
 
 static PyType_Spec InPlaceType_spec = {
         .name = "cmpi.MPI.InPlaceType",
-        .basicsize = 0,
+        .basicsize = sizeof(SentinelObject),
         .flags = Py_TPFLAGS_DEFAULT,
-        .slots = Sentinel_slots,
+        .slots = InPlaceType_slots,
 };
+
+/* The one instance of a sentinel type (its tp_new returns it once made). */
+static PyObject *
+sentinel_make(PyTypeObject *type, void *address)
+{
+    SentinelObject *self = (SentinelObject *)type->tp_alloc(type, 0);
+    if (self != NULL) {
+        self->address = (Py_ssize_t)(intptr_t)address;
+    }
+    return (PyObject *)self;
+}
 
 static int
 cmpi_env_init(PyObject *m, cmpi_state *st)
@@ -630,18 +762,16 @@ cmpi_env_init(PyObject *m, cmpi_state *st)
     }
     Py_DECREF(abi);
     st->BottomType = (PyTypeObject *)PyType_FromModuleAndSpec(
-            m, &BottomType_spec, (PyObject *)&PyLong_Type);
+            m, &BottomType_spec, NULL);
     st->InPlaceType = (PyTypeObject *)PyType_FromModuleAndSpec(
-            m, &InPlaceType_spec, (PyObject *)&PyLong_Type);
+            m, &InPlaceType_spec, NULL);
     if (st->BottomType == NULL || st->InPlaceType == NULL ||
         PyModule_AddType(m, st->BottomType) < 0 ||
         PyModule_AddType(m, st->InPlaceType) < 0) {
         return -1;
     }
-    st->BOTTOM = PyObject_CallFunction((PyObject *)st->BottomType, "n",
-                                       (Py_ssize_t)(intptr_t)MPI_BOTTOM);
-    st->IN_PLACE = PyObject_CallFunction((PyObject *)st->InPlaceType, "n",
-                                         (Py_ssize_t)(intptr_t)MPI_IN_PLACE);
+    st->BOTTOM = sentinel_make(st->BottomType, MPI_BOTTOM);
+    st->IN_PLACE = sentinel_make(st->InPlaceType, MPI_IN_PLACE);
     if (st->BOTTOM == NULL || st->IN_PLACE == NULL ||
         PyModule_AddObjectRef(m, "BOTTOM", st->BOTTOM) < 0 ||
         PyModule_AddObjectRef(m, "IN_PLACE", st->IN_PLACE) < 0) {

@@ -101,6 +101,7 @@ typedef struct {
     PyBaseExceptionObject base;
     int ierr;
     PyObject *message; /* an explanation naming the argument at fault */
+    PyObject *weakreflist;
 } ExceptionObject;
 
 static int
@@ -152,6 +153,7 @@ Exception_dealloc(ExceptionObject *self)
      * untracks unconditionally, which crashes on an object this function
      * has already untracked.  Its tp_clear drops the base's fields. */
     PyObject_GC_UnTrack(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     Py_CLEAR(self->message);
     ((PyTypeObject *)PyExc_RuntimeError)->tp_clear((PyObject *)self);
     tp->tp_free((PyObject *)self);
@@ -306,7 +308,13 @@ PyDoc_STRVAR(Exception_doc,
              "Exception raised when an MPI call fails; carries the MPI error "
              "code.");
 
+static PyMemberDef Exception_members[] = {
+        CMPI_WEAKLIST_MEMBER(ExceptionObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Exception_slots[] = {
+        {Py_tp_members, Exception_members},
         {Py_tp_doc, (void *)Exception_doc},
         {Py_tp_init, Exception_init},
         {Py_tp_traverse, Exception_traverse},
@@ -558,6 +566,7 @@ typedef struct {
     unsigned flags;
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } ErrhandlerObject;
 
 static PyObject *
@@ -613,6 +622,7 @@ static void
 Errhandler_dealloc(ErrhandlerObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     cmpi_handle_unlink((PyObject *)self, CMPI_HK_ERRHANDLER);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -769,7 +779,13 @@ static PyGetSetDef Errhandler_getset[] = {
 PyDoc_STRVAR(Errhandler_doc,
              "Errhandler(errhandler=None)\n--\n\nError handler.");
 
+static PyMemberDef Errhandler_members[] = {
+        CMPI_WEAKLIST_MEMBER(ErrhandlerObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Errhandler_slots[] = {
+        {Py_tp_members, Errhandler_members},
         {Py_tp_doc, (void *)Errhandler_doc},
         {Py_tp_new, Errhandler_new},
         {Py_tp_dealloc, Errhandler_dealloc},

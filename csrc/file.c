@@ -30,6 +30,7 @@ typedef struct {
     PyObject *pending; /* list: its nonblocking requests, maybe done */
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } FileObject;
 
 static PyObject *
@@ -101,6 +102,7 @@ File_dealloc(FileObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     /* A file is not closed implicitly (MPI_File_close is collective).  A
      * split collective still in progress keeps its buffer for good. */
     int finalized = 1;
@@ -1461,7 +1463,13 @@ static PyGetSetDef File_getset[] = {
 
 PyDoc_STRVAR(File_doc, "File(file=None)\n--\n\nFile handle for parallel I/O.");
 
+static PyMemberDef File_members[] = {
+        CMPI_WEAKLIST_MEMBER(FileObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot File_slots[] = {
+        {Py_tp_members, File_members},
         {Py_tp_doc, (void *)File_doc},
         {Py_tp_new, File_new},
         {Py_tp_dealloc, File_dealloc},

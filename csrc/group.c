@@ -49,6 +49,7 @@ static void
 Group_dealloc(GroupObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     cmpi_handle_unlink((PyObject *)self, CMPI_HK_GROUP);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -498,7 +499,13 @@ static PyGetSetDef Group_getset[] = {
 
 PyDoc_STRVAR(Group_doc, "Group(group=None)\n--\n\nGroup of processes.");
 
+static PyMemberDef Group_members[] = {
+        CMPI_WEAKLIST_MEMBER(GroupObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Group_slots[] = {
+        {Py_tp_members, Group_members},
         {Py_tp_doc, (void *)Group_doc},
         {Py_tp_new, Group_new},
         {Py_tp_dealloc, Group_dealloc},

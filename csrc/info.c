@@ -88,6 +88,7 @@ static void
 Info_dealloc(InfoObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     cmpi_handle_unlink((PyObject *)self, CMPI_HK_INFO);
     if ((self->flags & INFO_OWNED) && self->ob_mpi != MPI_INFO_NULL) {
         int finalized = 1;
@@ -907,7 +908,13 @@ PyDoc_STRVAR(Info_doc,
              "Info(info=None)\n--\n\n"
              "Info object: (key, value) string pairs, usable as a dict.");
 
+static PyMemberDef Info_members[] = {
+        CMPI_WEAKLIST_MEMBER(InfoObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Info_slots[] = {
+        {Py_tp_members, Info_members},
         {Py_tp_doc, (void *)Info_doc},
         {Py_tp_new, Info_new},
         {Py_tp_dealloc, Info_dealloc},

@@ -815,6 +815,9 @@ mod_Get_address(PyObject *m, PyObject *arg)
     if (arg == Py_None) {
         p = NULL;
     }
+    else if (arg == st->IN_PLACE) {
+        p = MPI_IN_PLACE; /* mpi4py gives its address too */
+    }
     else if (arg != st->BOTTOM) {
         if (cmpi_get_buffer(arg, &view, PyBUF_SIMPLE) < 0) {
             if (!cmpi_is_exporter(arg)) {

@@ -17,6 +17,7 @@ cmpi_message_new(cmpi_state *st, MPI_Message h, MPI_Comm shadow,
     self->flags = flags;
     self->copies.next = self->copies.prev = NULL;
     self->st = st;
+    self->weakreflist = NULL; /* PyObject_New does not zero it */
     if (probe != NULL) {
         self->probe = *probe;
     }
@@ -67,6 +68,7 @@ static void
 Message_dealloc(MessageObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     cmpi_handle_unlink((PyObject *)self, CMPI_HK_MESSAGE);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -435,7 +437,13 @@ static PyGetSetDef Message_getset[] = {
 PyDoc_STRVAR(Message_doc,
              "Message(message=None)\n--\n\nMatched message, received once.");
 
+static PyMemberDef Message_members[] = {
+        CMPI_WEAKLIST_MEMBER(MessageObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Message_slots[] = {
+        {Py_tp_members, Message_members},
         {Py_tp_doc, (void *)Message_doc},
         {Py_tp_new, Message_new},
         {Py_tp_dealloc, Message_dealloc},

@@ -19,6 +19,7 @@ cmpi_op_new(cmpi_state *st, MPI_Op op, unsigned flags)
     self->slot = -1;
     self->copies.next = self->copies.prev = NULL;
     self->st = st;
+    self->weakreflist = NULL; /* PyObject_New does not zero it */
     return (PyObject *)self;
 }
 
@@ -58,6 +59,7 @@ static void
 Op_dealloc(OpObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     cmpi_handle_unlink((PyObject *)self, CMPI_HK_OP);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -558,12 +560,23 @@ static PyGetSetDef Op_getset[] = {
 
 PyDoc_STRVAR(Op_doc, "Op(op=None)\n--\n\nReduction operation.");
 
+static PyMemberDef Op_members[] = {
+        CMPI_WEAKLIST_MEMBER(OpObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Op_slots[] = {
-        {Py_tp_doc, (void *)Op_doc}, {Py_tp_new, Op_new},
-        {Py_tp_dealloc, Op_dealloc}, {Py_tp_richcompare, Op_richcompare},
-        {Py_tp_hash, Op_hash},       {Py_tp_call, Op_call},
-        {Py_nb_bool, Op_bool},       {Py_tp_methods, Op_methods},
-        {Py_tp_getset, Op_getset},   {0, NULL},
+        {Py_tp_doc, (void *)Op_doc},
+        {Py_tp_new, Op_new},
+        {Py_tp_dealloc, Op_dealloc},
+        {Py_tp_richcompare, Op_richcompare},
+        {Py_tp_hash, Op_hash},
+        {Py_tp_call, Op_call},
+        {Py_nb_bool, Op_bool},
+        {Py_tp_methods, Op_methods},
+        {Py_tp_getset, Op_getset},
+        {Py_tp_members, Op_members},
+        {0, NULL},
 };
 
 static PyType_Spec Op_spec = {

@@ -35,6 +35,7 @@ cmpi_request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
     r->owner = NULL;
     r->copies.next = r->copies.prev = NULL;
     r->st = st;
+    r->weakreflist = NULL; /* PyObject_GC_New does not zero it */
     cmpi_status_clear(&r->status);
     PyObject_GC_Track(r);
     return r;
@@ -187,6 +188,7 @@ Request_dealloc(RequestObject *r)
 {
     PyTypeObject *tp = Py_TYPE(r);
     PyObject_GC_UnTrack(r);
+    cmpi_clear_weakrefs((PyObject *)r, r->weakreflist);
     int finalized = 1;
     MPI_Finalized(&finalized);
     cmpi_handle_unlink((PyObject *)r, CMPI_HK_REQUEST);
@@ -612,7 +614,13 @@ PyDoc_STRVAR(Request_doc,
              "Request(request=None)\n--\n\nRequest handler: a nonblocking "
              "operation in flight.");
 
+static PyMemberDef Request_members[] = {
+        CMPI_WEAKLIST_MEMBER(RequestObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Request_slots[] = {
+        {Py_tp_members, Request_members},
         {Py_tp_doc, (void *)Request_doc},
         {Py_tp_new, Request_new},
         {Py_tp_dealloc, Request_dealloc},

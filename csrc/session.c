@@ -21,6 +21,7 @@ typedef struct {
     unsigned flags;
     cmpi_copies copies;
     cmpi_state *st;
+    PyObject *weakreflist;
 } SessionObject;
 
 static PyObject *
@@ -70,6 +71,7 @@ static void
 Session_dealloc(SessionObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     cmpi_handle_unlink((PyObject *)self, CMPI_HK_SESSION);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -460,7 +462,13 @@ static PyGetSetDef Session_getset[] = {
 
 PyDoc_STRVAR(Session_doc, "Session(session=None)\n--\n\nSession context.");
 
+static PyMemberDef Session_members[] = {
+        CMPI_WEAKLIST_MEMBER(SessionObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Session_slots[] = {
+        {Py_tp_members, Session_members},
         {Py_tp_doc, (void *)Session_doc},
         {Py_tp_new, Session_new},
         {Py_tp_dealloc, Session_dealloc},

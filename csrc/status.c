@@ -34,6 +34,7 @@ static void
 Status_dealloc(StatusObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -471,7 +472,13 @@ static PyGetSetDef Status_getset[] = {
 
 PyDoc_STRVAR(Status_doc, "Status(status=None)\n--\n\nStatus object.");
 
+static PyMemberDef Status_members[] = {
+        CMPI_WEAKLIST_MEMBER(StatusObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Status_slots[] = {
+        {Py_tp_members, Status_members},
         {Py_tp_doc, (void *)Status_doc},
         {Py_tp_new, Status_new},
         {Py_tp_dealloc, Status_dealloc},

@@ -170,6 +170,7 @@ Win_dealloc(WinObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    cmpi_clear_weakrefs((PyObject *)self, self->weakreflist);
     int finalized = 1;
     MPI_Finalized(&finalized);
     if (self->ob_mpi != MPI_WIN_NULL && !finalized &&
@@ -1477,7 +1478,13 @@ PyDoc_STRVAR(Win_doc,
              "Win(win=None)\n--\n\n"
              "Window: memory exposed to one-sided communication.");
 
+static PyMemberDef Win_members[] = {
+        CMPI_WEAKLIST_MEMBER(WinObject),
+        {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot Win_slots[] = {
+        {Py_tp_members, Win_members},
         {Py_tp_doc, (void *)Win_doc},
         {Py_tp_new, Win_new},
         {Py_tp_dealloc, Win_dealloc},

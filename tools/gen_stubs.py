@@ -262,6 +262,23 @@ DUNDERS = {
         ("__setitem__", "def __setitem__(self, key: str, value: str) -> None: ..."),
         ("__delitem__", "def __delitem__(self, key: str) -> None: ..."),
     ],
+    "BottomType": [
+        ("__hash__", "def __hash__(self) -> int: ..."),
+        ("__eq__", "def __eq__(self, other: object, /) -> bool: ..."),
+        ("__ne__", "def __ne__(self, other: object, /) -> bool: ..."),
+        ("__buffer__", "def __buffer__(self, flags: int, /) -> memoryview: ..."),
+        ("__bool__", "def __bool__(self) -> bool: ..."),
+        ("__int__", "def __int__(self) -> int: ..."),
+        ("__index__", "def __index__(self) -> int: ..."),
+    ],
+    "InPlaceType": [
+        ("__hash__", "def __hash__(self) -> int: ..."),
+        ("__eq__", "def __eq__(self, other: object, /) -> bool: ..."),
+        ("__ne__", "def __ne__(self, other: object, /) -> bool: ..."),
+        ("__buffer__", "def __buffer__(self, flags: int, /) -> memoryview: ..."),
+        ("__bool__", "def __bool__(self) -> bool: ..."),
+        ("__int__", "def __int__(self) -> int: ..."),
+    ],
     "buffer": [
         ("__len__", "def __len__(self) -> int: ..."),
         ("__buffer__", "def __buffer__(self, flags: int, /) -> memoryview: ..."),
@@ -354,11 +371,9 @@ def main():
             params = [fmt_param(p) for p in signature_text(cls) if p.strip()]
             params = [p for p in params if p not in ("self", "cls")]
             out.append(f"    def __init__(self{''.join(', ' + p for p in params)}) -> None: ...\n")
-        body = 0
         for name, attr in sorted(vars(cls).items()):
             if name.startswith("_") or _stand_in(attr):
                 continue
-            body += 1
             if isinstance(attr, classmethod) or type(attr).__name__ == "classmethod_descriptor":
                 out.append(emit_function(cname, name, getattr(cls, name), "    ", "classmethod"))
             elif callable(attr):
@@ -380,8 +395,6 @@ def main():
             out.append("    def __bool__(self) -> bool: ...\n")
         if cname == "Op":
             out.append("    def __call__(self, x: Any, y: Any) -> Any: ...\n")
-        if not body and cname in ("BottomType", "InPlaceType"):
-            out.append("    ...\n")
         out.append("\n")
     for name in aliases:
         out.append(f"{name} = {getattr(MPI, name).__name__}\n")

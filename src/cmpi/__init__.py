@@ -218,7 +218,11 @@ def profile(name, *, path=None, logfile=None):
 
 class _Mpi4pyAlias:
     """Import hook: ``mpi4py`` and ``mpi4py.X`` resolve to ``cmpi`` and
-    ``cmpi.X``, the same module objects (so MPI is initialized once)."""
+    ``cmpi.X``, the same module objects (so MPI is initialized once).
+
+    It is also the loader of its specs: runpy (``-m mpi4py.futures``,
+    ``-m mpi4py``) does not import the module it runs but asks the loader
+    for its code, which comes from the loader of ``cmpi.X``."""
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "mpi4py" and not fullname.startswith("mpi4py."):
@@ -226,7 +230,7 @@ class _Mpi4pyAlias:
         import importlib.machinery
         import importlib.util
 
-        real = "cmpi" + fullname[len("mpi4py"):]
+        real = self._real_name(fullname)
         if real in _sys.modules and not hasattr(_sys.modules[real], "__path__"):
             # A plain object registered as a module (cmpi.rc).
             return importlib.machinery.ModuleSpec(fullname, self)
@@ -234,13 +238,29 @@ class _Mpi4pyAlias:
         if real_spec is None:
             return None
         package = real_spec.submodule_search_locations is not None
-        return importlib.machinery.ModuleSpec(fullname, self, is_package=package)
+        spec = importlib.machinery.ModuleSpec(fullname, self, origin=real_spec.origin,
+                                              is_package=package)
+        # runpy sets __file__ and sys.argv[0] from the origin.
+        spec.has_location = real_spec.has_location
+        return spec
+
+    @staticmethod
+    def _real_name(fullname):
+        return "cmpi" + fullname[len("mpi4py"):]
+
+    def _real_loader(self, fullname):
+        import importlib.util
+
+        real = self._real_name(fullname)
+        real_spec = importlib.util.find_spec(real)
+        if real_spec is None or real_spec.loader is None:
+            raise ImportError(f"no module named {real!r}", name=fullname)
+        return real, real_spec.loader
 
     def create_module(self, spec):
         import importlib
 
-        real = "cmpi" + spec.name[len("mpi4py"):]
-        module = importlib.import_module(real)
+        module = importlib.import_module(self._real_name(spec.name))
         self._saved = (module, getattr(module, "__spec__", None))
         return module
 
@@ -249,6 +269,19 @@ class _Mpi4pyAlias:
         saved_module, saved_spec = self._saved
         if saved_module is module:
             module.__spec__ = saved_spec
+
+    # importlib.abc.InspectLoader, which runpy needs.
+    def get_code(self, fullname):
+        real, loader = self._real_loader(fullname)
+        return loader.get_code(real)
+
+    def get_source(self, fullname):
+        real, loader = self._real_loader(fullname)
+        return loader.get_source(real)
+
+    def is_package(self, fullname):
+        real, loader = self._real_loader(fullname)
+        return loader.is_package(real)
 
 
 def install_as_mpi4py():

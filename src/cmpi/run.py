@@ -36,6 +36,8 @@ options:
                         same as CMPI_HANG_TIMEOUT=SECS
   --hang-abort          abort the job after such a report (CMPI_HANG_ABORT=1)
   --tag-output          prefix every line of output with [rank N]
+  -rc <key=value,...>   set cmpi.rc.key=value (as mpi4py's runner does;
+                        each value is a Python literal, or else a string)
 --version, --prefix and the --mpi-* options combine: each prints its line,
 in the order given, and the runner then exits without running a program
 (MPI is not initialized for them).
@@ -123,6 +125,27 @@ def _usage_error(message):
     sys.exit(2)
 
 
+# mpi4py's runner also takes its long options with one dash.
+SINGLE_DASH = {"-help", "-version", "-prefix", "-mpi-library", "-mpi-std-version",
+               "-mpi-lib-version"}
+
+
+def _parse_rc(text, options):
+    """``-rc key=value,...`` into ``options["rc"]``: each value a Python
+    literal, or else the string as given (mpi4py's rules)."""
+    from ast import literal_eval
+
+    for entry in text.split(","):
+        key, _, value = entry.partition("=")
+        if not key or not value:
+            _usage_error(f"cannot parse rc option: {entry}")
+        try:
+            value = literal_eval(value)
+        except (ValueError, SyntaxError):
+            pass
+        options.setdefault("rc", {})[key] = value
+
+
 def _parse(argv, options=None):
     """Split argv into (kind, target, program argv); runner options go into
     the dict ``options``."""
@@ -130,6 +153,19 @@ def _parse(argv, options=None):
     i = 0
     while i < len(argv):
         arg = argv[i]
+        if arg in SINGLE_DASH:
+            arg = "-" + arg
+        if arg in ("-rc", "--rc") or arg.startswith("--rc="):
+            if "=" in arg:
+                value = arg.split("=", 1)[1]
+            elif i + 1 < len(argv) and not argv[i + 1].startswith("-"):
+                i += 1
+                value = argv[i]
+            else:
+                _usage_error(f"argument expected for {arg}")
+            _parse_rc(value, options)
+            i += 1
+            continue
         if arg == "--hang-timeout" or arg.startswith("--hang-timeout="):
             if "=" in arg:
                 value = arg.split("=", 1)[1]
@@ -270,6 +306,10 @@ def _apply(options):
     """Runner options become rc settings before the program imports MPI."""
     import cmpi
 
+    try:
+        cmpi.rc(**options.get("rc", {}))
+    except TypeError as exc:
+        _usage_error(str(exc))
     if "hang_timeout" in options:
         cmpi.rc.hang_timeout = options["hang_timeout"]
         os.environ["CMPI_HANG_TIMEOUT"] = repr(options["hang_timeout"])

@@ -3,6 +3,7 @@ import io
 
 INFO_OPTIONS: tuple[str, ...]
 USAGE: str
+SINGLE_DASH: set[str]
 
 class _TaggedStream(io.TextIOBase):
     def __init__(self, stream) -> None: ...

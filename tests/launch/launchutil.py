@@ -36,6 +36,32 @@ DEFAULT_TIMEOUT = 120
 REFERENCE = bool(os.environ.get("CMPI_TEST_RUNNER", "").strip())
 
 
+#: The trainings' data (examples/string_matching), beside the checkout.
+DATA_FILES = ("left_data.tsv", "right_data.tsv")
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def trainings_data():
+    """The folder of the trainings' data: the one ``STRMATCH_DATA`` names,
+    else ``../shared/data`` beside the checkout (the test environment has
+    it).  Skips the test only when neither is there at all (a user's machine
+    without the shared tree); a folder that is named or present but lacks a
+    file fails it, so that a wrong path cannot pass as "no data"."""
+    import pytest
+
+    named = os.environ.get("STRMATCH_DATA")
+    if named:
+        folder, source = Path(named), "STRMATCH_DATA"
+    elif SHARED_DATA.is_dir():
+        folder, source = SHARED_DATA, "the shared tree"
+    else:
+        pytest.skip(f"the trainings' data is not on this machine (no STRMATCH_DATA, no {SHARED_DATA})")
+    missing = [name for name in DATA_FILES if not (folder / name).is_file()]
+    if missing:
+        pytest.fail(f"the trainings' data is not where {source} says: {folder} lacks {', '.join(missing)}")
+    return str(folder)
+
+
 def python():
     """Plain interpreter of the flavour under test."""
     return launcher.python()

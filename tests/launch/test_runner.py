@@ -274,3 +274,116 @@ def test_singleton_exception_fails(tmp_path):
     assert not job.timed_out, f"job hung\n{job}"
     assert job.returncode != 0, job
     assert "ValueError: boom" in job.err, job
+
+
+# -- mpi4py's own entry points under the alias --------------------------------
+# runpy runs a module with ``-m`` through its loader's get_code, which the
+# alias must provide (it once failed on every rank with AttributeError:
+# '_Mpi4pyAlias' object has no attribute 'get_code').
+
+FUTURES_PROG = """\
+    import sys
+    from mpi4py.futures import MPIPoolExecutor
+
+    def square(x):
+        return x * x
+
+    if __name__ == "__main__":
+        with MPIPoolExecutor() as ex:
+            print(f"<squares={list(ex.map(square, range(6)))} "
+                  f"workers={ex.num_workers} args={sys.argv[1:]}>")
+"""
+
+
+def test_dash_m_mpi4py_futures(tmp_path):
+    prog = write(tmp_path / "prog.py", FUTURES_PROG)
+    job = lu.mpirun(3, ["-m", "mpi4py.futures", str(prog), "x"], timeout=TIMEOUT)
+    job.check_ok()
+    assert job.out.count("<squares=[0, 1, 4, 9, 16, 25] workers=2 args=['x']>") == 1, job
+
+
+THREAD_PROBE = """\
+    import sys
+    from mpi4py import MPI
+    import mpi4py
+    print(f"<rank={MPI.COMM_WORLD.Get_rank()} threads={mpi4py.rc.threads!r} "
+          f"level={MPI.Query_thread()} single={MPI.THREAD_SINGLE} args={sys.argv[1:]}>")
+"""
+
+
+def test_dash_m_mpi4py_rc(tmp_path):
+    prog = write(tmp_path / "prog.py", THREAD_PROBE)
+    job = lu.mpirun(2, ["-m", "mpi4py", "-rc", "threads=0", str(prog), "a"],
+                    timeout=TIMEOUT)
+    job.check_ok()
+    for rank in (0, 1):
+        line = f"<rank={rank} threads=0 level=0 single=0 args=['a']>"
+        assert job.out.count(line) == 1, f"missing {line!r}\n{job}"
+
+
+@pytest.mark.parametrize("form", [["-rc", "threads=False,thread_level='single'"],
+                                  ["--rc=threads=False"], ["--rc", "threads=False"]],
+                         ids=["dash", "equals", "double-dash"])
+def test_runner_rc_option(tmp_path, form):
+    prog = write(tmp_path / "prog.py", THREAD_PROBE)
+    job = lu.mpirun(None, form + [str(prog)], timeout=TIMEOUT)
+    job.check_ok()
+    assert "<rank=0 threads=False level=0 single=0 args=[]>" in job.out, job
+
+
+@cmpi_only
+@pytest.mark.parametrize("args", [["threads=0"], ["threads"], ["nosuchoption=1"], []],
+                         ids=["no-program", "no-value", "unknown", "missing"])
+def test_runner_rc_option_errors(tmp_path, args):
+    job = lu.mpirun(None, ["-rc"] + args, timeout=TIMEOUT)
+    assert not job.timed_out, f"job hung\n{job}"
+    assert job.returncode not in (0, None), job
+    assert "usage:" in job.err, job
+
+
+@pytest.mark.parametrize("option", ["--version", "-version"])
+def test_dash_m_mpi4py_version(option):
+    job = lu.mpirun(None, ["-m", "mpi4py", option], timeout=TIMEOUT)
+    job.check_ok()
+    if lu.REFERENCE:
+        assert re.fullmatch(r"mpi4py \d+\.\d+\.\d+\S*\n", job.stdout), job
+    else:
+        source = (lu.ROOT / "src" / "cmpi" / "__init__.py").read_text()
+        version = re.search(r'^__version__ = "([^"]+)"', source, re.M).group(1)
+        assert job.stdout == f"cmpi {version}\n", job
+
+
+def test_dash_m_mpi4py_modes(tmp_path):
+    write(tmp_path / "cmpi_probe_mod.py", PROBE)
+    script = write(tmp_path / "script.py", PROBE)
+    env = lu.job_env()
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(tmp_path), env.get("PYTHONPATH", "")] if p)
+    runs = {
+        "mpi4py -m": (["-m", "mpi4py", "-m", "cmpi_probe_mod", "p"],
+                      "<rank=0 name=__main__ argv0=cmpi_probe_mod.py args=['p']>"),
+        "mpi4py -c": (["-m", "mpi4py", "-c", PROBE.replace("    ", ""), "q"],
+                      "<rank=0 name=__main__ argv0=-c args=['q']>"),
+        "mpi4py.run": (["-m", "mpi4py.run", str(script), "r"],
+                       "<rank=0 name=__main__ argv0=script.py args=['r']>"),
+    }
+    for name, (args, line) in runs.items():
+        job = lu.mpirun(None, args, timeout=TIMEOUT, env=env)
+        job.check_ok()
+        assert line in job.out, f"{name}: missing {line!r}\n{job}"
+
+
+@cmpi_only
+def test_rc_before_futures(tmp_path):
+    """-rc reaches MPI through ``python -m cmpi -rc ... -m mpi4py.futures``;
+    ``python -m cmpi.futures -rc`` is refused, not ignored: importing the
+    package has initialized MPI already."""
+    prog = write(tmp_path / "prog.py", THREAD_PROBE)
+    job = lu.mpirun(None, ["-rc", "threads=False", "-m", "mpi4py.futures", str(prog)],
+                    timeout=TIMEOUT)
+    job.check_ok()
+    assert "<rank=0 threads=False level=0 single=0 args=[]>" in job.out, job
+    job = lu.run([lu.python(), "-m", "cmpi.futures", "-rc", "threads=False", str(prog)],
+                 timeout=TIMEOUT)
+    assert job.returncode == 2 and "-rc comes too late here" in job.err, job
+    assert "<rank=" not in job.out, job

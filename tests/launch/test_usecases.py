@@ -4,9 +4,10 @@ them: under mpiexec at 2 and 4 ranks, for the MPI library under test.
 String matching: the serial, static and balanced versions agree with each
 other, find exactly the planted near-duplicates in generated data (N*N times
 as many with --repeat N), and find the trainings' 677 pairs on their data
-when it is present.  The kernel is checked against the definition of the
-ratio (a plain longest-common-subsequence reference) including pairs exactly
-at the threshold.  Grid search --quick: both schedulers train every
+(``lu.trainings_data()``: a folder named or present but incomplete fails,
+only a machine without one skips).  The kernel is checked against the
+definition of the ratio (a plain longest-common-subsequence reference)
+including pairs exactly at the threshold.  Grid search --quick: both schedulers train every
 combination and agree on every accuracy.
 """
 
@@ -29,14 +30,6 @@ TIMEOUT = 240 if OPENMPI else 420        # MPICH busy-polls on 2 shared cores
 ROWS, PLANTED = 700, 25
 GEN = ["--generate", "--rows", str(ROWS), "--planted", str(PLANTED), "--seed", "3",
        "--progress", "lines"]
-
-
-def trainings_data():
-    dirs = [os.environ.get("STRMATCH_DATA"), str(lu.ROOT.parent / "shared" / "data")]
-    for d in dirs:
-        if d and (Path(d) / "left_data.tsv").is_file() and (Path(d) / "right_data.tsv").is_file():
-            return d
-    return None
 
 
 def have_examples_requirements():
@@ -108,11 +101,10 @@ def test_threads_from_slurm_cpus_per_task():
     assert "1 rank(s) x 2 thread(s)" in job.stdout, job
 
 
-@pytest.mark.skipif(trainings_data() is None, reason="the trainings' data is not present")
 @pytest.mark.parametrize("runner", ["serial", "serial-cdist", "static-2", "balanced-2",
                                     "static-4", "balanced-4"])
 def test_trainings_data_677(runner):
-    env = {"STRMATCH_DATA": trainings_data()}
+    env = {"STRMATCH_DATA": lu.trainings_data()}
     if runner.startswith("serial"):
         extra = ["--kernel", "cdist"] if runner.endswith("cdist") else []
         job = lu.run([lu.python(), str(SM / "serial.py"), *extra],

@@ -4,9 +4,13 @@ checks (Exception ordering, Translate_ranks defaults, Status setters...)."""
 
 import copy
 import ctypes
+import gc
 import pickle
+import weakref
+from array import array
 from typing import Any
 
+import numpy as np
 import pytest
 
 from mpiimpl import MPI, IS_CMPI
@@ -432,3 +436,156 @@ def test_null_handle_errors_name_the_handle(tmp_path):
             call()
         assert info.value.Get_error_class() == errclass, text
         assert str(info.value).startswith(text + " ("), str(info.value)
+
+
+# -- weak references (mpi4py's testWeakRef) -----------------------------------
+
+WEAKREF_CONSTANTS = [MPI.Status()] + CONSTANTS + [
+    MPI.Prequest(MPI.REQUEST_NULL), MPI.Grequest(MPI.REQUEST_NULL), MPI.Intercomm(),
+    MPI.Cartcomm(), MPI.Graphcomm(), MPI.Distgraphcomm(), MPI.Exception(MPI.ERR_OTHER),
+]
+
+
+@pytest.mark.parametrize("obj", WEAKREF_CONSTANTS, ids=repr)
+def test_weak_references_to_handles(obj):
+    ref = weakref.ref(obj)
+    assert ref() is obj
+    assert ref in weakref.getweakrefs(obj)
+    proxy = weakref.proxy(obj)
+    assert proxy in weakref.getweakrefs(obj)
+    assert bool(proxy) == bool(obj)
+
+
+def test_weak_references_die_with_their_objects(tmp_path):
+    """A dying handle object clears its weak references and runs their
+    callbacks (the dealloc of every type calls PyObject_ClearWeakRefs)."""
+    self_ = MPI.COMM_SELF
+    comm = self_.Dup()
+    dtype = MPI.INT.Create_contiguous(2).Commit()
+    request = self_.Irecv(bytearray(8), source=0, tag=5)
+    self_.Send(bytearray(8), dest=0, tag=5)
+    win = MPI.Win.Allocate(8, comm=self_)
+    fh = MPI.File.Open(self_, str(tmp_path / "weak"), MPI.MODE_CREATE | MPI.MODE_RDWR)
+    sent = self_.isend("x", dest=0, tag=6)  # a blocking send to self can wait (MPICH)
+    message = self_.mprobe(source=0, tag=6)
+    made = {
+        "comm": comm, "group": comm.Get_group(), "dtype": dtype, "request": request,
+        "win": win, "file": fh, "message": message, "info": MPI.Info.Create(),
+        "op": MPI.Op.Create(lambda a, b, t: None), "status": MPI.Status(),
+        "errhandler": MPI.ERRORS_RETURN.__class__(MPI.ERRORS_RETURN),
+        "exception": MPI.Exception(MPI.ERR_OTHER),
+    }
+    dead: list[str] = []
+
+    def watch(name, obj):
+        return weakref.ref(obj, lambda ref: dead.append(name))
+
+    refs = {name: watch(name, obj) for name, obj in made.items()}
+    assert all(ref() is made[name] for name, ref in refs.items())
+    # free what needs freeing through copies that hold no weak reference
+    request.Wait()
+    message.recv()
+    sent.wait()
+    type(comm)(comm).Free()
+    type(dtype)(dtype).Free()
+    type(win)(win).Free()
+    type(fh)(fh).Close()
+    del comm, dtype, request, win, fh, message, made
+    gc.collect()
+    assert sorted(dead) == sorted(refs), dead
+    assert all(ref() is None for ref in refs.values())
+
+
+class _CommWithSlot(MPI.Intracomm):
+    pass
+
+
+def test_weak_reference_to_subclass_instance():
+    comm = _CommWithSlot(MPI.COMM_WORLD)
+    ref = weakref.ref(comm)
+    assert ref() is comm
+    del comm
+    gc.collect()
+    assert ref() is None
+
+
+# -- MPI.BOTTOM and MPI.IN_PLACE (mpi4py's testConstants) ---------------------
+
+@pytest.mark.parametrize("name", ["BOTTOM", "IN_PLACE"])
+def test_address_constants_behave_as_mpi4py(name):
+    constant = getattr(MPI, name)
+    value = int(constant)
+    assert constant == constant and constant == value and value == constant
+    assert constant != None and not (constant != value)  # noqa: E711
+    assert constant != 0.5 and not (constant == str(value))
+    assert constant == np.intp(value) and not (constant != np.intp(value))
+    assert hash(constant) == hash(value)
+    assert bool(constant) == bool(value)
+    assert type(constant)() is constant
+    assert type(constant)(1, x=2) is constant
+    assert repr(constant) == str(constant) == name
+    assert constant.__reduce__() == name
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(constant, protocol)) is constant
+    assert not isinstance(constant, int)
+    with pytest.raises(TypeError):
+        constant + 1
+    with pytest.raises(TypeError):
+        constant < 1
+    assert MPI.Get_address(constant) == constant
+
+
+@pytest.mark.parametrize("name", ["BOTTOM", "IN_PLACE"])
+def test_address_constants_export_an_empty_buffer(name):
+    constant = getattr(MPI, name)
+    view = memoryview(constant)
+    assert (view.nbytes, len(view), view.obj, view.readonly) == (0, 0, None, False)
+    assert (view.format, view.itemsize, view.shape, view.ndim) == ("B", 1, (0,), 1)
+    assert bytes(constant) == b"" and bytearray(constant) == bytearray()
+    mem = MPI.buffer(constant)
+    # MPI.buffer's address is unsigned (MPICH's IN_PLACE is -1)
+    assert len(mem) == 0 and not mem.readonly
+    assert ctypes.c_void_p(mem.address).value == ctypes.c_void_p(int(constant)).value
+
+
+def test_only_bottom_is_an_index():
+    import operator
+
+    assert operator.index(MPI.BOTTOM) == int(MPI.BOTTOM)
+    assert [7, 8][MPI.BOTTOM] == 7
+    with pytest.raises(TypeError):
+        operator.index(MPI.IN_PLACE)  # type: ignore[arg-type]
+
+
+def test_address_constants_still_special_in_messages():
+    """The constants export a buffer, yet message buffers never take them
+    as one: MPI would read IN_PLACE's address as the constant where it does
+    not allow it (a plain buffer there), so cmpi refuses it before MPI."""
+    comm = MPI.COMM_SELF
+    data = array("i", [1, 2, 3])
+    comm.Allreduce(MPI.IN_PLACE, data, op=MPI.SUM)
+    assert list(data) == [1, 2, 3]
+    out = array("i", [0, 0, 0])
+    absolute = MPI.INT.Create_hindexed([3], [MPI.Get_address(out)]).Commit()
+    try:
+        comm.Sendrecv(array("i", [4, 5, 6]), dest=0, sendtag=2,
+                      recvbuf=[MPI.BOTTOM, 1, absolute], source=0, recvtag=2)
+    finally:
+        absolute.Free()
+    assert list(out) == [4, 5, 6]
+    refused = [
+        lambda: comm.Send(MPI.IN_PLACE, dest=MPI.PROC_NULL),
+        lambda: comm.Recv(MPI.IN_PLACE, source=MPI.PROC_NULL),
+        lambda: comm.Bcast(MPI.IN_PLACE),
+        lambda: comm.Bcast([MPI.IN_PLACE, 2, MPI.INT]),
+        lambda: comm.Allgatherv(data[:1], [MPI.IN_PLACE, ([1], [0]), MPI.INT]),
+        lambda: comm.Reduce_scatter_block(data, MPI.IN_PLACE),
+        lambda: MPI.SUM.Reduce_local(MPI.IN_PLACE, data),
+        lambda: comm.Isend(MPI.IN_PLACE, dest=MPI.PROC_NULL),
+        lambda: MPI.INT.Pack(MPI.IN_PLACE, bytearray(8), 0, comm),
+    ]
+    for call in refused:
+        with pytest.raises(TypeError) as info:
+            call()
+        if IS_CMPI:
+            assert str(info.value) == "IN_PLACE cannot be used as a buffer here"

@@ -27,6 +27,7 @@ import os
 import pickle
 import sys
 import tracemalloc
+import weakref
 from array import array
 
 import numpy as np
@@ -430,6 +431,31 @@ def test_datatype_create_decode_free():
             t.Free()
 
     assert_flat(step, base, MPI.INT)
+
+
+def test_weak_references_to_handles():
+    """Handle objects with live weak references (and proxies, and callbacks)
+    die cleanly: their dealloc clears the references, nothing stays."""
+    comm = MPI.COMM_WORLD
+    dead: list = []
+
+    def step():
+        status = MPI.Status()
+        dtype = MPI.INT.Dup()
+        group = comm.Get_group()
+        info = MPI.Info.Create()
+        exc = MPI.Exception(MPI.ERR_OTHER)
+        refs = [weakref.ref(status, dead.append), weakref.ref(dtype), weakref.proxy(group),
+                weakref.ref(info), weakref.ref(exc), weakref.ref(comm)]
+        assert refs[0]() is status
+        dtype.Free()
+        group.Free()
+        info.Free()
+        del status, dtype, group, info, exc
+        assert refs[0]() is None and refs[-1]() is comm
+        dead.clear()
+
+    assert_flat(step, comm, MPI.INT)
 
 
 def test_op_create_user_reduce():

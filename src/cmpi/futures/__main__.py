@@ -90,9 +90,15 @@ def main(argv=None):
     import cmpi
     from cmpi import run as runner
 
-    kind, target, prog_argv = runner._parse(sys.argv[1:] if argv is None else argv)
+    options = {}
+    kind, target, prog_argv = runner._parse(sys.argv[1:] if argv is None else argv, options)
     cmpi.install_as_mpi4py()
     runner._line_buffered()
+    if options.get("rc"):
+        # Importing this package imported cmpi.MPI, which read cmpi.rc.
+        runner._usage_error("-rc comes too late here: MPI is initialized when cmpi.futures is "
+                            "imported; set CMPI_RC_<NAME>=value, or run "
+                            "python -m cmpi -rc key=value -m cmpi.futures ...")
     from cmpi import MPI
 
     from . import _core, pool
