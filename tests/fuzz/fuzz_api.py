@@ -11,8 +11,8 @@ the seed; the next batch starts at the call after it.
 
     python tests/fuzz/fuzz_api.py [--mpi openmpi] [--np 1 2] [--calls N]
 
-``CMPI_FUZZ_SEED`` replays a seed (default: CI_SEED, a fixed one;
-``random`` for a fresh one; printed);
+``CMPI_FUZZ_SEED`` replays a seed (default: a fresh one each run,
+printed);
 ``CMPI_FUZZ_ONLY=a-b,c`` makes a job's worker run only those calls of its
 batch (narrowing a replay to the calls that matter);
 ``CMPI_FUZZ_SCALE`` multiplies the number of calls as it does for the
@@ -49,21 +49,12 @@ CALLS_PER_MPI = int(50_000 * SCALE)
 BATCH = 2500
 
 
-#: The seed CI uses.  A fresh seed per run found an open crash class in
-#: about one run in three (Request.waitall with the same Grequest twice,
-#: Neighbor_allgather on a distributed graph under Open MPI: seeds
-#: 20261205 and 1791590635), which would turn CI red at random; until those
-#: are fixed, CI replays this seed, verified clean on both MPIs at 1 and 2
-#: ranks, and CMPI_FUZZ_SEED=random explores.
-CI_SEED = 2144102926
-
-
 def fresh_seed():
-    """CMPI_FUZZ_SEED if set ("random" draws a fresh one), else CI_SEED."""
+    """CMPI_FUZZ_SEED if set, else a fresh seed (every CI run explores)."""
     env = os.environ.get("CMPI_FUZZ_SEED", "")
-    if env == "random":
-        return secrets.randbelow(2**31)
-    return int(env) if env else CI_SEED
+    if env and env != "random":
+        return int(env)
+    return secrets.randbelow(2**31)
 
 
 class Result:
