@@ -23,6 +23,7 @@
  *   wait.c          every blocking wait: polling, Ctrl-C, hang reports
  *   request_lists.c Waitall, Testany, Waitsome ... on lists of requests
  *   request.c       MPI.Request
+ *   partitioned.c   partitioned point-to-point: Psend_init, Pready ...
  *   prequest.c      MPI.Prequest: persistent requests
  *   grequest.c      MPI.Grequest: generalized requests
  *   group.c         MPI.Group
