@@ -68,6 +68,13 @@ partitioned_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_info_arg(self->st, a[4], &info) < 0) {
         return NULL;
     }
+    /* MPICH 4.0 crashes in MPI_Psend_init/MPI_Precv_init on PROC_NULL */
+    if (rank == MPI_PROC_NULL) {
+        return cmpi_raise_msg(self->st, MPI_ERR_RANK,
+                              "invalid rank: %s=PROC_NULL, partitioned "
+                              "communication needs a process",
+                              recv ? "source" : "dest");
+    }
     if (partitions < 1) {
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "invalid argument: partitions=%d, at least 1 "
