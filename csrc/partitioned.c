@@ -3,13 +3,39 @@
  * Comm.Precv_init and Prequest.Pready, Pready_range, Pready_list and
  * Parrived.
  *
- * Only where the library has them (CMPI_HAVE_PARTITIONED: MPICH 4.0 does,
- * Open MPI 4.1 does not).  Elsewhere these methods are left undefined, and
- * cmpi/_mpi4py_api.py's stand-ins raise NotImplementedError naming the MPI
- * function (MPI_Psend_init, MPI_Pready ...), as for every other name the
- * library cannot back.
+ * MPICH 4.0 has them; Open MPI 4.1 does not (CMPI_HAVE_PARTITIONED, found
+ * by meson.build): there each method raises NotImplementedError naming the
+ * MPI function it needs (MPI_Psend_init, MPI_Pready ...), as the persistent
+ * collectives do, and as mpi4py built on the same library does.
  */
 #include "cmpi.h"
+
+CMPI_DOC(Comm_Psend_init_doc,
+         "Psend_init($self, buf, partitions, dest, tag=0, "
+         "info=cmpi.MPI.INFO_NULL)",
+         "Create request for a partitioned send operation (MPI-4).  The "
+         "message's count, if given, is each partition's; otherwise the "
+         "buffer is divided evenly.");
+
+CMPI_DOC(Comm_Precv_init_doc,
+         "Precv_init($self, buf, partitions, source=cmpi.MPI.ANY_SOURCE, "
+         "tag=cmpi.MPI.ANY_TAG, info=cmpi.MPI.INFO_NULL)",
+         "Create request for a partitioned recv operation (MPI-4).  The "
+         "message's count, if given, is each partition's; otherwise the "
+         "buffer is divided evenly.");
+
+CMPI_DOC(Prequest_Pready_doc, "Pready($self, partition)",
+         "Mark a given partition as ready.");
+
+CMPI_DOC(Prequest_Pready_range_doc,
+         "Pready_range($self, partition_low, partition_high)",
+         "Mark a range of partitions as ready.");
+
+CMPI_DOC(Prequest_Pready_list_doc, "Pready_list($self, partitions)",
+         "Mark a sequence of partitions as ready.");
+
+CMPI_DOC(Prequest_Parrived_doc, "Parrived($self, partition)",
+         "Test partial completion of a partitioned receive operation.");
 
 #ifdef CMPI_HAVE_PARTITIONED
 
@@ -108,12 +134,6 @@ partitioned_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)r;
 }
 
-CMPI_DOC(Comm_Psend_init_doc,
-         "Psend_init($self, buf, partitions, dest, tag=0, "
-         "info=cmpi.MPI.INFO_NULL)",
-         "Create request for a partitioned send operation (MPI-4).  The "
-         "message's count, if given, is each partition's; otherwise the "
-         "buffer is divided evenly.");
 static PyObject *
 Comm_Psend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -121,12 +141,6 @@ Comm_Psend_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return partitioned_init(self, args, nargs, kwnames, 0);
 }
 
-CMPI_DOC(Comm_Precv_init_doc,
-         "Precv_init($self, buf, partitions, source=cmpi.MPI.ANY_SOURCE, "
-         "tag=cmpi.MPI.ANY_TAG, info=cmpi.MPI.INFO_NULL)",
-         "Create request for a partitioned recv operation (MPI-4).  The "
-         "message's count, if given, is each partition's; otherwise the "
-         "buffer is divided evenly.");
 static PyObject *
 Comm_Precv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -162,8 +176,6 @@ partitioned_check(RequestObject *r, const char *fname, int started)
     return 0;
 }
 
-CMPI_DOC(Prequest_Pready_doc, "Pready($self, partition)",
-         "Mark a given partition as ready.");
 static PyObject *
 Prequest_Pready(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
                 PyObject *kwnames)
@@ -183,9 +195,6 @@ Prequest_Pready(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Prequest_Pready_range_doc,
-         "Pready_range($self, partition_low, partition_high)",
-         "Mark a range of partitions as ready.");
 static PyObject *
 Prequest_Pready_range(RequestObject *self, PyObject *const *args,
                       Py_ssize_t nargs, PyObject *kwnames)
@@ -206,8 +215,6 @@ Prequest_Pready_range(RequestObject *self, PyObject *const *args,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Prequest_Pready_list_doc, "Pready_list($self, partitions)",
-         "Mark a sequence of partitions as ready.");
 static PyObject *
 Prequest_Pready_list(RequestObject *self, PyObject *const *args,
                      Py_ssize_t nargs, PyObject *kwnames)
@@ -228,8 +235,6 @@ Prequest_Pready_list(RequestObject *self, PyObject *const *args,
     Py_RETURN_NONE;
 }
 
-CMPI_DOC(Prequest_Parrived_doc, "Parrived($self, partition)",
-         "Test partial completion of a partitioned receive operation.");
 static PyObject *
 Prequest_Parrived(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
                   PyObject *kwnames)
@@ -249,8 +254,57 @@ Prequest_Parrived(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
     return PyBool_FromLong(flag);
 }
 
-/* comm.c's and prequest.c's method tables list the methods above. */
-
 #undef CMPI_PARTITIONED
 
+#else /* the library lacks them: each names the MPI function it needs */
+
+static PyObject *
+Comm_Psend_init(CommObject *Py_UNUSED(self), PyObject *const *Py_UNUSED(args),
+                Py_ssize_t Py_UNUSED(nargs), PyObject *Py_UNUSED(kwnames))
+{
+    return cmpi_not_implemented("MPI_Psend_init");
+}
+
+static PyObject *
+Comm_Precv_init(CommObject *Py_UNUSED(self), PyObject *const *Py_UNUSED(args),
+                Py_ssize_t Py_UNUSED(nargs), PyObject *Py_UNUSED(kwnames))
+{
+    return cmpi_not_implemented("MPI_Precv_init");
+}
+
+static PyObject *
+Prequest_Pready(RequestObject *Py_UNUSED(self),
+                PyObject *const *Py_UNUSED(args), Py_ssize_t Py_UNUSED(nargs),
+                PyObject *Py_UNUSED(kwnames))
+{
+    return cmpi_not_implemented("MPI_Pready");
+}
+
+static PyObject *
+Prequest_Pready_range(RequestObject *Py_UNUSED(self),
+                      PyObject *const *Py_UNUSED(args),
+                      Py_ssize_t Py_UNUSED(nargs),
+                      PyObject *Py_UNUSED(kwnames))
+{
+    return cmpi_not_implemented("MPI_Pready_range");
+}
+
+static PyObject *
+Prequest_Pready_list(RequestObject *Py_UNUSED(self),
+                     PyObject *const *Py_UNUSED(args),
+                     Py_ssize_t Py_UNUSED(nargs), PyObject *Py_UNUSED(kwnames))
+{
+    return cmpi_not_implemented("MPI_Pready_list");
+}
+
+static PyObject *
+Prequest_Parrived(RequestObject *Py_UNUSED(self),
+                  PyObject *const *Py_UNUSED(args),
+                  Py_ssize_t Py_UNUSED(nargs), PyObject *Py_UNUSED(kwnames))
+{
+    return cmpi_not_implemented("MPI_Parrived");
+}
+
 #endif /* CMPI_HAVE_PARTITIONED */
+
+/* comm.c's and prequest.c's method tables list the methods above. */
