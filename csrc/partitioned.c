@@ -12,14 +12,14 @@
 
 CMPI_DOC(Comm_Psend_init_doc,
          "Psend_init($self, buf, partitions, dest, tag=0, "
-         "info=cmpi.MPI.INFO_NULL)",
+         "info=None)",
          "Create request for a partitioned send operation (MPI-4).  The "
          "message's count, if given, is each partition's; otherwise the "
          "buffer is divided evenly.");
 
 CMPI_DOC(Comm_Precv_init_doc,
          "Precv_init($self, buf, partitions, source=cmpi.MPI.ANY_SOURCE, "
-         "tag=cmpi.MPI.ANY_TAG, info=cmpi.MPI.INFO_NULL)",
+         "tag=cmpi.MPI.ANY_TAG, info=None)",
          "Create request for a partitioned recv operation (MPI-4).  The "
          "message's count, if given, is each partition's; otherwise the "
          "buffer is divided evenly.");
