@@ -49,6 +49,6 @@ def test_invalid_arguments():
     with pytest.raises(MPI.Exception):
         MPI.Add_error_string(MPI.ERR_LASTCODE + 10**6, "no such code")
     with pytest.raises(TypeError):
-        MPI.Add_error_string(MPI.Add_error_class(), b"bytes are not str")
+        MPI.Add_error_string(MPI.Add_error_class(), b"bytes are not str")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         MPI.Add_error_code()  # type: ignore[call-arg]
