@@ -721,7 +721,8 @@ Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
  * with only the communicator (window, file) and the error code (and MPICH
  * 4.0 forbids asking which handler is installed from inside the callback),
  * so each Python handler gets its own C trampoline: slot i's function calls
- * the Python function in slot i.  A slot stays taken until its MPI handle
+ * the Python function in slot i.  Each kind (communicators, windows, files)
+ * has its own slots, as in mpi4py.  A slot stays taken until its MPI handle
  * is reused (freeing an errhandler still installed on a communicator is
  * legal, so Free cannot release it). */
 #define CMPI_MAX_ERRHANDLERS 64
@@ -731,24 +732,26 @@ Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
 enum errhandler_kind {
     ERRHANDLER_OF_COMM,
     ERRHANDLER_OF_WIN,
-    ERRHANDLER_OF_FILE
+    ERRHANDLER_OF_FILE,
+    ERRHANDLER_KINDS
 };
 
 static struct {
     MPI_Errhandler eh;
     PyObject *fn;
     cmpi_state *st;
-    enum errhandler_kind kind;
-} cmpi_py_errhandlers[CMPI_MAX_ERRHANDLERS];
+} cmpi_py_errhandlers[ERRHANDLER_KINDS][CMPI_MAX_ERRHANDLERS];
 
 static void
 errhandler_forget(MPI_Errhandler eh)
 {
-    for (int i = 0; i < CMPI_MAX_ERRHANDLERS; i++) {
-        if (cmpi_py_errhandlers[i].fn != NULL &&
-            cmpi_py_errhandlers[i].eh == eh) {
-            Py_CLEAR(cmpi_py_errhandlers[i].fn);
-            cmpi_py_errhandlers[i].eh = MPI_ERRHANDLER_NULL;
+    for (int k = 0; k < ERRHANDLER_KINDS; k++) {
+        for (int i = 0; i < CMPI_MAX_ERRHANDLERS; i++) {
+            if (cmpi_py_errhandlers[k][i].fn != NULL &&
+                cmpi_py_errhandlers[k][i].eh == eh) {
+                Py_CLEAR(cmpi_py_errhandlers[k][i].fn);
+                cmpi_py_errhandlers[k][i].eh = MPI_ERRHANDLER_NULL;
+            }
         }
     }
 }
@@ -757,13 +760,12 @@ errhandler_forget(MPI_Errhandler eh)
 static PyObject *
 cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h);
 
-/* The object the Python handler of `slot` gets for the handle `h` points
+/* The object a Python handler of `kind` gets for the handle `h` points
  * to: a borrowed communicator, window or file. */
 static PyObject *
-errhandler_owner(int slot, const void *h)
+errhandler_owner(enum errhandler_kind kind, cmpi_state *st, const void *h)
 {
-    cmpi_state *st = cmpi_py_errhandlers[slot].st;
-    switch (cmpi_py_errhandlers[slot].kind) {
+    switch (kind) {
         case ERRHANDLER_OF_WIN:
             return cmpi_win_alloc(st, st->Win_Type, *(const MPI_Win *)h,
                                   CMPI_CONST);
@@ -775,18 +777,20 @@ errhandler_owner(int slot, const void *h)
 }
 
 static void
-errhandler_dispatch(int slot, const void *handle, int *code)
+errhandler_dispatch(enum errhandler_kind kind, int slot, const void *handle,
+                    int *code)
 {
     if (!Py_IsInitialized()) {
         return;
     }
     PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *fn = cmpi_py_errhandlers[slot].fn;
+    PyObject *fn = cmpi_py_errhandlers[kind][slot].fn;
     if (fn != NULL) {
         Py_INCREF(fn);
         /* keep an exception already being raised by the failing call */
         PyObject *pending = PyErr_GetRaisedException_compat();
-        PyObject *c = errhandler_owner(slot, handle);
+        PyObject *c = errhandler_owner(
+                kind, cmpi_py_errhandlers[kind][slot].st, handle);
         PyObject *r = c ? PyObject_CallFunction(fn, "Oi", c, *code) : NULL;
         if (r == NULL) {
             PyErr_WriteUnraisable(fn);
@@ -803,18 +807,18 @@ errhandler_dispatch(int slot, const void *handle, int *code)
 
 /* Trampolines "ab" serve slot 8*a+b (their number read as octal): one
  * for each kind of handler. */
-#define EH_TRAMP(i)                                               \
-    static void eh_tramp_##i(MPI_Comm *comm, int *code, ...)      \
-    {                                                             \
-        errhandler_dispatch(0##i, comm, code); /* octal */        \
-    }                                                             \
-    static void eh_win_tramp_##i(MPI_Win *win, int *code, ...)    \
-    {                                                             \
-        errhandler_dispatch(0##i, win, code);                     \
-    }                                                             \
-    static void eh_file_tramp_##i(MPI_File *file, int *code, ...) \
-    {                                                             \
-        errhandler_dispatch(0##i, file, code);                    \
+#define EH_TRAMP(i)                                                \
+    static void eh_tramp_##i(MPI_Comm *comm, int *code, ...)       \
+    {                                                              \
+        errhandler_dispatch(ERRHANDLER_OF_COMM, 0##i, comm, code); \
+    }                                                              \
+    static void eh_win_tramp_##i(MPI_Win *win, int *code, ...)     \
+    {                                                              \
+        errhandler_dispatch(ERRHANDLER_OF_WIN, 0##i, win, code);   \
+    }                                                              \
+    static void eh_file_tramp_##i(MPI_File *file, int *code, ...)  \
+    {                                                              \
+        errhandler_dispatch(ERRHANDLER_OF_FILE, 0##i, file, code); \
     }
 #define EH_TRAMP8(a) \
     EH_TRAMP(a##0)   \
@@ -957,7 +961,7 @@ errhandler_create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     int slot = -1;
     /* at most 32, as mpi4py (the trampolines are spare) */
     for (int i = 0; i < CMPI_MAX_PY_ERRHANDLERS && slot < 0; i++) {
-        if (cmpi_py_errhandlers[i].fn == NULL) {
+        if (cmpi_py_errhandlers[kind][i].fn == NULL) {
             slot = i;
         }
     }
@@ -987,10 +991,9 @@ errhandler_create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         return cmpi_raise(st, ierr);
     }
     errhandler_forget(eh); /* a stale entry for a reused handle */
-    cmpi_py_errhandlers[slot].eh = eh;
-    cmpi_py_errhandlers[slot].fn = Py_NewRef(a[0]);
-    cmpi_py_errhandlers[slot].st = st;
-    cmpi_py_errhandlers[slot].kind = kind;
+    cmpi_py_errhandlers[kind][slot].eh = eh;
+    cmpi_py_errhandlers[kind][slot].fn = Py_NewRef(a[0]);
+    cmpi_py_errhandlers[kind][slot].st = st;
     return cmpi_errhandler_new(st, eh, 0);
 }
 
