@@ -158,6 +158,47 @@ Exception_dealloc(ExceptionObject *self)
     Py_DECREF(tp);
 }
 
+/* The error classes and codes Add_error_class and Add_error_code made.
+ * Once a program has added one, MPICH 4.0 crashes in MPI_Error_string and
+ * MPI_Error_class on a code with its dynamic bit (1 << 30) set that it did
+ * not make (before, it answers "Undefined dynamic error code"); such a code
+ * is then answered without asking MPI.  Process-wide, as MPI's table. */
+static int *cmpi_added_codes = NULL;
+static Py_ssize_t cmpi_added_count = 0, cmpi_added_cap = 0;
+
+static int
+error_code_added(int code)
+{
+    if (cmpi_added_count == cmpi_added_cap) {
+        Py_ssize_t cap = cmpi_added_cap ? 2 * cmpi_added_cap : 16;
+        int *grown =
+                PyMem_RawRealloc(cmpi_added_codes, (size_t)cap * sizeof(int));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        cmpi_added_codes = grown;
+        cmpi_added_cap = cap;
+    }
+    cmpi_added_codes[cmpi_added_count++] = code;
+    return 0;
+}
+
+/* A dynamic code MPI did not make, after some were made: see above. */
+static int
+error_code_unknown(int code)
+{
+    if (cmpi_added_count == 0 || !(code & (1 << 30))) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < cmpi_added_count; i++) {
+        if (cmpi_added_codes[i] == code) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static PyObject *
 error_string(int ierr)
 {
@@ -166,7 +207,8 @@ error_string(int ierr)
      * terminating NUL, then runs strlen over it (and returns that length). */
     char buf[MPI_MAX_ERROR_STRING + 1] = {0};
     int len = 0;
-    if (MPI_Error_string(ierr, buf, &len) != MPI_SUCCESS) {
+    if (error_code_unknown(ierr) ||
+        MPI_Error_string(ierr, buf, &len) != MPI_SUCCESS) {
         return PyUnicode_FromFormat("unknown error code %d", ierr);
     }
     if (len < 0 || len > MPI_MAX_ERROR_STRING) {
@@ -180,7 +222,8 @@ static int
 error_class(int ierr)
 {
     int cls = ierr;
-    if (MPI_Error_class(ierr, &cls) != MPI_SUCCESS) {
+    if (error_code_unknown(ierr) ||
+        MPI_Error_class(ierr, &cls) != MPI_SUCCESS) {
         cls = MPI_ERR_UNKNOWN;
     }
     return cls;
@@ -498,6 +541,10 @@ mod_Get_error_class(PyObject *m, PyObject *arg)
     if (cmpi_as_int(arg, &code, "errorcode") < 0) {
         return NULL;
     }
+    if (error_code_unknown(code)) {
+        return cmpi_raise_msg(cmpi_get_state(m), MPI_ERR_ARG,
+                              "invalid error code: %d", code);
+    }
     int cls;
     int ierr = MPI_Error_class(code, &cls);
     if (ierr != MPI_SUCCESS) {
@@ -532,6 +579,9 @@ mod_Add_error_class(PyObject *m, PyObject *Py_UNUSED(a))
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
     }
+    if (error_code_added(errorclass) < 0) {
+        return NULL;
+    }
     return PyLong_FromLong(errorclass);
 }
 
@@ -548,9 +598,19 @@ mod_Add_error_code(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         cmpi_as_int(a[0], &errorclass, "errorclass") < 0) {
         return NULL;
     }
+    /* MPICH 4.0 adds a code to a class it never made, too */
+    if (error_code_unknown(errorclass)) {
+        return cmpi_raise_msg(cmpi_get_state(m), MPI_ERR_ARG,
+                              "invalid error class: %d was not made by "
+                              "Add_error_class",
+                              errorclass);
+    }
     int ierr = MPI_Add_error_code(errorclass, &errorcode);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
+    }
+    if (error_code_added(errorcode) < 0) {
+        return NULL;
     }
     return PyLong_FromLong(errorcode);
 }

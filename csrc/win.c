@@ -1217,6 +1217,14 @@ win_rank_sync(WinObject *self, PyObject *arg, int (*fn)(int, MPI_Win),
         cmpi_win_check_rank(self, rank, "rank") < 0) {
         return NULL;
     }
+    /* PROC_NULL is a target of RMA calls (a no-op), not of these: Open MPI
+     * 4.1 crashes after a Flush(PROC_NULL) inside Lock_all */
+    if (rank == MPI_PROC_NULL) {
+        return cmpi_raise_msg(self->st, MPI_ERR_RANK,
+                              "invalid rank: %s(PROC_NULL), a process of "
+                              "the window's group is needed",
+                              name);
+    }
     CMPI_NOGIL_CALL(name, MPI_COMM_NULL, ierr = fn(rank, self->ob_mpi));
     return win_sync_result(self, ierr, rank);
 }
