@@ -91,9 +91,22 @@ def test_invalid_keyvals():
         MPI.Comm.Free_keyval(comm_kv)
 
 
-def test_delete_fn_that_raises_is_reported():
+# MPICH 4.0: once a datatype's delete callback has failed (MPI_Type_delete_attr
+# returned its error), later Bsend errors in the same process come back as
+# ERR_OTHER instead of ERR_BUFFER (tests/mpi/test_p2p_modes.py, full suite):
+# the library's state, not cmpi's; Open MPI runs it.
+@pytest.mark.skipif(MPI.get_vendor()[0] == "MPICH",
+                    reason="MPICH 4.0 is left returning ERR_OTHER for later errors")
+def test_delete_fn_error_is_reported(monkeypatch):
+    import sys
+
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(u.exc_value))
+    failures = [ValueError("from delete_fn")]
+
     def delete_fn(t, k, v):
-        raise ValueError("from delete_fn")
+        if failures:  # fails once; the attribute then stays until Free
+            raise failures.pop()
 
     kv = MPI.Datatype.Create_keyval(delete_fn=delete_fn)
     dtype = MPI.INT.Dup()
@@ -104,6 +117,7 @@ def test_delete_fn_that_raises_is_reported():
     finally:
         dtype.Free()
         MPI.Datatype.Free_keyval(kv)
+    assert seen and isinstance(seen[0], ValueError)
 
 
 def test_win_attributes():
