@@ -20,6 +20,7 @@
 #include "wait.c"
 #include "request_lists.c"
 #include "request.c"
+#include "partitioned.c"
 #include "prequest.c"
 #include "grequest.c"
 #include "group.c"

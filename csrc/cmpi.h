@@ -23,6 +23,7 @@
  *   wait.c          every blocking wait: polling, Ctrl-C, hang reports
  *   request_lists.c Waitall, Testany, Waitsome ... on lists of requests
  *   request.c       MPI.Request
+ *   partitioned.c   partitioned point-to-point: Psend_init, Pready ...
  *   prequest.c      MPI.Prequest: persistent requests
  *   grequest.c      MPI.Grequest: generalized requests
  *   group.c         MPI.Group
@@ -1029,6 +1030,43 @@ static PyObject *
 cmpi_not_implemented(const char *what);
 static PyObject *
 cmpi_not_implemented_call(const char *name);
+
+/* keyval.c: attribute caching with Python objects, shared by Comm's,
+ * Datatype's (datatype.c) and Win's (win.c) methods; `h` points to the
+ * handle of the kind named. */
+enum cmpi_keyval_kind {
+    CMPI_KEYVAL_COMM,
+    CMPI_KEYVAL_TYPE,
+    CMPI_KEYVAL_WIN
+};
+static PyObject *
+cmpi_keyval_create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames, enum cmpi_keyval_kind kind);
+static PyObject *
+cmpi_keyval_free(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames, enum cmpi_keyval_kind kind);
+static PyObject *
+cmpi_keyval_set_attr(cmpi_state *st, enum cmpi_keyval_kind kind, const void *h,
+                     PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames);
+static PyObject *
+cmpi_keyval_get_attr(cmpi_state *st, enum cmpi_keyval_kind kind, const void *h,
+                     PyObject *arg);
+static PyObject *
+cmpi_keyval_delete_attr(cmpi_state *st, enum cmpi_keyval_kind kind,
+                        const void *h, PyObject *const *args, Py_ssize_t nargs,
+                        PyObject *kwnames);
+/* the Python value of an attribute of a keyval Create_keyval made */
+static PyObject *
+cmpi_keyval_value(int keyval, void *value);
+
+/* win.c, file.c: a Win or File object over a handle (errors.c's Python
+ * error handlers and keyval.c's callbacks get one flagged CMPI_CONST). */
+static PyObject *
+cmpi_win_alloc(cmpi_state *st, PyTypeObject *type, MPI_Win h, unsigned flags);
+static PyObject *
+cmpi_file_alloc(cmpi_state *st, PyTypeObject *type, MPI_File h,
+                unsigned flags);
 
 /* p2p_buf.c, message.c: a probe waits for a message (Probe, Mprobe) or says at
  * once whether one is there (Iprobe, Improbe). */

@@ -1328,6 +1328,8 @@ static PyMethodDef Comm_methods[] = {
         {"Disconnect", (PyCFunction)Comm_Disconnect, METH_NOARGS,
          Comm_Disconnect_doc},
         {"Join", FN(Comm_Join), CLSFASTKW, Comm_Join_doc},
+        {"Psend_init", FN(Comm_Psend_init), FASTKW, Comm_Psend_init_doc},
+        {"Precv_init", FN(Comm_Precv_init), FASTKW, Comm_Precv_init_doc},
         CMPI_ULFM_METHODS CMPI_ERRHANDLER_COMM_METHODS CMPI_P2P_BUF_METHODS
                 CMPI_P2P_OBJ_METHODS CMPI_COLL_BUF_METHODS
                         CMPI_COLL_OBJ_METHODS CMPI_GROUP_COMM_METHODS

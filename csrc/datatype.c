@@ -868,6 +868,59 @@ Datatype_Get_value_index(PyTypeObject *cls, PyObject *const *args,
     return cmpi_datatype_new(st, pair, CMPI_CONST);
 }
 
+/* Attribute caching (keyval.c's shared implementation). */
+
+CMPI_DOC(Datatype_Create_keyval_doc,
+         "Create_keyval(copy_fn=None, delete_fn=None, nopython=False)",
+         "Create a new attribute key for datatypes.  copy_fn(datatype, "
+         "keyval, value) gives the value for a duplicate (None: not copied, "
+         "True: the same object, NotImplemented: not copied); "
+         "delete_fn(datatype, keyval, value) runs when a value is deleted.");
+static PyObject *
+Datatype_Create_keyval(PyTypeObject *cls, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    return cmpi_keyval_create(cls, args, nargs, kwnames, CMPI_KEYVAL_TYPE);
+}
+
+CMPI_DOC(Datatype_Free_keyval_doc, "Free_keyval(keyval)",
+         "Free an attribute key for datatypes; return KEYVAL_INVALID.");
+static PyObject *
+Datatype_Free_keyval(PyTypeObject *cls, PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    return cmpi_keyval_free(cls, args, nargs, kwnames, CMPI_KEYVAL_TYPE);
+}
+
+CMPI_DOC(Datatype_Set_attr_doc, "Set_attr($self, keyval, attrval)",
+         "Store an attribute value associated with a key.");
+static PyObject *
+Datatype_Set_attr(DatatypeObject *self, PyObject *const *args,
+                  Py_ssize_t nargs, PyObject *kwnames)
+{
+    return cmpi_keyval_set_attr(self->st, CMPI_KEYVAL_TYPE, &self->ob_mpi,
+                                args, nargs, kwnames);
+}
+
+CMPI_DOC(Datatype_Get_attr_doc, "Get_attr($self, keyval)",
+         "Retrieve attribute value by key (None if not set).");
+static PyObject *
+Datatype_Get_attr(DatatypeObject *self, PyObject *arg)
+{
+    return cmpi_keyval_get_attr(self->st, CMPI_KEYVAL_TYPE, &self->ob_mpi,
+                                arg);
+}
+
+CMPI_DOC(Datatype_Delete_attr_doc, "Delete_attr($self, keyval)",
+         "Delete an attribute value associated with a key.");
+static PyObject *
+Datatype_Delete_attr(DatatypeObject *self, PyObject *const *args,
+                     Py_ssize_t nargs, PyObject *kwnames)
+{
+    return cmpi_keyval_delete_attr(self->st, CMPI_KEYVAL_TYPE, &self->ob_mpi,
+                                   args, nargs, kwnames);
+}
+
 static PyMethodDef Datatype_methods[] = {
         {"Match_size", FN(Datatype_Match_size), CLSFASTKW,
          Datatype_Match_size_doc},
@@ -937,6 +990,15 @@ static PyMethodDef Datatype_methods[] = {
         {"Create_dup", (PyCFunction)Datatype_Dup, METH_NOARGS,
          Datatype_Create_dup_doc},
         {"Resized", FN(Datatype_Create_resized), FASTKW, Datatype_Resized_doc},
+        {"Create_keyval", FN(Datatype_Create_keyval), CLSFASTKW,
+         Datatype_Create_keyval_doc},
+        {"Free_keyval", FN(Datatype_Free_keyval), CLSFASTKW,
+         Datatype_Free_keyval_doc},
+        {"Set_attr", FN(Datatype_Set_attr), FASTKW, Datatype_Set_attr_doc},
+        {"Get_attr", (PyCFunction)Datatype_Get_attr, METH_O,
+         Datatype_Get_attr_doc},
+        {"Delete_attr", FN(Datatype_Delete_attr), FASTKW,
+         Datatype_Delete_attr_doc},
         {NULL, NULL, 0, NULL},
 };
 

@@ -160,6 +160,47 @@ Exception_dealloc(ExceptionObject *self)
     Py_DECREF(tp);
 }
 
+/* The error classes and codes Add_error_class and Add_error_code made.
+ * Once a program has added one, MPICH 4.0 crashes in MPI_Error_string and
+ * MPI_Error_class on a code with its dynamic bit (1 << 30) set that it did
+ * not make (before, it answers "Undefined dynamic error code"); such a code
+ * is then answered without asking MPI.  Process-wide, as MPI's table. */
+static int *cmpi_added_codes = NULL;
+static Py_ssize_t cmpi_added_count = 0, cmpi_added_cap = 0;
+
+static int
+error_code_added(int code)
+{
+    if (cmpi_added_count == cmpi_added_cap) {
+        Py_ssize_t cap = cmpi_added_cap ? 2 * cmpi_added_cap : 16;
+        int *grown =
+                PyMem_RawRealloc(cmpi_added_codes, (size_t)cap * sizeof(int));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        cmpi_added_codes = grown;
+        cmpi_added_cap = cap;
+    }
+    cmpi_added_codes[cmpi_added_count++] = code;
+    return 0;
+}
+
+/* A dynamic code MPI did not make, after some were made: see above. */
+static int
+error_code_unknown(int code)
+{
+    if (cmpi_added_count == 0 || !(code & (1 << 30))) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < cmpi_added_count; i++) {
+        if (cmpi_added_codes[i] == code) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static PyObject *
 error_string(int ierr)
 {
@@ -168,7 +209,8 @@ error_string(int ierr)
      * terminating NUL, then runs strlen over it (and returns that length). */
     char buf[MPI_MAX_ERROR_STRING + 1] = {0};
     int len = 0;
-    if (MPI_Error_string(ierr, buf, &len) != MPI_SUCCESS) {
+    if (error_code_unknown(ierr) ||
+        MPI_Error_string(ierr, buf, &len) != MPI_SUCCESS) {
         return PyUnicode_FromFormat("unknown error code %d", ierr);
     }
     if (len < 0 || len > MPI_MAX_ERROR_STRING) {
@@ -182,7 +224,8 @@ static int
 error_class(int ierr)
 {
     int cls = ierr;
-    if (MPI_Error_class(ierr, &cls) != MPI_SUCCESS) {
+    if (error_code_unknown(ierr) ||
+        MPI_Error_class(ierr, &cls) != MPI_SUCCESS) {
         cls = MPI_ERR_UNKNOWN;
     }
     return cls;
@@ -506,6 +549,10 @@ mod_Get_error_class(PyObject *m, PyObject *arg)
     if (cmpi_as_int(arg, &code, "errorcode") < 0) {
         return NULL;
     }
+    if (error_code_unknown(code)) {
+        return cmpi_raise_msg(cmpi_get_state(m), MPI_ERR_ARG,
+                              "invalid error code: %d", code);
+    }
     int cls;
     int ierr = MPI_Error_class(code, &cls);
     if (ierr != MPI_SUCCESS) {
@@ -526,11 +573,105 @@ mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
     return error_string(code);
 }
 
+/* Error classes, codes and strings a program adds (MPI-2.2's dynamic
+ * error classes): MPI.Exception, Get_error_class and Get_error_string work
+ * with them as with MPI's own, through MPI_Error_class/_string. */
+
+CMPI_DOC(Add_error_class_doc, "Add_error_class()",
+         "Add an error class to the known error classes; return it.");
+static PyObject *
+mod_Add_error_class(PyObject *m, PyObject *Py_UNUSED(a))
+{
+    int errorclass;
+    int ierr = MPI_Add_error_class(&errorclass);
+    if (ierr != MPI_SUCCESS) {
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    }
+    if (error_code_added(errorclass) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLong(errorclass);
+}
+
+CMPI_DOC(Add_error_code_doc, "Add_error_code(errorclass)",
+         "Add an error code to an error class; return it.");
+static PyObject *
+mod_Add_error_code(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames)
+{
+    static const char *const kw[] = {"errorclass", NULL};
+    PyObject *a[1] = {NULL};
+    int errorclass, errorcode;
+    if (cmpi_parse("Add_error_code", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &errorclass, "errorclass") < 0) {
+        return NULL;
+    }
+    /* MPICH 4.0 adds a code to a class it never made, too */
+    if (error_code_unknown(errorclass)) {
+        return cmpi_raise_msg(cmpi_get_state(m), MPI_ERR_ARG,
+                              "invalid error class: %d was not made by "
+                              "Add_error_class",
+                              errorclass);
+    }
+    int ierr = MPI_Add_error_code(errorclass, &errorcode);
+    if (ierr != MPI_SUCCESS) {
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    }
+    if (error_code_added(errorcode) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLong(errorcode);
+}
+
+CMPI_DOC(Add_error_string_doc, "Add_error_string(errorcode, string)",
+         "Associate an error string with an error class or code.");
+static PyObject *
+mod_Add_error_string(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames)
+{
+    static const char *const kw[] = {"errorcode", "string", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    int errorcode;
+    if (cmpi_parse("Add_error_string", args, nargs, kwnames, kw, 2, a) < 0 ||
+        cmpi_as_int(a[0], &errorcode, "errorcode") < 0) {
+        return NULL;
+    }
+    if (!PyUnicode_Check(a[1])) {
+        PyErr_Format(PyExc_TypeError, "string must be str, not %.100s",
+                     Py_TYPE(a[1])->tp_name);
+        return NULL;
+    }
+    Py_ssize_t len;
+    const char *text = PyUnicode_AsUTF8AndSize(a[1], &len);
+    if (text == NULL) {
+        return NULL;
+    }
+    /* MPI copies at most MPI_MAX_ERROR_STRING - 1 characters; a longer
+     * string would be cut short silently, or refused (MPICH) */
+    if (len >= MPI_MAX_ERROR_STRING) {
+        PyErr_Format(PyExc_ValueError,
+                     "string is %zd bytes long, MPI keeps at most %d", len,
+                     MPI_MAX_ERROR_STRING - 1);
+        return NULL;
+    }
+    int ierr = MPI_Add_error_string(errorcode, text);
+    if (ierr != MPI_SUCCESS) {
+        return cmpi_raise(cmpi_get_state(m), ierr);
+    }
+    Py_RETURN_NONE;
+}
+
 #define CMPI_ERRORS_METHODS                                                 \
     {"Get_error_class", (PyCFunction)mod_Get_error_class, METH_O,           \
      Get_error_class_doc},                                                  \
             {"Get_error_string", (PyCFunction)mod_Get_error_string, METH_O, \
-             Get_error_string_doc},
+             Get_error_string_doc},                                         \
+            {"Add_error_class", (PyCFunction)mod_Add_error_class,           \
+             METH_NOARGS, Add_error_class_doc},                             \
+            {"Add_error_code", FN(mod_Add_error_code), FASTKW,              \
+             Add_error_code_doc},                                           \
+            {"Add_error_string", FN(mod_Add_error_string), FASTKW,          \
+             Add_error_string_doc},
 
 /* ---------------------------------------------------------------------
  * MPI.Errhandler.  cmpi installs ERRORS_RETURN on every communicator it
@@ -647,28 +788,40 @@ Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
 }
 
 /* Errhandlers made from Python functions.  MPI calls back a C function
- * with only the communicator and the error code (and MPICH 4.0 forbids
- * asking which handler is installed from inside the callback), so each
- * Python handler gets its own C trampoline: slot i's function calls the
- * Python function in slot i.  A slot stays taken until its MPI handle is
- * reused (freeing an errhandler still installed on a communicator is
+ * with only the communicator (window, file) and the error code (and MPICH
+ * 4.0 forbids asking which handler is installed from inside the callback),
+ * so each Python handler gets its own C trampoline: slot i's function calls
+ * the Python function in slot i.  Each kind (communicators, windows, files)
+ * has its own slots, as in mpi4py.  A slot stays taken until its MPI handle
+ * is reused (freeing an errhandler still installed on a communicator is
  * legal, so Free cannot release it). */
 #define CMPI_MAX_ERRHANDLERS 64
 #define CMPI_MAX_PY_ERRHANDLERS 32
+
+/* What a Python error handler is for: each has its own callback type. */
+enum errhandler_kind {
+    ERRHANDLER_OF_COMM,
+    ERRHANDLER_OF_WIN,
+    ERRHANDLER_OF_FILE,
+    ERRHANDLER_KINDS
+};
+
 static struct {
     MPI_Errhandler eh;
     PyObject *fn;
     cmpi_state *st;
-} cmpi_py_errhandlers[CMPI_MAX_ERRHANDLERS];
+} cmpi_py_errhandlers[ERRHANDLER_KINDS][CMPI_MAX_ERRHANDLERS];
 
 static void
 errhandler_forget(MPI_Errhandler eh)
 {
-    for (int i = 0; i < CMPI_MAX_ERRHANDLERS; i++) {
-        if (cmpi_py_errhandlers[i].fn != NULL &&
-            cmpi_py_errhandlers[i].eh == eh) {
-            Py_CLEAR(cmpi_py_errhandlers[i].fn);
-            cmpi_py_errhandlers[i].eh = MPI_ERRHANDLER_NULL;
+    for (int k = 0; k < ERRHANDLER_KINDS; k++) {
+        for (int i = 0; i < CMPI_MAX_ERRHANDLERS; i++) {
+            if (cmpi_py_errhandlers[k][i].fn != NULL &&
+                cmpi_py_errhandlers[k][i].eh == eh) {
+                Py_CLEAR(cmpi_py_errhandlers[k][i].fn);
+                cmpi_py_errhandlers[k][i].eh = MPI_ERRHANDLER_NULL;
+            }
         }
     }
 }
@@ -677,20 +830,37 @@ errhandler_forget(MPI_Errhandler eh)
 static PyObject *
 cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h);
 
+/* The object a Python handler of `kind` gets for the handle `h` points
+ * to: a borrowed communicator, window or file. */
+static PyObject *
+errhandler_owner(enum errhandler_kind kind, cmpi_state *st, const void *h)
+{
+    switch (kind) {
+        case ERRHANDLER_OF_WIN:
+            return cmpi_win_alloc(st, st->Win_Type, *(const MPI_Win *)h,
+                                  CMPI_CONST);
+        case ERRHANDLER_OF_FILE:
+            return cmpi_file_alloc(st, st->File_Type, *(const MPI_File *)h,
+                                   CMPI_CONST);
+        default: return cmpi_comm_borrowed(st, *(const MPI_Comm *)h);
+    }
+}
+
 static void
-errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
+errhandler_dispatch(enum errhandler_kind kind, int slot, const void *handle,
+                    int *code)
 {
     if (!Py_IsInitialized()) {
         return;
     }
     PyGILState_STATE gil = PyGILState_Ensure();
-    PyObject *fn = cmpi_py_errhandlers[slot].fn;
-    cmpi_state *st = cmpi_py_errhandlers[slot].st;
+    PyObject *fn = cmpi_py_errhandlers[kind][slot].fn;
     if (fn != NULL) {
         Py_INCREF(fn);
         /* keep an exception already being raised by the failing call */
         PyObject *pending = PyErr_GetRaisedException_compat();
-        PyObject *c = cmpi_comm_borrowed(st, *comm);
+        PyObject *c = errhandler_owner(
+                kind, cmpi_py_errhandlers[kind][slot].st, handle);
         PyObject *r = c ? PyObject_CallFunction(fn, "Oi", c, *code) : NULL;
         if (r == NULL) {
             PyErr_WriteUnraisable(fn);
@@ -705,11 +875,20 @@ errhandler_dispatch(int slot, MPI_Comm *comm, int *code)
     PyGILState_Release(gil);
 }
 
-/* Trampoline "ab" serves slot 8*a+b: its number read as octal. */
-#define EH_TRAMP(i)                                          \
-    static void eh_tramp_##i(MPI_Comm *comm, int *code, ...) \
-    {                                                        \
-        errhandler_dispatch(0##i, comm, code); /* octal */   \
+/* Trampolines "ab" serve slot 8*a+b (their number read as octal): one
+ * for each kind of handler. */
+#define EH_TRAMP(i)                                                \
+    static void eh_tramp_##i(MPI_Comm *comm, int *code, ...)       \
+    {                                                              \
+        errhandler_dispatch(ERRHANDLER_OF_COMM, 0##i, comm, code); \
+    }                                                              \
+    static void eh_win_tramp_##i(MPI_Win *win, int *code, ...)     \
+    {                                                              \
+        errhandler_dispatch(ERRHANDLER_OF_WIN, 0##i, win, code);   \
+    }                                                              \
+    static void eh_file_tramp_##i(MPI_File *file, int *code, ...)  \
+    {                                                              \
+        errhandler_dispatch(ERRHANDLER_OF_FILE, 0##i, file, code); \
     }
 #define EH_TRAMP8(a) \
     EH_TRAMP(a##0)   \
@@ -724,14 +903,19 @@ EH_TRAMP8(4)
 EH_TRAMP8(5)
 EH_TRAMP8(6)
 EH_TRAMP8(7)
-#define EH_REF8(a)                                                      \
-    eh_tramp_##a##0, eh_tramp_##a##1, eh_tramp_##a##2, eh_tramp_##a##3, \
-            eh_tramp_##a##4, eh_tramp_##a##5, eh_tramp_##a##6,          \
-            eh_tramp_##a##7
-static MPI_Comm_errhandler_function
-        *const cmpi_eh_trampolines[CMPI_MAX_ERRHANDLERS] = {
-                EH_REF8(0), EH_REF8(1), EH_REF8(2), EH_REF8(3),
-                EH_REF8(4), EH_REF8(5), EH_REF8(6), EH_REF8(7)};
+#define EH_REF8(p, a) \
+    p##a##0, p##a##1, p##a##2, p##a##3, p##a##4, p##a##5, p##a##6, p##a##7
+#define EH_REF64(p)                                             \
+    EH_REF8(p, 0), EH_REF8(p, 1), EH_REF8(p, 2), EH_REF8(p, 3), \
+            EH_REF8(p, 4), EH_REF8(p, 5), EH_REF8(p, 6), EH_REF8(p, 7)
+static MPI_Comm_errhandler_function *const
+        cmpi_eh_trampolines[CMPI_MAX_ERRHANDLERS] = {EH_REF64(eh_tramp_)};
+static MPI_Win_errhandler_function
+        *const cmpi_eh_win_trampolines[CMPI_MAX_ERRHANDLERS] = {
+                EH_REF64(eh_win_tramp_)};
+static MPI_File_errhandler_function
+        *const cmpi_eh_file_trampolines[CMPI_MAX_ERRHANDLERS] = {
+                EH_REF64(eh_file_tramp_)};
 
 CMPI_DOC(Errhandler_Free_doc, "Free($self)", "Free an error handler.");
 static PyObject *
@@ -831,12 +1015,11 @@ cmpi_errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh)
 
 /* Communicator calls (their table entries go into Comm's, in comm.c). */
 
-CMPI_DOC(Comm_Create_errhandler_doc, "Create_errhandler(errhandler_fn)",
-         "Create a new error handler for communicators; errhandler_fn is "
-         "called as errhandler_fn(comm, error_code).");
+/* Create_errhandler of each kind: the Python function gets a free slot
+ * and that slot's trampoline of the kind is the MPI handler. */
 static PyObject *
-Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
-                       Py_ssize_t nargs, PyObject *kwnames)
+errhandler_create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames, enum errhandler_kind kind)
 {
     static const char *const kw[] = {"errhandler_fn", NULL};
     PyObject *a[1] = {NULL};
@@ -854,7 +1037,7 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
     int slot = -1;
     /* at most 32, as mpi4py (the trampolines are spare) */
     for (int i = 0; i < CMPI_MAX_PY_ERRHANDLERS && slot < 0; i++) {
-        if (cmpi_py_errhandlers[i].fn == NULL) {
+        if (cmpi_py_errhandlers[kind][i].fn == NULL) {
             slot = i;
         }
     }
@@ -866,15 +1049,60 @@ Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
         return NULL;
     }
     MPI_Errhandler eh;
-    int ierr = MPI_Comm_create_errhandler(cmpi_eh_trampolines[slot], &eh);
+    int ierr;
+    switch (kind) {
+        case ERRHANDLER_OF_WIN:
+            ierr = MPI_Win_create_errhandler(cmpi_eh_win_trampolines[slot],
+                                             &eh);
+            break;
+        case ERRHANDLER_OF_FILE:
+            ierr = MPI_File_create_errhandler(cmpi_eh_file_trampolines[slot],
+                                              &eh);
+            break;
+        default:
+            ierr = MPI_Comm_create_errhandler(cmpi_eh_trampolines[slot], &eh);
+            break;
+    }
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
     }
     errhandler_forget(eh); /* a stale entry for a reused handle */
-    cmpi_py_errhandlers[slot].eh = eh;
-    cmpi_py_errhandlers[slot].fn = Py_NewRef(a[0]);
-    cmpi_py_errhandlers[slot].st = st;
+    cmpi_py_errhandlers[kind][slot].eh = eh;
+    cmpi_py_errhandlers[kind][slot].fn = Py_NewRef(a[0]);
+    cmpi_py_errhandlers[kind][slot].st = st;
     return cmpi_errhandler_new(st, eh, 0);
+}
+
+CMPI_DOC(Comm_Create_errhandler_doc, "Create_errhandler(errhandler_fn)",
+         "Create a new error handler for communicators; errhandler_fn is "
+         "called as errhandler_fn(comm, error_code).");
+static PyObject *
+Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    return errhandler_create(cls, args, nargs, kwnames, ERRHANDLER_OF_COMM);
+}
+
+/* Windows' and files' (their table entries are in win.c and file.c). */
+
+CMPI_DOC(Win_Create_errhandler_doc, "Create_errhandler(errhandler_fn)",
+         "Create a new error handler for windows; errhandler_fn is called "
+         "as errhandler_fn(win, error_code).");
+static PyObject *
+Win_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
+                      Py_ssize_t nargs, PyObject *kwnames)
+{
+    return errhandler_create(cls, args, nargs, kwnames, ERRHANDLER_OF_WIN);
+}
+
+CMPI_DOC(File_Create_errhandler_doc, "Create_errhandler(errhandler_fn)",
+         "Create a new error handler for files; errhandler_fn is called as "
+         "errhandler_fn(file, error_code).");
+static PyObject *
+File_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames)
+{
+    return errhandler_create(cls, args, nargs, kwnames, ERRHANDLER_OF_FILE);
 }
 
 CMPI_DOC(Comm_Get_errhandler_doc, "Get_errhandler($self)",
@@ -994,3 +1222,4 @@ cmpi_errhandler_init(PyObject *m, cmpi_state *st)
 #undef EH_TRAMP
 #undef EH_TRAMP8
 #undef EH_REF8
+#undef EH_REF64

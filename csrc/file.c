@@ -1438,6 +1438,8 @@ static PyMethodDef File_methods[] = {
         FILE_M(Write_ordered_end),
         {"Get_errhandler", (PyCFunction)File_Get_errhandler, METH_NOARGS,
          File_Get_errhandler_doc},
+        {"Create_errhandler", FN(File_Create_errhandler), CLSFASTKW,
+         File_Create_errhandler_doc},
         {"Set_errhandler", (PyCFunction)File_Set_errhandler, METH_O,
          File_Set_errhandler_doc},
         {"Call_errhandler", (PyCFunction)File_Call_errhandler, METH_O,

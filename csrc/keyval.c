@@ -1,6 +1,7 @@
 /*
- * keyval.c -- attribute caching on communicators with Python objects:
- * Comm.Create_keyval, Free_keyval, Set_attr, Get_attr and Delete_attr.
+ * keyval.c -- attribute caching with Python objects on communicators,
+ * datatypes and windows: Comm.Create_keyval, Free_keyval, Set_attr,
+ * Get_attr and Delete_attr, and the same on Datatype and Win.
  */
 #include "cmpi.h"
 
@@ -15,6 +16,7 @@
  */
 typedef struct cmpi_keyval {
     int keyval;
+    enum cmpi_keyval_kind kind;
     int nopython;
     PyObject *copy_fn;   /* None, True (share), or callable */
     PyObject *delete_fn; /* None or callable */
@@ -60,6 +62,22 @@ cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h)
     return (PyObject *)c;
 }
 
+/* The object a callback gets for the handle `h` points to: a borrowed
+ * communicator, datatype or window (predefined-like: never freed by it). */
+static PyObject *
+keyval_owner(cmpi_keyval *k, const void *h)
+{
+    switch (k->kind) {
+        case CMPI_KEYVAL_TYPE:
+            return cmpi_datatype_new(k->st, *(const MPI_Datatype *)h,
+                                     CMPI_CONST);
+        case CMPI_KEYVAL_WIN:
+            return cmpi_win_alloc(k->st, k->st->Win_Type, *(const MPI_Win *)h,
+                                  CMPI_CONST);
+        default: return cmpi_comm_borrowed(k->st, *(const MPI_Comm *)h);
+    }
+}
+
 static PyObject *
 keyval_value(cmpi_keyval *k, void *value)
 {
@@ -69,9 +87,18 @@ keyval_value(cmpi_keyval *k, void *value)
     return Py_NewRef((PyObject *)value);
 }
 
+/* The Python value of an attribute of `keyval` (win.c's Get_attr, for the
+ * keyvals that are not predefined). */
+static PyObject *
+cmpi_keyval_value(int keyval, void *value)
+{
+    return keyval_value(keyval_find(keyval), value);
+}
+
+/* MPI's copy callback of every kind: `old` points to the handle copied. */
 static int
-keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
-               int *flag)
+keyval_copy(const void *old, int keyval, void *extra, void *in, void *out,
+            int *flag)
 {
     cmpi_keyval *k = extra;
     *flag = 0;
@@ -85,7 +112,7 @@ keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
         r = keyval_value(k, in);
     }
     else {
-        c = cmpi_comm_borrowed(k->st, old);
+        c = keyval_owner(k, old);
         v = c ? keyval_value(k, in) : NULL;
         r = v ? PyObject_CallFunction(k->copy_fn, "OiO", c, keyval, v) : NULL;
     }
@@ -124,7 +151,29 @@ keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
  * addresses. */
 
 static int
-keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
+keyval_copy_cb(MPI_Comm old, int keyval, void *extra, void *in, void *out,
+               int *flag)
+{
+    return keyval_copy(&old, keyval, extra, in, out, flag);
+}
+
+static int
+keyval_type_copy_cb(MPI_Datatype old, int keyval, void *extra, void *in,
+                    void *out, int *flag)
+{
+    return keyval_copy(&old, keyval, extra, in, out, flag);
+}
+
+static int
+keyval_win_copy_cb(MPI_Win old, int keyval, void *extra, void *in, void *out,
+                   int *flag)
+{
+    return keyval_copy(&old, keyval, extra, in, out, flag);
+}
+
+/* MPI's delete callback of every kind: `h` points to the handle. */
+static int
+keyval_delete(const void *h, int keyval, void *value, void *extra)
 {
     cmpi_keyval *k = extra;
     /* at MPI_Finalize after the interpreter is gone: nothing to call */
@@ -141,7 +190,7 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
         again = 0;
     }
     if (k->delete_fn != Py_None && !again) {
-        PyObject *c = cmpi_comm_borrowed(k->st, comm);
+        PyObject *c = keyval_owner(k, h);
         PyObject *v = c ? keyval_value(k, value) : NULL;
         PyObject *r =
                 v ? PyObject_CallFunction(k->delete_fn, "OiO", c, keyval, v)
@@ -174,6 +223,92 @@ keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
     return ierr;
 }
 
+static int
+keyval_delete_cb(MPI_Comm comm, int keyval, void *value, void *extra)
+{
+    return keyval_delete(&comm, keyval, value, extra);
+}
+
+static int
+keyval_type_delete_cb(MPI_Datatype type, int keyval, void *value, void *extra)
+{
+    return keyval_delete(&type, keyval, value, extra);
+}
+
+static int
+keyval_win_delete_cb(MPI_Win win, int keyval, void *value, void *extra)
+{
+    return keyval_delete(&win, keyval, value, extra);
+}
+
+/* The MPI calls of each kind, on the handle `h` points to. */
+static int
+keyval_mpi_create(enum cmpi_keyval_kind kind, cmpi_keyval *k)
+{
+    switch (kind) {
+        case CMPI_KEYVAL_TYPE:
+            return MPI_Type_create_keyval(
+                    keyval_type_copy_cb, keyval_type_delete_cb, &k->keyval, k);
+        case CMPI_KEYVAL_WIN:
+            return MPI_Win_create_keyval(keyval_win_copy_cb,
+                                         keyval_win_delete_cb, &k->keyval, k);
+        default:
+            return MPI_Comm_create_keyval(keyval_copy_cb, keyval_delete_cb,
+                                          &k->keyval, k);
+    }
+}
+
+static int
+keyval_mpi_free(enum cmpi_keyval_kind kind, int *keyval)
+{
+    switch (kind) {
+        case CMPI_KEYVAL_TYPE: return MPI_Type_free_keyval(keyval);
+        case CMPI_KEYVAL_WIN: return MPI_Win_free_keyval(keyval);
+        default: return MPI_Comm_free_keyval(keyval);
+    }
+}
+
+static int
+keyval_mpi_set(enum cmpi_keyval_kind kind, const void *h, int keyval,
+               void *value)
+{
+    switch (kind) {
+        case CMPI_KEYVAL_TYPE:
+            return MPI_Type_set_attr(*(const MPI_Datatype *)h, keyval, value);
+        case CMPI_KEYVAL_WIN:
+            return MPI_Win_set_attr(*(const MPI_Win *)h, keyval, value);
+        default: return MPI_Comm_set_attr(*(const MPI_Comm *)h, keyval, value);
+    }
+}
+
+static int
+keyval_mpi_get(enum cmpi_keyval_kind kind, const void *h, int keyval,
+               void *value, int *flag)
+{
+    switch (kind) {
+        case CMPI_KEYVAL_TYPE:
+            return MPI_Type_get_attr(*(const MPI_Datatype *)h, keyval, value,
+                                     flag);
+        case CMPI_KEYVAL_WIN:
+            return MPI_Win_get_attr(*(const MPI_Win *)h, keyval, value, flag);
+        default:
+            return MPI_Comm_get_attr(*(const MPI_Comm *)h, keyval, value,
+                                     flag);
+    }
+}
+
+static int
+keyval_mpi_delete(enum cmpi_keyval_kind kind, const void *h, int keyval)
+{
+    switch (kind) {
+        case CMPI_KEYVAL_TYPE:
+            return MPI_Type_delete_attr(*(const MPI_Datatype *)h, keyval);
+        case CMPI_KEYVAL_WIN:
+            return MPI_Win_delete_attr(*(const MPI_Win *)h, keyval);
+        default: return MPI_Comm_delete_attr(*(const MPI_Comm *)h, keyval);
+    }
+}
+
 CMPI_DOC(Comm_Create_keyval_doc,
          "Create_keyval(copy_fn=None, delete_fn=None, nopython=False)",
          "Create a new attribute key for communicators.  copy_fn(comm, "
@@ -181,8 +316,8 @@ CMPI_DOC(Comm_Create_keyval_doc,
          "True: the same object, NotImplemented: not copied); "
          "delete_fn(comm, keyval, value) runs when a value is deleted.");
 static PyObject *
-Comm_Create_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-                   PyObject *kwnames)
+cmpi_keyval_create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames, enum cmpi_keyval_kind kind)
 {
     static const char *const kw[] = {"copy_fn", "delete_fn", "nopython", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
@@ -217,12 +352,12 @@ Comm_Create_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (k == NULL) {
         return PyErr_NoMemory();
     }
+    k->kind = kind;
     k->nopython = nopython;
     k->copy_fn = Py_NewRef(copy_fn);
     k->delete_fn = Py_NewRef(delete_fn);
     k->st = st;
-    int ierr = MPI_Comm_create_keyval(keyval_copy_cb, keyval_delete_cb,
-                                      &k->keyval, k);
+    int ierr = keyval_mpi_create(kind, k);
     if (ierr != MPI_SUCCESS) {
         Py_DECREF(k->copy_fn);
         Py_DECREF(k->delete_fn);
@@ -232,6 +367,13 @@ Comm_Create_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     k->next = cmpi_keyvals;
     cmpi_keyvals = k;
     return PyLong_FromLong(k->keyval);
+}
+
+static PyObject *
+Comm_Create_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                   PyObject *kwnames)
+{
+    return cmpi_keyval_create(cls, args, nargs, kwnames, CMPI_KEYVAL_COMM);
 }
 
 static int
@@ -244,11 +386,9 @@ keyval_check(cmpi_state *st, int keyval)
     return 0;
 }
 
-CMPI_DOC(Comm_Free_keyval_doc, "Free_keyval(keyval)",
-         "Free an attribute key for communicators; return KEYVAL_INVALID.");
 static PyObject *
-Comm_Free_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-                 PyObject *kwnames)
+cmpi_keyval_free(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames, enum cmpi_keyval_kind kind)
 {
     static const char *const kw[] = {"keyval", NULL};
     PyObject *a[1] = {NULL};
@@ -260,13 +400,20 @@ Comm_Free_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     cmpi_keyval *k = keyval_find(keyval);
+    if (k != NULL && k->kind != kind) {
+        static const char *const owners[] = {"Comm", "Datatype", "Win"};
+        return cmpi_raise_msg(st, MPI_ERR_KEYVAL,
+                              "invalid keyval: keyval=%d was made by "
+                              "%s.Create_keyval, not %s.Create_keyval",
+                              keyval, owners[k->kind], owners[kind]);
+    }
     if (k == NULL) {
         return cmpi_raise_msg(st, MPI_ERR_KEYVAL,
                               "invalid keyval: keyval=%d was not made by "
                               "Create_keyval, or is freed already",
                               keyval);
     }
-    int ierr = MPI_Comm_free_keyval(&keyval);
+    int ierr = keyval_mpi_free(kind, &keyval);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(st, ierr);
     }
@@ -274,19 +421,27 @@ Comm_Free_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     return PyLong_FromLong(MPI_KEYVAL_INVALID);
 }
 
-CMPI_DOC(Comm_Set_attr_doc, "Set_attr($self, keyval, attrval)",
-         "Store an attribute value associated with a key.");
+CMPI_DOC(Comm_Free_keyval_doc, "Free_keyval(keyval)",
+         "Free an attribute key for communicators; return KEYVAL_INVALID.");
 static PyObject *
-Comm_Set_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
-              PyObject *kwnames)
+Comm_Free_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
+{
+    return cmpi_keyval_free(cls, args, nargs, kwnames, CMPI_KEYVAL_COMM);
+}
+
+/* Set_attr of every kind, on the handle `h` points to. */
+static PyObject *
+cmpi_keyval_set_attr(cmpi_state *st, enum cmpi_keyval_kind kind, const void *h,
+                     PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames)
 {
     static const char *const kw[] = {"keyval", "attrval", NULL};
     PyObject *a[2] = {NULL, NULL};
     int keyval;
-    if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Set_attr", args, nargs, kwnames, kw, 2, a) < 0 ||
+    if (cmpi_parse("Set_attr", args, nargs, kwnames, kw, 2, a) < 0 ||
         cmpi_as_int(a[0], &keyval, "keyval") < 0 ||
-        keyval_check(self->st, keyval) < 0) {
+        keyval_check(st, keyval) < 0) {
         return NULL;
     }
     cmpi_keyval *k = keyval_find(keyval);
@@ -300,7 +455,7 @@ Comm_Set_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     else {
         value = Py_NewRef(a[1]);
     }
-    int ierr = MPI_Comm_set_attr(self->ob_mpi, keyval, value);
+    int ierr = keyval_mpi_set(kind, h, keyval, value);
     if (ierr != MPI_SUCCESS) {
         if (k != NULL && !k->nopython) {
             Py_DECREF(a[1]);
@@ -308,7 +463,44 @@ Comm_Set_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         if (PyErr_Occurred()) { /* from the delete_fn of the old value */
             return NULL;
         }
-        return cmpi_raise(self->st, ierr);
+        return cmpi_raise(st, ierr);
+    }
+    Py_RETURN_NONE;
+}
+
+CMPI_DOC(Comm_Set_attr_doc, "Set_attr($self, keyval, attrval)",
+         "Store an attribute value associated with a key.");
+static PyObject *
+Comm_Set_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
+              PyObject *kwnames)
+{
+    if (cmpi_comm_check(self) < 0) {
+        return NULL;
+    }
+    return cmpi_keyval_set_attr(self->st, CMPI_KEYVAL_COMM, &self->ob_mpi,
+                                args, nargs, kwnames);
+}
+
+/* Delete_attr of every kind, on the handle `h` points to. */
+static PyObject *
+cmpi_keyval_delete_attr(cmpi_state *st, enum cmpi_keyval_kind kind,
+                        const void *h, PyObject *const *args, Py_ssize_t nargs,
+                        PyObject *kwnames)
+{
+    static const char *const kw[] = {"keyval", NULL};
+    PyObject *a[1] = {NULL};
+    int keyval;
+    if (cmpi_parse("Delete_attr", args, nargs, kwnames, kw, 1, a) < 0 ||
+        cmpi_as_int(a[0], &keyval, "keyval") < 0 ||
+        keyval_check(st, keyval) < 0) {
+        return NULL;
+    }
+    int ierr = keyval_mpi_delete(kind, h, keyval);
+    if (ierr != MPI_SUCCESS) {
+        if (PyErr_Occurred()) { /* from the delete_fn */
+            return NULL;
+        }
+        return cmpi_raise(st, ierr);
     }
     Py_RETURN_NONE;
 }
@@ -319,20 +511,33 @@ static PyObject *
 Comm_Delete_attr(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)
 {
-    static const char *const kw[] = {"keyval", NULL};
-    PyObject *a[1] = {NULL};
-    int keyval;
-    if (cmpi_comm_check(self) < 0 ||
-        cmpi_parse("Delete_attr", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_as_int(a[0], &keyval, "keyval") < 0 ||
-        keyval_check(self->st, keyval) < 0) {
+    if (cmpi_comm_check(self) < 0) {
         return NULL;
     }
-    int ierr = MPI_Comm_delete_attr(self->ob_mpi, keyval);
-    if (ierr != MPI_SUCCESS) {
-        return cmpi_raise(self->st, ierr);
+    return cmpi_keyval_delete_attr(self->st, CMPI_KEYVAL_COMM, &self->ob_mpi,
+                                   args, nargs, kwnames);
+}
+
+/* Get_attr of a datatype or window for a keyval Create_keyval made (or
+ * none): the value, or None if not set. */
+static PyObject *
+cmpi_keyval_get_attr(cmpi_state *st, enum cmpi_keyval_kind kind, const void *h,
+                     PyObject *arg)
+{
+    int keyval, flag = 0;
+    void *value = NULL;
+    if (cmpi_as_int(arg, &keyval, "keyval") < 0 ||
+        keyval_check(st, keyval) < 0) {
+        return NULL;
     }
-    Py_RETURN_NONE;
+    int ierr = keyval_mpi_get(kind, h, keyval, &value, &flag);
+    if (ierr != MPI_SUCCESS) {
+        return cmpi_raise(st, ierr);
+    }
+    if (!flag) {
+        Py_RETURN_NONE;
+    }
+    return keyval_value(keyval_find(keyval), value);
 }
 
 CMPI_DOC(Comm_Get_attr_doc, "Get_attr($self, keyval)",

@@ -94,6 +94,12 @@ static PyMethodDef Prequest_methods[] = {
         {"Start", (PyCFunction)Prequest_Start, METH_NOARGS,
          Prequest_Start_doc},
         {"Startall", FN(Prequest_Startall), CLSFASTKW, Prequest_Startall_doc},
+        {"Pready", FN(Prequest_Pready), FASTKW, Prequest_Pready_doc},
+        {"Pready_range", FN(Prequest_Pready_range), FASTKW,
+         Prequest_Pready_range_doc},
+        {"Pready_list", FN(Prequest_Pready_list), FASTKW,
+         Prequest_Pready_list_doc},
+        {"Parrived", FN(Prequest_Parrived), FASTKW, Prequest_Parrived_doc},
         {NULL, NULL, 0, NULL},
 };
 

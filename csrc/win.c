@@ -701,7 +701,8 @@ Win_Shared_query(WinObject *self, PyObject *arg)
 
 CMPI_DOC(Win_Get_attr_doc, "Get_attr($self, keyval)",
          "Return the value of a window attribute (WIN_BASE, WIN_SIZE, "
-         "WIN_DISP_UNIT, WIN_CREATE_FLAVOR, WIN_MODEL), or None.");
+         "WIN_DISP_UNIT, WIN_CREATE_FLAVOR, WIN_MODEL, or the value "
+         "Set_attr stored under a key Create_keyval made), or None.");
 static PyObject *
 Win_Get_attr(WinObject *self, PyObject *arg)
 {
@@ -728,7 +729,52 @@ Win_Get_attr(WinObject *self, PyObject *arg)
         keyval == MPI_WIN_MODEL) {
         return PyLong_FromLong(*(int *)p);
     }
-    return PyLong_FromVoidPtr(p);
+    return cmpi_keyval_value(keyval, p);
+}
+
+/* Attribute caching (keyval.c's shared implementation). */
+
+CMPI_DOC(Win_Create_keyval_doc,
+         "Create_keyval(copy_fn=None, delete_fn=None, nopython=False)",
+         "Create a new attribute key for windows.  copy_fn is kept, as in "
+         "mpi4py, though MPI never copies a window; delete_fn(win, keyval, "
+         "value) runs when a value is deleted.");
+static PyObject *
+Win_Create_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames)
+{
+    return cmpi_keyval_create(cls, args, nargs, kwnames, CMPI_KEYVAL_WIN);
+}
+
+CMPI_DOC(Win_Free_keyval_doc, "Free_keyval(keyval)",
+         "Free an attribute key for windows; return KEYVAL_INVALID.");
+static PyObject *
+Win_Free_keyval(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    return cmpi_keyval_free(cls, args, nargs, kwnames, CMPI_KEYVAL_WIN);
+}
+
+CMPI_DOC(Win_Set_attr_doc, "Set_attr($self, keyval, attrval)",
+         "Store an attribute value associated with a key.");
+static PyObject *
+Win_Set_attr(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+             PyObject *kwnames)
+{
+    WIN_CHECK(self);
+    return cmpi_keyval_set_attr(self->st, CMPI_KEYVAL_WIN, &self->ob_mpi, args,
+                                nargs, kwnames);
+}
+
+CMPI_DOC(Win_Delete_attr_doc, "Delete_attr($self, keyval)",
+         "Delete an attribute value associated with a key.");
+static PyObject *
+Win_Delete_attr(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
+                PyObject *kwnames)
+{
+    WIN_CHECK(self);
+    return cmpi_keyval_delete_attr(self->st, CMPI_KEYVAL_WIN, &self->ob_mpi,
+                                   args, nargs, kwnames);
 }
 
 static PyObject *
@@ -1167,6 +1213,14 @@ win_rank_sync(WinObject *self, PyObject *arg, int (*fn)(int, MPI_Win),
         cmpi_win_check_rank(self, rank, "rank") < 0) {
         return NULL;
     }
+    /* PROC_NULL is a target of RMA calls (a no-op), not of these: Open MPI
+     * 4.1 crashes after a Flush(PROC_NULL) inside Lock_all */
+    if (rank == MPI_PROC_NULL) {
+        return cmpi_raise_msg(self->st, MPI_ERR_RANK,
+                              "invalid rank: %s(PROC_NULL), a process of "
+                              "the window's group is needed",
+                              name);
+    }
     CMPI_NOGIL_CALL(name, MPI_COMM_NULL, ierr = fn(rank, self->ob_mpi));
     return win_sync_result(self, ierr, rank);
 }
@@ -1409,6 +1463,11 @@ static PyMethodDef Win_methods[] = {
         {"Shared_query", (PyCFunction)Win_Shared_query, METH_O,
          Win_Shared_query_doc},
         {"Get_attr", (PyCFunction)Win_Get_attr, METH_O, Win_Get_attr_doc},
+        {"Set_attr", FN(Win_Set_attr), FASTKW, Win_Set_attr_doc},
+        {"Delete_attr", FN(Win_Delete_attr), FASTKW, Win_Delete_attr_doc},
+        {"Create_keyval", FN(Win_Create_keyval), CLSFASTKW,
+         Win_Create_keyval_doc},
+        {"Free_keyval", FN(Win_Free_keyval), CLSFASTKW, Win_Free_keyval_doc},
         {"Get_group", (PyCFunction)Win_Get_group, METH_NOARGS,
          Win_Get_group_doc},
         {"Get_info", (PyCFunction)Win_Get_info, METH_NOARGS, Win_Get_info_doc},
@@ -1449,6 +1508,8 @@ static PyMethodDef Win_methods[] = {
         {"Sync", (PyCFunction)Win_Sync, METH_NOARGS, Win_Sync_doc},
         {"Get_errhandler", (PyCFunction)Win_Get_errhandler, METH_NOARGS,
          Win_Get_errhandler_doc},
+        {"Create_errhandler", FN(Win_Create_errhandler), CLSFASTKW,
+         Win_Create_errhandler_doc},
         {"Set_errhandler", (PyCFunction)Win_Set_errhandler, METH_O,
          Win_Set_errhandler_doc},
         {"Call_errhandler", (PyCFunction)Win_Call_errhandler, METH_O,

@@ -34,6 +34,8 @@ PARAM_TYPES = {
     "function": "Callable[[Any, Any, Datatype], None]", "commute": "bool",
     "blocklength": "int", "blocklengths": "Sequence[int]", "displacements": "Sequence[int]",
     "stride": "int", "lb": "int", "extent": "int", "recvcounts": "Sequence[int] | None",
+    "partitions": "int", "partition": "int", "partition_low": "int", "partition_high": "int",
+    "errorclass": "int", "string": "str",
 }
 # Return annotations, as mpi4py 4.x's own MPI.pyi gives them (checked
 # against what cmpi returns).  Every method needs one: a method missing
@@ -43,6 +45,7 @@ PARAM_TYPES = {
 # where classes differ (Comm.Probe vs Message.Probe).
 PARAM_TYPES_IN_CLASS = {
     "Info.key": "str", "._comm_lock.key": "Hashable | None", "Comm.Agree.flag": "int", "Comm.Iagree.flag": "Buffer",
+    "Prequest.Pready_list.partitions": "Sequence[int]",
 }
 
 RETURNS_BY_TYPE = {
@@ -63,13 +66,14 @@ RETURNS_BY_TYPE = {
         Write_all_begin Write_all_end Write_at Write_at_all Write_at_all_begin
         Write_at_all_end Write_ordered Write_ordered_begin Write_ordered_end Write_shared
         barrier bsend cancel clear complete free release send ssend update
+        Add_error_string Pready Pready_list Pready_range
     """,
     "NoReturn": "Abort",
     "Literal[True]": "Wait Waitall",
     "bool": """
         Get_atomicity Get_status Get_status_all Is_cancelled Is_commutative Is_finalized
         Is_initialized Is_inter Is_intra Is_revoked Is_thread_main Test Testall
-        get_status get_status_all
+        get_status get_status_all Parrived
     """,
     "int": """
         Ack_failed Agree Aint_add Aint_diff Cart_map Compare Create_keyval Free_keyval
@@ -79,6 +83,7 @@ RETURNS_BY_TYPE = {
         Get_rank Get_remote_size Get_size Get_source Get_tag Get_topology Get_type_extent
         Graph_map Init_thread Pack Pack_external Pack_external_size Pack_size
         Query_thread Unpack Unpack_external Waitany py2f toint
+        Add_error_class Add_error_code
     """,
     "float": "Wtick Wtime",
     "str": """
@@ -140,7 +145,7 @@ RETURNS_BY_TYPE = {
         Gatherv_init Neighbor_allgather_init Neighbor_allgatherv_init
         Neighbor_alltoall_init Neighbor_alltoallv_init Neighbor_alltoallw_init Recv_init
         Reduce_init Reduce_scatter_block_init Reduce_scatter_init Rsend_init Scan_init
-        Scatter_init Scatterv_init Send_init Ssend_init
+        Scatter_init Scatterv_init Send_init Ssend_init Psend_init Precv_init
     """,
     "Message": "Mprobe mprobe",
     "Message | None": "Improbe improbe",

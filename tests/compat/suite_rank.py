@@ -10,13 +10,22 @@ ids listed in SKIPFILE (already done, hung, or not applicable), and runs
 the rest, appending one JSON line per event to ``OUTDIR/rank-<r>.jsonl``:
 
     {"start": id}                      before a test runs
-    {"id": id, "outcome": ..., ...}    after it ran (pass/fail/error/skip)
+    {"id": id, "outcome": ..., ...}    after it ran (pass/fail/error/skip/standin)
 
 so that when the job dies (a deadlock caught by the per-test watchdog, a
 crash, mpiexec's time limit) the harness can tell which test was running.
 The watchdog is faulthandler's: if one test takes longer than
 PER_TEST_SECONDS, the rank dumps every thread's stack into
 ``OUTDIR/rank-<r>.hang`` and exits, which makes mpiexec end the job.
+
+mpi4py's suite skips a test (or passes over a part of it) when a call
+raises NotImplementedError, and cmpi answers each mpi4py name it lacks
+with a stand-in that raises just that (cmpi/_mpi4py_api.py).  Such a skip
+would hide a missing feature, so every stand-in is wrapped to note when it
+raises, and a skipped test during which one raised -- or whose class or
+method was marked skipped by its module's import while one raised there --
+is recorded as ``standin`` (naming them), which the harness counts as a
+failure in its honest pass rate.
 """
 
 import faulthandler
@@ -47,6 +56,7 @@ def main():
     sys.modules["numba"] = None
     from mpi4py import MPI
 
+    _watch_standins(MPI)
     rank = MPI.COMM_WORLD.Get_rank()
     with open(skipfile, encoding="utf-8") as f:
         excluded = json.load(f)
@@ -66,11 +76,14 @@ def main():
     loader = unittest.TestLoader()
     tests = []
     for module in modules:
+        _STANDINS_RAISED.clear()
         try:
             suite = loader.loadTestsFromName(module)
         except Exception as exc:  # the module does not import
             emit({"id": f"{module}.<import>", "outcome": "error", "detail": f"{type(exc).__name__}: {exc}"})
             continue
+        finally:
+            _IMPORT_STANDINS[module] = sorted(_STANDINS_RAISED)
         tests.extend(_flatten(suite))
 
     selected = [t for t in tests if not skip(_test_id(t))]
@@ -86,6 +99,56 @@ def main():
     selected.run(result)
     emit({"done": True})
     log.close()
+
+
+# The stand-ins that raised NotImplementedError since the current test (or
+# module import) began; and, per test module, those its import raised.
+_STANDINS_RAISED = set()
+_IMPORT_STANDINS = {}
+
+
+def _watch_standins(MPI):
+    """Wrap each of cmpi's stand-ins (cmpi._mpi4py_api.missing()) so that
+    raising NotImplementedError also notes its name in _STANDINS_RAISED."""
+    import functools
+
+    from cmpi import _mpi4py_api
+
+    def watched(name, fn):
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except NotImplementedError:
+                _STANDINS_RAISED.add(name)
+                raise
+
+        return call
+
+    absent = []  # module-level classes and constants: raised by __getattr__
+    for name in _mpi4py_api.missing():
+        owner, _, attr = name.rpartition(".")
+        holder = getattr(MPI, owner) if owner else MPI
+        value = vars(holder).get(attr)
+        if value is None:
+            absent.append(name)
+        elif isinstance(value, property):
+            setattr(holder, attr, property(watched(name, value.fget), doc=value.__doc__))
+        elif getattr(value, "__cmpi_missing__", False):
+            setattr(holder, attr, watched(name, value))
+    getattr_fn = vars(MPI).get("__getattr__")
+    if absent and getattr_fn is not None:
+        MPI.__getattr__ = watched("MPI.<absent name>", getattr_fn)
+
+
+def _skipped_at_import(test):
+    """The stand-ins that raised while the test's module was imported, if
+    its class or method was marked skipped then (unittest.skip* decorators,
+    mpi4py's unittest.disable)."""
+    method = getattr(test, getattr(test, "_testMethodName", ""), None)
+    if getattr(type(test), "__unittest_skip__", False) or getattr(method, "__unittest_skip__", False):
+        return _IMPORT_STANDINS.get(type(test).__module__, [])
+    return []
 
 
 def _flatten(suite):
@@ -129,6 +192,7 @@ class _Recorder(unittest.TestResult):
         self._id = _test_id(test)
         self._outcome = None
         self._detail = ""
+        _STANDINS_RAISED.clear()
         self._emit({"start": self._id})
         limit = self._per_test
         for pattern, seconds in _SHORT_LIMITS.items():
@@ -142,6 +206,12 @@ class _Recorder(unittest.TestResult):
             self._sync.Barrier()
         faulthandler.cancel_dump_traceback_later()
         seconds = time.monotonic() - self._started
+        if self._outcome == "skip":
+            standins = sorted(_STANDINS_RAISED) or _skipped_at_import(test)
+            if standins:
+                self._outcome = "standin"
+                self._detail = (f"skipped after cmpi stand-in(s) raised NotImplementedError: {', '.join(standins)}"
+                                f" (skip reason: {self._detail})")
         record = {"id": self._id, "outcome": self._outcome or "pass", "seconds": round(seconds, 3)}
         if self._detail:
             record["detail"] = self._detail
