@@ -181,6 +181,11 @@ KNOWN = [
      "allocations in the same process, Allocate_shared of a huge size "
      "(MPI.UNWEIGHTED's address, about 2**47 bytes) segfaults inside MPICH; "
      "alone it raises MPI.Exception (sizes above 2**62 are refused by cmpi)"),
+    ("Win.Allocate", "crash",
+     "OPEN, the same class (MPICH 4.0, seed 27163806): Win.Allocate of about "
+     "2**47 bytes (MPI.WEIGHTS_EMPTY's address, an integer since the "
+     "address constants convert as in mpi4py) after earlier failed "
+     "allocations segfaults inside MPICH's shared-memory window code"),
     ("<exit>", "crash",
      "OPEN, found by this fuzzer (MPICH 4.0): a window dropped without Free() "
      "(w = MPI.Win.Allocate(64, comm=MPI.COMM_SELF); del w) makes MPI_Finalize "
