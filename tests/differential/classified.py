@@ -15,8 +15,26 @@ Anything else is "unclassified".  The first entry that matches wins.
 
 import re
 
+#: An integer variant with a fractional part (variants.int_values).
+_FRACTION = r"[(, =\[]-?\d+\.5\b"
+
 ENTRIES = [
     # (variant id regex, mpi4py outcome regex or None, cmpi outcome regex or None, class, why)
+    (r".", r"^crash", r"^(exc:|ok:)", "mpi4py-bug",
+     "mpi4py passes the value on to MPI unchecked and the process dies (signal or "
+     "MPI abort); cmpi raises or copes"),
+    (_FRACTION, r"^ok:", r"^exc:ValueError$", "stricter",
+     "a float with a fractional part where an integer is expected: mpi4py truncates it "
+     "(Cython's __int__), cmpi raises ValueError naming the argument and its value "
+     "(README, mpi4py compatibility)"),
+    (r"\[bytearray\(8\), 9, MPI\.BYTE\]", r"^ok:", r"^exc:ValueError$", "stricter",
+     "a message spec whose count needs more bytes than its buffer holds: mpi4py gives MPI "
+     "the count and MPI reads or writes past the buffer; cmpi raises ValueError "
+     "(README, mpi4py compatibility)"),
+    (r"Index\(\d\)", r"^exc:TypeError$", r"^ok:", "mpi4py-bug",
+     "an object with only __index__ (Python's integer protocol, which int(), range() and "
+     "numpy take) is refused by mpi4py 4.1.2, whose Cython conversion asks for __int__; "
+     "cmpi takes both (issue 17)"),
 ]
 
 
