@@ -404,6 +404,8 @@ def setup_of(qual):
         lines.append("post_receives(comm)")
     if cls in ("Comm", "Intracomm") and name in RECEIVING:
         lines.append("post_sends(comm)")
+    if cls == "Message" and name in ("probe", "Probe", "iprobe", "Iprobe"):
+        lines.append("post_sends(comm)")
     if cls == "File" and name.endswith("_end"):
         # a split collective's end needs its begin (mpi4py crashes without)
         offset = "0, " if "_at_" in name else ""

@@ -205,6 +205,11 @@ def release(obj):
         return
     if isinstance(obj, MPI.Request):
         try:
+            if isinstance(obj, MPI.Grequest):
+                obj.Complete()  # or the wait below never returns
+        except Exception:  # noqa: BLE001 - completed already
+            pass
+        try:
             if not obj.Test():
                 obj.Cancel()
                 obj.Wait()
