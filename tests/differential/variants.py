@@ -49,6 +49,8 @@ NEVER.update({
     "Intercomm.Merge": "covered by the fuzzer; collective over two groups",
     "Intracomm.Create_intercomm": "needs a peer communicator and a remote leader: covered by tests/mpi",
     "Comm.Disconnect": "collective over the remote group; Free covers the local side",
+    "Win.Start": "opens an access epoch that only a peer's Post lets the harness close",
+    "Win.Post": "opens an exposure epoch that only a peer's Start/Complete lets the harness close",
 })
 
 #: Collective calls of a communicator: run at 2 ranks too (both ranks
