@@ -205,13 +205,11 @@ def release(obj):
         return
     if isinstance(obj, MPI.Request):
         try:
-            if isinstance(obj, MPI.Grequest):
-                obj.Complete()  # or the wait below never returns
-        except Exception:  # noqa: BLE001 - completed already
-            pass
-        try:
             if not obj.Test():
-                obj.Cancel()
+                if isinstance(obj, MPI.Grequest):
+                    obj.Complete()  # or the wait below never returns
+                else:
+                    obj.Cancel()
                 obj.Wait()
         except Exception:  # noqa: BLE001
             pass
@@ -231,8 +229,12 @@ def teardown(ns, result):
     items = list(result) if isinstance(result, (list, tuple)) else [result]
     # requests first: a pending Idup's request before its communicator
     items.sort(key=lambda item: not isinstance(item, MPI.Request))
+    made = [ns[name] for name in FRESH if name in ns]
     for item in items:
-        release(item)
+        # a copy of a fresh object (MPI.Comm(comm)) shares its handle:
+        # freeing both would free it twice
+        if not any(type(item) is type(m) and item == m for m in made):
+            release(item)
     for name in reversed(list(FRESH)):
         if name in ns and name != "comm":
             release(ns[name])
