@@ -23,6 +23,10 @@ ENTRIES = [
     (r".", r"^crash", r"^(exc:|ok:)", "mpi4py-bug",
      "mpi4py passes the value on to MPI unchecked and the process dies (signal or "
      "MPI abort); cmpi raises or copes"),
+    (r"^np=2 ", r"blocks", r"^exc:[^/]*$", "stricter",
+     "a collective in which one rank cannot take part (the root's invalid argument): "
+     "mpi4py raises there and leaves the other rank waiting; cmpi raises on every rank "
+     "(README, mpi4py compatibility)"),
     (_FRACTION, r"^ok:", r"^exc:ValueError$", "stricter",
      "a float with a fractional part where an integer is expected: mpi4py truncates it "
      "(Cython's __int__), cmpi raises ValueError naming the argument and its value "
