@@ -24,7 +24,7 @@ ENTRIES = [
      "mpi4py passes the value on to MPI unchecked and the process dies (signal or "
      "MPI abort); cmpi raises or copes"),
     (r"^np=2 ", r"blocks", r"^exc:[^/]*$", "stricter",
-     "a collective in which one rank cannot take part (the root's invalid argument): "
+     "a collective in which one rank raises (the root on its argument, or MPI on one rank): "
      "mpi4py raises there and leaves the other rank waiting; cmpi raises on every rank "
      "(README, mpi4py compatibility)"),
     (_FRACTION, r"^ok:", r"^exc:ValueError$", "stricter",
