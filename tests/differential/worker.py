@@ -233,7 +233,8 @@ def teardown(ns, result):
     for item in items:
         # a copy of a fresh object (MPI.Comm(comm)) shares its handle:
         # freeing both would free it twice
-        if not any(type(item) is type(m) and item == m for m in made):
+        if not any((isinstance(item, type(m)) or isinstance(m, type(item))) and item == m
+                   for m in made):
             release(item)
     for name in reversed(list(FRESH)):
         if name in ns and name != "comm":
