@@ -41,12 +41,20 @@ def test_differential_against_mpi4py():
     committed = differential.read_report(REPORT)
     assert committed, f"{REPORT}: no variant rows found"
     lines = []
-    callables, rows = differential.run_all(CONFIG, [1, 2], log=lines.append)
-    assert len(callables) >= 400 and len(rows) >= 10000, (len(callables), len(rows))
-    unfinished = [v["id"] for v, ref, got in rows if "?" in (ref, got) or "job-failed" in (ref, got)]
-    assert not unfinished, "variants without an outcome:\n" + "\n".join(unfinished[:20])
-    diffs = differential.differences(rows)
-    changes = differential.compare(committed, diffs)
+    changes = None
+    # A change must show in two runs: on the loaded 2-core machine a call
+    # now and then outlasts the watchdog once (seen once in about ten runs).
+    for attempt in range(2):
+        callables, rows = differential.run_all(CONFIG, [1, 2], log=lines.append)
+        assert len(callables) >= 400 and len(rows) >= 10000, (len(callables), len(rows))
+        unfinished = [v["id"] for v, ref, got in rows
+                      if "?" in (ref, got) or "job-failed" in (ref, got)]
+        assert not unfinished, "variants without an outcome:\n" + "\n".join(unfinished[:20])
+        now = differential.compare(committed, differential.differences(rows))
+        lines += [f"run {attempt + 1}: {c}" for c in now]
+        changes = now if changes is None else [c for c in now if c in changes]
+        if not changes:
+            break
     assert not changes, (
         f"{len(changes)} variants changed against {REPORT.name} (regenerate with "
         f"python tests/differential/run.py --mpi {FAMILY} --update, and classify new "
