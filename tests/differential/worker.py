@@ -205,6 +205,13 @@ def release(obj):
         return
     if isinstance(obj, MPI.Request):
         try:
+            # a nonblocking collective (Idup) completes by progress, and
+            # cancelling it is erroneous (Open MPI's wait then never
+            # returns): give it a moment before cancelling what is left
+            for _ in range(100):
+                if obj.Test():
+                    return
+                time.sleep(0.001)
             if not obj.Test():
                 if isinstance(obj, MPI.Grequest):
                     obj.Complete()  # or the wait below never returns
