@@ -189,7 +189,7 @@ def predefined(obj):
     return False
 
 
-def release(obj):
+def release(obj, patient=False):
     """Free what a variant made (a window or file left open makes MPI_Finalize
     abort under MPICH); every error is ignored: the object may be null,
     predefined, or freed by the variant itself."""
@@ -208,7 +208,7 @@ def release(obj):
             # a nonblocking collective (Idup) completes by progress, and
             # cancelling it is erroneous (Open MPI's wait then never
             # returns): give it a moment before cancelling what is left
-            for _ in range(100):
+            for _ in range(100 if patient else 0):
                 if obj.Test():
                     return
                 time.sleep(0.001)
@@ -242,7 +242,7 @@ def teardown(ns, result):
         # freeing both would free it twice
         if not any((isinstance(item, type(m)) or isinstance(m, type(item))) and item == m
                    for m in made):
-            release(item)
+            release(item, patient=True)
     for name in reversed(list(FRESH)):
         if name in ns and name != "comm":
             release(ns[name])
