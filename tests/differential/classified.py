@@ -23,7 +23,7 @@ ENTRIES = [
     (r".", r"^crash", r"^(exc:|ok:)", "mpi4py-bug",
      "mpi4py passes the value on to MPI unchecked and the process dies (signal or "
      "MPI abort); cmpi raises or copes"),
-    (r"^np=2 ", r"blocks", r"^exc:[^/]*$", "stricter",
+    (r"^np=2 ", r"blocks", r"^exc:[^/]*( / exc:[^/]*)*$", "stricter",
      "a collective in which one rank raises (the root on its argument, or MPI on one rank): "
      "mpi4py raises there and leaves the other rank waiting; cmpi raises on every rank "
      "(README, mpi4py compatibility)"),

@@ -44,8 +44,16 @@ HARNESS = MPI.COMM_WORLD.Dup()  # only the harness uses it (lockstep)
 BASE = MPI.COMM_WORLD.Dup()  # fresh objects are made from it
 RANK = BASE.Get_rank()
 SIZE = BASE.Get_size()
-ERROR_NAMES = {getattr(MPI, n): n for n in sorted(dir(MPI), reverse=True)
-               if n.startswith("ERR_") and isinstance(getattr(MPI, n), int)}
+#: Error classes an MPI library lacks share a value with another (Open MPI
+#: 4.1 gives ERR_ABI, ERR_PROC_ABORTED... ERR_OTHER's or ERR_LASTCODE's
+#: value): a class is named by its oldest name, the same in both bindings.
+NEWER_NAMES = {"ERR_ABI", "ERR_PROC_ABORTED", "ERR_VALUE_TOO_LARGE", "ERR_SESSION",
+               "ERR_ERRHANDLER", "ERR_LASTCODE", "ERR_PROC_FAILED_PENDING", "ERR_REVOKED"}
+ERROR_NAMES = {}
+for _name in sorted((n for n in dir(MPI) if n.startswith("ERR_")),
+                    key=lambda n: (n in NEWER_NAMES, n)):
+    if isinstance(getattr(MPI, _name), int):
+        ERROR_NAMES.setdefault(getattr(MPI, _name), _name)
 
 
 class Index:
