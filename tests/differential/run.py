@@ -99,6 +99,9 @@ def run_binding(binding, python, config, nranks, vlist, workdir, log):
             os.killpg(proc.pid, 9)
             out, _ = proc.communicate()
             out += "\nTimeout (job limit)"
+        except BaseException:  # interrupted: leave no job behind
+            os.killpg(proc.pid, 9)
+            raise
         jobs += 1
         logs = [parse_log(jobdir / f"rank{r}.log") for r in range(nranks)]
         last = start - 1
