@@ -1,0 +1,55 @@
+"""The hand-kept classification of the differences the differential test
+finds (tests/differential/run.py): each entry is a regular expression
+over the variant's id (``np=N call text``), optional regular expressions
+the mpi4py and cmpi outcomes must match, the class, and why.
+
+Classes:
+  fixed         cmpi behaved differently and now behaves as mpi4py (the
+                report keeps listing these variants; differing again is a
+                regression and fails CI)
+  stricter      cmpi refuses on purpose what mpi4py accepts or garbles:
+                listed in the README's differences, with why
+  mpi4py-bug    mpi4py's outcome is wrong (the reason says why)
+Anything else is "unclassified".  The first entry that matches wins.
+"""
+
+import re
+
+#: An integer variant with a fractional part (variants.int_values).
+_FRACTION = r"[(, =\[]-?\d+\.5\b"
+
+ENTRIES = [
+    # (variant id regex, mpi4py outcome regex or None, cmpi outcome regex or None, class, why)
+    (r".", r"^crash", r"^(exc:|ok:)", "mpi4py-bug",
+     "mpi4py passes the value on to MPI unchecked and the process dies (signal or "
+     "MPI abort); cmpi raises or copes"),
+    (r"^np=2 ", r"blocks", r"^exc:[^/]*( / exc:[^/]*)*$", "stricter",
+     "a collective in which one rank raises (the root on its argument, or MPI on one rank): "
+     "mpi4py raises there and leaves the other rank waiting; cmpi raises on every rank "
+     "(README, mpi4py compatibility)"),
+    (_FRACTION, r"^ok:", r"^exc:ValueError$", "stricter",
+     "a float with a fractional part where an integer is expected: mpi4py truncates it "
+     "(Cython's __int__), cmpi raises ValueError naming the argument and its value "
+     "(README, mpi4py compatibility)"),
+    (r"\[bytearray\(8\), 9, MPI\.BYTE\]", r"^ok:", r"^exc:ValueError$", "stricter",
+     "a message spec whose count needs more bytes than its buffer holds: mpi4py gives MPI "
+     "the count and MPI reads or writes past the buffer; cmpi raises ValueError "
+     "(README, mpi4py compatibility)"),
+    (r"Index\(\d\)", r"^exc:TypeError$", r"^ok:", "mpi4py-bug",
+     "an object with only __index__ (Python's integer protocol, which int(), range() and "
+     "numpy take) is refused by mpi4py 4.1.2, whose Cython conversion asks for __int__; "
+     "cmpi takes both (issue 17)"),
+]
+
+
+def classify(vid, ref, got):
+    """(class, reason) of a variant, ("unclassified", "") if no entry matches."""
+    for pattern, ref_re, got_re, cls, why in ENTRIES:
+        if not re.search(pattern, vid):
+            continue
+        if ref_re and not re.search(ref_re, ref):
+            continue
+        if got_re and not re.search(got_re, got):
+            continue
+        return cls, why
+    return "unclassified", ""
