@@ -35,6 +35,11 @@ ENTRIES = [
      "a message spec whose count needs more bytes than its buffer holds: mpi4py gives MPI "
      "the count and MPI reads or writes past the buffer; cmpi raises ValueError "
      "(README, mpi4py compatibility)"),
+    (r"graph\.Get_neighbors(_count)?\(SIZE\)", r"^ok:", r"^exc:MPI\.Exception\(ERR_RANK\)$",
+     "mpi4py-bug",
+     "a rank past the communicator's size: mpi4py hands it to MPI, and Open MPI 4.1 reads "
+     "past its graph arrays and returns whatever memory is there (other values each run); "
+     "cmpi raises ERR_RANK"),
     (r"Index\(\d\)", r"^exc:TypeError$", r"^ok:", "mpi4py-bug",
      "an object with only __index__ (Python's integer protocol, which int(), range() and "
      "numpy take) is refused by mpi4py 4.1.2, whose Cython conversion asks for __int__; "

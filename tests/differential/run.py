@@ -267,6 +267,13 @@ def write_report(path, config, callables, rows, diffs):
     path.write_text("\n".join(lines))
 
 
+def same_bug(old, new):
+    """An mpi4py bug that returns garbage (memory read past an array)
+    returns other garbage each run: only its outcome kind must stay."""
+    return (old[2] == new[2] == "mpi4py-bug" and old[1] == new[1]
+            and old[0].split(":")[0] == new[0].split(":")[0])
+
+
 def compare(committed, diffs):
     """Changes of the run against the committed report (text lines)."""
     changes = []
@@ -277,7 +284,7 @@ def compare(committed, diffs):
                 changes.append(f"NEW unclassified difference: {vid}: mpi4py {ref}, cmpi {got}")
             elif cls != "fixed":
                 changes.append(f"NEW {cls} difference: {vid}: mpi4py {ref}, cmpi {got}")
-        elif old != (ref, got, cls):
+        elif old != (ref, got, cls) and not same_bug(old, (ref, got, cls)):
             changes.append(f"CHANGED {vid}: was mpi4py {old[0]}, cmpi {old[1]} ({old[2]}); "
                            f"now mpi4py {ref}, cmpi {got} ({cls})")
     for vid, old in sorted(committed.items()):

@@ -501,3 +501,23 @@ def test_split_collective_misuse():
         f.Close()
         print("OK")
         """)
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py passes the offset on; Open MPI crashes later")
+def test_offset_past_2_62_bytes_raises(fname):
+    # Open MPI 4.1 crashed in Close after Iwrite_at_all(2**63 - 1, ...):
+    # its byte arithmetic overflows.  Every rank raises before MPI sees it.
+    comm = MPI.COMM_WORLD
+    f = MPI.File.Open(comm, fname, MPI.MODE_RDWR | MPI.MODE_CREATE)
+    try:
+        for call in (lambda: f.Write_at(2**63 - 1, b"x"),
+                     lambda: f.Iwrite_at_all(2**63 - 1, bytes(8)),
+                     lambda: f.Read_at(2**62 - 4, bytearray(8)),
+                     lambda: f.Iread_at(2**62, bytearray(1))):
+            with pytest.raises(MPI.Exception) as info:
+                call()
+            assert info.value.Get_error_class() == MPI.ERR_ARG
+            assert "past 2**62 bytes" in str(info.value)
+        f.Write_at(comm.rank * 4, np.int32(comm.rank).tobytes())  # still usable
+    finally:
+        f.Close()
