@@ -1385,24 +1385,42 @@ static PyMethodDef Distgraphcomm_methods[] = {
  * Compute_dims and the types.
  */
 
-/* At most log2(nnodes) < 31 free dimensions get more than 1, and Open MPI
- * 4.1's MPI_Dims_create takes time quadratic in ndims (10**5 dimensions:
- * 5 s, 10**6: 6 minutes; MPICH refuses more than 20).  Past DIMS_MPI_MAX
- * dimensions, MPI distributes `free_nodes` (nnodes over the fixed
- * dimensions) over the first DIMS_MPI_MAX free ones, in order, and the
- * others get 1: the same balanced, non-increasing result. */
-#define DIMS_MPI_MAX 64
+/* Only Omega(n) free dimensions (n's prime factors counted with their
+ * multiplicity, at most 30) can get more than 1.  MPI limits ndims (MPICH
+ * and Intel MPI refuse more than 20) or is slow on many (Open MPI 4.1 is
+ * quadratic: 10**6 dimensions took 6 minutes), so past DIMS_MPI_MAX free
+ * dimensions MPI distributes `free_nodes` (nnodes over the fixed ones) over
+ * the first max(DIMS_MPI_MAX, Omega) free ones, in order, and the others get
+ * 1: the same balanced, non-increasing result, as any more free dimensions
+ * can only be 1. */
+#define DIMS_MPI_MAX 20
 #define DIMS_LIMIT (1 << 24)
+
+static int
+prime_factor_count(int n)
+{
+    int count = 0;
+    for (int p = 2; (long long)p * p <= n; p++) {
+        while (n % p == 0) {
+            n /= p;
+            count++;
+        }
+    }
+    return count + (n > 1);
+}
 
 static int
 dims_create_many(int free_nodes, int nd, int *dims)
 {
-    int sub[DIMS_MPI_MAX] = {0}, k = 0;
-    for (int i = 0; i < nd && k < DIMS_MPI_MAX; i++) {
+    int sub[32] = {0}, k = 0, kmax = prime_factor_count(free_nodes);
+    if (kmax < DIMS_MPI_MAX) {
+        kmax = DIMS_MPI_MAX;
+    }
+    for (int i = 0; i < nd && k < kmax; i++) {
         k += dims[i] == 0;
     }
     int ierr = MPI_Dims_create(free_nodes, k, sub);
-    if (ierr != MPI_SUCCESS) { /* MPICH 4 takes at most 20 dimensions */
+    if (ierr != MPI_SUCCESS) {
         return ierr;
     }
     for (int i = 0, j = 0; i < nd; i++) {
@@ -1473,9 +1491,16 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                            dims[i]);
             goto done;
         }
-        if (dims[i] > 0) {
-            fixed *= dims[i];
+        if (dims[i] > 0 && fixed <= nnodes) {
+            fixed *= dims[i]; /* < 2**62: stops growing past nnodes */
         }
+    }
+    if (nd > 0 && fixed > nnodes) {
+        cmpi_raise_msg(st, MPI_ERR_DIMS,
+                       "invalid dims: the product of the fixed dimensions "
+                       "is more than nnodes=%d",
+                       nnodes);
+        goto done;
     }
     if (nd > 0 && nnodes % fixed != 0) {
         cmpi_raise_msg(st, MPI_ERR_DIMS,

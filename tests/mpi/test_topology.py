@@ -25,20 +25,28 @@ def test_compute_dims():
 
 @pytest.mark.skipif(not IS_CMPI, reason="cmpi's own handling of many dimensions")
 def test_compute_dims_many_dimensions():
-    # Past 64 dimensions cmpi hands MPI only the first 64 free ones (Open
-    # MPI's MPI_Dims_create is quadratic in ndims: 10**6 took 6 minutes);
-    # the rest get 1, as MPI would give them.
-    if MPI.Get_library_version().startswith("MPICH"):
-        # MPICH takes at most 20.  Its error's class is not checked: after
-        # an earlier test's Add_error_class in the same process, MPICH 4.0
-        # reported this code's class as 1 at 4 ranks (under investigation).
-        with pytest.raises(MPI.Exception):
-            MPI.Compute_dims(112, 100)
+    # Past 20 dimensions (MPICH's and Intel MPI's limit; Open MPI's
+    # MPI_Dims_create is quadratic in ndims: 10**6 took 6 minutes) cmpi hands
+    # MPI only the first 20 free ones, or as many as nnodes has prime
+    # factors; the rest get 1, as MPI would give them.
+    assert MPI.Compute_dims(112, 10**6) == [7, 2, 2, 2, 2] + [1] * (10**6 - 5)
+    assert MPI.Compute_dims(112, 100) == [7, 2, 2, 2, 2] + [1] * 95
+    dims = [0] * 70 + [3] + [0] * 10
+    assert MPI.Compute_dims(12, dims) == [2, 2] + [1] * 68 + [3] + [1] * 10
+    assert MPI.Compute_dims(12, dims[:20]) == [3, 2, 2] + [1] * 17  # MPI itself
+    # 2**25 has 25 prime factors: more than 20 dimensions get 2, past
+    # MPICH's and Intel MPI's limit
+    if MPI.Get_library_version().startswith(("MPICH", "Intel")):
+        with pytest.raises(MPI.Exception) as info:
+            MPI.Compute_dims(2**25, 30)
+        assert info.value.Get_error_class() == MPI.ERR_DIMS
     else:
-        assert MPI.Compute_dims(112, 10**6) == [7, 2, 2, 2, 2] + [1] * (10**6 - 5)
-        dims = [0] * 70 + [3] + [0] * 10
-        assert MPI.Compute_dims(12, dims) == [2, 2] + [1] * 68 + [3] + [1] * 10
-        assert MPI.Compute_dims(12, dims[:20]) == [3, 2, 2] + [1] * 17  # MPI itself
+        assert MPI.Compute_dims(2**25, 30) == [2] * 25 + [1] * 5
+    # fixed dimensions whose product overflows 64 bits
+    with pytest.raises(MPI.Exception) as info:
+        MPI.Compute_dims(8, [2**30] * 40 + [0])
+    assert info.value.Get_error_class() == MPI.ERR_DIMS
+    assert "more than nnodes=8" in str(info.value)
     # 2**31 - 1 dimensions: a 16 GiB list; the node ran out of memory
     with pytest.raises(MPI.Exception) as info:
         MPI.Compute_dims(7, 2**31 - 1)
