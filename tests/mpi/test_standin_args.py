@@ -84,7 +84,9 @@ def test_bad_info_raises_type_error(comm):
 
 
 def test_bad_partition_raises_type_error():
-    req = MPI.COMM_SELF.Send_init(bytearray(0), MPI.PROC_NULL)
+    # not to PROC_NULL: MPICH 4.0.2 then hangs in the next persistent
+    # collective once this request is freed (in C too)
+    req = MPI.COMM_SELF.Send_init(bytearray(0), 0)
     try:
         for call in (lambda: req.Pready("1"), lambda: req.Pready_range(1, None),
                      lambda: req.Pready_list(None), lambda: req.Parrived([0])):
@@ -191,11 +193,11 @@ def test_good_partitioned():
         with missing("MPI_Psend_init"):
             MPI.COMM_SELF.Psend_init(buf, 2, 0)
         with missing("MPI_Precv_init"):
-            MPI.COMM_SELF.Precv_init(buf, 2, 0, info=MPI.INFO_NULL)
+            MPI.COMM_SELF.Precv_init(buf, 2, 0, tag=0, info=MPI.INFO_NULL)
         buf.extend(b"\0")
         return
-    recv = MPI.COMM_SELF.Precv_init(bytearray(8), 2, 0)
-    send = MPI.COMM_SELF.Psend_init(buf, 2, 0)
+    recv = MPI.COMM_SELF.Precv_init(bytearray(8), 2, 0, tag=0)
+    send = MPI.COMM_SELF.Psend_init(buf, 2, 0, tag=0)
     MPI.Prequest.Startall([recv, send])
     send.Pready_range(0, 1)
     MPI.Request.Waitall([send, recv])
