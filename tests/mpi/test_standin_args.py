@@ -203,3 +203,41 @@ def test_good_partitioned():
     MPI.Request.Waitall([send, recv])
     send.Free()
     recv.Free()
+
+
+def test_other_standins_check_arguments():
+    """Stand-ins for MPI-4 and MPI-4.1 calls outside the collectives:
+    their signature and argument types are checked first."""
+    for call, error in ((lambda: MPI.Remove_error_class(), TypeError),
+                        (lambda: MPI.Remove_error_class("1"), TypeError),
+                        (lambda: MPI.Remove_error_code(1, bogus=1), TypeError),
+                        (lambda: MPI.Remove_error_string(2**31), OverflowError),
+                        (lambda: MPI.Flush_buffer(bogus=1), TypeError),
+                        (lambda: MPI.COMM_SELF.Iflush_buffer(bogus=1), TypeError),
+                        (lambda: MPI.COMM_SELF.Revoke(bogus=1), TypeError),
+                        (lambda: MPI.Info.Create_env(args=1), TypeError),
+                        (lambda: MPI.Info.Create_env(args=[0]), TypeError),
+                        (lambda: MPI.COMM_SELF.Attach_buffer(bytes(8)), BufferError)):
+        with pytest.raises(error):
+            call()
+    if not mpi_library_has("MPI_Remove_error_class"):
+        with pytest.raises(NotImplementedError):
+            MPI.Remove_error_class(1)
+    if not mpi_library_has("MPI_Info_create_env"):
+        with missing("MPI_Info_create_env"):
+            MPI.Info.Create_env(["prog"])
+
+
+def test_create_from_group_bytes_stringtag():
+    """mpi4py takes the stringtag as bytes too."""
+    group = MPI.COMM_SELF.Get_group()
+    try:
+        if not mpi_library_has("MPI_Comm_create_from_group"):
+            with missing("MPI_Comm_create_from_group"):
+                MPI.Intracomm.Create_from_group(group, stringtag=b"cmpi.test")
+            return
+        comm = MPI.Intracomm.Create_from_group(group, stringtag=b"cmpi.test")
+        assert comm.Get_size() == 1
+        comm.Free()
+    finally:
+        group.Free()
