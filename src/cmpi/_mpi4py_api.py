@@ -175,6 +175,7 @@ def _raiser(qualname, function):
         f"Not available in cmpi: raises NotImplementedError ({function or qualname})."
     )
     missing.__cmpi_missing__ = True
+    missing.__cmpi_checks_arguments__ = check is not None
     return missing
 
 
