@@ -133,7 +133,8 @@ partitioned_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (r != NULL) {
         ierr = PARTITIONED_CALL(
                 recv ? MPI_Precv_init(m.addr, partitions, m.count, m.dtype,
-                                      rank, tag, self->ob_mpi, info, &r->ob_mpi)
+                                      rank, tag, self->ob_mpi, info,
+                                      &r->ob_mpi)
                      : MPI_Psend_init(m.addr, partitions, m.count, m.dtype,
                                       rank, tag, self->ob_mpi, info,
                                       &r->ob_mpi));
