@@ -100,7 +100,7 @@ enum {
 #if CMPI_HAVE_PERSISTENT_COLL
 #define COLL_INIT_CALL(call) (call)
 #else
-#define COLL_INIT_CALL(call) MPI_ERR_OTHER /* refused by coll_begin */
+#define COLL_INIT_CALL(call) MPI_ERR_OTHER /* refused by coll_end */
 #endif
 
 /* One MPI call per mode: `args` are the blocking call's, in parentheses;
@@ -124,6 +124,7 @@ typedef struct {
     RequestObject *req; /* what a nonblocking or persistent call returns */
     MPI_Request *preq;  /* where MPI writes its request (or NULL) */
     MPI_Info info;      /* persistent calls' info argument */
+    const char *fname;  /* the method, named by a missing MPI function */
 } coll_run;
 
 #define COLL_RUN_INIT {.mode = COLL_BLOCKING, .req = NULL, .preq = NULL}
@@ -147,28 +148,32 @@ coll_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
 
 /* Prepare a collective in `mode`: the request object it returns is made
  * before MPI starts anything, so a failed allocation never leaves an
- * operation running that nobody owns. */
+ * operation running that nobody owns.  Where the library lacks the
+ * persistent collectives, the info is still checked and every other
+ * argument parsed, as mpi4py does: coll_end raises NotImplementedError
+ * where the MPI call would be made, so a bad argument raises what the
+ * blocking form raises. */
 static int
-coll_begin(CommObject *self, int mode, const char *fname CMPI_UNUSED,
-           PyObject *info, coll_run *run)
+coll_begin(CommObject *self, int mode, const char *fname, PyObject *info,
+           coll_run *run)
 {
     run->mode = mode;
     run->req = NULL;
     run->preq = NULL;
     run->info = MPI_INFO_NULL;
+    run->fname = fname;
     if (mode == COLL_BLOCKING) {
         return 0;
     }
-#if !CMPI_HAVE_PERSISTENT_COLL
-    if (mode == COLL_PERSISTENT) {
-        cmpi_not_implemented_call(fname);
-        return -1;
-    }
-#endif
     if (mode == COLL_PERSISTENT && info != NULL && info != Py_None &&
         cmpi_info_arg(self->st, info, &run->info) < 0) {
         return -1;
     }
+#if !CMPI_HAVE_PERSISTENT_COLL
+    if (mode == COLL_PERSISTENT) {
+        return 0; /* no request: coll_end raises NotImplementedError */
+    }
+#endif
     run->req = mode == COLL_PERSISTENT
                        ? cmpi_prequest_new(self->st)
                        : cmpi_request_new(self->st, CMPI_REQ_PLAIN);
@@ -202,6 +207,11 @@ static PyObject *
 coll_end(CommObject *self, coll_run *run, int ierr, cmpi_msg *m0, cmpi_msg *m1,
          cmpi_msgv *v0, cmpi_msgv *v1)
 {
+#if !CMPI_HAVE_PERSISTENT_COLL
+    if (run->mode == COLL_PERSISTENT) {
+        return cmpi_not_implemented_call(run->fname);
+    }
+#endif
     if (ierr != MPI_SUCCESS) {
         Py_CLEAR(run->req);
         return cmpi_raise(self->st, ierr);

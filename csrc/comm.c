@@ -743,6 +743,26 @@ Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
+/* The stringtag of Create_from_group(s): a str or, as mpi4py takes,
+ * bytes (the argument outlives the call, and so does the pointer). */
+static int
+comm_stringtag(PyObject *obj, const char **out)
+{
+    if (obj == NULL) {
+        return 0;
+    }
+    if (PyBytes_Check(obj)) {
+        char *s;
+        if (PyBytes_AsStringAndSize(obj, &s, NULL) < 0) {
+            return -1;
+        }
+        *out = s;
+        return 0;
+    }
+    *out = PyUnicode_AsUTF8(obj);
+    return *out == NULL ? -1 : 0;
+}
+
 CMPI_DOC_NOSIG(Intracomm_Create_from_group_doc,
                "Create_from_group(group, stringtag='org.mpi4py', "
                "info=INFO_NULL, errhandler=None)",
@@ -766,7 +786,7 @@ Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
         cmpi_info_arg(st, a[2], &info) < 0) {
         return NULL;
     }
-    if (a[1] != NULL && (tag = PyUnicode_AsUTF8(a[1])) == NULL) {
+    if (comm_stringtag(a[1], &tag) < 0) {
         return NULL;
     }
     if (a[3] != NULL && a[3] != Py_None &&
@@ -818,7 +838,7 @@ Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
         cmpi_info_arg(st, a[5], &info) < 0) {
         return NULL;
     }
-    if (a[4] != NULL && (tag = PyUnicode_AsUTF8(a[4])) == NULL) {
+    if (comm_stringtag(a[4], &tag) < 0) {
         return NULL;
     }
     if (a[6] != NULL && a[6] != Py_None &&

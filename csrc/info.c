@@ -341,7 +341,8 @@ Info_Create_env(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse("Create_env", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
     }
-#if CMPI_HAVE_INFO_CREATE_ENV
+    /* the arguments are checked where the library lacks the call too, as
+     * mpi4py does before reaching it */
     PyObject *seq = NULL, *info = NULL;
     char **argv = NULL;
     int argc = 0;
@@ -376,6 +377,7 @@ Info_Create_env(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         }
         argv[n] = NULL;
     }
+#if CMPI_HAVE_INFO_CREATE_ENV
     MPI_Info h;
     int ierr = MPI_Info_create_env(argc, argv, &h);
     if (ierr != MPI_SUCCESS) {
@@ -386,13 +388,14 @@ Info_Create_env(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     if (info == NULL) {
         MPI_Info_free(&h);
     }
+#else
+    (void)argc;
+    cmpi_not_implemented("MPI_Info_create_env");
+#endif
 done:
     PyMem_Free(argv);
     Py_XDECREF(seq);
     return info;
-#else
-    return cmpi_not_implemented("MPI_Info_create_env");
-#endif
 }
 
 CMPI_DOC(Info_Free_doc, "Free($self)", "Free an info object.");

@@ -323,12 +323,16 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_recvbuf_required(fname, a[1]) < 0) {
         return NULL;
     }
-#if !CMPI_HAVE_PERSISTENT_NEIGHBOR
-    if (mode == NB_PERSISTENT) {
-        return cmpi_not_implemented_call(fname);
-    }
+    /* Where the library lacks the persistent neighborhood collectives, the
+     * buffers are still parsed, as mpi4py does: a bad argument raises what
+     * the blocking form raises, a good one NotImplementedError where the
+     * MPI call would be made. */
+#if CMPI_HAVE_PERSISTENT_NEIGHBOR
+    const int missing = 0;
+#else
+    const int missing = mode == NB_PERSISTENT;
 #endif
-    if (mode != NB_BLOCKING) {
+    if (mode != NB_BLOCKING && !missing) {
         r = mode == NB_PERSISTENT ? cmpi_prequest_new(self->st)
                                   : cmpi_request_new(self->st, CMPI_REQ_PLAIN);
         if (r == NULL) {
@@ -376,6 +380,10 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             }
             break;
+    }
+    if (missing) {
+        cmpi_not_implemented_call(fname);
+        goto done;
     }
 #define NB_CALL(blocking, nonblocking, persistent, ...)                       \
     do {                                                                      \

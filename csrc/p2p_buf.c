@@ -569,7 +569,6 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                            &source, &recvtag) < 0) {
         return NULL;
     }
-#if CMPI_HAVE_ISENDRECV
     cmpi_msg sm, rm;
     if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
         return NULL;
@@ -579,6 +578,7 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_release(&sm);
         return NULL;
     }
+#if CMPI_HAVE_ISENDRECV
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     int ierr = r ? MPI_Isendrecv(sm.addr, sm.count, sm.dtype, dest, sendtag,
                                  rm.addr, rm.count, rm.dtype, source, recvtag,
@@ -594,6 +594,9 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg_give(r, &rm);
     return (PyObject *)r;
 #else
+    /* the buffers were checked, as mpi4py does before the call */
+    cmpi_msg_release(&sm);
+    cmpi_msg_release(&rm);
     return cmpi_not_implemented("MPI_Isendrecv");
 #endif
 }
@@ -616,11 +619,11 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
                            &source, &recvtag) < 0) {
         return NULL;
     }
-#if CMPI_HAVE_ISENDRECV_REPLACE
     cmpi_msg m;
     if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
         return NULL;
     }
+#if CMPI_HAVE_ISENDRECV_REPLACE
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
     int ierr = r ? MPI_Isendrecv_replace(m.addr, m.count, m.dtype, dest,
                                          sendtag, source, recvtag,
@@ -634,6 +637,7 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
     cmpi_msg_give(r, &m);
     return (PyObject *)r;
 #else
+    cmpi_msg_release(&m);
     return cmpi_not_implemented("MPI_Isendrecv_replace");
 #endif
 }
@@ -703,8 +707,19 @@ CMPI_DOC(Comm_Attach_buffer_doc, "Attach_buffer($self, buf)",
          "Attach a buffer for buffered-mode sends on this communicator "
          "(MPI-4.1).");
 static PyObject *
-Comm_Attach_buffer(CommObject *Py_UNUSED(self), PyObject *Py_UNUSED(buf))
+Comm_Attach_buffer(CommObject *Py_UNUSED(self), PyObject *buf)
 {
+    /* the buffer is checked as MPI.Attach_buffer checks it (mpi4py does
+     * so before reaching the missing function); None is mpi4py's
+     * BUFFER_AUTOMATIC */
+    Py_buffer view;
+    if (buf != Py_None) {
+        if (cmpi_get_buffer(buf, &view,
+                            PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0) {
+            return NULL;
+        }
+        PyBuffer_Release(&view);
+    }
     return cmpi_not_implemented("MPI_Comm_attach_buffer");
 }
 

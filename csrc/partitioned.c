@@ -6,7 +6,9 @@
  * MPICH 4.0 has them; Open MPI 4.1 does not (CMPI_HAVE_PARTITIONED, found
  * by meson.build): there each method raises NotImplementedError naming the
  * MPI function it needs (MPI_Psend_init, MPI_Pready ...), as the persistent
- * collectives do, and as mpi4py built on the same library does.
+ * collectives do, and as mpi4py built on the same library does: after
+ * checking its arguments, where the MPI call would be made, so that a bad
+ * argument raises what it raises where the library has them.
  */
 #include "cmpi.h"
 
@@ -37,7 +39,14 @@ CMPI_DOC(Prequest_Pready_list_doc, "Pready_list($self, partitions)",
 CMPI_DOC(Prequest_Parrived_doc, "Parrived($self, partition)",
          "Test partial completion of a partitioned receive operation.");
 
+/* The MPI call of a partitioned method; where the library lacks them,
+ * never reached: partitioned_init and partitioned_check raise
+ * NotImplementedError first. */
 #ifdef CMPI_HAVE_PARTITIONED
+#define PARTITIONED_CALL(call) (call)
+#else
+#define PARTITIONED_CALL(call) MPI_ERR_OTHER
+#endif
 
 /* A request Psend_init or Precv_init made: only those may be given to
  * MPI_Pready and MPI_Parrived (a library need not check the kind of
@@ -115,14 +124,20 @@ partitioned_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_release(&m);
         return NULL;
     }
+#ifndef CMPI_HAVE_PARTITIONED
+    cmpi_msg_release(&m);
+    return cmpi_not_implemented_call(fname);
+#endif
     RequestObject *r = cmpi_prequest_new(self->st);
     int ierr = MPI_SUCCESS;
     if (r != NULL) {
-        ierr = recv ? MPI_Precv_init(m.addr, partitions, m.count, m.dtype,
-                                     rank, tag, self->ob_mpi, info, &r->ob_mpi)
-                    : MPI_Psend_init(m.addr, partitions, m.count, m.dtype,
-                                     rank, tag, self->ob_mpi, info,
-                                     &r->ob_mpi);
+        ierr = PARTITIONED_CALL(
+                recv ? MPI_Precv_init(m.addr, partitions, m.count, m.dtype,
+                                      rank, tag, self->ob_mpi, info,
+                                      &r->ob_mpi)
+                     : MPI_Psend_init(m.addr, partitions, m.count, m.dtype,
+                                      rank, tag, self->ob_mpi, info,
+                                      &r->ob_mpi));
     }
     if (r == NULL || ierr != MPI_SUCCESS) {
         cmpi_msg_release(&m);
@@ -153,6 +168,13 @@ Comm_Precv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 static int
 partitioned_check(RequestObject *r, const char *fname, int started)
 {
+#ifndef CMPI_HAVE_PARTITIONED
+    /* no request is partitioned there: the missing function says more */
+    (void)r;
+    (void)started;
+    cmpi_not_implemented_call(fname);
+    return -1;
+#endif
     if (r->flags & CMPI_STALE) {
         return cmpi_handle_stale_error((PyObject *)r, CMPI_HK_REQUEST);
     }
@@ -188,7 +210,7 @@ Prequest_Pready(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
         partitioned_check(self, "Pready", 1) < 0) {
         return NULL;
     }
-    int ierr = MPI_Pready(partition, self->ob_mpi);
+    int ierr = PARTITIONED_CALL(MPI_Pready(partition, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -208,7 +230,7 @@ Prequest_Pready_range(RequestObject *self, PyObject *const *args,
         partitioned_check(self, "Pready_range", 1) < 0) {
         return NULL;
     }
-    int ierr = MPI_Pready_range(low, high, self->ob_mpi);
+    int ierr = PARTITIONED_CALL(MPI_Pready_range(low, high, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -223,11 +245,14 @@ Prequest_Pready_list(RequestObject *self, PyObject *const *args,
     PyObject *a[1] = {NULL};
     int *list = NULL, n = 0;
     if (cmpi_parse("Pready_list", args, nargs, kwnames, kw, 1, a) < 0 ||
-        partitioned_check(self, "Pready_list", 1) < 0 ||
         cmpi_topo_ints(a[0], &list, &n, "partitions") < 0) {
         return NULL;
     }
-    int ierr = MPI_Pready_list(n, list, self->ob_mpi);
+    if (partitioned_check(self, "Pready_list", 1) < 0) {
+        PyMem_Free(list);
+        return NULL;
+    }
+    int ierr = PARTITIONED_CALL(MPI_Pready_list(n, list, self->ob_mpi));
     PyMem_Free(list);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
@@ -247,7 +272,7 @@ Prequest_Parrived(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
         partitioned_check(self, "Parrived", 0) < 0) {
         return NULL;
     }
-    int ierr = MPI_Parrived(self->ob_mpi, partition, &flag);
+    int ierr = PARTITIONED_CALL(MPI_Parrived(self->ob_mpi, partition, &flag));
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -255,56 +280,6 @@ Prequest_Parrived(RequestObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 #undef CMPI_PARTITIONED
-
-#else /* the library lacks them: each names the MPI function it needs */
-
-static PyObject *
-Comm_Psend_init(CommObject *Py_UNUSED(self), PyObject *const *Py_UNUSED(args),
-                Py_ssize_t Py_UNUSED(nargs), PyObject *Py_UNUSED(kwnames))
-{
-    return cmpi_not_implemented("MPI_Psend_init");
-}
-
-static PyObject *
-Comm_Precv_init(CommObject *Py_UNUSED(self), PyObject *const *Py_UNUSED(args),
-                Py_ssize_t Py_UNUSED(nargs), PyObject *Py_UNUSED(kwnames))
-{
-    return cmpi_not_implemented("MPI_Precv_init");
-}
-
-static PyObject *
-Prequest_Pready(RequestObject *Py_UNUSED(self),
-                PyObject *const *Py_UNUSED(args), Py_ssize_t Py_UNUSED(nargs),
-                PyObject *Py_UNUSED(kwnames))
-{
-    return cmpi_not_implemented("MPI_Pready");
-}
-
-static PyObject *
-Prequest_Pready_range(RequestObject *Py_UNUSED(self),
-                      PyObject *const *Py_UNUSED(args),
-                      Py_ssize_t Py_UNUSED(nargs),
-                      PyObject *Py_UNUSED(kwnames))
-{
-    return cmpi_not_implemented("MPI_Pready_range");
-}
-
-static PyObject *
-Prequest_Pready_list(RequestObject *Py_UNUSED(self),
-                     PyObject *const *Py_UNUSED(args),
-                     Py_ssize_t Py_UNUSED(nargs), PyObject *Py_UNUSED(kwnames))
-{
-    return cmpi_not_implemented("MPI_Pready_list");
-}
-
-static PyObject *
-Prequest_Parrived(RequestObject *Py_UNUSED(self),
-                  PyObject *const *Py_UNUSED(args),
-                  Py_ssize_t Py_UNUSED(nargs), PyObject *Py_UNUSED(kwnames))
-{
-    return cmpi_not_implemented("MPI_Parrived");
-}
-
-#endif /* CMPI_HAVE_PARTITIONED */
+#undef PARTITIONED_CALL
 
 /* comm.c's and prequest.c's method tables list the methods above. */

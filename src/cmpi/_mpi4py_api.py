@@ -20,6 +20,63 @@ import os
 
 _FILLED = []
 
+
+def _c_int(value, name):
+    """``value`` as a C int, converted as cmpi's integer arguments are: an
+    int, an object with ``__index__`` or ``__int__``, an integral float; a
+    fractional part raises ValueError, a value past a C int OverflowError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        kind = type(value)
+        if isinstance(value, (str, bytes)) or not (
+                hasattr(kind, "__index__") or hasattr(kind, "__float__")
+                or hasattr(kind, "__int__")):
+            raise TypeError(f"{name} must be an integer, not {kind.__name__}")
+        if hasattr(kind, "__index__"):
+            value = kind.__index__(value)
+        elif hasattr(kind, "__float__"):
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError(f"{name}={value!r} is not an integer")
+            value = int(number)
+        else:
+            value = int(value)
+    if not -(2**31) <= value < 2**31:
+        raise OverflowError(f"{name}={value} does not fit in a C int")
+    return value
+
+
+# The arguments of the stand-ins for functions the MPI library lacks,
+# checked before NotImplementedError as where the library has them (and as
+# mpi4py checks them): the signature refuses a missing or unknown argument,
+# the body converts the values.
+def _no_arguments():
+    pass
+
+
+def _self_only(self):
+    pass
+
+
+def _errorclass(errorclass):
+    _c_int(errorclass, "errorclass")
+
+
+def _errorcode(errorcode):
+    _c_int(errorcode, "errorcode")
+
+
+_CHECKS = {
+    "Remove_error_class": _errorclass,
+    "Remove_error_code": _errorcode,
+    "Remove_error_string": _errorcode,
+    "Flush_buffer": _no_arguments,
+    "Iflush_buffer": _no_arguments,
+    "Get_hw_resource_info": _no_arguments,
+    "Comm.Flush_buffer": _self_only,
+    "Comm.Iflush_buffer": _self_only,
+    "Comm.Revoke": _self_only,
+}
+
 # Where a name's MPI function is not simply "MPI_" + the name (module
 # level) or "MPI_<Class>_<name>" (class level).
 _MPI_FUNCTION = {
@@ -98,8 +155,17 @@ def _message(qualname, function):
 
 def _raiser(qualname, function):
     message = _message(qualname, function)
+    check = _CHECKS.get(qualname)
 
     def missing(*args, **kwargs):
+        if check is not None:
+            import inspect
+
+            try:
+                bound = inspect.signature(check).bind(*args, **kwargs)
+            except TypeError as exc:  # named after the stand-in, not the check
+                raise TypeError(f"{qualname}(): {exc}") from None
+            check(*bound.args, **bound.kwargs)
         raise NotImplementedError(message)
 
     missing.__name__ = qualname.rpartition(".")[2]
@@ -109,6 +175,7 @@ def _raiser(qualname, function):
         f"Not available in cmpi: raises NotImplementedError ({function or qualname})."
     )
     missing.__cmpi_missing__ = True
+    missing.__cmpi_checks_arguments__ = check is not None
     return missing
 
 
