@@ -166,6 +166,25 @@
 #define CLSFASTKW (METH_FASTCALL | METH_KEYWORDS | METH_CLASS)
 #define FN(f) ((PyCFunction)(void (*)(void))(f))
 
+/* A one-argument method that mpi4py lets be called by keyword (name(x) or
+ * name(kw=x)), written as a METH_O body `body`: defines body##_kw, the
+ * FASTKW function for the method table.  The usual positional call goes
+ * straight to the body; only a keyword goes through cmpi_parse. */
+#define CMPI_ONE_ARG_KW(body, SelfType, fname, kwname)                      \
+    static PyObject *body##_kw(SelfType *self, PyObject *const *args,       \
+                               Py_ssize_t nargs, PyObject *kwnames)         \
+    {                                                                       \
+        if (CMPI_LIKELY(nargs == 1 && kwnames == NULL)) {                   \
+            return body(self, args[0]);                                     \
+        }                                                                   \
+        static const char *const names_[] = {kwname, NULL};                 \
+        PyObject *arg_[1] = {NULL};                                         \
+        if (cmpi_parse(fname, args, nargs, kwnames, names_, 1, arg_) < 0) { \
+            return NULL;                                                    \
+        }                                                                   \
+        return body(self, arg_[0]);                                         \
+    }
+
 /* Handle flags (mpi4py's object model). */
 #define CMPI_CONST 0x1u /* predefined constant: never freed, never changed */
 #define CMPI_PERSISTENT 0x2u /* a persistent request (Prequest) */

@@ -389,6 +389,8 @@ Comm_Set_name(CommObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Comm_Set_name, CommObject, "Set_name", "name")
+
 static PyObject *
 Comm_get_name(CommObject *self, void *Py_UNUSED(c))
 {
@@ -507,6 +509,8 @@ Comm_Compare(CommObject *self, PyObject *arg)
     }
     return PyLong_FromLong(result);
 }
+
+CMPI_ONE_ARG_KW(Comm_Compare, CommObject, "Compare", "comm")
 
 CMPI_DOC(Comm_Abort_doc, "Abort($self, errorcode=0)",
          "Terminate the MPI execution environment.");
@@ -1295,12 +1299,12 @@ static PyMethodDef Comm_methods[] = {
          Comm_Get_size_doc},
         {"Get_name", (PyCFunction)Comm_Get_name, METH_NOARGS,
          Comm_Get_name_doc},
-        {"Set_name", (PyCFunction)Comm_Set_name, METH_O, Comm_Set_name_doc},
+        {"Set_name", FN(Comm_Set_name_kw), FASTKW, Comm_Set_name_doc},
         {"Dup", FN(Comm_Dup), FASTKW, Comm_Dup_doc},
         {"Clone", (PyCFunction)Comm_Clone, METH_NOARGS, Comm_Clone_doc},
         {"Split", FN(Comm_Split), FASTKW, Comm_Split_doc},
         {"Free", (PyCFunction)Comm_Free, METH_NOARGS, Comm_Free_doc},
-        {"Compare", (PyCFunction)Comm_Compare, METH_O, Comm_Compare_doc},
+        {"Compare", FN(Comm_Compare_kw), FASTKW, Comm_Compare_doc},
         {"Abort", FN(Comm_Abort), FASTKW, Comm_Abort_doc},
         {"Is_inter", (PyCFunction)Comm_Is_inter, METH_NOARGS,
          Comm_Is_inter_doc},
@@ -1308,7 +1312,7 @@ static PyMethodDef Comm_methods[] = {
          Comm_Is_intra_doc},
         {"Get_topology", (PyCFunction)Comm_Get_topology, METH_NOARGS,
          Comm_Get_topology_doc},
-        {"Get_attr", (PyCFunction)Comm_Get_attr, METH_O, Comm_Get_attr_doc},
+        {"Get_attr", FN(Comm_Get_attr_kw), FASTKW, Comm_Get_attr_doc},
         {"Set_attr", FN(Comm_Set_attr), FASTKW, Comm_Set_attr_doc},
         {"Delete_attr", FN(Comm_Delete_attr), FASTKW, Comm_Delete_attr_doc},
         {"Create_keyval", FN(Comm_Create_keyval), CLSFASTKW,

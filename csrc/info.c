@@ -465,6 +465,8 @@ Info_Get(InfoObject *self, PyObject *key)
     return value ? value : Py_NewRef(Py_None);
 }
 
+CMPI_ONE_ARG_KW(Info_Get, InfoObject, "Get", "key")
+
 CMPI_DOC(Info_Set_doc, "Set($self, key, value)",
          "Set `key` to `value`, replacing any previous value.");
 static PyObject *
@@ -497,6 +499,8 @@ Info_Delete(InfoObject *self, PyObject *key)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Info_Delete, InfoObject, "Delete", "key")
+
 CMPI_DOC(Info_Get_nkeys_doc, "Get_nkeys($self)",
          "Return the number of keys set.");
 static PyObject *
@@ -527,6 +531,8 @@ Info_Get_nthkey(InfoObject *self, PyObject *arg)
     }
     return info_nthkey(self, n);
 }
+
+CMPI_ONE_ARG_KW(Info_Get_nthkey, InfoObject, "Get_nthkey", "n")
 
 /* ---- the mapping interface ---- */
 
@@ -880,13 +886,12 @@ static PyMethodDef Info_methods[] = {
         {"Free", (PyCFunction)Info_Free, METH_NOARGS, Info_Free_doc},
         {"free", (PyCFunction)Info_free, METH_NOARGS, Info_free_doc},
         {"Dup", (PyCFunction)Info_Dup, METH_NOARGS, Info_Dup_doc},
-        {"Get", (PyCFunction)Info_Get, METH_O, Info_Get_doc},
+        {"Get", FN(Info_Get_kw), FASTKW, Info_Get_doc},
         {"Set", FN(Info_Set), FASTKW, Info_Set_doc},
-        {"Delete", (PyCFunction)Info_Delete, METH_O, Info_Delete_doc},
+        {"Delete", FN(Info_Delete_kw), FASTKW, Info_Delete_doc},
         {"Get_nkeys", (PyCFunction)Info_Get_nkeys, METH_NOARGS,
          Info_Get_nkeys_doc},
-        {"Get_nthkey", (PyCFunction)Info_Get_nthkey, METH_O,
-         Info_Get_nthkey_doc},
+        {"Get_nthkey", FN(Info_Get_nthkey_kw), FASTKW, Info_Get_nthkey_doc},
         {"keys", (PyCFunction)Info_keys, METH_NOARGS, Info_keys_doc},
         {"values", (PyCFunction)Info_values, METH_NOARGS, Info_values_doc},
         {"items", (PyCFunction)Info_items, METH_NOARGS, Info_items_doc},

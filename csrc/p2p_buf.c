@@ -675,6 +675,8 @@ mod_Attach_buffer(PyObject *m, PyObject *buf)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(mod_Attach_buffer, PyObject, "Attach_buffer", "buf")
+
 CMPI_DOC(Detach_buffer_doc, "Detach_buffer()",
          "Remove an existing attached buffer (waiting until the buffered "
          "messages are sent); return it.");
@@ -708,6 +710,8 @@ Comm_Attach_buffer(CommObject *Py_UNUSED(self), PyObject *Py_UNUSED(buf))
     return cmpi_not_implemented("MPI_Comm_attach_buffer");
 }
 
+CMPI_ONE_ARG_KW(Comm_Attach_buffer, CommObject, "Attach_buffer", "buf")
+
 CMPI_DOC(Comm_Detach_buffer_doc, "Detach_buffer($self)",
          "Remove the buffer attached to this communicator (MPI-4.1).");
 static PyObject *
@@ -716,10 +720,9 @@ Comm_Detach_buffer(CommObject *Py_UNUSED(self), PyObject *Py_UNUSED(a))
     return cmpi_not_implemented("MPI_Comm_detach_buffer");
 }
 
-#define CMPI_P2P_MODULE_METHODS                                            \
-    {"Attach_buffer", (PyCFunction)mod_Attach_buffer, METH_O,              \
-     Attach_buffer_doc},                                                   \
-            {"Detach_buffer", (PyCFunction)mod_Detach_buffer, METH_NOARGS, \
+#define CMPI_P2P_MODULE_METHODS                                             \
+    {"Attach_buffer", FN(mod_Attach_buffer_kw), FASTKW, Attach_buffer_doc}, \
+            {"Detach_buffer", (PyCFunction)mod_Detach_buffer, METH_NOARGS,  \
              Detach_buffer_doc},
 
 static PyObject *
@@ -788,7 +791,7 @@ CMPI_COMM_METHOD(Comm, iprobe, CMPI_DOC,
             {"Isendrecv", FN(Comm_Isendrecv), FASTKW, Comm_Isendrecv_doc},    \
             {"Isendrecv_replace", FN(Comm_Isendrecv_replace), FASTKW,         \
              Comm_Isendrecv_replace_doc},                                     \
-            {"Attach_buffer", (PyCFunction)Comm_Attach_buffer, METH_O,        \
+            {"Attach_buffer", FN(Comm_Attach_buffer_kw), FASTKW,              \
              Comm_Attach_buffer_doc},                                         \
             {"Detach_buffer", (PyCFunction)Comm_Detach_buffer, METH_NOARGS,   \
              Comm_Detach_buffer_doc},                                         \

@@ -364,6 +364,8 @@ Pickle_dumps(PickleObject *self, PyObject *obj)
                                self->protocol == Py_None ? 1 : 2, NULL);
 }
 
+CMPI_ONE_ARG_KW(Pickle_dumps, PickleObject, "dumps", "obj")
+
 CMPI_DOC(Pickle_loads_doc, "loads($self, data)",
          "Deserialize an object from bytes, as the lowercase calls do.");
 static PyObject *
@@ -371,6 +373,8 @@ Pickle_loads(PickleObject *self, PyObject *data)
 {
     return PyObject_CallOneArg(self->loads, data);
 }
+
+CMPI_ONE_ARG_KW(Pickle_loads, PickleObject, "loads", "data")
 
 static PyObject *
 Pickle_get_PROTOCOL(PickleObject *self, void *Py_UNUSED(c))
@@ -515,6 +519,8 @@ done:
     return res;
 }
 
+CMPI_ONE_ARG_KW(Pickle_dumps_oob, PickleObject, "dumps_oob", "obj")
+
 CMPI_DOC(Pickle_loads_oob_doc, "loads_oob($self, data, buffers)",
          "Deserialize an object from a pickle and its out-of-band buffers.");
 static PyObject *
@@ -536,10 +542,9 @@ Pickle_loads_oob(PickleObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyMethodDef Pickle_methods[] = {
-        {"dumps", (PyCFunction)Pickle_dumps, METH_O, Pickle_dumps_doc},
-        {"loads", (PyCFunction)Pickle_loads, METH_O, Pickle_loads_doc},
-        {"dumps_oob", (PyCFunction)Pickle_dumps_oob, METH_O,
-         Pickle_dumps_oob_doc},
+        {"dumps", FN(Pickle_dumps_kw), FASTKW, Pickle_dumps_doc},
+        {"loads", FN(Pickle_loads_kw), FASTKW, Pickle_loads_doc},
+        {"dumps_oob", FN(Pickle_dumps_oob_kw), FASTKW, Pickle_dumps_oob_doc},
         {"loads_oob", (PyCFunction)(void (*)(void))Pickle_loads_oob,
          METH_FASTCALL, Pickle_loads_oob_doc},
         {NULL, NULL, 0, NULL},
