@@ -44,6 +44,15 @@ ENTRIES = [
      "an object with only __index__ (Python's integer protocol, which int(), range() and "
      "numpy take) is refused by mpi4py 4.1.2, whose Cython conversion asks for __int__; "
      "cmpi takes both (issue 17)"),
+    # -- argtypes: keyword forms, None, exception types (issue 17) --
+    (r"^np=[12] (comm\.(Set_name|Compare|Create|Get_attr|Attach_buffer)|dt\.(Set_name|Get_attr)"
+     r"|win\.(Set_name|Get_attr|Set_info|Set_errhandler|Attach|Detach|Shared_query|Unlock"
+     r"|Flush|Flush_local)|fh\.(Set_size|Preallocate|Set_info|Set_atomicity|Get_type_extent"
+     r"|Get_byte_offset|Set_errhandler)|group\.(Incl|Excl|Compare)|info\.(Get|Delete)"
+     r"|status\.(Set_source|Set_tag|Set_error|Set_cancelled)|pickle\.(dumps|dumps_oob|loads)"
+     r"|MPI\.(Get_address|Get_error_class|Get_error_string|Pcontrol))\(\w+=", None, None, "fixed",
+     "a one-argument method called by keyword, as mpi4py allows: cmpi's were METH_O and "
+     "refused the keyword with TypeError"),
 ]
 
 
