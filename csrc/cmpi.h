@@ -648,6 +648,8 @@ static int
 cmpi_item_as_int(PyObject *obj, int *out, const char *what);
 static int
 cmpi_as_ssize(PyObject *obj, Py_ssize_t *out, const char *what);
+static const char *
+cmpi_as_mpistr(PyObject *obj, Py_ssize_t *len, const char *what);
 static int
 cmpi_as_llong(PyObject *obj, long long *out, const char *what);
 static int

@@ -378,7 +378,8 @@ Comm_Set_name(CommObject *self, PyObject *arg)
     if (cmpi_comm_check(self) < 0) {
         return NULL;
     }
-    const char *name = PyUnicode_AsUTF8(arg);
+    Py_ssize_t len;
+    const char *name = cmpi_as_mpistr(arg, &len, "name");
     if (name == NULL) {
         return NULL;
     }

@@ -174,7 +174,8 @@ CMPI_DOC(Datatype_Set_name_doc, "Set_name($self, name)",
 static PyObject *
 Datatype_Set_name(DatatypeObject *self, PyObject *arg)
 {
-    const char *name = PyUnicode_AsUTF8(arg);
+    Py_ssize_t len;
+    const char *name = cmpi_as_mpistr(arg, &len, "name");
     if (name == NULL) {
         return NULL;
     }

@@ -641,13 +641,8 @@ mod_Add_error_string(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         cmpi_as_int(a[0], &errorcode, "errorcode") < 0) {
         return NULL;
     }
-    if (!PyUnicode_Check(a[1])) {
-        PyErr_Format(PyExc_TypeError, "string must be str, not %.100s",
-                     Py_TYPE(a[1])->tp_name);
-        return NULL;
-    }
     Py_ssize_t len;
-    const char *text = PyUnicode_AsUTF8AndSize(a[1], &len);
+    const char *text = cmpi_as_mpistr(a[1], &len, "string");
     if (text == NULL) {
         return NULL;
     }

@@ -577,12 +577,8 @@ File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     if (a[3] != NULL && a[3] != Py_None) {
-        if (!PyUnicode_Check(a[3])) {
-            PyErr_Format(PyExc_TypeError, "datarep must be a str, not %.100s",
-                         Py_TYPE(a[3])->tp_name);
-            return NULL;
-        }
-        if ((datarep = PyUnicode_AsUTF8(a[3])) == NULL) {
+        Py_ssize_t len;
+        if ((datarep = cmpi_as_mpistr(a[3], &len, "datarep")) == NULL) {
             return NULL;
         }
     }

@@ -114,13 +114,13 @@ info_check(InfoObject *self)
 static const char *
 info_str(InfoObject *self, PyObject *obj, const char *what, int maxlen)
 {
-    if (!PyUnicode_Check(obj)) {
+    if (!PyUnicode_Check(obj) && !PyBytes_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "info %s must be a str, not %.100s",
                      what, Py_TYPE(obj)->tp_name);
         return NULL;
     }
     Py_ssize_t n;
-    const char *s = PyUnicode_AsUTF8AndSize(obj, &n);
+    const char *s = cmpi_as_mpistr(obj, &n, what);
     if (s == NULL) {
         return NULL;
     }
@@ -599,7 +599,7 @@ Info_ass_subscript(InfoObject *self, PyObject *key, PyObject *value)
         }
         return -1;
     }
-    int ierr = MPI_Info_delete(self->ob_mpi, PyUnicode_AsUTF8(key));
+    int ierr = MPI_Info_delete(self->ob_mpi, info_key(self, key));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         return -1;
@@ -761,10 +761,22 @@ CMPI_DOC(Info_pop_doc, "pop($self, key, *default)",
          "Remove `key` and return its value; return `default` if given and "
          "the key is not set, else raise KeyError.");
 static PyObject *
-Info_pop(InfoObject *self, PyObject *const *args, Py_ssize_t nargs)
+Info_pop(InfoObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames)
 {
     PyObject *value = NULL;
     const char *k = NULL;
+    /* pop(key=...), as mpi4py's pop(key, *default) allows (no default
+     * can follow a keyword) */
+    PyObject *key_kw = NULL;
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
+        static const char *const names[] = {"key", NULL};
+        if (cmpi_parse("pop", args, nargs, kwnames, names, 1, &key_kw) < 0) {
+            return NULL;
+        }
+        args = &key_kw;
+        nargs = 1;
+    }
     if (nargs < 1 || nargs > 2) {
         PyErr_Format(PyExc_TypeError,
                      "pop() takes 1 or 2 arguments (%zd given)", nargs);
@@ -897,7 +909,7 @@ static PyMethodDef Info_methods[] = {
         {"items", (PyCFunction)Info_items, METH_NOARGS, Info_items_doc},
         {"get", FN(Info_get), FASTKW, Info_get_doc},
         {"update", FN(Info_update_method), FASTKW, Info_update_doc},
-        {"pop", FN(Info_pop), METH_FASTCALL, Info_pop_doc},
+        {"pop", FN(Info_pop), FASTKW, Info_pop_doc},
         {"popitem", (PyCFunction)Info_popitem, METH_NOARGS, Info_popitem_doc},
         {"copy", (PyCFunction)Info_copy, METH_NOARGS, Info_copy_doc},
         {"clear", (PyCFunction)Info_clear, METH_NOARGS, Info_clear_doc},

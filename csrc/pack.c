@@ -266,12 +266,9 @@ check_external(cmpi_state *st, MPI_Datatype dt)
 static int
 datarep_arg(PyObject *obj, const char **out)
 {
-    const char *s = PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : NULL;
+    Py_ssize_t len;
+    const char *s = cmpi_as_mpistr(obj, &len, "datarep");
     if (s == NULL) {
-        if (!PyErr_Occurred()) {
-            PyErr_Format(PyExc_TypeError, "datarep must be a str, not %.100s",
-                         Py_TYPE(obj)->tp_name);
-        }
         return -1;
     }
     if (strcmp(s, "external32") != 0) {

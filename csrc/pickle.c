@@ -524,17 +524,16 @@ CMPI_ONE_ARG_KW(Pickle_dumps_oob, PickleObject, "dumps_oob", "obj")
 CMPI_DOC(Pickle_loads_oob_doc, "loads_oob($self, data, buffers)",
          "Deserialize an object from a pickle and its out-of-band buffers.");
 static PyObject *
-Pickle_loads_oob(PickleObject *self, PyObject *const *args, Py_ssize_t nargs)
+Pickle_loads_oob(PickleObject *self, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
 {
-    if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError,
-                     "loads_oob() takes 2 arguments (data, buffers), %zd "
-                     "given",
-                     nargs);
+    static const char *const names[] = {"data", "buffers", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    if (cmpi_parse("loads_oob", args, nargs, kwnames, names, 2, a) < 0) {
         return NULL;
     }
-    PyObject *kw = Py_BuildValue("{s:O}", "buffers", args[1]);
-    PyObject *pos = kw ? PyTuple_Pack(1, args[0]) : NULL;
+    PyObject *kw = Py_BuildValue("{s:O}", "buffers", a[1]);
+    PyObject *pos = kw ? PyTuple_Pack(1, a[0]) : NULL;
     PyObject *res = pos ? PyObject_Call(self->loads, pos, kw) : NULL;
     Py_XDECREF(pos);
     Py_XDECREF(kw);
@@ -545,8 +544,7 @@ static PyMethodDef Pickle_methods[] = {
         {"dumps", FN(Pickle_dumps_kw), FASTKW, Pickle_dumps_doc},
         {"loads", FN(Pickle_loads_kw), FASTKW, Pickle_loads_doc},
         {"dumps_oob", FN(Pickle_dumps_oob_kw), FASTKW, Pickle_dumps_oob_doc},
-        {"loads_oob", (PyCFunction)(void (*)(void))Pickle_loads_oob,
-         METH_FASTCALL, Pickle_loads_oob_doc},
+        {"loads_oob", FN(Pickle_loads_oob), FASTKW, Pickle_loads_oob_doc},
         {NULL, NULL, 0, NULL},
 };
 

@@ -956,12 +956,9 @@ static PyObject *
 Win_Set_name(WinObject *self, PyObject *arg)
 {
     WIN_CHECK(self);
-    const char *s = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
+    Py_ssize_t len;
+    const char *s = cmpi_as_mpistr(arg, &len, "name");
     if (s == NULL) {
-        if (!PyErr_Occurred()) {
-            PyErr_Format(PyExc_TypeError, "name must be a str, not %.100s",
-                         Py_TYPE(arg)->tp_name);
-        }
         return NULL;
     }
     int ierr = MPI_Win_set_name(self->ob_mpi, s);

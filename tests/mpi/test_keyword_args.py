@@ -122,7 +122,8 @@ def test_keywords_mpi4py_takes_are_taken():
     "MPI.Get_error_class(errorcode=0)", "MPI.Pcontrol(level=0)",
     "MPI.Get_address(location=bytearray(8))", "status.Set_source(source=0)",
     "status.Set_tag(tag=0)", "status.Set_error(error=0)", "status.Set_cancelled(flag=False)",
-    "info.Get(key='k')", "info.Delete(key='k')", "MPI.Datatype.f2py(arg=MPI.INT.py2f())",
+    "info.Get(key='k')", "info.Delete(key='k')",
+    "info.pop(key='k')", "MPI.pickle.loads_oob(data=MPI.pickle.dumps(1), buffers=[])", "MPI.Datatype.f2py(arg=MPI.INT.py2f())",
     "MPI.Status.f2py(arg=status.py2f())", "MPI.pickle.loads(data=MPI.pickle.dumps(obj=1))",
     "MPI.INT.Get_attr(keyval=0)",
 ])
@@ -135,7 +136,7 @@ def test_keyword_forms_run(call):
     try:
         scope = {"MPI": MPI, "comm": comm, "group": group, "status": status, "info": info}
         positional = re.sub(r"\b\w+=", "", call)
-        if call.startswith("info.Delete"):
+        if call.startswith(("info.Delete", "info.pop")):
             eval(call, scope)
             info.Set("k", "v")
             eval(positional, scope)
@@ -168,30 +169,31 @@ def test_wrong_keyword_and_missing_argument_are_type_errors():
 
 
 @pytest.mark.skipif(not IS_CMPI, reason="reads cmpi's C source")
-def test_one_argument_c_methods_say_positional_only():
-    """A METH_O or METH_NOARGS method refuses keywords whatever its text
-    signature says: the signature must then say positional-only (``/``),
-    or the walk above would believe a keyword is taken."""
+def test_c_methods_without_keywords_say_positional_only():
+    """A METH_O, METH_NOARGS, METH_FASTCALL or METH_VARARGS method without
+    METH_KEYWORDS refuses keywords whatever its text signature says: the
+    signature must then say positional-only (``/`` after every named
+    parameter), or the walk above would believe a keyword is taken."""
     sources = {p.name: p.read_text().replace("\\\n", "\n") for p in sorted((ROOT / "csrc").glob("*.c"))}
     docs = {}
     for text in sources.values():
         for m in re.finditer(r'CMPI_DOC(?:_NOSIG)?\(\s*(\w+),\s*((?:"(?:[^"\\]|\\.)*"\s*)+)', text):
             docs[m.group(1)] = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(2)))
-    entry = re.compile(r'\{\s*"(\w+)",\s*\(PyCFunction\)\s*\w+,\s*(METH_O|METH_NOARGS)\b[^,]*,\s*(\w+)\s*\}')
+    entry = re.compile(r'\{\s*"(\w+)",\s*(?:FN\(\w+\)|\(PyCFunction\)(?:\(void \(\*\)\(void\)\))?\s*\w+),'
+                       r'\s*([A-Z_| ]+?),\s*(\w+)\s*\}')
     checked, wrong = 0, []
     for fname, text in sources.items():
         for m in entry.finditer(text):
             name, flags, doc = m.groups()
-            if name.startswith("_") or doc not in docs:
+            if name.startswith("_") or doc not in docs or "KW" in flags or "KEYWORDS" in flags:
                 continue
             sig = docs[doc].split("\n", 1)[0]
             inner = sig[sig.index("(") + 1:sig.rindex(")")]
             params = [p.strip() for p in inner.split(",") if p.strip()]
             params = [p for p in params if p not in ("$self", "$type", "$module")]
+            named = [i for i, p in enumerate(params) if p != "/" and not p.startswith("*")]
             checked += 1
-            if flags == "METH_NOARGS" and params not in ([], ["/"]):
-                wrong.append(f"{fname}: {name} is METH_NOARGS but says {sig}")
-            if flags == "METH_O" and (len(params) != 2 or params[-1] != "/"):
-                wrong.append(f"{fname}: {name} is METH_O (no keywords) but says {sig}")
+            if named and ("/" not in params or params.index("/") < named[-1]):
+                wrong.append(f"{fname}: {name} ({flags}) takes no keywords but says {sig}")
     assert checked > 100, checked
     assert not wrong, "\n".join(wrong)
