@@ -162,6 +162,22 @@ cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
     return -1;
 }
 
+/* A datatype argument outside a message spec (Status.Get_count,
+ * File.Set_view, Datatype.Create_struct...): a Datatype, as mpi4py takes
+ * it; typecode strings and None are TypeError there as in mpi4py. */
+static int
+cmpi_dtype_arg(cmpi_state *st, PyObject *obj, MPI_Datatype *dt,
+               const char *what)
+{
+    if (CMPI_LIKELY(PyObject_TypeCheck(obj, st->Datatype_Type))) {
+        *dt = ((DatatypeObject *)obj)->ob_mpi;
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError, "%s must be a Datatype, not %.100s", what,
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
 /* The same, for data to move: the datatype must be committed (checked
  * once per object, see CMPI_DT_UNVERIFIED).  Typecodes name predefined
  * types. */

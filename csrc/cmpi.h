@@ -725,6 +725,9 @@ static int
 cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
 static int
 cmpi_dtype_for_data(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
+static int
+cmpi_dtype_arg(cmpi_state *st, PyObject *obj, MPI_Datatype *dt,
+               const char *what);
 
 /* pickle.c */
 #define CMPI_MAX_OOB_BUFFERS 1024

@@ -1399,7 +1399,9 @@ reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     PyObject *op = a[1];
-    if (op == NULL || op == Py_None) {
+    /* op=None is a TypeError, as in mpi4py (which raises it where it
+     * calls the op: at 2 ranks or more only) */
+    if (op == NULL) {
         op = PyObject_GetAttrString(
                 PyType_GetModuleByDef(Py_TYPE(self), &cmpi_module), "SUM");
         if (op == NULL) {

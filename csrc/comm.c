@@ -419,12 +419,25 @@ Comm_Dup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[1] = {NULL};
     MPI_Comm h;
     int ierr;
+    MPI_Info info = MPI_INFO_NULL;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Dup", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
     }
-    CMPI_NOGIL_CALL("Dup", self->ob_mpi,
-                    ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    /* as mpi4py: info=None (the default) or INFO_NULL is MPI_Comm_dup, an
+     * Info MPI_Comm_dup_with_info, anything else a TypeError */
+    if (a[0] != NULL && a[0] != Py_None &&
+        cmpi_info_arg(self->st, a[0], &info) < 0) {
+        return NULL;
+    }
+    if (info != MPI_INFO_NULL) {
+        CMPI_NOGIL_CALL("Dup", self->ob_mpi,
+                        ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
+    }
+    else {
+        CMPI_NOGIL_CALL("Dup", self->ob_mpi,
+                        ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    }
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -699,7 +712,7 @@ Comm_Idup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse("Idup", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
     }
-    return idup_impl(self, a[0]);
+    return idup_impl(self, a[0] == Py_None ? NULL : a[0]);
 }
 
 CMPI_DOC(Comm_Idup_with_info_doc, "Idup_with_info($self, info)",

@@ -304,7 +304,7 @@ Datatype_Create_resized(DatatypeObject *self, PyObject *const *args,
     return new_derived(self, ierr, dt);
 }
 
-/* A sequence of Datatype objects (or typecodes) as a C array (PyMem). */
+/* A sequence of Datatype objects as a C array (PyMem). */
 static int
 dtype_array(cmpi_state *st, PyObject *obj, MPI_Datatype **out, int *n)
 {
@@ -321,7 +321,7 @@ dtype_array(cmpi_state *st, PyObject *obj, MPI_Datatype **out, int *n)
     }
     for (Py_ssize_t i = 0; i < len; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (cmpi_dtype_from_object(st, item, &arr[i]) < 0) {
+        if (cmpi_dtype_arg(st, item, &arr[i], "a datatypes item") < 0) {
             PyMem_Free(arr);
             Py_DECREF(seq);
             return -1;

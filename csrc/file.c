@@ -530,7 +530,7 @@ File_Get_type_extent(FileObject *self, PyObject *arg)
     MPI_Datatype dt;
     MPI_Aint extent = 0;
     FILE_CHECK(self);
-    if (cmpi_dtype_from_object(self->st, arg, &dt) < 0) {
+    if (cmpi_dtype_arg(self->st, arg, &dt, "datatype") < 0) {
         return NULL;
     }
     int ierr = MPI_File_get_type_extent(self->ob_mpi, dt, &extent);
@@ -566,13 +566,15 @@ File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     FILE_CHECK(self);
     if (cmpi_parse("Set_view", args, nargs, kwnames, kw, 0, a) < 0 ||
         offset_arg(a[0], &disp, "disp") < 0 ||
-        (a[1] != NULL && a[1] != Py_None &&
-         cmpi_dtype_for_data(self->st, a[1], &etype) < 0)) {
+        (a[1] != NULL &&
+         (cmpi_dtype_arg(self->st, a[1], &etype, "etype") < 0 ||
+          cmpi_dtype_for_data(self->st, a[1], &etype) < 0))) {
         return NULL;
     }
     filetype = etype;
-    if ((a[2] != NULL && a[2] != Py_None &&
-         cmpi_dtype_for_data(self->st, a[2], &filetype) < 0) ||
+    if ((a[2] != NULL &&
+         (cmpi_dtype_arg(self->st, a[2], &filetype, "filetype") < 0 ||
+          cmpi_dtype_for_data(self->st, a[2], &filetype) < 0)) ||
         cmpi_info_arg(self->st, a[4], &info) < 0) {
         return NULL;
     }

@@ -35,10 +35,13 @@ cmpi_info_new(cmpi_state *st, MPI_Info h)
     return info;
 }
 
+/* An info argument (missing: INFO_NULL).  None is refused with TypeError,
+ * as mpi4py refuses it: only Dup, Idup and Info() take None, and handle it
+ * themselves. */
 CMPI_UNUSED static int
 cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *out)
 {
-    if (obj == NULL || obj == Py_None) {
+    if (obj == NULL) {
         *out = MPI_INFO_NULL;
         return 0;
     }

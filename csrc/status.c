@@ -74,11 +74,11 @@ cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s)
 static int
 status_datatype(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
 {
-    if (obj == NULL || obj == Py_None) {
+    if (obj == NULL) {
         *dt = MPI_BYTE;
         return 0;
     }
-    return cmpi_dtype_from_object(st, obj, dt);
+    return cmpi_dtype_arg(st, obj, dt, "datatype");
 }
 
 CMPI_DOC(Status_Get_source_doc, "Get_source($self)", "Get message source.");
