@@ -122,3 +122,33 @@ def test_datatype_arguments_refuse_typecodes_and_none():
         MPI.Datatype.Create_struct([1], [0], ["i"])
     dt = MPI.Datatype.Create_struct([1], [0], [MPI.INT])
     dt.Free()
+
+
+def test_special_request_not_made_from_a_plain_one():
+    req = MPI.COMM_SELF.Isend(bytearray(0), MPI.PROC_NULL)
+    try:
+        with pytest.raises(TypeError):
+            MPI.Grequest(req)
+        with pytest.raises(TypeError):
+            MPI.Prequest(req)
+        assert MPI.Prequest(MPI.REQUEST_NULL) == MPI.REQUEST_NULL
+    finally:
+        req.Wait()
+
+
+def test_topology_arguments_as_mpi4py_takes_them():
+    comm = MPI.COMM_SELF
+    with pytest.raises(TypeError):
+        comm.Create_cart([1], periods=1)
+    cart = comm.Create_cart([1], periods=[1])
+    cart.Free()
+    with pytest.raises(TypeError):
+        comm.Create_dist_graph([0], [0], None)
+    graph = comm.Create_dist_graph_adjacent(None, None)
+    graph.Free()
+
+
+def test_bcast_needs_its_object():
+    with pytest.raises(TypeError):
+        MPI.COMM_WORLD.bcast()  # type: ignore[call-arg]
+    assert MPI.COMM_WORLD.bcast(None) is None
