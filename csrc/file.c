@@ -572,7 +572,8 @@ File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     filetype = etype;
-    if ((a[2] != NULL &&
+    /* filetype=None is the etype, as in mpi4py (etype=None is not) */
+    if ((a[2] != NULL && a[2] != Py_None &&
          (cmpi_dtype_arg(self->st, a[2], &filetype, "filetype") < 0 ||
           cmpi_dtype_for_data(self->st, a[2], &filetype) < 0)) ||
         cmpi_info_arg(self->st, a[4], &info) < 0) {

@@ -152,3 +152,23 @@ def test_bcast_needs_its_object():
     with pytest.raises(TypeError):
         MPI.COMM_WORLD.bcast()  # type: ignore[call-arg]
     assert MPI.COMM_WORLD.bcast(None) is None
+
+
+# -- the exception type mpi4py gives for the same bad argument ----------------------
+
+
+@pytest.mark.parametrize("call", [
+    lambda: MPI.INT.Create_subarray([1], [2], [0]),
+    lambda: MPI.INT.Create_subarray([1], [1], [0], order=7),
+    lambda: MPI.INT.Create_darray(1, 5, [1], [MPI.DISTRIBUTE_BLOCK], [MPI.DISTRIBUTE_DFLT_DARG], [1]),
+    lambda: MPI.INT.Create_darray(1, 0, [1], [77], [MPI.DISTRIBUTE_DFLT_DARG], [1]),
+    lambda: MPI.INT.Create_darray(1, 0, [1], [MPI.DISTRIBUTE_BLOCK], [0], [1]),
+    lambda: MPI.INT.Create_darray(1, 0, [1], [MPI.DISTRIBUTE_BLOCK], [MPI.DISTRIBUTE_DFLT_DARG], [2]),
+    lambda: MPI.INT.Create_hindexed_block(-1, [0]),
+    lambda: MPI.Datatype.Create_struct([-1], [0], [MPI.INT]),
+], ids=["subarray-fit", "subarray-order", "darray-rank", "darray-distrib", "darray-darg",
+        "darray-psizes", "hindexed_block", "struct"])
+def test_derived_datatype_bad_values_are_err_arg(call):
+    with pytest.raises(MPI.Exception) as info:
+        call()
+    assert info.value.Get_error_class() == MPI.ERR_ARG
