@@ -649,6 +649,65 @@ cmpi_get_buffer_dev(PyObject *obj, Py_buffer *view, int flags, int *device)
  * IN_PLACE where MPI does not allow it fails, or worse): message buffers and
  * the other plain buffers refuse them, and the arguments that take them
  * test for them by identity first. */
+/* NumPy refuses a contiguous export of a strided array with ValueError
+ * ("ndarray is not contiguous"); Python's own exporters (memoryview) and
+ * mpi4py raise BufferError for a buffer that cannot be exported as asked,
+ * so that ValueError becomes a BufferError with the same message. */
+static CMPI_NOINLINE int
+export_refused(PyObject *obj)
+{
+    PyObject *et, *ev, *tb;
+    Py_buffer probe;
+    if (!PyErr_ExceptionMatches(PyExc_ValueError) ||
+        !PyObject_CheckBuffer(obj)) {
+        return -1;
+    }
+    PyErr_Fetch(&et, &ev, &tb);
+    if (PyObject_GetBuffer(obj, &probe, PyBUF_STRIDES) < 0) {
+        PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
+        return -1;
+    }
+    int contiguous = PyBuffer_IsContiguous(&probe, 'A');
+    PyBuffer_Release(&probe);
+    if (contiguous) { /* refused for another reason: keep it */
+        PyErr_Restore(et, ev, tb);
+        return -1;
+    }
+    PyErr_NormalizeException(&et, &ev, &tb);
+    if (ev != NULL) {
+        PyErr_Format(PyExc_BufferError, "%S", ev);
+    }
+    else {
+        PyErr_SetString(PyExc_BufferError, "the buffer is not contiguous");
+    }
+    Py_XDECREF(et);
+    Py_XDECREF(ev);
+    Py_XDECREF(tb);
+    return -1;
+}
+
+/* Whether `obj` exports a read-only buffer (so that a failed writable
+ * export was refused for that, not for its layout).  Any pending
+ * exception is kept. */
+static int
+cmpi_exporter_read_only(PyObject *obj)
+{
+    PyObject *et, *ev, *tb;
+    Py_buffer probe;
+    PyErr_Fetch(&et, &ev, &tb);
+    int read_only = 0;
+    if (PyObject_GetBuffer(obj, &probe, PyBUF_STRIDES) == 0) {
+        read_only = probe.readonly;
+        PyBuffer_Release(&probe);
+    }
+    else {
+        PyErr_Clear();
+    }
+    PyErr_Restore(et, ev, tb);
+    return read_only;
+}
+
 static int
 cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
 {
@@ -660,7 +719,10 @@ cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
                      obj);
         return -1;
     }
-    return cmpi_get_buffer_dev(obj, view, flags, &device);
+    if (CMPI_LIKELY(cmpi_get_buffer_dev(obj, view, flags, &device) == 0)) {
+        return 0;
+    }
+    return export_refused(obj);
 }
 
 /* Whether `obj` exports memory: the buffer protocol, DLPack or the CUDA
@@ -768,9 +830,9 @@ static CMPI_NOINLINE int
 msg_not_a_buffer(PyObject *buf, int recv)
 {
     if (PyErr_ExceptionMatches(PyExc_BufferError) && recv &&
-        PyObject_CheckBuffer(buf)) {
+        PyObject_CheckBuffer(buf) && cmpi_exporter_read_only(buf)) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError,
+        PyErr_Format(PyExc_BufferError,
                      "message: a receive buffer must be writable, got a "
                      "read-only %.100s",
                      Py_TYPE(buf)->tp_name);

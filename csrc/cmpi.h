@@ -680,6 +680,10 @@ cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
 static int
 cmpi_sentinel_getbuffer(PyObject *self, Py_buffer *view, int flags);
 
+/* buffer.c: whether an object exports a read-only buffer */
+static int
+cmpi_exporter_read_only(PyObject *obj);
+
 /* buffer.c: message specifications */
 typedef struct {
     Py_buffer view; /* view.obj != NULL while a buffer is held */

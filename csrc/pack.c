@@ -148,9 +148,10 @@ packed_buffer(PyObject *obj, Py_buffer *view, enum packed_access access,
         PyErr_Format(PyExc_TypeError, "%s: expected a buffer, got %.100s",
                      what, Py_TYPE(obj)->tp_name);
     }
-    else if (writable && PyErr_ExceptionMatches(PyExc_BufferError)) {
+    else if (writable && PyErr_ExceptionMatches(PyExc_BufferError) &&
+             cmpi_exporter_read_only(obj)) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError,
+        PyErr_Format(PyExc_BufferError,
                      "%s: a writable buffer is required, got a read-only "
                      "%.100s",
                      what, Py_TYPE(obj)->tp_name);

@@ -312,9 +312,10 @@ win_get_memory(PyObject *obj, Py_buffer *view)
                          "memory must be a writable buffer, not %.100s",
                          Py_TYPE(obj)->tp_name);
         }
-        else if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+        else if (PyErr_ExceptionMatches(PyExc_BufferError) &&
+                 cmpi_exporter_read_only(obj)) {
             PyErr_Clear();
-            PyErr_Format(PyExc_TypeError,
+            PyErr_Format(PyExc_BufferError,
                          "memory must be a writable buffer, got a "
                          "read-only %.100s",
                          Py_TYPE(obj)->tp_name);

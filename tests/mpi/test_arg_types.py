@@ -172,3 +172,23 @@ def test_derived_datatype_bad_values_are_err_arg(call):
     with pytest.raises(MPI.Exception) as info:
         call()
     assert info.value.Get_error_class() == MPI.ERR_ARG
+
+
+def test_buffers_that_cannot_be_exported_are_buffer_errors():
+    np = pytest.importorskip("numpy")
+    comm = MPI.COMM_SELF
+    strided = np.zeros(4, "i4")[::2]
+    with pytest.raises(BufferError):
+        comm.Send(strided, MPI.PROC_NULL)
+    with pytest.raises(BufferError):
+        comm.Recv(strided, MPI.PROC_NULL)
+    with pytest.raises(BufferError):
+        comm.Recv(bytes(8), MPI.PROC_NULL)
+    with pytest.raises(BufferError):
+        comm.Irecv(memoryview(bytes(8)), MPI.PROC_NULL)
+    with pytest.raises(BufferError):
+        comm.Allreduce(bytearray(4), memoryview(bytes(4)))
+    with pytest.raises(BufferError):
+        MPI.INT.Unpack(bytearray(8), 0, bytes(8), comm)
+    with pytest.raises(BufferError):
+        MPI.Win.Create(bytes(8), comm=comm)
