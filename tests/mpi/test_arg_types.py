@@ -192,3 +192,18 @@ def test_buffers_that_cannot_be_exported_are_buffer_errors():
         MPI.INT.Unpack(bytearray(8), 0, bytes(8), comm)
     with pytest.raises(BufferError):
         MPI.Win.Create(bytes(8), comm=comm)
+
+
+def test_point_to_point_none_only_with_proc_null():
+    comm = MPI.COMM_SELF
+    comm.Send(None, MPI.PROC_NULL)
+    comm.Recv(None, MPI.PROC_NULL)
+    comm.Sendrecv(None, MPI.PROC_NULL, 0, None, MPI.PROC_NULL, 0)
+    with pytest.raises(TypeError):
+        comm.Recv(None, 0)
+    with pytest.raises(TypeError):
+        comm.Isend(None, 0)
+    with pytest.raises(TypeError):  # recvbuf defaults to None
+        comm.Sendrecv(bytearray(8), 0)
+    with pytest.raises(TypeError):
+        comm.Sendrecv_replace(None, 0)
