@@ -53,6 +53,38 @@ ENTRIES = [
      r"|MPI\.(Get_address|Get_error_class|Get_error_string|Pcontrol))\(\w+=", None, None, "fixed",
      "a one-argument method called by keyword, as mpi4py allows: cmpi's were METH_O and "
      "refused the keyword with TypeError"),
+    (r"^np=1 (comm\.(I?[BSR]?send|Issend|Irsend|[BSR]?send_init|Send_init)|dt\.(Pack|Unpack)"
+     r"|msg\.I?[Rr]ecv|fh\.\w+)\(.*MPI\.(IN_PLACE|BOTTOM)", r"^(ok:|exc:MPI\.Exception)",
+     r"^exc:TypeError$", "stricter",
+     "IN_PLACE or BOTTOM as the whole buffer where MPI gives it no meaning (point-to-point, "
+     "Pack/Unpack, file I/O, Message.Recv): mpi4py hands MPI the sentinel's address as a "
+     "buffer, cmpi raises TypeError (README, mpi4py compatibility)"),
+    (r"(\(|, )MPI\.BOTTOM(, |\))", r"^exc:KeyError$", None, "mpi4py-bug",
+     "a bare MPI.BOTTOM message: mpi4py 4.1.2 raises KeyError looking up a datatype for the "
+     "sentinel's empty buffer format; cmpi takes it as an empty message at MPI_BOTTOM"),
+    (r"_external(_size)?\('native'", None, r"^exc:ValueError$", "stricter",
+     "datarep='native' in Pack_external/Unpack_external/Pack_external_size: MPI defines only "
+     "'external32' there (MPICH refuses others, Open MPI packs natively); cmpi raises "
+     "ValueError before looking at the other arguments (README, mpi4py compatibility)"),
+    (r"(Create_keyval\((copy_fn|delete_fn)=1\)|Grequest\.Start\((query_fn|free_fn|cancel_fn)=1\))",
+     r"^ok:", r"^exc:TypeError$", "stricter",
+     "a callback that is not callable: mpi4py takes it and fails later inside MPI's callback, "
+     "cmpi raises TypeError at once (README, mpi4py compatibility)"),
+    (r"^np=1 comm\.(reduce|allreduce|scan|exscan)\(.*op=(1|MPI\.INT|None)\)", r"^ok:",
+     r"^exc:TypeError$", "stricter",
+     "the op of a lowercase reduction is checked at every communicator size: mpi4py calls it "
+     "only with 2 ranks or more, so a bad op passes at 1 rank (README, mpi4py compatibility)"),
+    (r"^np=2 comm\.(reduce|allreduce|scan|exscan)\(.*op=None\)", r"exc:TypeError",
+     r"^exc:TypeError$", "stricter",
+     "op=None in a lowercase reduction: mpi4py raises TypeError where it calls the op (the "
+     "root of reduce only), cmpi on every rank (README, mpi4py compatibility)"),
+    (r"Index\(\d\)", r"^exc:TypeError$", r"^exc:(MPI\.Exception|ValueError)", "mpi4py-bug",
+     "an object with only __index__ is refused by mpi4py 4.1.2 (its Cython conversion asks "
+     "for __int__); cmpi takes the value, which MPI or cmpi's own check then refuses"),
+    (r"Reduce_scatter\(MPI\.IN_PLACE, bytearray\(8 \* SIZE\)\)$", r"^exc:TypeError$", r"^ok:",
+     "mpi4py-bug",
+     "recvcounts left at its default None with IN_PLACE: mpi4py 4.1.2 calls len(None); cmpi "
+     "takes the default (an equal share per rank)"),
 ]
 
 
