@@ -1499,8 +1499,10 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     PyObject *buf = NULL, *ocounts = NULL, *odispls = NULL, *otypes = NULL;
     memset(m, 0, sizeof(*m));
     m->dtype = MPI_DATATYPE_NULL;
+    /* not a list: ValueError as a list of the wrong length, as in mpi4py
+     * (which reads a buffer here as a sequence of the wrong length) */
     if (!PyList_Check(spec) && !PyTuple_Check(spec)) {
-        PyErr_Format(PyExc_TypeError,
+        PyErr_Format(PyExc_ValueError,
                      "message: expected [buf, counts, displs, datatypes], "
                      "[buf, (counts, displs), datatypes] or [buf, "
                      "datatypes], got %.100s",

@@ -207,3 +207,16 @@ def test_point_to_point_none_only_with_proc_null():
         comm.Sendrecv(bytearray(8), 0)
     with pytest.raises(TypeError):
         comm.Sendrecv_replace(None, 0)
+
+
+def test_w_message_that_is_not_a_list_is_value_error():
+    # mpi4py reads the buffer as a sequence of the wrong length
+    comm = MPI.COMM_SELF
+    with pytest.raises(ValueError):
+        comm.Alltoallw(bytearray(8), bytearray(8))
+    cart = comm.Create_cart([1], periods=[True])
+    try:
+        with pytest.raises(ValueError):
+            cart.Neighbor_alltoallw(bytearray(16), bytearray(16))
+    finally:
+        cart.Free()
