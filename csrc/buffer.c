@@ -12,6 +12,16 @@ static MPI_Datatype
 native_format_datatype(const char *f)
 {
     switch (f[0]) {
+        case '1':
+            /* one-character strings, NumPy's S1 ('1s') and U1 ('1w', UCS4:
+             * MPI_WCHAR where wchar_t has 4 bytes), as mpi4py maps them */
+            if (f[1] == 's' && f[2] == '\0') {
+                return MPI_CHAR;
+            }
+            if (f[1] == 'w' && f[2] == '\0') {
+                return MPI_WCHAR;
+            }
+            break;
         case '?': return MPI_C_BOOL;
         case 'c': return MPI_CHAR;
         case 'b': return MPI_SIGNED_CHAR;

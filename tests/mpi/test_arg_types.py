@@ -220,3 +220,13 @@ def test_w_message_that_is_not_a_list_is_value_error():
             cart.Neighbor_alltoallw(bytearray(16), bytearray(16))
     finally:
         cart.Free()
+
+
+def test_one_character_string_arrays_are_buffers():
+    np = pytest.importorskip("numpy")
+    comm = MPI.COMM_SELF
+    for dtype in ("U1", "S1"):
+        send = np.array(["a", "b"], dtype)
+        recv = np.zeros(2, dtype)
+        comm.Sendrecv(send, 0, recvbuf=recv, source=0)
+        assert list(recv) == list(send)
