@@ -125,7 +125,6 @@ def test_keywords_mpi4py_takes_are_taken():
     "info.Get(key='k')", "info.Delete(key='k')",
     "info.pop(key='k')", "MPI.pickle.loads_oob(data=MPI.pickle.dumps(1), buffers=[])", "MPI.Datatype.f2py(arg=MPI.INT.py2f())",
     "MPI.Status.f2py(arg=status.py2f())", "MPI.pickle.loads(data=MPI.pickle.dumps(obj=1))",
-    "MPI.INT.Get_attr(keyval=0)",
 ])
 def test_keyword_forms_run(call):
     comm = MPI.COMM_WORLD.Dup()
