@@ -559,6 +559,15 @@ ENTRIES = [
     (r"Index\(\d\)", r"^exc:TypeError$", r"^exc:(MPI\.Exception|ValueError)", "mpi4py-bug",
      "an object with only __index__ is refused by mpi4py 4.1.2 (its Cython conversion asks "
      "for __int__); cmpi takes the value, which MPI or cmpi's own check then refuses"),
+    (_FRACTION, r"^exc:MPI\.Exception\(", r"^exc:ValueError$", "stricter",
+     "a float with a fractional part where an integer is expected: mpi4py truncates it and "
+     "MPI then refuses the truncated value; cmpi raises ValueError naming the argument and "
+     "its value (README, mpi4py compatibility)"),
+    (r"\[bytearray\(8\), 9, MPI\.BYTE\]", r"^exc:MPI\.Exception\(ERR_TRUNCATE\)$",
+     r"^exc:ValueError$", "stricter",
+     "a message spec whose count needs more bytes than its buffer holds: mpi4py gives MPI "
+     "the count (here MPI notices the mismatch as a truncation); cmpi raises ValueError "
+     "before MPI sees it (README, mpi4py compatibility)"),
     (r"Reduce_scatter\(MPI\.IN_PLACE, bytearray\(8 \* SIZE\)\)$", r"^exc:TypeError$", r"^ok:",
      "mpi4py-bug",
      "recvcounts left at its default None with IN_PLACE: mpi4py 4.1.2 calls len(None); cmpi "
