@@ -220,6 +220,24 @@ cmpi_item_as_int(PyObject *obj, int *out, const char *what)
     return cmpi_as_int(obj, out, what);
 }
 
+/* A string argument (a name, an info key or value, a data
+ * representation) as a C string, *len its length: a str (UTF-8) or, as
+ * mpi4py takes, bytes.  The pointer lives as long as obj. */
+static const char *
+cmpi_as_mpistr(PyObject *obj, Py_ssize_t *len, const char *what)
+{
+    if (PyBytes_Check(obj)) {
+        *len = PyBytes_GET_SIZE(obj);
+        return PyBytes_AS_STRING(obj);
+    }
+    if (!PyUnicode_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a str, not %.100s", what,
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    return PyUnicode_AsUTF8AndSize(obj, len);
+}
+
 /* The same for a Py_ssize_t (MPI_Aint: addresses, displacements, sizes
  * in bytes); an int out of its range is Python's OverflowError. */
 static int

@@ -12,6 +12,16 @@ static MPI_Datatype
 native_format_datatype(const char *f)
 {
     switch (f[0]) {
+        case '1':
+            /* one-character strings, NumPy's S1 ('1s') and U1 ('1w', UCS4:
+             * MPI_WCHAR where wchar_t has 4 bytes), as mpi4py maps them */
+            if (f[1] == 's' && f[2] == '\0') {
+                return MPI_CHAR;
+            }
+            if (f[1] == 'w' && f[2] == '\0') {
+                return MPI_WCHAR;
+            }
+            break;
         case '?': return MPI_C_BOOL;
         case 'c': return MPI_CHAR;
         case 'b': return MPI_SIGNED_CHAR;
@@ -158,6 +168,22 @@ cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
     PyErr_Format(PyExc_TypeError,
                  "message: expected a Datatype or a typecode string, got "
                  "%.100s",
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
+/* A datatype argument outside a message spec (Status.Get_count,
+ * File.Set_view, Datatype.Create_struct...): a Datatype, as mpi4py takes
+ * it; typecode strings and None are TypeError there as in mpi4py. */
+static int
+cmpi_dtype_arg(cmpi_state *st, PyObject *obj, MPI_Datatype *dt,
+               const char *what)
+{
+    if (CMPI_LIKELY(PyObject_TypeCheck(obj, st->Datatype_Type))) {
+        *dt = ((DatatypeObject *)obj)->ob_mpi;
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError, "%s must be a Datatype, not %.100s", what,
                  Py_TYPE(obj)->tp_name);
     return -1;
 }
@@ -633,6 +659,65 @@ cmpi_get_buffer_dev(PyObject *obj, Py_buffer *view, int flags, int *device)
  * IN_PLACE where MPI does not allow it fails, or worse): message buffers and
  * the other plain buffers refuse them, and the arguments that take them
  * test for them by identity first. */
+/* NumPy refuses a contiguous export of a strided array with ValueError
+ * ("ndarray is not contiguous"); Python's own exporters (memoryview) and
+ * mpi4py raise BufferError for a buffer that cannot be exported as asked,
+ * so that ValueError becomes a BufferError with the same message. */
+static CMPI_NOINLINE int
+export_refused(PyObject *obj)
+{
+    PyObject *et, *ev, *tb;
+    Py_buffer probe;
+    if (!PyErr_ExceptionMatches(PyExc_ValueError) ||
+        !PyObject_CheckBuffer(obj)) {
+        return -1;
+    }
+    PyErr_Fetch(&et, &ev, &tb);
+    if (PyObject_GetBuffer(obj, &probe, PyBUF_STRIDES) < 0) {
+        PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
+        return -1;
+    }
+    int contiguous = PyBuffer_IsContiguous(&probe, 'A');
+    PyBuffer_Release(&probe);
+    if (contiguous) { /* refused for another reason: keep it */
+        PyErr_Restore(et, ev, tb);
+        return -1;
+    }
+    PyErr_NormalizeException(&et, &ev, &tb);
+    if (ev != NULL) {
+        PyErr_Format(PyExc_BufferError, "%S", ev);
+    }
+    else {
+        PyErr_SetString(PyExc_BufferError, "the buffer is not contiguous");
+    }
+    Py_XDECREF(et);
+    Py_XDECREF(ev);
+    Py_XDECREF(tb);
+    return -1;
+}
+
+/* Whether `obj` exports a read-only buffer (so that a failed writable
+ * export was refused for that, not for its layout).  Any pending
+ * exception is kept. */
+static int
+cmpi_exporter_read_only(PyObject *obj)
+{
+    PyObject *et, *ev, *tb;
+    Py_buffer probe;
+    PyErr_Fetch(&et, &ev, &tb);
+    int read_only = 0;
+    if (PyObject_GetBuffer(obj, &probe, PyBUF_STRIDES) == 0) {
+        read_only = probe.readonly;
+        PyBuffer_Release(&probe);
+    }
+    else {
+        PyErr_Clear();
+    }
+    PyErr_Restore(et, ev, tb);
+    return read_only;
+}
+
 static int
 cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
 {
@@ -644,7 +729,10 @@ cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
                      obj);
         return -1;
     }
-    return cmpi_get_buffer_dev(obj, view, flags, &device);
+    if (CMPI_LIKELY(cmpi_get_buffer_dev(obj, view, flags, &device) == 0)) {
+        return 0;
+    }
+    return export_refused(obj);
 }
 
 /* Whether `obj` exports memory: the buffer protocol, DLPack or the CUDA
@@ -752,9 +840,9 @@ static CMPI_NOINLINE int
 msg_not_a_buffer(PyObject *buf, int recv)
 {
     if (PyErr_ExceptionMatches(PyExc_BufferError) && recv &&
-        PyObject_CheckBuffer(buf)) {
+        PyObject_CheckBuffer(buf) && cmpi_exporter_read_only(buf)) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError,
+        PyErr_Format(PyExc_BufferError,
                      "message: a receive buffer must be writable, got a "
                      "read-only %.100s",
                      Py_TYPE(buf)->tp_name);
@@ -1421,8 +1509,10 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     PyObject *buf = NULL, *ocounts = NULL, *odispls = NULL, *otypes = NULL;
     memset(m, 0, sizeof(*m));
     m->dtype = MPI_DATATYPE_NULL;
+    /* not a list: ValueError as a list of the wrong length, as in mpi4py
+     * (which reads a buffer here as a sequence of the wrong length) */
     if (!PyList_Check(spec) && !PyTuple_Check(spec)) {
-        PyErr_Format(PyExc_TypeError,
+        PyErr_Format(PyExc_ValueError,
                      "message: expected [buf, counts, displs, datatypes], "
                      "[buf, (counts, displs), datatypes] or [buf, "
                      "datatypes], got %.100s",

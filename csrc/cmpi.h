@@ -166,6 +166,25 @@
 #define CLSFASTKW (METH_FASTCALL | METH_KEYWORDS | METH_CLASS)
 #define FN(f) ((PyCFunction)(void (*)(void))(f))
 
+/* A one-argument method that mpi4py lets be called by keyword (name(x) or
+ * name(kw=x)), written as a METH_O body `body`: defines body##_kw, the
+ * FASTKW function for the method table.  The usual positional call goes
+ * straight to the body; only a keyword goes through cmpi_parse. */
+#define CMPI_ONE_ARG_KW(body, SelfType, fname, kwname)                      \
+    static PyObject *body##_kw(SelfType *self, PyObject *const *args,       \
+                               Py_ssize_t nargs, PyObject *kwnames)         \
+    {                                                                       \
+        if (CMPI_LIKELY(nargs == 1 && kwnames == NULL)) {                   \
+            return body(self, args[0]);                                     \
+        }                                                                   \
+        static const char *const names_[] = {kwname, NULL};                 \
+        PyObject *arg_[1] = {NULL};                                         \
+        if (cmpi_parse(fname, args, nargs, kwnames, names_, 1, arg_) < 0) { \
+            return NULL;                                                    \
+        }                                                                   \
+        return body(self, arg_[0]);                                         \
+    }
+
 /* Handle flags (mpi4py's object model). */
 #define CMPI_CONST 0x1u /* predefined constant: never freed, never changed */
 #define CMPI_PERSISTENT 0x2u /* a persistent request (Prequest) */
@@ -629,6 +648,8 @@ static int
 cmpi_item_as_int(PyObject *obj, int *out, const char *what);
 static int
 cmpi_as_ssize(PyObject *obj, Py_ssize_t *out, const char *what);
+static const char *
+cmpi_as_mpistr(PyObject *obj, Py_ssize_t *len, const char *what);
 static int
 cmpi_as_llong(PyObject *obj, long long *out, const char *what);
 static int
@@ -658,6 +679,10 @@ cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
  * them apart from other exporters */
 static int
 cmpi_sentinel_getbuffer(PyObject *self, Py_buffer *view, int flags);
+
+/* buffer.c: whether an object exports a read-only buffer */
+static int
+cmpi_exporter_read_only(PyObject *obj);
 
 /* buffer.c: message specifications */
 typedef struct {
@@ -704,6 +729,9 @@ static int
 cmpi_dtype_from_object(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
 static int
 cmpi_dtype_for_data(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
+static int
+cmpi_dtype_arg(cmpi_state *st, PyObject *obj, MPI_Datatype *dt,
+               const char *what);
 
 /* pickle.c */
 #define CMPI_MAX_OOB_BUFFERS 1024

@@ -566,8 +566,7 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                    kind == REDUCE ? kw_root : kw_all, 2, a, mode) < 0 ||
         cmpi_opt_int(kind == REDUCE ? a[3] : NULL, &root, 0, "root") < 0 ||
         (kind == REDUCE && cmpi_check_root(self, root) < 0) ||
-        (a[2] != NULL && a[2] != Py_None &&
-         cmpi_op_from_object(self->st, a[2], &op) < 0)) {
+        (a[2] != NULL && cmpi_op_from_object(self->st, a[2], &op) < 0)) {
         return NULL;
     }
     if ((kind == SCAN || kind == EXSCAN) && self->inter) {
@@ -959,8 +958,7 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     oop = block ? a[2] : a[3];
-    if (oop != NULL && oop != Py_None &&
-        cmpi_op_from_object(self->st, oop, &op) < 0) {
+    if (oop != NULL && cmpi_op_from_object(self->st, oop, &op) < 0) {
         return NULL;
     }
     if (self->inter) {

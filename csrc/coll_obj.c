@@ -584,7 +584,7 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[2] = {NULL, NULL};
     int root, rank = 0, ierr;
     if (obj_coll_check(self, "bcast") < 0 ||
-        cmpi_parse("bcast", args, nargs, kwnames, kw, 0, a) < 0 ||
+        cmpi_parse("bcast", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0) {
         return NULL;
@@ -1399,7 +1399,9 @@ reduce_objects(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     PyObject *op = a[1];
-    if (op == NULL || op == Py_None) {
+    /* op=None is a TypeError, as in mpi4py (which raises it where it
+     * calls the op: at 2 ranks or more only) */
+    if (op == NULL) {
         op = PyObject_GetAttrString(
                 PyType_GetModuleByDef(Py_TYPE(self), &cmpi_module), "SUM");
         if (op == NULL) {

@@ -378,7 +378,8 @@ Comm_Set_name(CommObject *self, PyObject *arg)
     if (cmpi_comm_check(self) < 0) {
         return NULL;
     }
-    const char *name = PyUnicode_AsUTF8(arg);
+    Py_ssize_t len;
+    const char *name = cmpi_as_mpistr(arg, &len, "name");
     if (name == NULL) {
         return NULL;
     }
@@ -388,6 +389,8 @@ Comm_Set_name(CommObject *self, PyObject *arg)
     }
     Py_RETURN_NONE;
 }
+
+CMPI_ONE_ARG_KW(Comm_Set_name, CommObject, "Set_name", "name")
 
 static PyObject *
 Comm_get_name(CommObject *self, void *Py_UNUSED(c))
@@ -416,12 +419,25 @@ Comm_Dup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[1] = {NULL};
     MPI_Comm h;
     int ierr;
+    MPI_Info info = MPI_INFO_NULL;
     if (cmpi_comm_check(self) < 0 ||
         cmpi_parse("Dup", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
     }
-    CMPI_NOGIL_CALL("Dup", self->ob_mpi,
-                    ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    /* as mpi4py: info=None (the default) or INFO_NULL is MPI_Comm_dup, an
+     * Info MPI_Comm_dup_with_info, anything else a TypeError */
+    if (a[0] != NULL && a[0] != Py_None &&
+        cmpi_info_arg(self->st, a[0], &info) < 0) {
+        return NULL;
+    }
+    if (info != MPI_INFO_NULL) {
+        CMPI_NOGIL_CALL("Dup", self->ob_mpi,
+                        ierr = MPI_Comm_dup_with_info(self->ob_mpi, info, &h));
+    }
+    else {
+        CMPI_NOGIL_CALL("Dup", self->ob_mpi,
+                        ierr = MPI_Comm_dup(self->ob_mpi, &h));
+    }
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -507,6 +523,8 @@ Comm_Compare(CommObject *self, PyObject *arg)
     }
     return PyLong_FromLong(result);
 }
+
+CMPI_ONE_ARG_KW(Comm_Compare, CommObject, "Compare", "comm")
 
 CMPI_DOC(Comm_Abort_doc, "Abort($self, errorcode=0)",
          "Terminate the MPI execution environment.");
@@ -694,7 +712,7 @@ Comm_Idup(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_parse("Idup", args, nargs, kwnames, kw, 0, a) < 0) {
         return NULL;
     }
-    return idup_impl(self, a[0]);
+    return idup_impl(self, a[0] == Py_None ? NULL : a[0]);
 }
 
 CMPI_DOC(Comm_Idup_with_info_doc, "Idup_with_info($self, info)",
@@ -1315,12 +1333,12 @@ static PyMethodDef Comm_methods[] = {
          Comm_Get_size_doc},
         {"Get_name", (PyCFunction)Comm_Get_name, METH_NOARGS,
          Comm_Get_name_doc},
-        {"Set_name", (PyCFunction)Comm_Set_name, METH_O, Comm_Set_name_doc},
+        {"Set_name", FN(Comm_Set_name_kw), FASTKW, Comm_Set_name_doc},
         {"Dup", FN(Comm_Dup), FASTKW, Comm_Dup_doc},
         {"Clone", (PyCFunction)Comm_Clone, METH_NOARGS, Comm_Clone_doc},
         {"Split", FN(Comm_Split), FASTKW, Comm_Split_doc},
         {"Free", (PyCFunction)Comm_Free, METH_NOARGS, Comm_Free_doc},
-        {"Compare", (PyCFunction)Comm_Compare, METH_O, Comm_Compare_doc},
+        {"Compare", FN(Comm_Compare_kw), FASTKW, Comm_Compare_doc},
         {"Abort", FN(Comm_Abort), FASTKW, Comm_Abort_doc},
         {"Is_inter", (PyCFunction)Comm_Is_inter, METH_NOARGS,
          Comm_Is_inter_doc},
@@ -1328,7 +1346,7 @@ static PyMethodDef Comm_methods[] = {
          Comm_Is_intra_doc},
         {"Get_topology", (PyCFunction)Comm_Get_topology, METH_NOARGS,
          Comm_Get_topology_doc},
-        {"Get_attr", (PyCFunction)Comm_Get_attr, METH_O, Comm_Get_attr_doc},
+        {"Get_attr", FN(Comm_Get_attr_kw), FASTKW, Comm_Get_attr_doc},
         {"Set_attr", FN(Comm_Set_attr), FASTKW, Comm_Set_attr_doc},
         {"Delete_attr", FN(Comm_Delete_attr), FASTKW, Comm_Delete_attr_doc},
         {"Create_keyval", FN(Comm_Create_keyval), CLSFASTKW,

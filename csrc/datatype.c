@@ -174,7 +174,8 @@ CMPI_DOC(Datatype_Set_name_doc, "Set_name($self, name)",
 static PyObject *
 Datatype_Set_name(DatatypeObject *self, PyObject *arg)
 {
-    const char *name = PyUnicode_AsUTF8(arg);
+    Py_ssize_t len;
+    const char *name = cmpi_as_mpistr(arg, &len, "name");
     if (name == NULL) {
         return NULL;
     }
@@ -184,6 +185,8 @@ Datatype_Set_name(DatatypeObject *self, PyObject *arg)
     }
     Py_RETURN_NONE;
 }
+
+CMPI_ONE_ARG_KW(Datatype_Set_name, DatatypeObject, "Set_name", "name")
 
 CMPI_DOC(Datatype_Dup_doc, "Dup($self)", "Duplicate a datatype.");
 static PyObject *
@@ -911,6 +914,8 @@ Datatype_Get_attr(DatatypeObject *self, PyObject *arg)
                                 arg);
 }
 
+CMPI_ONE_ARG_KW(Datatype_Get_attr, DatatypeObject, "Get_attr", "keyval")
+
 CMPI_DOC(Datatype_Delete_attr_doc, "Delete_attr($self, keyval)",
          "Delete an attribute value associated with a key.");
 static PyObject *
@@ -932,8 +937,7 @@ static PyMethodDef Datatype_methods[] = {
          Datatype_Get_extent_doc},
         {"Get_name", (PyCFunction)Datatype_Get_name, METH_NOARGS,
          Datatype_Get_name_doc},
-        {"Set_name", (PyCFunction)Datatype_Set_name, METH_O,
-         Datatype_Set_name_doc},
+        {"Set_name", FN(Datatype_Set_name_kw), FASTKW, Datatype_Set_name_doc},
         {"Dup", (PyCFunction)Datatype_Dup, METH_NOARGS, Datatype_Dup_doc},
         {"Commit", (PyCFunction)Datatype_Commit, METH_NOARGS,
          Datatype_Commit_doc},
@@ -995,8 +999,7 @@ static PyMethodDef Datatype_methods[] = {
         {"Free_keyval", FN(Datatype_Free_keyval), CLSFASTKW,
          Datatype_Free_keyval_doc},
         {"Set_attr", FN(Datatype_Set_attr), FASTKW, Datatype_Set_attr_doc},
-        {"Get_attr", (PyCFunction)Datatype_Get_attr, METH_O,
-         Datatype_Get_attr_doc},
+        {"Get_attr", FN(Datatype_Get_attr_kw), FASTKW, Datatype_Get_attr_doc},
         {"Delete_attr", FN(Datatype_Delete_attr), FASTKW,
          Datatype_Delete_attr_doc},
         {NULL, NULL, 0, NULL},

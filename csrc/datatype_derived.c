@@ -304,7 +304,7 @@ Datatype_Create_resized(DatatypeObject *self, PyObject *const *args,
     return new_derived(self, ierr, dt);
 }
 
-/* A sequence of Datatype objects (or typecodes) as a C array (PyMem). */
+/* A sequence of Datatype objects as a C array (PyMem). */
 static int
 dtype_array(cmpi_state *st, PyObject *obj, MPI_Datatype **out, int *n)
 {
@@ -321,7 +321,7 @@ dtype_array(cmpi_state *st, PyObject *obj, MPI_Datatype **out, int *n)
     }
     for (Py_ssize_t i = 0; i < len; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (cmpi_dtype_from_object(st, item, &arr[i]) < 0) {
+        if (cmpi_dtype_arg(st, item, &arr[i], "a datatypes item") < 0) {
             PyMem_Free(arr);
             Py_DECREF(seq);
             return -1;
@@ -333,14 +333,15 @@ dtype_array(cmpi_state *st, PyObject *obj, MPI_Datatype **out, int *n)
     return 0;
 }
 
-/* ValueError unless every entry of arr[0..n) is >= lo. */
+/* MPI.Exception (ERR_ARG, as MPI itself reports it) unless every entry
+ * of arr[0..n) is >= lo. */
 static int
-check_min(const int *arr, int n, int lo, const char *what)
+check_min(cmpi_state *st, const int *arr, int n, int lo, const char *what)
 {
     for (int i = 0; i < n; i++) {
         if (arr[i] < lo) {
-            PyErr_Format(PyExc_ValueError, "%s[%d]=%d, expected >= %d", what,
-                         i, arr[i], lo);
+            cmpi_raise_msg(st, MPI_ERR_ARG, "%s[%d]=%d, expected >= %d", what,
+                           i, arr[i], lo);
             return -1;
         }
     }
@@ -379,7 +380,8 @@ Datatype_Create_hindexed_block(DatatypeObject *self, PyObject *const *args,
         goto done;
     }
     if (blocklength < 0) {
-        PyErr_Format(PyExc_ValueError, "negative blocklength %d", blocklength);
+        cmpi_raise_msg(self->st, MPI_ERR_ARG, "negative blocklength %d",
+                       blocklength);
         goto done;
     }
     ierr = MPI_Type_create_hindexed_block(nd, blocklength, dp, self->ob_mpi,
@@ -416,7 +418,7 @@ Datatype_Create_struct(PyTypeObject *cls, PyObject *const *args,
     }
     if (check_same_length(nb, "blocklengths", nd, "displacements") < 0 ||
         check_same_length(nb, "blocklengths", nt, "datatypes") < 0 ||
-        check_min(bl, nb, 0, "blocklengths") < 0) {
+        check_min(st, bl, nb, 0, "blocklengths") < 0) {
         goto done;
     }
     for (int i = 0; i < nt; i++) {
@@ -441,13 +443,13 @@ done:
 }
 
 static int
-check_order(int order)
+check_order(cmpi_state *st, int order)
 {
     if (order == MPI_ORDER_C || order == MPI_ORDER_FORTRAN) {
         return 0;
     }
-    PyErr_Format(PyExc_ValueError,
-                 "order=%d, expected ORDER_C or ORDER_FORTRAN", order);
+    cmpi_raise_msg(st, MPI_ERR_ARG,
+                   "order=%d, expected ORDER_C or ORDER_FORTRAN", order);
     return -1;
 }
 
@@ -475,7 +477,7 @@ Datatype_Create_subarray(DatatypeObject *self, PyObject *const *args,
     }
     if (check_same_length(n1, "sizes", n2, "subsizes") < 0 ||
         check_same_length(n1, "sizes", n3, "starts") < 0 ||
-        check_order(order) < 0) {
+        check_order(self->st, order) < 0) {
         goto done;
     }
     if (n1 < 1) {
@@ -486,10 +488,10 @@ Datatype_Create_subarray(DatatypeObject *self, PyObject *const *args,
     for (int i = 0; i < n1; i++) {
         if (sizes[i] < 1 || subsizes[i] < 1 || subsizes[i] > sizes[i] ||
             starts[i] < 0 || starts[i] > sizes[i] - subsizes[i]) {
-            PyErr_Format(PyExc_ValueError,
-                         "dimension %d: subsize %d at start %d does not fit "
-                         "in size %d",
-                         i, subsizes[i], starts[i], sizes[i]);
+            cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                           "dimension %d: subsize %d at start %d does not "
+                           "fit in size %d",
+                           i, subsizes[i], starts[i], sizes[i]);
             goto done;
         }
     }
@@ -533,13 +535,14 @@ Datatype_Create_darray(DatatypeObject *self, PyObject *const *args,
     if (check_same_length(n1, "gsizes", n2, "distribs") < 0 ||
         check_same_length(n1, "gsizes", n3, "dargs") < 0 ||
         check_same_length(n1, "gsizes", n4, "psizes") < 0 ||
-        check_order(order) < 0 || check_min(gsizes, n1, 1, "gsizes") < 0 ||
-        check_min(psizes, n4, 1, "psizes") < 0) {
+        check_order(self->st, order) < 0 ||
+        check_min(self->st, gsizes, n1, 1, "gsizes") < 0 ||
+        check_min(self->st, psizes, n4, 1, "psizes") < 0) {
         goto done;
     }
     if (size < 1 || rank < 0 || rank >= size) {
-        PyErr_Format(PyExc_ValueError, "rank=%d is not in a group of size=%d",
-                     rank, size);
+        cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                       "rank=%d is not in a group of size=%d", rank, size);
         goto done;
     }
     long long prod = 1;
@@ -547,23 +550,24 @@ Datatype_Create_darray(DatatypeObject *self, PyObject *const *args,
         prod *= psizes[i];
     }
     if (prod != size) {
-        PyErr_Format(PyExc_ValueError, "the product of psizes is not size=%d",
-                     size);
+        cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                       "the product of psizes is not size=%d", size);
         goto done;
     }
     for (int i = 0; i < n2; i++) {
         if (distribs[i] != MPI_DISTRIBUTE_BLOCK &&
             distribs[i] != MPI_DISTRIBUTE_CYCLIC &&
             distribs[i] != MPI_DISTRIBUTE_NONE) {
-            PyErr_Format(PyExc_ValueError,
-                         "distribs[%d]=%d is not a DISTRIBUTE_ constant", i,
-                         distribs[i]);
+            cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                           "distribs[%d]=%d is not a DISTRIBUTE_ constant", i,
+                           distribs[i]);
             goto done;
         }
         if (dargs[i] != MPI_DISTRIBUTE_DFLT_DARG && dargs[i] < 1) {
-            PyErr_Format(PyExc_ValueError,
-                         "dargs[%d]=%d, expected >= 1 or DISTRIBUTE_DFLT_DARG",
-                         i, dargs[i]);
+            cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                           "dargs[%d]=%d, expected >= 1 or "
+                           "DISTRIBUTE_DFLT_DARG",
+                           i, dargs[i]);
             goto done;
         }
     }

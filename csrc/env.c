@@ -453,6 +453,8 @@ mod_Pcontrol(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(mod_Pcontrol, PyObject, "Pcontrol", "level")
+
 /* The MPI ABI queries (MPI-5).  Libraries without the standard ABI
  * answer as mpi4py does for them: version (-1, -1), an info with the
  * sizes of the C integer types, no Fortran info (INFO_NULL). */
@@ -535,7 +537,7 @@ mod_Get_abi_fortran_info(PyObject *m, PyObject *Py_UNUSED(a))
             {"Wtick", (PyCFunction)mod_Wtick, METH_NOARGS, Wtick_doc},       \
             {"get_vendor", (PyCFunction)mod_get_vendor, METH_NOARGS,         \
              get_vendor_doc},                                                \
-            {"Pcontrol", (PyCFunction)mod_Pcontrol, METH_O, Pcontrol_doc},
+            {"Pcontrol", FN(mod_Pcontrol_kw), FASTKW, Pcontrol_doc},
 
 /* Sentinels MPI.BOTTOM and MPI.IN_PLACE, as in mpi4py: not ints (BOTTOM + 1
  * is a TypeError) but equal to, and hashing as, the int of their MPI

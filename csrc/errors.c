@@ -561,6 +561,8 @@ mod_Get_error_class(PyObject *m, PyObject *arg)
     return PyLong_FromLong(cls);
 }
 
+CMPI_ONE_ARG_KW(mod_Get_error_class, PyObject, "Get_error_class", "errorcode")
+
 CMPI_DOC(Get_error_string_doc, "Get_error_string(errorcode)",
          "Return the error string for a given error class or error code.");
 static PyObject *
@@ -572,6 +574,9 @@ mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
     }
     return error_string(code);
 }
+
+CMPI_ONE_ARG_KW(mod_Get_error_string, PyObject, "Get_error_string",
+                "errorcode")
 
 /* Error classes, codes and strings a program adds (MPI-2.2's dynamic
  * error classes): MPI.Exception, Get_error_class and Get_error_string work
@@ -636,13 +641,8 @@ mod_Add_error_string(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         cmpi_as_int(a[0], &errorcode, "errorcode") < 0) {
         return NULL;
     }
-    if (!PyUnicode_Check(a[1])) {
-        PyErr_Format(PyExc_TypeError, "string must be str, not %.100s",
-                     Py_TYPE(a[1])->tp_name);
-        return NULL;
-    }
     Py_ssize_t len;
-    const char *text = PyUnicode_AsUTF8AndSize(a[1], &len);
+    const char *text = cmpi_as_mpistr(a[1], &len, "string");
     if (text == NULL) {
         return NULL;
     }
@@ -661,16 +661,16 @@ mod_Add_error_string(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     Py_RETURN_NONE;
 }
 
-#define CMPI_ERRORS_METHODS                                                 \
-    {"Get_error_class", (PyCFunction)mod_Get_error_class, METH_O,           \
-     Get_error_class_doc},                                                  \
-            {"Get_error_string", (PyCFunction)mod_Get_error_string, METH_O, \
-             Get_error_string_doc},                                         \
-            {"Add_error_class", (PyCFunction)mod_Add_error_class,           \
-             METH_NOARGS, Add_error_class_doc},                             \
-            {"Add_error_code", FN(mod_Add_error_code), FASTKW,              \
-             Add_error_code_doc},                                           \
-            {"Add_error_string", FN(mod_Add_error_string), FASTKW,          \
+#define CMPI_ERRORS_METHODS                                           \
+    {"Get_error_class", FN(mod_Get_error_class_kw), FASTKW,           \
+     Get_error_class_doc},                                            \
+            {"Get_error_string", FN(mod_Get_error_string_kw), FASTKW, \
+             Get_error_string_doc},                                   \
+            {"Add_error_class", (PyCFunction)mod_Add_error_class,     \
+             METH_NOARGS, Add_error_class_doc},                       \
+            {"Add_error_code", FN(mod_Add_error_code), FASTKW,        \
+             Add_error_code_doc},                                     \
+            {"Add_error_string", FN(mod_Add_error_string), FASTKW,    \
              Add_error_string_doc},
 
 /* ---------------------------------------------------------------------

@@ -405,6 +405,8 @@ File_Set_size(FileObject *self, PyObject *arg)
     return file_size_call(self, arg, MPI_File_set_size, "file.Set_size");
 }
 
+CMPI_ONE_ARG_KW(File_Set_size, FileObject, "Set_size", "size")
+
 CMPI_DOC(File_Preallocate_doc, "Preallocate($self, size)",
          "Reserve storage for the first `size` bytes (collective).");
 static PyObject *
@@ -412,6 +414,8 @@ File_Preallocate(FileObject *self, PyObject *arg)
 {
     return file_size_call(self, arg, MPI_File_preallocate, "file.Preallocate");
 }
+
+CMPI_ONE_ARG_KW(File_Preallocate, FileObject, "Preallocate", "size")
 
 CMPI_DOC(File_Sync_doc, "Sync($self)",
          "Flush written data to the storage device (collective).");
@@ -483,6 +487,8 @@ File_Set_info(FileObject *self, PyObject *arg)
     return file_result(self, ierr);
 }
 
+CMPI_ONE_ARG_KW(File_Set_info, FileObject, "Set_info", "info")
+
 CMPI_DOC(File_Set_atomicity_doc, "Set_atomicity($self, flag)",
          "Turn atomic mode on or off (collective).");
 static PyObject *
@@ -498,6 +504,8 @@ File_Set_atomicity(FileObject *self, PyObject *arg)
                     ierr = MPI_File_set_atomicity(self->ob_mpi, flag));
     return file_result(self, ierr);
 }
+
+CMPI_ONE_ARG_KW(File_Set_atomicity, FileObject, "Set_atomicity", "flag")
 
 CMPI_DOC(File_Get_atomicity_doc, "Get_atomicity($self)",
          "Return whether atomic mode is on.");
@@ -522,7 +530,7 @@ File_Get_type_extent(FileObject *self, PyObject *arg)
     MPI_Datatype dt;
     MPI_Aint extent = 0;
     FILE_CHECK(self);
-    if (cmpi_dtype_from_object(self->st, arg, &dt) < 0) {
+    if (cmpi_dtype_arg(self->st, arg, &dt, "datatype") < 0) {
         return NULL;
     }
     int ierr = MPI_File_get_type_extent(self->ob_mpi, dt, &extent);
@@ -531,6 +539,9 @@ File_Get_type_extent(FileObject *self, PyObject *arg)
     }
     return PyLong_FromSsize_t((Py_ssize_t)extent);
 }
+
+CMPI_ONE_ARG_KW(File_Get_type_extent, FileObject, "Get_type_extent",
+                "datatype")
 
 /* ---- views and positions ---- */
 
@@ -555,23 +566,22 @@ File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     FILE_CHECK(self);
     if (cmpi_parse("Set_view", args, nargs, kwnames, kw, 0, a) < 0 ||
         offset_arg(a[0], &disp, "disp") < 0 ||
-        (a[1] != NULL && a[1] != Py_None &&
-         cmpi_dtype_for_data(self->st, a[1], &etype) < 0)) {
+        (a[1] != NULL &&
+         (cmpi_dtype_arg(self->st, a[1], &etype, "etype") < 0 ||
+          cmpi_dtype_for_data(self->st, a[1], &etype) < 0))) {
         return NULL;
     }
     filetype = etype;
+    /* filetype=None is the etype, as in mpi4py (etype=None is not) */
     if ((a[2] != NULL && a[2] != Py_None &&
-         cmpi_dtype_for_data(self->st, a[2], &filetype) < 0) ||
+         (cmpi_dtype_arg(self->st, a[2], &filetype, "filetype") < 0 ||
+          cmpi_dtype_for_data(self->st, a[2], &filetype) < 0)) ||
         cmpi_info_arg(self->st, a[4], &info) < 0) {
         return NULL;
     }
     if (a[3] != NULL && a[3] != Py_None) {
-        if (!PyUnicode_Check(a[3])) {
-            PyErr_Format(PyExc_TypeError, "datarep must be a str, not %.100s",
-                         Py_TYPE(a[3])->tp_name);
-            return NULL;
-        }
-        if ((datarep = PyUnicode_AsUTF8(a[3])) == NULL) {
+        Py_ssize_t len;
+        if ((datarep = cmpi_as_mpistr(a[3], &len, "datarep")) == NULL) {
             return NULL;
         }
     }
@@ -711,6 +721,8 @@ File_Get_byte_offset(FileObject *self, PyObject *arg)
     }
     return PyLong_FromLongLong((long long)disp);
 }
+
+CMPI_ONE_ARG_KW(File_Get_byte_offset, FileObject, "Get_byte_offset", "offset")
 
 /* ---- data access ---- */
 
@@ -1269,6 +1281,9 @@ File_Set_errhandler(FileObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(File_Set_errhandler, FileObject, "Set_errhandler",
+                "errhandler")
+
 CMPI_DOC(File_Call_errhandler_doc, "Call_errhandler($self, errorcode)",
          "Call the error handler installed on a file.");
 static PyObject *
@@ -1287,6 +1302,9 @@ File_Call_errhandler(FileObject *self, PyObject *arg)
     }
     Py_RETURN_NONE;
 }
+
+CMPI_ONE_ARG_KW(File_Call_errhandler, FileObject, "Call_errhandler",
+                "errorcode")
 
 /* ---- properties ---- */
 
@@ -1405,9 +1423,8 @@ static PyMethodDef File_methods[] = {
         {"Close", (PyCFunction)File_Close, METH_NOARGS, File_Close_doc},
         {"Get_size", (PyCFunction)File_Get_size, METH_NOARGS,
          File_Get_size_doc},
-        {"Set_size", (PyCFunction)File_Set_size, METH_O, File_Set_size_doc},
-        {"Preallocate", (PyCFunction)File_Preallocate, METH_O,
-         File_Preallocate_doc},
+        {"Set_size", FN(File_Set_size_kw), FASTKW, File_Set_size_doc},
+        {"Preallocate", FN(File_Preallocate_kw), FASTKW, File_Preallocate_doc},
         {"Sync", (PyCFunction)File_Sync, METH_NOARGS, File_Sync_doc},
         {"Get_amode", (PyCFunction)File_Get_amode, METH_NOARGS,
          File_Get_amode_doc},
@@ -1415,12 +1432,12 @@ static PyMethodDef File_methods[] = {
          File_Get_group_doc},
         {"Get_info", (PyCFunction)File_Get_info, METH_NOARGS,
          File_Get_info_doc},
-        {"Set_info", (PyCFunction)File_Set_info, METH_O, File_Set_info_doc},
-        {"Set_atomicity", (PyCFunction)File_Set_atomicity, METH_O,
+        {"Set_info", FN(File_Set_info_kw), FASTKW, File_Set_info_doc},
+        {"Set_atomicity", FN(File_Set_atomicity_kw), FASTKW,
          File_Set_atomicity_doc},
         {"Get_atomicity", (PyCFunction)File_Get_atomicity, METH_NOARGS,
          File_Get_atomicity_doc},
-        {"Get_type_extent", (PyCFunction)File_Get_type_extent, METH_O,
+        {"Get_type_extent", FN(File_Get_type_extent_kw), FASTKW,
          File_Get_type_extent_doc},
         FILE_M(Set_view),
         {"Get_view", (PyCFunction)File_Get_view, METH_NOARGS,
@@ -1431,7 +1448,7 @@ static PyMethodDef File_methods[] = {
          File_Get_position_doc},
         {"Get_position_shared", (PyCFunction)File_Get_position_shared,
          METH_NOARGS, File_Get_position_shared_doc},
-        {"Get_byte_offset", (PyCFunction)File_Get_byte_offset, METH_O,
+        {"Get_byte_offset", FN(File_Get_byte_offset_kw), FASTKW,
          File_Get_byte_offset_doc},
         FILE_M(Read_at),
         FILE_M(Read_at_all),
@@ -1471,9 +1488,9 @@ static PyMethodDef File_methods[] = {
          File_Get_errhandler_doc},
         {"Create_errhandler", FN(File_Create_errhandler), CLSFASTKW,
          File_Create_errhandler_doc},
-        {"Set_errhandler", (PyCFunction)File_Set_errhandler, METH_O,
+        {"Set_errhandler", FN(File_Set_errhandler_kw), FASTKW,
          File_Set_errhandler_doc},
-        {"Call_errhandler", (PyCFunction)File_Call_errhandler, METH_O,
+        {"Call_errhandler", FN(File_Call_errhandler_kw), FASTKW,
          File_Call_errhandler_doc},
         {NULL, NULL, 0, NULL},
 };

@@ -193,6 +193,8 @@ Group_Incl(GroupObject *self, PyObject *arg)
     return incl_excl(self, arg, GROUP_INCL);
 }
 
+CMPI_ONE_ARG_KW(Group_Incl, GroupObject, "Incl", "ranks")
+
 CMPI_DOC(Group_Excl_doc, "Excl($self, ranks)",
          "Create a new group by excluding listed members.");
 static PyObject *
@@ -200,6 +202,8 @@ Group_Excl(GroupObject *self, PyObject *arg)
 {
     return incl_excl(self, arg, GROUP_EXCL);
 }
+
+CMPI_ONE_ARG_KW(Group_Excl, GroupObject, "Excl", "ranks")
 
 static PyObject *
 range_incl_excl(GroupObject *self, PyObject *arg, enum group_pick pick)
@@ -288,6 +292,8 @@ Group_Range_incl(GroupObject *self, PyObject *arg)
     return range_incl_excl(self, arg, GROUP_INCL);
 }
 
+CMPI_ONE_ARG_KW(Group_Range_incl, GroupObject, "Range_incl", "ranks")
+
 CMPI_DOC(Group_Range_excl_doc, "Range_excl($self, ranks)",
          "Create a new group by excluding ranges of members.");
 static PyObject *
@@ -295,6 +301,8 @@ Group_Range_excl(GroupObject *self, PyObject *arg)
 {
     return range_incl_excl(self, arg, GROUP_EXCL);
 }
+
+CMPI_ONE_ARG_KW(Group_Range_excl, GroupObject, "Range_excl", "ranks")
 
 static PyObject *
 set_op(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
@@ -433,6 +441,8 @@ Group_Compare(GroupObject *self, PyObject *arg)
     return PyLong_FromLong(result);
 }
 
+CMPI_ONE_ARG_KW(Group_Compare, GroupObject, "Compare", "group")
+
 CMPI_DOC(Group_Dup_doc, "Dup($self)", "Duplicate a group.");
 static PyObject *
 Group_Dup(GroupObject *self, PyObject *Py_UNUSED(a))
@@ -471,19 +481,17 @@ static PyMethodDef Group_methods[] = {
          Group_Get_size_doc},
         {"Get_rank", (PyCFunction)Group_Get_rank, METH_NOARGS,
          Group_Get_rank_doc},
-        {"Incl", (PyCFunction)Group_Incl, METH_O, Group_Incl_doc},
-        {"Excl", (PyCFunction)Group_Excl, METH_O, Group_Excl_doc},
-        {"Range_incl", (PyCFunction)Group_Range_incl, METH_O,
-         Group_Range_incl_doc},
-        {"Range_excl", (PyCFunction)Group_Range_excl, METH_O,
-         Group_Range_excl_doc},
+        {"Incl", FN(Group_Incl_kw), FASTKW, Group_Incl_doc},
+        {"Excl", FN(Group_Excl_kw), FASTKW, Group_Excl_doc},
+        {"Range_incl", FN(Group_Range_incl_kw), FASTKW, Group_Range_incl_doc},
+        {"Range_excl", FN(Group_Range_excl_kw), FASTKW, Group_Range_excl_doc},
         {"Union", FN(Group_Union), CLSFASTKW, Group_Union_doc},
         {"Intersection", FN(Group_Intersection), CLSFASTKW,
          Group_Intersection_doc},
         {"Difference", FN(Group_Difference), CLSFASTKW, Group_Difference_doc},
         {"Translate_ranks", FN(Group_Translate_ranks), FASTKW,
          Group_Translate_ranks_doc},
-        {"Compare", (PyCFunction)Group_Compare, METH_O, Group_Compare_doc},
+        {"Compare", FN(Group_Compare_kw), FASTKW, Group_Compare_doc},
         {"Dup", (PyCFunction)Group_Dup, METH_NOARGS, Group_Dup_doc},
         {"Intersect", FN(Group_Intersection), CLSFASTKW, Group_Intersect_doc},
         {"Free", (PyCFunction)Group_Free, METH_NOARGS, Group_Free_doc},
@@ -569,6 +577,8 @@ Comm_Create(CommObject *self, PyObject *arg)
     return cmpi_comm_wrap_new(self, cmpi_comm_plain_type(self), h);
 }
 
+CMPI_ONE_ARG_KW(Comm_Create, CommObject, "Create", "group")
+
 CMPI_DOC(Comm_Create_group_doc, "Create_group($self, group, tag=0)",
          "Create a communicator from a group (collective over the group "
          "only).");
@@ -595,11 +605,11 @@ Comm_Create_group(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     return cmpi_comm_wrap_new(self, Py_TYPE(self), h);
 }
 
-#define CMPI_GROUP_COMM_METHODS                                            \
-    {"Get_group", (PyCFunction)Comm_Get_group, METH_NOARGS,                \
-     Comm_Get_group_doc},                                                  \
-            {"Create", (PyCFunction)Comm_Create, METH_O, Comm_Create_doc}, \
-            {"Create_group", FN(Comm_Create_group), FASTKW,                \
+#define CMPI_GROUP_COMM_METHODS                                      \
+    {"Get_group", (PyCFunction)Comm_Get_group, METH_NOARGS,          \
+     Comm_Get_group_doc},                                            \
+            {"Create", FN(Comm_Create_kw), FASTKW, Comm_Create_doc}, \
+            {"Create_group", FN(Comm_Create_group), FASTKW,          \
              Comm_Create_group_doc},
 
 static int

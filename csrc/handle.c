@@ -696,7 +696,7 @@ handle_py2f(PyObject *self, PyObject *Py_UNUSED(a))
     return PyLong_FromLong((long)handle_kinds[k].c2f(h));
 }
 
-CMPI_DOC(handle_f2py_doc, "f2py($type, arg, /)",
+CMPI_DOC(handle_f2py_doc, "f2py($type, arg)",
          "Translate Fortran handle to object.  The caller vouches for the "
          "handle (see fromhandle).");
 static PyObject *
@@ -705,7 +705,9 @@ handle_f2py(PyTypeObject *cls, PyObject *arg)
     return handle_from_fint(cls, arg, FINT_IS_FORTRAN);
 }
 
-CMPI_DOC(handle_fromhandle_doc, "fromhandle($type, handle, /)",
+CMPI_ONE_ARG_KW(handle_f2py, PyTypeObject, "f2py", "arg")
+
+CMPI_DOC(handle_fromhandle_doc, "fromhandle($type, handle)",
          "Create object from MPI handle.  The handle is raw and the caller "
          "vouches for it (as in mpi4py): only what is cheap to check is "
          "checked (ValueError for 0, a misaligned or unmapped pointer, or an "
@@ -726,6 +728,8 @@ handle_fromhandle(PyTypeObject *cls, PyObject *arg)
     }
     return handle_wrap_checked(st, cls, k, h, "fromhandle", arg);
 }
+
+CMPI_ONE_ARG_KW(handle_fromhandle, PyTypeObject, "fromhandle", "handle")
 
 static int
 handle_find_const(cmpi_state *st, PyObject *self, int k, PyObject **name,
@@ -837,7 +841,7 @@ Status_py2f(StatusObject *self, PyObject *Py_UNUSED(a))
     return list;
 }
 
-CMPI_DOC(Status_f2py_doc, "f2py($type, arg, /)",
+CMPI_DOC(Status_f2py_doc, "f2py($type, arg)",
          "Translate a list of Fortran integers to a status.");
 static PyObject *
 Status_f2py(PyTypeObject *cls, PyObject *arg)
@@ -872,6 +876,8 @@ Status_f2py(PyTypeObject *cls, PyObject *arg)
     }
     return obj;
 }
+
+CMPI_ONE_ARG_KW(Status_f2py, PyTypeObject, "f2py", "arg")
 
 /* Status pickles as its Fortran form, which keeps every field. */
 static PyObject *
@@ -1122,8 +1128,8 @@ static PyMethodDef handle_inst_methods[] = {
 };
 static PyMethodDef handle_cls_methods[] = {
         {"fromint", (PyCFunction)handle_fromint, METH_O, handle_fromint_doc},
-        {"f2py", (PyCFunction)handle_f2py, METH_O, handle_f2py_doc},
-        {"fromhandle", (PyCFunction)handle_fromhandle, METH_O,
+        {"f2py", FN(handle_f2py_kw), FASTKW, handle_f2py_doc},
+        {"fromhandle", FN(handle_fromhandle_kw), FASTKW,
          handle_fromhandle_doc},
         {NULL, NULL, 0, NULL},
 };
@@ -1133,7 +1139,7 @@ static PyMethodDef status_inst_methods[] = {
         {NULL, NULL, 0, NULL},
 };
 static PyMethodDef status_cls_methods[] = {
-        {"f2py", (PyCFunction)Status_f2py, METH_O, Status_f2py_doc},
+        {"f2py", FN(Status_f2py_kw), FASTKW, Status_f2py_doc},
         {NULL, NULL, 0, NULL},
 };
 

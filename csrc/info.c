@@ -35,10 +35,13 @@ cmpi_info_new(cmpi_state *st, MPI_Info h)
     return info;
 }
 
+/* An info argument (missing: INFO_NULL).  None is refused with TypeError,
+ * as mpi4py refuses it: only Dup, Idup and Info() take None, and handle it
+ * themselves. */
 CMPI_UNUSED static int
 cmpi_info_arg(cmpi_state *st, PyObject *obj, MPI_Info *out)
 {
-    if (obj == NULL || obj == Py_None) {
+    if (obj == NULL) {
         *out = MPI_INFO_NULL;
         return 0;
     }
@@ -114,13 +117,13 @@ info_check(InfoObject *self)
 static const char *
 info_str(InfoObject *self, PyObject *obj, const char *what, int maxlen)
 {
-    if (!PyUnicode_Check(obj)) {
+    if (!PyUnicode_Check(obj) && !PyBytes_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "info %s must be a str, not %.100s",
                      what, Py_TYPE(obj)->tp_name);
         return NULL;
     }
     Py_ssize_t n;
-    const char *s = PyUnicode_AsUTF8AndSize(obj, &n);
+    const char *s = cmpi_as_mpistr(obj, &n, what);
     if (s == NULL) {
         return NULL;
     }
@@ -468,6 +471,8 @@ Info_Get(InfoObject *self, PyObject *key)
     return value ? value : Py_NewRef(Py_None);
 }
 
+CMPI_ONE_ARG_KW(Info_Get, InfoObject, "Get", "key")
+
 CMPI_DOC(Info_Set_doc, "Set($self, key, value)",
          "Set `key` to `value`, replacing any previous value.");
 static PyObject *
@@ -500,6 +505,8 @@ Info_Delete(InfoObject *self, PyObject *key)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Info_Delete, InfoObject, "Delete", "key")
+
 CMPI_DOC(Info_Get_nkeys_doc, "Get_nkeys($self)",
          "Return the number of keys set.");
 static PyObject *
@@ -530,6 +537,8 @@ Info_Get_nthkey(InfoObject *self, PyObject *arg)
     }
     return info_nthkey(self, n);
 }
+
+CMPI_ONE_ARG_KW(Info_Get_nthkey, InfoObject, "Get_nthkey", "n")
 
 /* ---- the mapping interface ---- */
 
@@ -596,7 +605,7 @@ Info_ass_subscript(InfoObject *self, PyObject *key, PyObject *value)
         }
         return -1;
     }
-    int ierr = MPI_Info_delete(self->ob_mpi, PyUnicode_AsUTF8(key));
+    int ierr = MPI_Info_delete(self->ob_mpi, info_key(self, key));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         return -1;
@@ -758,10 +767,22 @@ CMPI_DOC(Info_pop_doc, "pop($self, key, *default)",
          "Remove `key` and return its value; return `default` if given and "
          "the key is not set, else raise KeyError.");
 static PyObject *
-Info_pop(InfoObject *self, PyObject *const *args, Py_ssize_t nargs)
+Info_pop(InfoObject *self, PyObject *const *args, Py_ssize_t nargs,
+         PyObject *kwnames)
 {
     PyObject *value = NULL;
     const char *k = NULL;
+    /* pop(key=...), as mpi4py's pop(key, *default) allows (no default
+     * can follow a keyword) */
+    PyObject *key_kw = NULL;
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0) {
+        static const char *const names[] = {"key", NULL};
+        if (cmpi_parse("pop", args, nargs, kwnames, names, 1, &key_kw) < 0) {
+            return NULL;
+        }
+        args = &key_kw;
+        nargs = 1;
+    }
     if (nargs < 1 || nargs > 2) {
         PyErr_Format(PyExc_TypeError,
                      "pop() takes 1 or 2 arguments (%zd given)", nargs);
@@ -883,19 +904,18 @@ static PyMethodDef Info_methods[] = {
         {"Free", (PyCFunction)Info_Free, METH_NOARGS, Info_Free_doc},
         {"free", (PyCFunction)Info_free, METH_NOARGS, Info_free_doc},
         {"Dup", (PyCFunction)Info_Dup, METH_NOARGS, Info_Dup_doc},
-        {"Get", (PyCFunction)Info_Get, METH_O, Info_Get_doc},
+        {"Get", FN(Info_Get_kw), FASTKW, Info_Get_doc},
         {"Set", FN(Info_Set), FASTKW, Info_Set_doc},
-        {"Delete", (PyCFunction)Info_Delete, METH_O, Info_Delete_doc},
+        {"Delete", FN(Info_Delete_kw), FASTKW, Info_Delete_doc},
         {"Get_nkeys", (PyCFunction)Info_Get_nkeys, METH_NOARGS,
          Info_Get_nkeys_doc},
-        {"Get_nthkey", (PyCFunction)Info_Get_nthkey, METH_O,
-         Info_Get_nthkey_doc},
+        {"Get_nthkey", FN(Info_Get_nthkey_kw), FASTKW, Info_Get_nthkey_doc},
         {"keys", (PyCFunction)Info_keys, METH_NOARGS, Info_keys_doc},
         {"values", (PyCFunction)Info_values, METH_NOARGS, Info_values_doc},
         {"items", (PyCFunction)Info_items, METH_NOARGS, Info_items_doc},
         {"get", FN(Info_get), FASTKW, Info_get_doc},
         {"update", FN(Info_update_method), FASTKW, Info_update_doc},
-        {"pop", FN(Info_pop), METH_FASTCALL, Info_pop_doc},
+        {"pop", FN(Info_pop), FASTKW, Info_pop_doc},
         {"popitem", (PyCFunction)Info_popitem, METH_NOARGS, Info_popitem_doc},
         {"copy", (PyCFunction)Info_copy, METH_NOARGS, Info_copy_doc},
         {"clear", (PyCFunction)Info_clear, METH_NOARGS, Info_clear_doc},

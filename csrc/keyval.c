@@ -566,3 +566,5 @@ Comm_Get_attr(CommObject *self, PyObject *arg)
     }
     return keyval_value(keyval_find(keyval), value);
 }
+
+CMPI_ONE_ARG_KW(Comm_Get_attr, CommObject, "Get_attr", "keyval")

@@ -802,6 +802,8 @@ mod_Free_mem(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(mod_Free_mem, PyObject, "Free_mem", "mem")
+
 CMPI_DOC(Get_address_doc, "Get_address(location)",
          "Return the address of a buffer's memory (or of BOTTOM, or of None: "
          "the null address) as an int.");
@@ -843,6 +845,8 @@ mod_Get_address(PyObject *m, PyObject *arg)
     }
     return PyLong_FromSsize_t((Py_ssize_t)addr);
 }
+
+CMPI_ONE_ARG_KW(mod_Get_address, PyObject, "Get_address", "location")
 
 static int
 aint_arg(PyObject *obj, MPI_Aint *out, const char *what)
@@ -888,12 +892,11 @@ mod_Aint_diff(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     return PyLong_FromSsize_t((Py_ssize_t)MPI_Aint_diff(a1, a2));
 }
 
-#define CMPI_MEMORY_METHODS                                                \
-    {"Alloc_mem", FN(mod_Alloc_mem), FASTKW, Alloc_mem_doc},               \
-            {"Free_mem", (PyCFunction)mod_Free_mem, METH_O, Free_mem_doc}, \
-            {"Get_address", (PyCFunction)mod_Get_address, METH_O,          \
-             Get_address_doc},                                             \
-            {"Aint_add", FN(mod_Aint_add), FASTKW, Aint_add_doc},          \
+#define CMPI_MEMORY_METHODS                                                   \
+    {"Alloc_mem", FN(mod_Alloc_mem), FASTKW, Alloc_mem_doc},                  \
+            {"Free_mem", FN(mod_Free_mem_kw), FASTKW, Free_mem_doc},          \
+            {"Get_address", FN(mod_Get_address_kw), FASTKW, Get_address_doc}, \
+            {"Aint_add", FN(mod_Aint_add), FASTKW, Aint_add_doc},             \
             {"Aint_diff", FN(mod_Aint_diff), FASTKW, Aint_diff_doc},
 
 static int

@@ -110,7 +110,8 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
         }
     }
     else {
-        PyErr_SetString(PyExc_TypeError,
+        /* ValueError, as a list of the wrong length (as in mpi4py) */
+        PyErr_SetString(PyExc_ValueError,
                         "message: expected a list [buf, counts, displs, "
                         "datatypes]");
         return -1;

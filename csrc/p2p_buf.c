@@ -10,6 +10,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* A bare None as the message of a point-to-point call is the empty
+ * message where the peer is PROC_NULL, and a TypeError elsewhere, as in
+ * mpi4py 4: None says nothing of what is sent or received. */
+static int
+p2p_msg_parse(CommObject *c, PyObject *spec, cmpi_msg *m, int mode, int peer)
+{
+    if (CMPI_UNLIKELY(spec == Py_None) && peer != MPI_PROC_NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "message: expected a buffer or a list [buf, count, "
+                        "datatype], got None (an empty message only with "
+                        "PROC_NULL)");
+        return -1;
+    }
+    return cmpi_msg_parse(c->st, spec, m, mode);
+}
+
 static PyObject *
 send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames, const char *fname,
@@ -25,7 +41,7 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0) {
+    if (p2p_msg_parse(self, a[0], &m, CMPI_MSG_SEND, dest) < 0) {
         return NULL;
     }
     /* An eager send is done at the wait's first test: then the GIL is
@@ -173,7 +189,7 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_status_check(self->st, a[3]) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
+    if (p2p_msg_parse(self, a[0], &m, CMPI_MSG_RECV, source) < 0) {
         return NULL;
     }
     MPI_Status s;
@@ -241,11 +257,11 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_status_check(self->st, a[6]) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
+    if (p2p_msg_parse(self, a[0], &sm, CMPI_MSG_SEND, dest) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV) <
-        0) {
+    if (p2p_msg_parse(self, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
+                      source) < 0) {
         cmpi_msg_release(&sm);
         return NULL;
     }
@@ -333,7 +349,8 @@ Comm_Sendrecv_replace(CommObject *self, PyObject *const *args,
         cmpi_status_check(self->st, a[5]) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
+    if (p2p_msg_parse(self, a[0], &m, CMPI_MSG_RECV,
+                      dest != MPI_PROC_NULL ? dest : source) < 0) {
         return NULL;
     }
     MPI_Status s;
@@ -367,7 +384,7 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0) {
+    if (p2p_msg_parse(self, a[0], &m, CMPI_MSG_SEND, dest) < 0) {
         return NULL;
     }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
@@ -409,7 +426,7 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
+    if (p2p_msg_parse(self, a[0], &m, CMPI_MSG_RECV, source) < 0) {
         return NULL;
     }
     RequestObject *r = cmpi_request_new(self->st, CMPI_REQ_PLAIN);
@@ -459,7 +476,7 @@ send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_send_args(self, a[1], a[2], &dest, &tag) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_SEND) < 0) {
+    if (p2p_msg_parse(self, a[0], &m, CMPI_MSG_SEND, dest) < 0) {
         return NULL;
     }
     RequestObject *r = cmpi_prequest_new(self->st);
@@ -509,7 +526,7 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_recv_args(self, a[1], a[2], &source, &tag) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
+    if (p2p_msg_parse(self, a[0], &m, CMPI_MSG_RECV, source) < 0) {
         return NULL;
     }
     RequestObject *r = cmpi_prequest_new(self->st);
@@ -570,11 +587,11 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     cmpi_msg sm, rm;
-    if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
+    if (p2p_msg_parse(self, a[0], &sm, CMPI_MSG_SEND, dest) < 0) {
         return NULL;
     }
-    if (cmpi_msg_parse(self->st, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV) <
-        0) {
+    if (p2p_msg_parse(self, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
+                      source) < 0) {
         cmpi_msg_release(&sm);
         return NULL;
     }
@@ -620,7 +637,8 @@ Comm_Isendrecv_replace(CommObject *self, PyObject *const *args,
         return NULL;
     }
     cmpi_msg m;
-    if (cmpi_msg_parse(self->st, a[0], &m, CMPI_MSG_RECV) < 0) {
+    if (p2p_msg_parse(self, a[0], &m, CMPI_MSG_RECV,
+                      dest != MPI_PROC_NULL ? dest : source) < 0) {
         return NULL;
     }
 #if CMPI_HAVE_ISENDRECV_REPLACE
@@ -679,6 +697,8 @@ mod_Attach_buffer(PyObject *m, PyObject *buf)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(mod_Attach_buffer, PyObject, "Attach_buffer", "buf")
+
 CMPI_DOC(Detach_buffer_doc, "Detach_buffer()",
          "Remove an existing attached buffer (waiting until the buffered "
          "messages are sent); return it.");
@@ -723,6 +743,8 @@ Comm_Attach_buffer(CommObject *Py_UNUSED(self), PyObject *buf)
     return cmpi_not_implemented("MPI_Comm_attach_buffer");
 }
 
+CMPI_ONE_ARG_KW(Comm_Attach_buffer, CommObject, "Attach_buffer", "buf")
+
 CMPI_DOC(Comm_Detach_buffer_doc, "Detach_buffer($self)",
          "Remove the buffer attached to this communicator (MPI-4.1).");
 static PyObject *
@@ -731,10 +753,9 @@ Comm_Detach_buffer(CommObject *Py_UNUSED(self), PyObject *Py_UNUSED(a))
     return cmpi_not_implemented("MPI_Comm_detach_buffer");
 }
 
-#define CMPI_P2P_MODULE_METHODS                                            \
-    {"Attach_buffer", (PyCFunction)mod_Attach_buffer, METH_O,              \
-     Attach_buffer_doc},                                                   \
-            {"Detach_buffer", (PyCFunction)mod_Detach_buffer, METH_NOARGS, \
+#define CMPI_P2P_MODULE_METHODS                                             \
+    {"Attach_buffer", FN(mod_Attach_buffer_kw), FASTKW, Attach_buffer_doc}, \
+            {"Detach_buffer", (PyCFunction)mod_Detach_buffer, METH_NOARGS,  \
              Detach_buffer_doc},
 
 static PyObject *
@@ -803,7 +824,7 @@ CMPI_COMM_METHOD(Comm, iprobe, CMPI_DOC,
             {"Isendrecv", FN(Comm_Isendrecv), FASTKW, Comm_Isendrecv_doc},    \
             {"Isendrecv_replace", FN(Comm_Isendrecv_replace), FASTKW,         \
              Comm_Isendrecv_replace_doc},                                     \
-            {"Attach_buffer", (PyCFunction)Comm_Attach_buffer, METH_O,        \
+            {"Attach_buffer", FN(Comm_Attach_buffer_kw), FASTKW,              \
              Comm_Attach_buffer_doc},                                         \
             {"Detach_buffer", (PyCFunction)Comm_Detach_buffer, METH_NOARGS,   \
              Comm_Detach_buffer_doc},                                         \

@@ -148,9 +148,10 @@ packed_buffer(PyObject *obj, Py_buffer *view, enum packed_access access,
         PyErr_Format(PyExc_TypeError, "%s: expected a buffer, got %.100s",
                      what, Py_TYPE(obj)->tp_name);
     }
-    else if (writable && PyErr_ExceptionMatches(PyExc_BufferError)) {
+    else if (writable && PyErr_ExceptionMatches(PyExc_BufferError) &&
+             cmpi_exporter_read_only(obj)) {
         PyErr_Clear();
-        PyErr_Format(PyExc_TypeError,
+        PyErr_Format(PyExc_BufferError,
                      "%s: a writable buffer is required, got a read-only "
                      "%.100s",
                      what, Py_TYPE(obj)->tp_name);
@@ -266,12 +267,9 @@ check_external(cmpi_state *st, MPI_Datatype dt)
 static int
 datarep_arg(PyObject *obj, const char **out)
 {
-    const char *s = PyUnicode_Check(obj) ? PyUnicode_AsUTF8(obj) : NULL;
+    Py_ssize_t len;
+    const char *s = cmpi_as_mpistr(obj, &len, "datarep");
     if (s == NULL) {
-        if (!PyErr_Occurred()) {
-            PyErr_Format(PyExc_TypeError, "datarep must be a str, not %.100s",
-                         Py_TYPE(obj)->tp_name);
-        }
         return -1;
     }
     if (strcmp(s, "external32") != 0) {

@@ -364,6 +364,8 @@ Pickle_dumps(PickleObject *self, PyObject *obj)
                                self->protocol == Py_None ? 1 : 2, NULL);
 }
 
+CMPI_ONE_ARG_KW(Pickle_dumps, PickleObject, "dumps", "obj")
+
 CMPI_DOC(Pickle_loads_doc, "loads($self, data)",
          "Deserialize an object from bytes, as the lowercase calls do.");
 static PyObject *
@@ -371,6 +373,8 @@ Pickle_loads(PickleObject *self, PyObject *data)
 {
     return PyObject_CallOneArg(self->loads, data);
 }
+
+CMPI_ONE_ARG_KW(Pickle_loads, PickleObject, "loads", "data")
 
 static PyObject *
 Pickle_get_PROTOCOL(PickleObject *self, void *Py_UNUSED(c))
@@ -515,20 +519,21 @@ done:
     return res;
 }
 
+CMPI_ONE_ARG_KW(Pickle_dumps_oob, PickleObject, "dumps_oob", "obj")
+
 CMPI_DOC(Pickle_loads_oob_doc, "loads_oob($self, data, buffers)",
          "Deserialize an object from a pickle and its out-of-band buffers.");
 static PyObject *
-Pickle_loads_oob(PickleObject *self, PyObject *const *args, Py_ssize_t nargs)
+Pickle_loads_oob(PickleObject *self, PyObject *const *args, Py_ssize_t nargs,
+                 PyObject *kwnames)
 {
-    if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError,
-                     "loads_oob() takes 2 arguments (data, buffers), %zd "
-                     "given",
-                     nargs);
+    static const char *const names[] = {"data", "buffers", NULL};
+    PyObject *a[2] = {NULL, NULL};
+    if (cmpi_parse("loads_oob", args, nargs, kwnames, names, 2, a) < 0) {
         return NULL;
     }
-    PyObject *kw = Py_BuildValue("{s:O}", "buffers", args[1]);
-    PyObject *pos = kw ? PyTuple_Pack(1, args[0]) : NULL;
+    PyObject *kw = Py_BuildValue("{s:O}", "buffers", a[1]);
+    PyObject *pos = kw ? PyTuple_Pack(1, a[0]) : NULL;
     PyObject *res = pos ? PyObject_Call(self->loads, pos, kw) : NULL;
     Py_XDECREF(pos);
     Py_XDECREF(kw);
@@ -536,12 +541,10 @@ Pickle_loads_oob(PickleObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyMethodDef Pickle_methods[] = {
-        {"dumps", (PyCFunction)Pickle_dumps, METH_O, Pickle_dumps_doc},
-        {"loads", (PyCFunction)Pickle_loads, METH_O, Pickle_loads_doc},
-        {"dumps_oob", (PyCFunction)Pickle_dumps_oob, METH_O,
-         Pickle_dumps_oob_doc},
-        {"loads_oob", (PyCFunction)(void (*)(void))Pickle_loads_oob,
-         METH_FASTCALL, Pickle_loads_oob_doc},
+        {"dumps", FN(Pickle_dumps_kw), FASTKW, Pickle_dumps_doc},
+        {"loads", FN(Pickle_loads_kw), FASTKW, Pickle_loads_doc},
+        {"dumps_oob", FN(Pickle_dumps_oob_kw), FASTKW, Pickle_dumps_oob_doc},
+        {"loads_oob", FN(Pickle_loads_oob), FASTKW, Pickle_loads_oob_doc},
         {NULL, NULL, 0, NULL},
 };
 

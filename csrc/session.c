@@ -398,6 +398,9 @@ Session_Set_errhandler(SessionObject *self, PyObject *arg)
 #endif
 }
 
+CMPI_ONE_ARG_KW(Session_Set_errhandler, SessionObject, "Set_errhandler",
+                "errhandler")
+
 CMPI_DOC(Session_Call_errhandler_doc, "Call_errhandler($self, errorcode)",
          "Call the error handler installed on a session.");
 static PyObject *
@@ -416,6 +419,9 @@ Session_Call_errhandler(SessionObject *self, PyObject *arg)
     Py_RETURN_NONE;
 #endif
 }
+
+CMPI_ONE_ARG_KW(Session_Call_errhandler, SessionObject, "Call_errhandler",
+                "errorcode")
 
 static PyObject *
 Session_enter(PyObject *self, PyObject *Py_UNUSED(a))
@@ -446,9 +452,9 @@ static PyMethodDef Session_methods[] = {
          Session_Create_group_doc},
         {"Get_errhandler", (PyCFunction)Session_Get_errhandler, METH_NOARGS,
          Session_Get_errhandler_doc},
-        {"Set_errhandler", (PyCFunction)Session_Set_errhandler, METH_O,
+        {"Set_errhandler", FN(Session_Set_errhandler_kw), FASTKW,
          Session_Set_errhandler_doc},
-        {"Call_errhandler", (PyCFunction)Session_Call_errhandler, METH_O,
+        {"Call_errhandler", FN(Session_Call_errhandler_kw), FASTKW,
          Session_Call_errhandler_doc},
         {"__enter__", (PyCFunction)Session_enter, METH_NOARGS, NULL},
         {"__exit__", (PyCFunction)Session_exit, METH_VARARGS, NULL},

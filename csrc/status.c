@@ -74,11 +74,11 @@ cmpi_status_store(cmpi_state *st, PyObject *status, const MPI_Status *s)
 static int
 status_datatype(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
 {
-    if (obj == NULL || obj == Py_None) {
+    if (obj == NULL) {
         *dt = MPI_BYTE;
         return 0;
     }
-    return cmpi_dtype_from_object(st, obj, dt);
+    return cmpi_dtype_arg(st, obj, dt, "datatype");
 }
 
 CMPI_DOC(Status_Get_source_doc, "Get_source($self)", "Get message source.");
@@ -99,6 +99,8 @@ Status_Set_source(StatusObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Status_Set_source, StatusObject, "Set_source", "source")
+
 CMPI_DOC(Status_Get_tag_doc, "Get_tag($self)", "Get message tag.");
 static PyObject *
 Status_Get_tag(StatusObject *self, PyObject *Py_UNUSED(a))
@@ -115,6 +117,8 @@ Status_Set_tag(StatusObject *self, PyObject *arg)
     }
     Py_RETURN_NONE;
 }
+
+CMPI_ONE_ARG_KW(Status_Set_tag, StatusObject, "Set_tag", "tag")
 
 CMPI_DOC(Status_Get_error_doc, "Get_error($self)", "Get message error.");
 static PyObject *
@@ -133,6 +137,8 @@ Status_Set_error(StatusObject *self, PyObject *arg)
     }
     Py_RETURN_NONE;
 }
+
+CMPI_ONE_ARG_KW(Status_Set_error, StatusObject, "Set_error", "error")
 
 /* What status_count counts: whole items of the datatype (Get_count) or
  * the basic elements they are made of (Get_elements, whose datatype
@@ -287,6 +293,8 @@ Status_Set_cancelled(StatusObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Status_Set_cancelled, StatusObject, "Set_cancelled", "flag")
+
 static PyObject *
 Status_get_source(StatusObject *self, void *Py_UNUSED(c))
 {
@@ -432,15 +440,14 @@ Status_richcompare(StatusObject *self, PyObject *other, int op)
 static PyMethodDef Status_methods[] = {
         {"Get_source", (PyCFunction)Status_Get_source, METH_NOARGS,
          Status_Get_source_doc},
-        {"Set_source", (PyCFunction)Status_Set_source, METH_O,
+        {"Set_source", FN(Status_Set_source_kw), FASTKW,
          Status_Set_source_doc},
         {"Get_tag", (PyCFunction)Status_Get_tag, METH_NOARGS,
          Status_Get_tag_doc},
-        {"Set_tag", (PyCFunction)Status_Set_tag, METH_O, Status_Set_tag_doc},
+        {"Set_tag", FN(Status_Set_tag_kw), FASTKW, Status_Set_tag_doc},
         {"Get_error", (PyCFunction)Status_Get_error, METH_NOARGS,
          Status_Get_error_doc},
-        {"Set_error", (PyCFunction)Status_Set_error, METH_O,
-         Status_Set_error_doc},
+        {"Set_error", FN(Status_Set_error_kw), FASTKW, Status_Set_error_doc},
         {"Get_count", (PyCFunction)(void (*)(void))Status_Get_count,
          METH_FASTCALL | METH_KEYWORDS, Status_Get_count_doc},
         {"Get_elements", (PyCFunction)(void (*)(void))Status_Get_elements,
@@ -449,7 +456,7 @@ static PyMethodDef Status_methods[] = {
          METH_FASTCALL | METH_KEYWORDS, Status_Set_elements_doc},
         {"Is_cancelled", (PyCFunction)Status_Is_cancelled, METH_NOARGS,
          Status_Is_cancelled_doc},
-        {"Set_cancelled", (PyCFunction)Status_Set_cancelled, METH_O,
+        {"Set_cancelled", FN(Status_Set_cancelled_kw), FASTKW,
          Status_Set_cancelled_doc},
         {"tomemory", (PyCFunction)Status_tomemory, METH_NOARGS,
          Status_tomemory_doc},

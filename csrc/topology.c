@@ -152,18 +152,6 @@ cart_args(CommObject *c, PyObject *odims, PyObject *operiods, int **dims,
         }
         return 0;
     }
-    if (PyBool_Check(operiods) || PyLong_Check(operiods)) {
-        int v = PyObject_IsTrue(operiods);
-        *periods = PyMem_New(int, *ndims > 0 ? *ndims : 1);
-        if (*periods == NULL) {
-            PyErr_NoMemory();
-            goto error;
-        }
-        for (int i = 0; i < *ndims; i++) {
-            (*periods)[i] = v;
-        }
-        return 0;
-    }
     if (cmpi_topo_ints(operiods, periods, &np, "periods") < 0) {
         goto error;
     }
@@ -505,6 +493,14 @@ Intracomm_Create_dist_graph(CommObject *self, PyObject *const *args,
         cmpi_info_arg(self->st, a[4], &info) < 0 ||
         topo_opt_bool(a[5], &reorder) < 0) {
         return NULL;
+    }
+    /* None for "no neighbors" is Create_dist_graph_adjacent's only, as in
+     * mpi4py */
+    if (a[0] == Py_None || a[2] == Py_None) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a sequence of integers, not None",
+                     a[0] == Py_None ? "sources" : "destinations");
+        goto done;
     }
     if (dist_ranks(self, a[0], &src, &nsrc, "sources") < 0 ||
         cmpi_topo_ints(a[1], &deg, &ndeg, "degrees") < 0 ||

@@ -312,9 +312,10 @@ win_get_memory(PyObject *obj, Py_buffer *view)
                          "memory must be a writable buffer, not %.100s",
                          Py_TYPE(obj)->tp_name);
         }
-        else if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+        else if (PyErr_ExceptionMatches(PyExc_BufferError) &&
+                 cmpi_exporter_read_only(obj)) {
             PyErr_Clear();
-            PyErr_Format(PyExc_TypeError,
+            PyErr_Format(PyExc_BufferError,
                          "memory must be a writable buffer, got a "
                          "read-only %.100s",
                          Py_TYPE(obj)->tp_name);
@@ -583,6 +584,8 @@ Win_Attach(WinObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Win_Attach, WinObject, "Attach", "memory")
+
 CMPI_DOC(Win_Detach_doc, "Detach($self, memory)",
          "Detach memory from a dynamic window.");
 static PyObject *
@@ -614,6 +617,8 @@ Win_Detach(WinObject *self, PyObject *arg)
     }
     Py_RETURN_NONE;
 }
+
+CMPI_ONE_ARG_KW(Win_Detach, WinObject, "Detach", "memory")
 
 /* ---- memory and attributes ---- */
 
@@ -699,6 +704,8 @@ Win_Shared_query(WinObject *self, PyObject *arg)
     return Py_BuildValue("(Ni)", mem, disp_unit);
 }
 
+CMPI_ONE_ARG_KW(Win_Shared_query, WinObject, "Shared_query", "rank")
+
 CMPI_DOC(Win_Get_attr_doc, "Get_attr($self, keyval)",
          "Return the value of a window attribute (WIN_BASE, WIN_SIZE, "
          "WIN_DISP_UNIT, WIN_CREATE_FLAVOR, WIN_MODEL, or the value "
@@ -731,6 +738,8 @@ Win_Get_attr(WinObject *self, PyObject *arg)
     }
     return cmpi_keyval_value(keyval, p);
 }
+
+CMPI_ONE_ARG_KW(Win_Get_attr, WinObject, "Get_attr", "keyval")
 
 /* Attribute caching (keyval.c's shared implementation). */
 
@@ -906,6 +915,8 @@ Win_Set_info(WinObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Win_Set_info, WinObject, "Set_info", "info")
+
 static PyObject *
 Win_get_info(WinObject *self, void *Py_UNUSED(c))
 {
@@ -946,12 +957,9 @@ static PyObject *
 Win_Set_name(WinObject *self, PyObject *arg)
 {
     WIN_CHECK(self);
-    const char *s = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
+    Py_ssize_t len;
+    const char *s = cmpi_as_mpistr(arg, &len, "name");
     if (s == NULL) {
-        if (!PyErr_Occurred()) {
-            PyErr_Format(PyExc_TypeError, "name must be a str, not %.100s",
-                         Py_TYPE(arg)->tp_name);
-        }
         return NULL;
     }
     int ierr = MPI_Win_set_name(self->ob_mpi, s);
@@ -960,6 +968,8 @@ Win_Set_name(WinObject *self, PyObject *arg)
     }
     Py_RETURN_NONE;
 }
+
+CMPI_ONE_ARG_KW(Win_Set_name, WinObject, "Set_name", "name")
 
 static PyObject *
 Win_get_name(WinObject *self, void *Py_UNUSED(c))
@@ -1242,6 +1252,8 @@ Win_Unlock(WinObject *self, PyObject *arg)
     return win_rank_sync(self, arg, MPI_Win_unlock, "win.Unlock");
 }
 
+CMPI_ONE_ARG_KW(Win_Unlock, WinObject, "Unlock", "rank")
+
 CMPI_DOC(Win_Lock_all_doc, "Lock_all($self, assertion=0)",
          "Start a shared passive-target access epoch to every process.");
 static PyObject *
@@ -1277,6 +1289,8 @@ Win_Flush(WinObject *self, PyObject *arg)
     return win_rank_sync(self, arg, MPI_Win_flush, "win.Flush");
 }
 
+CMPI_ONE_ARG_KW(Win_Flush, WinObject, "Flush", "rank")
+
 CMPI_DOC(Win_Flush_all_doc, "Flush_all($self)",
          "Complete every RMA call, at origin and target.");
 static PyObject *
@@ -1292,6 +1306,8 @@ Win_Flush_local(WinObject *self, PyObject *arg)
 {
     return win_rank_sync(self, arg, MPI_Win_flush_local, "win.Flush_local");
 }
+
+CMPI_ONE_ARG_KW(Win_Flush_local, WinObject, "Flush_local", "rank")
 
 CMPI_DOC(Win_Flush_local_all_doc, "Flush_local_all($self)",
          "Complete every RMA call at the origin.");
@@ -1419,6 +1435,8 @@ Win_Set_errhandler(WinObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Win_Set_errhandler, WinObject, "Set_errhandler", "errhandler")
+
 CMPI_DOC(Win_Call_errhandler_doc, "Call_errhandler($self, errorcode)",
          "Call the error handler installed on a window.");
 static PyObject *
@@ -1439,6 +1457,8 @@ Win_Call_errhandler(WinObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+CMPI_ONE_ARG_KW(Win_Call_errhandler, WinObject, "Call_errhandler", "errorcode")
+
 static PyObject *
 Win_repr(WinObject *self)
 {
@@ -1457,12 +1477,12 @@ static PyMethodDef Win_methods[] = {
          Win_Create_dynamic_doc},
         {"Free", (PyCFunction)Win_Free, METH_NOARGS, Win_Free_doc},
         {"free", (PyCFunction)Win_free_method, METH_NOARGS, Win_free_doc},
-        {"Attach", (PyCFunction)Win_Attach, METH_O, Win_Attach_doc},
-        {"Detach", (PyCFunction)Win_Detach, METH_O, Win_Detach_doc},
+        {"Attach", FN(Win_Attach_kw), FASTKW, Win_Attach_doc},
+        {"Detach", FN(Win_Detach_kw), FASTKW, Win_Detach_doc},
         {"tomemory", (PyCFunction)Win_tomemory, METH_NOARGS, Win_tomemory_doc},
-        {"Shared_query", (PyCFunction)Win_Shared_query, METH_O,
+        {"Shared_query", FN(Win_Shared_query_kw), FASTKW,
          Win_Shared_query_doc},
-        {"Get_attr", (PyCFunction)Win_Get_attr, METH_O, Win_Get_attr_doc},
+        {"Get_attr", FN(Win_Get_attr_kw), FASTKW, Win_Get_attr_doc},
         {"Set_attr", FN(Win_Set_attr), FASTKW, Win_Set_attr_doc},
         {"Delete_attr", FN(Win_Delete_attr), FASTKW, Win_Delete_attr_doc},
         {"Create_keyval", FN(Win_Create_keyval), CLSFASTKW,
@@ -1471,9 +1491,9 @@ static PyMethodDef Win_methods[] = {
         {"Get_group", (PyCFunction)Win_Get_group, METH_NOARGS,
          Win_Get_group_doc},
         {"Get_info", (PyCFunction)Win_Get_info, METH_NOARGS, Win_Get_info_doc},
-        {"Set_info", (PyCFunction)Win_Set_info, METH_O, Win_Set_info_doc},
+        {"Set_info", FN(Win_Set_info_kw), FASTKW, Win_Set_info_doc},
         {"Get_name", (PyCFunction)Win_Get_name, METH_NOARGS, Win_Get_name_doc},
-        {"Set_name", (PyCFunction)Win_Set_name, METH_O, Win_Set_name_doc},
+        {"Set_name", FN(Win_Set_name_kw), FASTKW, Win_Set_name_doc},
         {"Put", FN(Win_Put), FASTKW, Win_Put_doc},
         {"Get", FN(Win_Get), FASTKW, Win_Get_doc},
         {"Accumulate", FN(Win_Accumulate), FASTKW, Win_Accumulate_doc},
@@ -1494,15 +1514,14 @@ static PyMethodDef Win_methods[] = {
         {"Wait", (PyCFunction)Win_Wait, METH_NOARGS, Win_Wait_doc},
         {"Test", (PyCFunction)Win_Test, METH_NOARGS, Win_Test_doc},
         {"Lock", FN(Win_Lock), FASTKW, Win_Lock_doc},
-        {"Unlock", (PyCFunction)Win_Unlock, METH_O, Win_Unlock_doc},
+        {"Unlock", FN(Win_Unlock_kw), FASTKW, Win_Unlock_doc},
         {"Lock_all", FN(Win_Lock_all), FASTKW, Win_Lock_all_doc},
         {"Unlock_all", (PyCFunction)Win_Unlock_all, METH_NOARGS,
          Win_Unlock_all_doc},
-        {"Flush", (PyCFunction)Win_Flush, METH_O, Win_Flush_doc},
+        {"Flush", FN(Win_Flush_kw), FASTKW, Win_Flush_doc},
         {"Flush_all", (PyCFunction)Win_Flush_all, METH_NOARGS,
          Win_Flush_all_doc},
-        {"Flush_local", (PyCFunction)Win_Flush_local, METH_O,
-         Win_Flush_local_doc},
+        {"Flush_local", FN(Win_Flush_local_kw), FASTKW, Win_Flush_local_doc},
         {"Flush_local_all", (PyCFunction)Win_Flush_local_all, METH_NOARGS,
          Win_Flush_local_all_doc},
         {"Sync", (PyCFunction)Win_Sync, METH_NOARGS, Win_Sync_doc},
@@ -1510,9 +1529,9 @@ static PyMethodDef Win_methods[] = {
          Win_Get_errhandler_doc},
         {"Create_errhandler", FN(Win_Create_errhandler), CLSFASTKW,
          Win_Create_errhandler_doc},
-        {"Set_errhandler", (PyCFunction)Win_Set_errhandler, METH_O,
+        {"Set_errhandler", FN(Win_Set_errhandler_kw), FASTKW,
          Win_Set_errhandler_doc},
-        {"Call_errhandler", (PyCFunction)Win_Call_errhandler, METH_O,
+        {"Call_errhandler", FN(Win_Call_errhandler_kw), FASTKW,
          Win_Call_errhandler_doc},
         {NULL, NULL, 0, NULL},
 };

@@ -46,7 +46,7 @@ for size in (4096, 100000):
             if late:
                 time.sleep(0.3)
             if PATH == "Sendrecv":
-                comm.Sendrecv(bytearray(b"\x55" * size), 1, tag, None, 1, tag)
+                comm.Sendrecv(bytearray(b"\x55" * size), 1, tag, bytearray(0), 1, tag)
             else:
                 comm.Send(bytearray(b"\x55" * size), 1, tag)
             comm.Barrier()

@@ -49,6 +49,10 @@ def test_invalid_arguments():
     with pytest.raises(MPI.Exception):
         MPI.Add_error_string(MPI.ERR_LASTCODE + 10**6, "no such code")
     with pytest.raises(TypeError):
-        MPI.Add_error_string(MPI.Add_error_class(), b"bytes are not str")  # type: ignore[arg-type]
+        MPI.Add_error_string(MPI.Add_error_class(), 1)  # type: ignore[arg-type]
+    # bytes are taken, as mpi4py takes them
+    errclass = MPI.Add_error_class()
+    MPI.Add_error_string(errclass, b"set from bytes")  # type: ignore[arg-type]
+    assert MPI.Get_error_string(errclass) == "set from bytes"
     with pytest.raises(TypeError):
         MPI.Add_error_code()  # type: ignore[call-arg]
