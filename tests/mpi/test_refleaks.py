@@ -426,7 +426,14 @@ def test_datatype_create_decode_free():
                 t.Free()
         inner, combiner, params = vec.decode()
         assert combiner == "VECTOR" and params["count"] == 2
-        assert res.contents and res.envelope
+        assert res.envelope
+        # contents, like Get_contents, gives new handles the caller frees
+        # (unfreed, MPICH counted 22,000 leaked handles at exit)
+        contents = res.contents
+        assert contents
+        for t in contents[-1]:
+            if not t.is_predefined:
+                t.Free()
         for t in (vec, idx, st, res):
             t.Free()
 
