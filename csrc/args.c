@@ -217,7 +217,18 @@ cmpi_item_as_int(PyObject *obj, int *out, const char *what)
                      what, Py_TYPE(obj)->tp_name);
         return -1;
     }
-    return cmpi_as_int(obj, out, what);
+    if (PyLong_CheckExact(obj)) {
+        return cmpi_as_int(obj, out, what);
+    }
+    /* __index__ itself, not cmpi_as_int's __int__ fallback: a 0-d NumPy
+     * float array has the slot and refuses there, as in mpi4py */
+    PyObject *index = PyNumber_Index(obj);
+    if (index == NULL) {
+        return -1;
+    }
+    int rc = cmpi_as_int(index, out, what);
+    Py_DECREF(index);
+    return rc;
 }
 
 /* A string argument (a name, an info key or value, a data

@@ -444,9 +444,10 @@ Buffer_allocate(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
         (a[1] != NULL && (clear = PyObject_IsTrue(a[1])) < 0)) {
         return NULL;
     }
-    /* The memory is owned by an opaque capsule (the buffer's `obj`, as
-     * mpi4py's is an opaque object), so that clear=True is calloc: the
-     * kernel's zero pages, not a memset of every byte (4 GiB took 3 s). */
+    /* The memory is owned by a capsule, so that clear=True is calloc: the
+     * kernel's zero pages, not a memset of every byte (4 GiB took 3 s).
+     * The buffer's `obj` is a second buffer over that memory holding the
+     * capsule: as in mpi4py, `obj` exports the memory (memoryview(obj)). */
     /* even 0 bytes get an address of their own, as in mpi4py */
     size_t size = n > 0 ? (size_t)n : 1;
     void *mem = clear ? PyMem_RawCalloc(size, 1) : PyMem_RawMalloc(size);
@@ -458,13 +459,21 @@ Buffer_allocate(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
         PyMem_RawFree(mem);
         return NULL;
     }
+    BufferObject *exporter = buffer_alloc(st, (PyTypeObject *)cls);
+    if (exporter == NULL) {
+        Py_DECREF(owner);
+        return NULL;
+    }
+    exporter->buf = (char *)mem;
+    exporter->len = n;
+    exporter->owner = owner; /* the reference made above */
     BufferObject *b = buffer_alloc(st, (PyTypeObject *)cls);
     if (b != NULL) {
         b->buf = (char *)mem;
         b->len = n;
-        b->owner = Py_NewRef(owner);
+        b->owner = Py_NewRef((PyObject *)exporter);
     }
-    Py_DECREF(owner);
+    Py_DECREF(exporter);
     return (PyObject *)b;
 }
 

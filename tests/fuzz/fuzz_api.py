@@ -11,8 +11,8 @@ the seed; the next batch starts at the call after it.
 
     python tests/fuzz/fuzz_api.py [--mpi openmpi] [--np 1 2] [--calls N]
 
-``CMPI_FUZZ_SEED`` replays a seed (default: CI_SEED, a fixed one;
-``random`` draws a fresh one; printed);
+Each run draws a fresh seed and prints it; ``CMPI_FUZZ_SEED=N`` replays
+one;
 ``CMPI_FUZZ_ONLY=a-b,c`` makes a job's worker run only those calls of its
 batch (narrowing a replay to the calls that matter);
 ``CMPI_FUZZ_SCALE`` multiplies the number of calls as it does for the
@@ -49,20 +49,12 @@ CALLS_PER_MPI = int(50_000 * SCALE)
 BATCH = 2500
 
 
-#: The seed CI replays.  Fresh seeds still find a new crash class in about
-#: one run in four since issue 17 added 20 callables (Win.Allocate of
-#: ~2**47 bytes under MPICH, File offsets near 2**63 under Open MPI: both
-#: dealt with), which would turn CI red at random; this one is verified
-#: clean on both MPIs at 1 and 2 ranks.  CMPI_FUZZ_SEED=random explores.
-CI_SEED = 982556890
-
-
 def fresh_seed():
-    """CMPI_FUZZ_SEED if set ("random" draws a fresh one), else CI_SEED."""
+    """CMPI_FUZZ_SEED if set, else a fresh one ("random" also draws one)."""
     env = os.environ.get("CMPI_FUZZ_SEED", "")
-    if env == "random":
-        return secrets.randbelow(2**31)
-    return int(env) if env else CI_SEED
+    if env and env != "random":
+        return int(env)
+    return secrets.randbelow(2**31)
 
 
 class Result:

@@ -1,8 +1,8 @@
 """The API-wide fuzzer (tests/fuzz/fuzz_api.py) for the configuration under
 test: every public callable of cmpi.MPI with hostile values, at 1 rank and
 at 2 ranks, 10,000 calls per MPI by default (``CMPI_FUZZ_SCALE``
-multiplies them), with fuzz_api.CI_SEED (see why there; printed;
-``CMPI_FUZZ_SEED=N`` replays one, ``random`` draws a fresh one).  A crash or an unexplained hang fails
+multiplies them), with a fresh seed each run (printed;
+``CMPI_FUZZ_SEED=N`` replays one).  A crash or an unexplained hang fails
 the test, naming the call, its arguments, the MPI, the seed and the
 command that replays it.
 

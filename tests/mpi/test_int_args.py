@@ -171,6 +171,20 @@ def test_p2p_fractional():
             comm.send(None, float("inf"))
 
 
+def test_message_spec_integers_take_index_only():
+    # a 0-d NumPy float array has __index__'s slot but refuses it: a count
+    # or displacement of a message spec is then a TypeError, in both
+    # (mpi4py's testCountNumPyZeroDim), where a lone argument converts it
+    comm = MPI.COMM_SELF
+    sbuf, rbuf = bytearray(b"xabc"), bytearray(3)
+    comm.Alltoallv([sbuf, (3, [np.array(1)])], [rbuf, np.array(3)])
+    assert rbuf == sbuf[1:]
+    with pytest.raises(TypeError):
+        comm.Alltoallv([sbuf, (3, [np.array(1.0)])], [rbuf, np.array(3)])
+    with pytest.raises(TypeError):
+        comm.Alltoallv([sbuf, (3, [np.array(1)])], [rbuf, np.array(3.0)])
+
+
 def test_other_numbers():
     # 0-d NumPy arrays and Decimal convert as mpi4py converts them; their
     # fractional values are cmpi's ValueError, found by subtraction
