@@ -149,6 +149,10 @@ def test_neighbor_alltoallw():
         topo.Free()
 
 
+@pytest.mark.skipif(MPI.Get_library_version().startswith("Intel"),
+                    reason="Intel MPI 2021.18's persistent neighbor allgather "
+                    "hung in Wait in the whole 2-rank suite (CI twice; never "
+                    "alone)")
 def test_neighbor_persistent():
     size, rank = WORLD.size, WORLD.rank
     topo = WORLD.Create_cart([size], periods=[True])
