@@ -50,11 +50,11 @@ def test_allocate_clear_touches_no_memory():
     owner = b.obj
     assert owner is not None and not isinstance(owner, (bytes, bytearray))
     # as in mpi4py, obj exports the same memory (mpi4py's testAllocate)
-    with memoryview(owner) as ov:
+    with memoryview(owner) as ov:  # type: ignore[arg-type]  # the stub's union
         assert ov.nbytes == b.nbytes and ov[1 << 29] == 9
     for size in (0, 1, 2):
         small = MPI.buffer.allocate(size)
-        with memoryview(small.obj) as sv:
+        with memoryview(small.obj) as sv:  # type: ignore[arg-type]
             assert sv.nbytes == small.nbytes == size
     view = memoryview(b)
     b.release()  # the export keeps the memory until it goes
