@@ -133,13 +133,15 @@ Request_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         /* a persistent request is not a generalized one, nor the reverse;
          * and, as in mpi4py, neither is made from a plain request other
          * than REQUEST_NULL (Start or Complete would take it for one) */
-        int special = PyType_IsSubtype(type, st->Prequest_Type) ||
-                      PyType_IsSubtype(type, st->Grequest_Type);
+        PyTypeObject *special =
+                PyType_IsSubtype(type, st->Prequest_Type)   ? st->Prequest_Type
+                : PyType_IsSubtype(type, st->Grequest_Type) ? st->Grequest_Type
+                                                            : NULL;
         if ((PyType_IsSubtype(type, st->Prequest_Type) &&
              PyObject_TypeCheck(other, st->Grequest_Type)) ||
             (PyType_IsSubtype(type, st->Grequest_Type) &&
              PyObject_TypeCheck(other, st->Prequest_Type)) ||
-            (special && !PyObject_TypeCheck(other, type) &&
+            (special != NULL && !PyObject_TypeCheck(other, special) &&
              ((RequestObject *)other)->ob_mpi != MPI_REQUEST_NULL)) {
             Py_DECREF(r);
             PyErr_Format(PyExc_TypeError, "cannot make a %.100s from a %.100s",

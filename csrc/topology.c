@@ -141,14 +141,16 @@ cart_args(CommObject *c, PyObject *odims, PyObject *operiods, int **dims,
     if (cart_check_dims(c, *dims, *ndims) < 0) {
         goto error;
     }
-    if (operiods == NULL || operiods == Py_None) {
+    /* None is no dimension periodic, and, as in mpi4py, a bool is that
+     * value for every dimension (an int is not) */
+    if (operiods == NULL || operiods == Py_None || PyBool_Check(operiods)) {
         *periods = PyMem_New(int, *ndims > 0 ? *ndims : 1);
         if (*periods == NULL) {
             PyErr_NoMemory();
             goto error;
         }
         for (int i = 0; i < *ndims; i++) {
-            (*periods)[i] = 0;
+            (*periods)[i] = operiods == Py_True;
         }
         return 0;
     }

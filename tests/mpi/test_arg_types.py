@@ -135,6 +135,17 @@ def test_special_request_not_made_from_a_plain_one():
     finally:
         req.Wait()
 
+    # a subclass is made from its base's instances (mpi4py's test_subclass)
+    class MyPrequest(MPI.Prequest):
+        pass
+
+    preq = MPI.COMM_SELF.Send_init(bytearray(1), MPI.PROC_NULL)
+    try:
+        mine = MyPrequest(preq)
+        assert type(mine) is MyPrequest and mine == preq
+    finally:
+        preq.Free()
+
 
 def test_topology_arguments_as_mpi4py_takes_them():
     comm = MPI.COMM_SELF
@@ -142,6 +153,12 @@ def test_topology_arguments_as_mpi4py_takes_them():
         comm.Create_cart([1], periods=1)
     cart = comm.Create_cart([1], periods=[1])
     cart.Free()
+    # a bool is that value for every dimension (mpi4py's testCartMap)
+    for flag in (True, False):
+        cart = comm.Create_cart([1, 1], periods=flag)
+        assert cart.periods == [flag, flag]
+        cart.Free()
+        assert comm.Cart_map([1, 1], flag) == 0
     with pytest.raises(TypeError):
         comm.Create_dist_graph([0], [0], None)
     graph = comm.Create_dist_graph_adjacent(None, None)
