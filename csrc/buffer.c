@@ -654,11 +654,6 @@ cmpi_get_buffer_dev(PyObject *obj, Py_buffer *view, int flags, int *device)
     return PyObject_GetBuffer(obj, view, flags); /* raises the TypeError */
 }
 
-/* MPI.BOTTOM and MPI.IN_PLACE export an empty buffer at their MPI address,
- * as mpi4py's do, but MPI reads that address as the constant itself (an
- * IN_PLACE where MPI does not allow it fails, or worse): message buffers and
- * the other plain buffers refuse them, and the arguments that take them
- * test for them by identity first. */
 /* NumPy refuses a contiguous export of a strided array with ValueError
  * ("ndarray is not contiguous"); Python's own exporters (memoryview) and
  * mpi4py raise BufferError for a buffer that cannot be exported as asked,
@@ -718,6 +713,11 @@ cmpi_exporter_read_only(PyObject *obj)
     return read_only;
 }
 
+/* MPI.BOTTOM and MPI.IN_PLACE export an empty buffer at their MPI address,
+ * as mpi4py's do, but MPI reads that address as the constant itself (an
+ * IN_PLACE where MPI does not allow it fails, or worse): message buffers and
+ * the other plain buffers refuse them, and the arguments that take them
+ * test for them by identity first. */
 static int
 cmpi_get_buffer(PyObject *obj, Py_buffer *view, int flags)
 {
