@@ -18,7 +18,7 @@ NP ?= 4
 # it busy-polls on 2 cores; tests left unrun at the limit are reported).
 COMPAT_TIMEOUT ?= 600
 
-.PHONY: all setup demo tour test test-openmpi test-mpich test-matrix test-slurm test-compat test-differential memcheck format clean
+.PHONY: all setup demo tour bench-ab test test-openmpi test-mpich test-matrix test-slurm test-compat test-differential memcheck format clean
 
 all: test
 
@@ -52,6 +52,12 @@ memcheck:
 	tests/memcheck/run-asan.sh openmpi
 	tests/memcheck/run-asan.sh mpich
 	tests/memcheck/run-valgrind.sh openmpi
+
+# The in-process A/B benchmark (cmpi, mpi4py and C in the same MPI
+# processes): writes benchmarks/results/ab-$(MPI).md. Never part of a test.
+bench-ab:
+	tools/setup.sh $(MPI)
+	$(PYTHON) benchmarks/ab.py --mpi $(MPI)
 
 # The differential test against mpi4py 4.1.2 for MPI (tests/differential):
 # lists what changed against the committed report; UPDATE=1 rewrites it.

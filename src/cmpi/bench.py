@@ -8,6 +8,7 @@ Run under the MPI launcher::
     mpiexec -n 4 python -m cmpi.bench coll [--quick] [--calls bcast,allreduce,...]
     mpiexec -n 2 python -m cmpi.bench --impl mpi4py pingpong --json out.json
     python -m cmpi.bench futures --mpi4py-python /path/to/mpi4py/python
+    PYTHONPATH=<mpi4py site-packages> mpiexec -n 2 python -m cmpi.bench ab
 
 The same file runs as a plain script (``python src/cmpi/bench.py ...``), so
 it measures mpi4py with exactly the code that measures cmpi.  Every figure
@@ -618,6 +619,17 @@ def cmd_futures(args):
 
 # ---------------------------------------------------------------------- main
 
+def bench_ab():
+    """The in-process A/B module (cmpi.bench_ab), also when run as a script."""
+    try:
+        from cmpi import bench_ab as mod
+    except ImportError:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import bench_ab as mod
+        del sys.path[0]
+    return mod
+
+
 def parse(argv):
     p = argparse.ArgumentParser(prog="python -m cmpi.bench",
                                 description=__doc__.split("\n\n")[0])
@@ -659,6 +671,7 @@ def parse(argv):
                    help="tasks of the uneven-load run (0: skip)")
     f.add_argument("--quick", action="store_true")
     f.add_argument("--timeout", type=float, default=600)
+    bench_ab().add_parser(sub)
     fr = sub.add_parser("futures-run", help=argparse.SUPPRESS)
     fr.add_argument("--sizes", default=",".join(map(str, FUT_SIZES)))
     fr.add_argument("--quick", action="store_true")
@@ -668,6 +681,8 @@ def parse(argv):
 
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
+    if args.cmd == "ab":
+        return bench_ab().run(args)
     if args.cmd in ("futures", "futures-run"):
         return (cmd_futures if args.cmd == "futures" else cmd_futures_run)(args)
     MPI = import_mpi(args.impl)
