@@ -1207,6 +1207,7 @@ Comm_Iagree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (PyObject_GetBuffer(a[0], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) <
         0) {
+        export_refused(a[0]); /* a strided flag: BufferError, as mpi4py */
         return NULL;
     }
     if (view.len != (Py_ssize_t)sizeof(int)) {

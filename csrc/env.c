@@ -446,6 +446,11 @@ mod_Pcontrol(PyObject *m, PyObject *arg)
     if (cmpi_as_int(arg, &level, "level") < 0) {
         return NULL;
     }
+    if (level < 0 || level > 2) { /* the levels MPI defines, as mpi4py */
+        return cmpi_raise_msg(cmpi_get_state(m), MPI_ERR_ARG,
+                              "invalid argument: level=%d, must be 0, 1 or 2",
+                              level);
+    }
     int ierr = MPI_Pcontrol(level);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
