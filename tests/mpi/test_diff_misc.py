@@ -16,7 +16,7 @@ def error_class(excinfo):
 
 def test_attach_buffer_checks_the_argument_first():
     # a TypeError for what is no buffer, even while one is attached
-    MPI.Attach_buffer(bytearray(64))
+    MPI.Attach_buffer(bytearray(MPI.BSEND_OVERHEAD + 64))
     try:
         for bad in ("abc", [bytearray(8), 2, MPI.INT], (bytearray(8), MPI.BYTE)):
             with pytest.raises(TypeError):
