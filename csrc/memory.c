@@ -836,6 +836,13 @@ mod_Get_address(PyObject *m, PyObject *arg)
     else if (arg == st->IN_PLACE) {
         p = MPI_IN_PLACE; /* mpi4py gives its address too */
     }
+    else if (arg == st->BUFFER_AUTOMATIC) { /* its address, as mpi4py */
+#ifdef MPI_BUFFER_AUTOMATIC
+        p = MPI_BUFFER_AUTOMATIC;
+#else
+        p = NULL;
+#endif
+    }
     else if (arg != st->BOTTOM) {
         if (cmpi_get_buffer(arg, &view, PyBUF_SIMPLE) < 0) {
             if (!cmpi_is_exporter(arg)) {

@@ -734,13 +734,13 @@ CMPI_DOC(Comm_Attach_buffer_doc, "Attach_buffer($self, buf)",
          "Attach a buffer for buffered-mode sends on this communicator "
          "(MPI-4.1).");
 static PyObject *
-Comm_Attach_buffer(CommObject *Py_UNUSED(self), PyObject *buf)
+Comm_Attach_buffer(CommObject *self, PyObject *buf)
 {
     /* the buffer is checked as MPI.Attach_buffer checks it (mpi4py does
      * so before reaching the missing function); None is mpi4py's
      * BUFFER_AUTOMATIC */
     Py_buffer view;
-    if (buf != Py_None) {
+    if (buf != Py_None && buf != self->st->BUFFER_AUTOMATIC) {
         if (cmpi_get_buffer(buf, &view,
                             PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0) {
             return NULL;

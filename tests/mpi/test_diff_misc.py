@@ -104,3 +104,23 @@ def test_buffer_cast_shape_none():
         assert mem.cast("B", [8]).shape == (8,)
     finally:
         MPI.Free_mem(mem)
+
+
+def test_buffer_automatic_constant():
+    # MPI-4.1's MPI_BUFFER_AUTOMATIC, a sentinel as BOTTOM and IN_PLACE are
+    import pickle
+
+    auto = MPI.BUFFER_AUTOMATIC
+    assert isinstance(auto, MPI.BufferAutomaticType)
+    assert MPI.BufferAutomaticType() == auto
+    assert auto == int(auto) and not auto != int(auto) and auto != None  # noqa: E711
+    assert hash(auto) == hash(int(auto)) and bool(auto) == bool(int(auto))
+    assert repr(auto) == "BUFFER_AUTOMATIC" == auto.__reduce__()
+    assert memoryview(auto).nbytes == 0 and memoryview(auto).obj is None
+    assert MPI.Get_address(auto) == auto
+    assert pickle.loads(pickle.dumps(auto)) == auto
+    with pytest.raises(TypeError):
+        auto + 1
+    if IS_CMPI:  # MPI.Attach_buffer never hands MPI the sentinel's address
+        with pytest.raises(TypeError):
+            MPI.Attach_buffer(auto)
