@@ -647,6 +647,57 @@ ENTRIES = [
      "rank -1 is no rank of the group (nor PROC_NULL): Open MPI 4.1 answers UNDEFINED for it "
      "unchecked, cmpi checks ranks before MPI sees them and raises ERR_RANK (README, mpi4py "
      "compatibility)"),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        "np=1 MPI.Attach_buffer('abc')",
+        'np=1 MPI.Attach_buffer((bytearray(8), MPI.BYTE))',
+        "np=1 MPI.Attach_buffer([bytearray(8), 'i'])",
+        'np=1 MPI.Attach_buffer([bytearray(8), 2, MPI.INT])',
+        'np=1 MPI.Attach_buffer([bytearray(8), 2.0, MPI.INT])',
+        'np=1 MPI.Attach_buffer([bytearray(8), None, MPI.BYTE])',
+        'np=1 MPI.Attach_buffer([bytearray(8)])',
+    ]) + ")$", None, None, "fixed",
+     'Attach_buffer checks its argument before whether a buffer is attached: TypeError for '
+     'what is no buffer, as in mpi4py (cmpi raised ERR_BUFFER while one was attached)'),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        'np=1 MPI.Get_error_string(-1)',
+        'np=1 MPI.Get_error_string(-7)',
+        'np=1 MPI.Pcontrol(-1)',
+        'np=1 MPI.Pcontrol(-7)',
+        'np=1 MPI.Alloc_mem(-1)',
+        'np=1 MPI.Alloc_mem(-7)',
+    ]) + ")$", None, None, "fixed",
+     'a negative error code, size or profiling level (or one above 2) raises '
+     "MPI.Exception(ERR_ARG), as in mpi4py (cmpi returned 'unknown error code', raised "
+     'ValueError, or passed the level on)'),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        'np=1 info.Get_nthkey(1)',
+        'np=1 info.Get_nthkey(1.0)',
+        'np=1 info.Get_nthkey(Int(1))',
+        'np=1 info.Get_nthkey(SIZE)',
+        'np=1 info.Get_nthkey(True)',
+        'np=1 info.Get_nthkey(n=1)',
+        'np=1 info.Get_nthkey(np.float64(1.0))',
+        'np=1 info.Get_nthkey(np.int32(1))',
+        'np=1 info.Get_nthkey(np.int64(1))',
+        'np=1 info.Get_nthkey(np.uint8(1))',
+    ]) + ")$", None, None, "fixed",
+     'Info.Get_nthkey(n) past the last key raises ERR_INFO_KEY, as mpi4py gets from Open '
+     'MPI (cmpi raised ERR_ARG; a negative n stays ERR_ARG)'),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        "np=1 group.Range_incl('x')",
+        "np=1 group.Range_excl('x')",
+        "np=1 comm.Iagree(np.zeros(4, 'i4')[::2])",
+        "np=1 mem.cast('x', shape=None)",
+    ]) + ")$", None, None, "fixed",
+     "argument shapes refused with mpi4py's exception: a str item of Range_incl/Range_excl "
+     'is unpacked (ValueError for its length), a strided Iagree flag is a BufferError, '
+     "buffer.cast(shape=None) is memoryview's TypeError"),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        'np=1 MPI.BufferAutomaticType()',
+        'np=1 MPI.BufferAutomaticType(bogus=1)',
+    ]) + ")$", None, None, "fixed",
+     'MPI.BufferAutomaticType and MPI.BUFFER_AUTOMATIC exist, a sentinel as BOTTOM and '
+     'IN_PLACE (they were stand-ins)'),
 ]
 ENTRIES += [("^(?:" + "|".join(re.escape(v) for v in ids) + ")$", None, None, "fixed", why)
             for why, ids in _ARGTYPES_FIXED.values()]
