@@ -120,7 +120,7 @@ def test_buffer_automatic_constant():
     assert MPI.Get_address(auto) == auto
     assert pickle.loads(pickle.dumps(auto)) == auto
     with pytest.raises(TypeError):
-        auto + 1
+        auto + 1  # type: ignore[operator]
     if IS_CMPI:  # MPI.Attach_buffer never hands MPI the sentinel's address
         with pytest.raises(TypeError):
             MPI.Attach_buffer(auto)
