@@ -235,9 +235,11 @@ typedef struct {
     X(PyTypeObject, Intercomm_Type)                                          \
     X(PyTypeObject, BottomType)                                              \
     X(PyTypeObject, InPlaceType)                                             \
+    X(PyTypeObject, BufferAutomaticType)                                     \
                                                                              \
-    X(PyObject, BOTTOM)   /* MPI.BOTTOM sentinel */                          \
-    X(PyObject, IN_PLACE) /* MPI.IN_PLACE sentinel */                        \
+    X(PyObject, BOTTOM)           /* MPI.BOTTOM sentinel */                  \
+    X(PyObject, IN_PLACE)         /* MPI.IN_PLACE sentinel */                \
+    X(PyObject, BUFFER_AUTOMATIC) /* MPI.BUFFER_AUTOMATIC sentinel */        \
     X(PyObject, COMM_NULL)                                                   \
     X(PyObject, COMM_SELF)                                                   \
     X(PyObject, COMM_WORLD)                                                  \
@@ -675,8 +677,8 @@ static int
 cmpi_recv_args(CommObject *c, PyObject *source_o, PyObject *tag_o, int *source,
                int *tag);
 
-/* env.c: the buffer export of MPI.BOTTOM and MPI.IN_PLACE, which tells
- * them apart from other exporters */
+/* env.c: the buffer export of MPI.BOTTOM, MPI.IN_PLACE and
+ * MPI.BUFFER_AUTOMATIC, which tells them apart from other exporters */
 static int
 cmpi_sentinel_getbuffer(PyObject *self, Py_buffer *view, int flags);
 

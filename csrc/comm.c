@@ -1205,7 +1205,8 @@ Comm_Iagree(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                      Py_TYPE(a[0])->tp_name);
         return NULL;
     }
-    if (PyObject_GetBuffer(a[0], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) <
+    /* cmpi_get_buffer: a strided flag is a BufferError, as in mpi4py */
+    if (cmpi_get_buffer(a[0], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) <
         0) {
         return NULL;
     }

@@ -446,6 +446,11 @@ mod_Pcontrol(PyObject *m, PyObject *arg)
     if (cmpi_as_int(arg, &level, "level") < 0) {
         return NULL;
     }
+    if (level < 0 || level > 2) { /* the levels MPI defines, as mpi4py */
+        return cmpi_raise_msg(cmpi_get_state(m), MPI_ERR_ARG,
+                              "invalid argument: level=%d, must be 0, 1 or 2",
+                              level);
+    }
     int ierr = MPI_Pcontrol(level);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(cmpi_get_state(m), ierr);
@@ -539,16 +544,17 @@ mod_Get_abi_fortran_info(PyObject *m, PyObject *Py_UNUSED(a))
              get_vendor_doc},                                                \
             {"Pcontrol", FN(mod_Pcontrol_kw), FASTKW, Pcontrol_doc},
 
-/* Sentinels MPI.BOTTOM and MPI.IN_PLACE, as in mpi4py: not ints (BOTTOM + 1
- * is a TypeError) but equal to, and hashing as, the int of their MPI
- * constant's address; each exports an empty writable buffer at that address
- * with no owner (memoryview(BOTTOM).obj is None), so MPI.Get_address and
- * MPI.buffer take them; each is the only instance of its type (calling the
- * type returns it, pickling goes by name).  Message specifications
- * recognise them by identity before asking for a buffer. */
+/* Sentinels MPI.BOTTOM, MPI.IN_PLACE and MPI.BUFFER_AUTOMATIC, as in
+ * mpi4py: not ints (BOTTOM + 1 is a TypeError) but equal to, and hashing as,
+ * the int of their MPI constant's address; each exports an empty writable
+ * buffer at that address with no owner (memoryview(BOTTOM).obj is None), so
+ * MPI.Get_address and MPI.buffer take them; each is the only instance of its
+ * type (calling the type returns it, pickling goes by name).  Message
+ * specifications recognise them by identity before asking for a buffer. */
 typedef struct {
     PyObject_HEAD
-    Py_ssize_t address; /* (intptr_t)MPI_BOTTOM or (intptr_t)MPI_IN_PLACE */
+    Py_ssize_t address; /* (intptr_t) of MPI_BOTTOM, MPI_IN_PLACE or
+                           MPI_BUFFER_AUTOMATIC (0 without it, as mpi4py) */
 } SentinelObject;
 
 static PyObject *
@@ -560,7 +566,9 @@ Sentinel_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (st == NULL) {
         return NULL;
     }
-    return Py_NewRef(type == st->BottomType ? st->BOTTOM : st->IN_PLACE);
+    return Py_NewRef(type == st->BottomType    ? st->BOTTOM
+                     : type == st->InPlaceType ? st->IN_PLACE
+                                               : st->BUFFER_AUTOMATIC);
 }
 
 static void
@@ -575,7 +583,10 @@ static PyObject *
 Sentinel_repr(PyObject *self)
 {
     const char *tn = Py_TYPE(self)->tp_name;
-    return PyUnicode_FromString(strstr(tn, "InPlace") ? "IN_PLACE" : "BOTTOM");
+    return PyUnicode_FromString(strstr(tn, "InPlace") ? "IN_PLACE"
+                                : strstr(tn, "BufferAutomatic")
+                                        ? "BUFFER_AUTOMATIC"
+                                        : "BOTTOM");
 }
 
 static PyObject *
@@ -648,6 +659,7 @@ static PyMethodDef Sentinel_methods[] = {
 
 PyDoc_STRVAR(BottomType_doc, "Type of `BOTTOM`.");
 PyDoc_STRVAR(InPlaceType_doc, "Type of `IN_PLACE`.");
+PyDoc_STRVAR(BufferAutomaticType_doc, "Type of `BUFFER_AUTOMATIC`.");
 
 /* Only BOTTOM is an index (mpi4py's IN_PLACE has no __index__). */
 static PyType_Slot BottomType_slots[] = {
@@ -679,6 +691,21 @@ static PyType_Slot InPlaceType_slots[] = {
         {0, NULL},
 };
 
+/* MPI-4.1's MPI_BUFFER_AUTOMATIC (for Attach_buffer): no index either. */
+static PyType_Slot BufferAutomaticType_slots[] = {
+        {Py_tp_new, Sentinel_new},
+        {Py_tp_dealloc, Sentinel_dealloc},
+        {Py_tp_repr, Sentinel_repr},
+        {Py_tp_hash, Sentinel_hash},
+        {Py_tp_richcompare, Sentinel_richcompare},
+        {Py_tp_methods, Sentinel_methods},
+        {Py_nb_int, Sentinel_int},
+        {Py_nb_bool, Sentinel_bool},
+        {Py_bf_getbuffer, cmpi_sentinel_getbuffer},
+        {Py_tp_doc, (void *)BufferAutomaticType_doc},
+        {0, NULL},
+};
+
 static PyType_Spec BottomType_spec = {
         .name = "cmpi.MPI.BottomType",
         .basicsize = sizeof(SentinelObject),
@@ -691,6 +718,13 @@ static PyType_Spec InPlaceType_spec = {
         .basicsize = sizeof(SentinelObject),
         .flags = Py_TPFLAGS_DEFAULT,
         .slots = InPlaceType_slots,
+};
+
+static PyType_Spec BufferAutomaticType_spec = {
+        .name = "cmpi.MPI.BufferAutomaticType",
+        .basicsize = sizeof(SentinelObject),
+        .flags = Py_TPFLAGS_DEFAULT,
+        .slots = BufferAutomaticType_slots,
 };
 
 /* The one instance of a sentinel type (its tp_new returns it once made). */
@@ -767,16 +801,29 @@ cmpi_env_init(PyObject *m, cmpi_state *st)
             m, &BottomType_spec, NULL);
     st->InPlaceType = (PyTypeObject *)PyType_FromModuleAndSpec(
             m, &InPlaceType_spec, NULL);
+    st->BufferAutomaticType = (PyTypeObject *)PyType_FromModuleAndSpec(
+            m, &BufferAutomaticType_spec, NULL);
     if (st->BottomType == NULL || st->InPlaceType == NULL ||
+        st->BufferAutomaticType == NULL ||
         PyModule_AddType(m, st->BottomType) < 0 ||
-        PyModule_AddType(m, st->InPlaceType) < 0) {
+        PyModule_AddType(m, st->InPlaceType) < 0 ||
+        PyModule_AddType(m, st->BufferAutomaticType) < 0) {
         return -1;
     }
     st->BOTTOM = sentinel_make(st->BottomType, MPI_BOTTOM);
     st->IN_PLACE = sentinel_make(st->InPlaceType, MPI_IN_PLACE);
+#ifdef MPI_BUFFER_AUTOMATIC
+    st->BUFFER_AUTOMATIC =
+            sentinel_make(st->BufferAutomaticType, MPI_BUFFER_AUTOMATIC);
+#else
+    st->BUFFER_AUTOMATIC = sentinel_make(st->BufferAutomaticType, NULL);
+#endif
     if (st->BOTTOM == NULL || st->IN_PLACE == NULL ||
+        st->BUFFER_AUTOMATIC == NULL ||
         PyModule_AddObjectRef(m, "BOTTOM", st->BOTTOM) < 0 ||
-        PyModule_AddObjectRef(m, "IN_PLACE", st->IN_PLACE) < 0) {
+        PyModule_AddObjectRef(m, "IN_PLACE", st->IN_PLACE) < 0 ||
+        PyModule_AddObjectRef(m, "BUFFER_AUTOMATIC", st->BUFFER_AUTOMATIC) <
+                0) {
         return -1;
     }
     return 0;

@@ -566,11 +566,16 @@ CMPI_ONE_ARG_KW(mod_Get_error_class, PyObject, "Get_error_class", "errorcode")
 CMPI_DOC(Get_error_string_doc, "Get_error_string(errorcode)",
          "Return the error string for a given error class or error code.");
 static PyObject *
-mod_Get_error_string(PyObject *Py_UNUSED(m), PyObject *arg)
+mod_Get_error_string(PyObject *m, PyObject *arg)
 {
     int code;
     if (cmpi_as_int(arg, &code, "errorcode") < 0) {
         return NULL;
+    }
+    if (code < 0) { /* no error code is negative: MPI's ERR_ARG, as mpi4py */
+        return cmpi_raise_msg(cmpi_get_state(m), MPI_ERR_ARG,
+                              "invalid argument: errorcode=%d, must be >= 0",
+                              code);
     }
     return error_string(code);
 }

@@ -224,7 +224,9 @@ range_incl_excl(GroupObject *self, PyObject *arg, enum group_pick pick)
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *t = PySequence_Fast_GET_ITEM(seq, i);
         PyObject *tri = NULL;
-        if (PySequence_Check(t) && !PyUnicode_Check(t) && !PyBytes_Check(t)) {
+        /* a str item is unpacked as mpi4py unpacks it (ValueError for
+         * the wrong length, then TypeError for its characters) */
+        if (PySequence_Check(t) && !PyBytes_Check(t)) {
             tri = PySequence_Fast(t, "");
         }
         else {

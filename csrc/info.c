@@ -529,9 +529,15 @@ Info_Get_nthkey(InfoObject *self, PyObject *arg)
         info_nkeys(self, &nkeys) < 0) {
         return NULL;
     }
-    if (n < 0 || n >= nkeys) {
+    if (n < 0) {
         return cmpi_raise_msg(self->st, MPI_ERR_ARG,
                               "invalid argument: n=%d, the info has %d "
+                              "key%s",
+                              n, nkeys, nkeys == 1 ? "" : "s");
+    }
+    if (n >= nkeys) { /* no such key: Open MPI's class, as in mpi4py */
+        return cmpi_raise_msg(self->st, MPI_ERR_INFO_KEY,
+                              "invalid info key: n=%d, the info has %d "
                               "key%s",
                               n, nkeys, nkeys == 1 ? "" : "s");
     }

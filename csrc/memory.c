@@ -616,7 +616,7 @@ Buffer_toreadonly(BufferObject *self, PyObject *Py_UNUSED(a))
     return (PyObject *)b;
 }
 
-CMPI_DOC(Buffer_cast_doc, "cast($self, format, shape=None)",
+CMPI_DOC(Buffer_cast_doc, "cast($self, format, shape=...)",
          "Return a memoryview of the memory cast to `format` (and "
          "`shape`).");
 static PyObject *
@@ -632,7 +632,9 @@ Buffer_cast(BufferObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (mv == NULL) {
         return NULL;
     }
-    PyObject *r = (a[1] == NULL || a[1] == Py_None)
+    /* a shape given, None included, goes to memoryview.cast as in mpi4py
+     * (whose default is ...): shape=None is memoryview's TypeError */
+    PyObject *r = a[1] == NULL
                           ? PyObject_CallMethod(mv, "cast", "O", a[0])
                           : PyObject_CallMethod(mv, "cast", "OO", a[0], a[1]);
     Py_DECREF(mv);
@@ -764,8 +766,13 @@ mod_Alloc_mem(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
     MPI_Info info;
     void *base = NULL;
     if (cmpi_parse("Alloc_mem", args, nargs, kwnames, kw, 1, a) < 0 ||
-        nbytes_arg(a[0], &n) < 0 || cmpi_info_arg(st, a[1], &info) < 0) {
+        cmpi_as_ssize(a[0], &n, "size") < 0 ||
+        cmpi_info_arg(st, a[1], &info) < 0) {
         return NULL;
+    }
+    if (n < 0) { /* MPI's class for it, as mpi4py raises */
+        return cmpi_raise_msg(st, MPI_ERR_ARG,
+                              "invalid argument: size=%zd, must be >= 0", n);
     }
     int ierr = MPI_Alloc_mem((MPI_Aint)n, info, &base);
     if (ierr != MPI_SUCCESS) {
@@ -828,6 +835,13 @@ mod_Get_address(PyObject *m, PyObject *arg)
     }
     else if (arg == st->IN_PLACE) {
         p = MPI_IN_PLACE; /* mpi4py gives its address too */
+    }
+    else if (arg == st->BUFFER_AUTOMATIC) { /* its address, as mpi4py */
+#ifdef MPI_BUFFER_AUTOMATIC
+        p = MPI_BUFFER_AUTOMATIC;
+#else
+        p = NULL;
+#endif
     }
     else if (arg != st->BOTTOM) {
         if (cmpi_get_buffer(arg, &view, PyBUF_SIMPLE) < 0) {

@@ -672,14 +672,21 @@ static PyObject *
 mod_Attach_buffer(PyObject *m, PyObject *buf)
 {
     cmpi_state *st = cmpi_get_state(m);
-    if (cmpi_bsend_buffer.obj != NULL) {
+    /* the argument is checked first, as mpi4py checks it (TypeError for
+     * what is no buffer, even while one is attached): exported into a
+     * scratch view while a buffer is attached (the export may point into
+     * the view it fills, so the attached one is exported in place) */
+    Py_buffer scratch;
+    int attached = cmpi_bsend_buffer.obj != NULL;
+    if (cmpi_get_buffer(buf, attached ? &scratch : &cmpi_bsend_buffer,
+                        PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0) {
+        return NULL;
+    }
+    if (attached) {
+        PyBuffer_Release(&scratch);
         return cmpi_raise_msg(st, MPI_ERR_BUFFER,
                               "a buffer is already attached; "
                               "Detach_buffer() first");
-    }
-    if (cmpi_get_buffer(buf, &cmpi_bsend_buffer,
-                        PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0) {
-        return NULL;
     }
     int n;
     if (cmpi_size_to_int(cmpi_bsend_buffer.len, &n) < 0) {
@@ -727,13 +734,13 @@ CMPI_DOC(Comm_Attach_buffer_doc, "Attach_buffer($self, buf)",
          "Attach a buffer for buffered-mode sends on this communicator "
          "(MPI-4.1).");
 static PyObject *
-Comm_Attach_buffer(CommObject *Py_UNUSED(self), PyObject *buf)
+Comm_Attach_buffer(CommObject *self, PyObject *buf)
 {
     /* the buffer is checked as MPI.Attach_buffer checks it (mpi4py does
      * so before reaching the missing function); None is mpi4py's
      * BUFFER_AUTOMATIC */
     Py_buffer view;
-    if (buf != Py_None) {
+    if (buf != Py_None && buf != self->st->BUFFER_AUTOMATIC) {
         if (cmpi_get_buffer(buf, &view,
                             PyBUF_WRITABLE | PyBUF_ANY_CONTIGUOUS) < 0) {
             return NULL;

@@ -284,6 +284,14 @@ DUNDERS = {
         ("__bool__", "def __bool__(self) -> bool: ..."),
         ("__int__", "def __int__(self) -> int: ..."),
     ],
+    "BufferAutomaticType": [
+        ("__hash__", "def __hash__(self) -> int: ..."),
+        ("__eq__", "def __eq__(self, other: object, /) -> bool: ..."),
+        ("__ne__", "def __ne__(self, other: object, /) -> bool: ..."),
+        ("__buffer__", "def __buffer__(self, flags: int, /) -> memoryview: ..."),
+        ("__bool__", "def __bool__(self) -> bool: ..."),
+        ("__int__", "def __int__(self) -> int: ..."),
+    ],
     "buffer": [
         ("__len__", "def __len__(self) -> int: ..."),
         ("__buffer__", "def __buffer__(self, flags: int, /) -> memoryview: ..."),
@@ -361,7 +369,7 @@ def main():
     classes = [n for n in classes if n not in aliases]
     order = ["Exception", "Pickle", "Datatype", "Op", "Status", "Request", "Prequest", "Message",
              "Group", "Comm", "Intracomm",
-             "Intercomm", "BottomType", "InPlaceType"]
+             "Intercomm", "BottomType", "InPlaceType", "BufferAutomaticType"]
     classes = [c for c in order if c in classes] + [c for c in classes if c not in order]
     for cname in classes:
         cls = getattr(MPI, cname)
@@ -372,7 +380,7 @@ def main():
             base = ""
         out.append(f"class {cname}{'(' + base + ')' if base else ''}:\n")
         sig = getattr(cls, "__text_signature__", None) or ""
-        if cname not in ("BottomType", "InPlaceType"):
+        if cname not in ("BottomType", "InPlaceType", "BufferAutomaticType"):
             params = [fmt_param(p) for p in signature_text(cls) if p.strip()]
             params = [p for p in params if p not in ("self", "cls")]
             out.append(f"    def __init__(self{''.join(', ' + p for p in params)}) -> None: ...\n")

@@ -611,6 +611,93 @@ ENTRIES = [
      "mpi4py-bug",
      "recvcounts left at its default None with IN_PLACE: mpi4py 4.1.2 calls len(None); cmpi "
      "takes the default (an equal share per rank)"),
+    # round 3: dmisc
+    (r"^np=1 (MPI\.(Comm|Datatype|Win)\.Free_keyval|(comm|dt|win)\.(Set_attr|Delete_attr))\(",
+     r"^exc:MPI\.Exception\(ERR_OTHER\)$", r"^exc:MPI\.Exception\(ERR_KEYVAL\)$", "stricter",
+     "a keyval that is invalid or was not made by this kind's Create_keyval: cmpi checks it "
+     "itself and raises ERR_KEYVAL, the class MPI gives an invalid keyval, with a message "
+     "naming it; mpi4py hands it to Open MPI 4.1, which answers ERR_OTHER (README, mpi4py "
+     "compatibility)"),
+    (r"^np=1 MPI\.Attach_buffer\((None|MPI\.BOTTOM|MPI\.IN_PLACE)\)$", r"^exc:MPI\.Exception\(",
+     r"^exc:TypeError$", "stricter",
+     "None (mpi4py's BUFFER_AUTOMATIC, which MPI before 4.1 lacks), BOTTOM or IN_PLACE as "
+     "the buffer to attach: mpi4py hands MPI a null or sentinel address, cmpi raises "
+     "TypeError (README, mpi4py compatibility)"),
+    (r"^np=1 MPI\.Attach_buffer\(", r"^exc:MPI\.Exception\(ERR_PROC_FAILED\)$",
+     r"^exc:MPI\.Exception\(ERR_BUFFER\)$", "mpi4py-bug",
+     "a second buffer attached while one is: Open MPI 4.1's MPI_Buffer_attach returns an "
+     "internal error code, not an error class (read as ERR_PROC_FAILED); cmpi checks and "
+     "raises ERR_BUFFER ('a buffer is already attached')"),
+    (r"^np=1 comm\.Get_attr\(SIZE\)$", r"^ok:int$", r"^ok:-2$", "mpi4py-bug",
+     "keyval 1 is Open MPI's MPI_HOST, which mpi4py 4.1.2 does not count among the predefined "
+     "attributes: it returns the attribute's address as an int; cmpi returns its value "
+     "(PROC_NULL)"),
+    (r"^np=1 comm\.Ack_failed\(num_to_ack=-\d+\)$", r"^ok:0$",
+     r"^exc:MPI\.Exception\(ERR_ARG\)$", "stricter",
+     "a negative num_to_ack: MPI defines it as a count of failures to acknowledge; mpi4py's "
+     "stand-in without ULFM returns 0, cmpi raises ERR_ARG as an MPI with ULFM does (README, "
+     "mpi4py compatibility)"),
+    (r"^np=1 MPI\.((Comm|Win|File)\.Create_errhandler|Op\.Create)\((1|None)\)$",
+     r"^exc:AttributeError$", r"^exc:TypeError$", "mpi4py-bug",
+     "a callback that is not callable: mpi4py 4.1.2 raises AttributeError (it looks up the "
+     "object's __call__); Python's exception for a non-callable is TypeError, which cmpi "
+     "raises"),
+    (r"^np=1 group\.Translate_ranks\(ranks=\[-1\]\)$", r"^ok:list\[-32766\]$",
+     r"^exc:MPI\.Exception\(ERR_RANK\)$", "stricter",
+     "rank -1 is no rank of the group (nor PROC_NULL): Open MPI 4.1 answers UNDEFINED for it "
+     "unchecked, cmpi checks ranks before MPI sees them and raises ERR_RANK (README, mpi4py "
+     "compatibility)"),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        "np=1 MPI.Attach_buffer('abc')",
+        'np=1 MPI.Attach_buffer((bytearray(8), MPI.BYTE))',
+        "np=1 MPI.Attach_buffer([bytearray(8), 'i'])",
+        'np=1 MPI.Attach_buffer([bytearray(8), 2, MPI.INT])',
+        'np=1 MPI.Attach_buffer([bytearray(8), 2.0, MPI.INT])',
+        'np=1 MPI.Attach_buffer([bytearray(8), None, MPI.BYTE])',
+        'np=1 MPI.Attach_buffer([bytearray(8)])',
+    ]) + ")$", None, None, "fixed",
+     'Attach_buffer checks its argument before whether a buffer is attached: TypeError for '
+     'what is no buffer, as in mpi4py (cmpi raised ERR_BUFFER while one was attached)'),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        'np=1 MPI.Get_error_string(-1)',
+        'np=1 MPI.Get_error_string(-7)',
+        'np=1 MPI.Pcontrol(-1)',
+        'np=1 MPI.Pcontrol(-7)',
+        'np=1 MPI.Alloc_mem(-1)',
+        'np=1 MPI.Alloc_mem(-7)',
+    ]) + ")$", None, None, "fixed",
+     'a negative error code, size or profiling level (or one above 2) raises '
+     "MPI.Exception(ERR_ARG), as in mpi4py (cmpi returned 'unknown error code', raised "
+     'ValueError, or passed the level on)'),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        'np=1 info.Get_nthkey(1)',
+        'np=1 info.Get_nthkey(1.0)',
+        'np=1 info.Get_nthkey(Int(1))',
+        'np=1 info.Get_nthkey(SIZE)',
+        'np=1 info.Get_nthkey(True)',
+        'np=1 info.Get_nthkey(n=1)',
+        'np=1 info.Get_nthkey(np.float64(1.0))',
+        'np=1 info.Get_nthkey(np.int32(1))',
+        'np=1 info.Get_nthkey(np.int64(1))',
+        'np=1 info.Get_nthkey(np.uint8(1))',
+    ]) + ")$", None, None, "fixed",
+     'Info.Get_nthkey(n) past the last key raises ERR_INFO_KEY, as mpi4py gets from Open '
+     'MPI (cmpi raised ERR_ARG; a negative n stays ERR_ARG)'),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        "np=1 group.Range_incl('x')",
+        "np=1 group.Range_excl('x')",
+        "np=1 comm.Iagree(np.zeros(4, 'i4')[::2])",
+        "np=1 mem.cast('x', shape=None)",
+    ]) + ")$", None, None, "fixed",
+     "argument shapes refused with mpi4py's exception: a str item of Range_incl/Range_excl "
+     'is unpacked (ValueError for its length), a strided Iagree flag is a BufferError, '
+     "buffer.cast(shape=None) is memoryview's TypeError"),
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        'np=1 MPI.BufferAutomaticType()',
+        'np=1 MPI.BufferAutomaticType(bogus=1)',
+    ]) + ")$", None, None, "fixed",
+     'MPI.BufferAutomaticType and MPI.BUFFER_AUTOMATIC exist, a sentinel as BOTTOM and '
+     'IN_PLACE (they were stand-ins)'),
 ]
 ENTRIES += [("^(?:" + "|".join(re.escape(v) for v in ids) + ")$", None, None, "fixed", why)
             for why, ids in _ARGTYPES_FIXED.values()]
