@@ -1,0 +1,184 @@
+"""``.. cmpi-run:: PROGRAM``: run a program under mpiexec while the docs build.
+
+The block shows the command a user types and the output the run really
+printed, so a page never shows output pasted by hand::
+
+    .. cmpi-run:: examples/seeds/hello.py
+       :np: 4
+       :args: 1000
+       :timeout: 120
+
+The job starts as tests/launcher.py starts the test suite's jobs (its
+``mpiexec`` and ``mpi_env``: as root, Open MPI needs the variables it sets)
+for the configuration ``CMPI_CONFIG`` (default openmpi), with the Python
+running the build.  The ranks' lines are grouped by rank (a stable sort on
+the rank number a line names, lines that name none first), since ranks
+print in whatever order they reach the terminal.  A job that fails or
+passes its timeout is a build warning, which ``sphinx-build -W`` turns
+into a failed build.
+"""
+
+import importlib.util
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+ROOT = Path(__file__).resolve().parents[2]
+logger = logging.getLogger(__name__)
+_RANK = re.compile(r"\b(?:rank|process)\s+(\d+)", re.IGNORECASE)
+
+
+def _launcher():
+    spec = importlib.util.spec_from_file_location("cmpi_docs_launcher", ROOT / "tests" / "launcher.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def group_by_rank(lines):
+    def key(line):
+        match = _RANK.search(line)
+        return int(match.group(1)) if match else -1
+
+    return sorted(lines, key=key)
+
+
+def run_job(cmd, env, timeout):
+    """Run a job with stdout and stderr merged; at the timeout end all of it."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, errors="replace", start_new_session=True)
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+        return output, proc.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        output, _ = proc.communicate()
+        return output, f"timed out after {timeout:g} s"
+
+
+class CmpiRun(SphinxDirective):
+    required_arguments = 1
+    option_spec = {
+        "np": directives.positive_int,
+        "args": directives.unchanged,
+        "timeout": directives.positive_int,
+        "module": directives.flag,
+    }
+
+    def run(self):
+        program = self.arguments[0]
+        np = self.options.get("np", 4)
+        args = self.options.get("args", "").split()
+        timeout = self.options.get("timeout", 120)
+        launcher = _launcher()
+        if "module" in self.options:
+            target = ["-m", program]
+        else:
+            path = ROOT / program
+            self.env.note_dependency(str(path))
+            target = [program]
+        shown = ["mpiexec", "-n", str(np), "python", "-m", "cmpi"] + target + args
+        cmd = launcher.mpiexec(np) + [sys.executable, "-m", "cmpi"] + target + args
+        output, status = run_job(cmd, launcher.mpi_env(), timeout)
+        lines = group_by_rank(output.rstrip("\n").split("\n")) if output.strip() else []
+        if status != 0:
+            logger.warning("cmpi-run: %s failed (%s):\n%s", " ".join(cmd), status, output,
+                           location=self.get_location())
+        text = "$ " + " ".join(shown) + "\n" + "\n".join(lines)
+        block = nodes.literal_block(text, text)
+        block["language"] = "console"
+        return [block]
+
+
+_CODE = re.compile(r"`([^`]+)`")
+
+
+class ReadmeSection(SphinxDirective):
+    """``.. cmpi-readme-section:: FILE.md`` with ``:section: Times``.
+
+    Shows one ``##`` section of a committed Markdown README (its paragraphs
+    and its tables), so the figures on a page are those of the file and
+    stay in step with it.
+    """
+
+    required_arguments = 1
+    option_spec = {"section": directives.unchanged_required}
+
+    def run(self):
+        path = ROOT / self.arguments[0]
+        self.env.note_dependency(str(path))
+        wanted = "## " + self.options["section"]
+        lines, inside = [], False
+        for line in path.read_text().splitlines():
+            if line.startswith("## "):
+                inside = line.strip() == wanted
+                continue
+            if inside:
+                lines.append(line)
+        if not lines:
+            logger.warning("cmpi-readme-section: no section %r in %s", wanted, path,
+                           location=self.get_location())
+            return []
+        result, block = [], []
+        for line in lines + [""]:
+            if line.strip() and (not block or block[0].startswith("|") == line.startswith("|")):
+                block.append(line)
+                continue
+            if block:
+                result.append(self._table(block) if block[0].startswith("|") else self._paragraph(block))
+            block = [line] if line.strip() else []
+        return result
+
+    def _inline(self, text):
+        nodes_ = []
+        pos = 0
+        for match in _CODE.finditer(text):
+            nodes_.append(nodes.Text(text[pos:match.start()]))
+            nodes_.append(nodes.literal(match.group(1), match.group(1)))
+            pos = match.end()
+        nodes_.append(nodes.Text(text[pos:]))
+        return nodes_
+
+    def _paragraph(self, block):
+        return nodes.paragraph("", "", *self._inline(" ".join(line.strip() for line in block)))
+
+    def _table(self, block):
+        rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in block]
+        header, body = rows[0], [r for r in rows[2:]]
+        table = nodes.table()
+        group = nodes.tgroup(cols=len(header))
+        table += group
+        for _ in header:
+            group += nodes.colspec(colwidth=1)
+
+        def row(cells):
+            entry_row = nodes.row()
+            for cell in cells:
+                entry = nodes.entry()
+                entry += nodes.paragraph("", "", *self._inline(cell))
+                entry_row += entry
+            return entry_row
+
+        head = nodes.thead()
+        head += row(header)
+        tbody = nodes.tbody()
+        for cells in body:
+            tbody += row(cells)
+        group += head
+        group += tbody
+        return table
+
+
+def setup(app):
+    app.add_directive("cmpi-run", CmpiRun)
+    app.add_directive("cmpi-readme-section", ReadmeSection)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
