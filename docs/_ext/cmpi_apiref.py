@@ -68,6 +68,20 @@ def process_docstring(app, what, name, obj, options, lines):
         lines[:] = [escape(line) for line in lines]
 
 
+def process_signature(app, what, name, obj, options, signature, return_annotation):
+    """Drop ``self`` from a method signature read off a docstring's first line.
+
+    The callables that cannot carry a ``__text_signature__`` (CMPI_DOC_NOSIG)
+    write ``Reduce(self, sendbuf, ...)`` there; the others' signatures, as
+    autodoc shows them, have no ``self``.
+    """
+    if what == "method" and signature and signature.startswith("(self"):
+        rest = signature[len("(self"):].lstrip()
+        signature = "(" + (rest[1:].lstrip() if rest.startswith(",") else rest)
+        return signature, return_annotation
+    return None
+
+
 def skip_member(app, what, name, obj, skip, options):
     """Leave out classes that cmpi's classes only re-export (Future, ...)."""
     if isinstance(obj, type) and not getattr(obj, "__module__", "").startswith("cmpi"):
@@ -233,4 +247,5 @@ def setup(app):
     app.connect("builder-inited", generate)
     app.connect("autodoc-process-docstring", process_docstring)
     app.connect("autodoc-skip-member", skip_member)
+    app.connect("autodoc-process-signature", process_signature)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

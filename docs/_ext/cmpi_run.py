@@ -11,9 +11,12 @@ printed, so a page never shows output pasted by hand::
 The job starts as tests/launcher.py starts the test suite's jobs (its
 ``mpiexec`` and ``mpi_env``: as root, Open MPI needs the variables it sets)
 for the configuration ``CMPI_CONFIG`` (default openmpi), with the Python
-running the build.  The ranks' lines are grouped by rank (a stable sort on
-the rank number a line names, lines that name none first), since ranks
-print in whatever order they reach the terminal.  A job that fails or
+running the build.  Ranks print in whatever order their lines reach the
+launcher, and a line a rank writes in two pieces can be cut by another
+rank's: the job runs with ``python -m cmpi --tag-output``, which writes
+each line whole with a ``[rank N]`` prefix, and the page shows the lines
+grouped by rank (each rank's in its own order), without the prefix, under
+the command a user types (without the option).  A job that fails or
 passes its timeout is a build warning, which ``sphinx-build -W`` turns
 into a failed build.
 """
@@ -33,7 +36,7 @@ from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parents[2]
 logger = logging.getLogger(__name__)
-_RANK = re.compile(r"\b(?:rank|process)\s+(\d+)", re.IGNORECASE)
+_TAG = re.compile(r"^\[rank (\d+)\] ?(.*)$")
 
 
 def _launcher():
@@ -44,11 +47,16 @@ def _launcher():
 
 
 def group_by_rank(lines):
-    def key(line):
-        match = _RANK.search(line)
-        return int(match.group(1)) if match else -1
-
-    return sorted(lines, key=key)
+    """Lines tagged ``[rank N]`` grouped by rank, untagged ones last."""
+    tagged, untagged = [], []
+    for line in lines:
+        match = _TAG.match(line)
+        if match:
+            tagged.append((int(match.group(1)), match.group(2)))
+        elif line.strip():
+            untagged.append(line)
+    tagged.sort(key=lambda item: item[0])
+    return [text for _, text in tagged] + untagged
 
 
 def run_job(cmd, env, timeout):
@@ -87,9 +95,9 @@ class CmpiRun(SphinxDirective):
             self.env.note_dependency(str(path))
             target = [program]
         shown = ["mpiexec", "-n", str(np), "python", "-m", "cmpi"] + target + args
-        cmd = launcher.mpiexec(np) + [sys.executable, "-m", "cmpi"] + target + args
+        cmd = launcher.mpiexec(np) + [sys.executable, "-m", "cmpi", "--tag-output"] + target + args
         output, status = run_job(cmd, launcher.mpi_env(), timeout)
-        lines = group_by_rank(output.rstrip("\n").split("\n")) if output.strip() else []
+        lines = group_by_rank(output.splitlines())
         if status != 0:
             logger.warning("cmpi-run: %s failed (%s):\n%s", " ".join(cmd), status, output,
                            location=self.get_location())
