@@ -8,6 +8,15 @@ printed, so a page never shows output pasted by hand::
        :args: 1000
        :timeout: 120
 
+Options for the troubleshooting pages: ``:env: NAME=VALUE ...`` (shown
+before the command), ``:fails:`` (the job must end with a non-zero status),
+``:launcher: other`` (start it with the other MPI library's mpiexec, the
+mistake that makes every rank rank 0), ``:raw:`` (no ``--tag-output``: the
+output as it came, for messages that carry their own ``[rank N]``) and
+``:grep: REGEX`` (only the lines it matches; with ``:raw:`` lines are kept
+whole and put in rank order by their own ``[rank N]``) and ``:lines: N``
+(show the first N lines).
+
 The job starts as tests/launcher.py starts the test suite's jobs (its
 ``mpiexec`` and ``mpi_env``: as root, Open MPI needs the variables it sets)
 for the configuration ``CMPI_CONFIG`` (default openmpi), with the Python
@@ -46,6 +55,12 @@ def _launcher():
     return module
 
 
+def _rank_of(line):
+    """The N of a line's ``[rank N]`` prefix; lines without one sort last."""
+    match = _TAG.match(line)
+    return int(match.group(1)) if match else float("inf")
+
+
 def group_by_rank(lines):
     """Lines tagged ``[rank N]`` grouped by rank, untagged ones last."""
     tagged, untagged = [], []
@@ -80,6 +95,12 @@ class CmpiRun(SphinxDirective):
         "args": directives.unchanged,
         "timeout": directives.positive_int,
         "module": directives.flag,
+        "env": directives.unchanged,
+        "fails": directives.flag,
+        "launcher": directives.unchanged,
+        "raw": directives.flag,
+        "lines": directives.positive_int,
+        "grep": directives.unchanged,
     }
 
     def run(self):
@@ -94,13 +115,37 @@ class CmpiRun(SphinxDirective):
             path = ROOT / program
             self.env.note_dependency(str(path))
             target = [program]
-        shown = ["mpiexec", "-n", str(np), "python", "-m", "cmpi"] + target + args
-        cmd = launcher.mpiexec(np) + [sys.executable, "-m", "cmpi", "--tag-output"] + target + args
-        output, status = run_job(cmd, launcher.mpi_env(), timeout)
-        lines = group_by_rank(output.splitlines())
-        if status != 0:
-            logger.warning("cmpi-run: %s failed (%s):\n%s", " ".join(cmd), status, output,
-                           location=self.get_location())
+        extra_env = dict(item.split("=", 1) for item in self.options.get("env", "").split())
+        launcher_cmd = launcher.mpiexec(np)
+        shown_launcher = ["mpiexec"]
+        if self.options.get("launcher") == "other":
+            other = [f for f in launcher.FLAVORS if f != launcher.flavor()][0]
+            launcher_cmd = launcher.mpiexec(np, other)
+            shown_launcher = [launcher_cmd[0]]
+        tag = [] if "raw" in self.options else ["--tag-output"]
+        shown = ([f"{k}={v}" for k, v in extra_env.items()] + shown_launcher
+                 + ["-n", str(np), "python", "-m", "cmpi"] + target + args)
+        cmd = launcher_cmd + [sys.executable, "-m", "cmpi"] + tag + target + args
+        env = launcher.mpi_env()
+        env.update(extra_env)
+        output, status = run_job(cmd, env, timeout)
+        if "raw" in self.options:
+            lines = [line for line in output.splitlines() if line.strip()]
+            if "grep" in self.options:
+                wanted = re.compile(self.options["grep"])
+                lines = [line for line in lines if wanted.search(line)]
+            lines = sorted(lines, key=_rank_of)
+        else:
+            lines = group_by_rank(output.splitlines())
+        if "lines" in self.options and len(lines) > self.options["lines"]:
+            lines = lines[:self.options["lines"]] + ["..."]
+        expect_failure = "fails" in self.options
+        if isinstance(status, str) or (status != 0) != expect_failure:
+            logger.warning("cmpi-run: %s %s (%s):\n%s", " ".join(cmd),
+                           "succeeded, expected to fail" if status == 0 else "failed", status,
+                           output, location=self.get_location())
+        if expect_failure and isinstance(status, int):
+            lines.append(f"$ echo $?\n{status}")
         text = "$ " + " ".join(shown) + "\n" + "\n".join(lines)
         block = nodes.literal_block(text, text)
         block["language"] = "console"
