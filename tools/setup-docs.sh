@@ -14,9 +14,13 @@ venv=".venv/$config"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import cmpi.MPI' 2>/dev/null; then
   tools/setup.sh "$config"
 fi
-if ! "$venv/bin/python" -c 'import sphinx, furo' 2>/dev/null; then
-  echo "[setup-docs] installing sphinx and furo into $venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "sphinx>=7" furo
+# Pinned: the build runs with -W, so a new release's new warning must not
+# fail it unannounced.  Raise the pins on purpose.
+SPHINX=9.0.4
+FURO=2025.12.19
+if ! "$venv/bin/python" -c "import sphinx, furo, sys; sys.exit(sphinx.__version__ != '$SPHINX' or furo.__version__ != '$FURO')" 2>/dev/null; then
+  echo "[setup-docs] installing sphinx $SPHINX and furo $FURO into $venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "sphinx==$SPHINX" "furo==$FURO"
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then
