@@ -4,6 +4,7 @@
 #   make test   set everything up, run the whole test suite (both MPIs), then
 #               the same programs under a real SLURM (tests/cluster)
 #   make tour   the seed examples tour on NP ranks
+#   make docs   the documentation site into build/docs/html (docs/)
 
 PYTHON ?= python3
 MPI ?= openmpi
@@ -18,7 +19,7 @@ NP ?= 4
 # it busy-polls on 2 cores; tests left unrun at the limit are reported).
 COMPAT_TIMEOUT ?= 600
 
-.PHONY: all setup demo tour bench-ab test test-openmpi test-mpich test-matrix test-slurm test-compat test-differential memcheck format clean
+.PHONY: all setup demo tour docs bench-ab test test-openmpi test-mpich test-matrix test-slurm test-compat test-differential memcheck format clean
 
 all: test
 
@@ -35,11 +36,20 @@ tour:
 	tools/setup.sh $(MPI)
 	.venv/$(MPI)/bin/python examples/seeds/tour.py --mpi $(MPI) --np $(NP)
 
+# The documentation (Sphinx, furo): the HTML site into build/docs/html with
+# -W (a warning fails), the API reference generated from the installed
+# cmpi.MPI, the tutorial's outputs from runs under mpiexec, its doctests,
+# and Chromium screenshots that tests/launch/test_docs.py checks.
+docs:
+	tools/setup-docs.sh $(MPI)
+	CMPI_CONFIG=$(MPI) .venv/$(MPI)/bin/python docs/build.py
+
 # The whole suite (both MPIs, 1-4 ranks, launch and fault tests), the
 # portability matrix (other Pythons and MPI libraries at 2 ranks), then
 # mpi4py's own test suite, the memory checks, and the programs under a real
 # SLURM.
 test: setup
+	$(MAKE) docs MPI=openmpi
 	$(PYTHON) tests/run_suite.py
 	$(MAKE) test-matrix
 	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
