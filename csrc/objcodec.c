@@ -330,7 +330,11 @@ objcodec_describe(PyObject *dtype, PyObject *scalar_type)
         goto done;
     }
     /* the string must give this very dtype back */
-    back = PyObject_CallOneArg((PyObject *)Py_TYPE(dtype), str);
+    PyObject *np_name = PyUnicode_FromString("numpy");
+    PyObject *np = np_name ? PyImport_GetModule(np_name) : NULL;
+    Py_XDECREF(np_name);
+    back = np ? PyObject_CallMethod(np, "dtype", "O", str) : NULL;
+    Py_XDECREF(np);
     if (back == NULL) {
         goto done;
     }
