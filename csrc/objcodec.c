@@ -264,31 +264,17 @@ objcodec_numpy_types(cmpi_state *st)
 }
 
 /* A dtype string this codec sends and accepts: byte order, a kind of
- * fixed-size plain data, the item size, and a datetime unit. */
+ * fixed-size plain data, the item size.  (Not datetimes: pickle turns a
+ * non-native datetime array native, and the codec does not copy quirks.) */
 static int
 objcodec_descr_ok(const char *s, Py_ssize_t n)
 {
-    if (n < 3 || n > 32 || strchr("<>|=", s[0]) == NULL || s[0] == '\0' ||
-        s[1] == '\0' || strchr("biufcSUMm", s[1]) == NULL) {
+    if (n < 3 || n > 32 || s[0] == '\0' || strchr("<>|=", s[0]) == NULL ||
+        s[1] == '\0' || strchr("biufcSU", s[1]) == NULL) {
         return 0;
     }
-    Py_ssize_t i = 2;
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        i++;
-    }
-    if (i == 2) {
-        return 0;
-    }
-    if (i == n) {
-        return s[1] != 'M' && s[1] != 'm';
-    }
-    if ((s[1] != 'M' && s[1] != 'm') || s[i] != '[' || s[n - 1] != ']') {
-        return 0;
-    }
-    for (i++; i < n - 1; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-              (c >= 'A' && c <= 'Z'))) {
+    for (Py_ssize_t i = 2; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
             return 0;
         }
     }
@@ -613,13 +599,27 @@ typedef struct {
     const unsigned char *p, *end;
 } objdec;
 
+/* pickle.UnpicklingError (new reference), the exception a corrupt pickle
+ * raises; an exception already set stays set. */
 static PyObject *
-dec_fail(const char *what)
+objcodec_unpickling_error(void)
 {
+    PyObject *pending = PyErr_GetRaisedException_compat();
     PyObject *mod = PyImport_ImportModule("pickle");
     PyObject *exc =
             mod ? PyObject_GetAttrString(mod, "UnpicklingError") : NULL;
     Py_XDECREF(mod);
+    if (pending != NULL) {
+        PyErr_Clear();
+        PyErr_SetRaisedException_compat(pending);
+    }
+    return exc;
+}
+
+static PyObject *
+dec_fail(const char *what)
+{
+    PyObject *exc = objcodec_unpickling_error();
     if (exc != NULL) {
         PyErr_Format(exc, "corrupt cmpi object message: %s", what);
         Py_DECREF(exc);
@@ -940,10 +940,7 @@ cmpi_objcodec_decode(cmpi_state *st, const char *buf, Py_ssize_t n)
         return dec_fail("truncated");
     }
     if ((unsigned char)buf[1] != OBJCODEC_VERSION) {
-        PyObject *mod = PyImport_ImportModule("pickle");
-        PyObject *exc =
-                mod ? PyObject_GetAttrString(mod, "UnpicklingError") : NULL;
-        Py_XDECREF(mod);
+        PyObject *exc = objcodec_unpickling_error();
         if (exc != NULL) {
             PyErr_Format(exc,
                          "cmpi object message of format version %d: this "
@@ -962,10 +959,7 @@ cmpi_objcodec_decode(cmpi_state *st, const char *buf, Py_ssize_t n)
         dec_fail("trailing bytes");
     }
     if (o == NULL && !PyErr_ExceptionMatches(PyExc_MemoryError)) {
-        PyObject *mod = PyImport_ImportModule("pickle");
-        PyObject *exc =
-                mod ? PyObject_GetAttrString(mod, "UnpicklingError") : NULL;
-        Py_XDECREF(mod);
+        PyObject *exc = objcodec_unpickling_error();
         if (exc == NULL) {
             return NULL;
         }
