@@ -196,7 +196,14 @@ enc_items(objenc *e, char tag, PyObject *seq, int depth)
     }
     put_u32(e->buf + e->len - 4, (unsigned long)n);
     for (Py_ssize_t i = 0; i < n; i++) {
-        r = enc_object(e, PySequence_Fast_GET_ITEM(seq, i), depth + 1);
+        /* a finalizer run by an allocation could change the list: then
+         * the count written is wrong, and pickle takes over */
+        if (PySequence_Fast_GET_SIZE(seq) != n) {
+            return 0;
+        }
+        PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(seq, i));
+        r = enc_object(e, item, depth + 1);
+        Py_DECREF(item);
         if (r <= 0) {
             return r;
         }
@@ -217,16 +224,28 @@ enc_dict(objenc *e, PyObject *d, int depth)
         return 0;
     }
     put_u32(e->buf + e->len - 4, (unsigned long)n);
-    /* Only this codec's own C code runs while it walks the dict, so the
-     * dict cannot change under PyDict_Next. */
+    /* Only this codec's C code and NumPy's run while it walks the dict,
+     * but a finalizer run by an allocation could still change it: then
+     * pickle takes over. */
+    Py_ssize_t done = 0;
     while (PyDict_Next(d, &pos, &k, &v)) {
+        if (PyDict_GET_SIZE(d) != n || ++done > n) {
+            return 0;
+        }
+        Py_INCREF(k);
+        Py_INCREF(v);
         r = enc_object(e, k, depth + 1);
         if (r > 0) {
             r = enc_object(e, v, depth + 1);
         }
+        Py_DECREF(k);
+        Py_DECREF(v);
         if (r <= 0) {
             return r;
         }
+    }
+    if (done != n) {
+        return 0;
     }
     return 1;
 }

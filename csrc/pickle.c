@@ -190,11 +190,10 @@ cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
                PyObject *buffers)
 {
     PickleObject *p = pickle_of(st);
-    /* A message of objcodec.c's rather than a pickle: the standard loads
-     * would refuse it (its leading byte is no pickle opcode); a custom
-     * loads gets it as it is. */
-    if (buffers == NULL && p->loads == st->stdlib_loads &&
-        cmpi_objcodec_is_message(buf, n)) {
+    /* A message of objcodec.c's rather than a pickle (it never has
+     * out-of-band buffers): the standard loads would refuse it (its
+     * leading byte is no pickle opcode); a custom loads gets it as it is. */
+    if (p->loads == st->stdlib_loads && cmpi_objcodec_is_message(buf, n)) {
         return cmpi_objcodec_decode(st, buf, n);
     }
     PyObject *mv = PyMemoryView_FromMemory((char *)buf, n, PyBUF_READ);
