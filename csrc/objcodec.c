@@ -697,7 +697,7 @@ dec_object(objdec *d, int depth);
 
 /* The dtype for a dtype string of the message: validated, cached. */
 static PyObject *
-dec_dtype(objdec *d, PyObject *numpy)
+dec_dtype(objdec *d)
 {
     cmpi_state *st = d->st;
     if (dec_need(d, 1) < 0) {
@@ -728,7 +728,9 @@ dec_dtype(objdec *d, PyObject *numpy)
         Py_DECREF(key);
         return Py_XNewRef(dt);
     }
-    dt = PyObject_CallMethod(numpy, "dtype", "s#", s, n);
+    PyObject *numpy = PyImport_ImportModule("numpy");
+    dt = numpy ? PyObject_CallMethod(numpy, "dtype", "s#", s, n) : NULL;
+    Py_XDECREF(numpy);
     if (dt == NULL) {
         Py_DECREF(key);
         return NULL;
@@ -744,15 +746,23 @@ dec_dtype(objdec *d, PyObject *numpy)
 static PyObject *
 dec_numpy(objdec *d, int scalar)
 {
-    PyObject *numpy = NULL, *dt = NULL, *shape = NULL, *data = NULL;
+    PyObject *dt = NULL, *shape = NULL, *data = NULL;
     PyObject *itemsize = NULL, *res = NULL;
     int flags = 0;
-    /* the receiving side imports NumPy, as pickle would */
-    numpy = PyImport_ImportModule("numpy");
-    if (numpy == NULL) {
-        return NULL;
+    int have = objcodec_numpy_types(d->st);
+    if (have == 0) {
+        /* the receiving side imports NumPy, as pickle would */
+        PyObject *numpy = PyImport_ImportModule("numpy");
+        if (numpy == NULL) {
+            return NULL;
+        }
+        Py_DECREF(numpy);
+        have = objcodec_numpy_types(d->st);
     }
-    dt = dec_dtype(d, numpy);
+    if (have <= 0) {
+        return have < 0 ? NULL : dec_fail("numpy.ndarray not found");
+    }
+    dt = dec_dtype(d);
     if (dt == NULL) {
         goto done;
     }
@@ -824,10 +834,7 @@ dec_numpy(objdec *d, int scalar)
     if (data == NULL) {
         goto done;
     }
-    PyObject *ndarray = PyObject_GetAttrString(numpy, "ndarray");
-    if (ndarray == NULL) {
-        goto done;
-    }
+    PyObject *ndarray = d->st->objcodec_ndarray;
     PyObject *zero = PyLong_FromLong(0);
     PyObject *order =
             zero ? PyUnicode_FromString(flags & ARRAY_FORTRAN ? "F" : "C")
@@ -838,14 +845,12 @@ dec_numpy(objdec *d, int scalar)
     }
     Py_XDECREF(order);
     Py_XDECREF(zero);
-    Py_DECREF(ndarray);
     if (res != NULL && scalar) {
         PyObject *empty = PyTuple_New(0);
         Py_SETREF(res, empty ? PyObject_GetItem(res, empty) : NULL);
         Py_XDECREF(empty);
     }
 done:
-    Py_XDECREF(numpy);
     Py_XDECREF(dt);
     Py_XDECREF(shape);
     Py_XDECREF(data);
