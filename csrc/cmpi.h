@@ -742,6 +742,14 @@ static int
 cmpi_dtype_arg(cmpi_state *st, PyObject *obj, MPI_Datatype *dt,
                const char *what);
 
+/* objcodec.c: the lowercase calls' own encoding of common objects */
+static PyObject *
+cmpi_objcodec_encode(cmpi_state *st, PyObject *obj, Py_ssize_t threshold);
+static PyObject *
+cmpi_objcodec_decode(cmpi_state *st, const char *buf, Py_ssize_t n);
+static inline int
+cmpi_objcodec_is_message(const char *buf, Py_ssize_t n);
+
 /* pickle.c */
 #define CMPI_MAX_OOB_BUFFERS 1024
 static PyObject *
