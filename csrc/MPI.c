@@ -10,6 +10,7 @@
 #include "errors.c"
 #include "args.c"
 #include "buffer.c"
+#include "objcodec.c"
 #include "pickle.c"
 #include "datatype_derived.c"
 #include "pack.c"

@@ -13,6 +13,7 @@
  *   errors.c        MPI.Exception, Errhandler, the ERR_* constants
  *   args.c          METH_FASTCALL argument parsing, rank and tag checks
  *   buffer.c        message specifications ([buf, count, datatype], ...)
+ *   objcodec.c      the lowercase calls' own encoding of common objects
  *   pickle.c        MPI.pickle: objects to bytes and back
  *   datatype_derived.c  Datatype constructors (vector, struct, darray ...)
  *   pack.c          Pack, Unpack and their sizes
@@ -254,6 +255,14 @@ typedef struct {
     X(PyObject, stdlib_protocol)    /* pickle.HIGHEST_PROTOCOL */            \
     X(PyObject, kw_buffer_callback) /* ("buffer_callback",) */               \
     X(PyObject, kw_buffers)         /* ("buffers",) */                       \
+    /* objcodec.c: numpy.ndarray and numpy.generic once NumPy is loaded,     \
+     * the dtype caches (dtype or scalar type -> (key, dtype string);        \
+     * dtype string -> dtype), the interned name "dtype" */                  \
+    X(PyObject, objcodec_ndarray)                                            \
+    X(PyObject, objcodec_generic)                                            \
+    X(PyObject, objcodec_descrs)                                             \
+    X(PyObject, objcodec_dtypes)                                             \
+    X(PyObject, objcodec_str_dtype)                                          \
                                                                              \
     /* info.c, win.c, file.c, memory.c (one-sided, I/O, memory) */           \
     X(PyTypeObject, Info_Type)                                               \
@@ -734,6 +743,14 @@ cmpi_dtype_for_data(cmpi_state *st, PyObject *obj, MPI_Datatype *dt);
 static int
 cmpi_dtype_arg(cmpi_state *st, PyObject *obj, MPI_Datatype *dt,
                const char *what);
+
+/* objcodec.c: the lowercase calls' own encoding of common objects */
+static PyObject *
+cmpi_objcodec_encode(cmpi_state *st, PyObject *obj, Py_ssize_t threshold);
+static PyObject *
+cmpi_objcodec_decode(cmpi_state *st, const char *buf, Py_ssize_t n);
+static inline int
+cmpi_objcodec_is_message(const char *buf, Py_ssize_t n);
 
 /* pickle.c */
 #define CMPI_MAX_OOB_BUFFERS 1024

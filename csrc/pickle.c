@@ -43,6 +43,8 @@ typedef struct {
     PyObject *protocol; /* int */
     Py_ssize_t threshold;
     int standard; /* dumps/loads are the pickle module's own */
+    /* ... and the protocol the default: objcodec.c encodes what it can */
+    int fast;
     cmpi_state *st;
 } PickleObject;
 
@@ -131,6 +133,12 @@ cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers)
     if (buffers != NULL) {
         *buffers = NULL;
     }
+    if (p->fast) {
+        data = cmpi_objcodec_encode(st, obj, p->threshold);
+        if (data != NULL || PyErr_Occurred()) {
+            return data;
+        }
+    }
     if (buffers != NULL && p->standard && p->threshold >= 0 &&
         PyLong_AsLong(p->protocol) >= 5 && !oob_pointless(obj)) {
         PyObject *list = PyList_New(0);
@@ -182,6 +190,12 @@ cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
                PyObject *buffers)
 {
     PickleObject *p = pickle_of(st);
+    /* A message of objcodec.c's rather than a pickle (it never has
+     * out-of-band buffers): the standard loads would refuse it (its
+     * leading byte is no pickle opcode); a custom loads gets it as it is. */
+    if (p->loads == st->stdlib_loads && cmpi_objcodec_is_message(buf, n)) {
+        return cmpi_objcodec_decode(st, buf, n);
+    }
     PyObject *mv = PyMemoryView_FromMemory((char *)buf, n, PyBUF_READ);
     if (mv == NULL) {
         return NULL;
@@ -208,6 +222,12 @@ cmpi_loads(cmpi_state *st, const char *buf, Py_ssize_t n)
 static PyObject *
 cmpi_loads_bytes(cmpi_state *st, PyObject *data)
 {
+    if (pickle_of(st)->loads == st->stdlib_loads &&
+        cmpi_objcodec_is_message(PyBytes_AS_STRING(data),
+                                 PyBytes_GET_SIZE(data))) {
+        return cmpi_objcodec_decode(st, PyBytes_AS_STRING(data),
+                                    PyBytes_GET_SIZE(data));
+    }
     return PyObject_CallOneArg(pickle_of(st)->loads, data);
 }
 
@@ -289,6 +309,7 @@ pickle_configure(PickleObject *self, PyObject *dumps, PyObject *loads,
     self->threshold = thr;
     self->standard = dumps == st->stdlib_dumps && loads == st->stdlib_loads &&
                      PyLong_Check(protocol);
+    self->fast = self->standard && protocol == st->stdlib_protocol;
     return 0;
 }
 
@@ -371,6 +392,24 @@ CMPI_DOC(Pickle_loads_doc, "loads($self, data)",
 static PyObject *
 Pickle_loads(PickleObject *self, PyObject *data)
 {
+    /* what a lowercase send of objcodec.c's sent, received as bytes */
+    if (self->loads == self->st->stdlib_loads && PyObject_CheckBuffer(data)) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+            PyErr_Clear();
+        }
+        else {
+            PyObject *res = NULL;
+            int mine = cmpi_objcodec_is_message(view.buf, view.len);
+            if (mine) {
+                res = cmpi_objcodec_decode(self->st, view.buf, view.len);
+            }
+            PyBuffer_Release(&view);
+            if (mine) {
+                return res;
+            }
+        }
+    }
     return PyObject_CallOneArg(self->loads, data);
 }
 
@@ -597,6 +636,10 @@ cmpi_pickle_init(PyObject *m, cmpi_state *st)
     st->stdlib_protocol = PyObject_GetAttrString(pickle, "HIGHEST_PROTOCOL");
     Py_DECREF(pickle);
     if (!st->stdlib_dumps || !st->stdlib_loads || !st->stdlib_protocol) {
+        return -1;
+    }
+    st->objcodec_str_dtype = PyUnicode_InternFromString("dtype");
+    if (st->objcodec_str_dtype == NULL) {
         return -1;
     }
     /* interned: the callee matches keyword names by identity first */
