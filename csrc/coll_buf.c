@@ -319,6 +319,8 @@ coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Comm_rank(self->ob_mpi, &rank);
     int sending = self->inter ? root == MPI_ROOT : rank == root;
     if (coll_begin(self, mode, fname, a[2], &run) < 0 ||
+        (!(self->inter && root == MPI_PROC_NULL) &&
+         cmpi_sendbuf_required(fname, "buf", a[0]) < 0) ||
         cmpi_msg_parse(self->st, a[0], &m,
                        sending ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0) {
         goto done;
@@ -425,7 +427,9 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
 
     if (send_used && !send_inplace) {
-        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
+        if ((kind == SCATTER &&
+             cmpi_sendbuf_required(fname, "sendbuf", a[0]) < 0) ||
+            cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
             goto done;
         }
         sbuf = sm.addr;
@@ -820,8 +824,9 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             break;
         case SCATTERV:
             if (is_root) {
-                if (cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) <
-                    0) {
+                if (cmpi_sendbuf_required(fname, "sendbuf", a[0]) < 0 ||
+                    cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) <
+                            0) {
                     goto done;
                 }
             }
@@ -1195,10 +1200,12 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (coll_begin(self, mode, fname, a[2], &run) < 0) {
         return NULL;
     }
-    if ((!send_inplace &&
-         cmpi_msgw_parse(self->st, a[0], &sw, size, CMPI_MSG_SEND) < 0) ||
-        cmpi_recvbuf_required(fname, a[1]) < 0 ||
-        cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0) {
+    /* the receive message first, as mpi4py reads them: a call with both
+     * messages wrong raises what mpi4py raises */
+    if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+        cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0 ||
+        (!send_inplace &&
+         cmpi_msgw_parse(self->st, a[0], &sw, size, CMPI_MSG_SEND) < 0)) {
         goto done;
     }
     void *sbuf = send_inplace ? MPI_IN_PLACE : sw.addr;
