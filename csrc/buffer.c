@@ -1455,15 +1455,10 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                          m->view.len, (Py_ssize_t)m->extent);
             goto error;
         }
-        if (size <= 0 || nitems % size != 0) {
-            PyErr_Format(PyExc_ValueError,
-                         "message: buffer of %zd elements does not split "
-                         "evenly over %d ranks; give the counts",
-                         (Py_ssize_t)nitems, size);
-            goto error;
-        }
+        /* split as mpi4py splits: the first nitems % size ranks take one
+         * element more */
         for (int i = 0; i < size; i++) {
-            m->counts[i] = (int)(nitems / size);
+            m->counts[i] = (int)(nitems / size + (nitems % size > i));
         }
     }
     else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts",

@@ -593,9 +593,18 @@ neighbor_objects(CommObject *self, PyObject *sendobj, enum nb_kind kind)
     /* Pickle; on failure keep the exception and send NB_FAILED. */
     long long stotal = 0;
     if (alltoall) {
-        seq = PySequence_Fast(sendobj,
-                              "neighbor_alltoall: sendobj must be "
-                              "a sequence");
+        if (sendobj == Py_None) {
+            /* None sends None to every neighbor, as in mpi4py */
+            seq = PyList_New(outdeg);
+            for (int i = 0; seq && i < outdeg; i++) {
+                PyList_SET_ITEM(seq, i, Py_NewRef(Py_None));
+            }
+        }
+        else {
+            seq = PySequence_Fast(sendobj,
+                                  "neighbor_alltoall: sendobj must be "
+                                  "a sequence");
+        }
         if (seq != NULL && PySequence_Fast_GET_SIZE(seq) != outdeg) {
             PyErr_Format(PyExc_ValueError,
                          "neighbor_alltoall: sendobj has %zd items, "

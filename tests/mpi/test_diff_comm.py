@@ -133,3 +133,51 @@ def test_vector_counts_items_before_length(cart):
     with pytest.raises(TypeError):
         cart.Neighbor_alltoallv(bytearray(8 * SIZE),
                                 [bytearray(8 * SIZE), ([2.0] * 3, None), MPI.INT])
+
+
+def test_neighbor_alltoall_none_sends_none(cart):
+    # mpi4py sends None to every outgoing neighbor (a ring: two of them,
+    # PROC_NULL at the ends, which give None too)
+    assert cart.neighbor_alltoall(None) == [None, None]
+
+
+def test_vector_message_splits_unevenly_as_mpi4py():
+    # without counts, the first len % n peers get one element more (here
+    # one element over two PROC_NULL neighbors: no message, no mismatch)
+    cart = MPI.COMM_SELF.Create_cart([1], periods=[False])
+    try:
+        cart.Neighbor_alltoallv(bytearray(16), [bytearray(8), "d"])
+        cart.Neighbor_alltoallv([bytearray(8), "q"], bytearray(16))
+    finally:
+        cart.Free()
+
+
+def test_grequest_kwargs_is_read_as_dict():
+    for bad, exc in (("x", ValueError), (1, TypeError), ([0], TypeError)):
+        with pytest.raises(exc):
+            MPI.Grequest.Start(kwargs=bad)
+    seen = []
+    req = MPI.Grequest.Start(lambda status, **kw: seen.append(kw), kwargs=[("a", 1)])
+    req.Complete()
+    req.Wait()
+    assert seen == [{"a": 1}]
+
+
+def test_get_status_some_fills_and_checks_statuses():
+    # as Testsome: statuses must be a list (or sequence) of Status, and the
+    # complete requests' statuses are filled in; where the library lacks
+    # MPI_Request_get_status_some, mpi4py raises NotImplementedError
+    req = MPI.COMM_SELF.Isend(bytearray(0), MPI.PROC_NULL, tag=7)
+    try:
+        for bad in (1, "x", [0]):
+            with pytest.raises((TypeError, NotImplementedError)):
+                MPI.Request.Get_status_some([req], statuses=bad)
+        statuses = []
+        try:
+            done = MPI.Request.Get_status_some([req], statuses=statuses)
+        except NotImplementedError:
+            return
+        assert done == [0] and len(statuses) == 1
+        assert statuses[0].source == MPI.PROC_NULL
+    finally:
+        req.Wait()
