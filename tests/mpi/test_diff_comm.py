@@ -4,6 +4,8 @@ order in which the arguments are read decides which error a call with
 several wrong ones raises.  Runs under both bindings (mpiimpl); every
 rank makes the same calls on its own duplicate of COMM_WORLD."""
 
+from typing import Any
+
 import pytest
 
 from mpiimpl import MPI
@@ -37,8 +39,10 @@ PERSISTENT = ["Barrier_init", "Bcast_init", "Gather_init", "Gatherv_init",
 def test_persistent_collective_info_none_is_type_error(comm, name):
     # mpi4py's parser refuses info=None before it reads a buffer, even
     # buffers too small for the call, and where the library lacks the call
-    args = {"Barrier_init": ()}.get(name, (bytearray(8), bytearray(8 * SIZE)))
-    if name == "Bcast_init":
+    args: tuple = (bytearray(8), bytearray(8 * SIZE))
+    if name == "Barrier_init":
+        args = ()
+    elif name == "Bcast_init":
         args = (bytearray(8),)
     with pytest.raises(TypeError):
         getattr(comm, name)(*args, info=None)
@@ -169,10 +173,11 @@ def test_get_status_some_fills_and_checks_statuses():
     # MPI_Request_get_status_some, mpi4py raises NotImplementedError
     req = MPI.COMM_SELF.Isend(bytearray(0), MPI.PROC_NULL, tag=7)
     try:
+        bad: Any
         for bad in (1, "x", [0]):
             with pytest.raises((TypeError, NotImplementedError)):
                 MPI.Request.Get_status_some([req], statuses=bad)
-        statuses = []
+        statuses: list = []
         try:
             done = MPI.Request.Get_status_some([req], statuses=statuses)
         except NotImplementedError:
