@@ -941,6 +941,23 @@ cmpi_recvbuf_required(const char *fname, PyObject *spec)
     return -1;
 }
 
+/* A buffer a collective sends from at this rank (Bcast's at the root,
+ * Scatter's at the root, a neighborhood collective's): a bare None is
+ * not the empty message there, but a TypeError, as in mpi4py 4 (where
+ * None is not IN_PLACE, mpi4py refuses a None message). */
+static int
+cmpi_sendbuf_required(const char *fname, const char *name, PyObject *spec)
+{
+    if (spec != Py_None) {
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "%s: %s=None, but this call sends from this rank; give a "
+                 "buffer (or [None, 0, datatype] for nothing)",
+                 fname, name);
+    return -1;
+}
+
 /* The bytes that `count` elements of `dtype`, starting `displ` elements
  * into a buffer of `len` bytes, read or write must all lie inside it.
  * Comparing count * extent with the length is not enough for a derived
@@ -1283,28 +1300,33 @@ cmpi_msgv_ints(PyObject *obj, int n, int *out, const char *what,
     if (seq == NULL) {
         return -1;
     }
-    if (PySequence_Fast_GET_SIZE(seq) != n) {
-        PyErr_Format(PyExc_ValueError,
-                     "message: %s has %zd entries, expected one per rank "
-                     "(%d)",
-                     what, PySequence_Fast_GET_SIZE(seq), n);
-        Py_DECREF(seq);
-        return -1;
-    }
-    for (int i = 0; i < n; i++) {
-        if (cmpi_item_as_int(PySequence_Fast_GET_ITEM(seq, i), &out[i], what) <
-            0) {
+    /* the items before the length, as mpi4py reads them: a wrong item is
+     * its error whatever the length */
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < len; i++) {
+        int v;
+        if (cmpi_item_as_int(PySequence_Fast_GET_ITEM(seq, i), &v, what) < 0) {
             Py_DECREF(seq);
             return -1;
         }
-        if (out[i] < 0) {
-            PyErr_Format(PyExc_ValueError, "message: negative %s %d at %d",
-                         what, out[i], i);
+        if (v < 0) {
+            PyErr_Format(PyExc_ValueError, "message: negative %s %d at %zd",
+                         what, v, i);
             Py_DECREF(seq);
             return -1;
+        }
+        if (i < n) {
+            out[i] = v;
         }
     }
     Py_DECREF(seq);
+    if (len != n) {
+        PyErr_Format(PyExc_ValueError,
+                     "message: %s has %zd entries, expected one per rank "
+                     "(%d)",
+                     what, len, n);
+        return -1;
+    }
     return 0;
 }
 
@@ -1433,15 +1455,10 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                          m->view.len, (Py_ssize_t)m->extent);
             goto error;
         }
-        if (size <= 0 || nitems % size != 0) {
-            PyErr_Format(PyExc_ValueError,
-                         "message: buffer of %zd elements does not split "
-                         "evenly over %d ranks; give the counts",
-                         (Py_ssize_t)nitems, size);
-            goto error;
-        }
+        /* split as mpi4py splits: the first nitems % size ranks take one
+         * element more */
         for (int i = 0; i < size; i++) {
-            m->counts[i] = (int)(nitems / size);
+            m->counts[i] = (int)(nitems / size + (nitems % size > i));
         }
     }
     else if (cmpi_msgv_ints(ocounts, size, m->counts, "counts",

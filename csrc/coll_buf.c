@@ -130,20 +130,29 @@ typedef struct {
 #define COLL_RUN_INIT {.mode = COLL_BLOCKING, .req = NULL, .preq = NULL}
 
 /* Arguments of a collective: `names` ends with "info", which only the
- * persistent form (..._init) takes. */
+ * persistent form (..._init) takes.  The info is checked here, before any
+ * buffer, as mpi4py's argument parser does: info=None is a TypeError
+ * whatever the buffers are. */
 static int
-coll_parse(const char *fname, PyObject *const *args, Py_ssize_t nargs,
-           PyObject *kwnames, const char *const *names, int nrequired,
-           PyObject **out, int mode)
+coll_parse(cmpi_state *st, const char *fname, PyObject *const *args,
+           Py_ssize_t nargs, PyObject *kwnames, const char *const *names,
+           int nrequired, PyObject **out, int mode)
 {
     const char *subset[8];
+    MPI_Info info;
     int n = 0;
     while (names[n] != NULL && n < 7) {
         subset[n] = names[n];
         n++;
     }
     subset[mode == COLL_PERSISTENT ? n : n - 1] = NULL;
-    return cmpi_parse(fname, args, nargs, kwnames, subset, nrequired, out);
+    if (cmpi_parse(fname, args, nargs, kwnames, subset, nrequired, out) < 0) {
+        return -1;
+    }
+    if (mode == COLL_PERSISTENT) {
+        return cmpi_info_arg(st, out[n - 1], &info);
+    }
+    return 0;
 }
 
 /* Prepare a collective in `mode`: the request object it returns is made
@@ -165,7 +174,7 @@ coll_begin(CommObject *self, int mode, const char *fname, PyObject *info,
     if (mode == COLL_BLOCKING) {
         return 0;
     }
-    if (mode == COLL_PERSISTENT && info != NULL && info != Py_None &&
+    if (mode == COLL_PERSISTENT && info != NULL &&
         cmpi_info_arg(self->st, info, &run->info) < 0) {
         return -1;
     }
@@ -256,7 +265,8 @@ coll_barrier(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     coll_run run = COLL_RUN_INIT;
     int ierr;
     if (cmpi_comm_check(self) < 0 ||
-        coll_parse(fname, args, nargs, kwnames, kw, 0, a, mode) < 0 ||
+        coll_parse(self->st, fname, args, nargs, kwnames, kw, 0, a, mode) <
+                0 ||
         coll_begin(self, mode, fname, a[0], &run) < 0) {
         return NULL;
     }
@@ -300,7 +310,8 @@ coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     coll_run run = COLL_RUN_INIT;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        coll_parse(fname, args, nargs, kwnames, kw, 1, a, mode) < 0 ||
+        coll_parse(self->st, fname, args, nargs, kwnames, kw, 1, a, mode) <
+                0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
         cmpi_check_root(self, root) < 0) {
         return NULL;
@@ -308,6 +319,8 @@ coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Comm_rank(self->ob_mpi, &rank);
     int sending = self->inter ? root == MPI_ROOT : rank == root;
     if (coll_begin(self, mode, fname, a[2], &run) < 0 ||
+        (!(self->inter && root == MPI_PROC_NULL) &&
+         cmpi_sendbuf_required(fname, "buf", a[0]) < 0) ||
         cmpi_msg_parse(self->st, a[0], &m,
                        sending ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0) {
         goto done;
@@ -356,8 +369,8 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     coll_run run = COLL_RUN_INIT;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        coll_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
-                   a, mode) < 0 ||
+        coll_parse(self->st, fname, args, nargs, kwnames,
+                   rooted ? kw_root : kw_all, 2, a, mode) < 0 ||
         cmpi_opt_int(rooted ? a[2] : NULL, &root, 0, "root") < 0 ||
         (rooted && cmpi_check_root(self, root) < 0)) {
         return NULL;
@@ -414,7 +427,9 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
 
     if (send_used && !send_inplace) {
-        if (cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
+        if ((kind == SCATTER &&
+             cmpi_sendbuf_required(fname, "sendbuf", a[0]) < 0) ||
+            cmpi_msg_parse(self->st, a[0], &sm, CMPI_MSG_SEND) < 0) {
             goto done;
         }
         sbuf = sm.addr;
@@ -562,7 +577,7 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     coll_run run = COLL_RUN_INIT;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        coll_parse(fname, args, nargs, kwnames,
+        coll_parse(self->st, fname, args, nargs, kwnames,
                    kind == REDUCE ? kw_root : kw_all, 2, a, mode) < 0 ||
         cmpi_opt_int(kind == REDUCE ? a[3] : NULL, &root, 0, "root") < 0 ||
         (kind == REDUCE && cmpi_check_root(self, root) < 0) ||
@@ -577,7 +592,9 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     MPI_Comm_rank(self->ob_mpi, &rank);
     int is_root = self->inter ? root == MPI_ROOT : rank == root;
     int send_inplace = coll_inplace_or_none(
-            self, a[0], (kind == REDUCE && is_root) || kind == ALLREDUCE);
+            self, a[0],
+            (kind == REDUCE && is_root) || kind == ALLREDUCE || kind == SCAN ||
+                    kind == EXSCAN);
     int recv_used = kind != REDUCE || is_root;
     /* an intercommunicator's Reduce: the root group only receives */
     int send_used = !(self->inter && kind == REDUCE &&
@@ -754,8 +771,8 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     memset(&rv, 0, sizeof(rv));
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        coll_parse(fname, args, nargs, kwnames, rooted ? kw_root : kw_all, 2,
-                   a, mode) < 0 ||
+        coll_parse(self->st, fname, args, nargs, kwnames,
+                   rooted ? kw_root : kw_all, 2, a, mode) < 0 ||
         cmpi_opt_int(rooted ? a[2] : NULL, &root, 0, "root") < 0 ||
         (rooted && cmpi_check_root(self, root) < 0)) {
         return NULL;
@@ -807,8 +824,9 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             break;
         case SCATTERV:
             if (is_root) {
-                if (cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) <
-                    0) {
+                if (cmpi_sendbuf_required(fname, "sendbuf", a[0]) < 0 ||
+                    cmpi_msgv_parse(self->st, a[0], &sv, size, CMPI_MSG_SEND) <
+                            0) {
                     goto done;
                 }
             }
@@ -934,6 +952,57 @@ enum reduce_scatter_kind {
     REDUCE_SCATTER_BLOCK
 };
 
+/* Reduce_scatter's recvcounts, read as mpi4py reads them: a sequence
+ * (a bare int is a TypeError) of integers proper (__index__: a float is a
+ * TypeError, unlike a count in a message), checked for its length after
+ * its items.  A count past 2**31-1 is more than any buffer cmpi takes
+ * here holds: a ValueError, as mpi4py's check of the counts against the
+ * buffers raises. */
+static int
+reduce_scatter_counts(const char *fname, PyObject *obj, int n, int *out)
+{
+    PyObject *seq = PySequence_Fast(obj,
+                                    "recvcounts must be a sequence of "
+                                    "integers");
+    if (seq == NULL) {
+        return -1;
+    }
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < len; i++) {
+        PyObject *item = PyNumber_Index(PySequence_Fast_GET_ITEM(seq, i));
+        if (item == NULL) {
+            goto error;
+        }
+        long long v = PyLong_AsLongLong(item);
+        Py_DECREF(item);
+        if (v == -1 && PyErr_Occurred()) {
+            goto error;
+        }
+        if (v < 0 || v > INT_MAX) {
+            PyErr_Format(PyExc_ValueError,
+                         "%s: recvcounts[%zd]=%lld is not a count of elements "
+                         "(0 to 2**31-1)",
+                         fname, i, v);
+            goto error;
+        }
+        if (i < n) {
+            out[i] = (int)v;
+        }
+    }
+    if (len != n) {
+        PyErr_Format(PyExc_ValueError,
+                     "%s: recvcounts has %zd entries, expected one per rank "
+                     "(%d)",
+                     fname, len, n);
+        goto error;
+    }
+    Py_DECREF(seq);
+    return 0;
+error:
+    Py_DECREF(seq);
+    return -1;
+}
+
 static PyObject *
 reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                     PyObject *kwnames, const char *fname,
@@ -953,8 +1022,8 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int *counts = NULL;
     PyObject *res = NULL;
     if (cmpi_comm_check(self) < 0 ||
-        coll_parse(fname, args, nargs, kwnames, block ? kw_block : kw_v, 2, a,
-                   mode) < 0) {
+        coll_parse(self->st, fname, args, nargs, kwnames,
+                   block ? kw_block : kw_v, 2, a, mode) < 0) {
         return NULL;
     }
     oop = block ? a[2] : a[3];
@@ -964,7 +1033,7 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (self->inter) {
         size = self->peers;
     }
-    int send_inplace = coll_inplace(self->st, a[0]);
+    int send_inplace = coll_inplace_or_none(self, a[0], 1);
     if (coll_begin(self, mode, fname, block ? a[3] : a[4], &run) < 0) {
         return NULL;
     }
@@ -1017,16 +1086,15 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             goto done;
         }
         if (a[2] != NULL && a[2] != Py_None) {
-            if (cmpi_msgv_ints(a[2], size, counts, "recvcounts",
-                               CMPI_MSGV_COUNTS) < 0) {
+            if (reduce_scatter_counts(fname, a[2], size, counts) < 0) {
                 goto done;
             }
         }
-        else if (self->inter) {
-            PyErr_Format(PyExc_ValueError,
-                         "%s: recvcounts is required on an "
-                         "intercommunicator",
-                         fname);
+        else if (self->inter || send_inplace) {
+            /* the counts cannot be gathered from the receive buffers */
+            PyErr_Format(
+                    PyExc_TypeError, "%s: recvcounts is required %s", fname,
+                    self->inter ? "on an intercommunicator" : "with IN_PLACE");
             goto done;
         }
         else {
@@ -1123,8 +1191,8 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int ierr;
     memset(&sw, 0, sizeof(sw));
     memset(&rw, 0, sizeof(rw));
-    if (cmpi_comm_check(self) < 0 ||
-        coll_parse(fname, args, nargs, kwnames, kw, 2, a, mode) < 0) {
+    if (cmpi_comm_check(self) < 0 || coll_parse(self->st, fname, args, nargs,
+                                                kwnames, kw, 2, a, mode) < 0) {
         return NULL;
     }
     int size = self->inter ? self->peers : self->size;
@@ -1132,10 +1200,12 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (coll_begin(self, mode, fname, a[2], &run) < 0) {
         return NULL;
     }
-    if ((!send_inplace &&
-         cmpi_msgw_parse(self->st, a[0], &sw, size, CMPI_MSG_SEND) < 0) ||
-        cmpi_recvbuf_required(fname, a[1]) < 0 ||
-        cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0) {
+    /* the receive message first, as mpi4py reads them: a call with both
+     * messages wrong raises what mpi4py raises */
+    if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
+        cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0 ||
+        (!send_inplace &&
+         cmpi_msgw_parse(self->st, a[0], &sw, size, CMPI_MSG_SEND) < 0)) {
         goto done;
     }
     void *sbuf = send_inplace ? MPI_IN_PLACE : sw.addr;

@@ -168,9 +168,10 @@ Grequest_Start(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         }
     }
     if (a[4] != NULL && a[4] != Py_None) {
-        tkw = PyDict_New();
-        if (tkw == NULL || PyDict_Update(tkw, a[4]) < 0) {
-            Py_XDECREF(tkw);
+        /* dict(kwargs), as mpi4py: a mapping or a sequence of pairs, and
+         * dict's own TypeError/ValueError for anything else */
+        tkw = PyObject_CallOneArg((PyObject *)&PyDict_Type, a[4]);
+        if (tkw == NULL) {
             Py_XDECREF(targs);
             return NULL;
         }

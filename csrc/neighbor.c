@@ -109,6 +109,17 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
             }
         }
     }
+    else if (spec == st->BOTTOM || spec == st->IN_PLACE ||
+             (len < 0 && PyObject_Length(spec) < 0)) {
+        /* TypeError for what has no length (a sentinel, a scalar, a 0-d
+         * array), as mpi4py's len() of the message raises */
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "message: expected a list [buf, counts, displs, "
+                     "datatypes], not %.100s",
+                     Py_TYPE(spec)->tp_name);
+        return -1;
+    }
     else {
         /* ValueError, as a list of the wrong length (as in mpi4py) */
         PyErr_SetString(PyExc_ValueError,
@@ -321,6 +332,7 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                    mode == NB_PERSISTENT ? kw : kw2, 2, a) < 0 ||
         (mode == NB_PERSISTENT && cmpi_info_arg(self->st, a[2], &info) < 0) ||
         cmpi_topo_degrees(self, &indeg, &outdeg) < 0 ||
+        cmpi_sendbuf_required(fname, "sendbuf", a[0]) < 0 ||
         cmpi_recvbuf_required(fname, a[1]) < 0) {
         return NULL;
     }
@@ -375,9 +387,10 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             }
             break;
         default:
-            if (nb_msgw_parse(self->st, a[0], &sw, outdeg, CMPI_MSG_SEND) <
-                        0 ||
-                nb_msgw_parse(self->st, a[1], &rw, indeg, CMPI_MSG_RECV) < 0) {
+            /* the receive message first, as mpi4py reads them */
+            if (nb_msgw_parse(self->st, a[1], &rw, indeg, CMPI_MSG_RECV) < 0 ||
+                nb_msgw_parse(self->st, a[0], &sw, outdeg, CMPI_MSG_SEND) <
+                        0) {
                 goto done;
             }
             break;
@@ -580,9 +593,18 @@ neighbor_objects(CommObject *self, PyObject *sendobj, enum nb_kind kind)
     /* Pickle; on failure keep the exception and send NB_FAILED. */
     long long stotal = 0;
     if (alltoall) {
-        seq = PySequence_Fast(sendobj,
-                              "neighbor_alltoall: sendobj must be "
-                              "a sequence");
+        if (sendobj == Py_None) {
+            /* None sends None to every neighbor, as in mpi4py */
+            seq = PyList_New(outdeg);
+            for (int i = 0; seq && i < outdeg; i++) {
+                PyList_SET_ITEM(seq, i, Py_NewRef(Py_None));
+            }
+        }
+        else {
+            seq = PySequence_Fast(sendobj,
+                                  "neighbor_alltoall: sendobj must be "
+                                  "a sequence");
+        }
         if (seq != NULL && PySequence_Fast_GET_SIZE(seq) != outdeg) {
             PyErr_Format(PyExc_ValueError,
                          "neighbor_alltoall: sendobj has %zd items, "

@@ -26,6 +26,33 @@ p2p_msg_parse(CommObject *c, PyObject *spec, cmpi_msg *m, int mode, int peer)
     return cmpi_msg_parse(c->st, spec, m, mode);
 }
 
+/* The first steps of Sendrecv and Isendrecv, in mpi4py's order, so that
+ * a call with several bad arguments raises what mpi4py raises: the
+ * integers converted (not yet checked against the communicator), the
+ * send message parsed into *sm, then a missing receive buffer refused
+ * (a TypeError unless the source is PROC_NULL).  The caller checks the
+ * ranks and tags next, and releases *sm. */
+static int
+p2p_sendrecv_begin(CommObject *c, PyObject *const *a, cmpi_msg *sm)
+{
+    int dest, sendtag, source, recvtag;
+    *sm = (cmpi_msg)CMPI_MSG_INIT;
+    if (cmpi_as_int(a[1], &dest, "dest") < 0 ||
+        cmpi_opt_int(a[2], &sendtag, 0, "sendtag") < 0 ||
+        cmpi_opt_int(a[4], &source, MPI_ANY_SOURCE, "source") < 0 ||
+        cmpi_opt_int(a[5], &recvtag, MPI_ANY_TAG, "recvtag") < 0 ||
+        p2p_msg_parse(c, a[0], sm, CMPI_MSG_SEND, dest) < 0) {
+        return -1;
+    }
+    if ((a[3] == NULL || a[3] == Py_None) && source != MPI_PROC_NULL) {
+        cmpi_msg none = CMPI_MSG_INIT;
+        if (p2p_msg_parse(c, Py_None, &none, CMPI_MSG_RECV, source) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static PyObject *
 send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames, const char *fname,
@@ -252,12 +279,13 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     cmpi_msg sm, rm;
     CMPI_COMM_CHECK(self);
     if (cmpi_parse("Sendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_sendrecv_args(self, a[1], a[2], a[4], a[5], &dest, &sendtag,
-                           &source, &recvtag) < 0 ||
         cmpi_status_check(self->st, a[6]) < 0) {
         return NULL;
     }
-    if (p2p_msg_parse(self, a[0], &sm, CMPI_MSG_SEND, dest) < 0) {
+    if (p2p_sendrecv_begin(self, a, &sm) < 0 ||
+        cmpi_sendrecv_args(self, a[1], a[2], a[4], a[5], &dest, &sendtag,
+                           &source, &recvtag) < 0) {
+        cmpi_msg_release(&sm);
         return NULL;
     }
     if (p2p_msg_parse(self, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,
@@ -581,13 +609,14 @@ Comm_Isendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     PyObject *a[6] = {NULL};
     int dest, sendtag, source, recvtag;
     CMPI_COMM_CHECK(self);
-    if (cmpi_parse("Isendrecv", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_sendrecv_args(self, a[1], a[2], a[4], a[5], &dest, &sendtag,
-                           &source, &recvtag) < 0) {
+    cmpi_msg sm, rm;
+    if (cmpi_parse("Isendrecv", args, nargs, kwnames, kw, 2, a) < 0) {
         return NULL;
     }
-    cmpi_msg sm, rm;
-    if (p2p_msg_parse(self, a[0], &sm, CMPI_MSG_SEND, dest) < 0) {
+    if (p2p_sendrecv_begin(self, a, &sm) < 0 ||
+        cmpi_sendrecv_args(self, a[1], a[2], a[4], a[5], &dest, &sendtag,
+                           &source, &recvtag) < 0) {
+        cmpi_msg_release(&sm);
         return NULL;
     }
     if (p2p_msg_parse(self, a[3] ? a[3] : Py_None, &rm, CMPI_MSG_RECV,

@@ -1003,7 +1003,7 @@ Request_Get_status_some(PyTypeObject *cls, PyObject *const *args,
     cmpi_reqlist rl;
     if (st == NULL ||
         cmpi_parse("Get_status_some", args, nargs, kwnames, kw, 1, a) < 0 ||
-        cmpi_reqlist_get(st, a[0], &rl) < 0) {
+        check_statuses(a[1]) < 0 || cmpi_reqlist_get(st, a[0], &rl) < 0) {
         return NULL;
     }
     PyObject *indices = PyList_New(0);
@@ -1020,8 +1020,11 @@ Request_Get_status_some(PyTypeObject *cls, PyObject *const *args,
             break;
         }
         if (flag) {
+            /* the statuses of the complete ones, as Testsome fills them */
             PyObject *o = PyLong_FromSsize_t(i);
-            if (o == NULL || PyList_Append(indices, o) < 0) {
+            if (o == NULL || PyList_Append(indices, o) < 0 ||
+                (a[1] != NULL && a[1] != Py_None &&
+                 store_status_at(st, a[1], i, &s) < 0)) {
                 Py_CLEAR(indices);
             }
             Py_XDECREF(o);

@@ -607,10 +607,6 @@ ENTRIES = [
      "a message spec whose count needs more bytes than its buffer holds: mpi4py gives MPI "
      "the count (here MPI notices the mismatch as a truncation); cmpi raises ValueError "
      "before MPI sees it (README, mpi4py compatibility)"),
-    (r"Reduce_scatter\(MPI\.IN_PLACE, bytearray\(8 \* SIZE\)\)$", r"^exc:TypeError$", r"^ok:",
-     "mpi4py-bug",
-     "recvcounts left at its default None with IN_PLACE: mpi4py 4.1.2 calls len(None); cmpi "
-     "takes the default (an equal share per rank)"),
     # round 3: dmisc
     (r"^np=1 (MPI\.(Comm|Datatype|Win)\.Free_keyval|(comm|dt|win)\.(Set_attr|Delete_attr))\(",
      r"^exc:MPI\.Exception\(ERR_OTHER\)$", r"^exc:MPI\.Exception\(ERR_KEYVAL\)$", "stricter",
@@ -701,6 +697,250 @@ ENTRIES = [
 ]
 ENTRIES += [("^(?:" + "|".join(re.escape(v) for v in ids) + ")$", None, None, "fixed", why)
             for why, ids in _ARGTYPES_FIXED.values()]
+
+# round 3: dcomm -- point-to-point, collectives, neighborhood collectives,
+# Message.recv, Get_status_some, Grequest.Start
+#: round 3: dcomm: the communication variants fixed, by fix; exact variant ids.
+_DCOMM_FIXED = {
+    'info': (
+        'info=None in a persistent collective is a TypeError checked before the buffers, as '
+        "mpi4py's parser does (cmpi took None as INFO_NULL, then raised NotImplementedError or "
+        'a buffer error)',
+        [
+            'np=1 comm.Allgather_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Allgatherv_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Allreduce_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Alltoall_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Alltoallv_init(bytearray(8 * SIZE), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Alltoallw_init(bytearray(8 * SIZE), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Barrier_init(info=None)',
+            'np=1 comm.Bcast_init(bytearray(8), info=None)',
+            'np=1 comm.Exscan_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Gather_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Gatherv_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Reduce_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Reduce_scatter_block_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Scan_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Scatter_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=1 comm.Scatterv_init(bytearray(8 * SIZE), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Allgather_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Allgatherv_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Allreduce_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Alltoall_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Alltoallv_init(bytearray(8 * SIZE), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Alltoallw_init(bytearray(8 * SIZE), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Barrier_init(info=None)',
+            'np=2 comm.Bcast_init(bytearray(8), info=None)',
+            'np=2 comm.Exscan_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Gather_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Gatherv_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Reduce_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Reduce_scatter_block_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Scan_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Scatter_init(bytearray(8), bytearray(8 * SIZE), info=None)',
+            'np=2 comm.Scatterv_init(bytearray(8 * SIZE), bytearray(8 * SIZE), info=None)',
+        ],
+    ),
+    'sendrecv': (
+        "Sendrecv/Isendrecv read their arguments in mpi4py's order: integers converted, the "
+        'send message parsed, then a missing recvbuf is a TypeError before the ranks and tags '
+        'are checked',
+        [
+            'np=1 comm.Isendrecv(bytearray(8), -1)',
+            'np=1 comm.Isendrecv(bytearray(8), -7)',
+            'np=1 comm.Isendrecv(bytearray(8), 0, recvtag=-7)',
+            'np=1 comm.Isendrecv(bytearray(8), 0, sendtag=-1)',
+            'np=1 comm.Isendrecv(bytearray(8), 0, sendtag=-7)',
+            'np=1 comm.Isendrecv(bytearray(8), 0, source=-7)',
+            'np=1 comm.Isendrecv(bytearray(8), 0, source=SIZE)',
+            'np=1 comm.Isendrecv(bytearray(8), SIZE)',
+            'np=1 comm.Sendrecv(bytearray(8), -1)',
+            'np=1 comm.Sendrecv(bytearray(8), -7)',
+            'np=1 comm.Sendrecv(bytearray(8), 0, recvtag=-7)',
+            'np=1 comm.Sendrecv(bytearray(8), 0, sendtag=-1)',
+            'np=1 comm.Sendrecv(bytearray(8), 0, sendtag=-7)',
+            'np=1 comm.Sendrecv(bytearray(8), 0, source=-7)',
+            'np=1 comm.Sendrecv(bytearray(8), 0, source=SIZE)',
+            'np=1 comm.Sendrecv(bytearray(8), SIZE)',
+        ],
+    ),
+    'inplace_none': (
+        'sendbuf=None is IN_PLACE in Scan, Exscan and Reduce_scatter(_block) on an '
+        "intracommunicator, as mpi4py's is_IN_PLACE reads it (with IN_PLACE, Reduce_scatter "
+        'needs recvcounts: TypeError)',
+        [
+            'np=1 comm.Exscan(None, bytearray(8 * SIZE))',
+            'np=1 comm.Exscan_init(None, bytearray(8 * SIZE))',
+            'np=1 comm.Iexscan(None, bytearray(8 * SIZE))',
+            'np=1 comm.Ireduce_scatter(None, bytearray(8 * SIZE))',
+            'np=1 comm.Ireduce_scatter_block(None, bytearray(8 * SIZE))',
+            'np=1 comm.Scan_init(None, bytearray(8 * SIZE))',
+        ],
+    ),
+    'recvcounts': (
+        "Reduce_scatter's recvcounts are read as mpi4py reads them: a sequence of __index__ "
+        'integers (a bare int, a str, a float or None is a TypeError), its length checked after'
+        ' its items; required with IN_PLACE',
+        [
+            'np=1 comm.Ireduce_scatter(MPI.IN_PLACE, bytearray(8 * SIZE))',
+            'np=1 comm.Ireduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=1)',
+            'np=1 comm.Ireduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=[2**31])',
+            'np=1 comm.Reduce_scatter(MPI.IN_PLACE, bytearray(8 * SIZE))',
+            'np=1 comm.Reduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=1)',
+            'np=1 comm.Reduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=[2**31])',
+            'np=1 comm.Reduce_scatter_init(MPI.IN_PLACE, bytearray(8 * SIZE))',
+            'np=1 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), recvcounts=1)',
+            'np=1 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), recvcounts=[2**31])',
+            "np=2 comm.Ireduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts='1')",
+            'np=2 comm.Ireduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=1)',
+            'np=2 comm.Ireduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=[0.5])',
+            'np=2 comm.Ireduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=[1.0])',
+            'np=2 comm.Ireduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=[None])',
+            "np=2 comm.Reduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts='1')",
+            'np=2 comm.Reduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=1)',
+            'np=2 comm.Reduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=[0.5])',
+            'np=2 comm.Reduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=[1.0])',
+            'np=2 comm.Reduce_scatter(bytearray(8), bytearray(8 * SIZE), recvcounts=[None])',
+            "np=2 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), recvcounts='1')",
+            'np=2 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), recvcounts=1)',
+            'np=2 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), recvcounts=[0.5])',
+            'np=2 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), recvcounts=[1.0])',
+            'np=2 comm.Reduce_scatter_init(bytearray(8), bytearray(8 * SIZE), recvcounts=[None])',
+        ],
+    ),
+    'none_send': (
+        "a bare None where a collective sends from this rank (Bcast's buf, Scatter's sendbuf at"
+        ' the root, a neighborhood sendbuf) is a TypeError as in mpi4py 4; '
+        'neighbor_alltoall(None) sends None to every neighbor',
+        [
+            'np=1 cart.Ineighbor_allgather(None, bytearray(8 * SIZE))',
+            'np=1 cart.Neighbor_allgather_init(None, bytearray(8 * SIZE))',
+            'np=1 cart.Neighbor_alltoallv_init(None, bytearray(8 * SIZE))',
+            'np=1 cart.neighbor_alltoall(None)',
+            'np=1 comm.Bcast(None)',
+            'np=1 comm.Scatter(None, bytearray(8 * SIZE))',
+            'np=1 comm.Scatter_init(None, bytearray(8 * SIZE))',
+            'np=1 comm.Scatterv_init(None, bytearray(8 * SIZE))',
+            'np=2 cart.neighbor_alltoall(None)',
+        ],
+    ),
+    'wmsg': (
+        'Alltoallw and Neighbor_alltoallw read the receive message first, as mpi4py does; a '
+        'w-message without a length is a TypeError; count sequences are checked item by item '
+        'before their length',
+        [
+            'np=1 cart.Ineighbor_alltoallw([bytearray(8 * SIZE), ([1.5] * SIZE, None), MPI.INT], bytearray(8 * SIZE))',
+            'np=1 cart.Ineighbor_alltoallw([bytearray(8 * SIZE), ([2.0] * SIZE, None), MPI.INT], bytearray(8 * SIZE))',
+            'np=1 cart.Ineighbor_alltoallw([bytearray(8), (8, 0), MPI.BYTE], bytearray(8 * SIZE))',
+            'np=1 cart.Ineighbor_alltoallw([bytearray(8), None, MPI.BYTE], bytearray(8 * SIZE))',
+            "np=1 cart.Ineighbor_alltoallw(bytearray(8 * SIZE), np.zeros((), 'f8'))",
+            'np=1 cart.Neighbor_alltoallw([bytearray(8 * SIZE), ([1.5] * SIZE, None), MPI.INT], bytearray(8 * SIZE))',
+            'np=1 cart.Neighbor_alltoallw([bytearray(8 * SIZE), ([8] * (SIZE + 1), [0] * (SIZE + 1)), MPI.BYTE], bytearray(8 * SIZE))',
+            'np=1 cart.Neighbor_alltoallw([bytearray(8), (8, 0), MPI.BYTE], bytearray(8 * SIZE))',
+            'np=1 cart.Neighbor_alltoallw([bytearray(8), 2, MPI.INT], bytearray(8 * SIZE))',
+            'np=1 cart.Neighbor_alltoallw(bytearray(8 * SIZE), MPI.BOTTOM)',
+            'np=1 cart.Neighbor_alltoallw(bytearray(8 * SIZE), MPI.IN_PLACE)',
+            'np=1 cart.Neighbor_alltoallw_init([bytearray(8), 1.5, MPI.INT], bytearray(8 * SIZE))',
+            'np=1 cart.Neighbor_alltoallw_init(bytearray(8 * SIZE), [bytearray(8), 9, MPI.BYTE])',
+            "np=1 cart.Neighbor_alltoallw_init(bytearray(8 * SIZE), np.zeros((), 'f8'))",
+            'np=1 comm.Alltoallw([bytearray(8), 1.5, MPI.INT], bytearray(8 * SIZE))',
+            'np=1 comm.Alltoallw(bytearray(8 * SIZE), [bytearray(8 * SIZE), ([2.0] * SIZE, None), MPI.INT])',
+            'np=1 comm.Alltoallw(bytearray(8 * SIZE), [bytearray(8), 2.0, MPI.INT])',
+            'np=1 comm.Alltoallw_init([bytearray(8 * SIZE), ([1.5] * SIZE, None), MPI.INT], bytearray(8 * SIZE))',
+            'np=1 comm.Ialltoallw([bytearray(8), 1.5, MPI.INT], bytearray(8 * SIZE))',
+            'np=1 comm.Ialltoallw(bytearray(8 * SIZE), [bytearray(8 * SIZE), ([2.0] * SIZE, None), MPI.INT])',
+        ],
+    ),
+    'grequest': (
+        'Grequest.Start reads kwargs with dict(kwargs), as mpi4py (cmpi raised AttributeError)',
+        [
+            "np=1 MPI.Grequest.Start(kwargs='x')",
+            'np=1 MPI.Grequest.Start(kwargs=1)',
+            'np=1 MPI.Grequest.Start(kwargs=[0])',
+        ],
+    ),
+    'vector': (
+        'vector messages as mpi4py reads them: count sequences checked item by item before '
+        'their length ([2.0] is a TypeError), and without counts a buffer splits over the peers'
+        ' unevenly (the first ones get one element more) instead of being refused',
+        [
+            'np=1 cart.Ineighbor_allgatherv(bytearray(8), [bytearray(8 * SIZE), ([2.0] * SIZE, None), MPI.INT])',
+            "np=1 cart.Ineighbor_allgatherv(bytearray(8), [bytearray(8), 'q'])",
+            'np=1 cart.Ineighbor_alltoallv([bytearray(8 * SIZE), ([2.0] * SIZE, None), MPI.INT], bytearray(8 * SIZE))',
+            'np=1 cart.Ineighbor_alltoallv(bytearray(8 * SIZE), [bytearray(8 * SIZE), ([2.0] * SIZE, None), MPI.INT])',
+            'np=1 cart.Neighbor_alltoallv(bytearray(8 * SIZE), [bytearray(8 * SIZE), ([2.0] * SIZE, None), MPI.INT])',
+            "np=1 cart.Neighbor_alltoallv(bytearray(8 * SIZE), np.zeros(1, 'f8'))",
+            "np=1 cart.Neighbor_alltoallv(np.zeros(1, 'i8'), bytearray(8 * SIZE))",
+            "np=1 cart.Neighbor_alltoallv_init([bytearray(8), 'q'], bytearray(8 * SIZE))",
+            "np=1 cart.Neighbor_alltoallv_init(bytearray(8 * SIZE), np.zeros((), 'f8'))",
+            "np=1 cart.Neighbor_alltoallv_init(np.zeros((), 'f8'), bytearray(8 * SIZE))",
+        ],
+    ),
+}
+ENTRIES += [("^(?:" + "|".join(re.escape(v) for v in ids) + ")$", None, None, "fixed", why)
+            for why, ids in _DCOMM_FIXED.values()]
+ENTRIES += [
+    (r"^np=[12] comm\.(Sendrecv|Isendrecv|recv|scatter|Reduce|Ireduce|Reduce_init)\(.*"
+     r"(dest=|sendtag=|source=|recvtag=|tag=|root=|, )-?\d+\.5\b",
+     r"^exc:(TypeError|UnpicklingError|ValueError / (ok:\w+|exc:NotImplementedError))$",
+     r"^exc:ValueError$", "stricter",
+     "a float with a fractional part as a rank, tag or root: mpi4py truncates it and goes on "
+     "(then fails on another argument, receives at the truncated rank, or reduces on one rank "
+     "only); cmpi raises ValueError naming the argument, on every rank (README, mpi4py "
+     "compatibility)"),
+    (r"^np=1 (cart\.I?[Nn]eighbor_\w+|comm\.Isendrecv)\(.*\[bytearray\(8\), "
+     r"(2, MPI\.INT|8, MPI\.BYTE|\(8, 0\), MPI\.BYTE|9, MPI\.BYTE)\]",
+     r"^(ok:Request|ok:None|exc:MPI\.Exception\(ERR_TRUNCATE\)|exc:NotImplementedError|"
+     r"exc:TypeError)$", r"^exc:ValueError$", "stricter",
+     "a message whose count (per neighbor, in a neighborhood collective) needs more bytes than "
+     "its buffer holds: mpi4py hands MPI the count (here the neighbors are PROC_NULL, or MPI "
+     "sees a truncation, or another argument fails first); cmpi raises ValueError before MPI "
+     "reads or writes past the buffer (README, mpi4py compatibility)"),
+    (r"^np=1 (cart\.I?[Nn]eighbor_\w+|comm\.(Psend_init|Precv_init|Isendrecv_replace))\("
+     r".*MPI\.IN_PLACE", r"^exc:(MPI\.Exception\(ERR_ARG\)|NotImplementedError)$",
+     r"^exc:TypeError$", "stricter",
+     "IN_PLACE as a buffer of a neighborhood collective, a partitioned or an Isendrecv_replace "
+     "call, where MPI gives it no meaning: mpi4py hands MPI the sentinel (ERR_ARG, or "
+     "NotImplementedError where the library lacks the call), cmpi raises TypeError (README, "
+     "mpi4py compatibility)"),
+    (r"^np=1 comm\.(Gather|Allgather_init)\(bytearray\(8\), MPI\.IN_PLACE\)$",
+     r"^exc:(MPI\.Exception\(ERR_ARG\)|NotImplementedError)$", r"^exc:ValueError$", "stricter",
+     "IN_PLACE as the receive buffer of a gather, where MPI defines it only for the send buffer "
+     "(and at the root of Scatter): mpi4py hands MPI the sentinel, cmpi raises ValueError "
+     "(README, mpi4py compatibility)"),
+    (r"^np=1 (comm\.recv\(buf=1\)|comm\.sendrecv\(\[1, 'a'\], 0, recvbuf=1\))$",
+     r"^exc:MPI\.Exception\(ERR_TRUNCATE\)$", r"^exc:UnpicklingError$|^ok:", "stricter",
+     "an integer buf/recvbuf in recv/sendrecv (deprecated in mpi4py): mpi4py receives into that "
+     "many bytes and truncates a larger message; cmpi sizes every pickled receive by matched "
+     "probe, so nothing truncates (README, mpi4py compatibility)"),
+    (r"^np=1 msg\.recv\((None|status=MPI\.Status\(\)|status=None)?\)$",
+     r"^exc:MPI\.Exception\(ERR_TRUNCATE\)$", r"^exc:UnpicklingError$", "mpi4py-bug",
+     "Message.recv of a message matched by Mprobe (not mprobe): mpi4py 4.1.2 receives it into "
+     "an empty buffer (Message.ob_buf is set by mprobe only), so any non-empty message "
+     "truncates; cmpi sizes the receive from the matched message and unpickles it (here the "
+     "harness's raw bytes, hence UnpicklingError)"),
+    (r"^np=[12] comm\.(recv|scatter)\(.*Index\(\d\)", r"^exc:TypeError$",
+     r"^exc:(UnpicklingError|TypeError / exc:MPI\.Exception\(ERR_OTHER\))$", "mpi4py-bug",
+     "an object with only __index__ is refused by mpi4py 4.1.2 (its Cython conversion asks "
+     "for __int__); cmpi takes the value and goes on: recv receives the harness's raw message "
+     "(UnpicklingError), scatter's root refuses its non-sequence and tells the other rank"),
+    (r"^np=2 comm\.reduce\(.*op=(1|MPI\.INT)\)$", r"^exc:TypeError / ok:", r"^exc:TypeError$",
+     "stricter",
+     "a bad op in a lowercase reduce: mpi4py raises TypeError where it calls the op (the root "
+     "only), cmpi on every rank (README, mpi4py compatibility)"),
+    (r"^np=2 comm\.(scan|exscan)\((None|\[1, 'a'\], op=MPI\.OP_NULL)\)$",
+     r"^exc:(TypeError|ValueError)$", r"^(ok:|exc:)", "mpi4py-bug",
+     "mpi4py 4.1.2's recursive-doubling scan/exscan applies the op on every rank, also where "
+     "that rank's result does not need it (rank 0; exscan's rank 1 of 2), so an op that fails "
+     "on these objects raises there; cmpi combines only what each rank's result needs"),
+    (r"^np=1 MPI\.Request\.[Gg]et_status_some\(\[req\], statuses=(1|'x'|\[0\])\)$",
+     r"^exc:NotImplementedError$", r"^exc:TypeError$", "mpi4py-bug",
+     "mpi4py 4.1.2 raises NotImplementedError where the library lacks MPI-4.1's "
+     "MPI_Request_get_status_some (Open MPI 4.1); cmpi builds it from MPI_Request_get_status "
+     "and checks and fills statuses as Testsome does (a non-Status item is a TypeError)"),
+]
 
 
 def classify(vid, ref, got):
