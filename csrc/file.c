@@ -173,8 +173,9 @@ offset_arg(PyObject *obj, MPI_Offset *out, const char *what)
 static PyObject *
 file_comm_check(cmpi_state *st, PyObject *obj, CommObject **out)
 {
-    if (!PyObject_TypeCheck(obj, st->Comm_Type)) {
-        PyErr_Format(PyExc_TypeError, "comm must be a Comm, not %.100s",
+    /* COMM_NULL (a Comm) is refused here too, as in mpi4py */
+    if (!PyObject_TypeCheck(obj, st->Intracomm_Type)) {
+        PyErr_Format(PyExc_TypeError, "comm must be an Intracomm, not %.100s",
                      Py_TYPE(obj)->tp_name);
         return NULL;
     }
@@ -803,6 +804,18 @@ file_offset_in_range(FileObject *self, MPI_Offset offset, const cmpi_msg *m)
     return 0;
 }
 
+/* None is no buffer for file I/O, as in mpi4py */
+static int
+file_buf_not_none(PyObject *buf)
+{
+    if (buf == Py_None) {
+        PyErr_SetString(PyExc_TypeError,
+                        "buf must be a buffer or a message spec, not None");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames, const char *fname, enum io_where where,
@@ -848,7 +861,7 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
                        (long long)*offset);
         return -1;
     }
-    if (file_access_check(self, access) < 0) {
+    if (file_access_check(self, access) < 0 || file_buf_not_none(buf) < 0) {
         return -1;
     }
     if (cmpi_msg_parse(self->st, buf, m,
@@ -1091,7 +1104,7 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
     }
-    if (cmpi_status_check(self->st, a[1]) < 0) {
+    if (cmpi_status_check(self->st, a[1]) < 0 || file_buf_not_none(a[0]) < 0) {
         return NULL;
     }
     if (cmpi_msg_parse(self->st, a[0], &m,
