@@ -369,12 +369,12 @@ def test_register_datarep_no_conversion(fname):
     name = _datarep_name("plain")
     try:
         MPI.Register_datarep(name, None, None, lambda dt: dt.extent)
-    except MPI.Exception as e:  # the library's answer, as in mpi4py
-        assert "Open MPI" in MPI.Get_library_version(), e
+    except MPI.Exception as refused:  # the library's answer, as in mpi4py
+        assert "Open MPI" in MPI.Get_library_version(), refused
         return
-    with pytest.raises(MPI.Exception) as e:
+    with pytest.raises(MPI.Exception) as dup:
         MPI.Register_datarep(name, None, None, lambda dt: dt.extent)
-    assert e.value.Get_error_class() == MPI.ERR_DUP_DATAREP
+    assert dup.value.Get_error_class() == MPI.ERR_DUP_DATAREP
     comm = MPI.COMM_SELF
     path = fname + f".{MPI.COMM_WORLD.Get_rank()}"
     f = MPI.File.Open(comm, path, MPI.MODE_RDWR | MPI.MODE_CREATE | MPI.MODE_DELETE_ON_CLOSE)
