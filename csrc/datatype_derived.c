@@ -110,6 +110,59 @@ cmpi_int_array(PyObject *obj, int **out, int *n, const char *what)
     return 0;
 }
 
+/* A count past C int that MPI_Count holds (the counts, block lengths and
+ * sizes mpi4py takes as MPI_Count; not darray's distribution arguments,
+ * which it takes as int): mpi4py 4.1.2 passes it to
+ * MPI-4's large-count constructor, or, where the library lacks it (Open
+ * MPI 4.1), refuses it with ERR_ARG; cmpi calls the int form and raises
+ * ERR_ARG too.  One past MPI_Count stays Python's OverflowError, as in
+ * mpi4py.  Called when converting `obj` (a number or a sequence of them)
+ * raised; returns -1. */
+static int
+dt_count_overflow(cmpi_state *st, PyObject *obj, const char *what)
+{
+    if (!PyErr_ExceptionMatches(PyExc_OverflowError)) {
+        return -1;
+    }
+    PyObject *exc = PyErr_GetRaisedException_compat();
+    int is_seq = PySequence_Check(obj) && !PyUnicode_Check(obj) &&
+                 !PyBytes_Check(obj);
+    PyObject *seq = is_seq ? PySequence_Fast(obj, "") : NULL;
+    Py_ssize_t n = seq ? PySequence_Fast_GET_SIZE(seq) : 1;
+    PyErr_Clear();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *num =
+                PyNumber_Long(seq ? PySequence_Fast_GET_ITEM(seq, i) : obj);
+        if (num == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(num, &overflow);
+        Py_DECREF(num);
+        if (overflow != 0) {
+            break; /* past MPI_Count: keep the OverflowError */
+        }
+        if (v > INT_MAX || v < INT_MIN) {
+            Py_XDECREF(seq);
+            Py_DECREF(exc);
+            cmpi_raise_msg(st, MPI_ERR_ARG,
+                           "invalid argument: %s: %lld does not fit in a C "
+                           "int",
+                           what, v);
+            return -1;
+        }
+    }
+    Py_XDECREF(seq);
+    PyErr_SetRaisedException_compat(exc);
+    return -1;
+}
+#define DT_INT(st, obj, out, what) \
+    (cmpi_as_int(obj, out, what) < 0 ? dt_count_overflow(st, obj, what) : 0)
+#define DT_INT_ARRAY(st, obj, out, n, what)                                   \
+    (cmpi_int_array(obj, out, n, what) < 0 ? dt_count_overflow(st, obj, what) \
+                                           : 0)
+
 static int
 aint_array(PyObject *obj, MPI_Aint **out, int *n)
 {
@@ -161,9 +214,9 @@ Datatype_Create_vector(DatatypeObject *self, PyObject *const *args,
     int count, blocklength, stride;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     if (cmpi_parse("Create_vector", args, nargs, kwnames, kw, 3, a) < 0 ||
-        cmpi_as_int(a[0], &count, "count") < 0 ||
-        cmpi_as_int(a[1], &blocklength, "blocklength") < 0 ||
-        cmpi_as_int(a[2], &stride, "stride") < 0) {
+        DT_INT(self->st, a[0], &count, "count") < 0 ||
+        DT_INT(self->st, a[1], &blocklength, "blocklength") < 0 ||
+        DT_INT(self->st, a[2], &stride, "stride") < 0) {
         return NULL;
     }
     int ierr = MPI_Type_vector(count, blocklength, stride, self->ob_mpi, &dt);
@@ -182,8 +235,8 @@ Datatype_Create_hvector(DatatypeObject *self, PyObject *const *args,
     int count, blocklength;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     if (cmpi_parse("Create_hvector", args, nargs, kwnames, kw, 3, a) < 0 ||
-        cmpi_as_int(a[0], &count, "count") < 0 ||
-        cmpi_as_int(a[1], &blocklength, "blocklength") < 0) {
+        DT_INT(self->st, a[0], &count, "count") < 0 ||
+        DT_INT(self->st, a[1], &blocklength, "blocklength") < 0) {
         return NULL;
     }
     Py_ssize_t stride;
@@ -208,8 +261,8 @@ Datatype_Create_indexed(DatatypeObject *self, PyObject *const *args,
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_indexed", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
-        cmpi_int_array(a[1], &dp, &nd, "displacements") < 0) {
+        DT_INT_ARRAY(self->st, a[0], &bl, &nb, "blocklengths") < 0 ||
+        DT_INT_ARRAY(self->st, a[1], &dp, &nd, "displacements") < 0) {
         goto done;
     }
     if (nb != nd) {
@@ -239,7 +292,7 @@ Datatype_Create_hindexed(DatatypeObject *self, PyObject *const *args,
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_hindexed", args, nargs, kwnames, kw, 2, a) < 0 ||
-        cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
+        DT_INT_ARRAY(self->st, a[0], &bl, &nb, "blocklengths") < 0 ||
         aint_array(a[1], &dp, &nd) < 0) {
         goto done;
     }
@@ -270,8 +323,8 @@ Datatype_Create_indexed_block(DatatypeObject *self, PyObject *const *args,
     PyObject *res = NULL;
     if (cmpi_parse("Create_indexed_block", args, nargs, kwnames, kw, 2, a) <
                 0 ||
-        cmpi_as_int(a[0], &blocklength, "blocklength") < 0 ||
-        cmpi_int_array(a[1], &dp, &nd, "displacements") < 0) {
+        DT_INT(self->st, a[0], &blocklength, "blocklength") < 0 ||
+        DT_INT_ARRAY(self->st, a[1], &dp, &nd, "displacements") < 0) {
         goto done;
     }
     ierr = MPI_Type_create_indexed_block(nd, blocklength, dp, self->ob_mpi,
@@ -375,7 +428,7 @@ Datatype_Create_hindexed_block(DatatypeObject *self, PyObject *const *args,
     PyObject *res = NULL;
     if (cmpi_parse("Create_hindexed_block", args, nargs, kwnames, kw, 2, a) <
                 0 ||
-        cmpi_as_int(a[0], &blocklength, "blocklength") < 0 ||
+        DT_INT(self->st, a[0], &blocklength, "blocklength") < 0 ||
         aint_array(a[1], &dp, &nd) < 0) {
         goto done;
     }
@@ -411,7 +464,7 @@ Datatype_Create_struct(PyTypeObject *cls, PyObject *const *args,
         return NULL;
     }
     if (cmpi_parse("Create_struct", args, nargs, kwnames, kw, 3, a) < 0 ||
-        cmpi_int_array(a[0], &bl, &nb, "blocklengths") < 0 ||
+        DT_INT_ARRAY(st, a[0], &bl, &nb, "blocklengths") < 0 ||
         aint_array(a[1], &dp, &nd) < 0 ||
         dtype_array(st, a[2], &types, &nt) < 0) {
         goto done;
@@ -469,9 +522,9 @@ Datatype_Create_subarray(DatatypeObject *self, PyObject *const *args,
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_subarray", args, nargs, kwnames, kw, 3, a) < 0 ||
-        cmpi_int_array(a[0], &sizes, &n1, "sizes") < 0 ||
-        cmpi_int_array(a[1], &subsizes, &n2, "subsizes") < 0 ||
-        cmpi_int_array(a[2], &starts, &n3, "starts") < 0 ||
+        DT_INT_ARRAY(self->st, a[0], &sizes, &n1, "sizes") < 0 ||
+        DT_INT_ARRAY(self->st, a[1], &subsizes, &n2, "subsizes") < 0 ||
+        DT_INT_ARRAY(self->st, a[2], &starts, &n3, "starts") < 0 ||
         cmpi_opt_int(a[3], &order, MPI_ORDER_C, "order") < 0) {
         goto done;
     }
@@ -525,7 +578,7 @@ Datatype_Create_darray(DatatypeObject *self, PyObject *const *args,
     if (cmpi_parse("Create_darray", args, nargs, kwnames, kw, 6, a) < 0 ||
         cmpi_as_int(a[0], &size, "size") < 0 ||
         cmpi_as_int(a[1], &rank, "rank") < 0 ||
-        cmpi_int_array(a[2], &gsizes, &n1, "gsizes") < 0 ||
+        DT_INT_ARRAY(self->st, a[2], &gsizes, &n1, "gsizes") < 0 ||
         cmpi_int_array(a[3], &distribs, &n2, "distribs") < 0 ||
         cmpi_int_array(a[4], &dargs, &n3, "dargs") < 0 ||
         cmpi_int_array(a[5], &psizes, &n4, "psizes") < 0 ||
@@ -649,3 +702,6 @@ Datatype_Create_f90_complex(PyTypeObject *cls, PyObject *const *args,
     int ierr = MPI_Type_create_f90_complex(p, r, &dt);
     return new_f90(cls, ierr, dt);
 }
+
+#undef DT_INT
+#undef DT_INT_ARRAY

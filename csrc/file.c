@@ -173,8 +173,9 @@ offset_arg(PyObject *obj, MPI_Offset *out, const char *what)
 static PyObject *
 file_comm_check(cmpi_state *st, PyObject *obj, CommObject **out)
 {
-    if (!PyObject_TypeCheck(obj, st->Comm_Type)) {
-        PyErr_Format(PyExc_TypeError, "comm must be a Comm, not %.100s",
+    /* COMM_NULL (a Comm) is refused here too, as in mpi4py */
+    if (!PyObject_TypeCheck(obj, st->Intracomm_Type)) {
+        PyErr_Format(PyExc_TypeError, "comm must be an Intracomm, not %.100s",
                      Py_TYPE(obj)->tp_name);
         return NULL;
     }
@@ -803,6 +804,18 @@ file_offset_in_range(FileObject *self, MPI_Offset offset, const cmpi_msg *m)
     return 0;
 }
 
+/* None is no buffer for file I/O, as in mpi4py */
+static int
+file_buf_not_none(PyObject *buf)
+{
+    if (buf == Py_None) {
+        PyErr_SetString(PyExc_TypeError,
+                        "buf must be a buffer or a message spec, not None");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames, const char *fname, enum io_where where,
@@ -848,7 +861,7 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
                        (long long)*offset);
         return -1;
     }
-    if (file_access_check(self, access) < 0) {
+    if (file_access_check(self, access) < 0 || file_buf_not_none(buf) < 0) {
         return -1;
     }
     if (cmpi_msg_parse(self->st, buf, m,
@@ -1091,7 +1104,7 @@ file_end(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0) {
         return NULL;
     }
-    if (cmpi_status_check(self->st, a[1]) < 0) {
+    if (cmpi_status_check(self->st, a[1]) < 0 || file_buf_not_none(a[0]) < 0) {
         return NULL;
     }
     if (cmpi_msg_parse(self->st, a[0], &m,
@@ -1539,24 +1552,198 @@ static PyType_Spec File_spec = {
         .slots = File_slots,
 };
 
+/* ---- user-defined data representations ---- */
+
+/* What MPI_Register_datarep keeps as extra_state for one representation.
+ * MPI has no call to unregister a representation: MPI calls its functions
+ * until MPI_Finalize, so this and the Python functions it holds are never
+ * freed. */
+typedef struct {
+    cmpi_state *st;
+    PyObject *read_fn;  /* a callable, or NULL for MPI_CONVERSION_FN_NULL */
+    PyObject *write_fn; /* likewise */
+    PyObject *extent_fn;
+} datarep_fns;
+
+/* The MPI error code for the exception a Python function raised: the
+ * class of an MPI.Exception, else MPI_ERR_OTHER.  The exception is
+ * printed, since MPI's caller sees only the code. */
+static int
+datarep_error(cmpi_state *st)
+{
+    int code = MPI_ERR_OTHER;
+    PyObject *exc = PyErr_GetRaisedException_compat();
+    if (exc == NULL) {
+        return code;
+    }
+    if (PyObject_TypeCheck(exc, st->Exception_Type)) {
+        long v = PyLong_AsLong(exc);
+        if (v == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+        }
+        else if (v != MPI_SUCCESS) {
+            code = (int)v;
+        }
+    }
+    PyErr_DisplayException_compat(exc);
+    Py_DECREF(exc);
+    return code;
+}
+
+/* Call read_fn or write_fn as mpi4py does: fn(userbuf, datatype, count,
+ * filebuf, position), userbuf covering the first position + count items
+ * of `datatype` and filebuf as long as a buffer can be, since MPI does
+ * not say how many bytes the file side holds (the function knows the
+ * representation).  The side converted from is read-only.  The Datatype
+ * object is emptied afterwards: the handle is MPI's, valid only during
+ * the call. */
+static int
+datarep_convert(PyObject *fn, cmpi_state *st, void *userbuf,
+                MPI_Datatype datatype, int count, void *filebuf,
+                MPI_Offset position, int reading)
+{
+    MPI_Aint lb, extent;
+    int ierr = MPI_Type_get_extent(datatype, &lb, &extent);
+    if (ierr != MPI_SUCCESS) {
+        return ierr;
+    }
+    if (!Py_IsInitialized() || cmpi_python_finalizing()) {
+        return MPI_ERR_INTERN;
+    }
+    PyGILState_STATE gil = PyGILState_Ensure();
+    PyObject *ubuf = PyMemoryView_FromMemory(
+            userbuf, (Py_ssize_t)((position + count) * extent),
+            reading ? PyBUF_WRITE : PyBUF_READ);
+    PyObject *fbuf =
+            ubuf ? PyMemoryView_FromMemory(filebuf, PY_SSIZE_T_MAX,
+                                           reading ? PyBUF_READ : PyBUF_WRITE)
+                 : NULL;
+    PyObject *dt = fbuf ? cmpi_datatype_new(st, datatype, CMPI_CONST) : NULL;
+    PyObject *r = dt ? PyObject_CallFunction(fn, "OOiOL", ubuf, dt, count,
+                                             fbuf, (long long)position)
+                     : NULL;
+    ierr = r ? MPI_SUCCESS : datarep_error(st);
+    if (dt != NULL) {
+        ((DatatypeObject *)dt)->ob_mpi = MPI_DATATYPE_NULL;
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(dt);
+    Py_XDECREF(fbuf);
+    Py_XDECREF(ubuf);
+    PyGILState_Release(gil);
+    return ierr;
+}
+
+static int
+datarep_read(void *userbuf, MPI_Datatype datatype, int count, void *filebuf,
+             MPI_Offset position, void *extra_state)
+{
+    datarep_fns *f = extra_state;
+    return datarep_convert(f->read_fn, f->st, userbuf, datatype, count,
+                           filebuf, position, 1);
+}
+
+static int
+datarep_write(void *userbuf, MPI_Datatype datatype, int count, void *filebuf,
+              MPI_Offset position, void *extra_state)
+{
+    datarep_fns *f = extra_state;
+    return datarep_convert(f->write_fn, f->st, userbuf, datatype, count,
+                           filebuf, position, 0);
+}
+
+/* extent_fn(datatype) -> the datatype's extent in the file */
+static int
+datarep_extent(MPI_Datatype datatype, MPI_Aint *file_extent, void *extra_state)
+{
+    datarep_fns *f = extra_state;
+    if (!Py_IsInitialized() || cmpi_python_finalizing()) {
+        return MPI_ERR_INTERN;
+    }
+    PyGILState_STATE gil = PyGILState_Ensure();
+    int ierr = MPI_SUCCESS;
+    PyObject *dt = cmpi_datatype_new(f->st, datatype, CMPI_CONST);
+    PyObject *r = dt ? PyObject_CallOneArg(f->extent_fn, dt) : NULL;
+    Py_ssize_t v = r ? PyNumber_AsSsize_t(r, PyExc_OverflowError) : -1;
+    if (v == -1 && PyErr_Occurred()) {
+        ierr = datarep_error(f->st);
+    }
+    else {
+        *file_extent = (MPI_Aint)v;
+    }
+    if (dt != NULL) {
+        ((DatatypeObject *)dt)->ob_mpi = MPI_DATATYPE_NULL;
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(dt);
+    PyGILState_Release(gil);
+    return ierr;
+}
+
+/* A conversion function: None (MPI_CONVERSION_FN_NULL: the data is
+ * copied as is) or a callable; anything else is refused at once, since a
+ * registration cannot be undone. */
+static int
+datarep_fn_arg(PyObject *fn, const char *what, int none_ok, PyObject **out)
+{
+    if (none_ok && fn == Py_None) {
+        *out = NULL;
+        return 0;
+    }
+    if (!PyCallable_Check(fn)) {
+        PyErr_Format(PyExc_TypeError, "%s must be callable%s, not %.100s",
+                     what, none_ok ? " or None" : "", Py_TYPE(fn)->tp_name);
+        return -1;
+    }
+    *out = fn;
+    return 0;
+}
+
 CMPI_DOC(Register_datarep_doc,
          "Register_datarep(datarep, read_fn, write_fn, extent_fn)",
-         "Register a user-defined data representation (not supported by "
-         "cmpi: raises NotImplementedError).");
+         "Register a user-defined data representation.  read_fn and "
+         "write_fn (or None: no conversion) are called as fn(userbuf, "
+         "datatype, count, filebuf, position); extent_fn(datatype) returns "
+         "the datatype's extent in the file.");
 static PyObject *
-mod_Register_datarep(PyObject *Py_UNUSED(m), PyObject *const *args,
-                     Py_ssize_t nargs, PyObject *kwnames)
+mod_Register_datarep(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
+                     PyObject *kwnames)
 {
     static const char *const kw[] = {"datarep", "read_fn", "write_fn",
                                      "extent_fn", NULL};
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
-    if (cmpi_parse("Register_datarep", args, nargs, kwnames, kw, 4, a) < 0) {
+    PyObject *read_fn, *write_fn, *extent_fn;
+    cmpi_state *st = cmpi_get_state(m);
+    const char *datarep;
+    Py_ssize_t len;
+    if (cmpi_parse("Register_datarep", args, nargs, kwnames, kw, 4, a) < 0 ||
+        (datarep = cmpi_as_mpistr(a[0], &len, "datarep")) == NULL ||
+        datarep_fn_arg(a[1], "read_fn", 1, &read_fn) < 0 ||
+        datarep_fn_arg(a[2], "write_fn", 1, &write_fn) < 0 ||
+        datarep_fn_arg(a[3], "extent_fn", 0, &extent_fn) < 0) {
         return NULL;
     }
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "Register_datarep: user-defined data representations "
-                    "(MPI_Register_datarep) are not supported by cmpi");
-    return NULL;
+    datarep_fns *f = PyMem_RawMalloc(sizeof *f);
+    if (f == NULL) {
+        return PyErr_NoMemory();
+    }
+    f->st = st;
+    f->read_fn = read_fn;
+    f->write_fn = write_fn;
+    f->extent_fn = extent_fn;
+    int ierr = MPI_Register_datarep(
+            (char *)datarep, read_fn ? datarep_read : MPI_CONVERSION_FN_NULL,
+            write_fn ? datarep_write : MPI_CONVERSION_FN_NULL, datarep_extent,
+            f);
+    if (ierr != MPI_SUCCESS) {
+        PyMem_RawFree(f);
+        return cmpi_raise(st, ierr);
+    }
+    /* MPI keeps f until MPI_Finalize (see datarep_fns) */
+    Py_XINCREF(read_fn);
+    Py_XINCREF(write_fn);
+    Py_INCREF(extent_fn);
+    Py_RETURN_NONE;
 }
 
 #define CMPI_FILE_MODULE_METHODS                           \

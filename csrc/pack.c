@@ -52,8 +52,8 @@ pack_msg(DatatypeObject *self, PyObject *spec, cmpi_msg *m, int recv,
             if (cmpi_dtype_from_object(st, otype, &t) < 0) {
                 return -1;
             }
-            if (t != self->ob_mpi) {
-                PyErr_Format(PyExc_ValueError,
+            if (t != self->ob_mpi) { /* TypeError: mpi4py takes no spec */
+                PyErr_Format(PyExc_TypeError,
                              "%s: the message datatype must be the datatype "
                              "being packed",
                              what);
@@ -418,8 +418,25 @@ Datatype_Pack_size(DatatypeObject *self, PyObject *const *args,
     PyObject *a[2] = {NULL, NULL};
     MPI_Comm comm;
     int count, size = 0;
-    if (cmpi_parse("Pack_size", args, nargs, kwnames, kw, 2, a) < 0 ||
-        count_arg(a[0], &count) < 0 || comm_arg(self->st, a[1], &comm) < 0 ||
+    if (cmpi_parse("Pack_size", args, nargs, kwnames, kw, 2, a) < 0) {
+        return NULL;
+    }
+    if (count_arg(a[0], &count) < 0) {
+        /* past C int but not MPI_Count: ERR_ARG, as mpi4py (MPI_Count)
+         * where the library lacks MPI_Pack_size_c (Open MPI 4.1) */
+        Py_ssize_t big;
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            if (cmpi_as_ssize(a[0], &big, "count") == 0) {
+                cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                               "invalid argument: count=%zd does not fit in "
+                               "a C int",
+                               big);
+            }
+        }
+        return NULL;
+    }
+    if (comm_arg(self->st, a[1], &comm) < 0 ||
         cmpi_datatype_check_committed(self->st, self->ob_mpi, "the datatype") <
                 0) {
         return NULL;

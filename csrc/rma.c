@@ -217,6 +217,14 @@ win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         (o_op != NULL && cmpi_op_from_object(self->st, o_op, &op) < 0)) {
         return NULL;
     }
+    /* None is no buffer, as in mpi4py (Get_accumulate's origin may be
+     * None with NO_OP: see below) */
+    if (kind != RMA_GACC && o_origin == Py_None && rank != MPI_PROC_NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "origin must be a buffer or a message spec, not "
+                        "None");
+        return NULL;
+    }
     if (cmpi_msg_parse(self->st, o_origin, &om,
                        kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND) < 0) {
         return NULL;
@@ -384,19 +392,30 @@ Win_Rget_accumulate(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
                    RMA_WITH_REQUEST);
 }
 
-/* One element: Fetch_and_op and Compare_and_swap. */
+/* A buffer of Fetch_and_op or Compare_and_swap (None is none, as in
+ * mpi4py). */
 static int
-win_single(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
-           const char *what)
+win_atomic_msg(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv,
+               const char *what)
 {
-    if (cmpi_msg_parse(st, spec, m, recv) < 0) {
+    if (spec == Py_None) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a buffer or a message spec, not None", what);
         return -1;
     }
+    return cmpi_msg_parse(st, spec, m, recv);
+}
+
+/* One element: Fetch_and_op and Compare_and_swap.  The buffers are all
+ * parsed before their counts are checked, and the counts before the
+ * target rank, in mpi4py's order. */
+static int
+win_single(const cmpi_msg *m, const char *what)
+{
     if (m->count != 1 || m->big != MPI_DATATYPE_NULL) {
         PyErr_Format(PyExc_ValueError,
                      "%s: expected a buffer with one element, got %d", what,
                      m->count);
-        cmpi_msg_release(m);
         return -1;
     }
     return 0;
@@ -435,7 +454,6 @@ Win_Fetch_and_op(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     CMPI_HANDLE_CHECK(self, CMPI_HK_WIN);
     if (cmpi_parse("Fetch_and_op", args, nargs, kwnames, kw, 3, a) < 0 ||
         cmpi_as_int(a[2], &rank, "target_rank") < 0 ||
-        cmpi_win_check_rank(self, rank, "target_rank") < 0 ||
         (a[4] != NULL && cmpi_op_from_object(self->st, a[4], &op) < 0)) {
         return NULL;
     }
@@ -446,16 +464,19 @@ Win_Fetch_and_op(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         disp = (MPI_Aint)d;
     }
-    if (win_single(self->st, a[1], &rm, CMPI_MSG_RECV, "result") < 0) {
-        return NULL;
-    }
-    if (a[0] == Py_None && op == MPI_NO_OP) {
-        om.addr = NULL;
-    }
-    else if (win_single(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0) {
+    int no_origin = a[0] == Py_None && op == MPI_NO_OP;
+    if ((!no_origin &&
+         win_atomic_msg(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0) ||
+        win_atomic_msg(self->st, a[1], &rm, CMPI_MSG_RECV, "result") < 0) {
         goto error;
     }
-    if ((om.addr != NULL && win_same_type(&om, &rm, "origin", "result") < 0) ||
+    if (no_origin) {
+        om.addr = NULL;
+    }
+    if ((!no_origin && win_single(&om, "origin") < 0) ||
+        win_single(&rm, "result") < 0 ||
+        cmpi_win_check_rank(self, rank, "target_rank") < 0 ||
+        (om.addr != NULL && win_same_type(&om, &rm, "origin", "result") < 0) ||
         win_check_range(self, rank, disp, 1, rm.dtype) < 0) {
         goto error;
     }
@@ -493,8 +514,7 @@ Win_Compare_and_swap(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     int rank, ierr;
     CMPI_HANDLE_CHECK(self, CMPI_HK_WIN);
     if (cmpi_parse("Compare_and_swap", args, nargs, kwnames, kw, 4, a) < 0 ||
-        cmpi_as_int(a[3], &rank, "target_rank") < 0 ||
-        cmpi_win_check_rank(self, rank, "target_rank") < 0) {
+        cmpi_as_int(a[3], &rank, "target_rank") < 0) {
         return NULL;
     }
     if (a[4] != NULL) {
@@ -504,9 +524,12 @@ Win_Compare_and_swap(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
         }
         disp = (MPI_Aint)d;
     }
-    if (win_single(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0 ||
-        win_single(self->st, a[1], &cm, CMPI_MSG_SEND, "compare") < 0 ||
-        win_single(self->st, a[2], &rm, CMPI_MSG_RECV, "result") < 0 ||
+    if (win_atomic_msg(self->st, a[0], &om, CMPI_MSG_SEND, "origin") < 0 ||
+        win_atomic_msg(self->st, a[1], &cm, CMPI_MSG_SEND, "compare") < 0 ||
+        win_atomic_msg(self->st, a[2], &rm, CMPI_MSG_RECV, "result") < 0 ||
+        win_single(&om, "origin") < 0 || win_single(&cm, "compare") < 0 ||
+        win_single(&rm, "result") < 0 ||
+        cmpi_win_check_rank(self, rank, "target_rank") < 0 ||
         win_same_type(&cm, &om, "compare", "origin") < 0 ||
         win_same_type(&rm, &om, "result", "origin") < 0 ||
         win_check_range(self, rank, disp, 1, om.dtype) < 0) {

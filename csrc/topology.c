@@ -74,16 +74,6 @@ topo_list(const int *v, int n)
     return l;
 }
 
-static PyObject *
-topo_bool_list(const int *v, int n)
-{
-    PyObject *l = PyList_New(n);
-    for (int i = 0; l && i < n; i++) {
-        PyList_SET_ITEM(l, i, PyBool_FromLong(v[i] != 0));
-    }
-    return l;
-}
-
 static int
 topo_opt_bool(PyObject *obj, int *out)
 {
@@ -261,7 +251,10 @@ graph_args(CommObject *c, PyObject *oindex, PyObject *oedges, int **index,
             goto error;
         }
     }
-    for (int i = 0; i < nedges; i++) {
+    /* MPI reads edges[:index[nnodes-1]] only; entries past it are unused,
+     * as in mpi4py */
+    int used = *nnodes > 0 ? (*index)[*nnodes - 1] : 0;
+    for (int i = 0; i < used; i++) {
         if ((*edges)[i] < 0 || (*edges)[i] >= *nnodes) {
             cmpi_raise_msg(c->st, MPI_ERR_RANK,
                            "invalid rank: edges[%d]=%d, the graph has %d "
@@ -332,6 +325,23 @@ Intracomm_Graph_map(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 /* Ranks of a distributed graph, each a rank of the communicator. */
+/* Each of ranks[:n] is a rank of the communicator. */
+static int
+dist_check_ranks(CommObject *c, const int *ranks, int n, const char *what)
+{
+    for (int i = 0; i < n; i++) {
+        if (ranks[i] < 0 || ranks[i] >= c->size) {
+            cmpi_raise_msg(c->st, MPI_ERR_RANK,
+                           "invalid rank: %s[%d]=%d, the communicator has "
+                           "%d rank%s",
+                           what, i, ranks[i], c->size,
+                           c->size == 1 ? "" : "s");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 dist_ranks(CommObject *c, PyObject *obj, int **out, int *n, const char *what)
 {
@@ -347,17 +357,10 @@ dist_ranks(CommObject *c, PyObject *obj, int **out, int *n, const char *what)
     if (cmpi_topo_ints(obj, out, n, what) < 0) {
         return -1;
     }
-    for (int i = 0; i < *n; i++) {
-        if ((*out)[i] < 0 || (*out)[i] >= c->size) {
-            cmpi_raise_msg(c->st, MPI_ERR_RANK,
-                           "invalid rank: %s[%d]=%d, the communicator has "
-                           "%d rank%s",
-                           what, i, (*out)[i], c->size,
-                           c->size == 1 ? "" : "s");
-            PyMem_Free(*out);
-            *out = NULL;
-            return -1;
-        }
+    if (dist_check_ranks(c, *out, *n, what) < 0) {
+        PyMem_Free(*out);
+        *out = NULL;
+        return -1;
     }
     return 0;
 }
@@ -504,9 +507,10 @@ Intracomm_Create_dist_graph(CommObject *self, PyObject *const *args,
                      a[0] == Py_None ? "sources" : "destinations");
         goto done;
     }
-    if (dist_ranks(self, a[0], &src, &nsrc, "sources") < 0 ||
+    /* the lengths are checked before the ranks, as mpi4py does */
+    if (cmpi_topo_ints(a[0], &src, &nsrc, "sources") < 0 ||
         cmpi_topo_ints(a[1], &deg, &ndeg, "degrees") < 0 ||
-        dist_ranks(self, a[2], &dst, &ndst, "destinations") < 0) {
+        cmpi_topo_ints(a[2], &dst, &ndst, "destinations") < 0) {
         goto done;
     }
     long long sum = 0;
@@ -526,7 +530,9 @@ Intracomm_Create_dist_graph(CommObject *self, PyObject *const *args,
                      nsrc, ndeg, sum, ndst);
         goto done;
     }
-    if (dist_weights(a[3], ndst, &w, &wu, "weights") < 0) {
+    if (dist_check_ranks(self, src, nsrc, "sources") < 0 ||
+        dist_check_ranks(self, dst, ndst, "destinations") < 0 ||
+        dist_weights(a[3], ndst, &w, &wu, "weights") < 0) {
         goto done;
     }
     CMPI_NOGIL_CALL("Create_dist_graph", self->ob_mpi,
@@ -829,14 +835,14 @@ cart_topo(CommObject *self, enum cart_part which)
         res = topo_list(buf, nd);
     }
     else if (which == CART_PERIODS) {
-        res = topo_bool_list(buf + nd, nd);
+        res = topo_list(buf + nd, nd);
     }
     else if (which == CART_COORDS) {
         res = topo_list(buf + 2 * nd, nd);
     }
     else {
         res = Py_BuildValue("(NNN)", topo_list(buf, nd),
-                            topo_bool_list(buf + nd, nd),
+                            topo_list(buf + nd, nd),
                             topo_list(buf + 2 * nd, nd));
     }
     PyMem_Free(buf);
@@ -896,11 +902,11 @@ Cartcomm_Get_cart_rank(CommObject *self, PyObject *const *args,
         return NULL;
     }
     PyObject *res = NULL;
-    if (n != nd) {
-        cmpi_raise_msg(self->st, MPI_ERR_DIMS,
-                       "invalid coords: %d coordinates for a %d-dimensional "
-                       "grid",
-                       n, nd);
+    if (n != nd) { /* ValueError, as in mpi4py */
+        PyErr_Format(PyExc_ValueError,
+                     "invalid coords: %d coordinates for a %d-dimensional "
+                     "grid",
+                     n, nd);
         goto done;
     }
     buf = PyMem_New(int, 3 * (size_t)nd + 1);
@@ -1007,11 +1013,11 @@ Cartcomm_Sub(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     if (n != nd) {
-        PyMem_Free(remain);
-        return cmpi_raise_msg(self->st, MPI_ERR_DIMS,
-                              "invalid remain_dims: %d entries for a "
-                              "%d-dimensional grid",
-                              n, nd);
+        PyMem_Free(remain); /* ValueError, as in mpi4py */
+        return PyErr_Format(PyExc_ValueError,
+                            "invalid remain_dims: %d entries for a "
+                            "%d-dimensional grid",
+                            n, nd);
     }
     CMPI_NOGIL_CALL("Sub", self->ob_mpi,
                     ierr = MPI_Cart_sub(self->ob_mpi, remain, &h));
@@ -1446,7 +1452,7 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     if (nnodes < 1) {
-        return cmpi_raise_msg(st, MPI_ERR_ARG,
+        return cmpi_raise_msg(st, MPI_ERR_DIMS,
                               "invalid nnodes: nnodes=%d, must be positive",
                               nnodes);
     }

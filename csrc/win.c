@@ -199,11 +199,11 @@ win_comm_arg(cmpi_state *st, PyObject *obj, CommObject **out)
     if (obj == NULL) {
         *out = (CommObject *)st->COMM_SELF;
     }
-    else if (PyObject_TypeCheck(obj, st->Comm_Type)) {
+    else if (PyObject_TypeCheck(obj, st->Intracomm_Type)) {
         *out = (CommObject *)obj;
     }
-    else {
-        PyErr_Format(PyExc_TypeError, "comm must be a Comm, not %.100s",
+    else { /* COMM_NULL (a Comm) too, as in mpi4py */
+        PyErr_Format(PyExc_TypeError, "comm must be an Intracomm, not %.100s",
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
@@ -219,29 +219,43 @@ win_comm_arg(cmpi_state *st, PyObject *obj, CommObject **out)
     return 0;
 }
 
+/* A bad disp_unit or size raises the MPI error class MPI gives it
+ * (ERR_DISP, ERR_SIZE; ERR_ARG past C int), as in mpi4py. */
 static int
-win_disp_unit_arg(PyObject *obj, int *out)
+win_disp_unit_arg(cmpi_state *st, PyObject *obj, int *out)
 {
-    if (cmpi_opt_int(obj, out, 1, "disp_unit") < 0) {
+    Py_ssize_t v = 1;
+    if (obj != NULL && cmpi_as_ssize(obj, &v, "disp_unit") < 0) {
         return -1;
     }
-    if (*out <= 0) {
-        PyErr_Format(PyExc_ValueError, "disp_unit must be positive, got %d",
-                     *out);
+    if (v <= 0) {
+        cmpi_raise_msg(st, MPI_ERR_DISP,
+                       "invalid displacement unit: disp_unit=%zd, must be "
+                       "positive",
+                       v);
         return -1;
     }
+    if (v > INT_MAX) {
+        cmpi_raise_msg(st, MPI_ERR_ARG,
+                       "invalid argument: disp_unit=%zd does not fit in a C "
+                       "int",
+                       v);
+        return -1;
+    }
+    *out = (int)v;
     return 0;
 }
 
 static int
-win_size_arg(PyObject *obj, MPI_Aint *out)
+win_size_arg(cmpi_state *st, PyObject *obj, MPI_Aint *out)
 {
     Py_ssize_t v;
     if (cmpi_as_ssize(obj, &v, "size") < 0) {
         return -1;
     }
     if (v < 0) {
-        PyErr_Format(PyExc_ValueError, "size must be >= 0, got %zd", v);
+        cmpi_raise_msg(st, MPI_ERR_SIZE,
+                       "invalid size: size=%zd, must be >= 0", v);
         return -1;
     }
     *out = (MPI_Aint)v;
@@ -300,12 +314,26 @@ fail:
     return NULL;
 }
 
+/* NumPy refuses a contiguous export of a strided array with ValueError;
+ * it is a BufferError, as in mpi4py and Python's own exporters. */
+static void
+win_export_refused(PyObject *obj)
+{
+    if (PyObject_CheckBuffer(obj) &&
+        PyErr_ExceptionMatches(PyExc_ValueError)) {
+        PyObject *exc = PyErr_GetRaisedException_compat();
+        PyErr_Format(PyExc_BufferError, "%S", exc);
+        Py_DECREF(exc);
+    }
+}
+
 /* Window memory: a writable, contiguous buffer. */
 static int
 win_get_memory(PyObject *obj, Py_buffer *view)
 {
     if (PyObject_GetBuffer(obj, view, PyBUF_ANY_CONTIGUOUS | PyBUF_WRITABLE) <
         0) {
+        win_export_refused(obj);
         if (!PyObject_CheckBuffer(obj)) {
             PyErr_Clear();
             PyErr_Format(PyExc_TypeError,
@@ -372,7 +400,7 @@ Win_Create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     view.obj = NULL;
     if (st == NULL ||
         cmpi_parse("Create", args, nargs, kwnames, kw, 1, a) < 0 ||
-        win_disp_unit_arg(a[1], &disp_unit) < 0 ||
+        win_disp_unit_arg(st, a[1], &disp_unit) < 0 ||
         cmpi_info_arg(st, a[2], &info) < 0 ||
         win_comm_arg(st, a[3], &comm) < 0) {
         return NULL;
@@ -430,8 +458,8 @@ win_allocate(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
     int disp_unit, ierr;
     const char *fname = shared ? "Allocate_shared" : "Allocate";
     if (st == NULL || cmpi_parse(fname, args, nargs, kwnames, kw, 1, a) < 0 ||
-        win_size_arg(a[0], &size) < 0 ||
-        win_disp_unit_arg(a[1], &disp_unit) < 0 ||
+        win_size_arg(st, a[0], &size) < 0 ||
+        win_disp_unit_arg(st, a[1], &disp_unit) < 0 ||
         cmpi_info_arg(st, a[2], &info) < 0 ||
         win_comm_arg(st, a[3], &comm) < 0) {
         return NULL;
@@ -593,7 +621,10 @@ Win_Detach(WinObject *self, PyObject *arg)
 {
     Py_buffer view;
     WIN_CHECK(self);
-    if (PyObject_GetBuffer(arg, &view, PyBUF_ANY_CONTIGUOUS) < 0) {
+    /* writable, as what was attached was (mpi4py asks the same) */
+    if (PyObject_GetBuffer(arg, &view, PyBUF_ANY_CONTIGUOUS | PyBUF_WRITABLE) <
+        0) {
+        win_export_refused(arg);
         if (!PyObject_CheckBuffer(arg)) {
             PyErr_Clear();
             PyErr_Format(PyExc_TypeError,
