@@ -1514,11 +1514,13 @@ error:
     return -1;
 }
 
-/* An Alltoallw message: [buf, counts, displs, datatypes] or
- * [buf, (counts, displs), datatypes], displacements in bytes and one
- * datatype per rank (or one Datatype for all).  Counts, displacements and
- * datatypes share one PyMem block (m->counts), which a request can hold
- * until the operation completes. */
+/* An Alltoallw message: [buf, counts, displs, datatypes],
+ * [buf, (counts, displs), datatypes] or [buf, datatypes], displacements in
+ * bytes and a sequence of one Datatype per rank, as mpi4py reads it: one
+ * Datatype for all, a typecode, or only one of counts and displacements is
+ * a TypeError there, and here.  Counts, displacements and datatypes share
+ * one PyMem block (m->counts), which a request can hold until the
+ * operation completes. */
 static int
 cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                 int recv)
@@ -1565,6 +1567,16 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                      n);
         return -1;
     }
+    /* mpi4py reads counts, then displacements, then datatypes, and takes
+     * the len() of each one given: the TypeErrors below come in that
+     * order, after the ValueError of a wrong length before them */
+    int one_none = n > 2 && (ocounts == Py_None) != (odispls == Py_None);
+    if (one_none && ocounts == Py_None) {
+        PyErr_SetString(PyExc_TypeError,
+                        "message: counts is None: give both counts and "
+                        "displacements, or neither");
+        return -1;
+    }
     if (ocounts == Py_None) {
         ocounts = NULL;
     }
@@ -1572,7 +1584,7 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         odispls = NULL;
     }
     int bottom = buf == Py_None || buf == st->BOTTOM;
-    if (bottom && (ocounts == NULL || odispls == NULL)) {
+    if (bottom && ocounts == NULL && odispls == NULL) {
         PyErr_SetString(PyExc_ValueError,
                         "message: with BOTTOM or None as the buffer, give "
                         "the counts and the displacements");
@@ -1596,21 +1608,25 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                             CMPI_MSGV_COUNTS) < 0) {
         goto error;
     }
+    if (one_none) {
+        PyErr_SetString(PyExc_TypeError,
+                        "message: displs is None: give both counts and "
+                        "displacements, or neither");
+        goto error;
+    }
     if (odispls != NULL && cmpi_msgv_ints(odispls, size, m->displs, "displs",
                                           CMPI_MSGV_DISPLS) < 0) {
         goto error;
     }
     if (PyObject_TypeCheck(otypes, st->Datatype_Type) ||
         PyUnicode_Check(otypes)) {
-        MPI_Datatype t;
-        if (cmpi_dtype_for_data(st, otypes, &t) < 0) {
-            goto error;
-        }
-        for (int i = 0; i < size; i++) {
-            m->types[i] = t;
-        }
+        PyErr_Format(PyExc_TypeError,
+                     "message: datatypes must be a sequence of Datatype, "
+                     "one per rank, not %.100s",
+                     Py_TYPE(otypes)->tp_name);
+        goto error;
     }
-    else {
+    {
         PyObject *seq = PySequence_Fast(otypes,
                                         "message: datatypes must be a "
                                         "Datatype or a sequence of them");
@@ -1626,8 +1642,16 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
             goto error;
         }
         for (int i = 0; i < size; i++) {
-            if (cmpi_dtype_for_data(st, PySequence_Fast_GET_ITEM(seq, i),
-                                    &m->types[i]) < 0) {
+            PyObject *t = PySequence_Fast_GET_ITEM(seq, i);
+            if (!PyObject_TypeCheck(t, st->Datatype_Type)) {
+                PyErr_Format(PyExc_TypeError,
+                             "message: datatypes[%d] must be a Datatype, "
+                             "not %.100s",
+                             i, Py_TYPE(t)->tp_name);
+                Py_DECREF(seq);
+                goto error;
+            }
+            if (cmpi_dtype_for_data(st, t, &m->types[i]) < 0) {
                 Py_DECREF(seq);
                 goto error;
             }

@@ -109,6 +109,15 @@ nb_msgw_parse(cmpi_state *st, PyObject *spec, nb_msgw *m, int n, int recv)
             }
         }
     }
+    else if (len == 2 && PyObject_TypeCheck(PySequence_Fast_GET_ITEM(spec, 1),
+                                            st->Datatype_Type)) {
+        /* [buf, datatype]: mpi4py takes the len() of the datatypes */
+        PyErr_Format(PyExc_TypeError,
+                     "message: datatypes must be a sequence of Datatype, "
+                     "one per neighbor, not %.100s",
+                     Py_TYPE(PySequence_Fast_GET_ITEM(spec, 1))->tp_name);
+        return -1;
+    }
     else if (spec == st->BOTTOM || spec == st->IN_PLACE ||
              (len < 0 && PyObject_Length(spec) < 0)) {
         /* TypeError for what has no length (a sentinel, a scalar, a 0-d

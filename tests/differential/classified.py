@@ -1188,6 +1188,29 @@ ENTRIES += [
 ]
 
 
+# round 3: lead -- the Alltoallw message forms
+ENTRIES += [
+    ("^(?:" + "|".join(re.escape(v) for v in [
+        "np=1 cart.Neighbor_alltoallw(bytearray(8 * SIZE), (bytearray(8), MPI.BYTE))",
+        "np=1 comm.Alltoallw(bytearray(8 * SIZE), [bytearray(8), 'q'])",
+        "np=1 comm.Alltoallw_init(bytearray(8 * SIZE), [bytearray(8 * SIZE), ([8] * SIZE, None), "
+        "MPI.BYTE])",
+        "np=1 comm.Alltoallw_init(bytearray(8 * SIZE), [bytearray(8), 2, MPI.INT])",
+        "np=1 comm.Ialltoallw(bytearray(8 * SIZE), [bytearray(8 * SIZE), [8] * SIZE, "
+        "[8 * i for i in range(SIZE)], MPI.BYTE])",
+    ]) + ")$", None, None, "fixed",
+     "an Alltoallw message takes a sequence of one Datatype per rank, and counts and "
+     "displacements both or neither, as mpi4py reads it (cmpi took one Datatype or typecode "
+     "for all ranks, and filled in a missing count or displacement list)"),
+    (r"^np=1 comm\.Alltoallw_init\(bytearray\(8 \* SIZE\), np\.zeros\(4, 'i4'\)\[::2\]\)$",
+     r"^exc:BufferError$", r"^exc:ValueError$", "mpi4py-bug",
+     "a strided NumPy array as a whole Alltoallw message: mpi4py reads the array as the "
+     "message list and fails on its first item (BufferError 'scalar buffer is readonly'); "
+     "cmpi raises the ValueError that mpi4py itself gives for a bytearray there (a message "
+     "must be [buf, counts, displs, datatypes])"),
+]
+
+
 def classify(vid, ref, got):
     """(class, reason) of a variant, ("unclassified", "") if no entry matches."""
     for pattern, ref_re, got_re, cls, why in ENTRIES:

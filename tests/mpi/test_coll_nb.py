@@ -161,7 +161,7 @@ def test_alltoallw(comm):
         assert recv["d"].tolist() == [s + rank / 10 for s in range(size)]
         recv2 = np.zeros_like(send)
         ones = [1] * size
-        comm.Ialltoallw([send, ones, displs, pair], [recv2, ones, displs, [pair] * size]).Wait()
+        comm.Ialltoallw([send, ones, displs, [pair] * size], [recv2, ones, displs, [pair] * size]).Wait()
         assert recv2.tobytes() == recv.tobytes()
     finally:
         pair.Free()
@@ -175,7 +175,7 @@ def test_alltoallw_bad_spec(comm):
     if MPI.__name__.startswith("cmpi"):
         # a block past the end of the buffer is caught before MPI sees it
         with pytest.raises(ValueError, match="past the end"):
-            comm.Alltoallw([buf, [size + 1] * size, [0] * size, MPI.INT64_T], [buf, [1] * size, [8 * r for r in range(size)], MPI.INT64_T])
+            comm.Alltoallw([buf, [size + 1] * size, [0] * size, [MPI.INT64_T] * size], [buf, [1] * size, [8 * r for r in range(size)], [MPI.INT64_T] * size])
 
 
 @pytest.mark.skipif(HAVE_PERSISTENT, reason="the MPI library has persistent collectives")
@@ -222,7 +222,7 @@ def test_persistent_gather_alltoallw(comm):
     send = np.arange(size, dtype="i8") + 10 * rank
     recv = np.zeros(size, "i8")
     ones, displs = [1] * size, [8 * r for r in range(size)]
-    req = comm.Alltoallw_init([send, ones, displs, MPI.INT64_T], [recv, ones, displs, MPI.INT64_T])
+    req = comm.Alltoallw_init([send, ones, displs, [MPI.INT64_T] * size], [recv, ones, displs, [MPI.INT64_T] * size])
     req.Start()
     req.Wait()
     req.Free()

@@ -145,6 +145,9 @@ def test_neighbor_alltoallw():
         with pytest.raises(ValueError):
             topo.Neighbor_alltoallw([sbuf, [3], [0], [MPI.DOUBLE]],
                                     [rbuf, [2], [0], [MPI.DOUBLE]])
+        # one Datatype where mpi4py takes the len() of a sequence of them
+        with pytest.raises(TypeError):
+            topo.Neighbor_alltoallw([sbuf, [2], [0], [MPI.DOUBLE]], (rbuf, MPI.DOUBLE))
     finally:
         topo.Free()
 
