@@ -26,7 +26,13 @@ extensions = [
     "sphinx.ext.doctest",
     "cmpi_apiref",
     "cmpi_run",
+    "myst_parser",
 ]
+
+# docs/details/ holds the longer notes in Markdown (they were the README's
+# sections, moved as they were).
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+myst_heading_anchors = 3
 
 html_theme = "furo"
 html_title = f"cmpi {release}"

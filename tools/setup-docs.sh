@@ -18,9 +18,10 @@ fi
 # fail it unannounced.  Raise the pins on purpose.
 SPHINX=9.0.4
 FURO=2025.12.19
-if ! "$venv/bin/python" -c "import sphinx, furo, sys; sys.exit(sphinx.__version__ != '$SPHINX' or furo.__version__ != '$FURO')" 2>/dev/null; then
-  echo "[setup-docs] installing sphinx $SPHINX and furo $FURO into $venv"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "sphinx==$SPHINX" "furo==$FURO"
+MYST=5.2.0
+if ! "$venv/bin/python" -c "import sphinx, furo, myst_parser, sys; sys.exit(sphinx.__version__ != '$SPHINX' or furo.__version__ != '$FURO' or myst_parser.__version__ != '$MYST')" 2>/dev/null; then
+  echo "[setup-docs] installing sphinx $SPHINX, furo $FURO and myst-parser $MYST into $venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "sphinx==$SPHINX" "furo==$FURO" "myst-parser==$MYST"
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then
