@@ -506,10 +506,10 @@ check_order(cmpi_state *st, int order)
     return -1;
 }
 
-CMPI_DOC_NOSIG(
-        Datatype_Create_subarray_doc,
-        "Create_subarray(self, sizes, subsizes, starts, order=ORDER_C)",
-        "Create a datatype for a subarray of a multidimensional array.");
+CMPI_DOC(Datatype_Create_subarray_doc,
+         "Create_subarray($self, sizes, subsizes, starts, "
+         "order=cmpi.MPI.ORDER_C)",
+         "Create a datatype for a subarray of a multidimensional array.");
 static PyObject *
 Datatype_Create_subarray(DatatypeObject *self, PyObject *const *args,
                          Py_ssize_t nargs, PyObject *kwnames)
@@ -558,12 +558,11 @@ done:
     return res;
 }
 
-CMPI_DOC_NOSIG(
-        Datatype_Create_darray_doc,
-        "Create_darray(self, size, rank, gsizes, distribs, dargs, psizes, "
-        "order=ORDER_C)",
-        "Create a datatype for a distributed array on Cartesian process "
-        "grids.");
+CMPI_DOC(Datatype_Create_darray_doc,
+         "Create_darray($self, size, rank, gsizes, distribs, dargs, psizes, "
+         "order=cmpi.MPI.ORDER_C)",
+         "Create a datatype for a distributed array on Cartesian process "
+         "grids.");
 static PyObject *
 Datatype_Create_darray(DatatypeObject *self, PyObject *const *args,
                        Py_ssize_t nargs, PyObject *kwnames)

@@ -656,8 +656,8 @@ file_seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     return file_result(self, ierr);
 }
 
-CMPI_DOC_NOSIG(File_Seek_doc, "Seek(self, offset, whence=SEEK_SET)",
-               "Move this process's file pointer (in etypes of the view).");
+CMPI_DOC(File_Seek_doc, "Seek($self, offset, whence=cmpi.MPI.SEEK_SET)",
+         "Move this process's file pointer (in etypes of the view).");
 static PyObject *
 File_Seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
           PyObject *kwnames)
@@ -666,9 +666,9 @@ File_Seek(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
                      FILE_POINTER_INDIVIDUAL);
 }
 
-CMPI_DOC_NOSIG(File_Seek_shared_doc,
-               "Seek_shared(self, offset, whence=SEEK_SET)",
-               "Move the shared file pointer (collective).");
+CMPI_DOC(File_Seek_shared_doc,
+         "Seek_shared($self, offset, whence=cmpi.MPI.SEEK_SET)",
+         "Move the shared file pointer (collective).");
 static PyObject *
 File_Seek_shared(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
                  PyObject *kwnames)

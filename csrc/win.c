@@ -1213,9 +1213,9 @@ Win_Test(WinObject *self, PyObject *Py_UNUSED(a))
     return PyBool_FromLong(flag);
 }
 
-CMPI_DOC_NOSIG(Win_Lock_doc,
-               "Lock(self, rank, lock_type=LOCK_EXCLUSIVE, assertion=0)",
-               "Start a passive-target access epoch to `rank`.");
+CMPI_DOC(Win_Lock_doc,
+         "Lock($self, rank, lock_type=cmpi.MPI.LOCK_EXCLUSIVE, assertion=0)",
+         "Start a passive-target access epoch to `rank`.");
 static PyObject *
 Win_Lock(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames)
