@@ -39,7 +39,7 @@ def exchange(comm, obj, tag=31):
 
 def recv_cache():
     gc.collect()
-    return MPI.pickle._recv_cache()
+    return MPI.pickle._recv_cache()  # type: ignore[attr-defined]
 
 
 def test_received_arrays_stay_intact_after_later_receives():
@@ -67,7 +67,7 @@ def test_writable_as_pickle_gives(readonly):
     a = big(7.0)
     if readonly:
         a.flags.writeable = False
-    bufs = []
+    bufs: list[pickle.PickleBuffer] = []
     data = pickle.dumps(a, protocol=5, buffer_callback=bufs.append)
     expect = pickle.loads(data, buffers=[bytearray(b.raw()) for b in bufs])
     got = exchange(comm, a)
