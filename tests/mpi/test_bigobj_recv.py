@@ -115,3 +115,39 @@ def test_receive_memory_cache_bounded_and_reused():
           and last["mapped"] - last["cached"] <= before["mapped"] - before["cached"]
           and last["cached_bytes"] <= CACHE_BYTES)
     assert allok(ok), (before, mid, while_held, after, last)
+
+
+@pytest.mark.skipif(MPI.Query_thread() != MPI.THREAD_MULTIPLE,
+                    reason="several threads receiving need THREAD_MULTIPLE")
+def test_threads_receiving_large_arrays():
+    """Threads receive, keep some and drop others: memory freed in one thread
+    and taken in another never belongs to two arrays at once."""
+    import threading
+
+    comm = MPI.COMM_WORLD
+    _, _, dest, source = ring(comm)
+    nthreads, rounds = 3, 6
+    kept: dict[int, list] = {}
+    errors: list[str] = []
+
+    def work(t):
+        try:
+            mine = []
+            for i in range(rounds):
+                req = comm.isend(big(100 * t + i, nbytes=2 * MiB), dest=dest, tag=40 + t)
+                got = comm.recv(source=source, tag=40 + t)
+                req.wait()
+                if i % 2 == 0:
+                    mine.append((i, got))
+            kept[t] = mine
+        except Exception as e:  # reported below, on the main thread
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(nthreads)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    ok = not errors and all(bool(np.all(a == 100 * t + i))
+                            for t in range(nthreads) for i, a in kept.get(t, [(None, None)]))
+    assert allok(ok), errors
