@@ -763,6 +763,11 @@ cmpi_loads_bytes(cmpi_state *st, PyObject *data);
 static PyObject *
 cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
                PyObject *buffers);
+/* A new object exporting n writable bytes at *addr, for the receive of an
+ * out-of-band buffer: the unpickled object owns it (large ones come from
+ * a cache of huge-page-aligned blocks they return to when freed). */
+static PyObject *
+cmpi_oob_recv_buffer(cmpi_state *st, Py_ssize_t n, char **addr);
 static int
 cmpi_size_to_int(Py_ssize_t n, int *out);
 

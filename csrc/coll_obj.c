@@ -131,14 +131,15 @@ oob_exchange(CommObject *self, const char *fname, PyObject **send_lists,
             goto done;
         }
         for (int i = 0; i < nbufs[r] && ierr == MPI_SUCCESS; i++) {
-            PyObject *b = PyByteArray_FromStringAndSize(
-                    NULL, (Py_ssize_t)lens[r][i]);
+            char *mem;
+            PyObject *b =
+                    cmpi_oob_recv_buffer(st, (Py_ssize_t)lens[r][i], &mem);
             if (b == NULL) {
                 goto done;
             }
             PyList_SET_ITEM(got[r], i, b);
-            ierr = cmpi_irecv_bytes(PyByteArray_AS_STRING(b), lens[r][i], r, 0,
-                                    self->shadow, &reqs[nreq++]);
+            ierr = cmpi_irecv_bytes(mem, lens[r][i], r, 0, self->shadow,
+                                    &reqs[nreq++]);
         }
     }
     if (ierr == MPI_SUCCESS) {
@@ -682,8 +683,9 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             }
         }
         else {
+            char *mem;
             PyObject *b =
-                    PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)lens[i]);
+                    cmpi_oob_recv_buffer(self->st, (Py_ssize_t)lens[i], &mem);
             if (b == NULL) {
                 goto done;
             }

@@ -685,13 +685,14 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
         long long blen;
         memcpy(&blen, buf + ENV_HEAD + 8 * i, 8);
         /* The unpickled object owns this memory: no copy on this side. */
-        PyObject *b = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)blen);
+        char *mem;
+        PyObject *b = cmpi_oob_recv_buffer(st, (Py_ssize_t)blen, &mem);
         if (b == NULL) {
             break;
         }
         PyList_SET_ITEM(buffers, i, b);
-        ierr = cmpi_irecv_bytes(PyByteArray_AS_STRING(b), blen, s->MPI_SOURCE,
-                                ptag, shadow, &reqs[posted]);
+        ierr = cmpi_irecv_bytes(mem, blen, s->MPI_SOURCE, ptag, shadow,
+                                &reqs[posted]);
         if (ierr == MPI_SUCCESS) {
             posted++;
         }

@@ -9,7 +9,10 @@
  */
 #include "cmpi.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 /* Buffers smaller than this are pickled in band: below it, one message
  * with a copy is cheaper than several messages without.  Measured on the
@@ -120,6 +123,185 @@ oob_pointless(PyObject *o)
         return 1;
     }
     return 0;
+}
+
+/* Receive memory for large out-of-band buffers.  A fresh 16 MiB block
+ * from malloc is 4096 page faults (and as many zeroed pages) on the first
+ * write, which made a lowercase send of a 16 MiB array run at half of C's
+ * Send bandwidth.  So blocks of CMPI_BIGMEM_MIN bytes or more are mapped
+ * 2 MiB-aligned with MADV_HUGEPAGE (8 faults for 16 MiB where the kernel
+ * has huge pages), and when the object that owns one is freed the block
+ * goes back to a small per-process cache, bounded in count and bytes,
+ * that the next receive takes it from: already faulted in.  A block is
+ * only ever in the cache or owned by exactly one object (the received
+ * array's base), so nothing a user holds is reused under them.  The cache
+ * is changed only with the GIL held (capsule destructors run with it). */
+#define CMPI_BIGMEM_MIN (1024 * 1024)
+#define CMPI_BIGMEM_ALIGN ((size_t)2 * 1024 * 1024)
+#define CMPI_BIGMEM_CACHE_BLOCKS 4
+#define CMPI_BIGMEM_CACHE_BYTES ((size_t)64 * 1024 * 1024)
+
+static struct {
+    void *addr[CMPI_BIGMEM_CACHE_BLOCKS]; /* oldest first */
+    size_t size[CMPI_BIGMEM_CACHE_BLOCKS];
+    int count;
+    size_t bytes;
+    /* for MPI.pickle._recv_cache(), which the tests read */
+    Py_ssize_t mapped; /* blocks mapped and not unmapped yet */
+    Py_ssize_t reused; /* receives served from the cache */
+} bigmem;
+
+static void *
+bigmem_map(size_t size)
+{
+#if defined(MAP_ANONYMOUS)
+    /* Map one alignment more than asked, then unmap the ends around the
+     * aligned middle. */
+    size_t span = size + CMPI_BIGMEM_ALIGN;
+    char *p = mmap(NULL, span, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        return NULL;
+    }
+    uintptr_t start = ((uintptr_t)p + CMPI_BIGMEM_ALIGN - 1) &
+                      ~(uintptr_t)(CMPI_BIGMEM_ALIGN - 1);
+    size_t head = start - (uintptr_t)p;
+    size_t tail = span - head - size;
+    if (head > 0) {
+        munmap(p, head);
+    }
+    if (tail > 0) {
+        munmap((char *)start + size, tail);
+    }
+#if defined(MADV_HUGEPAGE)
+    /* advice only: without huge pages the block is still reused */
+    (void)madvise((void *)start, size, MADV_HUGEPAGE);
+#endif
+    return (void *)start;
+#else
+    return PyMem_RawMalloc(size);
+#endif
+}
+
+static void
+bigmem_unmap(void *addr, size_t size)
+{
+#if defined(MAP_ANONYMOUS)
+    munmap(addr, size);
+#else
+    (void)size;
+    PyMem_RawFree(addr);
+#endif
+    bigmem.mapped--;
+}
+
+static void
+bigmem_cache_drop_oldest(void)
+{
+    bigmem_unmap(bigmem.addr[0], bigmem.size[0]);
+    bigmem.bytes -= bigmem.size[0];
+    bigmem.count--;
+    memmove(bigmem.addr, bigmem.addr + 1, sizeof(void *) * bigmem.count);
+    memmove(bigmem.size, bigmem.size + 1, sizeof(size_t) * bigmem.count);
+}
+
+/* Destructor of the capsule that owns a block: back to the cache (the
+ * newest blocks kept, the oldest unmapped to make room), or unmapped. */
+static void
+bigmem_release(PyObject *capsule)
+{
+    void *addr = PyCapsule_GetPointer(capsule, "cmpi.recvmem");
+    size_t size = (size_t)(uintptr_t)PyCapsule_GetContext(capsule);
+    if (addr == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    if (size > CMPI_BIGMEM_CACHE_BYTES) {
+        bigmem_unmap(addr, size);
+        return;
+    }
+    while (bigmem.count > 0 &&
+           (bigmem.count == CMPI_BIGMEM_CACHE_BLOCKS ||
+            bigmem.bytes + size > CMPI_BIGMEM_CACHE_BYTES)) {
+        bigmem_cache_drop_oldest();
+    }
+    bigmem.addr[bigmem.count] = addr;
+    bigmem.size[bigmem.count] = size;
+    bigmem.count++;
+    bigmem.bytes += size;
+}
+
+/* A block of at least n bytes (n >= CMPI_BIGMEM_MIN): the smallest cached
+ * one that is no more than twice the size, or a new mapping. */
+static void *
+bigmem_take(size_t n, size_t *size)
+{
+    size_t need = (n + CMPI_BIGMEM_ALIGN - 1) & ~(CMPI_BIGMEM_ALIGN - 1);
+    int best = -1;
+    for (int i = 0; i < bigmem.count; i++) {
+        if (bigmem.size[i] >= need && bigmem.size[i] / 2 <= need &&
+            (best < 0 || bigmem.size[i] < bigmem.size[best])) {
+            best = i;
+        }
+    }
+    if (best >= 0) {
+        void *addr = bigmem.addr[best];
+        *size = bigmem.size[best];
+        bigmem.bytes -= *size;
+        bigmem.count--;
+        memmove(bigmem.addr + best, bigmem.addr + best + 1,
+                sizeof(void *) * (bigmem.count - best));
+        memmove(bigmem.size + best, bigmem.size + best + 1,
+                sizeof(size_t) * (bigmem.count - best));
+        bigmem.reused++;
+        return addr;
+    }
+    void *addr = bigmem_map(need);
+    if (addr == NULL && bigmem.count > 0) {
+        /* out of address space or memory: give the cache back, retry */
+        while (bigmem.count > 0) {
+            bigmem_cache_drop_oldest();
+        }
+        addr = bigmem_map(need);
+    }
+    if (addr != NULL) {
+        bigmem.mapped++;
+    }
+    *size = need;
+    return addr;
+}
+
+/* A new object exporting n writable bytes at *addr, for a receive to fill
+ * and the unpickled object then to own: a bytearray below CMPI_BIGMEM_MIN,
+ * else an MPI.buffer over a block from the cache above. */
+static PyObject *
+cmpi_oob_recv_buffer(cmpi_state *st, Py_ssize_t n, char **addr)
+{
+    if (n < CMPI_BIGMEM_MIN) {
+        PyObject *b = PyByteArray_FromStringAndSize(NULL, n);
+        *addr = b ? PyByteArray_AS_STRING(b) : NULL;
+        return b;
+    }
+    size_t size;
+    void *mem = bigmem_take((size_t)n, &size);
+    if (mem == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject *owner = PyCapsule_New(mem, "cmpi.recvmem", bigmem_release);
+    if (owner == NULL) {
+        bigmem_unmap(mem, size);
+        return NULL;
+    }
+    if (PyCapsule_SetContext(owner, (void *)(uintptr_t)size) < 0) {
+        PyCapsule_SetDestructor(owner, NULL);
+        Py_DECREF(owner);
+        bigmem_unmap(mem, size);
+        return NULL;
+    }
+    PyObject *b = cmpi_buffer_new(st, mem, n, CMPI_BUFFER_WRITABLE, owner);
+    Py_DECREF(owner);
+    *addr = mem;
+    return b;
 }
 
 /* pickle.dumps(obj, protocol) -> bytes.  With *buffers non-NULL and the
@@ -579,11 +761,21 @@ Pickle_loads_oob(PickleObject *self, PyObject *const *args, Py_ssize_t nargs,
     return res;
 }
 
+/* Private, for the tests: the state of the large receive-memory cache. */
+static PyObject *
+Pickle_recv_cache(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(a))
+{
+    return Py_BuildValue("{s:i,s:n,s:n,s:n}", "cached", bigmem.count,
+                         "cached_bytes", (Py_ssize_t)bigmem.bytes, "mapped",
+                         bigmem.mapped, "reused", bigmem.reused);
+}
+
 static PyMethodDef Pickle_methods[] = {
         {"dumps", FN(Pickle_dumps_kw), FASTKW, Pickle_dumps_doc},
         {"loads", FN(Pickle_loads_kw), FASTKW, Pickle_loads_doc},
         {"dumps_oob", FN(Pickle_dumps_oob_kw), FASTKW, Pickle_dumps_oob_doc},
         {"loads_oob", FN(Pickle_loads_oob), FASTKW, Pickle_loads_oob_doc},
+        {"_recv_cache", (PyCFunction)Pickle_recv_cache, METH_NOARGS, NULL},
         {NULL, NULL, 0, NULL},
 };
 
