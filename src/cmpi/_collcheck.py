@@ -379,8 +379,12 @@ def _wrap_free(name, real):
         except Exception:
             state = None
         if state is not None and state.shadow is not None:
+            # The pending checks' requests must complete before their
+            # communicator goes (and a mismatch they found is reported).
+            while state.pending:
+                _finish(self, state, state.pending[0])
+                state.pending.pop(0)
             shadow, state.shadow = state.shadow, None
-            state.pending.clear()
             try:
                 _originals["Free"](shadow)
             except Exception:
