@@ -271,21 +271,32 @@ def _state(comm):
 
 
 def _wait(request, state, comm, what):
-    """Poll ``request`` until it completes or the timeout passes."""
-    if request.Test():
-        return
-    deadline = time.monotonic() + _timeout()
-    pause = 0.0
+    """Poll ``request`` until it completes or the timeout passes: the
+    first millisecond without a pause (the others usually arrive within
+    microseconds, and a rank that gives up its core may wait a whole time
+    slice to get it back), then yielding the core between polls, after
+    10 ms sleeping 1 ms, so Ctrl-C gets through."""
+    for _ in range(64):
+        if request.Test():
+            return
+    start = time.monotonic()
+    deadline = start + _timeout()
+    busy_until = start + 0.001
+    spin_until = start + 0.01
     while not request.Test():
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             state.broken = (
                 f"collective check timed out on {_comm_name(comm)}: not every rank "
                 f"reached a collective on it within {_timeout():g} s; "
                 f"rank {MPI.COMM_WORLD.Get_rank()} (of COMM_WORLD) is in {what}")
             raise CollectiveMismatchError(state.broken)
-        if pause:
-            time.sleep(pause)
-        pause = min(0.001, pause + 0.00005)
+        if now < busy_until:
+            continue
+        if now < spin_until:
+            os.sched_yield()
+        else:
+            time.sleep(0.001)
 
 
 def _make_shadow(comm, state, what):
