@@ -20,11 +20,13 @@ agree on what MPI requires them to agree on:
 On intercommunicators the name, sequence number and op are compared (the
 root arguments legitimately differ between the two groups).
 
-The exchange is one ``Iallreduce(MAX)`` of two int64 ``[h, -h]`` on a
-private communicator (a ``Dup`` of the user's, made at its first checked
-call after an ``Ibarrier`` on it that the timeout bounds; for an
+The exchange is one ``Iallreduce(MAX)`` of four int64 ``[h, -h, b, -b]`` on a
+private communicator (a ``Split`` of the user's with one colour, made at
+its first checked call after an ``Ibarrier`` on it that the timeout bounds; for an
 intercommunicator, its ``Merge``), where ``h`` is a 62-bit
-hash of the record: the ranks agree iff ``max(h) == -max(-h)``.  Only on a
+hash of the record and ``b`` the message's bytes: the ranks agree iff
+``max(h) == -max(-h)`` and ``max(b) == -max(-b)`` (a rank that cannot
+tell its size sends the smallest int64 for both, and is left out).  Only on a
 mismatch do the ranks gather each other's full description to build the
 message of ``CollectiveMismatchError``, raised on every rank.  A rank
 waits at most ``CMPI_CHECK_TIMEOUT`` seconds (default 5) for the others;
@@ -38,6 +40,8 @@ collective not waiting for the other ranks still runs.
 """
 
 import hashlib
+import inspect
+import operator
 import os
 import sys
 import time
@@ -134,6 +138,7 @@ _PREDEFINED_OPS = {}
 _OP_NAMES = ("MAX", "MIN", "SUM", "PROD", "LAND", "BAND", "LOR", "BOR", "LXOR", "BXOR",
              "MAXLOC", "MINLOC", "REPLACE", "NO_OP")
 
+_UNKNOWN = -(2**63)  # the size of a message that cannot be read
 _originals = {}  # name -> the real method
 _keyval = None
 _enabled = False
@@ -160,6 +165,22 @@ def _argument(args, kwargs, where, default):
     if len(args) > pos:
         return args[pos]
     return kwargs.get(name, default)
+
+
+def _rank_value(value):
+    """A root as MPI will read it (an object with __index__ or __int__ is
+    that int), as text; what is not an int is named by its type, so that
+    the ranks compare the same text for the same argument."""
+    if isinstance(value, int):
+        return str(int(value))
+    try:
+        return str(operator.index(value))
+    except Exception:
+        pass
+    try:
+        return f"{type(value).__name__}:{int(value)}"
+    except Exception:
+        return f"<{type(value).__name__}>"
 
 
 def _op_name(op):
@@ -233,7 +254,8 @@ def _message_bytes(kind, comm, args, kwargs):
     if kind == "recv":
         return _nbytes(recvbuf)
     if kind == "reduce":
-        return _nbytes(recvbuf if in_place else sendbuf)
+        # None as the send buffer is IN_PLACE too
+        return _nbytes(recvbuf if in_place or sendbuf is None else sendbuf)
     # Reduce_scatter_block: in place, the receive buffer holds every block
     n = _nbytes(recvbuf)
     if n is not None and in_place:
@@ -302,11 +324,12 @@ def _wait(request, state, comm, what):
 def _make_shadow(comm, state, what):
     # Dup and Merge block until every rank calls them (cmpi's Idup is a
     # Dup too), so an Ibarrier polled with the timeout comes first: once
-    # it completes, every rank is here and the Dup cannot hang.
+    # it completes, every rank is here and the Split cannot hang.
     _wait(_originals["Ibarrier"](comm), state, comm, what)
+    # Split (not Dup): the user's attribute copy callbacks must not run.
     if state.inter:
         return _originals["Merge"](comm, False)
-    return _originals["Dup"](comm)
+    return _originals["Split"](comm, 0, comm.Get_rank())
 
 
 def _check(comm, name, args, kwargs, frame, nonblocking):
@@ -320,18 +343,18 @@ def _check(comm, name, args, kwargs, frame, nonblocking):
     parts = [name]
     shown = []
     if root_at is not None:
-        root = _argument(args, kwargs, root_at, 0)
-        shown.append(f"root={root!r}")
-        parts.append("root=inter" if state.inter else f"root={root!r}")
+        root = _rank_value(_argument(args, kwargs, root_at, 0))
+        shown.append(f"root={root}")
+        parts.append("root=inter" if state.inter else f"root={root}")
     if op_at is not None:
         op = _op_name(_argument(args, kwargs, op_at, MPI.SUM))
         shown.append(f"op={op}")
         parts.append(f"op={op}")
+    nbytes = None
     if size_kind is not None and not state.inter:
         nbytes = _message_bytes(size_kind, comm, args, kwargs)
         if nbytes is not None:
             shown.append(f"bytes={nbytes}")
-        parts.append(f"bytes={nbytes}")
     parts.append(f"seq={state.seq}")
     record = " ".join(parts)
     desc = f"{name}({', '.join(shown)}) at {_caller(frame)}"
@@ -343,8 +366,14 @@ def _check(comm, name, args, kwargs, frame, nonblocking):
     while state.pending:
         _finish(comm, state, state.pending[0])
         state.pending.pop(0)
-    send = array("q", [h, -h])
-    recv = array("q", [0, 0])
+    # The sizes are compared apart from the hash: a rank that cannot tell
+    # its size (a buffer without the buffer protocol) sends the smallest
+    # int64 for both, which MAX ignores, and the others still compare.
+    if nbytes is None:
+        send = array("q", [h, -h, _UNKNOWN, _UNKNOWN])
+    else:
+        send = array("q", [h, -h, nbytes, -nbytes])
+    recv = array("q", [0, 0, 0, 0])
     request = _originals["Iallreduce"](state.shadow, send, recv, MPI.MAX)
     entry = (request, send, recv, h, state.seq, desc)
     if nonblocking:
@@ -356,7 +385,7 @@ def _check(comm, name, args, kwargs, frame, nonblocking):
 def _finish(comm, state, entry):
     request, _send, recv, h, seq, desc = entry
     _wait(request, state, comm, desc)
-    if recv[0] == h and recv[1] == -h:
+    if recv[0] == -recv[1] and (recv[2] == -recv[3] or recv[3] == _UNKNOWN):
         return
     # Disagreement: every rank learns every rank's description.
     descs = _originals["allgather"](state.shadow, (MPI.COMM_WORLD.Get_rank(), desc))
@@ -364,9 +393,31 @@ def _finish(comm, state, entry):
         lines = [f"world rank {world}: {d}" for world, d in descs]
     else:
         lines = [f"rank {rank}: {d}" for rank, (_world, d) in enumerate(descs)]
-    state.broken = (f"collective mismatch on {_comm_name(comm)} (call {seq}): "
-                    + "; ".join(lines))
-    raise CollectiveMismatchError(state.broken)
+    # Every rank took part in both exchanges: the communicator can go on.
+    raise CollectiveMismatchError(f"collective mismatch on {_comm_name(comm)} (call {seq}): "
+                                  + "; ".join(lines))
+
+
+def _copy_doc(wrapper, name, real):
+    """The wrapper shows the real method's signature and docstring (a C
+    method's text signature is not in its __doc__: it goes first, as the
+    other methods' docstrings start)."""
+    wrapper.__name__ = real.__name__
+    wrapper.__qualname__ = getattr(real, "__qualname__", name)
+    wrapper.__wrapped__ = real
+    doc = real.__doc__ or ""
+    try:
+        signature = inspect.signature(real)
+    except (TypeError, ValueError):
+        signature = None
+    if signature is not None:
+        params = list(signature.parameters.values())[1:]  # without self
+        wrapper.__signature__ = signature
+        first = doc.lstrip().splitlines()[0] if doc.strip() else ""
+        if not first.startswith(name + "("):
+            doc = f"{name}{signature.replace(parameters=params)}\n\n{doc}"
+    wrapper.__doc__ = doc
+    return wrapper
 
 
 def _wrap(name, real):
@@ -376,11 +427,7 @@ def _wrap(name, real):
         _check(self, name, args, kwargs, sys._getframe(1), nonblocking)
         return real(self, *args, **kwargs)
 
-    checked.__name__ = real.__name__
-    checked.__qualname__ = getattr(real, "__qualname__", name)
-    checked.__doc__ = real.__doc__
-    checked.__wrapped__ = real
-    return checked
+    return _copy_doc(checked, name, real)
 
 
 def _wrap_free(name, real):
@@ -402,11 +449,7 @@ def _wrap_free(name, real):
                 pass
         return real(self, *args, **kwargs)
 
-    freeing.__name__ = real.__name__
-    freeing.__qualname__ = getattr(real, "__qualname__", name)
-    freeing.__doc__ = real.__doc__
-    freeing.__wrapped__ = real
-    return freeing
+    return _copy_doc(freeing, name, real)
 
 
 _CLASSES = ("Comm", "Intracomm", "Intercomm", "Topocomm", "Cartcomm", "Graphcomm",
