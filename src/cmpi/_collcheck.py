@@ -140,6 +140,7 @@ _OP_NAMES = ("MAX", "MIN", "SUM", "PROD", "LAND", "BAND", "LOR", "BOR", "LXOR", 
 
 _UNKNOWN = -(2**63)  # the size of a message that cannot be read
 _originals = {}  # name -> the real method
+_abandoned = []  # requests of checks that timed out, never freed
 _keyval = None
 _enabled = False
 _here = os.path.normcase(os.path.abspath(__file__))
@@ -312,6 +313,8 @@ def _wait(request, state, comm, what):
                 f"collective check timed out on {_comm_name(comm)}: not every rank "
                 f"reached a collective on it within {_timeout():g} s; "
                 f"rank {MPI.COMM_WORLD.Get_rank()} (of COMM_WORLD) is in {what}")
+            # MPI may still write into the check's buffers: keep them.
+            _abandoned.append(request)
             raise CollectiveMismatchError(state.broken)
         if now < busy_until:
             continue
@@ -338,6 +341,12 @@ def _check(comm, name, args, kwargs, frame, nonblocking):
         return
     if state.broken is not None:
         raise CollectiveMismatchError(state.broken)
+    # Earlier nonblocking checks complete first, in the order started (and
+    # before this call takes a number, so a mismatch they find leaves every
+    # rank's count the same).
+    while state.pending:
+        entry = state.pending.pop(0)
+        _finish(comm, state, entry)
     root_at, op_at, size_kind = _SPECS[name]
     state.seq += 1
     parts = [name]
@@ -362,10 +371,6 @@ def _check(comm, name, args, kwargs, frame, nonblocking):
     h = int.from_bytes(digest, "little") >> 2
     if state.shadow is None:
         state.shadow = _make_shadow(comm, state, desc)
-    # Earlier nonblocking checks complete first, in the order started.
-    while state.pending:
-        _finish(comm, state, state.pending[0])
-        state.pending.pop(0)
     # The sizes are compared apart from the hash: a rank that cannot tell
     # its size (a buffer without the buffer protocol) sends the smallest
     # int64 for both, which MAX ignores, and the others still compare.
@@ -384,7 +389,11 @@ def _check(comm, name, args, kwargs, frame, nonblocking):
 
 def _finish(comm, state, entry):
     request, _send, recv, h, seq, desc = entry
-    _wait(request, state, comm, desc)
+    try:
+        _wait(request, state, comm, desc)
+    except CollectiveMismatchError:
+        _abandoned.append(entry)  # buffers MPI may still write into
+        raise
     if recv[0] == -recv[1] and (recv[2] == -recv[3] or recv[3] == _UNKNOWN):
         return
     # Disagreement: every rank learns every rank's description.
@@ -440,8 +449,8 @@ def _wrap_free(name, real):
             # The pending checks' requests must complete before their
             # communicator goes (and a mismatch they found is reported).
             while state.pending:
-                _finish(self, state, state.pending[0])
-                state.pending.pop(0)
+                entry = state.pending.pop(0)
+                _finish(self, state, entry)
             shadow, state.shadow = state.shadow, None
             try:
                 _originals["Free"](shadow)
