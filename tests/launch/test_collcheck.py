@@ -174,6 +174,17 @@ CORRECT = """\
     req3 = comm.Ibcast(c, root=0)
     MPI.Request.Waitall([req, req2, req3])
     out.append(list(r1))
+    # a nonblocking collective must not wait for the others: rank 0 waits
+    # for rank 1's synchronous send, which rank 1 makes before its Ibarrier
+    if rank == 0:
+        req = comm.Ibarrier()
+        out.append(comm.recv(source=1, tag=77))
+        req.Wait()
+    elif rank == 1:
+        comm.ssend("after Ibarrier", dest=0, tag=77)
+        comm.Ibarrier().Wait()
+    else:
+        comm.Ibarrier().Wait()
     rsb = array("i", [0])
     comm.Reduce_scatter_block(array("i", [1] * size), rsb)
     out.append(list(rsb))
