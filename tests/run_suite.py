@@ -12,10 +12,13 @@ Every run has a time limit, and inside it every test has a watchdog
 Prints a table of results and ends with ``N passed, N failed, N skipped``.
 
     python tests/run_suite.py [--mpi CONFIG ...] [--np 1 2 3 4] [-k EXPR]
-                              [--launch FILE ...]
+                              [--launch FILE ...] [--check-collectives]
 
 ``--launch test_runner.py test_seeds.py`` runs only those files of
 tests/launch (the ones that apply to a configuration tested at 2 ranks).
+``--check-collectives`` runs tests/mpi with cmpi's collective-consistency
+checker on (``CMPI_CHECK_COLLECTIVES=1``): a correct program, which every
+test is, must see no mismatch.
 """
 
 import argparse
@@ -98,6 +101,8 @@ def main():
     ap.add_argument("--no-launch", action="store_true", help="skip tests/launch")
     ap.add_argument("--launch", nargs="*", default=None, metavar="FILE",
                     help="only these files of tests/launch")
+    ap.add_argument("--check-collectives", action="store_true",
+                    help="run tests/mpi with CMPI_CHECK_COLLECTIVES=1")
     opts = ap.parse_args()
     for config in opts.mpi:
         if not Path(launcher.python(config)).is_relative_to(launcher.venv(config)):
@@ -112,6 +117,7 @@ def main():
     for flavor in opts.mpi:
         py = launcher.python(flavor)
         env = launcher.mpi_env(flavor)
+        mpi_env = dict(env, CMPI_CHECK_COLLECTIVES="1") if opts.check_collectives else env
         for n in opts.np:
             label = f"{flavor} np={n}"
             outdir = outroot / f"{flavor}-np{n}"
@@ -120,7 +126,7 @@ def main():
                 "-q", "-x" if os.environ.get("CMPI_TEST_FAILFAST") else "-q",
                 str(HERE / "mpi"), *extra,
             ]
-            code, secs = run_job(cmd, env, label)
+            code, secs = run_job(cmd, mpi_env, label)
             reports = [junit_outcomes(outdir / f"rank{r}.xml") for r in range(n)]
             missing = [r for r, rep in enumerate(reports) if rep is None]
             merged = merge_ranks([r for r in reports if r])

@@ -11,7 +11,8 @@ import os as _os
 import sys as _sys
 
 __version__ = "0.1.0"
-__all__ = ["MPI", "rc", "install_as_mpi4py", "get_include", "get_config", "profile"]
+__all__ = ["MPI", "rc", "install_as_mpi4py", "get_include", "get_config", "profile",
+           "CollectiveMismatchError"]
 
 
 def _parse_env(raw):
@@ -58,6 +59,12 @@ class Rc:
     hang_abort
         After such a report, abort the job (default False).  Also
         ``CMPI_HANG_ABORT``.
+    check_collectives
+        Check, before each collective call, that every rank of the
+        communicator calls the same collective with the same root, op and
+        message size, and raise ``cmpi.CollectiveMismatchError`` on every
+        rank when they do not (default False).  Also
+        ``CMPI_CHECK_COLLECTIVES``.
     yield_when_idle
         A rank waiting in a blocking call gives up its core between polls
         of MPI, and blocking collectives poll.  None (default) does so
@@ -84,6 +91,7 @@ class Rc:
         "abort_on_error": True,
         "hang_timeout": None,
         "hang_abort": False,
+        "check_collectives": False,
         "yield_when_idle": None,
         "fast_reduce": True,
         "recv_mprobe": True,
@@ -94,6 +102,7 @@ class Rc:
     _env_alias = {
         "hang_timeout": "CMPI_HANG_TIMEOUT",
         "hang_abort": "CMPI_HANG_ABORT",
+        "check_collectives": "CMPI_CHECK_COLLECTIVES",
         "yield_when_idle": "CMPI_YIELD_WHEN_IDLE",
     }
 
@@ -300,4 +309,9 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module("cmpi.MPI")
+    if name == "CollectiveMismatchError":
+        # Derived from MPI.Exception, so it needs cmpi.MPI.
+        from cmpi._collcheck import CollectiveMismatchError
+
+        return CollectiveMismatchError
     raise AttributeError(f"module 'cmpi' has no attribute {name!r}")

@@ -2,6 +2,7 @@ import os
 from typing import Any
 
 from . import MPI as MPI
+from ._collcheck import CollectiveMismatchError as CollectiveMismatchError
 
 __version__: str
 
@@ -13,6 +14,7 @@ class Rc:
     abort_on_error: bool
     hang_timeout: float | None
     hang_abort: bool
+    check_collectives: bool
     yield_when_idle: bool | None
 
     fast_reduce: bool

@@ -218,7 +218,27 @@ def install(rank, size, library):
     if message is not None:
         sys.stderr.write(message + "\n")
         flush()
+    _install_collective_checker()
     return _install_sigterm_dump()
+
+
+def _install_collective_checker():
+    """rc.check_collectives: wrap the collective methods (cmpi._collcheck)."""
+    try:
+        import cmpi
+
+        wanted = cmpi.rc.check_collectives
+    except (ImportError, AttributeError):
+        return
+    if not wanted:
+        return
+    try:
+        from cmpi import _collcheck
+
+        _collcheck.enable()
+    except Exception as exc:  # the caller would drop the error silently
+        sys.stderr.write(f"cmpi: cannot enable the collective checker: {exc!r}\n")
+        flush()
 
 
 def _install_sigterm_dump():

@@ -35,6 +35,10 @@ options:
                         call (the call, its arguments and its Python stack);
                         same as CMPI_HANG_TIMEOUT=SECS
   --hang-abort          abort the job after such a report (CMPI_HANG_ABORT=1)
+  --check-collectives   before each collective, check that every rank calls
+                        the same one with the same root, op and size; raise
+                        cmpi.CollectiveMismatchError on every rank if not
+                        (CMPI_CHECK_COLLECTIVES=1; timeout CMPI_CHECK_TIMEOUT)
   --tag-output          prefix every line of output with [rank N]
   -rc <key=value,...>   set cmpi.rc.key=value (as mpi4py's runner does;
                         each value is a Python literal, or else a string)
@@ -180,7 +184,7 @@ def _parse(argv, options=None):
                 _usage_error(f"--hang-timeout: not a number of seconds: {value!r}")
             i += 1
             continue
-        if arg in ("--hang-abort", "--tag-output"):
+        if arg in ("--hang-abort", "--tag-output", "--check-collectives"):
             options[arg[2:].replace("-", "_")] = True
             i += 1
             continue
@@ -316,6 +320,9 @@ def _apply(options):
     if options.get("hang_abort"):
         cmpi.rc.hang_abort = True
         os.environ["CMPI_HANG_ABORT"] = "1"
+    if options.get("check_collectives"):
+        cmpi.rc.check_collectives = True
+        os.environ["CMPI_CHECK_COLLECTIVES"] = "1"
     if options.get("tag_output"):
         _tag_output()
 
