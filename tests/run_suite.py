@@ -110,6 +110,19 @@ def main():
     launch = ([str(HERE / "launch" / f) for f in opts.launch] if opts.launch
               else [str(HERE / "launch")])
 
+    # mpi4py's checked sdist (its MPI.pyi drives tests/mpi/test_keyword_args):
+    # fetched once here, so the ranks of every configuration find it cached
+    # instead of each running pip download with its own interpreter.
+    sys.path.insert(0, str(HERE / "differential"))
+    try:
+        import reference
+        reference.sdist()
+    except (Exception, SystemExit) as exc:
+        print(f"run_suite: mpi4py's sdist not fetched ({exc}); tests that need it will say so",
+              flush=True)
+    finally:
+        del sys.path[0]
+
     extra = ["-k", opts.k] if opts.k else []
     outroot = Path(tempfile.mkdtemp(prefix="cmpi-tests-"))
     rows, failures, total = [], [], {"passed": 0, "failed": 0, "skipped": 0}
