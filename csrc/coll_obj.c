@@ -241,15 +241,22 @@ loads_part(cmpi_state *st, const char *buf, Py_ssize_t n, PyObject *got,
     if (where == PART_IN_BAND) {
         return cmpi_loads_oob(st, buf, n, got);
     }
-    PyObject *stream = PyList_GET_ITEM(got, 0);
-    PyObject *rest = PyList_GetSlice(got, 1, PyList_GET_SIZE(got));
-    if (rest == NULL) {
+    /* a bytearray, or for 1 MiB and more the MPI.buffer over the reused
+     * receive memory (cmpi_oob_recv_buffer): read it as a buffer */
+    Py_buffer stream;
+    if (PyObject_GetBuffer(PyList_GET_ITEM(got, 0), &stream, PyBUF_SIMPLE) <
+        0) {
         return NULL;
     }
-    PyObject *o = cmpi_loads_oob(st, PyByteArray_AS_STRING(stream),
-                                 PyByteArray_GET_SIZE(stream),
+    PyObject *rest = PyList_GetSlice(got, 1, PyList_GET_SIZE(got));
+    if (rest == NULL) {
+        PyBuffer_Release(&stream);
+        return NULL;
+    }
+    PyObject *o = cmpi_loads_oob(st, stream.buf, stream.len,
                                  PyList_GET_SIZE(rest) ? rest : NULL);
     Py_DECREF(rest);
+    PyBuffer_Release(&stream);
     return o;
 }
 

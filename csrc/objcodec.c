@@ -24,6 +24,8 @@
 
 #define OBJCODEC_MAGIC 0xFA
 #define OBJCODEC_VERSION 1
+/* the largest message the codec makes (see enc_reserve) */
+#define OBJCODEC_MAX_MESSAGE ((Py_ssize_t)16 << 20)
 /* Nesting deeper than this goes to pickle (and a message claiming it is
  * refused): neither side recurses without a bound. */
 #define OBJCODEC_MAX_DEPTH 32
@@ -69,9 +71,16 @@ typedef struct {
 static int
 enc_object(objenc *e, PyObject *o, int depth);
 
+/* Room for `more` bytes: 0, or -1 on error, or 1 when the message would
+ * pass OBJCODEC_MAX_MESSAGE.  Large data gains nothing here (the codec
+ * copies it twice, pickle once, and out-of-band arrays not at all), so such
+ * an object goes to pickle and its proven large-message paths. */
 static int
 enc_reserve(objenc *e, Py_ssize_t more)
 {
+    if (more > OBJCODEC_MAX_MESSAGE - e->len) {
+        return 1;
+    }
     if (e->cap - e->len >= more) {
         return 0;
     }
@@ -113,8 +122,9 @@ put_u32(char *p, unsigned long v)
 static int
 enc_tag_u64(objenc *e, char tag, unsigned long long v)
 {
-    if (enc_reserve(e, 9) < 0) {
-        return -1;
+    int room = enc_reserve(e, 9);
+    if (room != 0) {
+        return room < 0 ? -1 : 0;
     }
     e->buf[e->len] = tag;
     put_u64(e->buf + e->len + 1, v);
@@ -129,8 +139,9 @@ enc_sized(objenc *e, char tag, const char *data, Py_ssize_t n)
     if (n > 0xFFFFFFFFLL) {
         return 0;
     }
-    if (enc_reserve(e, 5 + n) < 0) {
-        return -1;
+    int room = enc_reserve(e, 5 + n);
+    if (room != 0) {
+        return room < 0 ? -1 : 0;
     }
     e->buf[e->len] = tag;
     put_u32(e->buf + e->len + 1, (unsigned long)n);
@@ -470,7 +481,8 @@ enc_numpy(objenc *e, PyObject *o, int scalar)
     }
     Py_ssize_t dlen = PyBytes_GET_SIZE(descr);
     r = enc_reserve(e, 1 + 1 + dlen + 2 + 8 * ndim + 8 + view.len);
-    if (r < 0) {
+    if (r != 0) {
+        r = r < 0 ? -1 : 0;
         goto release;
     }
     char *p = e->buf + e->len;
@@ -508,8 +520,9 @@ enc_object(objenc *e, PyObject *o, int depth)
         return 0;
     }
     if (o == Py_None || t == &PyBool_Type) {
-        if (enc_reserve(e, 1) < 0) {
-            return -1;
+        int room = enc_reserve(e, 1);
+        if (room != 0) {
+            return room < 0 ? -1 : 0;
         }
         e->buf[e->len++] = o == Py_None   ? TAG_NONE
                            : o == Py_True ? TAG_TRUE

@@ -262,6 +262,11 @@ def test_small_objects_take_the_codec():
         assert describe(MPI.pickle.loads(msg)) == describe(ref(obj))
     for obj in [1 + 2j, {1}, 2**64, "\udc80", np.arange(10)[::2], DictSub(), IntSub(1)]:
         assert raw_message(obj)[0] == 0x80, obj
+    # past 16 MiB an object goes to pickle (it travels as an envelope and
+    # pieces then, whatever its form): either side of the limit arrives whole
+    for n in (15 << 20, 17 << 20):
+        big = {"blob": bytes(range(256)) * (n // 256), "n": n}
+        assert MPI.COMM_SELF.sendrecv(big, dest=0, source=0) == big
     # MPI.pickle.dumps stays pickle's
     assert MPI.pickle.dumps({"a": 1})[0] == 0x80
 
