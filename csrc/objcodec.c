@@ -1014,6 +1014,7 @@ cmpi_objcodec_decode(cmpi_state *st, const char *buf, Py_ssize_t n)
 
 #undef OBJCODEC_MAGIC
 #undef OBJCODEC_VERSION
+#undef OBJCODEC_MAX_MESSAGE
 #undef OBJCODEC_MAX_DEPTH
 #undef OBJCODEC_MAX_NDIM
 #undef OBJCODEC_CACHE_MAX
