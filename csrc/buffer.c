@@ -1567,27 +1567,29 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                      n);
         return -1;
     }
-    /* mpi4py reads counts, then displacements, then datatypes, and takes
-     * the len() of each one given: the TypeErrors below come in that
-     * order, after the ValueError of a wrong length before them */
+    /* exactly one of counts and displacements given as None */
     int one_none = n > 2 && (ocounts == Py_None) != (odispls == Py_None);
-    if (one_none && ocounts == Py_None) {
-        PyErr_SetString(PyExc_TypeError,
-                        "message: counts is None: give both counts and "
-                        "displacements, or neither");
-        return -1;
-    }
     if (ocounts == Py_None) {
         ocounts = NULL;
     }
     if (odispls == Py_None) {
         odispls = NULL;
     }
+    /* BOTTOM without counts or displacements is a ValueError first, as
+     * in mpi4py; otherwise mpi4py reads counts, then displacements, then
+     * datatypes, and takes the len() of each one given: the TypeErrors
+     * below come in that order, after the ValueError of a wrong length */
     int bottom = buf == Py_None || buf == st->BOTTOM;
-    if (bottom && ocounts == NULL && odispls == NULL) {
+    if (bottom && (ocounts == NULL || odispls == NULL)) {
         PyErr_SetString(PyExc_ValueError,
                         "message: with BOTTOM or None as the buffer, give "
                         "the counts and the displacements");
+        return -1;
+    }
+    if (one_none && ocounts == NULL) {
+        PyErr_SetString(PyExc_TypeError,
+                        "message: counts is None: give both counts and "
+                        "displacements, or neither");
         return -1;
     }
     size_t one = 2 * sizeof(int) + sizeof(MPI_Datatype);

@@ -88,9 +88,13 @@ def test_alltoallw_bad_forms():
         MPI.COMM_SELF.Alltoallw([sbuf], ok)
     with pytest.raises(ValueError):
         MPI.COMM_SELF.Alltoallw([sbuf, [0], [0], [MPI.BYTE], None], ok)
+    with pytest.raises(ValueError):  # BOTTOM needs counts and displacements
+        MPI.COMM_SELF.Alltoallw([MPI.BOTTOM, None, [0], [MPI.BYTE]], ok)
+    with pytest.raises(ValueError):
+        MPI.COMM_SELF.Alltoallw([MPI.BOTTOM, [0], None, [MPI.BYTE]], ok)
     # only one of counts and displacements given: mpi4py takes len(None)
     with pytest.raises(TypeError):
-        MPI.COMM_SELF.Alltoallw([MPI.BOTTOM, None, [0], [MPI.BYTE]], ok)
+        MPI.COMM_SELF.Alltoallw([sbuf, None, [0], [MPI.BYTE]], ok)
     with pytest.raises(TypeError):
         MPI.COMM_SELF.Alltoallw([sbuf, [0], None, [MPI.BYTE]], ok)
     with pytest.raises(TypeError):
