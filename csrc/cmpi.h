@@ -744,6 +744,12 @@ static int
 cmpi_dtype_arg(cmpi_state *st, PyObject *obj, MPI_Datatype *dt,
                const char *what);
 
+/* grequest.c: the MPI error code for the Python exception a callback
+ * MPI called (Grequest query/free/cancel, Register_datarep's functions)
+ * raised; the exception is printed and cleared */
+static int
+cmpi_callback_error(cmpi_state *st);
+
 /* objcodec.c: the lowercase calls' own encoding of common objects */
 static PyObject *
 cmpi_objcodec_encode(cmpi_state *st, PyObject *obj, Py_ssize_t threshold);

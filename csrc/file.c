@@ -1565,31 +1565,6 @@ typedef struct {
     PyObject *extent_fn;
 } datarep_fns;
 
-/* The MPI error code for the exception a Python function raised: the
- * class of an MPI.Exception, else MPI_ERR_OTHER.  The exception is
- * printed, since MPI's caller sees only the code. */
-static int
-datarep_error(cmpi_state *st)
-{
-    int code = MPI_ERR_OTHER;
-    PyObject *exc = PyErr_GetRaisedException_compat();
-    if (exc == NULL) {
-        return code;
-    }
-    if (PyObject_TypeCheck(exc, st->Exception_Type)) {
-        long v = PyLong_AsLong(exc);
-        if (v == -1 && PyErr_Occurred()) {
-            PyErr_Clear();
-        }
-        else if (v != MPI_SUCCESS) {
-            code = (int)v;
-        }
-    }
-    PyErr_DisplayException_compat(exc);
-    Py_DECREF(exc);
-    return code;
-}
-
 /* Call read_fn or write_fn as mpi4py does: fn(userbuf, datatype, count,
  * filebuf, position), userbuf covering the first position + count items
  * of `datatype` and filebuf as long as a buffer can be, since MPI does
@@ -1622,7 +1597,7 @@ datarep_convert(PyObject *fn, cmpi_state *st, void *userbuf,
     PyObject *r = dt ? PyObject_CallFunction(fn, "OOiOL", ubuf, dt, count,
                                              fbuf, (long long)position)
                      : NULL;
-    ierr = r ? MPI_SUCCESS : datarep_error(st);
+    ierr = r ? MPI_SUCCESS : cmpi_callback_error(st);
     if (dt != NULL) {
         ((DatatypeObject *)dt)->ob_mpi = MPI_DATATYPE_NULL;
     }
@@ -1666,7 +1641,7 @@ datarep_extent(MPI_Datatype datatype, MPI_Aint *file_extent, void *extra_state)
     PyObject *r = dt ? PyObject_CallOneArg(f->extent_fn, dt) : NULL;
     Py_ssize_t v = r ? PyNumber_AsSsize_t(r, PyExc_OverflowError) : -1;
     if (v == -1 && PyErr_Occurred()) {
-        ierr = datarep_error(f->st);
+        ierr = cmpi_callback_error(f->st);
     }
     else {
         *file_extent = (MPI_Aint)v;

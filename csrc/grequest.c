@@ -22,7 +22,7 @@ greq_no_python(void)
 }
 
 static int
-greq_error(cmpi_state *st)
+cmpi_callback_error(cmpi_state *st)
 {
     int code = MPI_ERR_OTHER;
     PyObject *exc = PyErr_GetRaisedException_compat();
@@ -53,7 +53,7 @@ greq_call(greq_ctx *c, PyObject *fn, PyObject *first)
     Py_ssize_t n = args ? PyTuple_GET_SIZE(args) : 0;
     PyObject *full = PyTuple_New(n + (first ? 1 : 0));
     if (full == NULL) {
-        return greq_error(c->st);
+        return cmpi_callback_error(c->st);
     }
     Py_ssize_t k = 0;
     if (first) {
@@ -65,7 +65,7 @@ greq_call(greq_ctx *c, PyObject *fn, PyObject *first)
     PyObject *r = PyObject_Call(fn, full, c->kwargs);
     Py_DECREF(full);
     if (r == NULL) {
-        return greq_error(c->st);
+        return cmpi_callback_error(c->st);
     }
     Py_DECREF(r);
     return MPI_SUCCESS;
@@ -89,7 +89,7 @@ greq_query_fn(void *extra, MPI_Status *status)
         StatusObject *so = (StatusObject *)PyObject_CallNoArgs(
                 (PyObject *)c->st->Status_Type);
         if (so == NULL) {
-            ierr = greq_error(c->st);
+            ierr = cmpi_callback_error(c->st);
         }
         else {
             so->ob_mpi = *status;
