@@ -354,6 +354,33 @@ def test_bad_input(fname, tmpdir_shared):
         MPI.Register_datarep(1, None, None, lambda dt: dt.extent)
 
 
+def _name_of_length(directory, length):
+    """A path under directory, length bytes long, through missing folders."""
+    head = directory + "/"
+    body = ("d" * 99 + "/") * ((length - len(head)) // 100)
+    return head + body + "f" * (length - len(head) - len(body))
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="Open MPI aborts mpi4py's process on these names")
+def test_long_file_names_raise(tmpdir_shared):
+    # Open MPI 4.1 aborts ("buffer overflow detected") from about 245 bytes
+    # and 4.1 and 5.0 segfault near 4,096; every MPI must raise instead
+    comm = MPI.COMM_WORLD
+    open_mpi = MPI.get_vendor()[0] == "Open MPI"
+    for length in (250, 300, 1000, 4090, 5000):
+        name = _name_of_length(tmpdir_shared, length)
+        assert len(name) == length
+        with pytest.raises(MPI.Exception) as e:
+            MPI.File.Open(comm, name, MPI.MODE_RDONLY)
+        if open_mpi and (MPI.get_vendor()[1] < (5,) or length > 4080):
+            assert e.value.Get_error_class() == MPI.ERR_BAD_FILE, (length, str(e.value))
+            assert f"{length} bytes" in str(e.value)
+    # a name well inside the limits still opens, created by every rank together
+    name = tmpdir_shared + "/" + "g" * (200 - len(tmpdir_shared) - 1)
+    f = MPI.File.Open(comm, name, MPI.MODE_CREATE | MPI.MODE_RDWR | MPI.MODE_DELETE_ON_CLOSE)
+    f.Close()
+
+
 def _datarep_name(tag):
     # registrations last until MPI_Finalize: one name per test and process
     return f"cmpi-test-{tag}-{os.getpid()}"
