@@ -19,6 +19,41 @@
  * _prof_start (the main thread) has frames: calls from other threads are
  * counted (calls and time, nothing else) but have no bytes, wait or trace
  * events.
+ *
+ * What the figures mean:
+ * - time: wall time inside the call.  An MPI call made inside another
+ *   (a Python callback: a Grequest query, a user Op, the collective
+ *   checker's own calls) counts for both; its bytes and wait go to the
+ *   inner call only.
+ * - wait: the part of it spent in cmpi's polling wait (wait.c,
+ *   cmpi_wait_slow: a wait that did not complete at its first test) and
+ *   in blocking calls made with the GIL released (CMPI_NOGIL_CALL,
+ *   CMPI_COLL: blocking collectives, Sendrecv_replace, ...).
+ * - bytes: payload.  Buffers: count times the datatype's size of the
+ *   message spec sent, and of the message received (the status's count
+ *   where there is one: Recv, Sendrecv; the spec otherwise: Irecv counts
+ *   its buffer when it posts it, Request.Wait counts nothing).  Nothing to
+ *   or from PROC_NULL.  Objects: the pickle (or cmpi's objcodec message)
+ *   and its out-of-band buffers; irecv's object is counted by the call
+ *   that completes it (Request.wait ...).  Collectives: what this rank
+ *   contributes (sent) and gets (received): Bcast/bcast, the root sends
+ *   and the others receive; Allreduce/Reduce/Scan, the buffer sent and
+ *   received; Gather/Scatter/Allgather/Alltoall, one block sent and one
+ *   per rank received (or the other way round); gather/allgather/reduce/
+ *   allreduce of objects, this rank's pickle sent and the other ranks'
+ *   pickles received (their out-of-band buffers not counted).  Win.Put,
+ *   Accumulate ... send their origin buffer, Win.Get receives it; File
+ *   reads and writes count their buffer; Message.Recv and Message.recv
+ *   what they receive.  Calls not named here (the vector and
+ *   neighborhood collectives, scatter/alltoall of objects, persistent
+ *   requests, the split file collectives) count calls,
+ *   time and wait, and no bytes.
+ * - trace events: (name, start, duration, peer, tag, bytes, comm name);
+ *   start on CLOCK_MONOTONIC (time.monotonic_ns()); peer the dest, source
+ *   (the status's where known) or root, else -1; the communicator's name
+ *   as MPI_Comm_get_name gives it (cached per handle; Open MPI names some
+ *   communicators itself), None for an empty name or a call not on a
+ *   communicator.  A full ring overwrites its oldest events.
  */
 #include "cmpi.h"
 
