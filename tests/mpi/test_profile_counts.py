@@ -478,3 +478,25 @@ def test_subclass_open_behaves_the_same():
         assert MPI._prof_data()["File.Open"][0] == 1
         print("OK")
     """)
+
+
+def test_other_threads_are_counted():
+    # calls from another thread count (calls and time), with no trace
+    # event and no bytes; the main thread's own calls are unaffected
+    import threading
+
+    def work():
+        for _ in range(10):
+            MPI.Wtime()
+            MPI.COMM_SELF.Send(bytearray(8), MPI.PROC_NULL, 0)
+
+    with profiled(RING) as p:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+        MPI.COMM_SELF.Send(bytearray(8), MPI.PROC_NULL, 1)
+    assert p.data["MPI.Wtime"][0] == 10
+    assert p.data["Comm.Send"][0] == 11
+    assert p.data["Comm.Send"][3:] == (0, 0)
+    assert [e[0] for e in p.events] == ["Comm.Send"]
+    assert p.events[0][3:5] == (MPI.PROC_NULL, 1)
