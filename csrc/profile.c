@@ -456,6 +456,19 @@ done:
     return r;
 }
 
+/* Pickled as the original is: by name (pickle finds the wrapper there). */
+static PyObject *
+prof_reduce(PyObject *self, PyObject *Py_UNUSED(a))
+{
+    return PyObject_CallMethod(((ProfWrapper *)self)->orig, "__reduce__",
+                               NULL);
+}
+
+static PyMethodDef prof_methods[] = {
+        {"__reduce__", prof_reduce, METH_NOARGS, NULL},
+        {NULL, NULL, 0, NULL},
+};
+
 static PyObject *
 prof_repr(PyObject *self)
 {
@@ -513,11 +526,17 @@ static PyMemberDef prof_members[] = {
 };
 
 static PyType_Slot prof_slots[] = {
-        {Py_tp_call, PyVectorcall_Call}, {Py_tp_descr_get, prof_get},
-        {Py_tp_getattro, prof_getattro}, {Py_tp_getset, prof_getset},
-        {Py_tp_members, prof_members},   {Py_tp_repr, prof_repr},
-        {Py_tp_traverse, prof_traverse}, {Py_tp_clear, prof_clear},
-        {Py_tp_dealloc, prof_dealloc},   {0, NULL},
+        {Py_tp_call, PyVectorcall_Call},
+        {Py_tp_descr_get, prof_get},
+        {Py_tp_getattro, prof_getattro},
+        {Py_tp_getset, prof_getset},
+        {Py_tp_members, prof_members},
+        {Py_tp_methods, prof_methods},
+        {Py_tp_repr, prof_repr},
+        {Py_tp_traverse, prof_traverse},
+        {Py_tp_clear, prof_clear},
+        {Py_tp_dealloc, prof_dealloc},
+        {0, NULL},
 };
 
 /* The wrappers answer __module__ with the original's (a __module__ in

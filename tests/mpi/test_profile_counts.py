@@ -352,6 +352,10 @@ def test_wrappers_look_like_the_originals():
     assert send.__text_signature__ == "($self, buf, dest, tag=0)"
     assert str(inspect.signature(MPI.COMM_WORLD.Send)) == "(buf, dest, tag=0)"
     assert send.__objclass__ is MPI.Comm
+    # pickled by name, as the originals are
+    import pickle
+    assert pickle.loads(pickle.dumps(MPI.Wtime)) is MPI.Wtime
+    assert pickle.loads(pickle.dumps(MPI.Comm.Send)) is MPI.Comm.Send
     # properties stay properties
     assert isinstance(MPI.COMM_WORLD.rank, int)
     assert "_prof_install" in vars(MPI) and "Send" in dir(MPI.Comm)
