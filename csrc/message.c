@@ -127,6 +127,7 @@ Message_Recv(MessageObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
+    cmpi_prof_status(&s);
     if (cmpi_status_store(self->st, a[1], &s) < 0) {
         return NULL;
     }
