@@ -18,6 +18,7 @@
 #include "datatype.c"
 #include "op.c"
 #include "status.c"
+#include "profile.c"
 #include "wait.c"
 #include "request_lists.c"
 #include "request.c"
@@ -102,10 +103,10 @@ cmpi_free(void *m)
 }
 
 static PyMethodDef cmpi_methods[] = {
-        CMPI_ENV_METHODS CMPI_WAIT_METHODS CMPI_ERRORS_METHODS
-                CMPI_P2P_MODULE_METHODS CMPI_TOPO_MODULE_METHODS
-                        CMPI_DYNPROC_MODULE_METHODS CMPI_MEMORY_METHODS
-                                CMPI_COLL_MODULE_METHODS
+        CMPI_ENV_METHODS CMPI_PROFILE_METHODS CMPI_WAIT_METHODS
+                CMPI_ERRORS_METHODS CMPI_P2P_MODULE_METHODS
+                        CMPI_TOPO_MODULE_METHODS CMPI_DYNPROC_MODULE_METHODS
+                                CMPI_MEMORY_METHODS CMPI_COLL_MODULE_METHODS
                                         CMPI_FILE_MODULE_METHODS
                                                 CMPI_HANDLE_MODULE_METHODS{
                                                         NULL, NULL, 0, NULL},

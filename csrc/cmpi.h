@@ -744,6 +744,72 @@ static int
 cmpi_dtype_arg(cmpi_state *st, PyObject *obj, MPI_Datatype *dt,
                const char *what);
 
+/* profile.c: the MPI profile and timeline (MPI._prof_*).  While a
+ * profiled call runs on the main thread, cmpi_prof_cur is its frame, and
+ * these hooks add to it what the call sends and receives (payload bytes),
+ * its peer and tag, and the time it waits.  Off, each is one predictable
+ * branch. */
+typedef struct cmpi_prof_frame cmpi_prof_frame;
+static cmpi_prof_frame *cmpi_prof_cur;
+static void
+cmpi_prof_bytes_slow(long long sent, long long received);
+static void
+cmpi_prof_msg_slow(int dir, int count, MPI_Datatype dtype);
+static void
+cmpi_prof_peer_slow(int peer, int tag);
+static void
+cmpi_prof_status_slow(const MPI_Status *s);
+static void
+cmpi_prof_wait_begin_slow(void);
+static void
+cmpi_prof_wait_end_slow(void);
+/* bytes of an object message (a pickle and its out-of-band buffers) */
+static inline void
+cmpi_prof_bytes(long long sent, long long received)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_bytes_slow(sent, received);
+    }
+}
+/* count elements of dtype, sent (CMPI_MSG_SEND) or received */
+static inline void
+cmpi_prof_msg(int dir, int count, MPI_Datatype dtype)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_msg_slow(dir, count, dtype);
+    }
+}
+/* dest, source or root; tag or -1 */
+static inline void
+cmpi_prof_peer(int peer, int tag)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_peer_slow(peer, tag);
+    }
+}
+/* a completed receive: its size, actual source and tag */
+static inline void
+cmpi_prof_status(const MPI_Status *s)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_status_slow(s);
+    }
+}
+static inline void
+cmpi_prof_wait_begin(void)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_wait_begin_slow();
+    }
+}
+static inline void
+cmpi_prof_wait_end(void)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_wait_end_slow();
+    }
+}
+
 /* grequest.c: the MPI error code for the Python exception a callback
  * MPI called (Grequest query/free/cancel, Register_datarep's functions)
  * raised; the exception is printed and cleared */

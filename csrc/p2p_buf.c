@@ -75,6 +75,8 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
      * never released (releasing and taking it back costs more than the
      * send). */
     MPI_Request req;
+    cmpi_prof_peer(dest, tag);
+    cmpi_prof_msg(CMPI_MSG_SEND, m.count, m.dtype);
     int ierr =
             mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi, &req);
     if (ierr == MPI_SUCCESS) {
@@ -257,6 +259,8 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
         return cmpi_raise(self->st, ierr);
     }
+    cmpi_prof_peer(source, tag);
+    cmpi_prof_status(&s);
     if (a[3] != NULL && cmpi_status_store(self->st, a[3], &s) < 0) {
         return NULL;
     }
@@ -345,6 +349,11 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                                               : ss[1].MPI_ERROR;
     }
     s = ss[0];
+    if (ierr == MPI_SUCCESS) {
+        cmpi_prof_peer(source, recvtag);
+        cmpi_prof_msg(CMPI_MSG_SEND, sm.count, sm.dtype);
+        cmpi_prof_status(&s);
+    }
     cmpi_msg_release(&sm);
     cmpi_msg_release(&rm);
     if (ierr != MPI_SUCCESS) {
@@ -420,6 +429,8 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_release(&m);
         return NULL;
     }
+    cmpi_prof_peer(dest, tag);
+    cmpi_prof_msg(CMPI_MSG_SEND, m.count, m.dtype);
     int ierr = mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
                          &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {
@@ -465,6 +476,8 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     /* Posted before its message is known: a message larger than the
      * buffer is the MPI library's to handle (Open MPI 4.1 writes past the
      * buffer, MPICH 4.0 does not; truncated receives, above). */
+    cmpi_prof_peer(source, tag);
+    cmpi_prof_msg(CMPI_MSG_RECV, m.count, m.dtype);
     int ierr = MPI_Irecv(m.addr, m.count, m.dtype, source, tag, self->ob_mpi,
                          &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {

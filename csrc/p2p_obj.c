@@ -537,6 +537,8 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
         return -1;
     }
     Py_ssize_t n = PyBytes_GET_SIZE(data);
+    cmpi_prof_peer(dest, tag);
+    cmpi_prof_bytes(n, 0);
     if (buffers == NULL && (n <= CMPI_OBJ_EAGER || whole)) {
         int count;
         if (cmpi_size_to_int(n, &count) < 0) {
@@ -584,6 +586,7 @@ obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
         }
         Py_buffer *v = PyMemoryView_GET_BUFFER(mv);
         long long blen = v->len;
+        cmpi_prof_bytes(blen, 0);
         memcpy(e + ENV_HEAD + 8 * i, &blen, 8);
         ierr = cmpi_isend_bytes(v->buf, blen, dest, ptag, self->shadow,
                                 &piece);
@@ -630,6 +633,7 @@ cmpi_obj_from_message(cmpi_state *st, MPI_Comm shadow, const char *buf,
         return Py_NewRef(Py_None);
     }
     if (!envelope_parse(buf, count, &ptag, &nbuf, &plen)) {
+        cmpi_prof_bytes(0, count);
         return cmpi_loads(st, buf, count);
     }
     return obj_from_envelope(st, shadow, buf, s, ptag, nbuf, plen);
@@ -649,6 +653,7 @@ cmpi_obj_from_bytes(cmpi_state *st, MPI_Comm shadow, PyObject *bytes,
         return Py_NewRef(Py_None);
     }
     if (!envelope_parse(buf, count, &ptag, &nbuf, &plen)) {
+        cmpi_prof_bytes(0, count);
         return cmpi_loads_bytes(st, bytes);
     }
     return obj_from_envelope(st, shadow, buf, s, ptag, nbuf, plen);
@@ -676,6 +681,7 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
         }
         goto done;
     }
+    cmpi_prof_bytes(0, plen);
     ierr = cmpi_irecv_bytes(PyBytes_AS_STRING(stream), plen, s->MPI_SOURCE,
                             ptag, shadow, &reqs[posted]);
     if (ierr == MPI_SUCCESS) {
@@ -684,6 +690,7 @@ obj_from_envelope(cmpi_state *st, MPI_Comm shadow, const char *buf,
     for (int i = 0; i < nbuf && ierr == MPI_SUCCESS; i++) {
         long long blen;
         memcpy(&blen, buf + ENV_HEAD + 8 * i, 8);
+        cmpi_prof_bytes(0, blen);
         /* The unpickled object owns this memory: no copy on this side. */
         char *mem;
         PyObject *b = cmpi_oob_recv_buffer(st, (Py_ssize_t)blen, &mem);
@@ -901,6 +908,7 @@ Comm_recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (obj == NULL) {
         return NULL;
     }
+    cmpi_prof_peer(s.MPI_SOURCE, s.MPI_TAG);
     if (a[3] != NULL && cmpi_status_store(self->st, a[3], &s) < 0) {
         Py_DECREF(obj);
         return NULL;

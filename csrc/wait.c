@@ -291,6 +291,7 @@ cmpi_wait_slow(cmpi_wait_t *w)
     int done = 0, ierr = MPI_SUCCESS, reported = 0;
     PyObject *interrupted = NULL; /* held until a cancelled wait ends */
     double interrupted_at = 0.0;  /* when a KeyboardInterrupt came */
+    cmpi_prof_wait_begin();
     for (;;) {
         Py_BEGIN_ALLOW_THREADS
         for (unsigned i = 1;; i++) {
@@ -361,6 +362,7 @@ cmpi_wait_slow(cmpi_wait_t *w)
         }
         next_check = t + CMPI_CHECK_EVERY;
     }
+    cmpi_prof_wait_end();
     if (interrupted != NULL) {
         PyErr_SetRaisedException_compat(interrupted);
         return CMPI_WAIT_RAISED;
@@ -710,6 +712,7 @@ static inline int
 cmpi_block_enter(const char *call, MPI_Comm comm)
 {
     int token = 0;
+    cmpi_prof_wait_begin();
     if (CMPI_UNLIKELY(cmpi_tick_signal != 0) && cmpi_tick_start()) {
         token = 2;
     }
@@ -724,6 +727,7 @@ cmpi_block_enter(const char *call, MPI_Comm comm)
 static inline void
 cmpi_block_leave(int token)
 {
+    cmpi_prof_wait_end();
     if (CMPI_UNLIKELY(token & 2)) {
         cmpi_tick_stop();
     }
