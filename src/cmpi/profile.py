@@ -455,24 +455,19 @@ def _gather_timeout():
 
 def enable(rank, size, profile=True, trace=None):
     """Profile the whole job (rc.profile / rc.trace).  Called by
-    cmpi._jobsafety.install while cmpi.MPI is being imported: counting
-    starts, and the private communicator of the exit report is made, as
-    soon as the import has finished (COMM_WORLD exists then)."""
+    cmpi._jobsafety.install while cmpi.MPI is being imported, before all
+    its classes exist: the calls are wrapped, the private communicator of
+    the exit report is made and counting starts as soon as the import has
+    finished."""
     global _job
     if _job is not None:
         return
     if trace is True:
         trace = "cmpi-trace.json"
-    mpi = sys.modules["cmpi.MPI"]
-    mpi._prof_install()
     _job = {"profile": bool(profile), "trace": os.fspath(trace) if trace else None,
             "rank": rank, "size": size, "host": socket.gethostname(), "comm": None,
             "counting": False, "t0": time.monotonic_ns(), "done": False}
-    if size > 1:
-        # counting starts after the Dup, so that it is not counted
-        _after_import(_make_private_comm)
-    else:
-        _start_counting()
+    _after_import(_start_job)
     import atexit
 
     atexit.register(_at_exit)
@@ -492,23 +487,41 @@ def _after_import(action):
     """Run ``action`` once cmpi.MPI has finished importing, on the thread
     that imports it (the private communicator's Dup is collective: every
     rank makes it at the same point, right after its import).  A profile
-    function watches for the import's end; when another profiler is
-    active, ``action`` waits for the exit report instead."""
+    function (sys.setprofile) watches for the import's end, and removes
+    itself.  When another profiler is active (cProfile), ``action`` runs
+    at once instead: the classes cmpi.MPI makes after COMM_WORLD (Win,
+    File, Info, Session) are then not counted, and the communicator is
+    made at exit."""
     if sys.getprofile() is not None:
-        _job["pending"] = action
-        _start_counting()
+        action(early=True)
         return
 
     def watch(frame, event, arg):
         module = sys.modules.get("cmpi.MPI")
-        if module is None or getattr(getattr(module, "__spec__", None), "_initializing", True):
+        if module is None:
             return
-        if not hasattr(module, "COMM_WORLD"):
+        # importlib marks the spec while the module executes
+        initializing = getattr(getattr(module, "__spec__", None), "_initializing", None)
+        if initializing or (initializing is None and not hasattr(module, "Session")):
             return
         sys.setprofile(None)
         action()
 
     sys.setprofile(watch)
+
+
+def _start_job(early=False):
+    mpi = sys.modules["cmpi.MPI"]
+    try:
+        mpi._prof_install()
+    except Exception as exc:
+        sys.stderr.write(f"cmpi: profile: cannot wrap the MPI calls: {exc!r}\n")
+        return
+    if early:
+        _job["pending"] = _make_private_comm
+    elif _job["size"] > 1:
+        _make_private_comm()
+    _start_counting()
 
 
 def _make_private_comm():
@@ -519,8 +532,6 @@ def _make_private_comm():
         _job["comm"] = comm
     except Exception as exc:
         sys.stderr.write(f"cmpi: profile: cannot make its communicator: {exc!r}\n")
-    if not _job["done"]:
-        _start_counting()
 
 
 def _mpi_running():
@@ -542,7 +553,7 @@ def _my_record():
 def write_partial(reason):
     """This rank's figures so far to ``cmpi-profile.rank<N>.json`` (abort,
     SIGTERM, hang report).  Never raises."""
-    if _job is None or not _job["profile"] or _job["done"]:
+    if _job is None or not _job["profile"] or _job["done"] or not _job["counting"]:
         return None
     try:
         record = _my_record()
@@ -600,6 +611,9 @@ def _at_exit():
         # MPI was finalized by the program: only this rank's own figures.
         _job["done"] = True
         return
+    if not _job["counting"]:
+        _job["done"] = True
+        return
     record = _my_record()
     trace_meta = None
     if _job["trace"]:
@@ -613,7 +627,7 @@ def _at_exit():
     _job["counting"] = False
     _job["done"] = True
     if _job["size"] > 1 and _job["comm"] is None and _job.get("pending"):
-        _job.pop("pending")()
+        _job.pop("pending")()  # another profiler was active at import
     comm = _job["comm"]
     if _job["size"] > 1 and comm is None:
         return
