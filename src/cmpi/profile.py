@@ -550,13 +550,15 @@ def _my_record():
     return rank_record(mpi._prof_data(), wall, _job["rank"], _job["size"], _job["host"])
 
 
-def write_partial(reason):
+def write_partial(reason, record=None):
     """This rank's figures so far to ``cmpi-profile.rank<N>.json`` (abort,
     SIGTERM, hang report).  Never raises."""
-    if _job is None or not _job["profile"] or _job["done"] or not _job["counting"]:
+    if _job is None or not _job["profile"] or _job["done"]:
+        return None
+    if record is None and not _job["counting"]:
         return None
     try:
-        record = _my_record()
+        record = _my_record() if record is None else record
         record["version"] = VERSION
         record["reason"] = reason
         path = rank_path(_job["rank"])
@@ -604,28 +606,26 @@ def _at_exit():
     """The whole-job report: rank 0 gathers every rank's figures (and
     trace) on the private communicator, prints the table and writes the
     files."""
-    if _job is None or _job["done"]:
+    if _job is None or _job["done"] or not _job["counting"]:
         return
-    mpi = _mpi_running()
-    if mpi is None:
-        # MPI was finalized by the program: only this rank's own figures.
-        _job["done"] = True
-        return
-    if not _job["counting"]:
-        _job["done"] = True
-        return
+    mpi = sys.modules["cmpi.MPI"]
     record = _my_record()
+    events, dropped = mpi._prof_trace() if _job["trace"] else (None, 0)
+    offset = time.time_ns() - time.monotonic_ns()
+    mpi._prof_stop()
+    _job["counting"] = False
+    if _mpi_running() is None:
+        # the program finalized MPI: no report, this rank's own file
+        write_partial("MPI finalized by the program", record)
+        _job["done"] = True
+        return
+    _job["done"] = True
     trace_meta = None
     if _job["trace"]:
-        events, dropped = mpi._prof_trace()
-        offset = time.time_ns() - time.monotonic_ns()
         path = f"{_job['trace']}.rank{_job['rank']}"
         earliest = write_rank_trace(path, events, dropped, _job["rank"], _job["host"], offset)
         del events
         trace_meta = {"file": path, "earliest": earliest, "dropped": int(dropped)}
-    mpi._prof_stop()
-    _job["counting"] = False
-    _job["done"] = True
     if _job["size"] > 1 and _job["comm"] is None and _job.get("pending"):
         _job.pop("pending")()  # another profiler was active at import
     comm = _job["comm"]
