@@ -754,7 +754,7 @@ static cmpi_prof_frame *cmpi_prof_cur;
 static void
 cmpi_prof_bytes_slow(long long sent, long long received);
 static void
-cmpi_prof_msg_slow(int dir, int count, MPI_Datatype dtype);
+cmpi_prof_msg_slow(int dir, long long count, MPI_Datatype dtype);
 static void
 cmpi_prof_peer_slow(int peer, int tag);
 static void
@@ -763,6 +763,13 @@ static void
 cmpi_prof_wait_begin_slow(void);
 static void
 cmpi_prof_wait_end_slow(void);
+/* whether a profiled call is running: for hooks that must add figures up
+ * first */
+static inline int
+cmpi_prof_on(void)
+{
+    return CMPI_UNLIKELY(cmpi_prof_cur != NULL);
+}
 /* bytes of an object message (a pickle and its out-of-band buffers) */
 static inline void
 cmpi_prof_bytes(long long sent, long long received)
@@ -773,10 +780,21 @@ cmpi_prof_bytes(long long sent, long long received)
 }
 /* count elements of dtype, sent (CMPI_MSG_SEND) or received */
 static inline void
-cmpi_prof_msg(int dir, int count, MPI_Datatype dtype)
+cmpi_prof_msg(int dir, long long count, MPI_Datatype dtype)
 {
     if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
         cmpi_prof_msg_slow(dir, count, dtype);
+    }
+}
+/* a point-to-point message to or from `peer` (none with PROC_NULL) */
+static void
+cmpi_prof_p2p_slow(int dir, long long count, MPI_Datatype dtype, int peer,
+                   int tag);
+static inline void
+cmpi_prof_p2p(int dir, long long count, MPI_Datatype dtype, int peer, int tag)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_p2p_slow(dir, count, dtype, peer, tag);
     }
 }
 /* dest, source or root; tag or -1 */

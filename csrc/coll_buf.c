@@ -325,6 +325,8 @@ coll_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                        sending ? CMPI_MSG_SEND : CMPI_MSG_RECV) < 0) {
         goto done;
     }
+    cmpi_prof_peer(root, -1);
+    cmpi_prof_msg(sending ? CMPI_MSG_SEND : CMPI_MSG_RECV, m.count, m.dtype);
     COLL_CALL(ierr, mode, fname, MPI_Bcast, MPI_Ibcast, MPI_Bcast_init,
               (m.addr, m.count, m.dtype, root, self->ob_mpi));
     res = coll_end(self, &run, ierr, &m, NULL, NULL, NULL);
@@ -467,6 +469,20 @@ coll_buf_move(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
 
     MPI_Comm comm = self->ob_mpi;
+    if (rooted) {
+        cmpi_prof_peer(root, -1);
+    }
+    /* the whole buffer on the side that holds one block per rank */
+    if (sbuf != MPI_IN_PLACE && sbuf != NULL) {
+        cmpi_prof_msg(CMPI_MSG_SEND,
+                      (long long)scount *
+                              (kind == SCATTER || kind == ALLTOALL ? size : 1),
+                      stype);
+    }
+    if (rbuf != MPI_IN_PLACE && rbuf != NULL) {
+        cmpi_prof_msg(CMPI_MSG_RECV,
+                      (long long)rcount * (kind == SCATTER ? 1 : size), rtype);
+    }
     switch (kind) {
         case GATHER:
             COLL_CALL(ierr, mode, fname, MPI_Gather, MPI_Igather,
@@ -658,6 +674,15 @@ coll_buf_reduce(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         sbuf = root == MPI_ROOT ? (void *)&root_unread : NULL;
     }
     MPI_Comm comm = self->ob_mpi;
+    if (kind == REDUCE) {
+        cmpi_prof_peer(root, -1);
+    }
+    if (send_used) {
+        cmpi_prof_msg(CMPI_MSG_SEND, count, dtype);
+    }
+    if (recv_used) {
+        cmpi_prof_msg(CMPI_MSG_RECV, count, dtype);
+    }
     /* A message of more than 2**31-1 elements (blocking calls only) is
      * reduced in pieces; any other is one call. */
     for (MPI_Aint done = 0; done == 0 || done < count;) {

@@ -308,6 +308,28 @@ tree_pays(CommObject *self, const long long *info)
  * When `reduce_op` is given (an allreduce on an intracommunicator) and the
  * objects are large, they are reduced along a tree instead, and the result
  * is the reduced object itself (*reduced set to 1). */
+/* The profile's figures of a gather of pickles: this rank's pickle sent,
+ * the other ranks' pickles received (out-of-band buffers are not counted:
+ * the headers do not carry their sizes). */
+static CMPI_NOINLINE void
+prof_gathered(CommObject *self, const long long *me, const long long *info,
+              int sending, int receiving, int root)
+{
+    long long sent = 0, received = 0;
+    int rank = 0;
+    MPI_Comm_rank(self->ob_mpi, &rank);
+    if (sending && me[0] > 0) {
+        sent = me[0];
+    }
+    for (int i = 0; receiving && i < self->peers; i++) {
+        if ((self->inter || i != rank) && info[HEAD_WORDS * i] > 0) {
+            received += info[HEAD_WORDS * i];
+        }
+    }
+    cmpi_prof_peer(root, -1);
+    cmpi_prof_bytes(sent, received);
+}
+
 static PyObject *
 gather_pickles(CommObject *self, const char *fname, PyObject *data,
                PyObject *mine, int root, PyObject *reduce_op, int *reduced)
@@ -358,6 +380,9 @@ gather_pickles(CommObject *self, const char *fname, PyObject *data,
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
         goto error;
+    }
+    if (cmpi_prof_on()) {
+        prof_gathered(self, me, info, sending, receiving, all ? -1 : root);
     }
     long long total = 0;
     int failed = -1, any_in_band = 0, any_oob = 0;
@@ -553,6 +578,9 @@ inter_bcast(CommObject *self, PyObject *sendobj, int root, int sending,
         cmpi_raise(self->st, ierr);
         goto done;
     }
+    cmpi_prof_peer(root, -1);
+    cmpi_prof_bytes(sending && len > 0 ? len : 0,
+                    receiving && len > 0 ? len : 0);
     if (receiving && len >= 0 &&
         (data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)len)) == NULL) {
         goto done; /* out of memory: the root still waits for this rank */
@@ -643,6 +671,8 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     nbuf = head.nbuf;
+    cmpi_prof_peer(root, -1);
+    cmpi_prof_bytes(sending ? head.len : 0, sending ? 0 : head.len);
     /* Every rank, the root too, gets its own copy, as in mpi4py. */
     if (head.len <= room && nbuf == 0) {
         obj = cmpi_loads(self->st, head.data, (Py_ssize_t)head.len);
@@ -701,6 +731,7 @@ Comm_bcast(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 goto done;
             }
         }
+        cmpi_prof_bytes(sending ? lens[i] : 0, sending ? 0 : lens[i]);
         int rc = bcast_bytes(self, v.buf, lens[i], root);
         PyBuffer_Release(&v);
         if (rc < 0) {

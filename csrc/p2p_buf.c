@@ -75,8 +75,7 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
      * never released (releasing and taking it back costs more than the
      * send). */
     MPI_Request req;
-    cmpi_prof_peer(dest, tag);
-    cmpi_prof_msg(CMPI_MSG_SEND, m.count, m.dtype);
+    cmpi_prof_p2p(CMPI_MSG_SEND, m.count, m.dtype, dest, tag);
     int ierr =
             mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi, &req);
     if (ierr == MPI_SUCCESS) {
@@ -350,8 +349,7 @@ Comm_Sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     s = ss[0];
     if (ierr == MPI_SUCCESS) {
-        cmpi_prof_peer(source, recvtag);
-        cmpi_prof_msg(CMPI_MSG_SEND, sm.count, sm.dtype);
+        cmpi_prof_p2p(CMPI_MSG_SEND, sm.count, sm.dtype, dest, sendtag);
         cmpi_prof_status(&s);
     }
     cmpi_msg_release(&sm);
@@ -429,8 +427,7 @@ isend_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_msg_release(&m);
         return NULL;
     }
-    cmpi_prof_peer(dest, tag);
-    cmpi_prof_msg(CMPI_MSG_SEND, m.count, m.dtype);
+    cmpi_prof_p2p(CMPI_MSG_SEND, m.count, m.dtype, dest, tag);
     int ierr = mpi_isend(m.addr, m.count, m.dtype, dest, tag, self->ob_mpi,
                          &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {
@@ -476,8 +473,7 @@ Comm_Irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     /* Posted before its message is known: a message larger than the
      * buffer is the MPI library's to handle (Open MPI 4.1 writes past the
      * buffer, MPICH 4.0 does not; truncated receives, above). */
-    cmpi_prof_peer(source, tag);
-    cmpi_prof_msg(CMPI_MSG_RECV, m.count, m.dtype);
+    cmpi_prof_p2p(CMPI_MSG_RECV, m.count, m.dtype, source, tag);
     int ierr = MPI_Irecv(m.addr, m.count, m.dtype, source, tag, self->ob_mpi,
                          &r->ob_mpi);
     if (ierr != MPI_SUCCESS) {

@@ -105,14 +105,14 @@ cmpi_prof_bytes_slow(long long sent, long long received)
 }
 
 static CMPI_NOINLINE void
-cmpi_prof_msg_slow(int dir, int count, MPI_Datatype dtype)
+cmpi_prof_msg_slow(int dir, long long count, MPI_Datatype dtype)
 {
     MPI_Count size = 0;
     if (count <= 0 || dtype == MPI_DATATYPE_NULL ||
         MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0) {
         return;
     }
-    long long n = (long long)count * (long long)size;
+    long long n = count * (long long)size;
     cmpi_prof_bytes_slow(dir == CMPI_MSG_SEND ? n : 0,
                          dir == CMPI_MSG_SEND ? 0 : n);
 }
@@ -124,6 +124,16 @@ cmpi_prof_peer_slow(int peer, int tag)
     if (f != NULL) {
         f->peer = peer;
         f->tag = tag;
+    }
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_p2p_slow(int dir, long long count, MPI_Datatype dtype, int peer,
+                   int tag)
+{
+    cmpi_prof_peer_slow(peer, tag);
+    if (peer != MPI_PROC_NULL) {
+        cmpi_prof_msg_slow(dir, count, dtype);
     }
 }
 

@@ -1,0 +1,463 @@
+"""The C side of the MPI profile and timeline (issue 19): MPI._prof_install
+wraps every public callable, MPI._prof_start/_prof_stop/_prof_reset drive
+the counters, MPI._prof_data and MPI._prof_trace read them.
+
+Every test counts only its own calls (reset, start, the known program,
+stop in a finally) and checks the figures exactly; the wrappers stay
+installed for the rest of the process, so everything after this file runs
+through them.
+"""
+
+import array
+import inspect
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from mpiimpl import IS_CMPI, MPI
+
+pytestmark = pytest.mark.skipif(not IS_CMPI, reason="cmpi's own profile API")
+
+N = 5
+#: every test starts the ring with this size (the ring is made once)
+RING = 64
+
+
+@pytest.fixture(autouse=True)
+def _installed():
+    MPI._prof_install()
+    MPI._prof_stop()
+    MPI._prof_reset()
+    yield
+    MPI._prof_stop()
+
+
+class profiled:
+    """Count (and trace) the calls of the with-block only."""
+
+    def __init__(self, trace=0):
+        self.trace = trace
+
+    def __enter__(self):
+        MPI._prof_reset()
+        MPI._prof_start(self.trace)
+        return self
+
+    def __exit__(self, *exc):
+        MPI._prof_stop()
+        self.data = MPI._prof_data()
+        self.events, self.dropped = MPI._prof_trace()
+
+
+def partner(comm):
+    """Pairs (0, 1), (2, 3), ...: even ranks send, odd ranks receive; a
+    rank without a partner talks to PROC_NULL."""
+    rank, size = comm.Get_rank(), comm.Get_size()
+    other = rank ^ 1
+    return rank, (other if other < size else MPI.PROC_NULL)
+
+
+def check_times(data):
+    for name, (calls, time_ns, wait_ns, sent, received) in data.items():
+        assert calls > 0 and 0 <= wait_ns <= time_ns, (name, data[name])
+        assert sent >= 0 and received >= 0, (name, data[name])
+
+
+def test_install_is_idempotent():
+    assert MPI._prof_install() == 0
+    assert type(MPI.Comm.__dict__["Send"]).__name__ == "_profiled_method"
+    assert type(MPI.__dict__["Wtime"]).__name__ == "_profiled_call"
+
+
+@pytest.mark.parametrize("m", [0, 8, 100000])
+def test_send_recv_bytes(m):
+    comm = MPI.COMM_WORLD
+    rank, other = partner(comm)
+    buf = bytearray(m)
+    with profiled() as p:
+        for _ in range(N):
+            if rank % 2 == 0:
+                comm.Send(buf, other, 3)
+            else:
+                comm.Recv(buf, other, 3)
+    comm.Barrier()
+    check_times(p.data)
+    moved = 0 if other == MPI.PROC_NULL else N * m
+    if rank % 2 == 0:
+        assert p.data["Comm.Send"][0] == N
+        assert p.data["Comm.Send"][3:] == (moved, 0)
+        assert "Comm.Recv" not in p.data
+    else:
+        assert p.data["Comm.Recv"][0] == N
+        assert p.data["Comm.Recv"][3:] == (0, moved)
+
+
+@pytest.mark.parametrize("m", [0, 8, 1000])
+def test_send_recv_objects(m):
+    # a bytearray goes through pickle (bytes would take cmpi's objcodec)
+    comm = MPI.COMM_WORLD
+    rank, other = partner(comm)
+    obj = bytearray(b"x" * m)
+    size = len(MPI.pickle.dumps(obj))
+    got = []
+    with profiled() as p:
+        for _ in range(N):
+            if rank % 2 == 0:
+                comm.send(obj, other, 4)
+            else:
+                got.append(comm.recv(None, other, 4))
+    comm.Barrier()
+    check_times(p.data)
+    moved = 0 if other == MPI.PROC_NULL else N * size
+    if rank % 2 == 0:
+        assert p.data["Comm.send"][0] == N
+        assert p.data["Comm.send"][3:] == (moved, 0)
+    else:
+        assert p.data["Comm.recv"][0] == N
+        assert p.data["Comm.recv"][3:] == (0, moved)
+        assert got == [obj if other != MPI.PROC_NULL else None] * N
+
+
+def test_large_object_counts_match():
+    # above the out-of-band threshold the object travels as a stream and
+    # its buffer: what one side counts sent, the other counts received
+    comm = MPI.COMM_WORLD
+    rank, other = partner(comm)
+    obj = bytearray(300000)
+    with profiled() as p:
+        if rank % 2 == 0:
+            comm.send(obj, other, 5)
+        else:
+            comm.recv(None, other, 5)
+    mine = p.data.get("Comm.send", p.data.get("Comm.recv"))[3:]
+    theirs = comm.sendrecv(mine, other, 6, None, other, 6)
+    if other != MPI.PROC_NULL:
+        assert sum(mine) >= 300000
+        assert mine[::-1] == theirs
+    else:
+        assert mine == (0, 0)
+
+
+def test_isend_irecv_wait():
+    comm = MPI.COMM_WORLD
+    rank, other = partner(comm)
+    buf = bytearray(40)
+    with profiled() as p:
+        reqs = []
+        for _ in range(N):
+            if rank % 2 == 0:
+                reqs.append(comm.Isend(buf, other, 7))
+            else:
+                reqs.append(comm.Irecv(bytearray(40), other, 7))
+        for r in reqs:
+            r.Wait()
+    comm.Barrier()
+    check_times(p.data)
+    moved = 0 if other == MPI.PROC_NULL else N * 40
+    # a nonblocking call counts its message when it posts it
+    name = "Comm.Isend" if rank % 2 == 0 else "Comm.Irecv"
+    assert p.data[name][0] == N
+    assert p.data[name][3:] == ((moved, 0) if rank % 2 == 0 else (0, moved))
+    assert p.data["Request.Wait"][0] == N
+    assert p.data["Request.Wait"][3:] == (0, 0)
+
+
+def test_sendrecv():
+    comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    dest, source = (rank + 1) % size, (rank - 1) % size
+    rbuf = bytearray(24)
+    with profiled(RING) as p:
+        for i in range(N):
+            comm.Sendrecv(bytearray(24), dest, i, rbuf, source, i)
+    check_times(p.data)
+    assert p.data["Comm.Sendrecv"][0] == N
+    assert p.data["Comm.Sendrecv"][3:] == (N * 24, N * 24)
+    events = [e for e in p.events if e[0] == "Comm.Sendrecv"]
+    assert [(e[3], e[4], e[5]) for e in events] == [
+        (source, i, 48) for i in range(N)]
+
+
+def test_collectives():
+    comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    obj = bytearray(b"y" * 100)
+    psize = len(MPI.pickle.dumps(obj))
+    with profiled() as p:
+        comm.Bcast(bytearray(64), 0)
+        comm.bcast(obj if rank == 0 else None, 0)
+        comm.Allreduce(array.array("d", [1.0] * 10),
+                       array.array("d", [0.0] * 10), MPI.SUM)
+        comm.Gather(bytearray(16), bytearray(16 * size), 0)
+        comm.gather(obj, 0)
+        comm.allreduce(bytearray(b"ab"), MPI.SUM)
+    comm.Barrier()
+    check_times(p.data)
+    root = rank == 0
+    d = {k: v[3:] for k, v in p.data.items()}
+    assert all(p.data[k][0] == 1 for k in d), p.data
+    assert d["Comm.Bcast"] == ((64, 0) if root else (0, 64))
+    assert d["Comm.bcast"] == ((psize, 0) if root else (0, psize))
+    assert d["Comm.Allreduce"] == (80, 80)
+    assert d["Comm.Gather"] == ((16, 16 * size) if root else (16, 0))
+    assert d["Comm.gather"] == ((psize, (size - 1) * psize) if root
+                                else (psize, 0))
+    two = len(MPI.pickle.dumps(bytearray(b"ab")))
+    assert d["Comm.allreduce"] == (two, (size - 1) * two)
+
+
+def test_wait_is_counted():
+    comm = MPI.COMM_WORLD
+    rank, size = comm.Get_rank(), comm.Get_size()
+    import time
+    with profiled() as p:
+        if rank == 0:
+            time.sleep(0.05)
+        comm.Barrier()
+    calls, time_ns, wait_ns = p.data["Comm.Barrier"][:3]
+    assert calls == 1 and wait_ns <= time_ns
+    if rank != 0:
+        assert wait_ns >= 20_000_000, p.data  # blocked for rank 0
+    assert "Comm.Barrier" in p.data
+
+
+def test_trace_events():
+    comm = MPI.COMM_WORLD
+    rank, other = partner(comm)
+    mine = MPI.COMM_WORLD.Dup()
+    mine.Set_name("profiled comm")
+    import time
+    before = time.monotonic_ns()
+    with profiled(RING) as p:
+        for i in range(3):
+            if rank % 2 == 0:
+                mine.Send(bytearray(10 + i), other, 20 + i)
+            else:
+                mine.Recv(bytearray(10 + i), MPI.ANY_SOURCE, MPI.ANY_TAG)
+        mine.Barrier()
+        MPI.Wtime()
+    after = time.monotonic_ns()
+    mine.Free()
+    assert p.dropped == 0
+    ev = p.events
+    assert [e[0] for e in ev] == (
+        ["Comm.Send" if rank % 2 == 0 else "Comm.Recv"] * 3
+        + ["Comm.Barrier", "MPI.Wtime"])
+    for name, start, dur, peer, tag, nbytes, comm_name in ev:
+        assert before <= start and start + dur <= after
+        assert dur >= 0
+    starts = [e[1] for e in ev]
+    assert starts == sorted(starts)
+    # none of these calls nests in another: they never overlap
+    for a, b in zip(ev, ev[1:]):
+        assert a[1] + a[2] <= b[1]
+    for i, e in enumerate(ev[:3]):
+        if other == MPI.PROC_NULL:
+            assert e[5] == 0
+        else:
+            assert (e[3], e[4], e[5]) == (other, 20 + i, 10 + i)
+        assert e[6] == "profiled comm"
+    assert ev[3][3:6] == (-1, -1, 0) and ev[3][6] == "profiled comm"
+    assert ev[4][3:7] == (-1, -1, 0, None)
+
+
+def test_trace_nesting():
+    # a Python callback called by an MPI call: its MPI calls are events
+    # inside the outer one's
+    seen = []
+
+    def query(status):
+        MPI.Wtime()
+        status.Set_source(0)
+        status.Set_tag(0)
+        status.Set_cancelled(False)
+        status.Set_elements(MPI.BYTE, 0)
+        seen.append(1)
+
+    with profiled(RING) as p:
+        req = MPI.Grequest.Start(query, None, None)
+        req.Complete()
+        req.Wait()
+    assert seen
+    ev = p.events
+    outer = [e for e in ev if e[0] == "Request.Wait"]
+    inner = [e for e in ev if e[0] == "MPI.Wtime"]
+    assert len(outer) == 1 and len(inner) == 1
+    o, i = outer[0], inner[0]
+    assert o[1] <= i[1] and i[1] + i[2] <= o[1] + o[2]
+    # events in start order, and an event that starts inside another ends
+    # inside it
+    stack = []
+    for e in ev:
+        while stack and stack[-1][1] + stack[-1][2] <= e[1]:
+            stack.pop()
+        if stack:
+            assert e[1] + e[2] <= stack[-1][1] + stack[-1][2], ev
+        stack.append(e)
+
+
+def test_trace_ring_drops_oldest():
+    extra = 10
+    with profiled(RING) as p:
+        for _ in range(RING + extra):
+            MPI.Wtime()
+    assert p.dropped == extra
+    assert len(p.events) == RING
+    assert p.data["MPI.Wtime"][0] == RING + extra
+
+
+def test_trace_off_and_empty():
+    with profiled() as p:  # counting only
+        MPI.Wtime()
+    assert p.events == [] and p.dropped == 0
+    MPI._prof_reset()
+    assert MPI._prof_trace() == ([], 0)
+    assert MPI._prof_data() == {}
+    with pytest.raises(ValueError):
+        MPI._prof_start(-1)
+
+
+def test_stopped_counts_nothing():
+    MPI._prof_reset()
+    MPI.COMM_WORLD.Barrier()
+    MPI.Wtime()
+    assert MPI._prof_data() == {}
+
+
+def test_wrappers_look_like_the_originals():
+    for f, name, qualname in [
+            (MPI.Comm.Send, "Send", "Comm.Send"),
+            (MPI.Comm.Bcast, "Bcast", "Comm.Bcast"),
+            (MPI.Wtime, "Wtime", "Wtime"),
+            (MPI.COMM_WORLD.Send, "Send", "Comm.Send")]:
+        real = inspect.unwrap(f)
+        assert real is not f or inspect.ismethod(f)
+        assert f.__name__ == name and f.__qualname__ == qualname
+        assert f.__doc__ == real.__doc__
+        assert inspect.signature(f) == inspect.signature(
+            real.__get__(MPI.COMM_WORLD) if inspect.ismethod(f) else real)
+    assert MPI.Comm.Send.__text_signature__ == "($self, buf, dest, tag=0)"
+    assert str(inspect.signature(MPI.COMM_WORLD.Send)) == "(buf, dest, tag=0)"
+    assert MPI.Comm.Send.__objclass__ is MPI.Comm
+    # properties stay properties
+    assert isinstance(MPI.COMM_WORLD.rank, int)
+    assert "_prof_install" in vars(MPI) and "Send" in dir(MPI.Comm)
+
+
+def test_subclass_binding():
+    class MyRequest(MPI.Request):
+        pass
+
+    class MyComm(MPI.Intracomm):
+        pass
+
+    assert MyRequest.Waitall.__self__ is MyRequest
+    assert MPI.Request.Waitall.__self__ is MPI.Request
+    with profiled() as p:
+        assert MyRequest.Waitall([]) is True
+        c = MyComm(MPI.COMM_WORLD)
+        c.Barrier()
+        MPI.Comm.Barrier(c)  # the unbound form
+    assert p.data["Request.Waitall"][0] == 1
+    assert p.data["Comm.Barrier"][0] == 2
+
+
+def test_exceptions_pass_through():
+    comm = MPI.COMM_WORLD
+    size = comm.Get_size()
+    with profiled() as p:
+        with pytest.raises(MPI.Exception) as on:
+            comm.Send(bytearray(8), size + 5, 0)
+    MPI._prof_stop()
+    with pytest.raises(MPI.Exception) as off:
+        comm.Send(bytearray(8), size + 5, 0)
+    assert type(on.value) is type(off.value)
+    assert on.value.Get_error_class() == off.value.Get_error_class()
+    assert str(on.value) == str(off.value)
+    assert p.data["Comm.Send"][0] == 1
+    with profiled() as p:
+        with pytest.raises(TypeError):
+            MPI.Comm.Send(object(), bytearray(8), 0, 0)
+    assert p.data["Comm.Send"][0] == 1
+
+
+def test_composes_with_a_python_wrapper():
+    # the collective checker replaces Comm methods with Python functions
+    # calling what was there (setattr): installed after the profile
+    calls = []
+    real = MPI.Comm.__dict__["Barrier"]
+
+    def checked(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    MPI.Comm.Barrier = checked
+    try:
+        with profiled() as p:
+            MPI.COMM_WORLD.Barrier()
+    finally:
+        MPI.Comm.Barrier = real
+    assert calls == [1]
+    assert p.data["Comm.Barrier"][0] == 1
+
+
+def run_singleton(code, timeout=60):
+    """Run `code` in a fresh singleton MPI process (launcher variables
+    dropped); it must print OK."""
+    drop = ("OMPI_", "PMIX_", "PMI_", "HYDRA_", "MPIR_", "OPAL_", "ORTE_",
+            "PRTE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env["OMPI_ALLOW_RUN_AS_ROOT"] = env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+    p = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                       timeout=timeout, capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.strip().endswith("OK"), (
+        f"rc={p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr[-3000:]}")
+
+
+def test_composes_with_the_checker_installed_first():
+    # the other order, in a fresh process: the checker's Python wrappers
+    # are wrapped in turn, and both still work
+    run_singleton("""
+        from cmpi import MPI, _collcheck
+        _collcheck.enable()
+        assert MPI._prof_install() > 0
+        c = MPI.COMM_WORLD.Dup()
+        MPI._prof_start()
+        c.Barrier()
+        x = c.bcast(7, 0)
+        MPI._prof_stop()
+        d = MPI._prof_data()
+        assert x == 7, x
+        assert d["Comm.Barrier"][0] == 1, d
+        assert d["Comm.bcast"][0] == 1, d
+        c.Free()
+        print("OK")
+    """)
+
+
+def test_subclass_open_behaves_the_same():
+    # File.Open on a subclass gives the subclass, profiled or not
+    run_singleton("""
+        import os, tempfile
+        from cmpi import MPI
+        class MyFile(MPI.File):
+            pass
+        path = os.path.join(tempfile.mkdtemp(), "f")
+        def kind():
+            f = MyFile.Open(MPI.COMM_SELF, path,
+                            MPI.MODE_CREATE | MPI.MODE_RDWR)
+            t = type(f)
+            f.Close()
+            return t
+        before = kind()
+        MPI._prof_install()
+        MPI._prof_start()
+        after = kind()
+        MPI._prof_stop()
+        assert before is after, (before, after)
+        assert MPI._prof_data()["File.Open"][0] == 1
+        print("OK")
+    """)
