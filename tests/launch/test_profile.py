@@ -409,3 +409,48 @@ def test_trace_writer_from_hand_made_events(tmp_path):
     # an overlap that is not a nesting is found
     calls[2]["dur"] = 100.0
     assert check_trace(doc)
+
+
+LATE = """\
+    import time
+    from cmpi import MPI
+    comm = MPI.COMM_WORLD
+    comm.Barrier()
+    if comm.Get_rank() == 1:
+        time.sleep(6)   # longer than CMPI_PROFILE_TIMEOUT
+"""
+
+
+def test_rank_that_never_arrives_does_not_hang_exit(tmp_path):
+    script = _job(tmp_path, LATE)
+    env = lu.job_env({"CMPI_PROFILE_TIMEOUT": "2"})
+    job = lu.mpirun(2, ["--profile", str(script)], timeout=TIMEOUT, cwd=tmp_path, env=env)
+    job.check_ok()
+    assert "missing ranks (no figures): 1" in job.err, job
+    assert "sent nothing within 2 s" in job.err, job
+    doc = json.loads((tmp_path / "cmpi-profile.json").read_text())
+    assert doc["complete"] is False and doc["missing"] == [1], doc
+    assert [r["rank"] for r in doc["ranks"]] == [0]
+
+
+HANGS = """\
+    import time
+    from cmpi import MPI
+    comm = MPI.COMM_WORLD
+    comm.Barrier()
+    if comm.Get_rank() == 0:
+        time.sleep(30)
+    else:
+        comm.recv(source=0, tag=5)
+"""
+
+
+def test_hang_report_writes_rank_file(tmp_path):
+    script = _job(tmp_path, HANGS)
+    job = lu.mpirun(2, ["--profile", "--hang-timeout", "1", "--hang-abort", str(script)],
+                    timeout=TIMEOUT, cwd=tmp_path)
+    assert not job.timed_out, job
+    assert "still waiting after" in job.err, job
+    record = json.loads((tmp_path / "cmpi-profile.rank1.json").read_text())
+    assert record["reason"] == "hang report", record
+    assert record["calls"]["Comm.Barrier"]["calls"] == 1, record
