@@ -498,7 +498,8 @@ def _after_import(action):
 
     def watch(frame, event, arg):
         module = sys.modules.get("cmpi.MPI")
-        if module is None:
+        if module is None:  # the import failed: nothing to wait for
+            sys.setprofile(None)
             return
         # importlib marks the spec while the module executes
         initializing = getattr(getattr(module, "__spec__", None), "_initializing", None)
