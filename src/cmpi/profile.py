@@ -496,11 +496,18 @@ def _after_import(action):
         action(early=True)
         return
 
+    seen = []
+
     def watch(frame, event, arg):
+        if event not in ("call", "return"):
+            return  # importlib pops and puts back the module in C calls
         module = sys.modules.get("cmpi.MPI")
-        if module is None:  # the import failed: nothing to wait for
-            sys.setprofile(None)
+        if module is None:
+            if seen:  # the import failed: nothing to wait for
+                sys.setprofile(None)
             return
+        if not seen:
+            seen.append(True)
         # importlib marks the spec while the module executes
         initializing = getattr(getattr(module, "__spec__", None), "_initializing", None)
         if initializing or (initializing is None and not hasattr(module, "Session")):
