@@ -21,6 +21,7 @@
  *   datatype.c      MPI.Datatype: the object, introspection, decode()
  *   op.c            MPI.Op
  *   status.c        MPI.Status
+ *   profile.c       the profile and timeline: MPI._prof_*, call wrappers
  *   wait.c          every blocking wait: polling, Ctrl-C, hang reports
  *   request_lists.c Waitall, Testany, Waitsome ... on lists of requests
  *   request.c       MPI.Request

@@ -912,6 +912,8 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
         0) {
         return -1;
     }
+    cmpi_prof_msg(access == IO_WRITE ? CMPI_MSG_SEND : CMPI_MSG_RECV, m->count,
+                  m->dtype);
     return io_has_offset(where) ? file_offset_in_range(self, *offset, m) : 0;
 }
 

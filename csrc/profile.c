@@ -367,6 +367,60 @@ prof_get_wrapped(PyObject *self, void *Py_UNUSED(closure))
     return Py_NewRef(((ProfWrapper *)self)->target);
 }
 
+/* A classmethod's wrapper is bound to the class as a method object,
+ * whose signature is its function's without the first parameter: the
+ * wrapper's own signature is the original's with `cls` put first.  Other
+ * wrappers have none (inspect then follows __wrapped__). */
+static PyObject *
+prof_get_signature(PyObject *self, void *Py_UNUSED(closure))
+{
+    ProfWrapper *w = (ProfWrapper *)self;
+    PyObject *inspect = NULL, *sig = NULL, *param = NULL, *kind = NULL;
+    PyObject *params = NULL, *all = NULL, *r = NULL;
+    if (w->kind != PROF_CLASSMETHOD) {
+        PyErr_SetString(PyExc_AttributeError, "__signature__");
+        return NULL;
+    }
+    inspect = PyImport_ImportModule("inspect");
+    sig = inspect ? PyObject_CallMethod(inspect, "signature", "O", w->target)
+                  : NULL;
+    if (sig == NULL) {
+        /* no signature to show: as if there were no attribute */
+        if (PyErr_ExceptionMatches(PyExc_ValueError) ||
+            PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_SetString(PyExc_AttributeError, "__signature__");
+        }
+        goto done;
+    }
+    PyObject *ptype = PyObject_GetAttrString(inspect, "Parameter");
+    kind = ptype ? PyObject_GetAttrString(ptype, "POSITIONAL_ONLY") : NULL;
+    param = kind ? PyObject_CallFunction(ptype, "sO", "cls", kind) : NULL;
+    Py_XDECREF(ptype);
+    PyObject *values =
+            param ? PyObject_GetAttrString(sig, "parameters") : NULL;
+    params = values ? PyObject_CallMethod(values, "values", NULL) : NULL;
+    Py_XDECREF(values);
+    all = params ? PySequence_List(params) : NULL;
+    if (all == NULL || PyList_Insert(all, 0, param) < 0) {
+        goto done;
+    }
+    PyObject *empty = PyTuple_New(0);
+    PyObject *kw = empty ? Py_BuildValue("{sO}", "parameters", all) : NULL;
+    PyObject *replace = kw ? PyObject_GetAttrString(sig, "replace") : NULL;
+    r = replace ? PyObject_Call(replace, empty, kw) : NULL;
+    Py_XDECREF(replace);
+    Py_XDECREF(kw);
+    Py_XDECREF(empty);
+done:
+    Py_XDECREF(inspect);
+    Py_XDECREF(sig);
+    Py_XDECREF(kind);
+    Py_XDECREF(param);
+    Py_XDECREF(params);
+    Py_XDECREF(all);
+    return r;
+}
+
 static PyObject *
 prof_repr(PyObject *self)
 {
@@ -413,6 +467,7 @@ static PyGetSetDef prof_getset[] = {
          "__text_signature__"},
         {"__module__", prof_get_forwarded, NULL, NULL, "__module__"},
         {"__wrapped__", prof_get_wrapped, NULL, NULL, NULL},
+        {"__signature__", prof_get_signature, NULL, NULL, NULL},
         {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -669,6 +724,7 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
         prof_ring_written = 0;
     }
     cmpi_prof_main = pthread_self();
+    prof_comm_cached = 0; /* handles freed while stopped may be reused */
     cmpi_prof_tracing = n > 0;
     cmpi_prof_active = 1;
     Py_RETURN_NONE;
@@ -691,6 +747,7 @@ mod_prof_reset(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
         memset(&w->counts, 0, sizeof(w->counts));
     }
     prof_ring_written = 0;
+    prof_comm_cached = 0;
     Py_RETURN_NONE;
 }
 

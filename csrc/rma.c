@@ -244,6 +244,8 @@ win_rma(WinObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (req && (r = cmpi_request_new(self->st, CMPI_REQ_PLAIN)) == NULL) {
         goto error;
     }
+    cmpi_prof_p2p(kind == RMA_GET ? CMPI_MSG_RECV : CMPI_MSG_SEND, om.count,
+                  om.dtype, rank, -1);
     MPI_Request *preq = req ? &r->ob_mpi : NULL;
     MPI_Win win = self->ob_mpi;
     switch (kind) {

@@ -1,0 +1,95 @@
+"""What the profile and the trace cost (issue 19), in the same processes.
+
+    mpiexec -n 2 python benchmarks/profile_overhead.py [--iters 100000] [--rounds 5]
+
+Times an 8-byte Send/Recv ping-pong and an 8-byte Allreduce: first with
+the wrappers not installed, then, after MPI._prof_install(), rounds that
+alternate profile off / profile on / trace on (drift on these machines is
+large between launches, small between neighbouring rounds).  Prints the
+median per-round ratio against "off" for each mode, the ratio of the best
+rounds (the least disturbed by other processes), and the cost of one
+clock_gettime(CLOCK_MONOTONIC) read as time.monotonic_ns sees it.
+"""
+
+import argparse
+import statistics
+import time
+
+from cmpi import MPI
+
+
+def pingpong(comm, buf, iters):
+    rank = comm.Get_rank()
+    Send, Recv = comm.Send, comm.Recv
+    comm.Barrier()
+    t0 = time.perf_counter()
+    if rank == 0:
+        for _ in range(iters):
+            Send(buf, 1, 1)
+            Recv(buf, 1, 1)
+    elif rank == 1:
+        for _ in range(iters):
+            Recv(buf, 0, 1)
+            Send(buf, 0, 1)
+    t = time.perf_counter() - t0
+    return comm.allreduce(t, op=MPI.MAX) / iters
+
+
+def allreduce(comm, buf, out, iters):
+    Allreduce = comm.Allreduce
+    comm.Barrier()
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        Allreduce(buf, out, MPI.SUM)
+    t = time.perf_counter() - t0
+    return comm.allreduce(t, op=MPI.MAX) / iters
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--iters", type=int, default=100000)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    comm = MPI.COMM_WORLD
+    rank = comm.Get_rank()
+    buf, out = bytearray(8), bytearray(8)
+    n = args.iters
+    k = 200000
+    t0 = time.perf_counter()
+    for _ in range(k):
+        time.monotonic_ns()
+    clock_ns = (time.perf_counter() - t0) / k * 1e9
+    pingpong(comm, buf, n // 10)  # warm up
+    base = {"pingpong": [pingpong(comm, buf, n) for _ in range(args.rounds)],
+            "allreduce": [allreduce(comm, buf, out, n)
+                          for _ in range(args.rounds)]}
+    MPI._prof_install()
+    modes = {"off": (None, 0), "profile": (True, 0),
+             "trace": (True, 1000000)}
+    times = {(b, m): [] for b in base for m in modes}
+    for _ in range(args.rounds):
+        for m, (on, ring) in modes.items():
+            if on:
+                MPI._prof_reset()
+                MPI._prof_start(ring)
+            times["pingpong", m].append(pingpong(comm, buf, n))
+            times["allreduce", m].append(allreduce(comm, buf, out, n))
+            MPI._prof_stop()
+    if rank == 0:
+        print(f"time.monotonic_ns(): {clock_ns:.1f} ns per call "
+              "(Python call included)")
+        for b in base:
+            off = times[b, "off"]
+            print(f"{b}: not installed {statistics.median(base[b]) * 1e6:.3f}"
+                  f" us, installed+off {statistics.median(off) * 1e6:.3f} us")
+            for m in ("profile", "trace"):
+                ratios = [x / y for x, y in zip(times[b, m], off)]
+                print(f"  {m:8s} {statistics.median(times[b, m]) * 1e6:.3f} us"
+                      f"  median ratio {statistics.median(ratios):.3f},"
+                      f" best {min(times[b, m]) * 1e6:.3f} us against"
+                      f" {min(off) * 1e6:.3f} us:"
+                      f" {min(times[b, m]) / min(off):.3f}")
+
+
+if __name__ == "__main__":
+    main()
