@@ -1,6 +1,8 @@
 # cmpi: the two commands of the README, and a few more for development.
 #   make demo   set everything up, run the string-matching use case at 2 and 4
 #               ranks, next to the trainings' figures
+#   make demo-profile  the same at 4 ranks with cmpi's profile and timeline:
+#               table, picture and trace in docs/guide/profile-demo/
 #   make test   set everything up, run the whole test suite (both MPIs), then
 #               the same programs under a real SLURM (tests/cluster)
 #   make tour   the seed examples tour on NP ranks
@@ -19,7 +21,7 @@ NP ?= 4
 # it busy-polls on 2 cores; tests left unrun at the limit are reported).
 COMPAT_TIMEOUT ?= 600
 
-.PHONY: all setup demo tour docs bench-ab test test-openmpi test-mpich test-matrix test-slurm test-compat test-differential memcheck format clean
+.PHONY: all setup demo demo-profile tour docs bench-ab test test-openmpi test-mpich test-matrix test-slurm test-compat test-differential memcheck format clean
 
 all: test
 
@@ -31,6 +33,13 @@ demo:
 	tools/setup.sh $(MPI)
 	tools/setup-examples.sh $(MPI)
 	.venv/$(MPI)/bin/python examples/string_matching/demo.py --mpi $(MPI) --np 2 4
+
+# The profile's table and picture in docs/guide/profiling.rst come from here.
+demo-profile:
+	tools/setup.sh $(MPI)
+	tools/setup-examples.sh $(MPI)
+	.venv/$(MPI)/bin/python examples/string_matching/demo.py --mpi $(MPI) --np 4 \
+	  --profile docs/guide/profile-demo
 
 tour:
 	tools/setup.sh $(MPI)

@@ -112,8 +112,9 @@ for c in "${configs[@]}"; do
     say "installing build and test requirements into $venv"
   fi
   pip_q "$venv" "meson-python>=0.17" "meson>=1.1" ninja numpy pytest hypothesis
-  # The checks run once, under openmpi: type stubs (mypy) and C formatting.
-  if [ "$c" = openmpi ]; then pip_q "$venv" "mypy==2.4.1" "clang-format==18.1.8"; fi
+  # The checks run once, under openmpi: type stubs (mypy), C formatting, and
+  # the profile's plot (matplotlib: python -m cmpi.profile report --plot).
+  if [ "$c" = openmpi ]; then pip_q "$venv" "mypy==2.4.1" "clang-format==18.1.8" matplotlib; fi
   export_env=()
   case $mpi in
     debian-openmpi) mpicc=mpicc.openmpi; lib=libmpi.so ;;

@@ -9,6 +9,13 @@ its progress, and prints its result and a table of times beside the
 trainings' table.
 
     python examples/string_matching/demo.py [--mpi openmpi|mpich] [--np 2 4] [--repeat N]
+                                            [--profile DIR]
+
+``--profile DIR`` (``make demo-profile``) runs each job with cmpi's profile
+and timeline (``python -m cmpi --profile --trace``) and leaves in DIR, per
+rank count N, ``cmpi-profile-npN.json``, ``trace-npN.json``, the table
+``profile-npN.txt`` and the per-rank picture ``profile-npN.png``
+(``python -m cmpi.profile report --plot``).
 """
 
 import argparse
@@ -41,17 +48,25 @@ def launcher(flavor, n):
     return ["mpiexec.mpich", "-n", str(n)]
 
 
-def run(flavor, n, extra, progress):
+def _python(flavor):
     python = ROOT / ".venv" / flavor / "bin" / "python"
-    if not python.exists():
-        python = Path(sys.executable)
-    cmd = launcher(flavor, n) + [str(python), "-u", "-m", "cmpi",
+    return python if python.exists() else Path(sys.executable)
+
+
+def run(flavor, n, extra, progress, profile_dir=None):
+    python = _python(flavor)
+    env = mpi_env(flavor)
+    runner = []
+    if profile_dir is not None:
+        runner = ["--profile", "--trace", str(profile_dir / f"trace-np{n}.json")]
+        env["CMPI_PROFILE_FILE"] = str(profile_dir / f"cmpi-profile-np{n}.json")
+    cmd = launcher(flavor, n) + [str(python), "-u", "-m", "cmpi", *runner,
                                  str(HERE / "balanced.py"), "--progress", progress, *extra]
     print(f"\n$ {' '.join(cmd)}", flush=True)
     t0 = time.perf_counter()
     # progress goes to stderr, straight to the terminal; the result is read
     # from stdout and shown as it comes
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=mpi_env(flavor))
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
     out = []
     for line in proc.stdout:
         sys.stdout.write(line)
@@ -70,7 +85,25 @@ def run(flavor, n, extra, progress):
     secs = float(re.search(r"^time: ([0-9.]+) s", text, re.M).group(1))
     pairs = int(re.search(r"pairs compared: ([0-9,]+)", text).group(1).replace(",", ""))
     data = re.search(r"^data: (.*):", text, re.M).group(1)
+    if profile_dir is not None:
+        report(flavor, n, profile_dir)
     return {"n": n, "count": count, "secs": secs, "pairs": pairs, "wall": wall, "data": data}
+
+
+def report(flavor, n, profile_dir):
+    """The profile's table to profile-npN.txt and its picture to
+    profile-npN.png (python -m cmpi.profile report --plot)."""
+    cmd = [str(_python(flavor)), "-m", "cmpi.profile", "report",
+           str(profile_dir / f"cmpi-profile-np{n}.json"),
+           "--plot", str(profile_dir / f"profile-np{n}.png")]
+    print(f"$ {' '.join(cmd)}", flush=True)
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"demo: the profile report failed (status {done.returncode})")
+    table = "".join(line for line in done.stdout.splitlines(keepends=True)
+                    if not line.startswith("plot written to"))
+    (profile_dir / f"profile-np{n}.txt").write_text(table)
+    sys.stdout.write(done.stdout)
 
 
 def table(results, flavor):
@@ -102,11 +135,15 @@ def main(argv=None):
     p.add_argument("--mpi", choices=("openmpi", "mpich"), default="openmpi")
     p.add_argument("--np", type=int, nargs="+", default=[2, 4])
     p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--profile", metavar="DIR", type=Path, default=None,
+                   help="run with cmpi's profile and timeline, results in DIR")
     args, extra = p.parse_known_args(argv)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     if args.repeat > 1:
         extra += ["--repeat", str(args.repeat)]
     progress = "bar" if sys.stderr.isatty() else "lines"
-    results = [run(args.mpi, n, extra, progress) for n in args.np]
+    results = [run(args.mpi, n, extra, progress, args.profile) for n in args.np]
     print(f"\nString matching, Levenshtein ratio > 0.8 over all pairs; data: {results[0]['data']}")
     print(table(results, args.mpi))
     counts = {r["count"] for r in results}

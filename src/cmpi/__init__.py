@@ -12,7 +12,7 @@ import sys as _sys
 
 __version__ = "0.1.0"
 __all__ = ["MPI", "rc", "install_as_mpi4py", "get_include", "get_config", "profile",
-           "CollectiveMismatchError"]
+           "profiling", "CollectiveMismatchError"]
 
 
 def _parse_env(raw):
@@ -65,6 +65,14 @@ class Rc:
         message size, and raise ``cmpi.CollectiveMismatchError`` on every
         rank when they do not (default False).  Also
         ``CMPI_CHECK_COLLECTIVES``.
+    profile
+        Count, per MPI call name, each rank's calls, time, waiting time and
+        bytes, and at exit print one table for the job on rank 0 and write
+        ``cmpi-profile.json`` (default False; see ``cmpi.profile``).  Also
+        ``CMPI_PROFILE``.
+    trace
+        File to write every MPI call to, as a timeline in the Chrome trace
+        event format (default None: no timeline).  Also ``CMPI_TRACE``.
     yield_when_idle
         A rank waiting in a blocking call gives up its core between polls
         of MPI, and blocking collectives poll.  None (default) does so
@@ -92,6 +100,8 @@ class Rc:
         "hang_timeout": None,
         "hang_abort": False,
         "check_collectives": False,
+        "profile": False,
+        "trace": None,
         "yield_when_idle": None,
         "fast_reduce": True,
         "recv_mprobe": True,
@@ -103,6 +113,8 @@ class Rc:
         "hang_timeout": "CMPI_HANG_TIMEOUT",
         "hang_abort": "CMPI_HANG_ABORT",
         "check_collectives": "CMPI_CHECK_COLLECTIVES",
+        "profile": "CMPI_PROFILE",
+        "trace": "CMPI_TRACE",
         "yield_when_idle": "CMPI_YIELD_WHEN_IDLE",
     }
 
@@ -225,6 +237,11 @@ def profile(name, *, path=None, logfile=None):
             _os.environ[var] = logfile
 
 
+# ``import cmpi.profile`` (the MPI profile, cmpi/profile.py) replaces the
+# attribute ``profile`` with that module, which calls this function.
+_load_profiler = profile
+
+
 class _Mpi4pyAlias:
     """Import hook: ``mpi4py`` and ``mpi4py.X`` resolve to ``cmpi`` and
     ``cmpi.X``, the same module objects (so MPI is initialized once).
@@ -314,4 +331,8 @@ def __getattr__(name):
         from cmpi._collcheck import CollectiveMismatchError
 
         return CollectiveMismatchError
+    if name == "profiling":
+        from cmpi.profile import profiling
+
+        return profiling
     raise AttributeError(f"module 'cmpi' has no attribute {name!r}")

@@ -3,6 +3,7 @@ from typing import Any
 
 from . import MPI as MPI
 from ._collcheck import CollectiveMismatchError as CollectiveMismatchError
+from .profile import profiling as profiling
 
 __version__: str
 
@@ -15,6 +16,8 @@ class Rc:
     hang_timeout: float | None
     hang_abort: bool
     check_collectives: bool
+    profile: bool
+    trace: str | None
     yield_when_idle: bool | None
 
     fast_reduce: bool

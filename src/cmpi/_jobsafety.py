@@ -93,6 +93,7 @@ def abort(code):
     else just this process."""
     found = world()
     flush()
+    _profile_partial("abort")
     if found is not None and found[1] > 1:
         sys.modules["cmpi.MPI"].COMM_WORLD.Abort(code)
     os._exit(code)
@@ -142,6 +143,7 @@ def hang_report(text):
         frames.pop(0)
     stack = "".join(traceback.format_list(frames))
     write_prefixed(f"cmpi: {text}\nPython stack (most recent call last):\n{stack}")
+    _profile_partial("hang report")
 
 
 def interrupt_report(what, ident):
@@ -219,6 +221,7 @@ def install(rank, size, library):
         sys.stderr.write(message + "\n")
         flush()
     _install_collective_checker()
+    _install_profile(rank, size)
     return _install_sigterm_dump()
 
 
@@ -241,6 +244,35 @@ def _install_collective_checker():
         flush()
 
 
+def _install_profile(rank, size):
+    """rc.profile / rc.trace: count every MPI call (cmpi.profile)."""
+    try:
+        import cmpi
+
+        profile, trace = cmpi.rc.profile, cmpi.rc.trace
+    except (ImportError, AttributeError):
+        return
+    if not profile and not trace:
+        return
+    try:
+        import importlib
+
+        # not ``from cmpi import profile``: that is mpi4py's function
+        _profile = importlib.import_module("cmpi.profile")
+        _profile.enable(rank, size, profile=bool(profile), trace=trace)
+    except Exception as exc:  # the caller would drop the error silently
+        sys.stderr.write(f"cmpi: cannot enable the profile: {exc!r}\n")
+        flush()
+
+
+def _profile_partial(reason):
+    """This rank's profile so far to its own file, when the process is
+    about to end (abort) or may be (hang report)."""
+    module = sys.modules.get("cmpi.profile")
+    if module is not None:
+        module.write_partial(reason)
+
+
 def _install_sigterm_dump():
     """On SIGTERM, print every thread's Python stack, then terminate as
     before.  faulthandler does it from the C signal handler, so it works
@@ -253,7 +285,9 @@ def _install_sigterm_dump():
     if _sigterm_dump or threading.current_thread() is not threading.main_thread():
         return False
     try:
-        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        handler = signal.getsignal(signal.SIGTERM)
+        # cmpi.profile's handler (writes the rank's figures) is chained
+        if handler is not signal.SIG_DFL and not getattr(handler, "cmpi_profile", False):
             return False
         fd = sys.stderr.fileno()
         faulthandler.register(signal.SIGTERM, file=fd, all_threads=True, chain=True)

@@ -39,6 +39,13 @@ options:
                         the same one with the same root, op and size; raise
                         cmpi.CollectiveMismatchError on every rank if not
                         (CMPI_CHECK_COLLECTIVES=1; timeout CMPI_CHECK_TIMEOUT)
+  --profile             count each rank's MPI calls, time, waiting and bytes;
+                        at exit rank 0 prints one table and writes
+                        cmpi-profile.json (CMPI_PROFILE=1; file
+                        CMPI_PROFILE_FILE); see python -m cmpi.profile
+  --trace FILE          write every MPI call to FILE as a timeline in the
+                        Chrome trace event format (CMPI_TRACE=FILE; at most
+                        CMPI_TRACE_EVENTS events per rank, default 1000000)
   --tag-output          prefix every line of output with [rank N]
   -rc <key=value,...>   set cmpi.rc.key=value (as mpi4py's runner does;
                         each value is a Python literal, or else a string)
@@ -184,7 +191,20 @@ def _parse(argv, options=None):
                 _usage_error(f"--hang-timeout: not a number of seconds: {value!r}")
             i += 1
             continue
-        if arg in ("--hang-abort", "--tag-output", "--check-collectives"):
+        if arg == "--trace" or arg.startswith("--trace="):
+            if "=" in arg:
+                value = arg.split("=", 1)[1]
+            elif i + 1 < len(argv):
+                i += 1
+                value = argv[i]
+            else:
+                _usage_error("argument expected for --trace")
+            if not value:
+                _usage_error("--trace: empty file name")
+            options["trace"] = value
+            i += 1
+            continue
+        if arg in ("--hang-abort", "--tag-output", "--check-collectives", "--profile"):
             options[arg[2:].replace("-", "_")] = True
             i += 1
             continue
@@ -323,6 +343,12 @@ def _apply(options):
     if options.get("check_collectives"):
         cmpi.rc.check_collectives = True
         os.environ["CMPI_CHECK_COLLECTIVES"] = "1"
+    if options.get("profile"):
+        cmpi.rc.profile = True
+        os.environ["CMPI_PROFILE"] = "1"
+    if options.get("trace"):
+        cmpi.rc.trace = options["trace"]
+        os.environ["CMPI_TRACE"] = options["trace"]
     if options.get("tag_output"):
         _tag_output()
 
