@@ -36,6 +36,8 @@ import sys
 import time
 import types
 
+from cmpi import _jobsafety
+
 __all__ = ["profiling", "Region", "rank_record", "format_table", "merge_document",
            "load_records", "write_trace", "plot", "main"]
 
@@ -542,16 +544,6 @@ def _make_private_comm():
         sys.stderr.write(f"cmpi: profile: cannot make its communicator: {exc!r}\n")
 
 
-def _mpi_running():
-    mpi = sys.modules.get("cmpi.MPI")
-    try:
-        if mpi is None or not mpi.Is_initialized() or mpi.Is_finalized():
-            return None
-    except Exception:
-        return None
-    return mpi
-
-
 def _my_record():
     mpi = sys.modules["cmpi.MPI"]
     wall = (time.monotonic_ns() - _job["t0"]) / 1e9
@@ -622,7 +614,7 @@ def _at_exit():
     offset = time.time_ns() - time.monotonic_ns()
     mpi._prof_stop()
     _job["counting"] = False
-    if _mpi_running() is None:
+    if _jobsafety._mpi() is None:
         # the program finalized MPI: no report, this rank's own file
         write_partial("MPI finalized by the program", record)
         _job["done"] = True

@@ -157,6 +157,16 @@ def _parse_rc(text, options):
         options.setdefault("rc", {})[key] = value
 
 
+def _option_value(argv, i, name):
+    """The value of the option at argv[i], given as ``name=value`` or as
+    the next argument: (index of the value's argument, value)."""
+    if "=" in argv[i]:
+        return i, argv[i].split("=", 1)[1]
+    if i + 1 < len(argv):
+        return i + 1, argv[i + 1]
+    _usage_error(f"argument expected for {name}")
+
+
 def _parse(argv, options=None):
     """Split argv into (kind, target, program argv); runner options go into
     the dict ``options``."""
@@ -178,13 +188,7 @@ def _parse(argv, options=None):
             i += 1
             continue
         if arg == "--hang-timeout" or arg.startswith("--hang-timeout="):
-            if "=" in arg:
-                value = arg.split("=", 1)[1]
-            elif i + 1 < len(argv):
-                i += 1
-                value = argv[i]
-            else:
-                _usage_error("argument expected for --hang-timeout")
+            i, value = _option_value(argv, i, "--hang-timeout")
             try:
                 options["hang_timeout"] = float(value)
             except ValueError:
@@ -192,13 +196,7 @@ def _parse(argv, options=None):
             i += 1
             continue
         if arg == "--trace" or arg.startswith("--trace="):
-            if "=" in arg:
-                value = arg.split("=", 1)[1]
-            elif i + 1 < len(argv):
-                i += 1
-                value = argv[i]
-            else:
-                _usage_error("argument expected for --trace")
+            i, value = _option_value(argv, i, "--trace")
             if not value:
                 _usage_error("--trace: empty file name")
             options["trace"] = value
