@@ -4,7 +4,8 @@
 
 Times an 8-byte Send/Recv ping-pong and an 8-byte Allreduce: first with
 the wrappers not installed, then, after MPI._prof_install(), rounds that
-alternate profile off / profile on / trace on (drift on these machines is
+alternate profile off / profile on (sampled time) / trace on / profile
+on with exact timing (drift on these machines is
 large between launches, small between neighbouring rounds).  Prints the
 median per-round ratio against "off" for each mode, the ratio of the best
 rounds (the least disturbed by other processes), and the cost of one
@@ -64,14 +65,14 @@ def main():
             "allreduce": [allreduce(comm, buf, out, n)
                           for _ in range(args.rounds)]}
     MPI._prof_install()
-    modes = {"off": (None, 0), "profile": (True, 0),
-             "trace": (True, 1000000)}
+    modes = {"off": (None, 0, False), "profile": (True, 0, False),
+             "trace": (True, 1000000, False), "exact": (True, 0, True)}
     times = {(b, m): [] for b in base for m in modes}
     for _ in range(args.rounds):
-        for m, (on, ring) in modes.items():
+        for m, (on, ring, exact) in modes.items():
             if on:
                 MPI._prof_reset()
-                MPI._prof_start(ring)
+                MPI._prof_start(ring, exact=exact)
             times["pingpong", m].append(pingpong(comm, buf, n))
             times["allreduce", m].append(allreduce(comm, buf, out, n))
             MPI._prof_stop()
@@ -82,7 +83,7 @@ def main():
             off = times[b, "off"]
             print(f"{b}: not installed {statistics.median(base[b]) * 1e6:.3f}"
                   f" us, installed+off {statistics.median(off) * 1e6:.3f} us")
-            for m in ("profile", "trace"):
+            for m in ("profile", "trace", "exact"):
                 ratios = [x / y for x, y in zip(times[b, m], off)]
                 print(f"  {m:8s} {statistics.median(times[b, m]) * 1e6:.3f} us"
                       f"  median ratio {statistics.median(ratios):.3f},"
