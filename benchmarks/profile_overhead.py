@@ -6,7 +6,10 @@ Times an 8-byte Send/Recv ping-pong and an 8-byte Allreduce: first with
 the wrappers not installed, then, after MPI._prof_install(), rounds that
 alternate profile off / profile on (sampled time) / trace on / profile
 on with exact timing (drift on these machines is
-large between launches, small between neighbouring rounds).  Prints the
+large between launches, small between neighbouring rounds; the order of
+the modes turns from round to round).  Each round also times
+COMM_SELF.Send to PROC_NULL on its own: the wrapper's cost per call,
+free of the other rank's noise.  Prints the
 median per-round ratio against "off" for each mode, the ratio of the best
 rounds (the least disturbed by other processes), and the cost of one
 clock_gettime(CLOCK_MONOTONIC) read as time.monotonic_ns sees it.
@@ -46,6 +49,16 @@ def allreduce(comm, buf, out, iters):
     return comm.allreduce(t, op=MPI.MAX) / iters
 
 
+def per_call(buf, iters):
+    """ns per COMM_SELF.Send to PROC_NULL: the wrapper's own cost, without
+    the other rank's (or the network's) noise."""
+    Send = MPI.COMM_SELF.Send  # (bound now: the wrapper once installed)
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        Send(buf, MPI.PROC_NULL, 0)
+    return (time.perf_counter() - t0) / iters * 1e9
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=100000)
@@ -67,14 +80,17 @@ def main():
     MPI._prof_install()
     modes = {"off": (None, 0, False), "profile": (True, 0, False),
              "trace": (True, 1000000, False), "exact": (True, 0, True)}
-    times = {(b, m): [] for b in base for m in modes}
-    for _ in range(args.rounds):
-        for m, (on, ring, exact) in modes.items():
+    times = {(b, m): [] for b in list(base) + ["per_call"] for m in modes}
+    order = list(modes.items())
+    for r in range(args.rounds):
+        # a different order each round: no mode always follows another
+        for m, (on, ring, exact) in order[r % 4:] + order[:r % 4]:
             if on:
                 MPI._prof_reset()
                 MPI._prof_start(ring, exact=exact)
             times["pingpong", m].append(pingpong(comm, buf, n))
             times["allreduce", m].append(allreduce(comm, buf, out, n))
+            times["per_call", m].append(per_call(buf, n))
             MPI._prof_stop()
     if rank == 0:
         print(f"time.monotonic_ns(): {clock_ns:.1f} ns per call "
@@ -90,6 +106,14 @@ def main():
                       f" best {min(times[b, m]) * 1e6:.3f} us against"
                       f" {min(off) * 1e6:.3f} us:"
                       f" {min(times[b, m]) / min(off):.3f}")
+        off = times["per_call", "off"]
+        print(f"per call (COMM_SELF.Send to PROC_NULL, rank 0): installed+off"
+              f" {statistics.median(off):.1f} ns")
+        for m in ("profile", "trace", "exact"):
+            extra = [x - y for x, y in zip(times["per_call", m], off)]
+            print(f"  {m:8s} +{statistics.median(extra):.1f} ns per call"
+                  f" (median of the rounds' differences; best round"
+                  f" +{min(times['per_call', m]) - min(off):.1f} ns)")
 
 
 if __name__ == "__main__":
