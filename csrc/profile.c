@@ -99,6 +99,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <x86intrin.h>
@@ -334,6 +339,13 @@ static void *
 prof_sampler_main(void *Py_UNUSED(arg))
 {
     long long last = prof_mono_ns(), next = last;
+#if defined(__linux__)
+    /* the lowest priority (Linux nice is per thread): a tick then rarely
+     * preempts a rank that spins in MPI on a busy core */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0) {
+        errno = 0;
+    }
+#endif
     pthread_mutex_lock(&prof_sampler_lock);
     while (!prof_sampler_quit) {
         next += prof_interval_ns;
@@ -463,17 +475,34 @@ cmpi_prof_bytes_slow(long long sent, long long received)
     }
 }
 
+/* A message's payload; the one-byte types (the buffers of bytes-like
+ * objects) without a call into the MPI library. */
+static inline void
+prof_add_msg(cmpi_prof_frame *f, int dir, long long count, MPI_Datatype dtype)
+{
+    MPI_Count size = 1;
+    int one_byte = dtype == MPI_BYTE || dtype == MPI_UNSIGNED_CHAR ||
+                   dtype == MPI_CHAR || dtype == MPI_SIGNED_CHAR;
+    if (count <= 0 || dtype == MPI_DATATYPE_NULL ||
+        (!one_byte &&
+         (MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0))) {
+        return;
+    }
+    if (dir == CMPI_MSG_SEND) {
+        f->sent += count * (long long)size;
+    }
+    else {
+        f->received += count * (long long)size;
+    }
+}
+
 static CMPI_NOINLINE void
 cmpi_prof_msg_slow(int dir, long long count, MPI_Datatype dtype)
 {
-    MPI_Count size = 0;
-    if (count <= 0 || dtype == MPI_DATATYPE_NULL ||
-        MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0) {
-        return;
+    cmpi_prof_frame *f = prof_frame();
+    if (f != NULL) {
+        prof_add_msg(f, dir, count, dtype);
     }
-    long long n = count * (long long)size;
-    cmpi_prof_bytes_slow(dir == CMPI_MSG_SEND ? n : 0,
-                         dir == CMPI_MSG_SEND ? 0 : n);
 }
 
 static CMPI_NOINLINE void
@@ -490,9 +519,14 @@ static CMPI_NOINLINE void
 cmpi_prof_p2p_slow(int dir, long long count, MPI_Datatype dtype, int peer,
                    int tag)
 {
-    cmpi_prof_peer_slow(peer, tag);
+    cmpi_prof_frame *f = prof_frame();
+    if (f == NULL) {
+        return;
+    }
+    f->peer = peer;
+    f->tag = tag;
     if (peer != MPI_PROC_NULL) {
-        cmpi_prof_msg_slow(dir, count, dtype);
+        prof_add_msg(f, dir, count, dtype);
     }
 }
 
