@@ -6,8 +6,13 @@
  * MPI._prof_install() replaces every public callable of cmpi.MPI (methods,
  * classmethods and staticmethods of its classes, module functions) with a
  * profiled wrapper that forwards to the original.  While profiling is off,
- * a wrapper costs one predictable branch; while it is on, two clock reads
- * and a counter update per call.  The wrapped call's frame
+ * a wrapper costs one predictable branch.  While it is on, a call reads no
+ * clock: it counts itself and publishes which wrapper is running
+ * (prof_running), and a sampler thread adds the time between its ticks to
+ * the wrapper running at each tick (see "time" below).  Tracing, and the
+ * exact timing (_prof_start(exact=True), CMPI_PROFILE_TIMING=exact), read
+ * a cheap clock (prof_ticks) at the start and the end of each call.  The
+ * wrapped call's frame
  * (cmpi_prof_cur) is where the hooks in the area files (cmpi_prof_msg,
  * cmpi_prof_status, cmpi_prof_wait_begin/end, ...) add the bytes it moves,
  * its peer and tag, and the time it waits.
@@ -15,20 +20,35 @@
  * The state is process-wide, as MPI is: the counters live in the wrappers,
  * the ring and the main thread's current frame in this file's statics.
  * Every update happens with the GIL held (the wrappers and the hooks run
- * with it), so counting needs no lock.  Only the thread that called
- * _prof_start (the main thread) has frames: calls from other threads are
- * counted (calls and time, nothing else) but have no bytes, wait or trace
- * events.
+ * with it), so counting needs no lock; the sampler thread never takes the
+ * GIL nor touches Python objects: it reads prof_running and adds to
+ * prof_sampled, both atomic.  Only the thread that called _prof_start (the
+ * main thread) has frames and is sampled: calls from other threads are
+ * counted (calls only; with exact timing also their time) but have no
+ * bytes, wait or trace events.
  *
  * What the figures mean:
- * - time: wall time inside the call.  An MPI call made inside another
- *   (a Python callback: a Grequest query, a user Op, the collective
- *   checker's own calls) counts for both; its bytes and wait go to the
- *   inner call only.
- * - wait: the part of it spent in cmpi's polling wait (wait.c,
+ * - time (sampled, the default): statistical.  Every CMPI_PROFILE_INTERVAL
+ *   microseconds (default 1000, 50 to 1000000) the sampler thread adds the
+ *   real time elapsed since its previous tick (CLOCK_MONOTONIC) to the
+ *   call running on the main thread at that moment, if any: the innermost
+ *   one when calls nest (a Python callback's MPI call: a Grequest query, a
+ *   user Op, the collective checker's own calls), so nested time is not
+ *   counted twice.  A call's figure is its true time within about one
+ *   interval per stretch the call runs (more if the machine is loaded and
+ *   the sampler wakes late); calls much shorter than the interval get
+ *   time only in proportion to how often they run, which is right on
+ *   average over many calls.  The sampler runs while counting is on
+ *   (started by _prof_start, stopped by _prof_stop, by _prof_reset while
+ *   stopped and at exit).
+ * - time (exact): wall time inside each call, read with prof_ticks at
+ *   its start and end (an outer call's time includes its inner calls').
+ * - wait: the part of the time spent in cmpi's polling wait (wait.c,
  *   cmpi_wait_slow: a wait that did not complete at its first test) and
  *   in blocking calls made with the GIL released (CMPI_NOGIL_CALL,
- *   CMPI_COLL: blocking collectives, Sendrecv_replace, ...).
+ *   CMPI_COLL: blocking collectives, Sendrecv_replace, ...).  Sampled: the
+ *   hooks set a flag in prof_running and the ticks that see it count as
+ *   wait too (so wait <= time); exact: clock reads at the hooks.
  * - bytes: payload.  Buffers: count times the datatype's size of the
  *   message spec sent, and of the message received (the status's count
  *   where there is one: Recv, Sendrecv; the spec otherwise: Irecv counts
@@ -54,26 +74,73 @@
  *   as MPI_Comm_get_name gives it (cached per handle; Open MPI names some
  *   communicators itself), None for an empty name or a call not on a
  *   communicator.  A full ring overwrites its oldest events.
+ * - the clock of trace events and exact timing (prof_ticks): the x86-64
+ *   time stamp counter where the CPU says it is invariant (CPUID
+ *   0x80000007 EDX bit 8, or constant_tsc and nonstop_tsc in
+ *   /proc/cpuinfo), aarch64's virtual counter, else CLOCK_MONOTONIC.
+ *   Counter ticks become CLOCK_MONOTONIC nanoseconds by a line through
+ *   two (ticks, ns) pairs: one taken at the first _prof_start, one at
+ *   each _prof_data/_prof_trace (at least 1 ms after the first: the call
+ *   waits for the rest of that millisecond once).  Each pair brackets the
+ *   counter read between two clock reads (the best of five), so it is
+ *   right within about 0.1 us on a quiet machine; between the two pairs
+ *   the line is right within about twice that, plus CLOCK_MONOTONIC's own
+ *   slewing (NTP, at most 500 ppm) over the interval, which the line
+ *   averages.  Durations are exact to a counter tick (under 1 ns).
  */
 #include "cmpi.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#endif
 
-/* Counting on (cmpi_prof_active) and tracing on (cmpi_prof_tracing). */
+/* Counting on (cmpi_prof_active), tracing on (cmpi_prof_tracing), and
+ * exact per-call timing instead of sampling (prof_exact). */
 static int cmpi_prof_active = 0;
 static int cmpi_prof_tracing = 0;
-static pthread_t cmpi_prof_main;
+static int prof_exact = 0;
 
-/* What the wrappers keep per call name. */
+/* The main thread is the one whose prof_thread_gen equals prof_main_gen
+ * (a thread-local flag is cheaper than pthread_self and pthread_equal per
+ * call; _prof_start from another thread makes it the main one).  Initial
+ * exec: one load from the thread pointer, no __tls_get_addr call. */
+#if defined(__GNUC__)
+#define PROF_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#else
+#define PROF_TLS_MODEL
+#endif
+static _Thread_local unsigned prof_thread_gen PROF_TLS_MODEL = 0;
+static unsigned prof_main_gen = 0;
+
+static inline int
+prof_on_main(void)
+{
+    return prof_thread_gen == prof_main_gen;
+}
+
+/* What the wrappers keep per call name: time and wait in prof_ticks
+ * units (exact timing only; the sampled figures are in prof_sampled). */
 typedef struct {
-    long long calls, time_ns, wait_ns, sent, received;
+    long long calls, time_ticks, wait_ticks, sent, received;
 } prof_counts;
 
-/* One trace event (40 bytes: a ring of a million is 40 MB). */
+/* One trace event (40 bytes: a ring of a million is 40 MB); start and
+ * duration in prof_ticks units. */
 typedef struct {
     long long start, duration, nbytes;
     int peer, tag;
@@ -104,7 +171,7 @@ static struct {
 static int prof_comm_cached = 0;
 
 static inline long long
-prof_now(void)
+prof_mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -112,8 +179,278 @@ prof_now(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* The trace clock: a counter read where there is an invariant one (a few
+ * ns), CLOCK_MONOTONIC ns otherwise; see the header for the calibration. */
+
+static int prof_counter = -1; /* 1: counter ticks; 0: ns; -1: not probed */
+
+typedef struct {
+    long long ticks, ns;
+} prof_pair;
+static prof_pair prof_cal_first, prof_cal_last;
+static double prof_ns_per_tick = 1.0;
+
+static inline long long
+prof_ticks(void)
+{
+#if defined(__x86_64__)
+    if (CMPI_LIKELY(prof_counter > 0)) {
+        return (long long)__rdtsc();
+    }
+#elif defined(__aarch64__)
+    if (CMPI_LIKELY(prof_counter > 0)) {
+        uint64_t v;
+        __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+        return (long long)v;
+    }
+#endif
+    return prof_mono_ns();
+}
+
+#if defined(__x86_64__)
+/* Whether /proc/cpuinfo's flags say the TSC is invariant (some virtual
+ * machines hide CPUID's bit but the kernel still knows). */
+static int
+prof_cpuinfo_invariant_tsc(void)
+{
+    char line[4096];
+    int found = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL) {
+        return 0;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "flags", 5) == 0) {
+            found = strstr(line, " constant_tsc") != NULL &&
+                    strstr(line, " nonstop_tsc") != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+#endif
+
+static prof_pair
+prof_pair_now(void)
+{
+    prof_pair best = {0, 0};
+    long long gap = LLONG_MAX;
+    for (int i = 0; i < 5; i++) {
+        long long a = prof_mono_ns();
+        long long t = prof_ticks();
+        long long b = prof_mono_ns();
+        if (b - a < gap) {
+            gap = b - a;
+            best.ticks = t;
+            best.ns = a + (b - a) / 2;
+        }
+    }
+    return best;
+}
+
+/* Called by _prof_start: chooses the clock and takes the first pair. */
+static void
+prof_clock_init(void)
+{
+    if (prof_counter >= 0) {
+        return;
+    }
+    prof_counter = 0;
+#if defined(__x86_64__)
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if ((__get_cpuid(0x80000000u, &a, &b, &c, &d) && a >= 0x80000007u &&
+         __get_cpuid(0x80000007u, &a, &b, &c, &d) && (d & (1u << 8)) != 0) ||
+        prof_cpuinfo_invariant_tsc()) {
+        prof_counter = 1;
+    }
+#elif defined(__aarch64__)
+    prof_counter = 1;
+#endif
+    if (prof_counter > 0) {
+        prof_cal_first = prof_pair_now();
+        prof_cal_last = prof_cal_first;
+    }
+}
+
+/* Called before ticks are turned into ns: a newer second pair, at least
+ * 1 ms after the first one. */
+static void
+prof_calibrate(void)
+{
+    if (prof_counter <= 0) {
+        return;
+    }
+    prof_pair p = prof_pair_now();
+    long long rest = 1000000 - (p.ns - prof_cal_first.ns);
+    if (rest > 0) {
+        struct timespec ts = {0, (long)rest};
+        Py_BEGIN_ALLOW_THREADS
+        nanosleep(&ts, NULL);
+        Py_END_ALLOW_THREADS
+        p = prof_pair_now();
+    }
+    if (p.ticks > prof_cal_first.ticks && p.ns > prof_cal_first.ns) {
+        prof_cal_last = p;
+        prof_ns_per_tick = (double)(p.ns - prof_cal_first.ns) /
+                           (double)(p.ticks - prof_cal_first.ticks);
+    }
+}
+
+static inline long long
+prof_ticks_to_ns(long long ticks)
+{
+    if (prof_counter <= 0) {
+        return ticks;
+    }
+    return (long long)((double)ticks * prof_ns_per_tick + 0.5);
+}
+
+/* A prof_ticks reading as CLOCK_MONOTONIC ns. */
+static inline long long
+prof_ticks_to_mono(long long t)
+{
+    if (prof_counter <= 0) {
+        return t;
+    }
+    return prof_cal_first.ns + prof_ticks_to_ns(t - prof_cal_first.ticks);
+}
+
+/* ------------------------------------------------------------------ */
+/* The sampler.  prof_running is (wrapper id << 1 | in a wait) of the
+ * main thread's innermost profiled call, -1 when none runs; written by
+ * the main thread only, read by the sampler.  prof_sampled holds per
+ * wrapper id [2 id] the sampled time and [2 id + 1] the sampled wait, in
+ * ns. */
+
+static _Atomic int prof_running = -1;
+static _Atomic long long *prof_sampled = NULL;
+static Py_ssize_t prof_sampled_n = 0; /* wrappers it has room for */
+
+static pthread_mutex_t prof_sampler_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t prof_sampler_wake;
+static int prof_sampler_cond_made = 0;
+static int prof_sampler_quit = 0; /* under prof_sampler_lock */
+static int prof_sampler_live = 0; /* main thread only */
+static long long prof_interval_ns = 1000000;
+static pthread_t prof_sampler;
+
+static void *
+prof_sampler_main(void *Py_UNUSED(arg))
+{
+    long long last = prof_mono_ns(), next = last;
+#if defined(__linux__)
+    /* the lowest priority (Linux nice is per thread): a tick then rarely
+     * preempts a rank that spins in MPI on a busy core */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0) {
+        errno = 0;
+    }
+#endif
+    pthread_mutex_lock(&prof_sampler_lock);
+    while (!prof_sampler_quit) {
+        next += prof_interval_ns;
+        struct timespec ts = {(time_t)(next / 1000000000LL),
+                              (long)(next % 1000000000LL)};
+        pthread_cond_timedwait(&prof_sampler_wake, &prof_sampler_lock, &ts);
+        if (prof_sampler_quit) {
+            break;
+        }
+        long long now = prof_mono_ns();
+        int running =
+                atomic_load_explicit(&prof_running, memory_order_relaxed);
+        if (running >= 0 && (running >> 1) < prof_sampled_n) {
+            int id = running >> 1;
+            atomic_fetch_add_explicit(&prof_sampled[2 * id], now - last,
+                                      memory_order_relaxed);
+            if (running & 1) {
+                atomic_fetch_add_explicit(&prof_sampled[2 * id + 1],
+                                          now - last, memory_order_relaxed);
+            }
+        }
+        last = now;
+        if (next < now) { /* woke late: no burst of ticks to catch up */
+            next = now;
+        }
+    }
+    pthread_mutex_unlock(&prof_sampler_lock);
+    return NULL;
+}
+
+/* Stops and joins the sampler (it never waits for the GIL: no deadlock
+ * with the GIL held). */
+static void
+prof_sampler_stop(void)
+{
+    if (!prof_sampler_live) {
+        return;
+    }
+    pthread_mutex_lock(&prof_sampler_lock);
+    prof_sampler_quit = 1;
+    pthread_cond_signal(&prof_sampler_wake);
+    pthread_mutex_unlock(&prof_sampler_lock);
+    pthread_join(prof_sampler, NULL);
+    prof_sampler_live = 0;
+}
+
+/* A forked child has no sampler thread (and its lock may be held). */
+static void
+prof_sampler_forked(void)
+{
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    prof_sampler_lock = fresh;
+    prof_sampler_live = 0;
+}
+
+/* Returns 0, or -1 with an exception. */
+static int
+prof_sampler_start(void)
+{
+    static int hooks_done = 0;
+    sigset_t all, old;
+    if (prof_sampler_live) {
+        return 0;
+    }
+    if (!prof_sampler_cond_made) {
+        pthread_condattr_t attr;
+        if (pthread_condattr_init(&attr) != 0 ||
+            pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+            pthread_cond_init(&prof_sampler_wake, &attr) != 0) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "cannot make the profile sampler's condition");
+            return -1;
+        }
+        pthread_condattr_destroy(&attr);
+        prof_sampler_cond_made = 1;
+    }
+    if (!hooks_done) {
+        if (Py_AtExit(prof_sampler_stop) < 0 ||
+            pthread_atfork(NULL, NULL, prof_sampler_forked) != 0) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "cannot register the profile sampler's exit");
+            return -1;
+        }
+        hooks_done = 1;
+    }
+    prof_sampler_quit = 0;
+    /* signals go to the other threads (Python handles them on the main
+     * one) */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&prof_sampler, NULL, prof_sampler_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot start the profile sampler thread");
+        return -1;
+    }
+    prof_sampler_live = 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* The hooks' side: the main thread's current call. */
 
+/* wait_ns and wait_start: exact timing only, in prof_ticks units */
 struct cmpi_prof_frame {
     long long wait_ns, wait_start, sent, received;
     int peer, tag;
@@ -125,8 +462,7 @@ static cmpi_prof_frame *cmpi_prof_cur = NULL;
 static inline cmpi_prof_frame *
 prof_frame(void)
 {
-    return pthread_equal(pthread_self(), cmpi_prof_main) ? cmpi_prof_cur
-                                                         : NULL;
+    return prof_on_main() ? cmpi_prof_cur : NULL;
 }
 
 static CMPI_NOINLINE void
@@ -139,17 +475,34 @@ cmpi_prof_bytes_slow(long long sent, long long received)
     }
 }
 
+/* A message's payload; the one-byte types (the buffers of bytes-like
+ * objects) without a call into the MPI library. */
+static inline void
+prof_add_msg(cmpi_prof_frame *f, int dir, long long count, MPI_Datatype dtype)
+{
+    MPI_Count size = 1;
+    int one_byte = dtype == MPI_BYTE || dtype == MPI_UNSIGNED_CHAR ||
+                   dtype == MPI_CHAR || dtype == MPI_SIGNED_CHAR;
+    if (count <= 0 || dtype == MPI_DATATYPE_NULL ||
+        (!one_byte &&
+         (MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0))) {
+        return;
+    }
+    if (dir == CMPI_MSG_SEND) {
+        f->sent += count * (long long)size;
+    }
+    else {
+        f->received += count * (long long)size;
+    }
+}
+
 static CMPI_NOINLINE void
 cmpi_prof_msg_slow(int dir, long long count, MPI_Datatype dtype)
 {
-    MPI_Count size = 0;
-    if (count <= 0 || dtype == MPI_DATATYPE_NULL ||
-        MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0) {
-        return;
+    cmpi_prof_frame *f = prof_frame();
+    if (f != NULL) {
+        prof_add_msg(f, dir, count, dtype);
     }
-    long long n = count * (long long)size;
-    cmpi_prof_bytes_slow(dir == CMPI_MSG_SEND ? n : 0,
-                         dir == CMPI_MSG_SEND ? 0 : n);
 }
 
 static CMPI_NOINLINE void
@@ -166,9 +519,14 @@ static CMPI_NOINLINE void
 cmpi_prof_p2p_slow(int dir, long long count, MPI_Datatype dtype, int peer,
                    int tag)
 {
-    cmpi_prof_peer_slow(peer, tag);
+    cmpi_prof_frame *f = prof_frame();
+    if (f == NULL) {
+        return;
+    }
+    f->peer = peer;
+    f->tag = tag;
     if (peer != MPI_PROC_NULL) {
-        cmpi_prof_msg_slow(dir, count, dtype);
+        prof_add_msg(f, dir, count, dtype);
     }
 }
 
@@ -193,8 +551,17 @@ static CMPI_NOINLINE void
 cmpi_prof_wait_begin_slow(void)
 {
     cmpi_prof_frame *f = prof_frame();
-    if (f != NULL && f->wait_start == 0) {
-        f->wait_start = prof_now();
+    if (f == NULL) {
+        return;
+    }
+    if (!prof_exact) { /* the frame's call is the running one */
+        int running =
+                atomic_load_explicit(&prof_running, memory_order_relaxed);
+        atomic_store_explicit(&prof_running, running | 1,
+                              memory_order_relaxed);
+    }
+    else if (f->wait_start == 0) {
+        f->wait_start = prof_ticks();
     }
 }
 
@@ -202,8 +569,17 @@ static CMPI_NOINLINE void
 cmpi_prof_wait_end_slow(void)
 {
     cmpi_prof_frame *f = prof_frame();
-    if (f != NULL && f->wait_start != 0) {
-        f->wait_ns += prof_now() - f->wait_start;
+    if (f == NULL) {
+        return;
+    }
+    if (!prof_exact) {
+        int running =
+                atomic_load_explicit(&prof_running, memory_order_relaxed);
+        atomic_store_explicit(&prof_running, running & ~1,
+                              memory_order_relaxed);
+    }
+    else if (f->wait_start != 0) {
+        f->wait_ns += prof_ticks() - f->wait_start;
         f->wait_start = 0;
     }
 }
@@ -307,11 +683,15 @@ static CMPI_NOINLINE PyObject *
 prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
                   PyObject *kwnames)
 {
-    if (!pthread_equal(pthread_self(), cmpi_prof_main)) {
-        long long t0 = prof_now();
+    if (CMPI_UNLIKELY(!prof_on_main())) {
+        if (!prof_exact) {
+            w->counts.calls++;
+            return prof_forward(w, args, nargsf, kwnames);
+        }
+        long long t0 = prof_ticks();
         PyObject *r = prof_forward(w, args, nargsf, kwnames);
         w->counts.calls++;
-        w->counts.time_ns += prof_now() - t0;
+        w->counts.time_ticks += prof_ticks() - t0;
         return r;
     }
     int comm = -1;
@@ -324,22 +704,66 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
     }
     cmpi_prof_frame f = {0, 0, 0, 0, -1, -1};
     cmpi_prof_frame *outer = cmpi_prof_cur;
+    int exact = prof_exact; /* (a callback may restart the profile) */
+    int timed = cmpi_prof_tracing || exact;
+    int outer_running = -1;
+    long long t0 = 0, t1 = 0;
     cmpi_prof_cur = &f;
-    long long t0 = prof_now();
-    PyObject *r = prof_forward(w, args, nargsf, kwnames);
-    long long t1 = prof_now();
-    cmpi_prof_cur = outer;
-    if (f.wait_start != 0) { /* an exception left a wait open */
-        f.wait_ns += t1 - f.wait_start;
+    if (!exact) {
+        outer_running =
+                atomic_load_explicit(&prof_running, memory_order_relaxed);
+        atomic_store_explicit(&prof_running, w->id << 1, memory_order_relaxed);
     }
+    if (timed) {
+        t0 = prof_ticks();
+    }
+    PyObject *r = prof_forward(w, args, nargsf, kwnames);
+    if (timed) {
+        t1 = prof_ticks();
+    }
+    if (!exact) {
+        atomic_store_explicit(&prof_running, outer_running,
+                              memory_order_relaxed);
+    }
+    cmpi_prof_cur = outer;
     w->counts.calls++;
-    w->counts.time_ns += t1 - t0;
-    w->counts.wait_ns += f.wait_ns < t1 - t0 ? f.wait_ns : t1 - t0;
     w->counts.sent += f.sent;
     w->counts.received += f.received;
+    if (exact) {
+        if (f.wait_start != 0) { /* an exception left a wait open */
+            f.wait_ns += t1 - f.wait_start;
+        }
+        w->counts.time_ticks += t1 - t0;
+        w->counts.wait_ticks += f.wait_ns < t1 - t0 ? f.wait_ns : t1 - t0;
+    }
     if (cmpi_prof_tracing && prof_ring != NULL) {
         prof_record(w, t0, t1 - t0, &f, comm);
     }
+    return r;
+}
+
+/* The sampled profile's path (the main thread, no trace, no exact
+ * timing): count, publish the running call, no clock.  Apart from
+ * prof_call_counted so that it stays short. */
+static CMPI_NOINLINE PyObject *
+prof_call_sampled(ProfWrapper *w, PyObject *const *args, size_t nargsf,
+                  PyObject *kwnames)
+{
+    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1};
+    cmpi_prof_frame *outer = cmpi_prof_cur;
+    int outer_running =
+            atomic_load_explicit(&prof_running, memory_order_relaxed);
+    if (w->forgets_name) {
+        prof_comm_cached = 0;
+    }
+    cmpi_prof_cur = &f;
+    atomic_store_explicit(&prof_running, w->id << 1, memory_order_relaxed);
+    PyObject *r = prof_forward(w, args, nargsf, kwnames);
+    atomic_store_explicit(&prof_running, outer_running, memory_order_relaxed);
+    cmpi_prof_cur = outer;
+    w->counts.calls++;
+    w->counts.sent += f.sent;
+    w->counts.received += f.received;
     return r;
 }
 
@@ -350,6 +774,9 @@ prof_call(PyObject *self, PyObject *const *args, size_t nargsf,
     ProfWrapper *w = (ProfWrapper *)self;
     if (CMPI_LIKELY(!cmpi_prof_active)) {
         return prof_forward(w, args, nargsf, kwnames);
+    }
+    if (!cmpi_prof_tracing && !prof_exact && prof_on_main()) {
+        return prof_call_sampled(w, args, nargsf, kwnames);
     }
     return prof_call_counted(w, args, nargsf, kwnames);
 }
@@ -751,11 +1178,15 @@ static PyObject *
 mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
 {
-    static const char *const kw[] = {"trace_events", NULL};
-    PyObject *a[1] = {NULL};
+    static const char *const kw[] = {"trace_events", "exact", NULL};
+    PyObject *a[2] = {NULL, NULL};
     long long n = 0;
+    int exact = 0;
     if (cmpi_parse("_prof_start", args, nargs, kwnames, kw, 0, a) < 0 ||
         (a[0] != NULL && cmpi_as_llong(a[0], &n, "trace_events") < 0)) {
+        return NULL;
+    }
+    if (a[1] != NULL && (exact = PyObject_IsTrue(a[1])) < 0) {
         return NULL;
     }
     if (n < 0) {
@@ -765,6 +1196,38 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     if (prof_wrappers == NULL || prof_comm_names == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "_prof_install() first");
         return NULL;
+    }
+    long long interval_us = 1000;
+    const char *env = getenv("CMPI_PROFILE_INTERVAL");
+    if (!exact && env != NULL && env[0] != '\0') {
+        char *end = NULL;
+        double v = strtod(env, &end);
+        while (end != NULL && (*end == ' ' || *end == '\t')) {
+            end++;
+        }
+        if (end == env || end == NULL || *end != '\0' || !(v >= 50) ||
+            !(v <= 1e6)) {
+            PyErr_Format(PyExc_ValueError,
+                         "CMPI_PROFILE_INTERVAL must be a number of "
+                         "microseconds from 50 to 1000000, not '%s'",
+                         env);
+            return NULL;
+        }
+        interval_us = (long long)v;
+    }
+    Py_ssize_t nwrappers = PyList_GET_SIZE(prof_wrappers);
+    if (prof_sampled == NULL || prof_sampled_n < nwrappers) {
+        /* install wraps once: made once, at the first start */
+        prof_sampler_stop();
+        _Atomic long long *sampled =
+                PyMem_RawCalloc((size_t)(nwrappers > 0 ? nwrappers : 1) * 2,
+                                sizeof(_Atomic long long));
+        if (sampled == NULL) {
+            return PyErr_NoMemory();
+        }
+        PyMem_RawFree((void *)prof_sampled);
+        prof_sampled = sampled;
+        prof_sampled_n = nwrappers;
     }
     if (n > 0 && prof_ring == NULL) {
         if ((unsigned long long)n > SIZE_MAX / sizeof(prof_event)) {
@@ -777,8 +1240,24 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
         prof_ring_size = n;
         prof_ring_written = 0;
     }
-    cmpi_prof_main = pthread_self();
+    prof_clock_init();
+    if (!prof_on_main() || prof_main_gen == 0) {
+        prof_thread_gen = ++prof_main_gen; /* this thread is the main one */
+    }
+    if (exact) {
+        prof_sampler_stop();
+    }
+    else {
+        if (prof_sampler_live && prof_interval_ns != interval_us * 1000) {
+            prof_sampler_stop();
+        }
+        prof_interval_ns = interval_us * 1000;
+        if (prof_sampler_start() < 0) {
+            return NULL;
+        }
+    }
     prof_comm_cached = 0; /* handles freed while stopped may be reused */
+    prof_exact = exact;
     cmpi_prof_tracing = n > 0;
     cmpi_prof_active = 1;
     Py_RETURN_NONE;
@@ -789,7 +1268,15 @@ mod_prof_stop(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 {
     cmpi_prof_active = 0;
     cmpi_prof_tracing = 0;
+    prof_sampler_stop();
     Py_RETURN_NONE;
+}
+
+/* Whether the sampler thread runs (for the tests). */
+static PyObject *
+mod_prof_sampling(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return PyBool_FromLong(prof_sampler_live);
 }
 
 static PyObject *
@@ -799,6 +1286,12 @@ mod_prof_reset(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     for (Py_ssize_t i = 0; i < n; i++) {
         ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
         memset(&w->counts, 0, sizeof(w->counts));
+    }
+    for (Py_ssize_t i = 0; i < 2 * prof_sampled_n; i++) {
+        atomic_store_explicit(&prof_sampled[i], 0, memory_order_relaxed);
+    }
+    if (!cmpi_prof_active) {
+        prof_sampler_stop();
     }
     prof_ring_written = 0;
     prof_comm_cached = 0;
@@ -813,11 +1306,22 @@ mod_prof_data(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     if (d == NULL) {
         return NULL;
     }
+    prof_calibrate();
     for (Py_ssize_t i = 0; i < n; i++) {
         ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
         prof_counts c = w->counts;
         if (c.calls == 0) {
             continue;
+        }
+        /* in ns: the exact figures, and the sampled ones (one of the two
+         * is 0 unless the timing changed without a reset) */
+        c.time_ticks = prof_ticks_to_ns(c.time_ticks);
+        c.wait_ticks = prof_ticks_to_ns(c.wait_ticks);
+        if (i < prof_sampled_n) {
+            c.time_ticks += atomic_load_explicit(&prof_sampled[2 * i],
+                                                 memory_order_relaxed);
+            c.wait_ticks += atomic_load_explicit(&prof_sampled[2 * i + 1],
+                                                 memory_order_relaxed);
         }
         /* two wrappers of one name (a class reached twice): one entry */
         PyObject *had = PyDict_GetItemWithError(d, w->name);
@@ -826,14 +1330,14 @@ mod_prof_data(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
             for (int k = 0; k < 5; k++) {
                 v[k] = PyLong_AsLongLong(PyTuple_GET_ITEM(had, k));
             }
-            c.calls += v[0], c.time_ns += v[1], c.wait_ns += v[2];
+            c.calls += v[0], c.time_ticks += v[1], c.wait_ticks += v[2];
             c.sent += v[3], c.received += v[4];
         }
         else if (PyErr_Occurred()) {
             goto error;
         }
-        PyObject *t = Py_BuildValue("(LLLLL)", c.calls, c.time_ns, c.wait_ns,
-                                    c.sent, c.received);
+        PyObject *t = Py_BuildValue("(LLLLL)", c.calls, c.time_ticks,
+                                    c.wait_ticks, c.sent, c.received);
         if (t == NULL || PyDict_SetItem(d, w->name, t) < 0) {
             Py_XDECREF(t);
             goto error;
@@ -879,6 +1383,7 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
         }
         memcpy(ev, prof_ring, (size_t)kept * sizeof(prof_event));
         qsort(ev, (size_t)kept, sizeof(prof_event), prof_event_order);
+        prof_calibrate();
     }
     for (long long i = 0; i < kept; i++) {
         const prof_event *e = &ev[i];
@@ -887,8 +1392,9 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
                                  ? PyList_GET_ITEM(prof_comm_names, e->comm)
                                  : Py_None;
         PyObject *t = Py_BuildValue("(OLLiiLO)", ((ProfWrapper *)name)->name,
-                                    e->start, e->duration, e->peer, e->tag,
-                                    e->nbytes, comm);
+                                    prof_ticks_to_mono(e->start),
+                                    prof_ticks_to_ns(e->duration), e->peer,
+                                    e->tag, e->nbytes, comm);
         if (t == NULL) {
             PyMem_RawFree(ev);
             Py_DECREF(list);
@@ -907,8 +1413,9 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
      "returns how many."},                                                  \
             {"_prof_start", (PyCFunction)(void (*)(void))mod_prof_start,    \
              METH_FASTCALL | METH_KEYWORDS,                                 \
-             "_prof_start($module, /, trace_events=0)\n--\n\nStart "        \
-             "counting (and tracing into a ring of trace_events)."},        \
+             "_prof_start($module, /, trace_events=0, exact=False)\n--\n\n" \
+             "Start counting (and tracing into a ring of trace_events); "   \
+             "time sampled, or exact (a clock read per call)."},            \
             {"_prof_stop", (PyCFunction)mod_prof_stop, METH_NOARGS,         \
              "_prof_stop($module, /)\n--\n\nStop counting and tracing."},   \
             {"_prof_reset", (PyCFunction)mod_prof_reset, METH_NOARGS,       \
@@ -916,9 +1423,15 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
              "ring."},                                                      \
             {"_prof_data", (PyCFunction)mod_prof_data, METH_NOARGS,         \
              "_prof_data($module, /)\n--\n\nCall name -> (calls, time_ns, " \
-             "wait_ns, bytes_sent, bytes_received)."},                      \
+             "wait_ns, bytes_sent, bytes_received).  time_ns and wait_ns "  \
+             "are sampled every CMPI_PROFILE_INTERVAL us (statistical, "    \
+             "the innermost call's) unless _prof_start(exact=True)."},      \
+            {"_prof_sampling", (PyCFunction)mod_prof_sampling, METH_NOARGS, \
+             "_prof_sampling($module, /)\n--\n\nWhether the sampler "       \
+             "thread runs."},                                               \
             {"_prof_trace", (PyCFunction)mod_prof_trace, METH_NOARGS,       \
              "_prof_trace($module, /)\n--\n\n(events in time order, "       \
              "dropped)."},
 
 #undef PROF_COMM_CACHE
+#undef PROF_TLS_MODEL

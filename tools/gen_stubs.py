@@ -35,7 +35,7 @@ PARAM_TYPES = {
     "blocklength": "int", "blocklengths": "Sequence[int]", "displacements": "Sequence[int]",
     "stride": "int", "lb": "int", "extent": "int", "recvcounts": "Sequence[int] | None",
     "partitions": "int", "partition": "int", "partition_low": "int", "partition_high": "int",
-    "errorclass": "int", "string": "str", "trace_events": "int",
+    "errorclass": "int", "string": "str", "trace_events": "int", "exact": "bool",
 }
 # Return annotations, as mpi4py 4.x's own MPI.pyi gives them (checked
 # against what cmpi returns).  Every method needs one: a method missing
@@ -188,6 +188,7 @@ PRIVATE_FUNCTIONS = {
     "_addressof": "int", "_handleof": "int",
     # cmpi's own: the profile and timeline (csrc/profile.c, cmpi.profile)
     "_prof_install": "int", "_prof_start": "None", "_prof_stop": "None", "_prof_reset": "None",
+    "_prof_sampling": "bool",
     "_prof_data": "dict[str, tuple[int, int, int, int, int]]",
     "_prof_trace": "tuple[list[tuple[str, int, int, int, int, int, str | None]], int]",
 }

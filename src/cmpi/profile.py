@@ -172,7 +172,8 @@ def format_table(records, missing=()):
     out.extend(line(row) for row in lines)
     if wall > 0:
         out.append(f"time in MPI: {100 * in_mpi / wall:.1f}% of the ranks' wall time "
-                   f"(waiting: {100 * waiting / wall:.1f}%; every call's time is summed)")
+                   f"(waiting: {100 * waiting / wall:.1f}%; "
+                   f"{'exact times' if _exact_timing() else 'times sampled'})")
     if records:
         worst = max(zip(records, totals), key=lambda pair: (pair[1][2], -pair[0]["rank"]))
         record, (rank_wall, _, rank_wait) = worst
@@ -406,7 +407,7 @@ class profiling:
         mpi = _mpi()
         mpi._prof_install()
         if not _counting():
-            mpi._prof_start(0)
+            mpi._prof_start(0, exact=_exact_timing())
             self._started = True
             _regions["started"] = True
         _regions["depth"] += 1
@@ -446,6 +447,11 @@ def _int_env(name, default):
     return value if value > 0 else default
 
 
+def _exact_timing():
+    """CMPI_PROFILE_TIMING=exact: a clock read per call instead of sampling."""
+    return os.environ.get("CMPI_PROFILE_TIMING", "").strip().lower() == "exact"
+
+
 def _gather_timeout():
     raw = os.environ.get("CMPI_PROFILE_TIMEOUT", "").strip()
     try:
@@ -480,7 +486,7 @@ def _start_counting():
     mpi = sys.modules["cmpi.MPI"]
     events = _int_env("CMPI_TRACE_EVENTS", DEFAULT_TRACE_EVENTS) if _job["trace"] else 0
     mpi._prof_reset()
-    mpi._prof_start(events)
+    mpi._prof_start(events, exact=_exact_timing())
     _job["counting"] = True
     _job["t0"] = time.monotonic_ns()
 

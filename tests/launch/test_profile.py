@@ -352,6 +352,15 @@ def test_table_from_hand_made_figures():
     assert "rank that waited most: rank 1 on h1, 25.00 ms (1.2% of its wall time)" in text, text
 
 
+def test_table_says_how_times_were_taken(monkeypatch):
+    from cmpi.profile import format_table
+
+    monkeypatch.delenv("CMPI_PROFILE_TIMING", raising=False)
+    assert "; times sampled)" in format_table(_records())
+    monkeypatch.setenv("CMPI_PROFILE_TIMING", "exact")
+    assert "; exact times)" in format_table(_records())
+
+
 def test_json_documents_and_report(tmp_path):
     from cmpi.profile import load_records, merge_document
 

@@ -3,7 +3,10 @@ wraps every public callable, MPI._prof_start/_prof_stop/_prof_reset drive
 the counters, MPI._prof_data and MPI._prof_trace read them.
 
 Every test counts only its own calls (reset, start, the known program,
-stop in a finally) and checks the figures exactly; the wrappers stay
+stop in a finally) and checks the figures exactly; time and wait are
+sampled by default (a sampler thread), so the tests that check time
+relations count with exact timing (_prof_start(exact=True)), and those
+of the sampler check what sampling guarantees; the wrappers stay
 installed for the rest of the process, so everything after this file runs
 through them.
 """
@@ -56,12 +59,13 @@ def _installed():
 class profiled:
     """Count (and trace) the calls of the with-block only."""
 
-    def __init__(self, trace=0):
+    def __init__(self, trace=0, exact=False):
         self.trace = trace
+        self.exact = exact
 
     def __enter__(self):
         MPI._prof_reset()
-        MPI._prof_start(self.trace)
+        MPI._prof_start(self.trace, exact=self.exact)
         return self
 
     def __exit__(self, *exc):
@@ -95,7 +99,7 @@ def test_send_recv_bytes(m):
     comm = MPI.COMM_WORLD
     rank, other = partner(comm)
     buf = bytearray(m)
-    with profiled() as p:
+    with profiled(exact=True) as p:
         for _ in range(N):
             if rank % 2 == 0:
                 comm.Send(buf, other, 3)
@@ -121,7 +125,7 @@ def test_send_recv_objects(m):
     obj = bytearray(b"x" * m)
     size = len(MPI.pickle.dumps(obj))
     got = []
-    with profiled() as p:
+    with profiled(exact=True) as p:
         for _ in range(N):
             if rank % 2 == 0:
                 comm.send(obj, other, 4)
@@ -163,7 +167,7 @@ def test_isend_irecv_wait():
     comm = MPI.COMM_WORLD
     rank, other = partner(comm)
     buf = bytearray(40)
-    with profiled() as p:
+    with profiled(exact=True) as p:
         reqs = []
         for _ in range(N):
             if rank % 2 == 0:
@@ -188,7 +192,7 @@ def test_sendrecv():
     rank, size = comm.Get_rank(), comm.Get_size()
     dest, source = (rank + 1) % size, (rank - 1) % size
     rbuf = bytearray(24)
-    with profiled(RING) as p:
+    with profiled(RING, exact=True) as p:
         for i in range(N):
             comm.Sendrecv(bytearray(24), dest, i, rbuf, source, i)
     check_times(p.data)
@@ -204,7 +208,7 @@ def test_collectives():
     rank, size = comm.Get_rank(), comm.Get_size()
     obj = bytearray(b"y" * 100)
     psize = len(MPI.pickle.dumps(obj))
-    with profiled() as p:
+    with profiled(exact=True) as p:
         comm.Bcast(bytearray(64), 0)
         comm.bcast(obj if rank == 0 else None, 0)
         comm.Allreduce(array.array("d", [1.0] * 10),
@@ -235,19 +239,116 @@ def test_collectives():
         assert set(p.data) == set(expected), p.data
 
 
-def test_wait_is_counted():
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "sampled"])
+def test_wait_is_counted(exact):
     comm = MPI.COMM_WORLD
     rank, size = comm.Get_rank(), comm.Get_size()
     import time
-    with profiled() as p:
+    # sampled every 1 ms: a 200 ms block is sampled within a few ms (more
+    # on a loaded machine: the tolerance is wide)
+    block = 0.05 if exact else 0.2
+    with profiled(exact=exact) as p:
         if rank == 0:
-            time.sleep(0.05)
+            time.sleep(block)
         comm.Barrier()
     calls, time_ns, wait_ns = p.data["Comm.Barrier"][:3]
     assert calls == 1 and wait_ns <= time_ns
     if rank != 0 and not CHECKING:  # (the checker waits in its own calls)
-        assert wait_ns >= 20_000_000, p.data  # blocked for rank 0
+        # blocked for rank 0
+        assert wait_ns >= block * 0.4e9, p.data
+        assert time_ns <= block * 1e9 + 300_000_000, p.data
     assert "Comm.Barrier" in p.data
+
+
+def test_sampler_times_a_blocking_call():
+    # Request.Wait runs the Grequest's query, which sleeps 200 ms: the
+    # sampler gives the time to Wait (the innermost profiled call), and
+    # the Wtime the query calls gets at most a tick or two
+    import time
+
+    def query(status):
+        MPI.Wtime()
+        time.sleep(0.2)
+        status.Set_source(0)
+        status.Set_tag(0)
+        status.Set_cancelled(False)
+        status.Set_elements(MPI.BYTE, 0)
+
+    with profiled() as p:
+        req = MPI.Grequest.Start(query, None, None)
+        req.Complete()
+        t0 = time.monotonic_ns()
+        req.Wait()
+        t1 = time.monotonic_ns()
+    wait_time = p.data["Request.Wait"][1]
+    assert 150_000_000 <= wait_time <= t1 - t0 + 50_000_000, (p.data, t1 - t0)
+    assert p.data["MPI.Wtime"][1] <= 50_000_000, p.data
+    assert p.data["Grequest.Start"][1] <= 50_000_000, p.data
+
+
+def test_sampler_thread_runs_while_counting_only():
+    def tasks():
+        return len(os.listdir("/proc/self/task"))
+
+    assert not MPI._prof_sampling()
+    before = tasks()
+    MPI._prof_start(0)
+    try:
+        assert MPI._prof_sampling()
+        assert tasks() == before + 1
+    finally:
+        MPI._prof_stop()
+    assert not MPI._prof_sampling()
+    assert tasks() == before
+    MPI._prof_start(0, exact=True)  # exact timing: no sampler
+    try:
+        assert not MPI._prof_sampling() and tasks() == before
+    finally:
+        MPI._prof_stop()
+    MPI._prof_start(RING)  # tracing samples too
+    try:
+        assert MPI._prof_sampling()
+    finally:
+        MPI._prof_stop()
+    assert not MPI._prof_sampling() and tasks() == before
+
+
+@pytest.mark.parametrize("value", ["10", "2000000", "abc", "1e9"])
+def test_sampler_interval_out_of_range(monkeypatch, value):
+    monkeypatch.setenv("CMPI_PROFILE_INTERVAL", value)
+    with pytest.raises(ValueError, match="CMPI_PROFILE_INTERVAL"):
+        MPI._prof_start(0)
+    assert not MPI._prof_sampling()
+    MPI._prof_start(0, exact=True)  # (exact timing does not sample)
+    MPI._prof_stop()
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "sampled"])
+def test_trace_clock_is_monotonic_ns(exact):
+    # the trace's counter ticks, calibrated, are time.monotonic_ns(): each
+    # event starts and ends between the readings taken around its call
+    # (within the calibration's error: a few us)
+    import time
+
+    slack = 5_000
+    around = []
+    with profiled(RING, exact=exact) as p:
+        for _ in range(20):
+            a = time.monotonic_ns()
+            MPI.Wtime()
+            b = time.monotonic_ns()
+            around.append((a, b))
+        time.sleep(0.002)
+        a = time.monotonic_ns()
+        MPI.Wtime()
+        b = time.monotonic_ns()
+        around.append((a, b))
+    ev = [e for e in p.events if e[0] == "MPI.Wtime"]
+    assert len(ev) == len(around)
+    for (a, b), e in zip(around, ev):
+        assert a - slack <= e[1] <= b + slack, (a, b, e)
+        assert e[1] + e[2] <= b + slack, (a, b, e)
+        assert 0 <= e[2] <= b - a + slack, (a, b, e)
 
 
 def test_trace_events():
