@@ -81,7 +81,8 @@ def rank_record(raw, wall_s, rank, size, host=None, pid=None):
     return {"rank": int(rank), "size": int(size),
             "host": socket.gethostname() if host is None else host,
             "pid": os.getpid() if pid is None else int(pid),
-            "wall_s": float(wall_s), "calls": _figures(raw)}
+            "wall_s": float(wall_s),
+            "timing": "exact" if _exact_timing() else "sampled", "calls": _figures(raw)}
 
 
 def merge_document(records, missing=(), size=None):
@@ -145,6 +146,15 @@ def rank_totals(record):
             sum(f["wait_s"] for f in calls))
 
 
+def _timing_note(records):
+    """How the records' times were taken (as each rank's file says; files
+    without the entry: as this process would take them)."""
+    kinds = {r.get("timing") or ("exact" if _exact_timing() else "sampled") for r in records}
+    if kinds == {"exact"}:
+        return "exact times"
+    return "times sampled" if kinds == {"sampled"} else "times sampled on some ranks"
+
+
 def format_table(records, missing=()):
     """The profile table, as rank 0 prints it at exit."""
     records = sorted(records, key=lambda r: r["rank"])
@@ -173,7 +183,7 @@ def format_table(records, missing=()):
     if wall > 0:
         out.append(f"time in MPI: {100 * in_mpi / wall:.1f}% of the ranks' wall time "
                    f"(waiting: {100 * waiting / wall:.1f}%; "
-                   f"{'exact times' if _exact_timing() else 'times sampled'})")
+                   f"{_timing_note(records)})")
     if records:
         worst = max(zip(records, totals), key=lambda pair: (pair[1][2], -pair[0]["rank"]))
         record, (rank_wall, _, rank_wait) = worst
@@ -452,13 +462,19 @@ def _exact_timing():
     return os.environ.get("CMPI_PROFILE_TIMING", "").strip().lower() == "exact"
 
 
-def _gather_timeout():
-    raw = os.environ.get("CMPI_PROFILE_TIMEOUT", "").strip()
+def _float_env(name, default):
+    """A number of seconds from the environment; default when unset, not a
+    number, or negative."""
+    raw = os.environ.get(name, "").strip()
     try:
-        value = float(raw) if raw else DEFAULT_GATHER_TIMEOUT
+        value = float(raw) if raw else default
     except ValueError:
-        value = DEFAULT_GATHER_TIMEOUT
-    return value if value > 0 else DEFAULT_GATHER_TIMEOUT
+        return default
+    return value if value >= 0 else default
+
+
+def _gather_timeout():
+    return _float_env("CMPI_PROFILE_TIMEOUT", DEFAULT_GATHER_TIMEOUT) or DEFAULT_GATHER_TIMEOUT
 
 
 def enable(rank, size, profile=True, trace=None):
@@ -597,6 +613,11 @@ def _install_sigterm():
             return previous(signum, frame)
         if previous == signal.SIG_IGN:
             return None
+        # A launcher that sees a rank end kills the others at once (MPICH's
+        # Hydra does, whatever its options): when every rank was signalled,
+        # a rank blocked in MPI, whose handler runs at the wait's next
+        # signal check, needs a moment to write its file too.
+        time.sleep(_float_env("CMPI_PROFILE_SIGTERM_GRACE", 0.5))
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
         return None
