@@ -14,30 +14,30 @@ median per-round ratio against "off" for each mode, the ratio of the best
 rounds (the least disturbed by other processes), and the cost of one
 clock_gettime(CLOCK_MONOTONIC) read as time.monotonic_ns sees it.
 
-Measured on the two-core development machine (2 ranks, 3 runs of the
-defaults; the median of the runs' median ratios, lowest-highest in
-brackets; round trip 1.2 us on Open MPI, 1.4 us on MPICH):
+Measured on the two-core development machine, quiet (2 ranks, 3 runs of
+the defaults; the median of the runs' median ratios, lowest-highest in
+brackets; round trip 0.64 us on Open MPI, 0.57 us on MPICH; sampler at its
+default 100 ticks a second):
 
                    ping-pong                      per call (Send to PROC_NULL)
                    Open MPI        MPICH          Open MPI      MPICH
-    profile        1.065 (1.058-   1.049 (1.047-  +5.8 ns       +3.6 ns
-                          1.067)          1.061)  (3.9-7.3)     (3.6-4.7)
-    trace          1.079 (1.074-   1.083 (1.078-  +13.6 ns      +12.2 ns
-                          1.093)          1.087)  (12.9-16.1)   (11.1-13.6)
-    exact timing   1.028 (1.027-   1.029 (1.028-  +7.5 ns       +7.5 ns
-                          1.037)          1.037)  (5.6-9.9)     (7.3-7.8)
+    profile        1.047 (1.043-   1.067 (1.046-  +3.3 ns       +3.9 ns
+                          1.047)          1.079)  (2.4-4.7)     (3.5-5.2)
+    trace          1.072 (1.065-   1.092 (1.087-  +11.2 ns      +12.0 ns
+                          1.077)          1.122)  (10.8-13.9)   (10.8-12.5)
+    exact timing   1.057 (1.053-   1.071 (1.063-  +6.1 ns       +8.0 ns
+                          1.059)          1.101)  (4.7-7.3)     (7.6-8.8)
 
-(Allreduce: profile 1.067 / 1.043, trace 1.082 / 1.059, exact 1.042 /
-1.011.)  Before the sampler and the counter clock, profile and trace cost
-x1.27-1.32 on the ping-pong (round trip 0.65 us then) and 36-49 ns per
-call.  The sampled profile is the cheapest per call but not on the
-ping-pong: both ranks spin on both cores, and each sampler tick (1000 a
-second) takes a core from a rank for a moment; CMPI_PROFILE_INTERVAL=
-1000000 brings it to about x1.03.  Callgrind (a profiled COMM_SELF.Send
-+ Recv pair, wrappers installed): off 3,322 instructions, profile +215,
-of which 72 in the wrappers and the rest in the byte, peer and status
-hooks (MPI_Get_count: 44).  Never installed, a call has only the hooks'
-one test each, unchanged by the profile.
+(Allreduce: profile 1.061 / 1.016, trace 1.079 / 1.043, exact 1.068 /
+1.026.)  Before the sampler and the counter clock, profile and trace cost
+x1.27-1.32 on the ping-pong and 36-49 ns per call.  At 1000 sampler ticks
+a second (CMPI_PROFILE_INTERVAL=1000) the profile cost x1.06-1.09 on the
+same quiet machine: both ranks spin on both cores, and each tick takes a
+core from a rank for a moment.  Callgrind (a profiled COMM_SELF.Send +
+Recv pair, wrappers installed): off 3,322 instructions, profile +215, of
+which 72 in the wrappers and the rest in the byte, peer and status hooks
+(MPI_Get_count: 44).  Never installed, a call has only the hooks' one test
+each, unchanged by the profile.
 """
 
 import argparse

@@ -29,7 +29,7 @@
  *
  * What the figures mean:
  * - time (sampled, the default): statistical.  Every CMPI_PROFILE_INTERVAL
- *   microseconds (default 1000, 50 to 1000000) the sampler thread adds the
+ *   microseconds (default 10000, 50 to 1000000) the sampler thread adds the
  *   real time elapsed since its previous tick (CLOCK_MONOTONIC) to the
  *   call running on the main thread at that moment, if any: the innermost
  *   one when calls nest (a Python callback's MPI call: a Grequest query, a
@@ -332,7 +332,7 @@ static pthread_cond_t prof_sampler_wake;
 static int prof_sampler_cond_made = 0;
 static int prof_sampler_quit = 0; /* under prof_sampler_lock */
 static int prof_sampler_live = 0; /* main thread only */
-static long long prof_interval_ns = 1000000;
+static long long prof_interval_ns = 10000000;
 static pthread_t prof_sampler;
 
 static void *
@@ -1197,7 +1197,9 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
         PyErr_SetString(PyExc_RuntimeError, "_prof_install() first");
         return NULL;
     }
-    long long interval_us = 1000;
+    /* 100 ticks a second, as gprof: each tick takes a core from a rank
+     * for a moment, which a spinning rank on a full node pays for */
+    long long interval_us = 10000;
     const char *env = getenv("CMPI_PROFILE_INTERVAL");
     if (!exact && env != NULL && env[0] != '\0') {
         char *end = NULL;

@@ -244,7 +244,7 @@ def test_wait_is_counted(exact):
     comm = MPI.COMM_WORLD
     rank, size = comm.Get_rank(), comm.Get_size()
     import time
-    # sampled every 1 ms: a 200 ms block is sampled within a few ms (more
+    # sampled every 10 ms: a 200 ms block is sampled within a few ticks (more
     # on a loaded machine: the tolerance is wide)
     block = 0.05 if exact else 0.2
     with profiled(exact=exact) as p:
