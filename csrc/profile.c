@@ -100,6 +100,7 @@
 #include <string.h>
 #include <time.h>
 #if defined(__linux__)
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -340,6 +341,8 @@ prof_sampler_main(void *Py_UNUSED(arg))
 {
     long long last = prof_mono_ns(), next = last;
 #if defined(__linux__)
+    /* named, so that tools and the tests can tell it from MPI's threads */
+    (void)prctl(PR_SET_NAME, "cmpi-sampler", 0, 0, 0);
     /* the lowest priority (Linux nice is per thread): a tick then rarely
      * preempts a rank that spins in MPI on a busy core */
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) != 0) {
