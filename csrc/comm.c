@@ -752,6 +752,21 @@ Comm_Split_type(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_info_arg(self->st, a[2], &info) < 0) {
         return NULL;
     }
+#if defined(OPEN_MPI) && OMPI_MAJOR_VERSION < 5
+    /* Open MPI 4.1 segfaults in MPI_Comm_split_type on any
+     * intercommunicator, whatever the split type (found by the API fuzzer;
+     * 5.0 splits both groups).  Every rank of the communicator takes this
+     * branch, so none is left waiting. */
+    if (self->inter) {
+        return cmpi_raise_msg(self->st, MPI_ERR_COMM,
+                              "Split_type on an intercommunicator is not "
+                              "supported by Open MPI %d.%d (it crashes the "
+                              "process); split each group's intracommunicator "
+                              "and join them with Create_intercomm, or use "
+                              "Open MPI 5",
+                              OMPI_MAJOR_VERSION, OMPI_MINOR_VERSION);
+    }
+#endif
     CMPI_NOGIL_CALL("Split_type", self->ob_mpi,
                     ierr = MPI_Comm_split_type(self->ob_mpi, split_type, key,
                                                info, &h));
