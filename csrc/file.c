@@ -825,7 +825,8 @@ file_access_check(FileObject *self, enum io_access access)
  * The data must end before 2**62 bytes (4 EiB: no file comes near it);
  * MPI itself places the offset through the view. */
 static int
-file_offset_in_range(FileObject *self, MPI_Offset offset, const cmpi_msg *m)
+file_offset_in_range(FileObject *self, MPI_Offset offset, const cmpi_msg *m,
+                     const char *what)
 {
     const long long limit = 1LL << 62;
     MPI_Offset byte = 0;
@@ -839,12 +840,63 @@ file_offset_in_range(FileObject *self, MPI_Offset offset, const cmpi_msg *m)
     }
     if (offset >= limit || byte < 0 || span < 0 || byte > limit - span) {
         cmpi_raise_msg(self->st, MPI_ERR_ARG,
-                       "invalid argument: offset=%lld places the data past "
+                       "invalid argument: %s=%lld places the data past "
                        "2**62 bytes of the file",
-                       (long long)offset);
+                       what, (long long)offset);
         return -1;
     }
     return 0;
+}
+
+/* The calls at a file pointer (individual or shared) place the data at
+ * the pointer, which Seek and Seek_shared move anywhere: MPICH 4.0's ROMIO
+ * then aborts the job in atomic mode (its fcntl lock range overflows off_t
+ * at 2**63 - 1) and Iread waits forever at such a position (found by the
+ * API fuzzer).  The pointer's position gets the explicit offsets' check.
+ * A library that cannot tell the position (a sequential file, a shared
+ * file pointer component without it) is left to its own checks.  Not the
+ * ordered collectives: ROMIO's ranks do not always agree on the shared
+ * pointer's position (a rank that has not used it yet may read 0), and
+ * a rank refusing alone would leave the others in the collective; MPICH
+ * returns an error for them itself. */
+static int
+file_position_in_range(FileObject *self, enum io_where where,
+                       const cmpi_msg *m)
+{
+    MPI_Offset position = 0;
+    int ierr;
+    if (where == IO_ORDERED) {
+        return 0;
+    }
+    if (where == IO_SHARED) {
+        CMPI_NOGIL(ierr = MPI_File_get_position_shared(self->ob_mpi,
+                                                       &position));
+    }
+    else if (self->amode & MPI_MODE_SEQUENTIAL) {
+        return 0; /* no individual pointer: MPI refuses these calls */
+    }
+    else {
+        ierr = MPI_File_get_position(self->ob_mpi, &position);
+    }
+    if (ierr != MPI_SUCCESS) {
+        return 0;
+    }
+    if (position < 0) {
+        /* a pointer moved past 2**63 - 1 by the data of earlier calls
+         * wraps around in ROMIO */
+        cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                       "invalid argument: %s=%lld places the data past "
+                       "2**62 bytes of the file (it went past 2**63 - 1)",
+                       where == IO_SHARED
+                               ? "the shared file pointer's position"
+                               : "the file pointer's position",
+                       (long long)position);
+        return -1;
+    }
+    return file_offset_in_range(self, position, m,
+                                where == IO_SHARED
+                                        ? "the shared file pointer's position"
+                                        : "the file pointer's position");
 }
 
 /* None is no buffer for file I/O, as in mpi4py */
@@ -914,7 +966,9 @@ file_io_args(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     cmpi_prof_msg(access == IO_WRITE ? CMPI_MSG_SEND : CMPI_MSG_RECV, m->count,
                   m->dtype);
-    return io_has_offset(where) ? file_offset_in_range(self, *offset, m) : 0;
+    return io_has_offset(where)
+                   ? file_offset_in_range(self, *offset, m, "offset")
+                   : file_position_in_range(self, where, m);
 }
 
 static int
@@ -1806,8 +1860,13 @@ cmpi_file_init(PyObject *m, cmpi_state *st)
             return -1;
         }
     }
+    /* DISP_CUR: mpi4py's other name */
     PyObject *dc = PyLong_FromLongLong((long long)MPI_DISPLACEMENT_CURRENT);
-    return cmpi_add(m, "DISPLACEMENT_CURRENT", dc);
+    if (cmpi_add(m, "DISPLACEMENT_CURRENT", Py_XNewRef(dc)) < 0) {
+        Py_XDECREF(dc);
+        return -1;
+    }
+    return cmpi_add(m, "DISP_CUR", dc);
 }
 
 /* MPI.c includes every area file into one translation unit: this

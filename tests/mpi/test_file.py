@@ -632,3 +632,46 @@ def test_offset_past_2_62_bytes_raises(fname):
         f.Write_at(comm.rank * 4, np.int32(comm.rank).tobytes())  # still usable
     finally:
         f.Close()
+
+
+@pytest.mark.skipif(not IS_CMPI, reason="MPICH aborts the job or hangs here")
+@pytest.mark.parametrize("atomic", [False, True], ids=["plain", "atomic"])
+def test_file_pointer_past_2_62_bytes_raises(fname, atomic):
+    # Seek and Seek_shared move a pointer anywhere; MPICH 4.0's ROMIO then
+    # aborted the job in atomic mode (its fcntl lock range overflows at
+    # 2**63 - 1; found by the API fuzzer: Read_shared) and Iread waited
+    # forever.  The calls at a pointer get the explicit offsets' check
+    # (not the ordered collectives: ROMIO's ranks may disagree on the
+    # shared pointer, and MPICH refuses those itself).
+    # Each rank on a file of its own: the ranks of Open MPI 4.1 and ROMIO
+    # do not always see a new shared pointer at once after Seek_shared.
+    comm = MPI.COMM_SELF
+    f = MPI.File.Open(comm, f"{fname}.{MPI.COMM_WORLD.rank}",
+                      MPI.MODE_RDWR | MPI.MODE_CREATE | MPI.MODE_DELETE_ON_CLOSE)
+    try:
+        f.Set_atomicity(atomic)
+        f.Seek(2**63 - 1)
+        f.Seek_shared(2**63 - 1)
+        for shared, call in ((False, lambda: f.Read(bytearray(8))),
+                             (False, lambda: f.Write(b"x")),
+                             (False, lambda: f.Read_all(bytearray(8))),
+                             (False, lambda: f.Iread(bytearray(8))),
+                             (False, lambda: f.Iwrite_all(bytes(8))),
+                             (False, lambda: f.Read_all_begin(bytearray(8))),
+                             (True, lambda: f.Read_shared(bytearray(64))),
+                             (True, lambda: f.Write_shared(b"x")),
+                             (True, lambda: f.Iread_shared(bytearray(8)))):
+            with pytest.raises(MPI.Exception) as info:
+                call()
+            assert info.value.Get_error_class() == MPI.ERR_ARG
+            message = str(info.value)
+            assert "past 2**62 bytes" in message, message
+            assert ("shared file pointer" in message) == shared, message
+        f.Seek(0)
+        f.Seek_shared(0)
+        f.Write_at(0, np.int32(7).tobytes())  # still usable
+        data = bytearray(4)
+        f.Read_ordered(data)
+        assert np.frombuffer(data, np.int32)[0] == 7
+    finally:
+        f.Close()
