@@ -112,6 +112,40 @@
 #define MPI_BFLOAT16_T MPI_DATATYPE_NULL
 #endif
 
+/* MPI-4.0/4.1 constants and the fault-tolerance error classes (ULFM:
+ * MPI_ in Open MPI 5, MPIX_ in MPICH) a library may lack: mpi4py's
+ * stand-in values then, so that the names exist and compare as there. */
+#if !CMPI_HAVE_COMBINER_VALUE_INDEX
+#define MPI_COMBINER_VALUE_INDEX MPI_COMBINER_NAMED
+#endif
+#if !CMPI_HAVE_MAX_PSET_NAME_LEN
+#define MPI_MAX_PSET_NAME_LEN 1
+#endif
+#if !CMPI_HAVE_MAX_STRINGTAG_LEN
+#define MPI_MAX_STRINGTAG_LEN 1
+#endif
+#if !CMPI_HAVE_ERR_REVOKED
+#if CMPI_HAVE_X_ERR_REVOKED
+#define MPI_ERR_REVOKED MPIX_ERR_REVOKED
+#else
+#define MPI_ERR_REVOKED MPI_ERR_UNKNOWN
+#endif
+#endif
+#if !CMPI_HAVE_ERR_PROC_FAILED
+#if CMPI_HAVE_X_ERR_PROC_FAILED
+#define MPI_ERR_PROC_FAILED MPIX_ERR_PROC_FAILED
+#else
+#define MPI_ERR_PROC_FAILED MPI_ERR_UNKNOWN
+#endif
+#endif
+#if !CMPI_HAVE_ERR_PROC_FAILED_PENDING
+#if CMPI_HAVE_X_ERR_PROC_FAILED_PENDING
+#define MPI_ERR_PROC_FAILED_PENDING MPIX_ERR_PROC_FAILED_PENDING
+#else
+#define MPI_ERR_PROC_FAILED_PENDING MPI_ERR_UNKNOWN
+#endif
+#endif
+
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>

@@ -1269,6 +1269,7 @@ cmpi_datatype_init(PyObject *m, cmpi_state *st)
             {"COMBINER_F90_INTEGER", MPI_COMBINER_F90_INTEGER},
             {"COMBINER_F90_REAL", MPI_COMBINER_F90_REAL},
             {"COMBINER_F90_COMPLEX", MPI_COMBINER_F90_COMPLEX},
+            {"COMBINER_VALUE_INDEX", MPI_COMBINER_VALUE_INDEX},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0) {

@@ -778,6 +778,8 @@ cmpi_env_init(PyObject *m, cmpi_state *st)
             {"MAX_PORT_NAME", MPI_MAX_PORT_NAME},
             {"MAX_INFO_KEY", MPI_MAX_INFO_KEY},
             {"MAX_INFO_VAL", MPI_MAX_INFO_VAL},
+            {"MAX_PSET_NAME_LEN", MPI_MAX_PSET_NAME_LEN},
+            {"MAX_STRINGTAG_LEN", MPI_MAX_STRINGTAG_LEN},
             {"BSEND_OVERHEAD", MPI_BSEND_OVERHEAD},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {

@@ -528,6 +528,9 @@ cmpi_errors_init(PyObject *m, cmpi_state *st)
             {"ERR_SESSION", MPI_ERR_SESSION},
             {"ERR_PROC_ABORTED", MPI_ERR_PROC_ABORTED},
             {"ERR_VALUE_TOO_LARGE", MPI_ERR_VALUE_TOO_LARGE},
+            {"ERR_REVOKED", MPI_ERR_REVOKED},
+            {"ERR_PROC_FAILED", MPI_ERR_PROC_FAILED},
+            {"ERR_PROC_FAILED_PENDING", MPI_ERR_PROC_FAILED_PENDING},
             {"ERR_ERRHANDLER", MPI_ERR_ERRHANDLER},
             {"ERR_ABI", MPI_ERR_ABI},
     };

@@ -1637,6 +1637,7 @@ cmpi_win_init(PyObject *m, cmpi_state *st)
             {"WIN_SIZE", MPI_WIN_SIZE},
             {"WIN_DISP_UNIT", MPI_WIN_DISP_UNIT},
             {"WIN_CREATE_FLAVOR", MPI_WIN_CREATE_FLAVOR},
+            {"WIN_FLAVOR", MPI_WIN_CREATE_FLAVOR}, /* mpi4py's other name */
             {"WIN_MODEL", MPI_WIN_MODEL},
             {"WIN_FLAVOR_CREATE", MPI_WIN_FLAVOR_CREATE},
             {"WIN_FLAVOR_ALLOCATE", MPI_WIN_FLAVOR_ALLOCATE},

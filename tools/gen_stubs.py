@@ -45,7 +45,7 @@ PARAM_TYPES = {
 # where classes differ (Comm.Probe vs Message.Probe).
 PARAM_TYPES_IN_CLASS = {
     "Info.key": "str", "._comm_lock.key": "Hashable | None", "Comm.Agree.flag": "int", "Comm.Iagree.flag": "Buffer",
-    "Prequest.Pready_list.partitions": "Sequence[int]",
+    "Prequest.Pready_list.partitions": "Sequence[int]", "._typecode.datatype": "Datatype",
 }
 
 RETURNS_BY_TYPE = {
@@ -193,6 +193,11 @@ PRIVATE_FUNCTIONS = {
     "_prof_trace": "tuple[list[tuple[str, int, int, int, int, int, str | None]], int]",
 }
 RETURNS_IN_CLASS.update(PRIVATE_FUNCTIONS)
+# mpi4py's private type maps (programs use MPI._typedict), typed as there.
+PRIVATE_DATA = {
+    "_typedict": "dict[str, Datatype]", "_typedict_c": "dict[str, Datatype]",
+    "_typedict_f": "dict[str, Datatype]",
+}
 # Handle conversions answer an object of the class that defines them.
 RETURNS_OF_CLASS = ("f2py", "fromhandle", "fromint")
 RETURNS = {name: ann for ann, names in RETURNS_BY_TYPE.items() for name in names.split()}
@@ -417,6 +422,9 @@ def main():
     for name in aliases:
         out.append(f"{name} = {getattr(MPI, name).__name__}\n")
     for name in sorted(dir(MPI)):
+        if name in PRIVATE_DATA:
+            out.append(f"{name}: {PRIVATE_DATA[name]}\n")
+            continue
         if name.startswith("_") and name not in PRIVATE_FUNCTIONS or name in classes or name in aliases:
             continue
         value = getattr(MPI, name)

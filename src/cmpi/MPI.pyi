@@ -997,6 +997,7 @@ COMBINER_NAMED: int
 COMBINER_RESIZED: int
 COMBINER_STRUCT: int
 COMBINER_SUBARRAY: int
+COMBINER_VALUE_INDEX: int
 COMBINER_VECTOR: int
 COMM_NULL: Comm
 COMM_SELF: Intracomm
@@ -1025,6 +1026,7 @@ def Close_port(port_name: Any) -> None: ...
 def Compute_dims(nnodes: Any, dims: Any) -> list[int]: ...
 DATATYPE_NULL: Datatype
 DISPLACEMENT_CURRENT: int
+DISP_CUR: int
 DISTRIBUTE_BLOCK: int
 DISTRIBUTE_CYCLIC: int
 DISTRIBUTE_DFLT_DARG: int
@@ -1078,10 +1080,13 @@ ERR_OTHER: int
 ERR_PENDING: int
 ERR_PORT: int
 ERR_PROC_ABORTED: int
+ERR_PROC_FAILED: int
+ERR_PROC_FAILED_PENDING: int
 ERR_QUOTA: int
 ERR_RANK: int
 ERR_READ_ONLY: int
 ERR_REQUEST: int
+ERR_REVOKED: int
 ERR_RMA_ATTACH: int
 ERR_RMA_CONFLICT: int
 ERR_RMA_FLAVOR: int
@@ -1185,6 +1190,8 @@ MAX_LIBRARY_VERSION_STRING: int
 MAX_OBJECT_NAME: int
 MAX_PORT_NAME: int
 MAX_PROCESSOR_NAME: int
+MAX_PSET_NAME_LEN: int
+MAX_STRINGTAG_LEN: int
 MESSAGE_NO_PROC: Message
 MESSAGE_NULL: Message
 MIN: Op
@@ -1280,6 +1287,7 @@ WEIGHTS_EMPTY: int
 WIN_BASE: int
 WIN_CREATE_FLAVOR: int
 WIN_DISP_UNIT: int
+WIN_FLAVOR: int
 WIN_FLAVOR_ALLOCATE: int
 WIN_FLAVOR_CREATE: int
 WIN_FLAVOR_DYNAMIC: int
@@ -1305,5 +1313,9 @@ def _prof_stop() -> None: ...
 def _prof_trace() -> tuple[list[tuple[str, int, int, int, int, int, str | None]], int]: ...
 def _sizeof(arg: Any) -> int: ...
 def _typealign(datatype: Datatype | str) -> int | None: ...
+def _typecode(datatype: Datatype) -> str | None: ...
+_typedict: dict[str, Datatype]
+_typedict_c: dict[str, Datatype]
+_typedict_f: dict[str, Datatype]
 def get_vendor() -> tuple[str, tuple[int, int, int]]: ...
 pickle: Pickle

@@ -11,6 +11,13 @@
     (``MPI_Type_get_value_index`` appeared in MPI 4.1; the libraries cmpi
     builds against may lack it): ``DATATYPE_NULL`` when there is none.
 
+``_typedict``, ``_typedict_c``, ``_typedict_f``, ``_typecode(datatype)``
+    mpi4py's private type maps, which programs use to find the MPI
+    datatype of a NumPy or ``array`` typecode (``MPI._typedict['d']``):
+    typecode -> predefined datatype (all, C, Fortran), and a datatype's
+    typecode or None.  Built from ``Datatype.fromcode``/``tocode`` and the
+    Fortran datatypes, leaving out those the MPI library lacks.
+
 ``_mpi4py_api.fill`` installs them when the compiled module lacks them.
 """
 
@@ -133,10 +140,80 @@ def Get_value_index(value, index):
     return MPI.DATATYPE_NULL
 
 
+# The keys of mpi4py's maps.  A code Datatype.fromcode does not read
+# itself names the code it stands for.
+_TYPEDICT_CODES = (
+    "? b h i l q B H I L Q f d g Zf Zd F D Zg G i1 i2 i4 i8 f4 f8 f16 c8 "
+    "c16 c32 b1 u1 u2 u4 u8 n N p P c a S S1 s U U1 u w M m"
+).split()
+_TYPEDICT_ALIASES = {"1s": "s", "1u": "u", "1w": "w", "M8": "M", "m8": "m"}
+_TYPEDICT_C_CODES = (
+    "? b h i l q B H I L Q f d g F D G b1 i1 i2 i4 i8 u1 u2 u4 u8 f4 c8 f8 "
+    "c16 f16 c32"
+).split()
+_TYPEDICT_F_NAMES = {
+    "l": "LOGICAL", "i": "INTEGER", "r": "REAL", "s": "REAL",
+    "d": "DOUBLE_PRECISION", "c": "COMPLEX", "z": "DOUBLE_COMPLEX",
+    "l1": "LOGICAL1", "l2": "LOGICAL2", "l4": "LOGICAL4", "l8": "LOGICAL8",
+    "i1": "INTEGER1", "i2": "INTEGER2", "i4": "INTEGER4", "i8": "INTEGER8",
+    "r4": "REAL4", "r8": "REAL8", "r16": "REAL16",
+    "c8": "COMPLEX8", "c16": "COMPLEX16", "c32": "COMPLEX32",
+}
+
+
+def _typedicts(MPI):
+    """(all, C, Fortran) typecode -> datatype maps, without the datatypes
+    the MPI library lacks (DATATYPE_NULL or no such name)."""
+
+    def fromcode(code):
+        try:
+            datatype = MPI.Datatype.fromcode(code)
+        except (ValueError, KeyError, TypeError):
+            return None
+        return datatype if _valid(MPI, datatype) else None
+
+    codes = _TYPEDICT_CODES + list(_TYPEDICT_ALIASES)
+    every = {}
+    for code in codes:
+        datatype = fromcode(_TYPEDICT_ALIASES.get(code, code))
+        if datatype is not None:
+            every[code] = datatype
+    c_only = {code: every[code] for code in _TYPEDICT_C_CODES if code in every}
+    fortran = {}
+    for code, name in _TYPEDICT_F_NAMES.items():
+        datatype = getattr(MPI, name, None)
+        if datatype is not None and _valid(MPI, datatype):
+            fortran[code] = datatype
+    return every, c_only, fortran
+
+
+def _typecode(datatype):
+    """_typecode(datatype)
+
+    Return the typecode of a predefined MPI datatype, or of a duplicate of
+    one (None if it has none)."""
+    from . import MPI
+
+    if not isinstance(datatype, MPI.Datatype):
+        raise TypeError(
+            f"datatype must be a Datatype, not {type(datatype).__name__}")
+    try:
+        return datatype.tocode()
+    except (ValueError, KeyError, MPI.Exception):
+        return None
+
+
 def install(module):
     """Give ``module`` (cmpi.MPI) what it lacks of the above."""
     if not hasattr(module, "_typealign"):
         module._typealign = _typealign
+    if not hasattr(module, "_typecode"):
+        module._typecode = _typecode
+    if not hasattr(module, "_typedict"):
+        every, c_only, fortran = _typedicts(module)
+        module._typedict = every
+        module._typedict_c = c_only
+        module._typedict_f = fortran
     datatype = getattr(module, "Datatype", None)
     if datatype is not None and not hasattr(datatype, "Get_value_index"):
         try:
