@@ -551,6 +551,169 @@ cmpi_prof_status_slow(const MPI_Status *s)
 }
 
 static CMPI_NOINLINE void
+cmpi_prof_blocks_slow(CommObject *nb, int dir, int n, const int *counts,
+                      int count, MPI_Datatype dtype, const MPI_Datatype *types)
+{
+    cmpi_prof_frame *f = prof_frame();
+    int *in = NULL, *out = NULL, nin = 0, nout = 0;
+    const int *peers = NULL;
+    long long same = 0;
+    if (f == NULL || n <= 0) {
+        return;
+    }
+    if (nb != NULL) {
+        /* (neighbour lists it cannot read: every block counts) */
+        if (cmpi_topo_edges(nb, &in, &nin, &out, &nout) < 0) {
+            PyErr_Clear();
+        }
+        else if ((dir == CMPI_MSG_SEND ? nout : nin) >= n) {
+            peers = dir == CMPI_MSG_SEND ? out : in;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        long long c = counts != NULL ? counts[i] : count;
+        if (c <= 0 || (peers != NULL && peers[i] == MPI_PROC_NULL)) {
+            continue;
+        }
+        if (types != NULL) {
+            prof_add_msg(f, dir, c, types[i]);
+        }
+        else {
+            same += c;
+        }
+    }
+    if (types == NULL) {
+        prof_add_msg(f, dir, same, dtype);
+    }
+    PyMem_Free(in);
+    PyMem_Free(out);
+}
+
+/* What each Start of a persistent request moves, counted by its *_init
+ * call: {address of the request (of its owner, for a copy made by
+ * Prequest(other)): (weak reference to it, sent, received, peer, tag)}.
+ * An entry whose reference is dead is stale (its request is gone and the
+ * address may be another's): Start ignores it, and prof_keep_prune drops
+ * such entries as the dict grows.  Bookkeeping that fails (no memory)
+ * only loses the figures: a profile never makes a call fail. */
+static PyObject *prof_persistent = NULL;
+static Py_ssize_t prof_persistent_prune_at = 64;
+
+static RequestObject *
+prof_request_owner(RequestObject *r)
+{
+    return r->owner != NULL ? (RequestObject *)r->owner : r;
+}
+
+/* The request an entry refers to (a new reference), or NULL if it is
+ * gone. */
+static PyObject *
+prof_keep_referent(PyObject *entry)
+{
+    PyObject *ref = PyObject_CallNoArgs(PyTuple_GET_ITEM(entry, 0));
+    if (ref == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (ref == Py_None) {
+        Py_DECREF(ref);
+        return NULL;
+    }
+    return ref;
+}
+
+static void
+prof_keep_prune(void)
+{
+    PyObject *stale = PyList_New(0), *key, *entry;
+    Py_ssize_t pos = 0;
+    if (stale == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    while (PyDict_Next(prof_persistent, &pos, &key, &entry)) {
+        PyObject *ref = prof_keep_referent(entry);
+        if (ref == NULL && PyList_Append(stale, key) < 0) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(ref);
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(stale); i++) {
+        if (PyDict_DelItem(prof_persistent, PyList_GET_ITEM(stale, i)) < 0) {
+            PyErr_Clear();
+        }
+    }
+    Py_DECREF(stale);
+    prof_persistent_prune_at = 2 * PyDict_GET_SIZE(prof_persistent) + 64;
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_keep_slow(RequestObject *r)
+{
+    cmpi_prof_frame *f = prof_frame();
+    PyObject *key = NULL, *ref = NULL, *entry = NULL;
+    if (f == NULL) {
+        return;
+    }
+    long long sent = f->sent, received = f->received;
+    f->sent = f->received = 0; /* counted at each Start, not here */
+    if (r == NULL) {
+        return;
+    }
+    RequestObject *owner = prof_request_owner(r);
+    if (prof_persistent == NULL && (prof_persistent = PyDict_New()) == NULL) {
+        goto error;
+    }
+    if (PyDict_GET_SIZE(prof_persistent) >= prof_persistent_prune_at) {
+        prof_keep_prune();
+    }
+    key = PyLong_FromVoidPtr(owner);
+    ref = key ? PyWeakref_NewRef((PyObject *)owner, NULL) : NULL;
+    entry = ref ? Py_BuildValue("(OLLii)", ref, sent, received, f->peer,
+                                f->tag)
+                : NULL;
+    if (entry == NULL || PyDict_SetItem(prof_persistent, key, entry) < 0) {
+        goto error;
+    }
+    goto done;
+error:
+    PyErr_Clear();
+done:
+    Py_XDECREF(key);
+    Py_XDECREF(ref);
+    Py_XDECREF(entry);
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_start_slow(RequestObject *r, int peer)
+{
+    cmpi_prof_frame *f = prof_frame();
+    if (f == NULL || prof_persistent == NULL) {
+        return;
+    }
+    RequestObject *owner = prof_request_owner(r);
+    PyObject *key = PyLong_FromVoidPtr(owner);
+    PyObject *entry = key ? PyDict_GetItemWithError(prof_persistent, key)
+                          : NULL; /* borrowed */
+    Py_XDECREF(key);
+    if (entry == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    PyObject *ref = prof_keep_referent(entry);
+    Py_XDECREF(ref);
+    if (ref != (PyObject *)owner) {
+        return; /* stale: another request lived at this address */
+    }
+    f->sent += PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 1));
+    f->received += PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 2));
+    if (peer) {
+        f->peer = PyLong_AsLong(PyTuple_GET_ITEM(entry, 3));
+        f->tag = PyLong_AsLong(PyTuple_GET_ITEM(entry, 4));
+    }
+}
+
+static CMPI_NOINLINE void
 cmpi_prof_wait_begin_slow(void)
 {
     cmpi_prof_frame *f = prof_frame();
