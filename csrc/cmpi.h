@@ -832,7 +832,18 @@ cmpi_prof_blocks(CommObject *nb, int dir, int n, const int *counts, int count,
 }
 /* Persistent requests: a *_init call gives the bytes its hooks counted to
  * the request it made (r NULL, it failed: they are dropped), and each
- * Start of the request counts them (`peer`: set its peer and tag too) */
+ * Start of the request counts them (`peer`: set its peer and tag too).
+ * What the call counted before cmpi_prof_mark (a Python wrapper's own
+ * exchange: the collective checker's) stays the call's. */
+static void
+cmpi_prof_mark_slow(void);
+static inline void
+cmpi_prof_mark(void)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_mark_slow();
+    }
+}
 static void
 cmpi_prof_keep_slow(RequestObject *r);
 static inline void

@@ -178,6 +178,9 @@ coll_begin(CommObject *self, int mode, const char *fname, PyObject *info,
         cmpi_info_arg(self->st, info, &run->info) < 0) {
         return -1;
     }
+    if (mode == COLL_PERSISTENT) {
+        cmpi_prof_mark(); /* the request counts what follows, at Start */
+    }
 #if !CMPI_HAVE_PERSISTENT_COLL
     if (mode == COLL_PERSISTENT) {
         return 0; /* no request: coll_end raises NotImplementedError */

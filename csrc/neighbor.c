@@ -354,6 +354,9 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 #else
     const int missing = mode == NB_PERSISTENT;
 #endif
+    if (mode == NB_PERSISTENT) {
+        cmpi_prof_mark(); /* the request counts what follows, at Start */
+    }
     if (mode != NB_BLOCKING && !missing) {
         r = mode == NB_PERSISTENT ? cmpi_prequest_new(self->st)
                                   : cmpi_request_new(self->st, CMPI_REQ_PLAIN);

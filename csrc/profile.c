@@ -61,13 +61,39 @@
  *   received; Gather/Scatter/Allgather/Alltoall, one block sent and one
  *   per rank received (or the other way round); gather/allgather/reduce/
  *   allreduce of objects, this rank's pickle sent and the other ranks'
- *   pickles received (their out-of-band buffers not counted).  Win.Put,
- *   Accumulate ... send their origin buffer, Win.Get receives it; File
- *   reads and writes count their buffer; Message.Recv and Message.recv
- *   what they receive.  Calls not named here (the vector and
- *   neighborhood collectives, scatter/alltoall of objects, persistent
- *   requests, the split file collectives) count calls,
- *   time and wait, and no bytes.
+ *   pickles received (their out-of-band buffers not counted).  The
+ *   vector collectives count their message specs the same way, block by
+ *   block: Gatherv one block sent and, at the root, its receive spec's
+ *   counts; Scatterv the send spec's counts at the root and one block
+ *   received; Allgatherv and Alltoallv their specs' counts; Alltoallw
+ *   each block's count times its own datatype's size; IN_PLACE sends
+ *   nothing of its own (as Allgather); on an intercommunicator, the
+ *   MPI.ROOT rank of Gatherv only receives, of Scatterv only sends, and
+ *   the PROC_NULL ranks count nothing.  Reduce_scatter
+ *   and Reduce_scatter_block, as the reductions: the whole contribution
+ *   sent (the receive buffer's, in place), this rank's block received.
+ *   Neighborhood collectives (Neighbor_*, Ineighbor_*, neighbor_allgather
+ *   and neighbor_alltoall of objects): one block (a pickle) to each
+ *   outgoing and from each incoming neighbour of the topology, nothing
+ *   to or from a PROC_NULL neighbour (a Cartcomm's edges).  scatter and
+ *   alltoall of objects: the pickles this rank sends (to itself too) and
+ *   those it receives from the other ranks, so a rank's own pickle counts
+ *   as sent and not received, as in gather (out-of-band buffers not
+ *   counted).  Persistent requests (Send_init, Bsend_init, Ssend_init,
+ *   Rsend_init, Recv_init, the persistent collectives and neighborhood
+ *   collectives): *_init counts nothing; it hands the bytes its message
+ *   moves to the request, and each Prequest.Start or Startall of it
+ *   counts them once (with its peer and tag, for Start and a Startall of
+ *   one request; the collective checker's own exchange stays with
+ *   *_init).  A request made while no profile ran (or on another thread)
+ *   counts no bytes when started.  Win.Put, Accumulate ... send
+ *   their origin buffer, Win.Get receives it; File reads and writes count
+ *   their buffer, the split collectives at _begin (the _end counts
+ *   nothing); Message.Recv and Message.recv what they receive.  Calls
+ *   not named here count calls, time and wait, and no bytes; of those
+ *   that move data, that leaves the partitioned requests (Psend_init,
+ *   Precv_init: partitioned.c has no hooks yet, and their Start counts
+ *   nothing).
  * - trace events: (name, start, duration, peer, tag, bytes, comm name);
  *   start on CLOCK_MONOTONIC (time.monotonic_ns()); peer the dest, source
  *   (the status's where known) or root, else -1; the communicator's name
@@ -453,10 +479,13 @@ prof_sampler_start(void)
 /* ------------------------------------------------------------------ */
 /* The hooks' side: the main thread's current call. */
 
-/* wait_ns and wait_start: exact timing only, in prof_ticks units */
+/* wait_ns and wait_start: exact timing only, in prof_ticks units;
+ * mark_sent, mark_received: what a *_init call had counted before its own
+ * hooks ran (cmpi_prof_mark), which it keeps for itself */
 struct cmpi_prof_frame {
     long long wait_ns, wait_start, sent, received;
     int peer, tag;
+    long long mark_sent, mark_received;
 };
 static cmpi_prof_frame *cmpi_prof_cur = NULL;
 
@@ -648,6 +677,16 @@ prof_keep_prune(void)
 }
 
 static CMPI_NOINLINE void
+cmpi_prof_mark_slow(void)
+{
+    cmpi_prof_frame *f = prof_frame();
+    if (f != NULL) {
+        f->mark_sent = f->sent;
+        f->mark_received = f->received;
+    }
+}
+
+static CMPI_NOINLINE void
 cmpi_prof_keep_slow(RequestObject *r)
 {
     cmpi_prof_frame *f = prof_frame();
@@ -655,8 +694,11 @@ cmpi_prof_keep_slow(RequestObject *r)
     if (f == NULL) {
         return;
     }
-    long long sent = f->sent, received = f->received;
-    f->sent = f->received = 0; /* counted at each Start, not here */
+    /* counted at each Start, not here */
+    long long sent = f->sent - f->mark_sent;
+    long long received = f->received - f->mark_received;
+    f->sent = f->mark_sent;
+    f->received = f->mark_received;
     if (r == NULL) {
         return;
     }
@@ -868,7 +910,7 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
     if (w->forgets_name) {
         prof_comm_cached = 0;
     }
-    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1};
+    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1, 0, 0};
     cmpi_prof_frame *outer = cmpi_prof_cur;
     int exact = prof_exact; /* (a callback may restart the profile) */
     int timed = cmpi_prof_tracing || exact;
@@ -915,7 +957,7 @@ static CMPI_NOINLINE PyObject *
 prof_call_sampled(ProfWrapper *w, PyObject *const *args, size_t nargsf,
                   PyObject *kwnames)
 {
-    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1};
+    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1, 0, 0};
     cmpi_prof_frame *outer = cmpi_prof_cur;
     int outer_running =
             atomic_load_explicit(&prof_running, memory_order_relaxed);

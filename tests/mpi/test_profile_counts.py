@@ -858,8 +858,9 @@ def test_persistent_collective_counts_each_start():
         req.Free()
         vreq.Free()
     comm.Barrier()
-    assert p.data["Comm.Bcast_init"][3:] == (0, 0)
-    assert p.data["Comm.Allgatherv_init"][3:] == (0, 0)
+    if not (CHECKING and size > 1):  # (its exchange stays with *_init)
+        assert p.data["Comm.Bcast_init"][3:] == (0, 0)
+        assert p.data["Comm.Allgatherv_init"][3:] == (0, 0)
     bcast = (40, 0) if rank == 0 else (0, 40)
     assert p.data["Prequest.Startall"][3:] == (
         2 * (bcast[0] + 8), 2 * (bcast[1] + 8 * size))
