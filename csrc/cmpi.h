@@ -848,6 +848,64 @@ cmpi_prof_status(const MPI_Status *s)
         cmpi_prof_status_slow(s);
     }
 }
+/* n blocks of counts[i] elements (or `count` each) of types[i] (or
+ * dtype): a vector collective's message; with `nb`, a topology
+ * communicator, block i goes to (or comes from) neighbour i, and the blocks
+ * of PROC_NULL neighbours move nothing */
+static void
+cmpi_prof_blocks_slow(CommObject *nb, int dir, int n, const int *counts,
+                      int count, MPI_Datatype dtype,
+                      const MPI_Datatype *types);
+static inline void
+cmpi_prof_blocks(CommObject *nb, int dir, int n, const int *counts, int count,
+                 MPI_Datatype dtype, const MPI_Datatype *types)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_blocks_slow(nb, dir, n, counts, count, dtype, types);
+    }
+}
+/* Persistent requests: a *_init call gives the bytes its hooks counted to
+ * the request it made (r NULL, it failed: they are dropped), and each
+ * Start of the request counts them (`peer`: set its peer and tag too).
+ * What the call counted before cmpi_prof_mark (a Python wrapper's own
+ * exchange: the collective checker's) stays the call's. */
+static void
+cmpi_prof_mark_slow(void);
+static inline void
+cmpi_prof_mark(void)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_mark_slow();
+    }
+}
+static void
+cmpi_prof_keep_slow(RequestObject *r);
+static inline void
+cmpi_prof_keep(RequestObject *r)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_keep_slow(r);
+    }
+}
+/* Send_init, Recv_init: their message, kept for each Start */
+static inline void
+cmpi_prof_p2p_keep(RequestObject *r, int dir, long long count,
+                   MPI_Datatype dtype, int peer, int tag)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_p2p_slow(dir, count, dtype, peer, tag);
+        cmpi_prof_keep_slow(r);
+    }
+}
+static void
+cmpi_prof_start_slow(RequestObject *r, int peer);
+static inline void
+cmpi_prof_start(RequestObject *r, int peer)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_start_slow(r, peer);
+    }
+}
 static inline void
 cmpi_prof_wait_begin(void)
 {

@@ -178,6 +178,9 @@ coll_begin(CommObject *self, int mode, const char *fname, PyObject *info,
         cmpi_info_arg(self->st, info, &run->info) < 0) {
         return -1;
     }
+    if (mode == COLL_PERSISTENT) {
+        cmpi_prof_mark(); /* the request counts what follows, at Start */
+    }
 #if !CMPI_HAVE_PERSISTENT_COLL
     if (mode == COLL_PERSISTENT) {
         return 0; /* no request: coll_end raises NotImplementedError */
@@ -216,6 +219,9 @@ static PyObject *
 coll_end(CommObject *self, coll_run *run, int ierr, cmpi_msg *m0, cmpi_msg *m1,
          cmpi_msgv *v0, cmpi_msgv *v1)
 {
+    if (run->mode == COLL_PERSISTENT) { /* counted at each Start */
+        cmpi_prof_keep(ierr == MPI_SUCCESS ? run->req : NULL);
+    }
 #if !CMPI_HAVE_PERSISTENT_COLL
     if (run->mode == COLL_PERSISTENT) {
         return cmpi_not_implemented_call(run->fname);
@@ -842,6 +848,16 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (!send_inplace) {
                 sbuf = sm.addr;
             }
+            cmpi_prof_peer(root, -1);
+            /* an intercommunicator's root group only receives */
+            if (!send_inplace && !(self->inter && (root == MPI_ROOT ||
+                                                   root == MPI_PROC_NULL))) {
+                cmpi_prof_msg(CMPI_MSG_SEND, sm.count, sm.dtype);
+            }
+            if (is_root) {
+                cmpi_prof_blocks(NULL, CMPI_MSG_RECV, size, rv.counts, 0,
+                                 rv.dtype, NULL);
+            }
             COLL_CALL(ierr, mode, fname, MPI_Gatherv, MPI_Igatherv,
                       MPI_Gatherv_init,
                       (sbuf, sm.count, sm.dtype, rv.addr, rv.counts, rv.displs,
@@ -866,6 +882,15 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             if (!recv_inplace) {
                 rbuf = rm.addr;
             }
+            cmpi_prof_peer(root, -1);
+            if (is_root) {
+                cmpi_prof_blocks(NULL, CMPI_MSG_SEND, size, sv.counts, 0,
+                                 sv.dtype, NULL);
+            }
+            if (!recv_inplace && !(self->inter && (root == MPI_ROOT ||
+                                                   root == MPI_PROC_NULL))) {
+                cmpi_prof_msg(CMPI_MSG_RECV, rm.count, rm.dtype);
+            }
             COLL_CALL(ierr, mode, fname, MPI_Scatterv, MPI_Iscatterv,
                       MPI_Scatterv_init,
                       (sv.addr, sv.counts, sv.displs, sv.dtype, rbuf, rm.count,
@@ -883,7 +908,10 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             }
             if (!send_inplace) {
                 sbuf = sm.addr;
+                cmpi_prof_msg(CMPI_MSG_SEND, sm.count, sm.dtype);
             }
+            cmpi_prof_blocks(NULL, CMPI_MSG_RECV, size, rv.counts, 0, rv.dtype,
+                             NULL);
             COLL_CALL(ierr, mode, fname, MPI_Allgatherv, MPI_Iallgatherv,
                       MPI_Allgatherv_init,
                       (sbuf, sm.count, sm.dtype, rv.addr, rv.counts, rv.displs,
@@ -901,7 +929,11 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             }
             if (!send_inplace) {
                 sbuf = sv.addr;
+                cmpi_prof_blocks(NULL, CMPI_MSG_SEND, size, sv.counts, 0,
+                                 sv.dtype, NULL);
             }
+            cmpi_prof_blocks(NULL, CMPI_MSG_RECV, size, rv.counts, 0, rv.dtype,
+                             NULL);
             COLL_CALL(ierr, mode, fname, MPI_Alltoallv, MPI_Ialltoallv,
                       MPI_Alltoallv_init,
                       (sbuf, sv.counts, sv.displs, sv.dtype, rv.addr,
@@ -1100,6 +1132,10 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                          size);
             goto done;
         }
+        /* as the reductions: the contribution sent (recvbuf's, in place) */
+        cmpi_prof_msg(CMPI_MSG_SEND, send_inplace ? rm.count : sm.count,
+                      rm.dtype);
+        cmpi_prof_msg(CMPI_MSG_RECV, count, rm.dtype);
         COLL_CALL(ierr, mode, fname, MPI_Reduce_scatter_block,
                   MPI_Ireduce_scatter_block, MPI_Reduce_scatter_block_init,
                   (sbuf, rm.addr, count, rm.dtype, op, comm));
@@ -1157,6 +1193,11 @@ reduce_scatter_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                          "recvcounts[%d]=%d",
                          fname, rm.count, rank, counts[rank]);
             goto done;
+        }
+        cmpi_prof_msg(CMPI_MSG_SEND, send_inplace ? total : sm.count,
+                      rm.dtype);
+        if (rank < size) {
+            cmpi_prof_msg(CMPI_MSG_RECV, counts[rank], rm.dtype);
         }
         COLL_CALL(ierr, mode, fname, MPI_Reduce_scatter, MPI_Ireduce_scatter,
                   MPI_Reduce_scatter_init,
@@ -1234,6 +1275,12 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         goto done;
     }
     void *sbuf = send_inplace ? MPI_IN_PLACE : sw.addr;
+    if (!send_inplace) {
+        cmpi_prof_blocks(NULL, CMPI_MSG_SEND, size, sw.counts, 0,
+                         MPI_DATATYPE_NULL, sw.types);
+    }
+    cmpi_prof_blocks(NULL, CMPI_MSG_RECV, size, rw.counts, 0,
+                     MPI_DATATYPE_NULL, rw.types);
     COLL_CALL(ierr, mode, fname, MPI_Alltoallw, MPI_Ialltoallw,
               MPI_Alltoallw_init,
               (sbuf, sw.counts, sw.displs, sw.types, rw.addr, rw.counts,

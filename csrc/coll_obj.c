@@ -1166,6 +1166,18 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_raise(self->st, ierr);
         goto done;
     }
+    if (cmpi_prof_on()) {
+        /* the pickles (not their out-of-band buffers, as gather's); the
+         * root's own counts as sent, not received, as in gather */
+        long long sent = 0;
+        for (int i = 0; sending && i < size; i++) {
+            sent += lens[i] > 0 ? lens[i] : 0;
+        }
+        cmpi_prof_peer(root, -1);
+        cmpi_prof_bytes(sent, receiving && (inter || rank != root) && my[0] > 0
+                                      ? my[0]
+                                      : 0);
+    }
     if (!receiving) {
         /* the root of an intercomm (or PROC_NULL): it sent, or had no part */
         int n = 0;
@@ -1322,6 +1334,18 @@ Comm_alltoall(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
+    }
+    if (cmpi_prof_on()) {
+        /* as allgather's: every pickle sent, this rank's own to itself
+         * too, and the other ranks' received */
+        long long sent = 0, received = 0;
+        for (int i = 0; i < size; i++) {
+            sent += lens[i] > 0 ? lens[i] : 0;
+            if (!(self_in && i == rank) && rpairs[3 * i] > 0) {
+                received += rpairs[3 * i];
+            }
+        }
+        cmpi_prof_bytes(sent, received);
     }
     int failed = -1;
     long long total = 0;

@@ -354,6 +354,9 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
 #else
     const int missing = mode == NB_PERSISTENT;
 #endif
+    if (mode == NB_PERSISTENT) {
+        cmpi_prof_mark(); /* the request counts what follows, at Start */
+    }
     if (mode != NB_BLOCKING && !missing) {
         r = mode == NB_PERSISTENT ? cmpi_prequest_new(self->st)
                                   : cmpi_request_new(self->st, CMPI_REQ_PLAIN);
@@ -408,6 +411,34 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         cmpi_not_implemented_call(fname);
         goto done;
     }
+    /* one block per neighbour, none to or from PROC_NULL */
+    switch (kind) {
+        case NB_ALLGATHER:
+        case NB_ALLTOALL:
+            cmpi_prof_blocks(self, CMPI_MSG_SEND, outdeg, NULL, scount,
+                             sm.dtype, NULL);
+            cmpi_prof_blocks(self, CMPI_MSG_RECV, indeg, NULL, rcount,
+                             rm.dtype, NULL);
+            break;
+        case NB_ALLGATHERV:
+            cmpi_prof_blocks(self, CMPI_MSG_SEND, outdeg, NULL, sm.count,
+                             sm.dtype, NULL);
+            cmpi_prof_blocks(self, CMPI_MSG_RECV, indeg, rv.counts, 0,
+                             rv.dtype, NULL);
+            break;
+        case NB_ALLTOALLV:
+            cmpi_prof_blocks(self, CMPI_MSG_SEND, outdeg, sv.counts, 0,
+                             sv.dtype, NULL);
+            cmpi_prof_blocks(self, CMPI_MSG_RECV, indeg, rv.counts, 0,
+                             rv.dtype, NULL);
+            break;
+        default:
+            cmpi_prof_blocks(self, CMPI_MSG_SEND, outdeg, sw.counts, 0,
+                             MPI_DATATYPE_NULL, sw.types);
+            cmpi_prof_blocks(self, CMPI_MSG_RECV, indeg, rw.counts, 0,
+                             MPI_DATATYPE_NULL, rw.types);
+            break;
+    }
 #define NB_CALL(blocking, nonblocking, persistent, ...)                       \
     do {                                                                      \
         if (mode == NB_BLOCKING)                                              \
@@ -451,6 +482,9 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
 #undef NB_CALL
 #undef NB_PERSIST
+    if (mode == NB_PERSISTENT) { /* counted at each Start */
+        cmpi_prof_keep(ierr == MPI_SUCCESS ? r : NULL);
+    }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -672,6 +706,9 @@ neighbor_objects(CommObject *self, PyObject *sendobj, enum nb_kind kind)
         rdispl[i] = (int)(rtotal < INT_MAX ? rtotal : 0);
         rtotal += rcount[i];
     }
+    /* the pickles (as gather's: not the sizes exchanged first) */
+    cmpi_prof_blocks(self, CMPI_MSG_SEND, outdeg, ssize, 0, MPI_BYTE, NULL);
+    cmpi_prof_blocks(self, CMPI_MSG_RECV, indeg, rcount, 0, MPI_BYTE, NULL);
     if (rtotal > INT_MAX) {
         /* cannot take part any more without a valid receive: give up the
          * data (counts are fixed by the senders, so this is fatal) */

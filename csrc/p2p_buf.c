@@ -533,6 +533,7 @@ send_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         return r ? cmpi_raise(self->st, ierr) : NULL;
     }
     /* held for the request's whole life: every Start() reads it */
+    cmpi_prof_p2p_keep(r, CMPI_MSG_SEND, m.count, m.dtype, dest, tag);
     cmpi_msg_give(r, &m);
     return (PyObject *)r;
 }
@@ -583,6 +584,7 @@ Comm_Recv_init(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_XDECREF(r);
         return r ? cmpi_raise(self->st, ierr) : NULL;
     }
+    cmpi_prof_p2p_keep(r, CMPI_MSG_RECV, m.count, m.dtype, source, tag);
     cmpi_msg_give(r, &m);
     return (PyObject *)r;
 }

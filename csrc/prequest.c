@@ -50,6 +50,7 @@ Prequest_Start(RequestObject *self, PyObject *Py_UNUSED(a))
     }
     self->pactive = 1;
     cmpi_request_share_pactive(self);
+    cmpi_prof_start(self, 1);
     Py_RETURN_NONE;
 }
 
@@ -85,6 +86,8 @@ Prequest_Startall(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
         }
         rl.reqs[i]->pactive = 1;
         cmpi_request_share_pactive(rl.reqs[i]);
+        /* the peer of one request; of several, none */
+        cmpi_prof_start(rl.reqs[i], rl.n == 1);
     }
     Py_DECREF(rl.seq);
     Py_RETURN_NONE;

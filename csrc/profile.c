@@ -61,13 +61,39 @@
  *   received; Gather/Scatter/Allgather/Alltoall, one block sent and one
  *   per rank received (or the other way round); gather/allgather/reduce/
  *   allreduce of objects, this rank's pickle sent and the other ranks'
- *   pickles received (their out-of-band buffers not counted).  Win.Put,
- *   Accumulate ... send their origin buffer, Win.Get receives it; File
- *   reads and writes count their buffer; Message.Recv and Message.recv
- *   what they receive.  Calls not named here (the vector and
- *   neighborhood collectives, scatter/alltoall of objects, persistent
- *   requests, the split file collectives) count calls,
- *   time and wait, and no bytes.
+ *   pickles received (their out-of-band buffers not counted).  The
+ *   vector collectives count their message specs the same way, block by
+ *   block: Gatherv one block sent and, at the root, its receive spec's
+ *   counts; Scatterv the send spec's counts at the root and one block
+ *   received; Allgatherv and Alltoallv their specs' counts; Alltoallw
+ *   each block's count times its own datatype's size; IN_PLACE sends
+ *   nothing of its own (as Allgather); on an intercommunicator, the
+ *   MPI.ROOT rank of Gatherv only receives, of Scatterv only sends, and
+ *   the PROC_NULL ranks count nothing.  Reduce_scatter
+ *   and Reduce_scatter_block, as the reductions: the whole contribution
+ *   sent (the receive buffer's, in place), this rank's block received.
+ *   Neighborhood collectives (Neighbor_*, Ineighbor_*, neighbor_allgather
+ *   and neighbor_alltoall of objects): one block (a pickle) to each
+ *   outgoing and from each incoming neighbour of the topology, nothing
+ *   to or from a PROC_NULL neighbour (a Cartcomm's edges).  scatter and
+ *   alltoall of objects: the pickles this rank sends (to itself too) and
+ *   those it receives from the other ranks, so a rank's own pickle counts
+ *   as sent and not received, as in gather (out-of-band buffers not
+ *   counted).  Persistent requests (Send_init, Bsend_init, Ssend_init,
+ *   Rsend_init, Recv_init, the persistent collectives and neighborhood
+ *   collectives): *_init counts nothing; it hands the bytes its message
+ *   moves to the request, and each Prequest.Start or Startall of it
+ *   counts them once (with its peer and tag, for Start and a Startall of
+ *   one request; the collective checker's own exchange stays with
+ *   *_init).  A request made while no profile ran (or on another thread)
+ *   counts no bytes when started.  Win.Put, Accumulate ... send
+ *   their origin buffer, Win.Get receives it; File reads and writes count
+ *   their buffer, the split collectives at _begin (the _end counts
+ *   nothing); Message.Recv and Message.recv what they receive.  Calls
+ *   not named here count calls, time and wait, and no bytes; of those
+ *   that move data, that leaves the partitioned requests (Psend_init,
+ *   Precv_init: partitioned.c has no hooks yet, and their Start counts
+ *   nothing).
  * - trace events: (name, start, duration, peer, tag, bytes, comm name);
  *   start on CLOCK_MONOTONIC (time.monotonic_ns()); peer the dest, source
  *   (the status's where known) or root, else -1; the communicator's name
@@ -453,10 +479,13 @@ prof_sampler_start(void)
 /* ------------------------------------------------------------------ */
 /* The hooks' side: the main thread's current call. */
 
-/* wait_ns and wait_start: exact timing only, in prof_ticks units */
+/* wait_ns and wait_start: exact timing only, in prof_ticks units;
+ * mark_sent, mark_received: what a *_init call had counted before its own
+ * hooks ran (cmpi_prof_mark), which it keeps for itself */
 struct cmpi_prof_frame {
     long long wait_ns, wait_start, sent, received;
     int peer, tag;
+    long long mark_sent, mark_received;
 };
 static cmpi_prof_frame *cmpi_prof_cur = NULL;
 
@@ -547,6 +576,182 @@ cmpi_prof_status_slow(const MPI_Status *s)
     }
     if (MPI_Get_count(s, MPI_BYTE, &n) == MPI_SUCCESS && n > 0) {
         f->received += n;
+    }
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_blocks_slow(CommObject *nb, int dir, int n, const int *counts,
+                      int count, MPI_Datatype dtype, const MPI_Datatype *types)
+{
+    cmpi_prof_frame *f = prof_frame();
+    int *in = NULL, *out = NULL, nin = 0, nout = 0;
+    const int *peers = NULL;
+    long long same = 0;
+    if (f == NULL || n <= 0) {
+        return;
+    }
+    if (nb != NULL) {
+        /* (neighbour lists it cannot read: every block counts) */
+        if (cmpi_topo_edges(nb, &in, &nin, &out, &nout) < 0) {
+            PyErr_Clear();
+        }
+        else if ((dir == CMPI_MSG_SEND ? nout : nin) >= n) {
+            peers = dir == CMPI_MSG_SEND ? out : in;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        long long c = counts != NULL ? counts[i] : count;
+        if (c <= 0 || (peers != NULL && peers[i] == MPI_PROC_NULL)) {
+            continue;
+        }
+        if (types != NULL) {
+            prof_add_msg(f, dir, c, types[i]);
+        }
+        else {
+            same += c;
+        }
+    }
+    if (types == NULL) {
+        prof_add_msg(f, dir, same, dtype);
+    }
+    PyMem_Free(in);
+    PyMem_Free(out);
+}
+
+/* What each Start of a persistent request moves, counted by its *_init
+ * call: {address of the request (of its owner, for a copy made by
+ * Prequest(other)): (weak reference to it, sent, received, peer, tag)}.
+ * An entry whose reference is dead is stale (its request is gone and the
+ * address may be another's): Start ignores it, and prof_keep_prune drops
+ * such entries as the dict grows.  Bookkeeping that fails (no memory)
+ * only loses the figures: a profile never makes a call fail. */
+static PyObject *prof_persistent = NULL;
+static Py_ssize_t prof_persistent_prune_at = 64;
+
+static RequestObject *
+prof_request_owner(RequestObject *r)
+{
+    return r->owner != NULL ? (RequestObject *)r->owner : r;
+}
+
+/* The request an entry refers to (a new reference), or NULL if it is
+ * gone. */
+static PyObject *
+prof_keep_referent(PyObject *entry)
+{
+    PyObject *ref = PyObject_CallNoArgs(PyTuple_GET_ITEM(entry, 0));
+    if (ref == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (ref == Py_None) {
+        Py_DECREF(ref);
+        return NULL;
+    }
+    return ref;
+}
+
+static void
+prof_keep_prune(void)
+{
+    PyObject *stale = PyList_New(0), *key, *entry;
+    Py_ssize_t pos = 0;
+    if (stale == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    while (PyDict_Next(prof_persistent, &pos, &key, &entry)) {
+        PyObject *ref = prof_keep_referent(entry);
+        if (ref == NULL && PyList_Append(stale, key) < 0) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(ref);
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(stale); i++) {
+        if (PyDict_DelItem(prof_persistent, PyList_GET_ITEM(stale, i)) < 0) {
+            PyErr_Clear();
+        }
+    }
+    Py_DECREF(stale);
+    prof_persistent_prune_at = 2 * PyDict_GET_SIZE(prof_persistent) + 64;
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_mark_slow(void)
+{
+    cmpi_prof_frame *f = prof_frame();
+    if (f != NULL) {
+        f->mark_sent = f->sent;
+        f->mark_received = f->received;
+    }
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_keep_slow(RequestObject *r)
+{
+    cmpi_prof_frame *f = prof_frame();
+    PyObject *key = NULL, *ref = NULL, *entry = NULL;
+    if (f == NULL) {
+        return;
+    }
+    /* counted at each Start, not here */
+    long long sent = f->sent - f->mark_sent;
+    long long received = f->received - f->mark_received;
+    f->sent = f->mark_sent;
+    f->received = f->mark_received;
+    if (r == NULL) {
+        return;
+    }
+    RequestObject *owner = prof_request_owner(r);
+    if (prof_persistent == NULL && (prof_persistent = PyDict_New()) == NULL) {
+        goto error;
+    }
+    if (PyDict_GET_SIZE(prof_persistent) >= prof_persistent_prune_at) {
+        prof_keep_prune();
+    }
+    key = PyLong_FromVoidPtr(owner);
+    ref = key ? PyWeakref_NewRef((PyObject *)owner, NULL) : NULL;
+    entry = ref ? Py_BuildValue("(OLLii)", ref, sent, received, f->peer,
+                                f->tag)
+                : NULL;
+    if (entry == NULL || PyDict_SetItem(prof_persistent, key, entry) < 0) {
+        goto error;
+    }
+    goto done;
+error:
+    PyErr_Clear();
+done:
+    Py_XDECREF(key);
+    Py_XDECREF(ref);
+    Py_XDECREF(entry);
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_start_slow(RequestObject *r, int peer)
+{
+    cmpi_prof_frame *f = prof_frame();
+    if (f == NULL || prof_persistent == NULL) {
+        return;
+    }
+    RequestObject *owner = prof_request_owner(r);
+    PyObject *key = PyLong_FromVoidPtr(owner);
+    PyObject *entry = key ? PyDict_GetItemWithError(prof_persistent, key)
+                          : NULL; /* borrowed */
+    Py_XDECREF(key);
+    if (entry == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    PyObject *ref = prof_keep_referent(entry);
+    Py_XDECREF(ref);
+    if (ref != (PyObject *)owner) {
+        return; /* stale: another request lived at this address */
+    }
+    f->sent += PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 1));
+    f->received += PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 2));
+    if (peer) {
+        f->peer = PyLong_AsLong(PyTuple_GET_ITEM(entry, 3));
+        f->tag = PyLong_AsLong(PyTuple_GET_ITEM(entry, 4));
     }
 }
 
@@ -705,7 +910,7 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
     if (w->forgets_name) {
         prof_comm_cached = 0;
     }
-    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1};
+    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1, 0, 0};
     cmpi_prof_frame *outer = cmpi_prof_cur;
     int exact = prof_exact; /* (a callback may restart the profile) */
     int timed = cmpi_prof_tracing || exact;
@@ -752,7 +957,7 @@ static CMPI_NOINLINE PyObject *
 prof_call_sampled(ProfWrapper *w, PyObject *const *args, size_t nargsf,
                   PyObject *kwnames)
 {
-    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1};
+    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1, 0, 0};
     cmpi_prof_frame *outer = cmpi_prof_cur;
     int outer_running =
             atomic_load_explicit(&prof_running, memory_order_relaxed);
