@@ -486,9 +486,26 @@ Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
                               "cannot free REQUEST_NULL");
     }
     int active = cmpi_request_active(self);
-    int ierr = MPI_Request_free(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS) {
-        return cmpi_raise(self->st, ierr);
+#if defined(MPICH_VERSION) || defined(MPI_ABI_VERSION)
+    if (active && !(self->flags & CMPI_PERSISTENT) &&
+        !PyObject_TypeCheck(self, self->st->Grequest_Type)) {
+        /* MPICH 4.0 keeps a freed receive still pending on a communicator
+         * of one process in its queue but recycles the request: the next
+         * operation gets it, and a later matching send writes into that
+         * operation's buffer, long after it completed (a use-after-free,
+         * and the message is lost; fuzz seed 1408917591).  So the request
+         * is not freed but kept with the detached operations, as when
+         * dropped in flight (Request_dealloc), until it completes or the
+         * process exits. */
+        cmpi_detached_add(self->ob_mpi, CMPI_ORPHAN);
+        self->ob_mpi = MPI_REQUEST_NULL;
+    }
+#endif
+    if (self->ob_mpi != MPI_REQUEST_NULL) {
+        int ierr = MPI_Request_free(&self->ob_mpi);
+        if (ierr != MPI_SUCCESS) {
+            return cmpi_raise(self->st, ierr);
+        }
     }
     self->pactive = 0;
     cmpi_handle_freed((PyObject *)self, CMPI_HK_REQUEST,
