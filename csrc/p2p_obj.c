@@ -954,8 +954,14 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         obj = recv_obj_into(self, a[3], source, recvtag, &s);
     }
     if (obj == NULL) {
-        /* The send reads `keep` until it is done or cancelled. */
+        /* The send reads `keep` until it is done or cancelled.  Cancelled
+         * first, as Sendrecv's: MPICH completes a send to this same
+         * process only once it is matched, so an interrupted receive
+         * would leave the call waiting for good. */
         PyObject *exc = PyErr_GetRaisedException_compat();
+        if (sreq != MPI_REQUEST_NULL) {
+            MPI_Cancel(&sreq);
+        }
         cmpi_wait_req(&sreq, MPI_STATUS_IGNORE, "comm.sendrecv",
                       "dest=%d, tag=%d", dest, sendtag, self->ob_mpi);
         PyErr_Clear();

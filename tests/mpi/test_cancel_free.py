@@ -12,7 +12,7 @@ operation's buffer, long after it completed, and the message is lost
 (csrc/request.c, Request_Free).
 
 The other tests cancel sends -- an interrupted blocking send, the send half
-of an interrupted Sendrecv, Request.Cancel of an Isend -- then
+of an interrupted Sendrecv or sendrecv, Request.Cancel of an Isend -- then
 write new data into the buffer and check that a later message arrives
 intact and the buffer keeps what the user wrote.
 
@@ -149,6 +149,19 @@ def test_interrupted_Sendrecv_send_half_leaves_buffer(alarm):
         comm.Recv(rbuf, 0, 2)
         assert rbuf == bytearray(b"H" * 8)
     later_message_arrives(comm, 2, sbuf, b"Z")
+
+
+def test_interrupted_sendrecv_of_object_ends(alarm):
+    # The receive is interrupted: the send half is cancelled, not waited
+    # for (MPICH completes a send to self only once it is matched).
+    comm = MPI.COMM_SELF.Dup()
+    _KEPT.append(comm)
+    alarm(0.2)
+    with pytest.raises(Interrupted):
+        comm.sendrecv(b"object", 0, sendtag=4, source=0, recvtag=5)
+    if comm.Iprobe(0, 4):
+        assert comm.recv(None, 0, 4) == b"object"
+    later_message_arrives(comm, 4, bytearray(8), b"Z")
 
 
 @pytest.mark.parametrize("call", ["Isend", "Issend", "Irsend"])
