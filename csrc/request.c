@@ -482,7 +482,7 @@ Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
  * for every request of its communicator that is not freed (MPI): before
  * it, those still pending are cancelled (a receive leaves the queue), or
  * freed if that does not complete them; before MPI_Finalize they are
- * freed (cmpi_request_free_kept).  Open MPI frees at once. */
+ * freed (cmpi_request_free_kept).  Open MPI builds free at once. */
 #if defined(MPICH_VERSION) || defined(MPI_ABI_VERSION)
 static struct {
     MPI_Request *reqs;
