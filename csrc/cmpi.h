@@ -1001,6 +1001,11 @@ static int
 cmpi_request_after_mpi(RequestObject *r, const MPI_Status *s);
 static PyObject *
 cmpi_request_take_result(RequestObject *r);
+/* request.c, for p2p_obj.c: let go of the requests Request.Free kept in
+ * flight (MPICH): cancelled first before Comm.Disconnect, freed before
+ * MPI_Finalize. */
+static void
+cmpi_request_free_kept(int cancel);
 
 /* wait.c: every blocking wait polls, so Ctrl-C and the hang timeout work */
 enum cmpi_wait_mode {

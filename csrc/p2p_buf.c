@@ -82,13 +82,6 @@ send_buf(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                              dest, tag, self->ob_mpi);
     }
-    if (CMPI_UNLIKELY(ierr == CMPI_WAIT_RAISED)) {
-        /* Interrupted, then cancelled: MPICH 4.0 reports a cancelled send
-         * to this same process complete but can still write through its
-         * buffer later (ASan, fuzz seed 1408917591).  The buffer stays
-         * held for good: a leak only when a send is interrupted. */
-        return NULL;
-    }
     cmpi_msg_release(&m);
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
         return cmpi_raise(self->st, ierr);

@@ -276,6 +276,9 @@ static int
 cmpi_detached_wait_comm(cmpi_state *st, MPI_Comm comm, const char *call)
 {
     int m = 0;
+    /* MPI_Comm_disconnect waits for every request of the communicator
+     * not freed: those Request.Free kept go now. */
+    cmpi_request_free_kept(1);
     for (int i = 0; i < detached.n; i++) {
         m += detached.ops[i].keep != CMPI_ORPHAN &&
              detached.ops[i].comm == comm;
@@ -475,6 +478,7 @@ cmpi_detached_complete(enum cmpi_gil gil)
     int n = detached.n, skip_finalize = 0;
     detached.ops = NULL;
     detached.n = detached.cap = 0;
+    cmpi_request_free_kept(0);
     for (int i = 0; i < n; i++) {
         if (ops[i].keep != CMPI_ORPHAN) {
             continue;
@@ -954,8 +958,14 @@ Comm_sendrecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         obj = recv_obj_into(self, a[3], source, recvtag, &s);
     }
     if (obj == NULL) {
-        /* The send reads `keep` until it is done or cancelled. */
+        /* The send reads `keep` until it is done or cancelled.  Cancelled
+         * first, as Sendrecv's: MPICH completes a send to this same
+         * process only once it is matched, so an interrupted receive
+         * would leave the call waiting for good. */
         PyObject *exc = PyErr_GetRaisedException_compat();
+        if (sreq != MPI_REQUEST_NULL) {
+            MPI_Cancel(&sreq);
+        }
         cmpi_wait_req(&sreq, MPI_STATUS_IGNORE, "comm.sendrecv",
                       "dest=%d, tag=%d", dest, sendtag, self->ob_mpi);
         PyErr_Clear();

@@ -473,6 +473,80 @@ Request_Cancel(RequestObject *self, PyObject *Py_UNUSED(a))
     Py_RETURN_NONE;
 }
 
+/* MPICH 4.0 keeps a freed receive still pending on a communicator of one
+ * process in its queue but recycles the request: the next operation gets
+ * it, and a later matching send writes into that operation's buffer long
+ * after it completed (a use-after-free, and the message is lost; fuzz
+ * seed 1408917591).  So Request.Free of an operation in flight keeps its
+ * request here, not freed, until it completes.  Comm.Disconnect waits
+ * for every request of its communicator that is not freed (MPI): before
+ * it, those still pending are cancelled (a receive leaves the queue), or
+ * freed if that does not complete them; before MPI_Finalize they are
+ * freed (cmpi_request_free_kept).  Open MPI builds free at once. */
+#if defined(MPICH_VERSION) || defined(MPI_ABI_VERSION)
+static struct {
+    MPI_Request *reqs;
+    int n, cap;
+} freed_inflight;
+
+/* Forget the kept requests that have completed. */
+static void
+request_reap_freed(void)
+{
+    int j = 0;
+    for (int i = 0; i < freed_inflight.n; i++) {
+        int flag = 0;
+        MPI_Test(&freed_inflight.reqs[i], &flag, MPI_STATUS_IGNORE);
+        if (!flag) {
+            freed_inflight.reqs[j++] = freed_inflight.reqs[i];
+        }
+    }
+    freed_inflight.n = j;
+}
+
+/* 0 when `req` is kept, -1 when there is no room (then it is freed). */
+static int
+request_keep_freed(MPI_Request req)
+{
+    request_reap_freed();
+    if (freed_inflight.n == freed_inflight.cap) {
+        int cap = freed_inflight.cap ? 2 * freed_inflight.cap : 8;
+        MPI_Request *reqs = PyMem_RawRealloc(freed_inflight.reqs,
+                                             sizeof(*reqs) * (size_t)cap);
+        if (reqs == NULL) {
+            return -1;
+        }
+        freed_inflight.reqs = reqs;
+        freed_inflight.cap = cap;
+    }
+    freed_inflight.reqs[freed_inflight.n++] = req;
+    return 0;
+}
+
+static void
+cmpi_request_free_kept(int cancel)
+{
+    for (int i = 0; i < freed_inflight.n; i++) {
+        int flag = 0;
+        MPI_Test(&freed_inflight.reqs[i], &flag, MPI_STATUS_IGNORE);
+        if (!flag && cancel) {
+            /* A receive cancels at once and leaves MPI's queue for good. */
+            MPI_Cancel(&freed_inflight.reqs[i]);
+            MPI_Test(&freed_inflight.reqs[i], &flag, MPI_STATUS_IGNORE);
+        }
+        if (!flag) {
+            MPI_Request_free(&freed_inflight.reqs[i]);
+        }
+    }
+    freed_inflight.n = 0;
+}
+#else
+static void
+cmpi_request_free_kept(int Py_UNUSED(cancel))
+{
+}
+#endif
+
 CMPI_DOC(Request_Free_doc, "Free($self)", "Free a communication request.");
 static PyObject *
 Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
@@ -486,9 +560,18 @@ Request_Free(RequestObject *self, PyObject *Py_UNUSED(a))
                               "cannot free REQUEST_NULL");
     }
     int active = cmpi_request_active(self);
-    int ierr = MPI_Request_free(&self->ob_mpi);
-    if (ierr != MPI_SUCCESS) {
-        return cmpi_raise(self->st, ierr);
+#if defined(MPICH_VERSION) || defined(MPI_ABI_VERSION)
+    if (active && !(self->flags & CMPI_PERSISTENT) &&
+        !PyObject_TypeCheck(self, self->st->Grequest_Type) &&
+        request_keep_freed(self->ob_mpi) == 0) {
+        self->ob_mpi = MPI_REQUEST_NULL;
+    }
+#endif
+    if (self->ob_mpi != MPI_REQUEST_NULL) {
+        int ierr = MPI_Request_free(&self->ob_mpi);
+        if (ierr != MPI_SUCCESS) {
+            return cmpi_raise(self->st, ierr);
+        }
     }
     self->pactive = 0;
     cmpi_handle_freed((PyObject *)self, CMPI_HK_REQUEST,
