@@ -33,7 +33,7 @@ OPEN_MPI = MPI.Get_library_version().startswith("Open MPI")
 
 # Communicators and buffers the tests leave to MPI: without cmpi's guard,
 # MPICH still holds a stale receive that names them.
-_KEPT = []
+_KEPT: list[object] = []
 
 
 class Interrupted(Exception):
