@@ -4,8 +4,11 @@ import ctypes
 import functools
 import os
 import re
+import signal
+import threading
 
 import numpy as np
+import pytest
 
 from mpiimpl import MPI
 
@@ -118,3 +121,31 @@ class stray_guard:
         self.strays = 0 if status.Is_cancelled() else 1
         self.strays += drain(self.comm, self.tag, self.comm.Get_rank())
         return False
+
+
+class Interrupted(Exception):
+    """What the ``alarm`` fixture's SIGALRM raises in the main thread."""
+
+
+@pytest.fixture
+def alarm():
+    """Arm ``alarm(seconds)``: SIGALRM raises Interrupted in the main thread
+    (import it into a test module with Interrupted)."""
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("needs setitimer")
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are handled in the main thread")
+
+    def handler(signum, frame):
+        raise Interrupted()
+
+    previous = signal.signal(signal.SIGALRM, handler)
+
+    def arm(seconds):
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    try:
+        yield arm
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -21,12 +21,12 @@ on its own.  A timer signal (SIGALRM) stands in for Ctrl-C.
 """
 
 import signal
-import threading
 import time
 
 import pytest
 
 from mpiimpl import IS_CMPI, MPI
+from mpitestutil import Interrupted, alarm  # noqa: F401 (alarm: a fixture)
 
 # Open MPI's ob1 cannot cancel a send: a synchronous send to self then
 # waits for its receive.
@@ -39,31 +39,6 @@ SSEND_CANCELS = not OPEN_MPI and "Intel" not in MPI.Get_library_version()
 _KEPT: list[object] = []
 
 
-class Interrupted(Exception):
-    pass
-
-
-@pytest.fixture
-def alarm():
-    """Arm ``alarm(seconds)``: SIGALRM raises Interrupted in the main thread."""
-    if not hasattr(signal, "setitimer"):
-        pytest.skip("needs setitimer")
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals are handled in the main thread")
-
-    def handler(signum, frame):
-        raise Interrupted()
-
-    previous = signal.signal(signal.SIGALRM, handler)
-
-    def arm(seconds):
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    try:
-        yield arm
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def probe(comm, source, tag, status=None, seconds=0.5):

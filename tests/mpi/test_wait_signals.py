@@ -15,6 +15,7 @@ import threading
 import pytest
 
 from mpiimpl import MPI, IS_CMPI
+from mpitestutil import Interrupted, alarm  # noqa: F401 (alarm: a fixture)
 
 pytestmark = [
     pytest.mark.skipif(not IS_CMPI, reason="cmpi's polling wait"),
@@ -22,29 +23,6 @@ pytestmark = [
 ]
 
 
-class Interrupted(Exception):
-    pass
-
-
-@pytest.fixture
-def alarm():
-    """Arm ``alarm(seconds)``: SIGALRM raises Interrupted in the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals are handled in the main thread")
-
-    def handler(signum, frame):
-        raise Interrupted()
-
-    previous = signal.signal(signal.SIGALRM, handler)
-
-    def arm(seconds):
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-
-    try:
-        yield arm
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_Recv_interrupted_then_message_not_lost(alarm):
