@@ -954,8 +954,26 @@ cmpi_oob_recv_buffer(cmpi_state *st, Py_ssize_t n, char **addr);
 static int
 cmpi_size_to_int(Py_ssize_t n, int *out);
 
-/* datatype.c: the combiners of named types, and freeing the derived
- * handles of a get_contents result (pack.c and typecode.c use them). */
+/* datatype.c: a datatype's envelope and contents, the combiners of named
+ * types, and freeing the derived handles of a get_contents result (file.c,
+ * handle.c, pack.c and typecode.c use them).  nc is the number of large
+ * counts (MPI-4): a datatype built by a large-count constructor keeps its
+ * counts and displacements there, and MPICH refuses the int-count
+ * MPI_Type_get_envelope/get_contents for it. */
+typedef struct {
+    int ni, na, nc, nd, combiner;
+    int *i;
+    MPI_Aint *a;
+    MPI_Count *c;
+    MPI_Datatype *d;
+} cmpi_type_contents;
+static int
+cmpi_type_envelope(MPI_Datatype dt, int *ni, int *na, int *nc, int *nd,
+                   int *combiner);
+static int
+cmpi_type_contents_get(MPI_Datatype dt, cmpi_type_contents *c);
+static void
+cmpi_type_contents_release(cmpi_type_contents *c);
 static int
 cmpi_is_named_combiner(int combiner);
 static void

@@ -350,23 +350,87 @@ Datatype_get_handle(DatatypeObject *self, void *Py_UNUSED(c))
 static PyObject *
 Datatype_get_is_predefined(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    int ni, na, nd, combiner;
+    int ni, na, nc, nd, combiner;
     if (self->ob_mpi == MPI_DATATYPE_NULL) {
         Py_RETURN_TRUE;
     }
-    int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
+    int ierr = cmpi_type_envelope(self->ob_mpi, &ni, &na, &nc, &nd, &combiner);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    return PyBool_FromLong(combiner == MPI_COMBINER_NAMED ||
-                           combiner == MPI_COMBINER_F90_INTEGER ||
-                           combiner == MPI_COMBINER_F90_REAL ||
-                           combiner == MPI_COMBINER_F90_COMPLEX);
+    return PyBool_FromLong(cmpi_is_named_combiner(combiner));
 }
 
 /* ---------------------------------------------------------------------
  * Decoding: envelope, contents, decode().
  */
+
+static int
+cmpi_type_envelope(MPI_Datatype dt, int *ni, int *na, int *nc, int *nd,
+                   int *combiner)
+{
+#if CMPI_HAVE_TYPE_GET_CONTENTS_C
+    MPI_Count cni = 0, cna = 0, cnc = 0, cnd = 0;
+    int ierr = MPI_Type_get_envelope_c(dt, &cni, &cna, &cnc, &cnd, combiner);
+    if (ierr == MPI_SUCCESS &&
+        (cni > INT_MAX || cna > INT_MAX || cnc > INT_MAX || cnd > INT_MAX)) {
+        return MPI_ERR_COUNT; /* no datatype Python can build has as many */
+    }
+    *ni = (int)cni;
+    *na = (int)cna;
+    *nc = (int)cnc;
+    *nd = (int)cnd;
+    return ierr;
+#else
+    *nc = 0;
+    return MPI_Type_get_envelope(dt, ni, na, nd, combiner);
+#endif
+}
+
+static void
+cmpi_type_contents_release(cmpi_type_contents *c)
+{
+    PyMem_Free(c->i);
+    PyMem_Free(c->a);
+    PyMem_Free(c->c);
+    PyMem_Free(c->d);
+    c->i = NULL;
+    c->a = NULL;
+    c->c = NULL;
+    c->d = NULL;
+}
+
+/* The envelope and contents of a derived datatype: 0, -1 with a
+ * MemoryError set, or an MPI error code (nothing set). */
+static int
+cmpi_type_contents_get(MPI_Datatype dt, cmpi_type_contents *c)
+{
+    memset(c, 0, sizeof(*c));
+    int ierr = cmpi_type_envelope(dt, &c->ni, &c->na, &c->nc, &c->nd,
+                                  &c->combiner);
+    if (ierr != MPI_SUCCESS || c->combiner == MPI_COMBINER_NAMED) {
+        return ierr;
+    }
+    c->i = PyMem_New(int, c->ni + 1);
+    c->a = PyMem_New(MPI_Aint, c->na + 1);
+    c->c = PyMem_New(MPI_Count, c->nc + 1);
+    c->d = PyMem_New(MPI_Datatype, c->nd + 1);
+    if (c->i == NULL || c->a == NULL || c->c == NULL || c->d == NULL) {
+        cmpi_type_contents_release(c);
+        PyErr_NoMemory();
+        return -1;
+    }
+#if CMPI_HAVE_TYPE_GET_CONTENTS_C
+    ierr = MPI_Type_get_contents_c(dt, c->ni, c->na, c->nc, c->nd, c->i, c->a,
+                                   c->c, c->d);
+#else
+    ierr = MPI_Type_get_contents(dt, c->ni, c->na, c->nd, c->i, c->a, c->d);
+#endif
+    if (ierr != MPI_SUCCESS) {
+        cmpi_type_contents_release(c);
+    }
+    return ierr;
+}
 
 static int
 cmpi_is_named_combiner(int combiner)
@@ -422,8 +486,8 @@ enum contents_owner {
 static PyObject *
 wrap_contents_type(cmpi_state *st, MPI_Datatype dt, enum contents_owner owner)
 {
-    int ni, na, nd, combiner = MPI_COMBINER_NAMED;
-    MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner);
+    int ni, na, nc, nd, combiner = MPI_COMBINER_NAMED;
+    cmpi_type_envelope(dt, &ni, &na, &nc, &nd, &combiner);
     if (cmpi_is_named_combiner(combiner)) {
         return cmpi_datatype_new(st, dt, CMPI_CONST);
     }
@@ -436,39 +500,27 @@ static void
 cmpi_free_contents_types(MPI_Datatype *d, int n)
 {
     for (int k = 0; k < n; k++) {
-        int ni, na, nd, combiner = MPI_COMBINER_NAMED;
+        int ni, na, nc, nd, combiner = MPI_COMBINER_NAMED;
         if (d[k] == MPI_DATATYPE_NULL) {
             continue;
         }
-        MPI_Type_get_envelope(d[k], &ni, &na, &nd, &combiner);
+        cmpi_type_envelope(d[k], &ni, &na, &nc, &nd, &combiner);
         if (!cmpi_is_named_combiner(combiner)) {
             MPI_Type_free(&d[k]);
         }
     }
 }
 
-typedef struct {
-    int ni, na, nd, combiner;
-    int *i;
-    MPI_Aint *a;
-    MPI_Datatype *d;
-} contents;
+typedef cmpi_type_contents contents;
 
-static void
-contents_release(contents *c)
-{
-    PyMem_Free(c->i);
-    PyMem_Free(c->a);
-    PyMem_Free(c->d);
-}
-
-/* The envelope and contents of a derived datatype. */
+/* The envelope and contents of a derived datatype, or an exception. */
 static int
 contents_get(DatatypeObject *self, contents *c)
 {
-    memset(c, 0, sizeof(*c));
-    int ierr = MPI_Type_get_envelope(self->ob_mpi, &c->ni, &c->na, &c->nd,
-                                     &c->combiner);
+    int ierr = cmpi_type_contents_get(self->ob_mpi, c);
+    if (ierr == -1) {
+        return -1;
+    }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         return -1;
@@ -478,21 +530,6 @@ contents_get(DatatypeObject *self, contents *c)
          * MPI_ERR_TYPE; say the same on both. */
         cmpi_raise_msg(self->st, MPI_ERR_TYPE,
                        "a named datatype has no contents");
-        return -1;
-    }
-    c->i = PyMem_New(int, c->ni + 1);
-    c->a = PyMem_New(MPI_Aint, c->na + 1);
-    c->d = PyMem_New(MPI_Datatype, c->nd + 1);
-    if (c->i == NULL || c->a == NULL || c->d == NULL) {
-        contents_release(c);
-        PyErr_NoMemory();
-        return -1;
-    }
-    ierr = MPI_Type_get_contents(self->ob_mpi, c->ni, c->na, c->nd, c->i, c->a,
-                                 c->d);
-    if (ierr != MPI_SUCCESS) {
-        contents_release(c);
-        cmpi_raise(self->st, ierr);
         return -1;
     }
     return 0;
@@ -520,6 +557,22 @@ aint_list(const MPI_Aint *p, int n)
     PyObject *l = PyList_New(n > 0 ? n : 0);
     for (int k = 0; l != NULL && k < n; k++) {
         PyObject *v = PyLong_FromSsize_t((Py_ssize_t)p[k]);
+        if (v == NULL) {
+            Py_CLEAR(l);
+        }
+        else {
+            PyList_SET_ITEM(l, k, v);
+        }
+    }
+    return l;
+}
+
+static PyObject *
+count_list(const MPI_Count *p, int n)
+{
+    PyObject *l = PyList_New(n > 0 ? n : 0);
+    for (int k = 0; l != NULL && k < n; k++) {
+        PyObject *v = PyLong_FromLongLong((long long)p[k]);
         if (v == NULL) {
             Py_CLEAR(l);
         }
@@ -559,12 +612,12 @@ CMPI_DOC(Datatype_Get_envelope_doc, "Get_envelope($self)",
 static PyObject *
 Datatype_Get_envelope(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
-    int ni = 0, na = 0, nd = 0, combiner = MPI_COMBINER_NAMED;
-    int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
+    int ni = 0, na = 0, nc = 0, nd = 0, combiner = MPI_COMBINER_NAMED;
+    int ierr = cmpi_type_envelope(self->ob_mpi, &ni, &na, &nc, &nd, &combiner);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    return Py_BuildValue("(iiiii)", ni, na, 0, nd, combiner);
+    return Py_BuildValue("(iiiii)", ni, na, nc, nd, combiner);
 }
 
 CMPI_DOC(Datatype_Get_contents_doc, "Get_contents($self)",
@@ -585,14 +638,14 @@ Datatype_Get_contents(DatatypeObject *self, PyObject *Py_UNUSED(a))
     }
     li = int_list(c.i, c.ni);
     la = aint_list(c.a, c.na);
-    lc = PyList_New(0);
+    lc = count_list(c.c, c.nc);
     if (li == NULL || la == NULL || lc == NULL) {
         goto error;
     }
-    contents_release(&c);
+    cmpi_type_contents_release(&c);
     return Py_BuildValue("(NNNN)", li, la, lc, ld);
 error:
-    contents_release(&c);
+    cmpi_type_contents_release(&c);
     Py_XDECREF(li);
     Py_XDECREF(la);
     Py_XDECREF(lc);
@@ -621,6 +674,95 @@ params_dict(int n, ...)
     return d;
 }
 
+static PyObject *
+count_at(const MPI_Count *p, int k)
+{
+    return PyLong_FromLongLong((long long)p[k]);
+}
+
+/* decode()'s parameters for a datatype from a large-count constructor:
+ * its counts and displacements are all in the large-count array, in the
+ * order the int-count form keeps them in its int and address arrays
+ * (MPI-4.0, 5.1.13); only SUBARRAY's and DARRAY's other integers stay in
+ * the int array. */
+static PyObject *
+decode_params_large(const contents *c, PyObject *types)
+{
+    const int *i = c->i;
+    const MPI_Count *L = c->c;
+    int n, nl = c->nc, ni = c->ni;
+    /* the layout's length, checked before any read */
+#define NEED(ints, larges)              \
+    if ((ints) > ni || (larges) > nl) { \
+        goto bad_layout;                \
+    }
+    switch (c->combiner) {
+        case MPI_COMBINER_CONTIGUOUS:
+            NEED(0, 1);
+            return params_dict(1, "count", count_at(L, 0));
+        case MPI_COMBINER_VECTOR:
+        case MPI_COMBINER_HVECTOR:
+            NEED(0, 3);
+            return params_dict(3, "count", count_at(L, 0), "blocklength",
+                               count_at(L, 1), "stride", count_at(L, 2));
+        case MPI_COMBINER_INDEXED:
+        case MPI_COMBINER_HINDEXED:
+        case MPI_COMBINER_STRUCT:
+            NEED(0, 1);
+            if (L[0] < 0 || L[0] > (nl - 1) / 2) {
+                goto bad_layout;
+            }
+            n = (int)L[0];
+            if (c->combiner == MPI_COMBINER_STRUCT) {
+                return params_dict(3, "blocklengths", count_list(L + 1, n),
+                                   "displacements", count_list(L + 1 + n, n),
+                                   "datatypes", Py_NewRef(types));
+            }
+            return params_dict(2, "blocklengths", count_list(L + 1, n),
+                               "displacements", count_list(L + 1 + n, n));
+        case MPI_COMBINER_INDEXED_BLOCK:
+        case MPI_COMBINER_HINDEXED_BLOCK:
+            NEED(0, 2);
+            if (L[0] < 0 || L[0] > nl - 2) {
+                goto bad_layout;
+            }
+            n = (int)L[0];
+            return params_dict(2, "blocklength", count_at(L, 1),
+                               "displacements", count_list(L + 2, n));
+        case MPI_COMBINER_SUBARRAY:
+            NEED(2, 0);
+            n = i[0];
+            NEED(2, 3 * (long long)n);
+            return params_dict(4, "sizes", count_list(L, n), "subsizes",
+                               count_list(L + n, n), "starts",
+                               count_list(L + 2 * n, n), "order",
+                               PyLong_FromLong(i[1]));
+        case MPI_COMBINER_DARRAY:
+            NEED(3, 0);
+            n = i[2];
+            NEED(4 + 3 * (long long)n, n);
+            return params_dict(7, "size", PyLong_FromLong(i[0]), "rank",
+                               PyLong_FromLong(i[1]), "gsizes",
+                               count_list(L, n), "distribs",
+                               int_list(i + 3, n), "dargs",
+                               int_list(i + 3 + n, n), "psizes",
+                               int_list(i + 3 + 2 * n, n), "order",
+                               PyLong_FromLong(i[3 + 3 * n]));
+        case MPI_COMBINER_RESIZED:
+            NEED(0, 2);
+            return params_dict(2, "lb", count_at(L, 0), "extent",
+                               count_at(L, 1));
+        default: break;
+    }
+#undef NEED
+bad_layout:
+    PyErr_Format(PyExc_ValueError,
+                 "unexpected large-count contents for combiner %d "
+                 "(%d integers, %d large counts)",
+                 c->combiner, ni, nl);
+    return NULL;
+}
+
 /* decode()'s parameters for a combiner, from MPI's int/address arrays. */
 static PyObject *
 decode_params(const contents *c, PyObject *types)
@@ -630,6 +772,9 @@ decode_params(const contents *c, PyObject *types)
     int n;
     if (c->combiner == MPI_COMBINER_DUP) {
         return PyDict_New();
+    }
+    if (c->nc > 0) {
+        return decode_params_large(c, types);
     }
     if (c->combiner == MPI_COMBINER_CONTIGUOUS) {
         return params_dict(1, "count", PyLong_FromLong(i[0]));
@@ -704,8 +849,8 @@ CMPI_DOC(Datatype_decode_doc, "decode($self)",
 static PyObject *
 Datatype_decode(DatatypeObject *self, PyObject *Py_UNUSED(a))
 {
-    int ni = 0, na = 0, nd = 0, combiner = MPI_COMBINER_NAMED;
-    int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
+    int ni = 0, na = 0, nc = 0, nd = 0, combiner = MPI_COMBINER_NAMED;
+    int ierr = cmpi_type_envelope(self->ob_mpi, &ni, &na, &nc, &nd, &combiner);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -739,11 +884,11 @@ Datatype_decode(DatatypeObject *self, PyObject *Py_UNUSED(a))
     if (params == NULL) {
         goto error;
     }
-    contents_release(&c);
+    cmpi_type_contents_release(&c);
     Py_DECREF(types);
     return Py_BuildValue("(NsN)", base, name, params);
 error:
-    contents_release(&c);
+    cmpi_type_contents_release(&c);
     Py_XDECREF(types);
     Py_XDECREF(base);
     return NULL;
@@ -764,8 +909,8 @@ Datatype_get_contents(DatatypeObject *self, void *Py_UNUSED(c))
 static PyObject *
 Datatype_get_combiner(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    int ni, na, nd, combiner = MPI_COMBINER_NAMED;
-    int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
+    int ni, na, nc, nd, combiner = MPI_COMBINER_NAMED;
+    int ierr = cmpi_type_envelope(self->ob_mpi, &ni, &na, &nc, &nd, &combiner);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -775,8 +920,8 @@ Datatype_get_combiner(DatatypeObject *self, void *Py_UNUSED(c))
 static PyObject *
 Datatype_get_is_named(DatatypeObject *self, void *Py_UNUSED(c))
 {
-    int ni, na, nd, combiner = MPI_COMBINER_NAMED;
-    int ierr = MPI_Type_get_envelope(self->ob_mpi, &ni, &na, &nd, &combiner);
+    int ni, na, nc, nd, combiner = MPI_COMBINER_NAMED;
+    int ierr = cmpi_type_envelope(self->ob_mpi, &ni, &na, &nc, &nd, &combiner);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }

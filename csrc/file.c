@@ -638,8 +638,8 @@ File_Set_view(FileObject *self, PyObject *const *args, Py_ssize_t nargs,
 static PyObject *
 view_datatype(cmpi_state *st, MPI_Datatype dt)
 {
-    int ni, na, nd, combiner;
-    if (MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner) == MPI_SUCCESS &&
+    int ni, na, nc, nd, combiner;
+    if (cmpi_type_envelope(dt, &ni, &na, &nc, &nd, &combiner) == MPI_SUCCESS &&
         combiner == MPI_COMBINER_NAMED) {
         return cmpi_datatype_new(st, dt, CMPI_CONST);
     }

@@ -775,9 +775,9 @@ handle_free(PyObject *self, PyObject *Py_UNUSED(a))
     PyObject *name, *same;
     int predefined = handle_find_const(st, self, k, &name, &same);
     if (!predefined && k == CMPI_HK_DATATYPE) {
-        int ni, na, nd, combiner = MPI_COMBINER_NAMED;
-        MPI_Type_get_envelope(((DatatypeObject *)self)->ob_mpi, &ni, &na, &nd,
-                              &combiner);
+        int ni, na, nc, nd, combiner = MPI_COMBINER_NAMED;
+        cmpi_type_envelope(((DatatypeObject *)self)->ob_mpi, &ni, &na, &nc,
+                           &nd, &combiner);
         predefined = combiner == MPI_COMBINER_NAMED;
     }
     if (predefined) {

@@ -197,8 +197,8 @@ position_arg(PyObject *obj, Py_ssize_t size, MPI_Aint *out)
 static int
 mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
 {
-    int ni, na, nd, combiner, mixed = 0;
-    if (MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner) != MPI_SUCCESS) {
+    int ni, na, nc, nd, combiner, mixed = 0;
+    if (cmpi_type_envelope(dt, &ni, &na, &nc, &nd, &combiner) != MPI_SUCCESS) {
         return -1;
     }
     if (cmpi_is_named_combiner(combiner)) {
@@ -207,23 +207,16 @@ mixes_basic_types(MPI_Datatype dt, MPI_Datatype *first)
         }
         return *first != dt;
     }
-    int *i = PyMem_New(int, ni + 1);
-    MPI_Aint *a = PyMem_New(MPI_Aint, na + 1);
-    MPI_Datatype *d = PyMem_New(MPI_Datatype, nd + 1);
-    if (i == NULL || a == NULL || d == NULL ||
-        MPI_Type_get_contents(dt, ni, na, nd, i, a, d) != MPI_SUCCESS) {
-        mixed = -1;
-        nd = 0;
+    cmpi_type_contents c;
+    if (cmpi_type_contents_get(dt, &c) != MPI_SUCCESS) {
+        PyErr_Clear(); /* a MemoryError: the caller reports -1 its own way */
+        return -1;
     }
-    for (int k = 0; k < nd && mixed == 0; k++) {
-        mixed = mixes_basic_types(d[k], first);
+    for (int k = 0; k < c.nd && mixed == 0; k++) {
+        mixed = mixes_basic_types(c.d[k], first);
     }
-    if (nd > 0) {
-        cmpi_free_contents_types(d, nd);
-    }
-    PyMem_Free(i);
-    PyMem_Free(a);
-    PyMem_Free(d);
+    cmpi_free_contents_types(c.d, c.nd);
+    cmpi_type_contents_release(&c);
     return mixed;
 }
 #endif

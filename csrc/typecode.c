@@ -182,7 +182,7 @@ type_code(cmpi_state *st, MPI_Datatype dt, int what)
 {
     typeinfo ti = {NULL, 0, 0};
     MPI_Count size = 0, lb = 0, extent = 0;
-    int ni, na, nd, combiner = MPI_COMBINER_NAMED, ierr;
+    int ni, na, nc, nd, combiner = MPI_COMBINER_NAMED, ierr;
     if (dt == MPI_DATATYPE_NULL) {
         if (what == TC_CODE) {
             goto nocode;
@@ -190,7 +190,7 @@ type_code(cmpi_state *st, MPI_Datatype dt, int what)
         return PyUnicode_FromString("");
     }
     if (!named_typeinfo(dt, &ti)) {
-        ierr = MPI_Type_get_envelope(dt, &ni, &na, &nd, &combiner);
+        ierr = cmpi_type_envelope(dt, &ni, &na, &nc, &nd, &combiner);
         if (ierr != MPI_SUCCESS) {
             return cmpi_raise(st, ierr);
         }

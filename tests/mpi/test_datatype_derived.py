@@ -160,6 +160,42 @@ def test_decode_nested():
     free(outer, inner)
 
 
+def test_decode_large_count():
+    """A datatype of more than 2**31-1 elements: MPI-4 libraries build it
+    with MPI_Type_contiguous_c and keep the count among the large counts,
+    where MPICH refuses the int-count envelope and contents calls; others
+    build a struct of a vector and a remainder.  Either way every
+    introspection answers, and decode() gives back what rebuilds it."""
+    count = 2**31 + 2**21
+    big = MPI.BYTE.Create_contiguous(count)
+    assert big.size == count
+    assert not big.is_named and not big.is_predefined
+    ni, na, nc, nd, combiner = big.Get_envelope()
+    assert combiner == big.combiner
+    ints, addrs, larges, types = big.Get_contents()
+    assert (len(ints), len(addrs), len(larges), len(types)) == (ni, na, nc, nd)
+    for t in types:
+        if not t.is_predefined:
+            t.Free()
+    base, name, params = big.decode()
+    if combiner == MPI.COMBINER_CONTIGUOUS:
+        assert nc == 1 and larges == [count]
+        assert (base, name, params) == (MPI.BYTE, "CONTIGUOUS", {"count": count})
+        dup = big.Dup()
+        assert dup.decode()[1] == "DUP" and dup.decode()[0].size == count
+        dup.Free()
+    else:
+        assert name == "STRUCT" and base == MPI.DATATYPE_NULL
+        assert sum(t.size for t in params["datatypes"]) == count
+    # a resized big type decodes its int-count wrapper and its base
+    wide = big.Create_resized(0, 8)
+    wbase, wname, wparams = wide.decode()
+    assert (wname, wparams) == ("RESIZED", {"lb": 0, "extent": 8})
+    assert wbase.size == count
+    del wbase
+    free(wide, big)
+
+
 def test_constants():
     assert MPI.ORDER_F == MPI.ORDER_FORTRAN != MPI.ORDER_C
     assert len({MPI.DISTRIBUTE_BLOCK, MPI.DISTRIBUTE_CYCLIC, MPI.DISTRIBUTE_NONE}) == 3
