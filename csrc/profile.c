@@ -125,6 +125,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -343,6 +345,28 @@ prof_ticks_to_mono(long long t)
     return prof_cal_first.ns + prof_ticks_to_ns(t - prof_cal_first.ticks);
 }
 
+/* The live file's head (see "The live file" below). */
+typedef struct {
+    char magic[8]; /* "CMPILIV1" */
+    uint32_t header_len, nwrappers, names_len, data_offset;
+    _Atomic long long updated_ns; /* CLOCK_REALTIME of the last update */
+    double ns_per_tick;           /* prof_counts' tick unit, in ns */
+} prof_live_head;
+
+static prof_live_head *prof_live = NULL;
+static size_t prof_live_len = 0;
+
+static inline long long
+prof_real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+prof_live_detach(void);
+
 /* ------------------------------------------------------------------ */
 /* The sampler.  prof_running is (wrapper id << 1 | in a wait) of the
  * main thread's innermost profiled call, -1 when none runs; written by
@@ -396,6 +420,10 @@ prof_sampler_main(void *Py_UNUSED(arg))
                                           now - last, memory_order_relaxed);
             }
         }
+        if (prof_live != NULL) { /* how long the rank ran, if it dies */
+            atomic_store_explicit(&prof_live->updated_ns, prof_real_ns(),
+                                  memory_order_relaxed);
+        }
         last = now;
         if (next < now) { /* woke late: no burst of ticks to catch up */
             next = now;
@@ -428,6 +456,7 @@ prof_sampler_forked(void)
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
     prof_sampler_lock = fresh;
     prof_sampler_live = 0;
+    prof_live_detach();
 }
 
 /* Returns 0, or -1 with an exception. */
@@ -812,6 +841,7 @@ typedef struct {
     int kind;
     int on_comm;      /* self is a communicator: its name goes in events */
     int forgets_name; /* Set_name, Free, Disconnect: the cache is stale */
+    prof_counts *cnt; /* &counts, or its slot in the live file */
     prof_counts counts;
 } ProfWrapper;
 
@@ -893,13 +923,13 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
 {
     if (CMPI_UNLIKELY(!prof_on_main())) {
         if (!prof_exact) {
-            w->counts.calls++;
+            w->cnt->calls++;
             return prof_forward(w, args, nargsf, kwnames);
         }
         long long t0 = prof_ticks();
         PyObject *r = prof_forward(w, args, nargsf, kwnames);
-        w->counts.calls++;
-        w->counts.time_ticks += prof_ticks() - t0;
+        w->cnt->calls++;
+        w->cnt->time_ticks += prof_ticks() - t0;
         return r;
     }
     int comm = -1;
@@ -934,15 +964,15 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
                               memory_order_relaxed);
     }
     cmpi_prof_cur = outer;
-    w->counts.calls++;
-    w->counts.sent += f.sent;
-    w->counts.received += f.received;
+    w->cnt->calls++;
+    w->cnt->sent += f.sent;
+    w->cnt->received += f.received;
     if (exact) {
         if (f.wait_start != 0) { /* an exception left a wait open */
             f.wait_ns += t1 - f.wait_start;
         }
-        w->counts.time_ticks += t1 - t0;
-        w->counts.wait_ticks += f.wait_ns < t1 - t0 ? f.wait_ns : t1 - t0;
+        w->cnt->time_ticks += t1 - t0;
+        w->cnt->wait_ticks += f.wait_ns < t1 - t0 ? f.wait_ns : t1 - t0;
     }
     if (cmpi_prof_tracing && prof_ring != NULL) {
         prof_record(w, t0, t1 - t0, &f, comm);
@@ -969,9 +999,9 @@ prof_call_sampled(ProfWrapper *w, PyObject *const *args, size_t nargsf,
     PyObject *r = prof_forward(w, args, nargsf, kwnames);
     atomic_store_explicit(&prof_running, outer_running, memory_order_relaxed);
     cmpi_prof_cur = outer;
-    w->counts.calls++;
-    w->counts.sent += f.sent;
-    w->counts.received += f.received;
+    w->cnt->calls++;
+    w->cnt->sent += f.sent;
+    w->cnt->received += f.received;
     return r;
 }
 
@@ -1209,6 +1239,7 @@ prof_wrap(PyObject *orig, PyObject *target, int kind, const char *owner,
     w->on_comm = on_comm;
     w->id = (int)PyList_GET_SIZE(prof_wrappers);
     memset(&w->counts, 0, sizeof(w->counts));
+    w->cnt = &w->counts;
     w->name = PyUnicode_FromFormat("%s.%U", owner, attr);
     PyObject_GC_Track(w);
     if (w->name == NULL || PyList_Append(prof_wrappers, (PyObject *)w) < 0) {
@@ -1435,6 +1466,9 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
         if (sampled == NULL) {
             return PyErr_NoMemory();
         }
+        if (prof_live != NULL) {
+            prof_live_detach(); /* (not reached: install wraps once) */
+        }
         PyMem_RawFree((void *)prof_sampled);
         prof_sampled = sampled;
         prof_sampled_n = nwrappers;
@@ -1495,7 +1529,7 @@ mod_prof_reset(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     Py_ssize_t n = prof_wrappers ? PyList_GET_SIZE(prof_wrappers) : 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
-        memset(&w->counts, 0, sizeof(w->counts));
+        memset(w->cnt, 0, sizeof(*w->cnt));
     }
     for (Py_ssize_t i = 0; i < 2 * prof_sampled_n; i++) {
         atomic_store_explicit(&prof_sampled[i], 0, memory_order_relaxed);
@@ -1519,7 +1553,7 @@ mod_prof_data(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     prof_calibrate();
     for (Py_ssize_t i = 0; i < n; i++) {
         ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
-        prof_counts c = w->counts;
+        prof_counts c = *w->cnt;
         if (c.calls == 0) {
             continue;
         }
@@ -1617,6 +1651,174 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     return r;
 }
 
+/* ------------------------------------------------------------------ */
+/* The live file: a rank's counters kept in a shared file mapping, so that
+ * a process killed without warning (MPICH's Hydra sends SIGKILL to every
+ * rank when one calls MPI_Abort) still leaves its figures on disk, as of
+ * the moment it died, for cmpi.profile to read.  Writing a mapped page
+ * costs what writing the wrapper's own field did: no system call, no
+ * thread; the kernel writes the pages back.  Layout (native byte order):
+ * prof_live_head, the JSON header cmpi.profile passes (rank, host ...),
+ * the wrappers' names each ended by '\n', zero bytes up to a multiple of
+ * 8, then per wrapper id its prof_counts, then prof_sampled (2 per id). */
+
+/* The counters back in the process's own memory, the mapping gone (the
+ * file stays as it is).  Also in a forked child, whose counts must not go
+ * into the parent's file: no Python call, only memory. */
+static void
+prof_live_detach(void)
+{
+    if (prof_live == NULL) {
+        return;
+    }
+    Py_ssize_t n = prof_wrappers ? PyList_GET_SIZE(prof_wrappers) : 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
+        w->counts = *w->cnt;
+        w->cnt = &w->counts;
+    }
+    _Atomic long long *sampled = PyMem_RawCalloc(
+            (size_t)(prof_sampled_n > 0 ? prof_sampled_n : 1) * 2,
+            sizeof(_Atomic long long));
+    if (sampled != NULL) {
+        for (Py_ssize_t i = 0; i < 2 * prof_sampled_n; i++) {
+            atomic_store_explicit(&sampled[i],
+                                  atomic_load_explicit(&prof_sampled[i],
+                                                       memory_order_relaxed),
+                                  memory_order_relaxed);
+        }
+    }
+    else {
+        prof_sampled_n = 0; /* the sampler then adds nothing */
+    }
+    prof_sampled = sampled;
+    munmap((void *)prof_live, prof_live_len);
+    prof_live = NULL;
+    prof_live_len = 0;
+}
+
+static PyObject *
+mod_prof_live(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *path = NULL, *names = NULL;
+    Py_buffer header = {0};
+    int fd = -1, was_sampling = prof_sampler_live;
+    void *map = MAP_FAILED;
+    size_t len = 0;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_prof_live() takes a path and a header");
+        return NULL;
+    }
+    if (prof_wrappers == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_prof_install() first");
+        return NULL;
+    }
+    if (args[0] == Py_None) {
+        prof_sampler_stop();
+        prof_live_detach();
+        if (was_sampling && prof_sampler_start() < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (!PyUnicode_FSConverter(args[0], &path) ||
+        PyObject_GetBuffer(args[1], &header, PyBUF_SIMPLE) < 0) {
+        goto error;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(prof_wrappers);
+    names = PyUnicode_FromString("");
+    for (Py_ssize_t i = 0; names != NULL && i < n; i++) {
+        ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
+        PyObject *line = PyUnicode_FromFormat("%U%U\n", names, w->name);
+        Py_SETREF(names, line);
+    }
+    Py_ssize_t names_len = 0;
+    const char *names_utf8 =
+            names ? PyUnicode_AsUTF8AndSize(names, &names_len) : NULL;
+    if (names_utf8 == NULL) {
+        goto error;
+    }
+    size_t data_offset =
+            sizeof(prof_live_head) + (size_t)header.len + (size_t)names_len;
+    data_offset = (data_offset + 7) & ~(size_t)7;
+    len = data_offset + (size_t)n * sizeof(prof_counts) +
+          (size_t)(2 * (n > 0 ? n : 1)) * sizeof(long long);
+    if (data_offset > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "_prof_live(): header too long");
+        goto error;
+    }
+    fd = open(PyBytes_AS_STRING(path), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+              0644);
+    if (fd < 0 || ftruncate(fd, (off_t)len) != 0 ||
+        (map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+                MAP_FAILED) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, args[0]);
+        goto error;
+    }
+    close(fd);
+    fd = -1;
+    prof_live_head *head = map;
+    char *base = map;
+    memcpy(head->magic, "CMPILIV1", 8);
+    head->header_len = (uint32_t)header.len;
+    head->nwrappers = (uint32_t)n;
+    head->names_len = (uint32_t)names_len;
+    head->data_offset = (uint32_t)data_offset;
+    memcpy(base + sizeof(prof_live_head), header.buf, (size_t)header.len);
+    memcpy(base + sizeof(prof_live_head) + header.len, names_utf8,
+           (size_t)names_len);
+    prof_calibrate();
+    head->ns_per_tick = prof_counter > 0 ? prof_ns_per_tick : 1.0;
+    /* the sampler must not add to an array being replaced */
+    prof_sampler_stop();
+    prof_counts *slots = (prof_counts *)(base + data_offset);
+    _Atomic long long *sampled = (_Atomic long long *)(slots + n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
+        slots[i] = *w->cnt;
+        w->cnt = &slots[i];
+    }
+    for (Py_ssize_t i = 0; i < 2 * prof_sampled_n && i < 2 * n; i++) {
+        atomic_store_explicit(
+                &sampled[i],
+                atomic_load_explicit(&prof_sampled[i], memory_order_relaxed),
+                memory_order_relaxed);
+    }
+    if (prof_live != NULL) {
+        munmap((void *)prof_live, prof_live_len);
+    }
+    else {
+        PyMem_RawFree((void *)prof_sampled);
+    }
+    prof_sampled = sampled;
+    prof_sampled_n = n;
+    prof_live = head;
+    prof_live_len = len;
+    atomic_store_explicit(&head->updated_ns, prof_real_ns(),
+                          memory_order_relaxed);
+    Py_DECREF(path);
+    Py_DECREF(names);
+    PyBuffer_Release(&header);
+    if (was_sampling && prof_sampler_start() < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+error:
+    if (map != MAP_FAILED) {
+        munmap(map, len);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    Py_XDECREF(path);
+    Py_XDECREF(names);
+    if (header.obj != NULL) {
+        PyBuffer_Release(&header);
+    }
+    return NULL;
+}
+
 #define CMPI_PROFILE_METHODS                                                \
     {"_prof_install", (PyCFunction)mod_prof_install, METH_NOARGS,           \
      "_prof_install($module, /)\n--\n\nWrap every public callable (once): " \
@@ -1639,6 +1841,11 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
             {"_prof_sampling", (PyCFunction)mod_prof_sampling, METH_NOARGS, \
              "_prof_sampling($module, /)\n--\n\nWhether the sampler "       \
              "thread runs."},                                               \
+            {"_prof_live", (PyCFunction)(void (*)(void))mod_prof_live,      \
+             METH_FASTCALL,                                                 \
+             "_prof_live($module, path, header, /)\n--\n\nKeep the "        \
+             "counters in a file mapped at path (header: bytes it "         \
+             "starts with), or, with None, in memory again."},              \
             {"_prof_trace", (PyCFunction)mod_prof_trace, METH_NOARGS,       \
              "_prof_trace($module, /)\n--\n\n(events in time order, "       \
              "dropped)."},
