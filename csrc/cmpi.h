@@ -630,6 +630,10 @@ typedef struct {
     cmpi_copies copies;
     cmpi_state *st;
     PyObject *weakreflist;
+    /* profile.c: what each Start of this persistent request moves, as
+     * its *_init counted it (prof_kept: counted while a profile ran) */
+    long long prof_sent, prof_received;
+    int prof_peer, prof_tag, prof_kept;
 } RequestObject;
 
 typedef struct {

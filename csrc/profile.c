@@ -608,6 +608,39 @@ cmpi_prof_status_slow(const MPI_Status *s)
     }
 }
 
+/* A hook may run on an error path, with the caller's exception pending:
+ * its own bookkeeping (which may fail: no memory, a topology it cannot
+ * read) keeps that exception aside and puts it back after, dropping only
+ * its own errors. */
+typedef struct {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *exc;
+#else
+    PyObject *type, *value, *tb;
+#endif
+} prof_pending_error;
+
+static inline void
+prof_error_aside(prof_pending_error *p)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    p->exc = PyErr_GetRaisedException();
+#else
+    PyErr_Fetch(&p->type, &p->value, &p->tb);
+#endif
+}
+
+/* The caller's exception (or none) is the pending one again. */
+static inline void
+prof_error_back(prof_pending_error *p)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(p->exc);
+#else
+    PyErr_Restore(p->type, p->value, p->tb);
+#endif
+}
+
 static CMPI_NOINLINE void
 cmpi_prof_blocks_slow(CommObject *nb, int dir, int n, const int *counts,
                       int count, MPI_Datatype dtype, const MPI_Datatype *types)
@@ -620,13 +653,17 @@ cmpi_prof_blocks_slow(CommObject *nb, int dir, int n, const int *counts,
         return;
     }
     if (nb != NULL) {
+        prof_pending_error pending;
+        prof_error_aside(&pending);
         /* (neighbour lists it cannot read: every block counts) */
         if (cmpi_topo_edges(nb, &in, &nin, &out, &nout) < 0) {
-            PyErr_Clear();
+            in = out = NULL;
+            nin = nout = 0;
         }
         else if ((dir == CMPI_MSG_SEND ? nout : nin) >= n) {
             peers = dir == CMPI_MSG_SEND ? out : in;
         }
+        prof_error_back(&pending); /* (drops cmpi_topo_edges' error) */
     }
     for (int i = 0; i < n; i++) {
         long long c = counts != NULL ? counts[i] : count;
@@ -647,62 +684,12 @@ cmpi_prof_blocks_slow(CommObject *nb, int dir, int n, const int *counts,
     PyMem_Free(out);
 }
 
-/* What each Start of a persistent request moves, counted by its *_init
- * call: {address of the request (of its owner, for a copy made by
- * Prequest(other)): (weak reference to it, sent, received, peer, tag)}.
- * An entry whose reference is dead is stale (its request is gone and the
- * address may be another's): Start ignores it, and prof_keep_prune drops
- * such entries as the dict grows.  Bookkeeping that fails (no memory)
- * only loses the figures: a profile never makes a call fail. */
-static PyObject *prof_persistent = NULL;
-static Py_ssize_t prof_persistent_prune_at = 64;
-
+/* What each Start of a persistent request moves is kept in the request
+ * (its owner's, for a copy made by Prequest(other)) by its *_init call. */
 static RequestObject *
 prof_request_owner(RequestObject *r)
 {
     return r->owner != NULL ? (RequestObject *)r->owner : r;
-}
-
-/* The request an entry refers to (a new reference), or NULL if it is
- * gone. */
-static PyObject *
-prof_keep_referent(PyObject *entry)
-{
-    PyObject *ref = PyObject_CallNoArgs(PyTuple_GET_ITEM(entry, 0));
-    if (ref == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    if (ref == Py_None) {
-        Py_DECREF(ref);
-        return NULL;
-    }
-    return ref;
-}
-
-static void
-prof_keep_prune(void)
-{
-    PyObject *stale = PyList_New(0), *key, *entry;
-    Py_ssize_t pos = 0;
-    if (stale == NULL) {
-        PyErr_Clear();
-        return;
-    }
-    while (PyDict_Next(prof_persistent, &pos, &key, &entry)) {
-        PyObject *ref = prof_keep_referent(entry);
-        if (ref == NULL && PyList_Append(stale, key) < 0) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(ref);
-    }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(stale); i++) {
-        if (PyDict_DelItem(prof_persistent, PyList_GET_ITEM(stale, i)) < 0) {
-            PyErr_Clear();
-        }
-    }
-    Py_DECREF(stale);
-    prof_persistent_prune_at = 2 * PyDict_GET_SIZE(prof_persistent) + 64;
 }
 
 static CMPI_NOINLINE void
@@ -719,7 +706,6 @@ static CMPI_NOINLINE void
 cmpi_prof_keep_slow(RequestObject *r)
 {
     cmpi_prof_frame *f = prof_frame();
-    PyObject *key = NULL, *ref = NULL, *entry = NULL;
     if (f == NULL) {
         return;
     }
@@ -732,55 +718,29 @@ cmpi_prof_keep_slow(RequestObject *r)
         return;
     }
     RequestObject *owner = prof_request_owner(r);
-    if (prof_persistent == NULL && (prof_persistent = PyDict_New()) == NULL) {
-        goto error;
-    }
-    if (PyDict_GET_SIZE(prof_persistent) >= prof_persistent_prune_at) {
-        prof_keep_prune();
-    }
-    key = PyLong_FromVoidPtr(owner);
-    ref = key ? PyWeakref_NewRef((PyObject *)owner, NULL) : NULL;
-    entry = ref ? Py_BuildValue("(OLLii)", ref, sent, received, f->peer,
-                                f->tag)
-                : NULL;
-    if (entry == NULL || PyDict_SetItem(prof_persistent, key, entry) < 0) {
-        goto error;
-    }
-    goto done;
-error:
-    PyErr_Clear();
-done:
-    Py_XDECREF(key);
-    Py_XDECREF(ref);
-    Py_XDECREF(entry);
+    owner->prof_sent = sent;
+    owner->prof_received = received;
+    owner->prof_peer = f->peer;
+    owner->prof_tag = f->tag;
+    owner->prof_kept = 1;
 }
 
 static CMPI_NOINLINE void
 cmpi_prof_start_slow(RequestObject *r, int peer)
 {
     cmpi_prof_frame *f = prof_frame();
-    if (f == NULL || prof_persistent == NULL) {
+    if (f == NULL) {
         return;
     }
     RequestObject *owner = prof_request_owner(r);
-    PyObject *key = PyLong_FromVoidPtr(owner);
-    PyObject *entry = key ? PyDict_GetItemWithError(prof_persistent, key)
-                          : NULL; /* borrowed */
-    Py_XDECREF(key);
-    if (entry == NULL) {
-        PyErr_Clear();
-        return;
+    if (!owner->prof_kept) {
+        return; /* made while no profile ran, or on another thread */
     }
-    PyObject *ref = prof_keep_referent(entry);
-    Py_XDECREF(ref);
-    if (ref != (PyObject *)owner) {
-        return; /* stale: another request lived at this address */
-    }
-    f->sent += PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 1));
-    f->received += PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 2));
+    f->sent += owner->prof_sent;
+    f->received += owner->prof_received;
     if (peer) {
-        f->peer = PyLong_AsLong(PyTuple_GET_ITEM(entry, 3));
-        f->tag = PyLong_AsLong(PyTuple_GET_ITEM(entry, 4));
+        f->peer = owner->prof_peer;
+        f->tag = owner->prof_tag;
     }
 }
 
@@ -871,9 +831,11 @@ prof_comm_name(MPI_Comm comm)
     if (comm != MPI_COMM_NULL && MPI_Finalized(&fin) == MPI_SUCCESS && !fin &&
         MPI_Comm_get_name(comm, name, &len) == MPI_SUCCESS && len > 0) {
         name[len < MPI_MAX_OBJECT_NAME ? len : MPI_MAX_OBJECT_NAME] = '\0';
+        prof_pending_error pending;
+        prof_error_aside(&pending);
         PyObject *s = PyUnicode_FromString(name);
         if (s == NULL) {
-            PyErr_Clear();
+            prof_error_back(&pending);
             return -1;
         }
         Py_ssize_t n = PyList_GET_SIZE(prof_comm_names);
@@ -885,13 +847,14 @@ prof_comm_name(MPI_Comm comm)
         }
         if (id < 0) {
             if (PyList_Append(prof_comm_names, s) < 0) {
-                PyErr_Clear();
                 Py_DECREF(s);
+                prof_error_back(&pending);
                 return -1;
             }
             id = (int)n;
         }
         Py_DECREF(s);
+        prof_error_back(&pending);
     }
     if (prof_comm_cached == PROF_COMM_CACHE) {
         prof_comm_cached = 0; /* full: start again */
