@@ -852,6 +852,17 @@ cmpi_prof_status(const MPI_Status *s)
         cmpi_prof_status_slow(s);
     }
 }
+static void
+cmpi_prof_recv_slow(int source, int tag, const MPI_Status *s);
+/* a completed receive from (source, tag) as asked: cmpi_prof_peer and
+ * cmpi_prof_status in one */
+static inline void
+cmpi_prof_recv(int source, int tag, const MPI_Status *s)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_recv_slow(source, tag, s);
+    }
+}
 /* n blocks of counts[i] elements (or `count` each) of types[i] (or
  * dtype): a vector collective's message; with `nb`, a topology
  * communicator, block i goes to (or comes from) neighbour i, and the blocks
