@@ -99,8 +99,9 @@ def merge_document(records, missing=(), size=None):
         size = max([r.get("size", 0) for r in records] + [len(records)])
     known = {r["rank"] for r in records}
     missing = sorted(set(missing) | {r for r in range(size) if r not in known})
-    return {"version": VERSION, "ranks": records, "missing": missing,
-            "complete": not missing}
+    partial = [r["rank"] for r in records if r.get("reason")]
+    return {"version": VERSION, "ranks": records, "missing": missing, "partial": partial,
+            "complete": not missing and not partial}
 
 
 # ---------------------------------------------------------------- table
@@ -775,16 +776,17 @@ def _at_exit():
     if _job["size"] > 1:
         answers.update(_collect(comm, mpi, _job["size"]))
     records = [answers[r][0] for r in sorted(answers)]
+    late = [r for r in range(_job["size"]) if r not in answers]
     if _job["profile"]:
-        records += _left_behind([r for r in range(_job["size"]) if r not in answers])
+        records += _left_behind(late)
     missing = sorted(set(range(_job["size"])) - {r["rank"] for r in records})
     records.sort(key=lambda r: r["rank"])
     try:
         if _job["profile"]:
             sys.stdout.flush()
             text = format_table(records, missing)
-            if missing:
-                text += (f"(ranks {', '.join(map(str, missing))} sent nothing within "
+            if late:
+                text += (f"(ranks {', '.join(map(str, late))} sent nothing within "
                          f"{_gather_timeout():g} s: CMPI_PROFILE_TIMEOUT)\n")
             sys.stderr.write(text)
             sys.stderr.flush()
@@ -818,6 +820,8 @@ def _left_behind(ranks):
                 except (OSError, ValueError, KeyError):
                     continue
                 if got and got[0]["rank"] == rank:
+                    if got[0].get("reason") == LIVE_REASON:  # perhaps still running
+                        got[0]["reason"] = "no answer at exit: its live file"
                     found.append(got[0])
                     break
     return found
