@@ -1732,6 +1732,16 @@ mod_prof_live(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
         }
         Py_RETURN_NONE;
     }
+    static int fork_hook = 0; /* (exact timing starts no sampler, whose
+                                 fork hook detaches too) */
+    if (!fork_hook) {
+        if (pthread_atfork(NULL, NULL, prof_live_detach) != 0) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "cannot register the live file's fork hook");
+            return NULL;
+        }
+        fork_hook = 1;
+    }
     if (!PyUnicode_FSConverter(args[0], &path) ||
         PyObject_GetBuffer(args[1], &header, PyBUF_SIMPLE) < 0) {
         goto error;
