@@ -33,11 +33,22 @@ default 100 ticks a second):
 x1.27-1.32 on the ping-pong and 36-49 ns per call.  At 1000 sampler ticks
 a second (CMPI_PROFILE_INTERVAL=1000) the profile cost x1.06-1.09 on the
 same quiet machine: both ranks spin on both cores, and each tick takes a
-core from a rank for a moment.  Callgrind (a profiled COMM_SELF.Send +
-Recv pair, wrappers installed): off 3,322 instructions, profile +215, of
-which 72 in the wrappers and the rest in the byte, peer and status hooks
-(MPI_Get_count: 44).  Never installed, a call has only the hooks' one test
-each, unchanged by the profile.
+core from a rank for a moment.  Callgrind
+(benchmarks/profile_callgrind.py: a profiled Send + Recv pair at 2 ranks, no receive waiting, wrappers installed): MPICH off 4,215
+instructions a pair, profile +246 before 2026-12-06, +149 since; Open MPI
+off 3,909, +217 before, +150 since.  On Open MPI's COMM_SELF (a send to
+self, which MPICH cannot run in one loop) +215 before (wrappers 72,
+MPI_Get_count 44, the Send's byte hook 43, the status hook 29, the peer
+hook 10, the hooks' tests 17), +150 since: the received bytes read from
+the status's own fields where mpi.h shows them (Open MPI _ucount, MPICH
+count_lo/count_hi_and_cancelled; MPI_Get_count only past INT_MAX bytes or
+with the standard ABI), Recv's peer and status hooks as one call,
+MPI_BYTE tested first in the byte hook, and the sampled wrapper no longer
+zeroing the exact-timing fields nor emptying the communicator-name cache
+(only the trace uses it, and _prof_start empties it).  Off is unchanged.
+The counters live in a mapped file (the live file) through a pointer in
+each wrapper: +2 instructions a pair, included above.  Never installed, a
+call has only the hooks' one test each, unchanged by the profile.
 """
 
 import argparse

@@ -630,6 +630,10 @@ typedef struct {
     cmpi_copies copies;
     cmpi_state *st;
     PyObject *weakreflist;
+    /* profile.c: what each Start of this persistent request moves, as
+     * its *_init counted it (prof_kept: counted while a profile ran) */
+    long long prof_sent, prof_received;
+    int prof_peer, prof_tag, prof_kept;
 } RequestObject;
 
 typedef struct {
@@ -846,6 +850,17 @@ cmpi_prof_status(const MPI_Status *s)
 {
     if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
         cmpi_prof_status_slow(s);
+    }
+}
+static void
+cmpi_prof_recv_slow(int source, int tag, const MPI_Status *s);
+/* a completed receive from (source, tag) as asked: cmpi_prof_peer and
+ * cmpi_prof_status in one */
+static inline void
+cmpi_prof_recv(int source, int tag, const MPI_Status *s)
+{
+    if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_recv_slow(source, tag, s);
     }
 }
 /* n blocks of counts[i] elements (or `count` each) of types[i] (or

@@ -258,8 +258,7 @@ Comm_Recv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
         return cmpi_raise(self->st, ierr);
     }
-    cmpi_prof_peer(source, tag);
-    cmpi_prof_status(&s);
+    cmpi_prof_recv(source, tag, &s);
     if (a[3] != NULL && cmpi_status_store(self->st, a[3], &s) < 0) {
         return NULL;
     }

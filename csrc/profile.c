@@ -125,6 +125,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #if defined(__linux__)
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -343,6 +345,28 @@ prof_ticks_to_mono(long long t)
     return prof_cal_first.ns + prof_ticks_to_ns(t - prof_cal_first.ticks);
 }
 
+/* The live file's head (see "The live file" below). */
+typedef struct {
+    char magic[8]; /* "CMPILIV1" */
+    uint32_t header_len, nwrappers, names_len, data_offset;
+    _Atomic long long updated_ns; /* CLOCK_REALTIME of the last update */
+    double ns_per_tick;           /* prof_counts' tick unit, in ns */
+} prof_live_head;
+
+static prof_live_head *prof_live = NULL;
+static size_t prof_live_len = 0;
+
+static inline long long
+prof_real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+prof_live_detach(void);
+
 /* ------------------------------------------------------------------ */
 /* The sampler.  prof_running is (wrapper id << 1 | in a wait) of the
  * main thread's innermost profiled call, -1 when none runs; written by
@@ -396,6 +420,10 @@ prof_sampler_main(void *Py_UNUSED(arg))
                                           now - last, memory_order_relaxed);
             }
         }
+        if (prof_live != NULL) { /* how long the rank ran, if it dies */
+            atomic_store_explicit(&prof_live->updated_ns, prof_real_ns(),
+                                  memory_order_relaxed);
+        }
         last = now;
         if (next < now) { /* woke late: no burst of ticks to catch up */
             next = now;
@@ -428,6 +456,7 @@ prof_sampler_forked(void)
     pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
     prof_sampler_lock = fresh;
     prof_sampler_live = 0;
+    prof_live_detach();
 }
 
 /* Returns 0, or -1 with an exception. */
@@ -508,16 +537,18 @@ cmpi_prof_bytes_slow(long long sent, long long received)
 }
 
 /* A message's payload; the one-byte types (the buffers of bytes-like
- * objects) without a call into the MPI library. */
+ * objects, MPI_BYTE first) without a call into the MPI library. */
 static inline void
 prof_add_msg(cmpi_prof_frame *f, int dir, long long count, MPI_Datatype dtype)
 {
     MPI_Count size = 1;
-    int one_byte = dtype == MPI_BYTE || dtype == MPI_UNSIGNED_CHAR ||
-                   dtype == MPI_CHAR || dtype == MPI_SIGNED_CHAR;
-    if (count <= 0 || dtype == MPI_DATATYPE_NULL ||
-        (!one_byte &&
-         (MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0))) {
+    if (count <= 0) {
+        return;
+    }
+    if (CMPI_UNLIKELY(dtype != MPI_BYTE) && dtype != MPI_UNSIGNED_CHAR &&
+        dtype != MPI_CHAR && dtype != MPI_SIGNED_CHAR &&
+        (dtype == MPI_DATATYPE_NULL ||
+         MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0)) {
         return;
     }
     if (dir == CMPI_MSG_SEND) {
@@ -562,21 +593,97 @@ cmpi_prof_p2p_slow(int dir, long long count, MPI_Datatype dtype, int peer,
     }
 }
 
-static CMPI_NOINLINE void
-cmpi_prof_status_slow(const MPI_Status *s)
+/* The bytes a status says were received, as MPI_Get_count(s, MPI_BYTE)
+ * gives them (none above INT_MAX: MPI_UNDEFINED).  Read from the status's
+ * own fields where the library's mpi.h shows them (Open MPI, MPICH and
+ * its derivatives): MPI_Get_count cost 44 instructions a receive, a
+ * fifth of what the profile added to a Send/Recv pair. */
+static inline long long
+prof_status_bytes(const MPI_Status *s)
 {
-    cmpi_prof_frame *f = prof_frame();
     int n = 0;
-    if (f == NULL || s == MPI_STATUS_IGNORE) {
-        return;
+#if !defined(MPI_ABI_VERSION) && defined(OPEN_MPI)
+    if (CMPI_LIKELY(s->_ucount <= (size_t)INT_MAX)) {
+        return (long long)s->_ucount;
     }
+#elif !defined(MPI_ABI_VERSION) && defined(MPICH)
+    /* the count's high bits are above the cancelled bit */
+    if (CMPI_LIKELY(s->count_lo >= 0 &&
+                    (s->count_hi_and_cancelled >> 1) == 0)) {
+        return s->count_lo;
+    }
+#endif
+    if (MPI_Get_count(s, MPI_BYTE, &n) != MPI_SUCCESS || n < 0) {
+        return 0;
+    }
+    return n;
+}
+
+static inline void
+prof_add_status(cmpi_prof_frame *f, const MPI_Status *s)
+{
     if (s->MPI_SOURCE != MPI_PROC_NULL && s->MPI_SOURCE != MPI_ANY_SOURCE) {
         f->peer = s->MPI_SOURCE;
         f->tag = s->MPI_TAG;
     }
-    if (MPI_Get_count(s, MPI_BYTE, &n) == MPI_SUCCESS && n > 0) {
-        f->received += n;
+    f->received += prof_status_bytes(s);
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_status_slow(const MPI_Status *s)
+{
+    cmpi_prof_frame *f = prof_frame();
+    if (f == NULL || s == MPI_STATUS_IGNORE) {
+        return;
     }
+    prof_add_status(f, s);
+}
+
+static CMPI_NOINLINE void
+cmpi_prof_recv_slow(int source, int tag, const MPI_Status *s)
+{
+    cmpi_prof_frame *f = prof_frame();
+    if (f == NULL) {
+        return;
+    }
+    f->peer = source;
+    f->tag = tag;
+    if (s != MPI_STATUS_IGNORE) {
+        prof_add_status(f, s);
+    }
+}
+
+/* A hook may run on an error path, with the caller's exception pending:
+ * its own bookkeeping (which may fail: no memory, a topology it cannot
+ * read) keeps that exception aside and puts it back after, dropping only
+ * its own errors. */
+typedef struct {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *exc;
+#else
+    PyObject *type, *value, *tb;
+#endif
+} prof_pending_error;
+
+static inline void
+prof_error_aside(prof_pending_error *p)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    p->exc = PyErr_GetRaisedException();
+#else
+    PyErr_Fetch(&p->type, &p->value, &p->tb);
+#endif
+}
+
+/* The caller's exception (or none) is the pending one again. */
+static inline void
+prof_error_back(prof_pending_error *p)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyErr_SetRaisedException(p->exc);
+#else
+    PyErr_Restore(p->type, p->value, p->tb);
+#endif
 }
 
 static CMPI_NOINLINE void
@@ -591,13 +698,17 @@ cmpi_prof_blocks_slow(CommObject *nb, int dir, int n, const int *counts,
         return;
     }
     if (nb != NULL) {
+        prof_pending_error pending;
+        prof_error_aside(&pending);
         /* (neighbour lists it cannot read: every block counts) */
         if (cmpi_topo_edges(nb, &in, &nin, &out, &nout) < 0) {
-            PyErr_Clear();
+            in = out = NULL;
+            nin = nout = 0;
         }
         else if ((dir == CMPI_MSG_SEND ? nout : nin) >= n) {
             peers = dir == CMPI_MSG_SEND ? out : in;
         }
+        prof_error_back(&pending); /* (drops cmpi_topo_edges' error) */
     }
     for (int i = 0; i < n; i++) {
         long long c = counts != NULL ? counts[i] : count;
@@ -618,62 +729,12 @@ cmpi_prof_blocks_slow(CommObject *nb, int dir, int n, const int *counts,
     PyMem_Free(out);
 }
 
-/* What each Start of a persistent request moves, counted by its *_init
- * call: {address of the request (of its owner, for a copy made by
- * Prequest(other)): (weak reference to it, sent, received, peer, tag)}.
- * An entry whose reference is dead is stale (its request is gone and the
- * address may be another's): Start ignores it, and prof_keep_prune drops
- * such entries as the dict grows.  Bookkeeping that fails (no memory)
- * only loses the figures: a profile never makes a call fail. */
-static PyObject *prof_persistent = NULL;
-static Py_ssize_t prof_persistent_prune_at = 64;
-
+/* What each Start of a persistent request moves is kept in the request
+ * (its owner's, for a copy made by Prequest(other)) by its *_init call. */
 static RequestObject *
 prof_request_owner(RequestObject *r)
 {
     return r->owner != NULL ? (RequestObject *)r->owner : r;
-}
-
-/* The request an entry refers to (a new reference), or NULL if it is
- * gone. */
-static PyObject *
-prof_keep_referent(PyObject *entry)
-{
-    PyObject *ref = PyObject_CallNoArgs(PyTuple_GET_ITEM(entry, 0));
-    if (ref == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    if (ref == Py_None) {
-        Py_DECREF(ref);
-        return NULL;
-    }
-    return ref;
-}
-
-static void
-prof_keep_prune(void)
-{
-    PyObject *stale = PyList_New(0), *key, *entry;
-    Py_ssize_t pos = 0;
-    if (stale == NULL) {
-        PyErr_Clear();
-        return;
-    }
-    while (PyDict_Next(prof_persistent, &pos, &key, &entry)) {
-        PyObject *ref = prof_keep_referent(entry);
-        if (ref == NULL && PyList_Append(stale, key) < 0) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(ref);
-    }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(stale); i++) {
-        if (PyDict_DelItem(prof_persistent, PyList_GET_ITEM(stale, i)) < 0) {
-            PyErr_Clear();
-        }
-    }
-    Py_DECREF(stale);
-    prof_persistent_prune_at = 2 * PyDict_GET_SIZE(prof_persistent) + 64;
 }
 
 static CMPI_NOINLINE void
@@ -690,7 +751,6 @@ static CMPI_NOINLINE void
 cmpi_prof_keep_slow(RequestObject *r)
 {
     cmpi_prof_frame *f = prof_frame();
-    PyObject *key = NULL, *ref = NULL, *entry = NULL;
     if (f == NULL) {
         return;
     }
@@ -703,55 +763,29 @@ cmpi_prof_keep_slow(RequestObject *r)
         return;
     }
     RequestObject *owner = prof_request_owner(r);
-    if (prof_persistent == NULL && (prof_persistent = PyDict_New()) == NULL) {
-        goto error;
-    }
-    if (PyDict_GET_SIZE(prof_persistent) >= prof_persistent_prune_at) {
-        prof_keep_prune();
-    }
-    key = PyLong_FromVoidPtr(owner);
-    ref = key ? PyWeakref_NewRef((PyObject *)owner, NULL) : NULL;
-    entry = ref ? Py_BuildValue("(OLLii)", ref, sent, received, f->peer,
-                                f->tag)
-                : NULL;
-    if (entry == NULL || PyDict_SetItem(prof_persistent, key, entry) < 0) {
-        goto error;
-    }
-    goto done;
-error:
-    PyErr_Clear();
-done:
-    Py_XDECREF(key);
-    Py_XDECREF(ref);
-    Py_XDECREF(entry);
+    owner->prof_sent = sent;
+    owner->prof_received = received;
+    owner->prof_peer = f->peer;
+    owner->prof_tag = f->tag;
+    owner->prof_kept = 1;
 }
 
 static CMPI_NOINLINE void
 cmpi_prof_start_slow(RequestObject *r, int peer)
 {
     cmpi_prof_frame *f = prof_frame();
-    if (f == NULL || prof_persistent == NULL) {
+    if (f == NULL) {
         return;
     }
     RequestObject *owner = prof_request_owner(r);
-    PyObject *key = PyLong_FromVoidPtr(owner);
-    PyObject *entry = key ? PyDict_GetItemWithError(prof_persistent, key)
-                          : NULL; /* borrowed */
-    Py_XDECREF(key);
-    if (entry == NULL) {
-        PyErr_Clear();
-        return;
+    if (!owner->prof_kept) {
+        return; /* made while no profile ran, or on another thread */
     }
-    PyObject *ref = prof_keep_referent(entry);
-    Py_XDECREF(ref);
-    if (ref != (PyObject *)owner) {
-        return; /* stale: another request lived at this address */
-    }
-    f->sent += PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 1));
-    f->received += PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 2));
+    f->sent += owner->prof_sent;
+    f->received += owner->prof_received;
     if (peer) {
-        f->peer = PyLong_AsLong(PyTuple_GET_ITEM(entry, 3));
-        f->tag = PyLong_AsLong(PyTuple_GET_ITEM(entry, 4));
+        f->peer = owner->prof_peer;
+        f->tag = owner->prof_tag;
     }
 }
 
@@ -812,6 +846,7 @@ typedef struct {
     int kind;
     int on_comm;      /* self is a communicator: its name goes in events */
     int forgets_name; /* Set_name, Free, Disconnect: the cache is stale */
+    prof_counts *cnt; /* &counts, or its slot in the live file */
     prof_counts counts;
 } ProfWrapper;
 
@@ -841,9 +876,11 @@ prof_comm_name(MPI_Comm comm)
     if (comm != MPI_COMM_NULL && MPI_Finalized(&fin) == MPI_SUCCESS && !fin &&
         MPI_Comm_get_name(comm, name, &len) == MPI_SUCCESS && len > 0) {
         name[len < MPI_MAX_OBJECT_NAME ? len : MPI_MAX_OBJECT_NAME] = '\0';
+        prof_pending_error pending;
+        prof_error_aside(&pending);
         PyObject *s = PyUnicode_FromString(name);
         if (s == NULL) {
-            PyErr_Clear();
+            prof_error_back(&pending);
             return -1;
         }
         Py_ssize_t n = PyList_GET_SIZE(prof_comm_names);
@@ -855,13 +892,14 @@ prof_comm_name(MPI_Comm comm)
         }
         if (id < 0) {
             if (PyList_Append(prof_comm_names, s) < 0) {
-                PyErr_Clear();
                 Py_DECREF(s);
+                prof_error_back(&pending);
                 return -1;
             }
             id = (int)n;
         }
         Py_DECREF(s);
+        prof_error_back(&pending);
     }
     if (prof_comm_cached == PROF_COMM_CACHE) {
         prof_comm_cached = 0; /* full: start again */
@@ -893,13 +931,13 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
 {
     if (CMPI_UNLIKELY(!prof_on_main())) {
         if (!prof_exact) {
-            w->counts.calls++;
+            w->cnt->calls++;
             return prof_forward(w, args, nargsf, kwnames);
         }
         long long t0 = prof_ticks();
         PyObject *r = prof_forward(w, args, nargsf, kwnames);
-        w->counts.calls++;
-        w->counts.time_ticks += prof_ticks() - t0;
+        w->cnt->calls++;
+        w->cnt->time_ticks += prof_ticks() - t0;
         return r;
     }
     int comm = -1;
@@ -934,15 +972,15 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
                               memory_order_relaxed);
     }
     cmpi_prof_cur = outer;
-    w->counts.calls++;
-    w->counts.sent += f.sent;
-    w->counts.received += f.received;
+    w->cnt->calls++;
+    w->cnt->sent += f.sent;
+    w->cnt->received += f.received;
     if (exact) {
         if (f.wait_start != 0) { /* an exception left a wait open */
             f.wait_ns += t1 - f.wait_start;
         }
-        w->counts.time_ticks += t1 - t0;
-        w->counts.wait_ticks += f.wait_ns < t1 - t0 ? f.wait_ns : t1 - t0;
+        w->cnt->time_ticks += t1 - t0;
+        w->cnt->wait_ticks += f.wait_ns < t1 - t0 ? f.wait_ns : t1 - t0;
     }
     if (cmpi_prof_tracing && prof_ring != NULL) {
         prof_record(w, t0, t1 - t0, &f, comm);
@@ -957,21 +995,23 @@ static CMPI_NOINLINE PyObject *
 prof_call_sampled(ProfWrapper *w, PyObject *const *args, size_t nargsf,
                   PyObject *kwnames)
 {
-    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1, 0, 0};
+    /* wait_ns serves exact timing only; the names of communicators only
+     * the trace, whose _prof_start empties their cache (so Set_name,
+     * Free ... need not here) */
+    cmpi_prof_frame f;
+    f.wait_start = f.sent = f.received = f.mark_sent = f.mark_received = 0;
+    f.peer = f.tag = -1;
     cmpi_prof_frame *outer = cmpi_prof_cur;
     int outer_running =
             atomic_load_explicit(&prof_running, memory_order_relaxed);
-    if (w->forgets_name) {
-        prof_comm_cached = 0;
-    }
     cmpi_prof_cur = &f;
     atomic_store_explicit(&prof_running, w->id << 1, memory_order_relaxed);
     PyObject *r = prof_forward(w, args, nargsf, kwnames);
     atomic_store_explicit(&prof_running, outer_running, memory_order_relaxed);
     cmpi_prof_cur = outer;
-    w->counts.calls++;
-    w->counts.sent += f.sent;
-    w->counts.received += f.received;
+    w->cnt->calls++;
+    w->cnt->sent += f.sent;
+    w->cnt->received += f.received;
     return r;
 }
 
@@ -1209,6 +1249,7 @@ prof_wrap(PyObject *orig, PyObject *target, int kind, const char *owner,
     w->on_comm = on_comm;
     w->id = (int)PyList_GET_SIZE(prof_wrappers);
     memset(&w->counts, 0, sizeof(w->counts));
+    w->cnt = &w->counts;
     w->name = PyUnicode_FromFormat("%s.%U", owner, attr);
     PyObject_GC_Track(w);
     if (w->name == NULL || PyList_Append(prof_wrappers, (PyObject *)w) < 0) {
@@ -1435,6 +1476,9 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
         if (sampled == NULL) {
             return PyErr_NoMemory();
         }
+        if (prof_live != NULL) {
+            prof_live_detach(); /* (not reached: install wraps once) */
+        }
         PyMem_RawFree((void *)prof_sampled);
         prof_sampled = sampled;
         prof_sampled_n = nwrappers;
@@ -1495,7 +1539,7 @@ mod_prof_reset(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     Py_ssize_t n = prof_wrappers ? PyList_GET_SIZE(prof_wrappers) : 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
-        memset(&w->counts, 0, sizeof(w->counts));
+        memset(w->cnt, 0, sizeof(*w->cnt));
     }
     for (Py_ssize_t i = 0; i < 2 * prof_sampled_n; i++) {
         atomic_store_explicit(&prof_sampled[i], 0, memory_order_relaxed);
@@ -1519,7 +1563,7 @@ mod_prof_data(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     prof_calibrate();
     for (Py_ssize_t i = 0; i < n; i++) {
         ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
-        prof_counts c = w->counts;
+        prof_counts c = *w->cnt;
         if (c.calls == 0) {
             continue;
         }
@@ -1617,6 +1661,184 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
     return r;
 }
 
+/* ------------------------------------------------------------------ */
+/* The live file: a rank's counters kept in a shared file mapping, so that
+ * a process killed without warning (MPICH's Hydra sends SIGKILL to every
+ * rank when one calls MPI_Abort) still leaves its figures on disk, as of
+ * the moment it died, for cmpi.profile to read.  Writing a mapped page
+ * costs what writing the wrapper's own field did: no system call, no
+ * thread; the kernel writes the pages back.  Layout (native byte order):
+ * prof_live_head, the JSON header cmpi.profile passes (rank, host ...),
+ * the wrappers' names each ended by '\n', zero bytes up to a multiple of
+ * 8, then per wrapper id its prof_counts, then prof_sampled (2 per id). */
+
+/* The counters back in the process's own memory, the mapping gone (the
+ * file stays as it is).  Also in a forked child, whose counts must not go
+ * into the parent's file: no Python call, only memory. */
+static void
+prof_live_detach(void)
+{
+    if (prof_live == NULL) {
+        return;
+    }
+    Py_ssize_t n = prof_wrappers ? PyList_GET_SIZE(prof_wrappers) : 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
+        w->counts = *w->cnt;
+        w->cnt = &w->counts;
+    }
+    _Atomic long long *sampled = PyMem_RawCalloc(
+            (size_t)(prof_sampled_n > 0 ? prof_sampled_n : 1) * 2,
+            sizeof(_Atomic long long));
+    if (sampled != NULL) {
+        for (Py_ssize_t i = 0; i < 2 * prof_sampled_n; i++) {
+            atomic_store_explicit(&sampled[i],
+                                  atomic_load_explicit(&prof_sampled[i],
+                                                       memory_order_relaxed),
+                                  memory_order_relaxed);
+        }
+    }
+    else {
+        prof_sampled_n = 0; /* the sampler then adds nothing */
+    }
+    prof_sampled = sampled;
+    munmap((void *)prof_live, prof_live_len);
+    prof_live = NULL;
+    prof_live_len = 0;
+}
+
+static PyObject *
+mod_prof_live(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *path = NULL, *names = NULL;
+    Py_buffer header = {0};
+    int fd = -1, was_sampling = prof_sampler_live;
+    void *map = MAP_FAILED;
+    size_t len = 0;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_prof_live() takes a path and a header");
+        return NULL;
+    }
+    if (prof_wrappers == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_prof_install() first");
+        return NULL;
+    }
+    if (args[0] == Py_None) {
+        prof_sampler_stop();
+        prof_live_detach();
+        if (was_sampling && prof_sampler_start() < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    static int fork_hook = 0; /* (exact timing starts no sampler, whose
+                                 fork hook detaches too) */
+    if (!fork_hook) {
+        if (pthread_atfork(NULL, NULL, prof_live_detach) != 0) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "cannot register the live file's fork hook");
+            return NULL;
+        }
+        fork_hook = 1;
+    }
+    if (!PyUnicode_FSConverter(args[0], &path) ||
+        PyObject_GetBuffer(args[1], &header, PyBUF_SIMPLE) < 0) {
+        goto error;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(prof_wrappers);
+    names = PyUnicode_FromString("");
+    for (Py_ssize_t i = 0; names != NULL && i < n; i++) {
+        ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
+        PyObject *line = PyUnicode_FromFormat("%U%U\n", names, w->name);
+        Py_SETREF(names, line);
+    }
+    Py_ssize_t names_len = 0;
+    const char *names_utf8 =
+            names ? PyUnicode_AsUTF8AndSize(names, &names_len) : NULL;
+    if (names_utf8 == NULL) {
+        goto error;
+    }
+    size_t data_offset =
+            sizeof(prof_live_head) + (size_t)header.len + (size_t)names_len;
+    data_offset = (data_offset + 7) & ~(size_t)7;
+    len = data_offset + (size_t)n * sizeof(prof_counts) +
+          (size_t)(2 * (n > 0 ? n : 1)) * sizeof(long long);
+    if (data_offset > UINT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "_prof_live(): header too long");
+        goto error;
+    }
+    fd = open(PyBytes_AS_STRING(path), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+              0644);
+    if (fd < 0 || ftruncate(fd, (off_t)len) != 0 ||
+        (map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
+                MAP_FAILED) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, args[0]);
+        goto error;
+    }
+    close(fd);
+    fd = -1;
+    prof_live_head *head = map;
+    char *base = map;
+    memcpy(head->magic, "CMPILIV1", 8);
+    head->header_len = (uint32_t)header.len;
+    head->nwrappers = (uint32_t)n;
+    head->names_len = (uint32_t)names_len;
+    head->data_offset = (uint32_t)data_offset;
+    memcpy(base + sizeof(prof_live_head), header.buf, (size_t)header.len);
+    memcpy(base + sizeof(prof_live_head) + header.len, names_utf8,
+           (size_t)names_len);
+    prof_calibrate();
+    head->ns_per_tick = prof_counter > 0 ? prof_ns_per_tick : 1.0;
+    /* the sampler must not add to an array being replaced */
+    prof_sampler_stop();
+    prof_counts *slots = (prof_counts *)(base + data_offset);
+    _Atomic long long *sampled = (_Atomic long long *)(slots + n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ProfWrapper *w = (ProfWrapper *)PyList_GET_ITEM(prof_wrappers, i);
+        slots[i] = *w->cnt;
+        w->cnt = &slots[i];
+    }
+    for (Py_ssize_t i = 0; i < 2 * prof_sampled_n && i < 2 * n; i++) {
+        atomic_store_explicit(
+                &sampled[i],
+                atomic_load_explicit(&prof_sampled[i], memory_order_relaxed),
+                memory_order_relaxed);
+    }
+    if (prof_live != NULL) {
+        munmap((void *)prof_live, prof_live_len);
+    }
+    else {
+        PyMem_RawFree((void *)prof_sampled);
+    }
+    prof_sampled = sampled;
+    prof_sampled_n = n;
+    prof_live = head;
+    prof_live_len = len;
+    atomic_store_explicit(&head->updated_ns, prof_real_ns(),
+                          memory_order_relaxed);
+    Py_DECREF(path);
+    Py_DECREF(names);
+    PyBuffer_Release(&header);
+    if (was_sampling && prof_sampler_start() < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+error:
+    if (map != MAP_FAILED) {
+        munmap(map, len);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    Py_XDECREF(path);
+    Py_XDECREF(names);
+    if (header.obj != NULL) {
+        PyBuffer_Release(&header);
+    }
+    return NULL;
+}
+
 #define CMPI_PROFILE_METHODS                                                \
     {"_prof_install", (PyCFunction)mod_prof_install, METH_NOARGS,           \
      "_prof_install($module, /)\n--\n\nWrap every public callable (once): " \
@@ -1639,6 +1861,11 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
             {"_prof_sampling", (PyCFunction)mod_prof_sampling, METH_NOARGS, \
              "_prof_sampling($module, /)\n--\n\nWhether the sampler "       \
              "thread runs."},                                               \
+            {"_prof_live", (PyCFunction)(void (*)(void))mod_prof_live,      \
+             METH_FASTCALL,                                                 \
+             "_prof_live($module, path, header, /)\n--\n\nKeep the "        \
+             "counters in a file mapped at path (header: bytes it "         \
+             "starts with), or, with None, in memory again."},              \
             {"_prof_trace", (PyCFunction)mod_prof_trace, METH_NOARGS,       \
              "_prof_trace($module, /)\n--\n\n(events in time order, "       \
              "dropped)."},

@@ -36,6 +36,7 @@ cmpi_request_alloc(cmpi_state *st, PyTypeObject *type, int kind)
     r->copies.next = r->copies.prev = NULL;
     r->st = st;
     r->weakreflist = NULL; /* PyObject_GC_New does not zero it */
+    r->prof_kept = 0;
     cmpi_status_clear(&r->status);
     PyObject_GC_Track(r);
     return r;

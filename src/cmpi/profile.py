@@ -8,7 +8,13 @@ and the payload bytes sent and received.  At exit rank 0 gathers every
 rank's figures, prints one table to stderr and writes them all to
 ``cmpi-profile.json`` (``CMPI_PROFILE_FILE``).  A rank that is aborted,
 terminated (SIGTERM) or reported hanging writes its own figures to
-``cmpi-profile.rank<N>.json``.
+``cmpi-profile.rank<N>.json``.  While it runs, each rank also keeps its
+counters in ``cmpi-profile.rank<N>.live``, a file mapped into its memory
+(the counters are written there as they change, at no extra cost), so a
+rank killed without warning (MPICH's launcher sends SIGKILL to every rank
+when one calls MPI_Abort) leaves its figures as of the moment it died; a
+rank removes that file once its figures are in the report or in its
+``.json`` file.  The table says which ranks' figures are partial.
 
 ``python -m cmpi --trace out.json`` (``CMPI_TRACE=out.json``,
 ``cmpi.rc.trace``) records every MPI call as an event and writes them, one
@@ -93,8 +99,9 @@ def merge_document(records, missing=(), size=None):
         size = max([r.get("size", 0) for r in records] + [len(records)])
     known = {r["rank"] for r in records}
     missing = sorted(set(missing) | {r for r in range(size) if r not in known})
-    return {"version": VERSION, "ranks": records, "missing": missing,
-            "complete": not missing}
+    partial = [r["rank"] for r in records if r.get("reason")]
+    return {"version": VERSION, "ranks": records, "missing": missing, "partial": partial,
+            "complete": not missing and not partial}
 
 
 # ---------------------------------------------------------------- table
@@ -176,6 +183,10 @@ def format_table(records, missing=()):
     waiting = sum(t[2] for t in totals)
     out = [f"cmpi profile: {len(records)} rank{'s' if len(records) != 1 else ''}"
            f", wall time {_seconds(max((t[0] for t in totals), default=0.0))} (longest rank)"]
+    partial = [r for r in records if r.get("reason")]
+    if partial:
+        out.append("partial ranks (figures up to where each ended, not at its exit): "
+                   + ", ".join(f"{r['rank']} ({r['reason']})" for r in partial))
     if missing:
         out.append(f"missing ranks (no figures): {', '.join(map(str, sorted(missing)))}")
     out.append(line(header))
@@ -202,8 +213,11 @@ def load_records(paths):
     missing = set()
     size = 0
     for path in paths:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        if _is_live(path):
+            doc = read_live(path)
+        else:
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
         if "ranks" in doc:
             for record in doc["ranks"]:
                 by_rank[record["rank"]] = record
@@ -217,6 +231,71 @@ def load_records(paths):
     missing.update(r for r in range(size) if r not in by_rank)
     missing.difference_update(by_rank)
     return [by_rank[r] for r in sorted(by_rank)], sorted(missing)
+
+
+LIVE_MAGIC = b"CMPILIV1"
+# prof_live_head in csrc/profile.c: magic, header_len, nwrappers, names_len,
+# data_offset, updated_ns (CLOCK_REALTIME), ns_per_tick
+_LIVE_HEAD = "=8sIIIIqd"
+#: the reason of a record read from a live file: the process ended without
+#: writing its figures (figures as of its last update)
+LIVE_REASON = "killed"
+
+
+def _is_live(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(LIVE_MAGIC)) == LIVE_MAGIC
+    except OSError:
+        return False
+
+
+def read_live(path):
+    """A rank's record from its live file (``MPI._prof_live``): the
+    counters as they were when the process last wrote them."""
+    import struct
+
+    with open(path, "rb") as f:
+        data = f.read()
+    head_size = struct.calcsize(_LIVE_HEAD)
+    (magic, header_len, n, names_len, offset, updated_ns,
+     ns_per_tick) = struct.unpack_from(_LIVE_HEAD, data)
+    if magic != LIVE_MAGIC or len(data) < offset + 8 * 7 * n:
+        raise ValueError(f"{path}: not a cmpi profile live file (or cut short)")
+    header = json.loads(data[head_size:head_size + header_len])
+    names = data[head_size + header_len:head_size + header_len + names_len]
+    names = names.decode("utf-8").split("\n")[:n]
+    counts = struct.unpack_from(f"={5 * n}q", data, offset)
+    sampled = struct.unpack_from(f"={2 * n}q", data, offset + 40 * n)
+    raw = {}
+    for i, name in enumerate(names):
+        calls, time_t, wait_t, sent, received = counts[5 * i:5 * i + 5]
+        figures = (calls, round(time_t * ns_per_tick) + sampled[2 * i],
+                   round(wait_t * ns_per_tick) + sampled[2 * i + 1], sent, received)
+        old = raw.get(name, (0, 0, 0, 0, 0))
+        raw[name] = tuple(a + b for a, b in zip(old, figures))
+    # the sampler stamps the file at each tick; with exact timing only
+    # the kernel's write-back does (the file's time)
+    end_ns = max(updated_ns, os.stat(path).st_mtime_ns if header.get("timing") == "exact"
+                 else 0)
+    record = {"rank": header["rank"], "size": header["size"], "host": header["host"],
+              "pid": header["pid"], "wall_s": max(end_ns - header["t0_ns"], 0) / 1e9,
+              "timing": header.get("timing", "sampled"), "calls": _figures(raw),
+              "version": VERSION, "reason": LIVE_REASON}
+    return record
+
+
+def live_path(rank, path=None):
+    """``cmpi-profile.rank<N>.live`` beside the merged file."""
+    stem, _ = os.path.splitext(rank_path(rank, path))
+    return stem + ".live"
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def _write_json(path, document):
@@ -505,6 +584,30 @@ def _start_counting():
     mpi._prof_start(events, exact=_exact_timing())
     _job["counting"] = True
     _job["t0"] = time.monotonic_ns()
+    if _job["profile"]:
+        _open_live(mpi, time.time_ns())
+
+
+def _open_live(mpi, t0_ns):
+    """This rank's counters into its live file (the last run's files of
+    this rank go)."""
+    rank = _job["rank"]
+    _remove(rank_path(rank))
+    header = {"rank": rank, "size": _job["size"], "host": _job["host"], "pid": os.getpid(),
+              "t0_ns": t0_ns, "timing": "exact" if _exact_timing() else "sampled"}
+    try:
+        mpi._prof_live(live_path(rank), json.dumps(header).encode())
+        _job["live"] = live_path(rank)
+    except Exception as exc:
+        sys.stderr.write(f"cmpi: profile: cannot keep this rank's figures in a file while "
+                         f"it runs (a killed rank then leaves none): {exc!r}\n")
+
+
+def _drop_live():
+    """The live file is no longer needed: the figures are elsewhere."""
+    path = _job.pop("live", None) if _job is not None else None
+    if path:
+        _remove(path)
 
 
 def _after_import(action):
@@ -585,6 +688,13 @@ def write_partial(reason, record=None):
         record["reason"] = reason
         path = rank_path(_job["rank"])
         _write_json(path, record)
+        if reason != "hang report":  # the process ends: the .json is the last word
+            _drop_live()
+        if reason == "abort":
+            stem, _ = os.path.splitext(profile_path())
+            sys.stderr.write(f"cmpi: profile: the job is aborted: each rank's figures so far "
+                             f"are in {stem}.rank<N>.json or .live; "
+                             f"python -m cmpi.profile report shows them\n")
         return path
     except Exception as exc:  # the caller is already ending the process
         try:
@@ -660,22 +770,28 @@ def _at_exit():
         return
     if _job["rank"] != 0:
         comm.send((record, trace_meta), dest=0, tag=_TAG_RECORD)
+        _drop_live()
         return
     answers = {0: (record, trace_meta)}
     if _job["size"] > 1:
         answers.update(_collect(comm, mpi, _job["size"]))
-    missing = [r for r in range(_job["size"]) if r not in answers]
     records = [answers[r][0] for r in sorted(answers)]
+    late = [r for r in range(_job["size"]) if r not in answers]
+    if _job["profile"]:
+        records += _left_behind(late)
+    missing = sorted(set(range(_job["size"])) - {r["rank"] for r in records})
+    records.sort(key=lambda r: r["rank"])
     try:
         if _job["profile"]:
             sys.stdout.flush()
             text = format_table(records, missing)
-            if missing:
-                text += (f"(ranks {', '.join(map(str, missing))} sent nothing within "
+            if late:
+                text += (f"(ranks {', '.join(map(str, late))} sent nothing within "
                          f"{_gather_timeout():g} s: CMPI_PROFILE_TIMEOUT)\n")
             sys.stderr.write(text)
             sys.stderr.flush()
             _write_json(profile_path(), merge_document(records, missing, _job["size"]))
+            _drop_live()
         if _job["trace"]:
             metas = [answers[r][1] for r in sorted(answers) if answers[r][1]]
             starts = [m["earliest"] for m in metas if m["earliest"] is not None]
@@ -690,6 +806,25 @@ def _at_exit():
                     pass
     except Exception as exc:
         sys.stderr.write(f"cmpi: profile: cannot write the report: {exc!r}\n")
+
+
+def _left_behind(ranks):
+    """Records of ranks that sent nothing at exit but left figures on a
+    shared file system: their .json (abort, SIGTERM) or their live file."""
+    found = []
+    for rank in ranks:
+        for path in (rank_path(rank), live_path(rank)):
+            if os.path.exists(path):
+                try:
+                    got, _ = load_records([path])
+                except (OSError, ValueError, KeyError):
+                    continue
+                if got and got[0]["rank"] == rank:
+                    if got[0].get("reason") == LIVE_REASON:  # perhaps still running
+                        got[0]["reason"] = "no answer at exit: its live file"
+                    found.append(got[0])
+                    break
+    return found
 
 
 def _collect(comm, mpi, size):
@@ -729,10 +864,27 @@ def _callable_module():
 # ---------------------------------------------------------------- CLI
 
 USAGE = """\
-usage: python -m cmpi.profile report FILE... [--plot out.png]
+usage: python -m cmpi.profile report [FILE...] [--plot out.png]
   FILE      cmpi-profile.json, or the per-rank files cmpi-profile.rank<N>.json
+            and .live (what the ranks of an aborted or killed job leave);
+            none: cmpi-profile.json (CMPI_PROFILE_FILE) if it exists, else
+            its per-rank files
   --plot P  also draw per-rank bars of compute / MPI / wait time to P (matplotlib)
 """
+
+
+def _default_files():
+    """The merged file if there is one, else the per-rank files beside
+    where it would be."""
+    import glob
+
+    merged = profile_path()
+    if os.path.exists(merged):
+        return [merged]
+    stem, ext = os.path.splitext(merged)
+    found = glob.glob(glob.escape(stem) + ".rank*" + (ext or ".json"))
+    found += glob.glob(glob.escape(stem) + ".rank*.live")
+    return sorted(found)
 
 
 def main(argv=None):
@@ -764,7 +916,9 @@ def main(argv=None):
             files.append(arg)
         i += 1
     if not files:
-        sys.stderr.write(f"cmpi.profile: no file given\n{USAGE}")
+        files = _default_files()
+    if not files:
+        sys.stderr.write(f"cmpi.profile: no {profile_path()} nor per-rank files here\n{USAGE}")
         return 2
     try:
         records, missing = load_records(files)

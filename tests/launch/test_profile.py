@@ -4,7 +4,9 @@ Launched jobs (2 and 4 ranks, under each MPI, with time limits): a known
 program's counts and bytes are exact in ``cmpi-profile.json`` and rank 0
 prints the table once; the trace loads with ``json``, has one track per
 rank and its events nest properly; a rank that raises (the job aborts) and
-ranks that are sent SIGTERM leave ``cmpi-profile.rank<N>.json``;
+ranks that are sent SIGTERM leave ``cmpi-profile.rank<N>.json``, the ranks
+such an abort kills leave their ``.live`` files (or ``.json``, when the
+launcher's SIGTERM came first);
 ``python -m cmpi.profile report`` reads both kinds of file (and ``--plot``
 draws when matplotlib is installed); ``cmpi.profiling()`` counts only its
 region; ``cmpi.profile(name)``, mpi4py's loader of profiling libraries,
@@ -188,6 +190,57 @@ def test_profile_survives_exception_abort(tmp_path):
     report = _report(*sorted(tmp_path.glob("cmpi-profile.rank*.json")))
     report.check_ok()
     assert "Comm.Recv" in report.stdout, report
+
+
+BLOCKED_AT_ABORT = """\
+    import time
+    from cmpi import MPI
+    comm = MPI.COMM_WORLD
+    rank = comm.Get_rank()
+    buf = bytearray(64)
+    for i in range(3):
+        comm.Bcast([buf, MPI.BYTE], root=0)
+    comm.Barrier()
+    if rank == 1:
+        time.sleep(0.3)   # the others are blocked by now
+        raise RuntimeError("planted failure")
+    elif rank == 0:
+        comm.recv(source=1, tag=99)   # in the polling wait
+    else:
+        comm.Barrier()                # in a blocking collective
+"""
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_profile_of_ranks_killed_by_another_ranks_abort(tmp_path, n):
+    # MPICH's launcher SIGKILLs the other ranks; Open MPI's sends SIGTERM
+    # and SIGKILL soon after, often before a rank blocked in MPI runs its
+    # handler: every rank's figures must be on disk all the same.
+    script = _job(tmp_path, BLOCKED_AT_ABORT)
+    job = lu.mpirun(n, ["--profile", str(script)], timeout=TIMEOUT, cwd=tmp_path)
+    assert not job.timed_out, job
+    assert job.returncode != 0, job
+    assert "planted failure" in job.err, job
+    assert "python -m cmpi.profile report" in job.err, job
+    report = _report(cwd=tmp_path)  # no file named: the per-rank files
+    report.check_ok()
+    from cmpi.profile import load_records
+
+    files = sorted(tmp_path.glob("cmpi-profile.rank*"))
+    records, missing = load_records(files)
+    assert missing == [] and [r["rank"] for r in records] == list(range(n)), files
+    for record in records:
+        calls = record["calls"]
+        assert calls["Comm.Bcast"]["calls"] == 3, record
+        assert calls["Comm.Bcast"]["bytes_sent" if record["rank"] == 0
+                                   else "bytes_received"] == 3 * 64, record
+        assert calls["Comm.Barrier"]["calls"] == 1, record
+        assert record["reason"] in ("abort", "SIGTERM", "killed"), record
+        assert record["wall_s"] > 0, record
+    assert records[1]["reason"] == "abort"
+    line = [x for x in report.stdout.splitlines() if x.startswith("partial ranks")]
+    assert line and all(f"{r['rank']} ({r['reason']})" in line[0] for r in records), report
+    assert "missing ranks" not in report.stdout, report
 
 
 TERMINATED = """\
@@ -435,11 +488,14 @@ def test_rank_that_never_arrives_does_not_hang_exit(tmp_path):
     env = lu.job_env({"CMPI_PROFILE_TIMEOUT": "2"})
     job = lu.mpirun(2, ["--profile", str(script)], timeout=TIMEOUT, cwd=tmp_path, env=env)
     job.check_ok()
-    assert "missing ranks (no figures): 1" in job.err, job
     assert "sent nothing within 2 s" in job.err, job
     doc = json.loads((tmp_path / "cmpi-profile.json").read_text())
-    assert doc["complete"] is False and doc["missing"] == [1], doc
-    assert [r["rank"] for r in doc["ranks"]] == [0]
+    assert doc["complete"] is False, doc
+    # rank 1's figures as of rank 0's exit, from its live file (the ranks
+    # share a file system here), marked partial
+    assert doc["missing"] == [] and doc["partial"] == [1], doc
+    assert "partial ranks" in job.err and "1 (no answer at exit: its live file)" in job.err, job
+    assert doc["ranks"][1]["calls"]["Comm.Barrier"]["calls"] == 1, doc
 
 
 HANGS = """\
