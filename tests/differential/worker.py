@@ -123,6 +123,16 @@ def _info():
     return info
 
 
+def _preq():
+    # started and completed once: MPICH 4.0.2 hangs every later persistent
+    # collective after a never-started Send_init to PROC_NULL is freed
+    # (plain C too), and variants free this request
+    preq = MPI.COMM_SELF.Send_init(bytearray(0), MPI.PROC_NULL)
+    preq.Start()
+    preq.Wait()
+    return preq
+
+
 def _greq():
     return MPI.Grequest.Start(lambda status: None, lambda: None, lambda completed: None)
 
@@ -150,7 +160,7 @@ FRESH = {
     "info": lambda ns: _info(),
     "eh": lambda ns: BASE.Get_errhandler(),
     "req": lambda ns: MPI.COMM_SELF.Isend(bytearray(0), MPI.PROC_NULL),
-    "preq": lambda ns: MPI.COMM_SELF.Send_init(bytearray(0), MPI.PROC_NULL),
+    "preq": lambda ns: _preq(),
     "greq": lambda ns: _greq(),
     "msg": _message,
     "status": lambda ns: MPI.Status(),

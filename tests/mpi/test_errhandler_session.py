@@ -5,7 +5,7 @@ argument, then raises NotImplementedError naming the MPI function."""
 
 import pytest
 
-from mpiimpl import MPI
+from mpiimpl import IS_CMPI, MPI
 
 
 def _session_or_skip():
@@ -18,7 +18,10 @@ def _session_or_skip():
 def test_session_handler_called():
     session = _session_or_skip()
     calls = []
-    eh = MPI.Session.Create_errhandler(lambda s, code: calls.append((s, code)))
+    # compared during the call: mpi4py nulls the handle of the object it
+    # passes once the handler returns
+    eh = MPI.Session.Create_errhandler(
+        lambda s, code: calls.append((isinstance(s, MPI.Session) and s == session, code)))
     try:
         session.Set_errhandler(eh)
         got = session.Get_errhandler()
@@ -26,8 +29,7 @@ def test_session_handler_called():
         got.Free()
         session.Call_errhandler(MPI.ERR_OTHER)
         assert len(calls) == 1
-        assert isinstance(calls[0][0], MPI.Session) and calls[0][0] == session
-        assert calls[0][1] == MPI.ERR_OTHER
+        assert calls == [(True, MPI.ERR_OTHER)]
         session.Set_errhandler(MPI.ERRORS_RETURN)
         session.Call_errhandler(MPI.ERR_OTHER)  # no longer the Python handler
         assert len(calls) == 1
@@ -55,6 +57,7 @@ def test_two_handlers_each_called():
         eh2.Free()
 
 
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py raises AttributeError (a documented difference)")
 def test_not_callable():
     with pytest.raises(TypeError):
         MPI.Session.Create_errhandler(42)
@@ -64,7 +67,9 @@ def test_without_sessions_names_the_function():
     try:
         MPI.Session.Init().Finalize()
     except NotImplementedError:
-        with pytest.raises(NotImplementedError, match="MPI_Session_create_errhandler"):
+        # mpi4py's NotImplementedError has no message
+        match = "MPI_Session_create_errhandler" if IS_CMPI else None
+        with pytest.raises(NotImplementedError, match=match):
             MPI.Session.Create_errhandler(lambda s, code: None)
     else:
         pytest.skip("the MPI library has sessions")
