@@ -799,9 +799,9 @@ Errhandler_get_handle(ErrhandlerObject *self, void *Py_UNUSED(c))
  * with only the communicator (window, file) and the error code (and MPICH
  * 4.0 forbids asking which handler is installed from inside the callback),
  * so each Python handler gets its own C trampoline: slot i's function calls
- * the Python function in slot i.  Each kind (communicators, windows, files)
- * has its own slots, as in mpi4py.  A slot stays taken until its MPI handle
- * is reused (freeing an errhandler still installed on a communicator is
+ * the Python function in slot i.  Each kind (communicators, windows, files,
+ * sessions) has its own slots, as in mpi4py.  A slot stays taken until its MPI
+ * handle is reused (freeing an errhandler still installed on a communicator is
  * legal, so Free cannot release it). */
 #define CMPI_MAX_ERRHANDLERS 64
 #define CMPI_MAX_PY_ERRHANDLERS 32
@@ -811,6 +811,7 @@ enum errhandler_kind {
     ERRHANDLER_OF_COMM,
     ERRHANDLER_OF_WIN,
     ERRHANDLER_OF_FILE,
+    ERRHANDLER_OF_SESSION, /* used where the library has MPI-4 sessions */
     ERRHANDLER_KINDS
 };
 
@@ -838,6 +839,12 @@ errhandler_forget(MPI_Errhandler eh)
 static PyObject *
 cmpi_comm_borrowed(cmpi_state *st, MPI_Comm h);
 
+#ifdef CMPI_HAVE_SESSION
+/* session.c: a Session object for a callback, which never finalizes it */
+static PyObject *
+cmpi_session_borrowed(cmpi_state *st, MPI_Session h);
+#endif
+
 /* The object a Python handler of `kind` gets for the handle `h` points
  * to: a borrowed communicator, window or file. */
 static PyObject *
@@ -850,6 +857,10 @@ errhandler_owner(enum errhandler_kind kind, cmpi_state *st, const void *h)
         case ERRHANDLER_OF_FILE:
             return cmpi_file_alloc(st, st->File_Type, *(const MPI_File *)h,
                                    CMPI_CONST);
+#ifdef CMPI_HAVE_SESSION
+        case ERRHANDLER_OF_SESSION:
+            return cmpi_session_borrowed(st, *(const MPI_Session *)h);
+#endif
         default: return cmpi_comm_borrowed(st, *(const MPI_Comm *)h);
     }
 }
@@ -897,7 +908,17 @@ errhandler_dispatch(enum errhandler_kind kind, int slot, const void *handle,
     static void eh_file_tramp_##i(MPI_File *file, int *code, ...)  \
     {                                                              \
         errhandler_dispatch(ERRHANDLER_OF_FILE, 0##i, file, code); \
+    }                                                              \
+    EH_SESSION_TRAMP(i)
+#ifdef CMPI_HAVE_SESSION
+#define EH_SESSION_TRAMP(i)                                          \
+    static void eh_session_tramp_##i(MPI_Session *s, int *code, ...) \
+    {                                                                \
+        errhandler_dispatch(ERRHANDLER_OF_SESSION, 0##i, s, code);   \
     }
+#else
+#define EH_SESSION_TRAMP(i)
+#endif
 #define EH_TRAMP8(a) \
     EH_TRAMP(a##0)   \
     EH_TRAMP(a##1)   \
@@ -924,6 +945,11 @@ static MPI_Win_errhandler_function
 static MPI_File_errhandler_function
         *const cmpi_eh_file_trampolines[CMPI_MAX_ERRHANDLERS] = {
                 EH_REF64(eh_file_tramp_)};
+#ifdef CMPI_HAVE_SESSION
+static MPI_Session_errhandler_function
+        *const cmpi_eh_session_trampolines[CMPI_MAX_ERRHANDLERS] = {
+                EH_REF64(eh_session_tramp_)};
+#endif
 
 CMPI_DOC(Errhandler_Free_doc, "Free($self)", "Free an error handler.");
 static PyObject *
@@ -1026,8 +1052,9 @@ cmpi_errhandler_arg(cmpi_state *st, PyObject *obj, MPI_Errhandler *eh)
 /* Create_errhandler of each kind: the Python function gets a free slot
  * and that slot's trampoline of the kind is the MPI handler. */
 static PyObject *
-errhandler_create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
-                  PyObject *kwnames, enum errhandler_kind kind)
+cmpi_errhandler_create(PyTypeObject *cls, PyObject *const *args,
+                       Py_ssize_t nargs, PyObject *kwnames,
+                       enum errhandler_kind kind)
 {
     static const char *const kw[] = {"errhandler_fn", NULL};
     PyObject *a[1] = {NULL};
@@ -1067,6 +1094,12 @@ errhandler_create(PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
             ierr = MPI_File_create_errhandler(cmpi_eh_file_trampolines[slot],
                                               &eh);
             break;
+#ifdef CMPI_HAVE_SESSION
+        case ERRHANDLER_OF_SESSION:
+            ierr = MPI_Session_create_errhandler(
+                    cmpi_eh_session_trampolines[slot], &eh);
+            break;
+#endif
         default:
             ierr = MPI_Comm_create_errhandler(cmpi_eh_trampolines[slot], &eh);
             break;
@@ -1088,7 +1121,8 @@ static PyObject *
 Comm_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
                        Py_ssize_t nargs, PyObject *kwnames)
 {
-    return errhandler_create(cls, args, nargs, kwnames, ERRHANDLER_OF_COMM);
+    return cmpi_errhandler_create(cls, args, nargs, kwnames,
+                                  ERRHANDLER_OF_COMM);
 }
 
 /* Windows' and files' (their table entries are in win.c and file.c). */
@@ -1100,7 +1134,8 @@ static PyObject *
 Win_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
                       Py_ssize_t nargs, PyObject *kwnames)
 {
-    return errhandler_create(cls, args, nargs, kwnames, ERRHANDLER_OF_WIN);
+    return cmpi_errhandler_create(cls, args, nargs, kwnames,
+                                  ERRHANDLER_OF_WIN);
 }
 
 CMPI_DOC(File_Create_errhandler_doc, "Create_errhandler(errhandler_fn)",
@@ -1110,7 +1145,8 @@ static PyObject *
 File_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
                        Py_ssize_t nargs, PyObject *kwnames)
 {
-    return errhandler_create(cls, args, nargs, kwnames, ERRHANDLER_OF_FILE);
+    return cmpi_errhandler_create(cls, args, nargs, kwnames,
+                                  ERRHANDLER_OF_FILE);
 }
 
 CMPI_DOC(Comm_Get_errhandler_doc, "Get_errhandler($self)",
@@ -1231,3 +1267,4 @@ cmpi_errhandler_init(PyObject *m, cmpi_state *st)
 #undef EH_TRAMP8
 #undef EH_REF8
 #undef EH_REF64
+#undef EH_SESSION_TRAMP

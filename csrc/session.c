@@ -360,6 +360,42 @@ Group_Create_from_session_pset(PyTypeObject *cls, PyObject *const *args,
     return session_group(st, cls, a[0], a[1]);
 }
 
+#ifdef CMPI_HAVE_SESSION
+static PyObject *
+cmpi_session_borrowed(cmpi_state *st, MPI_Session h)
+{
+    return session_new(st, st->Session_Type, h, CMPI_CONST);
+}
+#endif
+
+CMPI_DOC(Session_Create_errhandler_doc, "Create_errhandler(errhandler_fn)",
+         "Create a new error handler for sessions; errhandler_fn is called "
+         "as errhandler_fn(session, error_code).");
+static PyObject *
+Session_Create_errhandler(PyTypeObject *cls, PyObject *const *args,
+                          Py_ssize_t nargs, PyObject *kwnames)
+{
+#ifdef CMPI_HAVE_SESSION
+    return cmpi_errhandler_create(cls, args, nargs, kwnames,
+                                  ERRHANDLER_OF_SESSION);
+#else
+    /* the argument is checked as where the library has sessions */
+    static const char *const kw[] = {"errhandler_fn", NULL};
+    PyObject *a[1] = {NULL};
+    if (cmpi_parse("Create_errhandler", args, nargs, kwnames, kw, 1, a) < 0) {
+        return NULL;
+    }
+    (void)cls;
+    if (!PyCallable_Check(a[0])) {
+        PyErr_Format(PyExc_TypeError,
+                     "errhandler_fn must be callable, not %.100s",
+                     Py_TYPE(a[0])->tp_name);
+        return NULL;
+    }
+    return session_missing("Create_errhandler");
+#endif
+}
+
 CMPI_DOC(Session_Get_errhandler_doc, "Get_errhandler($self)",
          "Get the error handler for a session.");
 static PyObject *
@@ -450,6 +486,8 @@ static PyMethodDef Session_methods[] = {
          Session_Get_pset_info_doc},
         {"Create_group", FN(Session_Create_group), FASTKW,
          Session_Create_group_doc},
+        {"Create_errhandler", FN(Session_Create_errhandler), CLSFASTKW,
+         Session_Create_errhandler_doc},
         {"Get_errhandler", (PyCFunction)Session_Get_errhandler, METH_NOARGS,
          Session_Get_errhandler_doc},
         {"Set_errhandler", FN(Session_Set_errhandler_kw), FASTKW,

@@ -21,7 +21,10 @@ not in the committed report.  Exit status 1 on such a change.
 The reference interpreter comes from reference.py (built once into
 build/differential/; ``CMPI_DIFF_MPI4PY_PYTHON`` names another).  Its
 outcomes are cached there too, keyed by the variant list, the worker and
-the interpreter: later runs (CI) run only cmpi.
+the interpreter.  ``--update`` also records them in
+mpi4py-outcomes-<mpi>.json.gz (committed, keyed by the variant list, the
+worker and mpi4py's version): while that key matches, a run (CI) runs only
+cmpi and needs no mpi4py build.
 tests/launch/test_differential.py runs this for the configuration under
 test when its report is committed.
 """
@@ -29,6 +32,7 @@ test when its report is committed.
 import argparse
 import collections
 import concurrent.futures
+import gzip
 import hashlib
 import json
 import os
@@ -162,6 +166,47 @@ def cached_reference(python, config, nranks, vlist, workdir, log):
     return got
 
 
+def recorded_path(mpi):
+    """mpi4py's outcomes as the last --update recorded them (committed)."""
+    return HERE / f"mpi4py-outcomes-{mpi}.json.gz"
+
+
+def recorded_key(mpi, nranks, vlist):
+    """What mpi4py's outcomes depend on: the variants (from mpi4py's checked
+    MPI.pyi), the worker, mpi4py's version and the MPI library family."""
+    return hashlib.sha256(json.dumps(vlist, sort_keys=True).encode() + WORKER.read_bytes()
+                          + f"{reference.VERSION} {mpi} {nranks}".encode()).hexdigest()[:16]
+
+
+def recorded_reference(mpi, nranks, vlist):
+    """{index: outcome} of mpi4py from the committed record when it was
+    made for exactly these variants and this worker, else None.  The CI
+    check then runs cmpi alone, without building mpi4py (minutes per MPI);
+    any change to the variants or the worker makes it run mpi4py again."""
+    path = recorded_path(mpi)
+    if not path.exists():
+        return None
+    entry = json.loads(gzip.decompress(path.read_bytes())).get(f"np{nranks}")
+    if not entry or entry.get("key") != recorded_key(mpi, nranks, vlist):
+        return None
+    try:
+        return {i: entry["outcomes"][v["id"]] for i, v in enumerate(vlist)}
+    except KeyError:
+        return None
+
+
+def write_recorded(mpi, rows):
+    """Record mpi4py's outcomes of a whole run (--update)."""
+    _, vlist = variants_mod.generate(reference.stub_path())
+    data = {}
+    for n in sorted({v["np"] for v, _, _ in rows}):
+        part = [v for v in vlist if v["np"] == n]
+        data[f"np{n}"] = {"key": recorded_key(mpi, n, part),
+                          "outcomes": {v["id"]: ref for v, ref, _ in rows if v["np"] == n}}
+    text = json.dumps(data, sort_keys=True, indent=0).encode()
+    recorded_path(mpi).write_bytes(gzip.compress(text, mtime=0))
+
+
 def join(per_rank):
     return per_rank[0] if len(set(per_rank)) == 1 else " / ".join(per_rank)
 
@@ -169,24 +214,33 @@ def join(per_rank):
 def run_all(config, nps, select=None, log=print):
     """[(variant, mpi4py outcome, cmpi outcome)] and the callables."""
     mpi = launcher.family_of(config)
-    pythons = {"mpi4py": reference.python(mpi, log=log), "cmpi": launcher.python(config)}
+    cmpi_python = launcher.python(config)
     callables, vlist = variants_mod.generate(reference.stub_path())
-    if select:
-        vlist = [v for v in vlist if select in v["id"]]
     rows = []
     workdir = Path(tempfile.mkdtemp(prefix=f"cmpi-diff-{config}-"))
     try:
         for n in nps:
             part = [v for v in vlist if v["np"] == n]
+            recorded = recorded_reference(mpi, n, part)
+            if select:
+                keep = [i for i, v in enumerate(part) if select in v["id"]]
+                recorded = recorded and {j: recorded[i] for j, i in enumerate(keep)}
+                part = [part[i] for i in keep]
+            if recorded is not None:
+                log(f"[differential] mpi4py np={n}: {len(part)} outcomes from "
+                    f"{recorded_path(mpi).name}")
             # the two bindings run side by side: each job is one process
             # per rank, mostly waiting on process start-up
             with concurrent.futures.ThreadPoolExecutor(len(BINDINGS)) as pool:
                 futures = {
-                    "mpi4py": pool.submit(cached_reference, pythons["mpi4py"], config, n,
-                                          part, workdir, log),
-                    "cmpi": pool.submit(run_binding, "cmpi", pythons["cmpi"], config, n,
+                    "cmpi": pool.submit(run_binding, "cmpi", cmpi_python, config, n,
                                         part, workdir, log)}
+                if recorded is None:
+                    futures["mpi4py"] = pool.submit(
+                        cached_reference, reference.python(mpi, log=log), config, n, part,
+                        workdir, log)
                 got = {b: f.result() for b, f in futures.items()}
+            got.setdefault("mpi4py", recorded)
             for i, v in enumerate(part):
                 rows.append((v, got["mpi4py"].get(i, "?"), got["cmpi"].get(i, "?")))
     finally:
@@ -330,7 +384,9 @@ def main():
         if opts.k or opts.np != [1, 2]:
             sys.exit("--update needs the whole run (no -k, --np 1 2)")
         write_report(path, opts.mpi, callables, rows, diffs)
-        print(f"[differential] wrote {path.relative_to(ROOT)}")
+        write_recorded(launcher.family_of(opts.mpi), rows)
+        print(f"[differential] wrote {path.relative_to(ROOT)} and "
+              f"{recorded_path(launcher.family_of(opts.mpi)).relative_to(ROOT)}")
         return
     committed = read_report(path)
     if committed is None:

@@ -5,11 +5,14 @@ outcome pair or class changes against the committed report
 (tests/differential/report.md for Open MPI, report-<mpi>.md for another),
 or when an unclassified difference appears that the report does not list.
 
-The reference venv (build/differential/venv-<mpi>) is built on first use
-(a few minutes; cached); the run itself takes about a minute per MPI.
-Open MPI's report is always kept; another configuration is checked when
-its report is committed, and skipped otherwise (none is kept for MPICH
-yet, nor for the portability matrix's wheels).  A self-check shows the comparison
+mpi4py's outcomes come from the committed record
+(tests/differential/mpi4py-outcomes-<mpi>.json.gz) while it was made for
+the same variants and worker; otherwise the reference venv
+(build/differential/venv-<mpi>) is built on first use (a few minutes;
+cached) and mpi4py runs too.  Open MPI's and MPICH's reports are kept (a
+missing Open MPI one fails); another configuration is checked when its
+report is committed, and skipped otherwise (none is kept for the
+portability matrix's wheels).  A self-check shows the comparison
 fails on a changed outcome and on a new unclassified difference.
 """
 
@@ -85,3 +88,24 @@ def test_report_rows_parse(tmp_path):
     differential.write_report(path, "openmpi", [("Comm.Send",)], [(v, "ok:None", "exc:ValueError")],
                               diffs)
     assert differential.read_report(path) == {v["id"]: ("ok:None", "exc:ValueError", "stricter")}
+
+
+def test_recorded_outcomes_only_for_the_same_variants(tmp_path, monkeypatch):
+    """mpi4py's recorded outcomes stand in for a run only while they were
+    made for exactly the variants (and worker) of this run."""
+    import gzip
+    import json
+
+    path = tmp_path / "mpi4py-outcomes-openmpi.json.gz"
+    monkeypatch.setattr(differential, "recorded_path", lambda mpi: path)
+    vlist = [{"id": "np=1 a()", "qual": "a", "np": 1}, {"id": "np=1 b()", "qual": "b", "np": 1}]
+    assert differential.recorded_reference("openmpi", 1, vlist) is None  # no record
+    data = {"np1": {"key": differential.recorded_key("openmpi", 1, vlist),
+                    "outcomes": {"np=1 a()": "ok:None", "np=1 b()": "exc:TypeError"}}}
+    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+    assert differential.recorded_reference("openmpi", 1, vlist) == {0: "ok:None",
+                                                                    1: "exc:TypeError"}
+    changed = vlist + [{"id": "np=1 c()", "qual": "c", "np": 1}]
+    assert differential.recorded_reference("openmpi", 1, changed) is None
+    assert differential.recorded_reference("mpich", 1, vlist) is None
+    assert differential.recorded_reference("openmpi", 2, vlist) is None
