@@ -584,6 +584,10 @@ typedef struct {
     int peers;       /* ranks a point-to-point call may name (remote size) */
     int inter;       /* intercommunicator? */
     MPI_Comm shadow; /* private duplicate for large-object payloads */
+    /* this process's rank in ob_mpi, once asked for, while ob_mpi is still
+     * rank_of (a zeroed handle is none: no MPI's handle is all zeros) */
+    MPI_Comm rank_of;
+    int rank;
     cmpi_copies copies;
     cmpi_state *st;
     PyObject *weakreflist;
