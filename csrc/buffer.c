@@ -1069,6 +1069,7 @@ typedef struct {
 } cmpi_ndarray_fields;
 #define CMPI_NPY_C_CONTIGUOUS 0x0001u
 #define CMPI_NPY_F_CONTIGUOUS 0x0002u
+#define CMPI_NPY_ALIGNED 0x0100u
 #define CMPI_NPY_WRITEABLE 0x0400u
 #define CMPI_NPY_WARN_ON_WRITE 0x80000000u
 
@@ -1082,7 +1083,10 @@ msg_array_view(cmpi_state *st, PyObject *buf, int recv, Py_buffer *view,
 {
     const cmpi_ndarray_fields *a = (const cmpi_ndarray_fields *)buf;
     unsigned flags = (unsigned)a->flags;
+    /* (an unaligned array's format is a sized one, '=l' rather than 'l',
+     * which maps to another MPI datatype: the buffer protocol decides) */
     if (!(flags & (CMPI_NPY_C_CONTIGUOUS | CMPI_NPY_F_CONTIGUOUS)) ||
+        !(flags & CMPI_NPY_ALIGNED) ||
         (recv && (!(flags & CMPI_NPY_WRITEABLE) ||
                   (flags & CMPI_NPY_WARN_ON_WRITE)))) {
         return 0;
@@ -1163,7 +1167,11 @@ msg_array_learn(cmpi_state *st, PyObject *buf, const Py_buffer *view,
             return;
         }
     }
-    PyObject *descr = ((const cmpi_ndarray_fields *)buf)->descr;
+    const cmpi_ndarray_fields *a = (const cmpi_ndarray_fields *)buf;
+    if (!((unsigned)a->flags & CMPI_NPY_ALIGNED)) {
+        return; /* its format is not that of the dtype's aligned arrays */
+    }
+    PyObject *descr = a->descr;
     for (int i = 0; i < st->array_ncached; i++) {
         if (st->array_cache[i].descr == descr) {
             return;
@@ -1874,5 +1882,6 @@ error:
 
 #undef CMPI_NPY_C_CONTIGUOUS
 #undef CMPI_NPY_F_CONTIGUOUS
+#undef CMPI_NPY_ALIGNED
 #undef CMPI_NPY_WRITEABLE
 #undef CMPI_NPY_WARN_ON_WRITE
