@@ -27,18 +27,106 @@ kw_equal(PyObject *key, const char *name)
     return PyUnicode_CompareWithASCIIString(key, name) == 0;
 }
 
+/* The interned strings of a names list.  The keyword names of a call
+ * site are interned (the compiler interns identifiers), so they are found
+ * by comparing pointers, without reading a byte.  A names list's
+ * interned strings are made once and kept in a small open-addressing
+ * table keyed by the list's address and checked against its entries
+ * (the name pointers): a list built on the stack (coll_parse) may sit
+ * where another one was.  NULL when they cannot be had (table full, no
+ * memory): the caller compares bytes. */
+#define KW_TABLE_SLOTS 1024 /* a power of two; about 200 lists exist */
+static struct {
+    const char *const *names;
+    int n;
+    /* n interned strings, then the n name pointers they stand for */
+    PyObject **interned;
+} kw_table[KW_TABLE_SLOTS];
+
+static CMPI_NOINLINE PyObject **
+kw_intern(const char *const *names, int nnames, size_t slot)
+{
+    PyObject **interned =
+            PyMem_Malloc(2 * sizeof(PyObject *) * (size_t)(nnames + 1));
+    if (interned == NULL) {
+        return NULL;
+    }
+    const char **ptrs = (const char **)(interned + nnames);
+    for (int j = 0; j < nnames; j++) {
+        ptrs[j] = names[j];
+        interned[j] = PyUnicode_InternFromString(names[j]);
+        if (interned[j] == NULL) {
+            PyErr_Clear(); /* compared by bytes instead */
+            while (j-- > 0) {
+                Py_DECREF(interned[j]);
+            }
+            PyMem_Free(interned);
+            return NULL;
+        }
+    }
+    /* kept for the life of the process, as the names lists are */
+    kw_table[slot].names = names;
+    kw_table[slot].n = nnames;
+    kw_table[slot].interned = interned;
+    return interned;
+}
+
+/* Does table entry `slot` hold the names list `names` as it is now? */
+static inline int
+kw_entry_is(size_t slot, const char *const *names, int nnames)
+{
+    if (kw_table[slot].names != names || kw_table[slot].n != nnames) {
+        return 0;
+    }
+    const char *const *ptrs =
+            (const char *const *)(kw_table[slot].interned + nnames);
+    for (int j = 0; j < nnames; j++) {
+        if (ptrs[j] != names[j]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static inline PyObject **
+kw_interned(const char *const *names, int nnames)
+{
+    size_t slot = ((uintptr_t)names >> 3) & (KW_TABLE_SLOTS - 1);
+    for (int probe = 0; probe < 16; probe++) {
+        if (kw_table[slot].names == NULL) {
+            return kw_intern(names, nnames, slot);
+        }
+        if (CMPI_LIKELY(kw_entry_is(slot, names, nnames))) {
+            return kw_table[slot].interned;
+        }
+        slot = (slot + 1) & (KW_TABLE_SLOTS - 1);
+    }
+    return NULL;
+}
+
 static CMPI_NOINLINE int
 parse_keywords(const char *fname, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames, const char *const *names, int nnames,
                PyObject **out)
 {
     Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
+    PyObject **interned = kw_interned(names, nnames);
     for (Py_ssize_t k = 0; k < nkw; k++) {
         PyObject *key = PyTuple_GET_ITEM(kwnames, k);
-        int j;
-        for (j = 0; j < nnames; j++) {
-            if (kw_equal(key, names[j])) {
-                break;
+        int j = nnames;
+        if (CMPI_LIKELY(interned != NULL)) {
+            for (j = 0; j < nnames; j++) {
+                if (interned[j] == key) {
+                    break;
+                }
+            }
+        }
+        if (j == nnames) {
+            /* a name built at run time (**kwargs), or no table */
+            for (j = 0; j < nnames; j++) {
+                if (kw_equal(key, names[j])) {
+                    break;
+                }
             }
         }
         if (j == nnames) {
@@ -441,3 +529,5 @@ cmpi_sendrecv_args(CommObject *c, PyObject *dest_o, PyObject *sendtag_o,
     }
     return 0;
 }
+
+#undef KW_TABLE_SLOTS

@@ -1042,6 +1042,151 @@ error:
 }
 #endif
 
+/* ------------------------------------------------------------------ */
+/* Exact NumPy arrays, read from the array's own fields.
+ *
+ * NumPy's buffer export allocates, fills and compares a buffer-info
+ * record on every call, and with PyBUF_FORMAT builds the format string
+ * too: about 770 instructions, more than the rest of cmpi's Send.  An
+ * exact ndarray keeps its data pointer, shape, dtype and flags at fixed
+ * places of NumPy's C ABI (PyArrayObject_fields, the same in NumPy 1 and
+ * 2), so a message reads them there.  A dtype's MPI datatype and item
+ * size are the ones its format string gave the first time an array of
+ * it went through the buffer protocol, remembered by the dtype object's
+ * identity (array_descrs holds those dtypes, so none is freed and another
+ * made at its address).  The view holds a reference to the array, as
+ * NumPy's own export does; NumPy has no release hook (checked before
+ * this is used), so PyBuffer_Release ends it like any other view. */
+typedef struct {
+    PyObject_HEAD
+    char *data;
+    int nd;
+    Py_ssize_t *dimensions;
+    Py_ssize_t *strides;
+    PyObject *base;
+    PyObject *descr;
+    int flags;
+} cmpi_ndarray_fields;
+#define CMPI_NPY_C_CONTIGUOUS 0x0001u
+#define CMPI_NPY_F_CONTIGUOUS 0x0002u
+#define CMPI_NPY_ALIGNED 0x0100u
+#define CMPI_NPY_WRITEABLE 0x0400u
+#define CMPI_NPY_WARN_ON_WRITE 0x80000000u
+
+/* Fill *view for the exact ndarray `buf` as a contiguous export would
+ * (writable if `recv`), and give its dtype's MPI datatype: 1, or 0 when
+ * the buffer protocol must decide (not contiguous, not writable as
+ * asked, a dtype not seen yet).  Never fails. */
+static inline int
+msg_array_view(cmpi_state *st, PyObject *buf, int recv, Py_buffer *view,
+               MPI_Datatype *dt)
+{
+    const cmpi_ndarray_fields *a = (const cmpi_ndarray_fields *)buf;
+    unsigned flags = (unsigned)a->flags;
+    /* (an unaligned array's format is a sized one, '=l' rather than 'l',
+     * which maps to another MPI datatype: the buffer protocol decides) */
+    if (!(flags & (CMPI_NPY_C_CONTIGUOUS | CMPI_NPY_F_CONTIGUOUS)) ||
+        !(flags & CMPI_NPY_ALIGNED) ||
+        (recv && (!(flags & CMPI_NPY_WRITEABLE) ||
+                  (flags & CMPI_NPY_WARN_ON_WRITE)))) {
+        return 0;
+    }
+    int i = 0, n = st->array_ncached;
+    while (i < n && st->array_cache[i].descr != a->descr) {
+        i++;
+    }
+    if (i == n) {
+        return 0;
+    }
+    Py_ssize_t len = st->array_cache[i].itemsize;
+    for (int d = 0; d < a->nd; d++) {
+        len *= a->dimensions[d];
+    }
+    view->buf = a->data;
+    view->obj = Py_NewRef(buf);
+    view->len = len;
+    view->itemsize = st->array_cache[i].itemsize;
+    view->readonly = !(flags & CMPI_NPY_WRITEABLE);
+    view->ndim = 1;
+    view->format = NULL;
+    view->shape = NULL;
+    view->strides = NULL;
+    view->suboffsets = NULL;
+    view->internal = NULL;
+    *dt = st->array_cache[i].dtype;
+    return 1;
+}
+
+/* Is `type` numpy.ndarray, whose fields msg_array_view may read? */
+static CMPI_NOINLINE int
+msg_array_type_ok(PyTypeObject *type)
+{
+    if (strcmp(type->tp_name, "numpy.ndarray") != 0 ||
+        type->tp_basicsize < (Py_ssize_t)sizeof(cmpi_ndarray_fields) ||
+        type->tp_as_buffer == NULL ||
+        type->tp_as_buffer->bf_releasebuffer != NULL) {
+        return 0;
+    }
+    PyObject *name = PyUnicode_FromString("numpy");
+    PyObject *np = name ? PyImport_GetModule(name) : NULL;
+    Py_XDECREF(name);
+    PyObject *nd = np ? PyObject_GetAttrString(np, "ndarray") : NULL;
+    Py_XDECREF(np);
+    Py_XDECREF(nd);
+    PyErr_Clear();
+    return nd == (PyObject *)type;
+}
+
+/* The exact ndarray `buf` was exported with its format, which gave the
+ * MPI datatype dt: remember that for its dtype.  Nothing is remembered
+ * when it cannot be (the cache full, no memory). */
+static CMPI_NOINLINE void
+msg_array_learn(cmpi_state *st, PyObject *buf, const Py_buffer *view,
+                MPI_Datatype dt)
+{
+    PyTypeObject *type = Py_TYPE(buf);
+    if ((st->ndarray_type != NULL && type != st->ndarray_type) ||
+        view->format == NULL || view->itemsize <= 0 ||
+        st->array_ncached == (int)Py_ARRAY_LENGTH(st->array_cache)) {
+        return;
+    }
+    if (st->ndarray_type == NULL) {
+        if (!msg_array_type_ok(type)) {
+            return;
+        }
+        st->ndarray_type = (PyTypeObject *)Py_NewRef(type);
+    }
+    if (type != st->ndarray_type) {
+        return;
+    }
+    if (st->array_descrs == NULL) {
+        st->array_ncached = 0; /* (none can be left but after a clear) */
+        st->array_descrs = PyList_New(0);
+        if (st->array_descrs == NULL) {
+            PyErr_Clear();
+            return;
+        }
+    }
+    const cmpi_ndarray_fields *a = (const cmpi_ndarray_fields *)buf;
+    if (!((unsigned)a->flags & CMPI_NPY_ALIGNED)) {
+        return; /* its format is not that of the dtype's aligned arrays */
+    }
+    PyObject *descr = a->descr;
+    for (int i = 0; i < st->array_ncached; i++) {
+        if (st->array_cache[i].descr == descr) {
+            return;
+        }
+    }
+    if (PyList_Append(st->array_descrs, descr) < 0) {
+        PyErr_Clear();
+        return;
+    }
+    int i = st->array_ncached++;
+    st->array_cache[i].descr = descr;
+    st->array_cache[i].dtype = dt;
+    st->array_cache[i].itemsize = view->itemsize;
+}
+
 static int
 cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
 {
@@ -1137,19 +1282,29 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
         return 0;
     }
 
-    int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
-    if (recv) {
-        flags |= PyBUF_WRITABLE;
-    }
-    if (CMPI_UNLIKELY(cmpi_get_buffer(buf, &m->view, flags) < 0)) {
-        return msg_not_a_buffer(buf, recv);
+    MPI_Datatype array_dtype = MPI_DATATYPE_NULL;
+    int array = Py_TYPE(buf) == st->ndarray_type &&
+                msg_array_view(st, buf, recv, &m->view, &array_dtype);
+    if (!array) {
+        int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
+        if (recv) {
+            flags |= PyBUF_WRITABLE;
+        }
+        if (CMPI_UNLIKELY(cmpi_get_buffer(buf, &m->view, flags) < 0)) {
+            return msg_not_a_buffer(buf, recv);
+        }
     }
 
-    if (otype == NULL) {
+    if (otype == NULL && array) {
+        m->dtype = array_dtype;
+        m->extent = m->view.itemsize;
+    }
+    else if (otype == NULL) {
         if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0) {
             goto error;
         }
         m->extent = m->view.format == NULL ? 1 : m->view.itemsize;
+        msg_array_learn(st, buf, &m->view, m->dtype);
     }
     else {
         MPI_Aint lb;
@@ -1426,20 +1581,30 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         }
         goto displs;
     }
-    int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
-    if (recv) {
-        flags |= PyBUF_WRITABLE;
-    }
-    if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
-        msg_not_a_buffer(buf, recv);
-        goto error;
+    MPI_Datatype array_dtype = MPI_DATATYPE_NULL;
+    int array = Py_TYPE(buf) == st->ndarray_type &&
+                msg_array_view(st, buf, recv, &m->view, &array_dtype);
+    if (!array) {
+        int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
+        if (recv) {
+            flags |= PyBUF_WRITABLE;
+        }
+        if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
+            msg_not_a_buffer(buf, recv);
+            goto error;
+        }
     }
     m->addr = m->view.buf;
-    if (otype == NULL) {
+    if (otype == NULL && array) {
+        m->dtype = array_dtype;
+        m->extent = m->view.itemsize;
+    }
+    else if (otype == NULL) {
         if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0) {
             goto error;
         }
         m->extent = m->view.format == NULL ? 1 : m->view.itemsize;
+        msg_array_learn(st, buf, &m->view, m->dtype);
     }
     else {
         MPI_Aint lb;
@@ -1714,3 +1879,9 @@ error:
     cmpi_msgv_release(m);
     return -1;
 }
+
+#undef CMPI_NPY_C_CONTIGUOUS
+#undef CMPI_NPY_F_CONTIGUOUS
+#undef CMPI_NPY_ALIGNED
+#undef CMPI_NPY_WRITEABLE
+#undef CMPI_NPY_WARN_ON_WRITE

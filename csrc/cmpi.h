@@ -326,7 +326,11 @@ typedef struct {
      * triples (pickling names them) */                                      \
     X(PyObject, handle_consts)                                               \
     /* p2p_buf.c: what Attach_buffer was given, returned by Detach_buffer */ \
-    X(PyObject, bsend_object)
+    X(PyObject, bsend_object)                                                \
+    /* buffer.c: numpy.ndarray once a message was one, and a list holding    \
+     * the dtypes of array_cache (below) */                                  \
+    X(PyTypeObject, ndarray_type)                                            \
+    X(PyObject, array_descrs)
 
 typedef struct cmpi_state {
 #define CMPI_STATE_FIELD(type, name) type *name;
@@ -336,6 +340,14 @@ typedef struct cmpi_state {
     int tag_ub;           /* MPI_TAG_UB of COMM_WORLD, read once at init */
     int shadow_keyval;    /* attribute: a communicator's shadow (p2p_obj.c) */
     unsigned payload_seq; /* tags of large-object payloads (p2p_obj.c) */
+    /* buffer.c: the MPI datatype and item size of an exact ndarray's
+     * dtype, by the dtype object (held by array_descrs) */
+    int array_ncached;
+    struct {
+        PyObject *descr;
+        MPI_Datatype dtype;
+        Py_ssize_t itemsize;
+    } array_cache[8];
 } cmpi_state;
 
 extern PyModuleDef cmpi_module;
@@ -572,6 +584,10 @@ typedef struct {
     int peers;       /* ranks a point-to-point call may name (remote size) */
     int inter;       /* intercommunicator? */
     MPI_Comm shadow; /* private duplicate for large-object payloads */
+    /* this process's rank in ob_mpi, once asked for, while ob_mpi is still
+     * rank_of (a zeroed handle is none: no MPI's handle is all zeros) */
+    MPI_Comm rank_of;
+    int rank;
     cmpi_copies copies;
     cmpi_state *st;
     PyObject *weakreflist;

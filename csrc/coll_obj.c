@@ -1105,6 +1105,17 @@ error:
 
 CMPI_DOC(Comm_scatter_doc, "scatter($self, sendobj, root=0)",
          "Scatter Python objects from one process to all processes.");
+
+/* What the root of a scatter sends each rank first: the stream's length
+ * (or FAILED_SIZE), its number of out-of-band buffers, whether the stream
+ * travels separately, whether every rank's stream is in its head, and
+ * then (if so) the stream itself.  On an intracommunicator a scatter of
+ * small objects so costs one MPI_Scatter: the root writes the same answer
+ * into every head, so all ranks agree to skip the Scatterv.  (Across an
+ * intercommunicator the root's own group sees no head: they always make
+ * the second call.) */
+#define SCATTER_WORDS 10
+#define SCATTER_INLINE ((SCATTER_WORDS - 4) * (int)sizeof(long long))
 static PyObject *
 Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
              PyObject *kwnames)
@@ -1112,7 +1123,7 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     static const char *const kw[] = {"sendobj", "root", NULL};
     PyObject *a[2] = {NULL, NULL};
     int root, rank = 0, size = self->peers, ierr;
-    long long my[3] = {0, 0, 0};
+    long long my[SCATTER_WORDS] = {0};
     if (obj_coll_check(self, "scatter") < 0 ||
         cmpi_parse("scatter", args, nargs, kwnames, kw, 1, a) < 0 ||
         cmpi_opt_int(a[1], &root, 0, "root") < 0 ||
@@ -1125,8 +1136,9 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     int inter = self->inter;
     int sending = inter ? root == MPI_ROOT : rank == root;
     int receiving = inter ? root >= 0 : 1;
-    /* info: (stream length, out-of-band buffers, streamed?) per rank */
-    long long *info = PyMem_Calloc(4 * (size_t)size, sizeof(long long));
+    /* info: the heads (SCATTER_WORDS), one per rank */
+    long long *info = PyMem_Calloc((SCATTER_WORDS + 1) * (size_t)size,
+                                   sizeof(long long));
     int *counts = PyMem_Calloc(3 * (size_t)size, sizeof(int));
     PyObject **oob = PyMem_Calloc(3 * (size_t)size, sizeof(PyObject *));
     if (info == NULL || counts == NULL || oob == NULL) {
@@ -1135,7 +1147,7 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         PyMem_Free(oob);
         return PyErr_NoMemory();
     }
-    long long *lens = info + 3 * size;
+    long long *lens = info + SCATTER_WORDS * (size_t)size;
     int *displs = counts + size, *nbufs = counts + 2 * size;
     PyObject **got = oob + size, **send_lists = oob + 2 * size;
     PyObject *sendbuf = NULL, *exc = NULL, *recv = NULL, *res = NULL;
@@ -1150,18 +1162,29 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                 Py_CLEAR(oob[i]);
             }
         }
+        int in_heads = !inter && exc == NULL;
         for (int i = 0; i < size; i++) {
-            info[3 * i] = lens[i];
-            info[3 * i + 1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
-            info[3 * i + 2] = lens[i] > 0 && counts[i] == 0;
+            in_heads &= lens[i] >= 0 && lens[i] <= SCATTER_INLINE &&
+                        counts[i] == lens[i] && oob[i] == NULL;
+        }
+        for (int i = 0; i < size; i++) {
+            long long *head = info + SCATTER_WORDS * (size_t)i;
+            head[0] = lens[i];
+            head[1] = oob[i] ? PyList_GET_SIZE(oob[i]) : 0;
+            head[2] = lens[i] > 0 && counts[i] == 0;
+            head[3] = in_heads;
+            if (in_heads && lens[i] > 0) {
+                memcpy(head + 4, PyBytes_AS_STRING(sendbuf) + displs[i],
+                       (size_t)lens[i]);
+            }
             if (inter || i != root) {
                 send_lists[i] = oob[i];
             }
         }
     }
     CMPI_COLL(ierr, self->ob_mpi, "scatter", MPI_Scatter, MPI_Iscatter,
-              (info, 3, MPI_LONG_LONG, my, 3, MPI_LONG_LONG, root,
-               self->ob_mpi));
+              (info, SCATTER_WORDS, MPI_LONG_LONG, my, SCATTER_WORDS,
+               MPI_LONG_LONG, root, self->ob_mpi));
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         goto done;
@@ -1236,6 +1259,12 @@ Comm_scatter(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         else {
             remote_failure(self, "scatter", root);
         }
+        goto done;
+    }
+    if (!inter && my[3]) {
+        /* every stream came in its head: no second call anywhere */
+        res = loads_part(self->st, (const char *)(my + 4), (Py_ssize_t)my[0],
+                         NULL, PART_IN_BAND);
         goto done;
     }
     int streamed = (int)my[2];
@@ -1548,3 +1577,5 @@ CMPI_COMM_METHOD(Intracomm, exscan, CMPI_DOC_NOSIG, "(self, sendobj, op=SUM)",
 #undef HEAD_INLINE
 #undef TREE_MIN_BYTES
 #undef BCAST_HEAD
+#undef SCATTER_WORDS
+#undef SCATTER_INLINE

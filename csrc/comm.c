@@ -130,6 +130,7 @@ static void
 cmpi_comm_set_handle(CommObject *c, MPI_Comm handle)
 {
     c->ob_mpi = handle;
+    c->rank_of = (MPI_Comm)0; /* a handle value may be reused: ask again */
     c->shadow = cmpi_shadow_of(c->st, handle);
     c->size = c->peers = c->inter = 0;
     if (handle != MPI_COMM_NULL) {
@@ -319,6 +320,11 @@ CMPI_DOC(Comm_Get_rank_doc, "Get_rank($self)",
 static PyObject *
 Comm_Get_rank(CommObject *self, PyObject *Py_UNUSED(a))
 {
+    /* A communicator's rank never changes: asked once per handle.  A
+     * handle that changes (freed, assigned) is another rank_of. */
+    if (CMPI_LIKELY(self->rank_of == self->ob_mpi)) {
+        return PyLong_FromLong(self->rank);
+    }
     int rank;
     if (cmpi_comm_check(self) < 0) {
         return NULL;
@@ -327,6 +333,8 @@ Comm_Get_rank(CommObject *self, PyObject *Py_UNUSED(a))
     if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
         return cmpi_raise(self->st, ierr);
     }
+    self->rank = rank;
+    self->rank_of = self->ob_mpi;
     return PyLong_FromLong(rank);
 }
 
