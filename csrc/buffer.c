@@ -1187,6 +1187,59 @@ msg_array_learn(cmpi_state *st, PyObject *buf, const Py_buffer *view,
     st->array_cache[i].itemsize = view->itemsize;
 }
 
+/* Export `buf` for a message (writable if `recv`): from an exact
+ * ndarray's own fields when they suffice, else through the buffer
+ * protocol.  1 when the array's MPI datatype came with it (*array_dtype),
+ * 0 for a view from the buffer protocol, -1 with an exception. */
+static inline int
+msg_export(cmpi_state *st, PyObject *buf, int recv, Py_buffer *view,
+           MPI_Datatype *array_dtype)
+{
+    if (Py_TYPE(buf) == st->ndarray_type &&
+        msg_array_view(st, buf, recv, view, array_dtype)) {
+        return 1;
+    }
+    int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
+    if (recv) {
+        flags |= PyBUF_WRITABLE;
+    }
+    if (CMPI_UNLIKELY(cmpi_get_buffer(buf, view, flags) < 0)) {
+        return msg_not_a_buffer(buf, recv);
+    }
+    return 0;
+}
+
+/* The datatype and extent of an exported message buffer: *dt as given
+ * (`given`), the array's (array_dtype not NULL), or the one the view's
+ * format names, then remembered for an exact ndarray's dtype.  0, or -1
+ * with an exception. */
+static int
+msg_view_datatype(cmpi_state *st, PyObject *buf, int given,
+                  const MPI_Datatype *array_dtype, const Py_buffer *view,
+                  MPI_Datatype *dt, MPI_Aint *extent)
+{
+    if (given) {
+        MPI_Aint lb;
+        int ierr = MPI_Type_get_extent(*dt, &lb, extent);
+        if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
+            cmpi_raise(st, ierr);
+            return -1;
+        }
+    }
+    else if (array_dtype != NULL) {
+        *dt = *array_dtype;
+        *extent = view->itemsize;
+    }
+    else {
+        if (cmpi_buffer_datatype(st, view, dt) < 0) {
+            return -1;
+        }
+        *extent = view->format == NULL ? 1 : view->itemsize;
+        msg_array_learn(st, buf, view, *dt);
+    }
+    return 0;
+}
+
 static int
 cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
 {
@@ -1283,32 +1336,13 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
     }
 
     MPI_Datatype array_dtype = MPI_DATATYPE_NULL;
-    int array = Py_TYPE(buf) == st->ndarray_type &&
-                msg_array_view(st, buf, recv, &m->view, &array_dtype);
-    if (!array) {
-        int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
-        if (recv) {
-            flags |= PyBUF_WRITABLE;
-        }
-        if (CMPI_UNLIKELY(cmpi_get_buffer(buf, &m->view, flags) < 0)) {
-            return msg_not_a_buffer(buf, recv);
-        }
+    int array = msg_export(st, buf, recv, &m->view, &array_dtype);
+    if (CMPI_UNLIKELY(array < 0)) {
+        return -1;
     }
-
-    if (otype == NULL && array) {
-        m->dtype = array_dtype;
-        m->extent = m->view.itemsize;
-    }
-    else if (otype == NULL) {
-        if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0) {
-            goto error;
-        }
-        m->extent = m->view.format == NULL ? 1 : m->view.itemsize;
-        msg_array_learn(st, buf, &m->view, m->dtype);
-    }
-    else {
-        MPI_Aint lb;
-        CMPI_CHK(st, MPI_Type_get_extent(m->dtype, &lb, &m->extent));
+    if (msg_view_datatype(st, buf, otype != NULL, array ? &array_dtype : NULL,
+                          &m->view, &m->dtype, &m->extent) < 0) {
+        goto error;
     }
 
     MPI_Aint len = (MPI_Aint)m->view.len, displ = 0, count;
@@ -1582,33 +1616,14 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         goto displs;
     }
     MPI_Datatype array_dtype = MPI_DATATYPE_NULL;
-    int array = Py_TYPE(buf) == st->ndarray_type &&
-                msg_array_view(st, buf, recv, &m->view, &array_dtype);
-    if (!array) {
-        int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
-        if (recv) {
-            flags |= PyBUF_WRITABLE;
-        }
-        if (cmpi_get_buffer(buf, &m->view, flags) < 0) {
-            msg_not_a_buffer(buf, recv);
-            goto error;
-        }
+    int array = msg_export(st, buf, recv, &m->view, &array_dtype);
+    if (array < 0) {
+        goto error;
     }
     m->addr = m->view.buf;
-    if (otype == NULL && array) {
-        m->dtype = array_dtype;
-        m->extent = m->view.itemsize;
-    }
-    else if (otype == NULL) {
-        if (cmpi_buffer_datatype(st, &m->view, &m->dtype) < 0) {
-            goto error;
-        }
-        m->extent = m->view.format == NULL ? 1 : m->view.itemsize;
-        msg_array_learn(st, buf, &m->view, m->dtype);
-    }
-    else {
-        MPI_Aint lb;
-        CMPI_CHK(st, MPI_Type_get_extent(m->dtype, &lb, &m->extent));
+    if (msg_view_datatype(st, buf, otype != NULL, array ? &array_dtype : NULL,
+                          &m->view, &m->dtype, &m->extent) < 0) {
+        goto error;
     }
     MPI_Aint nitems = m->extent > 0 ? (MPI_Aint)m->view.len / m->extent : 0;
     if (ocounts == NULL) {
