@@ -199,12 +199,20 @@ static struct {
 } prof_comm_cache[PROF_COMM_CACHE];
 static int prof_comm_cached = 0;
 
+/* A clock's time in ns: CLOCK_MONOTONIC for durations, CLOCK_REALTIME
+ * where another process compares it with its own wall clock. */
+static inline long long
+prof_clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static inline long long
 prof_mono_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    return prof_clock_ns(CLOCK_MONOTONIC);
 }
 
 /* ------------------------------------------------------------------ */
@@ -356,14 +364,6 @@ typedef struct {
 static prof_live_head *prof_live = NULL;
 static size_t prof_live_len = 0;
 
-static inline long long
-prof_real_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void
 prof_live_detach(void);
 
@@ -421,7 +421,8 @@ prof_sampler_main(void *Py_UNUSED(arg))
             }
         }
         if (prof_live != NULL) { /* how long the rank ran, if it dies */
-            atomic_store_explicit(&prof_live->updated_ns, prof_real_ns(),
+            atomic_store_explicit(&prof_live->updated_ns,
+                                  prof_clock_ns(CLOCK_REALTIME),
                                   memory_order_relaxed);
         }
         last = now;
@@ -1815,7 +1816,7 @@ mod_prof_live(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
     prof_sampled_n = n;
     prof_live = head;
     prof_live_len = len;
-    atomic_store_explicit(&head->updated_ns, prof_real_ns(),
+    atomic_store_explicit(&head->updated_ns, prof_clock_ns(CLOCK_REALTIME),
                           memory_order_relaxed);
     Py_DECREF(path);
     Py_DECREF(names);
