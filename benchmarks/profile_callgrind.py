@@ -27,7 +27,7 @@ import glob
 import statistics
 
 BATCH = 16
-MODES = ("off", "profile", "off2", "profile2")
+MODES = ("bare", "off", "profile", "off2", "profile2")
 
 
 def run(lib, batches):
@@ -37,10 +37,9 @@ def run(lib, batches):
     buf = bytearray(8)
     comm = MPI.COMM_WORLD
     rank = comm.Get_rank()
-    MPI._prof_install()
-    Send, Recv, Barrier = comm.Send, comm.Recv, comm.Barrier
 
     def loop(collect):
+        Send, Recv, Barrier = comm.Send, comm.Recv, comm.Barrier
         for _ in range(batches):
             if rank == 1:
                 for _ in range(BATCH):
@@ -60,6 +59,8 @@ def run(lib, batches):
                     Recv(buf, 0, 2)
 
     for mode in MODES:
+        if mode == "off":
+            MPI._prof_install()
         if mode.startswith("profile"):
             MPI._prof_reset()
             MPI._prof_start(0)

@@ -849,12 +849,70 @@ typedef struct {
     int forgets_name; /* Set_name, Free, Disconnect: the cache is stale */
     prof_counts *cnt; /* &counts, or its slot in the live file */
     prof_counts counts;
+    /* a direct method (see "Direct methods" below): the original's C
+     * function and calling convention, else NULL */
+    PyCFunction meth;
+    int meth_flags;
 } ProfWrapper;
 
-static inline PyObject *
-prof_forward(ProfWrapper *w, PyObject *const *args, size_t nargsf,
-             PyObject *kwnames)
+typedef PyObject *(*prof_fastcall)(PyObject *, PyObject *const *, Py_ssize_t);
+typedef PyObject *(*prof_fastcall_kw)(PyObject *, PyObject *const *,
+                                      Py_ssize_t, PyObject *);
+
+/* A direct method called in a way its own convention does not take (a
+ * METH_NOARGS method given arguments ...): the original descriptor is
+ * called, with self in front, so that it raises what it raises. */
+static CMPI_NOINLINE PyObject *
+prof_meth_misfit(ProfWrapper *w, PyObject *self, PyObject *const *args,
+                 Py_ssize_t nargs, PyObject *kwnames)
 {
+    Py_ssize_t n = nargs + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0);
+    PyObject **all = PyMem_Malloc((size_t)(n + 1) * sizeof(PyObject *));
+    if (all == NULL) {
+        return PyErr_NoMemory();
+    }
+    all[0] = self;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        all[i + 1] = args[i];
+    }
+    PyObject *r =
+            PyObject_Vectorcall(w->target, all, (size_t)nargs + 1, kwnames);
+    PyMem_Free(all);
+    return r;
+}
+
+/* Calls what the wrapper stands for: a direct method with self apart
+ * (self != NULL), anything else with self, if any, first in args. */
+static inline PyObject *
+prof_forward(ProfWrapper *w, PyObject *self, PyObject *const *args,
+             size_t nargsf, PyObject *kwnames)
+{
+    if (self != NULL) {
+        Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+        switch (w->meth_flags) {
+            case METH_FASTCALL | METH_KEYWORDS:
+                return ((prof_fastcall_kw)(void (*)(void))w->meth)(
+                        self, args, nargs, kwnames);
+            case METH_NOARGS:
+                if (nargs == 0 && kwnames == NULL) {
+                    return w->meth(self, NULL);
+                }
+                break;
+            case METH_O:
+                if (nargs == 1 && kwnames == NULL) {
+                    return w->meth(self, args[0]);
+                }
+                break;
+            case METH_FASTCALL:
+                if (kwnames == NULL) {
+                    return ((prof_fastcall)(void (*)(void))w->meth)(self, args,
+                                                                    nargs);
+                }
+                break;
+            default: break;
+        }
+        return prof_meth_misfit(w, self, args, nargs, kwnames);
+    }
     if (CMPI_LIKELY(w->target_call != NULL)) {
         return w->target_call(w->target, args, nargsf, kwnames);
     }
@@ -927,24 +985,27 @@ prof_record(ProfWrapper *w, long long start, long long duration,
 }
 
 static CMPI_NOINLINE PyObject *
-prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
-                  PyObject *kwnames)
+prof_call_counted(ProfWrapper *w, PyObject *self, PyObject *const *args,
+                  size_t nargsf, PyObject *kwnames)
 {
     if (CMPI_UNLIKELY(!prof_on_main())) {
         if (!prof_exact) {
             w->cnt->calls++;
-            return prof_forward(w, args, nargsf, kwnames);
+            return prof_forward(w, self, args, nargsf, kwnames);
         }
         long long t0 = prof_ticks();
-        PyObject *r = prof_forward(w, args, nargsf, kwnames);
+        PyObject *r = prof_forward(w, self, args, nargsf, kwnames);
         w->cnt->calls++;
         w->cnt->time_ticks += prof_ticks() - t0;
         return r;
     }
     int comm = -1;
-    if (cmpi_prof_tracing && w->on_comm && PyVectorcall_NARGS(nargsf) > 0 &&
-        PyObject_TypeCheck(args[0], prof_comm_type)) {
-        comm = prof_comm_name(((CommObject *)args[0])->ob_mpi);
+    PyObject *first = self != NULL                     ? self
+                      : PyVectorcall_NARGS(nargsf) > 0 ? args[0]
+                                                       : NULL;
+    if (cmpi_prof_tracing && w->on_comm && first != NULL &&
+        PyObject_TypeCheck(first, prof_comm_type)) {
+        comm = prof_comm_name(((CommObject *)first)->ob_mpi);
     }
     if (w->forgets_name) {
         prof_comm_cached = 0;
@@ -964,7 +1025,7 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
     if (timed) {
         t0 = prof_ticks();
     }
-    PyObject *r = prof_forward(w, args, nargsf, kwnames);
+    PyObject *r = prof_forward(w, self, args, nargsf, kwnames);
     if (timed) {
         t1 = prof_ticks();
     }
@@ -993,8 +1054,8 @@ prof_call_counted(ProfWrapper *w, PyObject *const *args, size_t nargsf,
  * timing): count, publish the running call, no clock.  Apart from
  * prof_call_counted so that it stays short. */
 static CMPI_NOINLINE PyObject *
-prof_call_sampled(ProfWrapper *w, PyObject *const *args, size_t nargsf,
-                  PyObject *kwnames)
+prof_call_sampled(ProfWrapper *w, PyObject *self, PyObject *const *args,
+                  size_t nargsf, PyObject *kwnames)
 {
     /* wait_ns serves exact timing only; the names of communicators only
      * the trace, whose _prof_start empties their cache (so Set_name,
@@ -1007,7 +1068,7 @@ prof_call_sampled(ProfWrapper *w, PyObject *const *args, size_t nargsf,
             atomic_load_explicit(&prof_running, memory_order_relaxed);
     cmpi_prof_cur = &f;
     atomic_store_explicit(&prof_running, w->id << 1, memory_order_relaxed);
-    PyObject *r = prof_forward(w, args, nargsf, kwnames);
+    PyObject *r = prof_forward(w, self, args, nargsf, kwnames);
     atomic_store_explicit(&prof_running, outer_running, memory_order_relaxed);
     cmpi_prof_cur = outer;
     w->cnt->calls++;
@@ -1022,13 +1083,75 @@ prof_call(PyObject *self, PyObject *const *args, size_t nargsf,
 {
     ProfWrapper *w = (ProfWrapper *)self;
     if (CMPI_LIKELY(!cmpi_prof_active)) {
-        return prof_forward(w, args, nargsf, kwnames);
+        return prof_forward(w, NULL, args, nargsf, kwnames);
     }
     if (!cmpi_prof_tracing && !prof_exact && prof_on_main()) {
-        return prof_call_sampled(w, args, nargsf, kwnames);
+        return prof_call_sampled(w, NULL, args, nargsf, kwnames);
     }
-    return prof_call_counted(w, args, nargsf, kwnames);
+    return prof_call_counted(w, NULL, args, nargsf, kwnames);
 }
+
+/* Direct methods.  A wrapper object in a class's dict costs every call
+ * the interpreter's generic call path and then the original descriptor's
+ * own (its recursion check, its test of self's class): 316 instructions
+ * of a Send + Recv pair of 4,040, more than the profile itself.  So an
+ * instance method of a C class (a method descriptor) is replaced by
+ * another method descriptor of the same name, docstring and class, whose
+ * C function is a trampoline: the interpreter calls it as it called the
+ * original, and the trampoline knows its wrapper by its number.  The
+ * trampolines are made here by the preprocessor, as many as
+ * PROF_DIRECT_MAX; methods past that (none today: the test
+ * test_every_method_is_direct says so) keep a wrapper object. */
+#define PROF_DIRECT_MAX 1024
+static ProfWrapper *prof_direct_wrapper[PROF_DIRECT_MAX];
+static PyMethodDef prof_direct_def[PROF_DIRECT_MAX];
+static int prof_direct_count = 0;
+
+static inline PyObject *
+prof_direct(int k, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+            PyObject *kwnames)
+{
+    ProfWrapper *w = prof_direct_wrapper[k];
+    if (CMPI_LIKELY(!cmpi_prof_active)) {
+        return prof_forward(w, self, args, (size_t)nargs, kwnames);
+    }
+    if (!cmpi_prof_tracing && !prof_exact && prof_on_main()) {
+        return prof_call_sampled(w, self, args, (size_t)nargs, kwnames);
+    }
+    return prof_call_counted(w, self, args, (size_t)nargs, kwnames);
+}
+
+/* PROF_TRAMP(n) with n three or four octal digits defines trampoline
+ * number 0n (an octal literal) */
+#define PROF_TRAMP(n)                                                      \
+    static PyObject *prof_tramp_##n(PyObject *self, PyObject *const *args, \
+                                    Py_ssize_t nargs, PyObject *kwnames)   \
+    {                                                                      \
+        return prof_direct(0##n, self, args, nargs, kwnames);              \
+    }
+/* (clang-format does not settle on one layout for these three) */
+/* clang-format off */
+#define PROF_TRAMP8(n) \
+    PROF_TRAMP(n##0) PROF_TRAMP(n##1) PROF_TRAMP(n##2) PROF_TRAMP(n##3) \
+    PROF_TRAMP(n##4) PROF_TRAMP(n##5) PROF_TRAMP(n##6) PROF_TRAMP(n##7)
+#define PROF_TRAMP64(n) \
+    PROF_TRAMP8(n##0) PROF_TRAMP8(n##1) PROF_TRAMP8(n##2) PROF_TRAMP8(n##3) \
+    PROF_TRAMP8(n##4) PROF_TRAMP8(n##5) PROF_TRAMP8(n##6) PROF_TRAMP8(n##7)
+#define PROF_TRAMP512(n) \
+    PROF_TRAMP64(n##0) PROF_TRAMP64(n##1) PROF_TRAMP64(n##2) \
+    PROF_TRAMP64(n##3) PROF_TRAMP64(n##4) PROF_TRAMP64(n##5) \
+    PROF_TRAMP64(n##6) PROF_TRAMP64(n##7)
+/* clang-format on */
+PROF_TRAMP512(0)
+PROF_TRAMP512(1)
+#undef PROF_TRAMP
+#define PROF_TRAMP(n) prof_tramp_##n,
+static const prof_fastcall_kw prof_tramps[PROF_DIRECT_MAX] = {
+        PROF_TRAMP512(0) PROF_TRAMP512(1)};
+#undef PROF_TRAMP
+#undef PROF_TRAMP8
+#undef PROF_TRAMP64
+#undef PROF_TRAMP512
 
 /* Instance methods: MPI.Comm.Send is the wrapper, comm.Send a bound method
  * (the interpreter calls the wrapper with comm first without making one:
@@ -1246,6 +1369,8 @@ prof_wrap(PyObject *orig, PyObject *target, int kind, const char *owner,
     w->orig = Py_NewRef(orig);
     w->target = Py_NewRef(target);
     w->target_call = PyVectorcall_Function(target);
+    w->meth = NULL;
+    w->meth_flags = 0;
     w->kind = kind;
     w->on_comm = on_comm;
     w->id = (int)PyList_GET_SIZE(prof_wrappers);
@@ -1263,6 +1388,40 @@ prof_wrap(PyObject *orig, PyObject *target, int kind, const char *owner,
              PyUnicode_CompareWithASCIIString(attr, "Free") == 0 ||
              PyUnicode_CompareWithASCIIString(attr, "Disconnect") == 0);
     return w;
+}
+
+/* What goes in the class's dict for v: a direct method (a new method
+ * descriptor calling a trampoline) for a method descriptor whose calling
+ * convention prof_forward knows, while trampolines are left; the wrapper
+ * object otherwise.  A new reference, or NULL. */
+static PyObject *
+prof_direct_method(PyTypeObject *cls, PyObject *v, ProfWrapper *w)
+{
+    if (!Py_IS_TYPE(v, &PyMethodDescr_Type) || PyDescr_TYPE(v) != cls ||
+        prof_direct_count == PROF_DIRECT_MAX) {
+        return Py_NewRef((PyObject *)w);
+    }
+    PyMethodDef *def = ((PyMethodDescrObject *)v)->d_method;
+    int flags = def->ml_flags;
+    if (flags != (METH_FASTCALL | METH_KEYWORDS) && flags != METH_NOARGS &&
+        flags != METH_O && flags != METH_FASTCALL) {
+        return Py_NewRef((PyObject *)w);
+    }
+    int k = prof_direct_count;
+    prof_direct_def[k].ml_name = def->ml_name;
+    prof_direct_def[k].ml_meth = (PyCFunction)(void (*)(void))prof_tramps[k];
+    prof_direct_def[k].ml_flags = METH_FASTCALL | METH_KEYWORDS;
+    prof_direct_def[k].ml_doc = def->ml_doc;
+    PyObject *descr = PyDescr_NewMethod(cls, &prof_direct_def[k]);
+    if (descr == NULL) {
+        return NULL;
+    }
+    /* prof_wrappers keeps the wrapper for good */
+    prof_direct_wrapper[k] = w;
+    w->meth = def->ml_meth;
+    w->meth_flags = flags;
+    prof_direct_count++;
+    return descr;
 }
 
 /* Wrap the public callables a class defines itself (not those it
@@ -1314,7 +1473,13 @@ prof_wrap_class(PyTypeObject *cls, const char *owner, int on_comm)
         if (w == NULL) {
             goto error;
         }
-        int rc = PyObject_SetAttr((PyObject *)cls, attr, (PyObject *)w);
+        PyObject *put = prof_direct_method(cls, v, w);
+        if (put == NULL) {
+            Py_DECREF(w);
+            goto error;
+        }
+        int rc = PyObject_SetAttr((PyObject *)cls, attr, put);
+        Py_DECREF(put);
         Py_DECREF(w);
         if (rc < 0) {
             goto error;
@@ -1872,4 +2037,5 @@ error:
              "dropped)."},
 
 #undef PROF_COMM_CACHE
+#undef PROF_DIRECT_MAX
 #undef PROF_TLS_MODEL
