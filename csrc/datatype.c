@@ -732,6 +732,9 @@ decode_params_large(const contents *c, PyObject *types)
         case MPI_COMBINER_SUBARRAY:
             NEED(2, 0);
             n = i[0];
+            if (n < 0) {
+                goto bad_layout;
+            }
             NEED(2, 3 * (long long)n);
             return params_dict(4, "sizes", count_list(L, n), "subsizes",
                                count_list(L + n, n), "starts",
@@ -740,6 +743,9 @@ decode_params_large(const contents *c, PyObject *types)
         case MPI_COMBINER_DARRAY:
             NEED(3, 0);
             n = i[2];
+            if (n < 0) {
+                goto bad_layout;
+            }
             NEED(4 + 3 * (long long)n, n);
             return params_dict(7, "size", PyLong_FromLong(i[0]), "rank",
                                PyLong_FromLong(i[1]), "gsizes",
