@@ -6,8 +6,9 @@
         python benchmarks/profile_callgrind.py [--lib /tmp/libcgtoggle.so]
     python benchmarks/profile_callgrind.py --sum cg.<pid of rank 0>
 
-Rank 0 counts its instructions over batches of 16 Send + Recv pairs, with
-the wrappers installed: profile off, on (sampled), off, on.  No receive
+Rank 0 counts its instructions over batches of 16 Send + Recv pairs:
+first never installed (bare), then with the wrappers installed: profile
+off, on (sampled), off, on.  No receive
 waits (a waiting receive spins, and the spin would be counted): rank 1
 sends the batch's 16 messages before a Barrier, rank 0 sends its 16
 before rank 1 receives them (eager, 8 bytes).  Each batch is one callgrind
@@ -19,6 +20,16 @@ its thread adds nothing to a batch.
 instructions): MPICH 4.0 off 4,217 before and 4,215 after, profile +246
 before and +149 after the cuts of that day (benchmarks/profile_overhead.py's
 header lists them); Open MPI 4.1 off 3,910 / 3,909, profile +217 / +150.
+Measured against bare, the installed wrapper objects themselves had cost
++316 a pair (MPICH: bare 4,041, off 4,357, profile 4,506): the interpreter's
+generic call of an object it cannot specialize, then the original
+descriptor's own call.  Since the direct methods (profile.c: a method
+descriptor of its own per instance method, calling a trampoline), 20
+batches: MPICH bare 4,142, off 4,194 (+52), profile 4,345 (+203 over bare,
+4.9%); Open MPI bare 3,865, off 3,917 (+52), profile 4,069 (+204, 5.3%).
+(bare moved by 100 between the two MPICH launches, with no change to the
+code it runs: the MPI library's progress differs from launch to launch;
+compare modes within one launch.)
 """
 
 import argparse
