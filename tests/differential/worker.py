@@ -280,6 +280,15 @@ def teardown(ns, result):
                               status.Get_tag())
             except Exception:  # noqa: BLE001
                 pass
+    # a message the variant matched and returned (Mprobe, Message.Probe...)
+    # is received: its send to self completes only then (MPICH 4.0.2 at
+    # one rank sends nothing eagerly), and cancelling a matched send fails
+    for item in items:
+        if isinstance(item, MPI.Message) and not predefined(item):
+            try:
+                item.Recv(bytearray(64))
+            except Exception:  # noqa: BLE001
+                pass
     msg = ns.get("msg")
     pending = [r for r in SENDS if not r.Test()]
     # its send still pending: the fixture's Mprobe matched the message, so
