@@ -850,6 +850,46 @@ Intracomm_Create_from_group(PyTypeObject *cls, PyObject *const *args,
 #endif
 }
 
+#if CMPI_HAVE_INTERCOMM_CREATE_FROM_GROUPS
+/* Each leader a rank of its group, and the caller in the local group
+   (null groups are left to MPI, which refuses them). */
+static int
+groups_leaders_check(cmpi_state *st, MPI_Group lg, int ll, MPI_Group rg,
+                     int rl)
+{
+    int lsize, rsize, me;
+    if (lg == MPI_GROUP_NULL || rg == MPI_GROUP_NULL) {
+        return 0;
+    }
+    if (MPI_Group_size(lg, &lsize) != MPI_SUCCESS ||
+        MPI_Group_size(rg, &rsize) != MPI_SUCCESS ||
+        MPI_Group_rank(lg, &me) != MPI_SUCCESS) {
+        return 0;
+    }
+    if (me == MPI_UNDEFINED) {
+        cmpi_raise_msg(st, MPI_ERR_GROUP,
+                       "invalid local_group: the calling process is not "
+                       "in it");
+        return -1;
+    }
+    if ((unsigned)ll >= (unsigned)lsize) {
+        cmpi_raise_msg(st, MPI_ERR_RANK,
+                       "invalid rank: local_leader=%d, local_group has %d "
+                       "process%s",
+                       ll, lsize, lsize == 1 ? "" : "es");
+        return -1;
+    }
+    if ((unsigned)rl >= (unsigned)rsize) {
+        cmpi_raise_msg(st, MPI_ERR_RANK,
+                       "invalid rank: remote_leader=%d, remote_group has %d "
+                       "process%s",
+                       rl, rsize, rsize == 1 ? "" : "es");
+        return -1;
+    }
+    return 0;
+}
+#endif
+
 CMPI_DOC_NOSIG(Intercomm_Create_from_groups_doc,
                "Create_from_groups(local_group, local_leader, remote_group, "
                "remote_leader, stringtag='org.mpi4py', info=INFO_NULL, "
@@ -889,6 +929,11 @@ Intercomm_Create_from_groups(PyTypeObject *cls, PyObject *const *args,
 #if CMPI_HAVE_INTERCOMM_CREATE_FROM_GROUPS
     MPI_Comm h;
     int ierr;
+    /* MPICH 4.0.2 does not check these: a leader outside its group or a
+       caller outside the local group crashes it (plain C too) */
+    if (groups_leaders_check(st, lg, ll, rg, rl) < 0) {
+        return NULL;
+    }
     CMPI_NOGIL_CALL("Intercomm.Create_from_groups", MPI_COMM_NULL,
                     ierr = MPI_Intercomm_create_from_groups(
                             lg, ll, rg, rl, tag, info, eh, &h));

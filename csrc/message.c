@@ -404,13 +404,16 @@ Message_get_handle(MessageObject *self, void *Py_UNUSED(c))
 }
 
 CMPI_DOC(Message_free_doc, "free($self, /)",
-         "Forget the handle: a predefined message (MESSAGE_NO_PROC) is kept, "
-         "any other becomes MESSAGE_NULL.  MPI has no call to free a matched "
-         "message: one that is never received stays queued in MPI.");
+         "Do nothing to a matched message, which stays receivable (MPI has "
+         "no call to free one); a copy of MESSAGE_NO_PROC becomes "
+         "MESSAGE_NULL, the constant itself is kept.");
 static PyObject *
 Message_free(MessageObject *self, PyObject *Py_UNUSED(ignored))
 {
-    if (!(self->flags & CMPI_CONST)) {
+    /* as mpi4py: forgetting a matched message's handle would leave its
+       message queued in MPI for good, and its sender waiting when the
+       library sends nothing eagerly (MPICH at one rank) */
+    if (!(self->flags & CMPI_CONST) && self->ob_mpi == MPI_MESSAGE_NO_PROC) {
         cmpi_handle_unlink((PyObject *)self, CMPI_HK_MESSAGE);
         self->ob_mpi = MPI_MESSAGE_NULL;
     }

@@ -10,6 +10,10 @@ Classes:
   stricter      cmpi refuses on purpose what mpi4py accepts or garbles:
                 listed in the README's differences, with why
   mpi4py-bug    mpi4py's outcome is wrong (the reason says why)
+  library       both refuse, and the MPI library's own answer (what mpi4py
+                surfaces) differs from the answer of cmpi's check, which is
+                the same on every library (error class, or which of two bad
+                arguments is reported)
 Anything else is "unclassified".  The first entry that matches wins.
 """
 
@@ -576,6 +580,12 @@ ENTRIES = [
      "IN_PLACE or BOTTOM as the whole buffer where MPI gives it no meaning (point-to-point, "
      "Pack/Unpack, file I/O, Message.Recv): mpi4py hands MPI the sentinel's address as a "
      "buffer, cmpi raises TypeError (README, mpi4py compatibility)"),
+    (r"^np=1 comm\.Alltoallv\(MPI\.BOTTOM, bytearray\(8 \* SIZE\)\)$", r"^exc:KeyError$",
+     r"^blocks$", "mpi4py-bug",
+     "a bare MPI.BOTTOM message: mpi4py 4.1.2 raises KeyError looking up a datatype for the "
+     "sentinel's empty buffer format; cmpi takes it as an empty message at MPI_BOTTOM, and "
+     "MPICH 4.0.2 at one rank then never completes an Alltoallv whose 0-byte send meets an "
+     "8-byte receive (Alltoallv(bytearray(8 * SIZE), np.zeros(0)) blocks in both bindings)"),
     (r"(\(|, )MPI\.BOTTOM(, |\))", r"^exc:KeyError$", None, "mpi4py-bug",
      "a bare MPI.BOTTOM message: mpi4py 4.1.2 raises KeyError looking up a datatype for the "
      "sentinel's empty buffer format; cmpi takes it as an empty message at MPI_BOTTOM"),
@@ -1209,6 +1219,169 @@ ENTRIES += [
      "cmpi raises the ValueError that mpi4py itself gives for a bytearray there (a message "
      "must be [buf, counts, displs, datatypes])"),
 ]
+
+
+# MPICH 4.0.2 (report-mpich.md): what Open MPI's rounds did not meet.  Each
+# entry names MPICH's own outcome, so it matches no Open MPI run.  They are
+# also consulted for a variant that an exact "fixed" entry above names but
+# that differs on MPICH: those fixes made cmpi answer as mpi4py does on Open
+# MPI, and MPICH answers otherwise (classify_differing_fixed).
+MPICH_ENTRIES = [
+    (r"^np=1 MPI\.Add_error_code\(-\d\)$", r"^ok:int$", r"^exc:MPI\.Exception\(ERR_ARG\)$",
+     "stricter",
+     "a negative error class: MPICH 4.0 makes an error code for it (Open MPI refuses it); no "
+     "error class is negative, and cmpi raises ERR_ARG on every library (README, mpi4py "
+     "compatibility)"),
+    (r"^np=1 MPI\.Get_error_string\(-\d\)$", r"^ok:'Undefined dynamic error code'$",
+     r"^exc:MPI\.Exception\(ERR_ARG\)$", "stricter",
+     "a negative error code: MPICH 4.0 answers a placeholder string, Open MPI ERR_ARG; cmpi "
+     "raises ERR_ARG on every library, as mpi4py on Open MPI (README, mpi4py compatibility)"),
+    (r"^np=[12] comm\.Split\(color=-\d\)$", r"^ok:Intracomm$",
+     r"^exc:MPI\.Exception\(ERR_ARG\)$", "stricter",
+     "a negative color other than UNDEFINED, which MPI does not allow: MPICH 4.0 takes it as a "
+     "color of its own (Open MPI refuses it); cmpi raises ERR_ARG on every library (README, "
+     "mpi4py compatibility)"),
+    (r"^np=1 cart\.Shift\(", r"^exc:MPI\.Exception\(ERR_ARG\)$",
+     r"^exc:MPI\.Exception\(ERR_DIMS\)$", "library",
+     "a Shift direction past the grid's dimensions: MPICH refuses it with ERR_ARG (Open MPI 4.1 "
+     "reads past its arrays); cmpi's own check, the same on every library, raises ERR_DIMS "
+     "(README, mpi4py compatibility)"),
+    (r"^np=1 MPI\.Compute_dims\(-\d", r"^exc:MPI\.Exception\(ERR_ARG\)$",
+     r"^exc:MPI\.Exception\(ERR_DIMS\)$", "library",
+     "a negative number of nodes: MPICH says ERR_ARG; cmpi's own check, the same on every "
+     "library, says ERR_DIMS"),
+    (r"^np=[12] comm\.(Create_cart|Cart_map)\(\[-1\]\)$", r"^ok:(Cartcomm|-32766)$",
+     r"^exc:MPI\.Exception\(ERR_DIMS\)$", "stricter",
+     "a negative dimension: MPICH 4.0 takes it (Create_cart makes a grid, Cart_map answers "
+     "UNDEFINED); cmpi checks dims before MPI and raises ERR_DIMS (README, mpi4py "
+     "compatibility)"),
+    (r"^np=1 comm\.Graph_map\(\[0\], \[\]\)$", r"^ok:-32766$", r"^ok:0$", "mpi4py-bug",
+     "index [0] with no edges is one node without neighbours; mpi4py 4.1.2 takes a single 0 "
+     "for the leading 0 of an adjacency index and passes MPI zero nodes, for which MPICH "
+     "answers UNDEFINED; cmpi maps the one node"),
+    (r"^np=[12] comm\.Create_dist_graph_adjacent\(", r"^ok:Distgraphcomm$",
+     r"^exc:MPI\.Exception\(ERR_RANK\)$", "stricter",
+     "a source or destination out of the communicator's ranks (-1 is PROC_NULL in MPICH, "
+     "which MPI does not allow here): MPICH 4.0 takes it unchecked; cmpi raises ERR_RANK "
+     "naming it (README, mpi4py compatibility)"),
+    (r"^np=[12] comm\.Create_dist_graph_adjacent\(\[0\], \[0\], (source|dest)weights=",
+     r"^exc:MPI\.Exception\(ERR_TOPOLOGY\)$", r"^exc:ValueError$", "library",
+     "weights on one side only of Create_dist_graph_adjacent: MPICH refuses them itself "
+     "(ERR_TOPOLOGY); cmpi refuses them before MPI with ValueError on every library, since "
+     "Open MPI 4.1 takes them (README, mpi4py compatibility)"),
+    (r"^np=1 dt\.Create_darray\(1, (-\d|SIZE),", r"^exc:MPI\.Exception\(ERR_RANK\)$",
+     r"^exc:MPI\.Exception\(ERR_ARG\)$", "library",
+     "a darray rank outside the process grid: MPICH says ERR_RANK; cmpi's own check, the same "
+     "on every library, says ERR_ARG"),
+    (r"^np=1 (dt\.Create_(h?vector|h?indexed(_block)?|subarray)|MPI\.Datatype\.Create_struct"
+     r"|dt\.Pack_size|MPI\.Win\.(Create|Allocate|Allocate_shared))\(.*2\*\*31",
+     r"^ok:(Datatype|int|Win)$", r"^exc:MPI\.Exception\(ERR_ARG\)$", "stricter",
+     "a count, block length, displacement or disp_unit past C int: mpi4py 4.1.2 calls MPI-4's "
+     "large-count function, which MPICH 4.0 has; cmpi calls the int form on every library "
+     "and raises ERR_ARG naming the value (Open MPI 4.1 has no large-count form; README, "
+     "mpi4py compatibility)"),
+    (r"^np=1 (dt\.Create_hindexed_block\(-\d|MPI\.Datatype\.Create_struct\(\[-1\]"
+     r"|dt\.Create_subarray\(\[SIZE\], \[0\], \[-1\]\))",
+     r"^exc:MPI\.Exception\(ERR_COUNT\)$", r"^exc:MPI\.Exception\(ERR_ARG\)$", "library",
+     "a negative count or start: MPICH says ERR_COUNT; cmpi's own check, the same on every "
+     "library, says ERR_ARG"),
+    (r"^np=1 dt\.Create_subarray\(", r"^ok:Datatype$", r"^exc:MPI\.Exception\(ERR_ARG\)$",
+     "stricter",
+     "a subarray with a subsize below 1 or that does not fit in its array (here subsizes=[0], "
+     "or a negative or out-of-range value): MPI wants 1 <= subsize <= size and the start "
+     "inside; MPICH 4.0 builds the type anyway; cmpi raises ERR_ARG naming the dimension "
+     "(README, mpi4py compatibility)"),
+    (r"^np=1 dt\.Pack_size\(-\d", r"^exc:MPI\.Exception\(ERR_COUNT\)$", r"^exc:ValueError$",
+     "library",
+     "a negative count: MPICH refuses it itself (ERR_COUNT), Open MPI 4.1 answers a negative "
+     "size; cmpi raises ValueError on every library (README, mpi4py compatibility)"),
+    (r"^np=1 dt\.(Pack|Unpack)\(", r"^ok:9$", r"^exc:MPI\.Exception\(ERR_TRUNCATE\)$",
+     "stricter",
+     "8 bytes packed at position 1 of an 8-byte buffer (or unpacked from it): MPICH 4.0 does "
+     "not check the room and writes (or reads) one byte past the buffer, returning position "
+     "9; cmpi checks first and raises ERR_TRUNCATE, the class Open MPI gives (README, mpi4py "
+     "compatibility)"),
+    (r"^np=1 fh\.I(read|read_at|write)\(.*MPI\.IN_PLACE", r"^blocks$", r"^exc:TypeError$",
+     "stricter",
+     "IN_PLACE as a file I/O buffer, where MPI gives it no meaning: mpi4py hands MPICH the "
+     "sentinel's address and the request never completes; cmpi raises TypeError (README, "
+     "mpi4py compatibility)"),
+    (r"^np=1 (comm\.(Psend_init|Precv_init|Isendrecv_replace)|cart\.I?[Nn]eighbor_\w+)\("
+     r".*MPI\.IN_PLACE", r"^(ok:|exc:MPI\.Exception\()", r"^exc:TypeError$", "stricter",
+     "IN_PLACE as a buffer of a partitioned call, Isendrecv_replace or a neighborhood "
+     "collective, where MPI gives it no meaning: mpi4py hands MPICH the sentinel (which takes "
+     "it, or fails on another argument); cmpi raises TypeError (README, mpi4py compatibility)"),
+    (r"^np=1 comm\.(Gather|Allgather_init)\(bytearray\(8\), MPI\.IN_PLACE\)$",
+     r"^ok:(None|Prequest)$", r"^exc:ValueError$", "stricter",
+     "IN_PLACE as the receive buffer of a gather, where MPI defines it only for the send buffer "
+     "(and at the root of Scatter): MPICH takes the sentinel at one rank; cmpi raises "
+     "ValueError (README, mpi4py compatibility)"),
+    (r"^np=1 cart\.Neighbor_allgather_init\(bytearray\(8\), \[bytearray\(8\), 2, MPI\.INT\]\)$",
+     r"^ok:Prequest$", r"^exc:ValueError$", "stricter",
+     "a receive message of 2 INTs per neighbor in 8 bytes, for 2 neighbors: mpi4py hands MPI "
+     "the count (the neighbors are PROC_NULL here, so nothing is written yet); cmpi raises "
+     "ValueError before MPI could write past the buffer (README, mpi4py compatibility)"),
+    (r"^np=1 comm\.Precv_init\(bytearray\(8\), 1, (source|tag)=-\d\)$",
+     r"^exc:MPI\.Exception\(ERR_(TAG|RANK)\)$", r"^exc:MPI\.Exception\(ERR_(RANK|TAG)\)$",
+     "library",
+     "two bad arguments (the default ANY_SOURCE/ANY_TAG, which Precv_init does not take, and "
+     "the one given): MPICH reports one, cmpi's own checks the other first"),
+    (r"\[bytearray\(8\), 9, MPI\.BYTE\]", r"^exc:MPI\.Exception\(ERR_(BUFFER|RMA_SYNC)\)$",
+     r"^exc:ValueError$", "stricter",
+     "a message spec whose count needs more bytes than its buffer holds: mpi4py gives MPI the "
+     "count (here MPICH fails on something else first: no buffer attached, no epoch); cmpi "
+     "raises ValueError before MPI sees it (README, mpi4py compatibility)"),
+    (r"^np=1 fh\.(Preallocate|Set_size)\(-\d\)$", r"^exc:MPI\.Exception\(ERR_ARG\)$",
+     r"^exc:ValueError$", "library",
+     "a negative file size: MPICH refuses it itself (ERR_ARG), Open MPI 4.1 takes it or fails "
+     "with ERR_OTHER; cmpi raises ValueError naming it on every library (README, mpi4py "
+     "compatibility)"),
+    (r"^np=1 info\.(Get_nthkey\(|get\(''\))", r"^exc:MPI\.Exception\(ERR_(ARG|OTHER)\)$",
+     r"^exc:MPI\.Exception\(ERR_(INFO_KEY|ARG)\)$", "library",
+     "a key index past the info's keys (or negative), or an empty key: MPICH says ERR_ARG or "
+     "ERR_OTHER; cmpi's own check, the same on every library, says ERR_INFO_KEY (ERR_ARG "
+     "for a negative index)"),
+    (r"^np=1 win\.Lock\(0, lock_type=", r"^exc:MPI\.Exception\(ERR_ARG\)$",
+     r"^exc:MPI\.Exception\(ERR_LOCKTYPE\)$", "library",
+     "a lock_type that is neither LOCK_EXCLUSIVE nor LOCK_SHARED: MPICH says ERR_ARG; cmpi's "
+     "own check, the same on every library, says ERR_LOCKTYPE"),
+    (r"^np=1 win\.(Compare_and_swap|Fetch_and_op)\(.*, -1\)$",
+     r"^exc:MPI\.Exception\(ERR_ARG\)$", r"^exc:ValueError$", "library",
+     "an 8-element origin for an atomic call that takes one element, with target rank -1 "
+     "(PROC_NULL in MPICH): MPICH refuses it with ERR_ARG; cmpi checks the origin first and "
+     "raises ValueError naming it"),
+    (r"^np=1 win\.Rget_accumulate\((bytes|memoryview\(bytes)\(8\)", r"^exc:BufferError$",
+     r"^exc:MPI\.Exception\(ERR_RMA_SYNC\)$", "mpi4py-bug",
+     "a read-only origin: mpi4py 4.1.2 asks Get_accumulate's origin for a writable buffer "
+     "although MPI only reads it; cmpi takes it and reaches MPI, which refuses the call "
+     "outside an epoch"),
+    (r"^np=1 win\.Shared_query\((-\d|SIZE)\)$", r"^exc:MPI\.Exception\(ERR_RMA_FLAVOR\)$",
+     r"^exc:MPI\.Exception\(ERR_RANK\)$", "library",
+     "two bad arguments (a window that is not shared, and a rank out of its group): MPICH "
+     "reports the flavor, cmpi's own check the rank first"),
+    (r"^np=1 win\.Unlock\(-1\)$", r"^ok:None$", r"^exc:MPI\.Exception\(ERR_RANK\)$",
+     "stricter",
+     "Unlock(PROC_NULL) (-1 in MPICH): MPICH takes it as a no-op; cmpi refuses PROC_NULL in "
+     "Unlock, Flush and Flush_local on every library, since Open MPI 4.1 crashes after a "
+     "Flush(PROC_NULL) inside Lock_all (README, mpi4py compatibility)"),
+    (r"^np=1 MPI\.Intercomm\.Create_from_groups\(group, 0, group, (-\d|SIZE)\)$",
+     r"^exc:MPI\.Exception\(ERR_COMM\)$", r"^exc:MPI\.Exception\(ERR_RANK\)$", "stricter",
+     "a remote leader outside the remote group: MPICH 4.0.2 does not check it and answers "
+     "ERR_COMM or crashes, run by run; cmpi raises ERR_RANK naming it before MPI (README, "
+     "mpi4py compatibility)"),
+]
+
+ENTRIES += MPICH_ENTRIES
+
+
+def classify_differing_fixed(vid, ref, got):
+    """(class, reason) of a variant a "fixed" entry names but whose outcomes
+    differ, from the MPICH entries; None (a regression) if none matches."""
+    for pattern, ref_re, got_re, cls, why in MPICH_ENTRIES:
+        if (re.search(pattern, vid) and (not ref_re or re.search(ref_re, ref))
+                and (not got_re or re.search(got_re, got))):
+            return cls, why
+    return None
 
 
 def classify(vid, ref, got):

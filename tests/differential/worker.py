@@ -159,7 +159,10 @@ FRESH = {
     "graph": lambda ns: _graph(),
     "distgraph": lambda ns: BASE.Create_dist_graph_adjacent([RANK], [RANK]),
     "inter": lambda ns: _inter(),
-    "group": lambda ns: BASE.Get_group(),
+    # the group of the variant's own communicator where it names one:
+    # MPICH 4.0.2 segfaults in MPI_Comm_create_group at 2 ranks given the
+    # group of another, congruent communicator (plain C too)
+    "group": lambda ns: ns.get("comm", BASE).Get_group(),
     "dt": lambda ns: MPI.INT.Dup(),
     "op": lambda ns: MPI.Op.Create(lambda a, b, t: None, commute=True),
     "info": lambda ns: _info(),
@@ -257,6 +260,13 @@ def teardown(ns, result):
     while PENDING:
         release(PENDING.pop())
     items = list(result) if isinstance(result, (list, tuple)) else [result]
+    # a message the variant matched and returned (Mprobe, Message.Probe...)
+    # is received below: its send to self completes only then (MPICH 4.0.2
+    # at one rank sends nothing eagerly), and cancelling a matched send
+    # fails.  Picked out before anything is released: looking at the items
+    # after mpi4py's Ireduce_scatter_block request was released crashed
+    # Open MPI 4.1 runs (1 rank)
+    matched = [item for item in items if isinstance(item, MPI.Message) and not predefined(item)]
     # requests first: a pending Idup's request before its communicator
     items.sort(key=lambda item: not isinstance(item, MPI.Request))
     made = [ns[name] for name in FRESH if name in ns]
@@ -280,6 +290,11 @@ def teardown(ns, result):
                               status.Get_tag())
             except Exception:  # noqa: BLE001
                 pass
+    for item in matched:
+        try:
+            item.Recv(bytearray(64))
+        except Exception:  # noqa: BLE001
+            pass
     msg = ns.get("msg")
     pending = [r for r in SENDS if not r.Test()]
     # its send still pending: the fixture's Mprobe matched the message, so

@@ -49,6 +49,21 @@ def test_message_free():
         assert MPI.MESSAGE_NO_PROC  # a predefined message stays
 
 
+def test_message_free_keeps_a_matched_message():
+    # free() forgets nothing of a matched message: MPI cannot free one,
+    # and its sender waits until it is received
+    comm = MPI.COMM_SELF.Dup()
+    sent = comm.Isend(bytearray(b"abcdefgh"), 0, 3)  # nonblocking: MPICH 4.0.2 at 1 rank
+    msg = comm.Mprobe(0, 3)
+    msg.free()
+    assert msg and msg != MPI.MESSAGE_NULL
+    buf = bytearray(8)
+    msg.Recv(buf)
+    sent.Wait()
+    assert buf == b"abcdefgh" and not msg
+    comm.Free()
+
+
 @pytest.mark.parametrize(
     "name",
     ["FLOAT16_T", "FLOAT32_T", "FLOAT64_T", "BFLOAT16_T", "LOGICAL16",

@@ -215,6 +215,29 @@ def test_create_from_groups():
             g.Free()
 
 
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py passes the leaders on (MPICH 4.0.2 crashes)")
+@pytest.mark.skipif(not mpi_library_has("MPI_Intercomm_create_from_groups"),
+                    reason="the library lacks MPI_Intercomm_create_from_groups")
+def test_create_from_groups_checks_leaders_and_caller():
+    """A leader outside its group, or a caller outside the local group, is
+    refused before MPI (MPICH 4.0.2 crashes on them), on any rank alone."""
+    wg = WORLD.Get_group()
+    n = wg.size
+    try:
+        for args, cls, text in [
+            ((wg, -1, wg, 0), MPI.ERR_RANK, "local_leader=-1, local_group has"),
+            ((wg, n, wg, 0), MPI.ERR_RANK, f"local_leader={n}, local_group has {n}"),
+            ((wg, 0, wg, -7), MPI.ERR_RANK, "remote_leader=-7, remote_group has"),
+            ((wg, 0, MPI.GROUP_EMPTY, 0), MPI.ERR_RANK, "remote_leader=0, remote_group has 0"),
+            ((MPI.GROUP_EMPTY, 0, wg, 0), MPI.ERR_GROUP, "not in it"),
+        ]:
+            with pytest.raises(MPI.Exception, match=text) as info:
+                MPI.Intercomm.Create_from_groups(*args)
+            assert info.value.Get_error_class() == cls
+    finally:
+        wg.Free()
+
+
 def test_split_type(inter):
     """Split_type splits each group of an intercommunicator (MPI-4) where
     the library can; Open MPI 4.1 segfaults on any intercommunicator, so
