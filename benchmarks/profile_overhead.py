@@ -14,6 +14,28 @@ median per-round ratio against "off" for each mode, the ratio of the best
 rounds (the least disturbed by other processes), and the cost of one
 clock_gettime(CLOCK_MONOTONIC) read as time.monotonic_ns sees it.
 
+"bare" rounds put the original methods back in MPI.Comm for the round,
+so that never installed is timed in the same processes too.
+
+2026-12-06, after the direct methods (profile.c), quiet, 3 runs of
+--rounds 7, median of the runs' median ratios against bare (lowest-highest):
+
+                   ping-pong                      Allreduce
+                   Open MPI        MPICH          Open MPI      MPICH
+    installed+off  1.000 (0.997-   1.001 (0.992-  0.999-1.011   0.996-1.019
+                          1.009)          1.010)
+    profile        1.034 (1.026-   1.059 (1.050-  1.038         1.032
+                          1.040)          1.059)
+    trace          1.063 (1.050-   1.087 (1.079-  1.090         1.063
+                          1.073)          1.100)
+    exact timing   1.044 (1.042-   1.064 (1.031-  1.059         1.048
+                          1.055)          1.078)
+
+(against installed+off, MPICH's profile is 1.048 (1.045-1.059); round trip
+1.24 us on Open MPI, 0.80 us on MPICH.)  Earlier figures, against the
+wrapper objects installed and off (which then cost 316 instructions a
+Send + Recv pair themselves):
+
 Measured on the two-core development machine, quiet (2 ranks, 3 runs of
 the defaults; the median of the runs' median ratios, lowest-highest in
 brackets; round trip 0.64 us on Open MPI, 0.57 us on MPICH; sampler at its
