@@ -5,7 +5,10 @@
  *
  * MPI._prof_install() replaces every public callable of cmpi.MPI (methods,
  * classmethods and staticmethods of its classes, module functions) with a
- * profiled wrapper that forwards to the original.  While profiling is off,
+ * profiled wrapper that forwards to the original: for the instance methods
+ * of its C classes, a direct method (a method descriptor of its own whose C
+ * function is a trampoline, see "Direct methods"), for the others a wrapper
+ * object (ProfWrapper).  While profiling is off,
  * a wrapper costs one predictable branch.  While it is on, a call reads no
  * clock: it counts itself and publishes which wrapper is running
  * (prof_running), and a sampler thread adds the time between its ticks to
@@ -1153,8 +1156,10 @@ static const prof_fastcall_kw prof_tramps[PROF_DIRECT_MAX] = {
 #undef PROF_TRAMP64
 #undef PROF_TRAMP512
 
-/* Instance methods: MPI.Comm.Send is the wrapper, comm.Send a bound method
- * (the interpreter calls the wrapper with comm first without making one:
+/* Wrapper objects of instance methods (those that are not direct
+ * methods: Python functions, such as the collective checker's): in the
+ * class's dict the wrapper, bound a method object (the interpreter calls
+ * the wrapper with self first without making one:
  * Py_TPFLAGS_METHOD_DESCRIPTOR). */
 static PyObject *
 prof_get(PyObject *self, PyObject *obj, PyObject *type)
