@@ -25,11 +25,13 @@ Measured against bare, the installed wrapper objects themselves had cost
 generic call of an object it cannot specialize, then the original
 descriptor's own call.  Since the direct methods (profile.c: a method
 descriptor of its own per instance method, calling a trampoline), 20
-batches: MPICH bare 4,142, off 4,194 (+52), profile 4,345 (+203 over bare,
-4.9%); Open MPI bare 3,865, off 3,917 (+52), profile 4,069 (+204, 5.3%).
-(bare moved by 100 between the two MPICH launches, with no change to the
-code it runs: the MPI library's progress differs from launch to launch;
-compare modes within one launch.)
+batches: MPICH bare 4,041, off 4,097 (+56), profile 4,258 (+217 over bare,
+5.4%); Open MPI bare 3,777, off 3,833 (+56), profile 3,995 (+218, 5.8%).
+Bare is the commit before's (MPICH 4,042, Open MPI 3,769: a few
+instructions of code placement in the area files).  A first version
+inlined prof_direct into each of the 1,024 trampolines: that used up
+GCC's inlining budget for the whole module, cmpi_as_int, cmpi_wait ...
+stopped being inlined everywhere, and bare cost 4,142 (+100).
 """
 
 import argparse

@@ -1110,7 +1110,11 @@ static ProfWrapper *prof_direct_wrapper[PROF_DIRECT_MAX];
 static PyMethodDef prof_direct_def[PROF_DIRECT_MAX];
 static int prof_direct_count = 0;
 
-static inline PyObject *
+/* Not inlined: inlined into each of the 1,024 trampolines it used up
+ * the compiler's inlining budget for the whole module, and cmpi_as_int,
+ * cmpi_wait ... stopped being inlined into everything else (+100
+ * instructions a Send + Recv pair, profile or not). */
+static CMPI_NOINLINE PyObject *
 prof_direct(int k, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
             PyObject *kwnames)
 {
