@@ -124,8 +124,9 @@ def test_datatype_count_past_c_int():
         assert not any(built)
     with pytest.raises(OverflowError):  # past MPI_Count
         dt.Create_vector(2**63, 1, 1)
-    with pytest.raises(MPI.Exception):  # checked in the large form too
-        dt.Create_subarray([big], [big + 1], [0])
+    if IS_CMPI:  # the fit check, in the large form too (MPICH makes none)
+        with pytest.raises(MPI.Exception):
+            dt.Create_subarray([big], [big + 1], [0])
 
 
 def test_pack_spec_of_another_datatype_typeerror():
