@@ -163,6 +163,183 @@ dt_count_overflow(cmpi_state *st, PyObject *obj, const char *what)
     (cmpi_int_array(obj, out, n, what) < 0 ? dt_count_overflow(st, obj, what) \
                                            : 0)
 
+/* The arguments MPI-4.0's large-count constructors take as MPI_Count (a
+ * count, block length, stride, displacement or size): past C int, the
+ * constructor is called in its large-count form where the library has it
+ * (MPICH 4, as mpi4py does), and refused with ERR_ARG elsewhere.  *big is
+ * set, and 0 returned, when obj (or an item of it) is past C int and the
+ * large-count form will take it: the constructor then parses its
+ * arguments again as MPI_Count (past MPI_Count, OverflowError). */
+static int
+dt_count_big(cmpi_state *st, PyObject *obj, const char *what, int *big)
+{
+#if CMPI_HAVE_TYPE_CREATE_C
+    (void)st, (void)obj, (void)what;
+    if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+        PyErr_Clear();
+        *big = 1;
+        return 0;
+    }
+    return -1;
+#else
+    (void)big;
+    return dt_count_overflow(st, obj, what);
+#endif
+}
+#define DT_COUNT(st, obj, out, what, big) \
+    (cmpi_as_int(obj, out, what) < 0 ? dt_count_big(st, obj, what, big) : 0)
+#define DT_COUNT_ARRAY(st, obj, out, n, what, big)                            \
+    (cmpi_int_array(obj, out, n, what) < 0 ? dt_count_big(st, obj, what, big) \
+                                           : 0)
+
+#if CMPI_HAVE_TYPE_CREATE_C
+static PyObject *
+new_derived(DatatypeObject *self, int ierr, MPI_Datatype dt);
+static int
+check_same_length(int n1, const char *w1, int n2, const char *w2);
+static int
+check_order(cmpi_state *st, int order);
+
+static int
+count_scalar(PyObject *obj, MPI_Count *out, const char *what)
+{
+    long long v;
+    if (cmpi_as_llong(obj, &v, what) < 0) {
+        return -1;
+    }
+    *out = (MPI_Count)v;
+    return 0;
+}
+
+/* A sequence of integers as a C array of MPI_Count (PyMem). */
+static int
+count_array(PyObject *obj, MPI_Count **out, int *n, const char *what)
+{
+    PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
+    if (seq == NULL) {
+        return -1;
+    }
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    MPI_Count *arr = PyMem_New(MPI_Count, len > 0 ? len : 1);
+    if (arr == NULL) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if (count_scalar(PySequence_Fast_GET_ITEM(seq, i), &arr[i], what) <
+            0) {
+            PyMem_Free(arr);
+            Py_DECREF(seq);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    *out = arr;
+    *n = (int)len;
+    return 0;
+}
+
+/* The large-count forms of the constructors below, with their checks,
+ * from the same arguments (a). */
+enum dt_large_kind {
+    DT_VECTOR,
+    DT_HVECTOR,
+    DT_INDEXED,
+    DT_HINDEXED,
+    DT_INDEXED_BLOCK,
+    DT_HINDEXED_BLOCK,
+    DT_SUBARRAY
+};
+
+static PyObject *
+derived_large(DatatypeObject *self, enum dt_large_kind kind, PyObject **a)
+{
+    MPI_Count c0 = 0, c1 = 0, c2 = 0;
+    MPI_Count *v0 = NULL, *v1 = NULL, *v2 = NULL;
+    int n0 = 0, n1 = 0, n2 = 0, ierr = MPI_SUCCESS, order = MPI_ORDER_C;
+    MPI_Datatype dt = MPI_DATATYPE_NULL, old = self->ob_mpi;
+    PyObject *res = NULL;
+    switch (kind) {
+        case DT_VECTOR:
+        case DT_HVECTOR:
+            if (count_scalar(a[0], &c0, "count") < 0 ||
+                count_scalar(a[1], &c1, "blocklength") < 0 ||
+                count_scalar(a[2], &c2, "stride") < 0) {
+                goto done;
+            }
+            ierr = kind == DT_VECTOR
+                           ? MPI_Type_vector_c(c0, c1, c2, old, &dt)
+                           : MPI_Type_create_hvector_c(c0, c1, c2, old, &dt);
+            break;
+        case DT_INDEXED:
+        case DT_HINDEXED:
+            if (count_array(a[0], &v0, &n0, "blocklengths") < 0 ||
+                count_array(a[1], &v1, &n1, "displacements") < 0) {
+                goto done;
+            }
+            if (n0 != n1) {
+                PyErr_SetString(PyExc_ValueError,
+                                "blocklengths and "
+                                "displacements differ in "
+                                "length");
+                goto done;
+            }
+            ierr = kind == DT_INDEXED
+                           ? MPI_Type_indexed_c(n0, v0, v1, old, &dt)
+                           : MPI_Type_create_hindexed_c(n0, v0, v1, old, &dt);
+            break;
+        case DT_INDEXED_BLOCK:
+        case DT_HINDEXED_BLOCK:
+            if (count_scalar(a[0], &c0, "blocklength") < 0 ||
+                count_array(a[1], &v1, &n1, "displacements") < 0) {
+                goto done;
+            }
+            if (c0 < 0) {
+                cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                               "negative blocklength %lld", (long long)c0);
+                goto done;
+            }
+            ierr = kind == DT_INDEXED_BLOCK ? MPI_Type_create_indexed_block_c(
+                                                      n1, c0, v1, old, &dt)
+                                            : MPI_Type_create_hindexed_block_c(
+                                                      n1, c0, v1, old, &dt);
+            break;
+        case DT_SUBARRAY:
+            if (count_array(a[0], &v0, &n0, "sizes") < 0 ||
+                count_array(a[1], &v1, &n1, "subsizes") < 0 ||
+                count_array(a[2], &v2, &n2, "starts") < 0 ||
+                cmpi_opt_int(a[3], &order, MPI_ORDER_C, "order") < 0 ||
+                check_same_length(n0, "sizes", n1, "subsizes") < 0 ||
+                check_same_length(n0, "sizes", n2, "starts") < 0 ||
+                check_order(self->st, order) < 0) {
+                goto done;
+            }
+            for (int i = 0; i < n0; i++) {
+                if (v0[i] < 1 || v1[i] < 1 || v1[i] > v0[i] || v2[i] < 0 ||
+                    v2[i] > v0[i] - v1[i]) {
+                    cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                                   "dimension %d: subsize %lld at start %lld "
+                                   "does not fit in size %lld",
+                                   i, (long long)v1[i], (long long)v2[i],
+                                   (long long)v0[i]);
+                    goto done;
+                }
+            }
+            ierr = MPI_Type_create_subarray_c(n0, v0, v1, v2, order, old, &dt);
+            break;
+    }
+    res = new_derived(self, ierr, dt);
+done:
+    PyMem_Free(v0);
+    PyMem_Free(v1);
+    PyMem_Free(v2);
+    return res;
+}
+#else
+#define derived_large(self, kind, a) NULL
+#endif
+
 static int
 aint_array(PyObject *obj, MPI_Aint **out, int *n)
 {
@@ -211,13 +388,16 @@ Datatype_Create_vector(DatatypeObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"count", "blocklength", "stride", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    int count, blocklength, stride;
+    int count, blocklength, stride, big = 0;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     if (cmpi_parse("Create_vector", args, nargs, kwnames, kw, 3, a) < 0 ||
-        DT_INT(self->st, a[0], &count, "count") < 0 ||
-        DT_INT(self->st, a[1], &blocklength, "blocklength") < 0 ||
-        DT_INT(self->st, a[2], &stride, "stride") < 0) {
+        DT_COUNT(self->st, a[0], &count, "count", &big) < 0 ||
+        DT_COUNT(self->st, a[1], &blocklength, "blocklength", &big) < 0 ||
+        DT_COUNT(self->st, a[2], &stride, "stride", &big) < 0) {
         return NULL;
+    }
+    if (big) {
+        return derived_large(self, DT_VECTOR, a);
     }
     int ierr = MPI_Type_vector(count, blocklength, stride, self->ob_mpi, &dt);
     return new_derived(self, ierr, dt);
@@ -232,12 +412,15 @@ Datatype_Create_hvector(DatatypeObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"count", "blocklength", "stride", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    int count, blocklength;
+    int count, blocklength, big = 0;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     if (cmpi_parse("Create_hvector", args, nargs, kwnames, kw, 3, a) < 0 ||
-        DT_INT(self->st, a[0], &count, "count") < 0 ||
-        DT_INT(self->st, a[1], &blocklength, "blocklength") < 0) {
+        DT_COUNT(self->st, a[0], &count, "count", &big) < 0 ||
+        DT_COUNT(self->st, a[1], &blocklength, "blocklength", &big) < 0) {
         return NULL;
+    }
+    if (big) {
+        return derived_large(self, DT_HVECTOR, a);
     }
     Py_ssize_t stride;
     if (cmpi_as_ssize(a[2], &stride, "stride") < 0) {
@@ -257,12 +440,16 @@ Datatype_Create_indexed(DatatypeObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"blocklengths", "displacements", NULL};
     PyObject *a[2] = {NULL, NULL};
-    int *bl = NULL, *dp = NULL, nb = 0, nd = 0, ierr;
+    int *bl = NULL, *dp = NULL, nb = 0, nd = 0, ierr, big = 0;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_indexed", args, nargs, kwnames, kw, 2, a) < 0 ||
-        DT_INT_ARRAY(self->st, a[0], &bl, &nb, "blocklengths") < 0 ||
-        DT_INT_ARRAY(self->st, a[1], &dp, &nd, "displacements") < 0) {
+        DT_COUNT_ARRAY(self->st, a[0], &bl, &nb, "blocklengths", &big) < 0 ||
+        DT_COUNT_ARRAY(self->st, a[1], &dp, &nd, "displacements", &big) < 0) {
+        goto done;
+    }
+    if (big) {
+        res = derived_large(self, DT_INDEXED, a);
         goto done;
     }
     if (nb != nd) {
@@ -287,13 +474,17 @@ Datatype_Create_hindexed(DatatypeObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"blocklengths", "displacements", NULL};
     PyObject *a[2] = {NULL, NULL};
-    int *bl = NULL, nb = 0, nd = 0, ierr;
+    int *bl = NULL, nb = 0, nd = 0, ierr, big = 0;
     MPI_Aint *dp = NULL;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_hindexed", args, nargs, kwnames, kw, 2, a) < 0 ||
-        DT_INT_ARRAY(self->st, a[0], &bl, &nb, "blocklengths") < 0 ||
+        DT_COUNT_ARRAY(self->st, a[0], &bl, &nb, "blocklengths", &big) < 0 ||
         aint_array(a[1], &dp, &nd) < 0) {
+        goto done;
+    }
+    if (big) {
+        res = derived_large(self, DT_HINDEXED, a);
         goto done;
     }
     if (nb != nd) {
@@ -318,13 +509,17 @@ Datatype_Create_indexed_block(DatatypeObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"blocklength", "displacements", NULL};
     PyObject *a[2] = {NULL, NULL};
-    int blocklength, *dp = NULL, nd = 0, ierr;
+    int blocklength, *dp = NULL, nd = 0, ierr, big = 0;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_indexed_block", args, nargs, kwnames, kw, 2, a) <
                 0 ||
-        DT_INT(self->st, a[0], &blocklength, "blocklength") < 0 ||
-        DT_INT_ARRAY(self->st, a[1], &dp, &nd, "displacements") < 0) {
+        DT_COUNT(self->st, a[0], &blocklength, "blocklength", &big) < 0 ||
+        DT_COUNT_ARRAY(self->st, a[1], &dp, &nd, "displacements", &big) < 0) {
+        goto done;
+    }
+    if (big) {
+        res = derived_large(self, DT_INDEXED_BLOCK, a);
         goto done;
     }
     ierr = MPI_Type_create_indexed_block(nd, blocklength, dp, self->ob_mpi,
@@ -422,14 +617,18 @@ Datatype_Create_hindexed_block(DatatypeObject *self, PyObject *const *args,
 {
     static const char *const kw[] = {"blocklength", "displacements", NULL};
     PyObject *a[2] = {NULL, NULL};
-    int blocklength, nd = 0, ierr;
+    int blocklength, nd = 0, ierr, big = 0;
     MPI_Aint *dp = NULL;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_hindexed_block", args, nargs, kwnames, kw, 2, a) <
                 0 ||
-        DT_INT(self->st, a[0], &blocklength, "blocklength") < 0 ||
+        DT_COUNT(self->st, a[0], &blocklength, "blocklength", &big) < 0 ||
         aint_array(a[1], &dp, &nd) < 0) {
+        goto done;
+    }
+    if (big) {
+        res = derived_large(self, DT_HINDEXED_BLOCK, a);
         goto done;
     }
     if (blocklength < 0) {
@@ -445,6 +644,51 @@ done:
     return res;
 }
 
+#if CMPI_HAVE_TYPE_CREATE_C
+/* Create_struct's large-count form (see dt_count_big). */
+static PyObject *
+struct_large(cmpi_state *st, PyObject **a, const MPI_Datatype *types, int nt)
+{
+    MPI_Count *bl = NULL, *dp = NULL;
+    int nb = 0, nd = 0;
+    MPI_Datatype dt = MPI_DATATYPE_NULL;
+    PyObject *res = NULL;
+    if (count_array(a[0], &bl, &nb, "blocklengths") < 0 ||
+        count_array(a[1], &dp, &nd, "displacements") < 0 ||
+        check_same_length(nb, "blocklengths", nd, "displacements") < 0 ||
+        check_same_length(nb, "blocklengths", nt, "datatypes") < 0) {
+        goto done;
+    }
+    for (int i = 0; i < nb; i++) {
+        if (bl[i] < 0) {
+            cmpi_raise_msg(st, MPI_ERR_ARG,
+                           "blocklengths[%d]=%lld, expected "
+                           ">= 0",
+                           i, (long long)bl[i]);
+            goto done;
+        }
+        if (types[i] == MPI_DATATYPE_NULL) {
+            cmpi_raise_msg(st, MPI_ERR_TYPE, "datatypes[%d] is DATATYPE_NULL",
+                           i);
+            goto done;
+        }
+    }
+    int ierr = MPI_Type_create_struct_c(nb, bl, dp, types, &dt);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(st, ierr);
+    }
+    else {
+        res = cmpi_datatype_new(st, dt, 0);
+    }
+done:
+    PyMem_Free(bl);
+    PyMem_Free(dp);
+    return res;
+}
+#else
+#define struct_large(st, a, types, nt) NULL
+#endif
+
 CMPI_DOC(Datatype_Create_struct_doc,
          "Create_struct($type, blocklengths, displacements, datatypes)",
          "Create a general composite (struct) datatype.");
@@ -455,7 +699,7 @@ Datatype_Create_struct(PyTypeObject *cls, PyObject *const *args,
     static const char *const kw[] = {"blocklengths", "displacements",
                                      "datatypes", NULL};
     PyObject *a[3] = {NULL, NULL, NULL};
-    int *bl = NULL, nb = 0, nd = 0, nt = 0, ierr;
+    int *bl = NULL, nb = 0, nd = 0, nt = 0, ierr, big = 0;
     MPI_Aint *dp = NULL;
     MPI_Datatype *types = NULL, dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
@@ -464,9 +708,13 @@ Datatype_Create_struct(PyTypeObject *cls, PyObject *const *args,
         return NULL;
     }
     if (cmpi_parse("Create_struct", args, nargs, kwnames, kw, 3, a) < 0 ||
-        DT_INT_ARRAY(st, a[0], &bl, &nb, "blocklengths") < 0 ||
+        DT_COUNT_ARRAY(st, a[0], &bl, &nb, "blocklengths", &big) < 0 ||
         aint_array(a[1], &dp, &nd) < 0 ||
         dtype_array(st, a[2], &types, &nt) < 0) {
+        goto done;
+    }
+    if (big) {
+        res = struct_large(st, a, types, nt);
         goto done;
     }
     if (check_same_length(nb, "blocklengths", nd, "displacements") < 0 ||
@@ -518,14 +766,18 @@ Datatype_Create_subarray(DatatypeObject *self, PyObject *const *args,
                                      NULL};
     PyObject *a[4] = {NULL, NULL, NULL, NULL};
     int *sizes = NULL, *subsizes = NULL, *starts = NULL;
-    int n1 = 0, n2 = 0, n3 = 0, order, ierr;
+    int n1 = 0, n2 = 0, n3 = 0, order, ierr, big = 0;
     MPI_Datatype dt = MPI_DATATYPE_NULL;
     PyObject *res = NULL;
     if (cmpi_parse("Create_subarray", args, nargs, kwnames, kw, 3, a) < 0 ||
-        DT_INT_ARRAY(self->st, a[0], &sizes, &n1, "sizes") < 0 ||
-        DT_INT_ARRAY(self->st, a[1], &subsizes, &n2, "subsizes") < 0 ||
-        DT_INT_ARRAY(self->st, a[2], &starts, &n3, "starts") < 0 ||
+        DT_COUNT_ARRAY(self->st, a[0], &sizes, &n1, "sizes", &big) < 0 ||
+        DT_COUNT_ARRAY(self->st, a[1], &subsizes, &n2, "subsizes", &big) < 0 ||
+        DT_COUNT_ARRAY(self->st, a[2], &starts, &n3, "starts", &big) < 0 ||
         cmpi_opt_int(a[3], &order, MPI_ORDER_C, "order") < 0) {
+        goto done;
+    }
+    if (big) {
+        res = derived_large(self, DT_SUBARRAY, a);
         goto done;
     }
     if (check_same_length(n1, "sizes", n2, "subsizes") < 0 ||
@@ -703,4 +955,10 @@ Datatype_Create_f90_complex(PyTypeObject *cls, PyObject *const *args,
 }
 
 #undef DT_INT
+#undef DT_COUNT
+#undef DT_COUNT_ARRAY
+#ifdef derived_large
+#undef derived_large
+#undef struct_large
+#endif
 #undef DT_INT_ARRAY

@@ -410,30 +410,48 @@ Datatype_Pack_size(DatatypeObject *self, PyObject *const *args,
     static const char *const kw[] = {"count", "comm", NULL};
     PyObject *a[2] = {NULL, NULL};
     MPI_Comm comm;
-    int count, size = 0;
+    int count, size = 0, is_big = 0;
+    Py_ssize_t big = 0;
     if (cmpi_parse("Pack_size", args, nargs, kwnames, kw, 2, a) < 0) {
         return NULL;
     }
     if (count_arg(a[0], &count) < 0) {
-        /* past C int but not MPI_Count: ERR_ARG, as mpi4py (MPI_Count)
-         * where the library lacks MPI_Pack_size_c (Open MPI 4.1) */
-        Py_ssize_t big;
-        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
-            PyErr_Clear();
-            if (cmpi_as_ssize(a[0], &big, "count") == 0) {
-                cmpi_raise_msg(self->st, MPI_ERR_ARG,
-                               "invalid argument: count=%zd does not fit in "
-                               "a C int",
-                               big);
-            }
+        /* past C int: MPI_Pack_size_c, as mpi4py (MPI_Count), or ERR_ARG
+         * where the library lacks it (Open MPI 4.1); past MPI_Count,
+         * OverflowError */
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            return NULL;
         }
+        PyErr_Clear();
+        if (cmpi_as_ssize(a[0], &big, "count") < 0) {
+            return NULL;
+        }
+#if CMPI_HAVE_PACK_SIZE_C
+        is_big = 1;
+#else
+        cmpi_raise_msg(self->st, MPI_ERR_ARG,
+                       "invalid argument: count=%zd does not fit in a C int",
+                       big);
         return NULL;
+#endif
     }
     if (comm_arg(self->st, a[1], &comm) < 0 ||
         cmpi_datatype_check_committed(self->st, self->ob_mpi, "the datatype") <
                 0) {
         return NULL;
     }
+#if CMPI_HAVE_PACK_SIZE_C
+    if (is_big) {
+        MPI_Count big_size = 0;
+        int ierr =
+                MPI_Pack_size_c((MPI_Count)big, self->ob_mpi, comm, &big_size);
+        if (ierr != MPI_SUCCESS) {
+            return cmpi_raise(self->st, ierr);
+        }
+        return PyLong_FromLongLong((long long)big_size);
+    }
+#endif
+    (void)is_big;
     int ierr = MPI_Pack_size(count, self->ob_mpi, comm, &size);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);

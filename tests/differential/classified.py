@@ -1273,13 +1273,18 @@ MPICH_ENTRIES = [
      r"^exc:MPI\.Exception\(ERR_ARG\)$", "library",
      "a darray rank outside the process grid: MPICH says ERR_RANK; cmpi's own check, the same "
      "on every library, says ERR_ARG"),
-    (r"^np=1 (dt\.Create_(h?vector|h?indexed(_block)?|subarray)|MPI\.Datatype\.Create_struct"
-     r"|dt\.Pack_size|MPI\.Win\.(Create|Allocate|Allocate_shared))\(.*2\*\*31",
-     r"^ok:(Datatype|int|Win)$", r"^exc:MPI\.Exception\(ERR_ARG\)$", "stricter",
-     "a count, block length, displacement or disp_unit past C int: mpi4py 4.1.2 calls MPI-4's "
-     "large-count function, which MPICH 4.0 has; cmpi calls the int form on every library "
-     "and raises ERR_ARG naming the value (Open MPI 4.1 has no large-count form; README, "
-     "mpi4py compatibility)"),
+    (r"^np=1 dt\.Create_subarray\(.*2\*\*31", r"^ok:Datatype$",
+     r"^exc:MPI\.Exception\(ERR_ARG\)$", "stricter",
+     "a subarray past C int that does not fit in its array (a subsize of 0, or above its "
+     "size): MPICH 4.0's large-count constructor builds it; cmpi's fit check, the same in "
+     "the int and the large-count form, raises ERR_ARG naming the dimension (README, mpi4py "
+     "compatibility)"),
+    (r"^np=1 MPI\.Win\.(Create|Allocate|Allocate_shared)\(.*disp_unit=2\*\*31",
+     r"^ok:Win$", r"^exc:MPI\.Exception\(ERR_ARG\)$", "stricter",
+     "a disp_unit past C int: mpi4py 4.1.2 calls MPI_Win_create_c/MPI_Win_allocate_c where "
+     "the library has them (MPICH 4); cmpi keeps a window's displacement unit a C int on "
+     "every library (the unit is one element's size, and Win.Shared_query gives it as an "
+     "int) and raises ERR_ARG naming the value (README, mpi4py compatibility)"),
     (r"^np=1 (dt\.Create_hindexed_block\(-\d|MPI\.Datatype\.Create_struct\(\[-1\]"
      r"|dt\.Create_subarray\(\[SIZE\], \[0\], \[-1\]\))",
      r"^exc:MPI\.Exception\(ERR_COUNT\)$", r"^exc:MPI\.Exception\(ERR_ARG\)$", "library",
