@@ -81,24 +81,29 @@ Datatype_Create_contiguous(DatatypeObject *self, PyObject *const *args,
     return cmpi_datatype_new(self->st, dt, 0);
 }
 
-/* A sequence of integers as a C array (PyMem); *n gets its length. */
+/* A sequence of integers as a C array (PyMem) of elements `size` bytes
+ * wide, each converted by `item` (which raises and returns -1 on failure);
+ * *n gets its length.  The int, MPI_Count and MPI_Aint arrays below. */
+typedef int (*seq_item_fn)(PyObject *item, void *slot, const char *what);
+
 static int
-cmpi_int_array(PyObject *obj, int **out, int *n, const char *what)
+seq_to_array(PyObject *obj, size_t size, seq_item_fn item, void **out, int *n,
+             const char *what)
 {
     PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
     if (seq == NULL) {
         return -1;
     }
     Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
-    int *arr = PyMem_New(int, len > 0 ? len : 1);
+    char *arr = PyMem_Malloc((len > 0 ? (size_t)len : 1) * size);
     if (arr == NULL) {
         Py_DECREF(seq);
         PyErr_NoMemory();
         return -1;
     }
     for (Py_ssize_t i = 0; i < len; i++) {
-        if (cmpi_item_as_int(PySequence_Fast_GET_ITEM(seq, i), &arr[i], what) <
-            0) {
+        if (item(PySequence_Fast_GET_ITEM(seq, i), arr + (size_t)i * size,
+                 what) < 0) {
             PyMem_Free(arr);
             Py_DECREF(seq);
             return -1;
@@ -107,6 +112,23 @@ cmpi_int_array(PyObject *obj, int **out, int *n, const char *what)
     Py_DECREF(seq);
     *out = arr;
     *n = (int)len;
+    return 0;
+}
+
+static int
+int_item(PyObject *obj, void *slot, const char *what)
+{
+    return cmpi_item_as_int(obj, (int *)slot, what);
+}
+
+static int
+cmpi_int_array(PyObject *obj, int **out, int *n, const char *what)
+{
+    void *arr;
+    if (seq_to_array(obj, sizeof(int), int_item, &arr, n, what) < 0) {
+        return -1;
+    }
+    *out = arr;
     return 0;
 }
 
@@ -211,32 +233,20 @@ count_scalar(PyObject *obj, MPI_Count *out, const char *what)
     return 0;
 }
 
-/* A sequence of integers as a C array of MPI_Count (PyMem). */
+static int
+count_item(PyObject *obj, void *slot, const char *what)
+{
+    return count_scalar(obj, (MPI_Count *)slot, what);
+}
+
 static int
 count_array(PyObject *obj, MPI_Count **out, int *n, const char *what)
 {
-    PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
-    if (seq == NULL) {
+    void *arr;
+    if (seq_to_array(obj, sizeof(MPI_Count), count_item, &arr, n, what) < 0) {
         return -1;
     }
-    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
-    MPI_Count *arr = PyMem_New(MPI_Count, len > 0 ? len : 1);
-    if (arr == NULL) {
-        Py_DECREF(seq);
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < len; i++) {
-        if (count_scalar(PySequence_Fast_GET_ITEM(seq, i), &arr[i], what) <
-            0) {
-            PyMem_Free(arr);
-            Py_DECREF(seq);
-            return -1;
-        }
-    }
-    Py_DECREF(seq);
     *out = arr;
-    *n = (int)len;
     return 0;
 }
 
@@ -341,32 +351,26 @@ done:
 #endif
 
 static int
+aint_item(PyObject *obj, void *slot, const char *what)
+{
+    (void)what;
+    /* __index__, as mpi4py: NumPy integers, no floats */
+    Py_ssize_t v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
+    if (v == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *(MPI_Aint *)slot = (MPI_Aint)v;
+    return 0;
+}
+
+static int
 aint_array(PyObject *obj, MPI_Aint **out, int *n)
 {
-    PyObject *seq = PySequence_Fast(obj, "expected a sequence of integers");
-    if (seq == NULL) {
+    void *arr;
+    if (seq_to_array(obj, sizeof(MPI_Aint), aint_item, &arr, n, NULL) < 0) {
         return -1;
     }
-    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
-    MPI_Aint *arr = PyMem_New(MPI_Aint, len > 0 ? len : 1);
-    if (arr == NULL) {
-        Py_DECREF(seq);
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < len; i++) {
-        /* __index__, as mpi4py: NumPy integers, no floats */
-        arr[i] = (MPI_Aint)PyNumber_AsSsize_t(PySequence_Fast_GET_ITEM(seq, i),
-                                              PyExc_OverflowError);
-        if (arr[i] == -1 && PyErr_Occurred()) {
-            PyMem_Free(arr);
-            Py_DECREF(seq);
-            return -1;
-        }
-    }
-    Py_DECREF(seq);
     *out = arr;
-    *n = (int)len;
     return 0;
 }
 
