@@ -1108,6 +1108,9 @@ prof_call(PyObject *self, PyObject *const *args, size_t nargsf,
 #define PROF_DIRECT_MAX 1024
 static ProfWrapper *prof_direct_wrapper[PROF_DIRECT_MAX];
 static PyMethodDef prof_direct_def[PROF_DIRECT_MAX];
+/* the original method each trampoline stands for (for the subclasses'
+ * copies of it, MPI._method_copies) */
+static PyMethodDef *prof_direct_orig[PROF_DIRECT_MAX];
 static int prof_direct_count = 0;
 
 /* Not inlined: inlined into each of the 1,024 trampolines it used up
@@ -1427,17 +1430,45 @@ prof_direct_method(PyTypeObject *cls, PyObject *v, ProfWrapper *w)
     }
     /* prof_wrappers keeps the wrapper for good */
     prof_direct_wrapper[k] = w;
+    prof_direct_orig[k] = def;
     w->meth = def->ml_meth;
     w->meth_flags = flags;
     prof_direct_count++;
     return descr;
 }
 
+/* What goes in a subclass's dict for its copy of an inherited method
+ * (MPI._method_copies, see MPI.c): what its base class holds now, so that
+ * the call counts under the name of the class that defines the method
+ * (the base is wrapped first).  For a direct method, a method descriptor
+ * of the subclass's own with the same trampoline.  A new reference. */
+static PyObject *
+prof_copy_method(PyTypeObject *cls, PyObject *v, PyObject *attr)
+{
+    if (Py_IS_TYPE(v, &PyMethodDescr_Type)) {
+        PyMethodDef *def = ((PyMethodDescrObject *)v)->d_method;
+        for (int k = 0; k < prof_direct_count; k++) {
+            if (prof_direct_orig[k] == def) {
+                return PyDescr_NewMethod(cls, &prof_direct_def[k]);
+            }
+        }
+    }
+    PyObject *base_dict =
+            PyObject_GetAttrString((PyObject *)cls->tp_base, "__dict__");
+    if (base_dict == NULL) {
+        return NULL;
+    }
+    PyObject *put = PyObject_GetItem(base_dict, attr);
+    Py_DECREF(base_dict);
+    return put;
+}
+
 /* Wrap the public callables a class defines itself (not those it
  * inherits: they are wrapped where they are defined).  Returns how many,
  * or -1. */
 static int
-prof_wrap_class(PyTypeObject *cls, const char *owner, int on_comm)
+prof_wrap_class(PyTypeObject *cls, const char *owner, int on_comm,
+                PyObject *copies)
 {
     /* a type's __dict__ is a read-only mapping proxy: a list of its
      * items, since setting an attribute changes the dict */
@@ -1456,6 +1487,17 @@ prof_wrap_class(PyTypeObject *cls, const char *owner, int on_comm)
         int kind;
         if (!PyUnicode_Check(attr) || PyUnicode_READ_CHAR(attr, 0) == '_') {
             continue;
+        }
+        int copy = copies != NULL ? PySet_Contains(copies, attr) : 0;
+        if (copy != 0) {
+            PyObject *put = copy > 0 ? prof_copy_method(cls, v, attr) : NULL;
+            if (put == NULL ||
+                PyObject_SetAttr((PyObject *)cls, attr, put) < 0) {
+                Py_XDECREF(put);
+                goto error;
+            }
+            Py_DECREF(put);
+            continue; /* counted where it is defined */
         }
         if (PyObject_TypeCheck(v, &PyMethodDescr_Type) ||
             PyFunction_Check(v)) {
@@ -1502,6 +1544,54 @@ error:
     return -1;
 }
 
+/* Wrap the callables of class v, a class cmpi.MPI defines (once each:
+ * some have two names; not the buffer helper), base class first: a
+ * class's copies of inherited methods (MPI._method_copies) take what its
+ * base holds once wrapped.  Returns how many it wrapped, or -1. */
+static int
+prof_install_class(cmpi_state *st, PyObject *v, PyObject *seen,
+                   PyObject *copies_by_class)
+{
+    PyObject *mod = PyObject_GetAttrString(v, "__module__");
+    int ours = mod != NULL && PyUnicode_Check(mod) &&
+               PyUnicode_CompareWithASCIIString(mod, "cmpi.MPI") == 0;
+    Py_XDECREF(mod);
+    PyErr_Clear();
+    const char *tname = ((PyTypeObject *)v)->tp_name;
+    const char *dot = strrchr(tname, '.');
+    const char *owner = dot ? dot + 1 : tname;
+    if (!ours || strcmp(owner, "buffer") == 0 ||
+        strcmp(owner, "memory") == 0) {
+        return 0;
+    }
+    int known = PySet_Contains(seen, v);
+    if (known != 0) {
+        return known < 0 ? -1 : 0;
+    }
+    if (PySet_Add(seen, v) < 0) {
+        return -1;
+    }
+    PyObject *copies = copies_by_class != NULL
+                               ? PyDict_GetItemWithError(copies_by_class, v)
+                               : NULL; /* borrowed */
+    int before = 0;
+    if (copies == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    if (copies != NULL) {
+        before = prof_install_class(st,
+                                    (PyObject *)((PyTypeObject *)v)->tp_base,
+                                    seen, copies_by_class);
+        if (before < 0) {
+            return -1;
+        }
+    }
+    int n = prof_wrap_class((PyTypeObject *)v, owner,
+                            PyType_IsSubtype((PyTypeObject *)v, st->Comm_Type),
+                            copies);
+    return n < 0 ? -1 : before + n;
+}
+
 static PyObject *
 mod_prof_install(PyObject *m, PyObject *Py_UNUSED(a))
 {
@@ -1524,6 +1614,7 @@ mod_prof_install(PyObject *m, PyObject *Py_UNUSED(a))
         goto error;
     }
     prof_comm_type = (PyTypeObject *)Py_NewRef(st->Comm_Type);
+    PyObject *copies_by_class = PyDict_GetItemString(mdict, "_method_copies");
     PyObject *pickle_type = NULL,
              *pickle_obj = PyDict_GetItemString(mdict, "pickle");
     if (pickle_obj != NULL) {
@@ -1552,33 +1643,7 @@ mod_prof_install(PyObject *m, PyObject *Py_UNUSED(a))
         if (!PyType_Check(v) || v == pickle_type) {
             continue;
         }
-        /* the classes cmpi.MPI defines (once each: some have two names),
-         * but not the buffer helper */
-        PyObject *mod = PyObject_GetAttrString(v, "__module__");
-        int ours = mod != NULL && PyUnicode_Check(mod) &&
-                   PyUnicode_CompareWithASCIIString(mod, "cmpi.MPI") == 0;
-        Py_XDECREF(mod);
-        PyErr_Clear();
-        const char *tname = ((PyTypeObject *)v)->tp_name;
-        const char *dot = strrchr(tname, '.');
-        const char *owner = dot ? dot + 1 : tname;
-        if (!ours || strcmp(owner, "buffer") == 0 ||
-            strcmp(owner, "memory") == 0) {
-            continue;
-        }
-        int known = PySet_Contains(seen, v);
-        if (known != 0) {
-            if (known < 0) {
-                goto error;
-            }
-            continue;
-        }
-        if (PySet_Add(seen, v) < 0) {
-            goto error;
-        }
-        int n = prof_wrap_class(
-                (PyTypeObject *)v, owner,
-                PyType_IsSubtype((PyTypeObject *)v, st->Comm_Type));
+        int n = prof_install_class(st, v, seen, copies_by_class);
         if (n < 0) {
             goto error;
         }

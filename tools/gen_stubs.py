@@ -394,8 +394,9 @@ def main():
             params = [fmt_param(p) for p in signature_text(cls) if p.strip()]
             params = [p for p in params if p not in ("self", "cls")]
             out.append(f"    def __init__(self{''.join(', ' + p for p in params)}) -> None: ...\n")
+        copies = MPI._method_copies.get(cls, ())  # inherited: stubbed in the base
         for name, attr in sorted(vars(cls).items()):
-            if name.startswith("_") or _stand_in(attr):
+            if name.startswith("_") or _stand_in(attr) or name in copies:
                 continue
             if isinstance(attr, classmethod) or type(attr).__name__ == "classmethod_descriptor":
                 out.append(emit_function(cname, name, getattr(cls, name), "    ", "classmethod"))

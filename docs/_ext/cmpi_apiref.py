@@ -136,7 +136,10 @@ def class_page(mpi, name):
             _heading(name), ".. currentmodule:: cmpi.MPI", "",
             f".. py:class:: {name}", "",
             f"   Another name for :class:`{cls.__name__}` (the same class object), as in mpi4py.", ""])
-    own = public(cls.__dict__)
+    # a subclass's copies of inherited methods (MPI._method_copies, kept for
+    # CPython's call fast path) are documented where they are defined
+    copies = getattr(mpi, "_method_copies", {}).get(cls, ())
+    own = [m for m in public(cls.__dict__) if m not in copies]
     methods = [m for m in own if member_kind(cls, m) == "method"]
     attributes = [m for m in own if member_kind(cls, m) == "attribute"]
     data = [m for m in own if member_kind(cls, m) == "data"]

@@ -71,8 +71,9 @@ for name in dir(MPI):
     if isinstance(obj, type):
         if obj.__name__ != name:
             continue  # an alias (memory is buffer): documented as an alias
+        copies = getattr(MPI, "_method_copies", {}).get(obj, ())  # documented in the base
         for member, raw in vars(obj).items():
-            if member.startswith("_"):
+            if member.startswith("_") or member in copies:
                 continue
             members.append(name + "." + member)
             value = getattr(obj, member)
