@@ -197,6 +197,8 @@ RETURNS_IN_CLASS.update(PRIVATE_FUNCTIONS)
 PRIVATE_DATA = {
     "_typedict": "dict[str, Datatype]", "_typedict_c": "dict[str, Datatype]",
     "_typedict_f": "dict[str, Datatype]",
+    # cmpi's own: each subclass's copies of its inherited methods (MPI.c)
+    "_method_copies": "dict[type, frozenset[str]]",
 }
 # Handle conversions answer an object of the class that defines them.
 RETURNS_OF_CLASS = ("f2py", "fromhandle", "fromint")
