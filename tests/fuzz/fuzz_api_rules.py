@@ -121,6 +121,26 @@ for _name in ["Open", "Close", "Delete", "Set_size", "Preallocate", "Sync", "Set
 BLOCKING["Grequest.Wait"] = _REQ_WAIT
 BLOCKING["Prequest.Wait"] = _REQ_WAIT
 
+#: Nonblocking collectives whose request the harness completes at once
+#: (Test, for at most COMPLETE_SECONDS) instead of dropping it.  With
+#: receive sizes that disagree with the senders' (erroneous, and a rank
+#: cannot check its peers), Open MPI 4.1 writes past the receive buffer
+#: while it progresses the operation.  Dropped, the request was progressed
+#: by the harness's next Allgather, which found its own array overwritten
+#: and failed outside any call (seed 1785279560, call 387:
+#: distgraph.Ineighbor_allgatherv(bytearray(1024), np.zeros((4, 4),
+#: order='F')), 1 KiB into 128 bytes).  Completed in the call, the
+#: truncation is reported by that call, as for a blocking collective.
+#: Point-to-point requests are still dropped (cmpi keeps their buffers).
+NONBLOCKING_COLLECTIVES = frozenset(
+    "I" + name for name in [
+        "barrier", "bcast", "gather", "gatherv", "scatter", "scatterv", "allgather",
+        "allgatherv", "alltoall", "alltoallv", "alltoallw", "reduce", "allreduce",
+        "reduce_scatter", "reduce_scatter_block", "scan", "exscan",
+        "neighbor_allgather", "neighbor_allgatherv", "neighbor_alltoall",
+        "neighbor_alltoallv", "neighbor_alltoallw"])
+COMPLETE_SECONDS = 1.0
+
 #: After MPI reports a truncated message (MPI.ERR_TRUNCATE) the batch ends
 #: at once, and a crash or hang later in that job is counted as known.  In
 #: a collective, a rank's receive counts must match its peers' send counts;

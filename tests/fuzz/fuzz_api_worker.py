@@ -542,6 +542,24 @@ def planted_failures():
     return planted
 
 
+def complete_collective(qual, result):
+    """Test a nonblocking collective's request until it completes, for at
+    most rules.COMPLETE_SECONDS, so that an error MPI finds while
+    progressing it is this call's (fuzz_api_rules.NONBLOCKING_COLLECTIVES).
+    A request still pending then (the ranks disagreed, and a peer never
+    started it) is dropped, as before."""
+    name = qual.rpartition(".")[2]
+    if name[:1] != "I" or name[0] + name[1:].lower() not in rules.NONBLOCKING_COLLECTIVES:
+        return
+    if not isinstance(result, MPI.Request) or result == MPI.REQUEST_NULL:
+        return
+    deadline = time.monotonic() + rules.COMPLETE_SECONDS
+    while not result.Test():
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.0005)
+
+
 def ignore_interrupts_forever():
     while True:
         try:
@@ -591,6 +609,7 @@ def main():
             try:
                 dog.arm(limit)
                 result = thunk()
+                complete_collective(qual, result)
                 del result
             finally:
                 fired = dog.disarm()
