@@ -58,11 +58,10 @@
  * a class's own members (the API pages, the stubs, the profile, the docs
  * test) skips the copies through MPI._method_copies, {class: frozenset of
  * names}.  The subclasses are listed base first: each one copies from its
- * base's dict, which by then holds its base's copies too.  Called twice:
- * before MPI starts, since the start may install the profile's or the
- * collective checker's wrappers (cmpi._jobsafety), which then wrap the
- * copies too; and last, for the methods handle.c adds to every handle
- * class (py2f, toint ...).  The second call copies only what is new. */
+ * base's dict, which by then holds its base's copies too.  Called once,
+ * before MPI starts (the start may install the profile's or the collective
+ * checker's wrappers, cmpi._jobsafety, which then wrap the copies too),
+ * after handle.c has added its shared methods to Comm and Request. */
 static int
 cmpi_copy_inherited_methods(PyObject *m, cmpi_state *st)
 {
@@ -71,32 +70,26 @@ cmpi_copy_inherited_methods(PyObject *m, cmpi_state *st)
             st->Cartcomm_Type,  st->Graphcomm_Type, st->Distgraphcomm_Type,
             st->Prequest_Type,  st->Grequest_Type,
     };
-    PyObject *copies = PyObject_GetAttrString(m, "_method_copies");
+    PyObject *copies = PyDict_New();
     if (copies == NULL) {
-        PyErr_Clear();
-        copies = PyDict_New();
-        if (copies == NULL) {
-            return -1;
-        }
+        return -1;
     }
     for (size_t i = 0; i < sizeof(subclasses) / sizeof(subclasses[0]); i++) {
         PyTypeObject *cls = subclasses[i];
-        PyObject *base_dict =
-                PyObject_GetAttrString((PyObject *)cls->tp_base, "__dict__");
-        PyObject *own = PyObject_GetAttrString((PyObject *)cls, "__dict__");
-        PyObject *items = base_dict ? PyMapping_Items(base_dict) : NULL;
-        PyObject *before = PyDict_GetItemWithError(copies, (PyObject *)cls);
-        PyObject *names = PyErr_Occurred() ? NULL : PySet_New(before);
-        int failed = items == NULL || own == NULL || names == NULL;
-        for (Py_ssize_t j = 0; !failed && j < PyList_GET_SIZE(items); j++) {
-            PyObject *name = PyTuple_GET_ITEM(PyList_GET_ITEM(items, j), 0);
-            PyObject *v = PyTuple_GET_ITEM(PyList_GET_ITEM(items, j), 1);
+        PyObject *names = PySet_New(NULL);
+        int failed = names == NULL;
+        PyObject *name, *v; /* borrowed */
+        Py_ssize_t pos = 0;
+        /* the base's dict is only read here: every write goes to cls's */
+        while (!failed &&
+               PyDict_Next(cls->tp_base->tp_dict, &pos, &name, &v)) {
             if (!Py_IS_TYPE(v, &PyMethodDescr_Type)) {
                 continue;
             }
-            int present = PyMapping_HasKey(own, name);
-            if (present) {
-                continue; /* cls's own method (an override) */
+            int own = PyDict_Contains(cls->tp_dict, name);
+            if (own != 0) {
+                failed = own < 0; /* else cls's own method (an override) */
+                continue;
             }
             PyObject *descr = PyDescr_NewMethod(
                     cls, ((PyMethodDescrObject *)v)->d_method);
@@ -110,9 +103,6 @@ cmpi_copy_inherited_methods(PyObject *m, cmpi_state *st)
                  PyDict_SetItem(copies, (PyObject *)cls, frozen) < 0;
         Py_XDECREF(frozen);
         Py_XDECREF(names);
-        Py_XDECREF(items);
-        Py_XDECREF(own);
-        Py_XDECREF(base_dict);
         if (failed) {
             Py_DECREF(copies);
             return -1;
@@ -136,6 +126,7 @@ cmpi_exec(PyObject *m)
         cmpi_message_init(m, st) < 0 || cmpi_comm_init(m, st) < 0 ||
         cmpi_errhandler_init(m, st) < 0 || cmpi_topology_init(m, st) < 0 ||
         cmpi_env_init(m, st) < 0 || cmpi_pickle_init(m, st) < 0 ||
+        cmpi_handle_add_methods(st) < 0 ||
         cmpi_copy_inherited_methods(m, st) < 0 ||
         cmpi_env_startup(m, st) < 0 || cmpi_comm_init_constants(m, st) < 0) {
         return -1;
@@ -146,8 +137,7 @@ cmpi_exec(PyObject *m)
         return -1;
     }
     /* last: every handle class and constant exists */
-    if (cmpi_session_init(m, st) < 0 || cmpi_handle_init(m, st) < 0 ||
-        cmpi_copy_inherited_methods(m, st) < 0) {
+    if (cmpi_session_init(m, st) < 0 || cmpi_handle_init(m, st) < 0) {
         return -1;
     }
     return 0;

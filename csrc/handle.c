@@ -1172,9 +1172,14 @@ add_methods(PyTypeObject *type, PyMethodDef *defs, enum method_binding binding)
     return 0;
 }
 
-/* Called once every area has added its classes and constants. */
+/* Adds the shared handle methods (py2f, toint, free, __reduce__ ...) to
+ * every handle class created so far.  Called twice: before MPI starts,
+ * for the classes that exist then (Comm and Request among them, so their
+ * subclasses' method copies include these: MPI.c), and from
+ * cmpi_handle_init for the classes made after the start; a method a class
+ * already has is left alone, so the second call adds only what is new. */
 static int
-cmpi_handle_init(PyObject *m, cmpi_state *st)
+cmpi_handle_add_methods(cmpi_state *st)
 {
     for (int k = 0; k < CMPI_HK_COUNT; k++) {
         PyTypeObject *t = kind_type(st, k);
@@ -1192,7 +1197,16 @@ cmpi_handle_init(PyObject *m, cmpi_state *st)
                 0) {
         return -1;
     }
+    return 0;
+}
 
+/* Called once every area has added its classes and constants. */
+static int
+cmpi_handle_init(PyObject *m, cmpi_state *st)
+{
+    if (cmpi_handle_add_methods(st) < 0) {
+        return -1;
+    }
     if (PyModule_AddIntConstant(m, "F_STATUS_SIZE", MPI_F_STATUS_SIZE) < 0 ||
         PyModule_AddIntConstant(m, "F_SOURCE", MPI_F_SOURCE) < 0 ||
         PyModule_AddIntConstant(m, "F_TAG", MPI_F_TAG) < 0 ||
