@@ -924,6 +924,7 @@ cmpi_prof_p2p_keep(RequestObject *r, int dir, long long count,
                    MPI_Datatype dtype, int peer, int tag)
 {
     if (CMPI_UNLIKELY(cmpi_prof_cur != NULL)) {
+        cmpi_prof_mark_slow();
         cmpi_prof_p2p_slow(dir, count, dtype, peer, tag);
         cmpi_prof_keep_slow(r);
     }

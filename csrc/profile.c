@@ -141,8 +141,15 @@
 #include <x86intrin.h>
 #endif
 
-/* Counting on (cmpi_prof_active), tracing on (cmpi_prof_tracing), and
- * exact per-call timing instead of sampling (prof_exact). */
+/* Counting on (cmpi_prof_active: PROF_SAMPLED, or PROF_COUNTED when
+ * tracing or exact timing is on too: one load tells a call its path),
+ * tracing on (cmpi_prof_tracing), and exact per-call timing instead of
+ * sampling (prof_exact). */
+enum {
+    PROF_OFF = 0,
+    PROF_SAMPLED = 1,
+    PROF_COUNTED = 2
+};
 static int cmpi_prof_active = 0;
 static int cmpi_prof_tracing = 0;
 static int prof_exact = 0;
@@ -512,11 +519,17 @@ prof_sampler_start(void)
 /* ------------------------------------------------------------------ */
 /* The hooks' side: the main thread's current call. */
 
-/* wait_ns and wait_start: exact timing only, in prof_ticks units;
- * mark_sent, mark_received: what a *_init call had counted before its own
- * hooks ran (cmpi_prof_mark), which it keeps for itself */
+/* acc: where the hooks add the bytes the call moves.  The sampled
+ * profile adds them straight to the wrapper's counters (no per-call sum to
+ * set up and fold in: 11 instructions a call); the trace and exact timing
+ * to a prof_counts of the call's own, which gives its event's bytes, added
+ * to the wrapper's after the call.  wait_ns and wait_start: exact timing
+ * only, in prof_ticks units; mark_sent, mark_received: acc's bytes when a
+ * *_init call's own hooks began (cmpi_prof_mark): what they add after is
+ * handed to the request it makes, and taken back out of acc */
 struct cmpi_prof_frame {
-    long long wait_ns, wait_start, sent, received;
+    prof_counts *acc;
+    long long wait_ns, wait_start;
     int peer, tag;
     long long mark_sent, mark_received;
 };
@@ -535,31 +548,49 @@ cmpi_prof_bytes_slow(long long sent, long long received)
 {
     cmpi_prof_frame *f = prof_frame();
     if (f != NULL) {
-        f->sent += sent;
-        f->received += received;
+        f->acc->sent += sent;
+        f->acc->received += received;
+    }
+}
+
+/* A message of count elements of a type that is not one byte long. */
+static CMPI_NOINLINE void
+prof_add_msg_sized(cmpi_prof_frame *f, int dir, long long count,
+                   MPI_Datatype dtype)
+{
+    MPI_Count size = 0;
+    if (dtype == MPI_DATATYPE_NULL ||
+        MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0) {
+        return;
+    }
+    if (dir == CMPI_MSG_SEND) {
+        f->acc->sent += count * (long long)size;
+    }
+    else {
+        f->acc->received += count * (long long)size;
     }
 }
 
 /* A message's payload; the one-byte types (the buffers of bytes-like
- * objects, MPI_BYTE first) without a call into the MPI library. */
+ * objects, MPI_BYTE first) without a call into the MPI library.  The
+ * other types in a function of their own, called last: a hook that ends
+ * with this one then needs no stack frame of its own. */
 static inline void
 prof_add_msg(cmpi_prof_frame *f, int dir, long long count, MPI_Datatype dtype)
 {
-    MPI_Count size = 1;
     if (count <= 0) {
         return;
     }
     if (CMPI_UNLIKELY(dtype != MPI_BYTE) && dtype != MPI_UNSIGNED_CHAR &&
-        dtype != MPI_CHAR && dtype != MPI_SIGNED_CHAR &&
-        (dtype == MPI_DATATYPE_NULL ||
-         MPI_Type_size_x(dtype, &size) != MPI_SUCCESS || size < 0)) {
+        dtype != MPI_CHAR && dtype != MPI_SIGNED_CHAR) {
+        prof_add_msg_sized(f, dir, count, dtype);
         return;
     }
     if (dir == CMPI_MSG_SEND) {
-        f->sent += count * (long long)size;
+        f->acc->sent += count;
     }
     else {
-        f->received += count * (long long)size;
+        f->acc->received += count;
     }
 }
 
@@ -598,31 +629,22 @@ cmpi_prof_p2p_slow(int dir, long long count, MPI_Datatype dtype, int peer,
 }
 
 /* The bytes a status says were received, as MPI_Get_count(s, MPI_BYTE)
- * gives them (none above INT_MAX: MPI_UNDEFINED).  Read from the status's
- * own fields where the library's mpi.h shows them (Open MPI, MPICH and
- * its derivatives): MPI_Get_count cost 44 instructions a receive, a
- * fifth of what the profile added to a Send/Recv pair. */
-static inline long long
-prof_status_bytes(const MPI_Status *s)
+ * gives them (none above INT_MAX: MPI_UNDEFINED). */
+static CMPI_NOINLINE void
+prof_add_status_counted(cmpi_prof_frame *f, const MPI_Status *s)
 {
     int n = 0;
-#if !defined(MPI_ABI_VERSION) && defined(OPEN_MPI)
-    if (CMPI_LIKELY(s->_ucount <= (size_t)INT_MAX)) {
-        return (long long)s->_ucount;
+    if (MPI_Get_count(s, MPI_BYTE, &n) == MPI_SUCCESS && n > 0) {
+        f->acc->received += n;
     }
-#elif !defined(MPI_ABI_VERSION) && defined(MPICH)
-    /* the count's high bits are above the cancelled bit */
-    if (CMPI_LIKELY(s->count_lo >= 0 &&
-                    (s->count_hi_and_cancelled >> 1) == 0)) {
-        return s->count_lo;
-    }
-#endif
-    if (MPI_Get_count(s, MPI_BYTE, &n) != MPI_SUCCESS || n < 0) {
-        return 0;
-    }
-    return n;
 }
 
+/* The bytes received, read from the status's own fields where the
+ * library's mpi.h shows them (Open MPI, MPICH and its derivatives):
+ * MPI_Get_count cost 44 instructions a receive, a fifth of what the
+ * profile added to a Send/Recv pair.  Elsewhere (and for a count above
+ * INT_MAX, MPI_UNDEFINED) MPI_Get_count, in a function of its own called
+ * last, as in prof_add_msg. */
 static inline void
 prof_add_status(cmpi_prof_frame *f, const MPI_Status *s)
 {
@@ -630,7 +652,20 @@ prof_add_status(cmpi_prof_frame *f, const MPI_Status *s)
         f->peer = s->MPI_SOURCE;
         f->tag = s->MPI_TAG;
     }
-    f->received += prof_status_bytes(s);
+#if !defined(MPI_ABI_VERSION) && defined(OPEN_MPI)
+    if (CMPI_LIKELY(s->_ucount <= (size_t)INT_MAX)) {
+        f->acc->received += (long long)s->_ucount;
+        return;
+    }
+#elif !defined(MPI_ABI_VERSION) && defined(MPICH)
+    /* the count's high bits are above the cancelled bit */
+    if (CMPI_LIKELY(s->count_lo >= 0 &&
+                    (s->count_hi_and_cancelled >> 1) == 0)) {
+        f->acc->received += s->count_lo;
+        return;
+    }
+#endif
+    prof_add_status_counted(f, s);
 }
 
 static CMPI_NOINLINE void
@@ -746,8 +781,8 @@ cmpi_prof_mark_slow(void)
 {
     cmpi_prof_frame *f = prof_frame();
     if (f != NULL) {
-        f->mark_sent = f->sent;
-        f->mark_received = f->received;
+        f->mark_sent = f->acc->sent;
+        f->mark_received = f->acc->received;
     }
 }
 
@@ -758,11 +793,14 @@ cmpi_prof_keep_slow(RequestObject *r)
     if (f == NULL) {
         return;
     }
-    /* counted at each Start, not here */
-    long long sent = f->sent - f->mark_sent;
-    long long received = f->received - f->mark_received;
-    f->sent = f->mark_sent;
-    f->received = f->mark_received;
+    /* counted at each Start, not here (a _prof_reset by a callback during
+     * the call may have emptied acc since the mark) */
+    long long sent = f->acc->sent - f->mark_sent;
+    long long received = f->acc->received - f->mark_received;
+    sent = sent > 0 ? sent : 0;
+    received = received > 0 ? received : 0;
+    f->acc->sent -= sent;
+    f->acc->received -= received;
     if (r == NULL) {
         return;
     }
@@ -785,8 +823,8 @@ cmpi_prof_start_slow(RequestObject *r, int peer)
     if (!owner->prof_kept) {
         return; /* made while no profile ran, or on another thread */
     }
-    f->sent += owner->prof_sent;
-    f->received += owner->prof_received;
+    f->acc->sent += owner->prof_sent;
+    f->acc->received += owner->prof_received;
     if (peer) {
         f->peer = owner->prof_peer;
         f->tag = owner->prof_tag;
@@ -890,6 +928,13 @@ static inline PyObject *
 prof_forward(ProfWrapper *w, PyObject *self, PyObject *const *args,
              size_t nargsf, PyObject *kwnames)
 {
+    /* most of cmpi's methods (Send, Recv ... every one with keywords):
+     * tested first, the switch cost 4 more instructions a call */
+    if (CMPI_LIKELY(w->meth_flags == (METH_FASTCALL | METH_KEYWORDS)) &&
+        self != NULL) {
+        return ((prof_fastcall_kw)(void (*)(void))w->meth)(
+                self, args, PyVectorcall_NARGS(nargsf), kwnames);
+    }
     if (self != NULL) {
         Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
         switch (w->meth_flags) {
@@ -979,7 +1024,7 @@ prof_record(ProfWrapper *w, long long start, long long duration,
     prof_event *e = &prof_ring[prof_ring_written % prof_ring_size];
     e->start = start;
     e->duration = duration;
-    e->nbytes = f->sent + f->received;
+    e->nbytes = f->acc->sent + f->acc->received;
     e->peer = f->peer;
     e->tag = f->tag;
     e->name = w->id;
@@ -1013,7 +1058,8 @@ prof_call_counted(ProfWrapper *w, PyObject *self, PyObject *const *args,
     if (w->forgets_name) {
         prof_comm_cached = 0;
     }
-    cmpi_prof_frame f = {0, 0, 0, 0, -1, -1, 0, 0};
+    prof_counts moved = {0, 0, 0, 0, 0};
+    cmpi_prof_frame f = {&moved, 0, 0, -1, -1, 0, 0};
     cmpi_prof_frame *outer = cmpi_prof_cur;
     int exact = prof_exact; /* (a callback may restart the profile) */
     int timed = cmpi_prof_tracing || exact;
@@ -1038,8 +1084,8 @@ prof_call_counted(ProfWrapper *w, PyObject *self, PyObject *const *args,
     }
     cmpi_prof_cur = outer;
     w->cnt->calls++;
-    w->cnt->sent += f.sent;
-    w->cnt->received += f.received;
+    w->cnt->sent += moved.sent;
+    w->cnt->received += moved.received;
     if (exact) {
         if (f.wait_start != 0) { /* an exception left a wait open */
             f.wait_ns += t1 - f.wait_start;
@@ -1060,11 +1106,15 @@ static CMPI_NOINLINE PyObject *
 prof_call_sampled(ProfWrapper *w, PyObject *self, PyObject *const *args,
                   size_t nargsf, PyObject *kwnames)
 {
-    /* wait_ns serves exact timing only; the names of communicators only
-     * the trace, whose _prof_start empties their cache (so Set_name,
-     * Free ... need not here) */
+    /* the bytes go to the wrapper's counters as the hooks count them; the
+     * mark is set before it is read (cmpi_prof_mark); wait_ns and
+     * wait_start serve exact timing, which a callback may turn on during
+     * the call; peer and tag a request's later Start; the names of
+     * communicators only the trace, whose _prof_start empties their cache
+     * (so Set_name, Free ... need not here) */
     cmpi_prof_frame f;
-    f.wait_start = f.sent = f.received = f.mark_sent = f.mark_received = 0;
+    f.acc = w->cnt;
+    f.wait_ns = f.wait_start = 0;
     f.peer = f.tag = -1;
     cmpi_prof_frame *outer = cmpi_prof_cur;
     int outer_running =
@@ -1075,8 +1125,6 @@ prof_call_sampled(ProfWrapper *w, PyObject *self, PyObject *const *args,
     atomic_store_explicit(&prof_running, outer_running, memory_order_relaxed);
     cmpi_prof_cur = outer;
     w->cnt->calls++;
-    w->cnt->sent += f.sent;
-    w->cnt->received += f.received;
     return r;
 }
 
@@ -1085,10 +1133,11 @@ prof_call(PyObject *self, PyObject *const *args, size_t nargsf,
           PyObject *kwnames)
 {
     ProfWrapper *w = (ProfWrapper *)self;
-    if (CMPI_LIKELY(!cmpi_prof_active)) {
+    int mode = cmpi_prof_active;
+    if (CMPI_LIKELY(mode == PROF_OFF)) {
         return prof_forward(w, NULL, args, nargsf, kwnames);
     }
-    if (!cmpi_prof_tracing && !prof_exact && prof_on_main()) {
+    if (mode == PROF_SAMPLED && prof_on_main()) {
         return prof_call_sampled(w, NULL, args, nargsf, kwnames);
     }
     return prof_call_counted(w, NULL, args, nargsf, kwnames);
@@ -1122,10 +1171,11 @@ prof_direct(int k, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
             PyObject *kwnames)
 {
     ProfWrapper *w = prof_direct_wrapper[k];
-    if (CMPI_LIKELY(!cmpi_prof_active)) {
+    int mode = cmpi_prof_active;
+    if (CMPI_LIKELY(mode == PROF_OFF)) {
         return prof_forward(w, self, args, (size_t)nargs, kwnames);
     }
-    if (!cmpi_prof_tracing && !prof_exact && prof_on_main()) {
+    if (mode == PROF_SAMPLED && prof_on_main()) {
         return prof_call_sampled(w, self, args, (size_t)nargs, kwnames);
     }
     return prof_call_counted(w, self, args, (size_t)nargs, kwnames);
@@ -1753,14 +1803,14 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     prof_comm_cached = 0; /* handles freed while stopped may be reused */
     prof_exact = exact;
     cmpi_prof_tracing = n > 0;
-    cmpi_prof_active = 1;
+    cmpi_prof_active = exact || n > 0 ? PROF_COUNTED : PROF_SAMPLED;
     Py_RETURN_NONE;
 }
 
 static PyObject *
 mod_prof_stop(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 {
-    cmpi_prof_active = 0;
+    cmpi_prof_active = PROF_OFF;
     cmpi_prof_tracing = 0;
     prof_sampler_stop();
     Py_RETURN_NONE;
