@@ -32,6 +32,13 @@ instructions of code placement in the area files).  A first version
 inlined prof_direct into each of the 1,024 trampolines: that used up
 GCC's inlining budget for the whole module, cmpi_as_int, cmpi_wait ...
 stopped being inlined everywhere, and bare cost 4,142 (+100).
+
+2026-12-07, 20 batches, after the sampled profile's hooks began adding
+bytes straight to the wrapper's counters, one load picked a call's path,
+the usual calling convention skipped the switch and the hooks' slow parts
+became tail calls: MPICH bare 4,066, off 4,116 (+50), profile 4,253 (+187,
+4.6%; it was +217 the day before, on a bare of 4,066); Open MPI bare
+3,777, off 3,827 (+50), profile 3,964 (+187, 4.95%).
 """
 
 import argparse

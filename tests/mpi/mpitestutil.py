@@ -13,6 +13,20 @@ import pytest
 from mpiimpl import MPI
 
 
+#: Intel MPI 2021.18's persistent collectives between ranks now and then
+#: never complete on one rank while the other has completed them and gone
+#: on: seen in the whole 2-rank suite only (never in the test file alone,
+#: nor in 20,000 rounds of the same calls in one job): Barrier_init twice
+#: and Allreduce_init + Barrier_init once in about 15 runs, with cmpi's
+#: GIL-held first tests (wait.c) and without them alike, as
+#: test_neighbor_persistent's Neighbor_allgather_init before.  The tests
+#: that hung skip on Intel MPI; every other library runs them.
+skip_intel_persistent = pytest.mark.skipif(
+    MPI.Get_library_version().startswith("Intel"),
+    reason="Intel MPI 2021.18's persistent collectives between ranks now and "
+    "then never complete on one rank in the whole 2-rank suite")
+
+
 @functools.lru_cache(maxsize=None)
 def mpi_library_path():
     """The MPI library this process runs on, from its memory map."""
