@@ -1962,6 +1962,38 @@ mod_prof_trace(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
  * the wrappers' names each ended by '\n', zero bytes up to a multiple of
  * 8, then per wrapper id its prof_counts, then prof_sampled (2 per id). */
 
+/* A mapping of the live file that is replaced or given up.  A sampled
+ * call in flight on the main thread adds its bytes through a pointer into
+ * it (its frame's acc), and another thread may switch the live file while
+ * the main thread waits inside such a call: then the mapping stays until
+ * a later switch finds no call in flight (what that call still adds goes
+ * to the old file, not to the counters: a few bytes lost, no fault).  At
+ * most PROF_RETIRED_MAX are kept; past that, they stay mapped. */
+#define PROF_RETIRED_MAX 8
+static struct {
+    void *addr;
+    size_t len;
+} prof_retired[PROF_RETIRED_MAX];
+static int prof_retired_n = 0;
+
+static void
+prof_live_unmap(void *addr, size_t len)
+{
+    if (cmpi_prof_cur != NULL) {
+        if (prof_retired_n < PROF_RETIRED_MAX) {
+            prof_retired[prof_retired_n].addr = addr;
+            prof_retired[prof_retired_n].len = len;
+            prof_retired_n++;
+        }
+        return;
+    }
+    for (int i = 0; i < prof_retired_n; i++) {
+        munmap(prof_retired[i].addr, prof_retired[i].len);
+    }
+    prof_retired_n = 0;
+    munmap(addr, len);
+}
+
 /* The counters back in the process's own memory, the mapping gone (the
  * file stays as it is).  Also in a forked child, whose counts must not go
  * into the parent's file: no Python call, only memory. */
@@ -1992,7 +2024,7 @@ prof_live_detach(void)
         prof_sampled_n = 0; /* the sampler then adds nothing */
     }
     prof_sampled = sampled;
-    munmap((void *)prof_live, prof_live_len);
+    prof_live_unmap((void *)prof_live, prof_live_len);
     prof_live = NULL;
     prof_live_len = 0;
 }
@@ -2096,7 +2128,7 @@ mod_prof_live(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs)
                 memory_order_relaxed);
     }
     if (prof_live != NULL) {
-        munmap((void *)prof_live, prof_live_len);
+        prof_live_unmap((void *)prof_live, prof_live_len);
     }
     else {
         PyMem_RawFree((void *)prof_sampled);

@@ -645,6 +645,47 @@ def test_composes_with_the_checker_installed_first():
     """)
 
 
+def test_live_file_given_up_while_a_call_waits():
+    # The sampled profile's calls add their bytes straight to the counters,
+    # which live in the live file's mapping once it is kept: another thread
+    # that gives the file up while the main thread waits inside Recv must
+    # not unmap memory the Recv then adds to (it faulted before the
+    # mapping was kept until no call was in flight).
+    run_singleton("""
+        import os, tempfile, threading, time
+        from cmpi import MPI
+        comm = MPI.COMM_SELF.Dup()
+        path = os.path.join(tempfile.mkdtemp(), "live")
+        MPI._prof_install()
+        MPI._prof_reset()
+        MPI._prof_start()
+        MPI._prof_live(path, b"{}")
+        def other():
+            time.sleep(0.3)              # the main thread is in Recv
+            MPI._prof_live(None, b"")    # the live file given up
+            comm.Send(bytearray(100), 0, 5)
+        t = threading.Thread(target=other)
+        t.start()
+        buf = bytearray(100)
+        comm.Recv(buf, 0, 5)
+        t.join()
+        comm.Send(bytearray(10), 0, 6)   # after the switch, counted
+        comm.Recv(bytearray(10), 0, 6)
+        MPI._prof_live(path, b"{}")      # a new one, then given up with
+        MPI._prof_live(None, b"")        # no call in flight: unmapped
+        MPI._prof_stop()
+        d = MPI._prof_data()
+        assert d["Comm.Recv"][0] == 2, d["Comm.Recv"]
+        assert d["Comm.Send"][0] == 2, d["Comm.Send"]
+        # the waiting Recv's 100 bytes went to the file it began with;
+        # the other thread's Send counts no bytes (calls only)
+        assert d["Comm.Recv"][4] == 10, d["Comm.Recv"]
+        assert d["Comm.Send"][3] == 10, d["Comm.Send"]
+        comm.Free()
+        print("OK")
+    """)
+
+
 def test_subclass_open_behaves_the_same():
     # File.Open on a subclass gives the subclass, profiled or not
     run_singleton("""
