@@ -2195,3 +2195,4 @@ error:
 #undef PROF_COMM_CACHE
 #undef PROF_DIRECT_MAX
 #undef PROF_TLS_MODEL
+#undef PROF_RETIRED_MAX
