@@ -549,7 +549,7 @@ def complete_collective(qual, result):
     A request still pending then (the ranks disagreed, and a peer never
     started it) is dropped, as before."""
     name = qual.rpartition(".")[2]
-    if name[:1] != "I" or name[0] + name[1:].lower() not in rules.NONBLOCKING_COLLECTIVES:
+    if name not in rules.NONBLOCKING_COLLECTIVES:
         return
     if not isinstance(result, MPI.Request) or result == MPI.REQUEST_NULL:
         return
