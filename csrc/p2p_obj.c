@@ -399,7 +399,11 @@ detached_poll(struct detached_op *ops, int n, double seconds)
  * never received?  Open MPI 4.1's and 5.0's do, and still deliver it to a
  * receiver that comes later.  MPICH 4.0's (UCX) may wait for it forever:
  * it flushes the connection to a peer that sits in the finalize barrier
- * and no longer progresses (MPI_Cancel does not cancel the send either). */
+ * and no longer progresses (MPI_Cancel does not cancel the send either).
+ * Skipping it has a price there: when a rank ends without MPI_Finalize,
+ * MPICH's launcher ends every other rank of the job, those waiting in the
+ * finalize barrier and those still working alike, and reports status 0
+ * or the one of a rank it ended. */
 static int
 detached_finalize_returns(void)
 {
@@ -493,7 +497,9 @@ cmpi_detached_complete(enum cmpi_gil gil)
     }
     int rank = 0, left = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    double seconds = detached_exit_wait(rank);
+    /* CMPI_EXIT_WAIT is read (and a bad value reported) only by a rank
+     * that has sends to wait for: the other ranks have nothing to say. */
+    double seconds = n > 0 ? detached_exit_wait(rank) : 0.0;
     if (gil == CMPI_WITH_GIL) {
         CMPI_NOGIL(left = detached_poll(ops, n, seconds));
     }
