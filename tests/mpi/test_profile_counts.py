@@ -611,7 +611,13 @@ def test_composes_with_a_python_wrapper():
     assert p.data["Comm.Barrier"][0] == 1
 
 
-def run_singleton(code, timeout=60):
+#: A singleton child gets three quarters of this rank's watchdog
+#: (conftest.py), so that subprocess.run kills a child that hangs before
+#: the watchdog ends the rank and leaves the child running on the cores.
+SINGLETON_TIMEOUT = 0.75 * float(os.environ.get("CMPI_TEST_TIMEOUT") or 60)
+
+
+def run_singleton(code, timeout=SINGLETON_TIMEOUT):
     """Run `code` in a fresh singleton MPI process (launcher variables
     dropped); it must print OK."""
     drop = ("OMPI_", "PMIX_", "PMI_", "HYDRA_", "MPIR_", "OPAL_", "ORTE_",
