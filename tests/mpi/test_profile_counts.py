@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from conftest import TIMEOUT as WATCHDOG_SECONDS
 from mpiimpl import IS_CMPI, MPI
 
 pytestmark = pytest.mark.skipif(not IS_CMPI, reason="cmpi's own profile API")
@@ -611,10 +612,10 @@ def test_composes_with_a_python_wrapper():
     assert p.data["Comm.Barrier"][0] == 1
 
 
-#: A singleton child gets three quarters of this rank's watchdog
-#: (conftest.py), so that subprocess.run kills a child that hangs before
-#: the watchdog ends the rank and leaves the child running on the cores.
-SINGLETON_TIMEOUT = 0.75 * float(os.environ.get("CMPI_TEST_TIMEOUT") or 60)
+#: A singleton child gets three quarters of this rank's watchdog, so that
+#: subprocess.run kills a child that hangs before the watchdog ends the
+#: rank and leaves the child running on the cores.
+SINGLETON_TIMEOUT = 0.75 * WATCHDOG_SECONDS
 
 
 def run_singleton(code, timeout=SINGLETON_TIMEOUT):
