@@ -1435,6 +1435,50 @@ dims_create_many(int free_nodes, int nd, int *dims)
     return MPI_SUCCESS;
 }
 
+/* MPICH 4.0's MPI_Dims_create (and so Intel MPI's) divides by zero
+ * (SIGFPE) when two or more dimensions are free and the nodes left for them
+ * are a prime above 46337**2: its trial division squares the next prime,
+ * 46349, past INT_MAX.  A prime has one balanced distribution, the prime
+ * and then ones, so cmpi gives it without calling MPI there. */
+#define DIMS_LARGE_PRIME ((long long)46337 * 46337)
+
+static int
+is_prime(int n)
+{
+    if (n < 2 || (n % 2 == 0 && n != 2)) {
+        return n == 2;
+    }
+    for (long long d = 3; d * d <= n; d += 2) {
+        if (n % d == 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Fills the free entries of dims and returns 1 when free_nodes is a prime
+ * MPICH cannot distribute; returns 0 and leaves dims alone otherwise. */
+static int
+dims_fill_large_prime(int free_nodes, int nd, int *dims)
+{
+    int free_dims = 0;
+    for (int i = 0; i < nd; i++) {
+        free_dims += dims[i] == 0;
+    }
+    if (free_dims < 2 || free_nodes <= DIMS_LARGE_PRIME ||
+        !is_prime(free_nodes)) {
+        return 0;
+    }
+    int first = 1;
+    for (int i = 0; i < nd; i++) {
+        if (dims[i] == 0) {
+            dims[i] = first ? free_nodes : 1;
+            first = 0;
+        }
+    }
+    return 1;
+}
+
 CMPI_DOC(Compute_dims_doc, "Compute_dims(nnodes, dims)",
          "Return a balanced distribution of nnodes processes over a grid; "
          "dims is the number of dimensions, or a list where nonzero entries "
@@ -1513,8 +1557,11 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                        nnodes, fixed);
         goto done;
     }
-    int ierr;
-    if (nd <= DIMS_MPI_MAX) {
+    int ierr = MPI_SUCCESS;
+    if (dims_fill_large_prime(nnodes / (int)fixed, nd, dims)) {
+        /* dims holds the answer */
+    }
+    else if (nd <= DIMS_MPI_MAX) {
         ierr = MPI_Dims_create(nnodes, nd, dims);
     }
     else {
@@ -1533,6 +1580,7 @@ done:
 
 #undef DIMS_MPI_MAX
 #undef DIMS_LIMIT
+#undef DIMS_LARGE_PRIME
 
 #define CMPI_TOPO_MODULE_METHODS \
     {"Compute_dims", FN(mod_Compute_dims), FASTKW, Compute_dims_doc},

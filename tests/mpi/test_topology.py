@@ -56,6 +56,24 @@ def test_compute_dims_many_dimensions():
     assert "2147483647 dimensions" in str(info.value)
 
 
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py on MPICH dies of SIGFPE")
+def test_compute_dims_large_prime():
+    # MPICH 4.0's MPI_Dims_create divides by zero (SIGFPE) for a prime above
+    # 46337**2 over two or more free dimensions (found by the API fuzzer);
+    # cmpi gives the one balanced answer itself.
+    big = 2**31 - 1  # prime
+    assert MPI.Compute_dims(big, 2) == [big, 1]
+    assert MPI.Compute_dims(big, [0, 1, 0]) == [big, 1, 1]
+    assert MPI.Compute_dims(big, 25) == [big] + [1] * 24
+    assert MPI.Compute_dims(big, [big, 0]) == [big, 1]
+    assert MPI.Compute_dims(2147117617, 3) == [2147117617, 1, 1]  # the first
+    # just below MPICH's bound, and composites next to it, still go to MPI
+    assert MPI.Compute_dims(2147117563, 2) == [2147117563, 1]
+    dims = MPI.Compute_dims(2147483646, 2)  # MPICH and Open MPI differ
+    assert dims[0] * dims[1] == 2147483646 and dims[0] >= dims[1] > 1
+    assert MPI.Compute_dims(2 * 1073741789, 2) == [1073741789, 2]
+
+
 def test_cart_periodic_ring():
     size, rank = WORLD.size, WORLD.rank
     cart = WORLD.Create_cart([size], periods=[True])
