@@ -1435,11 +1435,13 @@ dims_create_many(int free_nodes, int nd, int *dims)
     return MPI_SUCCESS;
 }
 
-/* MPICH 4.0's MPI_Dims_create (and so Intel MPI's) divides by zero
- * (SIGFPE) when two or more dimensions are free and the nodes left for them
- * are a prime above 46337**2: its trial division squares the next prime,
- * 46349, past INT_MAX.  A prime has one balanced distribution, the prime
- * and then ones, so cmpi gives it without calling MPI there. */
+/* MPICH's MPI_Dims_create (4.0 and 5.0, and Intel MPI's; not Open MPI's)
+ * divides by zero (SIGFPE) when two or more dimensions are free and the
+ * nodes left for them are a prime above 46337**2 (measured: 2147117563
+ * passes, 2147117617 crashes).  46337 is the largest prime whose square
+ * fits in an int; the next one's square, as a trial divisor, does not.  A
+ * prime has one balanced distribution, the prime and then ones, so cmpi
+ * gives it without calling MPI there. */
 #define DIMS_LARGE_PRIME ((long long)46337 * 46337)
 
 static int

@@ -58,9 +58,9 @@ def test_compute_dims_many_dimensions():
 
 @pytest.mark.skipif(not IS_CMPI, reason="mpi4py on MPICH dies of SIGFPE")
 def test_compute_dims_large_prime():
-    # MPICH 4.0's MPI_Dims_create divides by zero (SIGFPE) for a prime above
-    # 46337**2 over two or more free dimensions (found by the API fuzzer);
-    # cmpi gives the one balanced answer itself.
+    # MPICH's MPI_Dims_create (4.0, 5.0, Intel MPI) divides by zero (SIGFPE)
+    # for a prime above 46337**2 over two or more free dimensions (found by
+    # the API fuzzer); cmpi gives the one balanced answer itself.
     big = 2**31 - 1  # prime
     assert MPI.Compute_dims(big, 2) == [big, 1]
     assert MPI.Compute_dims(big, [0, 1, 0]) == [big, 1, 1]
