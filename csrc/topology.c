@@ -1444,20 +1444,6 @@ dims_create_many(int free_nodes, int nd, int *dims)
  * gives it without calling MPI there. */
 #define DIMS_LARGE_PRIME ((long long)46337 * 46337)
 
-static int
-is_prime(int n)
-{
-    if (n < 2 || (n % 2 == 0 && n != 2)) {
-        return n == 2;
-    }
-    for (long long d = 3; d * d <= n; d += 2) {
-        if (n % d == 0) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Fills the free entries of dims and returns 1 when free_nodes is a prime
  * MPICH cannot distribute; returns 0 and leaves dims alone otherwise. */
 static int
@@ -1468,7 +1454,7 @@ dims_fill_large_prime(int free_nodes, int nd, int *dims)
         free_dims += dims[i] == 0;
     }
     if (free_dims < 2 || free_nodes <= DIMS_LARGE_PRIME ||
-        !is_prime(free_nodes)) {
+        prime_factor_count(free_nodes) != 1) {
         return 0;
     }
     int first = 1;
@@ -1559,15 +1545,15 @@ mod_Compute_dims(PyObject *m, PyObject *const *args, Py_ssize_t nargs,
                        nnodes, fixed);
         goto done;
     }
-    int ierr = MPI_SUCCESS;
-    if (dims_fill_large_prime(nnodes / (int)fixed, nd, dims)) {
-        /* dims holds the answer */
+    int ierr = MPI_SUCCESS, free_nodes = nnodes / (int)fixed;
+    if (dims_fill_large_prime(free_nodes, nd, dims)) {
+        /* answered without MPI */
     }
     else if (nd <= DIMS_MPI_MAX) {
         ierr = MPI_Dims_create(nnodes, nd, dims);
     }
     else {
-        ierr = dims_create_many(nnodes / (int)fixed, nd, dims);
+        ierr = dims_create_many(free_nodes, nd, dims);
     }
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(st, ierr);
