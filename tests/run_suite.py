@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 import launcher  # noqa: E402
 
 RUN_TIMEOUT = int(os.environ.get("CMPI_RUN_TIMEOUT", "900"))
-# tests/launch starts many jobs of its own (2.5 GiB messages, faults, use
+# tests/launch starts many jobs of its own (2 GiB messages, faults, use
 # cases, task pools, spawn), each with its own time limit.
 LAUNCH_TIMEOUT = int(os.environ.get("CMPI_LAUNCH_TIMEOUT", "2400"))
 

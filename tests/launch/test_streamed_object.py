@@ -1,5 +1,5 @@
 """Lowercase collectives of an object whose pickle is over 64 MiB, small
-enough to run everywhere (test_bigmsg.py's 2.5 GiB runs need 16 GiB).
+enough to run everywhere (test_bigmsg.py's 2.125 GiB runs need 16 GiB).
 
 Such a pickle travels point to point beside the collective, as the first
 of its object's out-of-band buffers, and buffers of 1 MiB or more are
