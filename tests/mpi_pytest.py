@@ -27,6 +27,14 @@ def main():
         log = open(os.path.join(outdir, f"rank{rank}.log"), "w")
         os.dup2(log.fileno(), 1)
         sys.stdout = os.fdopen(1, "w", buffering=1)
+    # pytest keeps each test module with its asserts rewritten as a .pyc in
+    # tests/*/__pycache__, unless bytecode writing is off, as it is where
+    # PYTHONDONTWRITEBYTECODE is set (CI machines): then every rank of every
+    # run rewrote all of tests/mpi again, about 5 s of CPU per rank (twice
+    # that at 4 ranks on 2 cores, fifty times that under valgrind).  Each
+    # rank writes its own file and renames it into place, so ranks that
+    # write at once do not clash.
+    sys.dont_write_bytecode = False
     import pytest
 
     code = pytest.main(["-p", "no:cacheprovider", "--color=no", f"--junitxml={xml}", *args])
