@@ -8,8 +8,9 @@
  * profiled wrapper that forwards to the original: for the instance methods
  * of its C classes, a direct method (a method descriptor of its own whose C
  * function is a trampoline, see "Direct methods"), for the others a wrapper
- * object (ProfWrapper).  While profiling is off,
- * a wrapper costs one predictable branch.  While it is on, a call reads no
+ * object (ProfWrapper).  While profiling is off, most direct methods
+ * call the original's C function itself (prof_direct_set) and the other
+ * wrappers cost one predictable branch.  While it is on, a call reads no
  * clock: it counts itself and publishes which wrapper is running
  * (prof_running), and a sampler thread adds the time between its ticks to
  * the wrapper running at each tick (see "time" below).  Tracing, and the
@@ -1213,6 +1214,36 @@ static const prof_fastcall_kw prof_tramps[PROF_DIRECT_MAX] = {
 #undef PROF_TRAMP64
 #undef PROF_TRAMP512
 
+/* What direct method k's C function is: its trampoline while counting is
+ * on; while it is off, the original's own function where the calling
+ * conventions agree (METH_FASTCALL | METH_KEYWORDS: Send, Recv and most of
+ * cmpi's methods), so that an installed but stopped profile (before
+ * _prof_start, after cmpi.profiling()'s region) costs those calls nothing:
+ * the trampoline and prof_direct's test of the mode were 50 instructions
+ * of a Send + Recv pair.  The interpreter reads a method descriptor's
+ * ml_meth at each call (the descriptor's own call, the bound method
+ * objects made from it, the specialized call instructions of 3.11 to
+ * 3.13, which test ml_flags, left as it is), so the switch takes effect at
+ * the next call; a call that began before it runs as it began. */
+static void
+prof_direct_set(int k, int on)
+{
+    ProfWrapper *w = prof_direct_wrapper[k];
+    PyCFunction f = (PyCFunction)(void (*)(void))prof_tramps[k];
+    if (!on && w->meth_flags == (METH_FASTCALL | METH_KEYWORDS)) {
+        f = w->meth;
+    }
+    prof_direct_def[k].ml_meth = f;
+}
+
+static void
+prof_direct_switch(int on)
+{
+    for (int k = 0; k < prof_direct_count; k++) {
+        prof_direct_set(k, on);
+    }
+}
+
 /* Wrapper objects of instance methods (those that are not direct
  * methods: Python functions, such as the collective checker's): in the
  * class's dict the wrapper, bound a method object (the interpreter calls
@@ -1470,19 +1501,19 @@ prof_direct_method(PyTypeObject *cls, PyObject *v, ProfWrapper *w)
         return Py_NewRef((PyObject *)w);
     }
     int k = prof_direct_count;
+    /* prof_wrappers keeps the wrapper for good */
+    prof_direct_wrapper[k] = w;
+    prof_direct_orig[k] = def;
+    w->meth = def->ml_meth;
+    w->meth_flags = flags;
     prof_direct_def[k].ml_name = def->ml_name;
-    prof_direct_def[k].ml_meth = (PyCFunction)(void (*)(void))prof_tramps[k];
+    prof_direct_set(k, cmpi_prof_active != PROF_OFF);
     prof_direct_def[k].ml_flags = METH_FASTCALL | METH_KEYWORDS;
     prof_direct_def[k].ml_doc = def->ml_doc;
     PyObject *descr = PyDescr_NewMethod(cls, &prof_direct_def[k]);
     if (descr == NULL) {
         return NULL;
     }
-    /* prof_wrappers keeps the wrapper for good */
-    prof_direct_wrapper[k] = w;
-    prof_direct_orig[k] = def;
-    w->meth = def->ml_meth;
-    w->meth_flags = flags;
     prof_direct_count++;
     return descr;
 }
@@ -1804,6 +1835,7 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     prof_exact = exact;
     cmpi_prof_tracing = n > 0;
     cmpi_prof_active = exact || n > 0 ? PROF_COUNTED : PROF_SAMPLED;
+    prof_direct_switch(1);
     Py_RETURN_NONE;
 }
 
@@ -1812,6 +1844,7 @@ mod_prof_stop(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 {
     cmpi_prof_active = PROF_OFF;
     cmpi_prof_tracing = 0;
+    prof_direct_switch(0);
     prof_sampler_stop();
     Py_RETURN_NONE;
 }

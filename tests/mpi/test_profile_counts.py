@@ -98,6 +98,31 @@ def test_install_is_idempotent():
     assert type(MPI.__dict__["Wtime"]).__name__ == "_profiled_call"
 
 
+def test_bound_methods_follow_start_and_stop():
+    """While the profile is stopped, a direct method calls the original's C
+    function itself; a method bound before _prof_start is counted after it,
+    and one bound while counting is not counted once it stops."""
+    comm = MPI.COMM_WORLD
+    rank = comm.Get_rank
+    with profiled() as p:
+        assert rank() == comm.rank
+        size = comm.Get_size  # METH_NOARGS: always the trampoline
+        barrier = comm.Barrier  # METH_FASTCALL | METH_KEYWORDS: switched
+        barrier()
+    assert p.data["Comm.Get_rank"][0] == 1
+    assert p.data["Comm.Barrier"][0] == 1
+    MPI._prof_reset()
+    barrier()
+    size()
+    with profiled() as p:
+        pass
+    assert "Comm.Barrier" not in p.data and "Comm.Get_size" not in p.data
+    with profiled() as p:
+        barrier()
+        barrier()
+    assert p.data["Comm.Barrier"][0] == 2
+
+
 def test_every_method_is_direct():
     """No instance method of a C class is left in a wrapper object (which
     happens past profile.c's PROF_DIRECT_MAX trampolines: raise it)."""
