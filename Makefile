@@ -70,11 +70,13 @@ test: setup
 	timeout 1200 tests/cluster/run-slurm-tests.sh
 
 # Memory checks: tests/mpi at 2 ranks under ASan+UBSan (each MPI), the
-# point-to-point and collective tests under valgrind.
+# point-to-point and collective tests under valgrind.  Their three builds
+# run first, two at a time.
 memcheck:
-	tests/memcheck/run-asan.sh openmpi
-	tests/memcheck/run-asan.sh mpich
-	tests/memcheck/run-valgrind.sh openmpi
+	tests/memcheck/build-all.sh
+	CMPI_MEMCHECK_BUILT=1 tests/memcheck/run-asan.sh openmpi
+	CMPI_MEMCHECK_BUILT=1 tests/memcheck/run-asan.sh mpich
+	CMPI_MEMCHECK_BUILT=1 tests/memcheck/run-valgrind.sh openmpi
 
 # The in-process A/B benchmark (cmpi, mpi4py and C in the same MPI
 # processes): writes benchmarks/results/ab-$(MPI).md. Never part of a test.
