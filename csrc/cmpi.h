@@ -154,11 +154,13 @@
 #define CMPI_LIKELY(x) __builtin_expect(!!(x), 1)
 #define CMPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CMPI_NOINLINE __attribute__((noinline))
+#define CMPI_ALWAYS_INLINE inline __attribute__((always_inline))
 #define CMPI_UNUSED __attribute__((unused))
 #else
 #define CMPI_LIKELY(x) (x)
 #define CMPI_UNLIKELY(x) (x)
 #define CMPI_NOINLINE
+#define CMPI_ALWAYS_INLINE inline
 #define CMPI_UNUSED
 #endif
 

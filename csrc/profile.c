@@ -1102,10 +1102,12 @@ prof_call_counted(ProfWrapper *w, PyObject *self, PyObject *const *args,
 
 /* The sampled profile's path (the main thread, no trace, no exact
  * timing): count, publish the running call, no clock.  Apart from
- * prof_call_counted so that it stays short. */
-static CMPI_NOINLINE PyObject *
-prof_call_sampled(ProfWrapper *w, PyObject *self, PyObject *const *args,
-                  size_t nargsf, PyObject *kwnames)
+ * prof_call_counted so that it stays short.  fkw: w is a direct method
+ * whose original takes METH_FASTCALL | METH_KEYWORDS, called straight
+ * (prof_direct_sampled); else through prof_forward (prof_call_sampled). */
+static CMPI_ALWAYS_INLINE PyObject *
+prof_sampled_run(ProfWrapper *w, PyObject *self, PyObject *const *args,
+                 size_t nargsf, PyObject *kwnames, int fkw)
 {
     /* the bytes go to the wrapper's counters as the hooks count them; the
      * mark is set before it is read (cmpi_prof_mark); wait_ns and
@@ -1122,11 +1124,21 @@ prof_call_sampled(ProfWrapper *w, PyObject *self, PyObject *const *args,
             atomic_load_explicit(&prof_running, memory_order_relaxed);
     cmpi_prof_cur = &f;
     atomic_store_explicit(&prof_running, w->id << 1, memory_order_relaxed);
-    PyObject *r = prof_forward(w, self, args, nargsf, kwnames);
+    PyObject *r =
+            fkw ? ((prof_fastcall_kw)(void (*)(void))w->meth)(
+                          self, args, PyVectorcall_NARGS(nargsf), kwnames)
+                : prof_forward(w, self, args, nargsf, kwnames);
     atomic_store_explicit(&prof_running, outer_running, memory_order_relaxed);
     cmpi_prof_cur = outer;
     w->cnt->calls++;
     return r;
+}
+
+static CMPI_NOINLINE PyObject *
+prof_call_sampled(ProfWrapper *w, PyObject *self, PyObject *const *args,
+                  size_t nargsf, PyObject *kwnames)
+{
+    return prof_sampled_run(w, self, args, nargsf, kwnames, 0);
 }
 
 static PyObject *
@@ -1182,13 +1194,36 @@ prof_direct(int k, PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     return prof_call_counted(w, self, args, (size_t)nargs, kwnames);
 }
 
-/* PROF_TRAMP(n) with n three or four octal digits defines trampoline
- * number 0n (an octal literal) */
-#define PROF_TRAMP(n)                                                      \
-    static PyObject *prof_tramp_##n(PyObject *self, PyObject *const *args, \
-                                    Py_ssize_t nargs, PyObject *kwnames)   \
-    {                                                                      \
-        return prof_direct(0##n, self, args, nargs, kwnames);              \
+/* The sampled profile's direct path, which a direct method whose original
+ * takes METH_FASTCALL | METH_KEYWORDS calls while the sampled profile runs
+ * (prof_direct_set): prof_direct and prof_call_sampled in one call,
+ * without their tests of the mode and of the calling convention (28
+ * instructions of a Send + Recv pair).  A call from another thread goes
+ * the general way. */
+static CMPI_NOINLINE PyObject *
+prof_direct_sampled(int k, PyObject *self, PyObject *const *args,
+                    Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (CMPI_UNLIKELY(!prof_on_main() || cmpi_prof_active != PROF_SAMPLED)) {
+        return prof_direct(k, self, args, nargs, kwnames);
+    }
+    return prof_sampled_run(prof_direct_wrapper[k], self, args, (size_t)nargs,
+                            kwnames, 1);
+}
+
+/* PROF_TRAMP(n) with n three or four octal digits defines trampolines
+ * number 0n (an octal literal): prof_tramp_n to prof_direct, and
+ * prof_stramp_n to prof_direct_sampled */
+#define PROF_TRAMP(n)                                                       \
+    static PyObject *prof_tramp_##n(PyObject *self, PyObject *const *args,  \
+                                    Py_ssize_t nargs, PyObject *kwnames)    \
+    {                                                                       \
+        return prof_direct(0##n, self, args, nargs, kwnames);               \
+    }                                                                       \
+    static PyObject *prof_stramp_##n(PyObject *self, PyObject *const *args, \
+                                     Py_ssize_t nargs, PyObject *kwnames)   \
+    {                                                                       \
+        return prof_direct_sampled(0##n, self, args, nargs, kwnames);       \
     }
 /* (clang-format does not settle on one layout for these three) */
 /* clang-format off */
@@ -1210,37 +1245,48 @@ PROF_TRAMP512(1)
 static const prof_fastcall_kw prof_tramps[PROF_DIRECT_MAX] = {
         PROF_TRAMP512(0) PROF_TRAMP512(1)};
 #undef PROF_TRAMP
+#define PROF_TRAMP(n) prof_stramp_##n,
+static const prof_fastcall_kw prof_stramps[PROF_DIRECT_MAX] = {
+        PROF_TRAMP512(0) PROF_TRAMP512(1)};
+#undef PROF_TRAMP
 #undef PROF_TRAMP8
 #undef PROF_TRAMP64
 #undef PROF_TRAMP512
 
-/* What direct method k's C function is: its trampoline while counting is
- * on; while it is off, the original's own function where the calling
- * conventions agree (METH_FASTCALL | METH_KEYWORDS: Send, Recv and most of
- * cmpi's methods), so that an installed but stopped profile (before
- * _prof_start, after cmpi.profiling()'s region) costs those calls nothing:
- * the trampoline and prof_direct's test of the mode were 50 instructions
- * of a Send + Recv pair.  The interpreter reads a method descriptor's
+/* What direct method k's C function is in profile mode `mode`: its
+ * trampoline to prof_direct, except where the original takes
+ * METH_FASTCALL | METH_KEYWORDS (Send, Recv and most of cmpi's methods):
+ * then, while counting is off, the original's own function, so that an
+ * installed but stopped profile (before _prof_start, after
+ * cmpi.profiling()'s region) costs those calls nothing (the trampoline
+ * and prof_direct's test of the mode were 50 instructions of a Send + Recv
+ * pair), and while the sampled profile runs, its trampoline to
+ * prof_direct_sampled.  The interpreter reads a method descriptor's
  * ml_meth at each call (the descriptor's own call, the bound method
  * objects made from it, the specialized call instructions of 3.11 to
  * 3.13, which test ml_flags, left as it is), so the switch takes effect at
  * the next call; a call that began before it runs as it began. */
 static void
-prof_direct_set(int k, int on)
+prof_direct_set(int k, int mode)
 {
     ProfWrapper *w = prof_direct_wrapper[k];
     PyCFunction f = (PyCFunction)(void (*)(void))prof_tramps[k];
-    if (!on && w->meth_flags == (METH_FASTCALL | METH_KEYWORDS)) {
-        f = w->meth;
+    if (w->meth_flags == (METH_FASTCALL | METH_KEYWORDS)) {
+        if (mode == PROF_OFF) {
+            f = w->meth;
+        }
+        else if (mode == PROF_SAMPLED) {
+            f = (PyCFunction)(void (*)(void))prof_stramps[k];
+        }
     }
     prof_direct_def[k].ml_meth = f;
 }
 
 static void
-prof_direct_switch(int on)
+prof_direct_switch(int mode)
 {
     for (int k = 0; k < prof_direct_count; k++) {
-        prof_direct_set(k, on);
+        prof_direct_set(k, mode);
     }
 }
 
@@ -1507,7 +1553,7 @@ prof_direct_method(PyTypeObject *cls, PyObject *v, ProfWrapper *w)
     w->meth = def->ml_meth;
     w->meth_flags = flags;
     prof_direct_def[k].ml_name = def->ml_name;
-    prof_direct_set(k, cmpi_prof_active != PROF_OFF);
+    prof_direct_set(k, cmpi_prof_active);
     prof_direct_def[k].ml_flags = METH_FASTCALL | METH_KEYWORDS;
     prof_direct_def[k].ml_doc = def->ml_doc;
     PyObject *descr = PyDescr_NewMethod(cls, &prof_direct_def[k]);
@@ -1835,7 +1881,7 @@ mod_prof_start(PyObject *Py_UNUSED(m), PyObject *const *args, Py_ssize_t nargs,
     prof_exact = exact;
     cmpi_prof_tracing = n > 0;
     cmpi_prof_active = exact || n > 0 ? PROF_COUNTED : PROF_SAMPLED;
-    prof_direct_switch(1);
+    prof_direct_switch(cmpi_prof_active);
     Py_RETURN_NONE;
 }
 
@@ -1844,7 +1890,7 @@ mod_prof_stop(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
 {
     cmpi_prof_active = PROF_OFF;
     cmpi_prof_tracing = 0;
-    prof_direct_switch(0);
+    prof_direct_switch(PROF_OFF);
     prof_sampler_stop();
     Py_RETURN_NONE;
 }
