@@ -36,12 +36,21 @@ kw_equal(PyObject *key, const char *name)
  * where another one was.  NULL when they cannot be had (table full, no
  * memory): the caller compares bytes. */
 #define KW_TABLE_SLOTS 1024 /* a power of two; about 200 lists exist */
-static struct {
+/* A call site passes the same keyword names tuple at every call (a
+ * constant of its code object): each entry keeps the last tuple it matched
+ * (a reference, so that its address stays its own) and where each of its
+ * names goes, and a call with that tuple again skips the matching: 100
+ * instructions of a call with two keywords. */
+#define KW_MAP_MAX 8
+typedef struct {
     const char *const *names;
     int n;
     /* n interned strings, then the n name pointers they stand for */
     PyObject **interned;
-} kw_table[KW_TABLE_SLOTS];
+    PyObject *last_kwnames;
+    signed char last_map[KW_MAP_MAX];
+} kw_entry;
+static kw_entry kw_table[KW_TABLE_SLOTS];
 
 static CMPI_NOINLINE PyObject **
 kw_intern(const char *const *names, int nnames, size_t slot)
@@ -88,16 +97,18 @@ kw_entry_is(size_t slot, const char *const *names, int nnames)
     return 1;
 }
 
-static inline PyObject **
-kw_interned(const char *const *names, int nnames)
+/* The table entry of a names list, made at its first use; NULL when it
+ * cannot be had (table full, no memory): the caller compares bytes. */
+static inline kw_entry *
+kw_lookup(const char *const *names, int nnames)
 {
     size_t slot = ((uintptr_t)names >> 3) & (KW_TABLE_SLOTS - 1);
     for (int probe = 0; probe < 16; probe++) {
         if (kw_table[slot].names == NULL) {
-            return kw_intern(names, nnames, slot);
+            return kw_intern(names, nnames, slot) ? &kw_table[slot] : NULL;
         }
         if (CMPI_LIKELY(kw_entry_is(slot, names, nnames))) {
-            return kw_table[slot].interned;
+            return &kw_table[slot];
         }
         slot = (slot + 1) & (KW_TABLE_SLOTS - 1);
     }
@@ -110,7 +121,22 @@ parse_keywords(const char *fname, PyObject *const *args, Py_ssize_t nargs,
                PyObject **out)
 {
     Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
-    PyObject **interned = kw_interned(names, nnames);
+    kw_entry *e = kw_lookup(names, nnames);
+    PyObject **interned = e != NULL ? e->interned : NULL;
+    if (CMPI_LIKELY(e != NULL && e->last_kwnames == kwnames)) {
+        for (Py_ssize_t k = 0; k < nkw; k++) {
+            int j = e->last_map[k];
+            if (CMPI_UNLIKELY(out[j] != NULL)) { /* given by position too */
+                PyErr_Format(PyExc_TypeError,
+                             "%s() got multiple values for argument '%s'",
+                             fname, names[j]);
+                return -1;
+            }
+            out[j] = args[nargs + k];
+        }
+        return 0;
+    }
+    signed char map[KW_MAP_MAX];
     for (Py_ssize_t k = 0; k < nkw; k++) {
         PyObject *key = PyTuple_GET_ITEM(kwnames, k);
         int j = nnames;
@@ -142,6 +168,13 @@ parse_keywords(const char *fname, PyObject *const *args, Py_ssize_t nargs,
             return -1;
         }
         out[j] = args[nargs + k];
+        if (k < KW_MAP_MAX) {
+            map[k] = (signed char)j;
+        }
+    }
+    if (e != NULL && nkw <= KW_MAP_MAX && nnames <= SCHAR_MAX) {
+        Py_XSETREF(e->last_kwnames, Py_NewRef(kwnames));
+        memcpy(e->last_map, map, (size_t)nkw);
     }
     return 0;
 }

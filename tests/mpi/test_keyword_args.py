@@ -170,6 +170,38 @@ def test_wrong_keyword_and_missing_argument_are_type_errors():
         comm.Set_name("x", name="y")  # type: ignore[misc]
 
 
+def test_same_call_site_matches_its_keywords_each_time():
+    # cmpi remembers, per names list, the last keyword tuple a call site
+    # passed and where its names go: the second and later calls of a call
+    # site take that path, and must still refuse a name given twice,
+    # still tell two call sites' tuples apart, and still match a tuple
+    # built at run time
+    # (each receive posted before its send: an MPICH singleton may not
+    # complete a send to itself before the receive is there)
+    comm = MPI.COMM_SELF
+    buf = bytearray(b"abcdefgh")
+    for k in range(3):
+        with pytest.raises(TypeError, match="multiple values"):
+            comm.Send(buf, 0, dest=0)  # type: ignore[misc]
+        out = bytearray(8)
+        req = comm.Irecv(out, source=0, tag=5)
+        comm.Send(buf, dest=0, tag=5)
+        req.Wait()
+        assert out == buf
+        out = bytearray(8)
+        req = comm.Irecv(buf=out, tag=6, source=0)  # another order
+        comm.Send(buf, tag=6, dest=0)
+        req.Wait()
+        assert out == buf
+        out = bytearray(8)
+        req = comm.Irecv(out, **{"source": 0, "tag": 7})  # a new tuple each call
+        comm.Send(buf, 0, **{"tag": 7})
+        req.Wait()
+        assert out == buf
+    with pytest.raises(TypeError, match="multiple values"):
+        comm.Irecv(bytearray(8), 0, source=0)  # type: ignore[misc]
+
+
 @pytest.mark.skipif(not IS_CMPI, reason="reads cmpi's C source")
 def test_c_methods_without_keywords_say_positional_only():
     """A METH_O, METH_NOARGS, METH_FASTCALL or METH_VARARGS method without
