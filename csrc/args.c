@@ -591,3 +591,4 @@ cmpi_sendrecv_args(CommObject *c, PyObject *dest_o, PyObject *sendtag_o,
 }
 
 #undef KW_TABLE_SLOTS
+#undef KW_MAP_MAX
