@@ -97,14 +97,15 @@ kw_entry_is(size_t slot, const char *const *names, int nnames)
     return 1;
 }
 
-/* The table entry of a names list, made at its first use; NULL when it
- * cannot be had (table full, no memory): the caller compares bytes. */
+/* The first slot a names list's entry may sit in. */
 static inline size_t
 kw_slot(const char *const *names)
 {
     return ((uintptr_t)names >> 3) & (KW_TABLE_SLOTS - 1);
 }
 
+/* The table entry of a names list, made at its first use; NULL when it
+ * cannot be had (table full, no memory): the caller compares bytes. */
 static inline kw_entry *
 kw_lookup(const char *const *names, int nnames)
 {
