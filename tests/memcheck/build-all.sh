@@ -20,12 +20,9 @@ say() { printf '\033[1m[memcheck]\033[0m %s\n' "$*"; }
 if [ $# -eq 2 ]; then
   log=$(mktemp /tmp/cmpi-memcheck-build.XXXXXX)
   t0=$(date +%s)
-  case $1 in
-    asan) args=(-Dsanitize_address=true) ;;
-    vg) args=() ;;
-    *) echo "unknown build: $1" >&2; exit 2 ;;
-  esac
-  if build_venv "$2" "$1" "${args[@]}" >"$log" 2>&1; then
+  args=$(memcheck_build_args "$1") || exit 2
+  # shellcheck disable=SC2086  # no argument or one, without spaces
+  if build_venv "$2" "$1" $args >"$log" 2>&1; then
     say "built .venv/$1-$2 in $(( $(date +%s) - t0 )) s"
     rm -f "$log"
   else

@@ -24,6 +24,30 @@ build_venv() {
     --no-build-isolation --no-deps --force-reinstall "${args[@]}" -Cbuild-dir="build/$name-$flavor" .
 }
 
+# The extra meson arguments of memory-checking build NAME (asan, vg).
+memcheck_build_args() {
+  case $1 in
+    asan) echo -Dsanitize_address=true ;;
+    vg) ;;
+    *) echo "unknown memory-checking build: $1" >&2; return 2 ;;
+  esac
+}
+
+# Make sure .venv/NAME-FLAVOR holds build NAME: as tests/memcheck/build-all.sh
+# has just made it (CMPI_MEMCHECK_BUILT=1), else built now.  The caller
+# defines `say`.
+memcheck_venv() {
+  local flavor=$1 name=$2 venv=.venv/$2-$1 args
+  if [ -n "${CMPI_MEMCHECK_BUILT:-}" ] && [ -x "$venv/bin/python" ]; then
+    say "using $venv as built by tests/memcheck/build-all.sh"
+    return
+  fi
+  args=$(memcheck_build_args "$name")
+  say "building cmpi ($name${args:+ $args}) against $flavor into $venv"
+  # shellcheck disable=SC2086  # no argument or one, without spaces
+  build_venv "$flavor" "$name" $args
+}
+
 # The environment every test job here runs in (as tests/launcher.py sets it).
 mpi_job_env() {
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \

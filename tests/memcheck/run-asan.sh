@@ -20,13 +20,7 @@ venv=.venv/asan-$flavor
 say() { printf '\033[1m[asan]\033[0m %s\n' "$*"; }
 
 mpiexec_cmd "$flavor" "$np"
-# CMPI_MEMCHECK_BUILT=1: tests/memcheck/build-all.sh has just built it
-if [ -n "${CMPI_MEMCHECK_BUILT:-}" ] && [ -x "$venv/bin/python" ]; then
-  say "using $venv as built by tests/memcheck/build-all.sh"
-else
-  say "building cmpi with -fsanitize=address,undefined against $flavor into $venv"
-  build_venv "$flavor" asan -Dsanitize_address=true
-fi
+memcheck_venv "$flavor" asan
 
 # Python itself is not instrumented, so the ASan runtime must be loaded
 # first, by LD_PRELOAD, into the Python processes only (not into mpiexec).

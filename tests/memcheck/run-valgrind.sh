@@ -30,13 +30,7 @@ if ! command -v valgrind >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends valgrind >/dev/null
 fi
 mpiexec_cmd "$flavor" "$np"
-# CMPI_MEMCHECK_BUILT=1: tests/memcheck/build-all.sh has just built it
-if [ -n "${CMPI_MEMCHECK_BUILT:-}" ] && [ -x "$venv/bin/python" ]; then
-  say "using $venv as built by tests/memcheck/build-all.sh"
-else
-  say "building cmpi (-O2 -g) against $flavor into $venv"
-  build_venv "$flavor" vg
-fi
+memcheck_venv "$flavor" vg
 
 supps=(--suppressions="$PWD/$here/valgrind.supp")
 for f in /usr/lib/valgrind/python3.supp /usr/share/openmpi/openmpi-valgrind.supp; do
