@@ -17,6 +17,23 @@ clock_gettime(CLOCK_MONOTONIC) read as time.monotonic_ns sees it.
 "bare" rounds put the original methods back in MPI.Comm for the round,
 so that never installed is timed in the same processes too.
 
+--pair MODE times only the ping-pong, bare against MODE, in blocks of
+--iters round trips (bare, MODE, MODE, bare each round), for a machine
+whose speed drifts within seconds.  2026-12-07, after the sampled
+trampolines (profile.c), a slow day (bare round trip 1.2-2.5 us), 200
+rounds of 5,000 round trips, the median ratio of each run (its quartiles
+about 0.02 either side):
+
+                   Open MPI                       MPICH
+    off            1.007                          0.998
+    profile        1.058, 1.050, 1.041, 1.055*    1.036, 1.036
+    trace          1.134                          1.078
+
+(*: sampler at 1 tick a second, CMPI_PROFILE_INTERVAL=1000000: the
+sampler's own ticks cost nothing visible.)  In instructions the profile
+adds 157 a Send + Recv pair on either MPI (3.9% of MPICH's, 4.2% of Open
+MPI's; benchmarks/profile_callgrind.py).
+
 2026-12-06, after the direct methods (profile.c), quiet, 3 runs of
 --rounds 7, median of the runs' median ratios against bare (lowest-highest):
 
@@ -117,11 +134,68 @@ def per_call(buf, iters):
     return (time.perf_counter() - t0) / iters * 1e9
 
 
+def paired(mode, iters, rounds):
+    """Bare against one mode, on the ping-pong only, in blocks short
+    enough that the machine's drift between the two is small: each round
+    times bare, mode, mode, bare (so a steady drift cancels within the
+    round) and gives one ratio; prints the median ratio and its quartiles.
+    """
+    comm = MPI.COMM_WORLD
+    buf = bytearray(8)
+    cls = type(comm)
+    used = ("Send", "Recv", "Barrier")
+    originals = {name: vars(cls)[name] for name in used}
+    MPI._prof_install()
+    installed = {name: vars(cls)[name] for name in used}
+    on, ring, exact = {"off": (False, 0, False),
+                       "profile": (True, 0, False),
+                       "trace": (True, 1000000, False),
+                       "exact": (True, 0, True)}[mode]
+
+    def timed(bare):
+        if bare:
+            for name, f in originals.items():
+                setattr(cls, name, f)
+        elif on:
+            MPI._prof_reset()
+            MPI._prof_start(ring, exact=exact)
+        t = pingpong(comm, buf, iters)
+        MPI._prof_stop()
+        if bare:
+            for name, f in installed.items():
+                setattr(cls, name, f)
+        return t
+
+    timed(True)  # warm up
+    timed(False)
+    ratios, bare_t = [], []
+    for _ in range(rounds):
+        b1 = timed(True)
+        m1 = timed(False)
+        m2 = timed(False)
+        b2 = timed(True)
+        ratios.append((m1 + m2) / (b1 + b2))
+        bare_t.append((b1 + b2) / 2)
+    if comm.Get_rank() == 0:
+        q1, q2, q3 = statistics.quantiles(ratios, n=4)
+        print(f"pingpong, {rounds} rounds of bare/{mode}/{mode}/bare,"
+              f" {iters} round trips a block: bare"
+              f" {statistics.median(bare_t) * 1e6:.3f} us (best"
+              f" {min(bare_t) * 1e6:.3f}); {mode} against bare: median"
+              f" {q2:.3f}, quartiles {q1:.3f}-{q3:.3f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--pair", choices=("off", "profile", "trace", "exact"),
+                    help="time only the ping-pong, bare against this mode,"
+                    " in short blocks: bare, mode, mode, bare each round"
+                    " (try --iters 5000 --rounds 200 on a noisy machine)")
     args = ap.parse_args()
+    if args.pair:
+        return paired(args.pair, args.iters, args.rounds)
     comm = MPI.COMM_WORLD
     rank = comm.Get_rank()
     buf, out = bytearray(8), bytearray(8)
