@@ -964,6 +964,19 @@ cmpi_callback_error(cmpi_state *st);
 /* objcodec.c: the lowercase calls' own encoding of common objects */
 static PyObject *
 cmpi_objcodec_encode(cmpi_state *st, PyObject *obj, Py_ssize_t threshold);
+/* a message encoded for a send that completes before its caller returns:
+ * in stackbuf when it fits, else on the heap */
+#define CMPI_OBJMSG_STACK 512
+typedef struct {
+    char *buf;
+    Py_ssize_t len;
+    char stackbuf[CMPI_OBJMSG_STACK];
+} cmpi_objmsg;
+static int
+cmpi_objcodec_encode_msg(cmpi_state *st, PyObject *obj, Py_ssize_t threshold,
+                         cmpi_objmsg *m);
+static void
+cmpi_objmsg_release(cmpi_objmsg *m);
 static PyObject *
 cmpi_objcodec_decode(cmpi_state *st, const char *buf, Py_ssize_t n);
 static inline int
@@ -971,6 +984,10 @@ cmpi_objcodec_is_message(const char *buf, Py_ssize_t n);
 
 /* pickle.c */
 #define CMPI_MAX_OOB_BUFFERS 1024
+static int
+cmpi_pickle_uses_codec(cmpi_state *st, Py_ssize_t *threshold);
+static int
+cmpi_pickle_loads_is_standard(cmpi_state *st);
 static PyObject *
 cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers);
 static PyObject *
