@@ -911,7 +911,7 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    ierr = MPI_Get_count(&probe, MPI_BYTE, &count);
+    ierr = cmpi_status_bytes(&probe, &count);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -992,7 +992,7 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
         PyBuffer_Release(&view);
         return cmpi_raise(self->st, ierr);
     }
-    MPI_Get_count(s, MPI_BYTE, &count);
+    cmpi_status_bytes(s, &count);
     PyObject *obj =
             cmpi_obj_from_message(self->st, self->shadow, view.buf, count, s);
     PyBuffer_Release(&view);

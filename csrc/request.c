@@ -259,7 +259,7 @@ static int
 objrecv_landed(RequestObject *r)
 {
     int count = 0;
-    MPI_Get_count(&r->status, MPI_BYTE, &count);
+    cmpi_status_bytes(&r->status, &count);
     PyObject *obj = cmpi_obj_from_message(r->st, r->shadow, r->rbuf, count,
                                           &r->status);
     cmpi_request_release(r);
