@@ -915,7 +915,7 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    if (count <= CMPI_OBJMSG_STACK) {
+    if (count >= 0 && count <= CMPI_OBJMSG_STACK) {
         return recv_obj_small(self, &msg, count, s);
     }
     PyObject *bytes = PyBytes_FromStringAndSize(NULL, count);
