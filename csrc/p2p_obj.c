@@ -771,31 +771,28 @@ done:
     return obj;
 }
 
-/* send_obj's sending of a codec message m (released here) that goes as
- * one message. */
-static PyObject *
-send_objmsg(CommObject *self, cmpi_objmsg *m, int dest, int tag,
-            enum obj_send_mode mode, const char *fname)
+/* send_obj's start of a codec message m that goes as one message; m is
+ * released here if that fails, else by the caller once the send is done. */
+static int
+objmsg_send_start(CommObject *self, cmpi_objmsg *m, int dest, int tag,
+                  enum obj_send_mode mode, MPI_Request *req)
 {
-    MPI_Request req = MPI_REQUEST_NULL;
-    int count, ierr;
+    int count;
+    *req = MPI_REQUEST_NULL;
     if (cmpi_size_to_int(m->len, &count) < 0) {
         cmpi_objmsg_release(m);
-        return NULL;
+        return -1;
     }
     cmpi_prof_peer(dest, tag);
     cmpi_prof_bytes(m->len, 0);
-    ierr = obj_send_isend(mode)(m->buf, count, MPI_BYTE, dest, tag,
-                                self->ob_mpi, &req);
-    if (ierr == MPI_SUCCESS) {
-        ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
-                             dest, tag, self->ob_mpi);
-    }
-    cmpi_objmsg_release(m);
+    int ierr = obj_send_isend(mode)(m->buf, count, MPI_BYTE, dest, tag,
+                                    self->ob_mpi, req);
     if (ierr != MPI_SUCCESS) {
-        return cmpi_raise(self->st, ierr);
+        cmpi_objmsg_release(m);
+        cmpi_raise(self->st, ierr);
+        return -1;
     }
-    Py_RETURN_NONE;
+    return 0;
 }
 
 static PyObject *
@@ -814,21 +811,25 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_RETURN_NONE;
     }
     MPI_Request req;
-    PyObject *keep;
+    PyObject *keep = NULL;
+    cmpi_objmsg m;
+    int sent_m = 0; /* m holds the message (not keep) */
     Py_ssize_t threshold;
     if (cmpi_pickle_uses_codec(self->st, &threshold)) {
         /* The codec's message goes out from this frame's memory, which
          * outlives the send: the wait below returns only once the send
          * is done or cancelled (cmpi_wait_req). */
-        cmpi_objmsg m;
         int r = cmpi_objcodec_encode_msg(self->st, a[0], threshold, &m);
         if (r < 0) {
             return NULL;
         }
         if (r > 0 && (m.len <= CMPI_OBJ_EAGER || obj_send_whole(self, mode))) {
-            return send_objmsg(self, &m, dest, tag, mode, fname);
+            if (objmsg_send_start(self, &m, dest, tag, mode, &req) < 0) {
+                return NULL;
+            }
+            sent_m = 1;
         }
-        if (r > 0) { /* large: in pieces, as a pickle's stream */
+        else if (r > 0) { /* large: in pieces, as a pickle's stream */
             PyObject *data = PyBytes_FromStringAndSize(m.buf, m.len);
             cmpi_objmsg_release(&m);
             if (data == NULL || obj_send_data(self, data, NULL, dest, tag,
@@ -848,7 +849,12 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
      * released. */
     ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                          dest, tag, self->ob_mpi);
-    Py_DECREF(keep);
+    if (sent_m) {
+        cmpi_objmsg_release(&m);
+    }
+    else {
+        Py_DECREF(keep);
+    }
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
