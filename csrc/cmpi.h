@@ -327,10 +327,6 @@ typedef struct {
     /* handle.c: the predefined constants, a list of (kind, object, name)    \
      * triples (pickling names them) */                                      \
     X(PyObject, handle_consts)                                               \
-    /* p2p_obj.c: the receive buffer (bytes, CMPI_OBJ_EAGER long) of an      \
-     * irecv() given no buffer, kept when its message has been read for the  \
-     * next such irecv (NULL: none kept) */                                  \
-    X(PyObject, irecv_spare)                                                 \
     /* p2p_buf.c: what Attach_buffer was given, returned by Detach_buffer */ \
     X(PyObject, bsend_object)                                                \
     /* buffer.c: numpy.ndarray once a message was one, and a list holding    \

@@ -1191,15 +1191,7 @@ Comm_irecv(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             Py_DECREF(r);
             return NULL;
         }
-        if (n == CMPI_OBJ_EAGER && self->st->irecv_spare != NULL) {
-            /* an earlier irecv's buffer: malloc and free of 32 KiB cost
-             * 280 instructions an irecv */
-            r->keep = self->st->irecv_spare;
-            self->st->irecv_spare = NULL;
-        }
-        else {
-            r->keep = PyBytes_FromStringAndSize(NULL, n);
-        }
+        r->keep = PyBytes_FromStringAndSize(NULL, n);
         if (r->keep == NULL) {
             Py_DECREF(r);
             return NULL;

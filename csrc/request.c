@@ -265,14 +265,6 @@ objrecv_landed(RequestObject *r)
     cmpi_status_bytes(&r->status, &count);
     PyObject *obj = cmpi_obj_from_message(r->st, r->shadow, r->rbuf, count,
                                           &r->status);
-    /* the buffer of an irecv() given none, read now and nobody else's:
-     * the next such irecv takes it (p2p_obj.c) */
-    PyObject *k = r->keep;
-    if (k != NULL && r->st->irecv_spare == NULL && PyBytes_CheckExact(k) &&
-        PyBytes_GET_SIZE(k) == CMPI_OBJ_EAGER && Py_REFCNT(k) == 1) {
-        r->st->irecv_spare = k;
-        r->keep = NULL;
-    }
     cmpi_request_release(r);
     if (obj == NULL) {
         return -1;
