@@ -198,16 +198,13 @@ Request_dealloc(RequestObject *r)
     PyTypeObject *tp = Py_TYPE(r);
     PyObject_GC_UnTrack(r);
     cmpi_clear_weakrefs((PyObject *)r, r->weakreflist);
-    cmpi_handle_unlink((PyObject *)r, CMPI_HK_REQUEST);
-    /* finalized: nothing to free.  A copy: the owner frees the request (a
-     * copy that completed or freed it nulled the owner's handle,
-     * cmpi_handle_freed).  A request done and not persistent: nothing to
-     * free either, and MPI_Finalized not asked (60 instructions, twice an
-     * isend/irecv pair). */
     int finalized = 1;
-    if (!(r->flags & CMPI_REQ_NOT_OWNER) &&
-        (r->ob_mpi != MPI_REQUEST_NULL || cmpi_request_active(r))) {
-        MPI_Finalized(&finalized);
+    MPI_Finalized(&finalized);
+    cmpi_handle_unlink((PyObject *)r, CMPI_HK_REQUEST);
+    if (r->flags & CMPI_REQ_NOT_OWNER) {
+        /* a copy: the owner frees the request (a copy that completed or
+         * freed it nulled the owner's handle, cmpi_handle_freed) */
+        finalized = 1;
     }
     if ((r->flags & CMPI_PERSISTENT) && !cmpi_request_active(r) &&
         !finalized && r->ob_mpi != MPI_REQUEST_NULL) {
@@ -262,7 +259,7 @@ static int
 objrecv_landed(RequestObject *r)
 {
     int count = 0;
-    cmpi_status_bytes(&r->status, &count);
+    MPI_Get_count(&r->status, MPI_BYTE, &count);
     PyObject *obj = cmpi_obj_from_message(r->st, r->shadow, r->rbuf, count,
                                           &r->status);
     cmpi_request_release(r);
