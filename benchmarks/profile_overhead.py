@@ -134,6 +134,11 @@ def per_call(buf, iters):
     return (time.perf_counter() - t0) / iters * 1e9
 
 
+# mode: (profile on, trace ring size, exact timing)
+MODES = {"off": (None, 0, False), "profile": (True, 0, False),
+         "trace": (True, 1000000, False), "exact": (True, 0, True)}
+
+
 def paired(mode, iters, rounds):
     """Bare against one mode, on the ping-pong only, in blocks short
     enough that the machine's drift between the two is small: each round
@@ -147,10 +152,7 @@ def paired(mode, iters, rounds):
     originals = {name: vars(cls)[name] for name in used}
     MPI._prof_install()
     installed = {name: vars(cls)[name] for name in used}
-    on, ring, exact = {"off": (False, 0, False),
-                       "profile": (True, 0, False),
-                       "trace": (True, 1000000, False),
-                       "exact": (True, 0, True)}[mode]
+    on, ring, exact = MODES[mode]
 
     def timed(bare):
         if bare:
@@ -189,7 +191,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--pair", choices=("off", "profile", "trace", "exact"),
+    ap.add_argument("--pair", choices=tuple(MODES),
                     help="time only the ping-pong, bare against this mode,"
                     " in short blocks: bare, mode, mode, bare each round"
                     " (try --iters 5000 --rounds 200 on a noisy machine)")
@@ -218,9 +220,7 @@ def main():
     originals = {name: vars(cls)[name] for name in used}
     MPI._prof_install()
     installed = {name: vars(cls)[name] for name in used}
-    modes = {"off": (None, 0, False), "profile": (True, 0, False),
-             "trace": (True, 1000000, False), "exact": (True, 0, True),
-             "bare": (None, 0, False)}
+    modes = dict(MODES, bare=(None, 0, False))
     times = {(b, m): [] for b in list(base) + ["per_call"] for m in modes}
     order = list(modes.items())
     for r in range(args.rounds):
