@@ -160,9 +160,17 @@ def run_job(result, start, count, workdir):
             cls = ("blocking" if outcome == "interrupted" else
                    "exception" if outcome.startswith("exc") else "success")
             if outcome == "interrupted" and qualname(started[i]) not in rules.BLOCKING:
-                result.failures.append(
-                    f"HANG (interrupted, not a documented blocking call) {where(result, start)}: "
-                    f"{started[i]}")
+                # The watchdog interrupted a call that should not block.  A
+                # known hang class (one that returns after seconds, such as
+                # MPICH's Get_elements on a huge count) is excluded here as
+                # it is when the job is killed.
+                desc = (f"HANG (interrupted, not a documented blocking call) "
+                        f"{where(result, start)}: {started[i]}")
+                known = known_classes(qualname(started[i]), "hang", out)
+                if known:
+                    result.known.append(f"{known[0][2]}: {desc}")
+                else:
+                    result.failures.append(desc)
                 cls = "hang"
             result.outcomes[cls] += 1
             if cls == "exception":
@@ -233,8 +241,7 @@ def run_job(result, start, count, workdir):
         result.blocked_killed += 1
         return i + 1
     kind = "hang" if (interrupted or hard or timed_out) else "crash"
-    known = [k for k in rules.KNOWN if k[0] in (qual, "*") and k[1] == kind
-             and (len(k) < 4 or re.search(k[3], out))]
+    known = known_classes(qual, kind, out)
     if truncated:
         known = [(qual, kind, rules.TRUNCATED)]
     desc = (f"{kind.upper()} in call {i} {where(result, start)}: {text}\n"
@@ -244,6 +251,13 @@ def run_job(result, start, count, workdir):
     else:
         result.failures.append(desc)
     return i + 1
+
+
+def known_classes(qual, kind, out):
+    """The rules.KNOWN entries that a `kind` ("crash" or "hang") in call
+    `qual`, with job output `out`, belongs to."""
+    return [k for k in rules.KNOWN if k[0] in (qual, "*") and k[1] == kind
+            and (len(k) < 4 or re.search(k[3], out))]
 
 
 def where(result, start):
