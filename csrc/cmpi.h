@@ -478,6 +478,44 @@ cmpi_status_clear(MPI_Status *s)
     s->MPI_ERROR = MPI_SUCCESS;
 }
 
+/* The bytes a status says a message has, read from the status's own
+ * fields where the library's mpi.h shows them (Open MPI, MPICH and its
+ * derivatives): 1 and *n set, or 0 where they cannot be read so (another
+ * library, the standard ABI, a count above INT_MAX), and then
+ * MPI_Get_count(s, MPI_BYTE, ...) tells.  MPI_Get_count costs 44
+ * instructions a receive. */
+static inline int
+cmpi_status_bytes_read(const MPI_Status *s, int *n)
+{
+#if !defined(MPI_ABI_VERSION) && defined(OPEN_MPI)
+    if (CMPI_LIKELY(s->_ucount <= (size_t)INT_MAX)) {
+        *n = (int)s->_ucount;
+        return 1;
+    }
+#elif !defined(MPI_ABI_VERSION) && defined(MPICH)
+    /* the count's high bits are above the cancelled bit */
+    if (CMPI_LIKELY(s->count_lo >= 0 &&
+                    (s->count_hi_and_cancelled >> 1) == 0)) {
+        *n = s->count_lo;
+        return 1;
+    }
+#else
+    (void)s;
+    (void)n;
+#endif
+    return 0;
+}
+
+/* MPI_Get_count(s, MPI_BYTE, n), through the status's fields when it can */
+static inline int
+cmpi_status_bytes(const MPI_Status *s, int *n)
+{
+    if (CMPI_LIKELY(cmpi_status_bytes_read(s, n))) {
+        return MPI_SUCCESS;
+    }
+    return MPI_Get_count(s, MPI_BYTE, n);
+}
+
 /* MPI_Waitall without statuses.  One MPI_Wait each: gcc's
  * -Wstringop-overflow misreads MPICH's MPI_STATUSES_IGNORE in a Waitall.
  * Call without the GIL. */
@@ -964,6 +1002,19 @@ cmpi_callback_error(cmpi_state *st);
 /* objcodec.c: the lowercase calls' own encoding of common objects */
 static PyObject *
 cmpi_objcodec_encode(cmpi_state *st, PyObject *obj, Py_ssize_t threshold);
+/* a message encoded for a send that completes before its caller returns:
+ * in stackbuf when it fits, else on the heap */
+#define CMPI_OBJMSG_STACK 512
+typedef struct {
+    char *buf;
+    Py_ssize_t len;
+    char stackbuf[CMPI_OBJMSG_STACK];
+} cmpi_objmsg;
+static int
+cmpi_objcodec_encode_msg(cmpi_state *st, PyObject *obj, Py_ssize_t threshold,
+                         cmpi_objmsg *m);
+static void
+cmpi_objmsg_release(cmpi_objmsg *m);
 static PyObject *
 cmpi_objcodec_decode(cmpi_state *st, const char *buf, Py_ssize_t n);
 static inline int
@@ -971,6 +1022,10 @@ cmpi_objcodec_is_message(const char *buf, Py_ssize_t n);
 
 /* pickle.c */
 #define CMPI_MAX_OOB_BUFFERS 1024
+static int
+cmpi_pickle_uses_codec(cmpi_state *st, Py_ssize_t *threshold);
+static int
+cmpi_pickle_loads_is_standard(cmpi_state *st);
 static PyObject *
 cmpi_dumps_oob(cmpi_state *st, PyObject *obj, PyObject **buffers);
 static PyObject *

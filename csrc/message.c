@@ -198,7 +198,7 @@ message_count(MessageObject *self, int *count)
     if (self->ob_mpi == MPI_MESSAGE_NO_PROC) {
         return 0;
     }
-    int ierr = MPI_Get_count(&self->probe, MPI_BYTE, count);
+    int ierr = cmpi_status_bytes(&self->probe, count);
     if (ierr != MPI_SUCCESS) {
         cmpi_raise(self->st, ierr);
         return -1;

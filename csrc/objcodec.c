@@ -63,7 +63,7 @@ typedef struct {
     /* containers met so far (pointers), an open-addressing set */
     void **seen;
     Py_ssize_t nseen, seencap;
-    char stackbuf[512];
+    char stackbuf[CMPI_OBJMSG_STACK];
     void *stackseen[64];
 } objenc;
 
@@ -590,37 +590,82 @@ enc_object(objenc *e, PyObject *o, int depth)
     return 0;
 }
 
+/* Encode obj into e (its message in e->buf[0:e->len]): 1, or 0 when obj
+ * is not this codec's (no exception: pickle it), or -1 on error.  Arrays
+ * of `threshold` bytes or more are left to pickle, which sends them out of
+ * band.  objenc_release(e) after, whatever the result. */
+static int
+objenc_run(objenc *e, cmpi_state *st, PyObject *obj, Py_ssize_t threshold)
+{
+    e->st = st;
+    e->buf = e->stackbuf;
+    e->len = 2;
+    e->cap = (Py_ssize_t)sizeof(e->stackbuf);
+    e->array_limit = threshold >= 0 ? threshold : 64 * 1024;
+    e->seen = e->stackseen;
+    e->nseen = 0;
+    e->seencap = (Py_ssize_t)(sizeof(e->stackseen) / sizeof(void *));
+    memset(e->stackseen, 0, sizeof(e->stackseen));
+    e->buf[0] = (char)OBJCODEC_MAGIC;
+    e->buf[1] = OBJCODEC_VERSION;
+    return enc_object(e, obj, 0);
+}
+
+static void
+objenc_release(objenc *e)
+{
+    if (e->buf != e->stackbuf) {
+        PyMem_Free(e->buf);
+    }
+    if (e->seen != e->stackseen) {
+        PyMem_Free(e->seen);
+    }
+}
+
 /* The message for obj, a new bytes object; NULL without an exception when
- * obj is not this codec's (pickle it), NULL with one on error.  Arrays of
- * `threshold` bytes or more are left to pickle, which sends them out of
- * band. */
+ * obj is not this codec's (pickle it), NULL with one on error. */
 static PyObject *
 cmpi_objcodec_encode(cmpi_state *st, PyObject *obj, Py_ssize_t threshold)
 {
     objenc e;
-    e.st = st;
-    e.buf = e.stackbuf;
-    e.len = 2;
-    e.cap = (Py_ssize_t)sizeof(e.stackbuf);
-    e.array_limit = threshold >= 0 ? threshold : 64 * 1024;
-    e.seen = e.stackseen;
-    e.nseen = 0;
-    e.seencap = (Py_ssize_t)(sizeof(e.stackseen) / sizeof(void *));
-    memset(e.stackseen, 0, sizeof(e.stackseen));
-    e.buf[0] = (char)OBJCODEC_MAGIC;
-    e.buf[1] = OBJCODEC_VERSION;
     PyObject *res = NULL;
-    int r = enc_object(&e, obj, 0);
-    if (r > 0) {
+    if (objenc_run(&e, st, obj, threshold) > 0) {
         res = PyBytes_FromStringAndSize(e.buf, e.len);
     }
-    if (e.buf != e.stackbuf) {
-        PyMem_Free(e.buf);
-    }
-    if (e.seen != e.stackseen) {
-        PyMem_Free(e.seen);
-    }
+    objenc_release(&e);
     return res;
+}
+
+/* The same into m, for a caller that sends it before it returns (a
+ * blocking send): no bytes object made and freed per message.  1, 0 or
+ * -1 as objenc_run; on 1, cmpi_objmsg_release(m) after the send. */
+static int
+cmpi_objcodec_encode_msg(cmpi_state *st, PyObject *obj, Py_ssize_t threshold,
+                         cmpi_objmsg *m)
+{
+    objenc e;
+    int r = objenc_run(&e, st, obj, threshold);
+    if (r > 0) {
+        m->len = e.len;
+        if (e.buf == e.stackbuf) {
+            memcpy(m->stackbuf, e.buf, (size_t)e.len);
+            m->buf = m->stackbuf;
+        }
+        else { /* the grown buffer is m's now */
+            m->buf = e.buf;
+            e.buf = e.stackbuf;
+        }
+    }
+    objenc_release(&e);
+    return r;
+}
+
+static void
+cmpi_objmsg_release(cmpi_objmsg *m)
+{
+    if (m->buf != m->stackbuf) {
+        PyMem_Free(m->buf);
+    }
 }
 
 /* ------------------------------------------------------------------ */

@@ -133,14 +133,20 @@ recv_fits_bytes(int count, MPI_Datatype dtype, const MPI_Status *s,
 }
 
 /* Does the message probed with status s fit count elements of dtype?
- * The common case costs one MPI_Get_count. */
+ * The common case costs one MPI_Get_count, or for bytes a read of the
+ * status's fields. */
 static inline int
 cmpi_recv_fits(int count, MPI_Datatype dtype, const MPI_Status *s,
                MPI_Count *nbytes, MPI_Count *cap)
 {
     int n = 0;
-    if (CMPI_LIKELY(MPI_Get_count(s, dtype, &n) == MPI_SUCCESS &&
-                    n != MPI_UNDEFINED && n <= count)) {
+    if (dtype == MPI_BYTE && CMPI_LIKELY(cmpi_status_bytes_read(s, &n))) {
+        if (CMPI_LIKELY(n <= count)) {
+            return 1;
+        }
+    }
+    else if (CMPI_LIKELY(MPI_Get_count(s, dtype, &n) == MPI_SUCCESS &&
+                         n != MPI_UNDEFINED && n <= count)) {
         return 1;
     }
     return recv_fits_bytes(count, dtype, s, nbytes, cap);

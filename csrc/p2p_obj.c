@@ -525,6 +525,21 @@ cmpi_detached_complete(enum cmpi_gil gil)
     return skip_finalize;
 }
 
+/* Buffered mode sends the whole stream as one message: it must fit the
+ * attached buffer (ERR_BUFFER now if not), and it completes locally,
+ * which pieces sent in standard mode would not.  Nor can a communicator
+ * cmpi did not create (no shadow for the pieces) take them. */
+static inline int
+obj_send_whole(CommObject *self, enum obj_send_mode mode)
+{
+    return self->shadow == MPI_COMM_NULL || mode == OBJ_SEND_BUFFERED;
+}
+
+static int
+obj_send_data(CommObject *self, PyObject *data, PyObject *buffers, int dest,
+              int tag, enum obj_send_mode mode, MPI_Request *req,
+              PyObject **keep);
+
 /* Start sending `obj`: pickle it, and post one send -- the message itself,
  * or the envelope after its pieces went out detached.  *req is the
  * caller's to wait for; *keep the memory it reads until then. */
@@ -532,20 +547,31 @@ static int
 obj_send_start(CommObject *self, PyObject *obj, int dest, int tag,
                enum obj_send_mode mode, MPI_Request *req, PyObject **keep)
 {
+    PyObject *buffers = NULL;
+    PyObject *data = cmpi_dumps_oob(
+            self->st, obj, obj_send_whole(self, mode) ? NULL : &buffers);
+    if (data == NULL) {
+        *req = MPI_REQUEST_NULL;
+        *keep = NULL;
+        return -1;
+    }
+    return obj_send_data(self, data, buffers, dest, tag, mode, req, keep);
+}
+
+/* obj_send_start's sending, of the pickle `data` and its out-of-band
+ * `buffers` (or NULL), both of which it takes. */
+static int
+obj_send_data(CommObject *self, PyObject *data, PyObject *buffers, int dest,
+              int tag, enum obj_send_mode mode, MPI_Request *req,
+              PyObject **keep)
+{
     cmpi_state *st = self->st;
-    PyObject *buffers = NULL, *env = NULL;
+    PyObject *env = NULL;
     int ierr = MPI_SUCCESS, ptag = 0;
     *req = MPI_REQUEST_NULL;
     *keep = NULL;
-    /* Buffered mode sends the whole stream as one message: it must fit
-     * the attached buffer (ERR_BUFFER now if not), and it completes
-     * locally, which pieces sent in standard mode would not. */
     mpi_isend_fn mpi_isend = obj_send_isend(mode);
-    int whole = self->shadow == MPI_COMM_NULL || mode == OBJ_SEND_BUFFERED;
-    PyObject *data = cmpi_dumps_oob(st, obj, whole ? NULL : &buffers);
-    if (data == NULL) {
-        return -1;
-    }
+    int whole = obj_send_whole(self, mode);
     Py_ssize_t n = PyBytes_GET_SIZE(data);
     cmpi_prof_peer(dest, tag);
     cmpi_prof_bytes(n, 0);
@@ -745,6 +771,30 @@ done:
     return obj;
 }
 
+/* send_obj's start of a codec message m that goes as one message; m is
+ * released here if that fails, else by the caller once the send is done. */
+static int
+objmsg_send_start(CommObject *self, cmpi_objmsg *m, int dest, int tag,
+                  enum obj_send_mode mode, MPI_Request *req)
+{
+    int count;
+    *req = MPI_REQUEST_NULL;
+    if (cmpi_size_to_int(m->len, &count) < 0) {
+        cmpi_objmsg_release(m);
+        return -1;
+    }
+    cmpi_prof_peer(dest, tag);
+    cmpi_prof_bytes(m->len, 0);
+    int ierr = obj_send_isend(mode)(m->buf, count, MPI_BYTE, dest, tag,
+                                    self->ob_mpi, req);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_objmsg_release(m);
+        cmpi_raise(self->st, ierr);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *
 send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
          PyObject *kwnames, const char *fname, enum obj_send_mode mode)
@@ -761,15 +811,50 @@ send_obj(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_RETURN_NONE;
     }
     MPI_Request req;
-    PyObject *keep;
-    if (obj_send_start(self, a[0], dest, tag, mode, &req, &keep) < 0) {
+    PyObject *keep = NULL;
+    cmpi_objmsg m;
+    int sent_m = 0; /* m holds the message (not keep) */
+    Py_ssize_t threshold;
+    if (cmpi_pickle_uses_codec(self->st, &threshold)) {
+        /* The codec's message goes out from this frame's memory, which
+         * outlives the send: the wait below returns only once the send
+         * is done or cancelled (cmpi_wait_req). */
+        int r = cmpi_objcodec_encode_msg(self->st, a[0], threshold, &m);
+        if (r < 0) {
+            return NULL;
+        }
+        if (r > 0 && (m.len <= CMPI_OBJ_EAGER || obj_send_whole(self, mode))) {
+            if (objmsg_send_start(self, &m, dest, tag, mode, &req) < 0) {
+                return NULL;
+            }
+            sent_m = 1;
+        }
+        else if (r > 0) { /* large: in pieces, as a pickle's stream */
+            PyObject *data = PyBytes_FromStringAndSize(m.buf, m.len);
+            cmpi_objmsg_release(&m);
+            if (data == NULL || obj_send_data(self, data, NULL, dest, tag,
+                                              mode, &req, &keep) < 0) {
+                return NULL;
+            }
+        }
+        else if (obj_send_start(self, a[0], dest, tag, mode, &req, &keep) <
+                 0) {
+            return NULL;
+        }
+    }
+    else if (obj_send_start(self, a[0], dest, tag, mode, &req, &keep) < 0) {
         return NULL;
     }
     /* An eager send is done at the first test: then the GIL is never
      * released. */
     ierr = cmpi_wait_req(&req, MPI_STATUS_IGNORE, fname, "dest=%d, tag=%d",
                          dest, tag, self->ob_mpi);
-    Py_DECREF(keep);
+    if (sent_m) {
+        cmpi_objmsg_release(&m);
+    }
+    else {
+        Py_DECREF(keep);
+    }
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
@@ -785,6 +870,34 @@ CMPI_COMM_METHOD(Comm, ssend, CMPI_DOC, "($self, obj, dest, tag=0)",
 CMPI_COMM_METHOD(Comm, bsend, CMPI_DOC, "($self, obj, dest, tag=0)",
                  "Send in buffered mode (the buffer given to Attach_buffer).",
                  send_obj, OBJ_SEND_BUFFERED)
+
+/* recv_obj_probed's receive of a small message: into this frame's
+ * memory, and a codec message decoded from there, without a bytes object
+ * made and freed per message.  Anything else is copied into bytes first:
+ * a pickle's loads (the user's own, maybe) may keep what it was given. */
+static PyObject *
+recv_obj_small(CommObject *self, MPI_Message *msg, int count, MPI_Status *s)
+{
+    char buf[CMPI_OBJMSG_STACK];
+    int ierr = MPI_Mrecv(buf, count, MPI_BYTE, msg, s);
+    if (ierr != MPI_SUCCESS) {
+        return cmpi_raise(self->st, ierr);
+    }
+    cmpi_state *st = self->st;
+    if (count > 0 && s->MPI_SOURCE != MPI_PROC_NULL &&
+        cmpi_pickle_loads_is_standard(st) &&
+        cmpi_objcodec_is_message(buf, count)) {
+        cmpi_prof_bytes(0, count);
+        return cmpi_objcodec_decode(st, buf, count);
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize(buf, count);
+    if (bytes == NULL) {
+        return NULL;
+    }
+    PyObject *obj = cmpi_obj_from_bytes(st, self->shadow, bytes, s);
+    Py_DECREF(bytes);
+    return obj;
+}
 
 /* Receive one pickled object matching (source, tag): probe for its size,
  * allocate exactly that, receive, unpickle. */
@@ -804,9 +917,12 @@ recv_obj_probed(CommObject *self, int source, int tag, MPI_Status *s)
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
     }
-    ierr = MPI_Get_count(&probe, MPI_BYTE, &count);
+    ierr = cmpi_status_bytes(&probe, &count);
     if (ierr != MPI_SUCCESS) {
         return cmpi_raise(self->st, ierr);
+    }
+    if (count >= 0 && count <= CMPI_OBJMSG_STACK) {
+        return recv_obj_small(self, &msg, count, s);
     }
     PyObject *bytes = PyBytes_FromStringAndSize(NULL, count);
     if (bytes == NULL) {
@@ -882,7 +998,7 @@ recv_obj_into(CommObject *self, PyObject *buf, int source, int tag,
         PyBuffer_Release(&view);
         return cmpi_raise(self->st, ierr);
     }
-    MPI_Get_count(s, MPI_BYTE, &count);
+    cmpi_status_bytes(s, &count);
     PyObject *obj =
             cmpi_obj_from_message(self->st, self->shadow, view.buf, count, s);
     PyBuffer_Release(&view);

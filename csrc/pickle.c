@@ -57,6 +57,25 @@ pickle_of(cmpi_state *st)
     return (PickleObject *)st->pickle;
 }
 
+/* Whether the lowercase calls send objects as objcodec.c's messages (the
+ * standard pickle at its standard protocol); *threshold then tells which
+ * arrays go to pickle instead, out of band. */
+static int
+cmpi_pickle_uses_codec(cmpi_state *st, Py_ssize_t *threshold)
+{
+    PickleObject *p = pickle_of(st);
+    *threshold = p->threshold;
+    return p->fast;
+}
+
+/* Whether MPI.pickle.loads is the standard one, which takes objcodec.c's
+ * messages as objcodec.c decodes them. */
+static int
+cmpi_pickle_loads_is_standard(cmpi_state *st)
+{
+    return pickle_of(st)->loads == st->stdlib_loads;
+}
+
 /* buffer_callback for protocol 5, bound to (list, threshold): small
  * buffers go in band (a true return value), large ones are collected into
  * the list, out of band. */

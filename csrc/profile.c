@@ -640,12 +640,10 @@ prof_add_status_counted(cmpi_prof_frame *f, const MPI_Status *s)
     }
 }
 
-/* The bytes received, read from the status's own fields where the
- * library's mpi.h shows them (Open MPI, MPICH and its derivatives):
- * MPI_Get_count cost 44 instructions a receive, a fifth of what the
- * profile added to a Send/Recv pair.  Elsewhere (and for a count above
- * INT_MAX, MPI_UNDEFINED) MPI_Get_count, in a function of its own called
- * last, as in prof_add_msg. */
+/* The bytes received, read from the status's own fields where it can
+ * (cmpi_status_bytes_read): MPI_Get_count was a fifth of what the profile
+ * added to a Send/Recv pair.  Elsewhere MPI_Get_count, in a function of
+ * its own called last, as in prof_add_msg. */
 static inline void
 prof_add_status(cmpi_prof_frame *f, const MPI_Status *s)
 {
@@ -653,19 +651,11 @@ prof_add_status(cmpi_prof_frame *f, const MPI_Status *s)
         f->peer = s->MPI_SOURCE;
         f->tag = s->MPI_TAG;
     }
-#if !defined(MPI_ABI_VERSION) && defined(OPEN_MPI)
-    if (CMPI_LIKELY(s->_ucount <= (size_t)INT_MAX)) {
-        f->acc->received += (long long)s->_ucount;
+    int n;
+    if (CMPI_LIKELY(cmpi_status_bytes_read(s, &n))) {
+        f->acc->received += n;
         return;
     }
-#elif !defined(MPI_ABI_VERSION) && defined(MPICH)
-    /* the count's high bits are above the cancelled bit */
-    if (CMPI_LIKELY(s->count_lo >= 0 &&
-                    (s->count_hi_and_cancelled >> 1) == 0)) {
-        f->acc->received += s->count_lo;
-        return;
-    }
-#endif
     prof_add_status_counted(f, s);
 }
 

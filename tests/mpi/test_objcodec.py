@@ -360,3 +360,59 @@ def test_corrupt_messages_raise():
                 refused += 1
     assert refused > 1000 and decoded > 0
     assert not MPI.COMM_SELF.Iprobe(source=MPI.ANY_SOURCE, tag=MPI.ANY_TAG)
+
+
+def bytes_for_message_of(length):
+    """A bytes object whose codec message is `length` bytes long (its
+    header's length measured on a small one: larger messages go out as an
+    envelope and pieces, which raw_message would see instead)."""
+    head = len(raw_message(b"x" * 300)) - 300
+    obj = b"x" * (length - head)
+    if length <= 30000:
+        assert len(raw_message(obj)) == length
+    return obj
+
+
+# A blocking send of a small codec message goes out from the caller's
+# stack, and a blocking receive of a small message lands on its stack
+# (csrc/p2p_obj.c, CMPI_OBJMSG_STACK = 512 bytes); past the eager limit
+# (32 KiB) the message goes as a pickle's stream would.
+@pytest.mark.skipif(not IS_CMPI, reason="cmpi's wire format")
+@pytest.mark.parametrize("length", [12, 511, 512, 513, 1024, 32768, 32769, 70000])
+def test_blocking_send_recv_either_side_of_the_stack_limit(length):
+    obj = bytes_for_message_of(length)
+    comm = MPI.COMM_WORLD
+    for payload in (obj, [obj, 7]):  # the list: a container around it
+        if SIZE == 1:
+            req = comm.isend(payload, dest=0, tag=61)
+            got = comm.recv(source=0, tag=61)
+            req.wait()
+        elif RANK == 0:
+            comm.send(payload, dest=1, tag=61)
+            got = comm.recv(source=1, tag=62)
+        elif RANK == 1:
+            got = comm.recv(source=0, tag=61)
+            comm.send(got, dest=0, tag=62)
+        else:
+            got = payload
+        assert describe(got) == describe(payload)
+
+
+def test_custom_loads_may_keep_what_it_was_given():
+    # a small message is received on the stack: what a user's loads gets
+    # must be its own copy, still whole after later receives
+    kept = []
+
+    def loads(b):
+        kept.append(b)
+        return pickle.loads(b)
+
+    MPI.pickle.__init__(pickle.dumps, loads)  # type: ignore[misc]
+    try:
+        for i in range(3):
+            req = MPI.COMM_SELF.isend({"i": i, "s": "y" * i}, dest=0, tag=63)
+            assert MPI.COMM_SELF.recv(source=0, tag=63) == {"i": i, "s": "y" * i}
+            req.wait()
+    finally:
+        MPI.pickle.__init__()  # type: ignore[misc]
+    assert [pickle.loads(bytes(b)) for b in kept] == [{"i": i, "s": "y" * i} for i in range(3)]
