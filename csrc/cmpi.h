@@ -327,6 +327,10 @@ typedef struct {
     /* handle.c: the predefined constants, a list of (kind, object, name)    \
      * triples (pickling names them) */                                      \
     X(PyObject, handle_consts)                                               \
+    /* p2p_obj.c: one receive buffer (bytes, CMPI_OBJ_EAGER long) lent to    \
+     * each irecv() given no buffer while nothing else holds it; made by     \
+     * the first such irecv and kept, never swapped for another */           \
+    X(PyObject, irecv_buffer)                                                \
     /* p2p_buf.c: what Attach_buffer was given, returned by Detach_buffer */ \
     X(PyObject, bsend_object)                                                \
     /* buffer.c: numpy.ndarray once a message was one, and a list holding    \

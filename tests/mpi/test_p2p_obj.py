@@ -267,3 +267,30 @@ def test_keyword_arguments():
     assert got == "kw"
     got = comm.sendrecv(sendobj=[1], dest=0, sendtag=33, recvbuf=None, source=0, recvtag=33, status=None)
     assert got == [1]
+
+
+def test_irecvs_in_flight_together_each_get_their_own_message():
+    # irecv() given no buffer borrows one kept receive buffer while nothing
+    # else holds it (csrc/p2p_obj.c, irecv_buffer): irecvs posted together,
+    # messages of changing sizes completed in changing orders, and one
+    # dropped while pending (its buffer stays held for good) each still get
+    # their own message
+    comm = MPI.COMM_SELF
+    for rnd in range(4):
+        msgs = [{"i": i, "round": rnd, "s": "z" * (300 * i * (rnd + 1))} for i in range(3)]
+        reqs = [comm.irecv(source=0, tag=70 + i) for i in range(3)]
+        sends = [comm.isend(m, dest=0, tag=70 + i) for i, m in enumerate(msgs)]
+        for i in ([2, 0, 1] if rnd % 2 else [0, 1, 2]):
+            assert reqs[i].wait() == msgs[i]
+        for s in sends:
+            s.wait()
+        # one alone after a long one: nothing of the long one shows
+        req = comm.irecv(source=0, tag=73)
+        comm.isend(rnd, dest=0, tag=73).wait()
+        assert req.wait() == rnd
+    dropped = comm.irecv(source=0, tag=74)
+    del dropped
+    req = comm.irecv(source=0, tag=75)
+    comm.isend("to the dropped one", dest=0, tag=74).wait()
+    comm.isend("to the waited one", dest=0, tag=75).wait()
+    assert req.wait() == "to the waited one"
