@@ -110,7 +110,9 @@ def assert_flat(fn, *watch, n=None):
         mem1 = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    assert mem1 - mem0 < mem_slack(traced), f"traced memory grew by {mem1 - mem0} bytes over {traced} calls"
+    # (asserted below, once every rank is through the windows' collective
+    # agreement: a rank failing here would leave the others waiting in it)
+    traced_growth = mem1 - mem0
     # pymalloc's block count (0 under PYTHONMALLOC=malloc): any leaked object
     # of up to 512 bytes is one more block.  Counted untraced, over windows
     # of ``quarter`` calls: a leak grows every window, whereas what settles
@@ -138,6 +140,7 @@ def assert_flat(fn, *watch, n=None):
         if len(growth) == 4 or settled[0]:
             break
     calls = traced + len(growth) * quarter
+    assert traced_growth < mem_slack(traced), f"traced memory grew by {traced_growth} bytes over {traced} calls"
     assert min(growth) < limit, (
         f"memory blocks grew by {', '.join(map(str, growth))} over "
         f"{len(growth)} windows of {quarter} calls")
