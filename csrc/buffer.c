@@ -1076,10 +1076,12 @@ typedef struct {
 /* Fill *view for the exact ndarray `buf` as a contiguous export would
  * (writable if `recv`), and give its dtype's MPI datatype: 1, or 0 when
  * the buffer protocol must decide (not contiguous, not writable as
- * asked, a dtype not seen yet).  Never fails. */
+ * asked, a dtype not seen yet, or one whose format names no MPI datatype
+ * when the message gives none: `typed` says whether it does).  Never
+ * fails. */
 static inline int
-msg_array_view(cmpi_state *st, PyObject *buf, int recv, Py_buffer *view,
-               MPI_Datatype *dt)
+msg_array_view(cmpi_state *st, PyObject *buf, int recv, int typed,
+               Py_buffer *view, MPI_Datatype *dt)
 {
     const cmpi_ndarray_fields *a = (const cmpi_ndarray_fields *)buf;
     unsigned flags = (unsigned)a->flags;
@@ -1095,7 +1097,7 @@ msg_array_view(cmpi_state *st, PyObject *buf, int recv, Py_buffer *view,
     while (i < n && st->array_cache[i].descr != a->descr) {
         i++;
     }
-    if (i == n) {
+    if (i == n || (!typed && st->array_cache[i].dtype == MPI_DATATYPE_NULL)) {
         return 0;
     }
     Py_ssize_t len = st->array_cache[i].itemsize;
@@ -1138,8 +1140,10 @@ msg_array_type_ok(PyTypeObject *type)
 }
 
 /* The exact ndarray `buf` was exported with its format, which gave the
- * MPI datatype dt: remember that for its dtype.  Nothing is remembered
- * when it cannot be (the cache full, no memory). */
+ * MPI datatype dt (MPI_DATATYPE_NULL: it names none; such an array is
+ * read from its fields only for messages that give their datatype):
+ * remember that for its dtype.  Nothing is remembered when it cannot be
+ * (the cache full, no memory). */
 static CMPI_NOINLINE void
 msg_array_learn(cmpi_state *st, PyObject *buf, const Py_buffer *view,
                 MPI_Datatype dt)
@@ -1187,16 +1191,35 @@ msg_array_learn(cmpi_state *st, PyObject *buf, const Py_buffer *view,
     st->array_cache[i].itemsize = view->itemsize;
 }
 
-/* Export `buf` for a message (writable if `recv`): from an exact
- * ndarray's own fields when they suffice, else through the buffer
- * protocol.  1 when the array's MPI datatype came with it (*array_dtype),
- * 0 for a view from the buffer protocol, -1 with an exception. */
+/* msg_array_learn for an array exported with its format for a message
+ * that gave its own datatype: the format's MPI datatype, or
+ * MPI_DATATYPE_NULL when it names none (then learnt too, so that the
+ * next such message does not ask again). */
+static CMPI_NOINLINE void
+msg_array_learn_format(cmpi_state *st, PyObject *buf, const Py_buffer *view)
+{
+    if (st->ndarray_type != NULL && Py_TYPE(buf) != st->ndarray_type) {
+        return;
+    }
+    MPI_Datatype dt;
+    if (cmpi_buffer_datatype(st, view, &dt) < 0) {
+        PyErr_Clear();
+        dt = MPI_DATATYPE_NULL;
+    }
+    msg_array_learn(st, buf, view, dt);
+}
+
+/* Export `buf` for a message (writable if `recv`; `typed`: the message
+ * gives its datatype): from an exact ndarray's own fields when they
+ * suffice, else through the buffer protocol.  1 when the array's MPI
+ * datatype came with it (*array_dtype), 0 for a view from the buffer
+ * protocol, -1 with an exception. */
 static inline int
-msg_export(cmpi_state *st, PyObject *buf, int recv, Py_buffer *view,
+msg_export(cmpi_state *st, PyObject *buf, int recv, int typed, Py_buffer *view,
            MPI_Datatype *array_dtype)
 {
     if (Py_TYPE(buf) == st->ndarray_type &&
-        msg_array_view(st, buf, recv, view, array_dtype)) {
+        msg_array_view(st, buf, recv, typed, view, array_dtype)) {
         return 1;
     }
     int flags = PyBUF_ANY_CONTIGUOUS | PyBUF_FORMAT;
@@ -1224,6 +1247,12 @@ msg_view_datatype(cmpi_state *st, PyObject *buf, int given,
         if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
             cmpi_raise(st, ierr);
             return -1;
+        }
+        if (array_dtype == NULL && view->format != NULL) {
+            /* [array, datatype] alone must not keep an array on the
+             * buffer protocol (NumPy's export with its format: about 320
+             * instructions a call) */
+            msg_array_learn_format(st, buf, view);
         }
     }
     else if (array_dtype != NULL) {
@@ -1336,7 +1365,8 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
     }
 
     MPI_Datatype array_dtype = MPI_DATATYPE_NULL;
-    int array = msg_export(st, buf, recv, &m->view, &array_dtype);
+    int array =
+            msg_export(st, buf, recv, otype != NULL, &m->view, &array_dtype);
     if (CMPI_UNLIKELY(array < 0)) {
         return -1;
     }
@@ -1616,7 +1646,8 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         goto displs;
     }
     MPI_Datatype array_dtype = MPI_DATATYPE_NULL;
-    int array = msg_export(st, buf, recv, &m->view, &array_dtype);
+    int array =
+            msg_export(st, buf, recv, otype != NULL, &m->view, &array_dtype);
     if (array < 0) {
         goto error;
     }

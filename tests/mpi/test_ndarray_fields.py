@@ -135,6 +135,43 @@ def test_non_native_byte_order_raises_every_time():
     SELF.Send([a, MPI.BYTE], dest=MPI.PROC_NULL)
 
 
+def test_dtype_seen_only_with_a_datatype_given():
+    # [array, datatype] alone teaches buffer.c an array's dtype too, also
+    # one whose format names no MPI datatype (a structured or a byte-swapped
+    # one): typed messages then read the array's fields, and an untyped one
+    # still raises as the buffer protocol makes it
+    other = ">f8" if sys.byteorder == "little" else "<f8"
+    pair = np.dtype([("a", "i4"), ("b", "f8")], align=True)
+    pair_type = MPI.Datatype.Create_struct([1, 1], [0, 8], [MPI.INT, MPI.DOUBLE]).Commit()
+    try:
+        cases: list[tuple[np.dtype, MPI.Datatype, type[Exception] | None]] = [
+            (np.dtype("u2"), MPI.UNSIGNED_SHORT, None),
+            (np.dtype(other), MPI.BYTE, BufferError),
+            (pair, pair_type, TypeError)]
+        for dtype, mpitype, error in cases:
+            a = np.zeros(5, dtype=dtype)
+            for field in (a.dtype.names or [None]):
+                (a if field is None else a[field])[:] = np.arange(1, 6)
+            for _ in range(3):
+                b = np.zeros_like(a)
+                status = roundtrip([a, mpitype], [b, mpitype])
+                assert (a == b).all()
+                count = a.nbytes // mpitype.Get_extent()[1]
+                assert status.Get_count(MPI.BYTE) == count * mpitype.Get_size()
+                with pytest.raises(ValueError):
+                    SELF.Send([a, count + 1, mpitype], dest=MPI.PROC_NULL)
+            if error is None:
+                b = np.zeros_like(a)
+                roundtrip(a, b)
+                assert (a == b).all()
+            else:
+                for _ in range(2):
+                    with pytest.raises(error):
+                        SELF.Send(a, dest=MPI.PROC_NULL)
+    finally:
+        pair_type.Free()
+
+
 def test_subclass_goes_through_the_buffer_protocol():
     class Sub(np.ndarray):
         pass
