@@ -409,6 +409,18 @@ cmpi_loads_oob(cmpi_state *st, const char *buf, Py_ssize_t n,
     else {
         obj = PyObject_CallOneArg(p->loads, mv);
     }
+    if (CMPI_UNLIKELY(Py_REFCNT(mv) > 1)) {
+        /* The loads kept the view (a custom one that returns it, or a
+         * traceback holding it), but the memory is a receive buffer that
+         * is reused or freed next: released, the view raises instead of
+         * showing whatever is there later. */
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        PyObject *t = PyObject_CallMethod(mv, "release", NULL);
+        Py_XDECREF(t);
+        PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
+    }
     Py_DECREF(mv);
     return obj;
 }

@@ -178,6 +178,32 @@ def test_custom_dumps_raising_propagates():
     assert not comm.Iprobe(0, 4)
 
 
+@pytest.mark.skipif(not IS_CMPI, reason="mpi4py leaves the kept view on freed memory")
+def test_custom_loads_keeping_its_view_cannot_read_a_reused_buffer():
+    # the view a loads gets is of a receive buffer that is reused (irecv's
+    # kept buffer) or freed next: kept, it is released, so reading it
+    # raises instead of showing another message's bytes
+    comm = MPI.COMM_SELF
+    kept = []
+
+    def keeping_loads(view):
+        kept.append(view)
+        return pickle.loads(view)
+
+    MPI.pickle.__init__(pickle.dumps, keeping_loads)  # type: ignore[misc]
+    try:
+        for obj in ["first", "second"]:
+            req = comm.irecv(source=0, tag=5)
+            comm.isend(obj, dest=0, tag=5).wait()
+            assert req.wait() == obj
+        assert len(kept) == 2
+        for view in kept:
+            with pytest.raises(ValueError, match="released"):
+                bytes(view)
+    finally:
+        MPI.pickle.__init__()  # type: ignore[misc]
+
+
 # -- objects holding numpy arrays ---------------------------------------------
 
 
