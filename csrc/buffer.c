@@ -1198,7 +1198,23 @@ msg_array_learn(cmpi_state *st, PyObject *buf, const Py_buffer *view,
 static CMPI_NOINLINE void
 msg_array_learn_format(cmpi_state *st, PyObject *buf, const Py_buffer *view)
 {
-    if (st->ndarray_type != NULL && Py_TYPE(buf) != st->ndarray_type) {
+    /* msg_array_learn's own refusals, made first and cheaply: this runs
+     * for every typed message of a buffer that is no learnable array (a
+     * bytearray, a full cache), and the format lookup below is not free */
+    PyTypeObject *type = Py_TYPE(buf);
+    if (st->array_ncached == (int)Py_ARRAY_LENGTH(st->array_cache)) {
+        return;
+    }
+    if (st->ndarray_type == NULL) {
+        /* (its fields are read only once msg_array_learn checked the
+         * type) */
+        if (strcmp(type->tp_name, "numpy.ndarray") != 0) {
+            return;
+        }
+    }
+    else if (type != st->ndarray_type ||
+             !((unsigned)((const cmpi_ndarray_fields *)buf)->flags &
+               CMPI_NPY_ALIGNED)) {
         return;
     }
     MPI_Datatype dt;
