@@ -912,6 +912,17 @@ coll_buf_vector(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
             }
             cmpi_prof_blocks(NULL, CMPI_MSG_RECV, size, rv.counts, 0, rv.dtype,
                              NULL);
+            if (!self->inter && size == 1 && !send_inplace &&
+                rv.view.obj != NULL && rv.displs[0] != 0) {
+                /* MPICH 4.0's Allgatherv and Iallgatherv on a communicator
+                 * of one process put the block at the start of the receive
+                 * buffer whatever its displacement (checked in C); the
+                 * same call with the buffer moved to the block is the
+                 * same for every MPI.  (The message check has put the
+                 * block inside the buffer.) */
+                rv.addr = (char *)rv.addr + rv.displs[0] * rv.extent;
+                rv.displs[0] = 0;
+            }
             COLL_CALL(ierr, mode, fname, MPI_Allgatherv, MPI_Iallgatherv,
                       MPI_Allgatherv_init,
                       (sbuf, sm.count, sm.dtype, rv.addr, rv.counts, rv.displs,

@@ -90,6 +90,34 @@ def test_vector_collectives(comm):
     assert all(ok)
 
 
+def test_allgatherv_of_one_process_keeps_the_displacement():
+    # MPICH 4.0.2's Allgatherv and Iallgatherv on a communicator of one
+    # process write the block at the start of the receive buffer, ignoring
+    # its displacement; the result must be MPI's specified one everywhere.
+    one = MPI.COMM_WORLD.Split(MPI.COMM_WORLD.Get_rank(), 0)
+    try:
+        for comm in (MPI.COMM_SELF, one):
+            for dt in (MPI.DOUBLE, None):
+                got = []
+                calls = ["Allgatherv", "Iallgatherv"]
+                if MPI.Get_version() >= (4, 0):
+                    calls.append("Allgatherv_init")
+                for call in calls:
+                    rbuf = np.full(4, -1.0)
+                    rspec = [rbuf, ([2], [1]), dt] if dt else [rbuf, ([2], [1])]
+                    r = getattr(comm, call)(np.array([5.0, 6.0]), rspec)
+                    if call == "Allgatherv_init":
+                        r.Start()
+                    if r is not None:
+                        r.Wait()
+                        if call == "Allgatherv_init":
+                            r.Free()
+                    got.append(rbuf.tolist())
+                assert got == [[-1.0, 5.0, 6.0, -1.0]] * len(calls), (comm, dt)
+    finally:
+        one.Free()
+
+
 OPS_BY_KIND = {
     "i": ["SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR"],
     "u": ["SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR"],
