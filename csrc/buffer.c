@@ -210,6 +210,47 @@ cmpi_dtype_for_data(cmpi_state *st, PyObject *obj, MPI_Datatype *dt)
     return cmpi_dtype_from_object(st, obj, dt);
 }
 
+/* Read a predefined datatype's facts into its object.  NULL when MPI
+ * refuses one of the queries: the caller then asks MPI itself, and
+ * raises what MPI says. */
+static CMPI_NOINLINE const cmpi_type_facts *
+msg_type_facts_read(DatatypeObject *d)
+{
+    cmpi_type_facts f;
+    MPI_Aint lb;
+    f.handle = d->ob_mpi;
+    if (f.handle == MPI_DATATYPE_NULL ||
+        MPI_Type_size(f.handle, &f.size) != MPI_SUCCESS ||
+        MPI_Type_get_extent(f.handle, &lb, &f.extent) != MPI_SUCCESS ||
+        MPI_Type_get_true_extent(f.handle, &f.true_lb, &f.true_extent) !=
+                MPI_SUCCESS) {
+        return NULL;
+    }
+    d->facts = f;
+    d->flags |= CMPI_DT_FACTS;
+    return &d->facts;
+}
+
+/* The facts of the datatype `dt` that a message names by `otype`, when
+ * otype is the object of a predefined datatype; else NULL, and the
+ * message asks MPI (a derived datatype's handle may be freed and then
+ * reused by another one, so nothing is kept of it). */
+static inline const cmpi_type_facts *
+msg_type_facts(cmpi_state *st, PyObject *otype, MPI_Datatype dt)
+{
+    if (otype == NULL || !PyObject_TypeCheck(otype, st->Datatype_Type)) {
+        return NULL;
+    }
+    DatatypeObject *d = (DatatypeObject *)otype;
+    if (CMPI_LIKELY(d->flags & CMPI_DT_FACTS)) {
+        return d->facts.handle == dt ? &d->facts : NULL;
+    }
+    if (!(d->flags & CMPI_CONST) || d->ob_mpi != dt) {
+        return NULL;
+    }
+    return msg_type_facts_read(d);
+}
+
 /* ------------------------------------------------------------------ */
 /* Arrays that do not export the buffer protocol but describe their memory
  * with DLPack (__dlpack__) or the CUDA array interface
@@ -966,7 +1007,8 @@ cmpi_sendbuf_required(const char *fname, const char *name, PyObject *spec)
  * extent), and a zero or negative extent stacks elements on one spot or
  * backwards. */
 static int
-msg_check_footprint(cmpi_state *st, MPI_Datatype dtype, MPI_Aint extent,
+msg_check_footprint(cmpi_state *st, MPI_Datatype dtype,
+                    const cmpi_type_facts *facts, MPI_Aint extent,
                     MPI_Aint len, MPI_Aint displ, MPI_Aint count,
                     const char *what)
 {
@@ -977,11 +1019,20 @@ msg_check_footprint(cmpi_state *st, MPI_Datatype dtype, MPI_Aint extent,
     }
     /* A type without data touches nothing; its true bounds may be
      * sentinels (Open MPI reports a lower bound near 2**63). */
-    CMPI_CHK(st, MPI_Type_size(dtype, &size));
+    if (facts != NULL) {
+        size = facts->size;
+        tlb = facts->true_lb;
+        text = facts->true_extent;
+    }
+    else {
+        CMPI_CHK(st, MPI_Type_size(dtype, &size));
+        if (size != 0) {
+            CMPI_CHK(st, MPI_Type_get_true_extent(dtype, &tlb, &text));
+        }
+    }
     if (size == 0) {
         return 0;
     }
-    CMPI_CHK(st, MPI_Type_get_true_extent(dtype, &tlb, &text));
     if (text <= 0) {
         return 0;
     }
@@ -1254,15 +1305,21 @@ msg_export(cmpi_state *st, PyObject *buf, int recv, int typed, Py_buffer *view,
  * with an exception. */
 static int
 msg_view_datatype(cmpi_state *st, PyObject *buf, int given,
+                  const cmpi_type_facts *facts,
                   const MPI_Datatype *array_dtype, const Py_buffer *view,
                   MPI_Datatype *dt, MPI_Aint *extent)
 {
     if (given) {
-        MPI_Aint lb;
-        int ierr = MPI_Type_get_extent(*dt, &lb, extent);
-        if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
-            cmpi_raise(st, ierr);
-            return -1;
+        if (facts != NULL) {
+            *extent = facts->extent;
+        }
+        else {
+            MPI_Aint lb;
+            int ierr = MPI_Type_get_extent(*dt, &lb, extent);
+            if (CMPI_UNLIKELY(ierr != MPI_SUCCESS)) {
+                cmpi_raise(st, ierr);
+                return -1;
+            }
         }
         if (array_dtype == NULL && view->format != NULL) {
             /* [array, datatype] alone must not keep an array on the
@@ -1355,6 +1412,7 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
     if (otype != NULL && cmpi_dtype_for_data(st, otype, &m->dtype) < 0) {
         return -1;
     }
+    const cmpi_type_facts *facts = msg_type_facts(st, otype, m->dtype);
     if (m->dtype == MPI_DATATYPE_NULL) {
         PyErr_SetString(PyExc_ValueError,
                         "message: datatype is DATATYPE_NULL");
@@ -1386,8 +1444,9 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
     if (CMPI_UNLIKELY(array < 0)) {
         return -1;
     }
-    if (msg_view_datatype(st, buf, otype != NULL, array ? &array_dtype : NULL,
-                          &m->view, &m->dtype, &m->extent) < 0) {
+    if (msg_view_datatype(st, buf, otype != NULL, facts,
+                          array ? &array_dtype : NULL, &m->view, &m->dtype,
+                          &m->extent) < 0) {
         goto error;
     }
 
@@ -1444,8 +1503,8 @@ cmpi_msg_parse(cmpi_state *st, PyObject *spec, cmpi_msg *m, int recv)
         }
         count = len / m->extent - displ;
     }
-    if (otype != NULL && msg_check_footprint(st, m->dtype, m->extent, len,
-                                             displ, count, "") < 0) {
+    if (otype != NULL && msg_check_footprint(st, m->dtype, facts, m->extent,
+                                             len, displ, count, "") < 0) {
         goto error;
     }
 #ifdef I_MPI_VERSION
@@ -1638,6 +1697,7 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     if (otype != NULL && cmpi_dtype_for_data(st, otype, &m->dtype) < 0) {
         goto error;
     }
+    const cmpi_type_facts *facts = msg_type_facts(st, otype, m->dtype);
     if (m->dtype == MPI_DATATYPE_NULL) {
         PyErr_SetString(PyExc_ValueError,
                         "message: datatype is DATATYPE_NULL");
@@ -1668,8 +1728,9 @@ cmpi_msgv_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
         goto error;
     }
     m->addr = m->view.buf;
-    if (msg_view_datatype(st, buf, otype != NULL, array ? &array_dtype : NULL,
-                          &m->view, &m->dtype, &m->extent) < 0) {
+    if (msg_view_datatype(st, buf, otype != NULL, facts,
+                          array ? &array_dtype : NULL, &m->view, &m->dtype,
+                          &m->extent) < 0) {
         goto error;
     }
     MPI_Aint nitems = m->extent > 0 ? (MPI_Aint)m->view.len / m->extent : 0;
@@ -1728,7 +1789,7 @@ displs:
     }
     if (m->view.obj != NULL && otype != NULL) {
         for (int i = 0; i < size; i++) {
-            if (msg_check_footprint(st, m->dtype, m->extent,
+            if (msg_check_footprint(st, m->dtype, facts, m->extent,
                                     (MPI_Aint)m->view.len, m->displs[i],
                                     m->counts[i], "block ") < 0) {
                 goto error;

@@ -78,3 +78,45 @@ def test_long_error_string():
     # what this test is about.
     allowed = {MPI.ERR_TRUNCATE} | ({MPI.ERR_BUFFER} if "MPICH" in MPI.Get_library_version() else set())
     assert info.value.Get_error_class() in allowed, (text, sbuf.ctypes.data, rbuf.ctypes.data)
+
+
+def test_predefined_datatype_bounds_hold_at_every_message():
+    # A predefined datatype's size and extents are read from MPI at its
+    # first message and kept in its object: the first message and every
+    # later one, point to point and vector, must be checked alike.
+    if not IS_CMPI:  # mpi4py does not check a count against the buffer
+        return
+    comm = MPI.COMM_SELF
+    sbuf, rbuf = np.arange(4, dtype="f8"), np.zeros(4, dtype="f8")
+    for dt in (MPI.DOUBLE, MPI.Datatype(MPI.DOUBLE), MPI.INT64_T):
+        for _ in range(3):
+            with stray_guard(comm) as guard:
+                with pytest.raises(ValueError, match="outside the buffer of 32 bytes"):
+                    comm.Send([sbuf, 5, dt], 0, 32)
+            assert guard.strays == 0
+            with pytest.raises(ValueError, match="outside the buffer"):
+                comm.Irecv([rbuf, (2, 3), dt], 0, 32)
+            with pytest.raises(ValueError, match="outside the buffer"):
+                comm.Allgatherv([sbuf, 1, dt], [rbuf, [1], [4], dt])
+            rbuf[:] = 0
+            comm.Sendrecv([sbuf, 2, dt], 0, 32, [rbuf, (2, 1), dt], 0, 32)
+            assert rbuf.tolist() == [0.0, 0.0, 1.0, 0.0]
+            comm.Allgatherv([sbuf[1:], 1, dt], [rbuf, [1], [3], dt])
+            assert rbuf.tolist() == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_derived_datatype_extents_not_kept_across_free():
+    # A freed derived datatype's handle may come back for the next one
+    # (MPICH reuses handles): its extent must be read again, not kept.
+    comm = MPI.COMM_SELF
+    sbuf = np.arange(8, dtype="i4")
+    for extent, expected in ((16, [0, -1, -1, -1, 4, -1, -1, -1]),
+                             (8, [0, -1, 2, -1, -1, -1, -1, -1])):
+        dt = MPI.INT.Create_resized(0, extent).Commit()
+        try:
+            rbuf = np.full(8, -1, dtype="i4")
+            for _ in range(2):
+                comm.Sendrecv([sbuf, 2, dt], 0, 33, [rbuf, 2, dt], 0, 33)
+            assert rbuf.tolist() == expected
+        finally:
+            dt.Free()
