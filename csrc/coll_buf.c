@@ -1292,6 +1292,22 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     cmpi_prof_blocks(NULL, CMPI_MSG_RECV, size, rw.counts, 0,
                      MPI_DATATYPE_NULL, rw.types);
+    if (!self->inter && size == 1) {
+        /* Open MPI 4.1's Alltoallw on a communicator of one process reads
+         * its byte displacements as counts of elements (displacement 8 of
+         * a double: byte 64), outside the block the message check has
+         * put inside the buffer (checked in C).  The buffers moved to
+         * their blocks, displacements 0, are the same call for every
+         * MPI. */
+        if (!send_inplace && sw.view.obj != NULL) {
+            sbuf = (char *)sbuf + sw.displs[0];
+            sw.displs[0] = 0;
+        }
+        if (rw.view.obj != NULL) {
+            rw.addr = (char *)rw.addr + rw.displs[0];
+            rw.displs[0] = 0;
+        }
+    }
     COLL_CALL(ierr, mode, fname, MPI_Alltoallw, MPI_Ialltoallw,
               MPI_Alltoallw_init,
               (sbuf, sw.counts, sw.displs, sw.types, rw.addr, rw.counts,

@@ -118,6 +118,32 @@ def test_allgatherv_of_one_process_keeps_the_displacement():
         one.Free()
 
 
+def test_alltoallw_of_one_process_reads_displacements_in_bytes():
+    # Open MPI 4.1.4's Alltoallw on a communicator of one process took the
+    # byte displacement 8 for 8 doubles (bytes 64 on): outside these
+    # 3-double buffers, it read and wrote other memory.
+    one = MPI.COMM_WORLD.Split(MPI.COMM_WORLD.Get_rank(), 0)
+    try:
+        for comm in (MPI.COMM_SELF, one):
+            got = []
+            calls = ["Alltoallw", "Ialltoallw"]
+            if MPI.Get_version() >= (4, 0):
+                calls.append("Alltoallw_init")
+            for call in calls:
+                sbuf, rbuf = np.array([1.0, 2.0, 3.0]), np.full(3, -1.0)
+                r = getattr(comm, call)([sbuf, [2], [8], [MPI.DOUBLE]], [rbuf, [2], [8], [MPI.DOUBLE]])
+                if call == "Alltoallw_init":
+                    r.Start()
+                if r is not None:
+                    r.Wait()
+                    if call == "Alltoallw_init":
+                        r.Free()
+                got.append(rbuf.tolist())
+            assert got == [[-1.0, 2.0, 3.0]] * len(calls), comm
+    finally:
+        one.Free()
+
+
 OPS_BY_KIND = {
     "i": ["SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR"],
     "u": ["SUM", "PROD", "MAX", "MIN", "LAND", "LOR", "LXOR", "BAND", "BOR", "BXOR"],
