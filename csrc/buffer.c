@@ -1819,7 +1819,7 @@ error:
  * operation completes. */
 static int
 cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
-                int recv)
+                int ntypes, int recv)
 {
     PyObject *buf = NULL, *ocounts = NULL, *odispls = NULL, *otypes = NULL;
     memset(m, 0, sizeof(*m));
@@ -1888,8 +1888,12 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
                         "displacements, or neither");
         return -1;
     }
-    size_t one = 2 * sizeof(int) + sizeof(MPI_Datatype);
-    m->counts = PyMem_Malloc(one * (size_t)(size > 0 ? size : 1));
+    if (ntypes < size) {
+        ntypes = size;
+    }
+    m->counts = PyMem_Malloc(2 * sizeof(int) * (size_t)size +
+                             sizeof(MPI_Datatype) *
+                                     (size_t)(ntypes > 0 ? ntypes : 1));
     if (m->counts == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -1897,6 +1901,9 @@ cmpi_msgw_parse(cmpi_state *st, PyObject *spec, cmpi_msgv *m, int size,
     /* 2 * size ints keep the datatypes after them 8-byte aligned */
     m->displs = m->counts + size;
     m->types = (MPI_Datatype *)(m->displs + size);
+    for (int i = size; i < ntypes; i++) {
+        m->types[i] = MPI_BYTE;
+    }
     if (ocounts == NULL) {
         for (int i = 0; i < size; i++) {
             m->counts[i] = 1;

@@ -1256,6 +1256,44 @@ CMPI_COMM_METHOD(Comm, Reduce_scatter_init, CMPI_DOC_NOSIG,
                  "Persistent Reduce-Scatter (MPI-4).", reduce_scatter_impl,
                  REDUCE_SCATTER, COLL_PERSISTENT)
 
+/* How many datatypes Open MPI 4.1 reads of each array of a nonblocking
+ * or persistent alltoallw: on a communicator with a topology as many as
+ * its neighbours (the count of a neighbourhood alltoallw), not its
+ * processes, and it crashed reading past the arrays of a process that is
+ * its own neighbour several times (a periodic Cartesian grid of one
+ * process, checked).  So the arrays hold at least that many; the extra
+ * ones are MPI_BYTE.  Elsewhere, and at any error, the processes. */
+static int
+coll_alltoallw_ntypes(CommObject *self, int size)
+{
+    int kind = MPI_UNDEFINED, in = 0, out = 0;
+    if (self->inter || MPI_Topo_test(self->ob_mpi, &kind) != MPI_SUCCESS) {
+        return size;
+    }
+    if (kind == MPI_CART) {
+        if (MPI_Cartdim_get(self->ob_mpi, &in) == MPI_SUCCESS) {
+            in = out = 2 * in;
+        }
+    }
+    else if (kind == MPI_GRAPH) {
+        int rank = 0;
+        if (MPI_Comm_rank(self->ob_mpi, &rank) == MPI_SUCCESS &&
+            MPI_Graph_neighbors_count(self->ob_mpi, rank, &in) ==
+                    MPI_SUCCESS) {
+            out = in;
+        }
+    }
+    else if (kind == MPI_DIST_GRAPH) {
+        int weighted;
+        if (MPI_Dist_graph_neighbors_count(self->ob_mpi, &in, &out,
+                                           &weighted) != MPI_SUCCESS) {
+            in = out = 0;
+        }
+    }
+    in = in > out ? in : out;
+    return in > size ? in : size;
+}
+
 static PyObject *
 coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames, const char *fname, int mode)
@@ -1274,15 +1312,18 @@ coll_alltoallw(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     int size = self->inter ? self->peers : self->size;
     int send_inplace = coll_inplace(self->st, a[0]);
+    int ntypes =
+            mode == COLL_BLOCKING ? size : coll_alltoallw_ntypes(self, size);
     if (coll_begin(self, mode, fname, a[2], &run) < 0) {
         return NULL;
     }
     /* the receive message first, as mpi4py reads them: a call with both
      * messages wrong raises what mpi4py raises */
     if (cmpi_recvbuf_required(fname, a[1]) < 0 ||
-        cmpi_msgw_parse(self->st, a[1], &rw, size, CMPI_MSG_RECV) < 0 ||
-        (!send_inplace &&
-         cmpi_msgw_parse(self->st, a[0], &sw, size, CMPI_MSG_SEND) < 0)) {
+        cmpi_msgw_parse(self->st, a[1], &rw, size, ntypes, CMPI_MSG_RECV) <
+                0 ||
+        (!send_inplace && cmpi_msgw_parse(self->st, a[0], &sw, size, ntypes,
+                                          CMPI_MSG_SEND) < 0)) {
         goto done;
     }
     void *sbuf = send_inplace ? MPI_IN_PLACE : sw.addr;
