@@ -318,6 +318,313 @@ nb_count(const char *fname, const char *which, PyObject *spec,
     return 0;
 }
 
+/* ---------------------------------------------------------------------
+ * A Cartesian communicator with a periodic dimension of one or two
+ * processes: a process is both neighbours of itself in that dimension
+ * (one process), or both its neighbours are one process (two).  The
+ * standard (MPI-4.0, errata to 3.1: MPI Forum issue 153) pairs the blocks
+ * of a neighbourhood alltoall there as everywhere: block s of the sender
+ * lands in block s^1 of the receiver (sent to the +1 neighbour, received
+ * from the -1 one).  MPICH 4.0 (every form) and Open MPI 4.1 (the
+ * nonblocking ones) put block s into block s instead (checked in C; both
+ * fixed upstream in 2026), so a periodic halo exchange run on one or two
+ * processes got its two halos swapped.  On such a communicator the
+ * alltoall family is done by MPI_Alltoallw over the same communicator:
+ * to each process one struct type of the blocks for it, in the sender's
+ * order, and from each one a struct of the receive blocks they pair
+ * with, in that same order.
+ */
+
+/* The blocks of one side of a neighbourhood alltoall as alltoallw names
+ * them: count, byte displacement and datatype of each of n blocks. */
+typedef struct {
+    int *counts;
+    MPI_Aint *displs;
+    MPI_Datatype *types;
+} nb_blocks;
+
+static int
+nb_blocks_new(nb_blocks *b, int n)
+{
+    size_t k = (size_t)(n > 0 ? n : 1);
+    /* (one int more, so that the displacements start 8-byte aligned) */
+    b->counts =
+            PyMem_Malloc(sizeof(int) + k * (sizeof(int) + sizeof(MPI_Aint) +
+                                            sizeof(MPI_Datatype)));
+    if (b->counts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->displs = (MPI_Aint *)(void *)(b->counts + k + (k & 1));
+    b->types = (MPI_Datatype *)(void *)(b->displs + k);
+    return 0;
+}
+
+/* Does comm need the pairing done by cmpi?  1 (with *ndims), 0, or -1
+ * with an exception. */
+static int
+nb_cart_pairs_itself(CommObject *self, int *ndims)
+{
+    int kind = MPI_UNDEFINED, nd = 0, found = 0;
+    if (self->inter || MPI_Topo_test(self->ob_mpi, &kind) != MPI_SUCCESS ||
+        kind != MPI_CART ||
+        MPI_Cartdim_get(self->ob_mpi, &nd) != MPI_SUCCESS || nd <= 0) {
+        return 0;
+    }
+    int *dims = PyMem_New(int, 3 * (size_t)nd);
+    if (dims == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int *periods = dims + nd, *coords = dims + 2 * nd;
+    int ierr = MPI_Cart_get(self->ob_mpi, nd, dims, periods, coords);
+    for (int d = 0; ierr == MPI_SUCCESS && d < nd; d++) {
+        found |= periods[d] && dims[d] <= 2;
+    }
+    PyMem_Free(dims);
+    if (ierr != MPI_SUCCESS) {
+        cmpi_raise(self->st, ierr);
+        return -1;
+    }
+    *ndims = nd;
+    return found;
+}
+
+/* What the MPI_Alltoallw of nb_cart_alltoall passes: per process a count
+ * (0 or 1), a displacement (0) and a datatype (a struct, or MPI_BYTE
+ * where nothing goes), for sending then receiving; one PyMem block. */
+typedef struct {
+    int n; /* entries in each array: the processes, or more */
+    int *scounts, *rcounts, *displs;
+    MPI_Datatype *stypes, *rtypes;
+} nb_pairs;
+
+static void
+nb_pairs_free(nb_pairs *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    int finalized = 1;
+    MPI_Finalized(&finalized);
+    for (int i = 0; !finalized && i < 2 * p->n; i++) {
+        if (p->stypes[i] != MPI_BYTE) { /* (rtypes follows stypes) */
+            MPI_Type_free(&p->stypes[i]);
+        }
+    }
+    PyMem_Free(p);
+}
+
+static void
+nb_pairs_capsule_free(PyObject *cap)
+{
+    nb_pairs_free(PyCapsule_GetPointer(cap, NULL));
+}
+
+/* A struct of the blocks of b whose indices `idx` lists (k of them), or
+ * MPI_BYTE for none. */
+static int
+nb_pairs_struct(const nb_blocks *b, const int *idx, int k, int *bl,
+                MPI_Aint *dp, MPI_Datatype *ty, MPI_Datatype *out)
+{
+    *out = MPI_BYTE;
+    if (k == 0) {
+        return MPI_SUCCESS;
+    }
+    for (int j = 0; j < k; j++) {
+        bl[j] = b->counts[idx[j]];
+        dp[j] = b->displs[idx[j]];
+        ty[j] = b->types[idx[j]];
+    }
+    MPI_Datatype t;
+    int ierr = MPI_Type_create_struct(k, bl, dp, ty, &t);
+    if (ierr == MPI_SUCCESS && (ierr = MPI_Type_commit(&t)) != MPI_SUCCESS) {
+        MPI_Type_free(&t);
+    }
+    if (ierr == MPI_SUCCESS) {
+        *out = t;
+    }
+    return ierr;
+}
+
+/* The neighbourhood alltoall of the 2 * nd blocks sb and rb (byte
+ * displacements from sbuf and rbuf) on the Cartesian communicator comm,
+ * as the standard pairs them.  mode: NB_BLOCKING (GIL released), or
+ * NB_NONBLOCKING / NB_PERSISTENT starting *req, whose request object r
+ * then keeps the arrays and datatypes.  An MPI error code, or
+ * CMPI_WAIT_RAISED with an exception. */
+static int
+nb_cart_alltoall(CommObject *self, const char *fname, int nd, void *sbuf,
+                 const nb_blocks *sb, void *rbuf, const nb_blocks *rb,
+                 int mode, MPI_Info info, RequestObject *r)
+{
+    MPI_Comm comm = self->ob_mpi;
+    int size, n = 2 * nd, ierr = MPI_Comm_size(comm, &size);
+    if (ierr != MPI_SUCCESS) {
+        return ierr;
+    }
+    /* nbr: then for each process the blocks for it (k of them), their
+     * struct's block lengths, displacements, types */
+    int *nbr = PyMem_New(int, 3 * (size_t)n);
+    MPI_Aint *dp = PyMem_New(MPI_Aint, (size_t)n);
+    MPI_Datatype *ty = PyMem_New(MPI_Datatype, (size_t)n);
+    /* Open MPI 4.1 retains the datatypes of a nonblocking alltoallw on a
+     * communicator with a topology as if it were a neighbourhood one: as
+     * many as the neighbours (it crashed reading past a process's one);
+     * the arrays hold that many, the extra ones MPI_BYTE */
+    size_t per = (size_t)(size > n ? size : n);
+    nb_pairs *p =
+            PyMem_Malloc(sizeof(nb_pairs) +
+                         per * (3 * sizeof(int) + 2 * sizeof(MPI_Datatype)) +
+                         sizeof(MPI_Datatype));
+    if (nbr == NULL || dp == NULL || ty == NULL || p == NULL) {
+        PyMem_Free(nbr);
+        PyMem_Free(dp);
+        PyMem_Free(ty);
+        PyMem_Free(p);
+        PyErr_NoMemory();
+        return CMPI_WAIT_RAISED;
+    }
+    int *idx = nbr + n, *bl = nbr + 2 * n;
+    p->n = (int)per;
+    p->stypes = (MPI_Datatype *)(void *)(p + 1);
+    p->rtypes = p->stypes + per;
+    p->scounts = (int *)(void *)(p->rtypes + per);
+    p->rcounts = p->scounts + per;
+    p->displs = p->rcounts + per;
+    for (size_t i = 0; i < per; i++) {
+        p->stypes[i] = p->rtypes[i] = MPI_BYTE;
+        p->scounts[i] = p->rcounts[i] = p->displs[i] = 0;
+    }
+    for (int d = 0; ierr == MPI_SUCCESS && d < nd; d++) {
+        ierr = MPI_Cart_shift(comm, d, 1, &nbr[2 * d], &nbr[2 * d + 1]);
+    }
+    for (int q = 0; ierr == MPI_SUCCESS && q < size; q++) {
+        /* to q: its blocks in their order; from q: the blocks s ^ 1 of
+         * the blocks s it sends here, in the order it sends them */
+        int k = 0;
+        for (int s = 0; s < n; s++) {
+            if (nbr[s] == q) {
+                idx[k++] = s;
+            }
+        }
+        ierr = nb_pairs_struct(sb, idx, k, bl, dp, ty, &p->stypes[q]);
+        p->scounts[q] = k > 0;
+        k = 0;
+        for (int s = 0; s < n; s++) {
+            if (nbr[s ^ 1] == q) {
+                idx[k++] = s ^ 1;
+            }
+        }
+        if (ierr == MPI_SUCCESS) {
+            ierr = nb_pairs_struct(rb, idx, k, bl, dp, ty, &p->rtypes[q]);
+            p->rcounts[q] = k > 0;
+        }
+    }
+    PyMem_Free(nbr);
+    PyMem_Free(dp);
+    PyMem_Free(ty);
+    if (ierr == MPI_SUCCESS) {
+        if (mode == NB_BLOCKING) {
+            CMPI_NOGIL_CALL(fname, comm,
+                            ierr = MPI_Alltoallw(sbuf, p->scounts, p->displs,
+                                                 p->stypes, rbuf, p->rcounts,
+                                                 p->displs, p->rtypes, comm));
+        }
+        else if (mode == NB_NONBLOCKING) {
+            ierr = MPI_Ialltoallw(sbuf, p->scounts, p->displs, p->stypes, rbuf,
+                                  p->rcounts, p->displs, p->rtypes, comm,
+                                  &r->ob_mpi);
+        }
+        else {
+#if CMPI_HAVE_PERSISTENT_NEIGHBOR
+            ierr = MPI_Alltoallw_init(sbuf, p->scounts, p->displs, p->stypes,
+                                      rbuf, p->rcounts, p->displs, p->rtypes,
+                                      comm, info, &r->ob_mpi);
+#else
+            (void)info;
+            ierr = MPI_ERR_OTHER;
+#endif
+        }
+    }
+    if (ierr != MPI_SUCCESS || r == NULL) {
+        nb_pairs_free(p);
+        return ierr;
+    }
+    /* the operation reads the arrays and types until it is done (a
+     * persistent one at every start): the request keeps them */
+    PyObject *cap = PyCapsule_New(p, NULL, nb_pairs_capsule_free);
+    if (cap == NULL ||
+        (r->keep == NULL && (r->keep = PyList_New(0)) == NULL) ||
+        PyList_Append(r->keep, cap) < 0) {
+        /* never freed: the operation may still read them */
+        if (cap != NULL) {
+            PyCapsule_SetDestructor(cap, NULL);
+        }
+        PyErr_Clear();
+    }
+    Py_XDECREF(cap);
+    return MPI_SUCCESS;
+}
+
+/* One side of a Neighbor_alltoall, alltoallv or alltoallw message as
+ * n blocks with byte displacements. */
+static int
+nb_blocks_of(nb_blocks *b, int n, int kind, int count, const cmpi_msg *m,
+             const cmpi_msgv *v, const nb_msgw *w)
+{
+    if (nb_blocks_new(b, n) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (kind == NB_ALLTOALL) {
+            b->counts[i] = count;
+            b->displs[i] = (MPI_Aint)i * count * m->extent;
+            b->types[i] = m->dtype;
+        }
+        else if (kind == NB_ALLTOALLV) {
+            b->counts[i] = v->counts[i];
+            b->displs[i] = (MPI_Aint)v->displs[i] * v->extent;
+            b->types[i] = v->dtype;
+        }
+        else {
+            b->counts[i] = w->counts[i];
+            b->displs[i] = w->displs[i];
+            b->types[i] = w->types[i];
+        }
+    }
+    return 0;
+}
+
+/* The object forms' exchanges on such a communicator (blocking): n = 2 *
+ * nd blocks of `dtype` (MPI_INT or MPI_BYTE), counts and displacements
+ * in elements; NULL counts for one element a block, block i at i. */
+static int
+nb_cart_exchange(CommObject *self, const char *fname, int nd, void *sbuf,
+                 const int *scounts, const int *sdispls, void *rbuf,
+                 const int *rcounts, const int *rdispls, MPI_Datatype dtype)
+{
+    int n = 2 * nd;
+    MPI_Aint esize = dtype == MPI_INT ? (MPI_Aint)sizeof(int) : 1;
+    nb_blocks sb = {NULL, NULL, NULL}, rb = {NULL, NULL, NULL};
+    if (nb_blocks_new(&sb, n) < 0 || nb_blocks_new(&rb, n) < 0) {
+        PyMem_Free(sb.counts);
+        return CMPI_WAIT_RAISED;
+    }
+    for (int i = 0; i < n; i++) {
+        sb.counts[i] = scounts != NULL ? scounts[i] : 1;
+        rb.counts[i] = rcounts != NULL ? rcounts[i] : 1;
+        sb.displs[i] = (sdispls != NULL ? sdispls[i] : i) * esize;
+        rb.displs[i] = (rdispls != NULL ? rdispls[i] : i) * esize;
+        sb.types[i] = rb.types[i] = dtype;
+    }
+    int ierr = nb_cart_alltoall(self, fname, nd, sbuf, &sb, rbuf, &rb,
+                                NB_BLOCKING, MPI_INFO_NULL, NULL);
+    PyMem_Free(sb.counts);
+    PyMem_Free(rb.counts);
+    return ierr;
+}
+
 static PyObject *
 neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
               PyObject *kwnames, const char *fname, int kind, int mode)
@@ -439,6 +746,38 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
                              MPI_DATATYPE_NULL, rw.types);
             break;
     }
+    int nd = 0, paired = 0;
+    if (kind == NB_ALLTOALL || kind == NB_ALLTOALLV || kind == NB_ALLTOALLW) {
+        paired = nb_cart_pairs_itself(self, &nd);
+        if (paired < 0) {
+            goto done;
+        }
+    }
+    if (paired) {
+        nb_blocks sb = {NULL, NULL, NULL}, rb = {NULL, NULL, NULL};
+        if (nb_blocks_of(&sb, 2 * nd, kind, scount, &sm, &sv, &sw) < 0 ||
+            nb_blocks_of(&rb, 2 * nd, kind, rcount, &rm, &rv, &rw) < 0) {
+            PyMem_Free(sb.counts);
+            goto done;
+        }
+        void *saddr = kind == NB_ALLTOALL    ? sm.addr
+                      : kind == NB_ALLTOALLV ? sv.addr
+                                             : sw.addr;
+        void *raddr = kind == NB_ALLTOALL    ? rm.addr
+                      : kind == NB_ALLTOALLV ? rv.addr
+                                             : rw.addr;
+        ierr = nb_cart_alltoall(self, fname, nd, saddr, &sb, raddr, &rb, mode,
+                                info, r);
+        PyMem_Free(sb.counts);
+        PyMem_Free(rb.counts);
+        if (ierr == CMPI_WAIT_RAISED) {
+            if (mode == NB_PERSISTENT) {
+                cmpi_prof_keep(NULL);
+            }
+            goto done;
+        }
+        goto called;
+    }
 #define NB_CALL(blocking, nonblocking, persistent, ...)                       \
     do {                                                                      \
         if (mode == NB_BLOCKING)                                              \
@@ -482,6 +821,7 @@ neighbor_impl(CommObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
 #undef NB_CALL
 #undef NB_PERSIST
+called:
     if (mode == NB_PERSISTENT) { /* counted at each Start */
         cmpi_prof_keep(ierr == MPI_SUCCESS ? r : NULL);
     }
@@ -613,7 +953,9 @@ neighbor_objects(CommObject *self, PyObject *sendobj, enum nb_kind kind)
     int *rcount = NULL;
     PyObject **pickles = NULL, *seq = NULL, *res = NULL, *mine = NULL;
     char *sbuf = NULL, *rbuf = NULL;
-    if (cmpi_topo_degrees(self, &indeg, &outdeg) < 0) {
+    int nd = 0, paired;
+    if (cmpi_topo_degrees(self, &indeg, &outdeg) < 0 ||
+        (paired = nb_cart_pairs_itself(self, &nd)) < 0) {
         return NULL;
     }
     ssize = PyMem_New(int, 2 * (size_t)outdeg + 1);
@@ -691,12 +1033,21 @@ neighbor_objects(CommObject *self, PyObject *sendobj, enum nb_kind kind)
         }
         stotal = 0;
     }
-    CMPI_NOGIL_CALL(fname, self->ob_mpi,
-                    ierr = MPI_Neighbor_alltoall(ssize, 1, MPI_INT, rsize, 1,
-                                                 MPI_INT, self->ob_mpi));
+    if (paired) {
+        ierr = nb_cart_exchange(self, fname, nd, ssize, NULL, NULL, rsize,
+                                NULL, NULL, MPI_INT);
+    }
+    else {
+        CMPI_NOGIL_CALL(
+                fname, self->ob_mpi,
+                ierr = MPI_Neighbor_alltoall(ssize, 1, MPI_INT, rsize, 1,
+                                             MPI_INT, self->ob_mpi));
+    }
     if (ierr != MPI_SUCCESS) {
         Py_XDECREF(exc);
-        cmpi_raise(self->st, ierr);
+        if (ierr != CMPI_WAIT_RAISED) {
+            cmpi_raise(self->st, ierr);
+        }
         goto done;
     }
     sbuf = PyMem_Malloc(stotal > 0 ? (size_t)stotal : 1);
@@ -734,13 +1085,21 @@ neighbor_objects(CommObject *self, PyObject *sendobj, enum nb_kind kind)
             ssize[i] = 0;
         }
     }
-    CMPI_NOGIL_CALL(fname, self->ob_mpi,
-                    ierr = MPI_Neighbor_alltoallv(
-                            sbuf, ssize, sdispl, MPI_BYTE, rbuf, rcount,
-                            rdispl, MPI_BYTE, self->ob_mpi));
+    if (paired) {
+        ierr = nb_cart_exchange(self, fname, nd, sbuf, ssize, sdispl, rbuf,
+                                rcount, rdispl, MPI_BYTE);
+    }
+    else {
+        CMPI_NOGIL_CALL(fname, self->ob_mpi,
+                        ierr = MPI_Neighbor_alltoallv(
+                                sbuf, ssize, sdispl, MPI_BYTE, rbuf, rcount,
+                                rdispl, MPI_BYTE, self->ob_mpi));
+    }
     if (ierr != MPI_SUCCESS) {
         Py_XDECREF(exc);
-        cmpi_raise(self->st, ierr);
+        if (ierr != CMPI_WAIT_RAISED) {
+            cmpi_raise(self->st, ierr);
+        }
         goto done;
     }
     if (exc != NULL) {

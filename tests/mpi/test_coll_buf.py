@@ -338,3 +338,23 @@ def test_wrong_buffer_type_raises_self():
         comm.Allreduce(5, np.zeros(1), op=MPI.SUM)
     with pytest.raises((TypeError, ValueError, BufferError)):
         comm.Allreduce(np.zeros(2), b"\x00" * 16, op=MPI.SUM)
+
+
+def test_ialltoallw_on_a_topology_of_more_neighbours_than_processes():
+    # Open MPI 4.1 reads as many datatypes of a nonblocking alltoallw on a
+    # communicator with a topology as it has neighbours: a Cartesian grid
+    # of one process with three periodic dimensions has six, and it read
+    # (and crashed) past the arrays of one.
+    one = MPI.COMM_WORLD.Split(MPI.COMM_WORLD.Get_rank(), 0)
+    topos = [one.Create_cart([1, 1, 1], periods=[True] * 3),
+             one.Create_dist_graph_adjacent([0, 0, 0], [0, 0, 0, 0])]
+    try:
+        for topo in topos:
+            sbuf, rbuf = np.array([1.0, 2.0, 3.0]), np.full(3, -1.0)
+            r = topo.Ialltoallw([sbuf, [2], [8], [MPI.DOUBLE]], [rbuf, [2], [0], [MPI.DOUBLE]])
+            r.Wait()
+            assert rbuf.tolist() == [2.0, 3.0, -1.0], topo
+    finally:
+        for topo in topos:
+            topo.Free()
+        one.Free()

@@ -54,9 +54,10 @@ def test_neighbor_allgather_alltoall(kind):
         for i, s in enumerate(inedges):
             if s == MPI.PROC_NULL:
                 assert rbuf[i] == -1
-            elif inedges.count(s) == 1:
-                # (with a neighbor listed twice -- small periodic grids --
-                # MPICH 4.0 and Open MPI pair the blocks differently)
+            elif inedges.count(s) == 1 or kind == "cart":
+                # (a graph's neighbor listed twice: MPICH 4.0 and Open MPI
+                # pair its blocks differently; a Cartesian grid's pair as
+                # the standard says, test_cart_of_one_or_two_per_dimension)
                 assert rbuf[i] == s * 100 + _sender_index(topo, inedges, i, s)
             else:
                 assert rbuf[i] // 100 == s
@@ -84,6 +85,8 @@ def test_neighbor_allgather_alltoall(kind):
                 assert got[i] is None
             else:
                 assert got[i][0] == s and len(got[i][2]) == 50000
+                if kind == "cart":
+                    assert got[i][1] == _sender_index(topo, inedges, i, s)
         # nonblocking: the request keeps the buffers alive
         sbuf = np.array([rank] * max(nout, 1), dtype="l")[:nout]
         rbuf = np.full(nin, -1, dtype="l")
@@ -156,6 +159,78 @@ def test_neighbor_alltoallw():
                     reason="Intel MPI 2021.18's persistent neighbor allgather "
                     "hung in Wait in the whole 2-rank suite (CI twice; never "
                     "alone)")
+def _cart_pairs(dims):
+    """A periodic grid of these dims over groups of WORLD of that many
+    processes (the ranks left over get a grid of their own size on one
+    dimension), or None at the ranks left out."""
+    n = int(np.prod(dims))
+    group = WORLD.rank // n
+    sub = WORLD.Split(group, WORLD.rank)
+    if sub.size != n:
+        dims = [sub.size] + [1] * (len(dims) - 1)
+    cart = sub.Create_cart(dims, periods=[True] * len(dims))
+    sub.Free()
+    return cart
+
+
+@pytest.mark.parametrize("dims", [[1], [2], [2, 1], [1, 3], [2, 2]])
+def test_cart_of_one_or_two_per_dimension(dims):
+    # Where a periodic dimension has one or two processes, a process's
+    # two neighbours in it are one process, and the standard (MPI-4.0,
+    # errata to 3.1) pairs the blocks there as everywhere: block s of
+    # the sender lands in block s ^ 1 of the receiver.  MPICH 4.0 (every
+    # form) and Open MPI 4.1 (the nonblocking ones) put it in block s.
+    cart = _cart_pairs(dims)
+    try:
+        rank, nd = cart.rank, cart.ndim
+        nbrs = [p for d in range(nd) for p in cart.Shift(d, 1)]
+        n = len(nbrs)
+        want = [100.0 * nbrs[r] + (r ^ 1) for r in range(n)]
+        sent = np.array([100.0 * rank + s for s in range(n)])
+
+        def check(call, *extra):
+            got = []
+            forms = [call, "I" + call[0].lower() + call[1:]]
+            if mpi_library_has("MPI_Neighbor_alltoall_init"):
+                forms.append(call + "_init")
+            for form in forms:
+                rbuf = np.full(2 * n, -1.0)
+                r = getattr(cart, form)(*specs(rbuf))
+                if form.endswith("_init"):
+                    for _ in range(2):
+                        rbuf[:] = -1.0
+                        r.Start()
+                        r.Wait()
+                    r.Free()
+                elif r is not None:
+                    r.Wait()
+                got.append((form, rbuf.tolist()))
+            return got
+
+        # Neighbor_alltoall: one double a block
+        def specs(rbuf):
+            return sent, rbuf[:n]
+        for form, rbuf in check("Neighbor_alltoall"):
+            assert rbuf[:n] == want and rbuf[n:] == [-1.0] * n, form
+        # Neighbor_alltoallv: block r of the receive buffer at 2 * r + 1
+        def specs(rbuf):  # noqa: F811
+            return ([sent, [1] * n, list(range(n)), MPI.DOUBLE],
+                    [rbuf, [1] * n, [2 * r + 1 for r in range(n)], MPI.DOUBLE])
+        for form, rbuf in check("Neighbor_alltoallv"):
+            assert rbuf[1::2] == want and rbuf[0::2] == [-1.0] * n, form
+        # Neighbor_alltoallw: the same in bytes
+        def specs(rbuf):  # noqa: F811
+            return ([sent, [1] * n, [8 * s for s in range(n)], [MPI.DOUBLE] * n],
+                    [rbuf, [1] * n, [16 * r + 8 for r in range(n)], [MPI.DOUBLE] * n])
+        for form, rbuf in check("Neighbor_alltoallw"):
+            assert rbuf[1::2] == want and rbuf[0::2] == [-1.0] * n, form
+        # the object form
+        got = cart.neighbor_alltoall([(rank, s) for s in range(n)])
+        assert got == [(nbrs[r], r ^ 1) for r in range(n)]
+    finally:
+        cart.Free()
+
+
 def test_neighbor_persistent():
     size, rank = WORLD.size, WORLD.rank
     topo = WORLD.Create_cart([size], periods=[True])
