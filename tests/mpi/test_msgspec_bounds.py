@@ -12,9 +12,12 @@ from mpitestutil import MPICH_50, stray_guard
 
 
 def outside_types():
+    vector = MPI.INT.Create_vector(2, 1, 4)
+    resized = vector.Create_resized(0, 4)
+    vector.Free()
     return [
         # true extent 20 bytes, extent resized down to 4
-        MPI.INT.Create_vector(2, 1, 4).Create_resized(0, 4),
+        resized,
         # data 4 bytes before the buffer
         MPI.INT.Create_hindexed([1], [-4]),
         # negative extent: elements stacked backwards from the start
@@ -27,7 +30,10 @@ def test_derived_datatype_outside_buffer_raises(which):
     if not IS_CMPI:  # mpi4py does not check buffer bounds
         return
     comm = MPI.COMM_SELF
-    dt = outside_types()[which].Commit()
+    made = outside_types()
+    for other in made[:which] + made[which + 1:]:
+        other.Free()
+    dt = made[which].Commit()
     count = 3 if which == 2 else 1
     try:
         with stray_guard(comm) as guard:
