@@ -90,6 +90,27 @@ def test_vector_collectives(comm):
     assert all(ok)
 
 
+def each_form(comm, name, make_message):
+    """Run the collective `name` on comm blocking, nonblocking and (MPI-4)
+    persistent, each with fresh buffers from make_message() -> (sendbuf
+    spec, receive array, recvbuf spec); return each form's receive array."""
+    forms = [name, "I" + name[0].lower() + name[1:]]
+    if MPI.Get_version() >= (4, 0):
+        forms.append(name + "_init")
+    got = []
+    for form in forms:
+        sspec, rbuf, rspec = make_message()
+        r = getattr(comm, form)(sspec, rspec)
+        if form.endswith("_init"):
+            r.Start()
+            r.Wait()
+            r.Free()
+        elif r is not None:
+            r.Wait()
+        got.append(rbuf.tolist())
+    return got
+
+
 def test_allgatherv_of_one_process_keeps_the_displacement():
     # MPICH 4.0.2's Allgatherv and Iallgatherv on a communicator of one
     # process write the block at the start of the receive buffer, ignoring
@@ -98,22 +119,12 @@ def test_allgatherv_of_one_process_keeps_the_displacement():
     try:
         for comm in (MPI.COMM_SELF, one):
             for dt in (MPI.DOUBLE, None):
-                got = []
-                calls = ["Allgatherv", "Iallgatherv"]
-                if MPI.Get_version() >= (4, 0):
-                    calls.append("Allgatherv_init")
-                for call in calls:
+                def message():
                     rbuf = np.full(4, -1.0)
                     rspec = [rbuf, ([2], [1]), dt] if dt else [rbuf, ([2], [1])]
-                    r = getattr(comm, call)(np.array([5.0, 6.0]), rspec)
-                    if call == "Allgatherv_init":
-                        r.Start()
-                    if r is not None:
-                        r.Wait()
-                        if call == "Allgatherv_init":
-                            r.Free()
-                    got.append(rbuf.tolist())
-                assert got == [[-1.0, 5.0, 6.0, -1.0]] * len(calls), (comm, dt)
+                    return np.array([5.0, 6.0]), rbuf, rspec
+                got = each_form(comm, "Allgatherv", message)
+                assert got == [[-1.0, 5.0, 6.0, -1.0]] * len(got), (comm, dt)
     finally:
         one.Free()
 
@@ -125,21 +136,12 @@ def test_alltoallw_of_one_process_reads_displacements_in_bytes():
     one = MPI.COMM_WORLD.Split(MPI.COMM_WORLD.Get_rank(), 0)
     try:
         for comm in (MPI.COMM_SELF, one):
-            got = []
-            calls = ["Alltoallw", "Ialltoallw"]
-            if MPI.Get_version() >= (4, 0):
-                calls.append("Alltoallw_init")
-            for call in calls:
-                sbuf, rbuf = np.array([1.0, 2.0, 3.0]), np.full(3, -1.0)
-                r = getattr(comm, call)([sbuf, [2], [8], [MPI.DOUBLE]], [rbuf, [2], [8], [MPI.DOUBLE]])
-                if call == "Alltoallw_init":
-                    r.Start()
-                if r is not None:
-                    r.Wait()
-                    if call == "Alltoallw_init":
-                        r.Free()
-                got.append(rbuf.tolist())
-            assert got == [[-1.0, 2.0, 3.0]] * len(calls), comm
+            def message():
+                rbuf = np.full(3, -1.0)
+                return ([np.array([1.0, 2.0, 3.0]), [2], [8], [MPI.DOUBLE]], rbuf,
+                        [rbuf, [2], [8], [MPI.DOUBLE]])
+            got = each_form(comm, "Alltoallw", message)
+            assert got == [[-1.0, 2.0, 3.0]] * len(got), comm
     finally:
         one.Free()
 

@@ -188,7 +188,7 @@ def test_cart_of_one_or_two_per_dimension(dims):
         want = [100.0 * nbrs[r] + (r ^ 1) for r in range(n)]
         sent = np.array([100.0 * rank + s for s in range(n)])
 
-        def check(call, *extra):
+        def each_form(call, specs):
             got = []
             forms = [call, "I" + call[0].lower() + call[1:]]
             if mpi_library_has("MPI_Neighbor_alltoall_init"):
@@ -208,21 +208,17 @@ def test_cart_of_one_or_two_per_dimension(dims):
             return got
 
         # Neighbor_alltoall: one double a block
-        def specs(rbuf):
-            return sent, rbuf[:n]
-        for form, rbuf in check("Neighbor_alltoall"):
+        for form, rbuf in each_form("Neighbor_alltoall", lambda rbuf: (sent, rbuf[:n])):
             assert rbuf[:n] == want and rbuf[n:] == [-1.0] * n, form
         # Neighbor_alltoallv: block r of the receive buffer at 2 * r + 1
-        def specs(rbuf):  # noqa: F811
-            return ([sent, [1] * n, list(range(n)), MPI.DOUBLE],
-                    [rbuf, [1] * n, [2 * r + 1 for r in range(n)], MPI.DOUBLE])
-        for form, rbuf in check("Neighbor_alltoallv"):
+        for form, rbuf in each_form("Neighbor_alltoallv", lambda rbuf: (
+                [sent, [1] * n, list(range(n)), MPI.DOUBLE],
+                [rbuf, [1] * n, [2 * r + 1 for r in range(n)], MPI.DOUBLE])):
             assert rbuf[1::2] == want and rbuf[0::2] == [-1.0] * n, form
         # Neighbor_alltoallw: the same in bytes
-        def specs(rbuf):  # noqa: F811
-            return ([sent, [1] * n, [8 * s for s in range(n)], [MPI.DOUBLE] * n],
-                    [rbuf, [1] * n, [16 * r + 8 for r in range(n)], [MPI.DOUBLE] * n])
-        for form, rbuf in check("Neighbor_alltoallw"):
+        for form, rbuf in each_form("Neighbor_alltoallw", lambda rbuf: (
+                [sent, [1] * n, [8 * s for s in range(n)], [MPI.DOUBLE] * n],
+                [rbuf, [1] * n, [16 * r + 8 for r in range(n)], [MPI.DOUBLE] * n])):
             assert rbuf[1::2] == want and rbuf[0::2] == [-1.0] * n, form
         # the object form
         got = cart.neighbor_alltoall([(rank, s) for s in range(n)])
