@@ -34,6 +34,20 @@ sampler's own ticks cost nothing visible.)  In instructions the profile
 adds 157 a Send + Recv pair on either MPI (3.9% of MPICH's, 4.2% of Open
 MPI's; benchmarks/profile_callgrind.py).
 
+2026-12-08, the same code, a fast day (bare round trip 1.02-1.10 us,
+Allreduce 0.60 us), --pair, 200 rounds of 5,000 round trips:
+
+                   Open MPI                               MPICH
+    profile        1.021, 1.028, 1.030, 1.029, 1.024      1.019, 1.008, 1.019
+    trace          1.138, 1.136, 1.141                    1.080
+
+and two runs of --rounds 7 on Open MPI (against bare): profile 1.037 and
+1.039 (Allreduce 1.049, 1.085), trace 1.173 and 1.176 (Allreduce 1.159,
+1.142), exact 1.130 and 1.150; per call (Send to PROC_NULL) profile +5 ns,
+exact +29 to +32 ns (two TSC reads, 8.6 ns each here), trace +45 to
++49 ns.  On a fast day the profile is well within its 5%, and the trace,
+whose cost per call is fixed, is at or past its 15%.
+
 2026-12-06, after the direct methods (profile.c), quiet, 3 runs of
 --rounds 7, median of the runs' median ratios against bare (lowest-highest):
 
