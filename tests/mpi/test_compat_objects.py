@@ -63,13 +63,15 @@ def test_pickle_predefined_by_name(obj):
 
 def test_pickle_derived_datatypes():
     vec = MPI.INT.Create_vector(2, 3, 4)
+    indexed = MPI.INT.Create_indexed([1, 2], [0, 3])
     types = [
         vec,
         MPI.DOUBLE.Create_contiguous(5),
         MPI.Datatype.Create_struct([1, 2], [0, 16], [vec, MPI.DOUBLE]),
-        MPI.INT.Create_indexed([1, 2], [0, 3]).Create_resized(0, 64),
+        indexed.Create_resized(0, 64),
         MPI.BYTE.Dup(),
     ]
+    indexed.Free()
     for t in types:
         u = pickle.loads(pickle.dumps(t))
         assert u != t
