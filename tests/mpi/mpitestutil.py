@@ -19,10 +19,14 @@ from mpiimpl import MPI
 #: nor in 20,000 rounds of the same calls in one job): Barrier_init twice
 #: and Allreduce_init + Barrier_init once in about 15 runs, with cmpi's
 #: GIL-held first tests (wait.c) and without them alike, as
-#: test_neighbor_persistent's Neighbor_allgather_init before.  The tests
-#: that hung skip on Intel MPI; every other library runs them.
+#: test_neighbor_persistent's Neighbor_allgather_init before.  Or they
+#: complete and deliver nothing: a one-process Alltoallw_init and
+#: Neighbor_alltoall(v/w)_init in the whole 2-rank suite (CI, 2026-12-08),
+#: never alone.  The tests that failed skip on Intel MPI, or leave out
+#: their persistent forms there; every other library runs them.
+INTEL_PERSISTENT_UNRELIABLE = MPI.Get_library_version().startswith("Intel")
 skip_intel_persistent = pytest.mark.skipif(
-    MPI.Get_library_version().startswith("Intel"),
+    INTEL_PERSISTENT_UNRELIABLE,
     reason="Intel MPI 2021.18's persistent collectives between ranks now and "
     "then never complete on one rank in the whole 2-rank suite")
 
