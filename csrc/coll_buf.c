@@ -1267,28 +1267,13 @@ static int
 coll_alltoallw_ntypes(CommObject *self, int size)
 {
     int kind = MPI_UNDEFINED, in = 0, out = 0;
-    if (self->inter || MPI_Topo_test(self->ob_mpi, &kind) != MPI_SUCCESS) {
+    if (self->inter || MPI_Topo_test(self->ob_mpi, &kind) != MPI_SUCCESS ||
+        kind == MPI_UNDEFINED) {
         return size;
     }
-    if (kind == MPI_CART) {
-        if (MPI_Cartdim_get(self->ob_mpi, &in) == MPI_SUCCESS) {
-            in = out = 2 * in;
-        }
-    }
-    else if (kind == MPI_GRAPH) {
-        int rank = 0;
-        if (MPI_Comm_rank(self->ob_mpi, &rank) == MPI_SUCCESS &&
-            MPI_Graph_neighbors_count(self->ob_mpi, rank, &in) ==
-                    MPI_SUCCESS) {
-            out = in;
-        }
-    }
-    else if (kind == MPI_DIST_GRAPH) {
-        int weighted;
-        if (MPI_Dist_graph_neighbors_count(self->ob_mpi, &in, &out,
-                                           &weighted) != MPI_SUCCESS) {
-            in = out = 0;
-        }
+    if (cmpi_topo_degrees(self, &in, &out) < 0) {
+        PyErr_Clear(); /* the call itself will say what is wrong */
+        return size;
     }
     in = in > out ? in : out;
     return in > size ? in : size;

@@ -463,9 +463,15 @@ nb_cart_alltoall(CommObject *self, const char *fname, int nd, void *sbuf,
     if (ierr != MPI_SUCCESS) {
         return ierr;
     }
-    /* nbr: then for each process the blocks for it (k of them), their
-     * struct's block lengths, displacements, types */
-    int *nbr = PyMem_New(int, 3 * (size_t)n);
+    /* nbr: block s goes to and comes from process nbr[s] (Cartesian:
+     * the in and out lists are one); idx, bl, dp, ty: the blocks of one
+     * process and their struct's block lengths, displacements, types */
+    int *nbr = NULL, *nbr_out = NULL, nin, nout;
+    if (cmpi_topo_edges(self, &nbr, &nin, &nbr_out, &nout) < 0) {
+        return CMPI_WAIT_RAISED;
+    }
+    PyMem_Free(nbr_out);
+    int *idx = PyMem_New(int, 2 * (size_t)n);
     MPI_Aint *dp = PyMem_New(MPI_Aint, (size_t)n);
     MPI_Datatype *ty = PyMem_New(MPI_Datatype, (size_t)n);
     /* Open MPI 4.1 retains the datatypes of a nonblocking alltoallw on a
@@ -475,17 +481,17 @@ nb_cart_alltoall(CommObject *self, const char *fname, int nd, void *sbuf,
     size_t per = (size_t)(size > n ? size : n);
     nb_pairs *p =
             PyMem_Malloc(sizeof(nb_pairs) +
-                         per * (3 * sizeof(int) + 2 * sizeof(MPI_Datatype)) +
-                         sizeof(MPI_Datatype));
-    if (nbr == NULL || dp == NULL || ty == NULL || p == NULL) {
+                         per * (3 * sizeof(int) + 2 * sizeof(MPI_Datatype)));
+    if (idx == NULL || dp == NULL || ty == NULL || p == NULL) {
         PyMem_Free(nbr);
+        PyMem_Free(idx);
         PyMem_Free(dp);
         PyMem_Free(ty);
         PyMem_Free(p);
         PyErr_NoMemory();
         return CMPI_WAIT_RAISED;
     }
-    int *idx = nbr + n, *bl = nbr + 2 * n;
+    int *bl = idx + n;
     p->n = (int)per;
     p->stypes = (MPI_Datatype *)(void *)(p + 1);
     p->rtypes = p->stypes + per;
@@ -495,9 +501,6 @@ nb_cart_alltoall(CommObject *self, const char *fname, int nd, void *sbuf,
     for (size_t i = 0; i < per; i++) {
         p->stypes[i] = p->rtypes[i] = MPI_BYTE;
         p->scounts[i] = p->rcounts[i] = p->displs[i] = 0;
-    }
-    for (int d = 0; ierr == MPI_SUCCESS && d < nd; d++) {
-        ierr = MPI_Cart_shift(comm, d, 1, &nbr[2 * d], &nbr[2 * d + 1]);
     }
     for (int q = 0; ierr == MPI_SUCCESS && q < size; q++) {
         /* to q: its blocks in their order; from q: the blocks s ^ 1 of
@@ -522,6 +525,7 @@ nb_cart_alltoall(CommObject *self, const char *fname, int nd, void *sbuf,
         }
     }
     PyMem_Free(nbr);
+    PyMem_Free(idx);
     PyMem_Free(dp);
     PyMem_Free(ty);
     if (ierr == MPI_SUCCESS) {
